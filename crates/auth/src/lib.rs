@@ -1,0 +1,53 @@
+//! The auth service: passwords (argon2id), sessions per device, short-lived EdDSA access
+//! tokens with their public keys at a JWKS endpoint, rotating refresh tokens with reuse
+//! detection, TOTP two-factor authentication, login throttling, registration invites.
+//!
+//! Users themselves (ids, usernames) belong to the users service; auth reaches them through
+//! [`UserDirectory`].
+
+mod crypto;
+mod keys;
+mod password;
+mod routes;
+mod service;
+mod store;
+mod throttle;
+
+use futures::future::BoxFuture;
+use hybrid_core::api::UserDirectory;
+use hybrid_core::{Module, ModuleContext, Started};
+use hybrid_store::Migration;
+
+pub use crypto::generate_master_key;
+pub use service::AuthService;
+
+static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
+
+pub struct AuthModule;
+
+impl Module for AuthModule {
+    fn name(&self) -> &'static str {
+        "auth"
+    }
+
+    fn description(&self) -> &'static str {
+        "registration, login, sessions, access and refresh tokens, TOTP"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn needs(&self) -> &'static [&'static str] {
+        &["users"]
+    }
+
+    fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
+        Box::pin(async move {
+            let directory = ctx.apis.require::<dyn UserDirectory>("users")?;
+            let auth = AuthService::start(ctx.db.clone(), &ctx.config, ctx.tokens.clone(), directory).await?;
+            ctx.apis.provide::<AuthService>(auth.clone());
+            Ok(Started::routes(routes::router(auth)))
+        })
+    }
+}

@@ -1,0 +1,342 @@
+//! HTTP API of the auth service, under `/api/v1/auth`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use hybrid_core::config::RegistrationPolicy;
+use hybrid_core::{ApiError, ApiResult, AuthUser, ClientInfo, ErrorBody, Json, Path};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::service::{AuthService, Issued, LoginInput};
+
+type Auth = State<Arc<AuthService>>;
+
+pub fn router(auth: Arc<AuthService>) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(jwks))
+        .routes(routes!(list_sessions))
+        .routes(routes!(revoke_session))
+        .routes(routes!(revoke_other_sessions))
+        .routes(routes!(change_password))
+        .routes(routes!(totp_setup))
+        .routes(routes!(totp_confirm))
+        .routes(routes!(totp_disable))
+        .routes(routes!(create_invite))
+        .with_state(auth)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    /// 3 to 32 of a-z, 0-9, _ (any case or Unicode compatibility form; stored folded).
+    pub username: String,
+    pub password: String,
+    /// Needed when registration is invite-only.
+    pub invite_code: Option<String>,
+    /// Name of this device in the session list.
+    pub device_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// The authenticator code, for accounts with two-factor authentication.
+    pub totp_code: Option<String>,
+    pub device_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AccountRef {
+    pub id: i64,
+    pub username: String,
+}
+
+/// Tokens for a session. Send `access_token` as `Authorization: Bearer …`; before it expires,
+/// trade `refresh_token` for a new pair at `/auth/refresh` (each refresh token works once).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until `access_token` expires.
+    pub expires_in: u64,
+    pub refresh_token: String,
+    pub session_id: i64,
+    pub user: AccountRef,
+}
+
+impl From<Issued> for TokenResponse {
+    fn from(issued: Issued) -> Self {
+        TokenResponse {
+            access_token: issued.access_token,
+            token_type: "Bearer".into(),
+            expires_in: issued.expires_in,
+            refresh_token: issued.refresh_token,
+            session_id: issued.session_id,
+            user: AccountRef {
+                id: issued.user.id,
+                username: issued.user.username,
+            },
+        }
+    }
+}
+
+/// Create an account and log in.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = TokenResponse),
+        (status = 403, description = "registration is closed or needs an invite", body = ErrorBody),
+        (status = 409, description = "username taken", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn register(
+    State(auth): Auth,
+    client: ClientInfo,
+    Json(req): Json<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
+    let invite = req.invite_code.as_deref().filter(|c| !c.is_empty());
+    match auth.config().registration {
+        RegistrationPolicy::Open => {}
+        RegistrationPolicy::InviteOnly if invite.is_some() => {}
+        RegistrationPolicy::InviteOnly => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "invite_required",
+                "registration needs an invite code",
+            )
+            .with_field("invite_code"));
+        }
+        RegistrationPolicy::Closed => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "registration_closed",
+                "registration is closed; ask an administrator for an account",
+            ));
+        }
+    }
+    let invite = invite.filter(|_| auth.config().registration == RegistrationPolicy::InviteOnly);
+    let user = auth.create_account(&req.username, req.password, false, invite).await?;
+    let device = req.device_name.unwrap_or_else(|| client.user_agent.clone());
+    let issued = auth.open_session(user, false, &device, &client).await?;
+    Ok((StatusCode::CREATED, Json(issued.into())))
+}
+
+/// Log in with username and password (and a TOTP code when enabled).
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse),
+        (status = 401, description = "`invalid_credentials`, `totp_required` or `invalid_totp`", body = ErrorBody),
+        (status = 429, description = "too many failed attempts; see Retry-After", body = ErrorBody)))]
+async fn login(
+    State(auth): Auth,
+    client: ClientInfo,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    let input = LoginInput {
+        username: req.username,
+        password: req.password,
+        totp_code: req.totp_code,
+        device_name: req.device_name,
+    };
+    Ok(Json(auth.login(input, &client).await?.into()))
+}
+
+/// Trade a refresh token for new tokens. A refresh token works once; presenting a spent one
+/// again within 30 s returns the same new tokens, later it signs the session out.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenResponse),
+        (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`", body = ErrorBody)))]
+async fn refresh(State(auth): Auth, Json(req): Json<RefreshRequest>) -> ApiResult<Json<TokenResponse>> {
+    Ok(Json(auth.refresh(&req.refresh_token).await?.into()))
+}
+
+/// End the current session.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn logout(State(auth): Auth, me: AuthUser) -> ApiResult<StatusCode> {
+    auth.logout(&me).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Public keys that verify access tokens (RFC 7517 JSON Web Key Set).
+#[utoipa::path(get, path = "/auth/jwks", tag = "auth",
+    responses((status = 200, description = "JWK Set", body = Object)))]
+async fn jwks(State(auth): Auth) -> axum::Json<serde_json::Value> {
+    axum::Json(auth.jwks())
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    pub id: i64,
+    pub device: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// True for the session making this request.
+    pub current: bool,
+}
+
+/// My active sessions (devices), most recently used first.
+#[utoipa::path(get, path = "/auth/sessions", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Vec<SessionInfo>), (status = 401, body = ErrorBody)))]
+async fn list_sessions(State(auth): Auth, me: AuthUser) -> ApiResult<Json<Vec<SessionInfo>>> {
+    let sessions = auth.sessions(&me).await?;
+    Ok(Json(
+        sessions
+            .into_iter()
+            .map(|s| SessionInfo {
+                current: s.id == me.session_id,
+                id: s.id,
+                device: s.device,
+                ip: s.ip,
+                user_agent: s.user_agent,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Sign out one of my sessions.
+#[utoipa::path(delete, path = "/auth/sessions/{id}", tag = "auth", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn revoke_session(State(auth): Auth, me: AuthUser, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    auth.revoke_session(&me, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RevokedCount {
+    pub revoked: usize,
+}
+
+/// Sign out all my sessions except this one.
+#[utoipa::path(post, path = "/auth/sessions/revoke-others", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = RevokedCount)))]
+async fn revoke_other_sessions(State(auth): Auth, me: AuthUser) -> ApiResult<Json<RevokedCount>> {
+    let revoked = auth.revoke_other_sessions(&me).await?;
+    Ok(Json(RevokedCount { revoked }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change my password; my other sessions are signed out.
+#[utoipa::path(post, path = "/auth/password", tag = "auth", security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses((status = 200, body = RevokedCount),
+        (status = 403, description = "`wrong_password`", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn change_password(
+    State(auth): Auth,
+    me: AuthUser,
+    Json(req): Json<ChangePasswordRequest>,
+) -> ApiResult<Json<RevokedCount>> {
+    let revoked = auth.change_password(&me, req.current_password, req.new_password).await?;
+    Ok(Json(RevokedCount { revoked }))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TotpSetupResponse {
+    /// Base32 secret, for typing into an authenticator app.
+    pub secret: String,
+    /// `otpauth://` URI, for a QR code.
+    pub otpauth_uri: String,
+}
+
+/// Start enabling two-factor authentication: returns a new secret; confirm it with a code.
+#[utoipa::path(post, path = "/auth/totp/setup", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = TotpSetupResponse), (status = 409, body = ErrorBody)))]
+async fn totp_setup(State(auth): Auth, me: AuthUser) -> ApiResult<Json<TotpSetupResponse>> {
+    let setup = auth.totp_setup(&me).await?;
+    Ok(Json(TotpSetupResponse {
+        secret: setup.secret,
+        otpauth_uri: setup.otpauth_uri,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TotpCode {
+    pub code: String,
+}
+
+/// Turn two-factor authentication on with a code for the secret from setup.
+#[utoipa::path(post, path = "/auth/totp/confirm", tag = "auth", security(("bearer" = [])),
+    request_body = TotpCode,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn totp_confirm(State(auth): Auth, me: AuthUser, Json(req): Json<TotpCode>) -> ApiResult<StatusCode> {
+    auth.totp_confirm(&me, &req.code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TotpDisableRequest {
+    pub password: String,
+    pub code: String,
+}
+
+/// Turn two-factor authentication off (needs the password and a current code).
+#[utoipa::path(post, path = "/auth/totp/disable", tag = "auth", security(("bearer" = [])),
+    request_body = TotpDisableRequest,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn totp_disable(
+    State(auth): Auth,
+    me: AuthUser,
+    Json(req): Json<TotpDisableRequest>,
+) -> ApiResult<StatusCode> {
+    auth.totp_disable(&me, req.password, &req.code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct InviteRequest {
+    /// How many registrations the code allows (1 to 1000, default 1).
+    pub uses: Option<i64>,
+    /// Hours until the code expires (1 to 8760, default 168).
+    pub expires_in_hours: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InviteResponse {
+    pub code: String,
+    pub uses: i64,
+    pub expires_at: i64,
+}
+
+/// Create a registration invite code (administrators).
+#[utoipa::path(post, path = "/auth/invites", tag = "auth", security(("bearer" = [])),
+    request_body = InviteRequest,
+    responses((status = 201, body = InviteResponse), (status = 403, body = ErrorBody)))]
+async fn create_invite(
+    State(auth): Auth,
+    me: AuthUser,
+    Json(req): Json<InviteRequest>,
+) -> ApiResult<(StatusCode, Json<InviteResponse>)> {
+    if !me.is_admin {
+        return Err(ApiError::forbidden("only administrators can create invites"));
+    }
+    let uses = req.uses.unwrap_or(1);
+    if !(1..=1000).contains(&uses) {
+        return Err(ApiError::validation("uses", "must be between 1 and 1000"));
+    }
+    let hours = req.expires_in_hours.unwrap_or(168);
+    if !(1..=8760).contains(&hours) {
+        return Err(ApiError::validation("expires_in_hours", "must be between 1 and 8760"));
+    }
+    let (code, expires_at) = auth.create_invite(Some(me.user_id), uses, hours).await?;
+    Ok((StatusCode::CREATED, Json(InviteResponse { code, uses, expires_at })))
+}

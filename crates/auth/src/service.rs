@@ -1,0 +1,387 @@
+//! The auth service's logic, shared by its HTTP routes and the `hybrid admin` commands.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hybrid_core::api::{UserDirectory, UserRef};
+use hybrid_core::config::AuthConfig;
+use hybrid_core::text::fold;
+use hybrid_core::{AccessClaims, ApiError, ApiResult, AuthUser, ClientInfo, Config, TokenVerifier, now_ms};
+use hybrid_store::Db;
+use totp_rs::{Builder, Secret, Totp};
+
+use crate::crypto::{MasterKey, random_token, token_hash};
+use crate::keys::{self, SigningKeys};
+use crate::password;
+use crate::store::{self, NewSession, RefreshOutcome, Revoke, SessionRow};
+use crate::throttle::LoginThrottle;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+const MASTER_KEY_CHECK: &str = "master_key_check";
+const TOTP_ISSUER: &str = "Hybrid";
+
+pub struct AuthService {
+    db: Db,
+    config: AuthConfig,
+    master: MasterKey,
+    keys: SigningKeys,
+    tokens: Arc<TokenVerifier>,
+    directory: Arc<dyn UserDirectory>,
+    throttle: LoginThrottle,
+}
+
+/// What a successful login, registration or refresh returns.
+pub struct Issued {
+    pub access_token: String,
+    pub expires_in: u64,
+    pub refresh_token: String,
+    pub session_id: i64,
+    pub user: UserRef,
+}
+
+pub struct LoginInput {
+    pub username: String,
+    pub password: String,
+    pub totp_code: Option<String>,
+    pub device_name: Option<String>,
+}
+
+pub struct TotpSetup {
+    pub secret: String,
+    pub otpauth_uri: String,
+}
+
+impl AuthService {
+    pub async fn start(
+        db: Db,
+        config: &Config,
+        tokens: Arc<TokenVerifier>,
+        directory: Arc<dyn UserDirectory>,
+    ) -> anyhow::Result<Arc<Self>> {
+        let master = MasterKey::resolve(config)?;
+        // Fail at start, clearly, if this key is not the one the data was sealed with.
+        let check = master.seal("meta:check", b"hybrid");
+        let stored = store::meta_put_if_absent(&db, MASTER_KEY_CHECK, check).await?;
+        master.open("meta:check", &stored).map_err(|_| {
+            anyhow::anyhow!(
+                "the configured master key is not the one this auth data was encrypted with"
+            )
+        })?;
+        let keys = keys::load_or_create(&db, &master).await?;
+        tokens.set_keys(keys.public.clone());
+        let auth = &config.auth;
+        Ok(Arc::new(AuthService {
+            db,
+            config: auth.clone(),
+            master,
+            keys,
+            tokens,
+            directory,
+            throttle: LoginThrottle::new(
+                Duration::from_secs(auth.login_window_secs),
+                auth.login_max_failures_per_account,
+                auth.login_max_failures_per_ip,
+            ),
+        }))
+    }
+
+    pub fn config(&self) -> &AuthConfig {
+        &self.config
+    }
+
+    pub fn jwks(&self) -> serde_json::Value {
+        self.keys.jwks()
+    }
+
+    /// Creates a user with a password, bypassing the registration policy (callers check it).
+    pub async fn create_account(
+        &self,
+        username: &str,
+        password: String,
+        is_admin: bool,
+        invite_code: Option<&str>,
+    ) -> ApiResult<UserRef> {
+        let username = fold(username);
+        hybrid_core::text::validate_username(&username)?;
+        password::check_policy("password", &password, &username, self.config.password_min_length)?;
+        // Hash first: a slow hash must not sit between creating the user and its credentials.
+        let hash = password::hash(password).await?;
+        let user = self.directory.create(username).await?;
+        let invite = invite_code.map(token_hash);
+        if let Err(err) = store::insert_credentials(&self.db, user.id, hash, is_admin, invite).await {
+            // Undo the half-made account so the name is free again.
+            if let Err(undo) = self.directory.delete(user.id).await {
+                tracing::error!(user_id = user.id, error = %undo, "could not remove a half-registered user");
+            }
+            return Err(err);
+        }
+        Ok(user)
+    }
+
+    pub async fn login(&self, input: LoginInput, client: &ClientInfo) -> ApiResult<Issued> {
+        let account = fold(&input.username);
+        self.throttle
+            .check(&account, client.ip)
+            .map_err(ApiError::too_many_requests)?;
+        let user = self.directory.find_by_username(&account).await?;
+        let credentials = match &user {
+            Some(user) => store::credentials(&self.db, user.id).await?,
+            None => None,
+        };
+        let hash = credentials.as_ref().map(|c| c.password_hash.clone());
+        let (Some(user), Some(credentials), true) =
+            (user, credentials, password::verify(input.password, hash).await)
+        else {
+            self.throttle.record_failure(&account, client.ip);
+            return Err(ApiError::unauthorized(
+                "invalid_credentials",
+                "wrong username or password",
+            ));
+        };
+        if let Some(sealed) = &credentials.totp_secret {
+            let Some(code) = input.totp_code.as_deref().filter(|c| !c.is_empty()) else {
+                return Err(ApiError::unauthorized(
+                    "totp_required",
+                    "this account needs a code from its authenticator app (totp_code)",
+                ));
+            };
+            if let Err(err) = self.check_totp(user.id, &user.username, sealed, code).await {
+                self.throttle.record_failure(&account, client.ip);
+                return Err(err);
+            }
+        }
+        self.throttle.clear_account(&account);
+        let device = input
+            .device_name
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| client.user_agent.clone());
+        self.open_session(user, credentials.is_admin != 0, &device, client).await
+    }
+
+    /// Starts a session for a user who just proved who they are.
+    pub async fn open_session(
+        &self,
+        user: UserRef,
+        is_admin: bool,
+        device: &str,
+        client: &ClientInfo,
+    ) -> ApiResult<Issued> {
+        let now = now_ms();
+        let refresh_token = random_token("hrt_");
+        let session_id = store::create_session(
+            &self.db,
+            NewSession {
+                user_id: user.id,
+                device: device.trim().chars().take(128).collect(),
+                ip: client.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                user_agent: client.user_agent.clone(),
+                now,
+                expires_at: now + self.refresh_ttl_ms(),
+                refresh_hash: token_hash(&refresh_token),
+            },
+        )
+        .await?;
+        self.issue(user, is_admin, session_id, refresh_token)
+    }
+
+    fn refresh_ttl_ms(&self) -> i64 {
+        self.config.refresh_token_ttl_days as i64 * DAY_MS
+    }
+
+    fn issue(&self, user: UserRef, is_admin: bool, session_id: i64, refresh_token: String) -> ApiResult<Issued> {
+        let iat = (now_ms() / 1000) as u64;
+        let claims = AccessClaims {
+            sub: user.id.to_string(),
+            sid: session_id,
+            iss: self.config.issuer.clone(),
+            iat,
+            exp: iat + self.config.access_token_ttl_secs,
+            adm: is_admin,
+        };
+        let access_token = self.keys.signer.sign(&claims).map_err(ApiError::internal)?;
+        Ok(Issued {
+            access_token,
+            expires_in: self.config.access_token_ttl_secs,
+            refresh_token,
+            session_id,
+            user,
+        })
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> ApiResult<Issued> {
+        let invalid = || {
+            ApiError::unauthorized("invalid_refresh_token", "the refresh token is not valid; log in again")
+        };
+        if !refresh_token.starts_with("hrt_") {
+            return Err(invalid());
+        }
+        let now = now_ms();
+        let successor = self.master.refresh_successor(refresh_token);
+        let outcome = store::refresh(
+            &self.db,
+            token_hash(refresh_token),
+            token_hash(&successor),
+            now,
+            self.config.refresh_grace_secs as i64 * 1000,
+            now + self.refresh_ttl_ms(),
+        )
+        .await?;
+        let (session_id, user_id) = match outcome {
+            RefreshOutcome::Rotated { session_id, user_id }
+            | RefreshOutcome::Grace { session_id, user_id } => (session_id, user_id),
+            RefreshOutcome::Reused { session_id } => {
+                tracing::warn!(session_id, "a spent refresh token was reused; session revoked");
+                self.forget_sessions(&[session_id]);
+                return Err(ApiError::unauthorized(
+                    "refresh_token_reused",
+                    "this refresh token was already used; the session has been signed out",
+                ));
+            }
+            RefreshOutcome::Invalid => return Err(invalid()),
+        };
+        let user = self.directory.get(user_id).await?.ok_or_else(invalid)?;
+        let is_admin = store::credentials(&self.db, user_id)
+            .await?
+            .is_some_and(|c| c.is_admin != 0);
+        self.issue(user, is_admin, session_id, successor)
+    }
+
+    /// Makes access tokens of these sessions stop working in this process at once.
+    fn forget_sessions(&self, sessions: &[i64]) {
+        let ttl = Duration::from_secs(self.config.access_token_ttl_secs + 60);
+        for &session in sessions {
+            self.tokens.revoke_session(session, ttl);
+        }
+    }
+
+    pub async fn sessions(&self, me: &AuthUser) -> ApiResult<Vec<SessionRow>> {
+        store::active_sessions(&self.db, me.user_id, now_ms()).await
+    }
+
+    /// Revokes one of my sessions (404 if it is not mine or already ended).
+    pub async fn revoke_session(&self, me: &AuthUser, session_id: i64) -> ApiResult<()> {
+        let revoked = store::revoke_sessions(&self.db, me.user_id, Revoke::One(session_id)).await?;
+        if revoked.is_empty() {
+            return Err(ApiError::not_found("session"));
+        }
+        self.forget_sessions(&revoked);
+        Ok(())
+    }
+
+    /// Revokes every session of mine but the current one; returns how many.
+    pub async fn revoke_other_sessions(&self, me: &AuthUser) -> ApiResult<usize> {
+        let revoked =
+            store::revoke_sessions(&self.db, me.user_id, Revoke::AllBut(me.session_id)).await?;
+        self.forget_sessions(&revoked);
+        Ok(revoked.len())
+    }
+
+    async fn my_credentials(&self, me: &AuthUser) -> ApiResult<store::CredentialRow> {
+        store::credentials(&self.db, me.user_id)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("invalid_token", "this account no longer exists"))
+    }
+
+    /// Checks my password for a sensitive change; failures count towards login throttling.
+    async fn confirm_password(&self, me: &AuthUser, password: String, field: &str) -> ApiResult<store::CredentialRow> {
+        let credentials = self.my_credentials(me).await?;
+        let account = format!("#{}", me.user_id);
+        self.throttle.check(&account, None).map_err(ApiError::too_many_requests)?;
+        if !password::verify(password, Some(credentials.password_hash.clone())).await {
+            self.throttle.record_failure(&account, None);
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "wrong_password",
+                "the current password is wrong",
+            )
+            .with_field(field));
+        }
+        Ok(credentials)
+    }
+
+    /// Changes my password and signs out my other sessions; returns how many were signed out.
+    pub async fn change_password(&self, me: &AuthUser, current: String, new: String) -> ApiResult<usize> {
+        self.confirm_password(me, current, "current_password").await?;
+        let user = self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+        password::check_policy("new_password", &new, &user.username, self.config.password_min_length)?;
+        let hash = password::hash(new).await?;
+        store::set_password(&self.db, me.user_id, hash).await?;
+        self.revoke_other_sessions(me).await
+    }
+
+    fn totp(&self, secret: Vec<u8>, account: &str) -> ApiResult<Totp> {
+        Builder::new()
+            .with_secret(secret)
+            .with_issuer(Some(TOTP_ISSUER))
+            .with_account_name(account)
+            .build()
+            .map_err(ApiError::internal)
+    }
+
+    async fn check_totp(&self, user_id: i64, account: &str, sealed: &[u8], code: &str) -> ApiResult<()> {
+        let secret = self.master.open(&format!("totp:{user_id}"), sealed).map_err(ApiError::internal)?;
+        let invalid = || ApiError::unauthorized("invalid_totp", "the authenticator code is wrong or already used");
+        let step = self.totp(secret, account)?.check_current(code.trim()).ok_or_else(invalid)?;
+        if !store::use_totp_step(&self.db, user_id, step as i64).await? {
+            return Err(invalid());
+        }
+        Ok(())
+    }
+
+    /// Starts enabling TOTP: a new secret to put in an authenticator app, then `confirm`.
+    pub async fn totp_setup(&self, me: &AuthUser) -> ApiResult<TotpSetup> {
+        let credentials = self.my_credentials(me).await?;
+        if credentials.totp_secret.is_some() {
+            return Err(ApiError::conflict("totp_enabled", "two-factor authentication is already on"));
+        }
+        let user = self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+        let secret = Secret::generate();
+        let sealed = self.master.seal(&format!("totp:{}", me.user_id), secret.as_bytes());
+        let totp = self.totp(secret.as_bytes().to_vec(), &user.username)?;
+        store::set_totp_pending(&self.db, me.user_id, Some(sealed)).await?;
+        Ok(TotpSetup {
+            secret: secret.to_base32(),
+            otpauth_uri: totp.to_url().map_err(ApiError::internal)?,
+        })
+    }
+
+    /// Turns TOTP on with a code from the app that got the new secret.
+    pub async fn totp_confirm(&self, me: &AuthUser, code: &str) -> ApiResult<()> {
+        let credentials = self.my_credentials(me).await?;
+        let Some(pending) = credentials.totp_pending else {
+            return Err(ApiError::conflict("totp_not_pending", "start with /auth/totp/setup"));
+        };
+        let secret = self.master.open(&format!("totp:{}", me.user_id), &pending).map_err(ApiError::internal)?;
+        let user = self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+        let step = self
+            .totp(secret, &user.username)?
+            .check_current(code.trim())
+            .ok_or_else(|| ApiError::validation("code", "the code does not match; check the app's clock"))?;
+        store::confirm_totp(&self.db, me.user_id, step as i64).await
+    }
+
+    /// Turns TOTP off; needs the password and a current code.
+    pub async fn totp_disable(&self, me: &AuthUser, password: String, code: &str) -> ApiResult<()> {
+        let credentials = self.confirm_password(me, password, "password").await?;
+        let Some(sealed) = credentials.totp_secret else {
+            return Err(ApiError::conflict("totp_disabled", "two-factor authentication is off"));
+        };
+        let user = self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+        self.check_totp(me.user_id, &user.username, &sealed, code).await?;
+        store::disable_totp(&self.db, me.user_id).await
+    }
+
+    pub async fn logout(&self, me: &AuthUser) -> ApiResult<()> {
+        let revoked = store::revoke_sessions(&self.db, me.user_id, Revoke::One(me.session_id)).await?;
+        self.forget_sessions(&revoked);
+        Ok(())
+    }
+
+    /// A registration invite code usable `uses` times within `ttl_hours`.
+    pub async fn create_invite(&self, created_by: Option<i64>, uses: i64, ttl_hours: i64) -> ApiResult<(String, i64)> {
+        let code = random_token("inv_");
+        let expires_at = now_ms() + ttl_hours * 60 * 60 * 1000;
+        store::create_invite(&self.db, token_hash(&code), created_by, expires_at, uses).await?;
+        Ok((code, expires_at))
+    }
+}

@@ -1,0 +1,353 @@
+//! The auth tables. All SQL of this module lives here.
+
+use hybrid_core::{ApiError, ApiResult};
+use hybrid_store::Db;
+use sqlx::FromRow;
+
+#[derive(Debug, FromRow)]
+pub struct SigningKeyRow {
+    pub kid: String,
+    pub private_key: Vec<u8>,
+    pub public_key: Vec<u8>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CredentialRow {
+    pub password_hash: String,
+    pub is_admin: i64,
+    pub totp_secret: Option<Vec<u8>>,
+    pub totp_pending: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub device: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+/// A new session's details.
+pub struct NewSession {
+    pub user_id: i64,
+    pub device: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub now: i64,
+    pub expires_at: i64,
+    pub refresh_hash: Vec<u8>,
+}
+
+/// What presenting a refresh token led to.
+pub enum RefreshOutcome {
+    /// The token was current: the successor is now current.
+    Rotated { session_id: i64, user_id: i64 },
+    /// The token was spent moments ago (another tab refreshed first): same successor.
+    Grace { session_id: i64, user_id: i64 },
+    /// A spent token came back after the grace period: the session has been revoked.
+    Reused { session_id: i64 },
+    /// Unknown token, or its session has ended.
+    Invalid,
+}
+
+/// Stores `value` unless `key` already has one; returns the value now stored.
+pub async fn meta_put_if_absent(db: &Db, key: &'static str, value: Vec<u8>) -> ApiResult<Vec<u8>> {
+    db.write(move |tx| {
+        Box::pin(async move {
+            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                .bind(key)
+                .bind(&value)
+                .execute(&mut *tx)
+                .await?;
+            let (stored,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok::<_, ApiError>(stored)
+        })
+    })
+    .await
+}
+
+/// Trusted signing keys, newest first.
+pub async fn signing_keys(db: &Db) -> ApiResult<Vec<SigningKeyRow>> {
+    Ok(sqlx::query_as(
+        "SELECT kid, private_key, public_key FROM signing_keys WHERE retired_at IS NULL \
+         ORDER BY created_at DESC, kid",
+    )
+    .fetch_all(db.reader())
+    .await?)
+}
+
+pub async fn insert_signing_key(db: &Db, kid: &str, private_key: Vec<u8>, public_key: Vec<u8>) -> ApiResult<()> {
+    let query = sqlx::query(
+        "INSERT INTO signing_keys (kid, private_key, public_key, created_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (kid) DO NOTHING",
+    );
+    let query = query.bind(kid.to_owned()).bind(private_key).bind(public_key);
+    db.execute(query.bind(hybrid_core::now_ms())).await?;
+    Ok(())
+}
+
+pub async fn credentials(db: &Db, user_id: i64) -> ApiResult<Option<CredentialRow>> {
+    Ok(sqlx::query_as(
+        "SELECT password_hash, is_admin, totp_secret, totp_pending \
+         FROM credentials WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(db.reader())
+    .await?)
+}
+
+/// Stores a new user's credentials, spending one use of `invite` (hash) when given.
+pub async fn insert_credentials(
+    db: &Db,
+    user_id: i64,
+    password_hash: String,
+    is_admin: bool,
+    invite: Option<Vec<u8>>,
+) -> ApiResult<()> {
+    let now = hybrid_core::now_ms();
+    db.write(move |tx| {
+        Box::pin(async move {
+            if let Some(invite) = invite {
+                let spent = sqlx::query(
+                    "UPDATE registration_invites SET uses_left = uses_left - 1 \
+                     WHERE code_hash = $1 AND uses_left > 0 AND expires_at > $2",
+                )
+                .bind(invite)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if spent.rows_affected() != 1 {
+                    return Err(ApiError::validation(
+                        "invite_code",
+                        "this invite code is not valid (unknown, used up or expired)",
+                    ));
+                }
+            }
+            sqlx::query(
+                "INSERT INTO credentials (user_id, password_hash, is_admin, totp_last_step, \
+                 created_at, updated_at) VALUES ($1, $2, $3, 0, $4, $4)",
+            )
+            .bind(user_id)
+            .bind(password_hash)
+            .bind(is_admin as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+pub async fn create_invite(
+    db: &Db,
+    code_hash: Vec<u8>,
+    created_by: Option<i64>,
+    expires_at: i64,
+    uses: i64,
+) -> ApiResult<()> {
+    let query = sqlx::query(
+        "INSERT INTO registration_invites (code_hash, created_by, created_at, expires_at, uses_left) \
+         VALUES ($1, $2, $3, $4, $5)",
+    );
+    let query = query.bind(code_hash).bind(created_by).bind(hybrid_core::now_ms());
+    db.execute(query.bind(expires_at).bind(uses)).await?;
+    Ok(())
+}
+
+/// Creates a session and its first refresh token; returns the session id.
+pub async fn create_session(db: &Db, new: NewSession) -> ApiResult<i64> {
+    db.write(move |tx| {
+        Box::pin(async move {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO sessions (user_id, device, ip, user_agent, created_at, last_seen_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
+            )
+            .bind(new.user_id)
+            .bind(&new.device)
+            .bind(&new.ip)
+            .bind(&new.user_agent)
+            .bind(new.now)
+            .bind(new.expires_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(&new.refresh_hash)
+            .bind(id)
+            .bind(new.now)
+            .execute(&mut *tx)
+            .await?;
+            Ok::<_, ApiError>(id)
+        })
+    })
+    .await
+}
+
+/// Spends the refresh token `presented` (hash) in favour of `successor` (hash).
+pub async fn refresh(
+    db: &Db,
+    presented: Vec<u8>,
+    successor: Vec<u8>,
+    now: i64,
+    grace_ms: i64,
+    new_expiry: i64,
+) -> ApiResult<RefreshOutcome> {
+    db.write(move |tx| {
+        Box::pin(async move {
+            let found: Option<(i64, Option<i64>, i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT r.session_id, r.spent_at, s.user_id, s.expires_at, s.revoked_at \
+                 FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id \
+                 WHERE r.token_hash = $1",
+            )
+            .bind(&presented)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((session_id, spent_at, user_id, expires_at, revoked_at)) = found else {
+                return Ok(RefreshOutcome::Invalid);
+            };
+            if revoked_at.is_some() || expires_at <= now {
+                return Ok(RefreshOutcome::Invalid);
+            }
+            if let Some(spent_at) = spent_at {
+                if now - spent_at <= grace_ms {
+                    return Ok(RefreshOutcome::Grace { session_id, user_id });
+                }
+                sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE id = $1")
+                    .bind(session_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                return Ok(RefreshOutcome::Reused { session_id });
+            }
+            // Only one concurrent refresh wins the spend; PostgreSQL runs them in parallel.
+            let spent = sqlx::query(
+                "UPDATE refresh_tokens SET spent_at = $2 WHERE token_hash = $1 AND spent_at IS NULL",
+            )
+            .bind(&presented)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if spent.rows_affected() == 0 {
+                return Ok(RefreshOutcome::Grace { session_id, user_id });
+            }
+            sqlx::query(
+                "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (token_hash) DO NOTHING",
+            )
+            .bind(&successor)
+            .bind(session_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id = $1")
+                .bind(session_id)
+                .bind(now)
+                .bind(new_expiry)
+                .execute(&mut *tx)
+                .await?;
+            Ok::<_, ApiError>(RefreshOutcome::Rotated { session_id, user_id })
+        })
+    })
+    .await
+}
+
+pub async fn active_sessions(db: &Db, user_id: i64, now: i64) -> ApiResult<Vec<SessionRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, device, ip, user_agent, created_at, last_seen_at, expires_at \
+         FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+         ORDER BY last_seen_at DESC, id DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(db.reader())
+    .await?)
+}
+
+/// Revokes the user's sessions matching `which`; returns their ids.
+pub async fn revoke_sessions(db: &Db, user_id: i64, which: Revoke) -> ApiResult<Vec<i64>> {
+    let now = hybrid_core::now_ms();
+    db.write(move |tx| {
+        Box::pin(async move {
+            let (sql, session): (&'static str, i64) = match which {
+                Revoke::One(id) => (
+                    "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND id = $2 \
+                     AND revoked_at IS NULL RETURNING id",
+                    id,
+                ),
+                Revoke::AllBut(id) => (
+                    "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND id <> $2 \
+                     AND revoked_at IS NULL RETURNING id",
+                    id,
+                ),
+            };
+            let ids: Vec<(i64,)> = sqlx::query_as(sql)
+                .bind(user_id)
+                .bind(session)
+                .bind(now)
+                .fetch_all(&mut *tx)
+                .await?;
+            Ok::<_, ApiError>(ids.into_iter().map(|r| r.0).collect())
+        })
+    })
+    .await
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Revoke {
+    One(i64),
+    AllBut(i64),
+}
+
+pub async fn set_password(db: &Db, user_id: i64, password_hash: String) -> ApiResult<()> {
+    let query = sqlx::query(
+        "UPDATE credentials SET password_hash = $2, updated_at = $3 WHERE user_id = $1",
+    );
+    db.execute(query.bind(user_id).bind(password_hash).bind(hybrid_core::now_ms())).await?;
+    Ok(())
+}
+
+/// Sets (or clears, with `None`) the TOTP secret awaiting confirmation.
+pub async fn set_totp_pending(db: &Db, user_id: i64, sealed: Option<Vec<u8>>) -> ApiResult<()> {
+    let query = sqlx::query(
+        "UPDATE credentials SET totp_pending = $2, updated_at = $3 WHERE user_id = $1",
+    );
+    db.execute(query.bind(user_id).bind(sealed).bind(hybrid_core::now_ms())).await?;
+    Ok(())
+}
+
+/// Makes the pending secret the active one, recording the step of the code that confirmed it.
+pub async fn confirm_totp(db: &Db, user_id: i64, step: i64) -> ApiResult<()> {
+    let query = sqlx::query(
+        "UPDATE credentials SET totp_secret = totp_pending, totp_pending = NULL, \
+         totp_last_step = $2, updated_at = $3 WHERE user_id = $1 AND totp_pending IS NOT NULL",
+    );
+    db.execute(query.bind(user_id).bind(step).bind(hybrid_core::now_ms())).await?;
+    Ok(())
+}
+
+pub async fn disable_totp(db: &Db, user_id: i64) -> ApiResult<()> {
+    let query = sqlx::query(
+        "UPDATE credentials SET totp_secret = NULL, totp_pending = NULL, updated_at = $2 \
+         WHERE user_id = $1",
+    );
+    db.execute(query.bind(user_id).bind(hybrid_core::now_ms())).await?;
+    Ok(())
+}
+
+/// Records that a TOTP code of `step` was used. False if that step (or a later one) already
+/// was: a replayed code.
+pub async fn use_totp_step(db: &Db, user_id: i64, step: i64) -> ApiResult<bool> {
+    let query = sqlx::query(
+        "UPDATE credentials SET totp_last_step = $2 WHERE user_id = $1 AND totp_last_step < $2",
+    );
+    Ok(db.execute(query.bind(user_id).bind(step)).await? == 1)
+}

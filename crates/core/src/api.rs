@@ -1,0 +1,25 @@
+//! Internal APIs: what one module asks another synchronously. Each is a trait; in one process
+//! the providing module's implementation is called directly.
+
+use futures::future::BoxFuture;
+
+use crate::ApiError;
+
+/// A user as other modules see one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRef {
+    pub id: i64,
+    pub username: String,
+}
+
+/// Provided by `users`: the directory of accounts. Used by `auth` to create accounts and to
+/// find them by name at login.
+pub trait UserDirectory: Send + Sync {
+    /// Creates a user with an already folded (`text::fold`) username.
+    /// A taken name is `409 username_taken`.
+    fn create(&self, username: String) -> BoxFuture<'_, Result<UserRef, ApiError>>;
+    fn find_by_username<'a>(&'a self, username: &'a str) -> BoxFuture<'a, Result<Option<UserRef>, ApiError>>;
+    fn get(&self, id: i64) -> BoxFuture<'_, Result<Option<UserRef>, ApiError>>;
+    /// Removes a user whose registration could not be completed.
+    fn delete(&self, id: i64) -> BoxFuture<'_, Result<(), ApiError>>;
+}

@@ -1,0 +1,209 @@
+//! The configuration schema: one struct tree, read from defaults, then a TOML file, then
+//! `HYBRID_*` environment variables (`__` separates sections: `HYBRID_AUTH__REGISTRATION`),
+//! then command-line flags. `docs/configuration.md` documents every key.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: String,
+    /// Where embedded data lives: one SQLite file per module, the master key.
+    pub data_dir: PathBuf,
+    /// Comma-separated services to run in this process, or `all`.
+    pub services: String,
+    pub database: DatabaseConfig,
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    /// Empty: embedded SQLite in `data_dir`. `postgres://user:pass@host/db`: one schema per module.
+    pub url: String,
+    /// Per module: PostgreSQL connections, or SQLite readers.
+    pub max_connections: u32,
+    /// SQLite: writes queued before new ones get 503 + Retry-After.
+    pub write_queue_capacity: usize,
+    /// SQLite: most writes committed in one transaction.
+    pub max_batch: usize,
+    /// SQLite `synchronous`: `FULL` (default, durable on power loss) or `NORMAL`.
+    pub sqlite_synchronous: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpConfig {
+    /// Largest request body accepted, in bytes (413 beyond).
+    pub body_limit_bytes: usize,
+    /// Comma-separated origins allowed by CORS; empty allows none (same-origin only).
+    pub cors_origins: String,
+    /// Take the client address from `X-Forwarded-For`. Only behind a proxy you trust.
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationPolicy {
+    /// Anyone can register.
+    Open,
+    /// Registration needs an invite code made by an admin.
+    InviteOnly,
+    /// Only admins create accounts (`hybrid admin create-user`).
+    Closed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    pub registration: RegistrationPolicy,
+    /// Lifetime of access tokens (seconds).
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of a session's refresh token without use (days).
+    pub refresh_token_ttl_days: u64,
+    /// A spent refresh token presented again within this many seconds gets the same new token
+    /// instead of revoking the session (two tabs refreshing at once).
+    pub refresh_grace_secs: u64,
+    pub password_min_length: usize,
+    /// Base64 of 32 bytes that encrypt signing keys and TOTP secrets at rest. Embedded: generated
+    /// into `data_dir/master.key` when empty. Required with PostgreSQL. Secret.
+    pub master_key: String,
+    /// Failed logins per account within `login_window_secs` before 429.
+    pub login_max_failures_per_account: u32,
+    /// Failed logins per client address within `login_window_secs` before 429.
+    pub login_max_failures_per_ip: u32,
+    pub login_window_secs: u64,
+    /// `iss` of access tokens.
+    pub issuer: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    /// `tracing` filter, e.g. `info` or `hybrid=debug,sqlx=warn`.
+    pub level: String,
+    /// `auto` (JSON unless stdout is a terminal), `json` or `text`.
+    pub format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            services: "all".into(),
+            database: DatabaseConfig::default(),
+            http: HttpConfig::default(),
+            auth: AuthConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: String::new(),
+            max_connections: 4,
+            write_queue_capacity: 4096,
+            max_batch: 256,
+            sqlite_synchronous: "FULL".into(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            body_limit_bytes: 1024 * 1024,
+            cors_origins: String::new(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            registration: RegistrationPolicy::Open,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_days: 30,
+            refresh_grace_secs: 30,
+            password_min_length: 8,
+            master_key: String::new(),
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 20,
+            login_window_secs: 15 * 60,
+            issuer: "hybrid".into(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: "auto".into(),
+        }
+    }
+}
+
+const MASK: &str = "********";
+
+impl Config {
+    /// A copy safe to print: secrets replaced, passwords in URLs hidden.
+    pub fn masked(&self) -> Config {
+        let mut config = self.clone();
+        if !config.auth.master_key.is_empty() {
+            config.auth.master_key = MASK.into();
+        }
+        config.database.url = mask_url_password(&config.database.url);
+        config
+    }
+
+    pub fn store_config(&self) -> hybrid_store::StoreConfig {
+        hybrid_store::StoreConfig {
+            url: self.database.url.clone(),
+            data_dir: self.data_dir.clone(),
+            max_connections: self.database.max_connections,
+            write_queue_capacity: self.database.write_queue_capacity,
+            max_batch: self.database.max_batch,
+            sqlite_synchronous: self.database.sqlite_synchronous.clone(),
+        }
+    }
+}
+
+fn mask_url_password(url: &str) -> String {
+    // scheme://user:password@host/… → scheme://user:********@host/…
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:{MASK}@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_secrets() {
+        let mut config = Config::default();
+        config.auth.master_key = "c2VjcmV0".into();
+        config.database.url = "postgres://hybrid:hunter2@db:5432/hybrid".into();
+        let masked = config.masked();
+        assert_eq!(masked.auth.master_key, MASK);
+        assert_eq!(masked.database.url, "postgres://hybrid:********@db:5432/hybrid");
+        assert_eq!(mask_url_password("postgres://db/x"), "postgres://db/x");
+    }
+}

@@ -1,0 +1,24 @@
+//! The service kit: what every Hybrid service shares — the error shape, JSON and auth
+//! extractors, access-token verification, the config schema, the [`Module`] trait and the
+//! internal APIs modules offer each other.
+
+pub mod api;
+pub mod config;
+mod extract;
+mod error;
+pub mod http;
+pub mod json;
+pub mod module;
+pub mod text;
+mod token;
+
+pub use config::Config;
+pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
+pub use http::{AuthUser, ClientInfo, HttpShared};
+pub use extract::{Path, Query};
+pub use json::Json;
+pub use module::{InternalApis, Module, ModuleContext, Shutdown, Started};
+pub use token::{AccessClaims, TokenVerifier};
+
+pub use hybrid_store as store;
+pub use hybrid_store::time::now_ms;

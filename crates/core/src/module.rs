@@ -1,0 +1,107 @@
+//! What a service is to the binary: a [`Module`] with a name, its migrations, and a `start`
+//! that returns its routes and background tasks. The binary's registry starts the modules a
+//! process runs (`hybrid serve --services …`), each on its own database.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use futures::future::BoxFuture;
+use hybrid_store::{Db, Migration};
+use tokio::sync::watch;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{Config, TokenVerifier};
+
+pub trait Module: Send + Sync + 'static {
+    /// Short lowercase name: the `--services` value, the SQLite file and the PostgreSQL schema.
+    fn name(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    fn migrations(&self) -> &'static [Migration];
+    /// Modules whose internal APIs this one calls; the registry starts them first.
+    fn needs(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Called with the module's migrated database.
+    fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>>;
+}
+
+/// Everything a module gets from the process it runs in.
+#[derive(Clone)]
+pub struct ModuleContext {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub tokens: Arc<TokenVerifier>,
+    pub apis: Arc<InternalApis>,
+    pub shutdown: Shutdown,
+}
+
+/// A started module: its HTTP routes (paths relative to `/api/v1`) and tasks to run until
+/// shutdown.
+pub struct Started {
+    pub routes: OpenApiRouter,
+    pub tasks: Vec<BoxFuture<'static, ()>>,
+}
+
+impl Started {
+    pub fn routes(routes: OpenApiRouter) -> Self {
+        Started {
+            routes,
+            tasks: Vec::new(),
+        }
+    }
+}
+
+/// Internal APIs that modules offer each other, by trait: `apis.provide::<dyn UserDirectory>(…)`
+/// and `apis.get::<dyn UserDirectory>()`. In one process these are direct calls.
+#[derive(Default)]
+pub struct InternalApis {
+    map: RwLock<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+}
+
+impl InternalApis {
+    pub fn provide<T: ?Sized + Send + Sync + 'static>(&self, api: Arc<T>) {
+        self.map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(TypeId::of::<Arc<T>>(), Box::new(api));
+    }
+
+    pub fn get<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&TypeId::of::<Arc<T>>())
+            .and_then(|api| api.downcast_ref::<Arc<T>>())
+            .cloned()
+    }
+
+    /// Like [`get`](Self::get), with an error naming the module that must run alongside.
+    pub fn require<T: ?Sized + Send + Sync + 'static>(&self, provider: &str) -> anyhow::Result<Arc<T>> {
+        self.get::<T>().ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} is provided by the `{provider}` service, which must run in this process",
+                std::any::type_name::<T>()
+            )
+        })
+    }
+}
+
+/// Resolves when the process begins shutting down.
+#[derive(Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    pub fn new() -> (watch::Sender<bool>, Shutdown) {
+        let (tx, rx) = watch::channel(false);
+        (tx, Shutdown(rx))
+    }
+
+    pub async fn wait(&mut self) {
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        *self.0.borrow()
+    }
+}

@@ -1,0 +1,104 @@
+//! Access tokens: short-lived EdDSA JWTs that every service verifies locally against the
+//! public keys the auth service publishes (JWKS at `/api/v1/auth/jwks`).
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
+use serde::{Deserialize, Serialize};
+
+use crate::ApiError;
+
+/// What an access token says. `sub` is the user id as a string, as RFC 7519 wants.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    /// Session (device) the token belongs to.
+    pub sid: i64,
+    pub iss: String,
+    pub iat: u64,
+    pub exp: u64,
+    /// Set for administrators.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adm: bool,
+}
+
+impl AccessClaims {
+    pub fn user_id(&self) -> Option<i64> {
+        self.sub.parse().ok()
+    }
+}
+
+/// Verifies access tokens against the keys it has been given, and knows sessions revoked
+/// since their tokens were issued so they stop working at once rather than at expiry.
+pub struct TokenVerifier {
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    revoked: RwLock<HashMap<i64, Instant>>,
+    validation: Validation,
+}
+
+impl TokenVerifier {
+    pub fn new(issuer: &str) -> Self {
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.leeway = 5;
+        validation.set_issuer(&[issuer]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss"]);
+        TokenVerifier {
+            keys: RwLock::new(HashMap::new()),
+            revoked: RwLock::new(HashMap::new()),
+            validation,
+        }
+    }
+
+    /// Replaces the trusted keys: (key id, raw 32-byte Ed25519 public key).
+    pub fn set_keys(&self, keys: impl IntoIterator<Item = (String, [u8; 32])>) {
+        let keys = keys
+            .into_iter()
+            .map(|(kid, public)| (kid, DecodingKey::from_ed_der(&public)))
+            .collect();
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+    }
+
+    /// Makes tokens of `session_id` invalid from now on. Entries are kept for `ttl` (the access
+    /// token lifetime), after which no token of that session can still be valid.
+    pub fn revoke_session(&self, session_id: i64, ttl: Duration) {
+        let now = Instant::now();
+        let mut revoked = self.revoked.write().unwrap_or_else(|e| e.into_inner());
+        revoked.retain(|_, until| *until > now);
+        revoked.insert(session_id, now + ttl);
+    }
+
+    pub fn is_revoked(&self, session_id: i64) -> bool {
+        let revoked = self.revoked.read().unwrap_or_else(|e| e.into_inner());
+        revoked.get(&session_id).is_some_and(|until| *until > Instant::now())
+    }
+
+    pub fn verify(&self, token: &str) -> Result<AccessClaims, ApiError> {
+        let invalid = || ApiError::unauthorized("invalid_token", "the access token is not valid");
+        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
+        let kid = header.kid.ok_or_else(invalid)?;
+        let claims = {
+            let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+            let key = keys.get(&kid).ok_or_else(invalid)?;
+            jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
+        }
+        .map_err(|err| match err.kind() {
+            ErrorKind::ExpiredSignature => {
+                ApiError::unauthorized("token_expired", "the access token has expired")
+            }
+            _ => invalid(),
+        })?
+        .claims;
+        if claims.user_id().is_none() {
+            return Err(invalid());
+        }
+        if self.is_revoked(claims.sid) {
+            return Err(ApiError::unauthorized(
+                "session_revoked",
+                "this session has been signed out",
+            ));
+        }
+        Ok(claims)
+    }
+}

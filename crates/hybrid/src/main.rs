@@ -1,0 +1,111 @@
+//! `hybrid`: one binary that runs any set of Hybrid's services.
+
+mod cli;
+mod registry;
+mod server;
+mod settings;
+mod telemetry;
+
+use std::io::Read;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use hybrid_auth::AuthService;
+use hybrid_core::Shutdown;
+
+use cli::{AdminCommand, Cli, Command};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.as_deref(),
+        _ => None,
+    };
+    let config = settings::load(&cli.global, listen)?;
+    match cli.command {
+        Command::Serve { .. } => {
+            telemetry::init_logging(&config.log);
+            server::serve(config).await
+        }
+        Command::Config => {
+            print!("{}", toml::to_string_pretty(&config.masked())?);
+            Ok(())
+        }
+        Command::Services => {
+            for module in registry::all_modules() {
+                println!("{:<10} {}", module.name(), module.description());
+            }
+            Ok(())
+        }
+        Command::Migrate => {
+            for module in registry::select(&config.services)? {
+                let (db, ran) = registry::open_migrated(module.as_ref(), &config).await?;
+                println!("{:<10} {ran} migration(s) applied", module.name());
+                db.close().await;
+            }
+            Ok(())
+        }
+        Command::Admin(AdminCommand::GenMasterKey) => {
+            println!("{}", hybrid_auth::generate_master_key());
+            Ok(())
+        }
+        Command::Admin(command) => admin(config, command).await,
+    }
+}
+
+/// Admin commands run the auth and users services in this process, on the same data.
+async fn admin(mut config: hybrid_core::Config, command: AdminCommand) -> anyhow::Result<()> {
+    config.services = "users,auth".into();
+    let modules = registry::select(&config.services)?;
+    let (_stop, shutdown) = Shutdown::new();
+    let running = registry::start(&modules, Arc::new(config), shutdown).await?;
+    let auth = running.apis.require::<AuthService>("auth")?;
+    let result = match command {
+        AdminCommand::CreateUser { username, password, admin } => {
+            let password = match password {
+                Some(password) => password,
+                None => {
+                    let mut password = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut password)
+                        .context("reading the password from standard input")?;
+                    password.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            if password.is_empty() {
+                bail!("no password: pass --password, set HYBRID_ADMIN_PASSWORD or pipe it in");
+            }
+            let user = auth
+                .create_account(&username, password, admin, None)
+                .await
+                .map_err(|err| anyhow::anyhow!("{}", err.message))?;
+            println!("created user {} (id {}){}", user.username, user.id, if admin { " as admin" } else { "" });
+            Ok(())
+        }
+        AdminCommand::CreateInvite { uses, hours } => {
+            let (code, _) = auth
+                .create_invite(None, uses.clamp(1, 1000), hours.clamp(1, 8760))
+                .await
+                .map_err(|err| anyhow::anyhow!("{}", err.message))?;
+            println!("{code}");
+            Ok(())
+        }
+        AdminCommand::GenMasterKey => unreachable!("handled without starting services"),
+    };
+    for db in &running.databases {
+        db.close().await;
+    }
+    result
+}

@@ -1,0 +1,121 @@
+//! The module registry: which services exist, which a process runs (`--services`), and
+//! starting them in dependency order, each on its own migrated database.
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use futures::future::BoxFuture;
+use hybrid_core::{Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
+use hybrid_store::Db;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Every service, in an order where each comes after those it needs.
+pub fn all_modules() -> Vec<Box<dyn Module>> {
+    vec![Box::new(hybrid_users::UsersModule), Box::new(hybrid_auth::AuthModule)]
+}
+
+/// The modules named in `spec` (`all`, or comma-separated names), checked.
+pub fn select(spec: &str) -> anyhow::Result<Vec<Box<dyn Module>>> {
+    let all = all_modules();
+    let spec = spec.trim();
+    if spec.is_empty() || spec == "all" {
+        return Ok(all);
+    }
+    let wanted: Vec<&str> = spec.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let known: Vec<&str> = all.iter().map(|m| m.name()).collect();
+    for name in &wanted {
+        if !known.contains(name) {
+            bail!("unknown service `{name}`; known services: {}", known.join(", "));
+        }
+    }
+    let selected: Vec<Box<dyn Module>> = all.into_iter().filter(|m| wanted.contains(&m.name())).collect();
+    for module in &selected {
+        for need in module.needs() {
+            if !wanted.contains(need) {
+                bail!(
+                    "service `{}` needs `{need}` in the same process; add it to --services",
+                    module.name()
+                );
+            }
+        }
+    }
+    Ok(selected)
+}
+
+/// Opens a module's database and brings its schema up to date.
+pub async fn open_migrated(module: &dyn Module, config: &Config) -> anyhow::Result<(Db, usize)> {
+    let db = Db::open(module.name(), &config.store_config())
+        .await
+        .with_context(|| format!("opening the {} database", module.name()))?;
+    let ran = db
+        .migrate(module.migrations())
+        .await
+        .with_context(|| format!("migrating the {} database", module.name()))?;
+    Ok((db, ran))
+}
+
+/// The started modules of this process.
+pub struct Running {
+    pub databases: Vec<Db>,
+    pub routes: OpenApiRouter,
+    pub tasks: Vec<BoxFuture<'static, ()>>,
+    pub apis: Arc<InternalApis>,
+    pub tokens: Arc<TokenVerifier>,
+}
+
+pub async fn start(
+    modules: &[Box<dyn Module>],
+    config: Arc<Config>,
+    shutdown: Shutdown,
+) -> anyhow::Result<Running> {
+    let tokens = Arc::new(TokenVerifier::new(&config.auth.issuer));
+    let apis = Arc::new(InternalApis::default());
+    let mut running = Running {
+        databases: Vec::new(),
+        routes: OpenApiRouter::new(),
+        tasks: Vec::new(),
+        apis: apis.clone(),
+        tokens: tokens.clone(),
+    };
+    for module in modules {
+        let (db, ran) = open_migrated(module.as_ref(), &config).await?;
+        if ran > 0 {
+            tracing::info!(service = module.name(), migrations = ran, "migrated");
+        }
+        let ctx = ModuleContext {
+            db: db.clone(),
+            config: config.clone(),
+            tokens: tokens.clone(),
+            apis: apis.clone(),
+            shutdown: shutdown.clone(),
+        };
+        let started = module
+            .start(ctx)
+            .await
+            .with_context(|| format!("starting the {} service", module.name()))?;
+        running.routes = running.routes.merge(started.routes);
+        running.tasks.extend(started.tasks);
+        running.databases.push(db);
+    }
+    Ok(running)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(spec: &str) -> Vec<&'static str> {
+        select(spec).unwrap().iter().map(|m| m.name()).collect()
+    }
+
+    #[test]
+    fn selects_services() {
+        assert_eq!(names("all"), ["users", "auth"]);
+        assert_eq!(names("users"), ["users"]);
+        assert_eq!(names(" auth , users "), ["users", "auth"]);
+        let unknown = select("users,chatz").err().unwrap().to_string();
+        assert!(unknown.contains("unknown service `chatz`"), "{unknown}");
+        let missing = select("auth").err().unwrap().to_string();
+        assert!(missing.contains("needs `users`"), "{missing}");
+    }
+}

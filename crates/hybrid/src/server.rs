@@ -1,0 +1,179 @@
+//! `hybrid serve`: the HTTP server around the started modules.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Extension, Router};
+use hybrid_core::{ApiError, Config, HttpShared, Shutdown};
+use hybrid_store::Db;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::registry::{self, Running};
+use crate::telemetry;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Hybrid API", description = "The HTTP API of Hybrid, a self-hosted messenger. \
+        Errors always have the shape `{\"error\": {\"code\", \"message\", \"field\"?}}`."),
+    modifiers(&BearerAuth),
+    tags((name = "auth", description = "Accounts, sessions, tokens, two-factor authentication"),
+         (name = "users", description = "Profiles, search, blocks"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi.components.get_or_insert_with(Default::default).add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
+            ),
+        );
+    }
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    let modules = registry::select(&config.services)?;
+    let (stop, shutdown) = Shutdown::new();
+    let mut running = registry::start(&modules, config.clone(), shutdown).await?;
+    let databases = running.databases.clone();
+    let tasks: Vec<_> = running.tasks.drain(..).map(tokio::spawn).collect();
+    let app = app(&config, running)?;
+
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let names: Vec<&str> = modules.iter().map(|m| m.name()).collect();
+    tracing::info!(%addr, url = %format!("http://{addr}"), services = %names.join(","), "listening");
+
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("HTTP server failed")?;
+
+    tracing::info!("shutting down");
+    let _ = stop.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
+    for db in &databases {
+        db.close().await;
+    }
+    Ok(())
+}
+
+/// The whole HTTP surface: module routes under `/api/v1`, docs, health and metrics.
+pub fn app(config: &Config, running: Running) -> anyhow::Result<Router> {
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", running.routes)
+        .split_for_parts();
+    let databases = Arc::new(running.databases);
+    let metrics = telemetry::prometheus();
+
+    let shared = HttpShared {
+        tokens: running.tokens,
+        trust_forwarded_for: config.http.trust_forwarded_for,
+    };
+    let router = api
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .route("/healthz", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route("/readyz", get(readyz).with_state(databases.clone()))
+        .route(
+            "/metrics",
+            get(move || {
+                let metrics = metrics.clone();
+                let databases = databases.clone();
+                async move {
+                    for db in databases.iter() {
+                        metrics::gauge!("store_write_queue_depth", "module" => db.module())
+                            .set(db.queue_depth() as f64);
+                    }
+                    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render())
+                }
+            }),
+        )
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed here")
+        })
+        .layer(axum::extract::DefaultBodyLimit::max(config.http.body_limit_bytes))
+        .layer(Extension(shared))
+        .layer(axum::middleware::from_fn(telemetry::track_requests))
+        .layer(cors(config)?)
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal("a request handler panicked").into_response()))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("http", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    Ok(router)
+}
+
+fn cors(config: &Config) -> anyhow::Result<CorsLayer> {
+    let origins = config
+        .http
+        .cors_origins
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| HeaderValue::from_str(o).with_context(|| format!("bad CORS origin {o:?}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([HeaderName::from_static("x-request-id")])
+        .max_age(std::time::Duration::from_secs(3600)))
+}
+
+async fn readyz(axum::extract::State(databases): axum::extract::State<Arc<Vec<Db>>>) -> axum::response::Response {
+    for db in databases.iter() {
+        if let Err(err) = db.ping().await {
+            tracing::warn!(module = db.module(), error = %err, "not ready");
+            return ApiError::unavailable(format!("the {} database is unavailable", db.module())).into_response();
+        }
+    }
+    axum::Json(serde_json::json!({"status": "ready"})).into_response()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

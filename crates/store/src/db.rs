@@ -1,0 +1,350 @@
+//! A module's database handle: the same code runs on SQLite (embedded) and PostgreSQL (scaled).
+//!
+//! Reads go to a pool. Writes go through [`Db::write`], which runs a closure inside a
+//! transaction and returns only after that transaction committed:
+//! - on PostgreSQL each write is its own transaction from the pool;
+//! - on SQLite one writer task per file drains the queue and commits everything it found in a
+//!   single `BEGIN IMMEDIATE` transaction, each write inside its own savepoint so a failing one
+//!   rolls back alone. One fsync then covers the whole batch.
+
+use std::any::Any as StdAny;
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{StoreConfig, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A module's database. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    module: &'static str,
+    reader: AnyPool,
+    writer: Writer,
+}
+
+enum Writer {
+    Postgres(AnyPool),
+    Sqlite { queue: mpsc::Sender<Job>, capacity: usize },
+}
+
+/// A statement with its bound values, ready to move to the writer.
+pub type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// A write as the SQLite writer task sees it: run it, then tell it how the batch ended.
+struct Job {
+    run: Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Pending> + Send>,
+}
+
+/// A finished write waiting for its batch to commit. `deliver(None)` after a commit,
+/// `deliver(Some(err))` when the batch failed.
+struct Pending {
+    ok: bool,
+    deliver: Box<dyn FnOnce(Option<&StoreError>) + Send>,
+}
+
+/// The closure type [`Db::write`] takes: it gets a connection inside a transaction.
+/// It must not begin or commit transactions itself.
+pub trait WriteFn<T, E>:
+    for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static
+{
+}
+impl<T, E, F> WriteFn<T, E> for F where
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static
+{
+}
+
+impl Db {
+    /// Opens (creating if needed) the database of `module`: `<data_dir>/<module>.db` or the
+    /// PostgreSQL schema named after the module.
+    pub async fn open(module: &'static str, config: &StoreConfig) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        assert!(
+            module.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "module names are plain identifiers"
+        );
+        let inner = if config.is_postgres() {
+            open_postgres(module, config).await?
+        } else {
+            open_sqlite(module, config).await?
+        };
+        Ok(Db { inner: Arc::new(inner) })
+    }
+
+    pub fn module(&self) -> &'static str {
+        self.inner.module
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.inner.writer {
+            Writer::Postgres(_) => Dialect::Postgres,
+            Writer::Sqlite { .. } => Dialect::Sqlite,
+        }
+    }
+
+    /// The pool for reads. Reads see every write whose [`Db::write`] has returned.
+    pub fn reader(&self) -> &AnyPool {
+        &self.inner.reader
+    }
+
+    /// Writes waiting for the SQLite writer (0 on PostgreSQL).
+    pub fn queue_depth(&self) -> usize {
+        match &self.inner.writer {
+            Writer::Postgres(_) => 0,
+            Writer::Sqlite { queue, capacity } => capacity - queue.capacity(),
+        }
+    }
+
+    /// Checks that reads and writes can reach the database.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(self.reader()).await?;
+        match &self.inner.writer {
+            Writer::Postgres(_) => Ok(()),
+            Writer::Sqlite { queue, .. } if queue.is_closed() => Err(StoreError::Unavailable),
+            Writer::Sqlite { .. } => Ok(()),
+        }
+    }
+
+    /// Runs `f` in a transaction and returns once it has committed (or failed).
+    ///
+    /// ```ignore
+    /// let id: i64 = db.write(move |tx| Box::pin(async move {
+    ///     let (id,) = sqlx::query_as("INSERT INTO t (v) VALUES ($1) RETURNING id")
+    ///         .bind(v).fetch_one(&mut *tx).await?;
+    ///     Ok::<_, StoreError>(id)
+    /// })).await?;
+    /// ```
+    pub async fn write<T, E>(&self, f: impl WriteFn<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        match &self.inner.writer {
+            Writer::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(StoreError::from)?;
+                let result = f(&mut tx).await;
+                match result {
+                    Ok(value) => {
+                        tx.commit().await.map_err(StoreError::from)?;
+                        Ok(value)
+                    }
+                    Err(err) => {
+                        let _ = tx.rollback().await;
+                        Err(err)
+                    }
+                }
+            }
+            Writer::Sqlite { queue, .. } => {
+                let (tx, rx) = oneshot::channel::<Result<T, E>>();
+                let job = Job {
+                    run: Box::new(move |conn| {
+                        Box::pin(async move {
+                            let result = f(conn).await;
+                            Pending {
+                                ok: result.is_ok(),
+                                deliver: Box::new(move |batch_error| {
+                                    let result = match (result, batch_error) {
+                                        (Ok(_), Some(err)) => Err(E::from(err.clone())),
+                                        (result, _) => result,
+                                    };
+                                    let _ = tx.send(result);
+                                }),
+                            }
+                        })
+                    }),
+                };
+                queue.try_send(job).map_err(|err| match err {
+                    mpsc::error::TrySendError::Full(_) => StoreError::Busy,
+                    mpsc::error::TrySendError::Closed(_) => StoreError::Unavailable,
+                })?;
+                rx.await.map_err(|_| StoreError::Unavailable)?
+            }
+        }
+    }
+
+    /// Runs one statement, with owned bound values, as its own write. Returns rows affected.
+    pub async fn execute(&self, query: AnyQuery) -> Result<u64, StoreError> {
+        self.write(move |tx| {
+            Box::pin(async move { Ok::<_, StoreError>(query.execute(&mut *tx).await?.rows_affected()) })
+        })
+        .await
+    }
+
+    /// Closes the pools; queued SQLite writes still finish.
+    pub async fn close(&self) {
+        self.inner.reader.close().await;
+        if let Writer::Postgres(pool) = &self.inner.writer {
+            pool.close().await;
+        }
+    }
+}
+
+async fn open_postgres(module: &'static str, config: &StoreConfig) -> Result<Inner, StoreError> {
+    let options: AnyConnectOptions = config.url.parse().map_err(StoreError::from)?;
+    // The schema must exist before pooled connections put it on their search path.
+    let mut conn = options.connect().await?;
+    conn.execute(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {module}")))
+        .await?;
+    conn.close().await?;
+
+    let pool = AnyPoolOptions::new()
+        .max_connections(config.max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                conn.execute(AssertSqlSafe(format!("SET search_path TO {module}")))
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?;
+    Ok(Inner {
+        module,
+        reader: pool.clone(),
+        writer: Writer::Postgres(pool),
+    })
+}
+
+async fn open_sqlite(module: &'static str, config: &StoreConfig) -> Result<Inner, StoreError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|err| {
+        StoreError::Migration(format!(
+            "cannot create data dir {}: {err}",
+            config.data_dir.display()
+        ))
+    })?;
+    let path = config.data_dir.join(format!("{module}.db"));
+    let synchronous = match config.sqlite_synchronous.to_ascii_uppercase().as_str() {
+        "NORMAL" => "NORMAL",
+        _ => "FULL",
+    };
+
+    let mut writer = AnyConnection::connect_with(&sqlite_options(&path, true)?).await?;
+    writer
+        .execute(AssertSqlSafe(format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;"
+        )))
+        .await?;
+
+    let reader = AnyPoolOptions::new()
+        .max_connections(config.max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect_with(sqlite_options(&path, false)?)
+        .await?;
+
+    let capacity = config.write_queue_capacity.max(1);
+    let (queue, jobs) = mpsc::channel(capacity);
+    tokio::spawn(run_writer(module, writer, jobs, config.max_batch.max(1)));
+    Ok(Inner {
+        module,
+        reader,
+        writer: Writer::Sqlite { queue, capacity },
+    })
+}
+
+fn sqlite_options(path: &Path, create: bool) -> Result<AnyConnectOptions, StoreError> {
+    let mode = if create { "rwc" } else { "rw" };
+    let url = format!("sqlite://{}?mode={mode}", path.display());
+    Ok(url.parse::<AnyConnectOptions>()?.disable_statement_logging())
+}
+
+/// The SQLite writer: one per file, so writes never wait on `SQLITE_BUSY` from each other.
+async fn run_writer(
+    module: &'static str,
+    mut conn: AnyConnection,
+    mut jobs: mpsc::Receiver<Job>,
+    max_batch: usize,
+) {
+    let mut batch = Vec::with_capacity(max_batch);
+    let batch_size = metrics::histogram!("store_write_batch_size", "module" => module);
+    while jobs.recv_many(&mut batch, max_batch).await > 0 {
+        batch_size.record(batch.len() as f64);
+        let pending = run_batch(&mut conn, &mut batch).await;
+        match pending {
+            Ok(pending) => pending.into_iter().for_each(|p| (p.deliver)(None)),
+            Err((pending, err)) => {
+                tracing::error!(module, error = %err, "write batch failed");
+                pending.into_iter().for_each(|p| (p.deliver)(Some(&err)));
+            }
+        }
+    }
+    let _ = conn.close().await;
+}
+
+type BatchFailure = (Vec<Pending>, StoreError);
+
+async fn run_batch(
+    conn: &mut AnyConnection,
+    batch: &mut Vec<Job>,
+) -> Result<Vec<Pending>, BatchFailure> {
+    let mut pending = Vec::with_capacity(batch.len());
+    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => tx,
+        Err(err) => {
+            // Nothing ran; dropping the jobs drops their reply senders, so every caller
+            // learns that the database is unavailable.
+            batch.clear();
+            return Err((pending, err.into()));
+        }
+    };
+    for job in batch.drain(..) {
+        let savepoint = tx.begin().await;
+        let mut savepoint = match savepoint {
+            Ok(sp) => sp,
+            Err(err) => return Err((pending, err.into())),
+        };
+        let outcome = AssertUnwindSafe((job.run)(&mut savepoint)).catch_unwind().await;
+        let outcome = outcome.unwrap_or_else(|panic| {
+            tracing::error!(panic = panic_message(&panic), "a write panicked");
+            Pending {
+                ok: false,
+                deliver: Box::new(|_| {}),
+            }
+        });
+        let closed = if outcome.ok {
+            savepoint.commit().await
+        } else {
+            savepoint.rollback().await
+        };
+        pending.push(outcome);
+        if let Err(err) = closed {
+            return Err((pending, err.into()));
+        }
+    }
+    match tx.commit().await {
+        Ok(()) => Ok(pending),
+        Err(err) => Err((pending, err.into())),
+    }
+}
+
+fn panic_message(panic: &Box<dyn StdAny + Send>) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown panic")
+}

@@ -1,0 +1,43 @@
+use std::sync::Arc;
+
+/// What can go wrong below a module's SQL.
+///
+/// `Clone` because one failed SQLite commit fails every request of its batch.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// The write queue is full: the caller should come back shortly (HTTP 503 + Retry-After).
+    #[error("the database is busy, retry shortly")]
+    Busy,
+    /// The database cannot be reached or its writer has stopped.
+    #[error("the database is unavailable")]
+    Unavailable,
+    /// An insert or update hit a unique index. Carries the constraint name where the database
+    /// reports one (PostgreSQL does, SQLite does not).
+    #[error("unique constraint violated")]
+    UniqueViolation(Option<String>),
+    #[error("database error: {0}")]
+    Database(Arc<sqlx::Error>),
+    #[error("migration error: {0}")]
+    Migration(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::UniqueViolation(db.constraint().map(str::to_owned))
+            }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable,
+            _ => StoreError::Database(Arc::new(err)),
+        }
+    }
+}
+
+impl StoreError {
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::UniqueViolation(_))
+    }
+}

@@ -1,0 +1,18 @@
+//! Storage for Hybrid's modules. Each module owns one database: an SQLite file in the data
+//! directory (embedded) or a schema in PostgreSQL (scaled), with its own migrations. The same
+//! SQL runs on both: use `$1`-style placeholders, `RETURNING`, `ON CONFLICT`, integer
+//! timestamps (epoch milliseconds) and integers for flags.
+
+mod config;
+mod db;
+mod error;
+mod introspect;
+mod migrate;
+pub mod testing;
+pub mod time;
+
+pub use config::StoreConfig;
+pub use db::{AnyQuery, Db, Dialect, WriteFn};
+pub use error::StoreError;
+pub use introspect::{Column, Index, Schema};
+pub use migrate::Migration;

@@ -1,0 +1,65 @@
+//! Throwaway PostgreSQL databases for tests: one fresh database per test, dropped afterwards.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::{AnyConnection, AssertSqlSafe, Connection, Executor};
+
+/// The server tests use: `HYBRID_TEST_POSTGRES`, else the local default.
+pub fn postgres_admin_url() -> String {
+    std::env::var("HYBRID_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database that exists for as long as this value does.
+pub struct TestPostgres {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl TestPostgres {
+    pub async fn create() -> Result<TestPostgres, sqlx::Error> {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        sqlx::any::install_default_drivers();
+        let admin_url = postgres_admin_url();
+        let name = format!(
+            "hybrid_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            crate::time::now_ms() % 1_000_000
+        );
+        let mut conn = AnyConnection::connect(&admin_url).await?;
+        conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await?;
+        conn.close().await?;
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(base, _)| base)
+            .unwrap_or(&admin_url);
+        Ok(TestPostgres {
+            url: format!("{base}/{name}"),
+            admin_url,
+            name,
+        })
+    }
+}
+
+impl Drop for TestPostgres {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop can't await, and may run inside a runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let mut conn = AnyConnection::connect(&admin_url).await.ok()?;
+                conn.execute(AssertSqlSafe(sql)).await.ok()?;
+                conn.close().await.ok()
+            })
+        })
+        .join();
+    }
+}

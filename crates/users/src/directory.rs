@@ -1,0 +1,37 @@
+//! The users service's side of [`UserDirectory`].
+
+use futures::future::BoxFuture;
+use hybrid_core::ApiError;
+use hybrid_core::api::{UserDirectory, UserRef};
+
+use crate::store::{UserRow, Users};
+
+pub struct Directory(pub Users);
+
+fn user_ref(row: UserRow) -> UserRef {
+    UserRef {
+        id: row.id,
+        username: row.username,
+    }
+}
+
+impl UserDirectory for Directory {
+    fn create(&self, username: String) -> BoxFuture<'_, Result<UserRef, ApiError>> {
+        Box::pin(async move { self.0.create(username).await.map(user_ref) })
+    }
+
+    fn find_by_username<'a>(
+        &'a self,
+        username: &'a str,
+    ) -> BoxFuture<'a, Result<Option<UserRef>, ApiError>> {
+        Box::pin(async move { Ok(self.0.by_username(username).await?.map(user_ref)) })
+    }
+
+    fn get(&self, id: i64) -> BoxFuture<'_, Result<Option<UserRef>, ApiError>> {
+        Box::pin(async move { Ok(self.0.get(id).await?.map(user_ref)) })
+    }
+
+    fn delete(&self, id: i64) -> BoxFuture<'_, Result<(), ApiError>> {
+        Box::pin(self.0.delete(id))
+    }
+}

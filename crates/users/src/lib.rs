@@ -1,0 +1,43 @@
+//! The users service: who exists (id, username), their profiles, and whom they block.
+//! Usernames are folded (NFKC, lowercase) and unique; `auth` creates users through the
+//! [`UserDirectory`](hybrid_core::api::UserDirectory) this module provides.
+
+mod directory;
+mod routes;
+mod store;
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use hybrid_core::api::UserDirectory;
+use hybrid_core::{Module, ModuleContext, Started};
+use hybrid_store::Migration;
+
+pub use routes::Profile;
+
+static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
+
+pub struct UsersModule;
+
+impl Module for UsersModule {
+    fn name(&self) -> &'static str {
+        "users"
+    }
+
+    fn description(&self) -> &'static str {
+        "profiles, username lookup and search, blocks"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
+        Box::pin(async move {
+            let users = store::Users::new(ctx.db.clone());
+            ctx.apis
+                .provide::<dyn UserDirectory>(Arc::new(directory::Directory(users.clone())));
+            Ok(Started::routes(routes::router(users)))
+        })
+    }
+}

@@ -1,0 +1,192 @@
+//! The users tables. All SQL of this module lives here.
+
+use hybrid_core::text::validate_username;
+use hybrid_core::{ApiError, ApiResult, now_ms};
+use hybrid_store::Db;
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub bio: String,
+    pub created_at: i64,
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, bio, created_at";
+
+#[derive(Clone)]
+pub struct Users {
+    db: Db,
+}
+
+
+/// The smallest string greater than every string starting with `prefix` (`prefix` non-empty
+/// ASCII), for index range scans that behave the same in SQLite and PostgreSQL ("C" collation).
+fn prefix_end(prefix: &str) -> String {
+    let mut end = prefix.to_owned();
+    let last = end.pop().map(|c| (c as u8).saturating_add(1) as char).unwrap_or('\u{7f}');
+    end.push(last);
+    end
+}
+
+impl Users {
+    pub fn new(db: Db) -> Self {
+        Users { db }
+    }
+
+    pub async fn create(&self, username: String) -> ApiResult<UserRow> {
+        validate_username(&username)?;
+        let now = now_ms();
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let row: UserRow = sqlx::query_as(
+                        "INSERT INTO users (username, display_name, bio, created_at, updated_at) \
+                         VALUES ($1, '', '', $2, $2) RETURNING id, username, display_name, bio, created_at",
+                    )
+                    .bind(&username)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|err| match hybrid_store::StoreError::from(err) {
+                        e if e.is_unique_violation() => {
+                            ApiError::conflict("username_taken", "this username is taken")
+                                .with_field("username")
+                        }
+                        e => e.into(),
+                    })?;
+                    Ok(row)
+                })
+            })
+            .await
+    }
+
+    pub async fn delete(&self, id: i64) -> ApiResult<()> {
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    sqlx::query("DELETE FROM blocks WHERE user_id = $1 OR blocked_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM users WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    Ok::<_, ApiError>(())
+                })
+            })
+            .await
+    }
+
+    pub async fn get(&self, id: i64) -> ApiResult<Option<UserRow>> {
+        let sql = select_users("WHERE id = $1");
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.db.reader())
+            .await?)
+    }
+
+    pub async fn by_username(&self, folded: &str) -> ApiResult<Option<UserRow>> {
+        let sql = select_users("WHERE username = $1");
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(folded)
+            .fetch_optional(self.db.reader())
+            .await?)
+    }
+
+    /// Users whose name starts with `prefix`, in name order, after `after` (exclusive).
+    pub async fn search_prefix(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> ApiResult<Vec<UserRow>> {
+        let from = match after {
+            Some(after) if after >= prefix => after.to_owned(),
+            _ => prefix.to_owned(),
+        };
+        let sql = select_users(
+            "WHERE username >= $1 AND username < $2 AND username <> $3 ORDER BY username LIMIT $4",
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(&from)
+            .bind(prefix_end(prefix))
+            .bind(after.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(self.db.reader())
+            .await?)
+    }
+
+    pub async fn update_profile(
+        &self,
+        id: i64,
+        display_name: Option<String>,
+        bio: Option<String>,
+    ) -> ApiResult<UserRow> {
+        let now = now_ms();
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let row: Option<UserRow> = sqlx::query_as(
+                        "UPDATE users SET display_name = COALESCE($2, display_name), \
+                         bio = COALESCE($3, bio), updated_at = $4 WHERE id = $1 \
+                         RETURNING id, username, display_name, bio, created_at",
+                    )
+                    .bind(id)
+                    .bind(display_name)
+                    .bind(bio)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    row.ok_or_else(|| ApiError::not_found("user"))
+                })
+            })
+            .await
+    }
+
+    pub async fn block(&self, user_id: i64, blocked_id: i64) -> ApiResult<()> {
+        let query = sqlx::query(
+            "INSERT INTO blocks (user_id, blocked_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, blocked_id) DO NOTHING",
+        );
+        self.db.execute(query.bind(user_id).bind(blocked_id).bind(now_ms())).await?;
+        Ok(())
+    }
+
+    pub async fn unblock(&self, user_id: i64, blocked_id: i64) -> ApiResult<()> {
+        let query = sqlx::query("DELETE FROM blocks WHERE user_id = $1 AND blocked_id = $2");
+        self.db.execute(query.bind(user_id).bind(blocked_id)).await?;
+        Ok(())
+    }
+
+    /// Users `user_id` blocks, most recent first.
+    pub async fn blocked_by(&self, user_id: i64) -> ApiResult<Vec<UserRow>> {
+        Ok(sqlx::query_as(
+            "SELECT u.id, u.username, u.display_name, u.bio, u.created_at \
+             FROM blocks b JOIN users u ON u.id = b.blocked_id \
+             WHERE b.user_id = $1 ORDER BY b.created_at DESC, u.id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(self.db.reader())
+        .await?)
+    }
+}
+
+fn select_users(condition: &str) -> String {
+    format!("SELECT {USER_COLUMNS} FROM users {condition}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_ranges() {
+        assert_eq!(prefix_end("ab"), "ac");
+        assert_eq!(prefix_end("a_"), "a`");
+        assert!("az_9" < prefix_end("az").as_str());
+    }
+}
