@@ -119,3 +119,37 @@ mod tests {
         assert!(missing.contains("needs `users`"), "{missing}");
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    use hybrid_store::testing::TestPostgres;
+
+    use super::*;
+
+    /// Every module's SQLite and PostgreSQL migrations build the same tables, columns (name,
+    /// kind, nullability) and indexes (columns, uniqueness).
+    #[tokio::test]
+    async fn both_dialects_build_equivalent_schemas() {
+        let dir = tempfile::tempdir().unwrap();
+        let postgres = TestPostgres::create().await.expect("PostgreSQL for the schema comparison");
+        let mut sqlite_config = Config::default();
+        sqlite_config.data_dir = dir.path().to_path_buf();
+        let mut postgres_config = sqlite_config.clone();
+        postgres_config.database.url = postgres.url.clone();
+        for module in all_modules() {
+            let (sqlite, _) = open_migrated(module.as_ref(), &sqlite_config).await.unwrap();
+            let (pg, ran) = open_migrated(module.as_ref(), &postgres_config).await.unwrap();
+            assert_eq!(ran, module.migrations().len());
+            let a = sqlite.describe_schema().await.unwrap();
+            let b = pg.describe_schema().await.unwrap();
+            assert!(!a.tables.is_empty(), "{} has no tables", module.name());
+            assert_eq!(a.tables, b.tables, "columns differ in {}", module.name());
+            assert_eq!(a.indexes, b.indexes, "indexes differ in {}", module.name());
+            // running the migrations again does nothing
+            assert_eq!(pg.migrate(module.migrations()).await.unwrap(), 0);
+            assert_eq!(sqlite.migrate(module.migrations()).await.unwrap(), 0);
+            sqlite.close().await;
+            pg.close().await;
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! The harness every end-to-end test uses: start the real `hybrid` binary on an ephemeral
+//! port, on a temporary data dir (SQLite) or a fresh PostgreSQL database, and talk to it over
+//! HTTP as several users.
+//!
+//! ```ignore
+//! let server = TestServer::start(bin, Dialect::Sqlite).await;
+//! let alice = server.register("alice").await;
+//! let (status, me) = server.get("/api/v1/users/me", Some(&alice.access_token)).await;
+//! ```
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use hybrid_store::Dialect;
+use hybrid_store::testing::TestPostgres;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The master key test servers share, so a PostgreSQL-backed server can restart on its data.
+pub const TEST_MASTER_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Runs both dialects of an async test body `fn(Dialect)`: `dialect_tests!(my_test);`
+/// makes `my_test::sqlite` and `my_test::postgres`.
+#[macro_export]
+macro_rules! dialect_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { super::$name($crate::Dialect::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { super::$name($crate::Dialect::Postgres).await }
+        }
+    )*};
+}
+
+pub struct TestServer {
+    pub dialect: Dialect,
+    pub base_url: String,
+    pub http: reqwest::Client,
+    bin: PathBuf,
+    env: Vec<(String, String)>,
+    data_dir: tempfile::TempDir,
+    postgres: Option<TestPostgres>,
+    child: Option<Child>,
+    logs: Arc<Mutex<VecDeque<String>>>,
+}
+
+/// A registered user with a live session.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub username: String,
+    pub password: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub session_id: i64,
+}
+
+impl TestServer {
+    pub async fn start(bin: &str, dialect: Dialect) -> TestServer {
+        Self::start_with(bin, dialect, &[]).await
+    }
+
+    /// Starts with extra environment, e.g. `[("HYBRID_AUTH__REGISTRATION", "closed")]`.
+    pub async fn start_with(bin: &str, dialect: Dialect, env: &[(&str, &str)]) -> TestServer {
+        let postgres = match dialect {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some(TestPostgres::create().await.expect(
+                "PostgreSQL is needed for the postgres tests: start it, or set HYBRID_TEST_POSTGRES",
+            )),
+        };
+        let mut server = TestServer {
+            dialect,
+            base_url: String::new(),
+            http: reqwest::Client::new(),
+            bin: PathBuf::from(bin),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            data_dir: tempfile::tempdir().expect("temp dir"),
+            postgres,
+            child: None,
+            logs: Arc::new(Mutex::new(VecDeque::new())),
+        };
+        server.spawn().await;
+        server
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    pub fn database_url(&self) -> String {
+        self.postgres.as_ref().map(|p| p.url.clone()).unwrap_or_default()
+    }
+
+    /// The `hybrid` binary with this server's data and environment, for CLI commands.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(&self.bin);
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HYBRID_DATA_DIR", self.data_dir.path())
+            .env("HYBRID_DATABASE__URL", self.database_url())
+            .env("HYBRID_AUTH__MASTER_KEY", TEST_MASTER_KEY)
+            .env("HYBRID_LOG__LEVEL", "info,sqlx=warn")
+            .env("HYBRID_LOG__FORMAT", "json")
+            .kill_on_drop(true);
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        command
+    }
+
+    async fn spawn(&mut self) {
+        let mut child = self
+            .command()
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting the hybrid binary");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let stderr = child.stderr.take().unwrap();
+        let logs = self.logs.clone();
+        tokio::spawn(async move {
+            let mut stderr = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = stderr.next_line().await {
+                push_log(&logs, line);
+            }
+        });
+        let found = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Ok(Some(line)) = stdout.next_line().await {
+                push_log(&self.logs, line.clone());
+                if let Ok(event) = serde_json::from_str::<Value>(&line) {
+                    if event["message"] == "listening" {
+                        return event["addr"].as_str().map(str::to_owned);
+                    }
+                }
+            }
+            None
+        })
+        .await;
+        let Ok(Some(addr)) = found else {
+            let status = child.try_wait().ok().flatten();
+            panic!("hybrid did not start (exit: {status:?}); log:\n{}", self.log_text());
+        };
+        let logs = self.logs.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = stdout.next_line().await {
+                push_log(&logs, line);
+            }
+        });
+        self.base_url = format!("http://{addr}");
+        self.child = Some(child);
+    }
+
+    /// The last lines the server printed.
+    pub fn log_text(&self) -> String {
+        let logs = self.logs.lock().unwrap();
+        logs.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+
+    /// Stops with SIGTERM (graceful) and waits; returns the exit status code.
+    pub async fn stop(&mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        if let Some(pid) = child.id() {
+            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        }
+        match tokio::time::timeout(Duration::from_secs(20), child.wait()).await {
+            Ok(Ok(status)) => status.code(),
+            _ => {
+                let _ = child.kill().await;
+                None
+            }
+        }
+    }
+
+    /// Stops gracefully and starts again on the same data (new port).
+    pub async fn restart(&mut self) {
+        let code = self.stop().await;
+        assert_eq!(code, Some(0), "graceful shutdown should exit 0; log:\n{}", self.log_text());
+        self.spawn().await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Sends a JSON request; returns the status and the JSON body (`Null` when empty).
+    pub async fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request failed");
+        json_of(response).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.request("GET", path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.request("POST", path, token, Some(body)).await
+    }
+
+    /// Registers `username` with [`PASSWORD`]; panics unless that works.
+    pub async fn register(&self, username: &str) -> TestUser {
+        let (status, body) = self
+            .post("/api/v1/auth/register", None, json!({"username": username, "password": PASSWORD}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "register {username}: {body}");
+        user_from(&body, PASSWORD)
+    }
+
+    /// Logs in; returns the status and body.
+    pub async fn login(&self, username: &str, password: &str, totp_code: Option<&str>) -> (StatusCode, Value) {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": username, "password": password, "totp_code": totp_code}),
+        )
+        .await
+    }
+}
+
+/// A [`TestUser`] from a token response.
+pub fn user_from(body: &Value, password: &str) -> TestUser {
+    TestUser {
+        id: body["user"]["id"].as_i64().expect("user.id"),
+        username: body["user"]["username"].as_str().expect("user.username").to_owned(),
+        password: password.to_owned(),
+        access_token: body["access_token"].as_str().expect("access_token").to_owned(),
+        refresh_token: body["refresh_token"].as_str().expect("refresh_token").to_owned(),
+        session_id: body["session_id"].as_i64().expect("session_id"),
+    }
+}
+
+pub async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let bytes = response.bytes().await.expect("reading the body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    (status, body)
+}
+
+/// Asserts an error response: status, `error.code`, and `error.field` when given.
+#[track_caller]
+pub fn assert_error(response: &(StatusCode, Value), status: u16, code: &str, field: Option<&str>) {
+    let (actual, body) = response;
+    assert_eq!(actual.as_u16(), status, "status of {body}");
+    assert_eq!(body["error"]["code"], code, "code of {body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "message of {body}");
+    if let Some(field) = field {
+        assert_eq!(body["error"]["field"], field, "field of {body}");
+    }
+}
+
+fn push_log(logs: &Mutex<VecDeque<String>>, line: String) {
+    let mut logs = logs.lock().unwrap();
+    if logs.len() >= 400 {
+        logs.pop_front();
+    }
+    logs.push_back(line);
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("--- hybrid log ({:?}) ---\n{}", self.dialect, self.log_text());
+        }
+        if let Some(child) = &mut self.child {
+            let _ = child.start_kill();
+        }
+    }
+}
