@@ -164,3 +164,25 @@ impl From<sqlx::Error> for ApiError {
         StoreError::from(err).into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_store_is_503_with_retry_after() {
+        let response = ApiError::from(StoreError::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let unique = ApiError::from(StoreError::UniqueViolation(None));
+        assert_eq!((unique.status, unique.code), (StatusCode::CONFLICT, "conflict"));
+    }
+
+    #[test]
+    fn field_is_omitted_when_absent() {
+        let body = ErrorBody {
+            error: ErrorDetail { code: "x".into(), message: "y".into(), field: None },
+        };
+        assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"error":{"code":"x","message":"y"}}"#);
+    }
+}

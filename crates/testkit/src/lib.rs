@@ -44,6 +44,7 @@ pub struct TestServer {
     pub base_url: String,
     pub http: reqwest::Client,
     bin: PathBuf,
+    listen: String,
     env: Vec<(String, String)>,
     data_dir: tempfile::TempDir,
     postgres: Option<TestPostgres>,
@@ -69,6 +70,11 @@ impl TestServer {
 
     /// Starts with extra environment, e.g. `[("HYBRID_AUTH__REGISTRATION", "closed")]`.
     pub async fn start_with(bin: &str, dialect: Dialect, env: &[(&str, &str)]) -> TestServer {
+        Self::start_at(bin, dialect, "127.0.0.1:0", env).await
+    }
+
+    /// Starts listening on a fixed address (for scripts that expect one, like the README tour).
+    pub async fn start_at(bin: &str, dialect: Dialect, listen: &str, env: &[(&str, &str)]) -> TestServer {
         let postgres = match dialect {
             Dialect::Sqlite => None,
             Dialect::Postgres => Some(TestPostgres::create().await.expect(
@@ -80,6 +86,7 @@ impl TestServer {
             base_url: String::new(),
             http: reqwest::Client::new(),
             bin: PathBuf::from(bin),
+            listen: listen.to_owned(),
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             data_dir: tempfile::tempdir().expect("temp dir"),
             postgres,
@@ -119,7 +126,7 @@ impl TestServer {
     async fn spawn(&mut self) {
         let mut child = self
             .command()
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", &self.listen])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

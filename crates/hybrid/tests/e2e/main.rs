@@ -3,6 +3,7 @@
 mod auth;
 mod cli;
 mod conventions;
+mod readme;
 mod totp;
 mod users;
 
