@@ -7,6 +7,7 @@ use hybrid_core::api::{UserDirectory, UserRef};
 use hybrid_core::config::AuthConfig;
 use hybrid_core::text::fold;
 use hybrid_core::{AccessClaims, ApiError, ApiResult, AuthUser, ClientInfo, Config, TokenVerifier, now_ms};
+use hybrid_core::bus::{Bus, Bytes, Control, Envelope, Topic};
 use hybrid_store::Db;
 use totp_rs::{Builder, Secret, Totp};
 
@@ -27,6 +28,7 @@ pub struct AuthService {
     keys: SigningKeys,
     tokens: Arc<TokenVerifier>,
     directory: Arc<dyn UserDirectory>,
+    bus: Arc<dyn Bus>,
     throttle: LoginThrottle,
 }
 
@@ -57,6 +59,7 @@ impl AuthService {
         config: &Config,
         tokens: Arc<TokenVerifier>,
         directory: Arc<dyn UserDirectory>,
+        bus: Arc<dyn Bus>,
     ) -> anyhow::Result<Arc<Self>> {
         let master = MasterKey::resolve(config)?;
         // Fail at start, clearly, if this key is not the one the data was sealed with.
@@ -77,6 +80,7 @@ impl AuthService {
             keys,
             tokens,
             directory,
+            bus,
             throttle: LoginThrottle::new(
                 Duration::from_secs(auth.login_window_secs),
                 auth.login_max_failures_per_account,
@@ -229,9 +233,9 @@ impl AuthService {
         let (session_id, user_id) = match outcome {
             RefreshOutcome::Rotated { session_id, user_id }
             | RefreshOutcome::Grace { session_id, user_id } => (session_id, user_id),
-            RefreshOutcome::Reused { session_id } => {
+            RefreshOutcome::Reused { session_id, user_id } => {
                 tracing::warn!(session_id, "a spent refresh token was reused; session revoked");
-                self.forget_sessions(&[session_id]);
+                self.forget_sessions(user_id, &[session_id]);
                 return Err(ApiError::unauthorized(
                     "refresh_token_reused",
                     "this refresh token was already used; the session has been signed out",
@@ -246,11 +250,17 @@ impl AuthService {
         self.issue(user, is_admin, session_id, successor)
     }
 
-    /// Makes access tokens of these sessions stop working in this process at once.
-    fn forget_sessions(&self, sessions: &[i64]) {
+    /// Makes access tokens of these sessions stop working in this process at once, and tells
+    /// realtime nodes to close their sockets.
+    fn forget_sessions(&self, user_id: i64, sessions: &[i64]) {
         let ttl = Duration::from_secs(self.config.access_token_ttl_secs + 60);
-        for &session in sessions {
-            self.tokens.revoke_session(session, ttl);
+        for &session_id in sessions {
+            self.tokens.revoke_session(session_id, ttl);
+            self.bus.publish(Envelope {
+                topic: Topic::Sessions,
+                payload: Bytes::new(),
+                control: Some(Control::SessionRevoked { user_id, session_id }),
+            });
         }
     }
 
@@ -264,7 +274,7 @@ impl AuthService {
         if revoked.is_empty() {
             return Err(ApiError::not_found("session"));
         }
-        self.forget_sessions(&revoked);
+        self.forget_sessions(me.user_id, &revoked);
         Ok(())
     }
 
@@ -272,7 +282,7 @@ impl AuthService {
     pub async fn revoke_other_sessions(&self, me: &AuthUser) -> ApiResult<usize> {
         let revoked =
             store::revoke_sessions(&self.db, me.user_id, Revoke::AllBut(me.session_id)).await?;
-        self.forget_sessions(&revoked);
+        self.forget_sessions(me.user_id, &revoked);
         Ok(revoked.len())
     }
 
@@ -373,7 +383,7 @@ impl AuthService {
 
     pub async fn logout(&self, me: &AuthUser) -> ApiResult<()> {
         let revoked = store::revoke_sessions(&self.db, me.user_id, Revoke::One(me.session_id)).await?;
-        self.forget_sessions(&revoked);
+        self.forget_sessions(me.user_id, &revoked);
         Ok(())
     }
 

@@ -49,7 +49,7 @@ pub enum RefreshOutcome {
     /// The token was spent moments ago (another tab refreshed first): same successor.
     Grace { session_id: i64, user_id: i64 },
     /// A spent token came back after the grace period: the session has been revoked.
-    Reused { session_id: i64 },
+    Reused { session_id: i64, user_id: i64 },
     /// Unknown token, or its session has ended.
     Invalid,
 }
@@ -226,7 +226,7 @@ pub async fn refresh(
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                return Ok(RefreshOutcome::Reused { session_id });
+                return Ok(RefreshOutcome::Reused { session_id, user_id });
             }
             // Only one concurrent refresh wins the spend; PostgreSQL runs them in parallel.
             let spent = sqlx::query(

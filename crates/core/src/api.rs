@@ -22,4 +22,16 @@ pub trait UserDirectory: Send + Sync {
     fn get(&self, id: i64) -> BoxFuture<'_, Result<Option<UserRef>, ApiError>>;
     /// Removes a user whose registration could not be completed.
     fn delete(&self, id: i64) -> BoxFuture<'_, Result<(), ApiError>>;
+    /// Whether `blocker` blocks `target`.
+    fn is_blocked(&self, blocker: i64, target: i64) -> BoxFuture<'_, Result<bool, ApiError>>;
+}
+
+/// Provided by `chats`: who listens to what, for the realtime service.
+pub trait ChatMembership: Send + Sync {
+    /// Ids of the chats `user_id` is a member of.
+    fn chats_of(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
+    /// Users who share a direct chat with `user_id` (they see each other's presence).
+    fn direct_peers(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
+    /// Whether `user_id` is a member of `chat_id`, and the chat's member count.
+    fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>>;
 }

@@ -18,6 +18,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub http: HttpConfig,
     pub auth: AuthConfig,
+    pub chats: ChatsConfig,
+    pub realtime: RealtimeConfig,
     pub log: LogConfig,
 }
 
@@ -84,6 +86,32 @@ pub struct AuthConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
+pub struct ChatsConfig {
+    /// Longest message text, in UTF-16 code units (as Telegram counts).
+    pub max_text_length: i64,
+    /// Most members a group or channel may have.
+    pub max_members: i64,
+    /// Typing notifications are sent only in chats up to this many members.
+    pub typing_max_members: i64,
+    /// Days the event log keeps events for `sync`; older gaps answer `too_long`.
+    pub event_retention_days: u64,
+    /// Most events `sync` returns for one chat before answering `too_long`.
+    pub sync_max_events: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RealtimeConfig {
+    /// How often the server pings and expects the client to show life (milliseconds).
+    pub heartbeat_ms: u64,
+    /// Frames queued for one socket before it is closed as too slow (code 4008, resync).
+    pub max_queued_frames: usize,
+    /// Seconds a new socket has to send its `auth` frame.
+    pub auth_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LogConfig {
     /// `tracing` filter, e.g. `info` or `hybrid=debug,sqlx=warn`.
     pub level: String,
@@ -100,6 +128,8 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             http: HttpConfig::default(),
             auth: AuthConfig::default(),
+            chats: ChatsConfig::default(),
+            realtime: RealtimeConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -140,6 +170,28 @@ impl Default for AuthConfig {
             login_max_failures_per_ip: 20,
             login_window_secs: 15 * 60,
             issuer: "hybrid".into(),
+        }
+    }
+}
+
+impl Default for ChatsConfig {
+    fn default() -> Self {
+        ChatsConfig {
+            max_text_length: 4096,
+            max_members: 200_000,
+            typing_max_members: 100,
+            event_retention_days: 7,
+            sync_max_events: 200,
+        }
+    }
+}
+
+impl Default for RealtimeConfig {
+    fn default() -> Self {
+        RealtimeConfig {
+            heartbeat_ms: 25_000,
+            max_queued_frames: 512,
+            auth_timeout_secs: 10,
         }
     }
 }

@@ -20,5 +20,6 @@ pub use json::Json;
 pub use module::{InternalApis, Module, ModuleContext, Shutdown, Started};
 pub use token::{AccessClaims, TokenVerifier};
 
+pub use hybrid_bus as bus;
 pub use hybrid_store as store;
 pub use hybrid_store::time::now_ms;

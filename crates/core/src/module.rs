@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use futures::future::BoxFuture;
+use hybrid_bus::Bus;
 use hybrid_store::{Db, Migration};
 use tokio::sync::watch;
 use utoipa_axum::router::OpenApiRouter;
@@ -17,6 +18,7 @@ pub trait Module: Send + Sync + 'static {
     /// Short lowercase name: the `--services` value, the SQLite file and the PostgreSQL schema.
     fn name(&self) -> &'static str;
     fn description(&self) -> &'static str;
+    /// The module's schema; a module without migrations gets no database.
     fn migrations(&self) -> &'static [Migration];
     /// Modules whose internal APIs this one calls; the registry starts them first.
     fn needs(&self) -> &'static [&'static str] {
@@ -29,11 +31,20 @@ pub trait Module: Send + Sync + 'static {
 /// Everything a module gets from the process it runs in.
 #[derive(Clone)]
 pub struct ModuleContext {
-    pub db: Db,
+    /// The module's own database; `None` for modules without migrations.
+    pub db: Option<Db>,
     pub config: Arc<Config>,
     pub tokens: Arc<TokenVerifier>,
     pub apis: Arc<InternalApis>,
+    pub bus: Arc<dyn Bus>,
     pub shutdown: Shutdown,
+}
+
+impl ModuleContext {
+    /// The module's database (for modules that declare migrations).
+    pub fn db(&self) -> anyhow::Result<Db> {
+        self.db.clone().ok_or_else(|| anyhow::anyhow!("this module declared no migrations, so it has no database"))
+    }
 }
 
 /// A started module: its HTTP routes (paths relative to `/api/v1`) and tasks to run until

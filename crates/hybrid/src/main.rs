@@ -50,7 +50,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            for module in registry::select(&config.services)? {
+            for module in registry::select(&config.services)?.into_iter().filter(|m| !m.migrations().is_empty()) {
                 let (db, ran) = registry::open_migrated(module.as_ref(), &config).await?;
                 println!("{:<10} {ran} migration(s) applied", module.name());
                 db.close().await;

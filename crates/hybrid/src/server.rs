@@ -29,7 +29,10 @@ use crate::telemetry;
         Errors always have the shape `{\"error\": {\"code\", \"message\", \"field\"?}}`."),
     modifiers(&BearerAuth),
     tags((name = "auth", description = "Accounts, sessions, tokens, two-factor authentication"),
-         (name = "users", description = "Profiles, search, blocks"))
+         (name = "users", description = "Profiles, search, blocks"),
+         (name = "chats", description = "Direct chats, groups, channels, members, invite links"),
+         (name = "messages", description = "Messages, reactions, pins, read markers, typing, search"),
+         (name = "realtime", description = "Catch-up (sync) and the WebSocket; see docs/protocol.md"))
 )]
 struct ApiDoc;
 

@@ -43,6 +43,13 @@ fn kind_of(declared: &str) -> String {
     kind.to_owned()
 }
 
+/// Full-text indexes differ by nature between dialects (an FTS5 virtual table with shadow
+/// tables in SQLite, a table with a GIN index in PostgreSQL); tables named `*_fts` and their
+/// shadows are left out of the comparison.
+fn is_full_text(table: &str) -> bool {
+    table.ends_with("_fts") || table.contains("_fts_")
+}
+
 impl Db {
     pub async fn describe_schema(&self) -> Result<Schema, StoreError> {
         let pool = self.reader();
@@ -153,6 +160,8 @@ impl Db {
                 }
             }
         }
+        schema.tables.retain(|table, _| !is_full_text(table));
+        schema.indexes.retain(|table, _| !is_full_text(table));
         Ok(schema)
     }
 }

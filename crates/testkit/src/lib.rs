@@ -8,6 +8,10 @@
 //! let (status, me) = server.get("/api/v1/users/me", Some(&alice.access_token)).await;
 //! ```
 
+mod ws;
+
+pub use ws::{WAIT, WsClient};
+
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -218,6 +222,11 @@ impl TestServer {
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
         self.request("POST", path, token, Some(body)).await
+    }
+
+    /// A WebSocket authenticated as `user`.
+    pub async fn ws(&self, user: &TestUser) -> WsClient {
+        WsClient::connect(&self.base_url, &user.access_token).await
     }
 
     /// Registers `username` with [`PASSWORD`]; panics unless that works.

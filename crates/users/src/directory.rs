@@ -34,4 +34,8 @@ impl UserDirectory for Directory {
     fn delete(&self, id: i64) -> BoxFuture<'_, Result<(), ApiError>> {
         Box::pin(self.0.delete(id))
     }
+
+    fn is_blocked(&self, blocker: i64, target: i64) -> BoxFuture<'_, Result<bool, ApiError>> {
+        Box::pin(self.0.is_blocked(blocker, target))
+    }
 }

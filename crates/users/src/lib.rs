@@ -34,7 +34,7 @@ impl Module for UsersModule {
 
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
-            let users = store::Users::new(ctx.db.clone());
+            let users = store::Users::new(ctx.db()?);
             ctx.apis
                 .provide::<dyn UserDirectory>(Arc::new(directory::Directory(users.clone())));
             Ok(Started::routes(routes::router(users)))

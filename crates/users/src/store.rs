@@ -162,6 +162,16 @@ impl Users {
         Ok(())
     }
 
+    pub async fn is_blocked(&self, blocker: i64, target: i64) -> ApiResult<bool> {
+        let found: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM blocks WHERE user_id = $1 AND blocked_id = $2")
+                .bind(blocker)
+                .bind(target)
+                .fetch_optional(self.db.reader())
+                .await?;
+        Ok(found.is_some())
+    }
+
     /// Users `user_id` blocks, most recent first.
     pub async fn blocked_by(&self, user_id: i64) -> ApiResult<Vec<UserRow>> {
         Ok(sqlx::query_as(

@@ -1,6 +1,10 @@
 //! End-to-end tests: the real `hybrid` binary over HTTP, each on SQLite and on PostgreSQL.
 
 mod auth;
+mod chats;
+mod messages;
+mod realtime;
+mod sync;
 mod cli;
 mod conventions;
 mod readme;
@@ -17,4 +21,35 @@ pub async fn start(dialect: Dialect) -> TestServer {
 
 pub async fn start_with(dialect: Dialect, env: &[(&str, &str)]) -> TestServer {
     TestServer::start_with(BIN, dialect, env).await
+}
+
+use hybrid_testkit::TestUser;
+use serde_json::{Value, json};
+
+/// Creates a group or channel owned by `owner` with `members`; returns its id.
+pub async fn create_chat(server: &TestServer, owner: &TestUser, kind: &str, title: &str, members: &[&TestUser]) -> i64 {
+    let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
+    let (status, chat) = server
+        .post("/api/v1/chats", Some(&owner.access_token), json!({"kind": kind, "title": title, "member_ids": ids}))
+        .await;
+    assert_eq!(status, 201, "{chat}");
+    chat["id"].as_i64().unwrap()
+}
+
+/// The direct chat of `a` and `b`.
+pub async fn direct(server: &TestServer, a: &TestUser, b: &TestUser) -> i64 {
+    let (status, chat) = server
+        .post("/api/v1/chats", Some(&a.access_token), json!({"kind": "direct", "user_id": b.id}))
+        .await;
+    assert!(status == 200 || status == 201, "{chat}");
+    chat["id"].as_i64().unwrap()
+}
+
+/// Sends `text` as `user`; panics unless it was accepted.
+pub async fn send(server: &TestServer, user: &TestUser, chat_id: i64, text: &str) -> Value {
+    let (status, message) = server
+        .post(&format!("/api/v1/chats/{chat_id}/messages"), Some(&user.access_token), json!({"text": text}))
+        .await;
+    assert_eq!(status, 201, "{message}");
+    message
 }

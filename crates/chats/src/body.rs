@@ -1,0 +1,239 @@
+//! Message bodies: text plus entities with offsets and lengths in UTF-16 code units, as in
+//! Telegram, so the Bot API maps them one to one.
+
+use hybrid_core::{ApiError, ApiResult};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+use utoipa::ToSchema;
+
+pub const MAX_ENTITIES: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// `@username`; the server fills `user_id` when the name is known.
+    Mention,
+    Hashtag,
+    BotCommand,
+    Url,
+    Email,
+    Bold,
+    Italic,
+    Underline,
+    Strikethrough,
+    Spoiler,
+    Code,
+    /// A code block; `language` optional.
+    Pre,
+    /// Text that links to `url`.
+    TextLink,
+    /// A mention of `user_id` by any text.
+    TextMention,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Entity {
+    #[serde(rename = "type")]
+    pub kind: EntityKind,
+    /// In UTF-16 code units from the start of the text.
+    pub offset: i64,
+    /// In UTF-16 code units.
+    pub length: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+/// Length of `text` in UTF-16 code units.
+pub fn utf16_len(text: &str) -> i64 {
+    text.chars().map(|c| c.len_utf16() as i64).sum()
+}
+
+/// The substring at a UTF-16 range (which must be valid).
+pub fn utf16_slice(text: &str, offset: i64, length: i64) -> &str {
+    let mut units = 0i64;
+    let (mut start, mut end) = (text.len(), text.len());
+    for (i, c) in text.char_indices() {
+        if units == offset {
+            start = i;
+        }
+        if units == offset + length {
+            end = i;
+            break;
+        }
+        units += c.len_utf16() as i64;
+    }
+    &text[start.min(end)..end]
+}
+
+/// Checks text and entities; returns the entities sorted, with mentions found in the text that
+/// no entity covered added.
+pub fn validate(text: &str, mut entities: Vec<Entity>, max_len: i64) -> ApiResult<Vec<Entity>> {
+    let len = utf16_len(text);
+    if text.trim().is_empty() {
+        return Err(ApiError::validation("text", "must not be empty"));
+    }
+    if len > max_len {
+        return Err(ApiError::validation("text", format!("must be at most {max_len} UTF-16 code units")));
+    }
+    if entities.len() > MAX_ENTITIES {
+        return Err(ApiError::validation("entities", format!("at most {MAX_ENTITIES} entities")));
+    }
+    // Offsets that split a surrogate pair are invalid: collect the boundaries.
+    let mut boundaries = Vec::with_capacity(text.len() + 1);
+    let mut units = 0i64;
+    for c in text.chars() {
+        boundaries.push(units);
+        units += c.len_utf16() as i64;
+    }
+    boundaries.push(units);
+    for (i, entity) in entities.iter_mut().enumerate() {
+        let field = format!("entities[{i}]");
+        let end = entity.offset.checked_add(entity.length).unwrap_or(i64::MAX);
+        if entity.offset < 0 || entity.length <= 0 || end > len {
+            return Err(ApiError::validation(&field, "offset and length must lie within the text"));
+        }
+        if boundaries.binary_search(&entity.offset).is_err() || boundaries.binary_search(&end).is_err() {
+            return Err(ApiError::validation(&field, "offset and length must not split a character"));
+        }
+        match entity.kind {
+            EntityKind::TextLink => {
+                let url = entity.url.as_deref().unwrap_or("");
+                if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("tg://"))
+                    || url.len() > 2048
+                {
+                    return Err(ApiError::validation(&field, "text_link needs an http(s) url"));
+                }
+            }
+            EntityKind::TextMention if entity.user_id.is_none() => {
+                return Err(ApiError::validation(&field, "text_mention needs user_id"));
+            }
+            EntityKind::Mention => {
+                if !utf16_slice(text, entity.offset, entity.length).starts_with('@') {
+                    return Err(ApiError::validation(&field, "a mention covers @username"));
+                }
+                entity.user_id = None; // resolved by the server
+            }
+            _ => {}
+        }
+        if entity.kind != EntityKind::TextLink {
+            entity.url = None;
+        }
+        if entity.kind != EntityKind::Pre {
+            entity.language = None;
+        }
+        if entity.kind != EntityKind::TextMention && entity.kind != EntityKind::Mention {
+            entity.user_id = None;
+        }
+    }
+    for (offset, length) in find_mentions(text) {
+        let covered = entities.iter().any(|e| {
+            matches!(e.kind, EntityKind::Mention | EntityKind::TextMention | EntityKind::Code | EntityKind::Pre)
+                && e.offset <= offset
+                && e.offset + e.length >= offset + length
+        });
+        if !covered && entities.len() < MAX_ENTITIES {
+            entities.push(Entity {
+                kind: EntityKind::Mention,
+                offset,
+                length,
+                url: None,
+                user_id: None,
+                language: None,
+            });
+        }
+    }
+    entities.sort_by_key(|e| (e.offset, -e.length));
+    Ok(entities)
+}
+
+/// `@name` spans (UTF-16 offset, length) that look like usernames.
+pub fn find_mentions(text: &str) -> Vec<(i64, i64)> {
+    let mut found = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut units = 0i64;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let starts_word = i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
+        if c == '@' && starts_word {
+            let name: String = chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                .collect();
+            if (3..=32).contains(&name.len()) && name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                found.push((units, 1 + name.len() as i64));
+            }
+        }
+        units += c.len_utf16() as i64;
+        i += 1;
+    }
+    found
+}
+
+/// Text as the search index and queries see it: NFKC, lowercase, `ё` as `е`.
+pub fn normalize_for_search(text: &str) -> String {
+    text.nfkc()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .collect()
+}
+
+/// The words of a search query, normalised; at most 8.
+pub fn query_terms(query: &str) -> Vec<String> {
+    normalize_for_search(query)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(8)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entity(kind: EntityKind, offset: i64, length: i64) -> Entity {
+        Entity { kind, offset, length, url: None, user_id: None, language: None }
+    }
+
+    #[test]
+    fn utf16_units() {
+        assert_eq!(utf16_len("hi"), 2);
+        assert_eq!(utf16_len("привет"), 6);
+        assert_eq!(utf16_len("👍"), 2);
+        assert_eq!(utf16_slice("a👍b", 1, 2), "👍");
+        assert_eq!(utf16_slice("a👍b", 3, 1), "b");
+    }
+
+    #[test]
+    fn entities_are_checked() {
+        let ok = validate("hello 👍 world", vec![entity(EntityKind::Bold, 9, 5)], 4096).unwrap();
+        assert_eq!(ok[0].offset, 9);
+        assert!(validate("hi", vec![entity(EntityKind::Bold, 1, 5)], 4096).is_err());
+        assert!(validate("hi", vec![entity(EntityKind::Bold, -1, 1)], 4096).is_err());
+        assert!(validate("hi", vec![entity(EntityKind::Bold, 0, 0)], 4096).is_err());
+        // splitting the emoji's surrogate pair
+        assert!(validate("a👍", vec![entity(EntityKind::Bold, 2, 1)], 4096).is_err());
+        assert!(validate("link", vec![entity(EntityKind::TextLink, 0, 4)], 4096).is_err());
+        assert!(validate("   ", vec![], 4096).is_err());
+        assert!(validate(&"x".repeat(11), vec![], 10).is_err());
+    }
+
+    #[test]
+    fn mentions_are_found() {
+        let text = "hi @alice and @Bob_1, not a@b or @x";
+        assert_eq!(find_mentions(text), vec![(3, 6), (14, 6)]);
+        let entities = validate("ты @alice?", vec![], 4096).unwrap();
+        assert_eq!(entities, vec![Entity { kind: EntityKind::Mention, offset: 3, length: 6, url: None, user_id: None, language: None }]);
+    }
+
+    #[test]
+    fn search_normalisation() {
+        assert_eq!(normalize_for_search("Ёлка ＡＢＣ"), "елка abc");
+        assert_eq!(query_terms("Ёжик, в тумане!"), vec!["ежик", "в", "тумане"]);
+    }
+}

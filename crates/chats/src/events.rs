@@ -1,0 +1,99 @@
+//! The event log. Every change in a chat bumps the chat's `pts` and appends an event in the
+//! same transaction; events that concern one user (added to a chat, read markers) go to that
+//! user's log with a per-user pts. The stored payload is the exact frame clients receive, made
+//! once; after the commit the same bytes go to the bus.
+
+use hybrid_core::ApiResult;
+use hybrid_core::bus::{Bytes, Control, Envelope, Topic};
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+#[derive(Serialize)]
+struct ChatFrame<'a, T> {
+    #[serde(rename = "type")]
+    frame: &'static str,
+    chat_id: i64,
+    pts: i64,
+    kind: &'a str,
+    data: &'a T,
+}
+
+#[derive(Serialize)]
+struct UserFrame<'a, T> {
+    #[serde(rename = "type")]
+    frame: &'static str,
+    pts: i64,
+    kind: &'a str,
+    data: &'a T,
+}
+
+/// Envelopes to publish once the transaction that made them has committed.
+#[derive(Default)]
+pub struct Outbox {
+    pub envelopes: Vec<Envelope>,
+}
+
+impl Outbox {
+    /// Appends an event to a chat's log; returns its pts.
+    pub async fn chat_event<T: Serialize>(
+        &mut self,
+        tx: &mut AnyConnection,
+        chat_id: i64,
+        kind: &str,
+        data: &T,
+        control: Option<Control>,
+    ) -> ApiResult<i64> {
+        let (pts,): (i64,) = sqlx::query_as("UPDATE chats SET pts = pts + 1 WHERE id = $1 RETURNING pts")
+            .bind(chat_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let frame = serde_json::to_string(&ChatFrame { frame: "event", chat_id, pts, kind, data })
+            .expect("event data serialises");
+        sqlx::query("INSERT INTO events (chat_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(chat_id)
+            .bind(pts)
+            .bind(kind.to_owned())
+            .bind(frame.clone())
+            .bind(hybrid_core::now_ms())
+            .execute(&mut *tx)
+            .await?;
+        self.envelopes.push(Envelope { topic: Topic::Chat(chat_id), payload: Bytes::from(frame), control });
+        Ok(pts)
+    }
+
+    /// Appends an event to a user's log; returns the user's new pts.
+    pub async fn user_event<T: Serialize>(
+        &mut self,
+        tx: &mut AnyConnection,
+        user_id: i64,
+        kind: &str,
+        data: &T,
+        control: Option<Control>,
+    ) -> ApiResult<i64> {
+        let (pts,): (i64,) = sqlx::query_as(
+            "INSERT INTO user_state (user_id, pts) VALUES ($1, 1) \
+             ON CONFLICT (user_id) DO UPDATE SET pts = user_state.pts + 1 RETURNING pts",
+        )
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let frame = serde_json::to_string(&UserFrame { frame: "user_event", pts, kind, data })
+            .expect("event data serialises");
+        sqlx::query("INSERT INTO user_events (user_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(user_id)
+            .bind(pts)
+            .bind(kind.to_owned())
+            .bind(frame.clone())
+            .bind(hybrid_core::now_ms())
+            .execute(&mut *tx)
+            .await?;
+        self.envelopes.push(Envelope { topic: Topic::User(user_id), payload: Bytes::from(frame), control });
+        Ok(pts)
+    }
+
+    /// A frame that is not logged (typing): delivered to whoever listens now.
+    pub fn ephemeral<T: Serialize>(&mut self, topic: Topic, frame: &T) {
+        let payload = serde_json::to_vec(frame).expect("frame serialises");
+        self.envelopes.push(Envelope { topic, payload: Bytes::from(payload), control: None });
+    }
+}

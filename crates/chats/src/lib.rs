@@ -1,0 +1,76 @@
+//! The chats service: direct chats, groups and channels, members and their rights, invite
+//! links, messages (text with UTF-16 entities, replies, edits, tombstones, reactions, pins),
+//! read markers, the event log with catch-up (`/sync`), and message search.
+
+mod body;
+mod events;
+mod membership;
+mod messages;
+mod model;
+mod policy;
+mod routes;
+mod search;
+mod service;
+mod sync;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use hybrid_core::api::{ChatMembership, UserDirectory};
+use hybrid_core::{Module, ModuleContext, Started};
+use hybrid_store::Migration;
+
+pub use service::Chats;
+
+static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
+
+pub struct ChatsModule;
+
+impl Module for ChatsModule {
+    fn name(&self) -> &'static str {
+        "chats"
+    }
+
+    fn description(&self) -> &'static str {
+        "chats, members, messages, reactions, read state, event log and sync, search"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn needs(&self) -> &'static [&'static str] {
+        &["users"]
+    }
+
+    fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
+        Box::pin(async move {
+            let directory = ctx.apis.require::<dyn UserDirectory>("users")?;
+            let chats = Arc::new(Chats {
+                db: ctx.db()?,
+                bus: ctx.bus.clone(),
+                directory,
+                config: ctx.config.chats.clone(),
+            });
+            ctx.apis.provide::<dyn ChatMembership>(Arc::new(sync::Membership(chats.clone())));
+            let pruner = prune_events(chats.clone(), ctx.shutdown.clone());
+            Ok(Started { routes: routes::router(chats), tasks: vec![Box::pin(pruner)] })
+        })
+    }
+}
+
+/// Drops events past their retention once an hour.
+async fn prune_events(chats: Arc<Chats>, mut shutdown: hybrid_core::Shutdown) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => match chats.prune_events().await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "pruned old events"),
+                Err(err) => tracing::warn!(error = %err, "pruning events failed"),
+            },
+            _ = shutdown.wait() => break,
+        }
+    }
+}

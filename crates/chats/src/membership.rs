@@ -1,0 +1,662 @@
+//! Chats and who is in them: create, list, update; add, remove, leave, promote, transfer;
+//! invite links.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hybrid_core::bus::Control;
+use hybrid_core::{ApiError, ApiResult, now_ms};
+use serde_json::json;
+use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
+
+use crate::events::Outbox;
+use crate::model::{
+    ChatInfo, HistoryVisibility, InviteLink, InvitePreview, InviteRow, MESSAGE_COLUMNS, MemberInfo, Message,
+    MessageRow, kind_str, parse_kind, parse_role, role_str,
+};
+use crate::policy::{self, Access, ChatKind, Permission, Role};
+use crate::service::{Chats, member};
+
+pub struct NewChat {
+    pub kind: ChatKind,
+    pub title: String,
+    pub description: String,
+    pub member_ids: Vec<i64>,
+    pub history_visibility: HistoryVisibility,
+}
+
+#[derive(Default)]
+pub struct ChatUpdate {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub history_visibility: Option<HistoryVisibility>,
+}
+
+pub struct MemberUpdate {
+    pub role: Option<Role>,
+    pub allow: Option<Vec<Permission>>,
+    pub deny: Option<Vec<Permission>>,
+}
+
+pub const MAX_INITIAL_MEMBERS: usize = 200;
+
+fn check_title(title: &str) -> ApiResult<String> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 128 || title.chars().any(char::is_control) {
+        return Err(ApiError::validation("title", "must be 1 to 128 characters on one line"));
+    }
+    Ok(title.to_owned())
+}
+
+fn check_description(description: &str) -> ApiResult<String> {
+    let description = description.trim();
+    if description.chars().count() > 1024 {
+        return Err(ApiError::validation("description", "must be at most 1024 characters"));
+    }
+    Ok(description.to_owned())
+}
+
+/// How a member comes in: with the chat being created (they may sync its log from the start),
+/// or later (from their join on).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Joining {
+    AtCreation,
+    Later,
+}
+
+/// Adds `user_id` to a chat inside a transaction, with its events.
+async fn add_member(
+    tx: &mut AnyConnection,
+    out: &mut Outbox,
+    chat_id: i64,
+    user_id: i64,
+    role: Role,
+    by: i64,
+    joining: Joining,
+) -> ApiResult<()> {
+    let now = now_ms();
+    let (last_seq, kind, title): (i64, String, String) = sqlx::query_as(
+        "UPDATE chats SET member_count = member_count + 1, last_activity_at = $2 WHERE id = $1 \
+         RETURNING last_seq, kind, title",
+    )
+    .bind(chat_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO members (chat_id, user_id, role, joined_at, joined_seq, joined_pts, read_seq) \
+         VALUES ($1, $2, $3, $4, $5, 0, $5)",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(role_str(role))
+    .bind(now)
+    .bind(last_seq)
+    .execute(&mut *tx)
+    .await?;
+    let joined = Some(Control::Joined { chat_id, user_id });
+    let data = json!({"user_id": user_id, "role": role, "by": by});
+    let pts = out.chat_event(tx, chat_id, "member.joined", &data, joined).await?;
+    if joining == Joining::Later {
+        // `sync` serves this member's log from its join event on.
+        sqlx::query("UPDATE members SET joined_pts = $3 WHERE chat_id = $1 AND user_id = $2")
+            .bind(chat_id)
+            .bind(user_id)
+            .bind(pts - 1)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let chat = json!({"chat_id": chat_id, "kind": kind, "title": title, "by": by});
+    out.user_event(tx, user_id, "chat.added", &chat, joined).await?;
+    Ok(())
+}
+
+/// Removes `user_id` from a chat inside a transaction; `kind` is `member.left` or
+/// `member.removed`.
+async fn drop_member(
+    tx: &mut AnyConnection,
+    out: &mut Outbox,
+    chat_id: i64,
+    user_id: i64,
+    kind: &str,
+    by: i64,
+) -> ApiResult<()> {
+    sqlx::query("DELETE FROM members WHERE chat_id = $1 AND user_id = $2")
+        .bind(chat_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE chats SET member_count = member_count - 1 WHERE id = $1")
+        .bind(chat_id)
+        .execute(&mut *tx)
+        .await?;
+    // The chat's own stream carries the control, so sockets get this event and nothing after.
+    let left = Some(Control::Left { chat_id, user_id });
+    out.chat_event(tx, chat_id, kind, &json!({"user_id": user_id, "by": by}), left).await?;
+    out.user_event(tx, user_id, "chat.removed", &json!({"chat_id": chat_id, "by": by}), None).await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct ChatRow {
+    id: i64,
+    kind: String,
+    title: String,
+    description: String,
+    history_visibility: String,
+    member_count: i64,
+    created_at: i64,
+    pts: i64,
+    last_seq: i64,
+    last_activity_at: i64,
+    role: String,
+    allow_bits: i64,
+    deny_bits: i64,
+    joined_seq: i64,
+    read_seq: i64,
+    unread_count: i64,
+    peer_id: Option<i64>,
+}
+
+const CHAT_SELECT: &str = "SELECT c.id, c.kind, c.title, c.description, c.history_visibility, c.member_count, \
+    c.created_at, c.pts, c.last_seq, c.last_activity_at, m.role, m.allow_bits, m.deny_bits, m.joined_seq, \
+    m.read_seq, \
+    (SELECT COUNT(*) FROM messages x WHERE x.chat_id = c.id AND x.seq > m.read_seq \
+        AND x.seq > (CASE WHEN c.history_visibility = 'all' THEN 0 ELSE m.joined_seq END) \
+        AND x.sender_id <> m.user_id AND x.deleted_at IS NULL) AS unread_count, \
+    (SELECT p.user_id FROM members p WHERE c.kind = 'direct' AND p.chat_id = c.id AND p.user_id <> m.user_id) AS peer_id \
+    FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.user_id = $1";
+
+impl Chats {
+    fn chat_info(&self, row: ChatRow, last_message: Option<Message>) -> ChatInfo {
+        let kind = parse_kind(&row.kind);
+        let role = parse_role(&row.role);
+        let access = Access { kind, role, allow: row.allow_bits, deny: row.deny_bits };
+        let history = HistoryVisibility::parse(&row.history_visibility);
+        let visible_from = if history == HistoryVisibility::All { 1 } else { row.joined_seq + 1 };
+        ChatInfo {
+            id: row.id,
+            kind,
+            title: row.title,
+            description: row.description,
+            history_visibility: history,
+            member_count: row.member_count,
+            created_at: row.created_at,
+            pts: row.pts,
+            last_seq: row.last_seq,
+            last_activity_at: row.last_activity_at,
+            peer_id: row.peer_id,
+            my_role: role,
+            my_permissions: policy::names(access.effective()),
+            read_seq: row.read_seq,
+            unread_count: row.unread_count,
+            last_message: last_message.filter(|m| m.seq >= visible_from),
+        }
+    }
+
+    async fn last_messages(&self, rows: &[ChatRow]) -> ApiResult<Vec<Option<Message>>> {
+        let mut found = Vec::with_capacity(rows.len());
+        for row in rows {
+            let message = if row.last_seq > 0 {
+                let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq = $2");
+                let message: Option<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
+                    .bind(row.id)
+                    .bind(row.last_seq)
+                    .fetch_optional(self.db.reader())
+                    .await?;
+                message.map(Message::from)
+            } else {
+                None
+            };
+            found.push(message);
+        }
+        Ok(found)
+    }
+
+    /// A chat as `me` sees it (404 for non-members).
+    pub async fn chat(&self, me: i64, chat_id: i64) -> ApiResult<ChatInfo> {
+        let sql = format!("{CHAT_SELECT} AND c.id = $2");
+        let row: Option<ChatRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(me).bind(chat_id).fetch_optional(self.db.reader()).await?;
+        let row = row.ok_or_else(|| ApiError::not_found("chat"))?;
+        let last = self.last_messages(std::slice::from_ref(&row)).await?.pop().flatten();
+        Ok(self.chat_info(row, last))
+    }
+
+    /// My chats, most recent activity first, after the cursor `(last_activity_at, id)`.
+    pub async fn my_chats(&self, me: i64, after: Option<(i64, i64)>, limit: i64) -> ApiResult<Vec<ChatInfo>> {
+        let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
+        let sql = format!(
+            "{CHAT_SELECT} AND (c.last_activity_at < $2 OR (c.last_activity_at = $2 AND c.id < $3)) \
+             ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $4"
+        );
+        let rows: Vec<ChatRow> =
+            sqlx::query_as(AssertSqlSafe(sql)).bind(me).bind(at).bind(id).bind(limit).fetch_all(self.db.reader()).await?;
+        let last = self.last_messages(&rows).await?;
+        Ok(rows.into_iter().zip(last).map(|(row, last)| self.chat_info(row, last)).collect())
+    }
+
+    /// The direct chat of `me` and `peer`, created on first use. Returns it and whether it is new.
+    pub async fn open_direct(&self, me: i64, peer: i64) -> ApiResult<(ChatInfo, bool)> {
+        if peer == me {
+            return Err(ApiError::validation("user_id", "a direct chat needs another user"));
+        }
+        self.directory.get(peer).await?.ok_or_else(|| ApiError::not_found("user"))?;
+        let key = format!("{}:{}", me.min(peer), me.max(peer));
+        let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM chats WHERE direct_key = $1")
+            .bind(&key)
+            .fetch_optional(self.db.reader())
+            .await?;
+        if let Some((id,)) = existing {
+            return Ok((self.chat(me, id).await?, false));
+        }
+        if self.directory.is_blocked(peer, me).await? {
+            return Err(ApiError::forbidden("this user does not accept your messages"));
+        }
+        let created = self
+            .commit(move |tx, out| {
+                Box::pin(async move {
+                    let now = now_ms();
+                    let (id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO chats (kind, direct_key, history_visibility, created_by, created_at, last_activity_at) \
+                         VALUES ('direct', $1, 'all', $2, $3, $3) ON CONFLICT (direct_key) DO NOTHING RETURNING id",
+                    )
+                    .bind(&key)
+                    .bind(me)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| ApiError::conflict("conflict", "created concurrently"))?;
+                    add_member(tx, out, id, me, Role::Member, me, Joining::AtCreation).await?;
+                    add_member(tx, out, id, peer, Role::Member, me, Joining::AtCreation).await?;
+                    Ok(id)
+                })
+            })
+            .await;
+        match created {
+            Ok(id) => Ok((self.chat(me, id).await?, true)),
+            // Another request made it first: return that one.
+            Err(err) if err.code == "conflict" => {
+                let (id,): (i64,) = sqlx::query_as("SELECT id FROM chats WHERE direct_key = $1")
+                    .bind(format!("{}:{}", me.min(peer), me.max(peer)))
+                    .fetch_one(self.db.reader())
+                    .await?;
+                Ok((self.chat(me, id).await?, false))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Creates a group or channel owned by `me`.
+    pub async fn create(&self, me: i64, new: NewChat) -> ApiResult<ChatInfo> {
+        let title = check_title(&new.title)?;
+        let description = check_description(&new.description)?;
+        let mut members = new.member_ids;
+        members.sort_unstable();
+        members.dedup();
+        members.retain(|&id| id != me);
+        if members.len() > MAX_INITIAL_MEMBERS {
+            return Err(ApiError::validation("member_ids", format!("at most {MAX_INITIAL_MEMBERS} at creation; add more later")));
+        }
+        for &id in &members {
+            if self.directory.get(id).await?.is_none() {
+                return Err(ApiError::validation("member_ids", format!("no user with id {id}")));
+            }
+        }
+        let kind = new.kind;
+        let history = new.history_visibility;
+        let id = self
+            .commit(move |tx, out| {
+                Box::pin(async move {
+                    let now = now_ms();
+                    let (id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO chats (kind, title, description, history_visibility, created_by, created_at, last_activity_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                    )
+                    .bind(kind_str(kind))
+                    .bind(&title)
+                    .bind(&description)
+                    .bind(history.as_str())
+                    .bind(me)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    add_member(tx, out, id, me, Role::Owner, me, Joining::AtCreation).await?;
+                    for user in members {
+                        add_member(tx, out, id, user, Role::Member, me, Joining::AtCreation).await?;
+                    }
+                    Ok(id)
+                })
+            })
+            .await?;
+        self.chat(me, id).await
+    }
+
+    /// Renames a chat, changes its description or history visibility.
+    pub async fn update(&self, me: i64, chat_id: i64, update: ChatUpdate) -> ApiResult<ChatInfo> {
+        let title = update.title.as_deref().map(check_title).transpose()?;
+        let description = update.description.as_deref().map(check_description).transpose()?;
+        let history = update.history_visibility;
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let member = member(&mut *tx, chat_id, me).await?;
+                if member.kind() == ChatKind::Direct {
+                    return Err(ApiError::forbidden("direct chats have no title or settings"));
+                }
+                member.require(Permission::ChangeInfo, "change the chat's info")?;
+                let (title, description, history): (String, String, String) = sqlx::query_as(
+                    "UPDATE chats SET title = COALESCE($2, title), description = COALESCE($3, description), \
+                     history_visibility = COALESCE($4, history_visibility) WHERE id = $1 \
+                     RETURNING title, description, history_visibility",
+                )
+                .bind(chat_id)
+                .bind(title)
+                .bind(description)
+                .bind(history.map(|h| h.as_str()))
+                .fetch_one(&mut *tx)
+                .await?;
+                let data = json!({"title": title, "description": description, "history_visibility": history, "by": me});
+                out.chat_event(tx, chat_id, "chat.updated", &data, None).await?;
+                Ok(())
+            })
+        })
+        .await?;
+        self.chat(me, chat_id).await
+    }
+
+    /// Members of a chat in user id order, after `after`.
+    pub async fn members(&self, me: i64, chat_id: i64, after: i64, limit: i64) -> ApiResult<Vec<MemberInfo>> {
+        let member = self.member(chat_id, me).await?;
+        let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT user_id, role, allow_bits, deny_bits, joined_at FROM members \
+             WHERE chat_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3",
+        )
+        .bind(chat_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.db.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user_id, role, allow, deny, joined_at)| {
+                let access = Access { kind: member.kind(), role: parse_role(&role), allow, deny };
+                MemberInfo {
+                    user_id,
+                    role: access.role,
+                    permissions: policy::names(access.effective()),
+                    allow: policy::names(allow),
+                    deny: policy::names(deny),
+                    joined_at,
+                }
+            })
+            .collect())
+    }
+
+    /// Adds users to a group or channel (needs the invite right).
+    pub async fn add_members(&self, me: i64, chat_id: i64, users: Vec<i64>) -> ApiResult<()> {
+        for &user in &users {
+            self.directory.get(user).await?.ok_or_else(|| ApiError::not_found("user"))?;
+        }
+        let max = self.config.max_members;
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let member = member(&mut *tx, chat_id, me).await?;
+                if member.kind() == ChatKind::Direct {
+                    return Err(ApiError::forbidden("direct chats have exactly two members"));
+                }
+                member.require(Permission::Invite, "add members")?;
+                if member.member_count + users.len() as i64 > max {
+                    return Err(ApiError::conflict("chat_full", format!("a chat holds at most {max} members")));
+                }
+                for user in users {
+                    let exists: Option<(i64,)> =
+                        sqlx::query_as("SELECT 1 FROM members WHERE chat_id = $1 AND user_id = $2")
+                            .bind(chat_id)
+                            .bind(user)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if exists.is_some() {
+                        return Err(ApiError::conflict("already_member", format!("user {user} is already a member")));
+                    }
+                    add_member(tx, out, chat_id, user, Role::Member, me, Joining::Later).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Removes `user` from a chat; removing yourself is leaving.
+    pub async fn remove_member(&self, me: i64, chat_id: i64, user: i64) -> ApiResult<()> {
+        if user == me {
+            return self.leave(me, chat_id).await;
+        }
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let actor = member(&mut *tx, chat_id, me).await?;
+                let target = member(&mut *tx, chat_id, user).await.map_err(|_| ApiError::not_found("member"))?;
+                if !actor.access.can_act_on(target.access.role, Permission::RemoveMembers) {
+                    return Err(ApiError::forbidden("you may not remove this member"));
+                }
+                drop_member(tx, out, chat_id, user, "member.removed", me).await
+            })
+        })
+        .await
+    }
+
+    pub async fn leave(&self, me: i64, chat_id: i64) -> ApiResult<()> {
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let member = member(&mut *tx, chat_id, me).await?;
+                if member.kind() == ChatKind::Direct {
+                    return Err(ApiError::conflict("direct_chat", "you cannot leave a direct chat"));
+                }
+                if member.access.role == Role::Owner && member.member_count > 1 {
+                    return Err(ApiError::conflict("owner_must_transfer", "transfer ownership before leaving"));
+                }
+                drop_member(tx, out, chat_id, me, "member.left", me).await
+            })
+        })
+        .await
+    }
+
+    /// Changes a member's role or rights (needs the manage-admins right and a higher role).
+    pub async fn update_member(&self, me: i64, chat_id: i64, user: i64, update: MemberUpdate) -> ApiResult<MemberInfo> {
+        if update.role == Some(Role::Owner) {
+            return Err(ApiError::validation("role", "use the transfer endpoint to change the owner"));
+        }
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let actor = member(&mut *tx, chat_id, me).await?;
+                let target = member(&mut *tx, chat_id, user).await.map_err(|_| ApiError::not_found("member"))?;
+                let role = update.role.unwrap_or(target.access.role);
+                if !actor.access.can_act_on(target.access.role, Permission::ManageAdmins) || role >= actor.access.role {
+                    return Err(ApiError::forbidden("you may not change this member"));
+                }
+                let allow = update.allow.map(|p| policy::bits(&p)).unwrap_or(target.access.allow);
+                let deny = update.deny.map(|p| policy::bits(&p)).unwrap_or(target.access.deny);
+                sqlx::query("UPDATE members SET role = $3, allow_bits = $4, deny_bits = $5 WHERE chat_id = $1 AND user_id = $2")
+                    .bind(chat_id)
+                    .bind(user)
+                    .bind(role_str(role))
+                    .bind(allow)
+                    .bind(deny)
+                    .execute(&mut *tx)
+                    .await?;
+                let access = Access { kind: actor.kind(), role, allow, deny };
+                let info = MemberInfo {
+                    user_id: user,
+                    role,
+                    permissions: policy::names(access.effective()),
+                    allow: policy::names(allow),
+                    deny: policy::names(deny),
+                    joined_at: 0,
+                };
+                out.chat_event(tx, chat_id, "member.updated", &json!({"member": &info, "by": me}), None).await?;
+                Ok(info)
+            })
+        })
+        .await
+    }
+
+    /// Makes `user` the owner; the old owner becomes an admin.
+    pub async fn transfer(&self, me: i64, chat_id: i64, user: i64) -> ApiResult<()> {
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let actor = member(&mut *tx, chat_id, me).await?;
+                if actor.access.role != Role::Owner || actor.kind() == ChatKind::Direct {
+                    return Err(ApiError::forbidden("only the owner can transfer ownership"));
+                }
+                member(&mut *tx, chat_id, user).await.map_err(|_| ApiError::not_found("member"))?;
+                if user == me {
+                    return Err(ApiError::validation("user_id", "you already own this chat"));
+                }
+                for (who, role) in [(user, Role::Owner), (me, Role::Admin)] {
+                    sqlx::query("UPDATE members SET role = $3, allow_bits = 0, deny_bits = 0 WHERE chat_id = $1 AND user_id = $2")
+                        .bind(chat_id)
+                        .bind(who)
+                        .bind(role_str(role))
+                        .execute(&mut *tx)
+                        .await?;
+                    let data = json!({"member": {"user_id": who, "role": role}, "by": me});
+                    out.chat_event(tx, chat_id, "member.updated", &data, None).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Creates an invite link; `expires_in_secs` and `usage_limit` are optional.
+    pub async fn create_invite(&self, me: i64, chat_id: i64, expires_in_secs: Option<i64>, usage_limit: Option<i64>) -> ApiResult<InviteLink> {
+        if let Some(secs) = expires_in_secs {
+            if !(60..=366 * 24 * 3600).contains(&secs) {
+                return Err(ApiError::validation("expires_in_secs", "must be between 60 and 31622400"));
+            }
+        }
+        if let Some(limit) = usage_limit {
+            if !(1..=100_000).contains(&limit) {
+                return Err(ApiError::validation("usage_limit", "must be between 1 and 100000"));
+            }
+        }
+        let mut bytes = [0u8; 12];
+        getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
+        let code = URL_SAFE_NO_PAD.encode(bytes);
+        self.commit(move |tx, _out| {
+            Box::pin(async move {
+                let member = member(&mut *tx, chat_id, me).await?;
+                if member.kind() == ChatKind::Direct {
+                    return Err(ApiError::forbidden("direct chats have no invite links"));
+                }
+                member.require(Permission::Invite, "invite people")?;
+                let now = now_ms();
+                let row: InviteRow = sqlx::query_as(
+                    "INSERT INTO invite_links (code, chat_id, created_by, created_at, expires_at, usage_limit) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     RETURNING code, chat_id, created_by, created_at, expires_at, usage_limit, uses, revoked_at",
+                )
+                .bind(code)
+                .bind(chat_id)
+                .bind(me)
+                .bind(now)
+                .bind(expires_in_secs.map(|s| now + s * 1000))
+                .bind(usage_limit)
+                .fetch_one(&mut *tx)
+                .await?;
+                Ok(row.into())
+            })
+        })
+        .await
+    }
+
+    pub async fn invites(&self, me: i64, chat_id: i64) -> ApiResult<Vec<InviteLink>> {
+        let member = self.member(chat_id, me).await?;
+        member.require(Permission::Invite, "see invite links")?;
+        let rows: Vec<InviteRow> = sqlx::query_as(
+            "SELECT code, chat_id, created_by, created_at, expires_at, usage_limit, uses, revoked_at \
+             FROM invite_links WHERE chat_id = $1 ORDER BY created_at DESC LIMIT 200",
+        )
+        .bind(chat_id)
+        .fetch_all(self.db.reader())
+        .await?;
+        Ok(rows.into_iter().map(InviteLink::from).collect())
+    }
+
+    /// Revokes a link: its creator, or a member who may change the chat's info.
+    pub async fn revoke_invite(&self, me: i64, chat_id: i64, code: String) -> ApiResult<()> {
+        self.commit(move |tx, _out| {
+            Box::pin(async move {
+                let member = member(&mut *tx, chat_id, me).await?;
+                let creator: Option<(i64,)> =
+                    sqlx::query_as("SELECT created_by FROM invite_links WHERE code = $1 AND chat_id = $2")
+                        .bind(&code)
+                        .bind(chat_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let (creator,) = creator.ok_or_else(|| ApiError::not_found("invite link"))?;
+                if creator != me {
+                    member.require(Permission::ChangeInfo, "revoke others' invite links")?;
+                }
+                sqlx::query("UPDATE invite_links SET revoked_at = $2 WHERE code = $1 AND revoked_at IS NULL")
+                    .bind(&code)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn usable_invite(&self, code: &str) -> ApiResult<(i64, String, String, String, i64)> {
+        let row: Option<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT c.id, c.kind, c.title, c.description, c.member_count FROM invite_links l \
+             JOIN chats c ON c.id = l.chat_id WHERE l.code = $1 AND l.revoked_at IS NULL \
+             AND (l.expires_at IS NULL OR l.expires_at > $2) AND (l.usage_limit IS NULL OR l.uses < l.usage_limit)",
+        )
+        .bind(code)
+        .bind(now_ms())
+        .fetch_optional(self.db.reader())
+        .await?;
+        row.ok_or_else(|| ApiError::not_found("invite link (unknown, revoked, expired or used up)"))
+    }
+
+    pub async fn preview_invite(&self, me: i64, code: &str) -> ApiResult<InvitePreview> {
+        let (chat_id, kind, title, description, member_count) = self.usable_invite(code).await?;
+        let joined = self.member(chat_id, me).await.is_ok();
+        Ok(InvitePreview { chat_id, kind: parse_kind(&kind), title, description, member_count, joined })
+    }
+
+    /// Joins the chat of an invite link; joining a chat you are in changes nothing.
+    pub async fn join_invite(&self, me: i64, code: String) -> ApiResult<ChatInfo> {
+        let (chat_id, ..) = self.usable_invite(&code).await?;
+        if self.member(chat_id, me).await.is_ok() {
+            return self.chat(me, chat_id).await;
+        }
+        let max = self.config.max_members;
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let used: Option<(i64,)> = sqlx::query_as(
+                    "UPDATE invite_links SET uses = uses + 1 WHERE code = $1 AND revoked_at IS NULL \
+                     AND (expires_at IS NULL OR expires_at > $2) AND (usage_limit IS NULL OR uses < usage_limit) \
+                     RETURNING chat_id",
+                )
+                .bind(&code)
+                .bind(now_ms())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (chat_id,) = used.ok_or_else(|| ApiError::not_found("invite link (unknown, revoked, expired or used up)"))?;
+                let (count, by): (i64, i64) = sqlx::query_as(
+                    "SELECT c.member_count, l.created_by FROM chats c JOIN invite_links l ON l.chat_id = c.id WHERE l.code = $1",
+                )
+                .bind(&code)
+                .fetch_one(&mut *tx)
+                .await?;
+                if count >= max {
+                    return Err(ApiError::conflict("chat_full", format!("a chat holds at most {max} members")));
+                }
+                add_member(tx, out, chat_id, me, Role::Member, by, Joining::Later).await
+            })
+        })
+        .await?;
+        self.chat(me, chat_id).await
+    }
+}

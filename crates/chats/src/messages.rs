@@ -1,0 +1,478 @@
+//! Messages: send (idempotent), edit, delete, reactions, pins, read markers, history, typing.
+
+use std::collections::BTreeMap;
+
+use hybrid_core::bus::Topic;
+use hybrid_core::text::fold;
+use hybrid_core::{ApiError, ApiResult, now_ms};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::body::{self, Entity, EntityKind};
+use crate::events::Outbox;
+use crate::model::{MESSAGE_COLUMNS, Message, MessageRow, ReactionCount};
+use crate::policy::{ChatKind, Permission};
+use crate::search;
+use crate::service::{Chats, Member, member};
+
+pub const MAX_NONCE_LEN: usize = 64;
+const MAX_EMOJI_PER_MESSAGE: i64 = 20;
+
+pub struct NewMessage {
+    pub text: String,
+    pub entities: Vec<Entity>,
+    pub reply_to: Option<i64>,
+    pub nonce: Option<String>,
+}
+
+/// A page of history, oldest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HistoryPage {
+    pub messages: Vec<Message>,
+    /// More messages exist beyond this page in the direction asked.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum HistoryFrom {
+    Latest,
+    Before(i64),
+    After(i64),
+}
+
+async fn load_message(tx: &mut AnyConnection, chat_id: i64, seq: i64) -> ApiResult<Option<MessageRow>> {
+    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq = $2");
+    Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(chat_id).bind(seq).fetch_optional(&mut *tx).await?)
+}
+
+/// A message `member` may see (exists, visible to them); deleted ones only when `allow_deleted`.
+async fn visible_message(
+    tx: &mut AnyConnection,
+    chat_id: i64,
+    seq: i64,
+    member: &Member,
+    allow_deleted: bool,
+) -> ApiResult<MessageRow> {
+    let row = if seq >= member.first_visible_seq() { load_message(tx, chat_id, seq).await? } else { None };
+    match row {
+        Some(row) if allow_deleted || row.deleted_at.is_none() => Ok(row),
+        _ => Err(ApiError::not_found("message")),
+    }
+}
+
+async fn reaction_counts(tx: &mut AnyConnection, chat_id: i64, seq: i64) -> ApiResult<Vec<ReactionCount>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT emoji, COUNT(*) FROM reactions WHERE chat_id = $1 AND seq = $2 \
+         GROUP BY emoji ORDER BY MIN(created_at), emoji",
+    )
+    .bind(chat_id)
+    .bind(seq)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows.into_iter().map(|(emoji, count)| ReactionCount { emoji, count, me: false }).collect())
+}
+
+fn check_emoji(emoji: &str) -> ApiResult<String> {
+    let emoji = emoji.trim();
+    let chars = emoji.chars().count();
+    if chars == 0 || chars > 8 || emoji.len() > 32 || emoji.chars().any(|c| c.is_whitespace() || c.is_control() || c.is_ascii_alphanumeric()) {
+        return Err(ApiError::validation("emoji", "must be one emoji"));
+    }
+    Ok(emoji.to_owned())
+}
+
+impl Chats {
+    /// Fills `user_id` of mention entities whose @name is a known user.
+    async fn resolve_mentions(&self, text: &str, entities: &mut [Entity]) -> ApiResult<()> {
+        for entity in entities.iter_mut().filter(|e| e.kind == EntityKind::Mention).take(20) {
+            let name = fold(body::utf16_slice(text, entity.offset, entity.length).trim_start_matches('@'));
+            entity.user_id = self.directory.find_by_username(&name).await?.map(|u| u.id);
+        }
+        Ok(())
+    }
+
+    /// Refuses a message into a direct chat whose other member blocks the sender.
+    async fn check_not_blocked(&self, chat_id: i64, me: i64) -> ApiResult<()> {
+        let peer: Option<(i64,)> = sqlx::query_as(
+            "SELECT m.user_id FROM members m JOIN chats c ON c.id = m.chat_id \
+             WHERE m.chat_id = $1 AND c.kind = 'direct' AND m.user_id <> $2",
+        )
+        .bind(chat_id)
+        .bind(me)
+        .fetch_optional(self.db.reader())
+        .await?;
+        if let Some((peer,)) = peer {
+            if self.directory.is_blocked(peer, me).await? {
+                return Err(ApiError::forbidden("this user does not accept your messages"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a message. With a `nonce` already used by this sender in this chat, returns the
+    /// message sent then (and `false`) instead of sending again.
+    pub async fn send(&self, me: i64, chat_id: i64, new: NewMessage) -> ApiResult<(Message, bool)> {
+        let mut entities = body::validate(&new.text, new.entities, self.config.max_text_length)?;
+        if let Some(nonce) = &new.nonce {
+            if nonce.is_empty() || nonce.len() > MAX_NONCE_LEN {
+                return Err(ApiError::validation("nonce", format!("must be 1 to {MAX_NONCE_LEN} bytes")));
+            }
+        }
+        self.resolve_mentions(&new.text, &mut entities).await?;
+        self.check_not_blocked(chat_id, me).await?;
+        let dialect = self.dialect();
+        let entities_json = serde_json::to_string(&entities).expect("entities serialise");
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let member = member(&mut *tx, chat_id, me).await?;
+                member.require(Permission::SendMessages, "send messages")?;
+                if let Some(nonce) = &new.nonce {
+                    let sql = format!(
+                        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND sender_id = $2 AND nonce = $3"
+                    );
+                    let existing: Option<MessageRow> =
+                        sqlx::query_as(AssertSqlSafe(sql)).bind(chat_id).bind(me).bind(nonce).fetch_optional(&mut *tx).await?;
+                    if let Some(existing) = existing {
+                        return Ok((Message::from(existing), false));
+                    }
+                }
+                if let Some(reply_to) = new.reply_to {
+                    visible_message(tx, chat_id, reply_to, &member, true)
+                        .await
+                        .map_err(|_| ApiError::validation("reply_to", "no such message in this chat"))?;
+                }
+                let now = now_ms();
+                let (seq,): (i64,) = sqlx::query_as(
+                    "UPDATE chats SET last_seq = last_seq + 1, last_activity_at = $2 WHERE id = $1 RETURNING last_seq",
+                )
+                .bind(chat_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO messages (chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(chat_id)
+                .bind(seq)
+                .bind(me)
+                .bind(&new.text)
+                .bind(&entities_json)
+                .bind(new.reply_to)
+                .bind(&new.nonce)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                search::index(tx, dialect, chat_id, seq, &new.text).await?;
+                // Sending reads everything before.
+                sqlx::query("UPDATE members SET read_seq = $3 WHERE chat_id = $1 AND user_id = $2")
+                    .bind(chat_id)
+                    .bind(me)
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?;
+                let message = Message {
+                    chat_id,
+                    seq,
+                    sender_id: me,
+                    text: new.text,
+                    entities,
+                    reply_to: new.reply_to,
+                    created_at: now,
+                    edited_at: None,
+                    deleted: false,
+                    nonce: new.nonce,
+                    reactions: Vec::new(),
+                };
+                out.chat_event(tx, chat_id, "message.new", &message, None).await?;
+                Ok((message, true))
+            })
+        })
+        .await
+    }
+
+    /// Edits a message: its author, or a member with the edit-others right.
+    pub async fn edit(&self, me: i64, chat_id: i64, seq: i64, text: String, entities: Vec<Entity>) -> ApiResult<Message> {
+        let mut entities = body::validate(&text, entities, self.config.max_text_length)?;
+        self.resolve_mentions(&text, &mut entities).await?;
+        let dialect = self.dialect();
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let member = member(&mut *tx, chat_id, me).await?;
+                let row = visible_message(tx, chat_id, seq, &member, false).await?;
+                if row.sender_id != me {
+                    member.require(Permission::EditOthers, "edit others' messages")?;
+                }
+                let now = now_ms();
+                sqlx::query("UPDATE messages SET text = $3, entities = $4, edited_at = $5 WHERE chat_id = $1 AND seq = $2")
+                    .bind(chat_id)
+                    .bind(seq)
+                    .bind(&text)
+                    .bind(serde_json::to_string(&entities).expect("entities serialise"))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                search::unindex(tx, dialect, chat_id, seq).await?;
+                search::index(tx, dialect, chat_id, seq, &text).await?;
+                let mut message = Message::from(row);
+                message.text = text;
+                message.entities = entities;
+                message.edited_at = Some(now);
+                message.reactions = reaction_counts(tx, chat_id, seq).await?;
+                out.chat_event(tx, chat_id, "message.edited", &message, None).await?;
+                Ok(message)
+            })
+        })
+        .await
+    }
+
+    /// Deletes a message for everyone, leaving a tombstone: its author, or a member with the
+    /// delete-others right.
+    pub async fn delete(&self, me: i64, chat_id: i64, seq: i64) -> ApiResult<()> {
+        let dialect = self.dialect();
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let member = member(&mut *tx, chat_id, me).await?;
+                let row = visible_message(tx, chat_id, seq, &member, false).await?;
+                if row.sender_id != me {
+                    member.require(Permission::DeleteOthers, "delete others' messages")?;
+                }
+                sqlx::query(
+                    "UPDATE messages SET text = '', entities = '[]', deleted_at = $3 WHERE chat_id = $1 AND seq = $2",
+                )
+                .bind(chat_id)
+                .bind(seq)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+                for table in ["DELETE FROM reactions WHERE chat_id = $1 AND seq = $2", "DELETE FROM pins WHERE chat_id = $1 AND seq = $2"] {
+                    sqlx::query(table).bind(chat_id).bind(seq).execute(&mut *tx).await?;
+                }
+                search::unindex(tx, dialect, chat_id, seq).await?;
+                out.chat_event(tx, chat_id, "message.deleted", &json!({"seq": seq, "by": me}), None).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Adds (`add`) or removes `me`'s reaction `emoji` on a message. Any member may react.
+    pub async fn react(&self, me: i64, chat_id: i64, seq: i64, emoji: &str, add: bool) -> ApiResult<Vec<ReactionCount>> {
+        let emoji = check_emoji(emoji)?;
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let member = member(&mut *tx, chat_id, me).await?;
+                visible_message(tx, chat_id, seq, &member, false).await?;
+                let changed = if add {
+                    let (distinct,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(DISTINCT emoji) FROM reactions WHERE chat_id = $1 AND seq = $2 AND emoji <> $3",
+                    )
+                    .bind(chat_id)
+                    .bind(seq)
+                    .bind(&emoji)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if distinct >= MAX_EMOJI_PER_MESSAGE {
+                        return Err(ApiError::validation("emoji", "this message has too many different reactions"));
+                    }
+                    sqlx::query(
+                        "INSERT INTO reactions (chat_id, seq, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (chat_id, seq, user_id, emoji) DO NOTHING",
+                    )
+                    .bind(chat_id)
+                    .bind(seq)
+                    .bind(me)
+                    .bind(&emoji)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                } else {
+                    sqlx::query("DELETE FROM reactions WHERE chat_id = $1 AND seq = $2 AND user_id = $3 AND emoji = $4")
+                        .bind(chat_id)
+                        .bind(seq)
+                        .bind(me)
+                        .bind(&emoji)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                };
+                let reactions = reaction_counts(tx, chat_id, seq).await?;
+                if changed > 0 {
+                    let data = json!({"seq": seq, "user_id": me, "emoji": emoji, "added": add, "reactions": reactions});
+                    out.chat_event(tx, chat_id, "reaction.changed", &data, None).await?;
+                }
+                Ok(reactions)
+            })
+        })
+        .await
+    }
+
+    /// Who reacted with what, up to 100 users per emoji.
+    pub async fn reactions(&self, me: i64, chat_id: i64, seq: i64) -> ApiResult<BTreeMap<String, Vec<i64>>> {
+        let member = self.member(chat_id, me).await?;
+        let mut conn = self.db.reader().acquire().await?;
+        visible_message(&mut conn, chat_id, seq, &member, false).await?;
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT emoji, user_id FROM reactions WHERE chat_id = $1 AND seq = $2 ORDER BY emoji, created_at, user_id",
+        )
+        .bind(chat_id)
+        .bind(seq)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut who: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for (emoji, user) in rows {
+            let users = who.entry(emoji).or_default();
+            if users.len() < 100 {
+                users.push(user);
+            }
+        }
+        Ok(who)
+    }
+
+    pub async fn pin(&self, me: i64, chat_id: i64, seq: i64, pinned: bool) -> ApiResult<()> {
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let member = member(&mut *tx, chat_id, me).await?;
+                member.require(Permission::Pin, "pin messages")?;
+                visible_message(tx, chat_id, seq, &member, !pinned).await?;
+                let changed = if pinned {
+                    sqlx::query(
+                        "INSERT INTO pins (chat_id, seq, pinned_by, pinned_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (chat_id, seq) DO NOTHING",
+                    )
+                    .bind(chat_id)
+                    .bind(seq)
+                    .bind(me)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                } else {
+                    sqlx::query("DELETE FROM pins WHERE chat_id = $1 AND seq = $2")
+                        .bind(chat_id)
+                        .bind(seq)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                };
+                if changed > 0 {
+                    let data = json!({"seq": seq, "pinned": pinned, "by": me});
+                    out.chat_event(tx, chat_id, "pin.changed", &data, None).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Pinned messages, most recently pinned first.
+    pub async fn pins(&self, me: i64, chat_id: i64) -> ApiResult<Vec<Message>> {
+        let member = self.member(chat_id, me).await?;
+        let columns: String = MESSAGE_COLUMNS.split(", ").map(|c| format!("msg.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM pins p JOIN messages msg ON msg.chat_id = p.chat_id AND msg.seq = p.seq \
+             WHERE p.chat_id = $1 AND p.seq >= $2 ORDER BY p.pinned_at DESC, p.seq DESC LIMIT 100"
+        );
+        let rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(chat_id)
+            .bind(member.first_visible_seq())
+            .fetch_all(self.db.reader())
+            .await?;
+        Ok(rows.into_iter().map(Message::from).collect())
+    }
+
+    /// Moves my read marker forward to `seq` (never back). Tells my other devices, and in a
+    /// direct chat the other member too.
+    pub async fn mark_read(&self, me: i64, chat_id: i64, seq: i64) -> ApiResult<i64> {
+        self.commit(move |tx, out| {
+            Box::pin(async move {
+                let member = member(&mut *tx, chat_id, me).await?;
+                let seq = seq.clamp(0, member.last_seq);
+                if seq <= member.read_seq {
+                    return Ok(member.read_seq);
+                }
+                sqlx::query("UPDATE members SET read_seq = $3 WHERE chat_id = $1 AND user_id = $2")
+                    .bind(chat_id)
+                    .bind(me)
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?;
+                out.user_event(tx, me, "read.updated", &json!({"chat_id": chat_id, "seq": seq}), None).await?;
+                if member.kind() == ChatKind::Direct {
+                    out.chat_event(tx, chat_id, "read.updated", &json!({"user_id": me, "seq": seq}), None).await?;
+                }
+                Ok(seq)
+            })
+        })
+        .await
+    }
+
+    /// A page of history `me` may read, oldest first.
+    pub async fn history(&self, me: i64, chat_id: i64, from: HistoryFrom, limit: i64) -> ApiResult<HistoryPage> {
+        let member = self.member(chat_id, me).await?;
+        let first = member.first_visible_seq();
+        let (condition, bound, descending) = match from {
+            HistoryFrom::Latest => ("seq >= $2 AND seq <= $3", member.last_seq, true),
+            HistoryFrom::Before(seq) => ("seq >= $2 AND seq < $3", seq, true),
+            HistoryFrom::After(seq) => ("seq > $3 AND seq >= $2", seq, false),
+        };
+        let order = if descending { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND {condition} ORDER BY seq {order} LIMIT $4"
+        );
+        let mut rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(chat_id)
+            .bind(first)
+            .bind(bound)
+            .bind(limit + 1)
+            .fetch_all(self.db.reader())
+            .await?;
+        let has_more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        if descending {
+            rows.reverse();
+        }
+        let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
+        if let (Some(lo), Some(hi)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq)) {
+            let counts: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+                "SELECT seq, emoji, COUNT(*), MAX(CASE WHEN user_id = $4 THEN 1 ELSE 0 END) FROM reactions \
+                 WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 GROUP BY seq, emoji ORDER BY seq, MIN(created_at), emoji",
+            )
+            .bind(chat_id)
+            .bind(lo)
+            .bind(hi)
+            .bind(me)
+            .fetch_all(self.db.reader())
+            .await?;
+            for (seq, emoji, count, mine) in counts {
+                if let Some(message) = messages.get_mut((seq - lo) as usize).filter(|m| m.seq == seq) {
+                    message.reactions.push(ReactionCount { emoji, count, me: mine != 0 });
+                }
+            }
+        }
+        Ok(HistoryPage { messages, has_more })
+    }
+
+    /// Tells the chat's listeners that `me` is typing; only in chats up to the configured size.
+    pub async fn typing(&self, me: i64, chat_id: i64) -> ApiResult<bool> {
+        let member = self.member(chat_id, me).await?;
+        member.require(Permission::SendMessages, "send messages")?;
+        if member.member_count > self.config.typing_max_members {
+            return Ok(false);
+        }
+        let mut out = Outbox::default();
+        out.ephemeral(
+            Topic::Chat(chat_id),
+            &json!({"type": "typing", "chat_id": chat_id, "user_id": me, "expires_ms": TYPING_EXPIRES_MS}),
+        );
+        for envelope in out.envelopes {
+            self.bus.publish(envelope);
+        }
+        Ok(true)
+    }
+}
+
+/// How long a typing notification lasts unless repeated.
+pub const TYPING_EXPIRES_MS: i64 = 6000;

@@ -1,0 +1,221 @@
+//! What the chats API returns, and the rows it is read from.
+
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+use crate::body::Entity;
+use crate::policy::{ChatKind, Permission, Role};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReactionCount {
+    pub emoji: String,
+    pub count: i64,
+    /// Whether the requesting user is among them (history only; events leave it out).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub me: bool,
+}
+
+/// A message. Deleted messages stay as tombstones: `deleted: true`, no text.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Message {
+    pub chat_id: i64,
+    /// Position in the chat: 1, 2, 3… with no gaps.
+    pub seq: i64,
+    pub sender_id: i64,
+    pub text: String,
+    pub entities: Vec<Entity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
+    #[serde(default)]
+    pub deleted: bool,
+    /// The sender's idempotency key, echoed so its client can match the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionCount>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MessageRow {
+    pub chat_id: i64,
+    pub seq: i64,
+    pub sender_id: i64,
+    pub text: String,
+    pub entities: String,
+    pub reply_to: Option<i64>,
+    pub nonce: Option<String>,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+}
+
+pub const MESSAGE_COLUMNS: &str =
+    "chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, edited_at, deleted_at";
+
+impl From<MessageRow> for Message {
+    fn from(row: MessageRow) -> Self {
+        let deleted = row.deleted_at.is_some();
+        Message {
+            chat_id: row.chat_id,
+            seq: row.seq,
+            sender_id: row.sender_id,
+            text: if deleted { String::new() } else { row.text },
+            entities: if deleted { Vec::new() } else { serde_json::from_str(&row.entities).unwrap_or_default() },
+            reply_to: row.reply_to,
+            created_at: row.created_at,
+            edited_at: row.edited_at,
+            deleted,
+            nonce: row.nonce,
+            reactions: Vec::new(),
+        }
+    }
+}
+
+/// A chat as one member sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChatInfo {
+    pub id: i64,
+    pub kind: ChatKind,
+    pub title: String,
+    pub description: String,
+    pub history_visibility: HistoryVisibility,
+    pub member_count: i64,
+    pub created_at: i64,
+    /// The chat's latest event: where `sync` continues from.
+    pub pts: i64,
+    pub last_seq: i64,
+    pub last_activity_at: i64,
+    /// For direct chats: the other member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_id: Option<i64>,
+    pub my_role: Role,
+    pub my_permissions: Vec<Permission>,
+    pub read_seq: i64,
+    pub unread_count: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<Message>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryVisibility {
+    /// New members see the whole history.
+    All,
+    /// New members see messages from their join on.
+    SinceJoin,
+}
+
+impl HistoryVisibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryVisibility::All => "all",
+            HistoryVisibility::SinceJoin => "since_join",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        if s == "since_join" { HistoryVisibility::SinceJoin } else { HistoryVisibility::All }
+    }
+}
+
+pub fn kind_str(kind: ChatKind) -> &'static str {
+    match kind {
+        ChatKind::Direct => "direct",
+        ChatKind::Group => "group",
+        ChatKind::Channel => "channel",
+    }
+}
+
+pub fn parse_kind(s: &str) -> ChatKind {
+    match s {
+        "direct" => ChatKind::Direct,
+        "channel" => ChatKind::Channel,
+        _ => ChatKind::Group,
+    }
+}
+
+pub fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "owner",
+        Role::Admin => "admin",
+        Role::Member => "member",
+    }
+}
+
+pub fn parse_role(s: &str) -> Role {
+    match s {
+        "owner" => Role::Owner,
+        "admin" => Role::Admin,
+        _ => Role::Member,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MemberInfo {
+    pub user_id: i64,
+    pub role: Role,
+    /// Effective rights.
+    pub permissions: Vec<Permission>,
+    /// Rights added to the role's.
+    pub allow: Vec<Permission>,
+    /// Rights taken from the role's.
+    pub deny: Vec<Permission>,
+    pub joined_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InviteLink {
+    pub code: String,
+    pub chat_id: i64,
+    pub created_by: i64,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_limit: Option<i64>,
+    pub uses: i64,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct InviteRow {
+    pub code: String,
+    pub chat_id: i64,
+    pub created_by: i64,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub usage_limit: Option<i64>,
+    pub uses: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl From<InviteRow> for InviteLink {
+    fn from(row: InviteRow) -> Self {
+        InviteLink {
+            code: row.code,
+            chat_id: row.chat_id,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            usage_limit: row.usage_limit,
+            uses: row.uses,
+            revoked: row.revoked_at.is_some(),
+        }
+    }
+}
+
+/// What an invite link shows before joining.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InvitePreview {
+    pub chat_id: i64,
+    pub kind: ChatKind,
+    pub title: String,
+    pub description: String,
+    pub member_count: i64,
+    /// Whether the caller is already a member.
+    pub joined: bool,
+}

@@ -1,0 +1,471 @@
+//! HTTP API of the chats service: `/api/v1/chats…`, `/api/v1/invites…`, `/api/v1/sync`,
+//! `/api/v1/search/messages`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use hybrid_core::{ApiError, ApiResult, AuthUser, ErrorBody, Json, Path, Query};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::body::Entity;
+use crate::membership::{ChatUpdate, MemberUpdate, NewChat};
+use crate::messages::{HistoryFrom, HistoryPage, NewMessage};
+use crate::model::{ChatInfo, HistoryVisibility, InviteLink, InvitePreview, MemberInfo, Message, ReactionCount};
+use crate::policy::{ChatKind, Permission, Role};
+use crate::service::Chats;
+use crate::sync::{SyncRequest, SyncResponse};
+
+type Svc = State<Arc<Chats>>;
+
+pub fn router(chats: Arc<Chats>) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(list_chats, create_chat))
+        .routes(routes!(get_chat, update_chat))
+        .routes(routes!(history, send))
+        .routes(routes!(edit, delete))
+        .routes(routes!(reactions))
+        .routes(routes!(react, unreact))
+        .routes(routes!(pins))
+        .routes(routes!(pin, unpin))
+        .routes(routes!(read))
+        .routes(routes!(typing))
+        .routes(routes!(members, add_members))
+        .routes(routes!(update_member, remove_member))
+        .routes(routes!(leave))
+        .routes(routes!(transfer))
+        .routes(routes!(invites, create_invite))
+        .routes(routes!(revoke_invite))
+        .routes(routes!(preview_invite))
+        .routes(routes!(join_invite))
+        .routes(routes!(sync))
+        .routes(routes!(search))
+        .with_state(chats)
+}
+
+fn check_limit(limit: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::validation("limit", format!("must be between 1 and {max}")));
+    }
+    Ok(limit)
+}
+
+/// Parses an `a:b` cursor of two integers.
+fn parse_cursor(cursor: Option<&str>) -> ApiResult<Option<(i64, i64)>> {
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else { return Ok(None) };
+    let (a, b) = cursor.split_once(':').ok_or_else(|| ApiError::validation("cursor", "not a cursor from this API"))?;
+    match (a.parse(), b.parse()) {
+        (Ok(a), Ok(b)) => Ok(Some((a, b))),
+        _ => Err(ApiError::validation("cursor", "not a cursor from this API")),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 100, default 50.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatPage {
+    pub items: Vec<ChatInfo>,
+    pub next_cursor: Option<String>,
+}
+
+/// My chats, most recent activity first, with the last message and unread count.
+#[utoipa::path(get, path = "/chats", tag = "chats", security(("bearer" = [])), params(PageParams),
+    responses((status = 200, body = ChatPage), (status = 401, body = ErrorBody)))]
+async fn list_chats(State(chats): Svc, me: AuthUser, Query(page): Query<PageParams>) -> ApiResult<Json<ChatPage>> {
+    let limit = check_limit(page.limit, 50, 100)?;
+    let items = chats.my_chats(me.user_id, parse_cursor(page.cursor.as_deref())?, limit).await?;
+    let next_cursor = (items.len() as i64 == limit)
+        .then(|| items.last().map(|c| format!("{}:{}", c.last_activity_at, c.id)))
+        .flatten();
+    Ok(Json(ChatPage { items, next_cursor }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateChat {
+    pub kind: ChatKind,
+    /// Direct chats: the other user.
+    pub user_id: Option<i64>,
+    /// Groups and channels: 1 to 128 characters.
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Groups and channels: users to add (at most 200).
+    #[serde(default)]
+    pub member_ids: Vec<i64>,
+    pub history_visibility: Option<HistoryVisibility>,
+}
+
+/// Create a group or channel, or open the direct chat with a user (the same chat every time:
+/// 200 when it existed, 201 when new).
+#[utoipa::path(post, path = "/chats", tag = "chats", security(("bearer" = [])), request_body = CreateChat,
+    responses((status = 201, body = ChatInfo), (status = 200, body = ChatInfo),
+        (status = 403, description = "the user blocks you", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_chat(State(chats): Svc, me: AuthUser, Json(req): Json<CreateChat>) -> ApiResult<(StatusCode, Json<ChatInfo>)> {
+    if req.kind == ChatKind::Direct {
+        let peer = req.user_id.ok_or_else(|| ApiError::validation("user_id", "is required for a direct chat"))?;
+        let (chat, created) = chats.open_direct(me.user_id, peer).await?;
+        let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+        return Ok((status, Json(chat)));
+    }
+    let chat = chats
+        .create(
+            me.user_id,
+            NewChat {
+                kind: req.kind,
+                title: req.title.ok_or_else(|| ApiError::validation("title", "is required"))?,
+                description: req.description.unwrap_or_default(),
+                member_ids: req.member_ids,
+                history_visibility: req.history_visibility.unwrap_or(HistoryVisibility::All),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(chat)))
+}
+
+/// A chat I am in.
+#[utoipa::path(get, path = "/chats/{chat_id}", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), responses((status = 200, body = ChatInfo), (status = 404, body = ErrorBody)))]
+async fn get_chat(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>) -> ApiResult<Json<ChatInfo>> {
+    Ok(Json(chats.chat(me.user_id, chat_id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateChat {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub history_visibility: Option<HistoryVisibility>,
+}
+
+/// Rename, describe, or change who sees old history (needs `change_info`).
+#[utoipa::path(patch, path = "/chats/{chat_id}", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), request_body = UpdateChat,
+    responses((status = 200, body = ChatInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn update_chat(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<UpdateChat>) -> ApiResult<Json<ChatInfo>> {
+    let update = ChatUpdate { title: req.title, description: req.description, history_visibility: req.history_visibility };
+    Ok(Json(chats.update(me.user_id, chat_id, update).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HistoryParams {
+    /// Messages before this seq (older). Without `before` or `after`: the latest.
+    pub before: Option<i64>,
+    /// Messages after this seq (newer).
+    pub after: Option<i64>,
+    /// 1 to 100, default 50.
+    pub limit: Option<i64>,
+}
+
+/// History, oldest first within the page.
+#[utoipa::path(get, path = "/chats/{chat_id}/messages", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), HistoryParams),
+    responses((status = 200, body = HistoryPage), (status = 404, body = ErrorBody)))]
+async fn history(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Query(q): Query<HistoryParams>) -> ApiResult<Json<HistoryPage>> {
+    let limit = check_limit(q.limit, 50, 100)?;
+    let from = match (q.before, q.after) {
+        (Some(_), Some(_)) => return Err(ApiError::validation("before", "use before or after, not both")),
+        (Some(before), None) => HistoryFrom::Before(before),
+        (None, Some(after)) => HistoryFrom::After(after),
+        (None, None) => HistoryFrom::Latest,
+    };
+    Ok(Json(chats.history(me.user_id, chat_id, from, limit).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SendMessage {
+    pub text: String,
+    #[serde(default)]
+    pub entities: Vec<Entity>,
+    pub reply_to: Option<i64>,
+    /// Client idempotency key (up to 64 bytes): a retried send with the same key returns the
+    /// first message instead of sending again.
+    pub nonce: Option<String>,
+}
+
+/// Send a message (201; 200 with the original when the nonce was already used).
+#[utoipa::path(post, path = "/chats/{chat_id}/messages", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), request_body = SendMessage,
+    responses((status = 201, body = Message), (status = 200, body = Message),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn send(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<SendMessage>) -> ApiResult<(StatusCode, Json<Message>)> {
+    let new = NewMessage { text: req.text, entities: req.entities, reply_to: req.reply_to, nonce: req.nonce };
+    let (message, created) = chats.send(me.user_id, chat_id, new).await?;
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(message)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditMessage {
+    pub text: String,
+    #[serde(default)]
+    pub entities: Vec<Entity>,
+}
+
+/// Edit a message (its author, or with `edit_others`).
+#[utoipa::path(patch, path = "/chats/{chat_id}/messages/{seq}", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("seq" = i64, Path)), request_body = EditMessage,
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn edit(State(chats): Svc, me: AuthUser, Path((chat_id, seq)): Path<(i64, i64)>, Json(req): Json<EditMessage>) -> ApiResult<Json<Message>> {
+    Ok(Json(chats.edit(me.user_id, chat_id, seq, req.text, req.entities).await?))
+}
+
+/// Delete a message for everyone (its author, or with `delete_others`); a tombstone stays.
+#[utoipa::path(delete, path = "/chats/{chat_id}/messages/{seq}", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("seq" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete(State(chats): Svc, me: AuthUser, Path((chat_id, seq)): Path<(i64, i64)>) -> ApiResult<StatusCode> {
+    chats.delete(me.user_id, chat_id, seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who reacted, by emoji (up to 100 users each).
+#[utoipa::path(get, path = "/chats/{chat_id}/messages/{seq}/reactions", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("seq" = i64, Path)),
+    responses((status = 200, body = BTreeMap<String, Vec<i64>>), (status = 404, body = ErrorBody)))]
+async fn reactions(State(chats): Svc, me: AuthUser, Path((chat_id, seq)): Path<(i64, i64)>) -> ApiResult<Json<BTreeMap<String, Vec<i64>>>> {
+    Ok(Json(chats.reactions(me.user_id, chat_id, seq).await?))
+}
+
+/// Add my reaction.
+#[utoipa::path(put, path = "/chats/{chat_id}/messages/{seq}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("seq" = i64, Path), ("emoji" = String, Path)),
+    responses((status = 200, body = Vec<ReactionCount>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn react(State(chats): Svc, me: AuthUser, Path((chat_id, seq, emoji)): Path<(i64, i64, String)>) -> ApiResult<Json<Vec<ReactionCount>>> {
+    Ok(Json(chats.react(me.user_id, chat_id, seq, &emoji, true).await?))
+}
+
+/// Remove my reaction.
+#[utoipa::path(delete, path = "/chats/{chat_id}/messages/{seq}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("seq" = i64, Path), ("emoji" = String, Path)),
+    responses((status = 200, body = Vec<ReactionCount>), (status = 404, body = ErrorBody)))]
+async fn unreact(State(chats): Svc, me: AuthUser, Path((chat_id, seq, emoji)): Path<(i64, i64, String)>) -> ApiResult<Json<Vec<ReactionCount>>> {
+    Ok(Json(chats.react(me.user_id, chat_id, seq, &emoji, false).await?))
+}
+
+/// Pinned messages, most recently pinned first.
+#[utoipa::path(get, path = "/chats/{chat_id}/pins", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), responses((status = 200, body = Vec<Message>), (status = 404, body = ErrorBody)))]
+async fn pins(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>) -> ApiResult<Json<Vec<Message>>> {
+    Ok(Json(chats.pins(me.user_id, chat_id).await?))
+}
+
+/// Pin a message (needs `pin`).
+#[utoipa::path(put, path = "/chats/{chat_id}/pins/{seq}", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("seq" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn pin(State(chats): Svc, me: AuthUser, Path((chat_id, seq)): Path<(i64, i64)>) -> ApiResult<StatusCode> {
+    chats.pin(me.user_id, chat_id, seq, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Unpin a message (needs `pin`).
+#[utoipa::path(delete, path = "/chats/{chat_id}/pins/{seq}", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("seq" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unpin(State(chats): Svc, me: AuthUser, Path((chat_id, seq)): Path<(i64, i64)>) -> ApiResult<StatusCode> {
+    chats.pin(me.user_id, chat_id, seq, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReadMarker {
+    /// Everything up to this seq is read.
+    pub seq: i64,
+}
+
+/// Move my read marker forward (never back).
+#[utoipa::path(post, path = "/chats/{chat_id}/read", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), request_body = ReadMarker,
+    responses((status = 200, body = ReadMarker), (status = 404, body = ErrorBody)))]
+async fn read(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<ReadMarker>) -> ApiResult<Json<ReadMarker>> {
+    Ok(Json(ReadMarker { seq: chats.mark_read(me.user_id, chat_id, req.seq).await? }))
+}
+
+/// Tell the chat I am typing (lasts 6 s; repeat while typing). Ignored in large chats.
+#[utoipa::path(post, path = "/chats/{chat_id}/typing", tag = "messages", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn typing(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>) -> ApiResult<StatusCode> {
+    chats.typing(me.user_id, chat_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct MemberParams {
+    /// Members with a user id above this one.
+    pub after: Option<i64>,
+    /// 1 to 200, default 100.
+    pub limit: Option<i64>,
+}
+
+/// Members, in user id order.
+#[utoipa::path(get, path = "/chats/{chat_id}/members", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), MemberParams),
+    responses((status = 200, body = Vec<MemberInfo>), (status = 404, body = ErrorBody)))]
+async fn members(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Query(q): Query<MemberParams>) -> ApiResult<Json<Vec<MemberInfo>>> {
+    let limit = check_limit(q.limit, 100, 200)?;
+    Ok(Json(chats.members(me.user_id, chat_id, q.after.unwrap_or(0), limit).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddMembers {
+    /// 1 to 200 users.
+    pub user_ids: Vec<i64>,
+}
+
+/// Add users (needs `invite`).
+#[utoipa::path(post, path = "/chats/{chat_id}/members", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), request_body = AddMembers,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn add_members(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<AddMembers>) -> ApiResult<StatusCode> {
+    if req.user_ids.is_empty() || req.user_ids.len() > 200 {
+        return Err(ApiError::validation("user_ids", "1 to 200 users"));
+    }
+    chats.add_members(me.user_id, chat_id, req.user_ids).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateMember {
+    /// `admin` or `member`.
+    pub role: Option<Role>,
+    /// Rights added to the role's (replaces the current list).
+    pub allow: Option<Vec<Permission>>,
+    /// Rights taken from the role's (replaces the current list).
+    pub deny: Option<Vec<Permission>>,
+}
+
+/// Promote, demote or restrict a member (needs `manage_admins` and a higher role).
+#[utoipa::path(patch, path = "/chats/{chat_id}/members/{user_id}", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("user_id" = i64, Path)), request_body = UpdateMember,
+    responses((status = 200, body = MemberInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn update_member(State(chats): Svc, me: AuthUser, Path((chat_id, user_id)): Path<(i64, i64)>, Json(req): Json<UpdateMember>) -> ApiResult<Json<MemberInfo>> {
+    let update = MemberUpdate { role: req.role, allow: req.allow, deny: req.deny };
+    Ok(Json(chats.update_member(me.user_id, chat_id, user_id, update).await?))
+}
+
+/// Remove a member (needs `remove_members` and a higher role); my own id leaves.
+#[utoipa::path(delete, path = "/chats/{chat_id}/members/{user_id}", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("user_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn remove_member(State(chats): Svc, me: AuthUser, Path((chat_id, user_id)): Path<(i64, i64)>) -> ApiResult<StatusCode> {
+    chats.remove_member(me.user_id, chat_id, user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Leave a group or channel (an owner transfers ownership first).
+#[utoipa::path(post, path = "/chats/{chat_id}/leave", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn leave(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>) -> ApiResult<StatusCode> {
+    chats.leave(me.user_id, chat_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Transfer {
+    pub user_id: i64,
+}
+
+/// Make another member the owner; I become an admin.
+#[utoipa::path(post, path = "/chats/{chat_id}/transfer", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), request_body = Transfer,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn transfer(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<Transfer>) -> ApiResult<StatusCode> {
+    chats.transfer(me.user_id, chat_id, req.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Invite links of a chat (needs `invite`).
+#[utoipa::path(get, path = "/chats/{chat_id}/invites", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), responses((status = 200, body = Vec<InviteLink>), (status = 403, body = ErrorBody)))]
+async fn invites(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>) -> ApiResult<Json<Vec<InviteLink>>> {
+    Ok(Json(chats.invites(me.user_id, chat_id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateInvite {
+    /// Seconds until the link stops working (60 to 31622400); omit for never.
+    pub expires_in_secs: Option<i64>,
+    /// How many people may join with it (1 to 100000); omit for no limit.
+    pub usage_limit: Option<i64>,
+}
+
+/// Create an invite link (needs `invite`); people join at `/invites/{code}/join`.
+#[utoipa::path(post, path = "/chats/{chat_id}/invites", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), request_body = CreateInvite,
+    responses((status = 201, body = InviteLink), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_invite(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<CreateInvite>) -> ApiResult<(StatusCode, Json<InviteLink>)> {
+    let link = chats.create_invite(me.user_id, chat_id, req.expires_in_secs, req.usage_limit).await?;
+    Ok((StatusCode::CREATED, Json(link)))
+}
+
+/// Revoke an invite link (its creator, or with `change_info`).
+#[utoipa::path(delete, path = "/chats/{chat_id}/invites/{code}", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("code" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_invite(State(chats): Svc, me: AuthUser, Path((chat_id, code)): Path<(i64, String)>) -> ApiResult<StatusCode> {
+    chats.revoke_invite(me.user_id, chat_id, code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What an invite link leads to.
+#[utoipa::path(get, path = "/invites/{code}", tag = "chats", security(("bearer" = [])),
+    params(("code" = String, Path)), responses((status = 200, body = InvitePreview), (status = 404, body = ErrorBody)))]
+async fn preview_invite(State(chats): Svc, me: AuthUser, Path(code): Path<String>) -> ApiResult<Json<InvitePreview>> {
+    Ok(Json(chats.preview_invite(me.user_id, &code).await?))
+}
+
+/// Join a chat with an invite link.
+#[utoipa::path(post, path = "/invites/{code}/join", tag = "chats", security(("bearer" = [])),
+    params(("code" = String, Path)), responses((status = 200, body = ChatInfo), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn join_invite(State(chats): Svc, me: AuthUser, Path(code): Path<String>) -> ApiResult<Json<ChatInfo>> {
+    Ok(Json(chats.join_invite(me.user_id, code).await?))
+}
+
+/// Catch up after being offline: every missed event, or `too_long` per chat. See
+/// docs/protocol.md.
+#[utoipa::path(post, path = "/sync", tag = "realtime", security(("bearer" = [])), request_body = SyncRequest,
+    responses((status = 200, body = SyncResponse), (status = 422, body = ErrorBody)))]
+async fn sync(State(chats): Svc, me: AuthUser, Json(req): Json<SyncRequest>) -> ApiResult<axum::Json<SyncResponse>> {
+    Ok(axum::Json(chats.sync(me.user_id, req).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// Words to find (all of them; the last also as a prefix).
+    pub q: String,
+    /// Only this chat.
+    pub chat_id: Option<i64>,
+    pub cursor: Option<String>,
+    /// 1 to 100, default 20.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchPage {
+    /// Newest first.
+    pub items: Vec<Message>,
+    pub next_cursor: Option<String>,
+}
+
+/// Search the messages I can read.
+#[utoipa::path(get, path = "/search/messages", tag = "messages", security(("bearer" = [])), params(SearchParams),
+    responses((status = 200, body = SearchPage), (status = 422, body = ErrorBody)))]
+async fn search(State(chats): Svc, me: AuthUser, Query(q): Query<SearchParams>) -> ApiResult<Json<SearchPage>> {
+    let limit = check_limit(q.limit, 20, 100)?;
+    if q.q.chars().count() > 256 {
+        return Err(ApiError::validation("q", "at most 256 characters"));
+    }
+    let before = parse_cursor(q.cursor.as_deref())?;
+    let items = chats.search(me.user_id, &q.q, q.chat_id, before, limit).await?;
+    let next_cursor = (items.len() as i64 == limit)
+        .then(|| items.last().map(|m| format!("{}:{}", m.created_at, (m.chat_id << 32) | m.seq)))
+        .flatten();
+    Ok(Json(SearchPage { items, next_cursor }))
+}

@@ -1,0 +1,126 @@
+//! Full-text search over the messages a user can read. Text is normalised in Rust
+//! ([`normalize_for_search`]) for both indexing and queries; the index is SQLite FTS5 or a
+//! PostgreSQL `tsvector` GIN index, updated in the same transaction as the send, edit or delete.
+
+use hybrid_core::ApiResult;
+use hybrid_store::Dialect;
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::body::{normalize_for_search, query_terms};
+use crate::model::{MESSAGE_COLUMNS, Message, MessageRow};
+use crate::service::Chats;
+
+/// FTS5 rows are keyed by one integer: chat id in the high half, seq in the low half.
+fn fts_rowid(chat_id: i64, seq: i64) -> i64 {
+    (chat_id << 32) | seq
+}
+
+pub async fn index(tx: &mut AnyConnection, dialect: Dialect, chat_id: i64, seq: i64, text: &str) -> ApiResult<()> {
+    let body = normalize_for_search(text);
+    match dialect {
+        Dialect::Sqlite => {
+            sqlx::query("INSERT INTO message_fts (rowid, body) VALUES ($1, $2)")
+                .bind(fts_rowid(chat_id, seq))
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Dialect::Postgres => {
+            sqlx::query("INSERT INTO message_fts (chat_id, seq, body) VALUES ($1, $2, $3)")
+                .bind(chat_id)
+                .bind(seq)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn unindex(tx: &mut AnyConnection, dialect: Dialect, chat_id: i64, seq: i64) -> ApiResult<()> {
+    match dialect {
+        Dialect::Sqlite => {
+            sqlx::query("DELETE FROM message_fts WHERE rowid = $1")
+                .bind(fts_rowid(chat_id, seq))
+                .execute(&mut *tx)
+                .await?;
+        }
+        Dialect::Postgres => {
+            sqlx::query("DELETE FROM message_fts WHERE chat_id = $1 AND seq = $2")
+                .bind(chat_id)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+impl Chats {
+    /// Messages matching every word of `query` (the last word as a prefix), newest first,
+    /// among chats `me` belongs to (or one of them), respecting history visibility.
+    pub async fn search(
+        &self,
+        me: i64,
+        query: &str,
+        chat_id: Option<i64>,
+        before: Option<(i64, i64)>,
+        limit: i64,
+    ) -> ApiResult<Vec<Message>> {
+        let terms = query_terms(query);
+        if terms.is_empty() {
+            return Err(hybrid_core::ApiError::validation("q", "needs at least one word"));
+        }
+        // Terms hold only letters and digits, so they are safe inside the match expression.
+        let last = terms.len() - 1;
+        let (index_join, expression) = match self.dialect() {
+            Dialect::Sqlite => {
+                let expr: Vec<String> = terms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| if i == last { format!("\"{t}\"*") } else { format!("\"{t}\"") })
+                    .collect();
+                (
+                    "JOIN message_fts f ON f.rowid = (msg.chat_id * 4294967296 + msg.seq) \
+                     WHERE message_fts MATCH $2",
+                    expr.join(" "),
+                )
+            }
+            Dialect::Postgres => {
+                let expr: Vec<String> = terms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| if i == last { format!("{t}:*") } else { t.clone() })
+                    .collect();
+                (
+                    "JOIN message_fts f ON f.chat_id = msg.chat_id AND f.seq = msg.seq \
+                     WHERE to_tsvector('simple', f.body) @@ to_tsquery('simple', $2)",
+                    expr.join(" & "),
+                )
+            }
+        };
+        let columns: String = MESSAGE_COLUMNS.split(", ").map(|c| format!("msg.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM messages msg \
+             JOIN members m ON m.chat_id = msg.chat_id AND m.user_id = $1 \
+             JOIN chats c ON c.id = msg.chat_id \
+             {index_join} \
+             AND msg.deleted_at IS NULL \
+             AND (c.history_visibility = 'all' OR msg.seq > m.joined_seq) \
+             AND ($3 = 0 OR msg.chat_id = $3) \
+             AND ($4 = 0 OR msg.created_at < $4 OR (msg.created_at = $4 AND msg.chat_id * 4294967296 + msg.seq < $5)) \
+             ORDER BY msg.created_at DESC, msg.chat_id DESC, msg.seq DESC LIMIT $6"
+        );
+        let (before_at, before_key) = before.unwrap_or((0, 0));
+        let rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(me)
+            .bind(expression)
+            .bind(chat_id.unwrap_or(0))
+            .bind(before_at)
+            .bind(before_key)
+            .bind(limit)
+            .fetch_all(self.db.reader())
+            .await?;
+        Ok(rows.into_iter().map(Message::from).collect())
+    }
+}

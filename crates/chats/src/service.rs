@@ -1,0 +1,141 @@
+//! The chats service's state and the pieces every operation uses: committing a change with
+//! its events, and reading a member's standing in a chat.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use hybrid_core::api::UserDirectory;
+use hybrid_core::bus::Bus;
+use hybrid_core::config::ChatsConfig;
+use hybrid_core::{ApiError, ApiResult};
+use hybrid_store::{Db, Dialect};
+use sqlx::{Any, AnyConnection, FromRow};
+
+use crate::events::Outbox;
+use crate::model::{HistoryVisibility, parse_kind, parse_role};
+use crate::policy::{Access, ChatKind, Permission};
+
+pub struct Chats {
+    pub(crate) db: Db,
+    pub(crate) bus: Arc<dyn Bus>,
+    pub(crate) directory: Arc<dyn UserDirectory>,
+    pub(crate) config: ChatsConfig,
+}
+
+/// A member's standing in a chat, with the chat facts checks need.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub access: Access,
+    pub history: HistoryVisibility,
+    pub joined_seq: i64,
+    pub joined_pts: i64,
+    pub read_seq: i64,
+    pub last_seq: i64,
+    pub member_count: i64,
+}
+
+impl Member {
+    /// The oldest message this member may read.
+    pub fn first_visible_seq(&self) -> i64 {
+        match self.history {
+            HistoryVisibility::All => 1,
+            HistoryVisibility::SinceJoin => self.joined_seq + 1,
+        }
+    }
+
+    pub fn require(&self, permission: Permission, what: &str) -> ApiResult<()> {
+        if self.access.can(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("you may not {what} in this chat")))
+        }
+    }
+
+    pub fn kind(&self) -> ChatKind {
+        self.access.kind
+    }
+}
+
+#[derive(FromRow)]
+struct MemberRow {
+    kind: String,
+    history_visibility: String,
+    role: String,
+    allow_bits: i64,
+    deny_bits: i64,
+    joined_seq: i64,
+    joined_pts: i64,
+    read_seq: i64,
+    last_seq: i64,
+    member_count: i64,
+}
+
+/// `user_id`'s standing in `chat_id`; 404 for non-members (they may not learn the chat exists).
+pub async fn member<'e, E>(executor: E, chat_id: i64, user_id: i64) -> ApiResult<Member>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let row: Option<MemberRow> = sqlx::query_as(
+        "SELECT c.kind, c.history_visibility, m.role, m.allow_bits, m.deny_bits, m.joined_seq, \
+         m.joined_pts, m.read_seq, c.last_seq, c.member_count \
+         FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = $1 AND m.user_id = $2",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .fetch_optional(executor)
+    .await?;
+    let row = row.ok_or_else(|| ApiError::not_found("chat"))?;
+    Ok(Member {
+        access: Access {
+            kind: parse_kind(&row.kind),
+            role: parse_role(&row.role),
+            allow: row.allow_bits,
+            deny: row.deny_bits,
+        },
+        history: HistoryVisibility::parse(&row.history_visibility),
+        joined_seq: row.joined_seq,
+        joined_pts: row.joined_pts,
+        read_seq: row.read_seq,
+        last_seq: row.last_seq,
+        member_count: row.member_count,
+    })
+}
+
+/// The closure type of [`Chats::commit`].
+pub trait ChangeFn<T>:
+    for<'c> FnOnce(&'c mut AnyConnection, &'c mut Outbox) -> BoxFuture<'c, ApiResult<T>> + Send + 'static
+{
+}
+impl<T, F> ChangeFn<T> for F where
+    F: for<'c> FnOnce(&'c mut AnyConnection, &'c mut Outbox) -> BoxFuture<'c, ApiResult<T>> + Send + 'static
+{
+}
+
+impl Chats {
+    pub fn dialect(&self) -> Dialect {
+        self.db.dialect()
+    }
+
+    /// Runs a change in one transaction; once it has committed, publishes the events it made.
+    pub async fn commit<T: Send + 'static>(&self, change: impl ChangeFn<T>) -> ApiResult<T> {
+        let (value, outbox) = self
+            .db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let mut outbox = Outbox::default();
+                    let value = change(tx, &mut outbox).await?;
+                    Ok::<_, ApiError>((value, outbox))
+                })
+            })
+            .await?;
+        for envelope in outbox.envelopes {
+            self.bus.publish(envelope);
+        }
+        Ok(value)
+    }
+
+    /// Reads `user_id`'s standing from the read pool.
+    pub async fn member(&self, chat_id: i64, user_id: i64) -> ApiResult<Member> {
+        member(self.db.reader(), chat_id, user_id).await
+    }
+}

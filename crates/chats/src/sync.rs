@@ -1,0 +1,156 @@
+//! Catch-up: a client that reconnects sends the pts it knows (its own and per chat) and gets
+//! every event it missed, or `too_long` for a chat it should reload instead.
+
+use std::collections::BTreeMap;
+
+use futures::future::BoxFuture;
+use hybrid_core::api::ChatMembership;
+use hybrid_core::{ApiError, ApiResult, now_ms};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use utoipa::ToSchema;
+
+use crate::service::Chats;
+
+pub const MAX_SYNC_CHATS: usize = 1000;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SyncRequest {
+    /// The last user event pts the client has (0 for none).
+    #[serde(default)]
+    pub user_pts: i64,
+    /// Chat id → the last pts the client has of that chat.
+    #[serde(default)]
+    pub chats: BTreeMap<i64, i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyncResponse {
+    /// The user's latest pts: send it next time.
+    pub user_pts: i64,
+    /// Missed user events, oldest first (the same frames the socket sends).
+    #[schema(value_type = Vec<Object>)]
+    pub user_events: Vec<Box<RawValue>>,
+    /// More user events were missed than returned: reload the chat list, then sync from
+    /// `user_pts`.
+    pub user_too_long: bool,
+    pub chats: Vec<ChatSync>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatSync {
+    pub chat_id: i64,
+    /// The chat's latest pts.
+    pub pts: i64,
+    /// Missed events, oldest first.
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<Box<RawValue>>,
+    /// Too much was missed (or it is no longer kept): reload the chat's history instead.
+    pub too_long: bool,
+    /// The user is no longer a member: drop the chat.
+    pub not_member: bool,
+}
+
+fn raw(payload: String) -> Box<RawValue> {
+    RawValue::from_string(payload).expect("stored payloads are JSON")
+}
+
+impl Chats {
+    pub async fn sync(&self, me: i64, request: SyncRequest) -> ApiResult<SyncResponse> {
+        if request.chats.len() > MAX_SYNC_CHATS {
+            return Err(ApiError::validation("chats", format!("at most {MAX_SYNC_CHATS} chats per call")));
+        }
+        let limit = self.config.sync_max_events;
+        let reader = self.db.reader();
+
+        let (user_pts,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(pts), 0) FROM user_state WHERE user_id = $1")
+            .bind(me)
+            .fetch_one(reader)
+            .await?;
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT pts, payload FROM user_events WHERE user_id = $1 AND pts > $2 ORDER BY pts LIMIT $3",
+        )
+        .bind(me)
+        .bind(request.user_pts)
+        .bind(limit + 1)
+        .fetch_all(reader)
+        .await?;
+        // Too long when more were missed than we return, or the oldest missed one is gone.
+        let user_too_long = rows.len() as i64 > limit
+            || rows.first().is_some_and(|(pts, _)| *pts > request.user_pts + 1)
+            || (rows.is_empty() && user_pts > request.user_pts);
+        let user_events = if user_too_long { Vec::new() } else { rows.into_iter().map(|r| raw(r.1)).collect() };
+
+        let mut chats = Vec::with_capacity(request.chats.len());
+        for (&chat_id, &known) in &request.chats {
+            let Ok(member) = self.member(chat_id, me).await else {
+                chats.push(ChatSync { chat_id, pts: 0, events: Vec::new(), too_long: false, not_member: true });
+                continue;
+            };
+            let (pts,): (i64,) = sqlx::query_as("SELECT pts FROM chats WHERE id = $1").bind(chat_id).fetch_one(reader).await?;
+            let mut sync = ChatSync { chat_id, pts, events: Vec::new(), too_long: false, not_member: false };
+            if known < pts {
+                let rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT pts, payload FROM events WHERE chat_id = $1 AND pts > $2 ORDER BY pts LIMIT $3",
+                )
+                .bind(chat_id)
+                .bind(known)
+                .bind(limit + 1)
+                .fetch_all(reader)
+                .await?;
+                // Too long: asking for events from before joining, more than one answer holds,
+                // or a gap where events were pruned.
+                sync.too_long = known < member.joined_pts
+                    || rows.len() as i64 > limit
+                    || rows.first().is_none_or(|(first, _)| *first != known + 1);
+                if !sync.too_long {
+                    sync.events = rows.into_iter().map(|r| raw(r.1)).collect();
+                }
+            }
+            chats.push(sync);
+        }
+        Ok(SyncResponse { user_pts, user_events, user_too_long, chats })
+    }
+
+    /// Deletes events older than the retention period; returns how many.
+    pub async fn prune_events(&self) -> ApiResult<u64> {
+        let cutoff = now_ms() - self.config.event_retention_days as i64 * 24 * 3600 * 1000;
+        let mut pruned = 0;
+        for sql in ["DELETE FROM events WHERE created_at < $1", "DELETE FROM user_events WHERE created_at < $1"] {
+            pruned += self.db.execute(sqlx::query(sql).bind(cutoff)).await?;
+        }
+        Ok(pruned)
+    }
+}
+
+/// The chats service's side of [`ChatMembership`].
+pub struct Membership(pub std::sync::Arc<Chats>);
+
+impl ChatMembership for Membership {
+    fn chats_of(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>> {
+        Box::pin(async move {
+            let rows: Vec<(i64,)> = sqlx::query_as("SELECT chat_id FROM members WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_all(self.0.db.reader())
+                .await?;
+            Ok(rows.into_iter().map(|r| r.0).collect())
+        })
+    }
+
+    fn direct_peers(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>> {
+        Box::pin(async move {
+            let rows: Vec<(i64,)> = sqlx::query_as(
+                "SELECT p.user_id FROM members m JOIN chats c ON c.id = m.chat_id AND c.kind = 'direct' \
+                 JOIN members p ON p.chat_id = m.chat_id AND p.user_id <> m.user_id WHERE m.user_id = $1",
+            )
+            .bind(user_id)
+            .fetch_all(self.0.db.reader())
+            .await?;
+            Ok(rows.into_iter().map(|r| r.0).collect())
+        })
+    }
+
+    fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>> {
+        Box::pin(async move { Ok(self.0.member(chat_id, user_id).await.ok().map(|m| m.member_count)) })
+    }
+}

@@ -1,0 +1,256 @@
+//! The node's fan-out: one bus subscription per topic with listeners on this node (never one
+//! per connection), delivering each event's frame, made once, to every listening socket.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::extract::ws::Utf8Bytes;
+use hybrid_core::bus::{Bus, Control, Envelope, RecvError, Topic};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// Close codes the server uses; `docs/protocol.md` lists them for client authors.
+pub mod close {
+    /// Missing, invalid or expired access token.
+    pub const UNAUTHORIZED: u16 = 4001;
+    /// The session was signed out (logout, revocation, password change).
+    pub const SESSION_REVOKED: u16 = 4003;
+    /// The client fell behind: reconnect and call sync.
+    pub const RESYNC: u16 = 4008;
+    /// The client broke the protocol (first frame not `auth`, no heartbeat).
+    pub const PROTOCOL: u16 = 4400;
+}
+
+pub type ConnId = u64;
+
+/// One socket as the hub sees it.
+pub struct Conn {
+    pub id: ConnId,
+    pub user_id: i64,
+    pub session_id: i64,
+    frames: mpsc::Sender<Utf8Bytes>,
+    close: watch::Sender<Option<(u16, &'static str)>>,
+}
+
+impl Conn {
+    /// Queues a frame; a socket whose queue is full is closed so the client resyncs, rather
+    /// than buffering without bound.
+    fn push(&self, frame: Utf8Bytes) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.frames.try_send(frame) {
+            self.close(close::RESYNC, "too slow: reconnect and sync");
+        }
+    }
+
+    pub fn close(&self, code: u16, reason: &'static str) {
+        self.close.send_if_modified(|current| {
+            if current.is_none() {
+                *current = Some((code, reason));
+                true
+            } else {
+                false
+            }
+        });
+    }
+}
+
+/// The receiving ends a socket task owns.
+pub struct ConnHandle {
+    pub conn: Arc<Conn>,
+    pub frames: mpsc::Receiver<Utf8Bytes>,
+    pub close: watch::Receiver<Option<(u16, &'static str)>>,
+}
+
+type Listeners = Arc<RwLock<HashMap<ConnId, Arc<Conn>>>>;
+
+struct TopicEntry {
+    listeners: Listeners,
+    task: JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct State {
+    topics: HashMap<Topic, TopicEntry>,
+    /// Each connection's topics, to leave them all at once.
+    subscriptions: HashMap<ConnId, Vec<Topic>>,
+    /// Connections by user, for membership changes and revocations.
+    by_user: HashMap<i64, HashMap<ConnId, Arc<Conn>>>,
+}
+
+pub struct Hub {
+    bus: Arc<dyn Bus>,
+    next_id: AtomicU64,
+    queue: usize,
+    state: Mutex<State>,
+}
+
+impl Hub {
+    pub fn new(bus: Arc<dyn Bus>, queue: usize) -> Arc<Hub> {
+        let hub = Arc::new(Hub { bus, next_id: AtomicU64::new(1), queue: queue.max(8), state: Mutex::new(State::default()) });
+        hub.clone().listen(Topic::Sessions);
+        hub
+    }
+
+    /// Registers a socket of `user_id`; it listens to nothing until [`Hub::subscribe`].
+    pub fn connect(&self, user_id: i64, session_id: i64) -> ConnHandle {
+        let (frames_tx, frames) = mpsc::channel(self.queue);
+        let (close_tx, close) = watch::channel(None);
+        let conn = Arc::new(Conn {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            user_id,
+            session_id,
+            frames: frames_tx,
+            close: close_tx,
+        });
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.by_user.entry(user_id).or_default().insert(conn.id, conn.clone());
+        metrics::gauge!("realtime_connections").increment(1.0);
+        ConnHandle { conn, frames, close }
+    }
+
+    /// Starts delivering `topic` to `conn`, subscribing this node to the topic if it is the
+    /// first listener.
+    pub fn subscribe(self: &Arc<Self>, conn: &Arc<Conn>, topic: Topic) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let subscriptions = state.subscriptions.entry(conn.id).or_default();
+        if subscriptions.contains(&topic) {
+            return;
+        }
+        subscriptions.push(topic);
+        let listeners = match state.topics.get(&topic) {
+            Some(entry) => entry.listeners.clone(),
+            None => {
+                let listeners: Listeners = Arc::default();
+                let task = tokio::spawn(self.clone().fan_out(topic, self.bus.subscribe(topic), listeners.clone()));
+                state.topics.insert(topic, TopicEntry { listeners: listeners.clone(), task });
+                listeners
+            }
+        };
+        listeners.write().unwrap_or_else(|e| e.into_inner()).insert(conn.id, conn.clone());
+    }
+
+    pub fn unsubscribe(&self, conn_id: ConnId, topic: Topic) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(subscriptions) = state.subscriptions.get_mut(&conn_id) {
+            subscriptions.retain(|t| *t != topic);
+        }
+        Self::leave_topic(&mut state, conn_id, topic);
+    }
+
+    fn leave_topic(state: &mut State, conn_id: ConnId, topic: Topic) {
+        let empty = match state.topics.get(&topic) {
+            Some(entry) => {
+                let mut listeners = entry.listeners.write().unwrap_or_else(|e| e.into_inner());
+                listeners.remove(&conn_id);
+                listeners.is_empty()
+            }
+            None => false,
+        };
+        if empty {
+            if let Some(entry) = state.topics.remove(&topic) {
+                entry.task.abort();
+            }
+        }
+    }
+
+    /// Forgets a closed socket. Returns whether it was its user's last one on this node.
+    pub fn disconnect(&self, conn: &Conn) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        for topic in state.subscriptions.remove(&conn.id).unwrap_or_default() {
+            Self::leave_topic(&mut state, conn.id, topic);
+        }
+        metrics::gauge!("realtime_connections").decrement(1.0);
+        let last = match state.by_user.get_mut(&conn.user_id) {
+            Some(conns) => {
+                conns.remove(&conn.id);
+                conns.is_empty()
+            }
+            None => true,
+        };
+        if last {
+            state.by_user.remove(&conn.user_id);
+        }
+        last
+    }
+
+    /// Whether the user has another socket on this node besides `conn`.
+    pub fn is_online_elsewhere(&self, conn: &Conn) -> bool {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.by_user.get(&conn.user_id).is_some_and(|c| c.keys().any(|id| *id != conn.id))
+    }
+
+    pub fn is_online(&self, user_id: i64) -> bool {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.by_user.contains_key(&user_id)
+    }
+
+    pub fn publish(&self, envelope: Envelope) {
+        self.bus.publish(envelope);
+    }
+
+    fn user_conns(&self, user_id: i64) -> Vec<Arc<Conn>> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.by_user.get(&user_id).map(|c| c.values().cloned().collect()).unwrap_or_default()
+    }
+
+    fn apply(self: &Arc<Self>, control: Control) {
+        match control {
+            Control::Joined { chat_id, user_id } => {
+                for conn in self.user_conns(user_id) {
+                    self.subscribe(&conn, Topic::Chat(chat_id));
+                }
+            }
+            Control::Left { chat_id, user_id } => {
+                for conn in self.user_conns(user_id) {
+                    self.unsubscribe(conn.id, Topic::Chat(chat_id));
+                }
+            }
+            Control::SessionRevoked { user_id, session_id } => {
+                for conn in self.user_conns(user_id).into_iter().filter(|c| c.session_id == session_id) {
+                    conn.close(close::SESSION_REVOKED, "session signed out");
+                }
+            }
+        }
+    }
+
+    /// Subscribes the node to a topic with no socket of its own (the sessions topic).
+    fn listen(self: Arc<Self>, topic: Topic) {
+        let receiver = self.bus.subscribe(topic);
+        tokio::spawn(self.clone().fan_out(topic, receiver, Listeners::default()));
+    }
+
+    /// The one task per topic: frames to every listener, then the control action. A node that
+    /// falls behind the bus closes the topic's sockets with RESYNC: nothing is lost, clients
+    /// catch up through sync.
+    async fn fan_out(self: Arc<Self>, topic: Topic, mut receiver: hybrid_core::bus::Receiver, listeners: Listeners) {
+        loop {
+            match receiver.recv().await {
+                Ok(envelope) => {
+                    if !envelope.payload.is_empty() {
+                        // Validated once per node, then shared by every socket.
+                        match Utf8Bytes::try_from(envelope.payload.clone()) {
+                            Ok(frame) => {
+                                let listeners = listeners.read().unwrap_or_else(|e| e.into_inner());
+                                for conn in listeners.values() {
+                                    conn.push(frame.clone());
+                                }
+                                metrics::counter!("realtime_frames_delivered_total").increment(listeners.len() as u64);
+                            }
+                            Err(_) => tracing::error!(?topic, "a non-UTF-8 frame on the bus"),
+                        }
+                    }
+                    if let Some(control) = envelope.control {
+                        self.apply(control);
+                    }
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(?topic, missed, "fell behind the bus; listeners resync");
+                    for conn in listeners.read().unwrap_or_else(|e| e.into_inner()).values() {
+                        conn.close(close::RESYNC, "missed events: reconnect and sync");
+                    }
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    }
+}

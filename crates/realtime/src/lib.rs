@@ -1,0 +1,80 @@
+//! The realtime service: WebSocket sessions at `GET /api/v1/realtime` (subprotocol
+//! `hybrid.v1`) that push chat and user events, typing and presence. The protocol is in
+//! `docs/protocol.md`.
+
+mod hub;
+mod socket;
+
+use std::sync::Arc;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::future::BoxFuture;
+use hybrid_core::api::ChatMembership;
+use hybrid_core::config::RealtimeConfig;
+use hybrid_core::{ApiError, Module, ModuleContext, Started, TokenVerifier};
+use hybrid_store::Migration;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use hub::close;
+
+pub struct Realtime {
+    hub: Arc<hub::Hub>,
+    membership: Arc<dyn ChatMembership>,
+    tokens: Arc<TokenVerifier>,
+    config: RealtimeConfig,
+}
+
+pub struct RealtimeModule;
+
+impl Module for RealtimeModule {
+    fn name(&self) -> &'static str {
+        "realtime"
+    }
+
+    fn description(&self) -> &'static str {
+        "WebSocket sessions: live events, typing, presence"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        &[]
+    }
+
+    fn needs(&self) -> &'static [&'static str] {
+        &["chats"]
+    }
+
+    fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
+        Box::pin(async move {
+            let membership = ctx.apis.require::<dyn ChatMembership>("chats")?;
+            let realtime = Arc::new(Realtime {
+                hub: hub::Hub::new(ctx.bus.clone(), ctx.config.realtime.max_queued_frames),
+                membership,
+                tokens: ctx.tokens.clone(),
+                config: ctx.config.realtime.clone(),
+            });
+            let routes = OpenApiRouter::new().route("/realtime", axum::routing::get(upgrade)).with_state(realtime);
+            Ok(Started::routes(routes))
+        })
+    }
+}
+
+/// Upgrades to a WebSocket speaking `hybrid.v1`. Small buffers keep an idle socket cheap.
+async fn upgrade(State(rt): State<Arc<Realtime>>, headers: axum::http::HeaderMap, ws: WebSocketUpgrade) -> Response {
+    let offered = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == socket::PROTOCOL);
+    if !offered {
+        return ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "request the WebSocket subprotocol hybrid.v1")
+            .into_response();
+    }
+    ws.protocols([socket::PROTOCOL])
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| socket::run(socket, rt))
+}

@@ -1,0 +1,188 @@
+//! One WebSocket session: `hello`, the `auth` frame, then events pushed until the socket
+//! closes. Writes go through REST; the socket only pushes (and answers pings).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use hybrid_core::bus::{Bytes, Envelope, Topic};
+use hybrid_core::{AccessClaims, now_ms};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::time::{Instant, sleep_until};
+
+use crate::Realtime;
+use crate::hub::{ConnHandle, close};
+
+pub const PROTOCOL: &str = "hybrid.v1";
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientFrame {
+    Auth { token: String },
+    Ping,
+    #[serde(other)]
+    Unknown,
+}
+
+fn text(value: serde_json::Value) -> Message {
+    Message::Text(Utf8Bytes::from(value.to_string()))
+}
+
+async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+/// When the access token stops being valid.
+fn expiry(claims: &AccessClaims) -> Instant {
+    let left_ms = (claims.exp as i64 * 1000 - now_ms()).max(0) as u64;
+    Instant::now() + Duration::from_millis(left_ms)
+}
+
+pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
+    let heartbeat = Duration::from_millis(rt.config.heartbeat_ms.max(1000));
+    let hello = json!({"type": "hello", "protocol": PROTOCOL, "heartbeat_ms": heartbeat.as_millis() as u64});
+    if socket.send(text(hello)).await.is_err() {
+        return;
+    }
+    let Some(claims) = authenticate(&mut socket, &rt).await else { return };
+    let user_id = claims.user_id().unwrap_or_default();
+    let handle = rt.hub.connect(user_id, claims.sid);
+    let conn = handle.conn.clone();
+    let first_on_node = !rt.hub.is_online_elsewhere(&conn);
+
+    // Listen to the user's own events and every chat they are in.
+    rt.hub.subscribe(&conn, Topic::User(user_id));
+    match rt.membership.chats_of(user_id).await {
+        Ok(chats) => chats.into_iter().for_each(|chat| rt.hub.subscribe(&conn, Topic::Chat(chat))),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot load chats for a socket");
+            rt.hub.disconnect(&conn);
+            close_with(&mut socket, 1011, "try again").await;
+            return;
+        }
+    }
+    let peers = rt.membership.direct_peers(user_id).await.unwrap_or_default();
+    if first_on_node {
+        announce_presence(&rt, user_id, &peers, true);
+    }
+    let ready = json!({"type": "ready", "user_id": user_id, "session_id": claims.sid});
+    let mut open = socket.send(text(ready)).await.is_ok();
+    // Who of my direct-chat peers is online right now.
+    for peer in peers.iter().filter(|p| rt.hub.is_online(**p)) {
+        if open {
+            let frame = json!({"type": "presence", "user_id": peer, "online": true});
+            open = socket.send(text(frame)).await.is_ok();
+        }
+    }
+    if open {
+        pump(&mut socket, handle, expiry(&claims), heartbeat, &rt).await;
+    }
+    if rt.hub.disconnect(&conn) {
+        announce_presence(&rt, user_id, &peers, false);
+    }
+}
+
+/// Waits for the `auth` frame; closes the socket and returns `None` when it is missing or bad.
+async fn authenticate(socket: &mut WebSocket, rt: &Realtime) -> Option<AccessClaims> {
+    let timeout = Duration::from_secs(rt.config.auth_timeout_secs.max(1));
+    let first = tokio::time::timeout(timeout, socket.recv()).await;
+    let frame = match first {
+        Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<ClientFrame>(&text).ok(),
+        Ok(Some(Ok(_))) => None,
+        Ok(_) => return None, // gone
+        Err(_) => {
+            close_with(socket, close::UNAUTHORIZED, "send an auth frame first").await;
+            return None;
+        }
+    };
+    let Some(ClientFrame::Auth { token }) = frame else {
+        close_with(socket, close::PROTOCOL, "the first frame must be auth").await;
+        return None;
+    };
+    match rt.tokens.verify(&token) {
+        Ok(claims) => Some(claims),
+        Err(err) => {
+            let reason = if err.code == "session_revoked" { "session signed out" } else { "invalid or expired token" };
+            let code = if err.code == "session_revoked" { close::SESSION_REVOKED } else { close::UNAUTHORIZED };
+            close_with(socket, code, reason).await;
+            None
+        }
+    }
+}
+
+/// Moves frames to the socket until it closes. Also: pings every heartbeat, closes a silent
+/// client after two, closes at token expiry unless a fresh `auth` frame extends it.
+async fn pump(socket: &mut WebSocket, mut handle: ConnHandle, mut expires: Instant, heartbeat: Duration, rt: &Realtime) {
+    let mut ping = tokio::time::interval(heartbeat);
+    ping.tick().await;
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            frame = handle.frames.recv() => {
+                let Some(frame) = frame else { break };
+                if socket.send(Message::Text(frame)).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else { break };
+                last_heard = Instant::now();
+                match message {
+                    Message::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
+                        Ok(ClientFrame::Ping) => {
+                            if socket.send(text_frame(json!({"type": "pong"}))).await.is_err() {
+                                break;
+                            }
+                        }
+                        Ok(ClientFrame::Auth { token }) => match rt.tokens.verify(&token) {
+                            Ok(claims) if claims.sid == handle.conn.session_id => expires = expiry(&claims),
+                            _ => {
+                                close_with(socket, close::UNAUTHORIZED, "invalid or expired token").await;
+                                break;
+                            }
+                        },
+                        // Unknown frames are ignored, for forward compatibility.
+                        _ => {}
+                    },
+                    Message::Close(_) => break,
+                    _ => {}
+                }
+            }
+            _ = handle.close.changed() => {
+                let reason = *handle.close.borrow();
+                if let Some((code, reason)) = reason {
+                    close_with(socket, code, reason).await;
+                }
+                break;
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > heartbeat * 2 {
+                    close_with(socket, close::PROTOCOL, "no heartbeat").await;
+                    break;
+                }
+                if socket.send(Message::Ping(Bytes::new())).await.is_err() {
+                    break;
+                }
+            }
+            _ = sleep_until(expires) => {
+                close_with(socket, close::UNAUTHORIZED, "token expired").await;
+                break;
+            }
+        }
+    }
+}
+
+fn text_frame(value: serde_json::Value) -> Message {
+    text(value)
+}
+
+/// Presence goes only to people who share a direct chat with the user.
+fn announce_presence(rt: &Realtime, user_id: i64, peers: &[i64], online: bool) {
+    let frame = json!({"type": "presence", "user_id": user_id, "online": online, "at": now_ms()}).to_string();
+    let payload = Bytes::from(frame);
+    for &peer in peers {
+        rt.hub.publish(Envelope { topic: Topic::User(peer), payload: payload.clone(), control: None });
+    }
+}
