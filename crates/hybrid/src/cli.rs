@@ -44,6 +44,18 @@ pub enum Command {
     Config,
     /// List the services this binary can run.
     Services,
+    /// Print the realtime events a user receives, one JSON object per line.
+    Watch {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// An access token (also HYBRID_TOKEN).
+        #[arg(long, env = "HYBRID_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Exit after this many frames.
+        #[arg(long)]
+        count: Option<usize>,
+    },
     /// Administration tasks.
     #[command(subcommand)]
     Admin(AdminCommand),

@@ -5,6 +5,7 @@ mod registry;
 mod server;
 mod settings;
 mod telemetry;
+mod watch;
 
 use std::io::Read;
 use std::sync::Arc;
@@ -57,6 +58,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Watch { url, token, count } => watch::watch(&url, &token, count).await,
         Command::Admin(AdminCommand::GenMasterKey) => {
             println!("{}", hybrid_auth::generate_master_key());
             Ok(())

@@ -30,12 +30,24 @@ async fn readme_tour_works_as_written() {
     let script = tour_script();
     assert!(script.lines().count() > 10, "{script}");
     let server = TestServer::start_at(BIN, Dialect::Sqlite, "127.0.0.1:8080", &[]).await;
-    let output = tokio::process::Command::new("bash").arg("-c").arg(&script).output().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let output = tokio::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("HYBRID", BIN)
+        .output()
+        .await
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "tour failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains(r#""display_name":"Alice""#), "{stdout}");
     assert!(stdout.contains(r#""username":"bob""#), "{stdout}");
     assert!(stdout.contains(r#""device":"laptop""#), "{stdout}");
     assert!(stdout.contains(r#""code":"username_taken""#), "{stdout}");
+    // Bob's socket saw Alice's message and her typing
+    assert!(stdout.contains(r#""kind":"message.new""#) && stdout.contains(r#""text":"Hi Bob! 👋""#), "{stdout}");
+    assert!(stdout.contains(r#"{"type":"typing""#), "{stdout}");
+    assert!(stdout.contains(r#""text":"Hello Alice!""#) && stdout.contains(r#""reply_to":1"#), "{stdout}");
     drop(server);
 }

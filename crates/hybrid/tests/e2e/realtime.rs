@@ -7,7 +7,14 @@ use serde_json::json;
 
 use crate::{create_chat, direct, send, start, start_with};
 
-dialect_tests!(live_delivery, typing_presence_and_read_markers, removal_and_revocation_close_the_stream, slow_consumer_is_closed);
+dialect_tests!(
+    live_delivery,
+    typing_presence_and_read_markers,
+    group_limits_on_typing_and_read_markers,
+    removal_and_revocation_close_the_stream,
+    token_expiry_closes_the_socket,
+    slow_consumer_is_closed,
+);
 
 async fn live_delivery(dialect: Dialect) {
     let server = start(dialect).await;
@@ -162,4 +169,33 @@ async fn slow_consumer_is_closed(dialect: Dialect) {
     // sending never waited for the slow socket, and nothing was lost: it is all in history
     let (_, chat) = server.get(&format!("/api/v1/chats/{chat_id}"), Some(&dee.access_token)).await;
     assert_eq!(chat["last_seq"], sent);
+}
+
+async fn group_limits_on_typing_and_read_markers(dialect: Dialect) {
+    let server = start_with(dialect, &[("HYBRID_CHATS__TYPING_MAX_MEMBERS", "2")]).await;
+    let ema = server.register("ema").await;
+    let fin = server.register("fin").await;
+    let gus = server.register("gus").await;
+    let group = create_chat(&server, &ema, "group", "Three", &[&fin, &gus]).await;
+    let mut fin_ws = server.ws(&fin).await;
+    send(&server, &fin, group, "hello all").await;
+    fin_ws.next_event("message.new").await;
+    // three members is above the typing limit of two: accepted, not broadcast
+    let (status, _) = server.post(&format!("/api/v1/chats/{group}/typing"), Some(&ema.access_token), json!({})).await;
+    assert_eq!(status, 204);
+    // in a group, a read marker goes to the reader's devices only
+    server.post(&format!("/api/v1/chats/{group}/read"), Some(&gus.access_token), json!({"seq": 1})).await;
+    send(&server, &ema, group, "marker").await;
+    let frames = fin_ws.drain(Duration::from_millis(700)).await;
+    assert!(frames.iter().any(|f| f["data"]["text"] == "marker"), "{frames:?}");
+    assert!(!frames.iter().any(|f| f["type"] == "typing" || f["kind"] == "read.updated"), "{frames:?}");
+}
+
+async fn token_expiry_closes_the_socket(dialect: Dialect) {
+    let server = start_with(dialect, &[("HYBRID_AUTH__ACCESS_TOKEN_TTL_SECS", "2")]).await;
+    let hal = server.register("hal").await;
+    let mut ws = server.ws(&hal).await;
+    let started = std::time::Instant::now();
+    assert_eq!(ws.close_code().await, Some(4001));
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
