@@ -65,12 +65,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let names: Vec<&str> = modules.iter().map(|m| m.name()).collect();
     tracing::info!(%addr, url = %format!("http://{addr}"), services = %names.join(","), "listening");
 
+    // On SIGINT/SIGTERM the modules hear it first (realtime closes its sockets, which the
+    // HTTP server would otherwise wait for), then in-flight requests finish.
+    let stop = Arc::new(stop);
+    let stopping = stop.clone();
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            let _ = stopping.send(true);
+        })
         .await
         .context("HTTP server failed")?;
-
-    tracing::info!("shutting down");
     let _ = stop.send(true);
     for task in tasks {
         let _ = task.await;

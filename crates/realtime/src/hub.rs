@@ -20,6 +20,8 @@ pub mod close {
     pub const RESYNC: u16 = 4008;
     /// The client broke the protocol (first frame not `auth`, no heartbeat).
     pub const PROTOCOL: u16 = 4400;
+    /// The server is shutting down: reconnect (to another node) and sync.
+    pub const GOING_AWAY: u16 = 1001;
 }
 
 pub type ConnId = u64;
@@ -177,6 +179,24 @@ impl Hub {
     pub fn is_online_elsewhere(&self, conn: &Conn) -> bool {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.by_user.get(&conn.user_id).is_some_and(|c| c.keys().any(|id| *id != conn.id))
+    }
+
+    /// Closes every socket (server shutdown) and waits up to `grace` for them to go.
+    pub async fn close_all(&self, code: u16, reason: &'static str, grace: std::time::Duration) {
+        let conns: Vec<Arc<Conn>> = {
+            let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.by_user.values().flat_map(|c| c.values().cloned()).collect()
+        };
+        for conn in &conns {
+            conn.close(code, reason);
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        while tokio::time::Instant::now() < deadline {
+            if self.state.lock().unwrap_or_else(|e| e.into_inner()).by_user.is_empty() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     pub fn is_online(&self, user_id: i64) -> bool {

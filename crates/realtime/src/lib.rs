@@ -54,8 +54,14 @@ impl Module for RealtimeModule {
                 tokens: ctx.tokens.clone(),
                 config: ctx.config.realtime.clone(),
             });
+            let hub = realtime.hub.clone();
+            let mut shutdown = ctx.shutdown.clone();
+            let closer = async move {
+                shutdown.wait().await;
+                hub.close_all(close::GOING_AWAY, "server shutting down", std::time::Duration::from_secs(5)).await;
+            };
             let routes = OpenApiRouter::new().route("/realtime", axum::routing::get(upgrade)).with_state(realtime);
-            Ok(Started::routes(routes))
+            Ok(Started { routes, tasks: vec![Box::pin(closer)] })
         })
     }
 }

@@ -13,6 +13,7 @@ dialect_tests!(
     group_limits_on_typing_and_read_markers,
     removal_and_revocation_close_the_stream,
     token_expiry_closes_the_socket,
+    shutdown_says_going_away,
     slow_consumer_is_closed,
 );
 
@@ -198,4 +199,14 @@ async fn token_expiry_closes_the_socket(dialect: Dialect) {
     let started = std::time::Instant::now();
     assert_eq!(ws.close_code().await, Some(4001));
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+async fn shutdown_says_going_away(dialect: Dialect) {
+    let mut server = start(dialect).await;
+    let ivy = server.register("ivy").await;
+    let mut ws = server.ws(&ivy).await;
+    let stopping = tokio::spawn(async move { (server.stop().await, server) });
+    assert_eq!(ws.close_code().await, Some(1001));
+    let (code, _server) = stopping.await.unwrap();
+    assert_eq!(code, Some(0));
 }
