@@ -49,15 +49,8 @@ impl Outbox {
             .await?;
         let frame = serde_json::to_string(&ChatFrame { frame: "event", chat_id, pts, kind, data })
             .expect("event data serialises");
-        sqlx::query("INSERT INTO events (chat_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(chat_id)
-            .bind(pts)
-            .bind(kind.to_owned())
-            .bind(frame.clone())
-            .bind(hybrid_core::now_ms())
-            .execute(&mut *tx)
-            .await?;
-        self.envelopes.push(Envelope { topic: Topic::Chat(chat_id), payload: Bytes::from(frame), control });
+        const SQL: &str = "INSERT INTO events (chat_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
+        self.log(tx, SQL, Topic::Chat(chat_id), chat_id, pts, kind, frame, control).await?;
         Ok(pts)
     }
 
@@ -79,16 +72,35 @@ impl Outbox {
         .await?;
         let frame = serde_json::to_string(&UserFrame { frame: "user_event", pts, kind, data })
             .expect("event data serialises");
-        sqlx::query("INSERT INTO user_events (user_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(user_id)
+        const SQL: &str = "INSERT INTO user_events (user_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
+        self.log(tx, SQL, Topic::User(user_id), user_id, pts, kind, frame, control).await?;
+        Ok(pts)
+    }
+
+    /// Stores a frame in a log (`sql` inserts key, pts, kind, payload, time) and queues it for
+    /// the bus.
+    #[allow(clippy::too_many_arguments)]
+    async fn log(
+        &mut self,
+        tx: &mut AnyConnection,
+        sql: &'static str,
+        topic: Topic,
+        key: i64,
+        pts: i64,
+        kind: &str,
+        frame: String,
+        control: Option<Control>,
+    ) -> ApiResult<()> {
+        sqlx::query(sql)
+            .bind(key)
             .bind(pts)
             .bind(kind.to_owned())
             .bind(frame.clone())
             .bind(hybrid_core::now_ms())
             .execute(&mut *tx)
             .await?;
-        self.envelopes.push(Envelope { topic: Topic::User(user_id), payload: Bytes::from(frame), control });
-        Ok(pts)
+        self.envelopes.push(Envelope { topic, payload: Bytes::from(frame), control });
+        Ok(())
     }
 
     /// A frame that is not logged (typing): delivered to whoever listens now.
