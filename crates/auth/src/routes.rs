@@ -124,11 +124,21 @@ async fn register(
             ));
         }
     }
+    auth.begin_registration(&client)?;
     let invite = invite.filter(|_| auth.config().registration == RegistrationPolicy::InviteOnly);
+    if let Some(code) = invite {
+        if !auth.invite_usable(code).await? {
+            return Err(invalid_invite());
+        }
+    }
     let user = auth.create_account(&req.username, req.password, false, invite).await?;
     let device = req.device_name.unwrap_or_else(|| client.user_agent.clone());
     let issued = auth.open_session(user, false, &device, &client).await?;
     Ok((StatusCode::CREATED, Json(issued.into())))
+}
+
+fn invalid_invite() -> ApiError {
+    ApiError::validation("invite_code", "this invite code is not valid (unknown, used up or expired)")
 }
 
 /// Log in with username and password (and a TOTP code when enabled).
@@ -258,11 +268,19 @@ pub struct TotpSetupResponse {
     pub otpauth_uri: String,
 }
 
-/// Start enabling two-factor authentication: returns a new secret; confirm it with a code.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordConfirm {
+    /// The account's current password.
+    pub password: String,
+}
+
+/// Start enabling two-factor authentication (needs the password): returns a new secret;
+/// confirm it with a code.
 #[utoipa::path(post, path = "/auth/totp/setup", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = TotpSetupResponse), (status = 409, body = ErrorBody)))]
-async fn totp_setup(State(auth): Auth, me: AuthUser) -> ApiResult<Json<TotpSetupResponse>> {
-    let setup = auth.totp_setup(&me).await?;
+    request_body = PasswordConfirm,
+    responses((status = 200, body = TotpSetupResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn totp_setup(State(auth): Auth, me: AuthUser, Json(req): Json<PasswordConfirm>) -> ApiResult<Json<TotpSetupResponse>> {
+    let setup = auth.totp_setup(&me, req.password).await?;
     Ok(Json(TotpSetupResponse {
         secret: setup.secret,
         otpauth_uri: setup.otpauth_uri,

@@ -15,7 +15,7 @@ use crate::crypto::{MasterKey, random_token, token_hash};
 use crate::keys::{self, SigningKeys};
 use crate::password;
 use crate::store::{self, NewSession, RefreshOutcome, Revoke, SessionRow};
-use crate::throttle::LoginThrottle;
+use crate::throttle::Throttle;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 const MASTER_KEY_CHECK: &str = "master_key_check";
@@ -29,7 +29,8 @@ pub struct AuthService {
     tokens: Arc<TokenVerifier>,
     directory: Arc<dyn UserDirectory>,
     bus: Arc<dyn Bus>,
-    throttle: LoginThrottle,
+    throttle: Throttle,
+    registrations: Throttle,
 }
 
 /// What a successful login, registration or refresh returns.
@@ -81,11 +82,8 @@ impl AuthService {
             tokens,
             directory,
             bus,
-            throttle: LoginThrottle::new(
-                Duration::from_secs(auth.login_window_secs),
-                auth.login_max_failures_per_account,
-                auth.login_max_failures_per_ip,
-            ),
+            throttle: Throttle::new(Duration::from_secs(auth.login_window_secs)),
+            registrations: Throttle::new(Duration::from_secs(3600)),
         }))
     }
 
@@ -123,11 +121,20 @@ impl AuthService {
     }
 
     pub async fn login(&self, input: LoginInput, client: &ClientInfo) -> ApiResult<Issued> {
-        let account = fold(&input.username);
+        if input.username.len() > 128 {
+            return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
+        }
+        let account = format!("a:{}", fold(&input.username));
+        let address = format!("i:{}", client.ip.map(|ip| ip.to_string()).unwrap_or_default());
+        let keys = [account.as_str(), address.as_str()];
+        // An attempt is taken before the password is checked and given back on success.
         self.throttle
-            .check(&account, client.ip)
+            .begin(&[
+                (&account, self.config.login_max_failures_per_account),
+                (&address, self.config.login_max_failures_per_ip),
+            ])
             .map_err(ApiError::too_many_requests)?;
-        let user = self.directory.find_by_username(&account).await?;
+        let user = self.directory.find_by_username(&account[2..]).await?;
         let credentials = match &user {
             Some(user) => store::credentials(&self.db, user.id).await?,
             None => None,
@@ -136,30 +143,40 @@ impl AuthService {
         let (Some(user), Some(credentials), true) =
             (user, credentials, password::verify(input.password, hash).await)
         else {
-            self.throttle.record_failure(&account, client.ip);
-            return Err(ApiError::unauthorized(
-                "invalid_credentials",
-                "wrong username or password",
-            ));
+            return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
         };
         if let Some(sealed) = &credentials.totp_secret {
             let Some(code) = input.totp_code.as_deref().filter(|c| !c.is_empty()) else {
+                // the password was right: not a failed attempt
+                self.throttle.refund(&keys);
                 return Err(ApiError::unauthorized(
                     "totp_required",
                     "this account needs a code from its authenticator app (totp_code)",
                 ));
             };
-            if let Err(err) = self.check_totp(user.id, &user.username, sealed, code).await {
-                self.throttle.record_failure(&account, client.ip);
-                return Err(err);
-            }
+            self.check_totp(user.id, &user.username, sealed, code).await?;
         }
-        self.throttle.clear_account(&account);
+        self.throttle.clear(&account);
+        self.throttle.refund(&[&address]);
         let device = input
             .device_name
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| client.user_agent.clone());
         self.open_session(user, credentials.is_admin != 0, &device, client).await
+    }
+
+    /// Counts a registration attempt from this address (each costs a password hash).
+    pub fn begin_registration(&self, client: &ClientInfo) -> ApiResult<()> {
+        let address = format!("r:{}", client.ip.map(|ip| ip.to_string()).unwrap_or_default());
+        self.registrations
+            .begin(&[(&address, self.config.registrations_per_ip_per_hour)])
+            .map_err(ApiError::too_many_requests)
+    }
+
+    /// Whether an invite code can still be used (checked before any hashing; spent atomically
+    /// with the account's creation).
+    pub async fn invite_usable(&self, code: &str) -> ApiResult<bool> {
+        store::invite_usable(&self.db, token_hash(code), now_ms()).await
     }
 
     /// Starts a session for a user who just proved who they are.
@@ -221,6 +238,7 @@ impl AuthService {
         }
         let now = now_ms();
         let successor = self.master.refresh_successor(refresh_token);
+        let forget = self.forgetter();
         let outcome = store::refresh(
             &self.db,
             token_hash(refresh_token),
@@ -228,14 +246,18 @@ impl AuthService {
             now,
             self.config.refresh_grace_secs as i64 * 1000,
             now + self.refresh_ttl_ms(),
+            move |outcome| {
+                if let RefreshOutcome::Reused { session_id, user_id } = *outcome {
+                    forget.run(user_id, &[session_id]);
+                }
+            },
         )
         .await?;
         let (session_id, user_id) = match outcome {
             RefreshOutcome::Rotated { session_id, user_id }
             | RefreshOutcome::Grace { session_id, user_id } => (session_id, user_id),
             RefreshOutcome::Reused { session_id, user_id } => {
-                tracing::warn!(session_id, "a spent refresh token was reused; session revoked");
-                self.forget_sessions(user_id, &[session_id]);
+                tracing::warn!(session_id, user_id, "a spent refresh token was reused; session revoked");
                 return Err(ApiError::unauthorized(
                     "refresh_token_reused",
                     "this refresh token was already used; the session has been signed out",
@@ -250,18 +272,19 @@ impl AuthService {
         self.issue(user, is_admin, session_id, successor)
     }
 
-    /// Makes access tokens of these sessions stop working in this process at once, and tells
-    /// realtime nodes to close their sockets.
-    fn forget_sessions(&self, user_id: i64, sessions: &[i64]) {
-        let ttl = Duration::from_secs(self.config.access_token_ttl_secs + 60);
-        for &session_id in sessions {
-            self.tokens.revoke_session(session_id, ttl);
-            self.bus.publish(Envelope {
-                topic: Topic::Sessions,
-                payload: Bytes::new(),
-                control: Some(Control::SessionRevoked { user_id, session_id }),
-            });
+    fn forgetter(&self) -> Forget {
+        Forget {
+            tokens: self.tokens.clone(),
+            bus: self.bus.clone(),
+            ttl: Duration::from_secs(self.config.access_token_ttl_secs + 60),
         }
+    }
+
+    /// Revokes sessions; once that is committed (even if the request was cancelled), their
+    /// access tokens stop working here and realtime nodes close their sockets.
+    async fn revoke(&self, user_id: i64, which: Revoke) -> ApiResult<Vec<i64>> {
+        let forget = self.forgetter();
+        store::revoke_sessions(&self.db, user_id, which, move |revoked| forget.run(user_id, revoked)).await
     }
 
     pub async fn sessions(&self, me: &AuthUser) -> ApiResult<Vec<SessionRow>> {
@@ -270,20 +293,16 @@ impl AuthService {
 
     /// Revokes one of my sessions (404 if it is not mine or already ended).
     pub async fn revoke_session(&self, me: &AuthUser, session_id: i64) -> ApiResult<()> {
-        let revoked = store::revoke_sessions(&self.db, me.user_id, Revoke::One(session_id)).await?;
+        let revoked = self.revoke(me.user_id, Revoke::One(session_id)).await?;
         if revoked.is_empty() {
             return Err(ApiError::not_found("session"));
         }
-        self.forget_sessions(me.user_id, &revoked);
         Ok(())
     }
 
     /// Revokes every session of mine but the current one; returns how many.
     pub async fn revoke_other_sessions(&self, me: &AuthUser) -> ApiResult<usize> {
-        let revoked =
-            store::revoke_sessions(&self.db, me.user_id, Revoke::AllBut(me.session_id)).await?;
-        self.forget_sessions(me.user_id, &revoked);
-        Ok(revoked.len())
+        Ok(self.revoke(me.user_id, Revoke::AllBut(me.session_id)).await?.len())
     }
 
     async fn my_credentials(&self, me: &AuthUser) -> ApiResult<store::CredentialRow> {
@@ -295,10 +314,13 @@ impl AuthService {
     /// Checks my password for a sensitive change; failures count towards login throttling.
     async fn confirm_password(&self, me: &AuthUser, password: String, field: &str) -> ApiResult<store::CredentialRow> {
         let credentials = self.my_credentials(me).await?;
-        let account = format!("#{}", me.user_id);
-        self.throttle.check(&account, None).map_err(ApiError::too_many_requests)?;
-        if !password::verify(password, Some(credentials.password_hash.clone())).await {
-            self.throttle.record_failure(&account, None);
+        let account = format!("u:{}", me.user_id);
+        self.throttle
+            .begin(&[(&account, self.config.login_max_failures_per_account)])
+            .map_err(ApiError::too_many_requests)?;
+        if password::verify(password, Some(credentials.password_hash.clone())).await {
+            self.throttle.refund(&[&account]);
+        } else {
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
                 "wrong_password",
@@ -338,9 +360,10 @@ impl AuthService {
         Ok(())
     }
 
-    /// Starts enabling TOTP: a new secret to put in an authenticator app, then `confirm`.
-    pub async fn totp_setup(&self, me: &AuthUser) -> ApiResult<TotpSetup> {
-        let credentials = self.my_credentials(me).await?;
+    /// Starts enabling TOTP (needs the password): a new secret to put in an authenticator app,
+    /// then `confirm`.
+    pub async fn totp_setup(&self, me: &AuthUser, password: String) -> ApiResult<TotpSetup> {
+        let credentials = self.confirm_password(me, password, "password").await?;
         if credentials.totp_secret.is_some() {
             return Err(ApiError::conflict("totp_enabled", "two-factor authentication is already on"));
         }
@@ -367,7 +390,10 @@ impl AuthService {
             .totp(secret, &user.username)?
             .check_current(code.trim())
             .ok_or_else(|| ApiError::validation("code", "the code does not match; check the app's clock"))?;
-        store::confirm_totp(&self.db, me.user_id, step as i64).await
+        if !store::confirm_totp(&self.db, me.user_id, pending, step as i64).await? {
+            return Err(ApiError::conflict("totp_not_pending", "a newer setup replaced this secret; confirm that one"));
+        }
+        Ok(())
     }
 
     /// Turns TOTP off; needs the password and a current code.
@@ -382,8 +408,7 @@ impl AuthService {
     }
 
     pub async fn logout(&self, me: &AuthUser) -> ApiResult<()> {
-        let revoked = store::revoke_sessions(&self.db, me.user_id, Revoke::One(me.session_id)).await?;
-        self.forget_sessions(me.user_id, &revoked);
+        self.revoke(me.user_id, Revoke::One(me.session_id)).await?;
         Ok(())
     }
 
@@ -393,5 +418,25 @@ impl AuthService {
         let expires_at = now_ms() + ttl_hours * 60 * 60 * 1000;
         store::create_invite(&self.db, token_hash(&code), created_by, expires_at, uses).await?;
         Ok((code, expires_at))
+    }
+}
+
+/// What revoking sessions does besides the database: stop their tokens here, tell realtime.
+struct Forget {
+    tokens: Arc<TokenVerifier>,
+    bus: Arc<dyn Bus>,
+    ttl: Duration,
+}
+
+impl Forget {
+    fn run(&self, user_id: i64, sessions: &[i64]) {
+        for &session_id in sessions {
+            self.tokens.revoke_session(session_id, self.ttl);
+            self.bus.publish(Envelope {
+                topic: Topic::Sessions,
+                payload: Bytes::new(),
+                control: Some(Control::SessionRevoked { user_id, session_id }),
+            });
+        }
     }
 }

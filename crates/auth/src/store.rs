@@ -162,6 +162,17 @@ pub async fn create_invite(
     Ok(())
 }
 
+pub async fn invite_usable(db: &Db, code_hash: Vec<u8>, now: i64) -> ApiResult<bool> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT uses_left FROM registration_invites WHERE code_hash = $1 AND uses_left > 0 AND expires_at > $2",
+    )
+    .bind(code_hash)
+    .bind(now)
+    .fetch_optional(db.reader())
+    .await?;
+    Ok(found.is_some())
+}
+
 /// Creates a session and its first refresh token; returns the session id.
 pub async fn create_session(db: &Db, new: NewSession) -> ApiResult<i64> {
     db.write(move |tx| {
@@ -200,8 +211,9 @@ pub async fn refresh(
     now: i64,
     grace_ms: i64,
     new_expiry: i64,
+    on_commit: impl FnOnce(&mut RefreshOutcome) + Send + 'static,
 ) -> ApiResult<RefreshOutcome> {
-    db.write(move |tx| {
+    db.write_then(move |tx| {
         Box::pin(async move {
             let found: Option<(i64, Option<i64>, i64, i64, Option<i64>)> = sqlx::query_as(
                 "SELECT r.session_id, r.spent_at, s.user_id, s.expires_at, s.revoked_at \
@@ -256,7 +268,7 @@ pub async fn refresh(
                 .await?;
             Ok::<_, ApiError>(RefreshOutcome::Rotated { session_id, user_id })
         })
-    })
+    }, on_commit)
     .await
 }
 
@@ -272,10 +284,16 @@ pub async fn active_sessions(db: &Db, user_id: i64, now: i64) -> ApiResult<Vec<S
     .await?)
 }
 
-/// Revokes the user's sessions matching `which`; returns their ids.
-pub async fn revoke_sessions(db: &Db, user_id: i64, which: Revoke) -> ApiResult<Vec<i64>> {
+/// Revokes the user's sessions matching `which`; returns their ids. `on_commit` gets them
+/// once the revocation is durable, even if the caller has gone.
+pub async fn revoke_sessions(
+    db: &Db,
+    user_id: i64,
+    which: Revoke,
+    on_commit: impl FnOnce(&mut Vec<i64>) + Send + 'static,
+) -> ApiResult<Vec<i64>> {
     let now = hybrid_core::now_ms();
-    db.write(move |tx| {
+    db.write_then(move |tx| {
         Box::pin(async move {
             let (sql, session): (&'static str, i64) = match which {
                 Revoke::One(id) => (
@@ -297,7 +315,7 @@ pub async fn revoke_sessions(db: &Db, user_id: i64, which: Revoke) -> ApiResult<
                 .await?;
             Ok::<_, ApiError>(ids.into_iter().map(|r| r.0).collect())
         })
-    })
+    }, on_commit)
     .await
 }
 
@@ -324,14 +342,14 @@ pub async fn set_totp_pending(db: &Db, user_id: i64, sealed: Option<Vec<u8>>) ->
     Ok(())
 }
 
-/// Makes the pending secret the active one, recording the step of the code that confirmed it.
-pub async fn confirm_totp(db: &Db, user_id: i64, step: i64) -> ApiResult<()> {
+/// Makes the pending secret `verified` the active one, recording the step of the code that
+/// confirmed it. False when the pending secret changed meanwhile (a new setup).
+pub async fn confirm_totp(db: &Db, user_id: i64, verified: Vec<u8>, step: i64) -> ApiResult<bool> {
     let query = sqlx::query(
         "UPDATE credentials SET totp_secret = totp_pending, totp_pending = NULL, \
-         totp_last_step = $2, updated_at = $3 WHERE user_id = $1 AND totp_pending IS NOT NULL",
+         totp_last_step = $2, updated_at = $3 WHERE user_id = $1 AND totp_pending = $4",
     );
-    db.execute(query.bind(user_id).bind(step).bind(hybrid_core::now_ms())).await?;
-    Ok(())
+    Ok(db.execute(query.bind(user_id).bind(step).bind(hybrid_core::now_ms()).bind(verified)).await? == 1)
 }
 
 pub async fn disable_totp(db: &Db, user_id: i64) -> ApiResult<()> {

@@ -1,73 +1,68 @@
-//! Login throttling: failed attempts counted per account and per client address in fixed
-//! windows; past the limit, logins answer 429 with Retry-After until the window ends.
-//! In memory, per process (a shared store comes with the scaled-out runtime).
+//! Attempt budgets per key (an account, a client address) in fixed windows: logins and
+//! registrations take an attempt before they start, so parallel requests cannot get past the
+//! limit, and successes give theirs back. Past the limit: 429 with Retry-After until the window
+//! ends. In memory, per process (a shared store comes with the scaled-out runtime).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub struct LoginThrottle {
+pub struct Throttle {
     window: Duration,
-    per_account: u32,
-    per_ip: u32,
     counts: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
 /// Entries kept before expired windows are swept.
 const SWEEP_AT: usize = 10_000;
 
-impl LoginThrottle {
-    pub fn new(window: Duration, per_account: u32, per_ip: u32) -> Self {
-        LoginThrottle {
-            window,
-            per_account: per_account.max(1),
-            per_ip: per_ip.max(1),
-            counts: Mutex::new(HashMap::new()),
-        }
+impl Throttle {
+    pub fn new(window: Duration) -> Self {
+        Throttle { window, counts: Mutex::new(HashMap::new()) }
     }
 
-    fn keys(account: &str, ip: Option<IpAddr>) -> [Option<String>; 2] {
-        [Some(format!("a:{account}")), ip.map(|ip| format!("i:{ip}"))]
-    }
-
-    /// `Err(seconds)` while the account or the address is over its limit.
-    pub fn check(&self, account: &str, ip: Option<IpAddr>) -> Result<(), u64> {
-        let now = Instant::now();
-        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let limits = [self.per_account, self.per_ip];
-        let mut wait = Duration::ZERO;
-        for (key, limit) in Self::keys(account, ip).iter().zip(limits) {
-            let Some(key) = key else { continue };
-            if let Some((started, failures)) = counts.get(key) {
-                let ends = *started + self.window;
-                if *failures >= limit && ends > now {
-                    wait = wait.max(ends - now);
-                }
-            }
-        }
-        if wait.is_zero() { Ok(()) } else { Err(wait.as_secs() + 1) }
-    }
-
-    pub fn record_failure(&self, account: &str, ip: Option<IpAddr>) {
+    /// Takes one attempt from each `(key, limit)` budget, or none: `Err(seconds to wait)` when
+    /// any of them is spent.
+    pub fn begin(&self, budgets: &[(&str, u32)]) -> Result<(), u64> {
         let now = Instant::now();
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         if counts.len() >= SWEEP_AT {
             counts.retain(|_, (started, _)| *started + self.window > now);
         }
-        for key in Self::keys(account, ip).into_iter().flatten() {
-            let entry = counts.entry(key).or_insert((now, 0));
+        let mut wait = Duration::ZERO;
+        for &(key, limit) in budgets {
+            if let Some((started, used)) = counts.get(key) {
+                let ends = *started + self.window;
+                if ends > now && *used >= limit.max(1) {
+                    wait = wait.max(ends - now);
+                }
+            }
+        }
+        if !wait.is_zero() {
+            return Err(wait.as_secs() + 1);
+        }
+        for &(key, _) in budgets {
+            let entry = counts.entry(key.to_owned()).or_insert((now, 0));
             if entry.0 + self.window <= now {
                 *entry = (now, 0);
             }
             entry.1 += 1;
         }
+        Ok(())
     }
 
-    /// A successful login forgives the account's failures (not the address's).
-    pub fn clear_account(&self, account: &str) {
+    /// Gives an attempt back (it was not a failure).
+    pub fn refund(&self, keys: &[&str]) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        counts.remove(&format!("a:{account}"));
+        for key in keys {
+            if let Some(entry) = counts.get_mut(*key) {
+                entry.1 = entry.1.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Forgets a key's attempts (a successful login forgives the account's failures).
+    pub fn clear(&self, key: &str) {
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
     }
 }
 
@@ -76,20 +71,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_accounts_and_addresses_separately() {
-        let throttle = LoginThrottle::new(Duration::from_secs(60), 2, 3);
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        assert!(throttle.check("alice", Some(ip)).is_ok());
-        throttle.record_failure("alice", Some(ip));
-        throttle.record_failure("alice", Some(ip));
-        let wait = throttle.check("alice", Some(ip)).unwrap_err();
+    fn budgets_are_taken_up_front_and_refunded() {
+        let throttle = Throttle::new(Duration::from_secs(60));
+        let both = [("a:alice", 2), ("i:10.0.0.1", 3)];
+        assert!(throttle.begin(&both).is_ok());
+        assert!(throttle.begin(&both).is_ok());
+        // the account's budget is spent, even for a request that would succeed
+        let wait = throttle.begin(&both).unwrap_err();
         assert!((1..=61).contains(&wait));
-        // another account from the same address: one more failure allowed
-        assert!(throttle.check("bob", Some(ip)).is_ok());
-        throttle.record_failure("bob", Some(ip));
-        assert!(throttle.check("bob", Some(ip)).is_err());
-        assert!(throttle.check("bob", None).is_ok());
-        throttle.clear_account("alice");
-        assert!(throttle.check("alice", None).is_ok());
+        // another account from the same address: one attempt left there
+        assert!(throttle.begin(&[("a:bob", 2), ("i:10.0.0.1", 3)]).is_ok());
+        assert!(throttle.begin(&[("a:bob", 2), ("i:10.0.0.1", 3)]).is_err());
+        // a refunded attempt is available again
+        throttle.refund(&["a:bob", "i:10.0.0.1"]);
+        assert!(throttle.begin(&[("a:bob", 2), ("i:10.0.0.1", 3)]).is_ok());
+        throttle.clear("a:alice");
+        assert!(throttle.begin(&[("a:alice", 2)]).is_ok());
     }
 }

@@ -56,40 +56,56 @@ pub trait Bus: Send + Sync + 'static {
 /// The bus of a single process: one broadcast channel per topic with subscribers.
 pub struct LocalBus {
     capacity: usize,
-    topics: Mutex<HashMap<Topic, broadcast::Sender<Envelope>>>,
+    topics: Mutex<Topics>,
 }
+
+#[derive(Default)]
+struct Topics {
+    senders: HashMap<Topic, broadcast::Sender<Envelope>>,
+    subscribes: u64,
+}
+
+/// Topics whose subscribers are all gone are swept every this many subscriptions.
+const SWEEP_EVERY: u64 = 1024;
 
 impl LocalBus {
     pub fn new(capacity: usize) -> Self {
         LocalBus {
             capacity: capacity.max(16),
-            topics: Mutex::new(HashMap::new()),
+            topics: Mutex::new(Topics::default()),
         }
     }
 }
 
 impl Default for LocalBus {
+    /// Each topic's channel holds this many envelopes (allocated up front, so kept small):
+    /// a node that falls further behind on one chat resyncs that chat's sockets.
     fn default() -> Self {
-        LocalBus::new(1024)
+        LocalBus::new(128)
     }
 }
 
 impl Bus for LocalBus {
     fn publish(&self, envelope: Envelope) {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(sender) = topics.get(&envelope.topic) {
+        if let Some(sender) = topics.senders.get(&envelope.topic) {
             let topic = envelope.topic;
             if sender.send(envelope).is_err() {
                 // nobody listens any more: forget the topic
-                topics.remove(&topic);
+                topics.senders.remove(&topic);
             }
         }
     }
 
     fn subscribe(&self, topic: Topic) -> Receiver {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        topics.subscribes += 1;
+        if topics.subscribes % SWEEP_EVERY == 0 {
+            topics.senders.retain(|_, sender| sender.receiver_count() > 0);
+        }
         let capacity = self.capacity;
         topics
+            .senders
             .entry(topic)
             .or_insert_with(|| broadcast::channel(capacity).0)
             .subscribe()
@@ -112,6 +128,6 @@ mod tests {
         drop(chat);
         drop(other);
         bus.publish(Envelope { topic: Topic::Chat(1), payload: Bytes::new(), control: None });
-        assert!(bus.topics.lock().unwrap().get(&Topic::Chat(1)).is_none());
+        assert!(bus.topics.lock().unwrap().senders.get(&Topic::Chat(1)).is_none());
     }
 }

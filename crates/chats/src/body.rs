@@ -125,6 +125,11 @@ pub fn validate(text: &str, mut entities: Vec<Entity>, max_len: i64) -> ApiResul
         if entity.kind != EntityKind::Pre {
             entity.language = None;
         }
+        if let Some(language) = &entity.language {
+            if language.len() > 32 || !language.chars().all(|c| c.is_ascii_alphanumeric() || "+#-._".contains(c)) {
+                return Err(ApiError::validation(&field, "language: up to 32 of a-z, 0-9, +, #, -, ., _"));
+            }
+        }
         if entity.kind != EntityKind::TextMention && entity.kind != EntityKind::Mention {
             entity.user_id = None;
         }
@@ -174,11 +179,16 @@ pub fn find_mentions(text: &str) -> Vec<(i64, i64)> {
     found
 }
 
-/// Text as the search index and queries see it: NFKC, lowercase, `ё` as `е`.
+/// Text as the search index and queries see it: NFKC, lowercase, `ё` as `е`, and only letters
+/// and digits as words (so SQLite and PostgreSQL split `https://example.com` alike).
 pub fn normalize_for_search(text: &str) -> String {
     text.nfkc()
         .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ё' { 'е' } else { c })
+        .map(|c| match c {
+            'ё' => 'е',
+            c if c.is_alphanumeric() => c,
+            _ => ' ',
+        })
         .collect()
 }
 
@@ -234,6 +244,7 @@ mod tests {
     #[test]
     fn search_normalisation() {
         assert_eq!(normalize_for_search("Ёлка ＡＢＣ"), "елка abc");
+        assert_eq!(normalize_for_search("see https://ex.com!"), "see https   ex com ");
         assert_eq!(query_terms("Ёжик, в тумане!"), vec!["ежик", "в", "тумане"]);
     }
 }

@@ -93,9 +93,8 @@ async fn add_member(
     .bind(last_seq)
     .execute(&mut *tx)
     .await?;
-    let joined = Some(Control::Joined { chat_id, user_id });
     let data = json!({"user_id": user_id, "role": role, "by": by});
-    let pts = out.chat_event(tx, chat_id, "member.joined", &data, joined).await?;
+    let pts = out.chat_event(tx, chat_id, "member.joined", &data, None).await?;
     if joining == Joining::Later {
         // `sync` serves this member's log from its join event on.
         sqlx::query("UPDATE members SET joined_pts = $3 WHERE chat_id = $1 AND user_id = $2")
@@ -105,8 +104,10 @@ async fn add_member(
             .execute(&mut *tx)
             .await?;
     }
+    // The user's own stream carries the control: realtime nodes only listen to chats their
+    // sockets' users are in, so the chat's stream would not reach them.
     let chat = json!({"chat_id": chat_id, "kind": kind, "title": title, "by": by});
-    out.user_event(tx, user_id, "chat.added", &chat, joined).await?;
+    out.user_event(tx, user_id, "chat.added", &chat, Some(Control::Joined { chat_id, user_id })).await?;
     Ok(())
 }
 
@@ -212,6 +213,19 @@ impl Chats {
         Ok(found)
     }
 
+    /// `me` may put these users into a chat: they exist and do not block `me`.
+    async fn check_addable(&self, me: i64, users: &[i64], field: &str) -> ApiResult<()> {
+        for &user in users {
+            if self.directory.get(user).await?.is_none() {
+                return Err(ApiError::validation(field, format!("no user with id {user}")));
+            }
+            if self.directory.is_blocked(user, me).await? {
+                return Err(ApiError::forbidden(format!("user {user} does not accept invitations from you")).with_field(field));
+            }
+        }
+        Ok(())
+    }
+
     /// A chat as `me` sees it (404 for non-members).
     pub async fn chat(&self, me: i64, chat_id: i64) -> ApiResult<ChatInfo> {
         let sql = format!("{CHAT_SELECT} AND c.id = $2");
@@ -265,8 +279,9 @@ impl Chats {
                     .fetch_optional(&mut *tx)
                     .await?
                     .ok_or_else(|| ApiError::conflict("conflict", "created concurrently"))?;
-                    add_member(tx, out, id, me, Role::Member, me, Joining::AtCreation).await?;
-                    add_member(tx, out, id, peer, Role::Member, me, Joining::AtCreation).await?;
+                    for user in [me.min(peer), me.max(peer)] {
+                        add_member(tx, out, id, user, Role::Member, me, Joining::AtCreation).await?;
+                    }
                     Ok(id)
                 })
             })
@@ -296,11 +311,7 @@ impl Chats {
         if members.len() > MAX_INITIAL_MEMBERS {
             return Err(ApiError::validation("member_ids", format!("at most {MAX_INITIAL_MEMBERS} at creation; add more later")));
         }
-        for &id in &members {
-            if self.directory.get(id).await?.is_none() {
-                return Err(ApiError::validation("member_ids", format!("no user with id {id}")));
-            }
-        }
+        self.check_addable(me, &members, "member_ids").await?;
         let kind = new.kind;
         let history = new.history_visibility;
         let id = self
@@ -319,9 +330,13 @@ impl Chats {
                     .bind(now)
                     .fetch_one(&mut *tx)
                     .await?;
-                    add_member(tx, out, id, me, Role::Owner, me, Joining::AtCreation).await?;
-                    for user in members {
-                        add_member(tx, out, id, user, Role::Member, me, Joining::AtCreation).await?;
+                    // In id order, so concurrent creations lock users' rows in one order.
+                    let mut everyone = members;
+                    everyone.push(me);
+                    everyone.sort_unstable();
+                    for user in everyone {
+                        let role = if user == me { Role::Owner } else { Role::Member };
+                        add_member(tx, out, id, user, role, me, Joining::AtCreation).await?;
                     }
                     Ok(id)
                 })
@@ -335,7 +350,7 @@ impl Chats {
         let title = update.title.as_deref().map(check_title).transpose()?;
         let description = update.description.as_deref().map(check_description).transpose()?;
         let history = update.history_visibility;
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 if member.kind() == ChatKind::Direct {
@@ -392,11 +407,9 @@ impl Chats {
 
     /// Adds users to a group or channel (needs the invite right).
     pub async fn add_members(&self, me: i64, chat_id: i64, users: Vec<i64>) -> ApiResult<()> {
-        for &user in &users {
-            self.directory.get(user).await?.ok_or_else(|| ApiError::not_found("user"))?;
-        }
+        self.check_addable(me, &users, "user_ids").await?;
         let max = self.config.max_members;
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 if member.kind() == ChatKind::Direct {
@@ -429,7 +442,7 @@ impl Chats {
         if user == me {
             return self.leave(me, chat_id).await;
         }
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let actor = member(&mut *tx, chat_id, me).await?;
                 let target = member(&mut *tx, chat_id, user).await.map_err(|_| ApiError::not_found("member"))?;
@@ -443,7 +456,7 @@ impl Chats {
     }
 
     pub async fn leave(&self, me: i64, chat_id: i64) -> ApiResult<()> {
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 if member.kind() == ChatKind::Direct {
@@ -463,7 +476,7 @@ impl Chats {
         if update.role == Some(Role::Owner) {
             return Err(ApiError::validation("role", "use the transfer endpoint to change the owner"));
         }
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let actor = member(&mut *tx, chat_id, me).await?;
                 let target = member(&mut *tx, chat_id, user).await.map_err(|_| ApiError::not_found("member"))?;
@@ -473,6 +486,10 @@ impl Chats {
                 }
                 let allow = update.allow.map(|p| policy::bits(&p)).unwrap_or(target.access.allow);
                 let deny = update.deny.map(|p| policy::bits(&p)).unwrap_or(target.access.deny);
+                // Nobody hands out a right they do not hold.
+                if actor.access.role != Role::Owner && allow & !actor.access.effective() != 0 {
+                    return Err(ApiError::forbidden("you may not grant rights you do not have"));
+                }
                 sqlx::query("UPDATE members SET role = $3, allow_bits = $4, deny_bits = $5 WHERE chat_id = $1 AND user_id = $2")
                     .bind(chat_id)
                     .bind(user)
@@ -488,7 +505,7 @@ impl Chats {
                     permissions: policy::names(access.effective()),
                     allow: policy::names(allow),
                     deny: policy::names(deny),
-                    joined_at: 0,
+                    joined_at: target.joined_at,
                 };
                 out.chat_event(tx, chat_id, "member.updated", &json!({"member": &info, "by": me}), None).await?;
                 Ok(info)
@@ -499,7 +516,7 @@ impl Chats {
 
     /// Makes `user` the owner; the old owner becomes an admin.
     pub async fn transfer(&self, me: i64, chat_id: i64, user: i64) -> ApiResult<()> {
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let actor = member(&mut *tx, chat_id, me).await?;
                 if actor.access.role != Role::Owner || actor.kind() == ChatKind::Direct {
@@ -540,7 +557,7 @@ impl Chats {
         let mut bytes = [0u8; 12];
         getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
         let code = URL_SAFE_NO_PAD.encode(bytes);
-        self.commit(move |tx, _out| {
+        self.commit_in(chat_id, move |tx, _out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 if member.kind() == ChatKind::Direct {
@@ -582,7 +599,7 @@ impl Chats {
 
     /// Revokes a link: its creator, or a member who may change the chat's info.
     pub async fn revoke_invite(&self, me: i64, chat_id: i64, code: String) -> ApiResult<()> {
-        self.commit(move |tx, _out| {
+        self.commit_in(chat_id, move |tx, _out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 let creator: Option<(i64,)> =
@@ -632,8 +649,16 @@ impl Chats {
             return self.chat(me, chat_id).await;
         }
         let max = self.config.max_members;
-        self.commit(move |tx, out| {
+        let joined = self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
+                let already: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM members WHERE chat_id = $1 AND user_id = $2")
+                    .bind(chat_id)
+                    .bind(me)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if already.is_some() {
+                    return Ok(()); // joined meanwhile (two taps on the link)
+                }
                 let used: Option<(i64,)> = sqlx::query_as(
                     "UPDATE invite_links SET uses = uses + 1 WHERE code = $1 AND revoked_at IS NULL \
                      AND (expires_at IS NULL OR expires_at > $2) AND (usage_limit IS NULL OR uses < usage_limit) \
@@ -655,8 +680,8 @@ impl Chats {
                 }
                 add_member(tx, out, chat_id, me, Role::Member, by, Joining::Later).await
             })
-        })
-        .await?;
+        });
+        joined.await?;
         self.chat(me, chat_id).await
     }
 }

@@ -11,7 +11,7 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::body::{self, Entity, EntityKind};
 use crate::events::Outbox;
-use crate::model::{MESSAGE_COLUMNS, Message, MessageRow, ReactionCount};
+use crate::model::{HistoryVisibility, MESSAGE_COLUMNS, Message, MessageRow, ReactionCount};
 use crate::policy::{ChatKind, Permission};
 use crate::search;
 use crate::service::{Chats, Member, member};
@@ -113,6 +113,25 @@ impl Chats {
     /// Sends a message. With a `nonce` already used by this sender in this chat, returns the
     /// message sent then (and `false`) instead of sending again.
     pub async fn send(&self, me: i64, chat_id: i64, new: NewMessage) -> ApiResult<(Message, bool)> {
+        let nonce = new.nonce.clone();
+        match self.send_once(me, chat_id, new).await {
+            // Two sends with one nonce raced (PostgreSQL runs them in parallel): the loser
+            // hit the unique index; answer with the winner's message.
+            Err(err) if err.code == "conflict" && nonce.is_some() => {
+                let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND sender_id = $2 AND nonce = $3");
+                let existing: Option<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
+                    .bind(chat_id)
+                    .bind(me)
+                    .bind(nonce)
+                    .fetch_optional(self.db.reader())
+                    .await?;
+                existing.map(|m| (Message::from(m), false)).ok_or(err)
+            }
+            other => other,
+        }
+    }
+
+    async fn send_once(&self, me: i64, chat_id: i64, new: NewMessage) -> ApiResult<(Message, bool)> {
         let mut entities = body::validate(&new.text, new.entities, self.config.max_text_length)?;
         if let Some(nonce) = &new.nonce {
             if nonce.is_empty() || nonce.len() > MAX_NONCE_LEN {
@@ -120,10 +139,13 @@ impl Chats {
             }
         }
         self.resolve_mentions(&new.text, &mut entities).await?;
-        self.check_not_blocked(chat_id, me).await?;
+        // Membership first: a non-member must get 404 here too, not learn about blocks.
+        if self.member(chat_id, me).await?.kind() == ChatKind::Direct {
+            self.check_not_blocked(chat_id, me).await?;
+        }
         let dialect = self.dialect();
         let entities_json = serde_json::to_string(&entities).expect("entities serialise");
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 member.require(Permission::SendMessages, "send messages")?;
@@ -197,7 +219,7 @@ impl Chats {
         let mut entities = body::validate(&text, entities, self.config.max_text_length)?;
         self.resolve_mentions(&text, &mut entities).await?;
         let dialect = self.dialect();
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 let row = visible_message(tx, chat_id, seq, &member, false).await?;
@@ -220,7 +242,19 @@ impl Chats {
                 message.entities = entities;
                 message.edited_at = Some(now);
                 message.reactions = reaction_counts(tx, chat_id, seq).await?;
-                out.chat_event(tx, chat_id, "message.edited", &message, None).await?;
+                // An event is the same for every member: if some member may not see this
+                // message (joined later, history since join), it names the edit only.
+                let (newest_join,): (i64,) =
+                    sqlx::query_as("SELECT COALESCE(MAX(joined_seq), 0) FROM members WHERE chat_id = $1")
+                        .bind(chat_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if member.history == HistoryVisibility::SinceJoin && seq <= newest_join {
+                    let data = json!({"seq": seq, "edited_at": now});
+                    out.chat_event(tx, chat_id, "message.edited", &data, None).await?;
+                } else {
+                    out.chat_event(tx, chat_id, "message.edited", &message, None).await?;
+                }
                 Ok(message)
             })
         })
@@ -231,7 +265,7 @@ impl Chats {
     /// delete-others right.
     pub async fn delete(&self, me: i64, chat_id: i64, seq: i64) -> ApiResult<()> {
         let dialect = self.dialect();
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 let row = visible_message(tx, chat_id, seq, &member, false).await?;
@@ -260,7 +294,7 @@ impl Chats {
     /// Adds (`add`) or removes `me`'s reaction `emoji` on a message. Any member may react.
     pub async fn react(&self, me: i64, chat_id: i64, seq: i64, emoji: &str, add: bool) -> ApiResult<Vec<ReactionCount>> {
         let emoji = check_emoji(emoji)?;
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 visible_message(tx, chat_id, seq, &member, false).await?;
@@ -332,7 +366,7 @@ impl Chats {
     }
 
     pub async fn pin(&self, me: i64, chat_id: i64, seq: i64, pinned: bool) -> ApiResult<()> {
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 member.require(Permission::Pin, "pin messages")?;
@@ -386,7 +420,7 @@ impl Chats {
     /// Moves my read marker forward to `seq` (never back). Tells my other devices, and in a
     /// direct chat the other member too.
     pub async fn mark_read(&self, me: i64, chat_id: i64, seq: i64) -> ApiResult<i64> {
-        self.commit(move |tx, out| {
+        self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 let seq = seq.clamp(0, member.last_seq);

@@ -462,10 +462,19 @@ async fn search(State(chats): Svc, me: AuthUser, Query(q): Query<SearchParams>) 
     if q.q.chars().count() > 256 {
         return Err(ApiError::validation("q", "at most 256 characters"));
     }
-    let before = parse_cursor(q.cursor.as_deref())?;
+    let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(cursor) => {
+            let parts: Vec<Option<i64>> = cursor.split(':').map(|p| p.parse().ok()).collect();
+            match parts.as_slice() {
+                [Some(at), Some(chat), Some(seq)] => Some((*at, *chat, *seq)),
+                _ => return Err(ApiError::validation("cursor", "not a cursor from this API")),
+            }
+        }
+    };
     let items = chats.search(me.user_id, &q.q, q.chat_id, before, limit).await?;
     let next_cursor = (items.len() as i64 == limit)
-        .then(|| items.last().map(|m| format!("{}:{}", m.created_at, (m.chat_id << 32) | m.seq)))
+        .then(|| items.last().map(|m| format!("{}:{}:{}", m.created_at, m.chat_id, m.seq)))
         .flatten();
     Ok(Json(SearchPage { items, next_cursor }))
 }

@@ -10,8 +10,10 @@ use crate::body::{normalize_for_search, query_terms};
 use crate::model::{MESSAGE_COLUMNS, Message, MessageRow};
 use crate::service::Chats;
 
-/// FTS5 rows are keyed by one integer: chat id in the high half, seq in the low half.
+/// FTS5 rows are keyed by one integer: chat id in the high half, seq in the low half. Embedded
+/// installs are therefore limited to 2^31 chats of 2^32 messages each.
 fn fts_rowid(chat_id: i64, seq: i64) -> i64 {
+    debug_assert!((0..1 << 31).contains(&chat_id) && (0..1 << 32).contains(&seq));
     (chat_id << 32) | seq
 }
 
@@ -64,7 +66,7 @@ impl Chats {
         me: i64,
         query: &str,
         chat_id: Option<i64>,
-        before: Option<(i64, i64)>,
+        before: Option<(i64, i64, i64)>,
         limit: i64,
     ) -> ApiResult<Vec<Message>> {
         let terms = query_terms(query);
@@ -108,16 +110,17 @@ impl Chats {
              AND msg.deleted_at IS NULL \
              AND (c.history_visibility = 'all' OR msg.seq > m.joined_seq) \
              AND ($3 = 0 OR msg.chat_id = $3) \
-             AND ($4 = 0 OR msg.created_at < $4 OR (msg.created_at = $4 AND msg.chat_id * 4294967296 + msg.seq < $5)) \
-             ORDER BY msg.created_at DESC, msg.chat_id DESC, msg.seq DESC LIMIT $6"
+             AND ($4 = 0 OR (msg.created_at, msg.chat_id, msg.seq) < ($4, $5, $6)) \
+             ORDER BY msg.created_at DESC, msg.chat_id DESC, msg.seq DESC LIMIT $7"
         );
-        let (before_at, before_key) = before.unwrap_or((0, 0));
+        let (before_at, before_chat, before_seq) = before.unwrap_or((0, 0, 0));
         let rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(me)
             .bind(expression)
             .bind(chat_id.unwrap_or(0))
             .bind(before_at)
-            .bind(before_key)
+            .bind(before_chat)
+            .bind(before_seq)
             .bind(limit)
             .fetch_all(self.db.reader())
             .await?;

@@ -29,6 +29,7 @@ pub struct Member {
     pub history: HistoryVisibility,
     pub joined_seq: i64,
     pub joined_pts: i64,
+    pub joined_at: i64,
     pub read_seq: i64,
     pub last_seq: i64,
     pub member_count: i64,
@@ -65,6 +66,7 @@ struct MemberRow {
     deny_bits: i64,
     joined_seq: i64,
     joined_pts: i64,
+    joined_at: i64,
     read_seq: i64,
     last_seq: i64,
     member_count: i64,
@@ -77,7 +79,7 @@ where
 {
     let row: Option<MemberRow> = sqlx::query_as(
         "SELECT c.kind, c.history_visibility, m.role, m.allow_bits, m.deny_bits, m.joined_seq, \
-         m.joined_pts, m.read_seq, c.last_seq, c.member_count \
+         m.joined_pts, m.joined_at, m.read_seq, c.last_seq, c.member_count \
          FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = $1 AND m.user_id = $2",
     )
     .bind(chat_id)
@@ -95,6 +97,7 @@ where
         history: HistoryVisibility::parse(&row.history_visibility),
         joined_seq: row.joined_seq,
         joined_pts: row.joined_pts,
+        joined_at: row.joined_at,
         read_seq: row.read_seq,
         last_seq: row.last_seq,
         member_count: row.member_count,
@@ -116,21 +119,46 @@ impl Chats {
         self.db.dialect()
     }
 
-    /// Runs a change in one transaction; once it has committed, publishes the events it made.
+    /// Runs a change in one transaction; once it has committed, publishes the events it made
+    /// (in commit order, and even if the request was cancelled meanwhile).
     pub async fn commit<T: Send + 'static>(&self, change: impl ChangeFn<T>) -> ApiResult<T> {
-        let (value, outbox) = self
+        self.commit_locked(None, change).await
+    }
+
+    /// [`commit`](Self::commit) for a change to one existing chat. On PostgreSQL it locks the
+    /// chat's row first, so every change to a chat takes its locks in the same order (no
+    /// deadlocks) and checks such as the member limit see a settled count. SQLite's single
+    /// writer needs no lock.
+    pub async fn commit_in<T: Send + 'static>(&self, chat_id: i64, change: impl ChangeFn<T>) -> ApiResult<T> {
+        self.commit_locked(Some(chat_id), change).await
+    }
+
+    async fn commit_locked<T: Send + 'static>(&self, lock: Option<i64>, change: impl ChangeFn<T>) -> ApiResult<T> {
+        let bus = self.bus.clone();
+        let lock = lock.filter(|_| self.dialect() == Dialect::Postgres);
+        let (value, _) = self
             .db
-            .write(move |tx| {
-                Box::pin(async move {
-                    let mut outbox = Outbox::default();
-                    let value = change(tx, &mut outbox).await?;
-                    Ok::<_, ApiError>((value, outbox))
-                })
-            })
+            .write_then(
+                move |tx| {
+                    Box::pin(async move {
+                        if let Some(chat_id) = lock {
+                            sqlx::query("SELECT id FROM chats WHERE id = $1 FOR UPDATE")
+                                .bind(chat_id)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        let mut outbox = Outbox::default();
+                        let value = change(tx, &mut outbox).await?;
+                        Ok::<_, ApiError>((value, outbox))
+                    })
+                },
+                move |(_, outbox): &mut (T, Outbox)| {
+                    for envelope in outbox.envelopes.drain(..) {
+                        bus.publish(envelope);
+                    }
+                },
+            )
             .await?;
-        for envelope in outbox.envelopes {
-            self.bus.publish(envelope);
-        }
         Ok(value)
     }
 

@@ -83,9 +83,13 @@ impl Chats {
 
         let mut chats = Vec::with_capacity(request.chats.len());
         for (&chat_id, &known) in &request.chats {
-            let Ok(member) = self.member(chat_id, me).await else {
-                chats.push(ChatSync { chat_id, pts: 0, events: Vec::new(), too_long: false, not_member: true });
-                continue;
+            let member = match self.member(chat_id, me).await {
+                Ok(member) => member,
+                Err(err) if err.status == axum::http::StatusCode::NOT_FOUND => {
+                    chats.push(ChatSync { chat_id, pts: 0, events: Vec::new(), too_long: false, not_member: true });
+                    continue;
+                }
+                Err(err) => return Err(err),
             };
             let (pts,): (i64,) = sqlx::query_as("SELECT pts FROM chats WHERE id = $1").bind(chat_id).fetch_one(reader).await?;
             let mut sync = ChatSync { chat_id, pts, events: Vec::new(), too_long: false, not_member: false };

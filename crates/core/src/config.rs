@@ -35,7 +35,7 @@ pub struct DatabaseConfig {
     /// SQLite: most writes committed in one transaction.
     pub max_batch: usize,
     /// SQLite `synchronous`: `FULL` (default, durable on power loss) or `NORMAL`.
-    pub sqlite_synchronous: String,
+    pub sqlite_synchronous: hybrid_store::Synchronous,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,6 +80,8 @@ pub struct AuthConfig {
     /// Failed logins per client address within `login_window_secs` before 429.
     pub login_max_failures_per_ip: u32,
     pub login_window_secs: u64,
+    /// Registration attempts per client address per hour before 429 (each costs a hash).
+    pub registrations_per_ip_per_hour: u32,
     /// `iss` of access tokens.
     pub issuer: String,
 }
@@ -115,8 +117,7 @@ pub struct RealtimeConfig {
 pub struct LogConfig {
     /// `tracing` filter, e.g. `info` or `hybrid=debug,sqlx=warn`.
     pub level: String,
-    /// `auto` (JSON unless stdout is a terminal), `json` or `text`.
-    pub format: String,
+    pub format: LogFormat,
 }
 
 impl Default for Config {
@@ -142,7 +143,7 @@ impl Default for DatabaseConfig {
             max_connections: 4,
             write_queue_capacity: 4096,
             max_batch: 256,
-            sqlite_synchronous: "FULL".into(),
+            sqlite_synchronous: hybrid_store::Synchronous::Full,
         }
     }
 }
@@ -169,6 +170,7 @@ impl Default for AuthConfig {
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 20,
             login_window_secs: 15 * 60,
+            registrations_per_ip_per_hour: 30,
             issuer: "hybrid".into(),
         }
     }
@@ -200,9 +202,18 @@ impl Default for LogConfig {
     fn default() -> Self {
         LogConfig {
             level: "info".into(),
-            format: "auto".into(),
+            format: LogFormat::Auto,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// JSON unless standard output is a terminal.
+    Auto,
+    Json,
+    Text,
 }
 
 const MASK: &str = "********";
@@ -225,7 +236,7 @@ impl Config {
             max_connections: self.database.max_connections,
             write_queue_capacity: self.database.write_queue_capacity,
             max_batch: self.database.max_batch,
-            sqlite_synchronous: self.database.sqlite_synchronous.clone(),
+            sqlite_synchronous: self.database.sqlite_synchronous,
         }
     }
 }

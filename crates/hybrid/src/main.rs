@@ -37,7 +37,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = settings::load(&cli.global, listen)?;
     match cli.command {
         Command::Serve { .. } => {
-            telemetry::init_logging(&config.log);
+            telemetry::init_logging(&config.log)?;
             server::serve(config).await
         }
         Command::Config => {

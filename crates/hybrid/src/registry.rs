@@ -34,6 +34,11 @@ pub fn select(spec: &str) -> anyhow::Result<Vec<Box<dyn Module>>> {
             bail!("unknown service `{name}`; known services: {}", known.join(", "));
         }
     }
+    if !wanted.contains(&"auth") {
+        // Services verify access tokens with keys the auth service hands over in-process;
+        // fetching them from another process's JWKS comes with the microservices shape.
+        bail!("every process needs the `auth` service for now (it holds the token keys); add it to --services");
+    }
     let selected: Vec<Box<dyn Module>> = all.into_iter().filter(|m| wanted.contains(&m.name())).collect();
     for module in &selected {
         for need in module.needs() {
@@ -124,8 +129,10 @@ mod tests {
     #[test]
     fn selects_services() {
         assert_eq!(names("all"), ["users", "auth", "chats", "realtime"]);
-        assert_eq!(names("users"), ["users"]);
         assert_eq!(names(" auth , users "), ["users", "auth"]);
+        assert_eq!(names("users,auth,chats"), ["users", "auth", "chats"]);
+        let keys = select("users").err().unwrap().to_string();
+        assert!(keys.contains("needs the `auth` service"), "{keys}");
         let unknown = select("users,chatz").err().unwrap().to_string();
         assert!(unknown.contains("unknown service `chatz`"), "{unknown}");
         let missing = select("auth").err().unwrap().to_string();

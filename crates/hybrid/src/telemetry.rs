@@ -7,16 +7,17 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
-use hybrid_core::config::LogConfig;
+use hybrid_core::config::{LogConfig, LogFormat};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
-pub fn init_logging(config: &LogConfig) {
-    let filter = EnvFilter::try_new(&config.level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = match config.format.as_str() {
-        "json" => true,
-        "text" => false,
-        _ => !std::io::stdout().is_terminal(),
+pub fn init_logging(config: &LogConfig) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(&config.level)
+        .map_err(|err| anyhow::anyhow!("invalid configuration: log.level {:?}: {err}", config.level))?;
+    let json = match config.format {
+        LogFormat::Json => true,
+        LogFormat::Text => false,
+        LogFormat::Auto => !std::io::stdout().is_terminal(),
     };
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     // try_init: a second call (tests, admin commands) keeps the first subscriber.
@@ -25,6 +26,7 @@ pub fn init_logging(config: &LogConfig) {
     } else {
         builder.try_init()
     };
+    Ok(())
 }
 
 /// The process-wide Prometheus recorder (installed once).

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::ws::Utf8Bytes;
+use hybrid_core::api::ChatMembership;
 use hybrid_core::bus::{Bus, Control, Envelope, RecvError, Topic};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -81,14 +82,21 @@ struct State {
 
 pub struct Hub {
     bus: Arc<dyn Bus>,
+    membership: Arc<dyn ChatMembership>,
     next_id: AtomicU64,
     queue: usize,
     state: Mutex<State>,
 }
 
 impl Hub {
-    pub fn new(bus: Arc<dyn Bus>, queue: usize) -> Arc<Hub> {
-        let hub = Arc::new(Hub { bus, next_id: AtomicU64::new(1), queue: queue.max(8), state: Mutex::new(State::default()) });
+    pub fn new(bus: Arc<dyn Bus>, membership: Arc<dyn ChatMembership>, queue: usize) -> Arc<Hub> {
+        let hub = Arc::new(Hub {
+            bus,
+            membership,
+            next_id: AtomicU64::new(1),
+            queue: queue.max(8),
+            state: Mutex::new(State::default()),
+        });
         hub.clone().listen(Topic::Sessions);
         hub
     }
@@ -114,6 +122,10 @@ impl Hub {
     /// first listener.
     pub fn subscribe(self: &Arc<Self>, conn: &Arc<Conn>, topic: Topic) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        // A socket that disconnected meanwhile must not come back as a listener.
+        if !state.by_user.get(&conn.user_id).is_some_and(|c| c.contains_key(&conn.id)) {
+            return;
+        }
         let subscriptions = state.subscriptions.entry(conn.id).or_default();
         if subscriptions.contains(&topic) {
             return;
@@ -213,10 +225,15 @@ impl Hub {
         state.by_user.get(&user_id).map(|c| c.values().cloned().collect()).unwrap_or_default()
     }
 
-    fn apply(self: &Arc<Self>, control: Control) {
+    async fn apply(self: &Arc<Self>, control: Control) {
         match control {
             Control::Joined { chat_id, user_id } => {
-                for conn in self.user_conns(user_id) {
+                let conns = self.user_conns(user_id);
+                // The control may arrive after a later removal (another stream): ask first.
+                if conns.is_empty() || !matches!(self.membership.membership(chat_id, user_id).await, Ok(Some(_))) {
+                    return;
+                }
+                for conn in conns {
                     self.subscribe(&conn, Topic::Chat(chat_id));
                 }
             }
@@ -246,6 +263,13 @@ impl Hub {
         loop {
             match receiver.recv().await {
                 Ok(envelope) => {
+                    // A join takes effect before its frame goes out (a client that sees
+                    // `chat.added` is already listening to the chat); everything else after
+                    // (a removed member still gets the event that removes them).
+                    let joined = matches!(envelope.control, Some(Control::Joined { .. }));
+                    if let (true, Some(control)) = (joined, envelope.control) {
+                        self.apply(control).await;
+                    }
                     if !envelope.payload.is_empty() {
                         // Validated once per node, then shared by every socket.
                         match Utf8Bytes::try_from(envelope.payload.clone()) {
@@ -259,8 +283,8 @@ impl Hub {
                             Err(_) => tracing::error!(?topic, "a non-UTF-8 frame on the bus"),
                         }
                     }
-                    if let Some(control) = envelope.control {
-                        self.apply(control);
+                    if let (false, Some(control)) = (joined, envelope.control) {
+                        self.apply(control).await;
                     }
                 }
                 Err(RecvError::Lagged(missed)) => {

@@ -49,7 +49,7 @@ impl Module for RealtimeModule {
         Box::pin(async move {
             let membership = ctx.apis.require::<dyn ChatMembership>("chats")?;
             let realtime = Arc::new(Realtime {
-                hub: hub::Hub::new(ctx.bus.clone(), ctx.config.realtime.max_queued_frames),
+                hub: hub::Hub::new(ctx.bus.clone(), membership.clone(), ctx.config.realtime.max_queued_frames),
                 membership,
                 tokens: ctx.tokens.clone(),
                 config: ctx.config.realtime.clone(),

@@ -54,13 +54,25 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
 
     // Listen to the user's own events and every chat they are in.
     rt.hub.subscribe(&conn, Topic::User(user_id));
-    match rt.membership.chats_of(user_id).await {
-        Ok(chats) => chats.into_iter().for_each(|chat| rt.hub.subscribe(&conn, Topic::Chat(chat))),
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot load chats for a socket");
-            rt.hub.disconnect(&conn);
-            close_with(&mut socket, 1011, "try again").await;
-            return;
+    // Joins after the user topic subscription arrive as controls; a removal between reading
+    // the list and subscribing would be missed, so read it again and drop what is gone.
+    let mut subscribed = Vec::new();
+    for attempt in 0..2 {
+        match rt.membership.chats_of(user_id).await {
+            Ok(chats) if attempt == 0 => {
+                chats.iter().for_each(|chat| rt.hub.subscribe(&conn, Topic::Chat(*chat)));
+                subscribed = chats;
+            }
+            Ok(current) => subscribed
+                .iter()
+                .filter(|chat| !current.contains(chat))
+                .for_each(|chat| rt.hub.unsubscribe(conn.id, Topic::Chat(*chat))),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot load chats for a socket");
+                rt.hub.disconnect(&conn);
+                close_with(&mut socket, 1011, "try again").await;
+                return;
+            }
         }
     }
     let peers = rt.membership.direct_peers(user_id).await.unwrap_or_default();
@@ -138,6 +150,10 @@ async fn pump(socket: &mut WebSocket, mut handle: ConnHandle, mut expires: Insta
                         }
                         Ok(ClientFrame::Auth { token }) => match rt.tokens.verify(&token) {
                             Ok(claims) if claims.sid == handle.conn.session_id => expires = expiry(&claims),
+                            Err(err) if err.code == "session_revoked" => {
+                                close_with(socket, close::SESSION_REVOKED, "session signed out").await;
+                                break;
+                            }
                             _ => {
                                 close_with(socket, close::UNAUTHORIZED, "invalid or expired token").await;
                                 break;

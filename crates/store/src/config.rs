@@ -1,5 +1,17 @@
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
+/// How hard SQLite syncs to disk. `OFF` is deliberately not offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Synchronous {
+    /// Survives power loss: every commit (batch) is fsynced.
+    Full,
+    /// Survives a process crash; the last commits may be lost on power loss.
+    Normal,
+}
+
 /// Where a module's data lives and how hard to push it. Filled from the `[database]` config
 /// section by the binary.
 #[derive(Debug, Clone)]
@@ -13,8 +25,8 @@ pub struct StoreConfig {
     pub write_queue_capacity: usize,
     /// SQLite: most writes committed in one transaction.
     pub max_batch: usize,
-    /// SQLite `PRAGMA synchronous`: `FULL` (default) or `NORMAL`. Never `OFF`.
-    pub sqlite_synchronous: String,
+    /// SQLite `PRAGMA synchronous`. Never `OFF`.
+    pub sqlite_synchronous: Synchronous,
 }
 
 impl StoreConfig {
@@ -25,7 +37,7 @@ impl StoreConfig {
             max_connections: 4,
             write_queue_capacity: 4096,
             max_batch: 256,
-            sqlite_synchronous: "FULL".into(),
+            sqlite_synchronous: Synchronous::Full,
         }
     }
 

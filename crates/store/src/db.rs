@@ -19,7 +19,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{StoreConfig, StoreError};
+use crate::{StoreConfig, StoreError, Synchronous};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -135,20 +135,41 @@ impl Db {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        self.write_then(f, |_| {}).await
+    }
+
+    /// Like [`write`](Self::write), and runs `on_commit` with the result once the transaction
+    /// has committed, even if the caller has gone away meanwhile (a cancelled request). On
+    /// SQLite the hooks of a batch run in commit order, inside the writer; use them to publish
+    /// what the transaction wrote.
+    pub async fn write_then<T, E>(
+        &self,
+        f: impl WriteFn<T, E>,
+        on_commit: impl FnOnce(&mut T) + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
         match &self.inner.writer {
             Writer::Postgres(pool) => {
-                let mut tx = pool.begin().await.map_err(StoreError::from)?;
-                let result = f(&mut tx).await;
-                match result {
-                    Ok(value) => {
-                        tx.commit().await.map_err(StoreError::from)?;
-                        Ok(value)
+                let pool = pool.clone();
+                // Its own task, so a dropped request cannot stop it between commit and hook.
+                let task = tokio::spawn(async move {
+                    let mut tx = pool.begin().await.map_err(StoreError::from)?;
+                    match f(&mut tx).await {
+                        Ok(mut value) => {
+                            tx.commit().await.map_err(StoreError::from)?;
+                            on_commit(&mut value);
+                            Ok(value)
+                        }
+                        Err(err) => {
+                            let _ = tx.rollback().await;
+                            Err(err)
+                        }
                     }
-                    Err(err) => {
-                        let _ = tx.rollback().await;
-                        Err(err)
-                    }
-                }
+                });
+                task.await.map_err(|_| StoreError::Unavailable)?
             }
             Writer::Sqlite { queue, .. } => {
                 let (tx, rx) = oneshot::channel::<Result<T, E>>();
@@ -161,7 +182,11 @@ impl Db {
                                 deliver: Box::new(move |batch_error| {
                                     let result = match (result, batch_error) {
                                         (Ok(_), Some(err)) => Err(E::from(err.clone())),
-                                        (result, _) => result,
+                                        (Ok(mut value), None) => {
+                                            on_commit(&mut value);
+                                            Ok(value)
+                                        }
+                                        (err, _) => err,
                                     };
                                     let _ = tx.send(result);
                                 }),
@@ -230,9 +255,9 @@ async fn open_sqlite(module: &'static str, config: &StoreConfig) -> Result<Inner
         ))
     })?;
     let path = config.data_dir.join(format!("{module}.db"));
-    let synchronous = match config.sqlite_synchronous.to_ascii_uppercase().as_str() {
-        "NORMAL" => "NORMAL",
-        _ => "FULL",
+    let synchronous = match config.sqlite_synchronous {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
     };
 
     let mut writer = AnyConnection::connect_with(&sqlite_options(&path, true)?).await?;

@@ -11,7 +11,7 @@ mod migrate;
 pub mod testing;
 pub mod time;
 
-pub use config::StoreConfig;
+pub use config::{StoreConfig, Synchronous};
 pub use db::{AnyQuery, Db, Dialect, WriteFn};
 pub use error::StoreError;
 pub use introspect::{Column, Index, Schema};

@@ -224,6 +224,14 @@ async fn login_is_throttled(dialect: Dialect) {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "too_many_requests");
 
+    // registrations per address are limited too
+    let limited = start_with(dialect, &[("HYBRID_AUTH__REGISTRATIONS_PER_IP_PER_HOUR", "2")]).await;
+    limited.register("reg_one").await;
+    limited.register("reg_two").await;
+    let third = limited.post("/api/v1/auth/register", None, json!({"username": "reg_three", "password": PASSWORD})).await;
+    assert_error(&third, 429, "too_many_requests", None);
+    drop(limited);
+
     // the address limit: two more failures on another account reach 5 for this address
     assert_eq!(server.login("grace", PASSWORD, None).await.0, 200);
     for _ in 0..2 {

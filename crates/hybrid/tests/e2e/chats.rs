@@ -106,11 +106,34 @@ async fn groups_members_and_rights(dialect: Dialect) {
     let up = server.request("DELETE", &format!("{path}/members/{}", owner.id), tok(&adm).as_deref(), None).await;
     assert_error(&up, 403, "forbidden", None);
 
+    // nobody grants rights they lack: an admin with manage_admins but without delete_others
+    let (status, _) = server
+        .request("PATCH", &format!("{path}/members/{}", adm.id), tok(&owner).as_deref(),
+            Some(json!({"allow": ["manage_admins"], "deny": ["delete_others"]})))
+        .await;
+    assert_eq!(status, 200);
+    let escalate = server
+        .request("PATCH", &format!("{path}/members/{}", mem.id), tok(&adm).as_deref(), Some(json!({"allow": ["delete_others"]})))
+        .await;
+    assert_error(&escalate, 403, "forbidden", None);
+    let (status, _) = server
+        .request("PATCH", &format!("{path}/members/{}", mem.id), tok(&adm).as_deref(), Some(json!({"allow": ["pin"]})))
+        .await;
+    assert_eq!(status, 200);
+
+    // nobody is put into a chat by someone they block
+    let (status, _) = server.request("PUT", &format!("/api/v1/users/{}/block", mem.id), tok(&late).as_deref(), None).await;
+    assert_eq!(status, 204);
+    let unwanted = server.post(&format!("{path}/members"), tok(&mem).as_deref(), json!({"user_ids": [late.id]})).await;
+    assert_error(&unwanted, 403, "forbidden", Some("user_ids"));
+    server.request("DELETE", &format!("/api/v1/users/{}/block", mem.id), tok(&late).as_deref(), None).await;
+
     // a per-member override: mute `mem`
     let mute = json!({"deny": ["send_messages"]});
     let (status, member) = server.request("PATCH", &format!("{path}/members/{}", mem.id), tok(&owner).as_deref(), Some(mute)).await;
     assert_eq!(status, 200);
-    assert_eq!(member["permissions"], json!(["invite"]));
+    assert_eq!(member["permissions"], json!(["invite", "pin"]));
+    assert!(member["joined_at"].as_i64().unwrap() > 0);
     let muted = server.post(&format!("{path}/messages"), tok(&mem).as_deref(), json!({"text": "hello?"})).await;
     assert_error(&muted, 403, "forbidden", None);
 
@@ -207,13 +230,29 @@ async fn history_visibility_since_join(dialect: Dialect) {
     let (status, _) = server.post(&format!("/api/v1/chats/{chat_id}/members"), Some(&old.access_token), json!({"user_ids": [new.id]})).await;
     assert_eq!(status, 204);
     send(&server, &old, chat_id, "welcome").await;
+    // an edit of a message from before the join reaches the newcomer without its text
+    let mut new_ws = server.ws(&new).await;
+    let edit = server
+        .request("PATCH", &format!("/api/v1/chats/{chat_id}/messages/1"), Some(&old.access_token), Some(json!({"text": "the secret past"})))
+        .await;
+    assert_eq!(edit.0, 200);
+    let event = new_ws.next_event("message.edited").await;
+    assert_eq!(event["data"]["seq"], 1);
+    assert!(event["data"].get("text").is_none(), "{event}");
+    let (_, synced) = server
+        .post("/api/v1/sync", Some(&new.access_token), json!({"chats": {chat_id.to_string(): event["pts"].as_i64().unwrap() - 1}}))
+        .await;
+    assert!(!synced.to_string().contains("secret past"), "{synced}");
+    // edits of messages everyone may see carry the message
+    server.request("PATCH", &format!("/api/v1/chats/{chat_id}/messages/2"), Some(&old.access_token), Some(json!({"text": "welcome!"}))).await;
+    assert_eq!(new_ws.next_event("message.edited").await["data"]["text"], "welcome!");
     let (_, page) = server.get(&format!("/api/v1/chats/{chat_id}/messages"), Some(&new.access_token)).await;
     let texts: Vec<&str> = page["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
-    assert_eq!(texts, ["welcome"]);
+    assert_eq!(texts, ["welcome!"]);
     let hidden = server.get(&format!("/api/v1/chats/{chat_id}/messages/1/reactions"), Some(&new.access_token)).await;
     assert_error(&hidden, 404, "not_found", None);
-    let (_, found) = server.get("/api/v1/search/messages?q=before", Some(&new.access_token)).await;
+    let (_, found) = server.get("/api/v1/search/messages?q=secret", Some(&new.access_token)).await;
     assert_eq!(found["items"].as_array().unwrap().len(), 0);
-    let (_, found) = server.get("/api/v1/search/messages?q=before", Some(&old.access_token)).await;
+    let (_, found) = server.get("/api/v1/search/messages?q=secret", Some(&old.access_token)).await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
 }

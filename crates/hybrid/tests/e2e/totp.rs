@@ -40,7 +40,9 @@ async fn totp_two_factor(dialect: Dialect) {
     let quinn: TestUser = server.register("quinn").await;
     let token = Some(quinn.access_token.as_str());
 
-    let (status, setup) = server.post("/api/v1/auth/totp/setup", token, json!({})).await;
+    let no_password = server.post("/api/v1/auth/totp/setup", token, json!({"password": "not the password"})).await;
+    assert_error(&no_password, 403, "wrong_password", Some("password"));
+    let (status, setup) = server.post("/api/v1/auth/totp/setup", token, json!({"password": PASSWORD})).await;
     assert_eq!(status, 200, "{setup}");
     // the otpauth URI is what authenticator apps read from the QR code
     let uri = setup["otpauth_uri"].as_str().unwrap();
@@ -54,7 +56,7 @@ async fn totp_two_factor(dialect: Dialect) {
     // confirm with the previous step's code (within the skew); it can't be used again after
     let (status, body) = server.post("/api/v1/auth/totp/confirm", token, json!({"code": code(&totp, -1)})).await;
     assert_eq!(status, 204, "{body}");
-    assert_error(&server.post("/api/v1/auth/totp/setup", token, json!({})).await, 409, "totp_enabled", None);
+    assert_error(&server.post("/api/v1/auth/totp/setup", token, json!({"password": PASSWORD})).await, 409, "totp_enabled", None);
 
     // login now needs the code
     assert_error(&server.login("quinn", PASSWORD, None).await, 401, "totp_required", None);
