@@ -14,7 +14,8 @@ use tokio::sync::broadcast;
 /// Where an envelope goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Topic {
-    /// Events of one chat, in pts order.
+    /// Events of one chat: in pts order with embedded SQLite (published in commit order);
+    /// with PostgreSQL nearly always, and a client that sees a gap syncs.
     Chat(i64),
     /// Events of one user (added to a chat, read markers on other devices, presence).
     User(i64),
