@@ -191,6 +191,12 @@ impl TestServer {
         }
     }
 
+    /// Sets an environment variable for the next start (see [`restart`](Self::restart)).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
+    }
+
     /// Stops gracefully and starts again on the same data (new port).
     pub async fn restart(&mut self) {
         let code = self.stop().await;

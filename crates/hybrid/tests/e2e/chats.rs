@@ -137,6 +137,17 @@ async fn groups_members_and_rights(dialect: Dialect) {
     let muted = server.post(&format!("{path}/messages"), tok(&mem).as_deref(), json!({"text": "hello?"})).await;
     assert_error(&muted, 403, "forbidden", None);
 
+    // promote, then demote
+    let late_add = server.post(&format!("{path}/members"), tok(&owner).as_deref(), json!({"user_ids": [late.id]})).await;
+    assert_eq!(late_add.0, 204);
+    for role in ["admin", "member"] {
+        let (status, m) = server
+            .request("PATCH", &format!("{path}/members/{}", late.id), tok(&owner).as_deref(), Some(json!({"role": role})))
+            .await;
+        assert_eq!((status.as_u16(), m["role"].as_str()), (200, Some(role)));
+    }
+    server.request("DELETE", &format!("{path}/members/{}", late.id), tok(&owner).as_deref(), None).await;
+
     let (_, members) = server.get(&format!("{path}/members"), tok(&mem).as_deref()).await;
     let roles: Vec<(i64, String)> = members.as_array().unwrap().iter()
         .map(|m| (m["user_id"].as_i64().unwrap(), m["role"].as_str().unwrap().to_owned())).collect();

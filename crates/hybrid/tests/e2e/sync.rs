@@ -5,7 +5,12 @@ use serde_json::{Value, json};
 
 use crate::{create_chat, direct, send, start, start_with};
 
-dialect_tests!(catch_up_after_offline, too_long_and_not_member, acknowledged_messages_survive_restart);
+dialect_tests!(
+    catch_up_after_offline,
+    too_long_and_not_member,
+    pruned_events_answer_too_long,
+    acknowledged_messages_survive_restart,
+);
 
 fn kinds(events: &Value) -> Vec<String> {
     events.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect()
@@ -109,4 +114,30 @@ async fn acknowledged_messages_survive_restart(dialect: Dialect) {
     assert_eq!(retry["text"], "m7");
     let (_, synced) = server.post("/api/v1/sync", Some(&pim.access_token), json!({"chats": {chat_id.to_string(): 2}})).await;
     assert_eq!(synced["chats"][0]["events"].as_array().unwrap().len(), 50);
+}
+
+async fn pruned_events_answer_too_long(dialect: Dialect) {
+    let mut server = start(dialect).await;
+    let rio = server.register("rio").await;
+    let sam = server.register("sam").await;
+    let chat_id = direct(&server, &rio, &sam).await;
+    send(&server, &rio, chat_id, "soon forgotten").await;
+    let body = json!({"chats": {chat_id.to_string(): 2}});
+    let (_, before) = server.post("/api/v1/sync", Some(&sam.access_token), body.clone()).await;
+    assert_eq!(before["chats"][0]["events"].as_array().unwrap().len(), 1);
+    // with no retention, the pruner (which runs at start, then hourly) drops the old events
+    server.set_env("HYBRID_CHATS__EVENT_RETENTION_DAYS", "0");
+    server.restart().await;
+    let mut after = Value::Null;
+    for _ in 0..50 {
+        after = server.post("/api/v1/sync", Some(&sam.access_token), body.clone()).await.1;
+        if after["chats"][0]["too_long"] == true {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(after["chats"][0]["too_long"], true, "{after}");
+    // the messages themselves stay: a client reloads history
+    let (_, page) = server.get(&format!("/api/v1/chats/{chat_id}/messages"), Some(&sam.access_token)).await;
+    assert_eq!(page["messages"][0]["text"], "soon forgotten");
 }
