@@ -126,10 +126,10 @@ impl AuthService {
         }
         let account = format!("a:{}", fold(&input.username));
         let address = format!("i:{}", client.ip.map(|ip| ip.to_string()).unwrap_or_default());
-        let keys = [account.as_str(), address.as_str()];
-        // An attempt is taken before the password is checked and given back on success.
-        self.throttle
-            .begin(&[
+        // An attempt is taken before the password is checked; only wrong credentials keep it.
+        let attempt = self
+            .throttle
+            .attempt(&[
                 (&account, self.config.login_max_failures_per_account),
                 (&address, self.config.login_max_failures_per_ip),
             ])
@@ -143,21 +143,26 @@ impl AuthService {
         let (Some(user), Some(credentials), true) =
             (user, credentials, password::verify(input.password, hash).await)
         else {
+            attempt.failed();
             return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
         };
         if let Some(sealed) = &credentials.totp_secret {
             let Some(code) = input.totp_code.as_deref().filter(|c| !c.is_empty()) else {
                 // the password was right: not a failed attempt
-                self.throttle.refund(&keys);
                 return Err(ApiError::unauthorized(
                     "totp_required",
                     "this account needs a code from its authenticator app (totp_code)",
                 ));
             };
-            self.check_totp(user.id, &user.username, sealed, code).await?;
+            if let Err(err) = self.check_totp(user.id, &user.username, sealed, code).await {
+                if err.code == "invalid_totp" {
+                    attempt.failed();
+                }
+                return Err(err);
+            }
         }
         self.throttle.clear(&account);
-        self.throttle.refund(&[&address]);
+        drop(attempt);
         let device = input
             .device_name
             .filter(|d| !d.trim().is_empty())
@@ -315,12 +320,12 @@ impl AuthService {
     async fn confirm_password(&self, me: &AuthUser, password: String, field: &str) -> ApiResult<store::CredentialRow> {
         let credentials = self.my_credentials(me).await?;
         let account = format!("u:{}", me.user_id);
-        self.throttle
-            .begin(&[(&account, self.config.login_max_failures_per_account)])
+        let attempt = self
+            .throttle
+            .attempt(&[(&account, self.config.login_max_failures_per_account)])
             .map_err(ApiError::too_many_requests)?;
-        if password::verify(password, Some(credentials.password_hash.clone())).await {
-            self.throttle.refund(&[&account]);
-        } else {
+        if !password::verify(password, Some(credentials.password_hash.clone())).await {
+            attempt.failed();
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
                 "wrong_password",
@@ -337,8 +342,13 @@ impl AuthService {
         let user = self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))?;
         password::check_policy("new_password", &new, &user.username, self.config.password_min_length)?;
         let hash = password::hash(new).await?;
-        store::set_password(&self.db, me.user_id, hash).await?;
-        self.revoke_other_sessions(me).await
+        let forget = self.forgetter();
+        let user_id = me.user_id;
+        let revoked = store::change_password(&self.db, user_id, hash, me.session_id, move |revoked| {
+            forget.run(user_id, revoked)
+        })
+        .await?;
+        Ok(revoked.len())
     }
 
     fn totp(&self, secret: Vec<u8>, account: &str) -> ApiResult<Totp> {
@@ -403,7 +413,18 @@ impl AuthService {
             return Err(ApiError::conflict("totp_disabled", "two-factor authentication is off"));
         };
         let user = self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))?;
-        self.check_totp(me.user_id, &user.username, &sealed, code).await?;
+        let account = format!("u:{}", me.user_id);
+        let attempt = self
+            .throttle
+            .attempt(&[(&account, self.config.login_max_failures_per_account)])
+            .map_err(ApiError::too_many_requests)?;
+        if let Err(err) = self.check_totp(me.user_id, &user.username, &sealed, code).await {
+            if err.code == "invalid_totp" {
+                attempt.failed();
+            }
+            return Err(err);
+        }
+        drop(attempt);
         store::disable_totp(&self.db, me.user_id).await
     }
 

@@ -2,7 +2,7 @@
 
 use hybrid_core::{ApiError, ApiResult};
 use hybrid_store::Db;
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 
 #[derive(Debug, FromRow)]
 pub struct SigningKeyRow {
@@ -284,6 +284,29 @@ pub async fn active_sessions(db: &Db, user_id: i64, now: i64) -> ApiResult<Vec<S
     .await?)
 }
 
+/// Revokes the user's sessions matching `which` inside a transaction; returns their ids.
+async fn revoke_in(tx: &mut AnyConnection, user_id: i64, which: Revoke) -> ApiResult<Vec<i64>> {
+    let (sql, session): (&'static str, i64) = match which {
+        Revoke::One(id) => (
+            "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND id = $2 \
+             AND revoked_at IS NULL RETURNING id",
+            id,
+        ),
+        Revoke::AllBut(id) => (
+            "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND id <> $2 \
+             AND revoked_at IS NULL RETURNING id",
+            id,
+        ),
+    };
+    let ids: Vec<(i64,)> = sqlx::query_as(sql)
+        .bind(user_id)
+        .bind(session)
+        .bind(hybrid_core::now_ms())
+        .fetch_all(&mut *tx)
+        .await?;
+    Ok(ids.into_iter().map(|r| r.0).collect())
+}
+
 /// Revokes the user's sessions matching `which`; returns their ids. `on_commit` gets them
 /// once the revocation is durable, even if the caller has gone.
 pub async fn revoke_sessions(
@@ -292,30 +315,31 @@ pub async fn revoke_sessions(
     which: Revoke,
     on_commit: impl FnOnce(&mut Vec<i64>) + Send + 'static,
 ) -> ApiResult<Vec<i64>> {
-    let now = hybrid_core::now_ms();
-    db.write_then(move |tx| {
-        Box::pin(async move {
-            let (sql, session): (&'static str, i64) = match which {
-                Revoke::One(id) => (
-                    "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND id = $2 \
-                     AND revoked_at IS NULL RETURNING id",
-                    id,
-                ),
-                Revoke::AllBut(id) => (
-                    "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND id <> $2 \
-                     AND revoked_at IS NULL RETURNING id",
-                    id,
-                ),
-            };
-            let ids: Vec<(i64,)> = sqlx::query_as(sql)
-                .bind(user_id)
-                .bind(session)
-                .bind(now)
-                .fetch_all(&mut *tx)
-                .await?;
-            Ok::<_, ApiError>(ids.into_iter().map(|r| r.0).collect())
-        })
-    }, on_commit)
+    db.write_then(move |tx| Box::pin(revoke_in(tx, user_id, which)), on_commit).await
+}
+
+/// Sets a new password and revokes every other session, in one transaction.
+pub async fn change_password(
+    db: &Db,
+    user_id: i64,
+    password_hash: String,
+    keep_session: i64,
+    on_commit: impl FnOnce(&mut Vec<i64>) + Send + 'static,
+) -> ApiResult<Vec<i64>> {
+    db.write_then(
+        move |tx| {
+            Box::pin(async move {
+                sqlx::query("UPDATE credentials SET password_hash = $2, updated_at = $3 WHERE user_id = $1")
+                    .bind(user_id)
+                    .bind(password_hash)
+                    .bind(hybrid_core::now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                revoke_in(tx, user_id, Revoke::AllBut(keep_session)).await
+            })
+        },
+        on_commit,
+    )
     .await
 }
 
@@ -323,14 +347,6 @@ pub async fn revoke_sessions(
 pub enum Revoke {
     One(i64),
     AllBut(i64),
-}
-
-pub async fn set_password(db: &Db, user_id: i64, password_hash: String) -> ApiResult<()> {
-    let query = sqlx::query(
-        "UPDATE credentials SET password_hash = $2, updated_at = $3 WHERE user_id = $1",
-    );
-    db.execute(query.bind(user_id).bind(password_hash).bind(hybrid_core::now_ms())).await?;
-    Ok(())
 }
 
 /// Sets (or clears, with `None`) the TOTP secret awaiting confirmation.

@@ -50,6 +50,14 @@ impl Throttle {
         Ok(())
     }
 
+    /// Takes an attempt from each budget, given back when the returned guard drops unless
+    /// [`Attempt::failed`] was called: errors that are not the client's fault (a database
+    /// outage) cost nothing.
+    pub fn attempt(&self, budgets: &[(&str, u32)]) -> Result<Attempt<'_>, u64> {
+        self.begin(budgets)?;
+        Ok(Attempt { throttle: self, keys: budgets.iter().map(|(k, _)| (*k).to_owned()).collect(), failed: false })
+    }
+
     /// Gives an attempt back (it was not a failure).
     pub fn refund(&self, keys: &[&str]) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
@@ -63,6 +71,28 @@ impl Throttle {
     /// Forgets a key's attempts (a successful login forgives the account's failures).
     pub fn clear(&self, key: &str) {
         self.counts.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+}
+
+pub struct Attempt<'a> {
+    throttle: &'a Throttle,
+    keys: Vec<String>,
+    failed: bool,
+}
+
+impl Attempt<'_> {
+    /// Counts this attempt as a failure: it is not given back.
+    pub fn failed(mut self) {
+        self.failed = true;
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if !self.failed {
+            let keys: Vec<&str> = self.keys.iter().map(String::as_str).collect();
+            self.throttle.refund(&keys);
+        }
     }
 }
 
@@ -87,5 +117,10 @@ mod tests {
         assert!(throttle.begin(&[("a:bob", 2), ("i:10.0.0.1", 3)]).is_ok());
         throttle.clear("a:alice");
         assert!(throttle.begin(&[("a:alice", 2)]).is_ok());
+        // guards give back unless failed
+        let carol = [("a:carol", 1)];
+        drop(throttle.attempt(&carol).unwrap());
+        throttle.attempt(&carol).unwrap().failed();
+        assert!(throttle.attempt(&carol).is_err());
     }
 }

@@ -79,10 +79,10 @@ impl LocalBus {
 }
 
 impl Default for LocalBus {
-    /// Each topic's channel holds this many envelopes (allocated up front, so kept small):
-    /// a node that falls further behind on one chat resyncs that chat's sockets.
+    /// Each topic's channel holds this many envelopes, allocated up front: a node that falls
+    /// further behind on one chat resyncs that chat's sockets.
     fn default() -> Self {
-        LocalBus::new(128)
+        LocalBus::new(1024)
     }
 }
 

@@ -406,7 +406,10 @@ impl Chats {
     }
 
     /// Adds users to a group or channel (needs the invite right).
-    pub async fn add_members(&self, me: i64, chat_id: i64, users: Vec<i64>) -> ApiResult<()> {
+    pub async fn add_members(&self, me: i64, chat_id: i64, mut users: Vec<i64>) -> ApiResult<()> {
+        // In id order, so concurrent changes lock users' rows in one order.
+        users.sort_unstable();
+        users.dedup();
         self.check_addable(me, &users, "user_ids").await?;
         let max = self.config.max_members;
         self.commit_in(chat_id, move |tx, out| {
@@ -486,8 +489,12 @@ impl Chats {
                 }
                 let allow = update.allow.map(|p| policy::bits(&p)).unwrap_or(target.access.allow);
                 let deny = update.deny.map(|p| policy::bits(&p)).unwrap_or(target.access.deny);
-                // Nobody hands out a right they do not hold.
-                if actor.access.role != Role::Owner && allow & !actor.access.effective() != 0 {
+                // Nobody hands out a right they do not hold: whatever the change adds to the
+                // member's effective rights (by allow, by lifting a deny or by role) must be
+                // the actor's own.
+                let after = Access { kind: actor.kind(), role, allow, deny }.effective();
+                let gained = after & !target.access.effective();
+                if actor.access.role != Role::Owner && gained & !actor.access.effective() != 0 {
                     return Err(ApiError::forbidden("you may not grant rights you do not have"));
                 }
                 sqlx::query("UPDATE members SET role = $3, allow_bits = $4, deny_bits = $5 WHERE chat_id = $1 AND user_id = $2")

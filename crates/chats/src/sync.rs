@@ -155,6 +155,12 @@ impl ChatMembership for Membership {
     }
 
     fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>> {
-        Box::pin(async move { Ok(self.0.member(chat_id, user_id).await.ok().map(|m| m.member_count)) })
+        Box::pin(async move {
+            match self.0.member(chat_id, user_id).await {
+                Ok(member) => Ok(Some(member.member_count)),
+                Err(err) if err.status == axum::http::StatusCode::NOT_FOUND => Ok(None),
+                Err(err) => Err(err),
+            }
+        })
     }
 }

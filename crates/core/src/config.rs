@@ -110,6 +110,9 @@ pub struct RealtimeConfig {
     pub max_queued_frames: usize,
     /// Seconds a new socket has to send its `auth` frame.
     pub auth_timeout_secs: u64,
+    /// Events a topic (one chat, one user) buffers for a node that is busy; a node further
+    /// behind closes that topic's sockets to resync. Allocated per topic with listeners.
+    pub topic_buffer: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -194,6 +197,7 @@ impl Default for RealtimeConfig {
             heartbeat_ms: 25_000,
             max_queued_frames: 512,
             auth_timeout_secs: 10,
+            topic_buffer: 1024,
         }
     }
 }

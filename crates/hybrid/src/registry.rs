@@ -81,7 +81,7 @@ pub async fn start(
 ) -> anyhow::Result<Running> {
     let tokens = Arc::new(TokenVerifier::new(&config.auth.issuer));
     let apis = Arc::new(InternalApis::default());
-    let bus: Arc<dyn Bus> = Arc::new(LocalBus::default());
+    let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(config.realtime.topic_buffer));
     let mut running = Running {
         databases: Vec::new(),
         routes: OpenApiRouter::new(),

@@ -225,21 +225,54 @@ impl Hub {
         state.by_user.get(&user_id).map(|c| c.values().cloned().collect()).unwrap_or_default()
     }
 
+    /// Whether `user_id` is in `chat_id` right now; `None` when that cannot be told.
+    async fn is_member(&self, chat_id: i64, user_id: i64) -> Option<bool> {
+        match self.membership.membership(chat_id, user_id).await {
+            Ok(found) => Some(found.is_some()),
+            Err(err) => {
+                tracing::warn!(chat_id, user_id, error = %err, "membership check failed");
+                None
+            }
+        }
+    }
+
+    /// Joins and removals arrive on different streams (the user's and the chat's), so either
+    /// may come late: each subscribes or unsubscribes first, then settles on what the
+    /// database says now. A socket that may have missed events in between sees a pts gap and
+    /// syncs; one whose state cannot be told is closed to resync.
     async fn apply(self: &Arc<Self>, control: Control) {
         match control {
-            Control::Joined { chat_id, user_id } => {
+            Control::Joined { chat_id, user_id } | Control::Left { chat_id, user_id } => {
                 let conns = self.user_conns(user_id);
-                // The control may arrive after a later removal (another stream): ask first.
-                if conns.is_empty() || !matches!(self.membership.membership(chat_id, user_id).await, Ok(Some(_))) {
+                if conns.is_empty() {
                     return;
                 }
-                for conn in conns {
-                    self.subscribe(&conn, Topic::Chat(chat_id));
+                let topic = Topic::Chat(chat_id);
+                let joined = matches!(control, Control::Joined { .. });
+                for conn in &conns {
+                    if joined {
+                        self.subscribe(conn, topic);
+                    } else {
+                        self.unsubscribe(conn.id, topic);
+                    }
                 }
-            }
-            Control::Left { chat_id, user_id } => {
-                for conn in self.user_conns(user_id) {
-                    self.unsubscribe(conn.id, Topic::Chat(chat_id));
+                match self.is_member(chat_id, user_id).await {
+                    Some(member) if member == joined => {}
+                    Some(member) => {
+                        for conn in &conns {
+                            if member {
+                                self.subscribe(conn, topic);
+                            } else {
+                                self.unsubscribe(conn.id, topic);
+                            }
+                        }
+                    }
+                    None => {
+                        for conn in &conns {
+                            self.unsubscribe(conn.id, topic);
+                            conn.close(close::RESYNC, "reconnect and sync");
+                        }
+                    }
                 }
             }
             Control::SessionRevoked { user_id, session_id } => {

@@ -63,10 +63,13 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
                 chats.iter().for_each(|chat| rt.hub.subscribe(&conn, Topic::Chat(*chat)));
                 subscribed = chats;
             }
-            Ok(current) => subscribed
-                .iter()
-                .filter(|chat| !current.contains(chat))
-                .for_each(|chat| rt.hub.unsubscribe(conn.id, Topic::Chat(*chat))),
+            Ok(current) => {
+                // Gone since the first read (a removal whose control we may have missed).
+                // A re-add meanwhile is caught by its own control, which checks again.
+                for chat in subscribed.iter().filter(|chat| !current.contains(chat)) {
+                    rt.hub.unsubscribe(conn.id, Topic::Chat(*chat));
+                }
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "cannot load chats for a socket");
                 rt.hub.disconnect(&conn);

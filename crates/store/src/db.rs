@@ -160,7 +160,7 @@ impl Db {
                     match f(&mut tx).await {
                         Ok(mut value) => {
                             tx.commit().await.map_err(StoreError::from)?;
-                            on_commit(&mut value);
+                            run_hook(on_commit, &mut value);
                             Ok(value)
                         }
                         Err(err) => {
@@ -183,7 +183,7 @@ impl Db {
                                     let result = match (result, batch_error) {
                                         (Ok(_), Some(err)) => Err(E::from(err.clone())),
                                         (Ok(mut value), None) => {
-                                            on_commit(&mut value);
+                                            run_hook(on_commit, &mut value);
                                             Ok(value)
                                         }
                                         (err, _) => err,
@@ -363,6 +363,14 @@ async fn run_batch(
     match tx.commit().await {
         Ok(()) => Ok(pending),
         Err(err) => Err((pending, err.into())),
+    }
+}
+
+/// Runs an after-commit hook; a panicking hook is logged, never takes the writer down, and
+/// the committed write still reports success.
+fn run_hook<T>(hook: impl FnOnce(&mut T), value: &mut T) {
+    if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| hook(value))) {
+        tracing::error!(panic = panic_message(&panic), "an after-commit hook panicked");
     }
 }
 

@@ -28,6 +28,7 @@ CREATE TABLE members (
     PRIMARY KEY (chat_id, user_id)
 );
 CREATE INDEX members_user ON members (user_id);
+CREATE INDEX members_joined ON members (chat_id, joined_seq);
 
 CREATE TABLE messages (
     chat_id BIGINT NOT NULL,

@@ -120,6 +120,20 @@ async fn groups_members_and_rights(dialect: Dialect) {
         .request("PATCH", &format!("{path}/members/{}", mem.id), tok(&adm).as_deref(), Some(json!({"allow": ["pin"]})))
         .await;
     assert_eq!(status, 200);
+    // nor by lifting a deny: the owner takes `invite` from both, the admin may not give it back
+    for who in [adm.id, mem.id] {
+        let deny = if who == adm.id { json!({"deny": ["delete_others", "invite"]}) } else { json!({"deny": ["invite"]}) };
+        let (status, _) = server.request("PATCH", &format!("{path}/members/{who}"), tok(&owner).as_deref(), Some(deny)).await;
+        assert_eq!(status, 200);
+    }
+    let lift = server
+        .request("PATCH", &format!("{path}/members/{}", mem.id), tok(&adm).as_deref(), Some(json!({"deny": []})))
+        .await;
+    assert_error(&lift, 403, "forbidden", None);
+    let (status, _) = server
+        .request("PATCH", &format!("{path}/members/{}", mem.id), tok(&owner).as_deref(), Some(json!({"deny": []})))
+        .await;
+    assert_eq!(status, 200);
 
     // nobody is put into a chat by someone they block
     let (status, _) = server.request("PUT", &format!("/api/v1/users/{}/block", mem.id), tok(&late).as_deref(), None).await;
