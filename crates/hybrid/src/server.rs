@@ -51,6 +51,8 @@ impl Modify for BearerAuth {
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let config = Arc::new(config);
+    // Before anything records a metric: handles taken earlier would go nowhere.
+    telemetry::prometheus();
     let modules = registry::select(&config.services)?;
     let (stop, shutdown) = Shutdown::new();
     let mut running = registry::start(&modules, config.clone(), shutdown).await?;

@@ -50,6 +50,9 @@ async fn health_metrics_and_docs(dialect: Dialect) {
     );
     assert!(metrics.contains("http_request_duration_seconds_bucket{"), "{metrics}");
     assert!(metrics.contains("store_write_queue_depth{module=\"auth\"}"), "{metrics}");
+    if dialect == Dialect::Sqlite {
+        assert!(metrics.contains("store_write_batch_size_count{module=\"auth\"}"), "{metrics}");
+    }
 
     let (status, spec) = server.get("/api/openapi.json", None).await;
     assert_eq!(status, 200);
