@@ -126,11 +126,10 @@ async fn register(
     }
     auth.begin_registration(&client)?;
     let invite = invite.filter(|_| auth.config().registration == RegistrationPolicy::InviteOnly);
-    if let Some(code) = invite {
-        if !auth.invite_usable(code).await? {
+    if let Some(code) = invite
+        && !auth.invite_usable(code).await? {
             return Err(invalid_invite());
         }
-    }
     let user = auth.create_account(&req.username, req.password, false, invite).await?;
     let device = req.device_name.unwrap_or_else(|| client.user_agent.clone());
     let issued = auth.open_session(user, false, &device, &client).await?;

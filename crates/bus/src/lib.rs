@@ -101,7 +101,7 @@ impl Bus for LocalBus {
     fn subscribe(&self, topic: Topic) -> Receiver {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
         topics.subscribes += 1;
-        if topics.subscribes % SWEEP_EVERY == 0 {
+        if topics.subscribes.is_multiple_of(SWEEP_EVERY) {
             topics.senders.retain(|_, sender| sender.receiver_count() > 0);
         }
         let capacity = self.capacity;
@@ -129,6 +129,6 @@ mod tests {
         drop(chat);
         drop(other);
         bus.publish(Envelope { topic: Topic::Chat(1), payload: Bytes::new(), control: None });
-        assert!(bus.topics.lock().unwrap().senders.get(&Topic::Chat(1)).is_none());
+        assert!(!bus.topics.lock().unwrap().senders.contains_key(&Topic::Chat(1)));
     }
 }

@@ -125,11 +125,10 @@ pub fn validate(text: &str, mut entities: Vec<Entity>, max_len: i64) -> ApiResul
         if entity.kind != EntityKind::Pre {
             entity.language = None;
         }
-        if let Some(language) = &entity.language {
-            if language.len() > 32 || !language.chars().all(|c| c.is_ascii_alphanumeric() || "+#-._".contains(c)) {
+        if let Some(language) = &entity.language
+            && (language.len() > 32 || !language.chars().all(|c| c.is_ascii_alphanumeric() || "+#-._".contains(c))) {
                 return Err(ApiError::validation(&field, "language: up to 32 of a-z, 0-9, +, #, -, ., _"));
             }
-        }
         if entity.kind != EntityKind::TextMention && entity.kind != EntityKind::Mention {
             entity.user_id = None;
         }

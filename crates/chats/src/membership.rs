@@ -551,16 +551,14 @@ impl Chats {
 
     /// Creates an invite link; `expires_in_secs` and `usage_limit` are optional.
     pub async fn create_invite(&self, me: i64, chat_id: i64, expires_in_secs: Option<i64>, usage_limit: Option<i64>) -> ApiResult<InviteLink> {
-        if let Some(secs) = expires_in_secs {
-            if !(60..=366 * 24 * 3600).contains(&secs) {
+        if let Some(secs) = expires_in_secs
+            && !(60..=366 * 24 * 3600).contains(&secs) {
                 return Err(ApiError::validation("expires_in_secs", "must be between 60 and 31622400"));
             }
-        }
-        if let Some(limit) = usage_limit {
-            if !(1..=100_000).contains(&limit) {
+        if let Some(limit) = usage_limit
+            && !(1..=100_000).contains(&limit) {
                 return Err(ApiError::validation("usage_limit", "must be between 1 and 100000"));
             }
-        }
         let mut bytes = [0u8; 12];
         getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
         let code = URL_SAFE_NO_PAD.encode(bytes);

@@ -102,11 +102,10 @@ impl Chats {
         .bind(me)
         .fetch_optional(self.db.reader())
         .await?;
-        if let Some((peer,)) = peer {
-            if self.directory.is_blocked(peer, me).await? {
+        if let Some((peer,)) = peer
+            && self.directory.is_blocked(peer, me).await? {
                 return Err(ApiError::forbidden("this user does not accept your messages"));
             }
-        }
         Ok(())
     }
 
@@ -133,11 +132,10 @@ impl Chats {
 
     async fn send_once(&self, me: i64, chat_id: i64, new: NewMessage) -> ApiResult<(Message, bool)> {
         let mut entities = body::validate(&new.text, new.entities, self.config.max_text_length)?;
-        if let Some(nonce) = &new.nonce {
-            if nonce.is_empty() || nonce.len() > MAX_NONCE_LEN {
+        if let Some(nonce) = &new.nonce
+            && (nonce.is_empty() || nonce.len() > MAX_NONCE_LEN) {
                 return Err(ApiError::validation("nonce", format!("must be 1 to {MAX_NONCE_LEN} bytes")));
             }
-        }
         self.resolve_mentions(&new.text, &mut entities).await?;
         // Membership first: a non-member must get 404 here too, not learn about blocks.
         if self.member(chat_id, me).await?.kind() == ChatKind::Direct {

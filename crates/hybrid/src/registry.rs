@@ -152,8 +152,7 @@ mod schema_tests {
     async fn both_dialects_build_equivalent_schemas() {
         let dir = tempfile::tempdir().unwrap();
         let postgres = TestPostgres::create().await.expect("PostgreSQL for the schema comparison");
-        let mut sqlite_config = Config::default();
-        sqlite_config.data_dir = dir.path().to_path_buf();
+        let sqlite_config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
         let mut postgres_config = sqlite_config.clone();
         postgres_config.database.url = postgres.url.clone();
         for module in all_modules().into_iter().filter(|m| !m.migrations().is_empty()) {

@@ -160,11 +160,10 @@ impl Hub {
             }
             None => false,
         };
-        if empty {
-            if let Some(entry) = state.topics.remove(&topic) {
+        if empty
+            && let Some(entry) = state.topics.remove(&topic) {
                 entry.task.abort();
             }
-        }
     }
 
     /// Forgets a closed socket. Returns whether it was its user's last one on this node.

@@ -146,11 +146,10 @@ async fn pump(socket: &mut WebSocket, mut handle: ConnHandle, mut expires: Insta
                 last_heard = Instant::now();
                 match message {
                     Message::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
-                        Ok(ClientFrame::Ping) => {
-                            if socket.send(text_frame(json!({"type": "pong"}))).await.is_err() {
+                        Ok(ClientFrame::Ping)
+                            if socket.send(text_frame(json!({"type": "pong"}))).await.is_err() => {
                                 break;
                             }
-                        }
                         Ok(ClientFrame::Auth { token }) => match rt.tokens.verify(&token) {
                             Ok(claims) if claims.sid == handle.conn.session_id => expires = expiry(&claims),
                             Err(err) if err.code == "session_revoked" => {

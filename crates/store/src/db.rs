@@ -49,15 +49,19 @@ pub type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArgumen
 
 /// A write as the SQLite writer task sees it: run it, then tell it how the batch ended.
 struct Job {
-    run: Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Pending> + Send>,
+    run: RunJob,
 }
+
+type RunJob = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Pending> + Send>;
 
 /// A finished write waiting for its batch to commit. `deliver(None)` after a commit,
 /// `deliver(Some(err))` when the batch failed.
 struct Pending {
     ok: bool,
-    deliver: Box<dyn FnOnce(Option<&StoreError>) + Send>,
+    deliver: Deliver,
 }
+
+type Deliver = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 
 /// The closure type [`Db::write`] takes: it gets a connection inside a transaction.
 /// It must not begin or commit transactions itself.

@@ -155,7 +155,7 @@ impl Db {
                         unique,
                     });
                 }
-                for (table, _) in &schema.tables {
+                for table in schema.tables.keys() {
                     schema.indexes.entry(table.clone()).or_default().sort();
                 }
             }

@@ -147,11 +147,10 @@ impl TestServer {
         let found = tokio::time::timeout(Duration::from_secs(60), async {
             while let Ok(Some(line)) = stdout.next_line().await {
                 push_log(&self.logs, line.clone());
-                if let Ok(event) = serde_json::from_str::<Value>(&line) {
-                    if event["message"] == "listening" {
+                if let Ok(event) = serde_json::from_str::<Value>(&line)
+                    && event["message"] == "listening" {
                         return event["addr"].as_str().map(str::to_owned);
                     }
-                }
             }
             None
         })
