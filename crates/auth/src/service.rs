@@ -15,7 +15,7 @@ use crate::crypto::{MasterKey, random_token, token_hash};
 use crate::keys::{self, SigningKeys};
 use crate::password;
 use crate::store::{self, NewSession, RefreshOutcome, Revoke, SessionRow};
-use crate::throttle::Throttle;
+use crate::throttle::{Attempt, Throttle};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 const MASTER_KEY_CHECK: &str = "master_key_check";
@@ -154,15 +154,11 @@ impl AuthService {
                     "this account needs a code from its authenticator app (totp_code)",
                 ));
             };
-            if let Err(err) = self.check_totp(user.id, &user.username, sealed, code).await {
-                if err.code == "invalid_totp" {
-                    attempt.failed();
-                }
-                return Err(err);
-            }
+            self.check_totp(attempt, user.id, &user.username, sealed, code).await?;
+        } else {
+            drop(attempt);
         }
         self.throttle.clear(&account);
-        drop(attempt);
         let device = input
             .device_name
             .filter(|d| !d.trim().is_empty())
@@ -310,6 +306,17 @@ impl AuthService {
         Ok(self.revoke(me.user_id, Revoke::AllBut(me.session_id)).await?.len())
     }
 
+    /// An attempt from the budget of a signed-in account's sensitive checks (password, TOTP).
+    fn account_attempt<'a>(&'a self, account: &str) -> ApiResult<Attempt<'a>> {
+        self.throttle
+            .attempt(&[(account, self.config.login_max_failures_per_account)])
+            .map_err(ApiError::too_many_requests)
+    }
+
+    async fn my_user(&self, me: &AuthUser) -> ApiResult<UserRef> {
+        self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))
+    }
+
     async fn my_credentials(&self, me: &AuthUser) -> ApiResult<store::CredentialRow> {
         store::credentials(&self.db, me.user_id)
             .await?
@@ -320,10 +327,7 @@ impl AuthService {
     async fn confirm_password(&self, me: &AuthUser, password: String, field: &str) -> ApiResult<store::CredentialRow> {
         let credentials = self.my_credentials(me).await?;
         let account = format!("u:{}", me.user_id);
-        let attempt = self
-            .throttle
-            .attempt(&[(&account, self.config.login_max_failures_per_account)])
-            .map_err(ApiError::too_many_requests)?;
+        let attempt = self.account_attempt(&account)?;
         if !password::verify(password, Some(credentials.password_hash.clone())).await {
             attempt.failed();
             return Err(ApiError::new(
@@ -339,7 +343,7 @@ impl AuthService {
     /// Changes my password and signs out my other sessions; returns how many were signed out.
     pub async fn change_password(&self, me: &AuthUser, current: String, new: String) -> ApiResult<usize> {
         self.confirm_password(me, current, "current_password").await?;
-        let user = self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+        let user = self.my_user(me).await?;
         password::check_policy("new_password", &new, &user.username, self.config.password_min_length)?;
         let hash = password::hash(new).await?;
         let forget = self.forgetter();
@@ -360,12 +364,18 @@ impl AuthService {
             .map_err(ApiError::internal)
     }
 
-    async fn check_totp(&self, user_id: i64, account: &str, sealed: &[u8], code: &str) -> ApiResult<()> {
+    /// Checks a TOTP code under a throttle attempt: a wrong or replayed code keeps the attempt
+    /// (counts as a failure), anything else gives it back.
+    async fn check_totp(&self, attempt: Attempt<'_>, user_id: i64, account: &str, sealed: &[u8], code: &str) -> ApiResult<()> {
         let secret = self.master.open(&format!("totp:{user_id}"), sealed).map_err(ApiError::internal)?;
-        let invalid = || ApiError::unauthorized("invalid_totp", "the authenticator code is wrong or already used");
-        let step = self.totp(secret, account)?.check_current(code.trim()).ok_or_else(invalid)?;
-        if !store::use_totp_step(&self.db, user_id, step as i64).await? {
-            return Err(invalid());
+        let step = self.totp(secret, account)?.check_current(code.trim());
+        let accepted = match step {
+            Some(step) => store::use_totp_step(&self.db, user_id, step as i64).await?,
+            None => false,
+        };
+        if !accepted {
+            attempt.failed();
+            return Err(ApiError::unauthorized("invalid_totp", "the authenticator code is wrong or already used"));
         }
         Ok(())
     }
@@ -377,7 +387,7 @@ impl AuthService {
         if credentials.totp_secret.is_some() {
             return Err(ApiError::conflict("totp_enabled", "two-factor authentication is already on"));
         }
-        let user = self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+        let user = self.my_user(me).await?;
         let secret = Secret::generate();
         let sealed = self.master.seal(&format!("totp:{}", me.user_id), secret.as_bytes());
         let totp = self.totp(secret.as_bytes().to_vec(), &user.username)?;
@@ -395,7 +405,7 @@ impl AuthService {
             return Err(ApiError::conflict("totp_not_pending", "start with /auth/totp/setup"));
         };
         let secret = self.master.open(&format!("totp:{}", me.user_id), &pending).map_err(ApiError::internal)?;
-        let user = self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+        let user = self.my_user(me).await?;
         let step = self
             .totp(secret, &user.username)?
             .check_current(code.trim())
@@ -412,19 +422,10 @@ impl AuthService {
         let Some(sealed) = credentials.totp_secret else {
             return Err(ApiError::conflict("totp_disabled", "two-factor authentication is off"));
         };
-        let user = self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))?;
+        let user = self.my_user(me).await?;
         let account = format!("u:{}", me.user_id);
-        let attempt = self
-            .throttle
-            .attempt(&[(&account, self.config.login_max_failures_per_account)])
-            .map_err(ApiError::too_many_requests)?;
-        if let Err(err) = self.check_totp(me.user_id, &user.username, &sealed, code).await {
-            if err.code == "invalid_totp" {
-                attempt.failed();
-            }
-            return Err(err);
-        }
-        drop(attempt);
+        let attempt = self.account_attempt(&account)?;
+        self.check_totp(attempt, me.user_id, &user.username, &sealed, code).await?;
         store::disable_totp(&self.db, me.user_id).await
     }
 

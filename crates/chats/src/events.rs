@@ -47,11 +47,25 @@ impl Outbox {
             .bind(chat_id)
             .fetch_one(&mut *tx)
             .await?;
+        self.chat_event_at(tx, chat_id, pts, kind, data, control).await?;
+        Ok(pts)
+    }
+
+    /// Appends an event whose pts the caller has already taken (bumping `chats.pts` in the
+    /// same statement as another change to the chat's row).
+    pub async fn chat_event_at<T: Serialize>(
+        &mut self,
+        tx: &mut AnyConnection,
+        chat_id: i64,
+        pts: i64,
+        kind: &str,
+        data: &T,
+        control: Option<Control>,
+    ) -> ApiResult<()> {
         let frame = serde_json::to_string(&ChatFrame { frame: "event", chat_id, pts, kind, data })
             .expect("event data serialises");
         const SQL: &str = "INSERT INTO events (chat_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
-        self.log(tx, SQL, Topic::Chat(chat_id), chat_id, pts, kind, frame, control).await?;
-        Ok(pts)
+        self.log(tx, SQL, Topic::Chat(chat_id), chat_id, pts, kind, frame, control).await
     }
 
     /// Appends an event to a user's log; returns the user's new pts.

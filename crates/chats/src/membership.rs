@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
 
 use crate::events::Outbox;
 use crate::model::{
-    ChatInfo, HistoryVisibility, InviteLink, InvitePreview, InviteRow, MESSAGE_COLUMNS, MemberInfo, Message,
+    ChatInfo, HistoryVisibility, InviteLink, InvitePreview, InviteRow, MSG_COLUMNS, MemberInfo, Message,
     MessageRow, kind_str, parse_kind, parse_role, role_str,
 };
 use crate::policy::{self, Access, ChatKind, Permission, Role};
@@ -194,23 +194,21 @@ impl Chats {
         }
     }
 
+    /// The last message of each chat of the page, in one query.
     async fn last_messages(&self, rows: &[ChatRow]) -> ApiResult<Vec<Option<Message>>> {
-        let mut found = Vec::with_capacity(rows.len());
-        for row in rows {
-            let message = if row.last_seq > 0 {
-                let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq = $2");
-                let message: Option<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
-                    .bind(row.id)
-                    .bind(row.last_seq)
-                    .fetch_optional(self.db.reader())
-                    .await?;
-                message.map(Message::from)
-            } else {
-                None
-            };
-            found.push(message);
+        let ids: Vec<String> = rows.iter().filter(|r| r.last_seq > 0).map(|r| r.id.to_string()).collect();
+        if ids.is_empty() {
+            return Ok(vec![None; rows.len()]);
         }
-        Ok(found)
+        // The ids are integers read from the database, so listing them inline is safe.
+        let sql = format!(
+            "SELECT {MSG_COLUMNS} FROM messages msg JOIN chats c ON c.id = msg.chat_id AND msg.seq = c.last_seq \
+             WHERE msg.chat_id IN ({})",
+            ids.join(", ")
+        );
+        let found: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(self.db.reader()).await?;
+        let mut by_chat: std::collections::HashMap<i64, MessageRow> = found.into_iter().map(|m| (m.chat_id, m)).collect();
+        Ok(rows.iter().map(|row| by_chat.remove(&row.id).map(Message::from)).collect())
     }
 
     /// `me` may put these users into a chat: they exist and do not block `me`.
@@ -643,14 +641,14 @@ impl Chats {
 
     pub async fn preview_invite(&self, me: i64, code: &str) -> ApiResult<InvitePreview> {
         let (chat_id, kind, title, description, member_count) = self.usable_invite(code).await?;
-        let joined = self.member(chat_id, me).await.is_ok();
+        let joined = self.member_if_any(chat_id, me).await?.is_some();
         Ok(InvitePreview { chat_id, kind: parse_kind(&kind), title, description, member_count, joined })
     }
 
     /// Joins the chat of an invite link; joining a chat you are in changes nothing.
     pub async fn join_invite(&self, me: i64, code: String) -> ApiResult<ChatInfo> {
         let (chat_id, ..) = self.usable_invite(&code).await?;
-        if self.member(chat_id, me).await.is_ok() {
+        if self.member_if_any(chat_id, me).await?.is_some() {
             return self.chat(me, chat_id).await;
         }
         let max = self.config.max_members;

@@ -11,7 +11,7 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::body::{self, Entity, EntityKind};
 use crate::events::Outbox;
-use crate::model::{HistoryVisibility, MESSAGE_COLUMNS, Message, MessageRow, ReactionCount};
+use crate::model::{HistoryVisibility, MESSAGE_COLUMNS, MSG_COLUMNS, Message, MessageRow, ReactionCount};
 use crate::policy::{ChatKind, Permission};
 use crate::search;
 use crate::service::{Chats, Member, member};
@@ -44,6 +44,15 @@ pub enum HistoryFrom {
 async fn load_message(tx: &mut AnyConnection, chat_id: i64, seq: i64) -> ApiResult<Option<MessageRow>> {
     let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq = $2");
     Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(chat_id).bind(seq).fetch_optional(&mut *tx).await?)
+}
+
+/// The message `sender` sent with `nonce` in a chat, if any.
+async fn by_nonce<'e, E>(executor: E, chat_id: i64, sender: i64, nonce: &str) -> ApiResult<Option<MessageRow>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND sender_id = $2 AND nonce = $3");
+    Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(chat_id).bind(sender).bind(nonce.to_owned()).fetch_optional(executor).await?)
 }
 
 /// A message `member` may see (exists, visible to them); deleted ones only when `allow_deleted`.
@@ -92,20 +101,24 @@ impl Chats {
         Ok(())
     }
 
-    /// Refuses a message into a direct chat whose other member blocks the sender.
-    async fn check_not_blocked(&self, chat_id: i64, me: i64) -> ApiResult<()> {
-        let peer: Option<(i64,)> = sqlx::query_as(
-            "SELECT m.user_id FROM members m JOIN chats c ON c.id = m.chat_id \
-             WHERE m.chat_id = $1 AND c.kind = 'direct' AND m.user_id <> $2",
+    /// Before sending: 404 unless `me` is a member (checked first, so a non-member learns
+    /// nothing about blocks), 403 in a direct chat whose other member blocks `me`. One read.
+    async fn check_can_reach(&self, chat_id: i64, me: i64) -> ApiResult<()> {
+        let row: Option<(Option<i64>,)> = sqlx::query_as(
+            "SELECT (SELECT p.user_id FROM members p WHERE c.kind = 'direct' AND p.chat_id = m.chat_id \
+                 AND p.user_id <> m.user_id) \
+             FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = $1 AND m.user_id = $2",
         )
         .bind(chat_id)
         .bind(me)
         .fetch_optional(self.db.reader())
         .await?;
-        if let Some((peer,)) = peer
-            && self.directory.is_blocked(peer, me).await? {
-                return Err(ApiError::forbidden("this user does not accept your messages"));
-            }
+        let (peer,) = row.ok_or_else(|| ApiError::not_found("chat"))?;
+        if let Some(peer) = peer
+            && self.directory.is_blocked(peer, me).await?
+        {
+            return Err(ApiError::forbidden("this user does not accept your messages"));
+        }
         Ok(())
     }
 
@@ -117,13 +130,7 @@ impl Chats {
             // Two sends with one nonce raced (PostgreSQL runs them in parallel): the loser
             // hit the unique index; answer with the winner's message.
             Err(err) if err.code == "conflict" && nonce.is_some() => {
-                let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND sender_id = $2 AND nonce = $3");
-                let existing: Option<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
-                    .bind(chat_id)
-                    .bind(me)
-                    .bind(nonce)
-                    .fetch_optional(self.db.reader())
-                    .await?;
+                let existing = by_nonce(self.db.reader(), chat_id, me, nonce.as_deref().unwrap_or_default()).await?;
                 existing.map(|m| (Message::from(m), false)).ok_or(err)
             }
             other => other,
@@ -137,25 +144,17 @@ impl Chats {
                 return Err(ApiError::validation("nonce", format!("must be 1 to {MAX_NONCE_LEN} bytes")));
             }
         self.resolve_mentions(&new.text, &mut entities).await?;
-        // Membership first: a non-member must get 404 here too, not learn about blocks.
-        if self.member(chat_id, me).await?.kind() == ChatKind::Direct {
-            self.check_not_blocked(chat_id, me).await?;
-        }
+        self.check_can_reach(chat_id, me).await?;
         let dialect = self.dialect();
         let entities_json = serde_json::to_string(&entities).expect("entities serialise");
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(&mut *tx, chat_id, me).await?;
                 member.require(Permission::SendMessages, "send messages")?;
-                if let Some(nonce) = &new.nonce {
-                    let sql = format!(
-                        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND sender_id = $2 AND nonce = $3"
-                    );
-                    let existing: Option<MessageRow> =
-                        sqlx::query_as(AssertSqlSafe(sql)).bind(chat_id).bind(me).bind(nonce).fetch_optional(&mut *tx).await?;
-                    if let Some(existing) = existing {
-                        return Ok((Message::from(existing), false));
-                    }
+                if let Some(nonce) = &new.nonce
+                    && let Some(existing) = by_nonce(&mut *tx, chat_id, me, nonce).await?
+                {
+                    return Ok((Message::from(existing), false));
                 }
                 if let Some(reply_to) = new.reply_to {
                     visible_message(tx, chat_id, reply_to, &member, true)
@@ -163,8 +162,10 @@ impl Chats {
                         .map_err(|_| ApiError::validation("reply_to", "no such message in this chat"))?;
                 }
                 let now = now_ms();
-                let (seq,): (i64,) = sqlx::query_as(
-                    "UPDATE chats SET last_seq = last_seq + 1, last_activity_at = $2 WHERE id = $1 RETURNING last_seq",
+                // The message's seq and its event's pts in one statement.
+                let (seq, pts): (i64, i64) = sqlx::query_as(
+                    "UPDATE chats SET last_seq = last_seq + 1, pts = pts + 1, last_activity_at = $2 WHERE id = $1 \
+                     RETURNING last_seq, pts",
                 )
                 .bind(chat_id)
                 .bind(now)
@@ -205,7 +206,7 @@ impl Chats {
                     nonce: new.nonce,
                     reactions: Vec::new(),
                 };
-                out.chat_event(tx, chat_id, "message.new", &message, None).await?;
+                out.chat_event_at(tx, chat_id, pts, "message.new", &message, None).await?;
                 Ok((message, true))
             })
         })
@@ -242,12 +243,15 @@ impl Chats {
                 message.reactions = reaction_counts(tx, chat_id, seq).await?;
                 // An event is the same for every member: if some member may not see this
                 // message (joined later, history since join), it names the edit only.
-                let (newest_join,): (i64,) =
-                    sqlx::query_as("SELECT COALESCE(MAX(joined_seq), 0) FROM members WHERE chat_id = $1")
-                        .bind(chat_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                if member.history == HistoryVisibility::SinceJoin && seq <= newest_join {
+                let hidden_from_some = member.history == HistoryVisibility::SinceJoin && {
+                    let (newest_join,): (i64,) =
+                        sqlx::query_as("SELECT COALESCE(MAX(joined_seq), 0) FROM members WHERE chat_id = $1")
+                            .bind(chat_id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    seq <= newest_join
+                };
+                if hidden_from_some {
                     let data = json!({"seq": seq, "edited_at": now});
                     out.chat_event(tx, chat_id, "message.edited", &data, None).await?;
                 } else {
@@ -402,9 +406,8 @@ impl Chats {
     /// Pinned messages, most recently pinned first.
     pub async fn pins(&self, me: i64, chat_id: i64) -> ApiResult<Vec<Message>> {
         let member = self.member(chat_id, me).await?;
-        let columns: String = MESSAGE_COLUMNS.split(", ").map(|c| format!("msg.{c}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "SELECT {columns} FROM pins p JOIN messages msg ON msg.chat_id = p.chat_id AND msg.seq = p.seq \
+            "SELECT {MSG_COLUMNS} FROM pins p JOIN messages msg ON msg.chat_id = p.chat_id AND msg.seq = p.seq \
              WHERE p.chat_id = $1 AND p.seq >= $2 ORDER BY p.pinned_at DESC, p.seq DESC LIMIT 100"
         );
         let rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))

@@ -56,6 +56,10 @@ pub struct MessageRow {
 pub const MESSAGE_COLUMNS: &str =
     "chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, edited_at, deleted_at";
 
+/// [`MESSAGE_COLUMNS`] of a `messages` table aliased `msg`, for joins.
+pub const MSG_COLUMNS: &str = "msg.chat_id, msg.seq, msg.sender_id, msg.text, msg.entities, msg.reply_to, \
+    msg.nonce, msg.created_at, msg.edited_at, msg.deleted_at";
+
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
         let deleted = row.deleted_at.is_some();

@@ -7,7 +7,7 @@ use hybrid_store::Dialect;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::body::{normalize_for_search, query_terms};
-use crate::model::{MESSAGE_COLUMNS, Message, MessageRow};
+use crate::model::{MSG_COLUMNS, Message, MessageRow};
 use crate::service::Chats;
 
 /// FTS5 rows are keyed by one integer: chat id in the high half, seq in the low half. Embedded
@@ -101,9 +101,8 @@ impl Chats {
                 )
             }
         };
-        let columns: String = MESSAGE_COLUMNS.split(", ").map(|c| format!("msg.{c}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "SELECT {columns} FROM messages msg \
+            "SELECT {MSG_COLUMNS} FROM messages msg \
              JOIN members m ON m.chat_id = msg.chat_id AND m.user_id = $1 \
              JOIN chats c ON c.id = msg.chat_id \
              {index_join} \

@@ -166,4 +166,13 @@ impl Chats {
     pub async fn member(&self, chat_id: i64, user_id: i64) -> ApiResult<Member> {
         member(self.db.reader(), chat_id, user_id).await
     }
+
+    /// Like [`member`](Self::member), with `None` for a non-member; other errors stay errors.
+    pub async fn member_if_any(&self, chat_id: i64, user_id: i64) -> ApiResult<Option<Member>> {
+        match self.member(chat_id, user_id).await {
+            Ok(member) => Ok(Some(member)),
+            Err(err) if err.status == axum::http::StatusCode::NOT_FOUND => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
 }

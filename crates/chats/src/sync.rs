@@ -83,13 +83,9 @@ impl Chats {
 
         let mut chats = Vec::with_capacity(request.chats.len());
         for (&chat_id, &known) in &request.chats {
-            let member = match self.member(chat_id, me).await {
-                Ok(member) => member,
-                Err(err) if err.status == axum::http::StatusCode::NOT_FOUND => {
-                    chats.push(ChatSync { chat_id, pts: 0, events: Vec::new(), too_long: false, not_member: true });
-                    continue;
-                }
-                Err(err) => return Err(err),
+            let Some(member) = self.member_if_any(chat_id, me).await? else {
+                chats.push(ChatSync { chat_id, pts: 0, events: Vec::new(), too_long: false, not_member: true });
+                continue;
             };
             let (pts,): (i64,) = sqlx::query_as("SELECT pts FROM chats WHERE id = $1").bind(chat_id).fetch_one(reader).await?;
             let mut sync = ChatSync { chat_id, pts, events: Vec::new(), too_long: false, not_member: false };
@@ -155,12 +151,6 @@ impl ChatMembership for Membership {
     }
 
     fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>> {
-        Box::pin(async move {
-            match self.0.member(chat_id, user_id).await {
-                Ok(member) => Ok(Some(member.member_count)),
-                Err(err) if err.status == axum::http::StatusCode::NOT_FOUND => Ok(None),
-                Err(err) => Err(err),
-            }
-        })
+        Box::pin(async move { Ok(self.0.member_if_any(chat_id, user_id).await?.map(|m| m.member_count)) })
     }
 }

@@ -145,11 +145,12 @@ async fn pump(socket: &mut WebSocket, mut handle: ConnHandle, mut expires: Insta
                 let Some(Ok(message)) = incoming else { break };
                 last_heard = Instant::now();
                 match message {
-                    Message::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
-                        Ok(ClientFrame::Ping)
-                            if socket.send(text_frame(json!({"type": "pong"}))).await.is_err() => {
+                    Message::Text(body) => match serde_json::from_str::<ClientFrame>(&body) {
+                        Ok(ClientFrame::Ping) => {
+                            if socket.send(text(json!({"type": "pong"}))).await.is_err() {
                                 break;
                             }
+                        }
                         Ok(ClientFrame::Auth { token }) => match rt.tokens.verify(&token) {
                             Ok(claims) if claims.sid == handle.conn.session_id => expires = expiry(&claims),
                             Err(err) if err.code == "session_revoked" => {
@@ -190,10 +191,6 @@ async fn pump(socket: &mut WebSocket, mut handle: ConnHandle, mut expires: Insta
             }
         }
     }
-}
-
-fn text_frame(value: serde_json::Value) -> Message {
-    text(value)
 }
 
 /// Presence goes only to people who share a direct chat with the user.
