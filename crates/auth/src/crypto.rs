@@ -78,7 +78,13 @@ impl MasterKey {
         let mut sealed = nonce_bytes.to_vec();
         let ciphertext = self
             .cipher
-            .encrypt(&nonce, Payload { msg: plain, aad: context.as_bytes() })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plain,
+                    aad: context.as_bytes(),
+                },
+            )
             .expect("AES-GCM encryption does not fail for in-memory buffers");
         sealed.extend_from_slice(&ciphertext);
         sealed
@@ -91,17 +97,20 @@ impl MasterKey {
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_from(nonce).expect("checked length");
         self.cipher
-            .decrypt(&nonce, Payload { msg: ciphertext, aad: context.as_bytes() })
-            .map_err(|_| {
-                anyhow::anyhow!("cannot decrypt {context}: wrong master key or corrupted data")
-            })
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ciphertext,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| anyhow::anyhow!("cannot decrypt {context}: wrong master key or corrupted data"))
     }
 
     /// The refresh token that replaces `token`. Deterministic, so a spent token presented again
     /// within the grace period gets the same successor without storing any token in clear.
     pub fn refresh_successor(&self, token: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256>>::new_from_slice(&self.refresh_key).expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha256>>::new_from_slice(&self.refresh_key).expect("HMAC takes any key length");
         mac.update(token.as_bytes());
         format!("hrt_{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }

@@ -45,8 +45,8 @@ impl Module for AuthModule {
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
             let directory = ctx.apis.require::<dyn UserDirectory>("users")?;
-            let auth = AuthService::start(ctx.db()?, &ctx.config, ctx.tokens.clone(), directory, ctx.bus.clone())
-                .await?;
+            let auth =
+                AuthService::start(ctx.db()?, &ctx.config, ctx.tokens.clone(), directory, ctx.bus.clone()).await?;
             ctx.apis.provide::<AuthService>(auth.clone());
             Ok(Started::routes(routes::router(auth)))
         })

@@ -47,7 +47,10 @@ fn dummy_hash() -> &'static str {
 pub fn check_policy(field: &str, password: &str, username: &str, min_chars: usize) -> ApiResult<()> {
     let chars = password.chars().count();
     if chars < min_chars {
-        return Err(ApiError::validation(field, format!("must be at least {min_chars} characters")));
+        return Err(ApiError::validation(
+            field,
+            format!("must be at least {min_chars} characters"),
+        ));
     }
     if chars > MAX_PASSWORD_CHARS {
         return Err(ApiError::validation(
@@ -62,7 +65,10 @@ pub fn check_policy(field: &str, password: &str, username: &str, min_chars: usiz
     distinct.sort_unstable();
     distinct.dedup();
     if distinct.len() < 4 {
-        return Err(ApiError::validation(field, "is too simple: use more different characters"));
+        return Err(ApiError::validation(
+            field,
+            "is too simple: use more different characters",
+        ));
     }
     Ok(())
 }

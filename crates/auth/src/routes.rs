@@ -127,9 +127,10 @@ async fn register(
     auth.begin_registration(&client)?;
     let invite = invite.filter(|_| auth.config().registration == RegistrationPolicy::InviteOnly);
     if let Some(code) = invite
-        && !auth.invite_usable(code).await? {
-            return Err(invalid_invite());
-        }
+        && !auth.invite_usable(code).await?
+    {
+        return Err(invalid_invite());
+    }
     let user = auth.create_account(&req.username, req.password, false, invite).await?;
     let device = req.device_name.unwrap_or_else(|| client.user_agent.clone());
     let issued = auth.open_session(user, false, &device, &client).await?;
@@ -137,7 +138,10 @@ async fn register(
 }
 
 fn invalid_invite() -> ApiError {
-    ApiError::validation("invite_code", "this invite code is not valid (unknown, used up or expired)")
+    ApiError::validation(
+        "invite_code",
+        "this invite code is not valid (unknown, used up or expired)",
+    )
 }
 
 /// Log in with username and password (and a TOTP code when enabled).
@@ -145,11 +149,7 @@ fn invalid_invite() -> ApiError {
     responses((status = 200, body = TokenResponse),
         (status = 401, description = "`invalid_credentials`, `totp_required` or `invalid_totp`", body = ErrorBody),
         (status = 429, description = "too many failed attempts; see Retry-After", body = ErrorBody)))]
-async fn login(
-    State(auth): Auth,
-    client: ClientInfo,
-    Json(req): Json<LoginRequest>,
-) -> ApiResult<Json<TokenResponse>> {
+async fn login(State(auth): Auth, client: ClientInfo, Json(req): Json<LoginRequest>) -> ApiResult<Json<TokenResponse>> {
     let input = LoginInput {
         username: req.username,
         password: req.password,
@@ -255,7 +255,9 @@ async fn change_password(
     me: AuthUser,
     Json(req): Json<ChangePasswordRequest>,
 ) -> ApiResult<Json<RevokedCount>> {
-    let revoked = auth.change_password(&me, req.current_password, req.new_password).await?;
+    let revoked = auth
+        .change_password(&me, req.current_password, req.new_password)
+        .await?;
     Ok(Json(RevokedCount { revoked }))
 }
 
@@ -278,7 +280,11 @@ pub struct PasswordConfirm {
 #[utoipa::path(post, path = "/auth/totp/setup", tag = "auth", security(("bearer" = [])),
     request_body = PasswordConfirm,
     responses((status = 200, body = TotpSetupResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn totp_setup(State(auth): Auth, me: AuthUser, Json(req): Json<PasswordConfirm>) -> ApiResult<Json<TotpSetupResponse>> {
+async fn totp_setup(
+    State(auth): Auth,
+    me: AuthUser,
+    Json(req): Json<PasswordConfirm>,
+) -> ApiResult<Json<TotpSetupResponse>> {
     let setup = auth.totp_setup(&me, req.password).await?;
     Ok(Json(TotpSetupResponse {
         secret: setup.secret,
@@ -310,11 +316,7 @@ pub struct TotpDisableRequest {
 #[utoipa::path(post, path = "/auth/totp/disable", tag = "auth", security(("bearer" = [])),
     request_body = TotpDisableRequest,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn totp_disable(
-    State(auth): Auth,
-    me: AuthUser,
-    Json(req): Json<TotpDisableRequest>,
-) -> ApiResult<StatusCode> {
+async fn totp_disable(State(auth): Auth, me: AuthUser, Json(req): Json<TotpDisableRequest>) -> ApiResult<StatusCode> {
     auth.totp_disable(&me, req.password, &req.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hybrid_core::api::{UserDirectory, UserRef};
+use hybrid_core::bus::{Bus, Bytes, Control, Envelope, Topic};
 use hybrid_core::config::AuthConfig;
 use hybrid_core::text::fold;
 use hybrid_core::{AccessClaims, ApiError, ApiResult, AuthUser, ClientInfo, Config, TokenVerifier, now_ms};
-use hybrid_core::bus::{Bus, Bytes, Control, Envelope, Topic};
 use hybrid_store::Db;
 use totp_rs::{Builder, Secret, Totp};
 
@@ -67,9 +67,7 @@ impl AuthService {
         let check = master.seal("meta:check", b"hybrid");
         let stored = store::meta_put_if_absent(&db, MASTER_KEY_CHECK, check).await?;
         master.open("meta:check", &stored).map_err(|_| {
-            anyhow::anyhow!(
-                "the configured master key is not the one this auth data was encrypted with"
-            )
+            anyhow::anyhow!("the configured master key is not the one this auth data was encrypted with")
         })?;
         let keys = keys::load_or_create(&db, &master).await?;
         tokens.set_keys(keys.public.clone());
@@ -122,7 +120,10 @@ impl AuthService {
 
     pub async fn login(&self, input: LoginInput, client: &ClientInfo) -> ApiResult<Issued> {
         if input.username.len() > 128 {
-            return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
+            return Err(ApiError::unauthorized(
+                "invalid_credentials",
+                "wrong username or password",
+            ));
         }
         let account = format!("a:{}", fold(&input.username));
         let address = format!("i:{}", client.ip.map(|ip| ip.to_string()).unwrap_or_default());
@@ -140,11 +141,13 @@ impl AuthService {
             None => None,
         };
         let hash = credentials.as_ref().map(|c| c.password_hash.clone());
-        let (Some(user), Some(credentials), true) =
-            (user, credentials, password::verify(input.password, hash).await)
+        let (Some(user), Some(credentials), true) = (user, credentials, password::verify(input.password, hash).await)
         else {
             attempt.failed();
-            return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
+            return Err(ApiError::unauthorized(
+                "invalid_credentials",
+                "wrong username or password",
+            ));
         };
         if let Some(sealed) = &credentials.totp_secret {
             let Some(code) = input.totp_code.as_deref().filter(|c| !c.is_empty()) else {
@@ -163,7 +166,8 @@ impl AuthService {
             .device_name
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| client.user_agent.clone());
-        self.open_session(user, credentials.is_admin != 0, &device, client).await
+        self.open_session(user, credentials.is_admin != 0, &device, client)
+            .await
     }
 
     /// Counts a registration attempt from this address (each costs a password hash).
@@ -231,9 +235,8 @@ impl AuthService {
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> ApiResult<Issued> {
-        let invalid = || {
-            ApiError::unauthorized("invalid_refresh_token", "the refresh token is not valid; log in again")
-        };
+        let invalid =
+            || ApiError::unauthorized("invalid_refresh_token", "the refresh token is not valid; log in again");
         if !refresh_token.starts_with("hrt_") {
             return Err(invalid());
         }
@@ -255,8 +258,9 @@ impl AuthService {
         )
         .await?;
         let (session_id, user_id) = match outcome {
-            RefreshOutcome::Rotated { session_id, user_id }
-            | RefreshOutcome::Grace { session_id, user_id } => (session_id, user_id),
+            RefreshOutcome::Rotated { session_id, user_id } | RefreshOutcome::Grace { session_id, user_id } => {
+                (session_id, user_id)
+            }
             RefreshOutcome::Reused { session_id, user_id } => {
                 tracing::warn!(session_id, user_id, "a spent refresh token was reused; session revoked");
                 return Err(ApiError::unauthorized(
@@ -314,7 +318,10 @@ impl AuthService {
     }
 
     async fn my_user(&self, me: &AuthUser) -> ApiResult<UserRef> {
-        self.directory.get(me.user_id).await?.ok_or_else(|| ApiError::not_found("user"))
+        self.directory
+            .get(me.user_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("user"))
     }
 
     async fn my_credentials(&self, me: &AuthUser) -> ApiResult<store::CredentialRow> {
@@ -366,8 +373,18 @@ impl AuthService {
 
     /// Checks a TOTP code under a throttle attempt: a wrong or replayed code keeps the attempt
     /// (counts as a failure), anything else gives it back.
-    async fn check_totp(&self, attempt: Attempt<'_>, user_id: i64, account: &str, sealed: &[u8], code: &str) -> ApiResult<()> {
-        let secret = self.master.open(&format!("totp:{user_id}"), sealed).map_err(ApiError::internal)?;
+    async fn check_totp(
+        &self,
+        attempt: Attempt<'_>,
+        user_id: i64,
+        account: &str,
+        sealed: &[u8],
+        code: &str,
+    ) -> ApiResult<()> {
+        let secret = self
+            .master
+            .open(&format!("totp:{user_id}"), sealed)
+            .map_err(ApiError::internal)?;
         let step = self.totp(secret, account)?.check_current(code.trim());
         let accepted = match step {
             Some(step) => store::use_totp_step(&self.db, user_id, step as i64).await?,
@@ -375,7 +392,10 @@ impl AuthService {
         };
         if !accepted {
             attempt.failed();
-            return Err(ApiError::unauthorized("invalid_totp", "the authenticator code is wrong or already used"));
+            return Err(ApiError::unauthorized(
+                "invalid_totp",
+                "the authenticator code is wrong or already used",
+            ));
         }
         Ok(())
     }
@@ -385,7 +405,10 @@ impl AuthService {
     pub async fn totp_setup(&self, me: &AuthUser, password: String) -> ApiResult<TotpSetup> {
         let credentials = self.confirm_password(me, password, "password").await?;
         if credentials.totp_secret.is_some() {
-            return Err(ApiError::conflict("totp_enabled", "two-factor authentication is already on"));
+            return Err(ApiError::conflict(
+                "totp_enabled",
+                "two-factor authentication is already on",
+            ));
         }
         let user = self.my_user(me).await?;
         let secret = Secret::generate();
@@ -404,14 +427,20 @@ impl AuthService {
         let Some(pending) = credentials.totp_pending else {
             return Err(ApiError::conflict("totp_not_pending", "start with /auth/totp/setup"));
         };
-        let secret = self.master.open(&format!("totp:{}", me.user_id), &pending).map_err(ApiError::internal)?;
+        let secret = self
+            .master
+            .open(&format!("totp:{}", me.user_id), &pending)
+            .map_err(ApiError::internal)?;
         let user = self.my_user(me).await?;
         let step = self
             .totp(secret, &user.username)?
             .check_current(code.trim())
             .ok_or_else(|| ApiError::validation("code", "the code does not match; check the app's clock"))?;
         if !store::confirm_totp(&self.db, me.user_id, pending, step as i64).await? {
-            return Err(ApiError::conflict("totp_not_pending", "a newer setup replaced this secret; confirm that one"));
+            return Err(ApiError::conflict(
+                "totp_not_pending",
+                "a newer setup replaced this secret; confirm that one",
+            ));
         }
         Ok(())
     }
@@ -425,7 +454,8 @@ impl AuthService {
         let user = self.my_user(me).await?;
         let account = format!("u:{}", me.user_id);
         let attempt = self.account_attempt(&account)?;
-        self.check_totp(attempt, me.user_id, &user.username, &sealed, code).await?;
+        self.check_totp(attempt, me.user_id, &user.username, &sealed, code)
+            .await?;
         store::disable_totp(&self.db, me.user_id).await
     }
 

@@ -189,14 +189,12 @@ pub async fn create_session(db: &Db, new: NewSession) -> ApiResult<i64> {
             .bind(new.expires_at)
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)",
-            )
-            .bind(&new.refresh_hash)
-            .bind(id)
-            .bind(new.now)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)")
+                .bind(&new.refresh_hash)
+                .bind(id)
+                .bind(new.now)
+                .execute(&mut *tx)
+                .await?;
             Ok::<_, ApiError>(id)
         })
     })
@@ -213,62 +211,64 @@ pub async fn refresh(
     new_expiry: i64,
     on_commit: impl FnOnce(&mut RefreshOutcome) + Send + 'static,
 ) -> ApiResult<RefreshOutcome> {
-    db.write_then(move |tx| {
-        Box::pin(async move {
-            let found: Option<(i64, Option<i64>, i64, i64, Option<i64>)> = sqlx::query_as(
-                "SELECT r.session_id, r.spent_at, s.user_id, s.expires_at, s.revoked_at \
+    db.write_then(
+        move |tx| {
+            Box::pin(async move {
+                let found: Option<(i64, Option<i64>, i64, i64, Option<i64>)> = sqlx::query_as(
+                    "SELECT r.session_id, r.spent_at, s.user_id, s.expires_at, s.revoked_at \
                  FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id \
                  WHERE r.token_hash = $1",
-            )
-            .bind(&presented)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((session_id, spent_at, user_id, expires_at, revoked_at)) = found else {
-                return Ok(RefreshOutcome::Invalid);
-            };
-            if revoked_at.is_some() || expires_at <= now {
-                return Ok(RefreshOutcome::Invalid);
-            }
-            if let Some(spent_at) = spent_at {
-                if now - spent_at <= grace_ms {
+                )
+                .bind(&presented)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((session_id, spent_at, user_id, expires_at, revoked_at)) = found else {
+                    return Ok(RefreshOutcome::Invalid);
+                };
+                if revoked_at.is_some() || expires_at <= now {
+                    return Ok(RefreshOutcome::Invalid);
+                }
+                if let Some(spent_at) = spent_at {
+                    if now - spent_at <= grace_ms {
+                        return Ok(RefreshOutcome::Grace { session_id, user_id });
+                    }
+                    sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE id = $1")
+                        .bind(session_id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    return Ok(RefreshOutcome::Reused { session_id, user_id });
+                }
+                // Only one concurrent refresh wins the spend; PostgreSQL runs them in parallel.
+                let spent =
+                    sqlx::query("UPDATE refresh_tokens SET spent_at = $2 WHERE token_hash = $1 AND spent_at IS NULL")
+                        .bind(&presented)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                if spent.rows_affected() == 0 {
                     return Ok(RefreshOutcome::Grace { session_id, user_id });
                 }
-                sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE id = $1")
-                    .bind(session_id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                return Ok(RefreshOutcome::Reused { session_id, user_id });
-            }
-            // Only one concurrent refresh wins the spend; PostgreSQL runs them in parallel.
-            let spent = sqlx::query(
-                "UPDATE refresh_tokens SET spent_at = $2 WHERE token_hash = $1 AND spent_at IS NULL",
-            )
-            .bind(&presented)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if spent.rows_affected() == 0 {
-                return Ok(RefreshOutcome::Grace { session_id, user_id });
-            }
-            sqlx::query(
-                "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3) \
+                sqlx::query(
+                    "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (token_hash) DO NOTHING",
-            )
-            .bind(&successor)
-            .bind(session_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id = $1")
+                )
+                .bind(&successor)
                 .bind(session_id)
                 .bind(now)
-                .bind(new_expiry)
                 .execute(&mut *tx)
                 .await?;
-            Ok::<_, ApiError>(RefreshOutcome::Rotated { session_id, user_id })
-        })
-    }, on_commit)
+                sqlx::query("UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id = $1")
+                    .bind(session_id)
+                    .bind(now)
+                    .bind(new_expiry)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok::<_, ApiError>(RefreshOutcome::Rotated { session_id, user_id })
+            })
+        },
+        on_commit,
+    )
     .await
 }
 
@@ -315,7 +315,8 @@ pub async fn revoke_sessions(
     which: Revoke,
     on_commit: impl FnOnce(&mut Vec<i64>) + Send + 'static,
 ) -> ApiResult<Vec<i64>> {
-    db.write_then(move |tx| Box::pin(revoke_in(tx, user_id, which)), on_commit).await
+    db.write_then(move |tx| Box::pin(revoke_in(tx, user_id, which)), on_commit)
+        .await
 }
 
 /// Sets a new password and revokes every other session, in one transaction.
@@ -351,10 +352,9 @@ pub enum Revoke {
 
 /// Sets (or clears, with `None`) the TOTP secret awaiting confirmation.
 pub async fn set_totp_pending(db: &Db, user_id: i64, sealed: Option<Vec<u8>>) -> ApiResult<()> {
-    let query = sqlx::query(
-        "UPDATE credentials SET totp_pending = $2, updated_at = $3 WHERE user_id = $1",
-    );
-    db.execute(query.bind(user_id).bind(sealed).bind(hybrid_core::now_ms())).await?;
+    let query = sqlx::query("UPDATE credentials SET totp_pending = $2, updated_at = $3 WHERE user_id = $1");
+    db.execute(query.bind(user_id).bind(sealed).bind(hybrid_core::now_ms()))
+        .await?;
     Ok(())
 }
 
@@ -365,7 +365,16 @@ pub async fn confirm_totp(db: &Db, user_id: i64, verified: Vec<u8>, step: i64) -
         "UPDATE credentials SET totp_secret = totp_pending, totp_pending = NULL, \
          totp_last_step = $2, updated_at = $3 WHERE user_id = $1 AND totp_pending = $4",
     );
-    Ok(db.execute(query.bind(user_id).bind(step).bind(hybrid_core::now_ms()).bind(verified)).await? == 1)
+    Ok(db
+        .execute(
+            query
+                .bind(user_id)
+                .bind(step)
+                .bind(hybrid_core::now_ms())
+                .bind(verified),
+        )
+        .await?
+        == 1)
 }
 
 pub async fn disable_totp(db: &Db, user_id: i64) -> ApiResult<()> {
@@ -380,8 +389,6 @@ pub async fn disable_totp(db: &Db, user_id: i64) -> ApiResult<()> {
 /// Records that a TOTP code of `step` was used. False if that step (or a later one) already
 /// was: a replayed code.
 pub async fn use_totp_step(db: &Db, user_id: i64, step: i64) -> ApiResult<bool> {
-    let query = sqlx::query(
-        "UPDATE credentials SET totp_last_step = $2 WHERE user_id = $1 AND totp_last_step < $2",
-    );
+    let query = sqlx::query("UPDATE credentials SET totp_last_step = $2 WHERE user_id = $1 AND totp_last_step < $2");
     Ok(db.execute(query.bind(user_id).bind(step)).await? == 1)
 }

@@ -17,7 +17,10 @@ const SWEEP_AT: usize = 10_000;
 
 impl Throttle {
     pub fn new(window: Duration) -> Self {
-        Throttle { window, counts: Mutex::new(HashMap::new()) }
+        Throttle {
+            window,
+            counts: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one attempt from each `(key, limit)` budget, or none: `Err(seconds to wait)` when
@@ -55,7 +58,11 @@ impl Throttle {
     /// outage) cost nothing.
     pub fn attempt(&self, budgets: &[(&str, u32)]) -> Result<Attempt<'_>, u64> {
         self.begin(budgets)?;
-        Ok(Attempt { throttle: self, keys: budgets.iter().map(|(k, _)| (*k).to_owned()).collect(), failed: false })
+        Ok(Attempt {
+            throttle: self,
+            keys: budgets.iter().map(|(k, _)| (*k).to_owned()).collect(),
+            failed: false,
+        })
     }
 
     /// Gives an attempt back (it was not a failure).

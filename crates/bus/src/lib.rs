@@ -122,13 +122,25 @@ mod tests {
         let bus = LocalBus::new(16);
         let mut chat = bus.subscribe(Topic::Chat(1));
         let mut other = bus.subscribe(Topic::Chat(2));
-        bus.publish(Envelope { topic: Topic::Chat(1), payload: Bytes::from_static(b"a"), control: None });
-        bus.publish(Envelope { topic: Topic::User(1), payload: Bytes::from_static(b"nobody"), control: None });
+        bus.publish(Envelope {
+            topic: Topic::Chat(1),
+            payload: Bytes::from_static(b"a"),
+            control: None,
+        });
+        bus.publish(Envelope {
+            topic: Topic::User(1),
+            payload: Bytes::from_static(b"nobody"),
+            control: None,
+        });
         assert_eq!(chat.recv().await.unwrap().payload, "a");
         assert!(other.try_recv().is_err());
         drop(chat);
         drop(other);
-        bus.publish(Envelope { topic: Topic::Chat(1), payload: Bytes::new(), control: None });
+        bus.publish(Envelope {
+            topic: Topic::Chat(1),
+            payload: Bytes::new(),
+            control: None,
+        });
         assert!(!bus.topics.lock().unwrap().senders.contains_key(&Topic::Chat(1)));
     }
 }

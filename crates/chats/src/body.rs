@@ -77,10 +77,16 @@ pub fn validate(text: &str, mut entities: Vec<Entity>, max_len: i64) -> ApiResul
         return Err(ApiError::validation("text", "must not be empty"));
     }
     if len > max_len {
-        return Err(ApiError::validation("text", format!("must be at most {max_len} UTF-16 code units")));
+        return Err(ApiError::validation(
+            "text",
+            format!("must be at most {max_len} UTF-16 code units"),
+        ));
     }
     if entities.len() > MAX_ENTITIES {
-        return Err(ApiError::validation("entities", format!("at most {MAX_ENTITIES} entities")));
+        return Err(ApiError::validation(
+            "entities",
+            format!("at most {MAX_ENTITIES} entities"),
+        ));
     }
     // Offsets that split a surrogate pair are invalid: collect the boundaries.
     let mut boundaries = Vec::with_capacity(text.len() + 1);
@@ -94,10 +100,16 @@ pub fn validate(text: &str, mut entities: Vec<Entity>, max_len: i64) -> ApiResul
         let field = format!("entities[{i}]");
         let end = entity.offset.checked_add(entity.length).unwrap_or(i64::MAX);
         if entity.offset < 0 || entity.length <= 0 || end > len {
-            return Err(ApiError::validation(&field, "offset and length must lie within the text"));
+            return Err(ApiError::validation(
+                &field,
+                "offset and length must lie within the text",
+            ));
         }
         if boundaries.binary_search(&entity.offset).is_err() || boundaries.binary_search(&end).is_err() {
-            return Err(ApiError::validation(&field, "offset and length must not split a character"));
+            return Err(ApiError::validation(
+                &field,
+                "offset and length must not split a character",
+            ));
         }
         match entity.kind {
             EntityKind::TextLink => {
@@ -126,17 +138,26 @@ pub fn validate(text: &str, mut entities: Vec<Entity>, max_len: i64) -> ApiResul
             entity.language = None;
         }
         if let Some(language) = &entity.language
-            && (language.len() > 32 || !language.chars().all(|c| c.is_ascii_alphanumeric() || "+#-._".contains(c))) {
-                return Err(ApiError::validation(&field, "language: up to 32 of a-z, 0-9, +, #, -, ., _"));
-            }
+            && (language.len() > 32
+                || !language
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+#-._".contains(c)))
+        {
+            return Err(ApiError::validation(
+                &field,
+                "language: up to 32 of a-z, 0-9, +, #, -, ., _",
+            ));
+        }
         if entity.kind != EntityKind::TextMention && entity.kind != EntityKind::Mention {
             entity.user_id = None;
         }
     }
     for (offset, length) in find_mentions(text) {
         let covered = entities.iter().any(|e| {
-            matches!(e.kind, EntityKind::Mention | EntityKind::TextMention | EntityKind::Code | EntityKind::Pre)
-                && e.offset <= offset
+            matches!(
+                e.kind,
+                EntityKind::Mention | EntityKind::TextMention | EntityKind::Code | EntityKind::Pre
+            ) && e.offset <= offset
                 && e.offset + e.length >= offset + length
         });
         if !covered && entities.len() < MAX_ENTITIES {
@@ -206,7 +227,14 @@ mod tests {
     use super::*;
 
     fn entity(kind: EntityKind, offset: i64, length: i64) -> Entity {
-        Entity { kind, offset, length, url: None, user_id: None, language: None }
+        Entity {
+            kind,
+            offset,
+            length,
+            url: None,
+            user_id: None,
+            language: None,
+        }
     }
 
     #[test]
@@ -237,7 +265,17 @@ mod tests {
         let text = "hi @alice and @Bob_1, not a@b or @x";
         assert_eq!(find_mentions(text), vec![(3, 6), (14, 6)]);
         let entities = validate("ты @alice?", vec![], 4096).unwrap();
-        assert_eq!(entities, vec![Entity { kind: EntityKind::Mention, offset: 3, length: 6, url: None, user_id: None, language: None }]);
+        assert_eq!(
+            entities,
+            vec![Entity {
+                kind: EntityKind::Mention,
+                offset: 3,
+                length: 6,
+                url: None,
+                user_id: None,
+                language: None
+            }]
+        );
     }
 
     #[test]

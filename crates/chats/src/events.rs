@@ -62,10 +62,17 @@ impl Outbox {
         data: &T,
         control: Option<Control>,
     ) -> ApiResult<()> {
-        let frame = serde_json::to_string(&ChatFrame { frame: "event", chat_id, pts, kind, data })
-            .expect("event data serialises");
+        let frame = serde_json::to_string(&ChatFrame {
+            frame: "event",
+            chat_id,
+            pts,
+            kind,
+            data,
+        })
+        .expect("event data serialises");
         const SQL: &str = "INSERT INTO events (chat_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
-        self.log(tx, SQL, Topic::Chat(chat_id), chat_id, pts, kind, frame, control).await
+        self.log(tx, SQL, Topic::Chat(chat_id), chat_id, pts, kind, frame, control)
+            .await
     }
 
     /// Appends an event to a user's log; returns the user's new pts.
@@ -84,10 +91,17 @@ impl Outbox {
         .bind(user_id)
         .fetch_one(&mut *tx)
         .await?;
-        let frame = serde_json::to_string(&UserFrame { frame: "user_event", pts, kind, data })
-            .expect("event data serialises");
-        const SQL: &str = "INSERT INTO user_events (user_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
-        self.log(tx, SQL, Topic::User(user_id), user_id, pts, kind, frame, control).await?;
+        let frame = serde_json::to_string(&UserFrame {
+            frame: "user_event",
+            pts,
+            kind,
+            data,
+        })
+        .expect("event data serialises");
+        const SQL: &str =
+            "INSERT INTO user_events (user_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
+        self.log(tx, SQL, Topic::User(user_id), user_id, pts, kind, frame, control)
+            .await?;
         Ok(pts)
     }
 
@@ -113,13 +127,21 @@ impl Outbox {
             .bind(hybrid_core::now_ms())
             .execute(&mut *tx)
             .await?;
-        self.envelopes.push(Envelope { topic, payload: Bytes::from(frame), control });
+        self.envelopes.push(Envelope {
+            topic,
+            payload: Bytes::from(frame),
+            control,
+        });
         Ok(())
     }
 
     /// A frame that is not logged (typing): delivered to whoever listens now.
     pub fn ephemeral<T: Serialize>(&mut self, topic: Topic, frame: &T) {
         let payload = serde_json::to_vec(frame).expect("frame serialises");
-        self.envelopes.push(Envelope { topic, payload: Bytes::from(payload), control: None });
+        self.envelopes.push(Envelope {
+            topic,
+            payload: Bytes::from(payload),
+            control: None,
+        });
     }
 }

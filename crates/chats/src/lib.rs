@@ -53,9 +53,13 @@ impl Module for ChatsModule {
                 directory,
                 config: ctx.config.chats.clone(),
             });
-            ctx.apis.provide::<dyn ChatMembership>(Arc::new(sync::Membership(chats.clone())));
+            ctx.apis
+                .provide::<dyn ChatMembership>(Arc::new(sync::Membership(chats.clone())));
             let pruner = prune_events(chats.clone(), ctx.shutdown.clone());
-            Ok(Started { routes: routes::router(chats), tasks: vec![Box::pin(pruner)] })
+            Ok(Started {
+                routes: routes::router(chats),
+                tasks: vec![Box::pin(pruner)],
+            })
         })
     }
 }

@@ -10,8 +10,8 @@ use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
 
 use crate::events::Outbox;
 use crate::model::{
-    ChatInfo, HistoryVisibility, InviteLink, InvitePreview, InviteRow, MSG_COLUMNS, MemberInfo, Message,
-    MessageRow, kind_str, parse_kind, parse_role, role_str,
+    ChatInfo, HistoryVisibility, InviteLink, InvitePreview, InviteRow, MSG_COLUMNS, MemberInfo, Message, MessageRow,
+    kind_str, parse_kind, parse_role, role_str,
 };
 use crate::policy::{self, Access, ChatKind, Permission, Role};
 use crate::service::{Chats, member};
@@ -107,7 +107,14 @@ async fn add_member(
     // The user's own stream carries the control: realtime nodes only listen to chats their
     // sockets' users are in, so the chat's stream would not reach them.
     let chat = json!({"chat_id": chat_id, "kind": kind, "title": title, "by": by});
-    out.user_event(tx, user_id, "chat.added", &chat, Some(Control::Joined { chat_id, user_id })).await?;
+    out.user_event(
+        tx,
+        user_id,
+        "chat.added",
+        &chat,
+        Some(Control::Joined { chat_id, user_id }),
+    )
+    .await?;
     Ok(())
 }
 
@@ -132,8 +139,16 @@ async fn drop_member(
         .await?;
     // The chat's own stream carries the control, so sockets get this event and nothing after.
     let left = Some(Control::Left { chat_id, user_id });
-    out.chat_event(tx, chat_id, kind, &json!({"user_id": user_id, "by": by}), left).await?;
-    out.user_event(tx, user_id, "chat.removed", &json!({"chat_id": chat_id, "by": by}), None).await?;
+    out.chat_event(tx, chat_id, kind, &json!({"user_id": user_id, "by": by}), left)
+        .await?;
+    out.user_event(
+        tx,
+        user_id,
+        "chat.removed",
+        &json!({"chat_id": chat_id, "by": by}),
+        None,
+    )
+    .await?;
     Ok(())
 }
 
@@ -171,9 +186,18 @@ impl Chats {
     fn chat_info(&self, row: ChatRow, last_message: Option<Message>) -> ChatInfo {
         let kind = parse_kind(&row.kind);
         let role = parse_role(&row.role);
-        let access = Access { kind, role, allow: row.allow_bits, deny: row.deny_bits };
+        let access = Access {
+            kind,
+            role,
+            allow: row.allow_bits,
+            deny: row.deny_bits,
+        };
         let history = HistoryVisibility::parse(&row.history_visibility);
-        let visible_from = if history == HistoryVisibility::All { 1 } else { row.joined_seq + 1 };
+        let visible_from = if history == HistoryVisibility::All {
+            1
+        } else {
+            row.joined_seq + 1
+        };
         ChatInfo {
             id: row.id,
             kind,
@@ -196,7 +220,11 @@ impl Chats {
 
     /// The last message of each chat of the page, in one query.
     async fn last_messages(&self, rows: &[ChatRow]) -> ApiResult<Vec<Option<Message>>> {
-        let ids: Vec<String> = rows.iter().filter(|r| r.last_seq > 0).map(|r| r.id.to_string()).collect();
+        let ids: Vec<String> = rows
+            .iter()
+            .filter(|r| r.last_seq > 0)
+            .map(|r| r.id.to_string())
+            .collect();
         if ids.is_empty() {
             return Ok(vec![None; rows.len()]);
         }
@@ -207,8 +235,12 @@ impl Chats {
             ids.join(", ")
         );
         let found: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(self.db.reader()).await?;
-        let mut by_chat: std::collections::HashMap<i64, MessageRow> = found.into_iter().map(|m| (m.chat_id, m)).collect();
-        Ok(rows.iter().map(|row| by_chat.remove(&row.id).map(Message::from)).collect())
+        let mut by_chat: std::collections::HashMap<i64, MessageRow> =
+            found.into_iter().map(|m| (m.chat_id, m)).collect();
+        Ok(rows
+            .iter()
+            .map(|row| by_chat.remove(&row.id).map(Message::from))
+            .collect())
     }
 
     /// `me` may put these users into a chat: they exist and do not block `me`.
@@ -218,7 +250,9 @@ impl Chats {
                 return Err(ApiError::validation(field, format!("no user with id {user}")));
             }
             if self.directory.is_blocked(user, me).await? {
-                return Err(ApiError::forbidden(format!("user {user} does not accept invitations from you")).with_field(field));
+                return Err(
+                    ApiError::forbidden(format!("user {user} does not accept invitations from you")).with_field(field),
+                );
             }
         }
         Ok(())
@@ -227,7 +261,11 @@ impl Chats {
     /// A chat as `me` sees it (404 for non-members).
     pub async fn chat(&self, me: i64, chat_id: i64) -> ApiResult<ChatInfo> {
         let sql = format!("{CHAT_SELECT} AND c.id = $2");
-        let row: Option<ChatRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(me).bind(chat_id).fetch_optional(self.db.reader()).await?;
+        let row: Option<ChatRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(me)
+            .bind(chat_id)
+            .fetch_optional(self.db.reader())
+            .await?;
         let row = row.ok_or_else(|| ApiError::not_found("chat"))?;
         let last = self.last_messages(std::slice::from_ref(&row)).await?.pop().flatten();
         Ok(self.chat_info(row, last))
@@ -240,10 +278,19 @@ impl Chats {
             "{CHAT_SELECT} AND (c.last_activity_at < $2 OR (c.last_activity_at = $2 AND c.id < $3)) \
              ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $4"
         );
-        let rows: Vec<ChatRow> =
-            sqlx::query_as(AssertSqlSafe(sql)).bind(me).bind(at).bind(id).bind(limit).fetch_all(self.db.reader()).await?;
+        let rows: Vec<ChatRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(me)
+            .bind(at)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(self.db.reader())
+            .await?;
         let last = self.last_messages(&rows).await?;
-        Ok(rows.into_iter().zip(last).map(|(row, last)| self.chat_info(row, last)).collect())
+        Ok(rows
+            .into_iter()
+            .zip(last)
+            .map(|(row, last)| self.chat_info(row, last))
+            .collect())
     }
 
     /// The direct chat of `me` and `peer`, created on first use. Returns it and whether it is new.
@@ -251,7 +298,10 @@ impl Chats {
         if peer == me {
             return Err(ApiError::validation("user_id", "a direct chat needs another user"));
         }
-        self.directory.get(peer).await?.ok_or_else(|| ApiError::not_found("user"))?;
+        self.directory
+            .get(peer)
+            .await?
+            .ok_or_else(|| ApiError::not_found("user"))?;
         let key = format!("{}:{}", me.min(peer), me.max(peer));
         let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM chats WHERE direct_key = $1")
             .bind(&key)
@@ -307,7 +357,10 @@ impl Chats {
         members.dedup();
         members.retain(|&id| id != me);
         if members.len() > MAX_INITIAL_MEMBERS {
-            return Err(ApiError::validation("member_ids", format!("at most {MAX_INITIAL_MEMBERS} at creation; add more later")));
+            return Err(ApiError::validation(
+                "member_ids",
+                format!("at most {MAX_INITIAL_MEMBERS} at creation; add more later"),
+            ));
         }
         self.check_addable(me, &members, "member_ids").await?;
         let kind = new.kind;
@@ -390,7 +443,12 @@ impl Chats {
         Ok(rows
             .into_iter()
             .map(|(user_id, role, allow, deny, joined_at)| {
-                let access = Access { kind: member.kind(), role: parse_role(&role), allow, deny };
+                let access = Access {
+                    kind: member.kind(),
+                    role: parse_role(&role),
+                    allow,
+                    deny,
+                };
                 MemberInfo {
                     user_id,
                     role: access.role,
@@ -418,7 +476,10 @@ impl Chats {
                 }
                 member.require(Permission::Invite, "add members")?;
                 if member.member_count + users.len() as i64 > max {
-                    return Err(ApiError::conflict("chat_full", format!("a chat holds at most {max} members")));
+                    return Err(ApiError::conflict(
+                        "chat_full",
+                        format!("a chat holds at most {max} members"),
+                    ));
                 }
                 for user in users {
                     let exists: Option<(i64,)> =
@@ -428,7 +489,10 @@ impl Chats {
                             .fetch_optional(&mut *tx)
                             .await?;
                     if exists.is_some() {
-                        return Err(ApiError::conflict("already_member", format!("user {user} is already a member")));
+                        return Err(ApiError::conflict(
+                            "already_member",
+                            format!("user {user} is already a member"),
+                        ));
                     }
                     add_member(tx, out, chat_id, user, Role::Member, me, Joining::Later).await?;
                 }
@@ -446,7 +510,9 @@ impl Chats {
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let actor = member(&mut *tx, chat_id, me).await?;
-                let target = member(&mut *tx, chat_id, user).await.map_err(|_| ApiError::not_found("member"))?;
+                let target = member(&mut *tx, chat_id, user)
+                    .await
+                    .map_err(|_| ApiError::not_found("member"))?;
                 if !actor.access.can_act_on(target.access.role, Permission::RemoveMembers) {
                     return Err(ApiError::forbidden("you may not remove this member"));
                 }
@@ -464,7 +530,10 @@ impl Chats {
                     return Err(ApiError::conflict("direct_chat", "you cannot leave a direct chat"));
                 }
                 if member.access.role == Role::Owner && member.member_count > 1 {
-                    return Err(ApiError::conflict("owner_must_transfer", "transfer ownership before leaving"));
+                    return Err(ApiError::conflict(
+                        "owner_must_transfer",
+                        "transfer ownership before leaving",
+                    ));
                 }
                 drop_member(tx, out, chat_id, me, "member.left", me).await
             })
@@ -475,12 +544,17 @@ impl Chats {
     /// Changes a member's role or rights (needs the manage-admins right and a higher role).
     pub async fn update_member(&self, me: i64, chat_id: i64, user: i64, update: MemberUpdate) -> ApiResult<MemberInfo> {
         if update.role == Some(Role::Owner) {
-            return Err(ApiError::validation("role", "use the transfer endpoint to change the owner"));
+            return Err(ApiError::validation(
+                "role",
+                "use the transfer endpoint to change the owner",
+            ));
         }
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let actor = member(&mut *tx, chat_id, me).await?;
-                let target = member(&mut *tx, chat_id, user).await.map_err(|_| ApiError::not_found("member"))?;
+                let target = member(&mut *tx, chat_id, user)
+                    .await
+                    .map_err(|_| ApiError::not_found("member"))?;
                 let role = update.role.unwrap_or(target.access.role);
                 if !actor.access.can_act_on(target.access.role, Permission::ManageAdmins) || role >= actor.access.role {
                     return Err(ApiError::forbidden("you may not change this member"));
@@ -490,20 +564,33 @@ impl Chats {
                 // Nobody hands out a right they do not hold: whatever the change adds to the
                 // member's effective rights (by allow, by lifting a deny or by role) must be
                 // the actor's own.
-                let after = Access { kind: actor.kind(), role, allow, deny }.effective();
+                let after = Access {
+                    kind: actor.kind(),
+                    role,
+                    allow,
+                    deny,
+                }
+                .effective();
                 let gained = after & !target.access.effective();
                 if actor.access.role != Role::Owner && gained & !actor.access.effective() != 0 {
                     return Err(ApiError::forbidden("you may not grant rights you do not have"));
                 }
-                sqlx::query("UPDATE members SET role = $3, allow_bits = $4, deny_bits = $5 WHERE chat_id = $1 AND user_id = $2")
-                    .bind(chat_id)
-                    .bind(user)
-                    .bind(role_str(role))
-                    .bind(allow)
-                    .bind(deny)
-                    .execute(&mut *tx)
-                    .await?;
-                let access = Access { kind: actor.kind(), role, allow, deny };
+                sqlx::query(
+                    "UPDATE members SET role = $3, allow_bits = $4, deny_bits = $5 WHERE chat_id = $1 AND user_id = $2",
+                )
+                .bind(chat_id)
+                .bind(user)
+                .bind(role_str(role))
+                .bind(allow)
+                .bind(deny)
+                .execute(&mut *tx)
+                .await?;
+                let access = Access {
+                    kind: actor.kind(),
+                    role,
+                    allow,
+                    deny,
+                };
                 let info = MemberInfo {
                     user_id: user,
                     role,
@@ -512,7 +599,8 @@ impl Chats {
                     deny: policy::names(deny),
                     joined_at: target.joined_at,
                 };
-                out.chat_event(tx, chat_id, "member.updated", &json!({"member": &info, "by": me}), None).await?;
+                out.chat_event(tx, chat_id, "member.updated", &json!({"member": &info, "by": me}), None)
+                    .await?;
                 Ok(info)
             })
         })
@@ -548,15 +636,26 @@ impl Chats {
     }
 
     /// Creates an invite link; `expires_in_secs` and `usage_limit` are optional.
-    pub async fn create_invite(&self, me: i64, chat_id: i64, expires_in_secs: Option<i64>, usage_limit: Option<i64>) -> ApiResult<InviteLink> {
+    pub async fn create_invite(
+        &self,
+        me: i64,
+        chat_id: i64,
+        expires_in_secs: Option<i64>,
+        usage_limit: Option<i64>,
+    ) -> ApiResult<InviteLink> {
         if let Some(secs) = expires_in_secs
-            && !(60..=366 * 24 * 3600).contains(&secs) {
-                return Err(ApiError::validation("expires_in_secs", "must be between 60 and 31622400"));
-            }
+            && !(60..=366 * 24 * 3600).contains(&secs)
+        {
+            return Err(ApiError::validation(
+                "expires_in_secs",
+                "must be between 60 and 31622400",
+            ));
+        }
         if let Some(limit) = usage_limit
-            && !(1..=100_000).contains(&limit) {
-                return Err(ApiError::validation("usage_limit", "must be between 1 and 100000"));
-            }
+            && !(1..=100_000).contains(&limit)
+        {
+            return Err(ApiError::validation("usage_limit", "must be between 1 and 100000"));
+        }
         let mut bytes = [0u8; 12];
         getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
         let code = URL_SAFE_NO_PAD.encode(bytes);
@@ -642,7 +741,14 @@ impl Chats {
     pub async fn preview_invite(&self, me: i64, code: &str) -> ApiResult<InvitePreview> {
         let (chat_id, kind, title, description, member_count) = self.usable_invite(code).await?;
         let joined = self.member_if_any(chat_id, me).await?.is_some();
-        Ok(InvitePreview { chat_id, kind: parse_kind(&kind), title, description, member_count, joined })
+        Ok(InvitePreview {
+            chat_id,
+            kind: parse_kind(&kind),
+            title,
+            description,
+            member_count,
+            joined,
+        })
     }
 
     /// Joins the chat of an invite link; joining a chat you are in changes nothing.

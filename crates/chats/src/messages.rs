@@ -43,7 +43,11 @@ pub enum HistoryFrom {
 
 async fn load_message(tx: &mut AnyConnection, chat_id: i64, seq: i64) -> ApiResult<Option<MessageRow>> {
     let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq = $2");
-    Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(chat_id).bind(seq).fetch_optional(&mut *tx).await?)
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(chat_id)
+        .bind(seq)
+        .fetch_optional(&mut *tx)
+        .await?)
 }
 
 /// The message `sender` sent with `nonce` in a chat, if any.
@@ -52,7 +56,12 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND sender_id = $2 AND nonce = $3");
-    Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(chat_id).bind(sender).bind(nonce.to_owned()).fetch_optional(executor).await?)
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(chat_id)
+        .bind(sender)
+        .bind(nonce.to_owned())
+        .fetch_optional(executor)
+        .await?)
 }
 
 /// A message `member` may see (exists, visible to them); deleted ones only when `allow_deleted`.
@@ -63,7 +72,11 @@ async fn visible_message(
     member: &Member,
     allow_deleted: bool,
 ) -> ApiResult<MessageRow> {
-    let row = if seq >= member.first_visible_seq() { load_message(tx, chat_id, seq).await? } else { None };
+    let row = if seq >= member.first_visible_seq() {
+        load_message(tx, chat_id, seq).await?
+    } else {
+        None
+    };
     match row {
         Some(row) if allow_deleted || row.deleted_at.is_none() => Ok(row),
         _ => Err(ApiError::not_found("message")),
@@ -79,13 +92,26 @@ async fn reaction_counts(tx: &mut AnyConnection, chat_id: i64, seq: i64) -> ApiR
     .bind(seq)
     .fetch_all(&mut *tx)
     .await?;
-    Ok(rows.into_iter().map(|(emoji, count)| ReactionCount { emoji, count, me: false }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(emoji, count)| ReactionCount {
+            emoji,
+            count,
+            me: false,
+        })
+        .collect())
 }
 
 fn check_emoji(emoji: &str) -> ApiResult<String> {
     let emoji = emoji.trim();
     let chars = emoji.chars().count();
-    if chars == 0 || chars > 8 || emoji.len() > 32 || emoji.chars().any(|c| c.is_whitespace() || c.is_control() || c.is_ascii_alphanumeric()) {
+    if chars == 0
+        || chars > 8
+        || emoji.len() > 32
+        || emoji
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c.is_ascii_alphanumeric())
+    {
         return Err(ApiError::validation("emoji", "must be one emoji"));
     }
     Ok(emoji.to_owned())
@@ -140,9 +166,13 @@ impl Chats {
     async fn send_once(&self, me: i64, chat_id: i64, new: NewMessage) -> ApiResult<(Message, bool)> {
         let mut entities = body::validate(&new.text, new.entities, self.config.max_text_length)?;
         if let Some(nonce) = &new.nonce
-            && (nonce.is_empty() || nonce.len() > MAX_NONCE_LEN) {
-                return Err(ApiError::validation("nonce", format!("must be 1 to {MAX_NONCE_LEN} bytes")));
-            }
+            && (nonce.is_empty() || nonce.len() > MAX_NONCE_LEN)
+        {
+            return Err(ApiError::validation(
+                "nonce",
+                format!("must be 1 to {MAX_NONCE_LEN} bytes"),
+            ));
+        }
         self.resolve_mentions(&new.text, &mut entities).await?;
         self.check_can_reach(chat_id, me).await?;
         let dialect = self.dialect();
@@ -206,7 +236,8 @@ impl Chats {
                     nonce: new.nonce,
                     reactions: Vec::new(),
                 };
-                out.chat_event_at(tx, chat_id, pts, "message.new", &message, None).await?;
+                out.chat_event_at(tx, chat_id, pts, "message.new", &message, None)
+                    .await?;
                 Ok((message, true))
             })
         })
@@ -214,7 +245,14 @@ impl Chats {
     }
 
     /// Edits a message: its author, or a member with the edit-others right.
-    pub async fn edit(&self, me: i64, chat_id: i64, seq: i64, text: String, entities: Vec<Entity>) -> ApiResult<Message> {
+    pub async fn edit(
+        &self,
+        me: i64,
+        chat_id: i64,
+        seq: i64,
+        text: String,
+        entities: Vec<Entity>,
+    ) -> ApiResult<Message> {
         let mut entities = body::validate(&text, entities, self.config.max_text_length)?;
         self.resolve_mentions(&text, &mut entities).await?;
         let dialect = self.dialect();
@@ -226,14 +264,16 @@ impl Chats {
                     member.require(Permission::EditOthers, "edit others' messages")?;
                 }
                 let now = now_ms();
-                sqlx::query("UPDATE messages SET text = $3, entities = $4, edited_at = $5 WHERE chat_id = $1 AND seq = $2")
-                    .bind(chat_id)
-                    .bind(seq)
-                    .bind(&text)
-                    .bind(serde_json::to_string(&entities).expect("entities serialise"))
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE messages SET text = $3, entities = $4, edited_at = $5 WHERE chat_id = $1 AND seq = $2",
+                )
+                .bind(chat_id)
+                .bind(seq)
+                .bind(&text)
+                .bind(serde_json::to_string(&entities).expect("entities serialise"))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
                 search::unindex(tx, dialect, chat_id, seq).await?;
                 search::index(tx, dialect, chat_id, seq, &text).await?;
                 let mut message = Message::from(row);
@@ -282,11 +322,15 @@ impl Chats {
                 .bind(now_ms())
                 .execute(&mut *tx)
                 .await?;
-                for table in ["DELETE FROM reactions WHERE chat_id = $1 AND seq = $2", "DELETE FROM pins WHERE chat_id = $1 AND seq = $2"] {
+                for table in [
+                    "DELETE FROM reactions WHERE chat_id = $1 AND seq = $2",
+                    "DELETE FROM pins WHERE chat_id = $1 AND seq = $2",
+                ] {
                     sqlx::query(table).bind(chat_id).bind(seq).execute(&mut *tx).await?;
                 }
                 search::unindex(tx, dialect, chat_id, seq).await?;
-                out.chat_event(tx, chat_id, "message.deleted", &json!({"seq": seq, "by": me}), None).await?;
+                out.chat_event(tx, chat_id, "message.deleted", &json!({"seq": seq, "by": me}), None)
+                    .await?;
                 Ok(())
             })
         })
@@ -294,7 +338,14 @@ impl Chats {
     }
 
     /// Adds (`add`) or removes `me`'s reaction `emoji` on a message. Any member may react.
-    pub async fn react(&self, me: i64, chat_id: i64, seq: i64, emoji: &str, add: bool) -> ApiResult<Vec<ReactionCount>> {
+    pub async fn react(
+        &self,
+        me: i64,
+        chat_id: i64,
+        seq: i64,
+        emoji: &str,
+        add: bool,
+    ) -> ApiResult<Vec<ReactionCount>> {
         let emoji = check_emoji(emoji)?;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
@@ -310,7 +361,10 @@ impl Chats {
                     .fetch_one(&mut *tx)
                     .await?;
                     if distinct >= MAX_EMOJI_PER_MESSAGE {
-                        return Err(ApiError::validation("emoji", "this message has too many different reactions"));
+                        return Err(ApiError::validation(
+                            "emoji",
+                            "this message has too many different reactions",
+                        ));
                     }
                     sqlx::query(
                         "INSERT INTO reactions (chat_id, seq, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5) \
@@ -434,9 +488,11 @@ impl Chats {
                     .bind(seq)
                     .execute(&mut *tx)
                     .await?;
-                out.user_event(tx, me, "read.updated", &json!({"chat_id": chat_id, "seq": seq}), None).await?;
+                out.user_event(tx, me, "read.updated", &json!({"chat_id": chat_id, "seq": seq}), None)
+                    .await?;
                 if member.kind() == ChatKind::Direct {
-                    out.chat_event(tx, chat_id, "read.updated", &json!({"user_id": me, "seq": seq}), None).await?;
+                    out.chat_event(tx, chat_id, "read.updated", &json!({"user_id": me, "seq": seq}), None)
+                        .await?;
                 }
                 Ok(seq)
             })
@@ -483,7 +539,11 @@ impl Chats {
             .await?;
             for (seq, emoji, count, mine) in counts {
                 if let Some(message) = messages.get_mut((seq - lo) as usize).filter(|m| m.seq == seq) {
-                    message.reactions.push(ReactionCount { emoji, count, me: mine != 0 });
+                    message.reactions.push(ReactionCount {
+                        emoji,
+                        count,
+                        me: mine != 0,
+                    });
                 }
             }
         }

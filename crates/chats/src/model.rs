@@ -68,7 +68,11 @@ impl From<MessageRow> for Message {
             seq: row.seq,
             sender_id: row.sender_id,
             text: if deleted { String::new() } else { row.text },
-            entities: if deleted { Vec::new() } else { serde_json::from_str(&row.entities).unwrap_or_default() },
+            entities: if deleted {
+                Vec::new()
+            } else {
+                serde_json::from_str(&row.entities).unwrap_or_default()
+            },
             reply_to: row.reply_to,
             created_at: row.created_at,
             edited_at: row.edited_at,
@@ -122,7 +126,11 @@ impl HistoryVisibility {
     }
 
     pub fn parse(s: &str) -> Self {
-        if s == "since_join" { HistoryVisibility::SinceJoin } else { HistoryVisibility::All }
+        if s == "since_join" {
+            HistoryVisibility::SinceJoin
+        } else {
+            HistoryVisibility::All
+        }
     }
 }
 

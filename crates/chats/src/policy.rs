@@ -151,7 +151,12 @@ mod tests {
             (Channel, Owner, &[], &[], ManageAdmins, true),
         ];
         for &(kind, role, allow, deny, permission, expected) in table {
-            let access = Access { kind, role, allow: bits(allow), deny: bits(deny) };
+            let access = Access {
+                kind,
+                role,
+                allow: bits(allow),
+                deny: bits(deny),
+            };
             assert_eq!(
                 access.can(permission),
                 expected,
@@ -162,16 +167,36 @@ mod tests {
 
     #[test]
     fn acting_on_members_needs_a_higher_role() {
-        let admin = Access { kind: Group, role: Admin, allow: 0, deny: 0 };
+        let admin = Access {
+            kind: Group,
+            role: Admin,
+            allow: 0,
+            deny: 0,
+        };
         assert!(admin.can_act_on(Member, RemoveMembers));
         assert!(!admin.can_act_on(Admin, RemoveMembers));
         assert!(!admin.can_act_on(Owner, RemoveMembers));
         assert!(!admin.can_act_on(Member, ManageAdmins));
-        let owner = Access { kind: Group, role: Owner, allow: 0, deny: 0 };
+        let owner = Access {
+            kind: Group,
+            role: Owner,
+            allow: 0,
+            deny: 0,
+        };
         assert!(owner.can_act_on(Admin, ManageAdmins));
-        let member = Access { kind: Group, role: Member, allow: bits(&[RemoveMembers]), deny: 0 };
+        let member = Access {
+            kind: Group,
+            role: Member,
+            allow: bits(&[RemoveMembers]),
+            deny: 0,
+        };
         assert!(!member.can_act_on(Member, RemoveMembers));
-        let direct = Access { kind: Direct, role: Owner, allow: 0, deny: 0 };
+        let direct = Access {
+            kind: Direct,
+            role: Owner,
+            allow: 0,
+            deny: 0,
+        };
         assert!(!direct.can_act_on(Member, RemoveMembers));
     }
 

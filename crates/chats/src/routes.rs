@@ -56,8 +56,12 @@ fn check_limit(limit: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
 
 /// Parses an `a:b` cursor of two integers.
 fn parse_cursor(cursor: Option<&str>) -> ApiResult<Option<(i64, i64)>> {
-    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else { return Ok(None) };
-    let (a, b) = cursor.split_once(':').ok_or_else(|| ApiError::validation("cursor", "not a cursor from this API"))?;
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let (a, b) = cursor
+        .split_once(':')
+        .ok_or_else(|| ApiError::validation("cursor", "not a cursor from this API"))?;
     match (a.parse(), b.parse()) {
         (Ok(a), Ok(b)) => Ok(Some((a, b))),
         _ => Err(ApiError::validation("cursor", "not a cursor from this API")),
@@ -83,7 +87,9 @@ pub struct ChatPage {
     responses((status = 200, body = ChatPage), (status = 401, body = ErrorBody)))]
 async fn list_chats(State(chats): Svc, me: AuthUser, Query(page): Query<PageParams>) -> ApiResult<Json<ChatPage>> {
     let limit = check_limit(page.limit, 50, 100)?;
-    let items = chats.my_chats(me.user_id, parse_cursor(page.cursor.as_deref())?, limit).await?;
+    let items = chats
+        .my_chats(me.user_id, parse_cursor(page.cursor.as_deref())?, limit)
+        .await?;
     let next_cursor = (items.len() as i64 == limit)
         .then(|| items.last().map(|c| format!("{}:{}", c.last_activity_at, c.id)))
         .flatten();
@@ -109,9 +115,15 @@ pub struct CreateChat {
 #[utoipa::path(post, path = "/chats", tag = "chats", security(("bearer" = [])), request_body = CreateChat,
     responses((status = 201, body = ChatInfo), (status = 200, body = ChatInfo),
         (status = 403, description = "the user blocks you", body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_chat(State(chats): Svc, me: AuthUser, Json(req): Json<CreateChat>) -> ApiResult<(StatusCode, Json<ChatInfo>)> {
+async fn create_chat(
+    State(chats): Svc,
+    me: AuthUser,
+    Json(req): Json<CreateChat>,
+) -> ApiResult<(StatusCode, Json<ChatInfo>)> {
     if req.kind == ChatKind::Direct {
-        let peer = req.user_id.ok_or_else(|| ApiError::validation("user_id", "is required for a direct chat"))?;
+        let peer = req
+            .user_id
+            .ok_or_else(|| ApiError::validation("user_id", "is required for a direct chat"))?;
         let (chat, created) = chats.open_direct(me.user_id, peer).await?;
         let status = if created { StatusCode::CREATED } else { StatusCode::OK };
         return Ok((status, Json(chat)));
@@ -149,8 +161,17 @@ pub struct UpdateChat {
 #[utoipa::path(patch, path = "/chats/{chat_id}", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path)), request_body = UpdateChat,
     responses((status = 200, body = ChatInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn update_chat(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<UpdateChat>) -> ApiResult<Json<ChatInfo>> {
-    let update = ChatUpdate { title: req.title, description: req.description, history_visibility: req.history_visibility };
+async fn update_chat(
+    State(chats): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Json(req): Json<UpdateChat>,
+) -> ApiResult<Json<ChatInfo>> {
+    let update = ChatUpdate {
+        title: req.title,
+        description: req.description,
+        history_visibility: req.history_visibility,
+    };
     Ok(Json(chats.update(me.user_id, chat_id, update).await?))
 }
 
@@ -168,7 +189,12 @@ pub struct HistoryParams {
 #[utoipa::path(get, path = "/chats/{chat_id}/messages", tag = "messages", security(("bearer" = [])),
     params(("chat_id" = i64, Path), HistoryParams),
     responses((status = 200, body = HistoryPage), (status = 404, body = ErrorBody)))]
-async fn history(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Query(q): Query<HistoryParams>) -> ApiResult<Json<HistoryPage>> {
+async fn history(
+    State(chats): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Query(q): Query<HistoryParams>,
+) -> ApiResult<Json<HistoryPage>> {
     let limit = check_limit(q.limit, 50, 100)?;
     let from = match (q.before, q.after) {
         (Some(_), Some(_)) => return Err(ApiError::validation("before", "use before or after, not both")),
@@ -195,10 +221,23 @@ pub struct SendMessage {
     params(("chat_id" = i64, Path)), request_body = SendMessage,
     responses((status = 201, body = Message), (status = 200, body = Message),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn send(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<SendMessage>) -> ApiResult<(StatusCode, Json<Message>)> {
-    let new = NewMessage { text: req.text, entities: req.entities, reply_to: req.reply_to, nonce: req.nonce };
+async fn send(
+    State(chats): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Json(req): Json<SendMessage>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    let new = NewMessage {
+        text: req.text,
+        entities: req.entities,
+        reply_to: req.reply_to,
+        nonce: req.nonce,
+    };
     let (message, created) = chats.send(me.user_id, chat_id, new).await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(message)))
+    Ok((
+        if created { StatusCode::CREATED } else { StatusCode::OK },
+        Json(message),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -212,8 +251,15 @@ pub struct EditMessage {
 #[utoipa::path(patch, path = "/chats/{chat_id}/messages/{seq}", tag = "messages", security(("bearer" = [])),
     params(("chat_id" = i64, Path), ("seq" = i64, Path)), request_body = EditMessage,
     responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn edit(State(chats): Svc, me: AuthUser, Path((chat_id, seq)): Path<(i64, i64)>, Json(req): Json<EditMessage>) -> ApiResult<Json<Message>> {
-    Ok(Json(chats.edit(me.user_id, chat_id, seq, req.text, req.entities).await?))
+async fn edit(
+    State(chats): Svc,
+    me: AuthUser,
+    Path((chat_id, seq)): Path<(i64, i64)>,
+    Json(req): Json<EditMessage>,
+) -> ApiResult<Json<Message>> {
+    Ok(Json(
+        chats.edit(me.user_id, chat_id, seq, req.text, req.entities).await?,
+    ))
 }
 
 /// Delete a message for everyone (its author, or with `delete_others`); a tombstone stays.
@@ -229,7 +275,11 @@ async fn delete(State(chats): Svc, me: AuthUser, Path((chat_id, seq)): Path<(i64
 #[utoipa::path(get, path = "/chats/{chat_id}/messages/{seq}/reactions", tag = "messages", security(("bearer" = [])),
     params(("chat_id" = i64, Path), ("seq" = i64, Path)),
     responses((status = 200, body = BTreeMap<String, Vec<i64>>), (status = 404, body = ErrorBody)))]
-async fn reactions(State(chats): Svc, me: AuthUser, Path((chat_id, seq)): Path<(i64, i64)>) -> ApiResult<Json<BTreeMap<String, Vec<i64>>>> {
+async fn reactions(
+    State(chats): Svc,
+    me: AuthUser,
+    Path((chat_id, seq)): Path<(i64, i64)>,
+) -> ApiResult<Json<BTreeMap<String, Vec<i64>>>> {
     Ok(Json(chats.reactions(me.user_id, chat_id, seq).await?))
 }
 
@@ -237,7 +287,11 @@ async fn reactions(State(chats): Svc, me: AuthUser, Path((chat_id, seq)): Path<(
 #[utoipa::path(put, path = "/chats/{chat_id}/messages/{seq}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
     params(("chat_id" = i64, Path), ("seq" = i64, Path), ("emoji" = String, Path)),
     responses((status = 200, body = Vec<ReactionCount>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn react(State(chats): Svc, me: AuthUser, Path((chat_id, seq, emoji)): Path<(i64, i64, String)>) -> ApiResult<Json<Vec<ReactionCount>>> {
+async fn react(
+    State(chats): Svc,
+    me: AuthUser,
+    Path((chat_id, seq, emoji)): Path<(i64, i64, String)>,
+) -> ApiResult<Json<Vec<ReactionCount>>> {
     Ok(Json(chats.react(me.user_id, chat_id, seq, &emoji, true).await?))
 }
 
@@ -245,7 +299,11 @@ async fn react(State(chats): Svc, me: AuthUser, Path((chat_id, seq, emoji)): Pat
 #[utoipa::path(delete, path = "/chats/{chat_id}/messages/{seq}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
     params(("chat_id" = i64, Path), ("seq" = i64, Path), ("emoji" = String, Path)),
     responses((status = 200, body = Vec<ReactionCount>), (status = 404, body = ErrorBody)))]
-async fn unreact(State(chats): Svc, me: AuthUser, Path((chat_id, seq, emoji)): Path<(i64, i64, String)>) -> ApiResult<Json<Vec<ReactionCount>>> {
+async fn unreact(
+    State(chats): Svc,
+    me: AuthUser,
+    Path((chat_id, seq, emoji)): Path<(i64, i64, String)>,
+) -> ApiResult<Json<Vec<ReactionCount>>> {
     Ok(Json(chats.react(me.user_id, chat_id, seq, &emoji, false).await?))
 }
 
@@ -284,8 +342,15 @@ pub struct ReadMarker {
 #[utoipa::path(post, path = "/chats/{chat_id}/read", tag = "messages", security(("bearer" = [])),
     params(("chat_id" = i64, Path)), request_body = ReadMarker,
     responses((status = 200, body = ReadMarker), (status = 404, body = ErrorBody)))]
-async fn read(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<ReadMarker>) -> ApiResult<Json<ReadMarker>> {
-    Ok(Json(ReadMarker { seq: chats.mark_read(me.user_id, chat_id, req.seq).await? }))
+async fn read(
+    State(chats): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Json(req): Json<ReadMarker>,
+) -> ApiResult<Json<ReadMarker>> {
+    Ok(Json(ReadMarker {
+        seq: chats.mark_read(me.user_id, chat_id, req.seq).await?,
+    }))
 }
 
 /// Tell the chat I am typing (lasts 6 s; repeat while typing). Ignored in large chats.
@@ -308,9 +373,16 @@ pub struct MemberParams {
 #[utoipa::path(get, path = "/chats/{chat_id}/members", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path), MemberParams),
     responses((status = 200, body = Vec<MemberInfo>), (status = 404, body = ErrorBody)))]
-async fn members(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Query(q): Query<MemberParams>) -> ApiResult<Json<Vec<MemberInfo>>> {
+async fn members(
+    State(chats): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Query(q): Query<MemberParams>,
+) -> ApiResult<Json<Vec<MemberInfo>>> {
     let limit = check_limit(q.limit, 100, 200)?;
-    Ok(Json(chats.members(me.user_id, chat_id, q.after.unwrap_or(0), limit).await?))
+    Ok(Json(
+        chats.members(me.user_id, chat_id, q.after.unwrap_or(0), limit).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -323,7 +395,12 @@ pub struct AddMembers {
 #[utoipa::path(post, path = "/chats/{chat_id}/members", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path)), request_body = AddMembers,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn add_members(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<AddMembers>) -> ApiResult<StatusCode> {
+async fn add_members(
+    State(chats): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Json(req): Json<AddMembers>,
+) -> ApiResult<StatusCode> {
     if req.user_ids.is_empty() || req.user_ids.len() > 200 {
         return Err(ApiError::validation("user_ids", "1 to 200 users"));
     }
@@ -345,8 +422,17 @@ pub struct UpdateMember {
 #[utoipa::path(patch, path = "/chats/{chat_id}/members/{user_id}", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path), ("user_id" = i64, Path)), request_body = UpdateMember,
     responses((status = 200, body = MemberInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn update_member(State(chats): Svc, me: AuthUser, Path((chat_id, user_id)): Path<(i64, i64)>, Json(req): Json<UpdateMember>) -> ApiResult<Json<MemberInfo>> {
-    let update = MemberUpdate { role: req.role, allow: req.allow, deny: req.deny };
+async fn update_member(
+    State(chats): Svc,
+    me: AuthUser,
+    Path((chat_id, user_id)): Path<(i64, i64)>,
+    Json(req): Json<UpdateMember>,
+) -> ApiResult<Json<MemberInfo>> {
+    let update = MemberUpdate {
+        role: req.role,
+        allow: req.allow,
+        deny: req.deny,
+    };
     Ok(Json(chats.update_member(me.user_id, chat_id, user_id, update).await?))
 }
 
@@ -354,7 +440,11 @@ async fn update_member(State(chats): Svc, me: AuthUser, Path((chat_id, user_id))
 #[utoipa::path(delete, path = "/chats/{chat_id}/members/{user_id}", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn remove_member(State(chats): Svc, me: AuthUser, Path((chat_id, user_id)): Path<(i64, i64)>) -> ApiResult<StatusCode> {
+async fn remove_member(
+    State(chats): Svc,
+    me: AuthUser,
+    Path((chat_id, user_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
     chats.remove_member(me.user_id, chat_id, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -376,7 +466,12 @@ pub struct Transfer {
 #[utoipa::path(post, path = "/chats/{chat_id}/transfer", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path)), request_body = Transfer,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn transfer(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<Transfer>) -> ApiResult<StatusCode> {
+async fn transfer(
+    State(chats): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Json(req): Json<Transfer>,
+) -> ApiResult<StatusCode> {
     chats.transfer(me.user_id, chat_id, req.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -400,8 +495,15 @@ pub struct CreateInvite {
 #[utoipa::path(post, path = "/chats/{chat_id}/invites", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path)), request_body = CreateInvite,
     responses((status = 201, body = InviteLink), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_invite(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>, Json(req): Json<CreateInvite>) -> ApiResult<(StatusCode, Json<InviteLink>)> {
-    let link = chats.create_invite(me.user_id, chat_id, req.expires_in_secs, req.usage_limit).await?;
+async fn create_invite(
+    State(chats): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Json(req): Json<CreateInvite>,
+) -> ApiResult<(StatusCode, Json<InviteLink>)> {
+    let link = chats
+        .create_invite(me.user_id, chat_id, req.expires_in_secs, req.usage_limit)
+        .await?;
     Ok((StatusCode::CREATED, Json(link)))
 }
 
@@ -409,7 +511,11 @@ async fn create_invite(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>
 #[utoipa::path(delete, path = "/chats/{chat_id}/invites/{code}", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path), ("code" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn revoke_invite(State(chats): Svc, me: AuthUser, Path((chat_id, code)): Path<(i64, String)>) -> ApiResult<StatusCode> {
+async fn revoke_invite(
+    State(chats): Svc,
+    me: AuthUser,
+    Path((chat_id, code)): Path<(i64, String)>,
+) -> ApiResult<StatusCode> {
     chats.revoke_invite(me.user_id, chat_id, code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -474,7 +580,11 @@ async fn search(State(chats): Svc, me: AuthUser, Query(q): Query<SearchParams>) 
     };
     let items = chats.search(me.user_id, &q.q, q.chat_id, before, limit).await?;
     let next_cursor = (items.len() as i64 == limit)
-        .then(|| items.last().map(|m| format!("{}:{}:{}", m.created_at, m.chat_id, m.seq)))
+        .then(|| {
+            items
+                .last()
+                .map(|m| format!("{}:{}:{}", m.created_at, m.chat_id, m.seq))
+        })
         .flatten();
     Ok(Json(SearchPage { items, next_cursor }))
 }

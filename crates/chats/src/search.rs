@@ -80,7 +80,13 @@ impl Chats {
                 let expr: Vec<String> = terms
                     .iter()
                     .enumerate()
-                    .map(|(i, t)| if i == last { format!("\"{t}\"*") } else { format!("\"{t}\"") })
+                    .map(|(i, t)| {
+                        if i == last {
+                            format!("\"{t}\"*")
+                        } else {
+                            format!("\"{t}\"")
+                        }
+                    })
                     .collect();
                 (
                     "JOIN message_fts f ON f.rowid = (msg.chat_id * 4294967296 + msg.seq) \

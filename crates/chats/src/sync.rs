@@ -58,7 +58,10 @@ fn raw(payload: String) -> Box<RawValue> {
 impl Chats {
     pub async fn sync(&self, me: i64, request: SyncRequest) -> ApiResult<SyncResponse> {
         if request.chats.len() > MAX_SYNC_CHATS {
-            return Err(ApiError::validation("chats", format!("at most {MAX_SYNC_CHATS} chats per call")));
+            return Err(ApiError::validation(
+                "chats",
+                format!("at most {MAX_SYNC_CHATS} chats per call"),
+            ));
         }
         let limit = self.config.sync_max_events;
         let reader = self.db.reader();
@@ -79,16 +82,35 @@ impl Chats {
         let user_too_long = rows.len() as i64 > limit
             || rows.first().is_some_and(|(pts, _)| *pts > request.user_pts + 1)
             || (rows.is_empty() && user_pts > request.user_pts);
-        let user_events = if user_too_long { Vec::new() } else { rows.into_iter().map(|r| raw(r.1)).collect() };
+        let user_events = if user_too_long {
+            Vec::new()
+        } else {
+            rows.into_iter().map(|r| raw(r.1)).collect()
+        };
 
         let mut chats = Vec::with_capacity(request.chats.len());
         for (&chat_id, &known) in &request.chats {
             let Some(member) = self.member_if_any(chat_id, me).await? else {
-                chats.push(ChatSync { chat_id, pts: 0, events: Vec::new(), too_long: false, not_member: true });
+                chats.push(ChatSync {
+                    chat_id,
+                    pts: 0,
+                    events: Vec::new(),
+                    too_long: false,
+                    not_member: true,
+                });
                 continue;
             };
-            let (pts,): (i64,) = sqlx::query_as("SELECT pts FROM chats WHERE id = $1").bind(chat_id).fetch_one(reader).await?;
-            let mut sync = ChatSync { chat_id, pts, events: Vec::new(), too_long: false, not_member: false };
+            let (pts,): (i64,) = sqlx::query_as("SELECT pts FROM chats WHERE id = $1")
+                .bind(chat_id)
+                .fetch_one(reader)
+                .await?;
+            let mut sync = ChatSync {
+                chat_id,
+                pts,
+                events: Vec::new(),
+                too_long: false,
+                not_member: false,
+            };
             if known < pts {
                 let rows: Vec<(i64, String)> = sqlx::query_as(
                     "SELECT pts, payload FROM events WHERE chat_id = $1 AND pts > $2 ORDER BY pts LIMIT $3",
@@ -109,14 +131,22 @@ impl Chats {
             }
             chats.push(sync);
         }
-        Ok(SyncResponse { user_pts, user_events, user_too_long, chats })
+        Ok(SyncResponse {
+            user_pts,
+            user_events,
+            user_too_long,
+            chats,
+        })
     }
 
     /// Deletes events older than the retention period; returns how many.
     pub async fn prune_events(&self) -> ApiResult<u64> {
         let cutoff = now_ms() - self.config.event_retention_days as i64 * 24 * 3600 * 1000;
         let mut pruned = 0;
-        for sql in ["DELETE FROM events WHERE created_at < $1", "DELETE FROM user_events WHERE created_at < $1"] {
+        for sql in [
+            "DELETE FROM events WHERE created_at < $1",
+            "DELETE FROM user_events WHERE created_at < $1",
+        ] {
             pruned += self.db.execute(sqlx::query(sql).bind(cutoff)).await?;
         }
         Ok(pruned)

@@ -87,8 +87,12 @@ impl ApiError {
     }
 
     pub fn too_many_requests(retry_after: u64) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "too many attempts, try again later")
-            .with_retry_after(retry_after)
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "too many attempts, try again later",
+        )
+        .with_retry_after(retry_after)
     }
 
     pub fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
@@ -112,9 +116,7 @@ impl From<StoreError> for ApiError {
             )
             .with_retry_after(1),
             StoreError::Unavailable => ApiError::unavailable("the database is unavailable"),
-            StoreError::UniqueViolation(_) => {
-                ApiError::conflict("conflict", "this conflicts with existing data")
-            }
+            StoreError::UniqueViolation(_) => ApiError::conflict("conflict", "this conflicts with existing data"),
             other => ApiError::internal(other),
         }
     }
@@ -181,8 +183,15 @@ mod tests {
     #[test]
     fn field_is_omitted_when_absent() {
         let body = ErrorBody {
-            error: ErrorDetail { code: "x".into(), message: "y".into(), field: None },
+            error: ErrorDetail {
+                code: "x".into(),
+                message: "y".into(),
+                field: None,
+            },
         };
-        assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"error":{"code":"x","message":"y"}}"#);
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"error":{"code":"x","message":"y"}}"#
+        );
     }
 }

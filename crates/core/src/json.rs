@@ -61,14 +61,14 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("malformed JSON: {inner}"))
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                format!("malformed JSON: {inner}"),
+            )
         } else {
             let field = if path == "." { None } else { Some(path) };
-            let error = ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                inner.to_string(),
-            );
+            let error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", inner.to_string());
             match field {
                 Some(field) => error.with_field(field),
                 None => error,

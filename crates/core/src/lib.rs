@@ -4,8 +4,8 @@
 
 pub mod api;
 pub mod config;
-mod extract;
 mod error;
+mod extract;
 pub mod http;
 pub mod json;
 pub mod module;
@@ -14,8 +14,8 @@ mod token;
 
 pub use config::Config;
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
-pub use http::{AuthUser, ClientInfo, HttpShared};
 pub use extract::{Path, Query};
+pub use http::{AuthUser, ClientInfo, HttpShared};
 pub use json::Json;
 pub use module::{InternalApis, Module, ModuleContext, Shutdown, Started};
 pub use token::{AccessClaims, TokenVerifier};

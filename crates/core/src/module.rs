@@ -43,7 +43,9 @@ pub struct ModuleContext {
 impl ModuleContext {
     /// The module's database (for modules that declare migrations).
     pub fn db(&self) -> anyhow::Result<Db> {
-        self.db.clone().ok_or_else(|| anyhow::anyhow!("this module declared no migrations, so it has no database"))
+        self.db
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("this module declared no migrations, so it has no database"))
     }
 }
 

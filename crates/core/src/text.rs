@@ -6,7 +6,13 @@ use crate::{ApiError, ApiResult};
 
 /// NFKC, then lowercase: `Ｂob`, `BOB` and `bob` are one username.
 pub fn fold(input: &str) -> String {
-    input.trim().nfkc().flat_map(char::to_lowercase).collect::<String>().nfkc().collect()
+    input
+        .trim()
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .nfkc()
+        .collect()
 }
 
 /// Usernames, after folding: 3 to 32 of `a-z 0-9 _`, starting with a letter.

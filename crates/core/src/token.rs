@@ -84,9 +84,7 @@ impl TokenVerifier {
             jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
         }
         .map_err(|err| match err.kind() {
-            ErrorKind::ExpiredSignature => {
-                ApiError::unauthorized("token_expired", "the access token has expired")
-            }
+            ErrorKind::ExpiredSignature => ApiError::unauthorized("token_expired", "the access token has expired"),
             _ => invalid(),
         })?
         .claims;

@@ -51,7 +51,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            for module in registry::select(&config.services)?.into_iter().filter(|m| !m.migrations().is_empty()) {
+            for module in registry::select(&config.services)?
+                .into_iter()
+                .filter(|m| !m.migrations().is_empty())
+            {
                 let (db, ran) = registry::open_migrated(module.as_ref(), &config).await?;
                 println!("{:<10} {ran} migration(s) applied", module.name());
                 db.close().await;
@@ -75,7 +78,11 @@ async fn admin(mut config: hybrid_core::Config, command: AdminCommand) -> anyhow
     let running = registry::start(&modules, Arc::new(config), shutdown).await?;
     let auth = running.apis.require::<AuthService>("auth")?;
     let result = match command {
-        AdminCommand::CreateUser { username, password, admin } => {
+        AdminCommand::CreateUser {
+            username,
+            password,
+            admin,
+        } => {
             let password = match password {
                 Some(password) => password,
                 None => {
@@ -93,7 +100,12 @@ async fn admin(mut config: hybrid_core::Config, command: AdminCommand) -> anyhow
                 .create_account(&username, password, admin, None)
                 .await
                 .map_err(|err| anyhow::anyhow!("{}", err.message))?;
-            println!("created user {} (id {}){}", user.username, user.id, if admin { " as admin" } else { "" });
+            println!(
+                "created user {} (id {}){}",
+                user.username,
+                user.id,
+                if admin { " as admin" } else { "" }
+            );
             Ok(())
         }
         AdminCommand::CreateInvite { uses, hours } => {

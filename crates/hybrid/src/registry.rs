@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use futures::future::BoxFuture;
-use hybrid_core::{Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
 use hybrid_core::bus::{Bus, LocalBus};
+use hybrid_core::{Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
 use hybrid_store::Db;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -74,11 +74,7 @@ pub struct Running {
     pub tokens: Arc<TokenVerifier>,
 }
 
-pub async fn start(
-    modules: &[Box<dyn Module>],
-    config: Arc<Config>,
-    shutdown: Shutdown,
-) -> anyhow::Result<Running> {
+pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: Shutdown) -> anyhow::Result<Running> {
     let tokens = Arc::new(TokenVerifier::new(&config.auth.issuer));
     let apis = Arc::new(InternalApis::default());
     let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(config.realtime.topic_buffer));
@@ -151,8 +147,13 @@ mod schema_tests {
     #[tokio::test]
     async fn both_dialects_build_equivalent_schemas() {
         let dir = tempfile::tempdir().unwrap();
-        let postgres = TestPostgres::create().await.expect("PostgreSQL for the schema comparison");
-        let sqlite_config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+        let postgres = TestPostgres::create()
+            .await
+            .expect("PostgreSQL for the schema comparison");
+        let sqlite_config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
         let mut postgres_config = sqlite_config.clone();
         postgres_config.database.url = postgres.url.clone();
         for module in all_modules().into_iter().filter(|m| !m.migrations().is_empty()) {

@@ -8,8 +8,8 @@ use hybrid_core::Config;
 use crate::cli::GlobalArgs;
 
 pub fn load(args: &GlobalArgs, listen: Option<&str>) -> anyhow::Result<Config> {
-    let mut builder = config::Config::builder()
-        .add_source(config::Config::try_from(&Config::default()).context("default config")?);
+    let mut builder =
+        config::Config::builder().add_source(config::Config::try_from(&Config::default()).context("default config")?);
     if let Some(path) = &args.config {
         builder = builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(true));
     }

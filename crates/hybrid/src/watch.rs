@@ -7,9 +7,14 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 pub async fn watch(url: &str, token: &str, count: Option<usize>) -> anyhow::Result<()> {
-    let ws_url = format!("{}/api/v1/realtime", url.trim_end_matches('/').replacen("http", "ws", 1));
+    let ws_url = format!(
+        "{}/api/v1/realtime",
+        url.trim_end_matches('/').replacen("http", "ws", 1)
+    );
     let mut request = ws_url.as_str().into_client_request().context("bad --url")?;
-    request.headers_mut().insert("sec-websocket-protocol", "hybrid.v1".parse()?);
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "hybrid.v1".parse()?);
     let (mut socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .with_context(|| format!("cannot connect to {ws_url}"))?;
@@ -32,7 +37,9 @@ pub async fn watch(url: &str, token: &str, count: Option<usize>) -> anyhow::Resu
                 }
             }
             Message::Close(frame) => {
-                let (code, reason) = frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()));
+                let (code, reason) = frame
+                    .map(|f| (u16::from(f.code), f.reason.to_string()))
+                    .unwrap_or((1005, String::new()));
                 bail!("the server closed the connection: {code} {reason}");
             }
             _ => {}

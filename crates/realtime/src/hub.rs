@@ -123,7 +123,11 @@ impl Hub {
     pub fn subscribe(self: &Arc<Self>, conn: &Arc<Conn>, topic: Topic) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         // A socket that disconnected meanwhile must not come back as a listener.
-        if !state.by_user.get(&conn.user_id).is_some_and(|c| c.contains_key(&conn.id)) {
+        if !state
+            .by_user
+            .get(&conn.user_id)
+            .is_some_and(|c| c.contains_key(&conn.id))
+        {
             return;
         }
         let subscriptions = state.subscriptions.entry(conn.id).or_default();
@@ -135,12 +139,24 @@ impl Hub {
             Some(entry) => entry.listeners.clone(),
             None => {
                 let listeners: Listeners = Arc::default();
-                let task = tokio::spawn(self.clone().fan_out(topic, self.bus.subscribe(topic), listeners.clone()));
-                state.topics.insert(topic, TopicEntry { listeners: listeners.clone(), task });
+                let task = tokio::spawn(
+                    self.clone()
+                        .fan_out(topic, self.bus.subscribe(topic), listeners.clone()),
+                );
+                state.topics.insert(
+                    topic,
+                    TopicEntry {
+                        listeners: listeners.clone(),
+                        task,
+                    },
+                );
                 listeners
             }
         };
-        listeners.write().unwrap_or_else(|e| e.into_inner()).insert(conn.id, conn.clone());
+        listeners
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(conn.id, conn.clone());
     }
 
     pub fn unsubscribe(&self, conn_id: ConnId, topic: Topic) {
@@ -160,10 +176,9 @@ impl Hub {
             }
             None => false,
         };
-        if empty
-            && let Some(entry) = state.topics.remove(&topic) {
-                entry.task.abort();
-            }
+        if empty && let Some(entry) = state.topics.remove(&topic) {
+            entry.task.abort();
+        }
     }
 
     /// Forgets a closed socket. Returns whether it was its user's last one on this node.
@@ -189,7 +204,10 @@ impl Hub {
     /// Whether the user has another socket on this node besides `conn`.
     pub fn is_online_elsewhere(&self, conn: &Conn) -> bool {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.by_user.get(&conn.user_id).is_some_and(|c| c.keys().any(|id| *id != conn.id))
+        state
+            .by_user
+            .get(&conn.user_id)
+            .is_some_and(|c| c.keys().any(|id| *id != conn.id))
     }
 
     /// Closes every socket (server shutdown) and waits up to `grace` for them to go.
@@ -221,7 +239,11 @@ impl Hub {
 
     fn user_conns(&self, user_id: i64) -> Vec<Arc<Conn>> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.by_user.get(&user_id).map(|c| c.values().cloned().collect()).unwrap_or_default()
+        state
+            .by_user
+            .get(&user_id)
+            .map(|c| c.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Whether `user_id` is in `chat_id` right now; `None` when that cannot be told.
@@ -275,7 +297,11 @@ impl Hub {
                 }
             }
             Control::SessionRevoked { user_id, session_id } => {
-                for conn in self.user_conns(user_id).into_iter().filter(|c| c.session_id == session_id) {
+                for conn in self
+                    .user_conns(user_id)
+                    .into_iter()
+                    .filter(|c| c.session_id == session_id)
+                {
                     conn.close(close::SESSION_REVOKED, "session signed out");
                 }
             }

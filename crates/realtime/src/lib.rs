@@ -49,7 +49,11 @@ impl Module for RealtimeModule {
         Box::pin(async move {
             let membership = ctx.apis.require::<dyn ChatMembership>("chats")?;
             let realtime = Arc::new(Realtime {
-                hub: hub::Hub::new(ctx.bus.clone(), membership.clone(), ctx.config.realtime.max_queued_frames),
+                hub: hub::Hub::new(
+                    ctx.bus.clone(),
+                    membership.clone(),
+                    ctx.config.realtime.max_queued_frames,
+                ),
                 membership,
                 tokens: ctx.tokens.clone(),
                 config: ctx.config.realtime.clone(),
@@ -58,10 +62,20 @@ impl Module for RealtimeModule {
             let mut shutdown = ctx.shutdown.clone();
             let closer = async move {
                 shutdown.wait().await;
-                hub.close_all(close::GOING_AWAY, "server shutting down", std::time::Duration::from_secs(5)).await;
+                hub.close_all(
+                    close::GOING_AWAY,
+                    "server shutting down",
+                    std::time::Duration::from_secs(5),
+                )
+                .await;
             };
-            let routes = OpenApiRouter::new().route("/realtime", axum::routing::get(upgrade)).with_state(realtime);
-            Ok(Started { routes, tasks: vec![Box::pin(closer)] })
+            let routes = OpenApiRouter::new()
+                .route("/realtime", axum::routing::get(upgrade))
+                .with_state(realtime);
+            Ok(Started {
+                routes,
+                tasks: vec![Box::pin(closer)],
+            })
         })
     }
 }
@@ -75,8 +89,12 @@ async fn upgrade(State(rt): State<Arc<Realtime>>, headers: axum::http::HeaderMap
         .flat_map(|v| v.split(','))
         .any(|p| p.trim() == socket::PROTOCOL);
     if !offered {
-        return ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "request the WebSocket subprotocol hybrid.v1")
-            .into_response();
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "request the WebSocket subprotocol hybrid.v1",
+        )
+        .into_response();
     }
     ws.protocols([socket::PROTOCOL])
         .read_buffer_size(4 * 1024)

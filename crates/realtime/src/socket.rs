@@ -19,7 +19,9 @@ pub const PROTOCOL: &str = "hybrid.v1";
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ClientFrame {
-    Auth { token: String },
+    Auth {
+        token: String,
+    },
     Ping,
     #[serde(other)]
     Unknown,
@@ -30,7 +32,10 @@ fn text(value: serde_json::Value) -> Message {
 }
 
 async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+    let frame = CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    };
     let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
@@ -46,7 +51,9 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
     if socket.send(text(hello)).await.is_err() {
         return;
     }
-    let Some(claims) = authenticate(&mut socket, &rt).await else { return };
+    let Some(claims) = authenticate(&mut socket, &rt).await else {
+        return;
+    };
     let user_id = claims.user_id().unwrap_or_default();
     let handle = rt.hub.connect(user_id, claims.sid);
     let conn = handle.conn.clone();
@@ -60,7 +67,9 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
     for attempt in 0..2 {
         match rt.membership.chats_of(user_id).await {
             Ok(chats) if attempt == 0 => {
-                chats.iter().for_each(|chat| rt.hub.subscribe(&conn, Topic::Chat(*chat)));
+                chats
+                    .iter()
+                    .for_each(|chat| rt.hub.subscribe(&conn, Topic::Chat(*chat)));
                 subscribed = chats;
             }
             Ok(current) => {
@@ -119,8 +128,16 @@ async fn authenticate(socket: &mut WebSocket, rt: &Realtime) -> Option<AccessCla
     match rt.tokens.verify(&token) {
         Ok(claims) => Some(claims),
         Err(err) => {
-            let reason = if err.code == "session_revoked" { "session signed out" } else { "invalid or expired token" };
-            let code = if err.code == "session_revoked" { close::SESSION_REVOKED } else { close::UNAUTHORIZED };
+            let reason = if err.code == "session_revoked" {
+                "session signed out"
+            } else {
+                "invalid or expired token"
+            };
+            let code = if err.code == "session_revoked" {
+                close::SESSION_REVOKED
+            } else {
+                close::UNAUTHORIZED
+            };
             close_with(socket, code, reason).await;
             None
         }
@@ -129,7 +146,13 @@ async fn authenticate(socket: &mut WebSocket, rt: &Realtime) -> Option<AccessCla
 
 /// Moves frames to the socket until it closes. Also: pings every heartbeat, closes a silent
 /// client after two, closes at token expiry unless a fresh `auth` frame extends it.
-async fn pump(socket: &mut WebSocket, mut handle: ConnHandle, mut expires: Instant, heartbeat: Duration, rt: &Realtime) {
+async fn pump(
+    socket: &mut WebSocket,
+    mut handle: ConnHandle,
+    mut expires: Instant,
+    heartbeat: Duration,
+    rt: &Realtime,
+) {
     let mut ping = tokio::time::interval(heartbeat);
     ping.tick().await;
     let mut last_heard = Instant::now();
@@ -198,6 +221,10 @@ fn announce_presence(rt: &Realtime, user_id: i64, peers: &[i64], online: bool) {
     let frame = json!({"type": "presence", "user_id": user_id, "online": online, "at": now_ms()}).to_string();
     let payload = Bytes::from(frame);
     for &peer in peers {
-        rt.hub.publish(Envelope { topic: Topic::User(peer), payload: payload.clone(), control: None });
+        rt.hub.publish(Envelope {
+            topic: Topic::User(peer),
+            payload: payload.clone(),
+            control: None,
+        });
     }
 }

@@ -65,10 +65,7 @@ type Deliver = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 
 /// The closure type [`Db::write`] takes: it gets a connection inside a transaction.
 /// It must not begin or commit transactions itself.
-pub trait WriteFn<T, E>:
-    for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static
-{
-}
+pub trait WriteFn<T, E>: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static {}
 impl<T, E, F> WriteFn<T, E> for F where
     F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static
 {
@@ -252,12 +249,8 @@ async fn open_postgres(module: &'static str, config: &StoreConfig) -> Result<Inn
 }
 
 async fn open_sqlite(module: &'static str, config: &StoreConfig) -> Result<Inner, StoreError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|err| {
-        StoreError::Migration(format!(
-            "cannot create data dir {}: {err}",
-            config.data_dir.display()
-        ))
-    })?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|err| StoreError::Migration(format!("cannot create data dir {}: {err}", config.data_dir.display())))?;
     let path = config.data_dir.join(format!("{module}.db"));
     let synchronous = match config.sqlite_synchronous {
         Synchronous::Full => "FULL",
@@ -302,12 +295,7 @@ fn sqlite_options(path: &Path, create: bool) -> Result<AnyConnectOptions, StoreE
 }
 
 /// The SQLite writer: one per file, so writes never wait on `SQLITE_BUSY` from each other.
-async fn run_writer(
-    module: &'static str,
-    mut conn: AnyConnection,
-    mut jobs: mpsc::Receiver<Job>,
-    max_batch: usize,
-) {
+async fn run_writer(module: &'static str, mut conn: AnyConnection, mut jobs: mpsc::Receiver<Job>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     let batch_size = metrics::histogram!("store_write_batch_size", "module" => module);
     while jobs.recv_many(&mut batch, max_batch).await > 0 {
@@ -326,10 +314,7 @@ async fn run_writer(
 
 type BatchFailure = (Vec<Pending>, StoreError);
 
-async fn run_batch(
-    conn: &mut AnyConnection,
-    batch: &mut Vec<Job>,
-) -> Result<Vec<Pending>, BatchFailure> {
+async fn run_batch(conn: &mut AnyConnection, batch: &mut Vec<Job>) -> Result<Vec<Pending>, BatchFailure> {
     let mut pending = Vec::with_capacity(batch.len());
     let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
         Ok(tx) => tx,

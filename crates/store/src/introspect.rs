@@ -64,12 +64,11 @@ impl Db {
                 .await?;
                 for (table,) in tables {
                     // (name, type, notnull, pk)
-                    let cols: Vec<(String, String, i64, i64)> = sqlx::query_as(
-                        "SELECT name, type, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid",
-                    )
-                    .bind(&table)
-                    .fetch_all(pool)
-                    .await?;
+                    let cols: Vec<(String, String, i64, i64)> =
+                        sqlx::query_as("SELECT name, type, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid")
+                            .bind(&table)
+                            .fetch_all(pool)
+                            .await?;
                     let columns = cols
                         .into_iter()
                         .map(|(name, ty, not_null, pk)| Column {
@@ -80,20 +79,18 @@ impl Db {
                             not_null: not_null != 0 || pk != 0,
                         })
                         .collect();
-                    let idx: Vec<(String, i64, String)> = sqlx::query_as(
-                        "SELECT name, \"unique\", origin FROM pragma_index_list($1)",
-                    )
-                    .bind(&table)
-                    .fetch_all(pool)
-                    .await?;
+                    let idx: Vec<(String, i64, String)> =
+                        sqlx::query_as("SELECT name, \"unique\", origin FROM pragma_index_list($1)")
+                            .bind(&table)
+                            .fetch_all(pool)
+                            .await?;
                     let mut indexes = Vec::new();
                     for (name, unique, _origin) in idx {
-                        let cols: Vec<(String,)> = sqlx::query_as(
-                            "SELECT name FROM pragma_index_info($1) ORDER BY seqno",
-                        )
-                        .bind(&name)
-                        .fetch_all(pool)
-                        .await?;
+                        let cols: Vec<(String,)> =
+                            sqlx::query_as("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
+                                .bind(&name)
+                                .fetch_all(pool)
+                                .await?;
                         indexes.push(Index {
                             columns: cols.into_iter().map(|c| c.0).collect(),
                             unique: unique != 0,
@@ -101,12 +98,11 @@ impl Db {
                     }
                     // An INTEGER PRIMARY KEY is the rowid and has no index entry in SQLite;
                     // PostgreSQL lists its primary key index, so add the SQLite one here.
-                    let pk: Vec<(String,)> = sqlx::query_as(
-                        "SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk",
-                    )
-                    .bind(&table)
-                    .fetch_all(pool)
-                    .await?;
+                    let pk: Vec<(String,)> =
+                        sqlx::query_as("SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk")
+                            .bind(&table)
+                            .fetch_all(pool)
+                            .await?;
                     let pk = Index {
                         columns: pk.into_iter().map(|c| c.0).collect(),
                         unique: true,

@@ -98,9 +98,7 @@ impl Db {
                     sqlx::raw_sql(AssertSqlSafe(sql))
                         .execute(&mut *step)
                         .await
-                        .map_err(|err| {
-                            StoreError::Migration(format!("{module}: {}: {err}", m.name))
-                        })?;
+                        .map_err(|err| StoreError::Migration(format!("{module}: {}: {err}", m.name)))?;
                     sqlx::query(
                         "INSERT INTO schema_migrations (version, name, applied_at) \
                          VALUES ($1, $2, $3)",

@@ -6,8 +6,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Connection, Executor};
 
 /// The server tests use: `HYBRID_TEST_POSTGRES`, else the local default.
 pub fn postgres_admin_url() -> String {
-    std::env::var("HYBRID_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("HYBRID_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// A database that exists for as long as this value does.
@@ -29,13 +28,9 @@ impl TestPostgres {
             crate::time::now_ms() % 1_000_000
         );
         let mut conn = AnyConnection::connect(&admin_url).await?;
-        conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await?;
+        conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}"))).await?;
         conn.close().await?;
-        let base = admin_url
-            .rsplit_once('/')
-            .map(|(base, _)| base)
-            .unwrap_or(&admin_url);
+        let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
         Ok(TestPostgres {
             url: format!("{base}/{name}"),
             admin_url,

@@ -32,7 +32,11 @@ async fn open(dialect: Dialect, tune: impl FnOnce(&mut StoreConfig)) -> Fixture 
     let db = Db::open("test", &config).await.unwrap();
     assert_eq!(db.dialect(), dialect);
     assert_eq!(db.migrate(MIGRATIONS).await.unwrap(), 1);
-    Fixture { db, _dir: dir, _postgres: postgres }
+    Fixture {
+        db,
+        _dir: dir,
+        _postgres: postgres,
+    }
 }
 
 async fn insert(db: &Db, name: String) -> Result<i64, StoreError> {
@@ -49,7 +53,11 @@ async fn insert(db: &Db, name: String) -> Result<i64, StoreError> {
 }
 
 async fn count(db: &Db) -> i64 {
-    sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM items").fetch_one(db.reader()).await.unwrap().0
+    sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM items")
+        .fetch_one(db.reader())
+        .await
+        .unwrap()
+        .0
 }
 
 async fn concurrent_writes_commit_and_failures_stay_alone(dialect: Dialect) {
@@ -58,13 +66,24 @@ async fn concurrent_writes_commit_and_failures_stay_alone(dialect: Dialect) {
     insert(db, "taken".into()).await.unwrap();
     // 200 writes at once: every 10th hits the unique index; the SQLite writer batches them
     let results = futures::future::join_all((0..200).map(|i| {
-        let name = if i % 10 == 0 { "taken".to_owned() } else { format!("item-{i}") };
+        let name = if i % 10 == 0 {
+            "taken".to_owned()
+        } else {
+            format!("item-{i}")
+        };
         insert(db, name)
     }))
     .await;
-    let failed = results.iter().filter(|r| matches!(r, Err(StoreError::UniqueViolation(_)))).count();
+    let failed = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::UniqueViolation(_))))
+        .count();
     assert_eq!(failed, 20);
-    assert!(results.iter().all(|r| r.is_ok() || matches!(r, Err(StoreError::UniqueViolation(_)))));
+    assert!(
+        results
+            .iter()
+            .all(|r| r.is_ok() || matches!(r, Err(StoreError::UniqueViolation(_))))
+    );
     // acknowledged means committed and visible to readers
     assert_eq!(count(db).await, 1 + 180);
     let mut ids: Vec<i64> = results.into_iter().filter_map(Result::ok).collect();
@@ -77,12 +96,23 @@ async fn concurrent_writes_commit_and_failures_stay_alone(dialect: Dialect) {
 async fn migrations_are_checked(dialect: Dialect) {
     let fixture = open(dialect, |_| {}).await;
     assert_eq!(fixture.db.migrate(MIGRATIONS).await.unwrap(), 0);
-    let renamed = [Migration { name: "0001_other", ..MIGRATIONS[0] }];
+    let renamed = [Migration {
+        name: "0001_other",
+        ..MIGRATIONS[0]
+    }];
     let err = fixture.db.migrate(&renamed).await.unwrap_err().to_string();
     assert!(err.contains("0001_other"), "{err}");
     let err = fixture.db.migrate(&[]).await.unwrap_err().to_string();
     assert!(err.contains("does not know"), "{err}");
-    let broken = [MIGRATIONS[0], Migration { version: 2, name: "0002_bad", sqlite: "NOT SQL", postgres: "NOT SQL" }];
+    let broken = [
+        MIGRATIONS[0],
+        Migration {
+            version: 2,
+            name: "0002_bad",
+            sqlite: "NOT SQL",
+            postgres: "NOT SQL",
+        },
+    ];
     assert!(fixture.db.migrate(&broken).await.is_err());
     // the failed migration left nothing behind, and the table still works
     insert(&fixture.db, "after".into()).await.unwrap();
@@ -131,10 +161,14 @@ async fn full_queue_is_busy() {
         }
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let queued: Vec<_> = (0..2).map(|i| tokio::spawn({
-        let db = db.clone();
-        async move { insert(&db, format!("queued-{i}")).await }
-    })).collect();
+    let queued: Vec<_> = (0..2)
+        .map(|i| {
+            tokio::spawn({
+                let db = db.clone();
+                async move { insert(&db, format!("queued-{i}")).await }
+            })
+        })
+        .collect();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(db.queue_depth(), 2);
     assert!(matches!(insert(&db, "refused".into()).await, Err(StoreError::Busy)));
@@ -151,12 +185,14 @@ async fn panicking_write_does_not_kill_the_writer() {
     let fixture = open(Dialect::Sqlite, |_| {}).await;
     let db = &fixture.db;
     let panicked = db
-        .write(|_tx| Box::pin(async move {
-            if true {
-                panic!("boom");
-            }
-            Ok::<_, StoreError>(())
-        }))
+        .write(|_tx| {
+            Box::pin(async move {
+                if true {
+                    panic!("boom");
+                }
+                Ok::<_, StoreError>(())
+            })
+        })
         .await;
     assert!(matches!(panicked, Err(StoreError::Unavailable)));
     insert(db, "still works".into()).await.unwrap();

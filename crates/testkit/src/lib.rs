@@ -81,9 +81,11 @@ impl TestServer {
     pub async fn start_at(bin: &str, dialect: Dialect, listen: &str, env: &[(&str, &str)]) -> TestServer {
         let postgres = match dialect {
             Dialect::Sqlite => None,
-            Dialect::Postgres => Some(TestPostgres::create().await.expect(
-                "PostgreSQL is needed for the postgres tests: start it, or set HYBRID_TEST_POSTGRES",
-            )),
+            Dialect::Postgres => Some(
+                TestPostgres::create()
+                    .await
+                    .expect("PostgreSQL is needed for the postgres tests: start it, or set HYBRID_TEST_POSTGRES"),
+            ),
         };
         let mut server = TestServer {
             dialect,
@@ -148,9 +150,10 @@ impl TestServer {
             while let Ok(Some(line)) = stdout.next_line().await {
                 push_log(&self.logs, line.clone());
                 if let Ok(event) = serde_json::from_str::<Value>(&line)
-                    && event["message"] == "listening" {
-                        return event["addr"].as_str().map(str::to_owned);
-                    }
+                    && event["message"] == "listening"
+                {
+                    return event["addr"].as_str().map(str::to_owned);
+                }
             }
             None
         })
@@ -179,7 +182,9 @@ impl TestServer {
     pub async fn stop(&mut self) -> Option<i32> {
         let mut child = self.child.take()?;
         if let Some(pid) = child.id() {
-            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
         }
         match tokio::time::timeout(Duration::from_secs(20), child.wait()).await {
             Ok(Ok(status)) => status.code(),
@@ -199,7 +204,12 @@ impl TestServer {
     /// Stops gracefully and starts again on the same data (new port).
     pub async fn restart(&mut self) {
         let code = self.stop().await;
-        assert_eq!(code, Some(0), "graceful shutdown should exit 0; log:\n{}", self.log_text());
+        assert_eq!(
+            code,
+            Some(0),
+            "graceful shutdown should exit 0; log:\n{}",
+            self.log_text()
+        );
         self.spawn().await;
     }
 
@@ -208,7 +218,13 @@ impl TestServer {
     }
 
     /// Sends a JSON request; returns the status and the JSON body (`Null` when empty).
-    pub async fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut request = self.http.request(method, self.url(path));
         if let Some(token) = token {
@@ -237,7 +253,11 @@ impl TestServer {
     /// Registers `username` with [`PASSWORD`]; panics unless that works.
     pub async fn register(&self, username: &str) -> TestUser {
         let (status, body) = self
-            .post("/api/v1/auth/register", None, json!({"username": username, "password": PASSWORD}))
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"username": username, "password": PASSWORD}),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "register {username}: {body}");
         user_from(&body, PASSWORD)
@@ -283,7 +303,10 @@ pub fn assert_error(response: &(StatusCode, Value), status: u16, code: &str, fie
     let (actual, body) = response;
     assert_eq!(actual.as_u16(), status, "status of {body}");
     assert_eq!(body["error"]["code"], code, "code of {body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "message of {body}");
+    assert!(
+        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message of {body}"
+    );
     if let Some(field) = field {
         assert_eq!(body["error"]["field"], field, "field of {body}");
     }

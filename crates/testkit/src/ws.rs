@@ -35,11 +35,17 @@ impl WsClient {
         }
         let tcp = socket.connect(addr).await.expect("TCP connect");
         let mut request = url.into_client_request().unwrap();
-        request.headers_mut().insert("sec-websocket-protocol", "hybrid.v1".parse().unwrap());
-        let (stream, response) =
-            tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(tcp)).await.expect("WebSocket connect");
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", "hybrid.v1".parse().unwrap());
+        let (stream, response) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(tcp))
+            .await
+            .expect("WebSocket connect");
         assert_eq!(response.headers()["sec-websocket-protocol"], "hybrid.v1");
-        let mut client = WsClient { stream, hello: Value::Null };
+        let mut client = WsClient {
+            stream,
+            hello: Value::Null,
+        };
         client.hello = client.next().await.expect("hello");
         assert_eq!(client.hello["type"], "hello");
         client
@@ -59,7 +65,10 @@ impl WsClient {
     }
 
     pub async fn send(&mut self, frame: Value) {
-        self.stream.send(Message::Text(frame.to_string().into())).await.expect("send");
+        self.stream
+            .send(Message::Text(frame.to_string().into()))
+            .await
+            .expect("send");
     }
 
     /// The next JSON frame, or `None` when the socket closed or nothing came within [`WAIT`].
@@ -122,9 +131,12 @@ impl WsClient {
     }
 
     pub async fn close(mut self) {
-        let _ = self.stream.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
-            code: CloseCode::Normal,
-            reason: "bye".into(),
-        })).await;
+        let _ = self
+            .stream
+            .close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: CloseCode::Normal,
+                reason: "bye".into(),
+            }))
+            .await;
     }
 }

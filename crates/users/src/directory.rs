@@ -20,10 +20,7 @@ impl UserDirectory for Directory {
         Box::pin(async move { self.0.create(username).await.map(user_ref) })
     }
 
-    fn find_by_username<'a>(
-        &'a self,
-        username: &'a str,
-    ) -> BoxFuture<'a, Result<Option<UserRef>, ApiError>> {
+    fn find_by_username<'a>(&'a self, username: &'a str) -> BoxFuture<'a, Result<Option<UserRef>, ApiError>> {
         Box::pin(async move { Ok(self.0.by_username(username).await?.map(user_ref)) })
     }
 

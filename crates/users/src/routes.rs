@@ -118,11 +118,7 @@ async fn update_me(
 #[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "user id")),
     responses((status = 200, body = Profile), (status = 404, body = ErrorBody)))]
-async fn get_user(
-    State(users): State<Users>,
-    _me: AuthUser,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<Profile>> {
+async fn get_user(State(users): State<Users>, _me: AuthUser, Path(id): Path<i64>) -> ApiResult<Json<Profile>> {
     profile_of(&users, id).await.map(Json)
 }
 
@@ -188,11 +184,7 @@ async fn list_blocks(State(users): State<Users>, me: AuthUser) -> ApiResult<Json
 #[utoipa::path(put, path = "/users/{id}/block", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn block(
-    State(users): State<Users>,
-    me: AuthUser,
-    Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+async fn block(State(users): State<Users>, me: AuthUser, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     if id == me.user_id {
         return Err(ApiError::validation("id", "you cannot block yourself"));
     }
@@ -205,11 +197,7 @@ async fn block(
 #[utoipa::path(delete, path = "/users/{id}/block", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn unblock(
-    State(users): State<Users>,
-    me: AuthUser,
-    Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+async fn unblock(State(users): State<Users>, me: AuthUser, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     profile_of(&users, id).await?;
     users.unblock(me.user_id, id).await?;
     Ok(StatusCode::NO_CONTENT)

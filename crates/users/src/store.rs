@@ -21,12 +21,14 @@ pub struct Users {
     db: Db,
 }
 
-
 /// The smallest string greater than every string starting with `prefix` (`prefix` non-empty
 /// ASCII), for index range scans that behave the same in SQLite and PostgreSQL ("C" collation).
 fn prefix_end(prefix: &str) -> String {
     let mut end = prefix.to_owned();
-    let last = end.pop().map(|c| (c as u8).saturating_add(1) as char).unwrap_or('\u{7f}');
+    let last = end
+        .pop()
+        .map(|c| (c as u8).saturating_add(1) as char)
+        .unwrap_or('\u{7f}');
     end.push(last);
     end
 }
@@ -52,8 +54,7 @@ impl Users {
                     .await
                     .map_err(|err| match hybrid_store::StoreError::from(err) {
                         e if e.is_unique_violation() => {
-                            ApiError::conflict("username_taken", "this username is taken")
-                                .with_field("username")
+                            ApiError::conflict("username_taken", "this username is taken").with_field("username")
                         }
                         e => e.into(),
                     })?;
@@ -98,19 +99,12 @@ impl Users {
     }
 
     /// Users whose name starts with `prefix`, in name order, after `after` (exclusive).
-    pub async fn search_prefix(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: i64,
-    ) -> ApiResult<Vec<UserRow>> {
+    pub async fn search_prefix(&self, prefix: &str, after: Option<&str>, limit: i64) -> ApiResult<Vec<UserRow>> {
         let from = match after {
             Some(after) if after >= prefix => after.to_owned(),
             _ => prefix.to_owned(),
         };
-        let sql = select_users(
-            "WHERE username >= $1 AND username < $2 AND username <> $3 ORDER BY username LIMIT $4",
-        );
+        let sql = select_users("WHERE username >= $1 AND username < $2 AND username <> $3 ORDER BY username LIMIT $4");
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&from)
             .bind(prefix_end(prefix))
@@ -152,7 +146,9 @@ impl Users {
             "INSERT INTO blocks (user_id, blocked_id, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, blocked_id) DO NOTHING",
         );
-        self.db.execute(query.bind(user_id).bind(blocked_id).bind(now_ms())).await?;
+        self.db
+            .execute(query.bind(user_id).bind(blocked_id).bind(now_ms()))
+            .await?;
         Ok(())
     }
 
@@ -163,12 +159,11 @@ impl Users {
     }
 
     pub async fn is_blocked(&self, blocker: i64, target: i64) -> ApiResult<bool> {
-        let found: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM blocks WHERE user_id = $1 AND blocked_id = $2")
-                .bind(blocker)
-                .bind(target)
-                .fetch_optional(self.db.reader())
-                .await?;
+        let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM blocks WHERE user_id = $1 AND blocked_id = $2")
+            .bind(blocker)
+            .bind(target)
+            .fetch_optional(self.db.reader())
+            .await?;
         Ok(found.is_some())
     }
 

@@ -31,8 +31,18 @@ async fn register_login_refresh_logout(dialect: Dialect) {
     assert_eq!(me["id"], alice.id);
     assert_eq!(me["username"], "alice");
 
-    assert_error(&server.login("alice", "wrong password!", None).await, 401, "invalid_credentials", None);
-    assert_error(&server.login("nobody", PASSWORD, None).await, 401, "invalid_credentials", None);
+    assert_error(
+        &server.login("alice", "wrong password!", None).await,
+        401,
+        "invalid_credentials",
+        None,
+    );
+    assert_error(
+        &server.login("nobody", PASSWORD, None).await,
+        401,
+        "invalid_credentials",
+        None,
+    );
 
     // any case or compatibility form of the name logs in
     let (status, body) = server.login("ＡＬＩＣＥ", PASSWORD, None).await;
@@ -44,7 +54,11 @@ async fn register_login_refresh_logout(dialect: Dialect) {
 
     // refresh rotates the token
     let (status, refreshed) = server
-        .post("/api/v1/auth/refresh", None, json!({"refresh_token": second.refresh_token}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": second.refresh_token}),
+        )
         .await;
     assert_eq!(status, 200, "{refreshed}");
     let new_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
@@ -53,7 +67,11 @@ async fn register_login_refresh_logout(dialect: Dialect) {
 
     // the same spent token again, within the grace period: the same new token (two tabs)
     let (status, again) = server
-        .post("/api/v1/auth/refresh", None, json!({"refresh_token": second.refresh_token}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": second.refresh_token}),
+        )
         .await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["refresh_token"], new_refresh.as_str());
@@ -67,7 +85,9 @@ async fn register_login_refresh_logout(dialect: Dialect) {
     assert_eq!(server.get("/api/v1/users/me", Some(access)).await.0, 200);
 
     assert_error(
-        &server.post("/api/v1/auth/refresh", None, json!({"refresh_token": "hrt_made_up"})).await,
+        &server
+            .post("/api/v1/auth/refresh", None, json!({"refresh_token": "hrt_made_up"}))
+            .await,
         401,
         "invalid_refresh_token",
         None,
@@ -76,10 +96,19 @@ async fn register_login_refresh_logout(dialect: Dialect) {
     // logout ends the session: its access token and refresh token stop working
     let (status, _) = server.post("/api/v1/auth/logout", Some(access), json!({})).await;
     assert_eq!(status, 204);
-    assert_error(&server.get("/api/v1/users/me", Some(access)).await, 401, "session_revoked", None);
+    assert_error(
+        &server.get("/api/v1/users/me", Some(access)).await,
+        401,
+        "session_revoked",
+        None,
+    );
     assert_error(
         &server
-            .post("/api/v1/auth/refresh", None, json!({"refresh_token": latest["refresh_token"]}))
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": latest["refresh_token"]}),
+            )
             .await,
         401,
         "invalid_refresh_token",
@@ -93,27 +122,46 @@ async fn refresh_reuse_after_grace_revokes_session(dialect: Dialect) {
     let server = start_with(dialect, &[("HYBRID_AUTH__REFRESH_GRACE_SECS", "1")]).await;
     let bob = server.register("bob").await;
     let (status, rotated) = server
-        .post("/api/v1/auth/refresh", None, json!({"refresh_token": bob.refresh_token}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": bob.refresh_token}),
+        )
         .await;
     assert_eq!(status, 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
     // a stolen, spent token comes back: the whole session is signed out
     assert_error(
-        &server.post("/api/v1/auth/refresh", None, json!({"refresh_token": bob.refresh_token})).await,
+        &server
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": bob.refresh_token}),
+            )
+            .await,
         401,
         "refresh_token_reused",
         None,
     );
     assert_error(
         &server
-            .post("/api/v1/auth/refresh", None, json!({"refresh_token": rotated["refresh_token"]}))
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": rotated["refresh_token"]}),
+            )
             .await,
         401,
         "invalid_refresh_token",
         None,
     );
     let access = rotated["access_token"].as_str().unwrap();
-    assert_error(&server.get("/api/v1/users/me", Some(access)).await, 401, "session_revoked", None);
+    assert_error(
+        &server.get("/api/v1/users/me", Some(access)).await,
+        401,
+        "session_revoked",
+        None,
+    );
 }
 
 async fn sessions_list_and_revoke(dialect: Dialect) {
@@ -146,25 +194,55 @@ async fn sessions_list_and_revoke(dialect: Dialect) {
     // someone else's session is not found
     let dave = server.register("dave").await;
     let path = format!("/api/v1/auth/sessions/{}", phone.session_id);
-    assert_error(&server.request("DELETE", &path, Some(&dave.access_token), None).await, 404, "not_found", None);
+    assert_error(
+        &server.request("DELETE", &path, Some(&dave.access_token), None).await,
+        404,
+        "not_found",
+        None,
+    );
 
     let (status, _) = server.request("DELETE", &path, Some(&carol.access_token), None).await;
     assert_eq!(status, 204);
-    assert_error(&server.get("/api/v1/users/me", Some(&phone.access_token)).await, 401, "session_revoked", None);
     assert_error(
-        &server.post("/api/v1/auth/refresh", None, json!({"refresh_token": phone.refresh_token})).await,
+        &server.get("/api/v1/users/me", Some(&phone.access_token)).await,
+        401,
+        "session_revoked",
+        None,
+    );
+    assert_error(
+        &server
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": phone.refresh_token}),
+            )
+            .await,
         401,
         "invalid_refresh_token",
         None,
     );
-    assert_error(&server.request("DELETE", &path, Some(&carol.access_token), None).await, 404, "not_found", None);
+    assert_error(
+        &server.request("DELETE", &path, Some(&carol.access_token), None).await,
+        404,
+        "not_found",
+        None,
+    );
 
     let (status, body) = server
-        .post("/api/v1/auth/sessions/revoke-others", Some(&carol.access_token), json!({}))
+        .post(
+            "/api/v1/auth/sessions/revoke-others",
+            Some(&carol.access_token),
+            json!({}),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["revoked"], 1);
-    assert_error(&server.get("/api/v1/users/me", Some(&third.access_token)).await, 401, "session_revoked", None);
+    assert_error(
+        &server.get("/api/v1/users/me", Some(&third.access_token)).await,
+        401,
+        "session_revoked",
+        None,
+    );
     let (_, sessions) = server.get("/api/v1/auth/sessions", Some(&carol.access_token)).await;
     assert_eq!(sessions.as_array().unwrap().len(), 1);
     assert_eq!(server.get("/api/v1/users/me", Some(&dave.access_token)).await.0, 200);
@@ -179,20 +257,44 @@ async fn change_password_signs_out_other_sessions(dialect: Dialect) {
     let token = Some(erin.access_token.as_str());
 
     let wrong = server
-        .post(path, token, json!({"current_password": "not it at all", "new_password": "a brand new secret"}))
+        .post(
+            path,
+            token,
+            json!({"current_password": "not it at all", "new_password": "a brand new secret"}),
+        )
         .await;
     assert_error(&wrong, 403, "wrong_password", Some("current_password"));
-    let weak = server.post(path, token, json!({"current_password": PASSWORD, "new_password": "short"})).await;
+    let weak = server
+        .post(
+            path,
+            token,
+            json!({"current_password": PASSWORD, "new_password": "short"}),
+        )
+        .await;
     assert_error(&weak, 422, "validation_failed", Some("new_password"));
 
     let (status, body) = server
-        .post(path, token, json!({"current_password": PASSWORD, "new_password": "a brand new secret"}))
+        .post(
+            path,
+            token,
+            json!({"current_password": PASSWORD, "new_password": "a brand new secret"}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["revoked"], 1);
-    assert_error(&server.get("/api/v1/users/me", Some(&other.access_token)).await, 401, "session_revoked", None);
+    assert_error(
+        &server.get("/api/v1/users/me", Some(&other.access_token)).await,
+        401,
+        "session_revoked",
+        None,
+    );
     assert_eq!(server.get("/api/v1/users/me", token).await.0, 200);
-    assert_error(&server.login("erin", PASSWORD, None).await, 401, "invalid_credentials", None);
+    assert_error(
+        &server.login("erin", PASSWORD, None).await,
+        401,
+        "invalid_credentials",
+        None,
+    );
     assert_eq!(server.login("erin", "a brand new secret", None).await.0, 200);
 }
 
@@ -208,7 +310,12 @@ async fn login_is_throttled(dialect: Dialect) {
     server.register("frank").await;
     server.register("grace").await;
     for _ in 0..3 {
-        assert_error(&server.login("frank", "bad password 1", None).await, 401, "invalid_credentials", None);
+        assert_error(
+            &server.login("frank", "bad password 1", None).await,
+            401,
+            "invalid_credentials",
+            None,
+        );
     }
     // locked: even the right password gets 429 until the window ends
     let response = server
@@ -228,22 +335,42 @@ async fn login_is_throttled(dialect: Dialect) {
     let limited = start_with(dialect, &[("HYBRID_AUTH__REGISTRATIONS_PER_IP_PER_HOUR", "2")]).await;
     limited.register("reg_one").await;
     limited.register("reg_two").await;
-    let third = limited.post("/api/v1/auth/register", None, json!({"username": "reg_three", "password": PASSWORD})).await;
+    let third = limited
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"username": "reg_three", "password": PASSWORD}),
+        )
+        .await;
     assert_error(&third, 429, "too_many_requests", None);
     drop(limited);
 
     // the address limit: two more failures on another account reach 5 for this address
     assert_eq!(server.login("grace", PASSWORD, None).await.0, 200);
     for _ in 0..2 {
-        assert_error(&server.login("grace", "bad password 2", None).await, 401, "invalid_credentials", None);
+        assert_error(
+            &server.login("grace", "bad password 2", None).await,
+            401,
+            "invalid_credentials",
+            None,
+        );
     }
-    assert_error(&server.login("grace", PASSWORD, None).await, 429, "too_many_requests", None);
+    assert_error(
+        &server.login("grace", PASSWORD, None).await,
+        429,
+        "too_many_requests",
+        None,
+    );
 }
 
 async fn registration_policies(dialect: Dialect) {
     let closed = start_with(dialect, &[("HYBRID_AUTH__REGISTRATION", "closed")]).await;
     let attempt = closed
-        .post("/api/v1/auth/register", None, json!({"username": "henry", "password": PASSWORD}))
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"username": "henry", "password": PASSWORD}),
+        )
         .await;
     assert_error(&attempt, 403, "registration_closed", None);
     drop(closed);
@@ -256,12 +383,30 @@ async fn registration_policies(dialect: Dialect) {
             json!({"username": name, "password": PASSWORD, "invite_code": code}),
         )
     };
-    assert_error(&register("henry", None).await, 403, "invite_required", Some("invite_code"));
-    assert_error(&register("henry", Some("inv_forged")).await, 422, "validation_failed", Some("invite_code"));
+    assert_error(
+        &register("henry", None).await,
+        403,
+        "invite_required",
+        Some("invite_code"),
+    );
+    assert_error(
+        &register("henry", Some("inv_forged")).await,
+        422,
+        "validation_failed",
+        Some("invite_code"),
+    );
     // a failed invite leaves the name free
     let output = server
         .command()
-        .args(["admin", "create-user", "--username", "root", "--admin", "--password", PASSWORD])
+        .args([
+            "admin",
+            "create-user",
+            "--username",
+            "root",
+            "--admin",
+            "--password",
+            PASSWORD,
+        ])
         .output()
         .await
         .unwrap();
@@ -271,21 +416,39 @@ async fn registration_policies(dialect: Dialect) {
     let root = user_from(&body, PASSWORD);
 
     let (status, invite) = server
-        .post("/api/v1/auth/invites", Some(&root.access_token), json!({"uses": 1, "expires_in_hours": 2}))
+        .post(
+            "/api/v1/auth/invites",
+            Some(&root.access_token),
+            json!({"uses": 1, "expires_in_hours": 2}),
+        )
         .await;
     assert_eq!(status, 201, "{invite}");
     let code = invite["code"].as_str().unwrap();
     let (status, body) = register("henry", Some(code)).await;
     assert_eq!(status, 201, "{body}");
     let henry = user_from(&body, PASSWORD);
-    assert_error(&register("ivan", Some(code)).await, 422, "validation_failed", Some("invite_code"));
+    assert_error(
+        &register("ivan", Some(code)).await,
+        422,
+        "validation_failed",
+        Some("invite_code"),
+    );
     // only admins make invites
-    let denied = server.post("/api/v1/auth/invites", Some(&henry.access_token), json!({})).await;
+    let denied = server
+        .post("/api/v1/auth/invites", Some(&henry.access_token), json!({}))
+        .await;
     assert_error(&denied, 403, "forbidden", None);
-    let bad = server.post("/api/v1/auth/invites", Some(&root.access_token), json!({"uses": 0})).await;
+    let bad = server
+        .post("/api/v1/auth/invites", Some(&root.access_token), json!({"uses": 0}))
+        .await;
     assert_error(&bad, 422, "validation_failed", Some("uses"));
     // invites from the command line work too
-    let output = server.command().args(["admin", "create-invite", "--uses", "2"]).output().await.unwrap();
+    let output = server
+        .command()
+        .args(["admin", "create-invite", "--uses", "2"])
+        .output()
+        .await
+        .unwrap();
     assert!(output.status.success());
     let cli_code = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     assert!(cli_code.starts_with("inv_"));
@@ -296,24 +459,55 @@ async fn register_validation(dialect: Dialect) {
     let server = start(dialect).await;
     server.register("judy").await;
     let register = |username: &str, password: &str| {
-        server.post("/api/v1/auth/register", None, json!({"username": username, "password": password}))
+        server.post(
+            "/api/v1/auth/register",
+            None,
+            json!({"username": username, "password": password}),
+        )
     };
     // the same name in another case or Unicode form
     for taken in ["JUDY", "Ｊｕｄｙ", " judy "] {
-        assert_error(&register(taken, PASSWORD).await, 409, "username_taken", Some("username"));
+        assert_error(
+            &register(taken, PASSWORD).await,
+            409,
+            "username_taken",
+            Some("username"),
+        );
     }
     for bad in ["jo", "9lives", "white space", "dash-ed", "кирилл"] {
-        assert_error(&register(bad, PASSWORD).await, 422, "validation_failed", Some("username"));
+        assert_error(
+            &register(bad, PASSWORD).await,
+            422,
+            "validation_failed",
+            Some("username"),
+        );
     }
     for weak in ["short", "aaaaaaaaaaaa", "kevin_the_great"] {
-        assert_error(&register("kevin_the_great", weak).await, 422, "validation_failed", Some("password"));
+        assert_error(
+            &register("kevin_the_great", weak).await,
+            422,
+            "validation_failed",
+            Some("password"),
+        );
     }
     // the failed attempts did not take the name
     assert_eq!(register("kevin_the_great", PASSWORD).await.0, 201);
-    let missing = server.post("/api/v1/auth/register", None, json!({"username": "lena"})).await;
+    let missing = server
+        .post("/api/v1/auth/register", None, json!({"username": "lena"}))
+        .await;
     assert_error(&missing, 422, "validation_failed", None);
-    assert!(missing.1["error"]["message"].as_str().unwrap().contains("password"), "{}", missing.1);
-    let wrong_type = server.post("/api/v1/auth/register", None, json!({"username": 5, "password": PASSWORD})).await;
+    assert!(
+        missing.1["error"]["message"].as_str().unwrap().contains("password"),
+        "{}",
+        missing.1
+    );
+    let wrong_type = server
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"username": 5, "password": PASSWORD}),
+        )
+        .await;
     assert_error(&wrong_type, 422, "validation_failed", Some("username"));
 }
 
@@ -329,9 +523,19 @@ async fn forged_and_expired_tokens(dialect: Dialect) {
     let (status, body) = hybrid_testkit::json_of(response).await;
     assert_error(&(status, body), 401, "unauthorized", None);
 
-    assert_error(&server.get("/api/v1/users/me", Some("not-a-jwt")).await, 401, "invalid_token", None);
+    assert_error(
+        &server.get("/api/v1/users/me", Some("not-a-jwt")).await,
+        401,
+        "invalid_token",
+        None,
+    );
     // signed by another server's key
-    assert_error(&server.get("/api/v1/users/me", Some(&foreign.access_token)).await, 401, "invalid_token", None);
+    assert_error(
+        &server.get("/api/v1/users/me", Some(&foreign.access_token)).await,
+        401,
+        "invalid_token",
+        None,
+    );
     // a payload changed after signing (another user id)
     let parts: Vec<&str> = mallory.access_token.split('.').collect();
     let claims = URL_SAFE_NO_PAD.decode(parts[1]).unwrap();
@@ -339,12 +543,27 @@ async fn forged_and_expired_tokens(dialect: Dialect) {
         &format!("\"sub\":\"{}\"", mallory.id),
         &format!("\"sub\":\"{}\"", mallory.id + 1),
     );
-    let forged = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(forged_claims.as_bytes()), parts[2]);
-    assert_error(&server.get("/api/v1/users/me", Some(&forged)).await, 401, "invalid_token", None);
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(forged_claims.as_bytes()),
+        parts[2]
+    );
+    assert_error(
+        &server.get("/api/v1/users/me", Some(&forged)).await,
+        401,
+        "invalid_token",
+        None,
+    );
     // "alg: none"
     let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let unsigned = format!("{none_header}.{}.", parts[1]);
-    assert_error(&server.get("/api/v1/users/me", Some(&unsigned)).await, 401, "invalid_token", None);
+    assert_error(
+        &server.get("/api/v1/users/me", Some(&unsigned)).await,
+        401,
+        "invalid_token",
+        None,
+    );
 
     // the token verifies against the published JWKS with an independent decoder setup
     let (status, jwks) = server.get("/api/v1/auth/jwks", None).await;
@@ -369,25 +588,47 @@ async fn forged_and_expired_tokens(dialect: Dialect) {
 
     // expiry (1 s lifetime + 5 s leeway)
     tokio::time::sleep(Duration::from_secs(7)).await;
-    assert_error(&server.get("/api/v1/users/me", Some(&mallory.access_token)).await, 401, "token_expired", None);
+    assert_error(
+        &server.get("/api/v1/users/me", Some(&mallory.access_token)).await,
+        401,
+        "token_expired",
+        None,
+    );
     // refreshing still works and gives a fresh token
     let (status, body) = server
-        .post("/api/v1/auth/refresh", None, json!({"refresh_token": mallory.refresh_token}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": mallory.refresh_token}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(server.get("/api/v1/users/me", body["access_token"].as_str()).await.0, 200);
+    assert_eq!(
+        server.get("/api/v1/users/me", body["access_token"].as_str()).await.0,
+        200
+    );
 }
 
 async fn restart_keeps_everything(dialect: Dialect) {
     let mut server = start(dialect).await;
     let nina = server.register("nina").await;
     let (status, _) = server
-        .request("PATCH", "/api/v1/users/me", Some(&nina.access_token), Some(json!({"display_name": "Nina", "bio": "hi"})))
+        .request(
+            "PATCH",
+            "/api/v1/users/me",
+            Some(&nina.access_token),
+            Some(json!({"display_name": "Nina", "bio": "hi"})),
+        )
         .await;
     assert_eq!(status, 200);
     let oscar = server.register("oscar").await;
     let (status, _) = server
-        .request("PUT", &format!("/api/v1/users/{}/block", oscar.id), Some(&nina.access_token), None)
+        .request(
+            "PUT",
+            &format!("/api/v1/users/{}/block", oscar.id),
+            Some(&nina.access_token),
+            None,
+        )
         .await;
     assert_eq!(status, 204);
 
@@ -402,7 +643,11 @@ async fn restart_keeps_everything(dialect: Dialect) {
     assert_eq!(blocks[0]["id"], oscar.id);
     assert_eq!(server.login("nina", PASSWORD, None).await.0, 200);
     let (status, _) = server
-        .post("/api/v1/auth/refresh", None, json!({"refresh_token": oscar.refresh_token}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": oscar.refresh_token}),
+        )
         .await;
     assert_eq!(status, 200);
     let (_, sessions) = server.get("/api/v1/auth/sessions", Some(&nina.access_token)).await;

@@ -5,20 +5,38 @@ use serde_json::json;
 
 use crate::{create_chat, send, start};
 
-dialect_tests!(direct_chats, groups_members_and_rights, channels, invite_links, history_visibility_since_join);
+dialect_tests!(
+    direct_chats,
+    groups_members_and_rights,
+    channels,
+    invite_links,
+    history_visibility_since_join
+);
 
 async fn direct_chats(dialect: Dialect) {
     let server = start(dialect).await;
     let ann = server.register("ann").await;
     let ben = server.register("ben").await;
     let cat = server.register("cat").await;
-    let (status, chat) = server.post("/api/v1/chats", Some(&ann.access_token), json!({"kind": "direct", "user_id": ben.id})).await;
+    let (status, chat) = server
+        .post(
+            "/api/v1/chats",
+            Some(&ann.access_token),
+            json!({"kind": "direct", "user_id": ben.id}),
+        )
+        .await;
     assert_eq!(status, 201, "{chat}");
     assert_eq!(chat["kind"], "direct");
     assert_eq!(chat["peer_id"], ben.id);
     assert_eq!(chat["member_count"], 2);
     // the same pair, either way round, is the same chat
-    let (status, again) = server.post("/api/v1/chats", Some(&ben.access_token), json!({"kind": "direct", "user_id": ann.id})).await;
+    let (status, again) = server
+        .post(
+            "/api/v1/chats",
+            Some(&ben.access_token),
+            json!({"kind": "direct", "user_id": ann.id}),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(again["id"], chat["id"]);
     assert_eq!(again["peer_id"], ann.id);
@@ -27,33 +45,108 @@ async fn direct_chats(dialect: Dialect) {
     send(&server, &ann, chat_id, "hi ben").await;
     // outsiders see nothing: 404, never 403
     let path = format!("/api/v1/chats/{chat_id}");
-    assert_error(&server.get(&path, Some(&cat.access_token)).await, 404, "not_found", None);
-    assert_error(&server.get(&format!("{path}/messages"), Some(&cat.access_token)).await, 404, "not_found", None);
-    let intrude = server.post(&format!("{path}/messages"), Some(&cat.access_token), json!({"text": "hey"})).await;
+    assert_error(
+        &server.get(&path, Some(&cat.access_token)).await,
+        404,
+        "not_found",
+        None,
+    );
+    assert_error(
+        &server.get(&format!("{path}/messages"), Some(&cat.access_token)).await,
+        404,
+        "not_found",
+        None,
+    );
+    let intrude = server
+        .post(
+            &format!("{path}/messages"),
+            Some(&cat.access_token),
+            json!({"text": "hey"}),
+        )
+        .await;
     assert_error(&intrude, 404, "not_found", None);
     // direct chats have no members to add, no title, no leaving
-    let add = server.post(&format!("{path}/members"), Some(&ann.access_token), json!({"user_ids": [cat.id]})).await;
+    let add = server
+        .post(
+            &format!("{path}/members"),
+            Some(&ann.access_token),
+            json!({"user_ids": [cat.id]}),
+        )
+        .await;
     assert_error(&add, 403, "forbidden", None);
-    let rename = server.request("PATCH", &path, Some(&ann.access_token), Some(json!({"title": "x"}))).await;
+    let rename = server
+        .request("PATCH", &path, Some(&ann.access_token), Some(json!({"title": "x"})))
+        .await;
     assert_error(&rename, 403, "forbidden", None);
-    assert_error(&server.post(&format!("{path}/leave"), Some(&ann.access_token), json!({})).await, 409, "direct_chat", None);
+    assert_error(
+        &server
+            .post(&format!("{path}/leave"), Some(&ann.access_token), json!({}))
+            .await,
+        409,
+        "direct_chat",
+        None,
+    );
 
     // a user who blocked you cannot be messaged, in an existing chat or a new one
-    let (status, _) = server.request("PUT", &format!("/api/v1/users/{}/block", ann.id), Some(&ben.access_token), None).await;
+    let (status, _) = server
+        .request(
+            "PUT",
+            &format!("/api/v1/users/{}/block", ann.id),
+            Some(&ben.access_token),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
-    let blocked = server.post(&format!("{path}/messages"), Some(&ann.access_token), json!({"text": "still there?"})).await;
+    let blocked = server
+        .post(
+            &format!("{path}/messages"),
+            Some(&ann.access_token),
+            json!({"text": "still there?"}),
+        )
+        .await;
     assert_error(&blocked, 403, "forbidden", None);
     // ben can still write to ann
     send(&server, &ben, chat_id, "I blocked you").await;
-    server.request("PUT", &format!("/api/v1/users/{}/block", cat.id), Some(&ben.access_token), None).await;
-    let new_chat = server.post("/api/v1/chats", Some(&cat.access_token), json!({"kind": "direct", "user_id": ben.id})).await;
+    server
+        .request(
+            "PUT",
+            &format!("/api/v1/users/{}/block", cat.id),
+            Some(&ben.access_token),
+            None,
+        )
+        .await;
+    let new_chat = server
+        .post(
+            "/api/v1/chats",
+            Some(&cat.access_token),
+            json!({"kind": "direct", "user_id": ben.id}),
+        )
+        .await;
     assert_error(&new_chat, 403, "forbidden", None);
 
-    let to_self = server.post("/api/v1/chats", Some(&ann.access_token), json!({"kind": "direct", "user_id": ann.id})).await;
+    let to_self = server
+        .post(
+            "/api/v1/chats",
+            Some(&ann.access_token),
+            json!({"kind": "direct", "user_id": ann.id}),
+        )
+        .await;
     assert_error(&to_self, 422, "validation_failed", Some("user_id"));
-    let nobody = server.post("/api/v1/chats", Some(&ann.access_token), json!({"kind": "direct", "user_id": 987654})).await;
+    let nobody = server
+        .post(
+            "/api/v1/chats",
+            Some(&ann.access_token),
+            json!({"kind": "direct", "user_id": 987654}),
+        )
+        .await;
     assert_error(&nobody, 404, "not_found", None);
-    let no_kind = server.post("/api/v1/chats", Some(&ann.access_token), json!({"kind": "forum", "title": "x"})).await;
+    let no_kind = server
+        .post(
+            "/api/v1/chats",
+            Some(&ann.access_token),
+            json!({"kind": "forum", "title": "x"}),
+        )
+        .await;
     assert_error(&no_kind, 422, "validation_failed", Some("kind"));
 }
 
@@ -75,107 +168,291 @@ async fn groups_members_and_rights(dialect: Dialect) {
 
     // promote: only with manage_admins (the owner)
     let promote = json!({"role": "admin"});
-    let denied = server.request("PATCH", &format!("{path}/members/{}", adm.id), tok(&mem).as_deref(), Some(promote.clone())).await;
+    let denied = server
+        .request(
+            "PATCH",
+            &format!("{path}/members/{}", adm.id),
+            tok(&mem).as_deref(),
+            Some(promote.clone()),
+        )
+        .await;
     assert_error(&denied, 403, "forbidden", None);
-    let (status, member) = server.request("PATCH", &format!("{path}/members/{}", adm.id), tok(&owner).as_deref(), Some(promote)).await;
+    let (status, member) = server
+        .request(
+            "PATCH",
+            &format!("{path}/members/{}", adm.id),
+            tok(&owner).as_deref(),
+            Some(promote),
+        )
+        .await;
     assert_eq!(status, 200, "{member}");
     assert_eq!(member["role"], "admin");
-    let to_owner = server.request("PATCH", &format!("{path}/members/{}", mem.id), tok(&owner).as_deref(), Some(json!({"role": "owner"}))).await;
+    let to_owner = server
+        .request(
+            "PATCH",
+            &format!("{path}/members/{}", mem.id),
+            tok(&owner).as_deref(),
+            Some(json!({"role": "owner"})),
+        )
+        .await;
     assert_error(&to_owner, 422, "validation_failed", Some("role"));
 
     // members may not rename; admins may
     let rename = json!({"title": "Team 2", "description": "we ship"});
-    assert_error(&server.request("PATCH", &path, tok(&mem).as_deref(), Some(rename.clone())).await, 403, "forbidden", None);
+    assert_error(
+        &server
+            .request("PATCH", &path, tok(&mem).as_deref(), Some(rename.clone()))
+            .await,
+        403,
+        "forbidden",
+        None,
+    );
     let (status, chat) = server.request("PATCH", &path, tok(&adm).as_deref(), Some(rename)).await;
     assert_eq!(status, 200);
-    assert_eq!((chat["title"].as_str(), chat["description"].as_str()), (Some("Team 2"), Some("we ship")));
-    let bad = server.request("PATCH", &path, tok(&adm).as_deref(), Some(json!({"title": "  "}))).await;
+    assert_eq!(
+        (chat["title"].as_str(), chat["description"].as_str()),
+        (Some("Team 2"), Some("we ship"))
+    );
+    let bad = server
+        .request("PATCH", &path, tok(&adm).as_deref(), Some(json!({"title": "  "})))
+        .await;
     assert_error(&bad, 422, "validation_failed", Some("title"));
 
     // members may add (invite right), but may not remove
-    let (status, _) = server.post(&format!("{path}/members"), tok(&mem).as_deref(), json!({"user_ids": [late.id]})).await;
+    let (status, _) = server
+        .post(
+            &format!("{path}/members"),
+            tok(&mem).as_deref(),
+            json!({"user_ids": [late.id]}),
+        )
+        .await;
     assert_eq!(status, 204);
-    let twice = server.post(&format!("{path}/members"), tok(&mem).as_deref(), json!({"user_ids": [late.id]})).await;
+    let twice = server
+        .post(
+            &format!("{path}/members"),
+            tok(&mem).as_deref(),
+            json!({"user_ids": [late.id]}),
+        )
+        .await;
     assert_error(&twice, 409, "already_member", None);
-    let remove = server.request("DELETE", &format!("{path}/members/{}", late.id), tok(&mem).as_deref(), None).await;
+    let remove = server
+        .request(
+            "DELETE",
+            &format!("{path}/members/{}", late.id),
+            tok(&mem).as_deref(),
+            None,
+        )
+        .await;
     assert_error(&remove, 403, "forbidden", None);
     // an admin removes a member, not another admin or the owner
-    let (status, _) = server.request("DELETE", &format!("{path}/members/{}", late.id), tok(&adm).as_deref(), None).await;
+    let (status, _) = server
+        .request(
+            "DELETE",
+            &format!("{path}/members/{}", late.id),
+            tok(&adm).as_deref(),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
     assert_error(&server.get(&path, tok(&late).as_deref()).await, 404, "not_found", None);
-    let up = server.request("DELETE", &format!("{path}/members/{}", owner.id), tok(&adm).as_deref(), None).await;
+    let up = server
+        .request(
+            "DELETE",
+            &format!("{path}/members/{}", owner.id),
+            tok(&adm).as_deref(),
+            None,
+        )
+        .await;
     assert_error(&up, 403, "forbidden", None);
 
     // nobody grants rights they lack: an admin with manage_admins but without delete_others
     let (status, _) = server
-        .request("PATCH", &format!("{path}/members/{}", adm.id), tok(&owner).as_deref(),
-            Some(json!({"allow": ["manage_admins"], "deny": ["delete_others"]})))
+        .request(
+            "PATCH",
+            &format!("{path}/members/{}", adm.id),
+            tok(&owner).as_deref(),
+            Some(json!({"allow": ["manage_admins"], "deny": ["delete_others"]})),
+        )
         .await;
     assert_eq!(status, 200);
     let escalate = server
-        .request("PATCH", &format!("{path}/members/{}", mem.id), tok(&adm).as_deref(), Some(json!({"allow": ["delete_others"]})))
+        .request(
+            "PATCH",
+            &format!("{path}/members/{}", mem.id),
+            tok(&adm).as_deref(),
+            Some(json!({"allow": ["delete_others"]})),
+        )
         .await;
     assert_error(&escalate, 403, "forbidden", None);
     let (status, _) = server
-        .request("PATCH", &format!("{path}/members/{}", mem.id), tok(&adm).as_deref(), Some(json!({"allow": ["pin"]})))
+        .request(
+            "PATCH",
+            &format!("{path}/members/{}", mem.id),
+            tok(&adm).as_deref(),
+            Some(json!({"allow": ["pin"]})),
+        )
         .await;
     assert_eq!(status, 200);
     // nor by lifting a deny: the owner takes `invite` from both, the admin may not give it back
     for who in [adm.id, mem.id] {
-        let deny = if who == adm.id { json!({"deny": ["delete_others", "invite"]}) } else { json!({"deny": ["invite"]}) };
-        let (status, _) = server.request("PATCH", &format!("{path}/members/{who}"), tok(&owner).as_deref(), Some(deny)).await;
+        let deny = if who == adm.id {
+            json!({"deny": ["delete_others", "invite"]})
+        } else {
+            json!({"deny": ["invite"]})
+        };
+        let (status, _) = server
+            .request(
+                "PATCH",
+                &format!("{path}/members/{who}"),
+                tok(&owner).as_deref(),
+                Some(deny),
+            )
+            .await;
         assert_eq!(status, 200);
     }
     let lift = server
-        .request("PATCH", &format!("{path}/members/{}", mem.id), tok(&adm).as_deref(), Some(json!({"deny": []})))
+        .request(
+            "PATCH",
+            &format!("{path}/members/{}", mem.id),
+            tok(&adm).as_deref(),
+            Some(json!({"deny": []})),
+        )
         .await;
     assert_error(&lift, 403, "forbidden", None);
     let (status, _) = server
-        .request("PATCH", &format!("{path}/members/{}", mem.id), tok(&owner).as_deref(), Some(json!({"deny": []})))
+        .request(
+            "PATCH",
+            &format!("{path}/members/{}", mem.id),
+            tok(&owner).as_deref(),
+            Some(json!({"deny": []})),
+        )
         .await;
     assert_eq!(status, 200);
 
     // nobody is put into a chat by someone they block
-    let (status, _) = server.request("PUT", &format!("/api/v1/users/{}/block", mem.id), tok(&late).as_deref(), None).await;
+    let (status, _) = server
+        .request(
+            "PUT",
+            &format!("/api/v1/users/{}/block", mem.id),
+            tok(&late).as_deref(),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
-    let unwanted = server.post(&format!("{path}/members"), tok(&mem).as_deref(), json!({"user_ids": [late.id]})).await;
+    let unwanted = server
+        .post(
+            &format!("{path}/members"),
+            tok(&mem).as_deref(),
+            json!({"user_ids": [late.id]}),
+        )
+        .await;
     assert_error(&unwanted, 403, "forbidden", Some("user_ids"));
-    server.request("DELETE", &format!("/api/v1/users/{}/block", mem.id), tok(&late).as_deref(), None).await;
+    server
+        .request(
+            "DELETE",
+            &format!("/api/v1/users/{}/block", mem.id),
+            tok(&late).as_deref(),
+            None,
+        )
+        .await;
 
     // a per-member override: mute `mem`
     let mute = json!({"deny": ["send_messages"]});
-    let (status, member) = server.request("PATCH", &format!("{path}/members/{}", mem.id), tok(&owner).as_deref(), Some(mute)).await;
+    let (status, member) = server
+        .request(
+            "PATCH",
+            &format!("{path}/members/{}", mem.id),
+            tok(&owner).as_deref(),
+            Some(mute),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(member["permissions"], json!(["invite", "pin"]));
     assert!(member["joined_at"].as_i64().unwrap() > 0);
-    let muted = server.post(&format!("{path}/messages"), tok(&mem).as_deref(), json!({"text": "hello?"})).await;
+    let muted = server
+        .post(
+            &format!("{path}/messages"),
+            tok(&mem).as_deref(),
+            json!({"text": "hello?"}),
+        )
+        .await;
     assert_error(&muted, 403, "forbidden", None);
 
     // promote, then demote
-    let late_add = server.post(&format!("{path}/members"), tok(&owner).as_deref(), json!({"user_ids": [late.id]})).await;
+    let late_add = server
+        .post(
+            &format!("{path}/members"),
+            tok(&owner).as_deref(),
+            json!({"user_ids": [late.id]}),
+        )
+        .await;
     assert_eq!(late_add.0, 204);
     for role in ["admin", "member"] {
         let (status, m) = server
-            .request("PATCH", &format!("{path}/members/{}", late.id), tok(&owner).as_deref(), Some(json!({"role": role})))
+            .request(
+                "PATCH",
+                &format!("{path}/members/{}", late.id),
+                tok(&owner).as_deref(),
+                Some(json!({"role": role})),
+            )
             .await;
         assert_eq!((status.as_u16(), m["role"].as_str()), (200, Some(role)));
     }
-    server.request("DELETE", &format!("{path}/members/{}", late.id), tok(&owner).as_deref(), None).await;
+    server
+        .request(
+            "DELETE",
+            &format!("{path}/members/{}", late.id),
+            tok(&owner).as_deref(),
+            None,
+        )
+        .await;
 
     let (_, members) = server.get(&format!("{path}/members"), tok(&mem).as_deref()).await;
-    let roles: Vec<(i64, String)> = members.as_array().unwrap().iter()
-        .map(|m| (m["user_id"].as_i64().unwrap(), m["role"].as_str().unwrap().to_owned())).collect();
-    assert_eq!(roles, vec![(owner.id, "owner".into()), (adm.id, "admin".into()), (mem.id, "member".into())]);
+    let roles: Vec<(i64, String)> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["user_id"].as_i64().unwrap(), m["role"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        roles,
+        vec![
+            (owner.id, "owner".into()),
+            (adm.id, "admin".into()),
+            (mem.id, "member".into())
+        ]
+    );
 
     // the owner cannot leave before handing over
-    assert_error(&server.post(&format!("{path}/leave"), tok(&owner).as_deref(), json!({})).await, 409, "owner_must_transfer", None);
-    let not_owner = server.post(&format!("{path}/transfer"), tok(&adm).as_deref(), json!({"user_id": mem.id})).await;
+    assert_error(
+        &server
+            .post(&format!("{path}/leave"), tok(&owner).as_deref(), json!({}))
+            .await,
+        409,
+        "owner_must_transfer",
+        None,
+    );
+    let not_owner = server
+        .post(
+            &format!("{path}/transfer"),
+            tok(&adm).as_deref(),
+            json!({"user_id": mem.id}),
+        )
+        .await;
     assert_error(&not_owner, 403, "forbidden", None);
-    let (status, _) = server.post(&format!("{path}/transfer"), tok(&owner).as_deref(), json!({"user_id": adm.id})).await;
+    let (status, _) = server
+        .post(
+            &format!("{path}/transfer"),
+            tok(&owner).as_deref(),
+            json!({"user_id": adm.id}),
+        )
+        .await;
     assert_eq!(status, 204);
     let (_, chat) = server.get(&path, tok(&adm).as_deref()).await;
     assert_eq!(chat["my_role"], "owner");
-    let (status, _) = server.post(&format!("{path}/leave"), tok(&owner).as_deref(), json!({})).await;
+    let (status, _) = server
+        .post(&format!("{path}/leave"), tok(&owner).as_deref(), json!({}))
+        .await;
     assert_eq!(status, 204);
     assert_error(&server.get(&path, tok(&owner).as_deref()).await, 404, "not_found", None);
     // my chats list no longer has it
@@ -190,16 +467,29 @@ async fn channels(dialect: Dialect) {
     let chat_id = create_chat(&server, &editor, "channel", "News", &[&reader]).await;
     let path = format!("/api/v1/chats/{chat_id}/messages");
     let post = send(&server, &editor, chat_id, "first post").await;
-    let attempt = server.post(&path, Some(&reader.access_token), json!({"text": "can I post?"})).await;
+    let attempt = server
+        .post(&path, Some(&reader.access_token), json!({"text": "can I post?"}))
+        .await;
     assert_error(&attempt, 403, "forbidden", None);
     // readers read and react
     let (_, page) = server.get(&path, Some(&reader.access_token)).await;
     assert_eq!(page["messages"][0]["text"], "first post");
     let (status, _) = server
-        .request("PUT", &format!("{path}/{}/reactions/%F0%9F%94%A5", post["seq"]), Some(&reader.access_token), None)
+        .request(
+            "PUT",
+            &format!("{path}/{}/reactions/%F0%9F%94%A5", post["seq"]),
+            Some(&reader.access_token),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
-    let invite = server.post(&format!("/api/v1/chats/{chat_id}/invites"), Some(&reader.access_token), json!({})).await;
+    let invite = server
+        .post(
+            &format!("/api/v1/chats/{chat_id}/invites"),
+            Some(&reader.access_token),
+            json!({}),
+        )
+        .await;
     assert_error(&invite, 403, "forbidden", None);
 }
 
@@ -210,36 +500,90 @@ async fn invite_links(dialect: Dialect) {
     let third = server.register("third").await;
     let chat_id = create_chat(&server, &host, "group", "Party", &[]).await;
     let invites = format!("/api/v1/chats/{chat_id}/invites");
-    let (status, link) = server.post(&invites, Some(&host.access_token), json!({"usage_limit": 1, "expires_in_secs": 3600})).await;
+    let (status, link) = server
+        .post(
+            &invites,
+            Some(&host.access_token),
+            json!({"usage_limit": 1, "expires_in_secs": 3600}),
+        )
+        .await;
     assert_eq!(status, 201, "{link}");
     let code = link["code"].as_str().unwrap().to_owned();
     assert!(code.len() >= 16);
 
-    let (status, preview) = server.get(&format!("/api/v1/invites/{code}"), Some(&guest.access_token)).await;
+    let (status, preview) = server
+        .get(&format!("/api/v1/invites/{code}"), Some(&guest.access_token))
+        .await;
     assert_eq!(status, 200);
-    assert_eq!((preview["title"].as_str(), preview["member_count"].as_i64(), preview["joined"].as_bool()), (Some("Party"), Some(1), Some(false)));
-    let (status, chat) = server.post(&format!("/api/v1/invites/{code}/join"), Some(&guest.access_token), json!({})).await;
+    assert_eq!(
+        (
+            preview["title"].as_str(),
+            preview["member_count"].as_i64(),
+            preview["joined"].as_bool()
+        ),
+        (Some("Party"), Some(1), Some(false))
+    );
+    let (status, chat) = server
+        .post(
+            &format!("/api/v1/invites/{code}/join"),
+            Some(&guest.access_token),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 200, "{chat}");
     assert_eq!(chat["member_count"], 2);
     // used up
-    let used = server.post(&format!("/api/v1/invites/{code}/join"), Some(&third.access_token), json!({})).await;
+    let used = server
+        .post(
+            &format!("/api/v1/invites/{code}/join"),
+            Some(&third.access_token),
+            json!({}),
+        )
+        .await;
     assert_error(&used, 404, "not_found", None);
-    assert_error(&server.get(&format!("/api/v1/invites/{code}"), Some(&third.access_token)).await, 404, "not_found", None);
+    assert_error(
+        &server
+            .get(&format!("/api/v1/invites/{code}"), Some(&third.access_token))
+            .await,
+        404,
+        "not_found",
+        None,
+    );
 
     // revoked links stop working
     let (_, open) = server.post(&invites, Some(&host.access_token), json!({})).await;
     let open_code = open["code"].as_str().unwrap();
-    let (status, _) = server.request("DELETE", &format!("{invites}/{open_code}"), Some(&host.access_token), None).await;
+    let (status, _) = server
+        .request(
+            "DELETE",
+            &format!("{invites}/{open_code}"),
+            Some(&host.access_token),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
-    let revoked = server.post(&format!("/api/v1/invites/{open_code}/join"), Some(&third.access_token), json!({})).await;
+    let revoked = server
+        .post(
+            &format!("/api/v1/invites/{open_code}/join"),
+            Some(&third.access_token),
+            json!({}),
+        )
+        .await;
     assert_error(&revoked, 404, "not_found", None);
     let (_, listed) = server.get(&invites, Some(&host.access_token)).await;
     assert_eq!(listed.as_array().unwrap().len(), 2);
     assert!(listed.as_array().unwrap().iter().any(|l| l["revoked"] == true));
 
-    let bad = server.post(&invites, Some(&host.access_token), json!({"expires_in_secs": 5})).await;
+    let bad = server
+        .post(&invites, Some(&host.access_token), json!({"expires_in_secs": 5}))
+        .await;
     assert_error(&bad, 422, "validation_failed", Some("expires_in_secs"));
-    assert_error(&server.get("/api/v1/invites/nope", Some(&third.access_token)).await, 404, "not_found", None);
+    assert_error(
+        &server.get("/api/v1/invites/nope", Some(&third.access_token)).await,
+        404,
+        "not_found",
+        None,
+    );
 }
 
 async fn history_visibility_since_join(dialect: Dialect) {
@@ -247,37 +591,79 @@ async fn history_visibility_since_join(dialect: Dialect) {
     let old = server.register("oldtimer").await;
     let new = server.register("newcomer").await;
     let (status, chat) = server
-        .post("/api/v1/chats", Some(&old.access_token), json!({"kind": "group", "title": "Private past", "history_visibility": "since_join"}))
+        .post(
+            "/api/v1/chats",
+            Some(&old.access_token),
+            json!({"kind": "group", "title": "Private past", "history_visibility": "since_join"}),
+        )
         .await;
     assert_eq!(status, 201);
     let chat_id = chat["id"].as_i64().unwrap();
     send(&server, &old, chat_id, "before you came").await;
-    let (status, _) = server.post(&format!("/api/v1/chats/{chat_id}/members"), Some(&old.access_token), json!({"user_ids": [new.id]})).await;
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/chats/{chat_id}/members"),
+            Some(&old.access_token),
+            json!({"user_ids": [new.id]}),
+        )
+        .await;
     assert_eq!(status, 204);
     send(&server, &old, chat_id, "welcome").await;
     // an edit of a message from before the join reaches the newcomer without its text
     let mut new_ws = server.ws(&new).await;
     let edit = server
-        .request("PATCH", &format!("/api/v1/chats/{chat_id}/messages/1"), Some(&old.access_token), Some(json!({"text": "the secret past"})))
+        .request(
+            "PATCH",
+            &format!("/api/v1/chats/{chat_id}/messages/1"),
+            Some(&old.access_token),
+            Some(json!({"text": "the secret past"})),
+        )
         .await;
     assert_eq!(edit.0, 200);
     let event = new_ws.next_event("message.edited").await;
     assert_eq!(event["data"]["seq"], 1);
     assert!(event["data"].get("text").is_none(), "{event}");
     let (_, synced) = server
-        .post("/api/v1/sync", Some(&new.access_token), json!({"chats": {chat_id.to_string(): event["pts"].as_i64().unwrap() - 1}}))
+        .post(
+            "/api/v1/sync",
+            Some(&new.access_token),
+            json!({"chats": {chat_id.to_string(): event["pts"].as_i64().unwrap() - 1}}),
+        )
         .await;
     assert!(!synced.to_string().contains("secret past"), "{synced}");
     // edits of messages everyone may see carry the message
-    server.request("PATCH", &format!("/api/v1/chats/{chat_id}/messages/2"), Some(&old.access_token), Some(json!({"text": "welcome!"}))).await;
+    server
+        .request(
+            "PATCH",
+            &format!("/api/v1/chats/{chat_id}/messages/2"),
+            Some(&old.access_token),
+            Some(json!({"text": "welcome!"})),
+        )
+        .await;
     assert_eq!(new_ws.next_event("message.edited").await["data"]["text"], "welcome!");
-    let (_, page) = server.get(&format!("/api/v1/chats/{chat_id}/messages"), Some(&new.access_token)).await;
-    let texts: Vec<&str> = page["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    let (_, page) = server
+        .get(&format!("/api/v1/chats/{chat_id}/messages"), Some(&new.access_token))
+        .await;
+    let texts: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
     assert_eq!(texts, ["welcome!"]);
-    let hidden = server.get(&format!("/api/v1/chats/{chat_id}/messages/1/reactions"), Some(&new.access_token)).await;
+    let hidden = server
+        .get(
+            &format!("/api/v1/chats/{chat_id}/messages/1/reactions"),
+            Some(&new.access_token),
+        )
+        .await;
     assert_error(&hidden, 404, "not_found", None);
-    let (_, found) = server.get("/api/v1/search/messages?q=secret", Some(&new.access_token)).await;
+    let (_, found) = server
+        .get("/api/v1/search/messages?q=secret", Some(&new.access_token))
+        .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 0);
-    let (_, found) = server.get("/api/v1/search/messages?q=secret", Some(&old.access_token)).await;
+    let (_, found) = server
+        .get("/api/v1/search/messages?q=secret", Some(&old.access_token))
+        .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
 }

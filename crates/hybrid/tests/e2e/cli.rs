@@ -23,7 +23,14 @@ async fn admin_create_user_and_graceful_stop(dialect: Dialect) {
     // a duplicate is refused with a clear message and a failing exit code
     let output = server
         .command()
-        .args(["admin", "create-user", "--username", "ADMIN_ONE", "--password", PASSWORD])
+        .args([
+            "admin",
+            "create-user",
+            "--username",
+            "ADMIN_ONE",
+            "--password",
+            PASSWORD,
+        ])
         .output()
         .await
         .unwrap();
@@ -41,9 +48,19 @@ async fn admin_create_user_and_graceful_stop(dialect: Dialect) {
 async fn config_is_layered_and_masked() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("hybrid.toml");
-    std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[auth]\nregistration = \"closed\"\nmaster_key = \"c2VjcmV0\"\n").unwrap();
+    std::fs::write(
+        &file,
+        "listen = \"0.0.0.0:9000\"\n[auth]\nregistration = \"closed\"\nmaster_key = \"c2VjcmV0\"\n",
+    )
+    .unwrap();
     let output = Command::new(BIN)
-        .args(["--config", file.to_str().unwrap(), "config", "--database-url", "postgres://u:hunter2@db/x"])
+        .args([
+            "--config",
+            file.to_str().unwrap(),
+            "config",
+            "--database-url",
+            "postgres://u:hunter2@db/x",
+        ])
         .env("HYBRID_AUTH__ACCESS_TOKEN_TTL_SECS", "120")
         .env("HYBRID_HTTP__TRUST_FORWARDED_FOR", "true")
         .output()
@@ -72,7 +89,13 @@ async fn bad_invocations_fail_clearly() {
 
     let dir = tempfile::tempdir().unwrap();
     let unknown = Command::new(BIN)
-        .args(["serve", "--services", "users,chatz", "--data-dir", dir.path().to_str().unwrap()])
+        .args([
+            "serve",
+            "--services",
+            "users,chatz",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ])
         .output()
         .await
         .unwrap();

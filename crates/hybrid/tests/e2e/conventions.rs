@@ -11,23 +11,57 @@ async fn error_shape_and_limits(dialect: Dialect) {
     let server = start_with(dialect, &[("HYBRID_HTTP__BODY_LIMIT_BYTES", "2048")]).await;
     let url = server.url("/api/v1/auth/register");
     let send = |body: String, content_type: &'static str| {
-        let request = server.http.post(url.clone()).header("content-type", content_type).body(body);
+        let request = server
+            .http
+            .post(url.clone())
+            .header("content-type", content_type)
+            .body(body);
         async move { json_of(request.send().await.unwrap()).await }
     };
-    assert_error(&send("{\"username\": ".into(), "application/json").await, 400, "invalid_json", None);
-    assert_error(&send("not json".into(), "application/json").await, 400, "invalid_json", None);
-    assert_error(&send("{}".into(), "text/plain").await, 415, "unsupported_media_type", None);
+    assert_error(
+        &send("{\"username\": ".into(), "application/json").await,
+        400,
+        "invalid_json",
+        None,
+    );
+    assert_error(
+        &send("not json".into(), "application/json").await,
+        400,
+        "invalid_json",
+        None,
+    );
+    assert_error(
+        &send("{}".into(), "text/plain").await,
+        415,
+        "unsupported_media_type",
+        None,
+    );
     let big = json!({"username": "big", "password": "x".repeat(4096)}).to_string();
     assert_error(&send(big, "application/json").await, 413, "payload_too_large", None);
     // a body just under the limit is fine
-    let (status, _) = send(json!({"username": "fits", "password": PASSWORD}).to_string(), "application/json").await;
+    let (status, _) = send(
+        json!({"username": "fits", "password": PASSWORD}).to_string(),
+        "application/json",
+    )
+    .await;
     assert_eq!(status, 201);
 
     assert_error(&server.get("/api/v1/nothing-here", None).await, 404, "not_found", None);
-    assert_error(&server.request("DELETE", "/api/v1/auth/login", None, None).await, 405, "method_not_allowed", None);
+    assert_error(
+        &server.request("DELETE", "/api/v1/auth/login", None, None).await,
+        405,
+        "method_not_allowed",
+        None,
+    );
 
     // every response carries a request id; a client's own id is kept
-    let response = server.http.get(server.url("/healthz")).header("x-request-id", "trace-me-42").send().await.unwrap();
+    let response = server
+        .http
+        .get(server.url("/healthz"))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["x-request-id"], "trace-me-42");
     let response = server.http.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(response.headers()["x-request-id"].len(), 36);
@@ -41,7 +75,15 @@ async fn health_metrics_and_docs(dialect: Dialect) {
     assert_eq!((status.as_u16(), ready["status"].as_str()), (200, Some("ready")));
 
     server.register("metric_user").await;
-    let metrics = server.http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
         metrics.lines().any(|l| l.starts_with("http_requests_total{")
             && l.contains("route=\"/api/v1/auth/register\"")
@@ -49,15 +91,26 @@ async fn health_metrics_and_docs(dialect: Dialect) {
         "{metrics}"
     );
     assert!(metrics.contains("http_request_duration_seconds_bucket{"), "{metrics}");
-    assert!(metrics.contains("store_write_queue_depth{module=\"auth\"}"), "{metrics}");
+    assert!(
+        metrics.contains("store_write_queue_depth{module=\"auth\"}"),
+        "{metrics}"
+    );
     if dialect == Dialect::Sqlite {
-        assert!(metrics.contains("store_write_batch_size_count{module=\"auth\"}"), "{metrics}");
+        assert!(
+            metrics.contains("store_write_batch_size_count{module=\"auth\"}"),
+            "{metrics}"
+        );
     }
 
     let (status, spec) = server.get("/api/openapi.json", None).await;
     assert_eq!(status, 200);
     assert_eq!(spec["openapi"], "3.1.0");
-    for path in ["/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/users/me"] {
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/users/me",
+    ] {
         assert!(spec["paths"][path].is_object(), "{path} missing from the spec");
     }
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());

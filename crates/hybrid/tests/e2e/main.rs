@@ -2,12 +2,12 @@
 
 mod auth;
 mod chats;
-mod messages;
-mod realtime;
-mod sync;
 mod cli;
 mod conventions;
+mod messages;
 mod readme;
+mod realtime;
+mod sync;
 mod totp;
 mod users;
 
@@ -30,7 +30,11 @@ use serde_json::{Value, json};
 pub async fn create_chat(server: &TestServer, owner: &TestUser, kind: &str, title: &str, members: &[&TestUser]) -> i64 {
     let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
     let (status, chat) = server
-        .post("/api/v1/chats", Some(&owner.access_token), json!({"kind": kind, "title": title, "member_ids": ids}))
+        .post(
+            "/api/v1/chats",
+            Some(&owner.access_token),
+            json!({"kind": kind, "title": title, "member_ids": ids}),
+        )
         .await;
     assert_eq!(status, 201, "{chat}");
     chat["id"].as_i64().unwrap()
@@ -39,7 +43,11 @@ pub async fn create_chat(server: &TestServer, owner: &TestUser, kind: &str, titl
 /// The direct chat of `a` and `b`.
 pub async fn direct(server: &TestServer, a: &TestUser, b: &TestUser) -> i64 {
     let (status, chat) = server
-        .post("/api/v1/chats", Some(&a.access_token), json!({"kind": "direct", "user_id": b.id}))
+        .post(
+            "/api/v1/chats",
+            Some(&a.access_token),
+            json!({"kind": "direct", "user_id": b.id}),
+        )
         .await;
     assert!(status == 200 || status == 201, "{chat}");
     chat["id"].as_i64().unwrap()
@@ -48,7 +56,11 @@ pub async fn direct(server: &TestServer, a: &TestUser, b: &TestUser) -> i64 {
 /// Sends `text` as `user`; panics unless it was accepted.
 pub async fn send(server: &TestServer, user: &TestUser, chat_id: i64, text: &str) -> Value {
     let (status, message) = server
-        .post(&format!("/api/v1/chats/{chat_id}/messages"), Some(&user.access_token), json!({"text": text}))
+        .post(
+            &format!("/api/v1/chats/{chat_id}/messages"),
+            Some(&user.access_token),
+            json!({"text": text}),
+        )
         .await;
     assert_eq!(status, 201, "{message}");
     message

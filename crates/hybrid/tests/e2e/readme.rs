@@ -40,14 +40,24 @@ async fn readme_tour_works_as_written() {
         .await
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "tour failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "tour failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains(r#""display_name":"Alice""#), "{stdout}");
     assert!(stdout.contains(r#""username":"bob""#), "{stdout}");
     assert!(stdout.contains(r#""device":"laptop""#), "{stdout}");
     assert!(stdout.contains(r#""code":"username_taken""#), "{stdout}");
     // Bob's socket saw Alice's message and her typing
-    assert!(stdout.contains(r#""kind":"message.new""#) && stdout.contains(r#""text":"Hi Bob! 👋""#), "{stdout}");
+    assert!(
+        stdout.contains(r#""kind":"message.new""#) && stdout.contains(r#""text":"Hi Bob! 👋""#),
+        "{stdout}"
+    );
     assert!(stdout.contains(r#"{"type":"typing""#), "{stdout}");
-    assert!(stdout.contains(r#""text":"Hello Alice!""#) && stdout.contains(r#""reply_to":1"#), "{stdout}");
+    assert!(
+        stdout.contains(r#""text":"Hello Alice!""#) && stdout.contains(r#""reply_to":1"#),
+        "{stdout}"
+    );
     drop(server);
 }

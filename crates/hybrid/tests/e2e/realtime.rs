@@ -28,7 +28,9 @@ async fn live_delivery(dialect: Dialect) {
     assert!(una_ws.hello["heartbeat_ms"].as_u64().unwrap() >= 1000);
 
     let path = format!("/api/v1/chats/{chat_id}/messages");
-    let (status, _) = server.post(&path, Some(&una.access_token), json!({"text": "live!", "nonce": "n-1"})).await;
+    let (status, _) = server
+        .post(&path, Some(&una.access_token), json!({"text": "live!", "nonce": "n-1"}))
+        .await;
     assert_eq!(status, 201);
     for ws in [&mut una_ws, &mut vik_ws] {
         let event = ws.next_event("message.new").await;
@@ -38,14 +40,30 @@ async fn live_delivery(dialect: Dialect) {
         assert_eq!(event["data"]["nonce"], "n-1");
         assert!(event["pts"].as_i64().unwrap() > 0);
     }
-    server.request("PATCH", &format!("{path}/1"), Some(&una.access_token), Some(json!({"text": "live, edited"}))).await;
+    server
+        .request(
+            "PATCH",
+            &format!("{path}/1"),
+            Some(&una.access_token),
+            Some(json!({"text": "live, edited"})),
+        )
+        .await;
     let edited = vik_ws.next_event("message.edited").await;
     assert_eq!(edited["data"]["text"], "live, edited");
-    server.request("PUT", &format!("{path}/1/reactions/%F0%9F%8E%89"), Some(&vik.access_token), None).await;
+    server
+        .request(
+            "PUT",
+            &format!("{path}/1/reactions/%F0%9F%8E%89"),
+            Some(&vik.access_token),
+            None,
+        )
+        .await;
     let reaction = una_ws.next_event("reaction.changed").await;
     assert_eq!(reaction["data"]["user_id"], vik.id);
     assert_eq!(reaction["data"]["reactions"][0]["count"], 1);
-    server.request("DELETE", &format!("{path}/1"), Some(&una.access_token), None).await;
+    server
+        .request("DELETE", &format!("{path}/1"), Some(&una.access_token), None)
+        .await;
     assert_eq!(vik_ws.next_event("message.deleted").await["data"]["seq"], 1);
 
     // a chat created while connected is delivered too
@@ -55,9 +73,14 @@ async fn live_delivery(dialect: Dialect) {
     assert_eq!(added["type"], "user_event");
     assert_eq!(added["data"]["chat_id"], group);
     send(&server, &wes, group, "in the new group").await;
-    assert_eq!(vik_ws.next_event("message.new").await["data"]["text"], "in the new group");
+    assert_eq!(
+        vik_ws.next_event("message.new").await["data"]["text"],
+        "in the new group"
+    );
     // pts within a chat increase by one, in order
-    let (_, page) = server.get(&format!("/api/v1/chats/{group}"), Some(&vik.access_token)).await;
+    let (_, page) = server
+        .get(&format!("/api/v1/chats/{group}"), Some(&vik.access_token))
+        .await;
     assert!(page["pts"].as_i64().unwrap() >= 3);
 
     // the socket answers pings and ignores unknown frames
@@ -75,22 +98,50 @@ async fn typing_presence_and_read_markers(dialect: Dialect) {
     let mut yul_ws = server.ws(&yul).await;
     // presence: xia learns that yul came online
     let presence = xia_ws.next_of_type("presence").await;
-    assert_eq!((presence["user_id"].as_i64(), presence["online"].as_bool()), (Some(yul.id), Some(true)));
+    assert_eq!(
+        (presence["user_id"].as_i64(), presence["online"].as_bool()),
+        (Some(yul.id), Some(true))
+    );
 
-    let (status, _) = server.post(&format!("/api/v1/chats/{chat_id}/typing"), Some(&xia.access_token), json!({})).await;
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/chats/{chat_id}/typing"),
+            Some(&xia.access_token),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 204);
     let typing = yul_ws.next_of_type("typing").await;
-    assert_eq!((typing["chat_id"].as_i64(), typing["user_id"].as_i64()), (Some(chat_id), Some(xia.id)));
+    assert_eq!(
+        (typing["chat_id"].as_i64(), typing["user_id"].as_i64()),
+        (Some(chat_id), Some(xia.id))
+    );
     assert!(typing["expires_ms"].as_i64().unwrap() > 0);
 
     // read markers: to my other devices (user event) and to the peer of a direct chat
     let mut xia_phone = server.ws(&xia).await;
     send(&server, &yul, chat_id, "read me").await;
-    server.post(&format!("/api/v1/chats/{chat_id}/read"), Some(&xia.access_token), json!({"seq": 1})).await;
-    let mine = xia_phone.next_where(|f| f["type"] == "user_event" && f["kind"] == "read.updated").await;
-    assert_eq!((mine["data"]["chat_id"].as_i64(), mine["data"]["seq"].as_i64()), (Some(chat_id), Some(1)));
-    let peer = yul_ws.next_where(|f| f["type"] == "event" && f["kind"] == "read.updated").await;
-    assert_eq!((peer["data"]["user_id"].as_i64(), peer["data"]["seq"].as_i64()), (Some(xia.id), Some(1)));
+    server
+        .post(
+            &format!("/api/v1/chats/{chat_id}/read"),
+            Some(&xia.access_token),
+            json!({"seq": 1}),
+        )
+        .await;
+    let mine = xia_phone
+        .next_where(|f| f["type"] == "user_event" && f["kind"] == "read.updated")
+        .await;
+    assert_eq!(
+        (mine["data"]["chat_id"].as_i64(), mine["data"]["seq"].as_i64()),
+        (Some(chat_id), Some(1))
+    );
+    let peer = yul_ws
+        .next_where(|f| f["type"] == "event" && f["kind"] == "read.updated")
+        .await;
+    assert_eq!(
+        (peer["data"]["user_id"].as_i64(), peer["data"]["seq"].as_i64()),
+        (Some(xia.id), Some(1))
+    );
 
     // presence goes only to direct-chat peers: zed shares a group with yul, not a direct chat
     let zed = server.register("zed").await;
@@ -98,7 +149,9 @@ async fn typing_presence_and_read_markers(dialect: Dialect) {
     let mut zed_ws = server.ws(&zed).await;
     yul_ws.close().await;
     // (presence frames are state: a repeated "online" may come first)
-    let offline = xia_ws.next_where(|f| f["type"] == "presence" && f["online"] == false).await;
+    let offline = xia_ws
+        .next_where(|f| f["type"] == "presence" && f["online"] == false)
+        .await;
     assert_eq!(offline["user_id"].as_i64(), Some(yul.id));
     let zed_frames = zed_ws.drain(Duration::from_millis(500)).await;
     assert!(!zed_frames.iter().any(|f| f["type"] == "presence"), "{zed_frames:?}");
@@ -112,7 +165,14 @@ async fn removal_and_revocation_close_the_stream(dialect: Dialect) {
     let mut bea_ws = server.ws(&bea).await;
     send(&server, &ada, chat_id, "before removal").await;
     bea_ws.next_event("message.new").await;
-    server.request("DELETE", &format!("/api/v1/chats/{chat_id}/members/{}", bea.id), Some(&ada.access_token), None).await;
+    server
+        .request(
+            "DELETE",
+            &format!("/api/v1/chats/{chat_id}/members/{}", bea.id),
+            Some(&ada.access_token),
+            None,
+        )
+        .await;
     // bea sees her removal, then nothing more from the chat
     let removed = bea_ws.next_event("member.removed").await;
     assert_eq!(removed["data"]["user_id"], bea.id);
@@ -121,7 +181,9 @@ async fn removal_and_revocation_close_the_stream(dialect: Dialect) {
     assert!(!later.iter().any(|f| f["kind"] == "message.new"), "{later:?}");
 
     // logging out closes that session's sockets with 4003
-    server.post("/api/v1/auth/logout", Some(&bea.access_token), json!({})).await;
+    server
+        .post("/api/v1/auth/logout", Some(&bea.access_token), json!({}))
+        .await;
     assert_eq!(bea_ws.close_code().await, Some(4003));
     // and its token cannot open a new one
     let mut again = WsClient::open(&server.base_url).await;
@@ -137,18 +199,29 @@ async fn removal_and_revocation_close_the_stream(dialect: Dialect) {
     assert_eq!(rude.close_code().await, Some(4400));
 
     // the subprotocol is required
-    let response = server.http.get(server.url("/api/v1/realtime"))
-        .header("connection", "upgrade").header("upgrade", "websocket")
-        .header("sec-websocket-version", "13").header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-        .send().await.unwrap();
+    let response = server
+        .http
+        .get(server.url("/api/v1/realtime"))
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
 
     // a password change closes the other sessions' sockets
     let (_, login) = server.login("ada", hybrid_testkit::PASSWORD, None).await;
     let other = hybrid_testkit::user_from(&login, hybrid_testkit::PASSWORD);
     let mut other_ws = server.ws(&other).await;
-    server.post("/api/v1/auth/password", Some(&ada.access_token),
-        json!({"current_password": hybrid_testkit::PASSWORD, "new_password": "another long secret"})).await;
+    server
+        .post(
+            "/api/v1/auth/password",
+            Some(&ada.access_token),
+            json!({"current_password": hybrid_testkit::PASSWORD, "new_password": "another long secret"}),
+        )
+        .await;
     assert_eq!(other_ws.close_code().await, Some(4003));
 }
 
@@ -169,7 +242,9 @@ async fn slow_consumer_is_closed(dialect: Dialect) {
     // what was buffered arrives, then the close: resync
     assert_eq!(slow.close_code().await, Some(4008));
     // sending never waited for the slow socket, and nothing was lost: it is all in history
-    let (_, chat) = server.get(&format!("/api/v1/chats/{chat_id}"), Some(&dee.access_token)).await;
+    let (_, chat) = server
+        .get(&format!("/api/v1/chats/{chat_id}"), Some(&dee.access_token))
+        .await;
     assert_eq!(chat["last_seq"], sent);
 }
 
@@ -183,14 +258,31 @@ async fn group_limits_on_typing_and_read_markers(dialect: Dialect) {
     send(&server, &fin, group, "hello all").await;
     fin_ws.next_event("message.new").await;
     // three members is above the typing limit of two: accepted, not broadcast
-    let (status, _) = server.post(&format!("/api/v1/chats/{group}/typing"), Some(&ema.access_token), json!({})).await;
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/chats/{group}/typing"),
+            Some(&ema.access_token),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 204);
     // in a group, a read marker goes to the reader's devices only
-    server.post(&format!("/api/v1/chats/{group}/read"), Some(&gus.access_token), json!({"seq": 1})).await;
+    server
+        .post(
+            &format!("/api/v1/chats/{group}/read"),
+            Some(&gus.access_token),
+            json!({"seq": 1}),
+        )
+        .await;
     send(&server, &ema, group, "marker").await;
     let frames = fin_ws.drain(Duration::from_millis(700)).await;
     assert!(frames.iter().any(|f| f["data"]["text"] == "marker"), "{frames:?}");
-    assert!(!frames.iter().any(|f| f["type"] == "typing" || f["kind"] == "read.updated"), "{frames:?}");
+    assert!(
+        !frames
+            .iter()
+            .any(|f| f["type"] == "typing" || f["kind"] == "read.updated"),
+        "{frames:?}"
+    );
 }
 
 async fn token_expiry_closes_the_socket(dialect: Dialect) {

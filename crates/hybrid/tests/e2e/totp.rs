@@ -7,7 +7,10 @@ use crate::start;
 dialect_tests!(totp_two_factor);
 
 fn now_secs() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 /// The code an authenticator app shows `offset` steps (30 s) from now.
@@ -40,9 +43,17 @@ async fn totp_two_factor(dialect: Dialect) {
     let quinn: TestUser = server.register("quinn").await;
     let token = Some(quinn.access_token.as_str());
 
-    let no_password = server.post("/api/v1/auth/totp/setup", token, json!({"password": "not the password"})).await;
+    let no_password = server
+        .post(
+            "/api/v1/auth/totp/setup",
+            token,
+            json!({"password": "not the password"}),
+        )
+        .await;
     assert_error(&no_password, 403, "wrong_password", Some("password"));
-    let (status, setup) = server.post("/api/v1/auth/totp/setup", token, json!({"password": PASSWORD})).await;
+    let (status, setup) = server
+        .post("/api/v1/auth/totp/setup", token, json!({"password": PASSWORD}))
+        .await;
     assert_eq!(status, 200, "{setup}");
     // the otpauth URI is what authenticator apps read from the QR code
     let uri = setup["otpauth_uri"].as_str().unwrap();
@@ -51,35 +62,83 @@ async fn totp_two_factor(dialect: Dialect) {
     assert_eq!(totp.account_name(), "quinn");
     assert!(uri.contains(setup["secret"].as_str().unwrap()));
 
-    let wrong = server.post("/api/v1/auth/totp/confirm", token, json!({"code": wrong_code(&totp)})).await;
+    let wrong = server
+        .post("/api/v1/auth/totp/confirm", token, json!({"code": wrong_code(&totp)}))
+        .await;
     assert_error(&wrong, 422, "validation_failed", Some("code"));
     // confirm with the previous step's code (within the skew); it can't be used again after
-    let (status, body) = server.post("/api/v1/auth/totp/confirm", token, json!({"code": code(&totp, -1)})).await;
+    let (status, body) = server
+        .post("/api/v1/auth/totp/confirm", token, json!({"code": code(&totp, -1)}))
+        .await;
     assert_eq!(status, 204, "{body}");
-    assert_error(&server.post("/api/v1/auth/totp/setup", token, json!({"password": PASSWORD})).await, 409, "totp_enabled", None);
+    assert_error(
+        &server
+            .post("/api/v1/auth/totp/setup", token, json!({"password": PASSWORD}))
+            .await,
+        409,
+        "totp_enabled",
+        None,
+    );
 
     // login now needs the code
     assert_error(&server.login("quinn", PASSWORD, None).await, 401, "totp_required", None);
-    assert_error(&server.login("quinn", "wrong password!", None).await, 401, "invalid_credentials", None);
-    assert_error(&server.login("quinn", PASSWORD, Some(&wrong_code(&totp))).await, 401, "invalid_totp", None);
+    assert_error(
+        &server.login("quinn", "wrong password!", None).await,
+        401,
+        "invalid_credentials",
+        None,
+    );
+    assert_error(
+        &server.login("quinn", PASSWORD, Some(&wrong_code(&totp))).await,
+        401,
+        "invalid_totp",
+        None,
+    );
     let current = code(&totp, 0);
     let (status, body) = server.login("quinn", PASSWORD, Some(&current)).await;
     assert_eq!(status, 200, "{body}");
     // a code works once, and codes older than the last one used don't work at all
-    assert_error(&server.login("quinn", PASSWORD, Some(&current)).await, 401, "invalid_totp", None);
-    assert_error(&server.login("quinn", PASSWORD, Some(&code(&totp, -1))).await, 401, "invalid_totp", None);
+    assert_error(
+        &server.login("quinn", PASSWORD, Some(&current)).await,
+        401,
+        "invalid_totp",
+        None,
+    );
+    assert_error(
+        &server.login("quinn", PASSWORD, Some(&code(&totp, -1))).await,
+        401,
+        "invalid_totp",
+        None,
+    );
 
     // disabling needs the password and a fresh code
     let path = "/api/v1/auth/totp/disable";
-    let denied = server.post(path, token, json!({"password": "not my password", "code": code(&totp, 1)})).await;
+    let denied = server
+        .post(
+            path,
+            token,
+            json!({"password": "not my password", "code": code(&totp, 1)}),
+        )
+        .await;
     assert_error(&denied, 403, "wrong_password", Some("password"));
-    let replayed = server.post(path, token, json!({"password": PASSWORD, "code": current})).await;
+    let replayed = server
+        .post(path, token, json!({"password": PASSWORD, "code": current}))
+        .await;
     assert_error(&replayed, 401, "invalid_totp", None);
     // the next step's code (within the skew) has not been used yet
     let fresh = code(&totp, 1);
-    let (status, body) = server.post(path, token, json!({"password": PASSWORD, "code": fresh})).await;
+    let (status, body) = server
+        .post(path, token, json!({"password": PASSWORD, "code": fresh}))
+        .await;
     assert_eq!(status, 204, "{body}");
     assert!(!fresh.is_empty());
     assert_eq!(server.login("quinn", PASSWORD, None).await.0, 200);
-    assert_error(&server.post(path, token, json!({"password": PASSWORD, "code": fresh})).await, 409, "totp_disabled", None);
+    assert_error(
+        &server
+            .post(path, token, json!({"password": PASSWORD, "code": fresh}))
+            .await,
+        409,
+        "totp_disabled",
+        None,
+    );
 }

@@ -12,18 +12,30 @@ async fn profiles(dialect: Dialect) {
     let token = Some(rita.access_token.as_str());
 
     let (status, me) = server
-        .request("PATCH", "/api/v1/users/me", token, Some(json!({"display_name": "  Рита  ", "bio": "line one\nline two"})))
+        .request(
+            "PATCH",
+            "/api/v1/users/me",
+            token,
+            Some(json!({"display_name": "  Рита  ", "bio": "line one\nline two"})),
+        )
         .await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["display_name"], "Рита");
     assert_eq!(me["bio"], "line one\nline two");
     // omitted fields stay
-    let (_, me) = server.request("PATCH", "/api/v1/users/me", token, Some(json!({"bio": "new"}))).await;
+    let (_, me) = server
+        .request("PATCH", "/api/v1/users/me", token, Some(json!({"bio": "new"})))
+        .await;
     assert_eq!(me["display_name"], "Рита");
     assert_eq!(me["bio"], "new");
 
     let too_long = server
-        .request("PATCH", "/api/v1/users/me", token, Some(json!({"display_name": "x".repeat(65)})))
+        .request(
+            "PATCH",
+            "/api/v1/users/me",
+            token,
+            Some(json!({"display_name": "x".repeat(65)})),
+        )
         .await;
     assert_error(&too_long, 422, "validation_failed", Some("display_name"));
     let control = server
@@ -39,9 +51,19 @@ async fn profiles(dialect: Dialect) {
     assert_eq!(by_name["id"], sam.id);
 
     assert_error(&server.get("/api/v1/users/999999", token).await, 404, "not_found", None);
-    assert_error(&server.get("/api/v1/users/by-username/nobody", token).await, 404, "not_found", None);
+    assert_error(
+        &server.get("/api/v1/users/by-username/nobody", token).await,
+        404,
+        "not_found",
+        None,
+    );
     assert_error(&server.get("/api/v1/users/abc", token).await, 400, "invalid_path", None);
-    assert_error(&server.get(&format!("/api/v1/users/{}", sam.id), None).await, 401, "unauthorized", None);
+    assert_error(
+        &server.get(&format!("/api/v1/users/{}", sam.id), None).await,
+        401,
+        "unauthorized",
+        None,
+    );
 }
 
 async fn search_by_prefix(dialect: Dialect) {
@@ -55,7 +77,10 @@ async fn search_by_prefix(dialect: Dialect) {
     let mut cursor = String::new();
     loop {
         let (status, page) = server
-            .get(&format!("/api/v1/users/search?prefix=ANN&limit=2&cursor={cursor}"), token)
+            .get(
+                &format!("/api/v1/users/search?prefix=ANN&limit=2&cursor={cursor}"),
+                token,
+            )
             .await;
         assert_eq!(status, 200, "{page}");
         let items = page["items"].as_array().unwrap();
@@ -68,9 +93,24 @@ async fn search_by_prefix(dialect: Dialect) {
     }
     assert_eq!(seen, ["ann_a", "ann_b", "anna", "annette"]);
 
-    assert_error(&server.get("/api/v1/users/search?prefix=", token).await, 422, "validation_failed", Some("prefix"));
-    assert_error(&server.get("/api/v1/users/search?prefix=a&limit=500", token).await, 422, "validation_failed", Some("limit"));
-    assert_error(&server.get("/api/v1/users/search", token).await, 400, "invalid_query", None);
+    assert_error(
+        &server.get("/api/v1/users/search?prefix=", token).await,
+        422,
+        "validation_failed",
+        Some("prefix"),
+    );
+    assert_error(
+        &server.get("/api/v1/users/search?prefix=a&limit=500", token).await,
+        422,
+        "validation_failed",
+        Some("limit"),
+    );
+    assert_error(
+        &server.get("/api/v1/users/search", token).await,
+        400,
+        "invalid_query",
+        None,
+    );
     let (_, none) = server.get("/api/v1/users/search?prefix=zzz", token).await;
     assert_eq!(none["items"].as_array().unwrap().len(), 0);
 }
@@ -87,7 +127,12 @@ async fn blocks(dialect: Dialect) {
     assert_eq!(server.request("PUT", &block(uma.id), token, None).await.0, 204); // idempotent
     assert_eq!(server.request("PUT", &block(vic.id), token, None).await.0, 204);
     let (_, list) = server.get("/api/v1/users/me/blocks", token).await;
-    let ids: Vec<i64> = list.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&uma.id) && ids.contains(&vic.id));
 
@@ -99,7 +144,22 @@ async fn blocks(dialect: Dialect) {
     let (_, theirs) = server.get("/api/v1/users/me/blocks", Some(&vic.access_token)).await;
     assert_eq!(theirs.as_array().unwrap().len(), 0);
 
-    assert_error(&server.request("PUT", &block(tom.id), token, None).await, 422, "validation_failed", Some("id"));
-    assert_error(&server.request("PUT", &block(424242), token, None).await, 404, "not_found", None);
-    assert_error(&server.request("PUT", &block(uma.id), None, None).await, 401, "unauthorized", None);
+    assert_error(
+        &server.request("PUT", &block(tom.id), token, None).await,
+        422,
+        "validation_failed",
+        Some("id"),
+    );
+    assert_error(
+        &server.request("PUT", &block(424242), token, None).await,
+        404,
+        "not_found",
+        None,
+    );
+    assert_error(
+        &server.request("PUT", &block(uma.id), None, None).await,
+        401,
+        "unauthorized",
+        None,
+    );
 }
