@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite: unit tests and end-to-end tests of the real binary, on SQLite and on
-# PostgreSQL (started or installed here when missing). Extra arguments go to `cargo test`.
+# The whole test suite: unit tests and end-to-end tests of the real binary, each on the
+# embedded stack (SQLite) and on the scaled one (PostgreSQL + NATS + Redis, started or installed
+# here when missing). Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
+source scripts/backends.sh
 ensure_postgres
-echo "PostgreSQL: ${HYBRID_TEST_POSTGRES%%@*}@…  $(date -u +%H:%M:%S)"
+ensure_nats
+ensure_redis
+echo "PostgreSQL: ${HYBRID_TEST_POSTGRES%%@*}@…  NATS: $HYBRID_TEST_NATS  Redis: $HYBRID_TEST_REDIS  $(date -u +%H:%M:%S)"
 if cargo fmt --version >/dev/null 2>&1; then
     cargo fmt --all -- --check || { echo "run: cargo fmt --all" >&2; exit 1; }
 fi

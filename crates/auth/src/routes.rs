@@ -3,13 +3,15 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use hybrid_core::config::RegistrationPolicy;
 use hybrid_core::{ApiError, ApiResult, AuthUser, ClientInfo, ErrorBody, Json, Path};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::cookie;
 use crate::service::{AuthService, Issued, LoginInput};
 
 type Auth = State<Arc<AuthService>>;
@@ -41,6 +43,9 @@ pub struct RegisterRequest {
     pub invite_code: Option<String>,
     /// Name of this device in the session list.
     pub device_name: Option<String>,
+    /// Web clients: put the refresh token in an httpOnly cookie instead of the response body.
+    #[serde(default)]
+    pub refresh_in_cookie: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -50,11 +55,15 @@ pub struct LoginRequest {
     /// The authenticator code, for accounts with two-factor authentication.
     pub totp_code: Option<String>,
     pub device_name: Option<String>,
+    /// Web clients: put the refresh token in an httpOnly cookie instead of the response body.
+    #[serde(default)]
+    pub refresh_in_cookie: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RefreshRequest {
-    pub refresh_token: String,
+    /// The refresh token; when absent, the `hybrid_refresh` cookie is used (and renewed).
+    pub refresh_token: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -72,7 +81,9 @@ pub struct TokenResponse {
     pub token_type: String,
     /// Seconds until `access_token` expires.
     pub expires_in: u64,
-    pub refresh_token: String,
+    /// Absent when the refresh token was set as the `hybrid_refresh` cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub session_id: i64,
     pub user: AccountRef,
 }
@@ -83,7 +94,7 @@ impl From<Issued> for TokenResponse {
             access_token: issued.access_token,
             token_type: "Bearer".into(),
             expires_in: issued.expires_in,
-            refresh_token: issued.refresh_token,
+            refresh_token: Some(issued.refresh_token),
             session_id: issued.session_id,
             user: AccountRef {
                 id: issued.user.id,
@@ -102,8 +113,9 @@ impl From<Issued> for TokenResponse {
 async fn register(
     State(auth): Auth,
     client: ClientInfo,
+    headers: HeaderMap,
     Json(req): Json<RegisterRequest>,
-) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
+) -> ApiResult<Response> {
     let invite = req.invite_code.as_deref().filter(|c| !c.is_empty());
     match auth.config().registration {
         RegistrationPolicy::Open => {}
@@ -124,7 +136,7 @@ async fn register(
             ));
         }
     }
-    auth.begin_registration(&client)?;
+    auth.begin_registration(&client).await?;
     let invite = invite.filter(|_| auth.config().registration == RegistrationPolicy::InviteOnly);
     if let Some(code) = invite
         && !auth.invite_usable(code).await?
@@ -134,7 +146,11 @@ async fn register(
     let user = auth.create_account(&req.username, req.password, false, invite).await?;
     let device = req.device_name.unwrap_or_else(|| client.user_agent.clone());
     let issued = auth.open_session(user, false, &device, &client).await?;
-    Ok((StatusCode::CREATED, Json(issued.into())))
+    Ok((
+        StatusCode::CREATED,
+        tokens(&auth, issued, req.refresh_in_cookie, &headers),
+    )
+        .into_response())
 }
 
 fn invalid_invite() -> ApiError {
@@ -149,14 +165,20 @@ fn invalid_invite() -> ApiError {
     responses((status = 200, body = TokenResponse),
         (status = 401, description = "`invalid_credentials`, `totp_required` or `invalid_totp`", body = ErrorBody),
         (status = 429, description = "too many failed attempts; see Retry-After", body = ErrorBody)))]
-async fn login(State(auth): Auth, client: ClientInfo, Json(req): Json<LoginRequest>) -> ApiResult<Json<TokenResponse>> {
+async fn login(
+    State(auth): Auth,
+    client: ClientInfo,
+    headers: HeaderMap,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let in_cookie = req.refresh_in_cookie;
     let input = LoginInput {
         username: req.username,
         password: req.password,
         totp_code: req.totp_code,
         device_name: req.device_name,
     };
-    Ok(Json(auth.login(input, &client).await?.into()))
+    Ok(tokens(&auth, auth.login(input, &client).await?, in_cookie, &headers))
 }
 
 /// Trade a refresh token for new tokens. A refresh token works once; presenting a spent one
@@ -164,16 +186,41 @@ async fn login(State(auth): Auth, client: ClientInfo, Json(req): Json<LoginReque
 #[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenResponse),
         (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`", body = ErrorBody)))]
-async fn refresh(State(auth): Auth, Json(req): Json<RefreshRequest>) -> ApiResult<Json<TokenResponse>> {
-    Ok(Json(auth.refresh(&req.refresh_token).await?.into()))
+async fn refresh(State(auth): Auth, headers: HeaderMap, Json(req): Json<RefreshRequest>) -> ApiResult<Response> {
+    let (token, in_cookie) = match req.refresh_token {
+        Some(token) => (token, false),
+        None => (
+            cookie::refresh_token(&headers).ok_or_else(|| {
+                ApiError::validation("refresh_token", "send refresh_token, or log in with refresh_in_cookie")
+            })?,
+            true,
+        ),
+    };
+    Ok(tokens(&auth, auth.refresh(&token).await?, in_cookie, &headers))
+}
+
+/// The token response, with the refresh token moved into a cookie when the client asked for it.
+fn tokens(auth: &AuthService, issued: Issued, in_cookie: bool, headers: &HeaderMap) -> Response {
+    let mut body = TokenResponse::from(issued);
+    if !in_cookie {
+        return Json(body).into_response();
+    }
+    let token = body.refresh_token.take().unwrap_or_default();
+    let max_age = auth.config().refresh_token_ttl_days * 86_400;
+    let set = cookie::set_refresh(&token, max_age, cookie::is_https(headers));
+    ([set], Json(body)).into_response()
 }
 
 /// End the current session.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-async fn logout(State(auth): Auth, me: AuthUser) -> ApiResult<StatusCode> {
+async fn logout(State(auth): Auth, me: AuthUser, headers: HeaderMap) -> ApiResult<Response> {
     auth.logout(&me).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((
+        StatusCode::NO_CONTENT,
+        [cookie::clear_refresh(cookie::is_https(&headers))],
+    )
+        .into_response())
 }
 
 /// Public keys that verify access tokens (RFC 7517 JSON Web Key Set).

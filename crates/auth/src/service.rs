@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hybrid_core::api::{UserDirectory, UserRef};
-use hybrid_core::bus::{Bus, Bytes, Control, Envelope, Topic};
+use hybrid_core::bus::{Bus, Control, Envelope, Topic};
 use hybrid_core::config::AuthConfig;
+use hybrid_core::state::SharedState;
 use hybrid_core::text::fold;
 use hybrid_core::{AccessClaims, ApiError, ApiResult, AuthUser, ClientInfo, Config, TokenVerifier, now_ms};
 use hybrid_store::Db;
@@ -61,6 +62,7 @@ impl AuthService {
         tokens: Arc<TokenVerifier>,
         directory: Arc<dyn UserDirectory>,
         bus: Arc<dyn Bus>,
+        state: Arc<dyn SharedState>,
     ) -> anyhow::Result<Arc<Self>> {
         let master = MasterKey::resolve(config)?;
         // Fail at start, clearly, if this key is not the one the data was sealed with.
@@ -72,6 +74,11 @@ impl AuthService {
         let keys = keys::load_or_create(&db, &master).await?;
         tokens.set_keys(keys.public.clone());
         let auth = &config.auth;
+        // Access tokens of sessions revoked within their lifetime are still out there.
+        let ttl = Duration::from_secs(auth.access_token_ttl_secs);
+        for session_id in store::revoked_since(&db, now_ms() - ttl.as_millis() as i64).await? {
+            tokens.revoke_session(session_id, ttl);
+        }
         Ok(Arc::new(AuthService {
             db,
             config: auth.clone(),
@@ -80,8 +87,8 @@ impl AuthService {
             tokens,
             directory,
             bus,
-            throttle: Throttle::new(Duration::from_secs(auth.login_window_secs)),
-            registrations: Throttle::new(Duration::from_secs(3600)),
+            throttle: Throttle::new(state.clone(), "login", Duration::from_secs(auth.login_window_secs)),
+            registrations: Throttle::new(state, "register", Duration::from_secs(3600)),
         }))
     }
 
@@ -134,7 +141,7 @@ impl AuthService {
                 (&account, self.config.login_max_failures_per_account),
                 (&address, self.config.login_max_failures_per_ip),
             ])
-            .map_err(ApiError::too_many_requests)?;
+            .await?;
         let user = self.directory.find_by_username(&account[2..]).await?;
         let credentials = match &user {
             Some(user) => store::credentials(&self.db, user.id).await?,
@@ -161,7 +168,7 @@ impl AuthService {
         } else {
             drop(attempt);
         }
-        self.throttle.clear(&account);
+        self.throttle.clear(&account).await?;
         let device = input
             .device_name
             .filter(|d| !d.trim().is_empty())
@@ -171,11 +178,12 @@ impl AuthService {
     }
 
     /// Counts a registration attempt from this address (each costs a password hash).
-    pub fn begin_registration(&self, client: &ClientInfo) -> ApiResult<()> {
+    pub async fn begin_registration(&self, client: &ClientInfo) -> ApiResult<()> {
         let address = format!("r:{}", client.ip.map(|ip| ip.to_string()).unwrap_or_default());
         self.registrations
             .begin(&[(&address, self.config.registrations_per_ip_per_hour)])
-            .map_err(ApiError::too_many_requests)
+            .await
+            .map(drop)
     }
 
     /// Whether an invite code can still be used (checked before any hashing; spent atomically
@@ -311,10 +319,10 @@ impl AuthService {
     }
 
     /// An attempt from the budget of a signed-in account's sensitive checks (password, TOTP).
-    fn account_attempt<'a>(&'a self, account: &str) -> ApiResult<Attempt<'a>> {
+    async fn account_attempt(&self, account: &str) -> ApiResult<Attempt> {
         self.throttle
             .attempt(&[(account, self.config.login_max_failures_per_account)])
-            .map_err(ApiError::too_many_requests)
+            .await
     }
 
     async fn my_user(&self, me: &AuthUser) -> ApiResult<UserRef> {
@@ -334,7 +342,7 @@ impl AuthService {
     async fn confirm_password(&self, me: &AuthUser, password: String, field: &str) -> ApiResult<store::CredentialRow> {
         let credentials = self.my_credentials(me).await?;
         let account = format!("u:{}", me.user_id);
-        let attempt = self.account_attempt(&account)?;
+        let attempt = self.account_attempt(&account).await?;
         if !password::verify(password, Some(credentials.password_hash.clone())).await {
             attempt.failed();
             return Err(ApiError::new(
@@ -375,7 +383,7 @@ impl AuthService {
     /// (counts as a failure), anything else gives it back.
     async fn check_totp(
         &self,
-        attempt: Attempt<'_>,
+        attempt: Attempt,
         user_id: i64,
         account: &str,
         sealed: &[u8],
@@ -453,7 +461,7 @@ impl AuthService {
         };
         let user = self.my_user(me).await?;
         let account = format!("u:{}", me.user_id);
-        let attempt = self.account_attempt(&account)?;
+        let attempt = self.account_attempt(&account).await?;
         self.check_totp(attempt, me.user_id, &user.username, &sealed, code)
             .await?;
         store::disable_totp(&self.db, me.user_id).await
@@ -484,11 +492,10 @@ impl Forget {
     fn run(&self, user_id: i64, sessions: &[i64]) {
         for &session_id in sessions {
             self.tokens.revoke_session(session_id, self.ttl);
-            self.bus.publish(Envelope {
-                topic: Topic::Sessions,
-                payload: Bytes::new(),
-                control: Some(Control::SessionRevoked { user_id, session_id }),
-            });
+            self.bus.publish(Envelope::control(
+                Topic::Sessions,
+                Control::SessionRevoked { user_id, session_id },
+            ));
         }
     }
 }

@@ -272,6 +272,15 @@ pub async fn refresh(
     .await
 }
 
+/// Sessions revoked after `since` (ms), whose access tokens may still be valid.
+pub async fn revoked_since(db: &Db, since: i64) -> ApiResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM sessions WHERE revoked_at > $1")
+        .bind(since)
+        .fetch_all(db.reader())
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
 pub async fn active_sessions(db: &Db, user_id: i64, now: i64) -> ApiResult<Vec<SessionRow>> {
     Ok(sqlx::query_as(
         "SELECT id, user_id, device, ip, user_agent, created_at, last_seen_at, expires_at \

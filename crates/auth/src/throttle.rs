@@ -1,133 +1,115 @@
-//! Attempt budgets per key (an account, a client address) in fixed windows: logins and
-//! registrations take an attempt before they start, so parallel requests cannot get past the
-//! limit, and successes give theirs back. Past the limit: 429 with Retry-After until the window
-//! ends. In memory, per process (a shared store comes with the scaled-out runtime).
+//! Attempt budgets per key (an account, a client address) in fixed windows, kept in the shared
+//! state (memory, or Redis so that every process counts together): logins and registrations
+//! take an attempt before they start, so parallel requests cannot get past the limit, and
+//! successes give theirs back. Past the limit: 429 with Retry-After until the window ends.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hybrid_core::state::{Budget, SharedState};
+use hybrid_core::{ApiError, ApiResult};
 
 pub struct Throttle {
+    state: Arc<dyn SharedState>,
+    /// Keeps the budgets of different throttles apart in the shared state.
+    namespace: &'static str,
     window: Duration,
-    counts: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
-/// Entries kept before expired windows are swept.
-const SWEEP_AT: usize = 10_000;
-
 impl Throttle {
-    pub fn new(window: Duration) -> Self {
+    pub fn new(state: Arc<dyn SharedState>, namespace: &'static str, window: Duration) -> Self {
         Throttle {
+            state,
+            namespace,
             window,
-            counts: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Takes one attempt from each `(key, limit)` budget, or none: `Err(seconds to wait)` when
-    /// any of them is spent.
-    pub fn begin(&self, budgets: &[(&str, u32)]) -> Result<(), u64> {
-        let now = Instant::now();
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if counts.len() >= SWEEP_AT {
-            counts.retain(|_, (started, _)| *started + self.window > now);
+    fn key(&self, key: &str) -> String {
+        format!("{}:{key}", self.namespace)
+    }
+
+    /// Takes one attempt from each `(key, limit)` budget, or none (429 when any is spent).
+    pub async fn begin(&self, budgets: &[(&str, u32)]) -> ApiResult<Vec<String>> {
+        let keys: Vec<String> = budgets.iter().map(|(key, _)| self.key(key)).collect();
+        let namespaced: Vec<(&str, u32)> = keys.iter().zip(budgets).map(|(k, (_, l))| (k.as_str(), *l)).collect();
+        match self.state.take(&namespaced, self.window).await? {
+            Budget::Taken => Ok(keys),
+            Budget::Spent { retry_after_secs } => Err(ApiError::too_many_requests(retry_after_secs)),
         }
-        let mut wait = Duration::ZERO;
-        for &(key, limit) in budgets {
-            if let Some((started, used)) = counts.get(key) {
-                let ends = *started + self.window;
-                if ends > now && *used >= limit.max(1) {
-                    wait = wait.max(ends - now);
-                }
-            }
-        }
-        if !wait.is_zero() {
-            return Err(wait.as_secs() + 1);
-        }
-        for &(key, _) in budgets {
-            let entry = counts.entry(key.to_owned()).or_insert((now, 0));
-            if entry.0 + self.window <= now {
-                *entry = (now, 0);
-            }
-            entry.1 += 1;
-        }
-        Ok(())
     }
 
     /// Takes an attempt from each budget, given back when the returned guard drops unless
     /// [`Attempt::failed`] was called: errors that are not the client's fault (a database
     /// outage) cost nothing.
-    pub fn attempt(&self, budgets: &[(&str, u32)]) -> Result<Attempt<'_>, u64> {
-        self.begin(budgets)?;
+    pub async fn attempt(&self, budgets: &[(&str, u32)]) -> ApiResult<Attempt> {
+        let keys = self.begin(budgets).await?;
         Ok(Attempt {
-            throttle: self,
-            keys: budgets.iter().map(|(k, _)| (*k).to_owned()).collect(),
+            state: self.state.clone(),
+            keys,
             failed: false,
         })
     }
 
-    /// Gives an attempt back (it was not a failure).
-    pub fn refund(&self, keys: &[&str]) {
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        for key in keys {
-            if let Some(entry) = counts.get_mut(*key) {
-                entry.1 = entry.1.saturating_sub(1);
-            }
-        }
-    }
-
     /// Forgets a key's attempts (a successful login forgives the account's failures).
-    pub fn clear(&self, key: &str) {
-        self.counts.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    pub async fn clear(&self, key: &str) -> ApiResult<()> {
+        Ok(self.state.clear(&self.key(key)).await?)
     }
 }
 
-pub struct Attempt<'a> {
-    throttle: &'a Throttle,
+pub struct Attempt {
+    state: Arc<dyn SharedState>,
     keys: Vec<String>,
     failed: bool,
 }
 
-impl Attempt<'_> {
+impl Attempt {
     /// Counts this attempt as a failure: it is not given back.
     pub fn failed(mut self) {
         self.failed = true;
     }
 }
 
-impl Drop for Attempt<'_> {
+impl Drop for Attempt {
     fn drop(&mut self) {
-        if !self.failed {
-            let keys: Vec<&str> = self.keys.iter().map(String::as_str).collect();
-            self.throttle.refund(&keys);
+        if self.failed {
+            return;
         }
+        let state = self.state.clone();
+        let keys = std::mem::take(&mut self.keys);
+        tokio::spawn(async move {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            if let Err(err) = state.refund(&keys).await {
+                tracing::warn!(error = %err, "could not give a throttle attempt back");
+            }
+        });
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use hybrid_core::state::MemoryState;
+
     use super::*;
 
-    #[test]
-    fn budgets_are_taken_up_front_and_refunded() {
-        let throttle = Throttle::new(Duration::from_secs(60));
+    #[tokio::test]
+    async fn budgets_are_taken_up_front_and_refunded_by_guards() {
+        let throttle = Throttle::new(Arc::new(MemoryState::default()), "login", Duration::from_secs(60));
         let both = [("a:alice", 2), ("i:10.0.0.1", 3)];
-        assert!(throttle.begin(&both).is_ok());
-        assert!(throttle.begin(&both).is_ok());
+        throttle.begin(&both).await.unwrap();
+        throttle.begin(&both).await.unwrap();
         // the account's budget is spent, even for a request that would succeed
-        let wait = throttle.begin(&both).unwrap_err();
-        assert!((1..=61).contains(&wait));
+        let spent = throttle.begin(&both).await.unwrap_err();
+        assert_eq!(spent.status, axum::http::StatusCode::TOO_MANY_REQUESTS);
         // another account from the same address: one attempt left there
-        assert!(throttle.begin(&[("a:bob", 2), ("i:10.0.0.1", 3)]).is_ok());
-        assert!(throttle.begin(&[("a:bob", 2), ("i:10.0.0.1", 3)]).is_err());
-        // a refunded attempt is available again
-        throttle.refund(&["a:bob", "i:10.0.0.1"]);
-        assert!(throttle.begin(&[("a:bob", 2), ("i:10.0.0.1", 3)]).is_ok());
-        throttle.clear("a:alice");
-        assert!(throttle.begin(&[("a:alice", 2)]).is_ok());
+        throttle.begin(&[("a:bob", 2), ("i:10.0.0.1", 3)]).await.unwrap();
+        assert!(throttle.begin(&[("a:bob", 2), ("i:10.0.0.1", 3)]).await.is_err());
+        throttle.clear("a:alice").await.unwrap();
         // guards give back unless failed
         let carol = [("a:carol", 1)];
-        drop(throttle.attempt(&carol).unwrap());
-        throttle.attempt(&carol).unwrap().failed();
-        assert!(throttle.attempt(&carol).is_err());
+        drop(throttle.attempt(&carol).await.unwrap());
+        tokio::task::yield_now().await;
+        throttle.attempt(&carol).await.unwrap().failed();
+        assert!(throttle.attempt(&carol).await.is_err());
     }
 }

@@ -1,10 +1,11 @@
 //! The event log. Every change in a chat bumps the chat's `pts` and appends an event in the
 //! same transaction; events that concern one user (added to a chat, read markers) go to that
 //! user's log with a per-user pts. The stored payload is the exact frame clients receive, made
-//! once; after the commit the same bytes go to the bus.
+//! once. Each logged event also gets an `outbox` row in the same transaction, which the relay
+//! (`relay.rs`) turns into a bus publish after the commit.
 
 use hybrid_core::ApiResult;
-use hybrid_core::bus::{Bytes, Control, Envelope, Topic};
+use hybrid_core::bus::Control;
 use serde::Serialize;
 use sqlx::AnyConnection;
 
@@ -27,11 +28,15 @@ struct UserFrame<'a, T> {
     data: &'a T,
 }
 
-/// Envelopes to publish once the transaction that made them has committed.
+/// Tracks whether a change logged events, so the relay is woken once it has committed.
 #[derive(Default)]
 pub struct Outbox {
-    pub envelopes: Vec<Envelope>,
+    pub logged: bool,
 }
+
+/// `outbox.topic`: which log an outbox row points into.
+pub const CHAT_LOG: i64 = 0;
+pub const USER_LOG: i64 = 1;
 
 impl Outbox {
     /// Appends an event to a chat's log; returns its pts.
@@ -71,8 +76,7 @@ impl Outbox {
         })
         .expect("event data serialises");
         const SQL: &str = "INSERT INTO events (chat_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
-        self.log(tx, SQL, Topic::Chat(chat_id), chat_id, pts, kind, frame, control)
-            .await
+        self.log(tx, SQL, CHAT_LOG, chat_id, pts, kind, frame, control).await
     }
 
     /// Appends an event to a user's log; returns the user's new pts.
@@ -100,19 +104,17 @@ impl Outbox {
         .expect("event data serialises");
         const SQL: &str =
             "INSERT INTO user_events (user_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
-        self.log(tx, SQL, Topic::User(user_id), user_id, pts, kind, frame, control)
-            .await?;
+        self.log(tx, SQL, USER_LOG, user_id, pts, kind, frame, control).await?;
         Ok(pts)
     }
 
-    /// Stores a frame in a log (`sql` inserts key, pts, kind, payload, time) and queues it for
-    /// the bus.
+    /// Stores a frame in a log (`sql` inserts key, pts, kind, payload, time) and its outbox row.
     #[allow(clippy::too_many_arguments)]
     async fn log(
         &mut self,
         tx: &mut AnyConnection,
         sql: &'static str,
-        topic: Topic,
+        log: i64,
         key: i64,
         pts: i64,
         kind: &str,
@@ -123,25 +125,18 @@ impl Outbox {
             .bind(key)
             .bind(pts)
             .bind(kind.to_owned())
-            .bind(frame.clone())
+            .bind(frame)
             .bind(hybrid_core::now_ms())
             .execute(&mut *tx)
             .await?;
-        self.envelopes.push(Envelope {
-            topic,
-            payload: Bytes::from(frame),
-            control,
-        });
+        sqlx::query("INSERT INTO outbox (topic, key, pts, control) VALUES ($1, $2, $3, $4)")
+            .bind(log)
+            .bind(key)
+            .bind(pts)
+            .bind(control.map(|c| c.encode()))
+            .execute(&mut *tx)
+            .await?;
+        self.logged = true;
         Ok(())
-    }
-
-    /// A frame that is not logged (typing): delivered to whoever listens now.
-    pub fn ephemeral<T: Serialize>(&mut self, topic: Topic, frame: &T) {
-        let payload = serde_json::to_vec(frame).expect("frame serialises");
-        self.envelopes.push(Envelope {
-            topic,
-            payload: Bytes::from(payload),
-            control: None,
-        });
     }
 }

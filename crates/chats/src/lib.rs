@@ -8,6 +8,7 @@ mod membership;
 mod messages;
 mod model;
 mod policy;
+mod relay;
 mod routes;
 mod search;
 mod service;
@@ -23,7 +24,10 @@ use hybrid_store::Migration;
 
 pub use service::Chats;
 
-static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
+static MIGRATIONS: &[Migration] = &[
+    hybrid_store::migration!(1, "0001_init"),
+    hybrid_store::migration!(2, "0002_outbox"),
+];
 
 pub struct ChatsModule;
 
@@ -50,15 +54,21 @@ impl Module for ChatsModule {
             let chats = Arc::new(Chats {
                 db: ctx.db()?,
                 bus: ctx.bus.clone(),
+                relay: Arc::default(),
+                state: ctx.state.clone(),
                 directory,
                 config: ctx.config.chats.clone(),
             });
             ctx.apis
                 .provide::<dyn ChatMembership>(Arc::new(sync::Membership(chats.clone())));
-            let pruner = prune_events(chats.clone(), ctx.shutdown.clone());
+            let mut tasks: Vec<BoxFuture<'static, ()>> =
+                vec![Box::pin(prune_events(chats.clone(), ctx.shutdown.clone()))];
+            if ctx.config.chats.relay_events {
+                tasks.push(Box::pin(relay::run(chats.clone(), ctx.shutdown.clone())));
+            }
             Ok(Started {
                 routes: routes::router(chats),
-                tasks: vec![Box::pin(pruner)],
+                tasks,
             })
         })
     }

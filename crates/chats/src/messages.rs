@@ -1,8 +1,10 @@
 //! Messages: send (idempotent), edit, delete, reactions, pins, read markers, history, typing.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use hybrid_core::bus::Topic;
+use hybrid_core::bus::{Bytes, Envelope, Topic};
+use hybrid_core::state::Budget;
 use hybrid_core::text::fold;
 use hybrid_core::{ApiError, ApiResult, now_ms};
 use serde::Serialize;
@@ -10,7 +12,6 @@ use serde_json::json;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use crate::body::{self, Entity, EntityKind};
-use crate::events::Outbox;
 use crate::model::{HistoryVisibility, MESSAGE_COLUMNS, MSG_COLUMNS, Message, MessageRow, ReactionCount};
 use crate::policy::{ChatKind, Permission};
 use crate::search;
@@ -151,6 +152,7 @@ impl Chats {
     /// Sends a message. With a `nonce` already used by this sender in this chat, returns the
     /// message sent then (and `false`) instead of sending again.
     pub async fn send(&self, me: i64, chat_id: i64, new: NewMessage) -> ApiResult<(Message, bool)> {
+        self.check_send_rate(me).await?;
         let nonce = new.nonce.clone();
         match self.send_once(me, chat_id, new).await {
             // Two sends with one nonce raced (PostgreSQL runs them in parallel): the loser
@@ -550,6 +552,25 @@ impl Chats {
         Ok(HistoryPage { messages, has_more })
     }
 
+    /// Per-user budget of sends per minute (`chats.send_rate_per_minute`, shared by every
+    /// process), so one account cannot flood chats or the disk.
+    async fn check_send_rate(&self, me: i64) -> ApiResult<()> {
+        let limit = self.config.send_rate_per_minute;
+        if limit == 0 {
+            return Ok(());
+        }
+        let key = format!("send:{me}");
+        match self.state.take(&[(&key, limit)], Duration::from_secs(60)).await? {
+            Budget::Taken => Ok(()),
+            Budget::Spent { retry_after_secs } => Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("you are sending too fast; try again in {retry_after_secs} s"),
+            )
+            .with_retry_after(retry_after_secs)),
+        }
+    }
+
     /// Tells the chat's listeners that `me` is typing; only in chats up to the configured size.
     pub async fn typing(&self, me: i64, chat_id: i64) -> ApiResult<bool> {
         let member = self.member(chat_id, me).await?;
@@ -557,17 +578,24 @@ impl Chats {
         if member.member_count > self.config.typing_max_members {
             return Ok(false);
         }
-        let mut out = Outbox::default();
-        out.ephemeral(
-            Topic::Chat(chat_id),
-            &json!({"type": "typing", "chat_id": chat_id, "user_id": me, "expires_ms": TYPING_EXPIRES_MS}),
-        );
-        for envelope in out.envelopes {
-            self.bus.publish(envelope);
+        // Clients repeat the call while typing: one frame per repeat interval is enough.
+        if !self
+            .state
+            .set_once(&format!("typing:{chat_id}:{me}"), TYPING_REPEAT)
+            .await?
+        {
+            return Ok(true);
         }
+        let frame = json!({"type": "typing", "chat_id": chat_id, "user_id": me, "expires_ms": TYPING_EXPIRES_MS});
+        self.bus.publish(Envelope::ephemeral(
+            Topic::Chat(chat_id),
+            Bytes::from(frame.to_string()),
+        ));
         Ok(true)
     }
 }
 
 /// How long a typing notification lasts unless repeated.
 pub const TYPING_EXPIRES_MS: i64 = 6000;
+/// Repeated typing calls within this time send no new frame.
+const TYPING_REPEAT: Duration = Duration::from_millis(TYPING_EXPIRES_MS as u64 / 2);

@@ -7,6 +7,7 @@ use futures::future::BoxFuture;
 use hybrid_core::api::UserDirectory;
 use hybrid_core::bus::Bus;
 use hybrid_core::config::ChatsConfig;
+use hybrid_core::state::SharedState;
 use hybrid_core::{ApiError, ApiResult};
 use hybrid_store::{Db, Dialect};
 use sqlx::{Any, AnyConnection, FromRow};
@@ -14,10 +15,13 @@ use sqlx::{Any, AnyConnection, FromRow};
 use crate::events::Outbox;
 use crate::model::{HistoryVisibility, parse_kind, parse_role};
 use crate::policy::{Access, ChatKind, Permission};
+use crate::relay::Relay;
 
 pub struct Chats {
     pub(crate) db: Db,
     pub(crate) bus: Arc<dyn Bus>,
+    pub(crate) relay: Arc<Relay>,
+    pub(crate) state: Arc<dyn SharedState>,
     pub(crate) directory: Arc<dyn UserDirectory>,
     pub(crate) config: ChatsConfig,
 }
@@ -119,8 +123,8 @@ impl Chats {
         self.db.dialect()
     }
 
-    /// Runs a change in one transaction; once it has committed, publishes the events it made
-    /// (in commit order, and even if the request was cancelled meanwhile).
+    /// Runs a change in one transaction; once it has committed, wakes the relay that publishes
+    /// the events it logged (even if the request was cancelled meanwhile).
     pub async fn commit<T: Send + 'static>(&self, change: impl ChangeFn<T>) -> ApiResult<T> {
         self.commit_locked(None, change).await
     }
@@ -134,7 +138,7 @@ impl Chats {
     }
 
     async fn commit_locked<T: Send + 'static>(&self, lock: Option<i64>, change: impl ChangeFn<T>) -> ApiResult<T> {
-        let bus = self.bus.clone();
+        let relay = self.relay.clone();
         let lock = lock.filter(|_| self.dialect() == Dialect::Postgres);
         let (value, _) = self
             .db
@@ -153,8 +157,8 @@ impl Chats {
                     })
                 },
                 move |(_, outbox): &mut (T, Outbox)| {
-                    for envelope in outbox.envelopes.drain(..) {
-                        bus.publish(envelope);
+                    if outbox.logged {
+                        relay.wake();
                     }
                 },
             )

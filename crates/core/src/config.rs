@@ -20,7 +20,52 @@ pub struct Config {
     pub auth: AuthConfig,
     pub chats: ChatsConfig,
     pub realtime: RealtimeConfig,
+    pub bus: BusConfig,
+    pub state: StateConfig,
     pub log: LogConfig,
+}
+
+/// How events travel between processes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BusConfig {
+    /// Empty: in process (one process only). `nats://host:4222`: NATS with JetStream, for
+    /// deployments of several processes.
+    pub nats_url: String,
+    /// Subject prefix (and JetStream stream `<PREFIX>_EVENTS`): one per deployment.
+    pub nats_prefix: String,
+    /// Hours JetStream keeps relayed events.
+    pub stream_max_age_hours: u64,
+}
+
+/// Where presence, typing and attempt budgets (login throttling, rate limits) live.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StateConfig {
+    /// Empty: in process memory (one process only). `redis://host:6379/0`: shared by every
+    /// process of the deployment.
+    pub redis_url: String,
+    /// Key prefix: one per deployment sharing a Redis.
+    pub redis_prefix: String,
+}
+
+impl Default for BusConfig {
+    fn default() -> Self {
+        BusConfig {
+            nats_url: String::new(),
+            nats_prefix: "hybrid".into(),
+            stream_max_age_hours: 24,
+        }
+    }
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig {
+            redis_url: String::new(),
+            redis_prefix: "hybrid".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,6 +92,8 @@ pub struct HttpConfig {
     pub cors_origins: String,
     /// Take the client address from `X-Forwarded-For`. Only behind a proxy you trust.
     pub trust_forwarded_for: bool,
+    /// The built web client (`web/dist`), served at `/`; empty serves no web UI.
+    pub web_dir: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +146,11 @@ pub struct ChatsConfig {
     pub event_retention_days: u64,
     /// Most events `sync` returns for one chat before answering `too_long`.
     pub sync_max_events: i64,
+    /// Run the outbox relay in this process (publishes logged events to the bus). Any number
+    /// of processes may run it; they take turns. Off only for special setups and tests.
+    pub relay_events: bool,
+    /// Messages one user may send per minute (across all processes); 0 for no limit.
+    pub send_rate_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -134,6 +186,8 @@ impl Default for Config {
             auth: AuthConfig::default(),
             chats: ChatsConfig::default(),
             realtime: RealtimeConfig::default(),
+            bus: BusConfig::default(),
+            state: StateConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -157,6 +211,7 @@ impl Default for HttpConfig {
             body_limit_bytes: 1024 * 1024,
             cors_origins: String::new(),
             trust_forwarded_for: false,
+            web_dir: "web/dist".into(),
         }
     }
 }
@@ -187,6 +242,8 @@ impl Default for ChatsConfig {
             typing_max_members: 100,
             event_retention_days: 7,
             sync_max_events: 200,
+            relay_events: true,
+            send_rate_per_minute: 1200,
         }
     }
 }
@@ -230,6 +287,8 @@ impl Config {
             config.auth.master_key = MASK.into();
         }
         config.database.url = mask_url_password(&config.database.url);
+        config.bus.nats_url = mask_url_password(&config.bus.nats_url);
+        config.state.redis_url = mask_url_password(&config.state.redis_url);
         config
     }
 

@@ -122,6 +122,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<hybrid_state::StateError> for ApiError {
+    fn from(err: hybrid_state::StateError) -> Self {
+        tracing::warn!(error = %err, "shared state unavailable");
+        ApiError::unavailable("shared state (Redis) is unavailable, retry shortly")
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {

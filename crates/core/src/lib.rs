@@ -21,5 +21,6 @@ pub use module::{InternalApis, Module, ModuleContext, Shutdown, Started};
 pub use token::{AccessClaims, TokenVerifier};
 
 pub use hybrid_bus as bus;
+pub use hybrid_state as state;
 pub use hybrid_store as store;
 pub use hybrid_store::time::now_ms;

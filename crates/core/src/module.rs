@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 
 use futures::future::BoxFuture;
 use hybrid_bus::Bus;
+use hybrid_state::SharedState;
 use hybrid_store::{Db, Migration};
 use tokio::sync::watch;
 use utoipa_axum::router::OpenApiRouter;
@@ -37,6 +38,8 @@ pub struct ModuleContext {
     pub tokens: Arc<TokenVerifier>,
     pub apis: Arc<InternalApis>,
     pub bus: Arc<dyn Bus>,
+    /// Presence, typing, attempt budgets: shared by every process of the deployment.
+    pub state: Arc<dyn SharedState>,
     pub shutdown: Shutdown,
 }
 

@@ -6,6 +6,7 @@ mod server;
 mod settings;
 mod telemetry;
 mod watch;
+mod web;
 
 use std::io::Read;
 use std::sync::Arc;

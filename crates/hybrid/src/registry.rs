@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use futures::future::BoxFuture;
-use hybrid_core::bus::{Bus, LocalBus};
+use hybrid_core::bus::{Bus, LocalBus, NatsBus, NatsConfig};
+use hybrid_core::state::{MemoryState, RedisConfig, RedisState, SharedState};
 use hybrid_core::{Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
 use hybrid_store::Db;
 use utoipa_axum::router::OpenApiRouter;
@@ -72,18 +73,52 @@ pub struct Running {
     pub tasks: Vec<BoxFuture<'static, ()>>,
     pub apis: Arc<InternalApis>,
     pub tokens: Arc<TokenVerifier>,
+    pub bus: Arc<dyn Bus>,
+    pub state: Arc<dyn SharedState>,
+}
+
+/// The event bus this process uses: NATS when configured, else in process.
+async fn connect_bus(config: &Config) -> anyhow::Result<Arc<dyn Bus>> {
+    if config.bus.nats_url.is_empty() {
+        return Ok(Arc::new(LocalBus::new(config.realtime.topic_buffer)));
+    }
+    let bus = NatsBus::connect(NatsConfig {
+        url: config.bus.nats_url.clone(),
+        prefix: config.bus.nats_prefix.clone(),
+        stream_max_age: std::time::Duration::from_secs(config.bus.stream_max_age_hours.max(1) * 3600),
+        capacity: config.realtime.topic_buffer,
+    })
+    .await
+    .context("connecting to NATS")?;
+    Ok(bus)
+}
+
+/// The shared state this process uses: Redis when configured, else memory.
+fn connect_state(config: &Config) -> anyhow::Result<Arc<dyn SharedState>> {
+    if config.state.redis_url.is_empty() {
+        return Ok(Arc::new(MemoryState::default()));
+    }
+    let state = RedisState::new(RedisConfig {
+        url: config.state.redis_url.clone(),
+        prefix: config.state.redis_prefix.clone(),
+    })
+    .context("configuring Redis")?;
+    Ok(Arc::new(state))
 }
 
 pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: Shutdown) -> anyhow::Result<Running> {
     let tokens = Arc::new(TokenVerifier::new(&config.auth.issuer));
     let apis = Arc::new(InternalApis::default());
-    let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(config.realtime.topic_buffer));
+    let bus = connect_bus(&config).await?;
+    let state = connect_state(&config)?;
     let mut running = Running {
         databases: Vec::new(),
         routes: OpenApiRouter::new(),
         tasks: Vec::new(),
         apis: apis.clone(),
         tokens: tokens.clone(),
+        bus: bus.clone(),
+        state: state.clone(),
     };
     for module in modules {
         let db = if module.migrations().is_empty() {
@@ -101,6 +136,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
             tokens: tokens.clone(),
             apis: apis.clone(),
             bus: bus.clone(),
+            state: state.clone(),
             shutdown: shutdown.clone(),
         };
         let started = module

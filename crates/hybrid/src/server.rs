@@ -8,6 +8,8 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Extension, Router};
+use hybrid_core::bus::Bus;
+use hybrid_core::state::SharedState;
 use hybrid_core::{ApiError, Config, HttpShared, Shutdown};
 use hybrid_store::Db;
 use tokio::net::TcpListener;
@@ -21,7 +23,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::registry::{self, Running};
-use crate::telemetry;
+use crate::{telemetry, web};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -100,7 +102,11 @@ pub fn app(config: &Config, running: Running) -> anyhow::Result<Router> {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", running.routes)
         .split_for_parts();
-    let databases = Arc::new(running.databases);
+    let backends = Arc::new(Backends {
+        databases: running.databases,
+        bus: running.bus,
+        state: running.state,
+    });
     let metrics = telemetry::prometheus();
 
     let shared = HttpShared {
@@ -113,14 +119,14 @@ pub fn app(config: &Config, running: Running) -> anyhow::Result<Router> {
             "/healthz",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
-        .route("/readyz", get(readyz).with_state(databases.clone()))
+        .route("/readyz", get(readyz).with_state(backends.clone()))
         .route(
             "/metrics",
             get(move || {
                 let metrics = metrics.clone();
-                let databases = databases.clone();
+                let backends = backends.clone();
                 async move {
-                    for db in databases.iter() {
+                    for db in backends.databases.iter() {
                         metrics::gauge!("store_write_queue_depth", "module" => db.module())
                             .set(db.queue_depth() as f64);
                     }
@@ -128,7 +134,7 @@ pub fn app(config: &Config, running: Running) -> anyhow::Result<Router> {
                 }
             }),
         )
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .fallback_service(web::fallback(&config.http.web_dir))
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -175,12 +181,27 @@ fn cors(config: &Config) -> anyhow::Result<CorsLayer> {
         .max_age(std::time::Duration::from_secs(3600)))
 }
 
-async fn readyz(axum::extract::State(databases): axum::extract::State<Arc<Vec<Db>>>) -> axum::response::Response {
-    for db in databases.iter() {
+/// What `/readyz` checks: every backend this process talks to.
+struct Backends {
+    databases: Vec<Db>,
+    bus: Arc<dyn Bus>,
+    state: Arc<dyn SharedState>,
+}
+
+async fn readyz(axum::extract::State(backends): axum::extract::State<Arc<Backends>>) -> axum::response::Response {
+    for db in backends.databases.iter() {
         if let Err(err) = db.ping().await {
             tracing::warn!(module = db.module(), error = %err, "not ready");
             return ApiError::unavailable(format!("the {} database is unavailable", db.module())).into_response();
         }
+    }
+    if let Err(err) = backends.bus.check() {
+        tracing::warn!(error = %err, "not ready");
+        return ApiError::unavailable(err.to_string()).into_response();
+    }
+    if let Err(err) = backends.state.check().await {
+        tracing::warn!(error = %err, "not ready");
+        return ApiError::unavailable(err.to_string()).into_response();
     }
     axum::Json(serde_json::json!({"status": "ready"})).into_response()
 }

@@ -228,13 +228,19 @@ impl Hub {
         }
     }
 
-    pub fn is_online(&self, user_id: i64) -> bool {
+    /// Users with a socket on this node.
+    pub fn online_users(&self) -> Vec<i64> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.by_user.contains_key(&user_id)
+        state.by_user.keys().copied().collect()
     }
 
     pub fn publish(&self, envelope: Envelope) {
         self.bus.publish(envelope);
+    }
+
+    /// Resolves once this node's subscriptions so far are live on the bus.
+    pub async fn settle(&self) -> Result<(), hybrid_core::bus::BusError> {
+        self.bus.settle().await
     }
 
     fn user_conns(&self, user_id: i64) -> Vec<Arc<Conn>> {
@@ -296,6 +302,7 @@ impl Hub {
                     }
                 }
             }
+            Control::Resync => {}
             Control::SessionRevoked { user_id, session_id } => {
                 for conn in self
                     .user_conns(user_id)
@@ -314,13 +321,26 @@ impl Hub {
         tokio::spawn(self.clone().fan_out(topic, receiver, Listeners::default()));
     }
 
-    /// The one task per topic: frames to every listener, then the control action. A node that
-    /// falls behind the bus closes the topic's sockets with RESYNC: nothing is lost, clients
-    /// catch up through sync.
+    /// The one task per topic: frames to every listener, then the control action. Logged
+    /// events can arrive twice (the relay publishes again after a crash): anything at or below
+    /// the last pts delivered is dropped. A node that falls behind the bus closes the topic's
+    /// sockets with RESYNC: nothing is lost, clients catch up through sync.
     async fn fan_out(self: Arc<Self>, topic: Topic, mut receiver: hybrid_core::bus::Receiver, listeners: Listeners) {
+        let mut last_pts = 0;
         loop {
             match receiver.recv().await {
                 Ok(envelope) => {
+                    if let Some(pts) = envelope.pts {
+                        if pts <= last_pts {
+                            metrics::counter!("realtime_duplicates_dropped_total").increment(1);
+                            continue;
+                        }
+                        last_pts = pts;
+                    }
+                    if envelope.control == Some(Control::Resync) {
+                        Self::resync(&listeners, "events may have been missed: reconnect and sync");
+                        continue;
+                    }
                     // A join takes effect before its frame goes out (a client that sees
                     // `chat.added` is already listening to the chat); everything else after
                     // (a removed member still gets the event that removes them).
@@ -347,12 +367,21 @@ impl Hub {
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(?topic, missed, "fell behind the bus; listeners resync");
-                    for conn in listeners.read().unwrap_or_else(|e| e.into_inner()).values() {
-                        conn.close(close::RESYNC, "missed events: reconnect and sync");
-                    }
+                    Self::resync(&listeners, "missed events: reconnect and sync");
                 }
-                Err(RecvError::Closed) => break,
+                Err(RecvError::Closed) => {
+                    // The bus dropped the topic (a failed subscription): listeners resync and
+                    // subscribe again.
+                    Self::resync(&listeners, "reconnect and sync");
+                    break;
+                }
             }
+        }
+    }
+
+    fn resync(listeners: &Listeners, reason: &'static str) {
+        for conn in listeners.read().unwrap_or_else(|e| e.into_inner()).values() {
+            conn.close(close::RESYNC, reason);
         }
     }
 }

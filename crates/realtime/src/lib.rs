@@ -6,6 +6,7 @@ mod hub;
 mod socket;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{StatusCode, header};
@@ -13,7 +14,8 @@ use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use hybrid_core::api::ChatMembership;
 use hybrid_core::config::RealtimeConfig;
-use hybrid_core::{ApiError, Module, ModuleContext, Started, TokenVerifier};
+use hybrid_core::state::SharedState;
+use hybrid_core::{ApiError, Module, ModuleContext, Shutdown, Started, TokenVerifier};
 use hybrid_store::Migration;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -23,8 +25,13 @@ pub struct Realtime {
     hub: Arc<hub::Hub>,
     membership: Arc<dyn ChatMembership>,
     tokens: Arc<TokenVerifier>,
+    state: Arc<dyn SharedState>,
     config: RealtimeConfig,
 }
+
+/// A process's presence entries expire this long after its last refresh, so the users of a
+/// process that died go offline by themselves.
+const PRESENCE_TTL: Duration = Duration::from_secs(60);
 
 pub struct RealtimeModule;
 
@@ -56,8 +63,10 @@ impl Module for RealtimeModule {
                 ),
                 membership,
                 tokens: ctx.tokens.clone(),
+                state: ctx.state.clone(),
                 config: ctx.config.realtime.clone(),
             });
+            let presence = refresh_presence(realtime.clone(), ctx.shutdown.clone());
             let hub = realtime.hub.clone();
             let mut shutdown = ctx.shutdown.clone();
             let closer = async move {
@@ -74,9 +83,25 @@ impl Module for RealtimeModule {
                 .with_state(realtime);
             Ok(Started {
                 routes,
-                tasks: vec![Box::pin(closer)],
+                tasks: vec![Box::pin(closer), Box::pin(presence)],
             })
         })
+    }
+}
+
+/// Keeps this process's presence entries alive while it runs.
+async fn refresh_presence(rt: Arc<Realtime>, mut shutdown: Shutdown) {
+    let mut tick = tokio::time::interval(PRESENCE_TTL / 3);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let users = rt.hub.online_users();
+                if let Err(err) = rt.state.presence_refresh(&users, PRESENCE_TTL).await {
+                    tracing::warn!(error = %err, "could not refresh presence");
+                }
+            }
+            _ = shutdown.wait() => break,
+        }
     }
 }
 

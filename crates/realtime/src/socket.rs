@@ -11,10 +11,13 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::time::{Instant, sleep_until};
 
-use crate::Realtime;
 use crate::hub::{ConnHandle, close};
+use crate::{PRESENCE_TTL, Realtime};
 
 pub const PROTOCOL: &str = "hybrid.v1";
+
+/// Longest wait for the bus to confirm a new socket's subscriptions.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -87,14 +90,33 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
             }
         }
     }
+    // Live on the bus before "ready": a client that then syncs cannot miss an event between.
+    match tokio::time::timeout(SETTLE_TIMEOUT, rt.hub.settle()).await {
+        Ok(Ok(())) => {}
+        outcome => {
+            let error = outcome.map_or_else(
+                |_| "timed out".to_owned(),
+                |r| r.err().map(|e| e.to_string()).unwrap_or_default(),
+            );
+            tracing::warn!(%error, "cannot subscribe a socket on the bus");
+            rt.hub.disconnect(&conn);
+            close_with(&mut socket, 1011, "try again").await;
+            return;
+        }
+    }
     let peers = rt.membership.direct_peers(user_id).await.unwrap_or_default();
     if first_on_node {
-        announce_presence(&rt, user_id, &peers, true);
+        match rt.state.presence_join(user_id, PRESENCE_TTL).await {
+            Ok(true) => announce_presence(&rt, user_id, &peers, true),
+            Ok(false) => {}
+            Err(err) => tracing::warn!(error = %err, "presence not recorded"),
+        }
     }
     let ready = json!({"type": "ready", "user_id": user_id, "session_id": claims.sid});
     let mut open = socket.send(text(ready)).await.is_ok();
     // Who of my direct-chat peers is online right now.
-    for peer in peers.iter().filter(|p| rt.hub.is_online(**p)) {
+    let online = rt.state.online(&peers).await.unwrap_or_default();
+    for (peer, _) in peers.iter().zip(online).filter(|(_, online)| *online) {
         if open {
             let frame = json!({"type": "presence", "user_id": peer, "online": true});
             open = socket.send(text(frame)).await.is_ok();
@@ -104,7 +126,11 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
         pump(&mut socket, handle, expiry(&claims), heartbeat, &rt).await;
     }
     if rt.hub.disconnect(&conn) {
-        announce_presence(&rt, user_id, &peers, false);
+        match rt.state.presence_leave(user_id).await {
+            Ok(true) => announce_presence(&rt, user_id, &peers, false),
+            Ok(false) => {}
+            Err(err) => tracing::warn!(error = %err, "presence not cleared; it expires"),
+        }
     }
 }
 
@@ -221,10 +247,6 @@ fn announce_presence(rt: &Realtime, user_id: i64, peers: &[i64], online: bool) {
     let frame = json!({"type": "presence", "user_id": user_id, "online": online, "at": now_ms()}).to_string();
     let payload = Bytes::from(frame);
     for &peer in peers {
-        rt.hub.publish(Envelope {
-            topic: Topic::User(peer),
-            payload: payload.clone(),
-            control: None,
-        });
+        rt.hub.publish(Envelope::ephemeral(Topic::User(peer), payload.clone()));
     }
 }

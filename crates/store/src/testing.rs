@@ -43,18 +43,23 @@ impl Drop for TestPostgres {
     fn drop(&mut self) {
         let admin_url = self.admin_url.clone();
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        // Drop can't await, and may run inside a runtime: use a thread with its own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            rt.block_on(async {
-                let mut conn = AnyConnection::connect(&admin_url).await.ok()?;
-                conn.execute(AssertSqlSafe(sql)).await.ok()?;
-                conn.close().await.ok()
-            })
-        })
-        .join();
+        cleanup_blocking(async move {
+            let mut conn = AnyConnection::connect(&admin_url).await.ok()?;
+            conn.execute(AssertSqlSafe(sql)).await.ok()?;
+            conn.close().await.ok()
+        });
     }
+}
+
+/// Runs a clean-up future to completion from a `Drop`, which can't await and may run inside a
+/// runtime: on a thread with a runtime of its own.
+pub fn cleanup_blocking<T: Send + 'static>(cleanup: impl Future<Output = T> + Send + 'static) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        Some(rt.block_on(cleanup))
+    })
+    .join();
 }

@@ -1,15 +1,18 @@
 //! The harness every end-to-end test uses: start the real `hybrid` binary on an ephemeral
-//! port, on a temporary data dir (SQLite) or a fresh PostgreSQL database, and talk to it over
-//! HTTP as several users.
+//! port, on one of the two stacks — embedded (a temporary data dir: SQLite, in-process bus,
+//! memory state) or scaled (a fresh PostgreSQL database, NATS and Redis under a prefix of its
+//! own) — and talk to it over HTTP as several users.
 //!
 //! ```ignore
-//! let server = TestServer::start(bin, Dialect::Sqlite).await;
+//! let server = TestServer::start(bin, Stack::Embedded).await;
 //! let alice = server.register("alice").await;
 //! let (status, me) = server.get("/api/v1/users/me", Some(&alice.access_token)).await;
 //! ```
 
+mod stack;
 mod ws;
 
+pub use stack::{Scaled, Stack};
 pub use ws::{WAIT, WsClient};
 
 use std::collections::VecDeque;
@@ -18,8 +21,6 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use hybrid_store::Dialect;
-use hybrid_store::testing::TestPostgres;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -29,29 +30,29 @@ use tokio::process::{Child, Command};
 pub const TEST_MASTER_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 pub const PASSWORD: &str = "correct horse battery";
 
-/// Runs both dialects of an async test body `fn(Dialect)`: `dialect_tests!(my_test);`
-/// makes `my_test::sqlite` and `my_test::postgres`.
+/// Runs an async test body `fn(Stack)` on both stacks: `stack_tests!(my_test);` makes
+/// `my_test::embedded` and `my_test::scaled`.
 #[macro_export]
-macro_rules! dialect_tests {
+macro_rules! stack_tests {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name($crate::Dialect::Sqlite).await }
+            async fn embedded() { super::$name($crate::Stack::Embedded).await }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name($crate::Dialect::Postgres).await }
+            async fn scaled() { super::$name($crate::Stack::Scaled).await }
         }
     )*};
 }
 
 pub struct TestServer {
-    pub dialect: Dialect,
+    pub stack: Stack,
     pub base_url: String,
     pub http: reqwest::Client,
     bin: PathBuf,
     listen: String,
     env: Vec<(String, String)>,
     data_dir: tempfile::TempDir,
-    postgres: Option<TestPostgres>,
+    scaled: Option<Arc<Scaled>>,
     child: Option<Child>,
     logs: Arc<Mutex<VecDeque<String>>>,
 }
@@ -68,34 +69,57 @@ pub struct TestUser {
 }
 
 impl TestServer {
-    pub async fn start(bin: &str, dialect: Dialect) -> TestServer {
-        Self::start_with(bin, dialect, &[]).await
+    pub async fn start(bin: &str, stack: Stack) -> TestServer {
+        Self::start_with(bin, stack, &[]).await
     }
 
     /// Starts with extra environment, e.g. `[("HYBRID_AUTH__REGISTRATION", "closed")]`.
-    pub async fn start_with(bin: &str, dialect: Dialect, env: &[(&str, &str)]) -> TestServer {
-        Self::start_at(bin, dialect, "127.0.0.1:0", env).await
+    pub async fn start_with(bin: &str, stack: Stack, env: &[(&str, &str)]) -> TestServer {
+        Self::start_at(bin, stack, "127.0.0.1:0", env).await
     }
 
     /// Starts listening on a fixed address (for scripts that expect one, like the README tour).
-    pub async fn start_at(bin: &str, dialect: Dialect, listen: &str, env: &[(&str, &str)]) -> TestServer {
-        let postgres = match dialect {
-            Dialect::Sqlite => None,
-            Dialect::Postgres => Some(
-                TestPostgres::create()
-                    .await
-                    .expect("PostgreSQL is needed for the postgres tests: start it, or set HYBRID_TEST_POSTGRES"),
-            ),
+    pub async fn start_at(bin: &str, stack: Stack, listen: &str, env: &[(&str, &str)]) -> TestServer {
+        let scaled = match stack {
+            Stack::Embedded => None,
+            Stack::Scaled => Some(Arc::new(Scaled::create().await)),
         };
+        Self::start_on(bin, stack, scaled, listen, env).await
+    }
+
+    /// Another process of the same scaled deployment as `self` (same database, NATS subjects
+    /// and Redis keys), with its own data dir and extra environment.
+    pub async fn start_peer(&self, env: &[(&str, &str)]) -> TestServer {
+        let scaled = self.scaled.clone().expect("peers exist on the scaled stack only");
+        let mut merged: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        merged.retain(|(k, _)| !env.iter().any(|(e, _)| e == k));
+        merged.extend_from_slice(env);
+        Self::start_on(
+            self.bin.to_str().unwrap(),
+            self.stack,
+            Some(scaled),
+            "127.0.0.1:0",
+            &merged,
+        )
+        .await
+    }
+
+    async fn start_on(
+        bin: &str,
+        stack: Stack,
+        scaled: Option<Arc<Scaled>>,
+        listen: &str,
+        env: &[(&str, &str)],
+    ) -> TestServer {
         let mut server = TestServer {
-            dialect,
+            stack,
             base_url: String::new(),
             http: reqwest::Client::new(),
             bin: PathBuf::from(bin),
             listen: listen.to_owned(),
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             data_dir: tempfile::tempdir().expect("temp dir"),
-            postgres,
+            scaled,
             child: None,
             logs: Arc::new(Mutex::new(VecDeque::new())),
         };
@@ -108,7 +132,12 @@ impl TestServer {
     }
 
     pub fn database_url(&self) -> String {
-        self.postgres.as_ref().map(|p| p.url.clone()).unwrap_or_default()
+        self.scaled.as_ref().map(|s| s.database_url()).unwrap_or_default()
+    }
+
+    /// The NATS, Redis and PostgreSQL of a scaled server.
+    pub fn scaled(&self) -> Option<&Scaled> {
+        self.scaled.as_deref()
     }
 
     /// The `hybrid` binary with this server's data and environment, for CLI commands.
@@ -123,6 +152,9 @@ impl TestServer {
             .env("HYBRID_LOG__LEVEL", "info,sqlx=warn")
             .env("HYBRID_LOG__FORMAT", "json")
             .kill_on_drop(true);
+        if let Some(scaled) = &self.scaled {
+            command.envs(scaled.env());
+        }
         for (key, value) in &self.env {
             command.env(key, value);
         }
@@ -323,7 +355,7 @@ fn push_log(logs: &Mutex<VecDeque<String>>, line: String) {
 impl Drop for TestServer {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            eprintln!("--- hybrid log ({:?}) ---\n{}", self.dialect, self.log_text());
+            eprintln!("--- hybrid log ({:?}) ---\n{}", self.stack, self.log_text());
         }
         if let Some(child) = &mut self.child {
             let _ = child.start_kill();

@@ -3,12 +3,12 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use hybrid_testkit::{Dialect, PASSWORD, assert_error, dialect_tests, user_from};
+use hybrid_testkit::{PASSWORD, Stack, assert_error, stack_tests, user_from};
 use serde_json::json;
 
 use crate::{start, start_with};
 
-dialect_tests!(
+stack_tests!(
     register_login_refresh_logout,
     refresh_reuse_after_grace_revokes_session,
     sessions_list_and_revoke,
@@ -20,8 +20,8 @@ dialect_tests!(
     restart_keeps_everything,
 );
 
-async fn register_login_refresh_logout(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn register_login_refresh_logout(stack: Stack) {
+    let server = start(stack).await;
     let alice = server.register("Alice").await;
     assert_eq!(alice.username, "alice");
     assert!(alice.id > 0 && alice.id < (1 << 53));
@@ -118,8 +118,8 @@ async fn register_login_refresh_logout(dialect: Dialect) {
     assert_eq!(server.get("/api/v1/users/me", Some(&alice.access_token)).await.0, 200);
 }
 
-async fn refresh_reuse_after_grace_revokes_session(dialect: Dialect) {
-    let server = start_with(dialect, &[("HYBRID_AUTH__REFRESH_GRACE_SECS", "1")]).await;
+async fn refresh_reuse_after_grace_revokes_session(stack: Stack) {
+    let server = start_with(stack, &[("HYBRID_AUTH__REFRESH_GRACE_SECS", "1")]).await;
     let bob = server.register("bob").await;
     let (status, rotated) = server
         .post(
@@ -164,8 +164,8 @@ async fn refresh_reuse_after_grace_revokes_session(dialect: Dialect) {
     );
 }
 
-async fn sessions_list_and_revoke(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn sessions_list_and_revoke(stack: Stack) {
+    let server = start(stack).await;
     let carol = server.register("carol").await;
     let (status, body) = server
         .post(
@@ -248,8 +248,8 @@ async fn sessions_list_and_revoke(dialect: Dialect) {
     assert_eq!(server.get("/api/v1/users/me", Some(&dave.access_token)).await.0, 200);
 }
 
-async fn change_password_signs_out_other_sessions(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn change_password_signs_out_other_sessions(stack: Stack) {
+    let server = start(stack).await;
     let erin = server.register("erin").await;
     let (_, other) = server.login("erin", PASSWORD, None).await;
     let other = user_from(&other, PASSWORD);
@@ -298,9 +298,9 @@ async fn change_password_signs_out_other_sessions(dialect: Dialect) {
     assert_eq!(server.login("erin", "a brand new secret", None).await.0, 200);
 }
 
-async fn login_is_throttled(dialect: Dialect) {
+async fn login_is_throttled(stack: Stack) {
     let server = start_with(
-        dialect,
+        stack,
         &[
             ("HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT", "3"),
             ("HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_IP", "5"),
@@ -332,7 +332,7 @@ async fn login_is_throttled(dialect: Dialect) {
     assert_eq!(body["error"]["code"], "too_many_requests");
 
     // registrations per address are limited too
-    let limited = start_with(dialect, &[("HYBRID_AUTH__REGISTRATIONS_PER_IP_PER_HOUR", "2")]).await;
+    let limited = start_with(stack, &[("HYBRID_AUTH__REGISTRATIONS_PER_IP_PER_HOUR", "2")]).await;
     limited.register("reg_one").await;
     limited.register("reg_two").await;
     let third = limited
@@ -363,8 +363,8 @@ async fn login_is_throttled(dialect: Dialect) {
     );
 }
 
-async fn registration_policies(dialect: Dialect) {
-    let closed = start_with(dialect, &[("HYBRID_AUTH__REGISTRATION", "closed")]).await;
+async fn registration_policies(stack: Stack) {
+    let closed = start_with(stack, &[("HYBRID_AUTH__REGISTRATION", "closed")]).await;
     let attempt = closed
         .post(
             "/api/v1/auth/register",
@@ -375,7 +375,7 @@ async fn registration_policies(dialect: Dialect) {
     assert_error(&attempt, 403, "registration_closed", None);
     drop(closed);
 
-    let server = start_with(dialect, &[("HYBRID_AUTH__REGISTRATION", "invite_only")]).await;
+    let server = start_with(stack, &[("HYBRID_AUTH__REGISTRATION", "invite_only")]).await;
     let register = |name: &str, code: Option<&str>| {
         server.post(
             "/api/v1/auth/register",
@@ -455,8 +455,8 @@ async fn registration_policies(dialect: Dialect) {
     assert_eq!(register("ivan", Some(&cli_code)).await.0, 201);
 }
 
-async fn register_validation(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn register_validation(stack: Stack) {
+    let server = start(stack).await;
     server.register("judy").await;
     let register = |username: &str, password: &str| {
         server.post(
@@ -511,9 +511,9 @@ async fn register_validation(dialect: Dialect) {
     assert_error(&wrong_type, 422, "validation_failed", Some("username"));
 }
 
-async fn forged_and_expired_tokens(dialect: Dialect) {
-    let server = start_with(dialect, &[("HYBRID_AUTH__ACCESS_TOKEN_TTL_SECS", "1")]).await;
-    let other = crate::start(Dialect::Sqlite).await;
+async fn forged_and_expired_tokens(stack: Stack) {
+    let server = start_with(stack, &[("HYBRID_AUTH__ACCESS_TOKEN_TTL_SECS", "1")]).await;
+    let other = crate::start(Stack::Embedded).await;
     let mallory = server.register("mallory").await;
     let foreign = other.register("mallory").await;
 
@@ -609,8 +609,8 @@ async fn forged_and_expired_tokens(dialect: Dialect) {
     );
 }
 
-async fn restart_keeps_everything(dialect: Dialect) {
-    let mut server = start(dialect).await;
+async fn restart_keeps_everything(stack: Stack) {
+    let mut server = start(stack).await;
     let nina = server.register("nina").await;
     let (status, _) = server
         .request(

@@ -1,11 +1,11 @@
 //! Chats, members, rights and invite links.
 
-use hybrid_testkit::{Dialect, assert_error, dialect_tests};
+use hybrid_testkit::{Stack, assert_error, stack_tests};
 use serde_json::json;
 
 use crate::{create_chat, send, start};
 
-dialect_tests!(
+stack_tests!(
     direct_chats,
     groups_members_and_rights,
     channels,
@@ -13,8 +13,8 @@ dialect_tests!(
     history_visibility_since_join
 );
 
-async fn direct_chats(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn direct_chats(stack: Stack) {
+    let server = start(stack).await;
     let ann = server.register("ann").await;
     let ben = server.register("ben").await;
     let cat = server.register("cat").await;
@@ -150,8 +150,8 @@ async fn direct_chats(dialect: Dialect) {
     assert_error(&no_kind, 422, "validation_failed", Some("kind"));
 }
 
-async fn groups_members_and_rights(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn groups_members_and_rights(stack: Stack) {
+    let server = start(stack).await;
     let owner = server.register("owner").await;
     let adm = server.register("adm").await;
     let mem = server.register("mem").await;
@@ -460,8 +460,8 @@ async fn groups_members_and_rights(dialect: Dialect) {
     assert!(list["items"].as_array().unwrap().is_empty());
 }
 
-async fn channels(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn channels(stack: Stack) {
+    let server = start(stack).await;
     let editor = server.register("editor").await;
     let reader = server.register("reader").await;
     let chat_id = create_chat(&server, &editor, "channel", "News", &[&reader]).await;
@@ -493,8 +493,8 @@ async fn channels(dialect: Dialect) {
     assert_error(&invite, 403, "forbidden", None);
 }
 
-async fn invite_links(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn invite_links(stack: Stack) {
+    let server = start(stack).await;
     let host = server.register("host").await;
     let guest = server.register("guest").await;
     let third = server.register("third").await;
@@ -586,8 +586,8 @@ async fn invite_links(dialect: Dialect) {
     );
 }
 
-async fn history_visibility_since_join(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn history_visibility_since_join(stack: Stack) {
+    let server = start(stack).await;
     let old = server.register("oldtimer").await;
     let new = server.register("newcomer").await;
     let (status, chat) = server

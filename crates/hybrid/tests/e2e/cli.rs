@@ -1,14 +1,14 @@
 //! The command line: config, services, migrate, admin, and graceful shutdown.
 
-use hybrid_testkit::{Dialect, PASSWORD, dialect_tests};
+use hybrid_testkit::{PASSWORD, Stack, stack_tests};
 use tokio::process::Command;
 
 use crate::{BIN, start};
 
-dialect_tests!(admin_create_user_and_graceful_stop);
+stack_tests!(admin_create_user_and_graceful_stop);
 
-async fn admin_create_user_and_graceful_stop(dialect: Dialect) {
-    let mut server = start(dialect).await;
+async fn admin_create_user_and_graceful_stop(stack: Stack) {
+    let mut server = start(stack).await;
     let output = server
         .command()
         .args(["admin", "create-user", "--username", "Admin_One", "--admin"])

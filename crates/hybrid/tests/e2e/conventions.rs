@@ -1,14 +1,14 @@
 //! HTTP conventions every endpoint shares, and the operational endpoints.
 
-use hybrid_testkit::{Dialect, PASSWORD, assert_error, dialect_tests, json_of};
+use hybrid_testkit::{PASSWORD, Stack, assert_error, json_of, stack_tests};
 use serde_json::json;
 
 use crate::start_with;
 
-dialect_tests!(error_shape_and_limits, health_metrics_and_docs);
+stack_tests!(error_shape_and_limits, health_metrics_and_docs);
 
-async fn error_shape_and_limits(dialect: Dialect) {
-    let server = start_with(dialect, &[("HYBRID_HTTP__BODY_LIMIT_BYTES", "2048")]).await;
+async fn error_shape_and_limits(stack: Stack) {
+    let server = start_with(stack, &[("HYBRID_HTTP__BODY_LIMIT_BYTES", "2048")]).await;
     let url = server.url("/api/v1/auth/register");
     let send = |body: String, content_type: &'static str| {
         let request = server
@@ -67,8 +67,8 @@ async fn error_shape_and_limits(dialect: Dialect) {
     assert_eq!(response.headers()["x-request-id"].len(), 36);
 }
 
-async fn health_metrics_and_docs(dialect: Dialect) {
-    let server = start_with(dialect, &[("HYBRID_HTTP__CORS_ORIGINS", "https://app.example")]).await;
+async fn health_metrics_and_docs(stack: Stack) {
+    let server = start_with(stack, &[("HYBRID_HTTP__CORS_ORIGINS", "https://app.example")]).await;
     let (status, health) = server.get("/healthz", None).await;
     assert_eq!((status.as_u16(), health["status"].as_str()), (200, Some("ok")));
     let (status, ready) = server.get("/readyz", None).await;
@@ -95,7 +95,7 @@ async fn health_metrics_and_docs(dialect: Dialect) {
         metrics.contains("store_write_queue_depth{module=\"auth\"}"),
         "{metrics}"
     );
-    if dialect == Dialect::Sqlite {
+    if stack == Stack::Embedded {
         assert!(
             metrics.contains("store_write_batch_size_count{module=\"auth\"}"),
             "{metrics}"

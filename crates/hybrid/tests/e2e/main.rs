@@ -11,16 +11,16 @@ mod sync;
 mod totp;
 mod users;
 
-use hybrid_testkit::{Dialect, TestServer};
+use hybrid_testkit::{Stack, TestServer};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_hybrid");
 
-pub async fn start(dialect: Dialect) -> TestServer {
-    TestServer::start(BIN, dialect).await
+pub async fn start(stack: Stack) -> TestServer {
+    TestServer::start(BIN, stack).await
 }
 
-pub async fn start_with(dialect: Dialect, env: &[(&str, &str)]) -> TestServer {
-    TestServer::start_with(BIN, dialect, env).await
+pub async fn start_with(stack: Stack, env: &[(&str, &str)]) -> TestServer {
+    TestServer::start_with(BIN, stack, env).await
 }
 
 use hybrid_testkit::TestUser;

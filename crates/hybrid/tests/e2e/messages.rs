@@ -1,20 +1,20 @@
 //! Messages: sending (idempotent), replies, edits, deletes, reactions, pins, history, read
 //! markers and unread counts, search.
 
-use hybrid_testkit::{Dialect, assert_error, dialect_tests};
+use hybrid_testkit::{Stack, assert_error, stack_tests};
 use serde_json::json;
 
 use crate::{create_chat, direct, send, start};
 
-dialect_tests!(
+stack_tests!(
     send_edit_delete,
     reactions_and_pins,
     history_pages_and_unread,
     search_messages
 );
 
-async fn send_edit_delete(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn send_edit_delete(stack: Stack) {
+    let server = start(stack).await;
     let amy = server.register("amy").await;
     let bo = server.register("bob").await;
     let cy = server.register("cyd").await;
@@ -163,8 +163,8 @@ async fn send_edit_delete(dialect: Dialect) {
     assert_eq!(send(&server, &cy, chat_id, "after").await["seq"], 5);
 }
 
-async fn reactions_and_pins(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn reactions_and_pins(stack: Stack) {
+    let server = start(stack).await;
     let kim = server.register("kim").await;
     let lee = server.register("lee").await;
     let chat_id = direct(&server, &kim, &lee).await;
@@ -255,8 +255,8 @@ async fn reactions_and_pins(dialect: Dialect) {
     assert_error(&pin, 403, "forbidden", None);
 }
 
-async fn history_pages_and_unread(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn history_pages_and_unread(stack: Stack) {
+    let server = start(stack).await;
     let pat = server.register("pat").await;
     let quin = server.register("quin").await;
     let chat_id = direct(&server, &pat, &quin).await;
@@ -353,8 +353,8 @@ async fn history_pages_and_unread(dialect: Dialect) {
     );
 }
 
-async fn search_messages(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn search_messages(stack: Stack) {
+    let server = start(stack).await;
     let rae = server.register("rae").await;
     let sol = server.register("sol").await;
     let tam = server.register("tam").await;

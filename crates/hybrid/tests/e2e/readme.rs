@@ -1,6 +1,6 @@
 //! The README's tour runs exactly as written against a fresh server on the default address.
 
-use hybrid_testkit::{Dialect, TestServer};
+use hybrid_testkit::{Stack, TestServer};
 
 use crate::BIN;
 
@@ -29,7 +29,7 @@ fn tour_script() -> String {
 async fn readme_tour_works_as_written() {
     let script = tour_script();
     assert!(script.lines().count() > 10, "{script}");
-    let server = TestServer::start_at(BIN, Dialect::Sqlite, "127.0.0.1:8080", &[]).await;
+    let server = TestServer::start_at(BIN, Stack::Embedded, "127.0.0.1:8080", &[]).await;
     let dir = tempfile::tempdir().unwrap();
     let output = tokio::process::Command::new("bash")
         .arg("-c")

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use hybrid_testkit::{Dialect, WsClient, dialect_tests};
+use hybrid_testkit::{Stack, WsClient, stack_tests};
 use serde_json::json;
 
 use crate::{create_chat, direct, send, start, start_with};
 
-dialect_tests!(
+stack_tests!(
     live_delivery,
     typing_presence_and_read_markers,
     group_limits_on_typing_and_read_markers,
@@ -17,8 +17,8 @@ dialect_tests!(
     slow_consumer_is_closed,
 );
 
-async fn live_delivery(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn live_delivery(stack: Stack) {
+    let server = start(stack).await;
     let una = server.register("una").await;
     let vik = server.register("vik").await;
     let chat_id = direct(&server, &una, &vik).await;
@@ -89,8 +89,8 @@ async fn live_delivery(dialect: Dialect) {
     una_ws.next_of_type("pong").await;
 }
 
-async fn typing_presence_and_read_markers(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn typing_presence_and_read_markers(stack: Stack) {
+    let server = start(stack).await;
     let xia = server.register("xia").await;
     let yul = server.register("yul").await;
     let chat_id = direct(&server, &xia, &yul).await;
@@ -157,8 +157,8 @@ async fn typing_presence_and_read_markers(dialect: Dialect) {
     assert!(!zed_frames.iter().any(|f| f["type"] == "presence"), "{zed_frames:?}");
 }
 
-async fn removal_and_revocation_close_the_stream(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn removal_and_revocation_close_the_stream(stack: Stack) {
+    let server = start(stack).await;
     let ada = server.register("ada").await;
     let bea = server.register("bea").await;
     let chat_id = create_chat(&server, &ada, "group", "Club", &[&bea]).await;
@@ -225,8 +225,8 @@ async fn removal_and_revocation_close_the_stream(dialect: Dialect) {
     assert_eq!(other_ws.close_code().await, Some(4003));
 }
 
-async fn slow_consumer_is_closed(dialect: Dialect) {
-    let server = start_with(dialect, &[("HYBRID_REALTIME__MAX_QUEUED_FRAMES", "8")]).await;
+async fn slow_consumer_is_closed(stack: Stack) {
+    let server = start_with(stack, &[("HYBRID_REALTIME__MAX_QUEUED_FRAMES", "8")]).await;
     let cal = server.register("cal").await;
     let dee = server.register("dee").await;
     let chat_id = direct(&server, &cal, &dee).await;
@@ -248,8 +248,8 @@ async fn slow_consumer_is_closed(dialect: Dialect) {
     assert_eq!(chat["last_seq"], sent);
 }
 
-async fn group_limits_on_typing_and_read_markers(dialect: Dialect) {
-    let server = start_with(dialect, &[("HYBRID_CHATS__TYPING_MAX_MEMBERS", "2")]).await;
+async fn group_limits_on_typing_and_read_markers(stack: Stack) {
+    let server = start_with(stack, &[("HYBRID_CHATS__TYPING_MAX_MEMBERS", "2")]).await;
     let ema = server.register("ema").await;
     let fin = server.register("fin").await;
     let gus = server.register("gus").await;
@@ -285,8 +285,8 @@ async fn group_limits_on_typing_and_read_markers(dialect: Dialect) {
     );
 }
 
-async fn token_expiry_closes_the_socket(dialect: Dialect) {
-    let server = start_with(dialect, &[("HYBRID_AUTH__ACCESS_TOKEN_TTL_SECS", "2")]).await;
+async fn token_expiry_closes_the_socket(stack: Stack) {
+    let server = start_with(stack, &[("HYBRID_AUTH__ACCESS_TOKEN_TTL_SECS", "2")]).await;
     let hal = server.register("hal").await;
     let mut ws = server.ws(&hal).await;
     let started = std::time::Instant::now();
@@ -294,8 +294,8 @@ async fn token_expiry_closes_the_socket(dialect: Dialect) {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
-async fn shutdown_says_going_away(dialect: Dialect) {
-    let mut server = start(dialect).await;
+async fn shutdown_says_going_away(stack: Stack) {
+    let mut server = start(stack).await;
     let ivy = server.register("ivy").await;
     let mut ws = server.ws(&ivy).await;
     let stopping = tokio::spawn(async move { (server.stop().await, server) });

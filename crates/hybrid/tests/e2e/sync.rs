@@ -1,11 +1,11 @@
 //! Catch-up through /sync after being offline, and what survives a restart.
 
-use hybrid_testkit::{Dialect, assert_error, dialect_tests};
+use hybrid_testkit::{Stack, assert_error, stack_tests};
 use serde_json::{Value, json};
 
 use crate::{create_chat, direct, send, start, start_with};
 
-dialect_tests!(
+stack_tests!(
     catch_up_after_offline,
     too_long_and_not_member,
     pruned_events_answer_too_long,
@@ -21,8 +21,8 @@ fn kinds(events: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn catch_up_after_offline(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn catch_up_after_offline(stack: Stack) {
+    let server = start(stack).await;
     let ida = server.register("ida").await;
     let jon = server.register("jon").await;
     let chat_id = direct(&server, &ida, &jon).await;
@@ -112,8 +112,8 @@ async fn catch_up_after_offline(dialect: Dialect) {
     assert!(again["user_events"].as_array().unwrap().is_empty());
 }
 
-async fn too_long_and_not_member(dialect: Dialect) {
-    let server = start_with(dialect, &[("HYBRID_CHATS__SYNC_MAX_EVENTS", "5")]).await;
+async fn too_long_and_not_member(stack: Stack) {
+    let server = start_with(stack, &[("HYBRID_CHATS__SYNC_MAX_EVENTS", "5")]).await;
     let lia = server.register("lia").await;
     let max = server.register("max").await;
     let chat_id = direct(&server, &lia, &max).await;
@@ -155,8 +155,8 @@ async fn too_long_and_not_member(dialect: Dialect) {
     assert_error(&bad, 400, "invalid_json", None);
 }
 
-async fn acknowledged_messages_survive_restart(dialect: Dialect) {
-    let mut server = start(dialect).await;
+async fn acknowledged_messages_survive_restart(stack: Stack) {
+    let mut server = start(stack).await;
     let ola = server.register("ola").await;
     let pim = server.register("pim").await;
     let chat_id = direct(&server, &ola, &pim).await;
@@ -202,8 +202,8 @@ async fn acknowledged_messages_survive_restart(dialect: Dialect) {
     assert_eq!(synced["chats"][0]["events"].as_array().unwrap().len(), 50);
 }
 
-async fn pruned_events_answer_too_long(dialect: Dialect) {
-    let mut server = start(dialect).await;
+async fn pruned_events_answer_too_long(stack: Stack) {
+    let mut server = start(stack).await;
     let rio = server.register("rio").await;
     let sam = server.register("sam").await;
     let chat_id = direct(&server, &rio, &sam).await;

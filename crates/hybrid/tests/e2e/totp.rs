@@ -1,10 +1,10 @@
-use hybrid_testkit::{Dialect, PASSWORD, TestUser, assert_error, dialect_tests};
+use hybrid_testkit::{PASSWORD, Stack, TestUser, assert_error, stack_tests};
 use serde_json::json;
 use totp_rs::Totp;
 
 use crate::start;
 
-dialect_tests!(totp_two_factor);
+stack_tests!(totp_two_factor);
 
 fn now_secs() -> i64 {
     std::time::SystemTime::now()
@@ -37,8 +37,8 @@ async fn wait_for_step_start() {
     }
 }
 
-async fn totp_two_factor(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn totp_two_factor(stack: Stack) {
+    let server = start(stack).await;
     wait_for_step_start().await;
     let quinn: TestUser = server.register("quinn").await;
     let token = Some(quinn.access_token.as_str());

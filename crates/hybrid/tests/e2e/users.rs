@@ -1,12 +1,12 @@
-use hybrid_testkit::{Dialect, assert_error, dialect_tests};
+use hybrid_testkit::{Stack, assert_error, stack_tests};
 use serde_json::json;
 
 use crate::start;
 
-dialect_tests!(profiles, search_by_prefix, blocks);
+stack_tests!(profiles, search_by_prefix, blocks);
 
-async fn profiles(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn profiles(stack: Stack) {
+    let server = start(stack).await;
     let rita = server.register("rita").await;
     let sam = server.register("sam_s").await;
     let token = Some(rita.access_token.as_str());
@@ -66,8 +66,8 @@ async fn profiles(dialect: Dialect) {
     );
 }
 
-async fn search_by_prefix(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn search_by_prefix(stack: Stack) {
+    let server = start(stack).await;
     let me = server.register("searcher").await;
     for name in ["ann_a", "ann_b", "anna", "annette", "anton", "bob_ann"] {
         server.register(name).await;
@@ -115,8 +115,8 @@ async fn search_by_prefix(dialect: Dialect) {
     assert_eq!(none["items"].as_array().unwrap().len(), 0);
 }
 
-async fn blocks(dialect: Dialect) {
-    let server = start(dialect).await;
+async fn blocks(stack: Stack) {
+    let server = start(stack).await;
     let tom = server.register("tom").await;
     let uma = server.register("uma").await;
     let vic = server.register("vic").await;

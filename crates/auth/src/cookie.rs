@@ -1,0 +1,70 @@
+//! The refresh-token cookie for web clients: httpOnly so scripts (and XSS) cannot read it,
+//! SameSite=Strict and scoped to `/api/v1/auth` so it rides only on auth calls from our own pages.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+
+const NAME: &str = "hybrid_refresh";
+const PATH: &str = "/api/v1/auth";
+
+/// `Set-Cookie` carrying a refresh token.
+pub fn set_refresh(token: &str, max_age_secs: u64, secure: bool) -> (header::HeaderName, HeaderValue) {
+    cookie_header(token, max_age_secs, secure)
+}
+
+/// `Set-Cookie` that removes the refresh token (on logout).
+pub fn clear_refresh(secure: bool) -> (header::HeaderName, HeaderValue) {
+    cookie_header("", 0, secure)
+}
+
+fn cookie_header(value: &str, max_age_secs: u64, secure: bool) -> (header::HeaderName, HeaderValue) {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie = format!("{NAME}={value}; Path={PATH}; Max-Age={max_age_secs}; HttpOnly; SameSite=Strict{secure}");
+    // token characters are URL-safe base64 with a fixed prefix, always a valid header value
+    let value = HeaderValue::from_str(&cookie).expect("cookie is visible ASCII");
+    (header::SET_COOKIE, value)
+}
+
+/// The refresh token from the request's `Cookie` header, if any.
+pub fn refresh_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == NAME && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Whether the client reached us over HTTPS (directly or through a proxy that says so): the
+/// cookie then gets `Secure`. Plain-HTTP development setups would lose the cookie otherwise.
+pub fn is_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_refresh_cookie_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, "a=1; hybrid_refresh=hrt_abc; b=2".parse().unwrap());
+        assert_eq!(refresh_token(&headers).as_deref(), Some("hrt_abc"));
+        let mut empty = HeaderMap::new();
+        empty.append(header::COOKIE, "hybrid_refresh=; x=y".parse().unwrap());
+        assert_eq!(refresh_token(&empty), None);
+    }
+
+    #[test]
+    fn cookie_is_http_only_strict_and_scoped() {
+        let (_, v) = set_refresh("hrt_x", 60, true);
+        let v = v.to_str().unwrap();
+        assert!(v.starts_with("hybrid_refresh=hrt_x; Path=/api/v1/auth; Max-Age=60; HttpOnly; SameSite=Strict"));
+        assert!(v.ends_with("; Secure"));
+        assert!(!clear_refresh(false).1.to_str().unwrap().contains("Secure"));
+    }
+}

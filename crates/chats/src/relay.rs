@@ -1,0 +1,185 @@
+//! The outbox relay: publishes logged events to the bus after their commit, in order per
+//! topic, at least once.
+//!
+//! A change writes its events and one `outbox` row per event in its transaction. The relay
+//! reads committed rows in id order — a chat's rows get their ids in the chat's commit order,
+//! because every change to a chat holds the chat's row lock (PostgreSQL) or the single writer
+//! (SQLite) — publishes them, then deletes them. A crash between commit and publish leaves rows
+//! the next drain publishes; a crash between publish and delete publishes them again, which
+//! JetStream deduplicates by event id and realtime nodes drop by pts.
+//!
+//! On PostgreSQL every process running chats shares the table: a transaction-scoped advisory
+//! lock lets one drain at a time, so per-chat order holds across processes. A process that finds
+//! the lock taken retries shortly (the holder may have read before our commit).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hybrid_core::bus::{Bus, Bytes, Control, Envelope, Topic};
+use hybrid_core::{ApiError, ApiResult, Shutdown};
+use hybrid_store::Dialect;
+use sqlx::{Any, AssertSqlSafe, FromRow};
+use tokio::sync::Notify;
+
+use crate::Chats;
+use crate::events::{CHAT_LOG, USER_LOG};
+
+/// Rows published per drain.
+const BATCH: i64 = 512;
+/// `pg_try_advisory_xact_lock` key of the relay ("hybrid" + 1).
+const LOCK_KEY: i64 = 0x6879_6272_6964_0001;
+/// Drains this often without a wake-up: rows other processes committed, retries.
+const SWEEP: Duration = Duration::from_secs(1);
+
+#[derive(Default)]
+pub struct Relay {
+    wake: Notify,
+}
+
+impl Relay {
+    /// A change with events has committed: drain soon.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Drained {
+    /// Published a full batch; there may be more.
+    More,
+    /// Nothing left (as far as this process can tell).
+    Done,
+    /// Another process holds the relay lock.
+    Busy,
+}
+
+#[derive(FromRow)]
+struct OutboxRow {
+    id: i64,
+    topic: i64,
+    key: i64,
+    pts: i64,
+    control: Option<String>,
+    payload: Option<String>,
+}
+
+const SELECT: &str = "SELECT o.id, o.topic, o.key, o.pts, o.control, COALESCE(e.payload, u.payload) AS payload \
+    FROM outbox o \
+    LEFT JOIN events e ON o.topic = 0 AND e.chat_id = o.key AND e.pts = o.pts \
+    LEFT JOIN user_events u ON o.topic = 1 AND u.user_id = o.key AND u.pts = o.pts \
+    ORDER BY o.id LIMIT $1";
+
+/// The relay task: drains on every wake-up and every second until shutdown, then once more.
+pub async fn run(chats: Arc<Chats>, mut shutdown: Shutdown) {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        let pause = match drain(&chats).await {
+            Ok(Drained::More) => continue,
+            Ok(Drained::Busy) => Some(Duration::from_millis(5)),
+            Ok(Drained::Done) => {
+                backoff = Duration::from_millis(50);
+                None
+            }
+            Err(err) => {
+                tracing::warn!(error = %err.message, retry_ms = backoff.as_millis() as u64, "relaying events failed");
+                metrics::counter!("chats_relay_errors_total").increment(1);
+                let pause = backoff;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                Some(pause)
+            }
+        };
+        tokio::select! {
+            _ = chats.relay.wake.notified(), if pause.is_none() => {}
+            _ = tokio::time::sleep(pause.unwrap_or(SWEEP)) => {}
+            _ = shutdown.wait() => break,
+        }
+    }
+    // What committed while the server was stopping.
+    let _ = tokio::time::timeout(Duration::from_secs(5), drain(&chats)).await;
+}
+
+async fn drain(chats: &Chats) -> ApiResult<Drained> {
+    match chats.db.dialect() {
+        Dialect::Sqlite => {
+            // The reader sees only committed rows; this process is the only writer.
+            let rows = pending(chats.db.reader()).await?;
+            let drained = publish(chats.bus.as_ref(), &rows).await?;
+            if !rows.is_empty() {
+                chats.db.execute(sqlx::query(AssertSqlSafe(delete_sql(&rows)))).await?;
+            }
+            Ok(drained)
+        }
+        Dialect::Postgres => {
+            let bus = chats.bus.clone();
+            chats
+                .db
+                .write(move |tx| {
+                    Box::pin(async move {
+                        let (locked,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
+                            .bind(LOCK_KEY)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        if !locked {
+                            return Ok(Drained::Busy);
+                        }
+                        let rows = pending(&mut *tx).await?;
+                        let drained = publish(bus.as_ref(), &rows).await?;
+                        if !rows.is_empty() {
+                            sqlx::query(AssertSqlSafe(delete_sql(&rows))).execute(&mut *tx).await?;
+                        }
+                        Ok::<_, ApiError>(drained)
+                    })
+                })
+                .await
+        }
+    }
+}
+
+async fn pending<'e>(executor: impl sqlx::Executor<'e, Database = Any>) -> ApiResult<Vec<OutboxRow>> {
+    Ok(sqlx::query_as(SELECT).bind(BATCH).fetch_all(executor).await?)
+}
+
+/// Publishes the rows' events in order; rows whose event was pruned meanwhile are skipped.
+async fn publish(bus: &dyn Bus, rows: &[OutboxRow]) -> ApiResult<Drained> {
+    let envelopes: Vec<Envelope> = rows
+        .iter()
+        .filter_map(|row| {
+            let topic = match row.topic {
+                CHAT_LOG => Topic::Chat(row.key),
+                USER_LOG => Topic::User(row.key),
+                _ => return None,
+            };
+            Some(Envelope {
+                topic,
+                pts: Some(row.pts),
+                payload: Bytes::from(row.payload.clone()?),
+                control: row.control.as_deref().and_then(Control::decode),
+            })
+        })
+        .collect();
+    if !envelopes.is_empty() {
+        bus.publish_logged(&envelopes)
+            .await
+            .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        metrics::counter!("chats_relay_published_total").increment(envelopes.len() as u64);
+    }
+    Ok(if rows.len() as i64 == BATCH {
+        Drained::More
+    } else {
+        Drained::Done
+    })
+}
+
+/// The ids are integers read back from the table, so formatting them into the SQL is safe.
+fn delete_sql(rows: &[OutboxRow]) -> String {
+    let mut sql = String::with_capacity(40 + rows.len() * 8);
+    sql.push_str("DELETE FROM outbox WHERE id IN (");
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&row.id.to_string());
+    }
+    sql.push(')');
+    sql
+}

@@ -1,0 +1,69 @@
+# Sourced by the test scripts: makes sure NATS (with JetStream) and Redis answer at
+# $HYBRID_TEST_NATS and $HYBRID_TEST_REDIS, as scripts/postgres.sh does for PostgreSQL. A server
+# that is installed but stopped is started (in the background, data under /tmp); a missing one
+# is installed from Debian's packages when running as root; otherwise the run fails with a hint.
+
+: "${HYBRID_TEST_NATS:=nats://127.0.0.1:4222}"
+: "${HYBRID_TEST_REDIS:=redis://127.0.0.1:6379}"
+export HYBRID_TEST_NATS HYBRID_TEST_REDIS
+
+# host:port of a URL like scheme://[user@]host:port[/...]
+host_port() {
+    local rest=${1#*://}
+    rest=${rest%%/*}
+    echo "${rest##*@}"
+}
+
+answers() {
+    local hp
+    hp=$(host_port "$1")
+    (exec 3<>"/dev/tcp/${hp%:*}/${hp##*:}") 2>/dev/null
+}
+
+wait_for() {
+    for _ in $(seq 1 30); do
+        answers "$1" && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+apt_install() {
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || return 1
+    echo "installing $1 from the distribution's packages ..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+}
+
+# ensure_server NAME URL BINARY PACKAGE START: START is a function that starts the server in
+# the background, called with the URL's host and port.
+ensure_server() {
+    local name=$1 url=$2 binary=$3 package=$4 start=$5 hp
+    answers "$url" && return 0
+    hp=$(host_port "$url")
+    command -v "$binary" >/dev/null 2>&1 || apt_install "$package" || true
+    if command -v "$binary" >/dev/null 2>&1; then
+        echo "starting $binary on $hp ..."
+        "$start" "${hp%:*}" "${hp##*:}"
+        wait_for "$url" && return 0
+    fi
+    echo "$name is needed at $url and is not answering. Install it (Debian/Ubuntu: apt-get install $package) and start it, or point the variable at a running one." >&2
+    return 1
+}
+
+start_nats() {
+    mkdir -p /tmp/hybrid-nats
+    nohup nats-server -a "$1" -p "$2" -js -sd /tmp/hybrid-nats >/tmp/hybrid-nats/log 2>&1 &
+}
+
+start_redis() {
+    redis-server --daemonize yes --bind "$1" --port "$2" --save "" --appendonly no \
+        --logfile /tmp/hybrid-redis.log >/dev/null
+}
+
+ensure_nats() {
+    ensure_server "NATS with JetStream (HYBRID_TEST_NATS)" "$HYBRID_TEST_NATS" nats-server nats-server start_nats
+}
+
+ensure_redis() {
+    ensure_server "Redis (HYBRID_TEST_REDIS)" "$HYBRID_TEST_REDIS" redis-server redis-server start_redis
+}
