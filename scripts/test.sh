@@ -14,3 +14,6 @@ if cargo fmt --version >/dev/null 2>&1; then
     cargo fmt --all -- --check || { echo "run: cargo fmt --all" >&2; exit 1; }
 fi
 cargo test --workspace --locked "$@"
+
+# The web client: lint, types, unit tests, build, end-to-end in Chromium (scripts/web.sh).
+./scripts/web.sh

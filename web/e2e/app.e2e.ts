@@ -1,0 +1,316 @@
+/**
+ * End to end: a real `hybrid serve` on a temporary data dir, two people in two browser
+ * contexts. Screenshots of the main screens at 1280 px and 360 px go to
+ * test-results/screenshots/.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDir, launch } from './browser';
+import { HybridServer, RESULTS, WEB_DIR } from './server';
+
+const SHOTS = join(RESULTS, 'screenshots');
+const DESKTOP = { width: 1280, height: 800 };
+const MOBILE = { width: 360, height: 740 };
+const PASSWORD = 'correct horse battery';
+
+let server: HybridServer;
+let browser: Browser;
+let aliceCtx: BrowserContext;
+let bobCtx: BrowserContext;
+let alice: Page;
+let bob: Page;
+let directUrl = '';
+let groupUrl = '';
+const consoleErrors: string[] = [];
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.waitForTimeout(150); // let animations settle
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+async function newPage(ctx: BrowserContext, who: string): Promise<Page> {
+  const page = await ctx.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/.test(m.text())) consoleErrors.push(`${who}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`${who}: ${e.message}`));
+  return page;
+}
+
+async function register(page: Page, username: string): Promise<void> {
+  await page.goto(`${server.url}/`);
+  await page.waitForURL(/\/login/);
+  await page.getByRole('link', { name: 'Create one' }).click();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Repeat the password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Chats' }).waitFor();
+}
+
+function messages(page: Page) {
+  return page.getByTestId('message');
+}
+
+/** The message whose own text (not a quoted reply) contains `text`. */
+function msg(page: Page, text: string) {
+  return page.getByTestId('message').filter({ has: page.locator('.bubble > .message-text', { hasText: text }) });
+}
+
+describe('Hybrid web client', () => {
+  beforeAll(async () => {
+    ensureDir(SHOTS);
+    server = new HybridServer();
+    await server.start();
+    browser = await launch();
+    const opts = { viewport: DESKTOP, locale: 'en-US', colorScheme: 'light' as const };
+    aliceCtx = await browser.newContext(opts);
+    bobCtx = await browser.newContext(opts);
+    alice = await newPage(aliceCtx, 'alice');
+    bob = await newPage(bobCtx, 'bob');
+  });
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    await alice?.screenshot({ path: join(RESULTS, `failed-${name}-alice.png`) }).catch(() => undefined);
+    await bob?.screenshot({ path: join(RESULTS, `failed-${name}-bob.png`) }).catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  it('serves the client with long-lived caching for hashed assets and SPA fallback', async () => {
+    const index = await fetch(`${server.url}/join/anything`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const asset = /\/assets\/[^"]+\.js/.exec(html)?.[0];
+    expect(asset).toBeTruthy();
+    const js = await fetch(`${server.url}${asset}`);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)[a-z]/i); // nothing from a CDN
+  });
+
+  it('has the OpenAPI snapshot the server serves (regenerate with npm run api:update)', async () => {
+    const served = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as unknown;
+    const committed = JSON.parse(readFileSync(join(WEB_DIR, 'src/api/openapi.json'), 'utf8')) as unknown;
+    expect(committed).toEqual(served);
+  });
+
+  it('shows the login screen', async () => {
+    const page = await newPage(await browser.newContext({ viewport: DESKTOP, locale: 'en-US' }), 'guest');
+    await page.goto(`${server.url}/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await shot(page, 'login-desktop');
+    await page.setViewportSize(MOBILE);
+    await shot(page, 'login-mobile');
+    // The refresh token never reaches scripts.
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    await page.context().close();
+  });
+
+  it('two people register', async () => {
+    await register(alice, 'alice');
+    await register(bob, 'bob');
+    const cookies = await aliceCtx.cookies();
+    const refresh = cookies.find((c) => c.name === 'hybrid_refresh');
+    expect(refresh?.httpOnly).toBe(true);
+    expect(refresh?.sameSite).toBe('Strict');
+    expect(await alice.evaluate(() => JSON.stringify(localStorage))).not.toContain('hrt_');
+  });
+
+  it('Alice opens a direct chat with Bob and messages arrive live', async () => {
+    await alice.getByRole('button', { name: 'New chat' }).click();
+    await alice.getByTestId('user-picker').fill('bo');
+    await alice.getByRole('button', { name: /bob/ }).first().click();
+    await alice.waitForURL(/\/chat\/\d+/);
+    directUrl = alice.url();
+    const box = alice.getByTestId('composer');
+    await box.fill('Hi Bob!');
+    await box.press('Enter');
+    await expect.poll(() => messages(alice).last().textContent()).toContain('Hi Bob!');
+
+    // Bob sees the new chat with an unread badge and the preview, without reloading.
+    const row = bob.getByTestId('chat-row').first();
+    await row.getByTestId('unread-badge').waitFor();
+    expect(await row.textContent()).toContain('Hi Bob!');
+    await shot(bob, 'chat-list-desktop');
+    await row.click();
+    await messages(bob).filter({ hasText: 'Hi Bob!' }).waitFor();
+  });
+
+  it('typing shows on the other side; Shift+Enter makes a new line', async () => {
+    const box = bob.getByTestId('composer');
+    await box.click();
+    await box.pressSequentially('Hello Alice!', { delay: 10 });
+    await alice.getByTestId('typing').waitFor();
+    await box.press('Shift+Enter');
+    await box.pressSequentially('Second line');
+    expect(await box.inputValue()).toBe('Hello Alice!\nSecond line');
+    await box.press('Enter');
+    const got = msg(alice, 'Second line');
+    await got.waitFor();
+    expect(await got.locator('.message-text').innerText()).toBe('Hello Alice!\nSecond line');
+    await alice.getByTestId('typing').waitFor({ state: 'detached' });
+  });
+
+  it('reactions, replies, edits and deletes show up live', async () => {
+    // Alice reacts to Bob's message.
+    const bobsMessage = msg(alice, 'Second line');
+    await bobsMessage.hover();
+    await bobsMessage.getByRole('button', { name: 'Message actions' }).click();
+    await alice.getByRole('menuitem', { name: 'React with 👍' }).click();
+    await msg(bob, 'Second line').getByTestId('reaction').filter({ hasText: '👍' }).waitFor();
+
+    // Alice replies to it.
+    await bobsMessage.hover();
+    await bobsMessage.getByRole('button', { name: 'Reply' }).click();
+    await alice.getByTestId('replying').waitFor();
+    await alice.getByTestId('composer').fill('Nice to hear from you');
+    await alice.getByTestId('composer').press('Enter');
+    const reply = msg(bob, 'Nice to hear from you');
+    await reply.waitFor();
+    expect(await reply.locator('.reply-quote').textContent()).toContain('Second line');
+
+    // Alice edits her first message.
+    const first = msg(alice, 'Hi Bob!');
+    await first.hover();
+    await first.getByRole('button', { name: 'Message actions' }).click();
+    await alice.getByRole('menuitem', { name: 'Edit' }).click();
+    await alice.getByTestId('editing').waitFor();
+    await alice.getByTestId('composer').fill('Hi Bob! How are you?');
+    await alice.getByTestId('composer').press('Enter');
+    const edited = msg(bob, 'How are you?');
+    await edited.waitFor();
+    expect(await edited.textContent()).toContain('edited');
+
+    // Alice deletes it.
+    const mine = msg(alice, 'How are you?');
+    await mine.hover();
+    await mine.getByRole('button', { name: 'Message actions' }).click();
+    await alice.getByRole('menuitem', { name: 'Delete' }).click();
+    await alice.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await msg(bob, 'Message deleted').waitFor();
+    expect(await msg(bob, 'How are you?').count()).toBe(0);
+
+    // Pin Bob's message: both see the pinned bar.
+    await bobsMessage.hover();
+    await bobsMessage.getByRole('button', { name: 'Message actions' }).click();
+    await alice.getByRole('menuitem', { name: 'Pin' }).click();
+    await bob.getByTestId('pinned-bar').waitFor();
+    await shot(alice, 'chat-view-desktop');
+  });
+
+  it('a group with an invite link that Bob joins; members panel with roles', async () => {
+    await alice.getByRole('button', { name: 'New chat' }).click();
+    await alice.getByRole('tab', { name: 'Group' }).click();
+    await alice.getByTestId('chat-name').fill('Team');
+    await alice.getByTestId('create-chat').click();
+    await alice.waitForURL((u) => /^\/chat\/\d+$/.test(u.pathname) && u.href !== directUrl);
+    groupUrl = alice.url();
+    await alice.getByTestId('chat-title').filter({ hasText: 'Team' }).waitFor();
+    await alice.getByTestId('composer').fill('Welcome to the team');
+    await alice.getByTestId('composer').press('Enter');
+    await alice.getByTestId('members-button').click();
+    await alice.getByTestId('create-invite').click();
+    const link = await alice.getByTestId('invite-url').first().inputValue();
+    expect(link).toMatch(/\/join\/.+/);
+
+    await bob.goto(link);
+    await bob.getByTestId('join-title').filter({ hasText: 'Team' }).waitFor();
+    await bob.getByTestId('join-button').click();
+    await bob.waitForURL(/\/chat\/\d+/);
+    await msg(bob, 'Welcome to the team').waitFor();
+
+    // Alice sees Bob join in the open members panel, and makes him an admin.
+    const bobRow = alice.getByTestId('member-row').filter({ hasText: '@bob' });
+    await bobRow.waitFor();
+    await bobRow.getByRole('button', { name: /Actions for/ }).click();
+    await alice.getByRole('menuitem', { name: 'Make admin' }).click();
+    await bobRow.getByText('admin', { exact: true }).waitFor();
+    await shot(alice, 'members-desktop');
+
+    // @mention autocomplete in the group.
+    const box = alice.getByTestId('composer');
+    await box.fill('');
+    await box.pressSequentially('thanks @bo');
+    await alice.getByRole('option', { name: /@bob/ }).waitFor();
+    await box.press('Enter');
+    expect(await box.inputValue()).toBe('thanks @bob ');
+    await box.press('Enter');
+    await msg(bob, 'thanks @bob').locator('.mention').waitFor();
+  });
+
+  it('history survives a reload (the session comes back from the cookie)', async () => {
+    await bob.goto(directUrl);
+    await msg(bob, 'Second line').waitFor();
+    expect(await msg(bob, 'Message deleted').count()).toBe(1);
+    await bob.reload();
+    await msg(bob, 'Nice to hear from you').waitFor();
+    await expect.poll(() => bob.getByTestId('chat-title').textContent()).toBe('alice');
+  });
+
+  it('shows a banner while reconnecting and catches up on what was missed', async () => {
+    await alice.goto(directUrl);
+    await msg(alice, 'Second line').waitFor();
+    await alice.waitForTimeout(300);
+    const port = server.port;
+    await server.stop();
+    await alice.getByTestId('reconnect-banner').waitFor();
+    await server.start(port);
+    // Bob writes while Alice's socket is still waiting to reconnect.
+    await bob.getByTestId('composer').fill('Written while you were away');
+    await bob.getByTestId('composer').press('Enter');
+    await msg(alice, 'Written while you were away').waitFor({ timeout: 60_000 });
+    await alice.getByTestId('reconnect-banner').waitFor({ state: 'detached', timeout: 60_000 });
+  });
+
+  it('finds people and messages, and lists sessions', async () => {
+    const search = alice.getByRole('searchbox', { name: /Search chats/ });
+    await search.fill('Second');
+    await alice.locator('.message-hit').filter({ hasText: 'Second line' }).waitFor();
+    await search.fill('bo');
+    await alice.getByRole('button', { name: 'Message bob' }).waitFor();
+    await search.fill('');
+    await alice.goto(`${server.url}/settings`);
+    await alice.getByTestId('session-row').first().waitFor();
+    expect(await alice.getByTestId('session-row').first().textContent()).toContain('this device');
+    await alice.getByTestId('display-name').fill('Alice Liddell');
+    await alice.getByRole('button', { name: 'Save', exact: true }).click();
+    await alice.getByText('Saved').waitFor();
+    // Switch to Russian and back.
+    await alice.getByLabel('Language').first().selectOption('ru');
+    await alice.getByRole('heading', { name: 'Настройки' }).waitFor();
+    await alice.getByLabel('Язык').first().selectOption('en');
+    await alice.getByRole('heading', { name: 'Settings' }).waitFor();
+  });
+
+  it('works at 360 px wide', async () => {
+    await alice.setViewportSize(MOBILE);
+    await alice.goto(`${server.url}/`);
+    await alice.getByTestId('chat-row').first().waitFor();
+    await shot(alice, 'chat-list-mobile');
+    await alice.goto(directUrl);
+    await alice.getByTestId('message').first().waitFor();
+    expect(await alice.locator('.sidebar').isVisible()).toBe(false);
+    await shot(alice, 'chat-view-mobile');
+    await alice.goto(groupUrl);
+    await alice.getByTestId('members-button').click();
+    await alice.getByTestId('member-row').first().waitFor();
+    await shot(alice, 'members-mobile');
+    // No horizontal scrolling on a phone.
+    expect(await alice.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await alice.getByRole('button', { name: 'Close' }).click();
+    await alice.getByRole('button', { name: 'Back' }).click();
+    await alice.getByTestId('chat-row').first().waitFor();
+  });
+
+  it('logged no errors in the browsers', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});

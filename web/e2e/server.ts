@@ -1,0 +1,82 @@
+/** Starts a real `hybrid serve` on a free port with a temporary data dir, serving web/dist. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const WEB_DIR = resolve(import.meta.dirname, '..');
+export const RESULTS = join(WEB_DIR, 'test-results');
+
+export function hybridBin(): string {
+  const bin = process.env.HYBRID_BIN ?? join(process.env.CARGO_TARGET_DIR ?? resolve(WEB_DIR, '..', 'target'), 'debug', 'hybrid');
+  if (!existsSync(bin)) throw new Error(`hybrid binary not found at ${bin}: build it (cargo build --bin hybrid) or set HYBRID_BIN`);
+  return bin;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+export class HybridServer {
+  private child: ChildProcess | null = null;
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'hybrid-web-e2e-'));
+  port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(port?: number): Promise<void> {
+    const dist = join(WEB_DIR, 'dist');
+    if (!existsSync(join(dist, 'index.html'))) throw new Error('web/dist is missing: run `npm run build` first');
+    this.port = port ?? (await freePort());
+    const log = createWriteStream(join(RESULTS, 'hybrid-server.log'), { flags: 'a' });
+    const child = spawn(hybridBin(), ['--data-dir', this.dataDir, 'serve', '--listen', `127.0.0.1:${this.port}`], {
+      env: { ...process.env, HYBRID_HTTP__WEB_DIR: dist, HYBRID_LOG__FORMAT: 'json', HYBRID_LOG__LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.child = child;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`hybrid exited with ${child.exitCode}; see test-results/hybrid-server.log`);
+      try {
+        const res = await fetch(`${this.url}/readyz`);
+        if (res.ok) return;
+      } catch {
+        // not yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('hybrid did not become ready in 30 s');
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((done) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        done();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,46 @@
+/** The API's one error shape: `{"error": {"code", "message", "field"?}}` (docs/api.md). */
+export interface ErrorShape {
+  code: string;
+  message: string;
+  field?: string | null;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | undefined;
+  readonly retryAfter: number | undefined;
+
+  constructor(status: number, body: ErrorShape, retryAfter?: number) {
+    super(body.message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body.code;
+    this.field = body.field ?? undefined;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** Network failures (server down, offline) become an ApiError with status 0. */
+export function networkError(): ApiError {
+  return new ApiError(0, { code: 'network', message: 'network error' });
+}
+
+export async function errorFromResponse(res: Response): Promise<ApiError> {
+  const retry = Number(res.headers.get('retry-after'));
+  const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : undefined;
+  try {
+    const body: unknown = await res.json();
+    if (body && typeof body === 'object' && 'error' in body) {
+      const e = (body as { error: ErrorShape }).error;
+      if (e && typeof e.code === 'string') return new ApiError(res.status, e, retryAfter);
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  return new ApiError(res.status, { code: `http_${res.status}`, message: res.statusText || 'error' }, retryAfter);
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof ApiError;
+}

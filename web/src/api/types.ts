@@ -1,0 +1,36 @@
+/**
+ * Types of the API, taken from the generated `schema.d.ts` (openapi-typescript over the
+ * committed `openapi.json` snapshot, which a test keeps equal to what the server serves).
+ */
+import type { components } from './schema';
+
+type S = components['schemas'];
+
+export type ChatInfo = S['ChatInfo'];
+export type ChatPage = S['ChatPage'];
+export type ChatKind = S['ChatKind'];
+export type Role = S['Role'];
+export type Permission = S['Permission'];
+export type Message = S['Message'];
+export type Entity = S['Entity'];
+export type ReactionCount = S['ReactionCount'];
+export type HistoryPage = S['HistoryPage'];
+export type MemberInfo = S['MemberInfo'];
+export type InviteLink = S['InviteLink'];
+export type InvitePreview = S['InvitePreview'];
+export type Profile = S['Profile'];
+export type ProfilePage = S['ProfilePage'];
+export type SessionInfo = S['SessionInfo'];
+export type TokenResponse = S['TokenResponse'];
+export type SearchPage = S['SearchPage'];
+export type SyncResponse = S['SyncResponse'];
+export type ChatSync = S['ChatSync'];
+export type TotpSetupResponse = S['TotpSetupResponse'];
+export type RevokedCount = S['RevokedCount'];
+export type ReadMarker = S['ReadMarker'];
+export type RegisterRequest = S['RegisterRequest'];
+export type LoginRequest = S['LoginRequest'];
+export type CreateChat = S['CreateChat'];
+export type UpdateMember = S['UpdateMember'];
+export type CreateInvite = S['CreateInvite'];
+export type SyncRequest = S['SyncRequest'];

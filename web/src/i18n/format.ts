@@ -1,0 +1,42 @@
+import type { Lang } from './index';
+
+const DAY = 86_400_000;
+
+function startOfDay(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+export function sameDay(a: number, b: number): boolean {
+  return startOfDay(a) === startOfDay(b);
+}
+
+export function formatTime(ms: number, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }).format(ms);
+}
+
+/** "Today", "Yesterday", "12 March", "12 March 2024". */
+export function formatDay(ms: number, lang: Lang, now = Date.now()): string {
+  const diff = startOfDay(now) - startOfDay(ms);
+  if (diff === 0) return lang === 'ru' ? 'Сегодня' : 'Today';
+  if (diff === DAY) return lang === 'ru' ? 'Вчера' : 'Yesterday';
+  const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
+  return new Intl.DateTimeFormat(lang, {
+    day: 'numeric',
+    month: 'long',
+    ...(sameYear ? {} : { year: 'numeric' }),
+  }).format(ms);
+}
+
+/** Chat list times: the time today, the weekday this week, else a short date. */
+export function formatListTime(ms: number, lang: Lang, now = Date.now()): string {
+  const diff = startOfDay(now) - startOfDay(ms);
+  if (diff === 0) return formatTime(ms, lang);
+  if (diff < 6 * DAY) return new Intl.DateTimeFormat(lang, { weekday: 'short' }).format(ms);
+  return new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short' }).format(ms);
+}
+
+export function formatDateTime(ms: number, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+}

@@ -1,0 +1,340 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState, type FormEvent } from 'react';
+import { useNavigate } from 'react-router';
+import { api } from '../api/endpoints';
+import type { TotpSetupResponse } from '../api/types';
+import { session } from '../auth/session';
+import { useSession } from '../auth/useSession';
+import { Avatar, ErrorNote, Field, Spinner, fieldError } from '../components/common';
+import { Icon } from '../components/Icon';
+import { useI18n } from '../i18n';
+import { formatDateTime } from '../i18n/format';
+import { keys } from '../state/keys';
+import { displayName, useMe } from '../state/queries';
+import { Preferences } from './Preferences';
+
+export function SettingsPage() {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  return (
+    <div className="page">
+      <header className="chat-header">
+        <button type="button" className="icon-button back-button" onClick={() => navigate('/')} aria-label={t('common.back')}>
+          <Icon name="back" />
+        </button>
+        <h1 className="page-title">{t('nav.settings')}</h1>
+      </header>
+      <div className="page-body">
+        <ProfileSection />
+        <section className="card">
+          <h2>{t('settings.appearance')}</h2>
+          <Preferences />
+        </section>
+        <SessionsSection />
+        <PasswordSection />
+        <TwoFactorSection />
+        <LogoutSection />
+      </div>
+    </div>
+  );
+}
+
+function ProfileSection() {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const me = useMe();
+  const [name, setName] = useState('');
+  const [bio, setBio] = useState('');
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    if (me.data) {
+      setName(me.data.display_name);
+      setBio(me.data.bio);
+    }
+  }, [me.data]);
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSaved(false);
+    try {
+      const p = await api.updateMe({ display_name: name, bio });
+      qc.setQueryData(keys.me, p);
+      qc.setQueryData(keys.user(p.id), p);
+      setSaved(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!me.data) return <section className="card">{me.isError ? <ErrorNote error={me.error} /> : <Spinner />}</section>;
+  return (
+    <section className="card">
+      <h2>{t('settings.profile')}</h2>
+      <div className="profile-head">
+        <Avatar name={displayName(me.data)} id={me.data.id} size={64} />
+        <div>
+          <strong>{displayName(me.data)}</strong>
+          <p className="muted">@{me.data.username}</p>
+        </div>
+      </div>
+      <form className="stack" onSubmit={save}>
+        <Field label={t('settings.displayName')} error={fieldError(error, 'display_name')}>
+          {(p) => <input {...p} value={name} maxLength={64} onChange={(e) => setName(e.target.value)} data-testid="display-name" />}
+        </Field>
+        <Field label={t('settings.bio')} error={fieldError(error, 'bio')}>
+          {(p) => <textarea {...p} value={bio} maxLength={500} rows={3} onChange={(e) => setBio(e.target.value)} />}
+        </Field>
+        {error && !fieldError(error, 'display_name') && !fieldError(error, 'bio') ? <ErrorNote error={error} /> : null}
+        <div className="row">
+          <button type="submit" className="button primary" disabled={busy}>
+            {t('common.save')}
+          </button>
+          {saved ? (
+            <span className="success" role="status">
+              <Icon name="check" size={16} /> {t('common.saved')}
+            </span>
+          ) : null}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function SessionsSection() {
+  const { t, lang } = useI18n();
+  const qc = useQueryClient();
+  const sessions = useQuery({ queryKey: keys.sessions, queryFn: () => api.sessions() });
+  const [error, setError] = useState<unknown>(null);
+  const others = (sessions.data ?? []).filter((s) => !s.current);
+  async function run(fn: () => Promise<unknown>) {
+    setError(null);
+    try {
+      await fn();
+      void qc.invalidateQueries({ queryKey: keys.sessions });
+    } catch (e) {
+      setError(e);
+    }
+  }
+  return (
+    <section className="card">
+      <h2>{t('settings.sessions')}</h2>
+      <p className="muted small">{t('settings.sessionsHint')}</p>
+      {sessions.isPending ? <Spinner /> : null}
+      <ErrorNote error={sessions.error ?? error} />
+      <ul className="plain-list session-list">
+        {(sessions.data ?? []).map((s) => (
+          <li key={s.id} className="session-row" data-testid="session-row">
+            <span className="person-text">
+              <span className="person-name">
+                {s.device || t('settings.unknownDevice')}
+                {s.current ? <span className="tag">{t('settings.thisDevice')}</span> : null}
+              </span>
+              <span className="muted small">
+                {s.ip} · {t('settings.lastActive', { date: formatDateTime(s.last_seen_at, lang) })}
+              </span>
+            </span>
+            {!s.current ? (
+              <button type="button" className="button small ghost danger-text" onClick={() => void run(() => api.revokeSession(s.id))}>
+                {t('settings.revoke')}
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {others.length > 0 ? (
+        <button type="button" className="button danger" onClick={() => void run(() => api.revokeOthers())}>
+          {t('settings.revokeOthers')}
+        </button>
+      ) : null}
+    </section>
+  );
+}
+
+function PasswordSection() {
+  const { t } = useI18n();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setDone(false);
+    try {
+      await api.changePassword(current, next);
+      setCurrent('');
+      setNext('');
+      setDone(true);
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <section className="card">
+      <h2>{t('settings.password')}</h2>
+      <form className="stack" onSubmit={submit}>
+        <Field label={t('settings.currentPassword')} error={fieldError(error, 'current_password')}>
+          {(p) => <input {...p} type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />}
+        </Field>
+        <Field label={t('settings.newPassword')} error={fieldError(error, 'new_password') ?? fieldError(error, 'password')} hint={t('auth.passwordHint')}>
+          {(p) => <input {...p} type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} />}
+        </Field>
+        {error && !fieldError(error, 'new_password') && !fieldError(error, 'password') && !fieldError(error, 'current_password') ? <ErrorNote error={error} /> : null}
+        <div className="row">
+          <button type="submit" className="button" disabled={!current || !next}>
+            {t('settings.changePassword')}
+          </button>
+          {done ? <span className="success" role="status">{t('settings.passwordChanged')}</span> : null}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function TwoFactorSection() {
+  const { t } = useI18n();
+  const [password, setPassword] = useState('');
+  const [setup, setSetup] = useState<TotpSetupResponse | null>(null);
+  const [code, setCode] = useState('');
+  const [mode, setMode] = useState<'idle' | 'enabling' | 'disabling' | 'enabled'>('idle');
+  const [error, setError] = useState<unknown>(null);
+
+  async function start(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    try {
+      setSetup(await api.totpSetup(password));
+      setPassword('');
+    } catch (err) {
+      setError(err);
+    }
+  }
+  async function confirm(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api.totpConfirm(code.replace(/\s/g, ''));
+      setSetup(null);
+      setCode('');
+      setMode('enabled');
+    } catch (err) {
+      setError(err);
+    }
+  }
+  async function disable(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api.totpDisable(password, code.replace(/\s/g, ''));
+      setPassword('');
+      setCode('');
+      setMode('idle');
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  return (
+    <section className="card">
+      <h2>{t('settings.twoFactor')}</h2>
+      <p className="muted small">{t('settings.twoFactorHint')}</p>
+      {mode === 'enabled' ? <p className="success">{t('settings.twoFactorOn')}</p> : null}
+      {mode === 'idle' || mode === 'enabled' ? (
+        <div className="row">
+          <button type="button" className="button" onClick={() => setMode('enabling')}>
+            {t('settings.enable2fa')}
+          </button>
+          <button type="button" className="button ghost" onClick={() => setMode('disabling')}>
+            {t('settings.disable2fa')}
+          </button>
+        </div>
+      ) : null}
+      {mode === 'enabling' && !setup ? (
+        <form className="stack" onSubmit={start}>
+          <Field label={t('settings.currentPassword')}>
+            {(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
+          </Field>
+          <ErrorNote error={error} />
+          <div className="row">
+            <button type="button" className="button ghost" onClick={() => setMode('idle')}>
+              {t('common.cancel')}
+            </button>
+            <button type="submit" className="button primary" disabled={!password}>
+              {t('common.continue')}
+            </button>
+          </div>
+        </form>
+      ) : null}
+      {mode === 'enabling' && setup ? (
+        <form className="stack" onSubmit={confirm}>
+          <p>{t('settings.totpScan')}</p>
+          <code className="secret" aria-label={t('settings.totpSecret')}>
+            {setup.secret.replace(/(.{4})/g, '$1 ').trim()}
+          </code>
+          <a href={setup.otpauth_uri} className="small">
+            {t('settings.totpOpenApp')}
+          </a>
+          <Field label={t('auth.code')}>
+            {(p) => <input {...p} inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />}
+          </Field>
+          <ErrorNote error={error} />
+          <button type="submit" className="button primary" disabled={!code}>
+            {t('settings.enable2fa')}
+          </button>
+        </form>
+      ) : null}
+      {mode === 'disabling' ? (
+        <form className="stack" onSubmit={disable}>
+          <Field label={t('settings.currentPassword')}>
+            {(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
+          </Field>
+          <Field label={t('auth.code')}>
+            {(p) => <input {...p} inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />}
+          </Field>
+          <ErrorNote error={error} />
+          <div className="row">
+            <button type="button" className="button ghost" onClick={() => setMode('idle')}>
+              {t('common.cancel')}
+            </button>
+            <button type="submit" className="button danger" disabled={!password || !code}>
+              {t('settings.disable2fa')}
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </section>
+  );
+}
+
+function LogoutSection() {
+  const { t } = useI18n();
+  const s = useSession();
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <section className="card">
+      <p className="muted small">{t('settings.signedInAs', { name: s.account?.username ?? '' })}</p>
+      <ErrorNote error={error} />
+      <button
+        type="button"
+        className="button danger"
+        onClick={async () => {
+          try {
+            await api.logout();
+          } catch (e) {
+            setError(e);
+          }
+          session.clear();
+        }}
+        data-testid="logout"
+      >
+        <Icon name="logout" size={16} /> {t('settings.logout')}
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,46 @@
+import { useParams } from 'react-router';
+import { useStore } from '../state/store';
+import { connection } from '../state/live';
+import { useI18n } from '../i18n';
+import { Sidebar } from './Sidebar';
+import { ChatView } from './ChatView';
+import { SettingsPage } from './SettingsPage';
+import { Icon } from '../components/Icon';
+
+/** Shown while the socket is down or catching up; gone once missed events are applied. */
+export function ReconnectBanner() {
+  const { t } = useI18n();
+  const { status, everOnline } = useStore(connection);
+  if (status === 'online' || !everOnline) return null;
+  return (
+    <div className="banner" role="status" aria-live="polite" data-testid="reconnect-banner">
+      <span className="spinner small" aria-hidden="true" />
+      {status === 'syncing' ? t('live.syncing') : t('live.reconnecting')}
+    </div>
+  );
+}
+
+function Empty() {
+  const { t } = useI18n();
+  return (
+    <div className="empty-main">
+      <Icon name="message" size={48} />
+      <p>{t('chat.pickOne')}</p>
+    </div>
+  );
+}
+
+export function Shell({ page }: { page?: 'settings' }) {
+  const { chatId } = useParams();
+  const id = chatId ? Number(chatId) : null;
+  const view = page ? 'page' : id ? 'chat' : 'list';
+  return (
+    <div className="shell" data-view={view}>
+      <ReconnectBanner />
+      <Sidebar activeId={id} />
+      <main className="main" id="main">
+        {page === 'settings' ? <SettingsPage /> : id && Number.isFinite(id) ? <ChatView key={id} chatId={id} /> : <Empty />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+import { QueryClient } from '@tanstack/react-query';
+import { describe, expect, it } from 'vitest';
+import type { ChatInfo, Message } from '../api/types';
+import { keys } from '../state/keys';
+import { CacheApplier, applyReactions, upsertMessage, type History } from './apply';
+
+const msg = (seq: number, over: Partial<Message> = {}): Message => ({
+  chat_id: 1,
+  seq,
+  sender_id: 2,
+  text: `m${seq}`,
+  entities: [],
+  created_at: 1000 + seq,
+  deleted: false,
+  ...over,
+});
+
+const chat = (id: number, over: Partial<ChatInfo> = {}): ChatInfo => ({
+  id,
+  kind: 'direct',
+  title: '',
+  description: '',
+  history_visibility: 'all',
+  member_count: 2,
+  created_at: 0,
+  pts: 1,
+  last_seq: 0,
+  last_activity_at: id,
+  my_role: 'member',
+  my_permissions: ['send_messages'],
+  read_seq: 0,
+  unread_count: 0,
+  ...over,
+});
+
+const history = (...pages: Message[][]): History => ({
+  pages: pages.map((messages) => ({ messages, has_more: false })),
+  pageParams: pages.map(() => undefined),
+});
+
+describe('cache updates', () => {
+  it('adds a new message at the end of the newest page, once', () => {
+    const h = history([msg(3), msg(4)], [msg(1), msg(2)]);
+    const once = upsertMessage(h, msg(5));
+    const twice = upsertMessage(once, msg(5));
+    expect(twice?.pages[0]?.messages.map((m) => m.seq)).toEqual([3, 4, 5]);
+    expect(twice?.pages[1]?.messages.map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('replaces an edited message in place and keeps my reaction flags', () => {
+    const h = history([msg(1, { reactions: [{ emoji: '👍', count: 1, me: true }] })]);
+    const edited = upsertMessage(h, msg(1, { text: 'new', edited_at: 5, reactions: [{ emoji: '👍', count: 2 }] }));
+    expect(edited?.pages[0]?.messages[0]).toMatchObject({ text: 'new', reactions: [{ emoji: '👍', count: 2, me: true }] });
+  });
+
+  it('reaction events set "me" only for my own change', () => {
+    const m = msg(1, { reactions: [{ emoji: '👍', count: 1, me: true }] });
+    const other = applyReactions(m, [{ emoji: '👍', count: 2 }, { emoji: '🎉', count: 1 }], { userId: 5, me: 2, emoji: '🎉', added: true });
+    expect(other.reactions).toEqual([
+      { emoji: '👍', count: 2, me: true },
+      { emoji: '🎉', count: 1, me: false },
+    ]);
+    const mine = applyReactions(other, [{ emoji: '👍', count: 1 }, { emoji: '🎉', count: 1 }], { userId: 2, me: 2, emoji: '👍', added: false });
+    expect(mine.reactions?.find((r) => r.emoji === '👍')?.me).toBe(false);
+  });
+
+  it('message.new moves the chat up, sets the preview and counts it unread', () => {
+    const qc = new QueryClient();
+    qc.setQueryData(keys.chats, [chat(2, { last_activity_at: 50 }), chat(1, { last_activity_at: 10 })]);
+    qc.setQueryData(keys.history(1), history([msg(1)]));
+    const a = new CacheApplier(qc, () => 9);
+    a.chatEvent({ type: 'event', chat_id: 1, pts: 2, kind: 'message.new', data: { ...msg(2, { created_at: 100 }) } });
+    const list = qc.getQueryData<ChatInfo[]>(keys.chats);
+    expect(list?.map((c) => c.id)).toEqual([1, 2]);
+    expect(list?.[0]).toMatchObject({ unread_count: 1, last_seq: 2 });
+    expect(list?.[0]?.last_message?.text).toBe('m2');
+    expect(qc.getQueryData<History>(keys.history(1))?.pages[0]?.messages.map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('message.deleted leaves a tombstone', () => {
+    const qc = new QueryClient();
+    qc.setQueryData(keys.history(1), history([msg(1), msg(2)]));
+    new CacheApplier(qc, () => 9).chatEvent({ type: 'event', chat_id: 1, pts: 3, kind: 'message.deleted', data: { seq: 2, by: 2 } });
+    expect(qc.getQueryData<History>(keys.history(1))?.pages[0]?.messages[1]).toMatchObject({ deleted: true, text: '' });
+  });
+
+  it('chat.removed drops the chat', () => {
+    const qc = new QueryClient();
+    qc.setQueryData(keys.chats, [chat(1), chat(2)]);
+    new CacheApplier(qc, () => 9).userEvent({ type: 'user_event', pts: 1, kind: 'chat.removed', data: { chat_id: 1, by: 3 } });
+    expect(qc.getQueryData<ChatInfo[]>(keys.chats)?.map((c) => c.id)).toEqual([2]);
+  });
+
+  it('ignores unknown kinds', () => {
+    const qc = new QueryClient();
+    expect(() => new CacheApplier(qc, () => 9).chatEvent({ type: 'event', chat_id: 1, pts: 3, kind: 'future.thing', data: {} })).not.toThrow();
+  });
+});

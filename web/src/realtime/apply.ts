@@ -1,0 +1,211 @@
+/**
+ * Applies event frames to the query cache, so every screen updates in place: the chat list
+ * (last message, unread count, order), the open history, members, pins.
+ */
+import type { InfiniteData, QueryClient } from '@tanstack/react-query';
+import type { ChatInfo, HistoryPage, Message, ReactionCount } from '../api/types';
+import type { ChatEventFrame, UserEventFrame } from './frames';
+import { keys } from '../state/keys';
+import { setPeerRead, clearTyping } from '../state/live';
+
+export type History = InfiniteData<HistoryPage, number | undefined>;
+
+export function sortChats(chats: ChatInfo[]): ChatInfo[] {
+  return [...chats].sort((a, b) => b.last_activity_at - a.last_activity_at || b.id - a.id);
+}
+
+/** Puts a message into a history cache: replaces the one with its seq, or adds it in order. */
+export function upsertMessage(data: History | undefined, msg: Message): History | undefined {
+  if (!data || data.pages.length === 0) return data;
+  let found = false;
+  const pages = data.pages.map((p) => {
+    if (!p.messages.some((m) => m.seq === msg.seq)) return p;
+    found = true;
+    return { ...p, messages: p.messages.map((m) => (m.seq === msg.seq ? mergeMessage(m, msg) : m)) };
+  });
+  if (found) return { ...data, pages };
+  // pages[0] is the newest page; a new message goes there, in seq order.
+  const first = pages[0] as HistoryPage;
+  const oldestLoaded = Math.min(...pages.flatMap((p) => p.messages.map((m) => m.seq)));
+  if (Number.isFinite(oldestLoaded) && msg.seq < oldestLoaded) return data; // not loaded yet
+  const messages = [...first.messages, msg].sort((a, b) => a.seq - b.seq);
+  return { ...data, pages: [{ ...first, messages }, ...pages.slice(1)] };
+}
+
+/** An event's copy of a message has no `me` on reactions: keep ours. */
+function mergeMessage(old: Message, next: Message): Message {
+  const mine = new Set((old.reactions ?? []).filter((r) => r.me).map((r) => r.emoji));
+  const reactions = (next.reactions ?? []).map((r) => ({ ...r, me: r.me ?? mine.has(r.emoji) }));
+  return { ...next, reactions };
+}
+
+export function mapMessage(data: History | undefined, seq: number, fn: (m: Message) => Message): History | undefined {
+  if (!data) return data;
+  return {
+    ...data,
+    pages: data.pages.map((p) =>
+      p.messages.some((m) => m.seq === seq) ? { ...p, messages: p.messages.map((m) => (m.seq === seq ? fn(m) : m)) } : p,
+    ),
+  };
+}
+
+export function applyReactions(
+  m: Message,
+  reactions: ReactionCount[],
+  change?: { userId: number; me: number; emoji: string; added: boolean },
+): Message {
+  const mine = new Set((m.reactions ?? []).filter((r) => r.me).map((r) => r.emoji));
+  if (change && change.userId === change.me) {
+    if (change.added) mine.add(change.emoji);
+    else mine.delete(change.emoji);
+  }
+  return { ...m, reactions: reactions.map((r) => ({ emoji: r.emoji, count: r.count, me: mine.has(r.emoji) })) };
+}
+
+function tombstone(m: Message): Message {
+  return { ...m, text: '', entities: [], deleted: true, reactions: [] };
+}
+
+export class CacheApplier {
+  private invalidateTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly qc: QueryClient,
+    private readonly me: () => number | null,
+  ) {}
+
+  private patchChat(chatId: number, fn: (c: ChatInfo) => ChatInfo): boolean {
+    let found = false;
+    this.qc.setQueryData<ChatInfo[]>(keys.chats, (list) => {
+      if (!list) return list;
+      const next = list.map((c) => {
+        if (c.id !== chatId) return c;
+        found = true;
+        return fn(c);
+      });
+      return found ? sortChats(next) : list;
+    });
+    this.qc.setQueryData<ChatInfo>(keys.chat(chatId), (c) => (c ? fn(c) : c));
+    return found;
+  }
+
+  /** Refetch the chat list soon (several events in a row cause one request). */
+  refreshChatsSoon(): void {
+    if (this.invalidateTimer) return;
+    this.invalidateTimer = setTimeout(() => {
+      this.invalidateTimer = null;
+      void this.qc.invalidateQueries({ queryKey: keys.chats });
+    }, 300);
+  }
+
+  chatEvent(ev: ChatEventFrame): void {
+    const id = ev.chat_id;
+    const me = this.me();
+    const d = ev.data;
+    switch (ev.kind) {
+      case 'message.new': {
+        const msg = d as unknown as Message;
+        this.qc.setQueryData<History>(keys.history(id), (h) => upsertMessage(h, msg));
+        clearTyping(id, msg.sender_id);
+        const found = this.patchChat(id, (c) => ({
+          ...c,
+          pts: Math.max(c.pts, ev.pts),
+          last_message: msg,
+          last_seq: Math.max(c.last_seq, msg.seq),
+          last_activity_at: Math.max(c.last_activity_at, msg.created_at),
+          unread_count: msg.sender_id !== me && msg.seq > c.read_seq ? c.unread_count + 1 : c.unread_count,
+          read_seq: msg.sender_id === me ? Math.max(c.read_seq, msg.seq) : c.read_seq,
+        }));
+        if (!found) this.refreshChatsSoon();
+        return;
+      }
+      case 'message.edited': {
+        if (typeof d.text !== 'string') {
+          void this.qc.invalidateQueries({ queryKey: keys.history(id) });
+          return;
+        }
+        const msg = d as unknown as Message;
+        this.qc.setQueryData<History>(keys.history(id), (h) => mapMessage(h, msg.seq, (m) => mergeMessage(m, msg)));
+        this.patchChat(id, (c) => (c.last_message?.seq === msg.seq ? { ...c, last_message: msg } : c));
+        this.qc.setQueryData<Message[]>(keys.pins(id), (p) => p?.map((m) => (m.seq === msg.seq ? msg : m)));
+        return;
+      }
+      case 'message.deleted': {
+        const seq = Number(d.seq);
+        this.qc.setQueryData<History>(keys.history(id), (h) => mapMessage(h, seq, tombstone));
+        this.patchChat(id, (c) => (c.last_message?.seq === seq ? { ...c, last_message: tombstone(c.last_message) } : c));
+        this.qc.setQueryData<Message[]>(keys.pins(id), (p) => p?.filter((m) => m.seq !== seq));
+        return;
+      }
+      case 'reaction.changed': {
+        const seq = Number(d.seq);
+        const reactions = (d.reactions ?? []) as ReactionCount[];
+        const change = { userId: Number(d.user_id), me: me ?? -1, emoji: String(d.emoji), added: Boolean(d.added) };
+        this.qc.setQueryData<History>(keys.history(id), (h) =>
+          mapMessage(h, seq, (m) => applyReactions(m, reactions, change)),
+        );
+        return;
+      }
+      case 'pin.changed':
+        void this.qc.invalidateQueries({ queryKey: keys.pins(id) });
+        return;
+      case 'member.joined':
+      case 'member.left':
+      case 'member.removed':
+      case 'member.updated':
+        void this.qc.invalidateQueries({ queryKey: keys.members(id) });
+        void this.qc.invalidateQueries({ queryKey: keys.chat(id) });
+        this.refreshChatsSoon();
+        return;
+      case 'chat.updated':
+        this.patchChat(id, (c) => ({
+          ...c,
+          title: typeof d.title === 'string' ? d.title : c.title,
+          description: typeof d.description === 'string' ? d.description : c.description,
+        }));
+        return;
+      case 'read.updated':
+        if (Number(d.user_id) !== me) setPeerRead(id, Number(d.seq));
+        return;
+      default:
+      // Unknown kinds are ignored (docs/protocol.md).
+    }
+  }
+
+  userEvent(ev: UserEventFrame): void {
+    const d = ev.data;
+    switch (ev.kind) {
+      case 'chat.added':
+        this.refreshChatsSoon();
+        return;
+      case 'chat.removed': {
+        const id = Number(d.chat_id);
+        this.dropChat(id);
+        return;
+      }
+      case 'read.updated': {
+        const id = Number(d.chat_id);
+        const seq = Number(d.seq);
+        this.patchChat(id, (c) =>
+          seq > c.read_seq ? { ...c, read_seq: seq, unread_count: Math.max(0, Math.min(c.unread_count, c.last_seq - seq)) } : c,
+        );
+        return;
+      }
+      default:
+    }
+  }
+
+  dropChat(id: number): void {
+    this.qc.setQueryData<ChatInfo[]>(keys.chats, (list) => list?.filter((c) => c.id !== id));
+    this.qc.removeQueries({ queryKey: keys.history(id) });
+    this.qc.removeQueries({ queryKey: keys.chat(id) });
+  }
+
+  reloadChat(id: number): void {
+    void this.qc.invalidateQueries({ queryKey: keys.chat(id) });
+    void this.qc.resetQueries({ queryKey: keys.history(id) });
+    void this.qc.invalidateQueries({ queryKey: keys.pins(id) });
+    void this.qc.invalidateQueries({ queryKey: keys.members(id) });
+    this.refreshChatsSoon();
+  }
+}

@@ -1,0 +1,11 @@
+export const keys = {
+  chats: ['chats'] as const,
+  chat: (id: number) => ['chat', id] as const,
+  history: (id: number) => ['history', id] as const,
+  members: (id: number) => ['members', id] as const,
+  pins: (id: number) => ['pins', id] as const,
+  invites: (id: number) => ['invites', id] as const,
+  user: (id: number) => ['user', id] as const,
+  me: ['me'] as const,
+  sessions: ['sessions'] as const,
+};

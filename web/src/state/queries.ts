@@ -1,0 +1,73 @@
+/** Server state hooks (TanStack Query). */
+import { useQuery, type QueryClient } from '@tanstack/react-query';
+import { api } from '../api/endpoints';
+import type { ChatInfo, Profile } from '../api/types';
+import { keys } from './keys';
+import { live } from '../realtime/live';
+import { sortChats } from '../realtime/apply';
+import { useSession } from '../auth/useSession';
+
+/** Every chat I am in (pages of 100 followed up to 1000), most recent first. */
+export async function loadChats(): Promise<ChatInfo[]> {
+  const all: ChatInfo[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 10; i++) {
+    const page = await api.chats(cursor);
+    all.push(...page.items);
+    if (!page.next_cursor) break;
+    cursor = page.next_cursor;
+  }
+  const engine = live()?.engine;
+  for (const c of all) engine?.setBaseline(c.id, c.pts);
+  return sortChats(all);
+}
+
+export function useChats() {
+  return useQuery({ queryKey: keys.chats, queryFn: loadChats, staleTime: 60_000 });
+}
+
+export function useChat(id: number, qc: QueryClient) {
+  return useQuery({
+    queryKey: keys.chat(id),
+    queryFn: async () => {
+      const chat = await api.chat(id);
+      live()?.engine.setBaseline(chat.id, chat.pts);
+      return chat;
+    },
+    initialData: () => qc.getQueryData<ChatInfo[]>(keys.chats)?.find((c) => c.id === id),
+    initialDataUpdatedAt: () => qc.getQueryState(keys.chats)?.dataUpdatedAt,
+    staleTime: 30_000,
+  });
+}
+
+export function useUser(id: number | null | undefined) {
+  return useQuery({
+    queryKey: keys.user(id ?? 0),
+    queryFn: () => api.user(id as number),
+    enabled: typeof id === 'number' && id > 0,
+    staleTime: 5 * 60_000,
+  });
+}
+
+export function displayName(p: Pick<Profile, 'display_name' | 'username'> | undefined | null): string {
+  if (!p) return '…';
+  return p.display_name.trim() || p.username;
+}
+
+/** The name a chat shows: its title, or for direct chats the other person's name. */
+export function useChatTitle(chat: ChatInfo | undefined): string {
+  const peer = useUser(chat?.kind === 'direct' ? chat.peer_id : null);
+  if (!chat) return '';
+  if (chat.kind === 'direct') return peer.data ? displayName(peer.data) : chat.title || '…';
+  return chat.title;
+}
+
+export function useMe() {
+  const s = useSession();
+  return useQuery({
+    queryKey: keys.me,
+    queryFn: () => api.me(),
+    enabled: s.status === 'signed_in',
+    staleTime: 5 * 60_000,
+  });
+}
