@@ -17,13 +17,14 @@
 //! `Hybrid-Control` ([`Control::encode`]).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMessage};
 use async_nats::{Client, ConnectOptions, Event, HeaderMap, Subject, Subscriber};
 use futures::StreamExt;
-use tokio::sync::{OnceCell, broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::{BoxFuture, Bus, BusError, Control, Envelope, Receiver, Topic};
@@ -49,7 +50,9 @@ pub struct NatsBus {
     client: Client,
     jetstream: jetstream::Context,
     subjects: Subjects,
-    stream: OnceCell<()>,
+    /// Whether the events stream is known to exist; cleared when a publish fails, since the
+    /// server may have come back without it.
+    stream_ready: AtomicBool,
     stream_max_age: Duration,
     capacity: usize,
     topics: Arc<Mutex<HashMap<Topic, broadcast::Sender<Envelope>>>>,
@@ -159,7 +162,7 @@ impl NatsBus {
             jetstream: jetstream::new(client.clone()),
             client,
             subjects,
-            stream: OnceCell::new(),
+            stream_ready: AtomicBool::new(false),
             stream_max_age: config.stream_max_age,
             capacity: config.capacity.max(16),
             topics,
@@ -169,24 +172,51 @@ impl NatsBus {
 
     /// Creates the events stream on first use (the server may have been down at startup).
     async fn ensure_stream(&self) -> Result<(), BusError> {
-        self.stream
-            .get_or_try_init(|| async {
-                let p = &self.subjects.prefix;
-                self.jetstream
-                    .get_or_create_stream(jetstream::stream::Config {
-                        name: self.subjects.stream_name(),
-                        subjects: vec![format!("{p}.chat.*.log"), format!("{p}.user.*.log")],
-                        max_age: self.stream_max_age,
-                        duplicate_window: Duration::from_secs(120).min(self.stream_max_age),
-                        storage: jetstream::stream::StorageType::File,
-                        ..Default::default()
-                    })
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| bus_error("creating the events stream", e))
+        if self.stream_ready.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let p = &self.subjects.prefix;
+        self.jetstream
+            .get_or_create_stream(jetstream::stream::Config {
+                name: self.subjects.stream_name(),
+                subjects: vec![format!("{p}.chat.*.log"), format!("{p}.user.*.log")],
+                max_age: self.stream_max_age,
+                duplicate_window: Duration::from_secs(120).min(self.stream_max_age),
+                storage: jetstream::stream::StorageType::File,
+                ..Default::default()
             })
             .await
-            .map(|_| ())
+            .map_err(|e| bus_error("creating the events stream", e))?;
+        self.stream_ready.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    async fn publish_in_order(&self, envelopes: &[Envelope]) -> Result<(), BusError> {
+        self.ensure_stream().await?;
+        // Sent back to back on one connection (so in order), then the acks are awaited.
+        let mut acks = Vec::with_capacity(envelopes.len());
+        for envelope in envelopes {
+            let mut message = PublishMessage::build()
+                .payload(envelope.payload.clone())
+                .headers(headers(envelope));
+            if let Some(pts) = envelope.pts {
+                message = message.message_id(Subjects::message_id(envelope.topic, pts));
+            }
+            let subject = self.subjects.publish(envelope.topic, true);
+            let ack = self
+                .jetstream
+                .send_publish(subject, message)
+                .await
+                .map_err(|e| bus_error("publishing to JetStream", e))?;
+            acks.push(ack);
+        }
+        for ack in acks {
+            ack.await.map_err(|e| match e.kind() {
+                PublishErrorKind::TimedOut => bus_error("JetStream acknowledgement", "timed out"),
+                _ => bus_error("JetStream acknowledgement", e),
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -200,31 +230,11 @@ impl Bus for NatsBus {
 
     fn publish_logged<'a>(&'a self, envelopes: &'a [Envelope]) -> BoxFuture<'a, Result<(), BusError>> {
         Box::pin(async move {
-            self.ensure_stream().await?;
-            // Sent back to back on one connection (so in order), then the acks are awaited.
-            let mut acks = Vec::with_capacity(envelopes.len());
-            for envelope in envelopes {
-                let mut message = PublishMessage::build()
-                    .payload(envelope.payload.clone())
-                    .headers(headers(envelope));
-                if let Some(pts) = envelope.pts {
-                    message = message.message_id(Subjects::message_id(envelope.topic, pts));
-                }
-                let subject = self.subjects.publish(envelope.topic, true);
-                let ack = self
-                    .jetstream
-                    .send_publish(subject, message)
-                    .await
-                    .map_err(|e| bus_error("publishing to JetStream", e))?;
-                acks.push(ack);
+            let published = self.publish_in_order(envelopes).await;
+            if published.is_err() {
+                self.stream_ready.store(false, Ordering::Release);
             }
-            for ack in acks {
-                ack.await.map_err(|e| match e.kind() {
-                    PublishErrorKind::TimedOut => bus_error("JetStream acknowledgement", "timed out"),
-                    _ => bus_error("JetStream acknowledgement", e),
-                })?;
-            }
-            Ok(())
+            published
         })
     }
 

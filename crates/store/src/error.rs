@@ -30,6 +30,15 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => {
                 StoreError::Unavailable
             }
+            // PostgreSQL going away: connection exceptions (08…), shutdown or restart in
+            // progress (57P01–57P03).
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")) =>
+            {
+                StoreError::Unavailable
+            }
             _ => StoreError::Database(Arc::new(err)),
         }
     }

@@ -9,9 +9,11 @@
 //! let (status, me) = server.get("/api/v1/users/me", Some(&alice.access_token)).await;
 //! ```
 
+mod servers;
 mod stack;
 mod ws;
 
+pub use servers::OwnServer;
 pub use stack::{Scaled, Stack};
 pub use ws::{WAIT, WsClient};
 
@@ -85,6 +87,11 @@ impl TestServer {
             Stack::Scaled => Some(Arc::new(Scaled::create().await)),
         };
         Self::start_on(bin, stack, scaled, listen, env).await
+    }
+
+    /// Starts on scaled backends the test made itself (`Scaled::on`).
+    pub async fn start_scaled(bin: &str, scaled: Scaled, env: &[(&str, &str)]) -> TestServer {
+        Self::start_on(bin, Stack::Scaled, Some(Arc::new(scaled)), "127.0.0.1:0", env).await
     }
 
     /// Another process of the same scaled deployment as `self` (same database, NATS subjects
@@ -225,6 +232,19 @@ impl TestServer {
                 None
             }
         }
+    }
+
+    /// Kills the process with SIGKILL: no shutdown work at all, as in a crash.
+    pub async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+        }
+    }
+
+    /// Starts the process again on the same data and configuration (after `stop` or `kill`).
+    pub async fn resume(&mut self) {
+        assert!(self.child.is_none(), "the server is still running");
+        self.spawn().await;
     }
 
     /// Sets an environment variable for the next start (see [`restart`](Self::restart)).

@@ -18,7 +18,9 @@ pub enum Stack {
 /// key prefix of its own, so tests running in parallel never see each other's events. Dropping
 /// it removes the database, the JetStream stream and the Redis keys.
 pub struct Scaled {
-    postgres: TestPostgres,
+    /// The database made for this test, dropped with it; `None` for backends the test owns.
+    _database: Option<TestPostgres>,
+    database_url: String,
     pub nats_url: String,
     pub redis_url: String,
     pub prefix: String,
@@ -36,7 +38,19 @@ impl Scaled {
             .await
             .expect("PostgreSQL is needed for the scaled stack: start it, or set HYBRID_TEST_POSTGRES");
         Scaled {
-            postgres,
+            database_url: postgres.url.clone(),
+            _database: Some(postgres),
+            nats_url,
+            redis_url,
+            prefix: unique_prefix(),
+        }
+    }
+
+    /// Backends the test started itself (see [`crate::OwnServer`]).
+    pub fn on(database_url: String, nats_url: String, redis_url: String) -> Scaled {
+        Scaled {
+            _database: None,
+            database_url,
             nats_url,
             redis_url,
             prefix: unique_prefix(),
@@ -44,13 +58,13 @@ impl Scaled {
     }
 
     pub fn database_url(&self) -> String {
-        self.postgres.url.clone()
+        self.database_url.clone()
     }
 
     /// The configuration that points a process at these backends.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("HYBRID_DATABASE__URL", self.postgres.url.clone()),
+            ("HYBRID_DATABASE__URL", self.database_url.clone()),
             ("HYBRID_BUS__NATS_URL", self.nats_url.clone()),
             ("HYBRID_BUS__NATS_PREFIX", self.prefix.clone()),
             ("HYBRID_BUS__STREAM_MAX_AGE_HOURS", "1".into()),
