@@ -109,9 +109,13 @@ describe('Hybrid web client', () => {
     await shot(page, 'login-desktop');
     await page.setViewportSize(MOBILE);
     await shot(page, 'login-mobile');
-    // The refresh token never reaches scripts.
-    expect(await page.evaluate(() => document.cookie)).toBe('');
     await page.context().close();
+    // A Russian browser gets the Russian UI; dark by the system's preference.
+    const ru = await newPage(await browser.newContext({ viewport: MOBILE, locale: 'ru-RU', colorScheme: 'dark' }), 'guest-ru');
+    await ru.goto(`${server.url}/login`);
+    await ru.getByRole('heading', { name: 'Вход' }).waitFor();
+    await shot(ru, 'login-ru-dark-mobile');
+    await ru.context().close();
   });
 
   it('two people register', async () => {
@@ -121,7 +125,9 @@ describe('Hybrid web client', () => {
     const refresh = cookies.find((c) => c.name === 'hybrid_refresh');
     expect(refresh?.httpOnly).toBe(true);
     expect(refresh?.sameSite).toBe('Strict');
-    expect(await alice.evaluate(() => JSON.stringify(localStorage))).not.toContain('hrt_');
+    // The refresh token never reaches scripts or storage.
+    expect(await alice.evaluate(() => document.cookie)).toBe('');
+    expect(await alice.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage))).not.toContain(refresh?.value ?? '-');
   });
 
   it('Alice opens a direct chat with Bob and messages arrive live', async () => {
@@ -290,6 +296,51 @@ describe('Hybrid web client', () => {
     await alice.getByRole('heading', { name: 'Settings' }).waitFor();
   });
 
+  it('loads older history when scrolling up, without moving what is on screen', async () => {
+    const login = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bob', password: PASSWORD, device_name: 'e2e script' }),
+    });
+    const { access_token } = (await login.json()) as { access_token: string };
+    const chatId = Number(new URL(directUrl).pathname.split('/').pop());
+    for (let i = 1; i <= 120; i++) {
+      const res = await fetch(`${server.url}/api/v1/chats/${chatId}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${access_token}` },
+        body: JSON.stringify({ text: `Filler ${i}`, nonce: `filler-${i}` }),
+      });
+      expect(res.status).toBe(201);
+    }
+    await alice.setViewportSize(DESKTOP);
+    await alice.goto(directUrl);
+    await msg(alice, 'Filler 120').waitFor();
+    const count = () => alice.getByTestId('message').count();
+    expect(await count()).toBeLessThanOrEqual(50);
+    const list = alice.getByTestId('messages');
+    const anchor = await alice.getByTestId('message').first().getAttribute('data-seq');
+    const topOf = () =>
+      alice.evaluate((seq) => {
+        const el = document.querySelector(`[data-seq="${seq}"]`);
+        const box = document.querySelector('[data-testid="messages"]');
+        return el && box ? el.getBoundingClientRect().top - box.getBoundingClientRect().top : NaN;
+      }, anchor);
+    await list.evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    const before = await topOf();
+    await expect.poll(count).toBeGreaterThan(50);
+    await alice.waitForTimeout(200);
+    expect(Math.abs((await topOf()) - before)).toBeLessThan(4);
+    // Scrolled up, a new message does not pull the view down; a button offers to jump.
+    await bob.getByTestId('composer').fill('Are you there?');
+    await bob.getByTestId('composer').press('Enter');
+    await alice.getByRole('button', { name: 'Jump to the latest messages' }).waitFor();
+    expect(Math.abs((await topOf()) - before)).toBeLessThan(4);
+    await alice.getByRole('button', { name: 'Jump to the latest messages' }).click();
+    await expect.poll(() => list.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(5);
+  });
+
   it('works at 360 px wide', async () => {
     await alice.setViewportSize(MOBILE);
     await alice.goto(`${server.url}/`);
@@ -299,6 +350,9 @@ describe('Hybrid web client', () => {
     await alice.getByTestId('message').first().waitFor();
     expect(await alice.locator('.sidebar').isVisible()).toBe(false);
     await shot(alice, 'chat-view-mobile');
+    await alice.emulateMedia({ colorScheme: 'dark' });
+    await shot(alice, 'chat-view-dark-mobile');
+    await alice.emulateMedia({ colorScheme: 'light' });
     await alice.goto(groupUrl);
     await alice.getByTestId('members-button').click();
     await alice.getByTestId('member-row').first().waitFor();

@@ -35,6 +35,8 @@ const paths = {
 export type IconName = keyof typeof paths;
 
 export function Icon({ name, size = 20, ...rest }: { name: IconName; size?: number } & SVGProps<SVGSVGElement>) {
+  // Decorative unless labelled: a labelled icon (a read tick) is an image for screen readers.
+  const labelled = rest['aria-label'] !== undefined;
   return (
     <svg
       width={size}
@@ -45,7 +47,8 @@ export function Icon({ name, size = 20, ...rest }: { name: IconName; size?: numb
       strokeWidth={2}
       strokeLinecap="round"
       strokeLinejoin="round"
-      aria-hidden="true"
+      aria-hidden={labelled ? undefined : true}
+      role={labelled ? 'img' : undefined}
       focusable="false"
       {...rest}
     >

@@ -51,6 +51,7 @@ export function MessageList({
   canPin,
   canDeleteOthers,
   canEditOthers,
+  unreadAfter,
 }: {
   chat: ChatInfo;
   me: number;
@@ -67,11 +68,13 @@ export function MessageList({
   canPin: boolean;
   canDeleteOthers: boolean;
   canEditOthers: boolean;
+  /** The read marker when the chat was opened: a "new messages" line goes after it. */
+  unreadAfter: number | null;
 }) {
   const { t } = useI18n();
   const scroller = useRef<HTMLDivElement>(null);
   const topSentinel = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
+  const atBottom = useRef<boolean | null>(null);
   const snapshot = useRef({ height: 0, top: 0, first: 0, last: 0, count: 0 });
   const [unseen, setUnseen] = useState(0);
   const [showJump, setShowJump] = useState(false);
@@ -100,7 +103,10 @@ export function MessageList({
     if (!el) return;
     const prev = snapshot.current;
     if (prev.count === 0) {
-      el.scrollTop = el.scrollHeight; // first render: the latest messages
+      // First render: the first unread message if there is one, else the latest.
+      const divider = el.querySelector<HTMLElement>('.unread-divider');
+      el.scrollTop = divider ? divider.offsetTop - 8 : el.scrollHeight;
+      measureBottom();
     } else if (firstSeq < prev.first && prev.first !== 0) {
       // Older messages were added above: keep what the reader sees where it was.
       el.scrollTop = prev.top + (el.scrollHeight - prev.height);
@@ -110,7 +116,7 @@ export function MessageList({
       setUnseen((n) => n + (lastSeq - prev.last));
     }
     snapshot.current = { height: el.scrollHeight, top: el.scrollTop, first: firstSeq, last: lastSeq, count };
-  }, [firstSeq, lastSeq, count]);
+  }, [firstSeq, lastSeq, count, measureBottom]);
 
   // Content that grows at the bottom (fonts, a reaction) keeps the bottom in view.
   useEffect(() => {
@@ -147,12 +153,21 @@ export function MessageList({
     el?.scrollIntoView({ block: 'center' });
   }, [highlight, firstSeq]);
 
+  const firstUnread = unreadAfter === null ? undefined : messages.find((m) => m.seq > unreadAfter && m.sender_id !== me)?.seq;
   const bySeq = new Map(messages.map((m) => [m.seq, m]));
   const rows: ReactNode[] = [];
   let prev: { sender: number; at: number } | null = null;
   for (const m of messages) {
     if (!prev || !sameDay(prev.at, m.created_at)) {
       rows.push(<DaySeparator key={`d${m.seq}`} at={m.created_at} />);
+      prev = null;
+    }
+    if (m.seq === firstUnread) {
+      rows.push(
+        <div key="unread" className="unread-divider" role="separator">
+          <span>{t('chat.newMessages')}</span>
+        </div>,
+      );
       prev = null;
     }
     const grouped = prev !== null && prev.sender === m.sender_id && m.created_at - prev.at < GROUP_GAP_MS;
@@ -186,16 +201,16 @@ export function MessageList({
       <div className="messages" ref={scroller} onScroll={measureBottom} role="log" aria-live="polite" aria-relevant="additions" aria-label={t('chat.history')} tabIndex={0} data-testid="messages">
         <div className="messages-inner">
           <div ref={topSentinel} className="top-sentinel" />
-          {loadingOlder ? (
-            <div className="center pad">
-              <Spinner label={t('common.loading')} />
-            </div>
-          ) : null}
           {!hasOlder && messages.length > 0 ? <p className="history-start">{t('chat.historyStart')}</p> : null}
           {messages.length === 0 && pending.length === 0 ? <p className="history-empty">{t('chat.empty')}</p> : null}
           {rows}
         </div>
       </div>
+      {loadingOlder ? (
+        <div className="loading-older">
+          <Spinner label={t('common.loading')} />
+        </div>
+      ) : null}
       {showJump ? (
         <button
           type="button"
@@ -301,7 +316,7 @@ function MessageItem({
             {formatTime(m.created_at, lang)}
           </time>
           {mine && chat.kind === 'direct' ? (
-            <Icon name={read ? 'checks' : 'check'} size={14} className={read ? 'tick read' : 'tick'} aria-label={read ? t('message.read') : t('message.sent')} role="img" />
+            <Icon name={read ? 'checks' : 'check'} size={14} className={read ? 'tick read' : 'tick'} aria-label={read ? t('message.read') : t('message.sent')} />
           ) : null}
         </span>
         {m.reactions && m.reactions.length > 0 ? (
@@ -450,7 +465,7 @@ function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: Mess
           ) : (
             <>
               <time>{formatTime(p.created_at, lang)}</time>
-              <Icon name="clock" size={12} aria-label={t('message.sending')} role="img" />
+              <Icon name="clock" size={12} aria-label={t('message.sending')} />
             </>
           )}
         </span>

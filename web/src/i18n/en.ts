@@ -67,6 +67,7 @@ export const en = {
   'chat.jumpToLatest': 'Jump to the latest messages',
   'chat.members': { one: '{count} member', other: '{count} members' } satisfies Plural,
   'chat.subscribers': { one: '{count} subscriber', other: '{count} subscribers' } satisfies Plural,
+  'chat.newMessages': 'New messages',
   'chat.online': 'online',
   'chat.offline': 'offline',
   'chat.typingShort': 'typing…',

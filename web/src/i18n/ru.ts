@@ -73,6 +73,7 @@ export const ru: { [K in keyof typeof en]: string | Plural } = {
   'chat.jumpToLatest': 'К последним сообщениям',
   'chat.members': { one: '{count} участник', few: '{count} участника', many: '{count} участников', other: '{count} участника' },
   'chat.subscribers': { one: '{count} подписчик', few: '{count} подписчика', many: '{count} подписчиков', other: '{count} подписчика' },
+  'chat.newMessages': 'Новые сообщения',
   'chat.online': 'в сети',
   'chat.offline': 'не в сети',
   'chat.typingShort': 'печатает…',

@@ -125,7 +125,9 @@ export function ChatView({ chatId }: { chatId: number }) {
   const [showPins, setShowPins] = useState(false);
   const [panel, setPanel] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [atBottom, setAtBottom] = useState(true);
+  const [atBottom, setAtBottom] = useState(false);
+  const unreadAfter = useRef<number | null | undefined>(undefined);
+  if (unreadAfter.current === undefined && chat) unreadAfter.current = chat.unread_count > 0 ? chat.read_seq : null;
   const [highlight, setHighlight] = useState<number | null>(() => {
     const seq = Number(params.get('seq'));
     return Number.isFinite(seq) && seq > 0 ? seq : null;
@@ -148,6 +150,13 @@ export function ChatView({ chatId }: { chatId: number }) {
     for (let i = pages.length - 1; i >= 0; i--) all.push(...(pages[i]?.messages ?? []));
     return all;
   }, [history.data]);
+  const oldestSeq = messages[0]?.seq ?? 0;
+  const pagesLoaded = history.data?.pages.length ?? 0;
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = history;
+  useEffect(() => {
+    if (highlight === null || oldestSeq === 0 || highlight >= oldestSeq) return;
+    if (hasNextPage && !isFetchingNextPage && pagesLoaded < 40) void fetchNextPage();
+  }, [highlight, oldestSeq, pagesLoaded, hasNextPage, isFetchingNextPage, fetchNextPage]);
   const nonces = useMemo(() => new Set(messages.map((m) => m.nonce).filter(Boolean)), [messages]);
   const visiblePending = pending.filter((p) => !nonces.has(p.nonce));
   const pinned = useMemo(() => new Set((pinsQ.data ?? []).map((m) => m.seq)), [pinsQ.data]);
@@ -316,6 +325,7 @@ export function ChatView({ chatId }: { chatId: number }) {
             canPin={can('pin')}
             canDeleteOthers={can('delete_others')}
             canEditOthers={can('edit_others')}
+            unreadAfter={unreadAfter.current ?? null}
           />
         )}
         {error ? (
