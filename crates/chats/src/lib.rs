@@ -48,6 +48,13 @@ impl Module for ChatsModule {
         &["users"]
     }
 
+    fn rebuild_derived(&self, db: hybrid_store::Db) -> BoxFuture<'static, anyhow::Result<Option<String>>> {
+        Box::pin(async move {
+            let indexed = search::rebuild(&db).await.map_err(|e| anyhow::anyhow!(e.message))?;
+            Ok(Some(format!("search index rebuilt, messages indexed: {indexed}")))
+        })
+    }
+
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
             let directory = ctx.apis.require::<dyn UserDirectory>("users")?;

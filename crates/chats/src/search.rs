@@ -39,6 +39,44 @@ pub async fn index(tx: &mut AnyConnection, dialect: Dialect, chat_id: i64, seq: 
     Ok(())
 }
 
+/// Indexes every message that is not deleted, from scratch (after `hybrid migrate-data`).
+pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
+    const PAGE: i64 = 500;
+    let dialect = db.dialect();
+    db.execute(sqlx::query("DELETE FROM message_fts")).await?;
+    let (mut chat, mut seq, mut indexed) = (i64::MIN, i64::MIN, 0u64);
+    loop {
+        let page: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT chat_id, seq, text FROM messages WHERE deleted_at IS NULL \
+             AND (chat_id > $1 OR (chat_id = $1 AND seq > $2)) ORDER BY chat_id, seq LIMIT $3",
+        )
+        .bind(chat)
+        .bind(seq)
+        .bind(PAGE)
+        .fetch_all(db.reader())
+        .await?;
+        let Some(&(last_chat, last_seq, _)) = page.last() else {
+            break;
+        };
+        (chat, seq) = (last_chat, last_seq);
+        let full = page.len() as i64 == PAGE;
+        indexed += page.len() as u64;
+        db.write(move |tx| {
+            Box::pin(async move {
+                for (chat_id, seq, text) in &page {
+                    index(tx, dialect, *chat_id, *seq, text).await?;
+                }
+                Ok::<_, hybrid_core::ApiError>(())
+            })
+        })
+        .await?;
+        if !full {
+            break;
+        }
+    }
+    Ok(indexed)
+}
+
 pub async fn unindex(tx: &mut AnyConnection, dialect: Dialect, chat_id: i64, seq: i64) -> ApiResult<()> {
     match dialect {
         Dialect::Sqlite => {

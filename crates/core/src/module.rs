@@ -27,6 +27,11 @@ pub trait Module: Send + Sync + 'static {
     }
     /// Called with the module's migrated database.
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>>;
+    /// Rebuilds data derived from the module's rows (a search index) after they were copied
+    /// in by `hybrid migrate-data`; returns a line for the report.
+    fn rebuild_derived(&self, _db: Db) -> BoxFuture<'static, anyhow::Result<Option<String>>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// Everything a module gets from the process it runs in.

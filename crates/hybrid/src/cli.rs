@@ -40,6 +40,15 @@ pub enum Command {
     },
     /// Apply database migrations of the selected services, then exit.
     Migrate,
+    /// Copy an embedded install's data into PostgreSQL (ids and pts kept; safe to run twice).
+    MigrateData {
+        /// The embedded data directory (or `sqlite://<dir>`).
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database, `postgres://…`.
+        #[arg(long)]
+        to: String,
+    },
     /// Print the effective configuration (secrets masked) as TOML.
     Config,
     /// List the services this binary can run.

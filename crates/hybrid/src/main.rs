@@ -1,6 +1,7 @@
 //! `hybrid`: one binary that runs any set of Hybrid's services.
 
 mod cli;
+mod migrate_data;
 mod registry;
 mod server;
 mod settings;
@@ -62,6 +63,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::MigrateData { from, to } => migrate_data::run(&config, &from, &to).await,
         Command::Watch { url, token, count } => watch::watch(&url, &token, count).await,
         Command::Admin(AdminCommand::GenMasterKey) => {
             println!("{}", hybrid_auth::generate_master_key());

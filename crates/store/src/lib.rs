@@ -4,6 +4,7 @@
 //! timestamps (epoch milliseconds) and integers for flags.
 
 mod config;
+mod copy;
 mod db;
 mod error;
 mod introspect;
@@ -12,6 +13,7 @@ pub mod testing;
 pub mod time;
 
 pub use config::{StoreConfig, Synchronous};
+pub use copy::TableCopy;
 pub use db::{AnyQuery, Db, Dialect, WriteFn};
 pub use error::StoreError;
 pub use introspect::{Column, Index, Schema};

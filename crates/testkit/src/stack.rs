@@ -30,20 +30,21 @@ impl Scaled {
     /// Panics with a clear message when a backend is not running: on the scaled stack a
     /// missing server fails the test, it is never skipped.
     pub async fn create() -> Scaled {
+        let postgres = TestPostgres::create()
+            .await
+            .expect("PostgreSQL is needed for the scaled stack: start it, or set HYBRID_TEST_POSTGRES");
+        let mut scaled = Self::with_database(postgres.url.clone());
+        scaled._database = Some(postgres);
+        scaled
+    }
+
+    /// The machine's NATS and Redis, with a database the test made itself.
+    pub fn with_database(database_url: String) -> Scaled {
         let nats_url = std::env::var("HYBRID_TEST_NATS").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
         let redis_url = std::env::var("HYBRID_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
         require("NATS", &nats_url, "HYBRID_TEST_NATS");
         require("Redis", &redis_url, "HYBRID_TEST_REDIS");
-        let postgres = TestPostgres::create()
-            .await
-            .expect("PostgreSQL is needed for the scaled stack: start it, or set HYBRID_TEST_POSTGRES");
-        Scaled {
-            database_url: postgres.url.clone(),
-            _database: Some(postgres),
-            nats_url,
-            redis_url,
-            prefix: unique_prefix(),
-        }
+        Self::on(database_url, nats_url, redis_url)
     }
 
     /// Backends the test started itself (see [`crate::OwnServer`]).

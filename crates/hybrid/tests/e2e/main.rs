@@ -5,6 +5,7 @@ mod chats;
 mod cli;
 mod conventions;
 mod messages;
+mod migrate_data;
 mod outage;
 mod readme;
 mod realtime;
