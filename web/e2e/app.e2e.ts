@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDir, launch } from './browser';
 import { HybridServer, RESULTS, WEB_DIR } from './server';
+import { totp } from './totp';
 
 const SHOTS = join(RESULTS, 'screenshots');
 const DESKTOP = { width: 1280, height: 800 };
@@ -133,7 +134,7 @@ describe('Hybrid web client', () => {
   it('Alice opens a direct chat with Bob and messages arrive live', async () => {
     await alice.getByRole('button', { name: 'New chat' }).click();
     await alice.getByTestId('user-picker').fill('bo');
-    await alice.getByRole('button', { name: /bob/ }).first().click();
+    await alice.getByRole('dialog').getByRole('button', { name: /bob/ }).first().click();
     await alice.waitForURL(/\/chat\/\d+/);
     directUrl = alice.url();
     const box = alice.getByTestId('composer');
@@ -339,6 +340,58 @@ describe('Hybrid web client', () => {
     expect(Math.abs((await topOf()) - before)).toBeLessThan(4);
     await alice.getByRole('button', { name: 'Jump to the latest messages' }).click();
     await expect.poll(() => list.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(5);
+  });
+
+  it('devices can be signed out, and two-step verification guards the sign-in', async () => {
+    // Bob signed in from a script earlier: he sees that device and signs it out.
+    await bob.goto(`${server.url}/settings`);
+    const rows = bob.getByTestId('session-row');
+    await expect.poll(() => rows.count()).toBe(2);
+    await rows.filter({ hasText: 'e2e script' }).getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+
+    // Bob turns on two-step verification.
+    const twoStep = bob.getByRole('region', { name: 'Two-step verification' });
+    await twoStep.getByRole('button', { name: 'Turn on' }).click();
+    await twoStep.getByLabel('Current password').fill(PASSWORD);
+    await twoStep.getByRole('button', { name: 'Continue' }).click();
+    const secret = (await twoStep.getByLabel('Secret key').textContent()) ?? '';
+    await twoStep.getByLabel('Code').fill(totp(secret));
+    await twoStep.getByRole('button', { name: 'Turn on' }).click();
+    await twoStep.getByText('Two-step verification is on.').waitFor();
+
+    // Signing in again now takes a code (the next one: each code works once).
+    await bob.getByTestId('logout').click();
+    await bob.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await bob.getByLabel('Username').fill('bob');
+    await bob.getByLabel('Password').fill(PASSWORD);
+    await bob.getByRole('button', { name: 'Sign in' }).click();
+    await bob.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    await bob.getByLabel('Code').fill('000000');
+    await bob.getByRole('button', { name: 'Verify' }).click();
+    await bob.getByRole('alert').filter({ hasText: 'code is not right' }).waitFor();
+    await bob.getByLabel('Code').fill(totp(secret, Date.now(), 1));
+    await bob.getByRole('button', { name: 'Verify' }).click();
+    await bob.getByRole('heading', { name: 'Chats' }).waitFor();
+  });
+
+  it('a channel: only admins post, the list filters by kind', async () => {
+    await alice.getByRole('button', { name: 'New chat' }).click();
+    await alice.getByRole('tab', { name: 'Channel' }).click();
+    await alice.getByTestId('chat-name').fill('News');
+    await alice.getByTestId('user-picker').fill('bo');
+    await alice.getByRole('dialog').getByRole('button', { name: /bob/ }).first().click();
+    await alice.getByTestId('create-chat').click();
+    await alice.getByTestId('chat-title').filter({ hasText: 'News' }).waitFor();
+    await alice.getByTestId('composer').fill('First post');
+    await alice.getByTestId('composer').press('Enter');
+    await bob.getByTestId('chat-row').filter({ hasText: 'News' }).click();
+    await msg(bob, 'First post').waitFor();
+    await bob.getByText('Only admins post in this channel.').waitFor();
+    await bob.getByRole('button', { name: 'Channels', exact: true }).click();
+    await expect.poll(() => bob.getByTestId('chat-row').count()).toBe(1);
+    await bob.getByRole('button', { name: 'All', exact: true }).click();
+    await expect.poll(() => bob.getByTestId('chat-row').count()).toBe(3);
   });
 
   it('works at 360 px wide', async () => {

@@ -153,7 +153,9 @@ export function MessageList({
     el?.scrollIntoView({ block: 'center' });
   }, [highlight, firstSeq]);
 
-  const firstUnread = unreadAfter === null ? undefined : messages.find((m) => m.seq > unreadAfter && m.sender_id !== me)?.seq;
+  // The line shows only where the read marker really is: with the message before it loaded.
+  const markerLoaded = unreadAfter !== null && (!hasOlder || (messages[0]?.seq ?? Infinity) <= unreadAfter);
+  const firstUnread = markerLoaded ? messages.find((m) => m.seq > (unreadAfter ?? 0) && m.sender_id !== me)?.seq : undefined;
   const bySeq = new Map(messages.map((m) => [m.seq, m]));
   const rows: ReactNode[] = [];
   let prev: { sender: number; at: number } | null = null;

@@ -87,7 +87,7 @@ export function Field({
       <label htmlFor={id}>{label}</label>
       {children({ id, 'aria-invalid': Boolean(error), ...(msg ? { 'aria-describedby': msgId } : {}) })}
       {msg ? (
-        <small id={msgId} className={error ? 'field-error' : 'field-hint'}>
+        <small id={msgId} className={error ? 'field-error' : 'field-hint'} role={error ? 'alert' : undefined}>
           {msg}
         </small>
       ) : null}

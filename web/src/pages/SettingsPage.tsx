@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useNavigate } from 'react-router';
 import { api } from '../api/endpoints';
 import type { TotpSetupResponse } from '../api/types';
@@ -12,6 +12,17 @@ import { formatDateTime } from '../i18n/format';
 import { keys } from '../state/keys';
 import { displayName, useMe } from '../state/queries';
 import { Preferences } from './Preferences';
+
+/** A settings section: a region named by its heading. */
+function Card({ title, children }: { title?: string; children: ReactNode }) {
+  const id = useId();
+  return (
+    <section className="card" aria-labelledby={title ? id : undefined}>
+      {title ? <h2 id={id}>{title}</h2> : null}
+      {children}
+    </section>
+  );
+}
 
 export function SettingsPage() {
   const { t } = useI18n();
@@ -26,10 +37,9 @@ export function SettingsPage() {
       </header>
       <div className="page-body">
         <ProfileSection />
-        <section className="card">
-          <h2>{t('settings.appearance')}</h2>
+        <Card title={t('settings.appearance')}>
           <Preferences />
-        </section>
+        </Card>
         <SessionsSection />
         <PasswordSection />
         <TwoFactorSection />
@@ -72,10 +82,9 @@ function ProfileSection() {
     }
   }
 
-  if (!me.data) return <section className="card">{me.isError ? <ErrorNote error={me.error} /> : <Spinner />}</section>;
+  if (!me.data) return <Card>{me.isError ? <ErrorNote error={me.error} /> : <Spinner />}</Card>;
   return (
-    <section className="card">
-      <h2>{t('settings.profile')}</h2>
+    <Card title={t('settings.profile')}>
       <div className="profile-head">
         <Avatar name={displayName(me.data)} id={me.data.id} size={64} />
         <div>
@@ -102,7 +111,7 @@ function ProfileSection() {
           ) : null}
         </div>
       </form>
-    </section>
+    </Card>
   );
 }
 
@@ -122,8 +131,7 @@ function SessionsSection() {
     }
   }
   return (
-    <section className="card">
-      <h2>{t('settings.sessions')}</h2>
+    <Card title={t('settings.sessions')}>
       <p className="muted small">{t('settings.sessionsHint')}</p>
       {sessions.isPending ? <Spinner /> : null}
       <ErrorNote error={sessions.error ?? error} />
@@ -152,7 +160,7 @@ function SessionsSection() {
           {t('settings.revokeOthers')}
         </button>
       ) : null}
-    </section>
+    </Card>
   );
 }
 
@@ -176,8 +184,7 @@ function PasswordSection() {
     }
   }
   return (
-    <section className="card">
-      <h2>{t('settings.password')}</h2>
+    <Card title={t('settings.password')}>
       <form className="stack" onSubmit={submit}>
         <Field label={t('settings.currentPassword')} error={fieldError(error, 'current_password')}>
           {(p) => <input {...p} type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />}
@@ -193,7 +200,7 @@ function PasswordSection() {
           {done ? <span className="success" role="status">{t('settings.passwordChanged')}</span> : null}
         </div>
       </form>
-    </section>
+    </Card>
   );
 }
 
@@ -241,8 +248,7 @@ function TwoFactorSection() {
   }
 
   return (
-    <section className="card">
-      <h2>{t('settings.twoFactor')}</h2>
+    <Card title={t('settings.twoFactor')}>
       <p className="muted small">{t('settings.twoFactorHint')}</p>
       {mode === 'enabled' ? <p className="success">{t('settings.twoFactorOn')}</p> : null}
       {mode === 'idle' || mode === 'enabled' ? (
@@ -308,7 +314,7 @@ function TwoFactorSection() {
           </div>
         </form>
       ) : null}
-    </section>
+    </Card>
   );
 }
 
@@ -317,7 +323,7 @@ function LogoutSection() {
   const s = useSession();
   const [error, setError] = useState<unknown>(null);
   return (
-    <section className="card">
+    <Card>
       <p className="muted small">{t('settings.signedInAs', { name: s.account?.username ?? '' })}</p>
       <ErrorNote error={error} />
       <button
@@ -335,6 +341,6 @@ function LogoutSection() {
       >
         <Icon name="logout" size={16} /> {t('settings.logout')}
       </button>
-    </section>
+    </Card>
   );
 }
