@@ -55,6 +55,12 @@ export function Composer({
   const listId = useId();
   const draftKey = `hybrid.draft.${chatId}`;
 
+  // On wide screens, opening a chat puts the cursor in the message box (not on phones, where
+  // it would pop up the keyboard).
+  useEffect(() => {
+    if (window.matchMedia?.('(min-width: 768px) and (hover: hover)').matches) ref.current?.focus({ preventScroll: true });
+  }, [chatId]);
+
   // Drafts survive switching chats.
   useEffect(() => {
     try {

@@ -133,6 +133,15 @@ export function ChatView({ chatId }: { chatId: number }) {
     return Number.isFinite(seq) && seq > 0 ? seq : null;
   });
   const readSent = useRef(0);
+  // Esc closes the side panel.
+  useEffect(() => {
+    if (!panel) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !document.querySelector('.modal-backdrop, .menu')) setPanel(false);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [panel]);
   const lastTyping = useRef(0);
   const reads = useStore(peerRead);
 

@@ -1,4 +1,6 @@
+import { useEffect } from 'react';
 import { useParams } from 'react-router';
+import { useChats } from '../state/queries';
 import { useStore } from '../state/store';
 import { connection } from '../state/live';
 import { useI18n } from '../i18n';
@@ -30,7 +32,17 @@ function Empty() {
   );
 }
 
+/** "(3) Hybrid" in the tab title while messages are unread. */
+function useUnreadTitle() {
+  const chats = useChats();
+  const unread = (chats.data ?? []).reduce((n, c) => n + (c.unread_count > 0 ? 1 : 0), 0);
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Hybrid` : 'Hybrid';
+  }, [unread]);
+}
+
 export function Shell({ page }: { page?: 'settings' }) {
+  useUnreadTitle();
   const { chatId } = useParams();
   const id = chatId ? Number(chatId) : null;
   const view = page ? 'page' : id ? 'chat' : 'list';
