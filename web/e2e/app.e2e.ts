@@ -242,6 +242,24 @@ describe('Hybrid web client', () => {
     await bobRow.getByText('admin', { exact: true }).waitFor();
     await shot(alice, 'members-desktop');
 
+    // Add a third person from the panel, then remove her.
+    const carol = await fetch(`${server.url}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'carol', password: PASSWORD }),
+    });
+    expect(carol.status).toBe(201);
+    const panel = alice.getByTestId('members-panel');
+    await panel.getByRole('button', { name: 'Add' }).click();
+    await panel.getByTestId('user-picker').fill('car');
+    await panel.getByRole('button', { name: /carol/ }).click();
+    const carolRow = alice.getByTestId('member-row').filter({ hasText: '@carol' });
+    await carolRow.waitFor();
+    await carolRow.getByRole('button', { name: /Actions for/ }).click();
+    await alice.getByRole('menuitem', { name: 'Remove from chat' }).click();
+    await carolRow.waitFor({ state: 'detached' });
+    await panel.getByRole('button', { name: 'Add' }).click();
+
     // @mention autocomplete in the group.
     const box = alice.getByTestId('composer');
     await box.fill('');
