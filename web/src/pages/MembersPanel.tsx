@@ -187,7 +187,7 @@ function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
             void run(async () => {
               if (!window.confirm(t('members.leaveConfirm'))) return;
               await api.leave(chat.id);
-              live_drop(qc, chat.id);
+              dropFromList(qc, chat.id);
               navigate('/');
             })
           }
@@ -199,7 +199,7 @@ function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
   );
 }
 
-function live_drop(qc: ReturnType<typeof useQueryClient>, id: number) {
+function dropFromList(qc: ReturnType<typeof useQueryClient>, id: number) {
   qc.setQueryData<ChatInfo[]>(keys.chats, (list) => list?.filter((c) => c.id !== id));
 }
 
