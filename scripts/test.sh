@@ -15,5 +15,11 @@ if cargo fmt --version >/dev/null 2>&1; then
 fi
 cargo test --workspace --locked "$@"
 
+# Every benchmark scenario and reference at a tiny size: proves the harness works (no timing
+# asserts; it fails only when a scenario produces nothing or errors). See docs/benchmarks.md.
+target_dir="${CARGO_TARGET_DIR:-target}"
+cargo run --quiet --locked -p hybrid-bench -- all --tiny --seconds 2 \
+    --hybrid "$target_dir/debug/hybrid" --json "$target_dir/bench-tiny.json"
+
 # The web client: lint, types, unit tests, build, end-to-end in Chromium (scripts/web.sh).
 ./scripts/web.sh

@@ -14,7 +14,7 @@ use totp_rs::{Builder, Secret, Totp};
 
 use crate::crypto::{MasterKey, random_token, token_hash};
 use crate::keys::{self, SigningKeys};
-use crate::password;
+use crate::password::{self, Passwords};
 use crate::store::{self, NewSession, RefreshOutcome, Revoke, SessionRow};
 use crate::throttle::{Attempt, Throttle};
 
@@ -32,6 +32,7 @@ pub struct AuthService {
     bus: Arc<dyn Bus>,
     throttle: Throttle,
     registrations: Throttle,
+    passwords: Passwords,
 }
 
 /// What a successful login, registration or refresh returns.
@@ -89,6 +90,7 @@ impl AuthService {
             bus,
             throttle: Throttle::new(state.clone(), "login", Duration::from_secs(auth.login_window_secs)),
             registrations: Throttle::new(state, "register", Duration::from_secs(3600)),
+            passwords: Passwords::new(auth.password_hash_memory_kib, auth.password_hash_iterations)?,
         }))
     }
 
@@ -112,7 +114,7 @@ impl AuthService {
         hybrid_core::text::validate_username(&username)?;
         password::check_policy("password", &password, &username, self.config.password_min_length)?;
         // Hash first: a slow hash must not sit between creating the user and its credentials.
-        let hash = password::hash(password).await?;
+        let hash = self.passwords.hash(password).await?;
         let user = self.directory.create(username).await?;
         let invite = invite_code.map(token_hash);
         if let Err(err) = store::insert_credentials(&self.db, user.id, hash, is_admin, invite).await {
@@ -148,7 +150,8 @@ impl AuthService {
             None => None,
         };
         let hash = credentials.as_ref().map(|c| c.password_hash.clone());
-        let (Some(user), Some(credentials), true) = (user, credentials, password::verify(input.password, hash).await)
+        let (Some(user), Some(credentials), true) =
+            (user, credentials, self.passwords.verify(input.password, hash).await)
         else {
             attempt.failed();
             return Err(ApiError::unauthorized(
@@ -343,7 +346,11 @@ impl AuthService {
         let credentials = self.my_credentials(me).await?;
         let account = format!("u:{}", me.user_id);
         let attempt = self.account_attempt(&account).await?;
-        if !password::verify(password, Some(credentials.password_hash.clone())).await {
+        if !self
+            .passwords
+            .verify(password, Some(credentials.password_hash.clone()))
+            .await
+        {
             attempt.failed();
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
@@ -360,7 +367,7 @@ impl AuthService {
         self.confirm_password(me, current, "current_password").await?;
         let user = self.my_user(me).await?;
         password::check_policy("new_password", &new, &user.username, self.config.password_min_length)?;
-        let hash = password::hash(new).await?;
+        let hash = self.passwords.hash(new).await?;
         let forget = self.forgetter();
         let user_id = me.user_id;
         let revoked = store::change_password(&self.db, user_id, hash, me.session_id, move |revoked| {

@@ -119,6 +119,10 @@ pub struct AuthConfig {
     /// instead of revoking the session (two tabs refreshing at once).
     pub refresh_grace_secs: u64,
     pub password_min_length: usize,
+    /// argon2id memory cost of new password hashes (KiB).
+    pub password_hash_memory_kib: u32,
+    /// argon2id passes over that memory.
+    pub password_hash_iterations: u32,
     /// Base64 of 32 bytes that encrypt signing keys and TOTP secrets at rest. Embedded: generated
     /// into `data_dir/master.key` when empty. Required with PostgreSQL. Secret.
     pub master_key: String,
@@ -224,6 +228,8 @@ impl Default for AuthConfig {
             refresh_token_ttl_days: 30,
             refresh_grace_secs: 30,
             password_min_length: 8,
+            password_hash_memory_kib: 19 * 1024,
+            password_hash_iterations: 2,
             master_key: String::new(),
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 20,
