@@ -23,6 +23,7 @@ pub fn router(auth: Arc<AuthService>) -> OpenApiRouter {
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(jwks))
+        .routes(routes!(account))
         .routes(routes!(list_sessions))
         .routes(routes!(revoke_session))
         .routes(routes!(revoke_other_sessions))
@@ -191,7 +192,10 @@ async fn refresh(State(auth): Auth, headers: HeaderMap, Json(req): Json<RefreshR
         Some(token) => (token, false),
         None => (
             cookie::refresh_token(&headers).ok_or_else(|| {
-                ApiError::validation("refresh_token", "send refresh_token, or log in with refresh_in_cookie")
+                ApiError::unauthorized(
+                    "invalid_refresh_token",
+                    "no refresh token: send refresh_token, or log in with refresh_in_cookie",
+                )
             })?,
             true,
         ),
@@ -228,6 +232,29 @@ async fn logout(State(auth): Auth, me: AuthUser, headers: HeaderMap) -> ApiResul
     responses((status = 200, description = "JWK Set", body = Object)))]
 async fn jwks(State(auth): Auth) -> axum::Json<serde_json::Value> {
     axum::Json(auth.jwks())
+}
+
+/// The signed-in account.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub is_admin: bool,
+    /// Two-factor authentication (TOTP) is on.
+    pub totp_enabled: bool,
+}
+
+/// My account: name, admin flag, two-factor status.
+#[utoipa::path(get, path = "/auth/account", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Account), (status = 401, body = ErrorBody)))]
+async fn account(State(auth): Auth, me: AuthUser) -> ApiResult<Json<Account>> {
+    let (user, is_admin, totp_enabled) = auth.account(&me).await?;
+    Ok(Json(Account {
+        id: user.id,
+        username: user.username,
+        is_admin,
+        totp_enabled,
+    }))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

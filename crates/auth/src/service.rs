@@ -303,6 +303,15 @@ impl AuthService {
         store::revoke_sessions(&self.db, user_id, which, move |revoked| forget.run(user_id, revoked)).await
     }
 
+    /// The signed-in account: name, admin flag, whether two-factor authentication is on.
+    pub async fn account(&self, me: &AuthUser) -> ApiResult<(UserRef, bool, bool)> {
+        let user = self.my_user(me).await?;
+        let credentials = store::credentials(&self.db, me.user_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("account"))?;
+        Ok((user, credentials.is_admin != 0, credentials.totp_secret.is_some()))
+    }
+
     pub async fn sessions(&self, me: &AuthUser) -> ApiResult<Vec<SessionRow>> {
         store::active_sessions(&self.db, me.user_id, now_ms()).await
     }

@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hybrid_core::api::UserCard;
 use hybrid_core::bus::Control;
 use hybrid_core::{ApiError, ApiResult, now_ms};
 use serde_json::json;
@@ -152,6 +153,11 @@ async fn drop_member(
     Ok(())
 }
 
+/// Username and display name from a user's card (empty for a user that no longer exists).
+fn names(card: Option<UserCard>) -> (String, String) {
+    card.map(|c| (c.username, c.display_name)).unwrap_or_default()
+}
+
 #[derive(FromRow)]
 struct ChatRow {
     id: i64,
@@ -171,6 +177,7 @@ struct ChatRow {
     read_seq: i64,
     unread_count: i64,
     peer_id: Option<i64>,
+    peer_read_seq: Option<i64>,
 }
 
 const CHAT_SELECT: &str = "SELECT c.id, c.kind, c.title, c.description, c.history_visibility, c.member_count, \
@@ -179,7 +186,9 @@ const CHAT_SELECT: &str = "SELECT c.id, c.kind, c.title, c.description, c.histor
     (SELECT COUNT(*) FROM messages x WHERE x.chat_id = c.id AND x.seq > m.read_seq \
         AND x.seq > (CASE WHEN c.history_visibility = 'all' THEN 0 ELSE m.joined_seq END) \
         AND x.sender_id <> m.user_id AND x.deleted_at IS NULL) AS unread_count, \
-    (SELECT p.user_id FROM members p WHERE c.kind = 'direct' AND p.chat_id = c.id AND p.user_id <> m.user_id) AS peer_id \
+    (SELECT p.user_id FROM members p WHERE c.kind = 'direct' AND p.chat_id = c.id AND p.user_id <> m.user_id) AS peer_id, \
+    (SELECT p.read_seq FROM members p WHERE c.kind = 'direct' AND p.chat_id = c.id AND p.user_id <> m.user_id) \
+        AS peer_read_seq \
     FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.user_id = $1";
 
 impl Chats {
@@ -210,6 +219,7 @@ impl Chats {
             last_seq: row.last_seq,
             last_activity_at: row.last_activity_at,
             peer_id: row.peer_id,
+            peer_read_seq: row.peer_read_seq,
             my_role: role,
             my_permissions: policy::names(access.effective()),
             read_seq: row.read_seq,
@@ -440,9 +450,18 @@ impl Chats {
         .bind(limit)
         .fetch_all(self.db.reader())
         .await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let mut cards: std::collections::HashMap<i64, UserCard> = self
+            .directory
+            .cards(&ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
         Ok(rows
             .into_iter()
             .map(|(user_id, role, allow, deny, joined_at)| {
+                let (username, display_name) = names(cards.remove(&user_id));
                 let access = Access {
                     kind: member.kind(),
                     role: parse_role(&role),
@@ -451,6 +470,8 @@ impl Chats {
                 };
                 MemberInfo {
                     user_id,
+                    username,
+                    display_name,
                     role: access.role,
                     permissions: policy::names(access.effective()),
                     allow: policy::names(allow),
@@ -549,6 +570,7 @@ impl Chats {
                 "use the transfer endpoint to change the owner",
             ));
         }
+        let (username, display_name) = names(self.directory.cards(&[user]).await?.pop());
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let actor = member(&mut *tx, chat_id, me).await?;
@@ -593,6 +615,8 @@ impl Chats {
                 };
                 let info = MemberInfo {
                     user_id: user,
+                    username,
+                    display_name,
                     role,
                     permissions: policy::names(access.effective()),
                     allow: policy::names(allow),

@@ -31,8 +31,11 @@ pub struct NewMessage {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HistoryPage {
     pub messages: Vec<Message>,
-    /// More messages exist beyond this page in the direction asked.
+    /// More messages exist beyond this page in the direction asked (older for `around`).
     pub has_more: bool,
+    /// For `around`: newer messages exist beyond this page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_newer: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -549,7 +552,36 @@ impl Chats {
                 }
             }
         }
-        Ok(HistoryPage { messages, has_more })
+        Ok(HistoryPage {
+            messages,
+            has_more,
+            has_newer: None,
+        })
+    }
+
+    /// A page centred on `seq`: it and older messages, then newer ones.
+    pub async fn history_around(&self, me: i64, chat_id: i64, seq: i64, limit: i64) -> ApiResult<HistoryPage> {
+        let newer_limit = limit / 2;
+        let older = self
+            .history(
+                me,
+                chat_id,
+                HistoryFrom::Before(seq.saturating_add(1)),
+                limit - newer_limit,
+            )
+            .await?;
+        let newer = match newer_limit {
+            0 => None,
+            n => Some(self.history(me, chat_id, HistoryFrom::After(seq), n).await?),
+        };
+        let mut messages = older.messages;
+        let has_newer = newer.as_ref().map(|p| p.has_more);
+        messages.extend(newer.into_iter().flat_map(|p| p.messages));
+        Ok(HistoryPage {
+            messages,
+            has_more: older.has_more,
+            has_newer: Some(has_newer.unwrap_or(true)),
+        })
     }
 
     /// Per-user budget of sends per minute (`chats.send_rate_per_minute`, shared by every

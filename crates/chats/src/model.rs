@@ -100,6 +100,9 @@ pub struct ChatInfo {
     /// For direct chats: the other member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer_id: Option<i64>,
+    /// For direct chats: how far the other member has read (their `read_seq`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_read_seq: Option<i64>,
     pub my_role: Role,
     pub my_permissions: Vec<Permission>,
     pub read_seq: i64,
@@ -169,6 +172,9 @@ pub fn parse_role(s: &str) -> Role {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MemberInfo {
     pub user_id: i64,
+    pub username: String,
+    /// Empty when the user set none.
+    pub display_name: String,
     pub role: Role,
     /// Effective rights.
     pub permissions: Vec<Permission>,

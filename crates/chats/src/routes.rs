@@ -181,6 +181,9 @@ pub struct HistoryParams {
     pub before: Option<i64>,
     /// Messages after this seq (newer).
     pub after: Option<i64>,
+    /// Messages around this seq (it included): half older, half newer, for jumping to a
+    /// search hit or a reply.
+    pub around: Option<i64>,
     /// 1 to 100, default 50.
     pub limit: Option<i64>,
 }
@@ -196,11 +199,12 @@ async fn history(
     Query(q): Query<HistoryParams>,
 ) -> ApiResult<Json<HistoryPage>> {
     let limit = check_limit(q.limit, 50, 100)?;
-    let from = match (q.before, q.after) {
-        (Some(_), Some(_)) => return Err(ApiError::validation("before", "use before or after, not both")),
-        (Some(before), None) => HistoryFrom::Before(before),
-        (None, Some(after)) => HistoryFrom::After(after),
-        (None, None) => HistoryFrom::Latest,
+    let from = match (q.before, q.after, q.around) {
+        (Some(before), None, None) => HistoryFrom::Before(before),
+        (None, Some(after), None) => HistoryFrom::After(after),
+        (None, None, Some(around)) => return Ok(Json(chats.history_around(me.user_id, chat_id, around, limit).await?)),
+        (None, None, None) => HistoryFrom::Latest,
+        _ => return Err(ApiError::validation("before", "use one of before, after, around")),
     };
     Ok(Json(chats.history(me.user_id, chat_id, from, limit).await?))
 }

@@ -12,6 +12,14 @@ pub struct UserRef {
     pub username: String,
 }
 
+/// How a user is shown next to their content: name and display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCard {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+}
+
 /// Provided by `users`: the directory of accounts. Used by `auth` to create accounts and to
 /// find them by name at login.
 pub trait UserDirectory: Send + Sync {
@@ -20,6 +28,8 @@ pub trait UserDirectory: Send + Sync {
     fn create(&self, username: String) -> BoxFuture<'_, Result<UserRef, ApiError>>;
     fn find_by_username<'a>(&'a self, username: &'a str) -> BoxFuture<'a, Result<Option<UserRef>, ApiError>>;
     fn get(&self, id: i64) -> BoxFuture<'_, Result<Option<UserRef>, ApiError>>;
+    /// Cards of the users that exist among `ids` (any order), in one query.
+    fn cards<'a>(&'a self, ids: &'a [i64]) -> BoxFuture<'a, Result<Vec<UserCard>, ApiError>>;
     /// Removes a user whose registration could not be completed.
     fn delete(&self, id: i64) -> BoxFuture<'_, Result<(), ApiError>>;
     /// Whether `blocker` blocks `target`.

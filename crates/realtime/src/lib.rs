@@ -15,9 +15,13 @@ use futures::future::BoxFuture;
 use hybrid_core::api::ChatMembership;
 use hybrid_core::config::RealtimeConfig;
 use hybrid_core::state::SharedState;
-use hybrid_core::{ApiError, Module, ModuleContext, Shutdown, Started, TokenVerifier};
+use hybrid_core::{
+    ApiError, ApiResult, AuthUser, ErrorBody, Json, Module, ModuleContext, Query, Shutdown, Started, TokenVerifier,
+};
 use hybrid_store::Migration;
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use hub::close;
 
@@ -66,7 +70,7 @@ impl Module for RealtimeModule {
                 state: ctx.state.clone(),
                 config: ctx.config.realtime.clone(),
             });
-            let presence = refresh_presence(realtime.clone(), ctx.shutdown.clone());
+            let refresher = refresh_presence(realtime.clone(), ctx.shutdown.clone());
             let hub = realtime.hub.clone();
             let mut shutdown = ctx.shutdown.clone();
             let closer = async move {
@@ -80,10 +84,11 @@ impl Module for RealtimeModule {
             };
             let routes = OpenApiRouter::new()
                 .route("/realtime", axum::routing::get(upgrade))
+                .routes(routes!(presence))
                 .with_state(realtime);
             Ok(Started {
                 routes,
-                tasks: vec![Box::pin(closer), Box::pin(presence)],
+                tasks: vec![Box::pin(closer), Box::pin(refresher)],
             })
         })
     }
@@ -103,6 +108,54 @@ async fn refresh_presence(rt: Arc<Realtime>, mut shutdown: Shutdown) {
             _ = shutdown.wait() => break,
         }
     }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PresenceParams {
+    /// Comma-separated user ids, at most 200.
+    pub user_ids: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Presence {
+    pub user_id: i64,
+    pub online: bool,
+}
+
+/// Most ids one presence query takes.
+const MAX_PRESENCE_IDS: usize = 200;
+
+/// Who of these users is online now. Presence is shared only between users with a direct
+/// chat together: other ids are left out of the answer. Changes arrive on the WebSocket as
+/// `presence` frames.
+#[utoipa::path(get, path = "/realtime/presence", tag = "realtime", security(("bearer" = [])),
+    params(PresenceParams),
+    responses((status = 200, body = Vec<Presence>), (status = 422, body = ErrorBody)))]
+async fn presence(
+    State(rt): State<Arc<Realtime>>,
+    me: AuthUser,
+    Query(q): Query<PresenceParams>,
+) -> ApiResult<Json<Vec<Presence>>> {
+    let asked = q
+        .user_ids
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse::<i64>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| ApiError::validation("user_ids", "comma-separated user ids"))?;
+    if asked.len() > MAX_PRESENCE_IDS {
+        return Err(ApiError::validation("user_ids", "at most 200 ids"));
+    }
+    let peers = rt.membership.direct_peers(me.user_id).await?;
+    let shown: Vec<i64> = asked.into_iter().filter(|id| peers.contains(id)).collect();
+    let online = rt.state.online(&shown).await?;
+    Ok(Json(
+        shown
+            .into_iter()
+            .zip(online)
+            .map(|(user_id, online)| Presence { user_id, online })
+            .collect(),
+    ))
 }
 
 /// Upgrades to a WebSocket speaking `hybrid.v1`. Small buffers keep an idle socket cheap.

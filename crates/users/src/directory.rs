@@ -2,7 +2,7 @@
 
 use futures::future::BoxFuture;
 use hybrid_core::ApiError;
-use hybrid_core::api::{UserDirectory, UserRef};
+use hybrid_core::api::{UserCard, UserDirectory, UserRef};
 
 use crate::store::{UserRow, Users};
 
@@ -26,6 +26,22 @@ impl UserDirectory for Directory {
 
     fn get(&self, id: i64) -> BoxFuture<'_, Result<Option<UserRef>, ApiError>> {
         Box::pin(async move { Ok(self.0.get(id).await?.map(user_ref)) })
+    }
+
+    fn cards<'a>(&'a self, ids: &'a [i64]) -> BoxFuture<'a, Result<Vec<UserCard>, ApiError>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .many(ids)
+                .await?
+                .into_iter()
+                .map(|row| UserCard {
+                    id: row.id,
+                    username: row.username,
+                    display_name: row.display_name,
+                })
+                .collect())
+        })
     }
 
     fn delete(&self, id: i64) -> BoxFuture<'_, Result<(), ApiError>> {

@@ -90,6 +90,19 @@ impl Users {
             .await?)
     }
 
+    /// The users among `ids` that exist.
+    pub async fn many(&self, ids: &[i64]) -> ApiResult<Vec<UserRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Integers only, so listing them inline is safe.
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let sql = select_users(&format!("WHERE id IN ({})", list.join(", ")));
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.db.reader())
+            .await?)
+    }
+
     pub async fn by_username(&self, folded: &str) -> ApiResult<Option<UserRow>> {
         let sql = select_users("WHERE username = $1");
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -3,6 +3,7 @@
 mod auth;
 mod chats;
 mod cli;
+mod clients;
 mod conventions;
 mod messages;
 mod migrate_data;

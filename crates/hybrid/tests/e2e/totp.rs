@@ -71,6 +71,8 @@ async fn totp_two_factor(stack: Stack) {
         .post("/api/v1/auth/totp/confirm", token, json!({"code": code(&totp, -1)}))
         .await;
     assert_eq!(status, 204, "{body}");
+    let (_, account) = server.get("/api/v1/auth/account", token).await;
+    assert_eq!(account["totp_enabled"], true, "{account}");
     assert_error(
         &server
             .post("/api/v1/auth/totp/setup", token, json!({"password": PASSWORD}))
