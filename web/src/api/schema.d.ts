@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1/auth/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My account: name, admin flag, two-factor status. */
+        get: operations["account"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/invites": {
         parameters: {
             query?: never;
@@ -549,6 +566,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/realtime/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who of these users is online now. Presence is shared only between users with a direct
+         *     chat together: other ids are left out of the answer. Changes arrive on the WebSocket as
+         *     `presence` frames.
+         */
+        get: operations["presence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/search/messages": {
         parameters: {
             query?: never;
@@ -694,6 +732,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The signed-in account. */
+        Account: {
+            /** Format: int64 */
+            id: number;
+            is_admin: boolean;
+            /** @description Two-factor authentication (TOTP) is on. */
+            totp_enabled: boolean;
+            username: string;
+        };
         AccountRef: {
             /** Format: int64 */
             id: number;
@@ -730,6 +777,11 @@ export interface components {
              * @description For direct chats: the other member.
              */
             peer_id?: number | null;
+            /**
+             * Format: int64
+             * @description For direct chats: how far the other member has read (their `read_seq`).
+             */
+            peer_read_seq?: number | null;
             /**
              * Format: int64
              * @description The chat's latest event: where `sync` continues from.
@@ -822,8 +874,10 @@ export interface components {
         };
         /** @description A page of history, oldest first. */
         HistoryPage: {
-            /** @description More messages exist beyond this page in the direction asked. */
+            /** @description More messages exist beyond this page in the direction asked (older for `around`). */
             has_more: boolean;
+            /** @description For `around`: newer messages exist beyond this page. */
+            has_newer?: boolean | null;
             messages: components["schemas"]["Message"][];
         };
         /** @enum {string} */
@@ -889,6 +943,8 @@ export interface components {
             allow: components["schemas"]["Permission"][];
             /** @description Rights taken from the role's. */
             deny: components["schemas"]["Permission"][];
+            /** @description Empty when the user set none. */
+            display_name: string;
             /** Format: int64 */
             joined_at: number;
             /** @description Effective rights. */
@@ -896,6 +952,7 @@ export interface components {
             role: components["schemas"]["Role"];
             /** Format: int64 */
             user_id: number;
+            username: string;
         };
         /** @description A message. Deleted messages stay as tombstones: `deleted: true`, no text. */
         Message: {
@@ -930,6 +987,11 @@ export interface components {
          * @enum {string}
          */
         Permission: "send_messages" | "edit_others" | "delete_others" | "invite" | "remove_members" | "pin" | "change_info" | "manage_admins";
+        Presence: {
+            online: boolean;
+            /** Format: int64 */
+            user_id: number;
+        };
         /** @description A user's public profile. */
         Profile: {
             bio: string;
@@ -1100,6 +1162,33 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     create_invite: {
         parameters: {
             query?: never;
@@ -1973,6 +2062,11 @@ export interface operations {
                 before?: number | null;
                 /** @description Messages after this seq (newer). */
                 after?: number | null;
+                /**
+                 * @description Messages around this seq (it included): half older, half newer, for jumping to a
+                 *     search hit or a reply.
+                 */
+                around?: number | null;
                 /** @description 1 to 100, default 50. */
                 limit?: number | null;
             };
@@ -2504,6 +2598,36 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    presence: {
+        parameters: {
+            query: {
+                /** @description Comma-separated user ids, at most 200. */
+                user_ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Presence"][];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
