@@ -1,6 +1,7 @@
 /** One typed function per endpoint the client uses. */
 import { client, type Client } from './client';
 import type {
+  AccountInfo,
   ChatInfo,
   ChatPage,
   CreateChat,
@@ -11,6 +12,7 @@ import type {
   LoginRequest,
   MemberInfo,
   Message,
+  Presence,
   Profile,
   ProfilePage,
   ReactionCount,
@@ -35,6 +37,7 @@ export function endpoints(c: Client) {
       c.request<TokenResponse>('POST', '/auth/register', { body: { ...req, refresh_in_cookie: true }, auth: false }),
     login: (req: Omit<LoginRequest, 'refresh_in_cookie'>) =>
       c.request<TokenResponse>('POST', '/auth/login', { body: { ...req, refresh_in_cookie: true }, auth: false }),
+    account: () => c.get<AccountInfo>('/auth/account'),
     logout: () => c.post<void>('/auth/logout'),
     sessions: () => c.get<SessionInfo[]>('/auth/sessions'),
     revokeSession: (id: number) => c.del<void>(`/auth/sessions/${id}`),
@@ -58,7 +61,7 @@ export function endpoints(c: Client) {
     createChat: (req: CreateChat) => c.post<ChatInfo>('/chats', req),
     updateChat: (id: number, update: { title?: string; description?: string }) =>
       c.patch<ChatInfo>(`/chats/${id}`, update),
-    history: (id: number, from: { before?: number; after?: number }, limit = 50) =>
+    history: (id: number, from: { before?: number; after?: number; around?: number }, limit = 50) =>
       c.get<HistoryPage>(`/chats/${id}/messages`, { ...from, limit }),
     send: (id: number, body: { text: string; reply_to?: number; nonce: string }) =>
       c.post<Message>(`/chats/${id}/messages`, body),
@@ -84,6 +87,7 @@ export function endpoints(c: Client) {
     revokeInvite: (id: number, code: string) => c.del<void>(`/chats/${id}/invites/${e(code)}`),
     previewInvite: (code: string) => c.get<InvitePreview>(`/invites/${e(code)}`),
     joinInvite: (code: string) => c.post<ChatInfo>(`/invites/${e(code)}/join`),
+    presence: (userIds: number[]) => c.get<Presence[]>('/realtime/presence', { user_ids: userIds.join(',') }),
     sync: (req: SyncRequest) => c.post<SyncResponse>('/sync', req),
     searchMessages: (q: string, cursor?: string) => c.get<SearchPage>('/search/messages', { q, cursor, limit: 30 }),
   };

@@ -34,3 +34,5 @@ export type CreateChat = S['CreateChat'];
 export type UpdateMember = S['UpdateMember'];
 export type CreateInvite = S['CreateInvite'];
 export type SyncRequest = S['SyncRequest'];
+export type AccountInfo = S['Account'];
+export type Presence = S['Presence'];

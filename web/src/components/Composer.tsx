@@ -6,6 +6,9 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { api } from '../api/endpoints';
 import type { Message, Profile } from '../api/types';
+
+/** Someone an @mention can name: a chat member or a user search result. */
+export type MentionCandidate = Pick<Profile, 'id' | 'username' | 'display_name'>;
 import { useI18n } from '../i18n';
 import { displayName, useUser } from '../state/queries';
 import { Avatar } from './common';
@@ -38,7 +41,7 @@ export function Composer({
   replyTo: Message | null;
   editing: Message | null;
   /** People to suggest first for @mentions (the chat's members). */
-  candidates: Profile[];
+  candidates: MentionCandidate[];
   onCancelReply: () => void;
   onCancelEdit: () => void;
   onSend: (text: string) => void;
@@ -112,10 +115,10 @@ export function Composer({
     enabled: open && q.length > 0,
     staleTime: 30_000,
   });
-  const suggestions: Profile[] = [];
+  const suggestions: MentionCandidate[] = [];
   if (open) {
     const seen = new Set<number>();
-    const add = (p: Profile) => {
+    const add = (p: MentionCandidate) => {
       if (seen.has(p.id) || suggestions.length >= 8) return;
       seen.add(p.id);
       suggestions.push(p);
@@ -126,7 +129,7 @@ export function Composer({
   const showList = open && suggestions.length > 0;
   const activeIndex = Math.min(active, Math.max(0, suggestions.length - 1));
 
-  function pick(p: Profile) {
+  function pick(p: MentionCandidate) {
     if (!mention) return;
     const before = text.slice(0, mention.start);
     const after = text.slice(caret);

@@ -183,6 +183,7 @@ export const en = {
   'settings.twoFactor': 'Two-step verification',
   'settings.twoFactorHint': 'Ask for a code from an authenticator app when signing in.',
   'settings.twoFactorOn': 'Two-step verification is on.',
+  'settings.twoFactorOff': 'Two-step verification is off.',
   'settings.enable2fa': 'Turn on',
   'settings.disable2fa': 'Turn off',
   'settings.totpScan': 'Add this key to your authenticator app, then enter the code it shows.',

@@ -189,6 +189,7 @@ export const ru: { [K in keyof typeof en]: string | Plural } = {
   'settings.twoFactor': 'Двухэтапная проверка',
   'settings.twoFactorHint': 'При входе запрашивать код из приложения-аутентификатора.',
   'settings.twoFactorOn': 'Двухэтапная проверка включена.',
+  'settings.twoFactorOff': 'Двухэтапная проверка выключена.',
   'settings.enable2fa': 'Включить',
   'settings.disable2fa': 'Отключить',
   'settings.totpScan': 'Добавьте этот ключ в приложение-аутентификатор и введите показанный код.',

@@ -1,11 +1,11 @@
-import { useInfiniteQuery, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/endpoints';
-import type { ChatInfo, Message, Profile } from '../api/types';
+import type { ChatInfo, Message } from '../api/types';
 import { useSession } from '../auth/useSession';
 import { Avatar, ErrorNote, Modal, Spinner, useErrorText } from '../components/common';
-import { Composer } from '../components/Composer';
+import { Composer, type MentionCandidate } from '../components/Composer';
 import { Icon } from '../components/Icon';
 import { MessageList, type MessageActions, type PendingMessage } from '../components/MessageList';
 import { useI18n } from '../i18n';
@@ -190,14 +190,14 @@ export function ChatView({ chatId }: { chatId: number }) {
     return () => document.removeEventListener('visibilitychange', mark);
   }, [chat, chatId, atBottom, lastSeq, qc]);
 
-  const memberIds = useMemo(() => {
-    if (chat?.kind === 'direct') return chat.peer_id ? [chat.peer_id, me] : [me];
-    return (membersQ.data ?? []).slice(0, 50).map((m) => m.user_id);
-  }, [chat, membersQ.data, me]);
-  const profiles = useQueries({
-    queries: memberIds.map((id) => ({ queryKey: keys.user(id), queryFn: () => api.user(id), staleTime: 5 * 60_000 })),
-  });
-  const candidates = profiles.map((p) => p.data).filter((p): p is Profile => Boolean(p) && p?.id !== me);
+  // @mention suggestions: the members, named by the member list itself.
+  const candidates: MentionCandidate[] = useMemo(
+    () =>
+      (membersQ.data ?? [])
+        .filter((m) => m.user_id !== me)
+        .map((m) => ({ id: m.user_id, username: m.username, display_name: m.display_name })),
+    [membersQ.data, me],
+  );
 
   const send = useCallback(
     async (p: PendingMessage) => {

@@ -205,10 +205,9 @@ function dropFromList(qc: ReturnType<typeof useQueryClient>, id: number) {
 
 function MemberRow({ chat, member, me, run }: { chat: ChatInfo; member: MemberInfo; me: number; run: (fn: () => Promise<unknown>) => Promise<void> }) {
   const { t } = useI18n();
-  const user = useUser(member.user_id);
   const online = useStore(presence);
   const [open, setOpen] = useState(false);
-  const name = displayName(user.data);
+  const name = displayName(member);
   const higher = RANK[chat.my_role] > RANK[member.role];
   const can = (p: string) => chat.my_permissions.includes(p as ChatInfo['my_permissions'][number]);
   const canPromote = member.user_id !== me && higher && can('manage_admins');
@@ -221,7 +220,7 @@ function MemberRow({ chat, member, me, run }: { chat: ChatInfo; member: MemberIn
           {name}
           {member.user_id === me ? <span className="muted"> ({t('chats.you')})</span> : null}
         </span>
-        <span className="muted">@{user.data?.username ?? '…'}</span>
+        <span className="muted">@{member.username}</span>
       </span>
       {member.role !== 'member' ? <span className={`role role-${member.role}`}>{t(`role.${member.role}`)}</span> : null}
       {canPromote || canRemove ? (

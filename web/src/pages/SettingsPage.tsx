@@ -10,7 +10,7 @@ import { Icon } from '../components/Icon';
 import { useI18n } from '../i18n';
 import { formatDateTime } from '../i18n/format';
 import { keys } from '../state/keys';
-import { displayName, useMe } from '../state/queries';
+import { displayName, useAccount, useMe } from '../state/queries';
 import { Preferences } from './Preferences';
 
 /** A settings section: a region named by its heading. */
@@ -206,11 +206,29 @@ function PasswordSection() {
 
 function TwoFactorSection() {
   const { t } = useI18n();
+  const qc = useQueryClient();
+  const account = useAccount();
   const [password, setPassword] = useState('');
   const [setup, setSetup] = useState<TotpSetupResponse | null>(null);
   const [code, setCode] = useState('');
-  const [mode, setMode] = useState<'idle' | 'enabling' | 'disabling' | 'enabled'>('idle');
+  const [mode, setMode] = useState<'idle' | 'enabling' | 'disabling'>('idle');
   const [error, setError] = useState<unknown>(null);
+  const enabled = account.data?.totp_enabled;
+
+  function settled(on: boolean) {
+    qc.setQueryData(keys.account, (a: typeof account.data) => (a ? { ...a, totp_enabled: on } : a));
+    void qc.invalidateQueries({ queryKey: keys.account });
+    setPassword('');
+    setCode('');
+    setMode('idle');
+  }
+  function cancel() {
+    setError(null);
+    setSetup(null);
+    setPassword('');
+    setCode('');
+    setMode('idle');
+  }
 
   async function start(e: FormEvent) {
     e.preventDefault();
@@ -228,8 +246,7 @@ function TwoFactorSection() {
     try {
       await api.totpConfirm(code.replace(/\s/g, ''));
       setSetup(null);
-      setCode('');
-      setMode('enabled');
+      settled(true);
     } catch (err) {
       setError(err);
     }
@@ -239,9 +256,7 @@ function TwoFactorSection() {
     setError(null);
     try {
       await api.totpDisable(password, code.replace(/\s/g, ''));
-      setPassword('');
-      setCode('');
-      setMode('idle');
+      settled(false);
     } catch (err) {
       setError(err);
     }
@@ -250,16 +265,25 @@ function TwoFactorSection() {
   return (
     <Card title={t('settings.twoFactor')}>
       <p className="muted small">{t('settings.twoFactorHint')}</p>
-      {mode === 'enabled' ? <p className="success">{t('settings.twoFactorOn')}</p> : null}
-      {mode === 'idle' || mode === 'enabled' ? (
-        <div className="row">
-          <button type="button" className="button" onClick={() => setMode('enabling')}>
-            {t('settings.enable2fa')}
-          </button>
-          <button type="button" className="button ghost" onClick={() => setMode('disabling')}>
-            {t('settings.disable2fa')}
-          </button>
-        </div>
+      {account.isPending ? <Spinner /> : null}
+      <ErrorNote error={account.error} />
+      {enabled !== undefined && mode === 'idle' ? (
+        <>
+          <p className={enabled ? 'success' : 'muted'} role="status" data-testid="totp-status">
+            {enabled ? t('settings.twoFactorOn') : t('settings.twoFactorOff')}
+          </p>
+          <div className="row">
+            {enabled ? (
+              <button type="button" className="button ghost" onClick={() => setMode('disabling')}>
+                {t('settings.disable2fa')}
+              </button>
+            ) : (
+              <button type="button" className="button" onClick={() => setMode('enabling')}>
+                {t('settings.enable2fa')}
+              </button>
+            )}
+          </div>
+        </>
       ) : null}
       {mode === 'enabling' && !setup ? (
         <form className="stack" onSubmit={start}>
@@ -268,7 +292,7 @@ function TwoFactorSection() {
           </Field>
           <ErrorNote error={error} />
           <div className="row">
-            <button type="button" className="button ghost" onClick={() => setMode('idle')}>
+            <button type="button" className="button ghost" onClick={cancel}>
               {t('common.cancel')}
             </button>
             <button type="submit" className="button primary" disabled={!password}>
@@ -290,9 +314,14 @@ function TwoFactorSection() {
             {(p) => <input {...p} inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />}
           </Field>
           <ErrorNote error={error} />
-          <button type="submit" className="button primary" disabled={!code}>
-            {t('settings.enable2fa')}
-          </button>
+          <div className="row">
+            <button type="button" className="button ghost" onClick={cancel}>
+              {t('common.cancel')}
+            </button>
+            <button type="submit" className="button primary" disabled={!code}>
+              {t('settings.enable2fa')}
+            </button>
+          </div>
         </form>
       ) : null}
       {mode === 'disabling' ? (
@@ -305,7 +334,7 @@ function TwoFactorSection() {
           </Field>
           <ErrorNote error={error} />
           <div className="row">
-            <button type="button" className="button ghost" onClick={() => setMode('idle')}>
+            <button type="button" className="button ghost" onClick={cancel}>
               {t('common.cancel')}
             </button>
             <button type="submit" className="button danger" disabled={!password || !code}>

@@ -7,5 +7,6 @@ export const keys = {
   invites: (id: number) => ['invites', id] as const,
   user: (id: number) => ['user', id] as const,
   me: ['me'] as const,
+  account: ['account'] as const,
   sessions: ['sessions'] as const,
 };

@@ -71,3 +71,14 @@ export function useMe() {
     staleTime: 5 * 60_000,
   });
 }
+
+/** My account's status (two-step verification on or off). */
+export function useAccount() {
+  const s = useSession();
+  return useQuery({
+    queryKey: keys.account,
+    queryFn: () => api.account(),
+    enabled: s.status === 'signed_in',
+    staleTime: 60_000,
+  });
+}
