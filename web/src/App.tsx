@@ -11,6 +11,7 @@ import { JoinPage } from './pages/JoinPage';
 import { Shell } from './pages/Shell';
 import { startLive } from './realtime/live';
 import { connection } from './state/live';
+import { resetPresenceAsked } from './state/queries';
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -75,7 +76,10 @@ function LiveLink() {
     };
   }, [s.status, s.sessionId, qc]);
   useEffect(() => {
-    if (s.status === 'signed_out') qc.clear();
+    if (s.status === 'signed_out') {
+      qc.clear();
+      resetPresenceAsked();
+    }
   }, [s.status, qc]);
   return null;
 }

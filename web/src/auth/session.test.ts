@@ -22,6 +22,31 @@ describe('Session', () => {
     s.clear();
   });
 
+  it('signs out cleanly when there is no cookie (401 invalid_refresh_token)', async () => {
+    const fetchMock = vi.fn().mockResolvedValue(jsonResponse(401, { error: { code: 'invalid_refresh_token', message: 'no refresh token' } }));
+    const s = new Session(fetchMock);
+    const seen: string[] = [];
+    s.subscribe(() => seen.push(s.snapshot.status));
+    expect(await s.refresh()).toBe(false);
+    expect(s.snapshot).toEqual({ status: 'signed_out', account: null, sessionId: null });
+    expect(seen).toEqual(['signed_out']);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+
+  it('an API call whose refresh is refused signs out and reports 401 without retrying', async () => {
+    const fetchMock = vi.fn(async (url: string) =>
+      url.endsWith('/auth/refresh')
+        ? jsonResponse(401, { error: { code: 'invalid_refresh_token', message: 'no refresh token' } })
+        : jsonResponse(401, { error: { code: 'token_expired', message: 'expired' } }),
+    );
+    const s = new Session(fetchMock as unknown as typeof fetch);
+    s.accept(tokens('stale'));
+    const c = createClient(s, fetchMock as unknown as typeof fetch);
+    await expect(c.get('/chats')).rejects.toMatchObject({ status: 401 });
+    expect(s.snapshot.status).toBe('signed_out');
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+  });
+
   it('signs out when the cookie is refused', async () => {
     const s = new Session(vi.fn().mockResolvedValue(jsonResponse(422, { error: { code: 'validation_failed', message: 'no cookie' } })));
     expect(await s.refresh()).toBe(false);

@@ -9,10 +9,10 @@ import { Composer, type MentionCandidate } from '../components/Composer';
 import { Icon } from '../components/Icon';
 import { MessageList, type MessageActions, type PendingMessage } from '../components/MessageList';
 import { useI18n } from '../i18n';
-import { applyReactions, mapMessage, upsertMessage, type History } from '../realtime/apply';
+import { applyReactions, mapMessage, peerReadSeq, upsertMessage, type History } from '../realtime/apply';
 import { keys } from '../state/keys';
 import { peerRead, presence, useTyping } from '../state/live';
-import { displayName, useChat, useChatTitle, useUser } from '../state/queries';
+import { displayName, useChat, useChatTitle, usePresenceOf, useUser } from '../state/queries';
 import { useStore } from '../state/store';
 import { MembersPanel } from './MembersPanel';
 
@@ -60,10 +60,11 @@ function Subtitle({ chat, me }: { chat: ChatInfo; me: number }) {
   const online = useStore(presence);
   const typingIds = useTyping(chat.id, me);
   const peer = useUser(chat.kind === 'direct' ? chat.peer_id : null);
+  usePresenceOf(chat.kind === 'direct' && chat.peer_id ? [chat.peer_id] : []);
   if (typingIds.length > 0) return <TypingLine chat={chat} me={me} />;
   if (chat.kind === 'direct') {
     const on = chat.peer_id ? online.get(chat.peer_id) : undefined;
-    // Presence is known only for people who shared a direct chat when the socket connected.
+    // Unknown until the presence request answers (or when the server shares none).
     if (on === undefined) return <span className="muted">{peer.data ? `@${peer.data.username}` : ''}</span>;
     return <span className={on ? 'online-text' : 'muted'}>{on ? t('chat.online') : t('chat.offline')}</span>;
   }
@@ -267,7 +268,6 @@ export function ChatView({ chatId }: { chatId: number }) {
   }
 
   const can = (p: string) => chat.my_permissions.includes(p as ChatInfo['my_permissions'][number]);
-  const peerReadSeq = chat.kind === 'direct' ? reads.get(chatId) : undefined;
 
   return (
     <div className={`chat${panel ? ' with-panel' : ''}`}>
@@ -326,7 +326,7 @@ export function ChatView({ chatId }: { chatId: number }) {
             hasOlder={history.hasNextPage}
             loadingOlder={history.isFetchingNextPage}
             loadOlder={() => void history.fetchNextPage()}
-            peerReadSeq={peerReadSeq}
+            peerReadSeq={peerReadSeq(chat, reads.get(chatId))}
             pinned={pinned}
             highlight={highlight}
             actions={actions}

@@ -9,7 +9,7 @@ import { useI18n } from '../i18n';
 import { formatListTime } from '../i18n/format';
 import { keys } from '../state/keys';
 import { presence, useTyping } from '../state/live';
-import { displayName, useChatTitle, useChats, useMe, useUser } from '../state/queries';
+import { displayName, useChatTitle, useChats, useMe, usePresenceOf, useUser } from '../state/queries';
 import { useStore } from '../state/store';
 import { useSession } from '../auth/useSession';
 import { NewChatDialog } from './NewChatDialog';
@@ -75,6 +75,8 @@ function ChatList({ filter, activeId, text }: { filter: Filter; activeId: number
   const { t } = useI18n();
   const chats = useChats();
   const qc = useQueryClient();
+  // Online dots for direct chats, including ones that appear after the socket connected.
+  usePresenceOf((chats.data ?? []).flatMap((c) => (c.kind === 'direct' && c.peer_id ? [c.peer_id] : [])));
   if (chats.isPending) return <div className="center pad"><Spinner label={t('common.loading')} /></div>;
   if (chats.isError) return <div className="pad"><ErrorNote error={chats.error} /></div>;
   const needle = text?.toLowerCase();

@@ -2,7 +2,8 @@ import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
 import type { ChatInfo, Message } from '../api/types';
 import { keys } from '../state/keys';
-import { CacheApplier, applyReactions, upsertMessage, type History } from './apply';
+import { peerRead } from '../state/live';
+import { CacheApplier, applyReactions, peerReadSeq, upsertMessage, type History } from './apply';
 
 const msg = (seq: number, over: Partial<Message> = {}): Message => ({
   chat_id: 1,
@@ -94,5 +95,28 @@ describe('cache updates', () => {
   it('ignores unknown kinds', () => {
     const qc = new QueryClient();
     expect(() => new CacheApplier(qc, () => 9).chatEvent({ type: 'event', chat_id: 1, pts: 3, kind: 'future.thing', data: {} })).not.toThrow();
+  });
+
+  it('read ticks: peer_read_seq from the server, then live read.updated from the peer only', () => {
+    expect(peerReadSeq(chat(1, { peer_read_seq: 7 }), undefined)).toBe(7);
+    expect(peerReadSeq(chat(1, { peer_read_seq: 7 }), 9)).toBe(9);
+    expect(peerReadSeq(chat(1, { peer_read_seq: 7 }), 3)).toBe(7);
+    expect(peerReadSeq(chat(1), undefined)).toBe(0);
+    expect(peerReadSeq(chat(1, { kind: 'group', peer_read_seq: 7 }), 9)).toBeUndefined();
+
+    const qc = new QueryClient();
+    qc.setQueryData(keys.chats, [chat(5, { peer_read_seq: 2 })]);
+    qc.setQueryData(keys.chat(5), chat(5, { peer_read_seq: 2 }));
+    const a = new CacheApplier(qc, () => 9);
+    // My own read elsewhere is not the peer's.
+    a.chatEvent({ type: 'event', chat_id: 5, pts: 2, kind: 'read.updated', data: { user_id: 9, seq: 6 } });
+    expect(qc.getQueryData<ChatInfo>(keys.chat(5))?.peer_read_seq).toBe(2);
+    a.chatEvent({ type: 'event', chat_id: 5, pts: 3, kind: 'read.updated', data: { user_id: 2, seq: 4 } });
+    expect(qc.getQueryData<ChatInfo>(keys.chat(5))?.peer_read_seq).toBe(4);
+    expect(qc.getQueryData<ChatInfo[]>(keys.chats)?.[0]?.peer_read_seq).toBe(4);
+    expect(peerRead.get().get(5)).toBe(4);
+    // Never backwards.
+    a.chatEvent({ type: 'event', chat_id: 5, pts: 4, kind: 'read.updated', data: { user_id: 2, seq: 3 } });
+    expect(qc.getQueryData<ChatInfo>(keys.chat(5))?.peer_read_seq).toBe(4);
   });
 });

@@ -10,6 +10,16 @@ import { setPeerRead, clearTyping } from '../state/live';
 
 export type History = InfiniteData<HistoryPage, number | undefined>;
 
+/**
+ * How far the other member of a direct chat has read: what the chat said when loaded
+ * (`peer_read_seq`) or a later `read.updated` event, whichever is further. Undefined for
+ * groups and channels (no read ticks there).
+ */
+export function peerReadSeq(chat: Pick<ChatInfo, 'kind' | 'peer_read_seq'>, live: number | undefined): number | undefined {
+  if (chat.kind !== 'direct') return undefined;
+  return Math.max(chat.peer_read_seq ?? 0, live ?? 0);
+}
+
 export function sortChats(chats: ChatInfo[]): ChatInfo[] {
   return [...chats].sort((a, b) => b.last_activity_at - a.last_activity_at || b.id - a.id);
 }
@@ -164,9 +174,13 @@ export class CacheApplier {
           description: typeof d.description === 'string' ? d.description : c.description,
         }));
         return;
-      case 'read.updated':
-        if (Number(d.user_id) !== me) setPeerRead(id, Number(d.seq));
+      case 'read.updated': {
+        if (Number(d.user_id) === me) return;
+        const seq = Number(d.seq);
+        setPeerRead(id, seq);
+        this.patchChat(id, (c) => (c.kind === 'direct' && seq > (c.peer_read_seq ?? 0) ? { ...c, peer_read_seq: seq } : c));
         return;
+      }
       default:
       // Unknown kinds are ignored (docs/protocol.md).
     }

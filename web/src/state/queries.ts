@@ -6,6 +6,9 @@ import { keys } from './keys';
 import { live } from '../realtime/live';
 import { sortChats } from '../realtime/apply';
 import { useSession } from '../auth/useSession';
+import { useEffect } from 'react';
+import { presence, setPresence } from './live';
+import { useStore } from './store';
 
 /** Every chat I am in (pages of 100 followed up to 1000), most recent first. */
 export async function loadChats(): Promise<ChatInfo[]> {
@@ -81,4 +84,41 @@ export function useAccount() {
     enabled: s.status === 'signed_in',
     staleTime: 60_000,
   });
+}
+
+/** Users whose presence was asked for already in this page (asked once each). */
+const presenceAsked = new Set<number>();
+
+/** Forget who was asked about (on sign-out). */
+export function resetPresenceAsked(): void {
+  presenceAsked.clear();
+}
+
+/**
+ * Makes sure the presence of these direct-chat peers is known: the socket reports it for the
+ * peers it knew when it connected, so a chat opened or created later asks
+ * `GET /realtime/presence` once; live `presence` frames keep it current after that.
+ */
+export function usePresenceOf(ids: readonly number[]): void {
+  const known = useStore(presence);
+  const missing = ids.filter((id) => id > 0 && !known.has(id) && !presenceAsked.has(id)).slice(0, 200);
+  const key = [...new Set(missing)].sort((a, b) => a - b).join(',');
+  useEffect(() => {
+    if (!key) return;
+    const list = key
+      .split(',')
+      .map(Number)
+      .filter((id) => !presenceAsked.has(id));
+    if (list.length === 0) return;
+    for (const id of list) presenceAsked.add(id);
+    api.presence(list).then(
+      (answer) => {
+        // A live frame that came first is newer than this answer.
+        for (const p of answer) if (!presence.get().has(p.user_id)) setPresence(p.user_id, p.online);
+      },
+      () => {
+        for (const id of list) presenceAsked.delete(id);
+      },
+    );
+  }, [key]);
 }
