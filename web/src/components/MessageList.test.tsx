@@ -41,6 +41,7 @@ const actions: MessageActions = {
   onPin: vi.fn(),
   onRetry: vi.fn(),
   onDiscard: vi.fn(),
+  onJump: vi.fn(),
 };
 
 function renderList(over: Partial<Parameters<typeof MessageList>[0]> = {}) {
@@ -83,6 +84,19 @@ describe('MessageList', () => {
   it('ticks my messages as read up to the peer read marker', () => {
     renderList();
     expect(screen.getByRole('img', { name: 'Read' })).toBeTruthy();
+  });
+
+  it('a quote of a message that is not loaded asks to jump to it', () => {
+    renderList({ messages: [msg(40, now, 2, { reply_to: 7 })], hasOlder: true });
+    screen.getByRole('button', { name: /An earlier message/ }).click();
+    expect(actions.onJump).toHaveBeenCalledWith(7);
+  });
+
+  it('below a jump, the latest-messages button goes back to the live end', () => {
+    const onJumpToLatest = vi.fn();
+    renderList({ hasNewer: true, loadNewer: vi.fn(), onJumpToLatest });
+    screen.getByRole('button', { name: 'Jump to the latest messages' }).click();
+    expect(onJumpToLatest).toHaveBeenCalled();
   });
 
   it('shows pending and failed sends with a retry', () => {

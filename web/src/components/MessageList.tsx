@@ -28,6 +28,8 @@ export interface MessageActions {
   onPin(m: Message, on: boolean): void;
   onRetry(p: PendingMessage): void;
   onDiscard(p: PendingMessage): void;
+  /** Show a message (a replied-to one), loading it when it is not. */
+  onJump(seq: number): void;
 }
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
@@ -43,6 +45,10 @@ export function MessageList({
   hasOlder,
   loadingOlder,
   loadOlder,
+  hasNewer = false,
+  loadingNewer = false,
+  loadNewer,
+  onJumpToLatest,
   peerReadSeq,
   pinned,
   highlight,
@@ -60,6 +66,12 @@ export function MessageList({
   hasOlder: boolean;
   loadingOlder: boolean;
   loadOlder: () => void;
+  /** After a jump back in time: newer messages exist below what is loaded. */
+  hasNewer?: boolean;
+  loadingNewer?: boolean;
+  loadNewer?: () => void;
+  /** Back to the latest messages when they are not loaded (after a jump). */
+  onJumpToLatest?: () => void;
   peerReadSeq: number | undefined;
   pinned: Set<number>;
   highlight: number | null;
@@ -74,14 +86,18 @@ export function MessageList({
   const { t } = useI18n();
   const scroller = useRef<HTMLDivElement>(null);
   const topSentinel = useRef<HTMLDivElement>(null);
+  const bottomSentinel = useRef<HTMLDivElement>(null);
   const atBottom = useRef<boolean | null>(null);
-  const snapshot = useRef({ height: 0, top: 0, first: 0, last: 0, count: 0 });
+  const snapshot = useRef({ height: 0, top: 0, first: 0, last: 0, count: 0, newer: false });
   const [unseen, setUnseen] = useState(0);
   const [showJump, setShowJump] = useState(false);
 
   const firstSeq = messages[0]?.seq ?? 0;
   const lastSeq = messages[messages.length - 1]?.seq ?? 0;
   const count = messages.length + pending.length;
+
+  const hasNewerRef = useRef(hasNewer);
+  hasNewerRef.current = hasNewer;
 
   const measureBottom = useCallback(() => {
     const el = scroller.current;
@@ -92,7 +108,7 @@ export function MessageList({
       onBottomChange(bottom);
     }
     if (bottom) setUnseen(0);
-    setShowJump(!bottom);
+    setShowJump(!bottom || hasNewerRef.current);
     snapshot.current.top = el.scrollTop;
     snapshot.current.height = el.scrollHeight;
   }, [onBottomChange]);
@@ -110,13 +126,16 @@ export function MessageList({
     } else if (firstSeq < prev.first && prev.first !== 0) {
       // Older messages were added above: keep what the reader sees where it was.
       el.scrollTop = prev.top + (el.scrollHeight - prev.height);
+    } else if (prev.newer && lastSeq > prev.last) {
+      // A newer page loaded below a jump: the view stays, and the reader is no longer at the end.
+      measureBottom();
     } else if (atBottom.current) {
       el.scrollTop = el.scrollHeight;
     } else if (lastSeq > prev.last) {
       setUnseen((n) => n + (lastSeq - prev.last));
     }
-    snapshot.current = { height: el.scrollHeight, top: el.scrollTop, first: firstSeq, last: lastSeq, count };
-  }, [firstSeq, lastSeq, count, measureBottom]);
+    snapshot.current = { height: el.scrollHeight, top: el.scrollTop, first: firstSeq, last: lastSeq, count, newer: hasNewer };
+  }, [firstSeq, lastSeq, count, hasNewer, measureBottom]);
 
   // Content that grows at the bottom (fonts, a reaction) keeps the bottom in view.
   useEffect(() => {
@@ -124,7 +143,7 @@ export function MessageList({
     const inner = el?.firstElementChild;
     if (!el || !inner || typeof ResizeObserver === 'undefined') return;
     const ro = new ResizeObserver(() => {
-      if (atBottom.current) el.scrollTop = el.scrollHeight;
+      if (atBottom.current && !hasNewerRef.current) el.scrollTop = el.scrollHeight;
       snapshot.current.height = el.scrollHeight;
       snapshot.current.top = el.scrollTop;
     });
@@ -145,6 +164,20 @@ export function MessageList({
     io.observe(el);
     return () => io.disconnect();
   }, [hasOlder, loadingOlder, loadOlder]);
+
+  // Load newer messages (below a jump) when the bottom is near.
+  useEffect(() => {
+    const el = bottomSentinel.current;
+    if (!el || !hasNewer || !loadNewer || typeof IntersectionObserver === 'undefined') return;
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting) && !loadingNewer) loadNewer();
+      },
+      { root: scroller.current, rootMargin: '0px 0px 400px 0px' },
+    );
+    io.observe(el);
+    return () => io.disconnect();
+  }, [hasNewer, loadingNewer, loadNewer]);
 
   // Jump to a message (search hit, pinned message).
   useEffect(() => {
@@ -206,9 +239,10 @@ export function MessageList({
           {!hasOlder && messages.length > 0 ? <p className="history-start">{t('chat.historyStart')}</p> : null}
           {messages.length === 0 && pending.length === 0 ? <p className="history-empty">{t('chat.empty')}</p> : null}
           {rows}
+          <div ref={bottomSentinel} className="bottom-sentinel" />
         </div>
       </div>
-      {loadingOlder ? (
+      {loadingOlder || loadingNewer ? (
         <div className="loading-older">
           <Spinner label={t('common.loading')} />
         </div>
@@ -218,6 +252,10 @@ export function MessageList({
           type="button"
           className="jump-bottom"
           onClick={() => {
+            if (hasNewer && onJumpToLatest) {
+              onJumpToLatest();
+              return;
+            }
             const el = scroller.current;
             if (el) el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
           }}
@@ -240,17 +278,11 @@ function DaySeparator({ at }: { at: number }) {
   );
 }
 
-function ReplyQuote({ message, seq }: { message: Message | undefined; seq: number }) {
+function ReplyQuote({ message, seq, onJump }: { message: Message | undefined; seq: number; onJump: (seq: number) => void }) {
   const { t } = useI18n();
   const sender = useUser(message?.sender_id);
-  const jump = () => {
-    const el = document.querySelector<HTMLElement>(`[data-seq="${seq}"]`);
-    el?.scrollIntoView({ block: 'center', behavior: 'smooth' });
-    el?.classList.add('flash');
-    setTimeout(() => el?.classList.remove('flash'), 1200);
-  };
   return (
-    <button type="button" className="reply-quote" onClick={jump}>
+    <button type="button" className="reply-quote" onClick={() => onJump(seq)}>
       <span className="reply-quote-name">{message ? displayName(sender.data) : t('message.reply')}</span>
       <span className="reply-quote-text">{message ? (message.deleted ? t('message.deleted') : message.text) : t('message.olderMessage')}</span>
     </button>
@@ -301,7 +333,7 @@ function MessageItem({
       ) : null}
       <div className="bubble">
         {showName ? <span className="message-sender">{name}</span> : null}
-        {m.reply_to && !m.deleted ? <ReplyQuote message={replyTo} seq={m.reply_to} /> : null}
+        {m.reply_to && !m.deleted ? <ReplyQuote message={replyTo} seq={m.reply_to} onJump={actions.onJump} /> : null}
         {m.deleted ? (
           <p className="message-text muted">
             <em>{t('message.deleted')}</em>
@@ -457,7 +489,7 @@ function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: Mess
   return (
     <div className={`message mine pending${p.failed ? ' failed' : ''}`} data-testid="message-pending">
       <div className="bubble">
-        {p.reply_to ? <ReplyQuote message={replyTo} seq={p.reply_to} /> : null}
+        {p.reply_to ? <ReplyQuote message={replyTo} seq={p.reply_to} onJump={actions.onJump} /> : null}
         <p className="message-text" dir="auto">
           {p.text}
         </p>

@@ -2,14 +2,25 @@ import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/endpoints';
-import type { ChatInfo, Message } from '../api/types';
+import type { ChatInfo, HistoryPage, Message } from '../api/types';
 import { useSession } from '../auth/useSession';
 import { Avatar, ErrorNote, Modal, Spinner, useErrorText } from '../components/common';
 import { Composer, type MentionCandidate } from '../components/Composer';
 import { Icon } from '../components/Icon';
 import { MessageList, type MessageActions, type PendingMessage } from '../components/MessageList';
 import { useI18n } from '../i18n';
-import { applyReactions, mapMessage, peerReadSeq, upsertMessage, type History } from '../realtime/apply';
+import {
+  applyReactions,
+  aroundHistory,
+  atLiveEnd,
+  mapMessage,
+  newerParam,
+  olderParam,
+  peerReadSeq,
+  upsertMessage,
+  type History,
+  type HistoryParam,
+} from '../realtime/apply';
 import { keys } from '../state/keys';
 import { peerRead, presence, useTyping } from '../state/live';
 import { displayName, useChat, useChatTitle, usePresenceOf, useUser } from '../state/queries';
@@ -22,12 +33,14 @@ export function newNonce(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
+/** The history: `fetchNextPage` loads older messages, `fetchPreviousPage` newer ones after a jump. */
 function useHistory(chatId: number) {
-  return useInfiniteQuery({
+  return useInfiniteQuery<HistoryPage, Error, History, ReturnType<typeof keys.history>, HistoryParam>({
     queryKey: keys.history(chatId),
-    queryFn: ({ pageParam }) => api.history(chatId, pageParam ? { before: pageParam } : {}),
-    initialPageParam: undefined as number | undefined,
-    getNextPageParam: (last) => (last.has_more && last.messages[0] ? last.messages[0].seq : undefined),
+    queryFn: ({ pageParam }) => api.history(chatId, pageParam ?? {}),
+    initialPageParam: undefined,
+    getNextPageParam: (oldest) => olderParam(oldest),
+    getPreviousPageParam: (newest, _all, param) => newerParam(newest, param),
     staleTime: Infinity,
   });
 }
@@ -146,13 +159,21 @@ export function ChatView({ chatId }: { chatId: number }) {
   const lastTyping = useRef(0);
   const reads = useStore(peerRead);
 
+  const jumpTo = useCallback((seq: number) => {
+    setHighlight(null);
+    requestAnimationFrame(() => setHighlight(seq));
+  }, []);
+
+  // A search hit in this chat while it is open.
   useEffect(() => {
-    if (params.get('seq')) {
-      const next = new URLSearchParams(params);
-      next.delete('seq');
-      setParams(next, { replace: true });
-    }
-  }, [params, setParams]);
+    const raw = params.get('seq');
+    if (!raw) return;
+    const seq = Number(raw);
+    if (Number.isFinite(seq) && seq > 0) jumpTo(seq);
+    const next = new URLSearchParams(params);
+    next.delete('seq');
+    setParams(next, { replace: true });
+  }, [params, setParams, jumpTo]);
 
   const messages = useMemo(() => {
     const pages = history.data?.pages ?? [];
@@ -160,13 +181,26 @@ export function ChatView({ chatId }: { chatId: number }) {
     for (let i = pages.length - 1; i >= 0; i--) all.push(...(pages[i]?.messages ?? []));
     return all;
   }, [history.data]);
-  const oldestSeq = messages[0]?.seq ?? 0;
-  const pagesLoaded = history.data?.pages.length ?? 0;
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = history;
+
+  // A message that is not loaded (far back, or below a jump): load the page around it
+  // instead of paging up to it; older and newer pages follow as the reader scrolls.
+  const highlightLoaded = highlight !== null && messages.some((m) => m.seq === highlight);
+  const aroundAsked = useRef<number | null>(null);
+  const historyReady = history.isSuccess;
   useEffect(() => {
-    if (highlight === null || oldestSeq === 0 || highlight >= oldestSeq) return;
-    if (hasNextPage && !isFetchingNextPage && pagesLoaded < 40) void fetchNextPage();
-  }, [highlight, oldestSeq, pagesLoaded, hasNextPage, isFetchingNextPage, fetchNextPage]);
+    if (highlight === null || highlightLoaded || !historyReady || aroundAsked.current === highlight) return;
+    aroundAsked.current = highlight;
+    api.history(chatId, { around: highlight }).then(
+      (page) => qc.setQueryData<History>(keys.history(chatId), aroundHistory(page, highlight)),
+      setError,
+    );
+  }, [highlight, highlightLoaded, historyReady, chatId, qc]);
+  const liveEnd = atLiveEnd(history.data);
+  const backToLive = useCallback(() => {
+    aroundAsked.current = null;
+    void qc.resetQueries({ queryKey: keys.history(chatId) });
+  }, [chatId, qc]);
+
   const nonces = useMemo(() => new Set(messages.map((m) => m.nonce).filter(Boolean)), [messages]);
   const visiblePending = pending.filter((p) => !nonces.has(p.nonce));
   const pinned = useMemo(() => new Set((pinsQ.data ?? []).map((m) => m.seq)), [pinsQ.data]);
@@ -245,8 +279,9 @@ export function ChatView({ chatId }: { chatId: number }) {
         void send({ ...p, failed: false });
       },
       onDiscard: (p) => setPending((list) => list.filter((x) => x.nonce !== p.nonce)),
+      onJump: jumpTo,
     }),
-    [chatId, qc, me, send],
+    [chatId, qc, me, send, jumpTo],
   );
 
   if (chatQ.isError) {
@@ -304,10 +339,7 @@ export function ChatView({ chatId }: { chatId: number }) {
           chatId={chatId}
           pins={pinsQ.data ?? []}
           onOpen={() => setShowPins(true)}
-          onJump={(seq) => {
-            setHighlight(null);
-            requestAnimationFrame(() => setHighlight(seq));
-          }}
+          onJump={jumpTo}
         />
         {history.isError ? (
           <div className="pad">
@@ -326,6 +358,10 @@ export function ChatView({ chatId }: { chatId: number }) {
             hasOlder={history.hasNextPage}
             loadingOlder={history.isFetchingNextPage}
             loadOlder={() => void history.fetchNextPage()}
+            hasNewer={history.hasPreviousPage}
+            loadingNewer={history.isFetchingPreviousPage}
+            loadNewer={() => void history.fetchPreviousPage()}
+            onJumpToLatest={backToLive}
             peerReadSeq={peerReadSeq(chat, reads.get(chatId))}
             pinned={pinned}
             highlight={highlight}
@@ -366,6 +402,7 @@ export function ChatView({ chatId }: { chatId: number }) {
           onSend={(text) => {
             const p: PendingMessage = { nonce: newNonce(), text, created_at: Date.now(), failed: false, ...(replyTo ? { reply_to: replyTo.seq } : {}) };
             setReplyTo(null);
+            if (!liveEnd) backToLive();
             setPending((list) => [...list, p]);
             lastTyping.current = 0;
             void send(p);
@@ -414,7 +451,7 @@ export function ChatView({ chatId }: { chatId: number }) {
                   className="pin-jump"
                   onClick={() => {
                     setShowPins(false);
-                    setHighlight(m.seq);
+                    jumpTo(m.seq);
                   }}
                 >
                   {m.text}

@@ -3,7 +3,17 @@ import { describe, expect, it } from 'vitest';
 import type { ChatInfo, Message } from '../api/types';
 import { keys } from '../state/keys';
 import { peerRead } from '../state/live';
-import { CacheApplier, applyReactions, peerReadSeq, upsertMessage, type History } from './apply';
+import {
+  CacheApplier,
+  applyReactions,
+  aroundHistory,
+  atLiveEnd,
+  newerParam,
+  olderParam,
+  peerReadSeq,
+  upsertMessage,
+  type History,
+} from './apply';
 
 const msg = (seq: number, over: Partial<Message> = {}): Message => ({
   chat_id: 1,
@@ -118,5 +128,46 @@ describe('cache updates', () => {
     // Never backwards.
     a.chatEvent({ type: 'event', chat_id: 5, pts: 4, kind: 'read.updated', data: { user_id: 2, seq: 3 } });
     expect(qc.getQueryData<ChatInfo>(keys.chat(5))?.peer_read_seq).toBe(4);
+  });
+
+  it('a jump loads the page around a message; older and newer pages follow it, then live messages join', () => {
+    const seqs = (h: History | undefined) => (h?.pages ?? []).slice().reverse().flatMap((p) => p.messages.map((m) => m.seq));
+    // around=50: 45..55, older and newer exist.
+    const around = { messages: [45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55].map((n) => msg(n)), has_more: true, has_newer: true };
+    let h: History = aroundHistory(around, 50);
+    expect(h.pageParams).toEqual([{ around: 50 }]);
+    expect(olderParam(around)).toEqual({ before: 45 });
+    expect(newerParam(around, { around: 50 })).toEqual({ after: 55 });
+    expect(atLiveEnd(h)).toBe(false);
+
+    // A live message does not land after a gap.
+    expect(upsertMessage(h, msg(200))).toBe(h);
+    // But an edit of a loaded one applies.
+    expect(upsertMessage(h, msg(50, { text: 'edited' }))?.pages[0]?.messages[5]?.text).toBe('edited');
+
+    // Newer pages go first (as fetchPreviousPage adds them), older ones last.
+    const newer = { messages: [56, 57, 58].map((n) => msg(n)), has_more: true };
+    h = { pages: [newer, ...h.pages], pageParams: [{ after: 55 }, ...h.pageParams] };
+    expect(newerParam(newer, { after: 55 })).toEqual({ after: 58 });
+    const older = { messages: [43, 44].map((n) => msg(n)), has_more: false };
+    h = { pages: [...h.pages, older], pageParams: [...h.pageParams, { before: 45 }] };
+    expect(olderParam(older)).toBeUndefined();
+    expect(seqs(h)).toEqual([43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58]);
+    expect(atLiveEnd(h)).toBe(false);
+
+    // The last newer page reaches the live end: now live messages join.
+    const end = { messages: [59, 60].map((n) => msg(n)), has_more: false };
+    h = { pages: [end, ...h.pages], pageParams: [{ after: 58 }, ...h.pageParams] };
+    expect(newerParam(end, { after: 58 })).toBeUndefined();
+    expect(atLiveEnd(h)).toBe(true);
+    expect(seqs(upsertMessage(h, msg(61))).slice(-3)).toEqual([59, 60, 61]);
+  });
+
+  it('the latest page is the live end; an around page that reaches it is too', () => {
+    expect(atLiveEnd(history([msg(1)]))).toBe(true);
+    expect(atLiveEnd(undefined)).toBe(true);
+    const page = { messages: [msg(8), msg(9)], has_more: true, has_newer: false };
+    expect(atLiveEnd(aroundHistory(page, 9))).toBe(true);
+    expect(newerParam(page, undefined)).toBeUndefined();
   });
 });

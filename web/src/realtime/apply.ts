@@ -8,7 +8,43 @@ import type { ChatEventFrame, UserEventFrame } from './frames';
 import { keys } from '../state/keys';
 import { setPeerRead, clearTyping } from '../state/live';
 
-export type History = InfiniteData<HistoryPage, number | undefined>;
+/**
+ * Where a page of history starts: none for the latest messages, `before` for older pages,
+ * `around` for a jump to a message far back, `after` for the newer pages below such a jump.
+ */
+export type HistoryParam = { before?: number; after?: number; around?: number } | undefined;
+
+/**
+ * A chat's loaded history: `pages[0]` is the newest page, later pages are older. After a jump
+ * the newest page is an `around` (or `after`) page that may not reach the live end yet.
+ */
+export type History = InfiniteData<HistoryPage, HistoryParam>;
+
+/** The next older page, if there is one (the oldest page's `has_more`). */
+export function olderParam(oldest: HistoryPage): HistoryParam {
+  const first = oldest.messages[0];
+  return oldest.has_more && first ? { before: first.seq } : undefined;
+}
+
+/** The next newer page below a jump, if the newest loaded page does not reach the live end. */
+export function newerParam(newest: HistoryPage, param: HistoryParam): HistoryParam {
+  const last = newest.messages[newest.messages.length - 1];
+  if (!last) return undefined;
+  if (param?.around !== undefined) return newest.has_newer ? { after: last.seq } : undefined;
+  if (param?.after !== undefined) return newest.has_more ? { after: last.seq } : undefined;
+  return undefined;
+}
+
+/** Whether the loaded history reaches the latest message (live messages join it). */
+export function atLiveEnd(data: History | undefined): boolean {
+  const page = data?.pages[0];
+  return !page || newerParam(page, data.pageParams[0]) === undefined;
+}
+
+/** The history after a jump: one page around `seq`, the rest loads as the reader scrolls. */
+export function aroundHistory(page: HistoryPage, seq: number): History {
+  return { pages: [page], pageParams: [{ around: seq }] };
+}
 
 /**
  * How far the other member of a direct chat has read: what the chat said when loaded
@@ -34,6 +70,8 @@ export function upsertMessage(data: History | undefined, msg: Message): History 
     return { ...p, messages: p.messages.map((m) => (m.seq === msg.seq ? mergeMessage(m, msg) : m)) };
   });
   if (found) return { ...data, pages };
+  // Below a jump, newer pages load in order: a live message would leave a gap before it.
+  if (!atLiveEnd(data)) return data;
   // pages[0] is the newest page; a new message goes there, in seq order.
   const first = pages[0] as HistoryPage;
   const oldestLoaded = Math.min(...pages.flatMap((p) => p.messages.map((m) => m.seq)));
