@@ -137,6 +137,8 @@ describe('Hybrid web client', () => {
     await alice.getByRole('dialog').getByRole('button', { name: /bob/ }).first().click();
     await alice.waitForURL(/\/chat\/\d+/);
     directUrl = alice.url();
+    // The chat is new to Alice's socket: the header asks for Bob's presence.
+    await alice.locator('.chat-header').getByText('online', { exact: true }).waitFor();
     const box = alice.getByTestId('composer');
     await box.fill('Hi Bob!');
     await box.press('Enter');
@@ -280,6 +282,30 @@ describe('Hybrid web client', () => {
     await expect.poll(() => bob.getByTestId('chat-title').textContent()).toBe('alice');
   });
 
+  it('read ticks are right after a reload and follow the peer live', async () => {
+    // Bob has the direct chat open at the bottom: Alice's messages are read.
+    await alice.goto(directUrl);
+    const tick = (text: string, name: 'Read' | 'Sent') => msg(alice, text).getByRole('img', { name, exact: true });
+    await tick('Nice to hear from you', 'Read').waitFor();
+    await alice.reload();
+    await tick('Nice to hear from you', 'Read').waitFor();
+
+    // Bob looks elsewhere; Alice's next message stays unread until he opens the chat.
+    await bob.goto(`${server.url}/`);
+    await bob.getByTestId('chat-row').first().waitFor();
+    await alice.getByTestId('composer').fill('Read me later');
+    await alice.getByTestId('composer').press('Enter');
+    await tick('Read me later', 'Sent').waitFor();
+    await alice.reload();
+    await tick('Read me later', 'Sent').waitFor();
+    expect(await tick('Nice to hear from you', 'Read').count()).toBe(1);
+    await bob.goto(directUrl);
+    await msg(bob, 'Read me later').waitFor();
+    await tick('Read me later', 'Read').waitFor();
+    await alice.reload();
+    await tick('Read me later', 'Read').waitFor();
+  });
+
   it('shows a banner while reconnecting and catches up on what was missed', async () => {
     await alice.goto(directUrl);
     await msg(alice, 'Second line').waitFor();
@@ -327,7 +353,7 @@ describe('Hybrid web client', () => {
       const res = await fetch(`${server.url}/api/v1/chats/${chatId}/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${access_token}` },
-        body: JSON.stringify({ text: `Filler ${i}`, nonce: `filler-${i}` }),
+        body: JSON.stringify({ text: i === 1 ? 'The treasure map is under the old oak' : `Filler ${i}`, nonce: `filler-${i}` }),
       });
       expect(res.status).toBe(201);
     }
@@ -360,6 +386,50 @@ describe('Hybrid web client', () => {
     await expect.poll(() => list.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(5);
   });
 
+  it('jumps to an old search hit with one page around it, then loads newer pages down to the live end', async () => {
+    await alice.goto(directUrl);
+    await msg(alice, 'Are you there?').waitFor();
+    const requests: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      if (/\/api\/v1\/chats\/\d+\/messages\?/.test(r.url())) requests.push(new URL(r.url()).search);
+    };
+    alice.on('request', onRequest);
+    const search = alice.getByRole('searchbox', { name: /Search chats/ });
+    await search.fill('treasure');
+    await alice.locator('.message-hit').filter({ hasText: 'treasure map' }).click();
+    const hit = msg(alice, 'treasure map');
+    await hit.waitFor();
+    // One request around the hit, no paging up through everything newer.
+    expect(requests.filter((q) => q.includes('around='))).toHaveLength(1);
+    expect(requests.filter((q) => q.includes('before='))).toEqual([]);
+    expect(await messages(alice).count()).toBeLessThanOrEqual(50);
+    await expect.poll(() => hit.evaluate((el) => {
+      const box = document.querySelector('[data-testid="messages"]')?.getBoundingClientRect();
+      const r = el.getBoundingClientRect();
+      return Boolean(box && r.top >= box.top && r.bottom <= box.bottom);
+    })).toBe(true);
+    expect(await msg(alice, 'Are you there?').count()).toBe(0);
+    await shot(alice, 'chat-jump-desktop');
+
+    // Scrolling down loads newer pages until the latest message.
+    const list = alice.getByTestId('messages');
+    await expect
+      .poll(async () => {
+        await list.evaluate((el) => {
+          el.scrollTop = el.scrollHeight;
+        });
+        return msg(alice, 'Are you there?').count();
+      }, { timeout: 20_000 })
+      .toBe(1);
+    expect(requests.filter((q) => q.includes('after=')).length).toBeGreaterThan(0);
+    alice.off('request', onRequest);
+    // At the live end again, new messages arrive live.
+    await bob.getByTestId('composer').fill('Found it?');
+    await bob.getByTestId('composer').press('Enter');
+    await msg(alice, 'Found it?').waitFor();
+    await search.fill('');
+  });
+
   it('devices can be signed out, and two-step verification guards the sign-in', async () => {
     // Bob signed in from a script earlier: he sees that device and signs it out.
     await bob.goto(`${server.url}/settings`);
@@ -368,8 +438,10 @@ describe('Hybrid web client', () => {
     await rows.filter({ hasText: 'e2e script' }).getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => rows.count()).toBe(1);
 
-    // Bob turns on two-step verification.
+    // Bob turns on two-step verification: only "Turn on" is offered while it is off.
     const twoStep = bob.getByRole('region', { name: 'Two-step verification' });
+    await twoStep.getByText('Two-step verification is off.').waitFor();
+    expect(await twoStep.getByRole('button', { name: 'Turn off' }).count()).toBe(0);
     await twoStep.getByRole('button', { name: 'Turn on' }).click();
     await twoStep.getByLabel('Current password').fill(PASSWORD);
     await twoStep.getByRole('button', { name: 'Continue' }).click();
@@ -377,6 +449,8 @@ describe('Hybrid web client', () => {
     await twoStep.getByLabel('Code').fill(totp(secret));
     await twoStep.getByRole('button', { name: 'Turn on' }).click();
     await twoStep.getByText('Two-step verification is on.').waitFor();
+    await twoStep.getByRole('button', { name: 'Turn off' }).waitFor();
+    expect(await twoStep.getByRole('button', { name: 'Turn on' }).count()).toBe(0);
 
     // Signing in again now takes a code (the next one: each code works once).
     await bob.getByTestId('logout').click();
@@ -391,6 +465,12 @@ describe('Hybrid web client', () => {
     await bob.getByLabel('Code').fill(totp(secret, Date.now(), 1));
     await bob.getByRole('button', { name: 'Verify' }).click();
     await bob.getByRole('heading', { name: 'Chats' }).waitFor();
+
+    // A fresh settings page knows it is on: only "Turn off" is offered.
+    await bob.goto(`${server.url}/settings`);
+    await twoStep.getByText('Two-step verification is on.').waitFor();
+    expect(await twoStep.getByRole('button', { name: 'Turn on' }).count()).toBe(0);
+    expect(await twoStep.getByRole('button', { name: 'Turn off' }).count()).toBe(1);
   });
 
   it('a channel: only admins post, the list filters by kind', async () => {
