@@ -163,7 +163,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             rate,
         } => vec![bench.history(messages, readers, rate).await?],
         Command::Catchup { clients, burst } => vec![bench.catchup(clients, burst).await?],
-        Command::RefSqlite { rows, batch } => vec![refs::sqlite(rows, batch)?],
+        Command::RefSqlite { rows, batch } => vec![print(refs::sqlite(rows, batch)?)],
         Command::All { tiny } => bench.all(tiny).await?,
         Command::RefServer { .. } => unreachable!(),
     };

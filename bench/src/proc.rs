@@ -64,8 +64,10 @@ impl CpuMeter {
     }
 }
 
-/// Raises this process's open-file limit to the hard limit (idle runs hold many sockets).
+/// Raises this process's open-file limit (idle runs hold tens of thousands of sockets, and the
+/// server started from here inherits it): to 1M when allowed (root), else to the hard limit.
 pub fn raise_nofile_limit() -> u64 {
+    const WANTED: libc::rlim_t = 1 << 20;
     // SAFETY: getrlimit/setrlimit with a valid, initialised struct.
     unsafe {
         let mut limit = libc::rlimit {
@@ -74,6 +76,13 @@ pub fn raise_nofile_limit() -> u64 {
         };
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
             return 0;
+        }
+        let high = libc::rlimit {
+            rlim_cur: WANTED.max(limit.rlim_max),
+            rlim_max: WANTED.max(limit.rlim_max),
+        };
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &high) == 0 {
+            return high.rlim_cur;
         }
         limit.rlim_cur = limit.rlim_max;
         libc::setrlimit(libc::RLIMIT_NOFILE, &limit);

@@ -210,7 +210,13 @@ pub async fn direct(target: &Target, pairs: usize, rate: f64, duration: Duration
     for pair in users.chunks(2) {
         chats.push(api.direct(&pair[0], &pair[1]).await?);
     }
-    let sockets = connect_all(&target.base_url, REALTIME, hybrid_sockets(&users), 1).await?;
+    let sockets = connect_all(
+        &target.base_url,
+        REALTIME,
+        hybrid_sockets(&users),
+        ws::sources_for(users.len()),
+    )
+    .await?;
     let expected = (rate * duration.as_secs_f64()) as usize / users.len().max(1) + 16;
     let listeners = Listeners::start(sockets, expected);
     let mut report = Report::new("direct", "hybrid", json!({"pairs": pairs, "rate": rate}));
@@ -246,7 +252,7 @@ pub async fn fanout(
     let api = Api::new(&target.base_url);
     let users = api.users("f", members).await?;
     let chat = api.group(&users[0], &users).await?;
-    let sources = members / 20_000 + 1;
+    let sources = ws::sources_for(members);
     let sockets = connect_all(&target.base_url, REALTIME, hybrid_sockets(&users), sources).await?;
     let expected = (rate * duration.as_secs_f64()) as usize + 16;
     let listeners = Listeners::start(sockets, expected);
@@ -281,7 +287,7 @@ pub async fn fanout_reference(
     rate: f64,
     duration: Duration,
 ) -> anyhow::Result<Report> {
-    let sources = members / 20_000 + 1;
+    let sources = ws::sources_for(members);
     let who = (0..members).map(|i| (None, i as i64)).collect();
     let sockets = connect_all(&target.base_url, "/", who, sources).await?;
     let expected = (rate * duration.as_secs_f64()) as usize + 16;
@@ -340,7 +346,7 @@ pub async fn idle(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = rss_kib(target.pid).unwrap_or(0);
     let path = if reference { "/" } else { REALTIME };
-    let sources = connections / 20_000 + 1;
+    let sources = ws::sources_for(connections);
     let connecting = Instant::now();
     let sockets = connect_all(&target.base_url, path, who, sources).await?;
     let connect_s = connecting.elapsed().as_secs_f64();

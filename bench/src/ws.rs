@@ -52,6 +52,7 @@ pub async fn connect(base_url: &str, path: &str, token: Option<&str>, source: Ip
         .parse()
         .context("http://ip:port")?;
     let socket = TcpSocket::new_v4()?;
+    bind_address_no_port(&socket);
     socket.bind(SocketAddr::new(source, 0))?;
     socket.set_nodelay(true)?;
     let tcp = socket.connect(addr).await.context("TCP connect")?;
@@ -122,9 +123,33 @@ pub async fn listen(mut ws: Socket, me: i64, mut stop: watch::Receiver<bool>, ex
     heard
 }
 
-/// Loopback source addresses 127.0.0.1, 127.0.0.2, …: each gives another ~28k ports.
+/// Loopback source addresses 127.0.0.2, 127.0.0.3, … (127.0.0.1 is left to the HTTP
+/// client): each gives another ~28k ports.
 pub fn source(i: usize, sources: usize) -> IpAddr {
-    IpAddr::from([127, 0, 0, 1 + (i % sources.clamp(1, 250)) as u8])
+    IpAddr::from([127, 0, 0, 2 + (i % sources.clamp(1, 250)) as u8])
+}
+
+/// Source addresses for `connections` sockets: one per 10k, so ports left in TIME_WAIT by an
+/// earlier run do not run out.
+pub fn sources_for(connections: usize) -> usize {
+    connections / 10_000 + 1
+}
+
+/// Lets the kernel pick the port at connect time rather than at bind, so a port is shared by
+/// connections to different destinations and TIME_WAIT ports are reused.
+fn bind_address_no_port(socket: &TcpSocket) {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor and a c_int option value of the right size.
+    unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_BIND_ADDRESS_NO_PORT,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
 }
 
 #[cfg(test)]

@@ -11,8 +11,13 @@
 //! On PostgreSQL every process running chats shares the table: a transaction-scoped advisory
 //! lock lets one drain at a time, so per-chat order holds across processes. A process that finds
 //! the lock taken retries shortly (the holder may have read before our commit).
+//!
+//! On SQLite this process is the only writer, so outbox ids become visible in order: the relay
+//! keeps a cursor and deletes what it relayed in the background (`id <= cursor`), so that a busy
+//! write queue delays only the clean-up, never the next publish.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use hybrid_core::bus::{Bus, Bytes, Control, Envelope, Topic};
@@ -34,6 +39,12 @@ const SWEEP: Duration = Duration::from_secs(1);
 #[derive(Default)]
 pub struct Relay {
     wake: Notify,
+    /// SQLite: the last outbox id published (0 after a start: everything left is published).
+    cursor: AtomicI64,
+    /// SQLite: outbox rows up to this id are deleted.
+    trimmed: AtomicI64,
+    /// SQLite: a clean-up delete is queued; another waits for it.
+    trimming: AtomicBool,
 }
 
 impl Relay {
@@ -67,7 +78,7 @@ const SELECT: &str = "SELECT o.id, o.topic, o.key, o.pts, o.control, COALESCE(e.
     FROM outbox o \
     LEFT JOIN events e ON o.topic = 0 AND e.chat_id = o.key AND e.pts = o.pts \
     LEFT JOIN user_events u ON o.topic = 1 AND u.user_id = o.key AND u.pts = o.pts \
-    ORDER BY o.id LIMIT $1";
+    WHERE o.id > $1 ORDER BY o.id LIMIT $2";
 
 /// The relay task: drains on every wake-up and every second until shutdown, then once more.
 pub async fn run(chats: Arc<Chats>, mut shutdown: Shutdown) {
@@ -102,11 +113,13 @@ async fn drain(chats: &Chats) -> ApiResult<Drained> {
     match chats.db.dialect() {
         Dialect::Sqlite => {
             // The reader sees only committed rows; this process is the only writer.
-            let rows = pending(chats.db.reader()).await?;
+            let relay = &chats.relay;
+            let rows = pending(chats.db.reader(), relay.cursor.load(Ordering::Acquire)).await?;
             let drained = publish(chats.bus.as_ref(), &rows).await?;
-            if !rows.is_empty() {
-                chats.db.execute(sqlx::query(AssertSqlSafe(delete_sql(&rows)))).await?;
+            if let Some(last) = rows.last() {
+                relay.cursor.store(last.id, Ordering::Release);
             }
+            trim(chats);
             Ok(drained)
         }
         Dialect::Postgres => {
@@ -122,7 +135,7 @@ async fn drain(chats: &Chats) -> ApiResult<Drained> {
                         if !locked {
                             return Ok(Drained::Busy);
                         }
-                        let rows = pending(&mut *tx).await?;
+                        let rows = pending(&mut *tx, 0).await?;
                         let drained = publish(bus.as_ref(), &rows).await?;
                         if !rows.is_empty() {
                             sqlx::query(AssertSqlSafe(delete_sql(&rows))).execute(&mut *tx).await?;
@@ -135,8 +148,34 @@ async fn drain(chats: &Chats) -> ApiResult<Drained> {
     }
 }
 
-async fn pending<'e>(executor: impl sqlx::Executor<'e, Database = Any>) -> ApiResult<Vec<OutboxRow>> {
-    Ok(sqlx::query_as(SELECT).bind(BATCH).fetch_all(executor).await?)
+async fn pending<'e>(executor: impl sqlx::Executor<'e, Database = Any>, after: i64) -> ApiResult<Vec<OutboxRow>> {
+    Ok(sqlx::query_as(SELECT)
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(executor)
+        .await?)
+}
+
+/// SQLite: deletes relayed rows in the background, one delete queued at a time; each drain
+/// (at least every second) trims what earlier ones left.
+fn trim(chats: &Chats) {
+    let relay = &chats.relay;
+    let up_to = relay.cursor.load(Ordering::Acquire);
+    if up_to <= relay.trimmed.load(Ordering::Acquire) || relay.trimming.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let db = chats.db.clone();
+    let relay = relay.clone();
+    tokio::spawn(async move {
+        match db
+            .execute(sqlx::query("DELETE FROM outbox WHERE id <= $1").bind(up_to))
+            .await
+        {
+            Ok(_) => relay.trimmed.store(up_to, Ordering::Release),
+            Err(err) => tracing::warn!(error = %err, "trimming the outbox failed; retried on the next drain"),
+        }
+        relay.trimming.store(false, Ordering::Release);
+    });
 }
 
 /// Publishes the rows' events in order; rows whose event was pruned meanwhile are skipped.

@@ -113,7 +113,10 @@ impl Chats {
         }
         // Terms hold only letters and digits, so they are safe inside the match expression.
         let last = terms.len() - 1;
-        let (index_join, expression) = match self.dialect() {
+        // The full-text index drives the query: SQLite would otherwise run the MATCH (and build
+        // a prefix's doclist) again for every message of the user's chats. CROSS JOIN keeps
+        // SQLite's planner from reordering.
+        let (from, expression) = match self.dialect() {
             Dialect::Sqlite => {
                 let expr: Vec<String> = terms
                     .iter()
@@ -127,7 +130,10 @@ impl Chats {
                     })
                     .collect();
                 (
-                    "JOIN message_fts f ON f.rowid = (msg.chat_id * 4294967296 + msg.seq) \
+                    "message_fts f CROSS JOIN messages msg \
+                     ON msg.chat_id = (f.rowid >> 32) AND msg.seq = (f.rowid & 4294967295) \
+                     JOIN members m ON m.chat_id = msg.chat_id AND m.user_id = $1 \
+                     JOIN chats c ON c.id = msg.chat_id \
                      WHERE message_fts MATCH $2",
                     expr.join(" "),
                 )
@@ -139,17 +145,17 @@ impl Chats {
                     .map(|(i, t)| if i == last { format!("{t}:*") } else { t.clone() })
                     .collect();
                 (
-                    "JOIN message_fts f ON f.chat_id = msg.chat_id AND f.seq = msg.seq \
+                    "messages msg \
+                     JOIN members m ON m.chat_id = msg.chat_id AND m.user_id = $1 \
+                     JOIN chats c ON c.id = msg.chat_id \
+                     JOIN message_fts f ON f.chat_id = msg.chat_id AND f.seq = msg.seq \
                      WHERE to_tsvector('simple', f.body) @@ to_tsquery('simple', $2)",
                     expr.join(" & "),
                 )
             }
         };
         let sql = format!(
-            "SELECT {MSG_COLUMNS} FROM messages msg \
-             JOIN members m ON m.chat_id = msg.chat_id AND m.user_id = $1 \
-             JOIN chats c ON c.id = msg.chat_id \
-             {index_join} \
+            "SELECT {MSG_COLUMNS} FROM {from} \
              AND msg.deleted_at IS NULL \
              AND (c.history_visibility = 'all' OR msg.seq > m.joined_seq) \
              AND ($3 = 0 OR msg.chat_id = $3) \

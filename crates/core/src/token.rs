@@ -36,7 +36,14 @@ pub struct TokenVerifier {
     keys: RwLock<HashMap<String, DecodingKey>>,
     revoked: RwLock<HashMap<i64, Instant>>,
     validation: Validation,
+    /// Tokens whose signature was already checked, by their exact text: an Ed25519
+    /// verification costs tens of microseconds, and a client sends the same token with every
+    /// request until it expires. Expiry and revocation are still checked on every use.
+    verified: RwLock<HashMap<Box<str>, AccessClaims>>,
 }
+
+/// Verified tokens remembered; past this the memory is emptied and refilled.
+const VERIFIED_CAPACITY: usize = 16_384;
 
 impl TokenVerifier {
     pub fn new(issuer: &str) -> Self {
@@ -48,6 +55,7 @@ impl TokenVerifier {
             keys: RwLock::new(HashMap::new()),
             revoked: RwLock::new(HashMap::new()),
             validation,
+            verified: RwLock::new(HashMap::new()),
         }
     }
 
@@ -58,6 +66,8 @@ impl TokenVerifier {
             .map(|(kid, public)| (kid, DecodingKey::from_ed_der(&public)))
             .collect();
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+        // a key that is gone must not keep its tokens valid
+        self.verified.write().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// Makes tokens of `session_id` invalid from now on. Entries are kept for `ttl` (the access
@@ -75,6 +85,44 @@ impl TokenVerifier {
     }
 
     pub fn verify(&self, token: &str) -> Result<AccessClaims, ApiError> {
+        let known = self
+            .verified
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(token)
+            .cloned();
+        let claims = match known {
+            Some(claims) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_secs();
+                if claims.exp + self.validation.leeway < now {
+                    return Err(ApiError::unauthorized("token_expired", "the access token has expired"));
+                }
+                claims
+            }
+            None => {
+                let claims = self.verify_signature(token)?;
+                let mut verified = self.verified.write().unwrap_or_else(|e| e.into_inner());
+                if verified.len() >= VERIFIED_CAPACITY {
+                    verified.clear();
+                }
+                verified.insert(token.into(), claims.clone());
+                claims
+            }
+        };
+        if self.is_revoked(claims.sid) {
+            return Err(ApiError::unauthorized(
+                "session_revoked",
+                "this session has been signed out",
+            ));
+        }
+        Ok(claims)
+    }
+
+    /// Checks the signature, issuer and expiry of a token not seen before.
+    fn verify_signature(&self, token: &str) -> Result<AccessClaims, ApiError> {
         let invalid = || ApiError::unauthorized("invalid_token", "the access token is not valid");
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
         let kid = header.kid.ok_or_else(invalid)?;
@@ -90,12 +138,6 @@ impl TokenVerifier {
         .claims;
         if claims.user_id().is_none() {
             return Err(invalid());
-        }
-        if self.is_revoked(claims.sid) {
-            return Err(ApiError::unauthorized(
-                "session_revoked",
-                "this session has been signed out",
-            ));
         }
         Ok(claims)
     }

@@ -61,6 +61,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let config = Arc::new(config);
     // Before anything records a metric: handles taken earlier would go nowhere.
     telemetry::prometheus();
+    let files = raise_open_files_limit();
+    tracing::debug!(open_files = files, "open files limit");
     let modules = registry::select(&config.services)?;
     let (stop, shutdown) = Shutdown::new();
     let mut running = registry::start(&modules, config.clone(), shutdown).await?;
@@ -179,6 +181,27 @@ fn cors(config: &Config) -> anyhow::Result<CorsLayer> {
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .expose_headers([HeaderName::from_static("x-request-id")])
         .max_age(std::time::Duration::from_secs(3600)))
+}
+
+/// Every WebSocket is a file descriptor: take the hard limit, not the (often 1024) soft one.
+fn raise_open_files_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit get a valid, initialised struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                ..limit
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
+        }
+    }
+    limit.rlim_cur
 }
 
 /// What `/readyz` checks: every backend this process talks to.

@@ -9,6 +9,7 @@ use crate::{create_chat, direct, send, start, start_with};
 
 stack_tests!(
     live_delivery,
+    delivery_goes_on_after_the_outbox_empties,
     typing_presence_and_read_markers,
     group_limits_on_typing_and_read_markers,
     removal_and_revocation_close_the_stream,
@@ -16,6 +17,24 @@ stack_tests!(
     shutdown_says_going_away,
     slow_consumer_is_closed,
 );
+
+/// The relay deletes what it published; events after a quiet spell (an empty outbox) must
+/// still go out, in order.
+async fn delivery_goes_on_after_the_outbox_empties(stack: Stack) {
+    let server = start(stack).await;
+    let wes = server.register("wes").await;
+    let xia = server.register("xia").await;
+    let chat_id = direct(&server, &wes, &xia).await;
+    let mut xia_ws = server.ws(&xia).await;
+    for round in 0..3 {
+        let text = format!("after quiet {round}");
+        send(&server, &wes, chat_id, &text).await;
+        let event = xia_ws.next_event("message.new").await;
+        assert_eq!(event["data"]["text"], text.as_str());
+        // longer than the relay's sweep, so its clean-up empties the outbox
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+}
 
 async fn live_delivery(stack: Stack) {
     let server = start(stack).await;
