@@ -155,6 +155,7 @@ impl Chats {
     /// Sends a message. With a `nonce` already used by this sender in this chat, returns the
     /// message sent then (and `false`) instead of sending again.
     pub async fn send(&self, me: i64, chat_id: i64, new: NewMessage) -> ApiResult<(Message, bool)> {
+        self.db.admit_write()?;
         self.check_send_rate(me).await?;
         let nonce = new.nonce.clone();
         match self.send_once(me, chat_id, new).await {

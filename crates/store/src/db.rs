@@ -112,6 +112,16 @@ impl Db {
         }
     }
 
+    /// Fails fast with [`StoreError::Busy`] while the SQLite write queue is full, so a request
+    /// that will write anyway is refused before it spends reads (and waits for a reader) only to
+    /// be refused at the queue. Always passes on PostgreSQL.
+    pub fn admit_write(&self) -> Result<(), StoreError> {
+        match &self.inner.writer {
+            Writer::Sqlite { queue, .. } if queue.capacity() == 0 => Err(StoreError::Busy),
+            _ => Ok(()),
+        }
+    }
+
     /// Checks that reads and writes can reach the database.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(self.reader()).await?;
