@@ -26,7 +26,10 @@ use hybrid_store::Migration;
 pub use crypto::generate_master_key;
 pub use service::AuthService;
 
-static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
+static MIGRATIONS: &[Migration] = &[
+    hybrid_store::migration!(1, "0001_init"),
+    hybrid_store::migration!(2, "0002_sessions_revoked"),
+];
 
 pub struct AuthModule;
 
@@ -61,7 +64,13 @@ impl Module for AuthModule {
             .await?;
             ctx.apis.provide::<AuthService>(auth.clone());
             let ttl = Duration::from_secs(ctx.config.auth.access_token_ttl_secs);
-            let follow = follow_revocations(ctx.bus.clone(), ctx.tokens.clone(), ttl, ctx.shutdown.clone());
+            let follow = follow_revocations(
+                auth.clone(),
+                ctx.bus.clone(),
+                ctx.tokens.clone(),
+                ttl,
+                ctx.shutdown.clone(),
+            );
             Ok(Started {
                 routes: routes::router(auth),
                 tasks: vec![Box::pin(follow)],
@@ -70,23 +79,46 @@ impl Module for AuthModule {
     }
 }
 
-/// Sessions revoked by another process stop working here too: their access tokens are
-/// refused from the moment the revocation arrives on the bus (those revoked before this
-/// process started were loaded from the database at start).
-async fn follow_revocations(bus: Arc<dyn Bus>, tokens: Arc<TokenVerifier>, ttl: Duration, mut shutdown: Shutdown) {
+/// Sessions revoked by another process stop working here too: at once when the revocation
+/// arrives on the bus, and within [`REVOCATION_RELOAD`] when it was missed (the bus is best
+/// effort): the recently revoked sessions are re-read from the database then, and at once
+/// after the bus says envelopes may have been lost.
+async fn follow_revocations(
+    auth: Arc<AuthService>,
+    bus: Arc<dyn Bus>,
+    tokens: Arc<TokenVerifier>,
+    ttl: Duration,
+    mut shutdown: Shutdown,
+) {
     let mut revocations = bus.subscribe(Topic::Sessions);
+    let mut reload = tokio::time::interval(REVOCATION_RELOAD);
+    reload.tick().await; // the start already loaded them
     loop {
-        tokio::select! {
+        let missed = tokio::select! {
             received = revocations.recv() => match received {
-                Ok(envelope) => {
-                    if let Some(Control::SessionRevoked { session_id, .. }) = envelope.control {
+                Ok(envelope) => match envelope.control {
+                    Some(Control::SessionRevoked { session_id, .. }) => {
                         tokens.revoke_session(session_id, ttl);
+                        false
                     }
+                    Some(Control::Resync) => true,
+                    _ => false,
+                },
+                Err(RecvError::Lagged(_)) => true,
+                Err(RecvError::Closed) => {
+                    revocations = bus.subscribe(Topic::Sessions);
+                    true
                 }
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => revocations = bus.subscribe(Topic::Sessions),
             },
+            _ = reload.tick() => true,
             _ = shutdown.wait() => break,
+        };
+        if missed && let Err(err) = auth.load_revocations().await {
+            tracing::warn!(error = %err.message, "could not reload revoked sessions");
         }
     }
 }
+
+/// How often revoked sessions are re-read, bounding how long a revocation missed on the bus
+/// goes unnoticed.
+const REVOCATION_RELOAD: Duration = Duration::from_secs(10);

@@ -75,12 +75,7 @@ impl AuthService {
         let keys = keys::load_or_create(&db, &master).await?;
         tokens.set_keys(keys.public.clone());
         let auth = &config.auth;
-        // Access tokens of sessions revoked within their lifetime are still out there.
-        let ttl = Duration::from_secs(auth.access_token_ttl_secs);
-        for session_id in store::revoked_since(&db, now_ms() - ttl.as_millis() as i64).await? {
-            tokens.revoke_session(session_id, ttl);
-        }
-        Ok(Arc::new(AuthService {
+        let service = Arc::new(AuthService {
             db,
             config: auth.clone(),
             master,
@@ -91,7 +86,19 @@ impl AuthService {
             throttle: Throttle::new(state.clone(), "login", Duration::from_secs(auth.login_window_secs)),
             registrations: Throttle::new(state, "register", Duration::from_secs(3600)),
             passwords: Passwords::new(auth.password_hash_memory_kib, auth.password_hash_iterations)?,
-        }))
+        });
+        service.load_revocations().await?;
+        Ok(service)
+    }
+
+    /// Marks the sessions revoked within the access-token lifetime (their tokens may still be
+    /// out there) as revoked in this process's verifier.
+    pub async fn load_revocations(&self) -> ApiResult<()> {
+        let ttl = Duration::from_secs(self.config.access_token_ttl_secs);
+        for session_id in store::revoked_since(&self.db, now_ms() - ttl.as_millis() as i64).await? {
+            self.tokens.revoke_session(session_id, ttl);
+        }
+        Ok(())
     }
 
     pub fn config(&self) -> &AuthConfig {

@@ -222,6 +222,11 @@ impl NatsBus {
 
 impl Bus for NatsBus {
     fn publish(&self, envelope: Envelope) {
+        // Typing and presence are worthless late: while NATS is away they are dropped rather
+        // than piled up for a burst of stale frames at reconnect.
+        if self.check().is_err() {
+            return;
+        }
         let subject = self.subjects.publish(envelope.topic, false);
         let _ = self
             .commands
@@ -292,8 +297,15 @@ async fn manage(
                                 old.abort();
                             }
                         }
-                        // Dropping the sender ends the topic's receivers; the hub resubscribes.
-                        Err(err) => tracing::warn!(?topic, error = %err, "NATS subscribe failed"),
+                        // Forgetting the topic drops its last sender: its receivers end, and
+                        // the hub subscribes afresh for the next listener.
+                        Err(err) => {
+                            tracing::warn!(?topic, error = %err, "NATS subscribe failed");
+                            let mut topics = topics.lock().unwrap_or_else(|e| e.into_inner());
+                            if topics.get(&topic).is_some_and(|s| s.same_channel(&sender)) {
+                                topics.remove(&topic);
+                            }
+                        }
                     }
                 }
                 Some(Command::Publish(subject, headers, payload)) => {

@@ -48,6 +48,10 @@ impl Module for ChatsModule {
         &["users"]
     }
 
+    fn not_migrated(&self) -> &'static [&'static str] {
+        &["outbox"]
+    }
+
     fn rebuild_derived(&self, db: hybrid_store::Db) -> BoxFuture<'static, anyhow::Result<Option<String>>> {
         Box::pin(async move {
             let indexed = search::rebuild(&db).await.map_err(|e| anyhow::anyhow!(e.message))?;

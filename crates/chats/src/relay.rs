@@ -35,6 +35,11 @@ const BATCH: i64 = 512;
 const LOCK_KEY: i64 = 0x6879_6272_6964_0001;
 /// Drains this often without a wake-up: rows other processes committed, retries.
 const SWEEP: Duration = Duration::from_secs(1);
+/// Wait before trying again while another process holds the relay lock.
+const BUSY_RETRY: Duration = Duration::from_millis(25);
+/// Longest a drain waits for the bus to take its events. On PostgreSQL the drain holds a
+/// transaction (and the relay lock) meanwhile, so it must not wait out a whole NATS outage.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Default)]
 pub struct Relay {
@@ -86,7 +91,8 @@ pub async fn run(chats: Arc<Chats>, mut shutdown: Shutdown) {
     loop {
         let pause = match drain(&chats).await {
             Ok(Drained::More) => continue,
-            Ok(Drained::Busy) => Some(Duration::from_millis(5)),
+            // Another process drains; it may have read before our commit, so look again soon.
+            Ok(Drained::Busy) => Some(BUSY_RETRY),
             Ok(Drained::Done) => {
                 backoff = Duration::from_millis(50);
                 None
@@ -197,8 +203,9 @@ async fn publish(bus: &dyn Bus, rows: &[OutboxRow]) -> ApiResult<Drained> {
         })
         .collect();
     if !envelopes.is_empty() {
-        bus.publish_logged(&envelopes)
+        tokio::time::timeout(PUBLISH_TIMEOUT, bus.publish_logged(&envelopes))
             .await
+            .map_err(|_| ApiError::unavailable("the event bus did not take the events in time"))?
             .map_err(|e| ApiError::unavailable(e.to_string()))?;
         metrics::counter!("chats_relay_published_total").increment(envelopes.len() as u64);
     }

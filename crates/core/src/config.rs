@@ -119,6 +119,10 @@ pub struct AuthConfig {
     /// instead of revoking the session (two tabs refreshing at once).
     pub refresh_grace_secs: u64,
     pub password_min_length: usize,
+    /// Mark the refresh cookie `Secure` always. Without it only requests a proxy says came over
+    /// HTTPS (`X-Forwarded-Proto: https`) get it; turn it on behind a TLS proxy that does not
+    /// send that header.
+    pub refresh_cookie_secure: bool,
     /// argon2id memory cost of new password hashes (KiB).
     pub password_hash_memory_kib: u32,
     /// argon2id passes over that memory.
@@ -228,6 +232,7 @@ impl Default for AuthConfig {
             refresh_token_ttl_days: 30,
             refresh_grace_secs: 30,
             password_min_length: 8,
+            refresh_cookie_secure: false,
             password_hash_memory_kib: 19 * 1024,
             password_hash_iterations: 2,
             master_key: String::new(),

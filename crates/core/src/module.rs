@@ -27,6 +27,11 @@ pub trait Module: Send + Sync + 'static {
     }
     /// Called with the module's migrated database.
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>>;
+    /// Tables `hybrid migrate-data` leaves behind: work pending in the old install (an outbox
+    /// of events already delivered there) rather than data.
+    fn not_migrated(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Rebuilds data derived from the module's rows (a search index) after they were copied
     /// in by `hybrid migrate-data`; returns a line for the report.
     fn rebuild_derived(&self, _db: Db) -> BoxFuture<'static, anyhow::Result<Option<String>>> {

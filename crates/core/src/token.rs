@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
@@ -40,6 +41,8 @@ pub struct TokenVerifier {
     /// verification costs tens of microseconds, and a client sends the same token with every
     /// request until it expires. Expiry and revocation are still checked on every use.
     verified: RwLock<HashMap<Box<str>, AccessClaims>>,
+    /// Bumped by every key change, so a check that raced with one is not remembered.
+    key_generation: AtomicU64,
 }
 
 /// Verified tokens remembered; past this the memory is emptied and refilled.
@@ -56,6 +59,7 @@ impl TokenVerifier {
             revoked: RwLock::new(HashMap::new()),
             validation,
             verified: RwLock::new(HashMap::new()),
+            key_generation: AtomicU64::new(0),
         }
     }
 
@@ -67,7 +71,9 @@ impl TokenVerifier {
             .collect();
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
         // a key that is gone must not keep its tokens valid
-        self.verified.write().unwrap_or_else(|e| e.into_inner()).clear();
+        let mut verified = self.verified.write().unwrap_or_else(|e| e.into_inner());
+        self.key_generation.fetch_add(1, Ordering::AcqRel);
+        verified.clear();
     }
 
     /// Makes tokens of `session_id` invalid from now on. Entries are kept for `ttl` (the access
@@ -103,12 +109,16 @@ impl TokenVerifier {
                 claims
             }
             None => {
+                let generation = self.key_generation.load(Ordering::Acquire);
                 let claims = self.verify_signature(token)?;
                 let mut verified = self.verified.write().unwrap_or_else(|e| e.into_inner());
                 if verified.len() >= VERIFIED_CAPACITY {
                     verified.clear();
                 }
-                verified.insert(token.into(), claims.clone());
+                // checked under the lock a key change clears it under
+                if self.key_generation.load(Ordering::Acquire) == generation {
+                    verified.insert(token.into(), claims.clone());
+                }
                 claims
             }
         };

@@ -45,9 +45,13 @@ pub enum Command {
         /// The embedded data directory (or `sqlite://<dir>`).
         #[arg(long)]
         from: String,
-        /// The PostgreSQL database, `postgres://…`.
+        /// The PostgreSQL database, `postgres://…`; it must hold no Hybrid data yet.
         #[arg(long)]
         to: String,
+        /// Finish an interrupted run into a database that already holds part of this data
+        /// (the embedded server must have stayed stopped since).
+        #[arg(long)]
+        resume: bool,
     },
     /// Print the effective configuration (secrets masked) as TOML.
     Config,

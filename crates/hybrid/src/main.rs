@@ -63,7 +63,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::MigrateData { from, to } => migrate_data::run(&config, &from, &to).await,
+        Command::MigrateData { from, to, resume } => migrate_data::run(&config, &from, &to, resume).await,
         Command::Watch { url, token, count } => watch::watch(&url, &token, count).await,
         Command::Admin(AdminCommand::GenMasterKey) => {
             println!("{}", hybrid_auth::generate_master_key());

@@ -1,7 +1,8 @@
-//! `hybrid migrate-data --from <data dir> --to postgres://…`: moves an embedded install onto
-//! PostgreSQL. Every module's tables are copied with their ids and pts, derived data (the
-//! search index) is rebuilt, and counts are printed per table. Safe to run again: rows already
-//! in the target are left alone.
+//! `hybrid migrate-data --from <data dir> --to postgres://…`: moves a stopped embedded install
+//! onto an empty PostgreSQL database. Every module's tables are copied with their ids and pts,
+//! derived data (the search index) is rebuilt, and counts are printed per table. A database that
+//! already holds data is refused, since rows are copied, never merged; `--resume` finishes an
+//! interrupted run (rows already there are left alone).
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +30,7 @@ fn data_dir(from: &str) -> anyhow::Result<PathBuf> {
     Ok(dir.to_owned())
 }
 
-pub async fn run(config: &Config, from: &str, to: &str) -> anyhow::Result<()> {
+pub async fn run(config: &Config, from: &str, to: &str, resume: bool) -> anyhow::Result<()> {
     if !to.starts_with("postgres://") && !to.starts_with("postgresql://") {
         bail!("--to must be a postgres:// URL");
     }
@@ -39,15 +40,30 @@ pub async fn run(config: &Config, from: &str, to: &str) -> anyhow::Result<()> {
     let mut target = config.clone();
     target.database.url = to.to_owned();
 
-    println!("{:<28} {:>10} {:>10}", "table", "read", "copied");
-    for module in registry::all_modules()
+    let modules: Vec<_> = registry::all_modules()
         .into_iter()
         .filter(|m| !m.migrations().is_empty())
-    {
+        .collect();
+    if !resume {
+        for module in &modules {
+            let (to_db, _) = registry::open_migrated(module.as_ref(), &target).await?;
+            let empty = to_db.is_empty().await?;
+            to_db.close().await;
+            if !empty {
+                bail!(
+                    "the target already holds {} data: migrate into an empty database (rows are \
+                     copied, not merged), or pass --resume to finish an interrupted run",
+                    module.name()
+                );
+            }
+        }
+    }
+    println!("{:<28} {:>10} {:>10}", "table", "read", "copied");
+    for module in modules {
         let (from_db, _) = registry::open_migrated(module.as_ref(), &source).await?;
         let (to_db, _) = registry::open_migrated(module.as_ref(), &target).await?;
         let copies = from_db
-            .copy_into(&to_db)
+            .copy_into(&to_db, module.not_migrated())
             .await
             .with_context(|| format!("copying the {} data", module.name()))?;
         for copy in copies {

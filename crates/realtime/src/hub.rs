@@ -332,7 +332,13 @@ impl Hub {
                 Ok(envelope) => {
                     if let Some(pts) = envelope.pts {
                         if pts <= last_pts {
+                            // Its frame went out already (or the client syncs over the gap);
+                            // its membership change is applied again, which is harmless: it
+                            // settles on what the database says.
                             metrics::counter!("realtime_duplicates_dropped_total").increment(1);
+                            if let Some(control) = envelope.control {
+                                self.apply(control).await;
+                            }
                             continue;
                         }
                         last_pts = pts;
@@ -370,12 +376,25 @@ impl Hub {
                     Self::resync(&listeners, "missed events: reconnect and sync");
                 }
                 Err(RecvError::Closed) => {
-                    // The bus dropped the topic (a failed subscription): listeners resync and
-                    // subscribe again.
+                    // The bus dropped the topic (a failed subscription): forget it, so the
+                    // next listener subscribes afresh, and let these listeners resync.
+                    self.forget_topic(topic, &listeners);
                     Self::resync(&listeners, "reconnect and sync");
                     break;
                 }
             }
+        }
+    }
+
+    /// Removes the topic's entry if it is still the one these listeners belong to.
+    fn forget_topic(&self, topic: Topic, listeners: &Listeners) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state
+            .topics
+            .get(&topic)
+            .is_some_and(|e| Arc::ptr_eq(&e.listeners, listeners))
+        {
+            state.topics.remove(&topic);
         }
     }
 

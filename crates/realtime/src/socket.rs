@@ -226,6 +226,11 @@ async fn pump(
                 break;
             }
             _ = ping.tick() => {
+                // A revocation this node missed on the bus, found by auth's periodic reload.
+                if rt.tokens.is_revoked(handle.conn.session_id) {
+                    close_with(socket, close::SESSION_REVOKED, "session signed out").await;
+                    break;
+                }
                 if last_heard.elapsed() > heartbeat * 2 {
                     close_with(socket, close::PROTOCOL, "no heartbeat").await;
                     break;

@@ -24,8 +24,26 @@ pub struct TableCopy {
 }
 
 impl Db {
-    /// Copies every table of this (SQLite) database into `target` (PostgreSQL).
-    pub async fn copy_into(&self, target: &Db) -> Result<Vec<TableCopy>, StoreError> {
+    /// Whether no table (migrations aside) holds a row.
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        for table in self.describe_schema().await?.tables.keys() {
+            if table == "schema_migrations" {
+                continue;
+            }
+            let sql = format!("SELECT 1 FROM {} LIMIT 1", quoted(table));
+            if sqlx::query(AssertSqlSafe(sql))
+                .fetch_optional(self.reader())
+                .await?
+                .is_some()
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Copies every table of this (SQLite) database into `target` (PostgreSQL), except `skip`.
+    pub async fn copy_into(&self, target: &Db, skip: &[&str]) -> Result<Vec<TableCopy>, StoreError> {
         if self.dialect() != Dialect::Sqlite || target.dialect() != Dialect::Postgres {
             return Err(StoreError::Migration(
                 "data is copied from embedded SQLite into PostgreSQL".into(),
@@ -35,7 +53,7 @@ impl Db {
         let destination = target.describe_schema().await?;
         let mut copies = Vec::new();
         for (table, columns) in &destination.tables {
-            if table == "schema_migrations" {
+            if table == "schema_migrations" || skip.contains(&table.as_str()) {
                 continue;
             }
             let Some(source_columns) = source.tables.get(table) else {

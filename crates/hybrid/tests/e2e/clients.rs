@@ -6,7 +6,7 @@ use hybrid_testkit::{PASSWORD, Stack, assert_error, json_of, stack_tests};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::json;
 
-use crate::{create_chat, direct, send, start};
+use crate::{create_chat, direct, send, start, start_with};
 
 stack_tests!(
     refresh_cookie,
@@ -84,6 +84,17 @@ async fn refresh_cookie(stack: Stack) {
         .await
         .unwrap();
     assert!(refresh_cookie_of(&secure).1.contains("; Secure"));
+    // Or always, when configured (a TLS proxy that does not say so).
+    let strict = start_with(stack, &[("HYBRID_AUTH__REFRESH_COOKIE_SECURE", "true")]).await;
+    strict.register("ola").await;
+    let response = strict
+        .http
+        .post(strict.url("/api/v1/auth/login"))
+        .json(&json!({"username": "ola", "password": PASSWORD, "refresh_in_cookie": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(refresh_cookie_of(&response).1.contains("; Secure"));
 
     // Logout clears it.
     let response = server

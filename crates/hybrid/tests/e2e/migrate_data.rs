@@ -34,22 +34,20 @@ async fn snapshot(server: &TestServer, alice: &TestUser, bob: &TestUser, chats: 
     answers
 }
 
-async fn migrate(server: &TestServer, to: &str) -> String {
+/// Runs `hybrid migrate-data` (with `extra` flags); returns whether it succeeded, and its
+/// standard output and error.
+async fn migrate(server: &TestServer, to: &str, extra: &[&str]) -> (bool, String, String) {
     let output = server
         .command()
         .args(["migrate-data", "--from"])
         .arg(server.data_dir())
         .args(["--to", to])
+        .args(extra)
         .output()
         .await
         .expect("hybrid migrate-data runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (output.status.success(), text(&output.stdout), text(&output.stderr))
 }
 
 /// `(read, copied)` of a table in the report.
@@ -99,14 +97,20 @@ async fn embedded_data_moves_to_postgres_with_the_same_answers() {
     assert_eq!(embedded.stop().await, Some(0));
 
     let postgres = TestPostgres::create().await.expect("PostgreSQL for the target");
-    let report = migrate(&embedded, &postgres.url).await;
+    let (ok, report, errors) = migrate(&embedded, &postgres.url, &[]).await;
+    assert!(ok, "{report}\n{errors}");
     assert_eq!(counts(&report, "users.users"), (3, 3));
     assert_eq!(counts(&report, "chats.messages"), (4, 4));
     assert_eq!(counts(&report, "chats.chats"), (2, 2));
     assert!(counts(&report, "chats.events").1 > 0);
     assert!(report.contains("search index rebuilt, messages indexed: 3"), "{report}");
-    // Again: everything is there already, nothing is copied twice.
-    let again = migrate(&embedded, &postgres.url).await;
+    assert!(!report.contains("chats.outbox"), "pending relays stay behind: {report}");
+    // A database with data is refused: rows are copied, never merged.
+    let (ok, _, refused) = migrate(&embedded, &postgres.url, &[]).await;
+    assert!(!ok && refused.contains("already holds users data"), "{refused}");
+    // Finishing an interrupted run: everything is there already, nothing is copied twice.
+    let (ok, again, errors) = migrate(&embedded, &postgres.url, &["--resume"]).await;
+    assert!(ok, "{again}\n{errors}");
     for line in again.lines().skip(1).take_while(|l| !l.is_empty() && !l.contains(':')) {
         let copied: u64 = line.split_whitespace().nth(2).unwrap().parse().unwrap();
         assert_eq!(copied, 0, "{line}");

@@ -172,3 +172,37 @@ async fn processes_share_delivery_presence_throttles_and_revocations() {
     let refused = refused.expect("the revoked token is refused on the other process");
     assert_error(&refused, 401, "session_revoked", None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_missed_on_the_bus_still_takes_effect() {
+    // Heartbeats every 6 s: the socket's first check after the 10 s reload comes before the
+    // unanswered pings (this client reads nothing meanwhile) would close it.
+    let server = TestServer::start_with(BIN, Stack::Scaled, &[("HYBRID_REALTIME__HEARTBEAT_MS", "6000")]).await;
+    let yan = server.register("yan").await;
+    let mut ws = server.ws(&yan).await;
+    // Signed out behind the bus's back, as if its message had been lost.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    psql(
+        &server,
+        &format!(
+            "UPDATE auth.sessions SET revoked_at = {now} WHERE id = {}",
+            yan.session_id
+        ),
+    )
+    .await;
+    let mut refused = None;
+    for _ in 0..150 {
+        let response = server.get("/api/v1/users/me", Some(&yan.access_token)).await;
+        if response.0 == 401 {
+            refused = Some(response);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let refused = refused.expect("the periodic reload refuses the token within 15 s");
+    assert_error(&refused, 401, "session_revoked", None);
+    assert_eq!(ws.close_code().await, Some(hybrid_realtime::close::SESSION_REVOKED));
+}
