@@ -2,7 +2,7 @@
 //! account's 2FA status, member names, the peer's read position, history around a message,
 //! and presence on demand.
 
-use hybrid_testkit::{PASSWORD, Stack, assert_error, json_of, stack_tests};
+use hybrid_testkit::{PASSWORD, Stack, TestServer, assert_error, json_of, stack_tests};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::json;
 
@@ -27,16 +27,20 @@ fn refresh_cookie_of(response: &reqwest::Response) -> (String, String) {
     (header.split(';').next().unwrap().to_owned(), header)
 }
 
+async fn login_with_cookie(server: &TestServer, username: &str) -> reqwest::Response {
+    server
+        .http
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": PASSWORD, "refresh_in_cookie": true}))
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn refresh_cookie(stack: Stack) {
     let server = start(stack).await;
     server.register("ola").await;
-    let response = server
-        .http
-        .post(server.url("/api/v1/auth/login"))
-        .json(&json!({"username": "ola", "password": PASSWORD, "refresh_in_cookie": true}))
-        .send()
-        .await
-        .unwrap();
+    let response = login_with_cookie(&server, "ola").await;
     let (cookie, header) = refresh_cookie_of(&response);
     assert!(cookie.starts_with("hybrid_refresh=hrt_"), "{header}");
     for flag in ["HttpOnly", "SameSite=Strict", "Path=/api/v1/auth"] {
@@ -87,13 +91,7 @@ async fn refresh_cookie(stack: Stack) {
     // Or always, when configured (a TLS proxy that does not say so).
     let strict = start_with(stack, &[("HYBRID_AUTH__REFRESH_COOKIE_SECURE", "true")]).await;
     strict.register("ola").await;
-    let response = strict
-        .http
-        .post(strict.url("/api/v1/auth/login"))
-        .json(&json!({"username": "ola", "password": PASSWORD, "refresh_in_cookie": true}))
-        .send()
-        .await
-        .unwrap();
+    let response = login_with_cookie(&strict, "ola").await;
     assert!(refresh_cookie_of(&response).1.contains("; Secure"));
 
     // Logout clears it.
