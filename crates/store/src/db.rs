@@ -290,7 +290,19 @@ async fn open_sqlite(module: &'static str, config: &StoreConfig) -> Result<Inner
 
     let capacity = config.write_queue_capacity.max(1);
     let (queue, jobs) = mpsc::channel(capacity);
-    tokio::spawn(run_writer(module, writer, jobs, config.max_batch.max(1)));
+    // Its own thread and runtime: every statement is a round trip to sqlx's connection worker
+    // thread, and a writer that shares the request threads waits behind them for each one.
+    let max_batch = config.max_batch.max(1);
+    std::thread::Builder::new()
+        .name(format!("{module}-writer"))
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the writer");
+            runtime.block_on(run_writer(module, writer, jobs, max_batch));
+        })
+        .map_err(|err| StoreError::Database(std::sync::Arc::new(sqlx::Error::Io(err))))?;
     Ok(Inner {
         module,
         reader,
