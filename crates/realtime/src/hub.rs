@@ -60,6 +60,9 @@ impl Conn {
 /// The receiving ends a socket task owns.
 pub struct ConnHandle {
     pub conn: Arc<Conn>,
+    /// No other socket of the user was on this node when this one connected (decided under
+    /// the hub's lock, so two sockets connecting at once cannot both miss it).
+    pub first_on_node: bool,
     pub frames: mpsc::Receiver<Utf8Bytes>,
     pub close: watch::Receiver<Option<(u16, &'static str)>>,
 }
@@ -113,9 +116,16 @@ impl Hub {
             close: close_tx,
         });
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.by_user.entry(user_id).or_default().insert(conn.id, conn.clone());
+        let conns = state.by_user.entry(user_id).or_default();
+        let first_on_node = conns.is_empty();
+        conns.insert(conn.id, conn.clone());
         metrics::gauge!("realtime_connections").increment(1.0);
-        ConnHandle { conn, frames, close }
+        ConnHandle {
+            conn,
+            first_on_node,
+            frames,
+            close,
+        }
     }
 
     /// Starts delivering `topic` to `conn`, subscribing this node to the topic if it is the
@@ -201,13 +211,10 @@ impl Hub {
         last
     }
 
-    /// Whether the user has another socket on this node besides `conn`.
-    pub fn is_online_elsewhere(&self, conn: &Conn) -> bool {
+    /// Whether the user has a socket on this node.
+    pub fn has_user(&self, user_id: i64) -> bool {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state
-            .by_user
-            .get(&conn.user_id)
-            .is_some_and(|c| c.keys().any(|id| *id != conn.id))
+        state.by_user.contains_key(&user_id)
     }
 
     /// Closes every socket (server shutdown) and waits up to `grace` for them to go.

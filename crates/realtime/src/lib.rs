@@ -104,6 +104,13 @@ async fn refresh_presence(rt: Arc<Realtime>, mut shutdown: Shutdown) {
                 if let Err(err) = rt.state.presence_refresh(&users, PRESENCE_TTL).await {
                     tracing::warn!(error = %err, "could not refresh presence");
                 }
+                // A user whose last socket left while the refresh was on its way was just
+                // marked present again: take that back.
+                for user in users.into_iter().filter(|u| !rt.hub.has_user(*u)) {
+                    if let Err(err) = rt.state.presence_leave(user).await {
+                        tracing::warn!(error = %err, "presence not cleared; it expires");
+                    }
+                }
             }
             _ = shutdown.wait() => break,
         }

@@ -60,7 +60,7 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
     let user_id = claims.user_id().unwrap_or_default();
     let handle = rt.hub.connect(user_id, claims.sid);
     let conn = handle.conn.clone();
-    let first_on_node = !rt.hub.is_online_elsewhere(&conn);
+    let first_on_node = handle.first_on_node;
 
     // Listen to the user's own events and every chat they are in.
     rt.hub.subscribe(&conn, Topic::User(user_id));
