@@ -176,7 +176,9 @@ impl ChatMembership for Membership {
             .bind(user_id)
             .fetch_all(self.0.db.reader())
             .await?;
-            Ok(rows.into_iter().map(|r| r.0).collect())
+            let peers: Vec<i64> = rows.into_iter().map(|r| r.0).collect();
+            let blocked = self.0.directory.blocks_between(user_id, &peers).await?;
+            Ok(peers.into_iter().filter(|p| !blocked.contains(p)).collect())
         })
     }
 

@@ -34,13 +34,16 @@ pub trait UserDirectory: Send + Sync {
     fn delete(&self, id: i64) -> BoxFuture<'_, Result<(), ApiError>>;
     /// Whether `blocker` blocks `target`.
     fn is_blocked(&self, blocker: i64, target: i64) -> BoxFuture<'_, Result<bool, ApiError>>;
+    /// Those of `others` that block `user` or that `user` blocks, in one query.
+    fn blocks_between<'a>(&'a self, user: i64, others: &'a [i64]) -> BoxFuture<'a, Result<Vec<i64>, ApiError>>;
 }
 
 /// Provided by `chats`: who listens to what, for the realtime service.
 pub trait ChatMembership: Send + Sync {
     /// Ids of the chats `user_id` is a member of.
     fn chats_of(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
-    /// Users who share a direct chat with `user_id` (they see each other's presence).
+    /// Users who share a direct chat with `user_id` and no block either way (they see each
+    /// other's presence).
     fn direct_peers(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
     /// Whether `user_id` is a member of `chat_id`, and the chat's member count.
     fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>>;

@@ -51,4 +51,8 @@ impl UserDirectory for Directory {
     fn is_blocked(&self, blocker: i64, target: i64) -> BoxFuture<'_, Result<bool, ApiError>> {
         Box::pin(self.0.is_blocked(blocker, target))
     }
+
+    fn blocks_between<'a>(&'a self, user: i64, others: &'a [i64]) -> BoxFuture<'a, Result<Vec<i64>, ApiError>> {
+        Box::pin(self.0.blocks_between(user, others))
+    }
 }

@@ -180,6 +180,24 @@ impl Users {
         Ok(found.is_some())
     }
 
+    /// Those of `others` that block `user` or that `user` blocks.
+    pub async fn blocks_between(&self, user: i64, others: &[i64]) -> ApiResult<Vec<i64>> {
+        if others.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Integers only, so listing them inline is safe.
+        let list = others.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT blocked_id FROM blocks WHERE user_id = $1 AND blocked_id IN ({list}) \
+             UNION SELECT user_id FROM blocks WHERE blocked_id = $1 AND user_id IN ({list})"
+        );
+        let rows: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(user)
+            .fetch_all(self.db.reader())
+            .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     /// Users `user_id` blocks, most recent first.
     pub async fn blocked_by(&self, user_id: i64) -> ApiResult<Vec<UserRow>> {
         Ok(sqlx::query_as(

@@ -255,6 +255,18 @@ async fn presence_on_demand(stack: Stack) {
         )
         .await;
     assert_eq!(nobody, json!([]));
+    // A block either way hides presence too.
+    let (status, _) = server
+        .request(
+            "PUT",
+            &format!("/api/v1/users/{}/block", tia.id),
+            Some(&uma.access_token),
+            None,
+        )
+        .await;
+    assert!(status.is_success());
+    let (_, hidden) = server.get(&query, Some(&tia.access_token)).await;
+    assert_eq!(hidden, json!([]), "uma blocked tia");
     assert_error(
         &server
             .get("/api/v1/realtime/presence?user_ids=1,x", Some(&tia.access_token))
