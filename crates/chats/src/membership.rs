@@ -230,19 +230,13 @@ impl Chats {
 
     /// The last message of each chat of the page, in one query.
     async fn last_messages(&self, rows: &[ChatRow]) -> ApiResult<Vec<Option<Message>>> {
-        let ids: Vec<String> = rows
-            .iter()
-            .filter(|r| r.last_seq > 0)
-            .map(|r| r.id.to_string())
-            .collect();
+        let ids = hybrid_store::id_list(rows.iter().filter(|r| r.last_seq > 0).map(|r| r.id));
         if ids.is_empty() {
             return Ok(vec![None; rows.len()]);
         }
-        // The ids are integers read from the database, so listing them inline is safe.
         let sql = format!(
             "SELECT {MSG_COLUMNS} FROM messages msg JOIN chats c ON c.id = msg.chat_id AND msg.seq = c.last_seq \
-             WHERE msg.chat_id IN ({})",
-            ids.join(", ")
+             WHERE msg.chat_id IN ({ids})"
         );
         let found: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(self.db.reader()).await?;
         let mut by_chat: std::collections::HashMap<i64, MessageRow> =

@@ -216,16 +216,7 @@ async fn publish(bus: &dyn Bus, rows: &[OutboxRow]) -> ApiResult<Drained> {
     })
 }
 
-/// The ids are integers read back from the table, so formatting them into the SQL is safe.
 fn delete_sql(rows: &[OutboxRow]) -> String {
-    let mut sql = String::with_capacity(40 + rows.len() * 8);
-    sql.push_str("DELETE FROM outbox WHERE id IN (");
-    for (i, row) in rows.iter().enumerate() {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&row.id.to_string());
-    }
-    sql.push(')');
-    sql
+    let ids = hybrid_store::id_list(rows.iter().map(|row| row.id));
+    format!("DELETE FROM outbox WHERE id IN ({ids})")
 }

@@ -18,3 +18,9 @@ pub use db::{AnyQuery, Db, Dialect, WriteFn};
 pub use error::StoreError;
 pub use introspect::{Column, Index, Schema};
 pub use migrate::Migration;
+
+/// `1, 2, 3` for an `IN (…)` list. The sqlx `Any` driver binds no arrays, and integers cannot
+/// carry SQL, so listing them inline is safe.
+pub fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
+    ids.into_iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
+}

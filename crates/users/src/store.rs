@@ -95,9 +95,7 @@ impl Users {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        // Integers only, so listing them inline is safe.
-        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-        let sql = select_users(&format!("WHERE id IN ({})", list.join(", ")));
+        let sql = select_users(&format!("WHERE id IN ({})", hybrid_store::id_list(ids.iter().copied())));
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .fetch_all(self.db.reader())
             .await?)
@@ -185,8 +183,7 @@ impl Users {
         if others.is_empty() {
             return Ok(Vec::new());
         }
-        // Integers only, so listing them inline is safe.
-        let list = others.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let list = hybrid_store::id_list(others.iter().copied());
         let sql = format!(
             "SELECT blocked_id FROM blocks WHERE user_id = $1 AND blocked_id IN ({list}) \
              UNION SELECT user_id FROM blocks WHERE blocked_id = $1 AND user_id IN ({list})"
