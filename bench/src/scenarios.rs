@@ -55,6 +55,17 @@ impl Report {
         self.delivered = Some(delivered.summary());
     }
 
+    /// [`record_run`](Self::record_run) for a fan-out: deliveries per second, and how many
+    /// were expected (each acknowledged message to `receivers` sockets).
+    fn record_fanout(&mut self, driven: Driven, delivered: Samples, closed_early: u64, receivers: usize) {
+        let expected = driven.ack.len() * receivers;
+        let count = delivered.len();
+        self.record_run(driven, delivered, closed_early);
+        self.result = count as f64 / self.duration_s;
+        self.unit = "deliveries/s".into();
+        self.extra["expected_deliveries"] = json!(expected);
+    }
+
     fn new(scenario: &str, target: &str, params: Value) -> Report {
         Report {
             scenario: scenario.into(),
@@ -194,6 +205,20 @@ async fn connect_all(
     results.into_iter().collect()
 }
 
+/// Connects every socket of `who` and starts listening, sized for `rate` over `duration`.
+async fn listen_all(
+    base: &str,
+    path: &str,
+    who: Vec<(Option<String>, i64)>,
+    rate: f64,
+    duration: Duration,
+) -> anyhow::Result<Listeners> {
+    let per_socket = (rate * duration.as_secs_f64()) as usize + 16;
+    let sources = ws::sources_for(who.len());
+    let sockets = connect_all(base, path, who, sources).await?;
+    Ok(Listeners::start(sockets, per_socket))
+}
+
 fn hybrid_sockets(users: &[User]) -> Vec<(Option<String>, i64)> {
     users.iter().map(|u| (Some(u.token.clone()), u.id)).collect()
 }
@@ -252,10 +277,7 @@ pub async fn fanout(
     let api = Api::new(&target.base_url);
     let users = api.users("f", members).await?;
     let chat = api.group(&users[0], &users).await?;
-    let sources = ws::sources_for(members);
-    let sockets = connect_all(&target.base_url, REALTIME, hybrid_sockets(&users), sources).await?;
-    let expected = (rate * duration.as_secs_f64()) as usize + 16;
-    let listeners = Listeners::start(sockets, expected);
+    let listeners = listen_all(&target.base_url, REALTIME, hybrid_sockets(&users), rate, duration).await?;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let params = json!({"members": members, "senders": senders, "rate": rate});
     let mut report = Report::new("fanout", "hybrid", params);
@@ -271,11 +293,7 @@ pub async fn fanout(
     .await;
     let (delivered, closed) = listeners.finish(GRACE).await;
     meters.stop(&mut report);
-    let expected = driven.ack.len() * (members - 1);
-    report.record_run(driven, delivered, closed);
-    report.result = report.extra["delivered"].as_f64().unwrap_or(0.0) / report.duration_s;
-    report.unit = "deliveries/s".into();
-    report.extra["expected_deliveries"] = json!(expected);
+    report.record_fanout(driven, delivered, closed, members - 1);
     Ok(report)
 }
 
@@ -287,11 +305,8 @@ pub async fn fanout_reference(
     rate: f64,
     duration: Duration,
 ) -> anyhow::Result<Report> {
-    let sources = ws::sources_for(members);
     let who = (0..members).map(|i| (None, i as i64)).collect();
-    let sockets = connect_all(&target.base_url, "/", who, sources).await?;
-    let expected = (rate * duration.as_secs_f64()) as usize + 16;
-    let listeners = Listeners::start(sockets, expected);
+    let listeners = listen_all(&target.base_url, "/", who, rate, duration).await?;
     let mut outs = Vec::new();
     for k in 0..senders.max(1) {
         let socket = ws::connect(&target.base_url, "/", None, ws::source(k, 1)).await?;
@@ -314,11 +329,7 @@ pub async fn fanout_reference(
     .await;
     let (delivered, closed) = listeners.finish(GRACE).await;
     meters.stop(&mut report);
-    let expected = driven.ack.len() * members;
-    report.record_run(driven, delivered, closed);
-    report.result = report.extra["delivered"].as_f64().unwrap_or(0.0) / report.duration_s;
-    report.unit = "deliveries/s".into();
-    report.extra["expected_deliveries"] = json!(expected);
+    report.record_fanout(driven, delivered, closed, members);
     report.ack = None; // frames written to a socket: nothing is acknowledged
     Ok(report)
 }

@@ -2,6 +2,7 @@
 //! SameSite=Strict and scoped to `/api/v1/auth` so it rides only on auth calls from our own pages.
 
 use axum::http::{HeaderMap, HeaderValue, header};
+use hybrid_core::config::AuthConfig;
 
 const NAME: &str = "hybrid_refresh";
 const PATH: &str = "/api/v1/auth";
@@ -36,9 +37,14 @@ pub fn refresh_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// Whether the client reached us over HTTPS (directly or through a proxy that says so): the
-/// cookie then gets `Secure`. Plain-HTTP development setups would lose the cookie otherwise.
-pub fn is_https(headers: &HeaderMap) -> bool {
+/// Whether the cookie gets `Secure`: always when configured, else when the client reached us
+/// over HTTPS (through a proxy that says so). Plain-HTTP development setups would lose a
+/// `Secure` cookie.
+pub fn secure(config: &AuthConfig, headers: &HeaderMap) -> bool {
+    config.refresh_cookie_secure || is_https(headers)
+}
+
+fn is_https(headers: &HeaderMap) -> bool {
     headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())

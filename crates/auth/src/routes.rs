@@ -211,8 +211,7 @@ fn tokens(auth: &AuthService, issued: Issued, in_cookie: bool, headers: &HeaderM
     }
     let token = body.refresh_token.take().unwrap_or_default();
     let max_age = auth.config().refresh_token_ttl_days * 86_400;
-    let secure = auth.config().refresh_cookie_secure || cookie::is_https(headers);
-    let set = cookie::set_refresh(&token, max_age, secure);
+    let set = cookie::set_refresh(&token, max_age, cookie::secure(auth.config(), headers));
     ([set], Json(body)).into_response()
 }
 
@@ -223,9 +222,7 @@ async fn logout(State(auth): Auth, me: AuthUser, headers: HeaderMap) -> ApiResul
     auth.logout(&me).await?;
     Ok((
         StatusCode::NO_CONTENT,
-        [cookie::clear_refresh(
-            auth.config().refresh_cookie_secure || cookie::is_https(&headers),
-        )],
+        [cookie::clear_refresh(cookie::secure(auth.config(), &headers))],
     )
         .into_response())
 }

@@ -40,28 +40,25 @@ pub async fn run(config: &Config, from: &str, to: &str, resume: bool) -> anyhow:
     let mut target = config.clone();
     target.database.url = to.to_owned();
 
-    let modules: Vec<_> = registry::all_modules()
+    // Every target is opened (and migrated) once, and all are checked before anything is copied.
+    let mut targets = Vec::new();
+    for module in registry::all_modules()
         .into_iter()
         .filter(|m| !m.migrations().is_empty())
-        .collect();
-    if !resume {
-        for module in &modules {
-            let (to_db, _) = registry::open_migrated(module.as_ref(), &target).await?;
-            let empty = to_db.is_empty().await?;
-            to_db.close().await;
-            if !empty {
-                bail!(
-                    "the target already holds {} data: migrate into an empty database (rows are \
-                     copied, not merged), or pass --resume to finish an interrupted run",
-                    module.name()
-                );
-            }
+    {
+        let (to_db, _) = registry::open_migrated(module.as_ref(), &target).await?;
+        if !resume && !to_db.is_empty().await? {
+            bail!(
+                "the target already holds {} data: migrate into an empty database (rows are \
+                 copied, not merged), or pass --resume to finish an interrupted run",
+                module.name()
+            );
         }
+        targets.push((module, to_db));
     }
     println!("{:<28} {:>10} {:>10}", "table", "read", "copied");
-    for module in modules {
+    for (module, to_db) in targets {
         let (from_db, _) = registry::open_migrated(module.as_ref(), &source).await?;
-        let (to_db, _) = registry::open_migrated(module.as_ref(), &target).await?;
         let copies = from_db
             .copy_into(&to_db, module.not_migrated())
             .await

@@ -91,18 +91,16 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
         }
     }
     // Live on the bus before "ready": a client that then syncs cannot miss an event between.
-    match tokio::time::timeout(SETTLE_TIMEOUT, rt.hub.settle()).await {
-        Ok(Ok(())) => {}
-        outcome => {
-            let error = outcome.map_or_else(
-                |_| "timed out".to_owned(),
-                |r| r.err().map(|e| e.to_string()).unwrap_or_default(),
-            );
-            tracing::warn!(%error, "cannot subscribe a socket on the bus");
-            rt.hub.disconnect(&conn);
-            close_with(&mut socket, 1011, "try again").await;
-            return;
-        }
+    let unsettled = match tokio::time::timeout(SETTLE_TIMEOUT, rt.hub.settle()).await {
+        Ok(Ok(())) => None,
+        Ok(Err(err)) => Some(err.to_string()),
+        Err(_) => Some("timed out".to_owned()),
+    };
+    if let Some(error) = unsettled {
+        tracing::warn!(%error, "cannot subscribe a socket on the bus");
+        rt.hub.disconnect(&conn);
+        close_with(&mut socket, 1011, "try again").await;
+        return;
     }
     let peers = rt.membership.direct_peers(user_id).await.unwrap_or_default();
     if first_on_node {

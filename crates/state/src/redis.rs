@@ -114,6 +114,18 @@ impl RedisState {
         })
     }
 
+    /// Runs the JOIN or LEAVE script for this process; returns the user's live entries after.
+    async fn presence_update(&self, script: &Script, user_id: i64, ttl: Option<Duration>) -> Result<i64, StateError> {
+        let mut call = script.key(self.key("presence", user_id));
+        call.arg(&self.node).arg(now_ms());
+        if let Some(ttl) = ttl {
+            call.arg(ttl.as_millis() as u64);
+        }
+        call.invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(unavailable)
+    }
+
     fn key(&self, kind: &str, key: impl std::fmt::Display) -> String {
         format!("{}:{kind}:{key}", self.prefix)
     }
@@ -191,32 +203,11 @@ impl SharedState for RedisState {
     }
 
     fn presence_join(&self, user_id: i64, ttl: Duration) -> BoxFuture<'_, Result<bool, StateError>> {
-        Box::pin(async move {
-            let live: i64 = self
-                .join
-                .key(self.key("presence", user_id))
-                .arg(&self.node)
-                .arg(now_ms())
-                .arg(ttl.as_millis() as u64)
-                .invoke_async(&mut self.connection.clone())
-                .await
-                .map_err(unavailable)?;
-            Ok(live == 1)
-        })
+        Box::pin(async move { Ok(self.presence_update(&self.join, user_id, Some(ttl)).await? == 1) })
     }
 
     fn presence_leave(&self, user_id: i64) -> BoxFuture<'_, Result<bool, StateError>> {
-        Box::pin(async move {
-            let live: i64 = self
-                .leave
-                .key(self.key("presence", user_id))
-                .arg(&self.node)
-                .arg(now_ms())
-                .invoke_async(&mut self.connection.clone())
-                .await
-                .map_err(unavailable)?;
-            Ok(live == 0)
-        })
+        Box::pin(async move { Ok(self.presence_update(&self.leave, user_id, None).await? == 0) })
     }
 
     fn presence_refresh<'a>(&'a self, user_ids: &'a [i64], ttl: Duration) -> BoxFuture<'a, Result<(), StateError>> {
