@@ -14,13 +14,9 @@ mod service;
 mod store;
 mod throttle;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use futures::future::BoxFuture;
-use hybrid_core::api::UserDirectory;
-use hybrid_core::bus::{Bus, Control, RecvError, Topic};
-use hybrid_core::{Module, ModuleContext, Shutdown, Started, TokenVerifier};
+use hybrid_core::api::{TokenAuthority, UserDirectory};
+use hybrid_core::{Module, ModuleContext, Started};
 use hybrid_store::Migration;
 
 pub use crypto::generate_master_key;
@@ -63,62 +59,8 @@ impl Module for AuthModule {
             )
             .await?;
             ctx.apis.provide::<AuthService>(auth.clone());
-            let ttl = Duration::from_secs(ctx.config.auth.access_token_ttl_secs);
-            let follow = follow_revocations(
-                auth.clone(),
-                ctx.bus.clone(),
-                ctx.tokens.clone(),
-                ttl,
-                ctx.shutdown.clone(),
-            );
-            Ok(Started {
-                routes: routes::router(auth),
-                tasks: vec![Box::pin(follow)],
-            })
+            ctx.apis.provide::<dyn TokenAuthority>(auth.clone());
+            Ok(Started::routes(routes::router(auth)))
         })
     }
 }
-
-/// Sessions revoked by another process stop working here too: at once when the revocation
-/// arrives on the bus, and within [`REVOCATION_RELOAD`] when it was missed (the bus is best
-/// effort): the recently revoked sessions are re-read from the database then, and at once
-/// after the bus says envelopes may have been lost.
-async fn follow_revocations(
-    auth: Arc<AuthService>,
-    bus: Arc<dyn Bus>,
-    tokens: Arc<TokenVerifier>,
-    ttl: Duration,
-    mut shutdown: Shutdown,
-) {
-    let mut revocations = bus.subscribe(Topic::Sessions);
-    let mut reload = tokio::time::interval(REVOCATION_RELOAD);
-    reload.tick().await; // the start already loaded them
-    loop {
-        let missed = tokio::select! {
-            received = revocations.recv() => match received {
-                Ok(envelope) => match envelope.control {
-                    Some(Control::SessionRevoked { session_id, .. }) => {
-                        tokens.revoke_session(session_id, ttl);
-                        false
-                    }
-                    Some(Control::Resync) => true,
-                    _ => false,
-                },
-                Err(RecvError::Lagged(_)) => true,
-                Err(RecvError::Closed) => {
-                    revocations = bus.subscribe(Topic::Sessions);
-                    true
-                }
-            },
-            _ = reload.tick() => true,
-            _ = shutdown.wait() => break,
-        };
-        if missed && let Err(err) = auth.load_revocations().await {
-            tracing::warn!(error = %err.message, "could not reload revoked sessions");
-        }
-    }
-}
-
-/// How often revoked sessions are re-read, bounding how long a revocation missed on the bus
-/// goes unnoticed.
-const REVOCATION_RELOAD: Duration = Duration::from_secs(10);

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hybrid_core::api::{UserDirectory, UserRef};
+use futures::future::BoxFuture;
+use hybrid_core::api::{TokenAuthority, UserDirectory, UserRef};
 use hybrid_core::bus::{Bus, Control, Envelope, Topic};
 use hybrid_core::config::AuthConfig;
 use hybrid_core::state::SharedState;
@@ -73,7 +74,6 @@ impl AuthService {
             anyhow::anyhow!("the configured master key is not the one this auth data was encrypted with")
         })?;
         let keys = keys::load_or_create(&db, &master).await?;
-        tokens.set_keys(keys.public.clone());
         let auth = &config.auth;
         let service = Arc::new(AuthService {
             db,
@@ -87,18 +87,7 @@ impl AuthService {
             registrations: Throttle::new(state, "register", Duration::from_secs(3600)),
             passwords: Passwords::new(auth.password_hash_memory_kib, auth.password_hash_iterations)?,
         });
-        service.load_revocations().await?;
         Ok(service)
-    }
-
-    /// Marks the sessions revoked within the access-token lifetime (their tokens may still be
-    /// out there) as revoked in this process's verifier.
-    pub async fn load_revocations(&self) -> ApiResult<()> {
-        let ttl = Duration::from_secs(self.config.access_token_ttl_secs);
-        for session_id in store::revoked_since(&self.db, now_ms() - ttl.as_millis() as i64).await? {
-            self.tokens.revoke_session(session_id, ttl);
-        }
-        Ok(())
     }
 
     pub fn config(&self) -> &AuthConfig {
@@ -520,5 +509,17 @@ impl Forget {
                 Control::SessionRevoked { user_id, session_id },
             ));
         }
+    }
+}
+
+/// What every process's [`TokenFollower`](hybrid_core::TokenFollower) reads, here or over gRPC.
+impl TokenAuthority for AuthService {
+    fn public_keys(&self) -> BoxFuture<'_, ApiResult<Vec<(String, [u8; 32])>>> {
+        let keys = self.keys.public.clone();
+        Box::pin(async move { Ok(keys) })
+    }
+
+    fn revoked_since(&self, since_ms: i64) -> BoxFuture<'_, ApiResult<Vec<i64>>> {
+        Box::pin(store::revoked_since(&self.db, since_ms))
     }
 }

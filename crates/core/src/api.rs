@@ -48,3 +48,11 @@ pub trait ChatMembership: Send + Sync {
     /// Whether `user_id` is a member of `chat_id`, and the chat's member count.
     fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>>;
 }
+
+/// Provided by `auth`: what every process needs to verify access tokens itself.
+pub trait TokenAuthority: Send + Sync {
+    /// The keys of the JWKS: (key id, raw 32-byte Ed25519 public key).
+    fn public_keys(&self) -> BoxFuture<'_, Result<Vec<(String, [u8; 32])>, ApiError>>;
+    /// Sessions revoked at or after `since_ms` (Unix milliseconds).
+    fn revoked_since(&self, since_ms: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
+}

@@ -22,6 +22,8 @@ pub struct Config {
     pub realtime: RealtimeConfig,
     pub bus: BusConfig,
     pub state: StateConfig,
+    pub grpc: GrpcConfig,
+    pub peers: PeersConfig,
     pub log: LogConfig,
 }
 
@@ -47,6 +49,56 @@ pub struct StateConfig {
     pub redis_url: String,
     /// Key prefix: one per deployment sharing a Redis.
     pub redis_prefix: String,
+}
+
+/// The internal gRPC API a process serves to the others (the APIs of the services it runs,
+/// and the standard health service).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GrpcConfig {
+    /// Empty: no gRPC server (a process that runs every service needs none). `0.0.0.0:9090`:
+    /// serve the internal APIs of this process's services there.
+    pub listen: String,
+    /// Deadline of every call to another process, in milliseconds, retries included.
+    pub timeout_ms: u64,
+    /// Deadline for opening a connection to another process, in milliseconds.
+    pub connect_timeout_ms: u64,
+}
+
+/// Where the services this process does not run answer gRPC (`http://host:9090`). A service
+/// that another one here needs must either run in this process or have its address here.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PeersConfig {
+    /// Token keys and revocations; every process needs it.
+    pub auth: String,
+    /// The user directory; needed by `auth` and `chats`.
+    pub users: String,
+    /// Chat membership; needed by `realtime`.
+    pub chats: String,
+}
+
+impl PeersConfig {
+    /// The address configured for `service`, if any.
+    pub fn of(&self, service: &str) -> Option<&str> {
+        let url = match service {
+            "auth" => &self.auth,
+            "users" => &self.users,
+            "chats" => &self.chats,
+            _ => return None,
+        };
+        (!url.is_empty()).then_some(url.as_str())
+    }
+}
+
+impl Default for GrpcConfig {
+    fn default() -> Self {
+        GrpcConfig {
+            listen: String::new(),
+            timeout_ms: 3000,
+            connect_timeout_ms: 1000,
+        }
+    }
 }
 
 impl Default for BusConfig {
@@ -196,6 +248,8 @@ impl Default for Config {
             realtime: RealtimeConfig::default(),
             bus: BusConfig::default(),
             state: StateConfig::default(),
+            grpc: GrpcConfig::default(),
+            peers: PeersConfig::default(),
             log: LogConfig::default(),
         }
     }

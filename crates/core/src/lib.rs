@@ -11,6 +11,7 @@ pub mod json;
 pub mod module;
 pub mod text;
 mod token;
+mod token_follow;
 
 pub use config::Config;
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
@@ -19,6 +20,7 @@ pub use http::{AuthUser, ClientInfo, HttpShared};
 pub use json::Json;
 pub use module::{InternalApis, Module, ModuleContext, Shutdown, Started};
 pub use token::{AccessClaims, TokenVerifier};
+pub use token_follow::{TOKEN_RELOAD, TokenFollower};
 
 pub use hybrid_bus as bus;
 pub use hybrid_state as state;

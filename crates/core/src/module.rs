@@ -21,7 +21,8 @@ pub trait Module: Send + Sync + 'static {
     fn description(&self) -> &'static str;
     /// The module's schema; a module without migrations gets no database.
     fn migrations(&self) -> &'static [Migration];
-    /// Modules whose internal APIs this one calls; the registry starts them first.
+    /// Modules whose internal APIs this one calls: started first when they run in the same
+    /// process, reached over gRPC (`peers.*`) when they do not.
     fn needs(&self) -> &'static [&'static str] {
         &[]
     }

@@ -2,8 +2,8 @@
 //! public keys the auth service publishes (JWKS at `/api/v1/auth/jwks`).
 
 use std::collections::HashMap;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
@@ -35,6 +35,8 @@ impl AccessClaims {
 /// since their tokens were issued so they stop working at once rather than at expiry.
 pub struct TokenVerifier {
     keys: RwLock<HashMap<String, DecodingKey>>,
+    /// The keys as last given, to tell a reload that changes nothing.
+    raw_keys: Mutex<Vec<(String, [u8; 32])>>,
     revoked: RwLock<HashMap<i64, Instant>>,
     validation: Validation,
     /// Tokens whose signature was already checked, by their exact text: an Ed25519
@@ -56,6 +58,7 @@ impl TokenVerifier {
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
         TokenVerifier {
             keys: RwLock::new(HashMap::new()),
+            raw_keys: Mutex::new(Vec::new()),
             revoked: RwLock::new(HashMap::new()),
             validation,
             verified: RwLock::new(HashMap::new()),
@@ -63,17 +66,30 @@ impl TokenVerifier {
         }
     }
 
-    /// Replaces the trusted keys: (key id, raw 32-byte Ed25519 public key).
+    /// Replaces the trusted keys: (key id, raw 32-byte Ed25519 public key). The same set again
+    /// changes nothing (followers reload it every few seconds).
     pub fn set_keys(&self, keys: impl IntoIterator<Item = (String, [u8; 32])>) {
-        let keys = keys
-            .into_iter()
-            .map(|(kid, public)| (kid, DecodingKey::from_ed_der(&public)))
+        let mut raw: Vec<(String, [u8; 32])> = keys.into_iter().collect();
+        raw.sort_unstable();
+        let mut known = self.raw_keys.lock().unwrap_or_else(|e| e.into_inner());
+        if *known == raw {
+            return;
+        }
+        let keys = raw
+            .iter()
+            .map(|(kid, public)| (kid.clone(), DecodingKey::from_ed_der(public)))
             .collect();
+        *known = raw;
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
         // a key that is gone must not keep its tokens valid
         let mut verified = self.verified.write().unwrap_or_else(|e| e.into_inner());
         self.key_generation.fetch_add(1, Ordering::AcqRel);
         verified.clear();
+    }
+
+    /// Whether any key is known: until then no token can be checked.
+    pub fn has_keys(&self) -> bool {
+        !self.keys.read().unwrap_or_else(|e| e.into_inner()).is_empty()
     }
 
     /// Makes tokens of `session_id` invalid from now on. Entries are kept for `ttl` (the access
@@ -138,6 +154,12 @@ impl TokenVerifier {
         let kid = header.kid.ok_or_else(invalid)?;
         let claims = {
             let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+            if keys.is_empty() {
+                // a process whose auth service has not answered yet cannot tell
+                return Err(ApiError::unavailable(
+                    "access tokens cannot be checked yet: the auth service has not answered",
+                ));
+            }
             let key = keys.get(&kid).ok_or_else(invalid)?;
             jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
         }

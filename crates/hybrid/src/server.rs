@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use hybrid_core::bus::Bus;
 use hybrid_core::state::SharedState;
-use hybrid_core::{ApiError, Config, HttpShared, Shutdown};
+use hybrid_core::{ApiError, Config, HttpShared, Shutdown, TokenVerifier};
 use hybrid_store::Db;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -108,6 +108,7 @@ pub fn app(config: &Config, running: Running) -> anyhow::Result<Router> {
         databases: running.databases,
         bus: running.bus,
         state: running.state,
+        tokens: running.tokens.clone(),
     });
     let metrics = telemetry::prometheus();
 
@@ -209,6 +210,8 @@ struct Backends {
     databases: Vec<Db>,
     bus: Arc<dyn Bus>,
     state: Arc<dyn SharedState>,
+    /// No request can be served before the auth service's keys are known.
+    tokens: Arc<TokenVerifier>,
 }
 
 async fn readyz(axum::extract::State(backends): axum::extract::State<Arc<Backends>>) -> axum::response::Response {
@@ -225,6 +228,9 @@ async fn readyz(axum::extract::State(backends): axum::extract::State<Arc<Backend
     if let Err(err) = backends.state.check().await {
         tracing::warn!(error = %err, "not ready");
         return ApiError::unavailable(err.to_string()).into_response();
+    }
+    if !backends.tokens.has_keys() {
+        return ApiError::unavailable("the auth service's token keys are not loaded yet").into_response();
     }
     axum::Json(serde_json::json!({"status": "ready"})).into_response()
 }

@@ -13,9 +13,9 @@ mod servers;
 mod stack;
 mod ws;
 
-pub use servers::OwnServer;
+pub use servers::{OwnServer, free_port};
 pub use stack::{Scaled, Stack};
-pub use ws::{WAIT, WsClient};
+pub use ws::{Polled, WAIT, WsClient};
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -48,8 +48,11 @@ macro_rules! stack_tests {
 
 pub struct TestServer {
     pub stack: Stack,
-    pub base_url: String,
-    pub http: reqwest::Client,
+    /// The process's own HTTP API.
+    pub api: Api,
+    /// `http://host:port` of the internal gRPC API, when the process serves one
+    /// (`HYBRID_GRPC__LISTEN`).
+    pub grpc_url: Option<String>,
     bin: PathBuf,
     listen: String,
     env: Vec<(String, String)>,
@@ -99,7 +102,8 @@ impl TestServer {
     pub async fn start_peer(&self, env: &[(&str, &str)]) -> TestServer {
         let scaled = self.scaled.clone().expect("peers exist on the scaled stack only");
         let mut merged: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        merged.retain(|(k, _)| !env.iter().any(|(e, _)| e == k));
+        // a peer listens on ports of its own
+        merged.retain(|(k, _)| *k != "HYBRID_GRPC__LISTEN" && !env.iter().any(|(e, _)| e == k));
         merged.extend_from_slice(env);
         Self::start_on(
             self.bin.to_str().unwrap(),
@@ -120,8 +124,8 @@ impl TestServer {
     ) -> TestServer {
         let mut server = TestServer {
             stack,
-            base_url: String::new(),
-            http: reqwest::Client::new(),
+            api: Api::new(""),
+            grpc_url: None,
             bin: PathBuf::from(bin),
             listen: listen.to_owned(),
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
@@ -185,12 +189,17 @@ impl TestServer {
                 push_log(&logs, line);
             }
         });
+        let mut grpc_addr = None;
         let found = tokio::time::timeout(Duration::from_secs(60), async {
             while let Ok(Some(line)) = stdout.next_line().await {
                 push_log(&self.logs, line.clone());
-                if let Ok(event) = serde_json::from_str::<Value>(&line)
-                    && event["message"] == "listening"
-                {
+                let Ok(event) = serde_json::from_str::<Value>(&line) else {
+                    continue;
+                };
+                if event["message"] == "serving gRPC" {
+                    grpc_addr = event["addr"].as_str().map(str::to_owned);
+                }
+                if event["message"] == "listening" {
                     return event["addr"].as_str().map(str::to_owned);
                 }
             }
@@ -207,7 +216,14 @@ impl TestServer {
                 push_log(&logs, line);
             }
         });
-        self.base_url = format!("http://{addr}");
+        self.api.base_url = format!("http://{addr}");
+        // A restart comes back on the same ports, as a restarted service does behind its
+        // address: peers and the gateway keep pointing at it.
+        self.listen = addr;
+        if let Some(grpc) = grpc_addr {
+            self.grpc_url = Some(format!("http://{grpc}"));
+            self.set_env("HYBRID_GRPC__LISTEN", &grpc);
+        }
         self.child = Some(child);
     }
 
@@ -264,6 +280,23 @@ impl TestServer {
         );
         self.spawn().await;
     }
+}
+
+/// A client of the HTTP API at `base_url`: a process of its own, or the gateway in front of
+/// several (a [`TestServer`] derefs to its own).
+#[derive(Clone)]
+pub struct Api {
+    pub base_url: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(base_url: impl Into<String>) -> Api {
+        Api {
+            base_url: base_url.into(),
+            http: reqwest::Client::new(),
+        }
+    }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
@@ -287,6 +320,12 @@ impl TestServer {
         }
         let response = request.send().await.expect("request failed");
         json_of(response).await
+    }
+
+    /// GETs `path` as text (for `/metrics` and other answers that are not JSON).
+    pub async fn text(&self, path: &str) -> String {
+        let response = self.http.get(self.url(path)).send().await.expect("request failed");
+        response.text().await.expect("reading the body")
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
@@ -370,6 +409,14 @@ fn push_log(logs: &Mutex<VecDeque<String>>, line: String) {
         logs.pop_front();
     }
     logs.push_back(line);
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Api;
+
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 impl Drop for TestServer {

@@ -18,7 +18,8 @@ pub struct OwnServer {
     child: Option<Child>,
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on now (for a process the test starts next).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -148,6 +149,66 @@ impl OwnServer {
         server
     }
 
+    /// nginx in a prefix of its own, listening on `127.0.0.1:<port>`: `http` is the content of
+    /// its `http {}` block, given the port; `files` (path relative to the prefix, content) are
+    /// what it includes. Workers run as the test's user so they can read the test's files.
+    pub fn nginx(files: &[(String, String)], http: impl FnOnce(u16) -> String) -> OwnServer {
+        let program = find("nginx", &[PathBuf::from("/usr/sbin")], "nginx");
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (path, content) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).expect("nginx include dir");
+            std::fs::write(path, content).expect("writing an nginx include");
+        }
+        let port = free_port();
+        let prefix = dir.path().display().to_string();
+        let user = if is_root() { "user root;\n" } else { "" };
+        let conf = format!(
+            "{user}worker_processes 1;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log warn;\n\
+             events {{ worker_connections 1024; }}\n\
+             http {{\n    access_log {prefix}/access.log;\n    client_body_temp_path {prefix}/body;\n    \
+             proxy_temp_path {prefix}/proxy;\n    fastcgi_temp_path {prefix}/fastcgi;\n    \
+             uwsgi_temp_path {prefix}/uwsgi;\n    scgi_temp_path {prefix}/scgi;\n{}\n}}\n",
+            http(port)
+        );
+        let conf_path = dir.path().join("nginx.conf");
+        std::fs::write(&conf_path, conf).expect("writing nginx.conf");
+        let test = Command::new(&program)
+            .args(["-t", "-q", "-p", &prefix, "-c"])
+            .arg(&conf_path)
+            .output()
+            .expect("nginx -t runs");
+        assert!(
+            test.status.success(),
+            "nginx refuses the configuration: {}",
+            String::from_utf8_lossy(&test.stderr)
+        );
+        let args = vec![
+            "-p".into(),
+            prefix,
+            "-c".into(),
+            conf_path.display().to_string(),
+            "-g".into(),
+            "daemon off;".into(),
+        ];
+        let mut server = OwnServer {
+            name: "nginx",
+            port,
+            program,
+            args,
+            user: None,
+            dir,
+            child: None,
+        };
+        server.start();
+        server
+    }
+
+    /// What nginx logged (errors and warnings).
+    pub fn error_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
+    }
+
     /// Starts the server (again, on the same port and data) and waits until it accepts
     /// connections.
     pub fn start(&mut self) {
@@ -188,6 +249,7 @@ impl OwnServer {
         match self.name {
             "PostgreSQL" => format!("postgres://postgres@127.0.0.1:{}/postgres", self.port),
             "NATS" => format!("nats://127.0.0.1:{}", self.port),
+            "nginx" => format!("http://127.0.0.1:{}", self.port),
             _ => format!("redis://127.0.0.1:{}", self.port),
         }
     }

@@ -12,6 +12,15 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// What [`WsClient::poll`] found.
+#[derive(Debug)]
+pub enum Polled {
+    Frame(Value),
+    /// Nothing arrived in time.
+    Quiet,
+    Closed,
+}
+
 pub struct WsClient {
     stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
     /// The `hello` frame.
@@ -74,6 +83,22 @@ impl WsClient {
     /// The next JSON frame, or `None` when the socket closed or nothing came within [`WAIT`].
     pub async fn next(&mut self) -> Option<Value> {
         self.next_within(WAIT).await
+    }
+
+    /// The next JSON frame within `wait`, telling a quiet socket from a closed one.
+    pub async fn poll(&mut self, wait: Duration) -> Polled {
+        loop {
+            let message = match tokio::time::timeout(wait, self.stream.next()).await {
+                Err(_) => return Polled::Quiet,
+                Ok(Some(Ok(message))) => message,
+                Ok(_) => return Polled::Closed,
+            };
+            match message {
+                Message::Text(text) => return Polled::Frame(serde_json::from_str(&text).expect("frames are JSON")),
+                Message::Close(_) => return Polled::Closed,
+                _ => continue,
+            }
+        }
     }
 
     pub async fn next_within(&mut self, wait: Duration) -> Option<Value> {

@@ -75,15 +75,7 @@ async fn health_metrics_and_docs(stack: Stack) {
     assert_eq!((status.as_u16(), ready["status"].as_str()), (200, Some("ready")));
 
     server.register("metric_user").await;
-    let metrics = server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.text("/metrics").await;
     assert!(
         metrics.lines().any(|l| l.starts_with("http_requests_total{")
             && l.contains("route=\"/api/v1/auth/register\"")

@@ -11,6 +11,7 @@ mod outage;
 mod readme;
 mod realtime;
 mod scaled;
+mod services;
 mod sync;
 mod totp;
 mod users;
@@ -27,11 +28,11 @@ pub async fn start_with(stack: Stack, env: &[(&str, &str)]) -> TestServer {
     TestServer::start_with(BIN, stack, env).await
 }
 
-use hybrid_testkit::TestUser;
+use hybrid_testkit::{Api, TestUser};
 use serde_json::{Value, json};
 
 /// Creates a group or channel owned by `owner` with `members`; returns its id.
-pub async fn create_chat(server: &TestServer, owner: &TestUser, kind: &str, title: &str, members: &[&TestUser]) -> i64 {
+pub async fn create_chat(server: &Api, owner: &TestUser, kind: &str, title: &str, members: &[&TestUser]) -> i64 {
     let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
     let (status, chat) = server
         .post(
@@ -45,7 +46,7 @@ pub async fn create_chat(server: &TestServer, owner: &TestUser, kind: &str, titl
 }
 
 /// The direct chat of `a` and `b`.
-pub async fn direct(server: &TestServer, a: &TestUser, b: &TestUser) -> i64 {
+pub async fn direct(server: &Api, a: &TestUser, b: &TestUser) -> i64 {
     let (status, chat) = server
         .post(
             "/api/v1/chats",
@@ -58,7 +59,7 @@ pub async fn direct(server: &TestServer, a: &TestUser, b: &TestUser) -> i64 {
 }
 
 /// Sends `text` as `user`; panics unless it was accepted.
-pub async fn send(server: &TestServer, user: &TestUser, chat_id: i64, text: &str) -> Value {
+pub async fn send(server: &Api, user: &TestUser, chat_id: i64, text: &str) -> Value {
     let (status, message) = server
         .post(
             &format!("/api/v1/chats/{chat_id}/messages"),

@@ -1,0 +1,608 @@
+//! The microservices shape: one process per service (users, auth, chats) and two realtime
+//! nodes on PostgreSQL, NATS and Redis, calling each other over gRPC, behind a real nginx
+//! running the configuration of `deploy/nginx/`. The core flows go through nginx; then the
+//! chats process and a realtime node are SIGKILLed and restarted while messages flow.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hybrid_testkit::{Api, OwnServer, Polled, Scaled, TestServer, TestUser, WsClient, assert_error, free_port};
+use serde_json::{Value, json};
+
+use crate::{BIN, direct, send};
+
+fn deploy_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy")
+}
+
+/// The upstream names `deploy/nginx/routes.conf` sends requests to.
+fn upstreams_in_routes() -> BTreeSet<String> {
+    let routes = std::fs::read_to_string(deploy_dir().join("nginx/routes.conf")).unwrap();
+    routes
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("proxy_pass http://"))
+        .map(|rest| rest.trim_end_matches(';').to_owned())
+        .collect()
+}
+
+/// The upstream names `deploy/nginx/upstreams.conf` defines.
+fn upstreams_defined() -> BTreeSet<String> {
+    let upstreams = std::fs::read_to_string(deploy_dir().join("nginx/upstreams.conf")).unwrap();
+    upstreams
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("upstream "))
+        .map(|rest| rest.trim_end_matches('{').trim().to_owned())
+        .collect()
+}
+
+struct Deployment {
+    users: TestServer,
+    auth: TestServer,
+    chats: TestServer,
+    realtime: Vec<TestServer>,
+    nginx: OwnServer,
+    /// nginx: where clients go.
+    gateway: Api,
+    /// nginx's TLS server block, on this port.
+    tls_port: u16,
+    _web: tempfile::TempDir,
+    _tls: tempfile::TempDir,
+}
+
+impl Deployment {
+    async fn start() -> Deployment {
+        let grpc = |port: u16| format!("127.0.0.1:{port}");
+        let (users_grpc, auth_grpc, chats_grpc) = (grpc(free_port()), grpc(free_port()), grpc(free_port()));
+        let url = |addr: &str| format!("http://{addr}");
+        let common = [
+            ("HYBRID_HTTP__TRUST_FORWARDED_FOR", "true".to_owned()),
+            ("HYBRID_PEERS__AUTH", url(&auth_grpc)),
+            ("HYBRID_PEERS__USERS", url(&users_grpc)),
+            ("HYBRID_PEERS__CHATS", url(&chats_grpc)),
+        ];
+        let with = |extra: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
+            let mut env: Vec<(&'static str, String)> = common.to_vec();
+            env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+            env
+        };
+        // users first: it waits for auth's keys (and reports not ready until they come)
+        let users_env = with(&[("HYBRID_SERVICES", "users"), ("HYBRID_GRPC__LISTEN", &users_grpc)]);
+        let users = TestServer::start_scaled(BIN, Scaled::create().await, &pairs(&users_env)).await;
+        let auth_env = with(&[("HYBRID_SERVICES", "auth"), ("HYBRID_GRPC__LISTEN", &auth_grpc)]);
+        let auth = users.start_peer(&pairs(&auth_env)).await;
+        let chats_env = with(&[("HYBRID_SERVICES", "chats"), ("HYBRID_GRPC__LISTEN", &chats_grpc)]);
+        let chats = users.start_peer(&pairs(&chats_env)).await;
+        let realtime_env = with(&[("HYBRID_SERVICES", "realtime")]);
+        let mut realtime = Vec::new();
+        for _ in 0..2 {
+            realtime.push(users.start_peer(&pairs(&realtime_env)).await);
+        }
+
+        let web = tempfile::tempdir().unwrap();
+        std::fs::create_dir(web.path().join("assets")).unwrap();
+        std::fs::write(web.path().join("index.html"), "<!doctype html><title>Hybrid</title>").unwrap();
+        std::fs::write(web.path().join("assets/app-1234.js"), "console.log('hybrid')").unwrap();
+        let (tls, tls_port) = (tempfile::tempdir().unwrap(), free_port());
+        self_signed_certificate(tls.path());
+
+        let addr = |server: &TestServer| server.base_url.trim_start_matches("http://").to_owned();
+        let mut processes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        processes.insert("hybrid_auth", vec![addr(&auth)]);
+        processes.insert("hybrid_users", vec![addr(&users)]);
+        processes.insert("hybrid_chats", vec![addr(&chats)]);
+        processes.insert("hybrid_realtime", realtime.iter().map(addr).collect());
+        let routed = upstreams_in_routes();
+        assert_eq!(
+            routed,
+            upstreams_defined(),
+            "routes.conf and upstreams.conf name the same upstreams"
+        );
+        let known: BTreeSet<String> = processes.keys().map(|k| k.to_string()).collect();
+        assert_eq!(
+            routed, known,
+            "every upstream routes.conf uses is a service of this deployment"
+        );
+
+        let nginx_dir = deploy_dir().join("nginx");
+        let files: Vec<(String, String)> = ["http.conf", "routes.conf", "proxy.conf"]
+            .iter()
+            .map(|name| {
+                let text = std::fs::read_to_string(nginx_dir.join(name)).unwrap();
+                (format!("hybrid/{name}"), text)
+            })
+            .chain([("hybrid/tls.conf".to_owned(), tls_conf(&nginx_dir, tls.path(), tls_port))])
+            .collect();
+        let web_root = web.path().display().to_string();
+        let nginx = OwnServer::nginx(&files, |port| {
+            let mut http = String::from("include /etc/nginx/mime.types;\ninclude hybrid/http.conf;\n");
+            for (name, servers) in &processes {
+                http.push_str(&format!("upstream {name} {{\n"));
+                if *name == "hybrid_realtime" {
+                    http.push_str("least_conn;\n");
+                }
+                for server in servers {
+                    http.push_str(&format!("server {server} max_fails=2 fail_timeout=5s;\n"));
+                }
+                http.push_str("keepalive 8;\n}\n");
+            }
+            http.push_str(&format!(
+                "server {{\nlisten 127.0.0.1:{port};\nroot {web_root};\ninclude hybrid/routes.conf;\n}}\n\
+                 include hybrid/tls.conf;\n"
+            ));
+            http
+        });
+        let deployment = Deployment {
+            gateway: Api::new(nginx.url()),
+            users,
+            auth,
+            chats,
+            realtime,
+            nginx,
+            tls_port,
+            _web: web,
+            _tls: tls,
+        };
+        deployment.wait_ready().await;
+        deployment
+    }
+
+    fn processes(&self) -> Vec<&TestServer> {
+        let mut all = vec![&self.users, &self.auth, &self.chats];
+        all.extend(self.realtime.iter());
+        all
+    }
+
+    /// Every process answers `/readyz` (its backends and the auth service's keys are there).
+    async fn wait_ready(&self) {
+        for process in self.processes() {
+            wait_ready(process).await;
+        }
+    }
+
+    /// Open sockets per realtime node, from each node's `/metrics`.
+    async fn sockets_per_node(&self) -> Vec<i64> {
+        let mut counts = Vec::new();
+        for node in &self.realtime {
+            let text = node.text("/metrics").await;
+            let gauge = text
+                .lines()
+                .find_map(|line| line.strip_prefix("realtime_connections "))
+                .map(|v| v.trim().parse::<f64>().unwrap() as i64)
+                .unwrap_or(0);
+            counts.push(gauge);
+        }
+        counts
+    }
+}
+
+async fn wait_ready(process: &TestServer) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = process.get("/readyz", None).await;
+        if status == 200 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} is not ready: {body}\n{}",
+            process.base_url,
+            process.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// A certificate for 127.0.0.1 and its key, as `hybrid.crt` and `hybrid.key` in `dir`.
+fn self_signed_certificate(dir: &Path) {
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ])
+        .args(["-days", "1", "-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(dir.join("hybrid.key"))
+        .arg("-out")
+        .arg(dir.join("hybrid.crt"))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl runs (install openssl)");
+    assert!(status.success(), "openssl made no certificate");
+}
+
+/// `deploy/nginx/tls.conf` with its certificate paths and port pointed at the test's.
+fn tls_conf(nginx_dir: &Path, cert_dir: &Path, port: u16) -> String {
+    let text = std::fs::read_to_string(nginx_dir.join("tls.conf")).unwrap();
+    assert!(
+        text.contains("/etc/nginx/tls/") && text.contains("listen 443 ssl"),
+        "{text}"
+    );
+    text.replace("/etc/nginx/tls/", &format!("{}/", cert_dir.display()))
+        .lines()
+        .filter(|line| !line.contains("listen [::]"))
+        .map(|line| line.replace("listen 443 ssl", &format!("listen 127.0.0.1:{port} ssl")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_process_per_service_behind_nginx() {
+    let mut deployment = Deployment::start().await;
+    core_flows_through_the_gateway(&deployment).await;
+    nothing_is_lost_when_processes_die(&mut deployment).await;
+    the_gateway_limits_logins(&deployment).await;
+    for process in deployment.processes() {
+        let log = process.log_text();
+        assert!(!log.contains("panicked"), "{log}");
+    }
+}
+
+async fn core_flows_through_the_gateway(deployment: &Deployment) {
+    let gateway = &deployment.gateway;
+    // nginx's own answers: health, the web client with its caching, unknown API areas, body size
+    assert_eq!(gateway.get("/healthz", None).await.0, 200);
+    let page = gateway.http.get(gateway.url("/chats/42")).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    assert!(
+        page.text().await.unwrap().contains("<title>Hybrid</title>"),
+        "client routes get index.html"
+    );
+    let asset = gateway
+        .http
+        .get(gateway.url("/assets/app-1234.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
+    let response = gateway.get("/api/v1/nowhere", None).await;
+    assert_error(&response, 404, "not_found", None);
+
+    // accounts: auth (HTTP) → users (gRPC), tokens verified in every process with auth's keys
+    let ann = gateway.register("ann").await;
+    let ben = gateway.register("ben").await;
+    let taken = gateway
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"username": "ann", "password": "another password"}),
+        )
+        .await;
+    assert_error(&taken, 409, "username_taken", Some("username"));
+    let (status, me) = gateway.get("/api/v1/users/me", Some(&ann.access_token)).await;
+    assert_eq!((status.as_u16(), me["username"].as_str()), (200, Some("ann")), "{me}");
+    let (status, login) = gateway.login("ben", hybrid_testkit::PASSWORD, None).await;
+    assert_eq!(status, 200, "{login}");
+
+    // the web UI's requests carry a body: one over the limit stops at nginx
+    let big = "x".repeat(2 * 1024 * 1024);
+    let response = gateway
+        .http
+        .post(gateway.url("/api/v1/chats/1/messages"))
+        .bearer_auth(&ann.access_token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"text\":\"{big}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+
+    // a chat; one socket each, which nginx puts on different realtime nodes
+    let chat = direct(gateway, &ann, &ben).await;
+    let mut ann_ws = WsClient::connect(&gateway.base_url, &ann.access_token).await;
+    let mut ben_ws = WsClient::connect(&gateway.base_url, &ben.access_token).await;
+    assert_eq!(deployment.sockets_per_node().await, [1, 1], "one socket per node");
+
+    // live across nodes: send, edit, react, read
+    let hello = send(gateway, &ann, chat, "hello across nodes").await;
+    let seq = hello["seq"].as_i64().unwrap();
+    let event = ben_ws.next_event("message.new").await;
+    assert_eq!(event["data"]["text"], "hello across nodes");
+    let path = format!("/api/v1/chats/{chat}/messages/{seq}");
+    let (status, body) = gateway
+        .request(
+            "PATCH",
+            &path,
+            Some(&ann.access_token),
+            Some(json!({"text": "hello, edited"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        ben_ws.next_event("message.edited").await["data"]["text"],
+        "hello, edited"
+    );
+    let (status, body) = gateway
+        .request(
+            "PUT",
+            &format!("{path}/reactions/%F0%9F%91%8D"),
+            Some(&ben.access_token),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let reaction = ann_ws.next_event("reaction.changed").await;
+    assert_eq!(reaction["data"]["seq"], seq, "{reaction}");
+    let (status, body) = gateway
+        .post(
+            &format!("/api/v1/chats/{chat}/read"),
+            Some(&ben.access_token),
+            json!({"seq": seq}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let read = ann_ws.next_where(|f| f["kind"] == "read.updated").await;
+    assert_eq!(read["data"]["seq"], seq, "{read}");
+
+    // catch-up: ben is away while ann writes, then asks /sync for what he missed
+    let (_, state) = gateway
+        .post(
+            "/api/v1/sync",
+            Some(&ben.access_token),
+            json!({"user_pts": 0, "chats": {chat.to_string(): 0}}),
+        )
+        .await;
+    let pts = state["chats"][0]["pts"].as_i64().unwrap();
+    ben_ws.close().await;
+    send(gateway, &ann, chat, "while you were away 1").await;
+    send(gateway, &ann, chat, "while you were away 2").await;
+    let (status, missed) = gateway
+        .post(
+            "/api/v1/sync",
+            Some(&ben.access_token),
+            json!({"user_pts": 0, "chats": {chat.to_string(): pts}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{missed}");
+    let texts: Vec<&str> = missed["chats"][0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "message.new")
+        .map(|e| e["data"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["while you were away 1", "while you were away 2"]);
+
+    // the TLS server block serves the same routes
+    let output = tokio::process::Command::new("curl")
+        .args(["-sk", "--max-time", "5"])
+        .arg(format!("https://127.0.0.1:{}/api/v1/users/me", deployment.tls_port))
+        .args(["-H", &format!("authorization: Bearer {}", ann.access_token)])
+        .output()
+        .await
+        .expect("curl runs");
+    let me: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    assert_eq!(
+        me["username"],
+        "ann",
+        "over TLS: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    ann_ws.close().await;
+}
+
+/// Messages acknowledged (201) while the chats process and a realtime node are SIGKILLed and
+/// restarted: each is stored once, and the reader, reconnecting through nginx and catching up
+/// with /sync, sees each once.
+async fn nothing_is_lost_when_processes_die(deployment: &mut Deployment) {
+    const TOTAL: usize = 40;
+    let gateway = deployment.gateway.clone();
+    let cho = gateway.register("cho").await;
+    let dev = gateway.register("dev").await;
+    let chat = direct(&gateway, &cho, &dev).await;
+    let mut reader = Reader::connect(&gateway, &dev, chat).await;
+    reader.catch_up().await;
+
+    // cho sends TOTAL messages, each retried with its nonce until acknowledged
+    let acked: Arc<Mutex<Vec<(usize, i64)>>> = Arc::default();
+    let refused = Arc::new(AtomicUsize::new(0));
+    let sender = {
+        let (gateway, acked, token) = (gateway.clone(), acked.clone(), cho.access_token.clone());
+        let refused = refused.clone();
+        tokio::spawn(async move {
+            for i in 0..TOTAL {
+                let deadline = Instant::now() + Duration::from_secs(30);
+                loop {
+                    let body = json!({"text": format!("m{i}"), "nonce": format!("n{i}")});
+                    let (status, message) = gateway
+                        .post(&format!("/api/v1/chats/{chat}/messages"), Some(&token), body)
+                        .await;
+                    if status == 201 || status == 200 {
+                        acked.lock().unwrap().push((i, message["seq"].as_i64().unwrap()));
+                        break;
+                    }
+                    assert!(
+                        [502, 503, 504].contains(&status.as_u16()) && Instant::now() < deadline,
+                        "send {i}: {status} {message}"
+                    );
+                    refused.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                tokio::time::sleep(Duration::from_millis(40)).await;
+            }
+        })
+    };
+    let acked_count = || acked.lock().unwrap().len();
+
+    reader.read_until(|| acked_count() >= 10).await;
+    deployment.chats.kill().await;
+    reader.read_for(Duration::from_millis(800)).await;
+    assert!(refused.load(Ordering::Relaxed) > 0, "sends fail while chats is down");
+    deployment.chats.resume().await;
+    wait_ready(&deployment.chats).await;
+
+    reader.read_until(|| acked_count() >= 25).await;
+    let counts = deployment.sockets_per_node().await;
+    let node = counts.iter().position(|c| *c == 1).expect("the reader's node");
+    deployment.realtime[node].kill().await;
+    assert!(reader.read_until_closed().await, "the socket closes with its node");
+    reader.reconnect().await;
+    reader.catch_up().await;
+    deployment.realtime[node].resume().await;
+    wait_ready(&deployment.realtime[node]).await;
+
+    sender.await.expect("every message was acknowledged");
+    let acked = acked.lock().unwrap().clone();
+    assert_eq!(acked.len(), TOTAL);
+    reader.read_until_seen(&acked).await;
+
+    // stored once each, in order
+    let (status, page) = gateway
+        .get(
+            &format!("/api/v1/chats/{chat}/messages?limit=100"),
+            Some(&dev.access_token),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let mut stored: Vec<(i64, String)> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["seq"].as_i64().unwrap(), m["text"].as_str().unwrap().to_owned()))
+        .collect();
+    stored.sort();
+    let expected: Vec<(i64, String)> = acked.iter().map(|(i, seq)| (*seq, format!("m{i}"))).collect();
+    assert_eq!(stored, expected, "each acknowledged message stored once");
+    let nginx_errors = deployment.nginx.error_log();
+    assert!(!nginx_errors.contains("[emerg]"), "{nginx_errors}");
+}
+
+/// A client reading one chat the way the web client does: live events on the socket, /sync
+/// after a reconnect, events applied once by pts.
+struct Reader {
+    gateway: Api,
+    user: TestUser,
+    chat: i64,
+    ws: Option<WsClient>,
+    /// pts of the events the current socket delivered (a repeat is a duplicate).
+    on_socket: HashSet<i64>,
+    /// Message seqs by the pts of their `message.new`, from both paths.
+    messages: BTreeMap<i64, i64>,
+    /// The chat pts the client is up to.
+    pts: i64,
+}
+
+impl Reader {
+    async fn connect(gateway: &Api, user: &TestUser, chat: i64) -> Reader {
+        Reader {
+            gateway: gateway.clone(),
+            user: user.clone(),
+            chat,
+            ws: Some(WsClient::connect(&gateway.base_url, &user.access_token).await),
+            on_socket: HashSet::new(),
+            messages: BTreeMap::new(),
+            pts: 0,
+        }
+    }
+
+    fn apply(&mut self, event: &Value) {
+        let pts = event["pts"].as_i64().unwrap();
+        if event["kind"] == "message.new" {
+            self.messages.insert(pts, event["data"]["seq"].as_i64().unwrap());
+        }
+        self.pts = self.pts.max(pts);
+    }
+
+    /// Reads what the socket has within `wait`; false when it closed.
+    async fn read_for(&mut self, wait: Duration) -> bool {
+        let until = Instant::now() + wait;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            let ws = self.ws.as_mut().expect("connected");
+            match ws.poll(left).await {
+                Polled::Quiet => return true,
+                Polled::Closed => return false,
+                Polled::Frame(frame) if frame["type"] == "event" && frame["chat_id"] == self.chat => {
+                    let pts = frame["pts"].as_i64().unwrap();
+                    assert!(self.on_socket.insert(pts), "pts {pts} delivered twice on one socket");
+                    self.apply(&frame);
+                }
+                Polled::Frame(_) => {}
+            }
+        }
+    }
+
+    async fn read_until(&mut self, done: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out");
+            assert!(self.read_for(Duration::from_millis(50)).await, "the socket closed");
+        }
+    }
+
+    async fn read_until_closed(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !self.read_for(Duration::from_millis(100)).await {
+                self.ws = None;
+                return true;
+            }
+        }
+        false
+    }
+
+    async fn reconnect(&mut self) {
+        self.ws = Some(WsClient::connect(&self.gateway.base_url, &self.user.access_token).await);
+        self.on_socket.clear();
+    }
+
+    /// /sync from the pts the client is up to; events it already has are skipped by pts.
+    async fn catch_up(&mut self) {
+        let (status, state) = self
+            .gateway
+            .post(
+                "/api/v1/sync",
+                Some(&self.user.access_token),
+                json!({"user_pts": 0, "chats": {self.chat.to_string(): self.pts}}),
+            )
+            .await;
+        assert_eq!(status, 200, "{state}");
+        assert_eq!(state["chats"][0]["too_long"], false);
+        for event in state["chats"][0]["events"].as_array().unwrap() {
+            self.apply(event);
+        }
+    }
+
+    async fn read_until_seen(&mut self, acked: &[(usize, i64)]) {
+        let wanted: BTreeSet<i64> = acked.iter().map(|(_, seq)| *seq).collect();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let seen: BTreeSet<i64> = self.messages.values().copied().collect();
+            if seen == wanted {
+                let seqs: Vec<i64> = self.messages.values().copied().collect();
+                let unique: BTreeSet<i64> = seqs.iter().copied().collect();
+                assert_eq!(seqs.len(), unique.len(), "one message.new per message");
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the reader has {seen:?}, acknowledged were {wanted:?}"
+            );
+            self.read_for(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// Logins past the rate in deploy/nginx/http.conf get nginx's own 429 (an HTML page, where
+/// the auth service's throttle answers JSON).
+async fn the_gateway_limits_logins(deployment: &Deployment) {
+    let gateway = &deployment.gateway;
+    let mut by_nginx = 0;
+    for _ in 0..30 {
+        let (status, body) = gateway.login("nobody", "wrong password", None).await;
+        if status == 429 && body.is_string() {
+            by_nginx += 1;
+        }
+    }
+    assert!(by_nginx > 0, "nginx lets 30 logins a second through from one address");
+}

@@ -1,0 +1,115 @@
+//! `ApiError` across a gRPC hop. The status code says roughly what happened (for gRPC tools);
+//! metadata carries the exact HTTP status, code, field and Retry-After, so the caller rebuilds
+//! the very error the provider raised. A status without that metadata came from the transport
+//! (peer down, deadline passed): the caller sees `503 unavailable`.
+
+use std::sync::Mutex;
+
+use http::StatusCode;
+use hybrid_core::ApiError;
+use tonic::metadata::{MetadataMap, MetadataValue};
+use tonic::{Code, Status};
+
+const HTTP_STATUS: &str = "hybrid-http-status";
+const ERROR_CODE: &str = "hybrid-error-code";
+const ERROR_FIELD: &str = "hybrid-error-field";
+const RETRY_AFTER: &str = "hybrid-retry-after";
+
+pub fn to_status(err: ApiError) -> Status {
+    let code = match err.status.as_u16() {
+        400 | 422 => Code::InvalidArgument,
+        401 => Code::Unauthenticated,
+        403 => Code::PermissionDenied,
+        404 => Code::NotFound,
+        409 => Code::AlreadyExists,
+        429 => Code::ResourceExhausted,
+        503 => Code::Unavailable,
+        504 => Code::DeadlineExceeded,
+        _ => Code::Internal,
+    };
+    let mut metadata = MetadataMap::new();
+    metadata.insert(HTTP_STATUS, MetadataValue::from(err.status.as_u16()));
+    if let Ok(value) = err.code.parse() {
+        metadata.insert(ERROR_CODE, value);
+    }
+    if let Some(field) = err.field.as_deref().and_then(|f| f.parse().ok()) {
+        metadata.insert(ERROR_FIELD, field);
+    }
+    if let Some(seconds) = err.retry_after {
+        metadata.insert(RETRY_AFTER, MetadataValue::from(seconds));
+    }
+    Status::with_metadata(code, err.message.into_owned(), metadata)
+}
+
+/// The error a call to `service` ended with.
+pub fn from_status(service: &str, status: &Status) -> ApiError {
+    let metadata = status.metadata();
+    let text = |key: &str| metadata.get(key).and_then(|v| v.to_str().ok());
+    let Some(http) = text(HTTP_STATUS)
+        .and_then(|s| s.parse::<u16>().ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+    else {
+        return ApiError::unavailable(format!("the {service} service is unreachable: {}", status.message()));
+    };
+    let mut err = ApiError::new(
+        http,
+        intern(text(ERROR_CODE).unwrap_or("remote_error")),
+        status.message().to_owned(),
+    );
+    if let Some(field) = text(ERROR_FIELD) {
+        err = err.with_field(field);
+    }
+    if let Some(seconds) = text(RETRY_AFTER).and_then(|s| s.parse().ok()) {
+        err = err.with_retry_after(seconds);
+    }
+    err
+}
+
+/// `ApiError::code` is `&'static str`: codes are a small fixed vocabulary, so each distinct one
+/// that arrives is leaked once. Past [`MAX_CODES`] (a peer gone wrong) they fold into one.
+fn intern(code: &str) -> &'static str {
+    static CODES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut codes = CODES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = codes.iter().find(|known| **known == code) {
+        return known;
+    }
+    if codes.len() >= MAX_CODES {
+        return "remote_error";
+    }
+    let leaked: &'static str = Box::leak(code.to_owned().into_boxed_str());
+    codes.push(leaked);
+    leaked
+}
+
+const MAX_CODES: usize = 128;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_crosses_the_hop_unchanged() {
+        let sent = ApiError::conflict("username_taken", "that username is taken")
+            .with_field("username")
+            .with_retry_after(7);
+        let status = to_status(sent.clone());
+        assert_eq!(status.code(), Code::AlreadyExists);
+        let got = from_status("users", &status);
+        assert_eq!(got.status, sent.status);
+        assert_eq!(got.code, "username_taken");
+        assert_eq!(got.message, sent.message);
+        assert_eq!(got.field.as_deref(), Some("username"));
+        assert_eq!(got.retry_after, Some(7));
+    }
+
+    #[test]
+    fn a_transport_failure_is_unavailable() {
+        let got = from_status("chats", &Status::unavailable("tcp connect error"));
+        assert_eq!(got.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            got.message.contains("the chats service is unreachable"),
+            "{}",
+            got.message
+        );
+    }
+}
