@@ -67,3 +67,18 @@ ensure_nats() {
 ensure_redis() {
     ensure_server "Redis (HYBRID_TEST_REDIS)" "$HYBRID_TEST_REDIS" redis-server redis-server start_redis
 }
+
+# The gateway test (e2e `services`) runs its own nginx, and checks its TLS server block with a
+# certificate from openssl and a request from curl: they must be installed, not running.
+ensure_tools() {
+    local binary package missing=()
+    for pair in nginx:nginx openssl:openssl curl:curl; do
+        binary=${pair%%:*} package=${pair##*:}
+        command -v "$binary" >/dev/null 2>&1 || [ -x "/usr/sbin/$binary" ] || apt_install "$package" || true
+        command -v "$binary" >/dev/null 2>&1 || [ -x "/usr/sbin/$binary" ] || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "needed for the tests and not installed: ${missing[*]} (Debian/Ubuntu: apt-get install ${missing[*]})" >&2
+        return 1
+    fi
+}

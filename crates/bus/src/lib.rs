@@ -12,7 +12,7 @@ mod nats;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub use bytes::Bytes;
 pub use nats::{NatsBus, NatsConfig};
@@ -88,6 +88,9 @@ pub struct Envelope {
     /// The frame to send as is; empty for control-only envelopes.
     pub payload: Bytes,
     pub control: Option<Control>,
+    /// The W3C `traceparent` of the change that made this event, when traces are exported:
+    /// the delivery joins that trace.
+    pub trace: Option<Arc<str>>,
 }
 
 impl Envelope {
@@ -98,6 +101,7 @@ impl Envelope {
             pts: None,
             payload,
             control: None,
+            trace: None,
         }
     }
 
@@ -108,6 +112,7 @@ impl Envelope {
             pts: None,
             payload: Bytes::new(),
             control: Some(control),
+            trace: None,
         }
     }
 }

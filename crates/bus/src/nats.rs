@@ -30,6 +30,8 @@ use tokio::task::JoinHandle;
 use crate::{BoxFuture, Bus, BusError, Control, Envelope, Receiver, Topic};
 
 const PTS_HEADER: &str = "Hybrid-Pts";
+/// W3C trace context of the change that made the event (when traces are exported).
+const TRACE_HEADER: &str = "traceparent";
 const CONTROL_HEADER: &str = "Hybrid-Control";
 /// Topics without listeners are unsubscribed this often.
 const SWEEP_EVERY: Duration = Duration::from_secs(10);
@@ -123,6 +125,9 @@ fn headers(envelope: &Envelope) -> HeaderMap {
     }
     if let Some(control) = envelope.control {
         headers.insert(CONTROL_HEADER, control.encode().as_str());
+    }
+    if let Some(trace) = &envelope.trace {
+        headers.insert(TRACE_HEADER, trace.as_ref());
     }
     headers
 }
@@ -371,6 +376,7 @@ async fn forward(mut subscriber: Subscriber, topic: Topic, sender: broadcast::Se
             topic,
             pts: header(PTS_HEADER).and_then(|v| v.parse().ok()),
             control: header(CONTROL_HEADER).and_then(|v| Control::decode(&v)),
+            trace: header(TRACE_HEADER).map(Arc::from),
             payload: message.payload,
         };
         // No receivers left: the sweep unsubscribes.

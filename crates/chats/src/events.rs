@@ -32,6 +32,9 @@ struct UserFrame<'a, T> {
 #[derive(Default)]
 pub struct Outbox {
     pub logged: bool,
+    /// The `traceparent` of the request making the change (when traces are exported), stored
+    /// with its outbox rows so the delivery in another process joins the request's trace.
+    pub trace: Option<String>,
 }
 
 /// `outbox.topic`: which log an outbox row points into.
@@ -129,11 +132,12 @@ impl Outbox {
             .bind(hybrid_core::now_ms())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO outbox (topic, key, pts, control) VALUES ($1, $2, $3, $4)")
+        sqlx::query("INSERT INTO outbox (topic, key, pts, control, trace) VALUES ($1, $2, $3, $4, $5)")
             .bind(log)
             .bind(key)
             .bind(pts)
             .bind(control.map(|c| c.encode()))
+            .bind(self.trace.clone())
             .execute(&mut *tx)
             .await?;
         self.logged = true;

@@ -27,6 +27,7 @@ pub use service::Chats;
 static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
     hybrid_store::migration!(2, "0002_outbox"),
+    hybrid_store::migration!(3, "0003_outbox_trace"),
 ];
 
 pub struct ChatsModule;

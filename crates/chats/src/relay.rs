@@ -76,10 +76,11 @@ struct OutboxRow {
     key: i64,
     pts: i64,
     control: Option<String>,
+    trace: Option<String>,
     payload: Option<String>,
 }
 
-const SELECT: &str = "SELECT o.id, o.topic, o.key, o.pts, o.control, COALESCE(e.payload, u.payload) AS payload \
+const SELECT: &str = "SELECT o.id, o.topic, o.key, o.pts, o.control, o.trace, COALESCE(e.payload, u.payload) AS payload \
     FROM outbox o \
     LEFT JOIN events e ON o.topic = 0 AND e.chat_id = o.key AND e.pts = o.pts \
     LEFT JOIN user_events u ON o.topic = 1 AND u.user_id = o.key AND u.pts = o.pts \
@@ -199,6 +200,7 @@ async fn publish(bus: &dyn Bus, rows: &[OutboxRow]) -> ApiResult<Drained> {
                 pts: Some(row.pts),
                 payload: Bytes::from(row.payload.clone()?),
                 control: row.control.as_deref().and_then(Control::decode),
+                trace: row.trace.as_deref().map(Arc::from),
             })
         })
         .collect();

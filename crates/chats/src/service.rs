@@ -140,6 +140,8 @@ impl Chats {
     async fn commit_locked<T: Send + 'static>(&self, lock: Option<i64>, change: impl ChangeFn<T>) -> ApiResult<T> {
         let relay = self.relay.clone();
         let lock = lock.filter(|_| self.dialect() == Dialect::Postgres);
+        // read here: the SQLite writer runs the change on its own thread, outside the request's span
+        let trace = hybrid_core::trace_context::current();
         let (value, _) = self
             .db
             .write_then(
@@ -151,7 +153,7 @@ impl Chats {
                                 .execute(&mut *tx)
                                 .await?;
                         }
-                        let mut outbox = Outbox::default();
+                        let mut outbox = Outbox { logged: false, trace };
                         let value = change(tx, &mut outbox).await?;
                         Ok::<_, ApiError>((value, outbox))
                     })

@@ -25,6 +25,7 @@ pub struct Config {
     pub grpc: GrpcConfig,
     pub peers: PeersConfig,
     pub log: LogConfig,
+    pub otel: OtelConfig,
 }
 
 /// How events travel between processes.
@@ -88,6 +89,29 @@ impl PeersConfig {
             _ => return None,
         };
         (!url.is_empty()).then_some(url.as_str())
+    }
+}
+
+/// Traces, exported with OpenTelemetry (OTLP over gRPC).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OtelConfig {
+    /// Empty: no traces. `http://collector:4317`: export spans there over OTLP/gRPC.
+    pub endpoint: String,
+    /// `service.name` of this process's spans; empty: `hybrid-<services>` (`hybrid-chats`).
+    pub service_name: String,
+    /// Share of new traces recorded, 0.0 to 1.0; a trace started elsewhere follows the
+    /// caller's decision.
+    pub sample_ratio: f64,
+}
+
+impl Default for OtelConfig {
+    fn default() -> Self {
+        OtelConfig {
+            endpoint: String::new(),
+            service_name: String::new(),
+            sample_ratio: 1.0,
+        }
     }
 }
 
@@ -251,6 +275,7 @@ impl Default for Config {
             grpc: GrpcConfig::default(),
             peers: PeersConfig::default(),
             log: LogConfig::default(),
+            otel: OtelConfig::default(),
         }
     }
 }

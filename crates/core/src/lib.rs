@@ -12,6 +12,7 @@ pub mod module;
 pub mod text;
 mod token;
 mod token_follow;
+pub mod trace_context;
 
 pub use config::Config;
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};

@@ -39,8 +39,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = settings::load(&cli.global, listen)?;
     match cli.command {
         Command::Serve { .. } => {
-            telemetry::init_logging(&config.log)?;
-            server::serve(config).await
+            let telemetry = telemetry::init(&config)?;
+            let served = server::serve(config).await;
+            telemetry.shutdown().await;
+            served
         }
         Command::Config => {
             print!("{}", toml::to_string_pretty(&config.masked())?);

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use hybrid_core::bus::Bus;
 use hybrid_core::state::SharedState;
-use hybrid_core::{ApiError, Config, HttpShared, Shutdown, TokenVerifier};
+use hybrid_core::{ApiError, Config, HttpShared, Shutdown, TokenVerifier, trace_context};
 use hybrid_store::Db;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -155,12 +155,22 @@ pub fn app(config: &Config, running: Running) -> anyhow::Result<Router> {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
-                let id = request
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("http", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+                let route = request
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map_or("unmatched", |p| p.as_str());
+                let span = tracing::info_span!(
+                    "http",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %header("x-request-id").unwrap_or("-"),
+                    otel.name = %format_args!("{} {route}", request.method()),
+                    otel.kind = "server",
+                );
+                // a request from another process (or a traced client) continues its trace
+                trace_context::adopt(&span, header(trace_context::TRACEPARENT));
+                span
             }),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));

@@ -1,17 +1,83 @@
-//! Logs (JSON unless stdout is a terminal) and Prometheus metrics.
+//! Logs (JSON unless stdout is a terminal), traces (OpenTelemetry over OTLP, when configured)
+//! and Prometheus metrics.
 
 use std::io::IsTerminal;
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use hybrid_core::config::{LogConfig, LogFormat};
+use hybrid_core::{Config, trace_context};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tracing_subscriber::EnvFilter;
+use opentelemetry::global;
+use opentelemetry::trace::TracerProvider;
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
-pub fn init_logging(config: &LogConfig) -> anyhow::Result<()> {
+/// What `serve` keeps until it ends: the trace exporter, flushed on the way out.
+pub struct Telemetry {
+    traces: Option<SdkTracerProvider>,
+}
+
+impl Telemetry {
+    /// Sends the spans still buffered.
+    pub async fn shutdown(self) {
+        if let Some(provider) = self.traces {
+            let _ = tokio::task::spawn_blocking(move || provider.shutdown()).await;
+        }
+    }
+}
+
+/// Logs, and traces when `otel.endpoint` is set.
+pub fn init(config: &Config) -> anyhow::Result<Telemetry> {
+    let traces = if config.otel.endpoint.is_empty() {
+        None
+    } else {
+        Some(tracer_provider(config)?)
+    };
+    let otel = traces
+        .as_ref()
+        .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("hybrid")));
+    init_logging(&config.log, otel)?;
+    if traces.is_some() {
+        global::set_text_map_propagator(TraceContextPropagator::new());
+        trace_context::enable();
+    }
+    Ok(Telemetry { traces })
+}
+
+fn tracer_provider(config: &Config) -> anyhow::Result<SdkTracerProvider> {
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(config.otel.endpoint.clone())
+        .with_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|err| anyhow::anyhow!("invalid configuration: otel.endpoint {:?}: {err}", config.otel.endpoint))?;
+    let name = if config.otel.service_name.is_empty() {
+        format!("hybrid-{}", config.services.replace(',', "-").replace(' ', ""))
+    } else {
+        config.otel.service_name.clone()
+    };
+    let ratio = config.otel.sample_ratio.clamp(0.0, 1.0);
+    Ok(SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio))))
+        .with_resource(Resource::builder().with_service_name(name).build())
+        .build())
+}
+
+/// Logs only (admin commands), or logs with a span exporter alongside.
+pub fn init_logging<L>(config: &LogConfig, otel: Option<L>) -> anyhow::Result<()>
+where
+    L: tracing_subscriber::Layer<Registry> + Send + Sync + 'static,
+{
     let filter = EnvFilter::try_new(&config.level)
         .map_err(|err| anyhow::anyhow!("invalid configuration: log.level {:?}: {err}", config.level))?;
     let json = match config.format {
@@ -19,13 +85,17 @@ pub fn init_logging(config: &LogConfig) -> anyhow::Result<()> {
         LogFormat::Text => false,
         LogFormat::Auto => !std::io::stdout().is_terminal(),
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    // try_init: a second call (tests, admin commands) keeps the first subscriber.
-    let _ = if json {
-        builder.json().flatten_event(true).try_init()
+    let logs = if json {
+        tracing_subscriber::fmt::layer().json().flatten_event(true).boxed()
     } else {
-        builder.try_init()
+        tracing_subscriber::fmt::layer().boxed()
     };
+    // try_init: a second call (tests, admin commands) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(otel)
+        .with(logs)
+        .with(filter)
+        .try_init();
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use axum::extract::ws::Utf8Bytes;
 use hybrid_core::api::ChatMembership;
 use hybrid_core::bus::{Bus, Control, Envelope, RecvError, Topic};
+use hybrid_core::trace_context;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -362,6 +363,13 @@ impl Hub {
                         self.apply(control).await;
                     }
                     if !envelope.payload.is_empty() {
+                        // Joins the trace of the change that made the event (traces exported only).
+                        let _delivery = envelope.trace.as_deref().map(|trace| {
+                            let span =
+                                tracing::info_span!("deliver", otel.kind = "consumer", ?topic, pts = envelope.pts);
+                            trace_context::adopt(&span, Some(trace));
+                            span.entered()
+                        });
                         // Validated once per node, then shared by every socket.
                         match Utf8Bytes::try_from(envelope.payload.clone()) {
                             Ok(frame) => {

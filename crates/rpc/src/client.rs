@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use hybrid_core::api::{ChatMembership, TokenAuthority, UserCard, UserDirectory, UserRef};
-use hybrid_core::{ApiError, ApiResult, InternalApis};
+use hybrid_core::{ApiError, ApiResult, InternalApis, trace_context};
 use tokio::time::Instant;
+use tonic::metadata::MetadataValue;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Response, Status};
+use tracing::Instrument;
 
 use crate::error::from_status;
 use crate::proto::auth::token_authority_client::TokenAuthorityClient;
@@ -73,7 +75,21 @@ impl Peer {
 
     /// Runs `call` under the deadline, retrying an idempotent one while the peer is unavailable
     /// and time remains.
-    async fn call<T, F, Fut>(&self, idempotent: Idempotent, call: F) -> ApiResult<T>
+    async fn call<T, F, Fut>(&self, method: &'static str, idempotent: Idempotent, call: F) -> ApiResult<T>
+    where
+        F: Fn(Channel, Duration) -> Fut,
+        Fut: Future<Output = Result<Response<T>, Status>>,
+    {
+        let span = tracing::info_span!(
+            "grpc call",
+            otel.name = %format_args!("{}/{method}", self.service),
+            otel.kind = "client",
+            rpc.system = "grpc",
+        );
+        self.attempts(idempotent, call).instrument(span).await
+    }
+
+    async fn attempts<T, F, Fut>(&self, idempotent: Idempotent, call: F) -> ApiResult<T>
     where
         F: Fn(Channel, Duration) -> Fut,
         Fut: Future<Output = Result<Response<T>, Status>>,
@@ -111,10 +127,14 @@ impl Peer {
     }
 }
 
-/// A request that tells the server how long the caller will wait (`grpc-timeout`).
+/// A request that tells the server how long the caller will wait (`grpc-timeout`), and in
+/// which trace it runs.
 fn request<T>(message: T, timeout: Duration) -> Request<T> {
     let mut request = Request::new(message);
     request.set_timeout(timeout);
+    if let Some(value) = trace_context::current().and_then(|t| MetadataValue::try_from(t).ok()) {
+        request.metadata_mut().insert(trace_context::TRACEPARENT, value);
+    }
     request
 }
 
@@ -133,7 +153,7 @@ impl UserDirectory for RemoteUsers {
             let message = users::CreateUserRequest { username };
             let user = self
                 .0
-                .call(Idempotent::No, |channel, timeout| {
+                .call("Create", Idempotent::No, |channel, timeout| {
                     let message = message.clone();
                     async move {
                         UserDirectoryClient::new(channel)
@@ -150,7 +170,7 @@ impl UserDirectory for RemoteUsers {
         Box::pin(async move {
             let reply = self
                 .0
-                .call(Idempotent::Yes, |channel, timeout| {
+                .call("FindByUsername", Idempotent::Yes, |channel, timeout| {
                     let message = users::FindByUsernameRequest {
                         username: username.to_owned(),
                     };
@@ -169,7 +189,7 @@ impl UserDirectory for RemoteUsers {
         Box::pin(async move {
             let reply = self
                 .0
-                .call(Idempotent::Yes, |channel, timeout| async move {
+                .call("Get", Idempotent::Yes, |channel, timeout| async move {
                     UserDirectoryClient::new(channel)
                         .get(request(users::UserId { id }, timeout))
                         .await
@@ -183,7 +203,7 @@ impl UserDirectory for RemoteUsers {
         Box::pin(async move {
             let reply = self
                 .0
-                .call(Idempotent::Yes, |channel, timeout| {
+                .call("Cards", Idempotent::Yes, |channel, timeout| {
                     let message = users::UserIds { ids: ids.to_vec() };
                     async move { UserDirectoryClient::new(channel).cards(request(message, timeout)).await }
                 })
@@ -204,7 +224,7 @@ impl UserDirectory for RemoteUsers {
         Box::pin(async move {
             // deleting the same user twice leaves the same state: safe to retry
             self.0
-                .call(Idempotent::Yes, |channel, timeout| async move {
+                .call("Delete", Idempotent::Yes, |channel, timeout| async move {
                     UserDirectoryClient::new(channel)
                         .delete(request(users::UserId { id }, timeout))
                         .await
@@ -218,7 +238,7 @@ impl UserDirectory for RemoteUsers {
         Box::pin(async move {
             let reply = self
                 .0
-                .call(Idempotent::Yes, |channel, timeout| async move {
+                .call("IsBlocked", Idempotent::Yes, |channel, timeout| async move {
                     let message = users::IsBlockedRequest { blocker, target };
                     UserDirectoryClient::new(channel)
                         .is_blocked(request(message, timeout))
@@ -233,7 +253,7 @@ impl UserDirectory for RemoteUsers {
         Box::pin(async move {
             let reply = self
                 .0
-                .call(Idempotent::Yes, |channel, timeout| {
+                .call("BlocksBetween", Idempotent::Yes, |channel, timeout| {
                     let message = users::BlocksBetweenRequest {
                         user,
                         others: others.to_vec(),
@@ -257,7 +277,7 @@ impl ChatMembership for RemoteChats {
         Box::pin(async move {
             let reply = self
                 .0
-                .call(Idempotent::Yes, |channel, timeout| async move {
+                .call("ChatsOf", Idempotent::Yes, |channel, timeout| async move {
                     ChatMembershipClient::new(channel)
                         .chats_of(request(chats::UserId { id: user_id }, timeout))
                         .await
@@ -271,7 +291,7 @@ impl ChatMembership for RemoteChats {
         Box::pin(async move {
             let reply = self
                 .0
-                .call(Idempotent::Yes, |channel, timeout| async move {
+                .call("DirectPeers", Idempotent::Yes, |channel, timeout| async move {
                     ChatMembershipClient::new(channel)
                         .direct_peers(request(chats::UserId { id: user_id }, timeout))
                         .await
@@ -285,7 +305,7 @@ impl ChatMembership for RemoteChats {
         Box::pin(async move {
             let reply = self
                 .0
-                .call(Idempotent::Yes, |channel, timeout| async move {
+                .call("Membership", Idempotent::Yes, |channel, timeout| async move {
                     let message = chats::MembershipRequest { chat_id, user_id };
                     ChatMembershipClient::new(channel)
                         .membership(request(message, timeout))
@@ -304,7 +324,7 @@ impl TokenAuthority for RemoteAuth {
         Box::pin(async move {
             let reply = self
                 .0
-                .call(Idempotent::Yes, |channel, timeout| async move {
+                .call("PublicKeys", Idempotent::Yes, |channel, timeout| async move {
                     TokenAuthorityClient::new(channel)
                         .public_keys(request(auth::PublicKeysRequest {}, timeout))
                         .await
@@ -330,7 +350,7 @@ impl TokenAuthority for RemoteAuth {
         Box::pin(async move {
             let reply = self
                 .0
-                .call(Idempotent::Yes, |channel, timeout| async move {
+                .call("RevokedSince", Idempotent::Yes, |channel, timeout| async move {
                     TokenAuthorityClient::new(channel)
                         .revoked_since(request(auth::RevokedSinceRequest { since_ms }, timeout))
                         .await

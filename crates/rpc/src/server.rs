@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use hybrid_core::api::{ChatMembership, TokenAuthority, UserDirectory};
-use hybrid_core::{ApiResult, InternalApis, Shutdown};
+use hybrid_core::{ApiResult, InternalApis, Shutdown, trace_context};
 use tokio::net::TcpListener;
 use tonic::server::NamedService;
 use tonic::transport::Server;
@@ -96,6 +96,17 @@ impl GrpcServer {
                 }
             };
             let served = Server::builder()
+                .trace_fn(|request| {
+                    let span = tracing::info_span!(
+                        "grpc",
+                        otel.name = %request.uri().path().trim_start_matches('/'),
+                        otel.kind = "server",
+                        rpc.system = "grpc",
+                    );
+                    let parent = request.headers().get(trace_context::TRACEPARENT);
+                    trace_context::adopt(&span, parent.and_then(|v| v.to_str().ok()));
+                    span
+                })
                 .timeout(self.timeout)
                 .tcp_nodelay(true)
                 .add_service(health_service)

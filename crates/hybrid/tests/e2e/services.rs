@@ -10,6 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hybrid_testkit::{Api, OwnServer, Polled, Scaled, TestServer, TestUser, WsClient, assert_error, free_port};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
+use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::common::v1::any_value;
+use opentelemetry_proto::tonic::trace::v1::Span;
 use serde_json::{Value, json};
 
 use crate::{BIN, direct, send};
@@ -53,19 +57,21 @@ struct Deployment {
 }
 
 impl Deployment {
-    async fn start() -> Deployment {
+    /// Starts every process with `extra` environment.
+    async fn start(extra: &[(&'static str, String)]) -> Deployment {
         let grpc = |port: u16| format!("127.0.0.1:{port}");
         let (users_grpc, auth_grpc, chats_grpc) = (grpc(free_port()), grpc(free_port()), grpc(free_port()));
         let url = |addr: &str| format!("http://{addr}");
-        let common = [
+        let mut common = vec![
             ("HYBRID_HTTP__TRUST_FORWARDED_FOR", "true".to_owned()),
             ("HYBRID_PEERS__AUTH", url(&auth_grpc)),
             ("HYBRID_PEERS__USERS", url(&users_grpc)),
             ("HYBRID_PEERS__CHATS", url(&chats_grpc)),
         ];
-        let with = |extra: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
-            let mut env: Vec<(&'static str, String)> = common.to_vec();
-            env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        common.extend_from_slice(extra);
+        let with = |own: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
+            let mut env = common.clone();
+            env.extend(own.iter().map(|(k, v)| (*k, v.to_string())));
             env
         };
         // users first: it waits for auth's keys (and reports not ready until they come)
@@ -238,8 +244,15 @@ fn tls_conf(nginx_dir: &Path, cert_dir: &Path, port: u16) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_process_per_service_behind_nginx() {
-    let mut deployment = Deployment::start().await;
+    let collector = Collector::start().await;
+    let otel = [
+        ("HYBRID_OTEL__ENDPOINT", collector.url.clone()),
+        // the SDK's own setting: export every 100 ms rather than every 5 s
+        ("OTEL_BSP_SCHEDULE_DELAY", "100".to_owned()),
+    ];
+    let mut deployment = Deployment::start(&otel).await;
     core_flows_through_the_gateway(&deployment).await;
+    one_trace_across_processes(&deployment, &collector).await;
     nothing_is_lost_when_processes_die(&mut deployment).await;
     the_gateway_limits_logins(&deployment).await;
     for process in deployment.processes() {
@@ -605,4 +618,148 @@ async fn the_gateway_limits_logins(deployment: &Deployment) {
         }
     }
     assert!(by_nginx > 0, "nginx lets 30 logins a second through from one address");
+}
+
+/// An OTLP/gRPC trace receiver built on the OpenTelemetry project's own protocol definitions:
+/// it keeps every span exported to it, with its process's `service.name`.
+struct Collector {
+    url: String,
+    spans: Arc<Mutex<Vec<(String, Span)>>>,
+}
+
+struct Receiver(Arc<Mutex<Vec<(String, Span)>>>);
+
+#[tonic::async_trait]
+impl TraceService for Receiver {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let mut spans = self.0.lock().unwrap();
+        for resource_spans in request.into_inner().resource_spans {
+            let service = resource_spans
+                .resource
+                .iter()
+                .flat_map(|r| r.attributes.iter())
+                .find(|a| a.key == "service.name")
+                .and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+                    any_value::Value::StringValue(name) => Some(name.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            for scope in resource_spans.scope_spans {
+                spans.extend(scope.spans.into_iter().map(|span| (service.clone(), span)));
+            }
+        }
+        Ok(tonic::Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+impl Collector {
+    async fn start() -> Collector {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let spans: Arc<Mutex<Vec<(String, Span)>>> = Arc::default();
+        let server = tonic::transport::Server::builder()
+            .add_service(TraceServiceServer::new(Receiver(spans.clone())))
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener));
+        tokio::spawn(server);
+        Collector { url, spans }
+    }
+
+    /// Spans of the trace `trace_id` once `wanted` holds for them (waits for the exports).
+    async fn trace(&self, trace_id: &[u8], wanted: impl Fn(&[(String, Span)]) -> bool) -> Vec<(String, Span)> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let spans: Vec<(String, Span)> = self
+                .spans
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(_, span)| span.trace_id == trace_id)
+                .cloned()
+                .collect();
+            if wanted(&spans) {
+                return spans;
+            }
+            assert!(Instant::now() < deadline, "the trace is incomplete: {spans:#?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A `traceparent` starting a trace of the test's own (as a traced client would send), and
+/// the trace id in bytes.
+fn new_trace(seed: u8) -> (String, Vec<u8>) {
+    let trace_id: Vec<u8> = (0..16u8).map(|i| i.wrapping_mul(17).wrapping_add(seed)).collect();
+    let hex: String = trace_id.iter().map(|b| format!("{b:02x}")).collect();
+    (format!("00-{hex}-00f067aa0ba902b7-01"), trace_id)
+}
+
+/// The span of `service` whose parent is a span of `parent_service` in the same trace.
+fn child_of<'a>(spans: &'a [(String, Span)], service: &str, parent_service: &str) -> Option<&'a Span> {
+    spans.iter().find_map(|(name, span)| {
+        let parent = spans
+            .iter()
+            .find(|(p, candidate)| p == parent_service && candidate.span_id == span.parent_span_id);
+        (name == service && parent.is_some()).then_some(span)
+    })
+}
+
+/// One trace from the client's request through nginx into a service, over gRPC into another,
+/// and over the outbox relay and NATS to the realtime node that delivers the event.
+async fn one_trace_across_processes(deployment: &Deployment, collector: &Collector) {
+    let gateway = &deployment.gateway;
+    let (traceparent, trace_id) = new_trace(1);
+    let response = gateway
+        .http
+        .post(gateway.url("/api/v1/auth/register"))
+        .header("traceparent", &traceparent)
+        .json(&json!({"username": "eve", "password": hybrid_testkit::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = hybrid_testkit::json_of(response).await;
+    assert_eq!(status, 201, "{body}");
+    let eve = hybrid_testkit::user_from(&body, hybrid_testkit::PASSWORD);
+    // auth's request span continues the client's trace; users serves auth's gRPC call in it
+    let spans = collector
+        .trace(&trace_id, |spans| {
+            child_of(spans, "hybrid-users", "hybrid-auth").is_some()
+        })
+        .await;
+    let served = child_of(&spans, "hybrid-users", "hybrid-auth").unwrap();
+    assert_eq!(served.name, "hybrid.users.v1.UserDirectory/Create");
+    assert!(
+        spans
+            .iter()
+            .any(|(service, span)| service == "hybrid-auth" && span.name == "POST /api/v1/auth/register"),
+        "{spans:#?}"
+    );
+
+    let fay = gateway.register("fay").await;
+    let chat = direct(gateway, &fay, &eve).await;
+    let mut eve_ws = WsClient::connect(&gateway.base_url, &eve.access_token).await;
+    let (traceparent, trace_id) = new_trace(2);
+    let response = gateway
+        .http
+        .post(gateway.url(&format!("/api/v1/chats/{chat}/messages")))
+        .bearer_auth(&fay.access_token)
+        .header("traceparent", &traceparent)
+        .json(&json!({"text": "traced"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(eve_ws.next_event("message.new").await["data"]["text"], "traced");
+    let spans = collector
+        .trace(&trace_id, |spans| {
+            child_of(spans, "hybrid-realtime", "hybrid-chats").is_some()
+        })
+        .await;
+    let delivered = child_of(&spans, "hybrid-realtime", "hybrid-chats").unwrap();
+    assert_eq!(delivered.name, "deliver");
+    eve_ws.close().await;
 }
