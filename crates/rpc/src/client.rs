@@ -14,7 +14,7 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Response, Status};
 use tracing::Instrument;
 
-use crate::error::from_status;
+use crate::error::{from_status, raised_by_provider};
 use crate::proto::auth::token_authority_client::TokenAuthorityClient;
 use crate::proto::chats::chat_membership_client::ChatMembershipClient;
 use crate::proto::users::user_directory_client::UserDirectoryClient;
@@ -116,7 +116,9 @@ impl Peer {
     }
 
     fn failed(&self, status: &Status) -> ApiError {
-        if status.code() == Code::DeadlineExceeded && status.metadata().is_empty() {
+        // the caller's own deadline, or the server's (it gets `grpc-timeout`), ran out
+        let timed_out = matches!(status.code(), Code::DeadlineExceeded | Code::Cancelled);
+        if timed_out && !raised_by_provider(status) {
             return ApiError::unavailable(format!(
                 "the {} service did not answer within {} ms",
                 self.service,

@@ -41,6 +41,11 @@ pub fn to_status(err: ApiError) -> Status {
     Status::with_metadata(code, err.message.into_owned(), metadata)
 }
 
+/// Whether the provider raised `status` (rather than the transport or a deadline).
+pub fn raised_by_provider(status: &Status) -> bool {
+    status.metadata().get(HTTP_STATUS).is_some()
+}
+
 /// The error a call to `service` ended with.
 pub fn from_status(service: &str, status: &Status) -> ApiError {
     let metadata = status.metadata();

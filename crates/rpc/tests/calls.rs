@@ -1,0 +1,190 @@
+//! The gRPC hop between two processes, over real TCP: a provider served by `GrpcServer`, a
+//! caller through `provide_peer`. Errors keep their shape, idempotent calls are retried while
+//! the provider is unavailable and the others are not, every call has a deadline, and the
+//! standard health service answers.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use hybrid_core::api::{UserCard, UserDirectory, UserRef};
+use hybrid_core::{ApiError, ApiResult, InternalApis, Shutdown};
+use hybrid_rpc::{GrpcServer, PeerOptions, provide_peer};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+/// A user directory that fails on purpose and counts how often it is asked.
+#[derive(Default)]
+struct Flaky {
+    calls: AtomicUsize,
+}
+
+impl Flaky {
+    fn count(&self) -> usize {
+        self.calls.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
+impl UserDirectory for Flaky {
+    fn create(&self, username: String) -> BoxFuture<'_, ApiResult<UserRef>> {
+        self.count();
+        Box::pin(async move {
+            if username == "taken" {
+                return Err(ApiError::conflict("username_taken", "that username is taken").with_field("username"));
+            }
+            Err(ApiError::unavailable("the users database is unavailable"))
+        })
+    }
+
+    fn find_by_username<'a>(&'a self, username: &'a str) -> BoxFuture<'a, ApiResult<Option<UserRef>>> {
+        self.count();
+        Box::pin(async move {
+            Ok(Some(UserRef {
+                id: 7,
+                username: username.to_owned(),
+            }))
+        })
+    }
+
+    fn get(&self, _id: i64) -> BoxFuture<'_, ApiResult<Option<UserRef>>> {
+        self.count();
+        Box::pin(async { Err(ApiError::unavailable("the users database is unavailable")) })
+    }
+
+    fn cards<'a>(&'a self, _ids: &'a [i64]) -> BoxFuture<'a, ApiResult<Vec<UserCard>>> {
+        self.count();
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            Ok(Vec::new())
+        })
+    }
+
+    fn delete(&self, _id: i64) -> BoxFuture<'_, ApiResult<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn is_blocked(&self, _blocker: i64, _target: i64) -> BoxFuture<'_, ApiResult<bool>> {
+        Box::pin(async { Ok(true) })
+    }
+
+    fn blocks_between<'a>(&'a self, _user: i64, others: &'a [i64]) -> BoxFuture<'a, ApiResult<Vec<i64>>> {
+        Box::pin(async move { Ok(others.iter().copied().filter(|id| id % 2 == 0).collect()) })
+    }
+}
+
+const OPTIONS: PeerOptions = PeerOptions {
+    timeout: Duration::from_millis(600),
+    connect_timeout: Duration::from_millis(200),
+};
+
+/// Serves `flaky` on a free port; returns the caller's view of it and the address.
+async fn serve(flaky: Arc<Flaky>) -> (Arc<dyn UserDirectory>, String, tokio::sync::watch::Sender<bool>) {
+    let provider = InternalApis::default();
+    provider.provide::<dyn UserDirectory>(flaky);
+    let server = GrpcServer::bind("127.0.0.1:0", &provider, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let url = format!("http://{}", server.local_addr().unwrap());
+    let (stop, shutdown) = Shutdown::new();
+    tokio::spawn(server.run(shutdown));
+    let caller = InternalApis::default();
+    provide_peer(&caller, "users", &url, OPTIONS).unwrap();
+    (caller.get::<dyn UserDirectory>().unwrap(), url, stop)
+}
+
+#[tokio::test]
+async fn answers_and_errors_cross_the_hop() {
+    let flaky = Arc::new(Flaky::default());
+    let (users, _, _stop) = serve(flaky.clone()).await;
+    let found = users.find_by_username("ann").await.unwrap();
+    assert_eq!(
+        found,
+        Some(UserRef {
+            id: 7,
+            username: "ann".into()
+        })
+    );
+    assert!(users.is_blocked(1, 2).await.unwrap());
+    assert_eq!(users.blocks_between(1, &[2, 3, 4]).await.unwrap(), [2, 4]);
+    let taken = users.create("taken".into()).await.unwrap_err();
+    assert_eq!((taken.status.as_u16(), taken.code), (409, "username_taken"));
+    assert_eq!(taken.field.as_deref(), Some("username"));
+    assert_eq!(taken.message, "that username is taken");
+}
+
+#[tokio::test]
+async fn only_idempotent_calls_are_retried() {
+    let flaky = Arc::new(Flaky::default());
+    let (users, _, _stop) = serve(flaky.clone()).await;
+    let err = users.get(1).await.unwrap_err();
+    assert_eq!((err.status.as_u16(), err.code), (503, "unavailable"));
+    assert_eq!(flaky.calls.swap(0, Ordering::SeqCst), 3, "a read is tried three times");
+    let err = users.create("new".into()).await.unwrap_err();
+    assert_eq!(err.status.as_u16(), 503);
+    assert_eq!(flaky.calls.load(Ordering::SeqCst), 1, "a create is sent once");
+}
+
+#[tokio::test]
+async fn every_call_has_a_deadline() {
+    let (users, _, _stop) = serve(Arc::default()).await;
+    let started = Instant::now();
+    let err = users.cards(&[1]).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert_eq!(err.status.as_u16(), 503);
+    assert!(err.message.contains("did not answer within 600 ms"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn a_peer_that_is_down_is_unavailable() {
+    let caller = InternalApis::default();
+    // nothing listens on port 9 of localhost (discard, never served here)
+    provide_peer(&caller, "users", "http://127.0.0.1:9", OPTIONS).unwrap();
+    let users = caller.get::<dyn UserDirectory>().unwrap();
+    let err = users.get(1).await.unwrap_err();
+    assert_eq!(err.status.as_u16(), 503);
+    assert!(
+        err.message.contains("the users service is unreachable"),
+        "{}",
+        err.message
+    );
+    let bad = provide_peer(&caller, "users", "not a url", OPTIONS).unwrap_err();
+    assert!(bad.to_string().contains("peers.users"), "{bad}");
+}
+
+#[tokio::test]
+async fn the_health_service_reports_each_api() {
+    let (_, url, stop) = serve(Arc::default()).await;
+    let channel = tonic::transport::Endpoint::from_shared(url)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = HealthClient::new(channel);
+    let status = |service: &str| HealthCheckRequest {
+        service: service.into(),
+    };
+    let serving = health
+        .check(status("hybrid.users.v1.UserDirectory"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(serving.status(), ServingStatus::Serving);
+    let unknown = health
+        .check(status("hybrid.chats.v1.ChatMembership"))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), tonic::Code::NotFound, "not served by this process");
+    // stopping: NOT_SERVING before the port closes
+    stop.send(true).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match health.check(status("")).await {
+            Ok(reply) if reply.get_ref().status() == ServingStatus::NotServing => break,
+            Err(_) => break,
+            Ok(_) => assert!(Instant::now() < deadline, "still serving after shutdown"),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
