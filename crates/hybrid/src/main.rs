@@ -75,9 +75,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Admin commands run the auth and users services in this process, on the same data.
+/// Admin commands run the auth and users services in this process, on the same data; they
+/// serve nothing (the gRPC port belongs to the server running beside them).
 async fn admin(mut config: hybrid_core::Config, command: AdminCommand) -> anyhow::Result<()> {
     config.services = "users,auth".into();
+    config.grpc.listen.clear();
     let modules = registry::select(&config.services)?;
     let (_stop, shutdown) = Shutdown::new();
     let running = registry::start(&modules, Arc::new(config), shutdown).await?;

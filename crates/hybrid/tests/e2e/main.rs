@@ -5,6 +5,7 @@ mod chats;
 mod cli;
 mod clients;
 mod conventions;
+mod deploy;
 mod messages;
 mod migrate_data;
 mod outage;
