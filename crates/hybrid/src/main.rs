@@ -2,6 +2,7 @@
 
 mod cli;
 mod migrate_data;
+mod peers;
 mod registry;
 mod server;
 mod settings;
@@ -49,8 +50,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Services => {
+            // name, the services it calls (`-`: none), what it is; deploy checks read the first two
             for module in registry::all_modules() {
-                println!("{:<10} {}", module.name(), module.description());
+                let calls = peers::calls(module.as_ref());
+                let calls = if calls.is_empty() {
+                    "-".to_owned()
+                } else {
+                    calls.join(",")
+                };
+                println!("{:<10} {:<12} {}", module.name(), calls, module.description());
             }
             Ok(())
         }

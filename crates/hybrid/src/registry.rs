@@ -2,18 +2,17 @@
 //! starting them in dependency order, each on its own migrated database.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use futures::future::BoxFuture;
-use hybrid_core::api::TokenAuthority;
 use hybrid_core::bus::{Bus, LocalBus, NatsBus, NatsConfig};
-use hybrid_core::config::PeersConfig;
 use hybrid_core::state::{MemoryState, RedisConfig, RedisState, SharedState};
-use hybrid_core::{Config, InternalApis, Module, ModuleContext, Shutdown, TokenFollower, TokenVerifier};
-use hybrid_rpc::{GrpcServer, PeerOptions, served_apis};
+use hybrid_core::{Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
+use hybrid_rpc::{GrpcServer, served_apis};
 use hybrid_store::Db;
 use utoipa_axum::router::OpenApiRouter;
+
+use crate::peers;
 
 /// Every service, in an order where each comes after those it needs.
 pub fn all_modules() -> Vec<Box<dyn Module>> {
@@ -40,40 +39,6 @@ pub fn select(spec: &str) -> anyhow::Result<Vec<Box<dyn Module>>> {
         }
     }
     Ok(all.into_iter().filter(|m| wanted.contains(&m.name())).collect())
-}
-
-/// The services `modules` need that run elsewhere, each with its gRPC address. Every process
-/// needs `auth` (its keys verify access tokens); the rest come from [`Module::needs`].
-pub fn remote_needs<'a>(
-    modules: &[Box<dyn Module>],
-    peers: &'a PeersConfig,
-) -> anyhow::Result<Vec<(&'static str, &'a str)>> {
-    let local: Vec<&str> = modules.iter().map(|m| m.name()).collect();
-    let mut needed: Vec<(&'static str, String)> =
-        vec![("auth", "every process verifies access tokens with its keys".into())];
-    for module in modules {
-        needed.extend(
-            module
-                .needs()
-                .iter()
-                .map(|need| (*need, format!("`{}` calls it", module.name()))),
-        );
-    }
-    let mut remote: Vec<(&'static str, &str)> = Vec::new();
-    for (need, why) in needed {
-        if local.contains(&need) || remote.iter().any(|(name, _)| *name == need) {
-            continue;
-        }
-        let Some(url) = peers.of(need) else {
-            bail!(
-                "this process needs the `{need}` service ({why}): add it to --services, or give its gRPC \
-                 address as peers.{need} (HYBRID_PEERS__{})",
-                need.to_uppercase()
-            );
-        };
-        remote.push((need, url));
-    }
-    Ok(remote)
 }
 
 /// Opens a module's database and brings its schema up to date.
@@ -129,16 +94,10 @@ fn connect_state(config: &Config) -> anyhow::Result<Arc<dyn SharedState>> {
 }
 
 pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: Shutdown) -> anyhow::Result<Running> {
+    peers::require_shared_bus(&config)?;
     let tokens = Arc::new(TokenVerifier::new(&config.auth.issuer));
     let apis = Arc::new(InternalApis::default());
-    let peer_options = PeerOptions {
-        timeout: Duration::from_millis(config.grpc.timeout_ms.max(1)),
-        connect_timeout: Duration::from_millis(config.grpc.connect_timeout_ms.max(1)),
-    };
-    for (service, url) in remote_needs(modules, &config.peers)? {
-        hybrid_rpc::provide_peer(&apis, service, url, peer_options)?;
-        tracing::info!(service, url, "calling a service in another process");
-    }
+    let peer_options = peers::connect(&apis, &peers::remote_needs(modules, &config.peers)?, &config)?;
     let bus = connect_bus(&config).await?;
     let state = connect_state(&config)?;
     let mut running = Running {
@@ -179,7 +138,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     }
     running
         .tasks
-        .push(follow_tokens(&running, &config, shutdown.clone()).await?);
+        .push(peers::follow_tokens(&running, &config, shutdown.clone()).await?);
     if !config.grpc.listen.is_empty() {
         let server = GrpcServer::bind(&config.grpc.listen, &apis, peer_options.timeout).await?;
         let addr = server.local_addr()?;
@@ -187,25 +146,6 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
         running.tasks.push(server.run(shutdown));
     }
     Ok(running)
-}
-
-/// Loads the token keys once (a process whose auth runs elsewhere goes on without them, and
-/// answers 503 until they arrive), and returns the task that keeps them current.
-async fn follow_tokens(
-    running: &Running,
-    config: &Config,
-    shutdown: Shutdown,
-) -> anyhow::Result<BoxFuture<'static, ()>> {
-    let authority = running.apis.require::<dyn TokenAuthority>("auth")?;
-    let ttl = Duration::from_secs(config.auth.access_token_ttl_secs);
-    let follower = TokenFollower::new(authority, running.tokens.clone(), ttl);
-    if let Err(err) = follower.reload().await {
-        if config.peers.of("auth").is_none() {
-            anyhow::bail!("loading the token keys: {}", err.message);
-        }
-        tracing::warn!(error = %err.message, "the auth service did not answer yet; requests get 503 until it does");
-    }
-    Ok(Box::pin(follower.run(running.bus.clone(), shutdown)))
 }
 
 #[cfg(test)]
@@ -223,39 +163,6 @@ mod tests {
         assert_eq!(names("users,auth,chats"), ["users", "auth", "chats"]);
         let unknown = select("users,chatz").err().unwrap().to_string();
         assert!(unknown.contains("unknown service `chatz`"), "{unknown}");
-    }
-
-    #[test]
-    fn services_run_elsewhere_need_an_address() {
-        let mut peers = PeersConfig::default();
-        assert!(remote_needs(&select("all").unwrap(), &peers).unwrap().is_empty());
-        let tokens = remote_needs(&select("users").unwrap(), &peers)
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(
-            tokens.contains("needs the `auth` service") && tokens.contains("HYBRID_PEERS__AUTH"),
-            "{tokens}"
-        );
-        let directory = remote_needs(&select("auth").unwrap(), &peers)
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(
-            directory.contains("needs the `users` service (`auth` calls it)"),
-            "{directory}"
-        );
-        peers.auth = "http://auth:9090".into();
-        peers.chats = "http://chats:9090".into();
-        assert_eq!(
-            remote_needs(&select("realtime").unwrap(), &peers).unwrap(),
-            [("auth", "http://auth:9090"), ("chats", "http://chats:9090")]
-        );
-        let users = remote_needs(&select("chats").unwrap(), &peers)
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(users.contains("peers.users"), "{users}");
     }
 }
 

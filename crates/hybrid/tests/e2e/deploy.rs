@@ -36,18 +36,25 @@ fn hybrid(args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// What the binary knows: its services, and the environment variable of every config key.
+/// What the binary knows: its services with the services each calls, and the environment
+/// variable of every config key.
 struct Binary {
     services: BTreeSet<String>,
+    calls: BTreeMap<String, Vec<String>>,
     variables: BTreeSet<String>,
 }
 
 impl Binary {
     fn read() -> Binary {
-        let services = hybrid(&["services"])
+        // `NAME CALLS DESCRIPTION`, CALLS comma-separated or `-`
+        let calls: BTreeMap<String, Vec<String>> = hybrid(&["services"])
             .lines()
-            .filter_map(|line| line.split_whitespace().next())
-            .map(str::to_owned)
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                let (name, calls) = (words.next()?, words.next()?);
+                let calls = calls.split(',').filter(|c| *c != "-").map(str::to_owned).collect();
+                Some((name.to_owned(), calls))
+            })
             .collect();
         let config: toml::Table = hybrid(&["config"]).parse().expect("`hybrid config` prints TOML");
         let mut variables = BTreeSet::new();
@@ -63,7 +70,11 @@ impl Binary {
                 }
             }
         }
-        Binary { services, variables }
+        Binary {
+            services: calls.keys().cloned().collect(),
+            calls,
+            variables,
+        }
     }
 
     /// Checks one process's environment; `name` says where it is.
@@ -85,20 +96,13 @@ impl Binary {
                 "{name}: no service `{service}` in the binary"
             );
         }
-        let needs = |service: &str| -> &[&str] {
-            match service {
-                "auth" | "chats" => &["users"],
-                "realtime" => &["chats"],
-                _ => &[],
-            }
-        };
-        let mut needed: BTreeSet<&str> = BTreeSet::from(["auth"]);
-        needed.extend(local.iter().flat_map(|s| needs(s)));
+        let needed: BTreeSet<&str> = local.iter().flat_map(|s| &self.calls[*s]).map(String::as_str).collect();
         for need in needed.into_iter().filter(|n| !local.contains(n)) {
             let key = format!("HYBRID_PEERS__{}", need.to_uppercase());
             assert!(env.contains_key(&key), "{name} runs {spec} and needs {key}");
         }
-        if local.iter().any(|s| ["users", "auth", "chats"].contains(s)) && spec != "all" {
+        let called = |service: &&str| self.calls.values().flatten().any(|c| c == service);
+        if local.iter().any(called) && spec != "all" {
             assert!(
                 env.contains_key("HYBRID_GRPC__LISTEN"),
                 "{name} runs {spec}, which others call: it needs HYBRID_GRPC__LISTEN"
