@@ -5,7 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::SigningKey;
-use hybrid_core::AccessClaims;
+use hybrid_core::{AccessClaims, ApiResult};
 use hybrid_store::Db;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
@@ -41,53 +41,89 @@ impl Signer {
     }
 }
 
-pub struct SigningKeys {
-    pub signer: Signer,
-    /// Every key still trusted: (kid, public key).
-    pub public: Vec<(String, [u8; 32])>,
-}
+/// A trusted key: (kid, raw 32-byte Ed25519 public key).
+pub type PublicKey = (String, [u8; 32]);
 
-impl SigningKeys {
-    /// The JSON Web Key Set (RFC 7517/8037) of the trusted keys.
-    pub fn jwks(&self) -> serde_json::Value {
-        let keys: Vec<_> = self
-            .public
-            .iter()
-            .map(|(kid, public)| {
-                json!({"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig",
-                       "kid": kid, "x": URL_SAFE_NO_PAD.encode(public)})
-            })
-            .collect();
-        json!({ "keys": keys })
-    }
+/// The JSON Web Key Set (RFC 7517/8037) of `keys`.
+pub fn jwks(keys: &[PublicKey]) -> serde_json::Value {
+    let keys: Vec<_> = keys
+        .iter()
+        .map(|(kid, public)| {
+            json!({"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig",
+                   "kid": kid, "x": URL_SAFE_NO_PAD.encode(public)})
+        })
+        .collect();
+    json!({ "keys": keys })
 }
 
 fn kid_of(public: &[u8; 32]) -> String {
     URL_SAFE_NO_PAD.encode(&Sha256::digest(public)[..12])
 }
 
-/// Loads the trusted keys, creating the first one if there is none.
-pub async fn load_or_create(db: &Db, master: &MasterKey) -> anyhow::Result<SigningKeys> {
+/// Every key still trusted, newest first, as stored now: read on each request so that all auth
+/// replicas publish the same set whichever of them started first.
+pub async fn trusted(db: &Db) -> ApiResult<Vec<PublicKey>> {
+    Ok(store::signing_keys(db)
+        .await?
+        .into_iter()
+        .filter_map(|row| Some((row.kid, row.public_key.try_into().ok()?)))
+        .collect())
+}
+
+/// The signer of the newest trusted key, creating the first key if there is none.
+pub async fn load_or_create(db: &Db, master: &MasterKey) -> anyhow::Result<Signer> {
     let mut rows = store::signing_keys(db).await?;
     if rows.is_empty() {
         let seed = random_bytes::<32>();
         let public = SigningKey::from_bytes(&seed).verifying_key().to_bytes();
         let kid = kid_of(&public);
         let sealed = master.seal(&format!("signing-key:{kid}"), &seed);
-        store::insert_signing_key(db, &kid, sealed, public.to_vec()).await?;
-        tracing::info!(kid, "created a new token signing key");
+        if store::insert_first_signing_key(db, kid.clone(), sealed, public.to_vec()).await? {
+            tracing::info!(kid, "created a new token signing key");
+        }
         rows = store::signing_keys(db).await?;
     }
-    // Newest first: the newest key signs; all listed keys verify.
     let newest = rows.first().ok_or_else(|| anyhow::anyhow!("no signing key"))?;
     let seed: [u8; 32] = master
         .open(&format!("signing-key:{}", newest.kid), &newest.private_key)?
         .try_into()
         .map_err(|_| anyhow::anyhow!("signing key {} is corrupted", newest.kid))?;
-    let signer = Signer::new(&newest.kid, &seed);
-    let public = rows
-        .iter()
-        .filter_map(|row| Some((row.kid.clone(), row.public_key.clone().try_into().ok()?)))
-        .collect();
-    Ok(SigningKeys { signer, public })
+    Ok(Signer::new(&newest.kid, &seed))
+}
+
+#[cfg(test)]
+mod tests {
+    use hybrid_store::StoreConfig;
+    use hybrid_store::testing::TestPostgres;
+
+    use super::*;
+
+    /// Two auth processes starting together on a fresh database end up with one key: both
+    /// sign with it and both publish it.
+    #[tokio::test]
+    async fn auth_processes_starting_together_share_one_key() {
+        let postgres = TestPostgres::create().await.expect("PostgreSQL for the key race");
+        let config = StoreConfig {
+            url: postgres.url.clone(),
+            ..StoreConfig::embedded("unused")
+        };
+        let master = MasterKey::from_bytes(&[3; 32]);
+        let (a, b) = (
+            Db::open("auth", &config).await.unwrap(),
+            Db::open("auth", &config).await.unwrap(),
+        );
+        a.migrate(crate::MIGRATIONS).await.unwrap();
+        let (signer_a, signer_b) = tokio::join!(load_or_create(&a, &master), load_or_create(&b, &master));
+        let (signer_a, signer_b) = (signer_a.unwrap(), signer_b.unwrap());
+        assert_eq!(signer_a.header.kid, signer_b.header.kid);
+        let keys = trusted(&b).await.unwrap();
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        assert_eq!(Some(&keys[0].0), signer_a.header.kid.as_ref());
+        // a later start loads the same key rather than making another
+        let again = load_or_create(&b, &master).await.unwrap();
+        assert_eq!(again.header.kid, signer_a.header.kid);
+        assert_eq!(trusted(&a).await.unwrap(), keys);
+        a.close().await;
+        b.close().await;
+    }
 }

@@ -110,7 +110,8 @@ impl From<Issued> for TokenResponse {
     responses((status = 201, body = TokenResponse),
         (status = 403, description = "registration is closed or needs an invite", body = ErrorBody),
         (status = 409, description = "username taken", body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody),
+        (status = 503, description = "a registration of this username is still completing, or a service it needs is unreachable (Retry-After)", body = ErrorBody)))]
 async fn register(
     State(auth): Auth,
     client: ClientInfo,
@@ -230,8 +231,8 @@ async fn logout(State(auth): Auth, me: AuthUser, headers: HeaderMap) -> ApiResul
 /// Public keys that verify access tokens (RFC 7517 JSON Web Key Set).
 #[utoipa::path(get, path = "/auth/jwks", tag = "auth",
     responses((status = 200, description = "JWK Set", body = Object)))]
-async fn jwks(State(auth): Auth) -> axum::Json<serde_json::Value> {
-    axum::Json(auth.jwks())
+async fn jwks(State(auth): Auth) -> ApiResult<axum::Json<serde_json::Value>> {
+    Ok(axum::Json(auth.jwks().await?))
 }
 
 /// The signed-in account.

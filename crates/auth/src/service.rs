@@ -14,20 +14,24 @@ use hybrid_store::Db;
 use totp_rs::{Builder, Secret, Totp};
 
 use crate::crypto::{MasterKey, random_token, token_hash};
-use crate::keys::{self, SigningKeys};
+use crate::keys::{self, Signer};
 use crate::password::{self, Passwords};
 use crate::store::{self, NewSession, RefreshOutcome, Revoke, SessionRow};
 use crate::throttle::{Attempt, Throttle};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 const MASTER_KEY_CHECK: &str = "master_key_check";
+/// How long a user without credentials may be a registration still in flight: well past the
+/// internal call deadline between creating the user and storing its credentials.
+const HALF_REGISTERED_GRACE_MS: i64 = 30_000;
 const TOTP_ISSUER: &str = "Hybrid";
 
 pub struct AuthService {
     db: Db,
     config: AuthConfig,
     master: MasterKey,
-    keys: SigningKeys,
+    /// Signs with the newest key there was at start.
+    signer: Signer,
     tokens: Arc<TokenVerifier>,
     directory: Arc<dyn UserDirectory>,
     bus: Arc<dyn Bus>,
@@ -73,13 +77,13 @@ impl AuthService {
         master.open("meta:check", &stored).map_err(|_| {
             anyhow::anyhow!("the configured master key is not the one this auth data was encrypted with")
         })?;
-        let keys = keys::load_or_create(&db, &master).await?;
+        let signer = keys::load_or_create(&db, &master).await?;
         let auth = &config.auth;
         let service = Arc::new(AuthService {
             db,
             config: auth.clone(),
             master,
-            keys,
+            signer,
             tokens,
             directory,
             bus,
@@ -94,8 +98,8 @@ impl AuthService {
         &self.config
     }
 
-    pub fn jwks(&self) -> serde_json::Value {
-        self.keys.jwks()
+    pub async fn jwks(&self) -> ApiResult<serde_json::Value> {
+        Ok(keys::jwks(&keys::trusted(&self.db).await?))
     }
 
     /// Creates a user with a password, bypassing the registration policy (callers check it).
@@ -111,7 +115,10 @@ impl AuthService {
         password::check_policy("password", &password, &username, self.config.password_min_length)?;
         // Hash first: a slow hash must not sit between creating the user and its credentials.
         let hash = self.passwords.hash(password).await?;
-        let user = self.directory.create(username).await?;
+        let user = match self.directory.create(username.clone()).await {
+            Err(taken) if taken.code == "username_taken" => self.reclaim_half_registered(&username, taken).await?,
+            created => created?,
+        };
         let invite = invite_code.map(token_hash);
         if let Err(err) = store::insert_credentials(&self.db, user.id, hash, is_admin, invite).await {
             // Undo the half-made account so the name is free again.
@@ -121,6 +128,35 @@ impl AuthService {
             return Err(err);
         }
         Ok(user)
+    }
+
+    /// A name can be held by a user with no credentials: a registration that stopped between
+    /// creating the user and storing its password (a call that timed out with its outcome
+    /// unknown, a crash). Once such a user is older than any registration still in flight could
+    /// be, it is removed and the name given to this registration; before that, the caller is
+    /// asked to retry. A name held by an account with credentials stays `taken`.
+    async fn reclaim_half_registered(&self, username: &str, taken: ApiError) -> ApiResult<UserRef> {
+        let Some(holder) = self.directory.find_by_username(username).await? else {
+            // removed meanwhile
+            return self.directory.create(username.to_owned()).await;
+        };
+        if store::credentials(&self.db, holder.id).await?.is_some() {
+            return Err(taken);
+        }
+        let age = now_ms() - holder.created_at;
+        if age < HALF_REGISTERED_GRACE_MS {
+            let wait = ((HALF_REGISTERED_GRACE_MS - age) as u64).div_ceil(1000);
+            return Err(ApiError::unavailable(
+                "a registration of this username is still being completed; try again shortly",
+            )
+            .with_retry_after(wait));
+        }
+        tracing::warn!(
+            user_id = holder.id,
+            "removing a user an interrupted registration left without credentials"
+        );
+        self.directory.delete(holder.id).await?;
+        self.directory.create(username.to_owned()).await
     }
 
     pub async fn login(&self, input: LoginInput, client: &ClientInfo) -> ApiResult<Issued> {
@@ -231,7 +267,7 @@ impl AuthService {
             exp: iat + self.config.access_token_ttl_secs,
             adm: is_admin,
         };
-        let access_token = self.keys.signer.sign(&claims).map_err(ApiError::internal)?;
+        let access_token = self.signer.sign(&claims).map_err(ApiError::internal)?;
         Ok(Issued {
             access_token,
             expires_in: self.config.access_token_ttl_secs,
@@ -515,8 +551,7 @@ impl Forget {
 /// What every process's [`TokenFollower`](hybrid_core::TokenFollower) reads, here or over gRPC.
 impl TokenAuthority for AuthService {
     fn public_keys(&self) -> BoxFuture<'_, ApiResult<Vec<(String, [u8; 32])>>> {
-        let keys = self.keys.public.clone();
-        Box::pin(async move { Ok(keys) })
+        Box::pin(keys::trusted(&self.db))
     }
 
     fn revoked_since(&self, since_ms: i64) -> BoxFuture<'_, ApiResult<Vec<i64>>> {

@@ -83,15 +83,41 @@ pub async fn signing_keys(db: &Db) -> ApiResult<Vec<SigningKeyRow>> {
     .await?)
 }
 
-pub async fn insert_signing_key(db: &Db, kid: &str, private_key: Vec<u8>, public_key: Vec<u8>) -> ApiResult<()> {
-    let query = sqlx::query(
-        "INSERT INTO signing_keys (kid, private_key, public_key, created_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (kid) DO NOTHING",
-    );
-    let query = query.bind(kid.to_owned()).bind(private_key).bind(public_key);
-    db.execute(query.bind(hybrid_core::now_ms())).await?;
-    Ok(())
+/// Stores the first signing key unless one was already made: every auth process of a fresh
+/// deployment tries at once, and the claim in `meta` lets exactly one key through (PostgreSQL
+/// makes the losers wait on the claim's row, then skip). True if this key was stored.
+pub async fn insert_first_signing_key(
+    db: &Db,
+    kid: String,
+    private_key: Vec<u8>,
+    public_key: Vec<u8>,
+) -> ApiResult<bool> {
+    let now = hybrid_core::now_ms();
+    db.write(move |tx| {
+        Box::pin(async move {
+            let claim = sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                .bind(FIRST_SIGNING_KEY)
+                .bind(kid.as_bytes().to_vec())
+                .execute(&mut *tx)
+                .await?;
+            if claim.rows_affected() == 0 {
+                return Ok::<_, ApiError>(false);
+            }
+            sqlx::query("INSERT INTO signing_keys (kid, private_key, public_key, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(kid)
+                .bind(private_key)
+                .bind(public_key)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            Ok(true)
+        })
+    })
+    .await
 }
+
+/// The `meta` key claimed by the auth process that made the first signing key.
+const FIRST_SIGNING_KEY: &str = "first_signing_key";
 
 pub async fn credentials(db: &Db, user_id: i64) -> ApiResult<Option<CredentialRow>> {
     Ok(sqlx::query_as(

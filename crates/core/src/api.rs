@@ -10,6 +10,8 @@ use crate::ApiError;
 pub struct UserRef {
     pub id: i64,
     pub username: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
 }
 
 /// How a user is shown next to their content: name and display name.

@@ -14,7 +14,7 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Response, Status};
 use tracing::Instrument;
 
-use crate::error::{from_status, raised_by_provider};
+use crate::error::{from_status, raised_by_provider, unreachable};
 use crate::proto::auth::token_authority_client::TokenAuthorityClient;
 use crate::proto::chats::chat_membership_client::ChatMembershipClient;
 use crate::proto::users::user_directory_client::UserDirectoryClient;
@@ -37,6 +37,11 @@ pub fn provide_peer(apis: &InternalApis, service: &str, url: &str, options: Peer
         .map_err(|err| anyhow::anyhow!("peers.{service} = {url:?} is not a valid address: {err}"))?
         .connect_timeout(options.connect_timeout)
         .tcp_nodelay(true)
+        // a peer that vanished without a reset (host down, partition) is noticed within
+        // seconds, instead of each call waiting out its whole deadline on a dead connection
+        .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
+        .keep_alive_timeout(KEEPALIVE_TIMEOUT)
+        .keep_alive_while_idle(true)
         .connect_lazy();
     match service {
         "users" => apis.provide::<dyn UserDirectory>(Arc::new(RemoteUsers(Peer::new("users", channel, options)))),
@@ -46,6 +51,10 @@ pub fn provide_peer(apis: &InternalApis, service: &str, url: &str, options: Peer
     }
     Ok(())
 }
+
+/// HTTP/2 pings on every peer connection, and how long one may go unanswered.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// One peer process: where it is, and the call policy.
 struct Peer {
@@ -73,13 +82,21 @@ impl Peer {
         }
     }
 
-    /// Runs `call` under the deadline, retrying an idempotent one while the peer is unavailable
-    /// and time remains.
-    async fn call<T, F, Fut>(&self, method: &'static str, idempotent: Idempotent, call: F) -> ApiResult<T>
+    /// Sends `message` with `send` (one generated client method) under the deadline, again
+    /// for an idempotent call while the peer is unavailable and time remains.
+    async fn call<M, T, F, Fut>(
+        &self,
+        method: &'static str,
+        idempotent: Idempotent,
+        message: M,
+        send: F,
+    ) -> ApiResult<T>
     where
-        F: Fn(Channel, Duration) -> Fut,
+        M: Clone,
+        F: Fn(Channel, Request<M>) -> Fut,
         Fut: Future<Output = Result<Response<T>, Status>>,
     {
+        let call = |channel, timeout| send(channel, request(message.clone(), timeout));
         let span = tracing::info_span!(
             "grpc call",
             otel.name = %format_args!("{}/{method}", self.service),
@@ -104,7 +121,7 @@ impl Peer {
                 Err(_) => Status::deadline_exceeded("no answer in time"),
             };
             let retry = match backoff.next() {
-                Some(pause) if idempotent == Idempotent::Yes && status.code() == Code::Unavailable => *pause,
+                Some(pause) if idempotent == Idempotent::Yes && unreachable(&status) => *pause,
                 _ => return Err(self.failed(&status)),
             };
             if Instant::now() + retry >= deadline {
@@ -142,95 +159,72 @@ fn request<T>(message: T, timeout: Duration) -> Request<T> {
 
 struct RemoteUsers(Peer);
 
-fn user_ref(user: users::User) -> UserRef {
-    UserRef {
-        id: user.id,
-        username: user.username,
-    }
-}
-
 impl UserDirectory for RemoteUsers {
     fn create(&self, username: String) -> BoxFuture<'_, ApiResult<UserRef>> {
         Box::pin(async move {
             let message = users::CreateUserRequest { username };
-            let user = self
-                .0
-                .call("Create", Idempotent::No, |channel, timeout| {
-                    let message = message.clone();
-                    async move {
-                        UserDirectoryClient::new(channel)
-                            .create(request(message, timeout))
-                            .await
-                    }
+            let user = (self.0)
+                .call("Create", Idempotent::No, message, |channel, request| async move {
+                    UserDirectoryClient::new(channel).create(request).await
                 })
                 .await?;
-            Ok(user_ref(user))
+            Ok(user.into())
         })
     }
 
     fn find_by_username<'a>(&'a self, username: &'a str) -> BoxFuture<'a, ApiResult<Option<UserRef>>> {
         Box::pin(async move {
-            let reply = self
-                .0
-                .call("FindByUsername", Idempotent::Yes, |channel, timeout| {
-                    let message = users::FindByUsernameRequest {
-                        username: username.to_owned(),
-                    };
-                    async move {
-                        UserDirectoryClient::new(channel)
-                            .find_by_username(request(message, timeout))
-                            .await
-                    }
-                })
+            let message = users::FindByUsernameRequest {
+                username: username.to_owned(),
+            };
+            let reply = (self.0)
+                .call(
+                    "FindByUsername",
+                    Idempotent::Yes,
+                    message,
+                    |channel, request| async move { UserDirectoryClient::new(channel).find_by_username(request).await },
+                )
                 .await?;
-            Ok(reply.user.map(user_ref))
+            Ok(reply.user.map(UserRef::from))
         })
     }
 
     fn get(&self, id: i64) -> BoxFuture<'_, ApiResult<Option<UserRef>>> {
         Box::pin(async move {
-            let reply = self
-                .0
-                .call("Get", Idempotent::Yes, |channel, timeout| async move {
-                    UserDirectoryClient::new(channel)
-                        .get(request(users::UserId { id }, timeout))
-                        .await
-                })
+            let reply = (self.0)
+                .call(
+                    "Get",
+                    Idempotent::Yes,
+                    users::UserId { id },
+                    |channel, request| async move { UserDirectoryClient::new(channel).get(request).await },
+                )
                 .await?;
-            Ok(reply.user.map(user_ref))
+            Ok(reply.user.map(UserRef::from))
         })
     }
 
     fn cards<'a>(&'a self, ids: &'a [i64]) -> BoxFuture<'a, ApiResult<Vec<UserCard>>> {
         Box::pin(async move {
-            let reply = self
-                .0
-                .call("Cards", Idempotent::Yes, |channel, timeout| {
-                    let message = users::UserIds { ids: ids.to_vec() };
-                    async move { UserDirectoryClient::new(channel).cards(request(message, timeout)).await }
+            let message = users::UserIds { ids: ids.to_vec() };
+            let reply = (self.0)
+                .call("Cards", Idempotent::Yes, message, |channel, request| async move {
+                    UserDirectoryClient::new(channel).cards(request).await
                 })
                 .await?;
-            Ok(reply
-                .cards
-                .into_iter()
-                .map(|card| UserCard {
-                    id: card.id,
-                    username: card.username,
-                    display_name: card.display_name,
-                })
-                .collect())
+            Ok(reply.cards.into_iter().map(UserCard::from).collect())
         })
     }
 
     fn delete(&self, id: i64) -> BoxFuture<'_, ApiResult<()>> {
         Box::pin(async move {
             // deleting the same user twice leaves the same state: safe to retry
-            self.0
-                .call("Delete", Idempotent::Yes, |channel, timeout| async move {
-                    UserDirectoryClient::new(channel)
-                        .delete(request(users::UserId { id }, timeout))
-                        .await
-                })
+            (self.0)
+                .call(
+                    "Delete",
+                    Idempotent::Yes,
+                    users::UserId { id },
+                    |channel, request| async move { UserDirectoryClient::new(channel).delete(request).await },
+                )
                 .await?;
             Ok(())
         })
@@ -238,13 +232,10 @@ impl UserDirectory for RemoteUsers {
 
     fn is_blocked(&self, blocker: i64, target: i64) -> BoxFuture<'_, ApiResult<bool>> {
         Box::pin(async move {
-            let reply = self
-                .0
-                .call("IsBlocked", Idempotent::Yes, |channel, timeout| async move {
-                    let message = users::IsBlockedRequest { blocker, target };
-                    UserDirectoryClient::new(channel)
-                        .is_blocked(request(message, timeout))
-                        .await
+            let message = users::IsBlockedRequest { blocker, target };
+            let reply = (self.0)
+                .call("IsBlocked", Idempotent::Yes, message, |channel, request| async move {
+                    UserDirectoryClient::new(channel).is_blocked(request).await
                 })
                 .await?;
             Ok(reply.value)
@@ -253,19 +244,17 @@ impl UserDirectory for RemoteUsers {
 
     fn blocks_between<'a>(&'a self, user: i64, others: &'a [i64]) -> BoxFuture<'a, ApiResult<Vec<i64>>> {
         Box::pin(async move {
-            let reply = self
-                .0
-                .call("BlocksBetween", Idempotent::Yes, |channel, timeout| {
-                    let message = users::BlocksBetweenRequest {
-                        user,
-                        others: others.to_vec(),
-                    };
-                    async move {
-                        UserDirectoryClient::new(channel)
-                            .blocks_between(request(message, timeout))
-                            .await
-                    }
-                })
+            let message = users::BlocksBetweenRequest {
+                user,
+                others: others.to_vec(),
+            };
+            let reply = (self.0)
+                .call(
+                    "BlocksBetween",
+                    Idempotent::Yes,
+                    message,
+                    |channel, request| async move { UserDirectoryClient::new(channel).blocks_between(request).await },
+                )
                 .await?;
             Ok(reply.ids)
         })
@@ -277,13 +266,13 @@ struct RemoteChats(Peer);
 impl ChatMembership for RemoteChats {
     fn chats_of(&self, user_id: i64) -> BoxFuture<'_, ApiResult<Vec<i64>>> {
         Box::pin(async move {
-            let reply = self
-                .0
-                .call("ChatsOf", Idempotent::Yes, |channel, timeout| async move {
-                    ChatMembershipClient::new(channel)
-                        .chats_of(request(chats::UserId { id: user_id }, timeout))
-                        .await
-                })
+            let reply = (self.0)
+                .call(
+                    "ChatsOf",
+                    Idempotent::Yes,
+                    chats::UserId { id: user_id },
+                    |channel, request| async move { ChatMembershipClient::new(channel).chats_of(request).await },
+                )
                 .await?;
             Ok(reply.ids)
         })
@@ -291,12 +280,10 @@ impl ChatMembership for RemoteChats {
 
     fn direct_peers(&self, user_id: i64) -> BoxFuture<'_, ApiResult<Vec<i64>>> {
         Box::pin(async move {
-            let reply = self
-                .0
-                .call("DirectPeers", Idempotent::Yes, |channel, timeout| async move {
-                    ChatMembershipClient::new(channel)
-                        .direct_peers(request(chats::UserId { id: user_id }, timeout))
-                        .await
+            let message = chats::UserId { id: user_id };
+            let reply = (self.0)
+                .call("DirectPeers", Idempotent::Yes, message, |channel, request| async move {
+                    ChatMembershipClient::new(channel).direct_peers(request).await
                 })
                 .await?;
             Ok(reply.ids)
@@ -305,13 +292,10 @@ impl ChatMembership for RemoteChats {
 
     fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, ApiResult<Option<i64>>> {
         Box::pin(async move {
-            let reply = self
-                .0
-                .call("Membership", Idempotent::Yes, |channel, timeout| async move {
-                    let message = chats::MembershipRequest { chat_id, user_id };
-                    ChatMembershipClient::new(channel)
-                        .membership(request(message, timeout))
-                        .await
+            let message = chats::MembershipRequest { chat_id, user_id };
+            let reply = (self.0)
+                .call("Membership", Idempotent::Yes, message, |channel, request| async move {
+                    ChatMembershipClient::new(channel).membership(request).await
                 })
                 .await?;
             Ok(reply.member_count)
@@ -324,39 +308,28 @@ struct RemoteAuth(Peer);
 impl TokenAuthority for RemoteAuth {
     fn public_keys(&self) -> BoxFuture<'_, ApiResult<Vec<(String, [u8; 32])>>> {
         Box::pin(async move {
-            let reply = self
-                .0
-                .call("PublicKeys", Idempotent::Yes, |channel, timeout| async move {
-                    TokenAuthorityClient::new(channel)
-                        .public_keys(request(auth::PublicKeysRequest {}, timeout))
-                        .await
-                })
+            let reply = (self.0)
+                .call(
+                    "PublicKeys",
+                    Idempotent::Yes,
+                    auth::PublicKeysRequest {},
+                    |channel, request| async move { TokenAuthorityClient::new(channel).public_keys(request).await },
+                )
                 .await?;
-            reply
-                .keys
-                .into_iter()
-                .map(|key| {
-                    let raw: [u8; 32] = key.ed25519.as_slice().try_into().map_err(|_| {
-                        ApiError::internal(format!(
-                            "the auth service sent a {}-byte Ed25519 key",
-                            key.ed25519.len()
-                        ))
-                    })?;
-                    Ok((key.kid, raw))
-                })
-                .collect()
+            reply.keys.into_iter().map(TryInto::try_into).collect()
         })
     }
 
     fn revoked_since(&self, since_ms: i64) -> BoxFuture<'_, ApiResult<Vec<i64>>> {
         Box::pin(async move {
-            let reply = self
-                .0
-                .call("RevokedSince", Idempotent::Yes, |channel, timeout| async move {
-                    TokenAuthorityClient::new(channel)
-                        .revoked_since(request(auth::RevokedSinceRequest { since_ms }, timeout))
-                        .await
-                })
+            let message = auth::RevokedSinceRequest { since_ms };
+            let reply = (self.0)
+                .call(
+                    "RevokedSince",
+                    Idempotent::Yes,
+                    message,
+                    |channel, request| async move { TokenAuthorityClient::new(channel).revoked_since(request).await },
+                )
                 .await?;
             Ok(reply.ids)
         })

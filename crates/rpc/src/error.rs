@@ -1,7 +1,8 @@
 //! `ApiError` across a gRPC hop. The status code says roughly what happened (for gRPC tools);
 //! metadata carries the exact HTTP status, code, field and Retry-After, so the caller rebuilds
-//! the very error the provider raised. A status without that metadata came from the transport
-//! (peer down, deadline passed): the caller sees `503 unavailable`.
+//! the very error the provider raised. A status without that metadata came from the transport:
+//! a peer that cannot be reached (or a deadline that passed) is `503 unavailable`, anything else
+//! (a method the peer lacks, a reply that does not decode) is `502 bad_gateway`.
 
 use std::sync::Mutex;
 
@@ -46,6 +47,17 @@ pub fn raised_by_provider(status: &Status) -> bool {
     status.metadata().get(HTTP_STATUS).is_some()
 }
 
+/// Whether the call may not have reached a provider able to answer: the peer was unavailable
+/// (or said so itself), or the connection failed under it (`Unknown`: what a connection cut
+/// or refused mid-handshake reads as). An idempotent call is worth sending again.
+pub fn unreachable(status: &Status) -> bool {
+    match status.code() {
+        Code::Unavailable => true,
+        Code::Unknown => !raised_by_provider(status),
+        _ => false,
+    }
+}
+
 /// The error a call to `service` ended with.
 pub fn from_status(service: &str, status: &Status) -> ApiError {
     let metadata = status.metadata();
@@ -54,7 +66,17 @@ pub fn from_status(service: &str, status: &Status) -> ApiError {
         .and_then(|s| s.parse::<u16>().ok())
         .and_then(|s| StatusCode::from_u16(s).ok())
     else {
-        return ApiError::unavailable(format!("the {service} service is unreachable: {}", status.message()));
+        return if unreachable(status) {
+            ApiError::unavailable(format!("the {service} service is unreachable: {}", status.message()))
+        } else {
+            let code = status.code();
+            tracing::error!(service, ?code, message = status.message(), "an internal call failed");
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "bad_gateway",
+                format!("the {service} service could not answer the call"),
+            )
+        };
     };
     let mut err = ApiError::new(
         http,
@@ -116,5 +138,18 @@ mod tests {
             "{}",
             got.message
         );
+    }
+
+    #[test]
+    fn a_peer_that_cannot_serve_the_call_is_a_bad_gateway() {
+        for status in [
+            Status::unimplemented("unknown method"),
+            Status::internal("failed to decode the reply"),
+            Status::data_loss("truncated"),
+        ] {
+            let got = from_status("users", &status);
+            assert_eq!(got.status, StatusCode::BAD_GATEWAY, "{status:?}");
+            assert_eq!(got.code, "bad_gateway");
+        }
     }
 }

@@ -8,11 +8,12 @@
 //! hop: a `409 username_taken` raised in the users process is the same `ApiError` in auth.
 
 mod client;
+mod convert;
 mod error;
 mod server;
 
 pub use client::{PeerOptions, provide_peer};
-pub use server::{GrpcServer, served_apis};
+pub use server::{DRAIN, GrpcServer, served_apis};
 
 /// Generated messages, servers and clients.
 pub mod proto {

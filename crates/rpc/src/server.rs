@@ -19,6 +19,9 @@ use crate::proto::chats::chat_membership_server::{self, ChatMembershipServer};
 use crate::proto::users::user_directory_server::{self, UserDirectoryServer};
 use crate::proto::{auth, chats, users};
 
+/// How long a stopping server goes on serving after it reports NOT_SERVING.
+pub const DRAIN: Duration = Duration::from_millis(500);
+
 /// A bound gRPC listener, ready to serve.
 pub struct GrpcServer {
     listener: TcpListener,
@@ -64,7 +67,7 @@ impl GrpcServer {
     }
 
     /// Serves until `shutdown`; the health service says NOT_SERVING from the moment the
-    /// process starts stopping, so callers move on before the port closes.
+    /// process starts stopping, and [`DRAIN`] later the port closes.
     pub fn run(self, mut shutdown: Shutdown) -> BoxFuture<'static, ()> {
         Box::pin(async move {
             let (health, health_service) = tonic_health::server::health_reporter();
@@ -94,6 +97,9 @@ impl GrpcServer {
                         .set_service_status(name, tonic_health::ServingStatus::NotServing)
                         .await;
                 }
+                // keep answering a moment, so health checks see NOT_SERVING and callers move
+                // to another replica before the port closes
+                tokio::time::sleep(DRAIN).await;
             };
             let served = Server::builder()
                 .trace_fn(|request| {
@@ -129,17 +135,15 @@ fn reply<T>(result: ApiResult<T>) -> Result<Response<T>, Status> {
 
 struct UsersApi(Arc<dyn UserDirectory>);
 
-fn user_message(user: hybrid_core::api::UserRef) -> users::User {
-    users::User {
-        id: user.id,
-        username: user.username,
-    }
-}
-
 #[tonic::async_trait]
 impl user_directory_server::UserDirectory for UsersApi {
     async fn create(&self, request: Request<users::CreateUserRequest>) -> Result<Response<users::User>, Status> {
-        reply(self.0.create(request.into_inner().username).await.map(user_message))
+        reply(
+            self.0
+                .create(request.into_inner().username)
+                .await
+                .map(users::User::from),
+        )
     }
 
     async fn find_by_username(
@@ -148,30 +152,21 @@ impl user_directory_server::UserDirectory for UsersApi {
     ) -> Result<Response<users::MaybeUser>, Status> {
         let found = self.0.find_by_username(&request.into_inner().username).await;
         reply(found.map(|user| users::MaybeUser {
-            user: user.map(user_message),
+            user: user.map(users::User::from),
         }))
     }
 
     async fn get(&self, request: Request<users::UserId>) -> Result<Response<users::MaybeUser>, Status> {
         let found = self.0.get(request.into_inner().id).await;
         reply(found.map(|user| users::MaybeUser {
-            user: user.map(user_message),
+            user: user.map(users::User::from),
         }))
     }
 
     async fn cards(&self, request: Request<users::UserIds>) -> Result<Response<users::UserCards>, Status> {
         let cards = self.0.cards(&request.into_inner().ids).await;
-        reply(cards.map(|cards| {
-            users::UserCards {
-                cards: cards
-                    .into_iter()
-                    .map(|card| users::UserCard {
-                        id: card.id,
-                        username: card.username,
-                        display_name: card.display_name,
-                    })
-                    .collect(),
-            }
+        reply(cards.map(|cards| users::UserCards {
+            cards: cards.into_iter().map(users::UserCard::from).collect(),
         }))
     }
 
@@ -247,16 +242,8 @@ impl token_authority_server::TokenAuthority for AuthApi {
         &self,
         _request: Request<auth::PublicKeysRequest>,
     ) -> Result<Response<auth::PublicKeys>, Status> {
-        reply(self.0.public_keys().await.map(|keys| {
-            auth::PublicKeys {
-                keys: keys
-                    .into_iter()
-                    .map(|(kid, raw)| auth::PublicKey {
-                        kid,
-                        ed25519: raw.to_vec(),
-                    })
-                    .collect(),
-            }
+        reply(self.0.public_keys().await.map(|keys| auth::PublicKeys {
+            keys: keys.into_iter().map(auth::PublicKey::from).collect(),
         }))
     }
 

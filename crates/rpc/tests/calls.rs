@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use hybrid_core::api::{UserCard, UserDirectory, UserRef};
 use hybrid_core::{ApiError, ApiResult, InternalApis, Shutdown};
-use hybrid_rpc::{GrpcServer, PeerOptions, provide_peer};
+use hybrid_rpc::{DRAIN, GrpcServer, PeerOptions, provide_peer};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -44,6 +44,7 @@ impl UserDirectory for Flaky {
             Ok(Some(UserRef {
                 id: 7,
                 username: username.to_owned(),
+                created_at: 1_700_000_000_000,
             }))
         })
     }
@@ -79,19 +80,32 @@ const OPTIONS: PeerOptions = PeerOptions {
     connect_timeout: Duration::from_millis(200),
 };
 
-/// Serves `flaky` on a free port; returns the caller's view of it and the address.
-async fn serve(flaky: Arc<Flaky>) -> (Arc<dyn UserDirectory>, String, tokio::sync::watch::Sender<bool>) {
+/// Serves `flaky` on a free port, letting a call run at most `server_timeout` there; returns
+/// the caller's view of it and the address.
+async fn serve_with(
+    flaky: Arc<Flaky>,
+    server_timeout: Duration,
+) -> (Arc<dyn UserDirectory>, String, tokio::sync::watch::Sender<bool>) {
     let provider = InternalApis::default();
     provider.provide::<dyn UserDirectory>(flaky);
-    let server = GrpcServer::bind("127.0.0.1:0", &provider, Duration::from_secs(5))
+    let server = GrpcServer::bind("127.0.0.1:0", &provider, server_timeout)
         .await
         .unwrap();
     let url = format!("http://{}", server.local_addr().unwrap());
     let (stop, shutdown) = Shutdown::new();
     tokio::spawn(server.run(shutdown));
+    (caller_of(&url), url, stop)
+}
+
+async fn serve(flaky: Arc<Flaky>) -> (Arc<dyn UserDirectory>, String, tokio::sync::watch::Sender<bool>) {
+    serve_with(flaky, Duration::from_secs(5)).await
+}
+
+/// The user directory at `url`, as a process calling it sees it.
+fn caller_of(url: &str) -> Arc<dyn UserDirectory> {
     let caller = InternalApis::default();
-    provide_peer(&caller, "users", &url, OPTIONS).unwrap();
-    (caller.get::<dyn UserDirectory>().unwrap(), url, stop)
+    provide_peer(&caller, "users", url, OPTIONS).unwrap();
+    caller.get::<dyn UserDirectory>().unwrap()
 }
 
 #[tokio::test]
@@ -103,7 +117,8 @@ async fn answers_and_errors_cross_the_hop() {
         found,
         Some(UserRef {
             id: 7,
-            username: "ann".into()
+            username: "ann".into(),
+            created_at: 1_700_000_000_000,
         })
     );
     assert!(users.is_blocked(1, 2).await.unwrap());
@@ -134,6 +149,20 @@ async fn every_call_has_a_deadline() {
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     assert_eq!(err.status.as_u16(), 503);
     assert!(err.message.contains("did not answer within 600 ms"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn the_servers_own_deadline_ends_a_call_too() {
+    // the server allows 150 ms, the caller would wait 600 ms
+    let (users, _, _stop) = serve_with(Arc::default(), Duration::from_millis(150)).await;
+    let started = Instant::now();
+    let err = users.cards(&[1]).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(500),
+        "{took:?}: the server should have ended it"
+    );
+    assert_eq!((err.status.as_u16(), err.code), (503, "unavailable"));
 }
 
 #[tokio::test]
@@ -176,15 +205,25 @@ async fn the_health_service_reports_each_api() {
         .await
         .unwrap_err();
     assert_eq!(unknown.code(), tonic::Code::NotFound, "not served by this process");
-    // stopping: NOT_SERVING before the port closes
+    // stopping: NOT_SERVING for a while before the port closes
     stop.send(true).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let stopping = Instant::now();
     loop {
-        match health.check(status("")).await {
-            Ok(reply) if reply.get_ref().status() == ServingStatus::NotServing => break,
-            Err(_) => break,
-            Ok(_) => assert!(Instant::now() < deadline, "still serving after shutdown"),
+        let reply = health.check(status("")).await.expect("still answering while draining");
+        if reply.get_ref().status() == ServingStatus::NotServing {
+            break;
         }
+        assert!(stopping.elapsed() < DRAIN, "still SERVING after shutdown");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let per_api = health.check(status("hybrid.users.v1.UserDirectory")).await.unwrap();
+    assert_eq!(per_api.get_ref().status(), ServingStatus::NotServing);
+    // and then it closes
+    loop {
+        if health.check(status("")).await.is_err() {
+            break;
+        }
+        assert!(stopping.elapsed() < DRAIN * 4, "still answering long after the drain");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -12,6 +12,7 @@ fn user_ref(row: UserRow) -> UserRef {
     UserRef {
         id: row.id,
         username: row.username,
+        created_at: row.created_at,
     }
 }
 

@@ -203,3 +203,54 @@ async fn a_revocation_missed_on_the_bus_still_takes_effect() {
     assert_refused_within(&server, &yan.access_token, Duration::from_secs(15)).await;
     assert_eq!(ws.close_code().await, Some(hybrid_realtime::close::SESSION_REVOKED));
 }
+
+/// A registration that stopped between creating the user and storing its password (a users
+/// call whose outcome was unknown, a crash) leaves the name held by a user without credentials.
+/// Past the grace a registration still in flight could need, the next one of that name gets it.
+#[tokio::test]
+async fn a_name_left_by_an_interrupted_registration_is_reclaimed() {
+    let server = TestServer::start(BIN, Stack::Scaled).await;
+    server.register("kept").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    psql(
+        &server,
+        &format!(
+            "INSERT INTO users.users (username, display_name, bio, created_at, updated_at) VALUES \
+             ('ghost', '', '', {old}, {old}), ('fresh', '', '', {now}, {now})",
+            old = now - 60_000
+        ),
+    )
+    .await;
+    let ghost = count(&server, "SELECT id FROM users.users WHERE username = 'ghost'").await;
+    let register = |username: &str| {
+        server.post(
+            "/api/v1/auth/register",
+            None,
+            json!({"username": username, "password": hybrid_testkit::PASSWORD}),
+        )
+    };
+    let (status, body) = register("ghost").await;
+    assert_eq!(status, 201, "{body}");
+    assert_ne!(
+        body["user"]["id"].as_u64(),
+        Some(ghost),
+        "a new user, not the half-made one"
+    );
+    let (status, _) = server.login("ghost", hybrid_testkit::PASSWORD, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        count(&server, "SELECT count(*) FROM users.users WHERE username = 'ghost'").await,
+        1
+    );
+    // too recent to be told from a registration still completing: retry later, name kept
+    assert_error(&register("fresh").await, 503, "unavailable", None);
+    assert_eq!(
+        count(&server, "SELECT count(*) FROM users.users WHERE username = 'fresh'").await,
+        1
+    );
+    // a name with an account behind it stays taken
+    assert_error(&register("kept").await, 409, "username_taken", Some("username"));
+}
