@@ -5,6 +5,7 @@
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub struct OwnServer {
@@ -18,12 +19,24 @@ pub struct OwnServer {
     child: Option<Child>,
 }
 
-/// A port nothing listens on now (for a process the test starts next).
+/// A port nothing listens on now, for a process the test starts next. Drawn below the kernel's
+/// ephemeral range (32768 and up by default), which outgoing connections and `bind(0)` take
+/// their ports from, so nothing else grabs it before that process binds; and never handed out
+/// twice by one test binary, whose tests run side by side.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    // test binaries run one after another; the offset only keeps apart runs that overlap
+    let start = std::process::id().wrapping_mul(397) % COUNT;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        assert!(n < COUNT, "no free test port left");
+        let port = (FIRST + (start + n) % COUNT) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 fn is_root() -> bool {

@@ -42,6 +42,62 @@ fn upstreams_defined() -> BTreeSet<String> {
         .collect()
 }
 
+/// deploy/nginx/upstreams.conf with each `server host:port` it names replaced by the address in
+/// `hosts`: the upstreams nginx runs in production (zones, balancing, failure settings), in
+/// front of this test's processes. A host the file names but `hosts` lacks fails the test.
+fn upstreams_at(hosts: &BTreeMap<String, String>) -> String {
+    let text = std::fs::read_to_string(deploy_dir().join("nginx/upstreams.conf")).unwrap();
+    let mut seen = BTreeSet::new();
+    let mapped: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let Some(rest) = line.trim().strip_prefix("server ") else {
+                return line.to_owned();
+            };
+            let host = rest.split_whitespace().next().unwrap().trim_end_matches(';');
+            let addr = hosts
+                .get(host)
+                .unwrap_or_else(|| panic!("upstreams.conf names {host}, which this test does not run"));
+            seen.insert(host.to_owned());
+            line.replacen(host, addr, 1)
+        })
+        .collect();
+    assert_eq!(
+        seen.len(),
+        hosts.len(),
+        "every process of the test is in upstreams.conf"
+    );
+    mapped.join("\n")
+}
+
+/// The `http {}` block of deploy/nginx/nginx.conf, made to run here: listening on `port` of
+/// localhost, serving `web_root`, with `upstreams` (see [`upstreams_at`]) and the TLS block on.
+fn gateway_http_block(nginx_dir: &Path, upstreams: &str, port: u16, web_root: &str) -> String {
+    let conf = std::fs::read_to_string(nginx_dir.join("nginx.conf")).unwrap();
+    let start = conf.find("http {").expect("nginx.conf has an http block") + "http {".len();
+    let end = conf.rfind('}').unwrap();
+    let mut replaced = 0;
+    let block: Vec<String> = conf[start..end]
+        .lines()
+        .filter(|line| !line.contains("listen [::]"))
+        .map(|line| {
+            let trimmed = line.trim();
+            let swapped = match trimmed {
+                "include mime.types;" => "include /etc/nginx/mime.types;".to_owned(),
+                "include hybrid/upstreams.conf;" => upstreams.to_owned(),
+                "listen 80;" => format!("listen 127.0.0.1:{port};"),
+                "root /usr/share/hybrid/web;" => format!("root {web_root};"),
+                "# include hybrid/tls.conf;" => "include hybrid/tls.conf;".to_owned(),
+                _ => return line.to_owned(),
+            };
+            replaced += 1;
+            swapped
+        })
+        .collect();
+    assert_eq!(replaced, 5, "nginx.conf changed shape: {conf}");
+    block.join("\n")
+}
+
 struct Deployment {
     users: TestServer,
     auth: TestServer,
@@ -94,23 +150,25 @@ impl Deployment {
         let (tls, tls_port) = (tempfile::tempdir().unwrap(), free_port());
         self_signed_certificate(tls.path());
 
+        // the hosts deploy/nginx/upstreams.conf names, and the process behind each here
         let addr = |server: &TestServer| server.base_url.trim_start_matches("http://").to_owned();
-        let mut processes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        processes.insert("hybrid_auth", vec![addr(&auth)]);
-        processes.insert("hybrid_users", vec![addr(&users)]);
-        processes.insert("hybrid_chats", vec![addr(&chats)]);
-        processes.insert("hybrid_realtime", realtime.iter().map(addr).collect());
+        let hosts: BTreeMap<String, String> = [
+            ("auth:8080", addr(&auth)),
+            ("users:8080", addr(&users)),
+            ("chats:8080", addr(&chats)),
+            ("realtime-1:8080", addr(&realtime[0])),
+            ("realtime-2:8080", addr(&realtime[1])),
+        ]
+        .into_iter()
+        .map(|(host, addr)| (host.to_owned(), addr))
+        .collect();
         let routed = upstreams_in_routes();
         assert_eq!(
             routed,
             upstreams_defined(),
             "routes.conf and upstreams.conf name the same upstreams"
         );
-        let known: BTreeSet<String> = processes.keys().map(|k| k.to_string()).collect();
-        assert_eq!(
-            routed, known,
-            "every upstream routes.conf uses is a service of this deployment"
-        );
+        let upstreams = upstreams_at(&hosts);
 
         let nginx_dir = deploy_dir().join("nginx");
         let files: Vec<(String, String)> = ["http.conf", "routes.conf", "proxy.conf"]
@@ -123,22 +181,7 @@ impl Deployment {
             .collect();
         let web_root = web.path().display().to_string();
         let nginx = OwnServer::nginx(&files, |port| {
-            let mut http = String::from("include /etc/nginx/mime.types;\ninclude hybrid/http.conf;\n");
-            for (name, servers) in &processes {
-                http.push_str(&format!("upstream {name} {{\n"));
-                if *name == "hybrid_realtime" {
-                    http.push_str("least_conn;\n");
-                }
-                for server in servers {
-                    http.push_str(&format!("server {server} max_fails=2 fail_timeout=5s;\n"));
-                }
-                http.push_str("keepalive 8;\n}\n");
-            }
-            http.push_str(&format!(
-                "server {{\nlisten 127.0.0.1:{port};\nroot {web_root};\ninclude hybrid/routes.conf;\n}}\n\
-                 include hybrid/tls.conf;\n"
-            ));
-            http
+            gateway_http_block(&nginx_dir, &upstreams, port, &web_root)
         });
         let deployment = Deployment {
             gateway: Api::new(nginx.url()),
@@ -267,6 +310,10 @@ async fn core_flows_through_the_gateway(deployment: &Deployment) {
     assert_eq!(gateway.get("/healthz", None).await.0, 200);
     let page = gateway.http.get(gateway.url("/chats/42")).send().await.unwrap();
     assert_eq!(page.headers()["cache-control"], "no-cache");
+    assert!(
+        !page.headers().contains_key("strict-transport-security"),
+        "no HSTS over plain HTTP"
+    );
     assert!(
         page.text().await.unwrap().contains("<title>Hybrid</title>"),
         "client routes get index.html"
@@ -401,6 +448,20 @@ async fn core_flows_through_the_gateway(deployment: &Deployment) {
         "over TLS: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // HSTS on every HTTPS answer, also where a location adds headers of its own
+    for path in ["/chats/42", "/assets/app-1234.js", "/api/v1/users/me"] {
+        let output = tokio::process::Command::new("curl")
+            .args(["-sk", "-o", "/dev/null", "-D", "-", "--max-time", "5"])
+            .arg(format!("https://127.0.0.1:{}{path}", deployment.tls_port))
+            .output()
+            .await
+            .expect("curl runs");
+        let headers = String::from_utf8_lossy(&output.stdout).to_lowercase();
+        assert!(
+            headers.contains("strict-transport-security: max-age=63072000"),
+            "{path} over TLS: {headers}"
+        );
+    }
     ann_ws.close().await;
 }
 
