@@ -6,6 +6,12 @@
 //! - on SQLite one writer task per file drains the queue and commits everything it found in a
 //!   single `BEGIN IMMEDIATE` transaction, each write inside its own savepoint so a failing one
 //!   rolls back alone. One fsync then covers the whole batch.
+//!
+//! Two write APIs, while the modules move from the first to the second:
+//! - [`Db::write_tx`] gives the write a [`Tx`] (`sql.rs`). On SQLite the writer runs it straight
+//!   on its own rusqlite connection: no thread hand-off per statement. The hot paths use it.
+//! - [`Db::write`] gives it a sqlx connection, on SQLite a round trip to sqlx's connection
+//!   worker per statement. A batch with both kinds commits each run of one kind in turn.
 
 use std::any::Any as StdAny;
 use std::panic::AssertUnwindSafe;
@@ -19,6 +25,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::sql::Tx;
 use crate::{StoreConfig, StoreError, Synchronous};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +55,12 @@ enum Writer {
 pub type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// A write as the SQLite writer task sees it: run it, then tell it how the batch ended.
-struct Job {
-    run: RunJob,
+enum Job {
+    /// From [`Db::write`]: on the writer's sqlx connection.
+    Sqlx(Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Pending> + Send>),
+    /// From [`Db::write_tx`]: on the writer's own rusqlite connection.
+    Direct(Box<dyn for<'c> FnOnce(&'c mut Tx<'c>) -> BoxFuture<'c, Pending> + Send>),
 }
-
-type RunJob = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Pending> + Send>;
 
 /// A finished write waiting for its batch to commit. `deliver(None)` after a commit,
 /// `deliver(Some(err))` when the batch failed.
@@ -70,6 +78,11 @@ impl<T, E, F> WriteFn<T, E> for F where
     F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static
 {
 }
+
+/// The closure type [`Db::write_tx`] takes. It must not begin or commit transactions itself,
+/// and should only run statements: on SQLite it runs on the writer thread, in the batch.
+pub trait TxFn<T, E>: for<'c> FnOnce(&'c mut Tx<'c>) -> BoxFuture<'c, Result<T, E>> + Send + 'static {}
+impl<T, E, F> TxFn<T, E> for F where F: for<'c> FnOnce(&'c mut Tx<'c>) -> BoxFuture<'c, Result<T, E>> + Send + 'static {}
 
 impl Db {
     /// Opens (creating if needed) the database of `module`: `<data_dir>/<module>.db` or the
@@ -163,53 +176,62 @@ impl Db {
         E: From<StoreError> + Send + 'static,
     {
         match &self.inner.writer {
+            Writer::Postgres(pool) => postgres_write(pool, f, on_commit).await,
+            Writer::Sqlite { queue, .. } => {
+                let (reply, answer) = oneshot::channel::<Result<T, E>>();
+                let job = Job::Sqlx(Box::new(move |conn| {
+                    Box::pin(async move { pending(f(conn).await, on_commit, reply) })
+                }));
+                enqueue(queue, job)?;
+                answer.await.map_err(|_| StoreError::Unavailable)?
+            }
+        }
+    }
+
+    /// Like [`write`](Self::write), with the statements of `f` going through a [`Tx`]: on
+    /// SQLite straight on the writer's connection, without a thread hand-off per statement.
+    ///
+    /// ```ignore
+    /// let id: i64 = db.write_tx(move |tx| Box::pin(async move {
+    ///     let (id,) = tx.fetch_one("INSERT INTO t (v) VALUES ($1) RETURNING id", params![v]).await?;
+    ///     Ok::<_, StoreError>(id)
+    /// })).await?;
+    /// ```
+    pub async fn write_tx<T, E>(&self, f: impl TxFn<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.write_tx_then(f, |_| {}).await
+    }
+
+    /// [`write_tx`](Self::write_tx) with an after-commit hook, as [`write_then`](Self::write_then).
+    pub async fn write_tx_then<T, E>(
+        &self,
+        f: impl TxFn<T, E>,
+        on_commit: impl FnOnce(&mut T) + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        match &self.inner.writer {
             Writer::Postgres(pool) => {
-                let pool = pool.clone();
-                // Its own task, so a dropped request cannot stop it between commit and hook.
-                let task = tokio::spawn(async move {
-                    let mut tx = pool.begin().await.map_err(StoreError::from)?;
-                    match f(&mut tx).await {
-                        Ok(mut value) => {
-                            tx.commit().await.map_err(StoreError::from)?;
-                            run_hook(on_commit, &mut value);
-                            Ok(value)
-                        }
-                        Err(err) => {
-                            let _ = tx.rollback().await;
-                            Err(err)
-                        }
-                    }
+                let run = as_write_fn(move |conn| {
+                    Box::pin(async move {
+                        let mut tx = Tx::postgres(conn);
+                        f(&mut tx).await
+                    })
                 });
-                task.await.map_err(|_| StoreError::Unavailable)?
+                postgres_write(pool, run, on_commit).await
             }
             Writer::Sqlite { queue, .. } => {
-                let (tx, rx) = oneshot::channel::<Result<T, E>>();
-                let job = Job {
-                    run: Box::new(move |conn| {
-                        Box::pin(async move {
-                            let result = f(conn).await;
-                            Pending {
-                                ok: result.is_ok(),
-                                deliver: Box::new(move |batch_error| {
-                                    let result = match (result, batch_error) {
-                                        (Ok(_), Some(err)) => Err(E::from(err.clone())),
-                                        (Ok(mut value), None) => {
-                                            run_hook(on_commit, &mut value);
-                                            Ok(value)
-                                        }
-                                        (err, _) => err,
-                                    };
-                                    let _ = tx.send(result);
-                                }),
-                            }
-                        })
-                    }),
-                };
-                queue.try_send(job).map_err(|err| match err {
-                    mpsc::error::TrySendError::Full(_) => StoreError::Busy,
-                    mpsc::error::TrySendError::Closed(_) => StoreError::Unavailable,
-                })?;
-                rx.await.map_err(|_| StoreError::Unavailable)?
+                let (reply, answer) = oneshot::channel::<Result<T, E>>();
+                let job = Job::Direct(Box::new(move |tx| {
+                    Box::pin(async move { pending(f(tx).await, on_commit, reply) })
+                }));
+                enqueue(queue, job)?;
+                answer.await.map_err(|_| StoreError::Unavailable)?
             }
         }
     }
@@ -229,6 +251,77 @@ impl Db {
             pool.close().await;
         }
     }
+}
+
+/// A write on PostgreSQL: its own transaction from the pool, in a task of its own so a dropped
+/// request cannot stop it between commit and hook.
+async fn postgres_write<T, E>(
+    pool: &AnyPool,
+    f: impl WriteFn<T, E>,
+    on_commit: impl FnOnce(&mut T) + Send + 'static,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+{
+    let pool = pool.clone();
+    let task = tokio::spawn(async move {
+        let mut tx = pool.begin().await.map_err(StoreError::from)?;
+        match f(&mut tx).await {
+            Ok(mut value) => {
+                tx.commit().await.map_err(StoreError::from)?;
+                run_hook(on_commit, &mut value);
+                Ok(value)
+            }
+            Err(err) => {
+                let _ = tx.rollback().await;
+                Err(err)
+            }
+        }
+    });
+    task.await.map_err(|_| StoreError::Unavailable)?
+}
+
+/// A finished SQLite write: once its batch has ended, `reply` gets the result, or the batch's
+/// error; `on_commit` runs after a commit.
+fn pending<T, E>(
+    result: Result<T, E>,
+    on_commit: impl FnOnce(&mut T) + Send + 'static,
+    reply: oneshot::Sender<Result<T, E>>,
+) -> Pending
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+{
+    Pending {
+        ok: result.is_ok(),
+        deliver: Box::new(move |batch_error| {
+            let result = match (result, batch_error) {
+                (Ok(_), Some(err)) => Err(E::from(err.clone())),
+                (Ok(mut value), None) => {
+                    run_hook(on_commit, &mut value);
+                    Ok(value)
+                }
+                (err, _) => err,
+            };
+            let _ = reply.send(result);
+        }),
+    }
+}
+
+/// Gives a closure the higher-ranked signature of a [`WriteFn`] (inference alone does not).
+fn as_write_fn<T, E, F>(f: F) -> F
+where
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+{
+    f
+}
+
+fn enqueue(queue: &mpsc::Sender<Job>, job: Job) -> Result<(), StoreError> {
+    queue.try_send(job).map_err(|err| match err {
+        mpsc::error::TrySendError::Full(_) => StoreError::Busy,
+        mpsc::error::TrySendError::Closed(_) => StoreError::Unavailable,
+    })
 }
 
 async fn open_postgres(module: &'static str, config: &StoreConfig) -> Result<Inner, StoreError> {
@@ -274,6 +367,14 @@ async fn open_sqlite(module: &'static str, config: &StoreConfig) -> Result<Inner
              PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;"
         )))
         .await?;
+    let direct = rusqlite::Connection::open_with_flags(
+        &path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    direct.execute_batch(&format!(
+        "PRAGMA synchronous = {synchronous}; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;"
+    ))?;
+    direct.set_prepared_statement_cache_capacity(256);
 
     let reader = AnyPoolOptions::new()
         .max_connections(config.max_connections.max(1))
@@ -290,8 +391,8 @@ async fn open_sqlite(module: &'static str, config: &StoreConfig) -> Result<Inner
 
     let capacity = config.write_queue_capacity.max(1);
     let (queue, jobs) = mpsc::channel(capacity);
-    // Its own thread and runtime: every statement is a round trip to sqlx's connection worker
-    // thread, and a writer that shares the request threads waits behind them for each one.
+    // Its own thread and runtime: a writer that shares the request threads waits behind them
+    // (for each statement's round trip to sqlx's connection worker, on its sqlx connection).
     let max_batch = config.max_batch.max(1);
     std::thread::Builder::new()
         .name(format!("{module}-writer"))
@@ -300,7 +401,7 @@ async fn open_sqlite(module: &'static str, config: &StoreConfig) -> Result<Inner
                 .enable_all()
                 .build()
                 .expect("a runtime for the writer");
-            runtime.block_on(run_writer(module, writer, jobs, max_batch));
+            runtime.block_on(run_writer(module, writer, direct, jobs, max_batch));
         })
         .map_err(|err| StoreError::Database(std::sync::Arc::new(sqlx::Error::Io(err))))?;
     Ok(Inner {
@@ -316,51 +417,73 @@ fn sqlite_options(path: &Path, create: bool) -> Result<AnyConnectOptions, StoreE
     Ok(url.parse::<AnyConnectOptions>()?.disable_statement_logging())
 }
 
-/// The SQLite writer: one per file, so writes never wait on `SQLITE_BUSY` from each other.
-async fn run_writer(module: &'static str, mut conn: AnyConnection, mut jobs: mpsc::Receiver<Job>, max_batch: usize) {
+/// The SQLite writer: one per file, so writes never wait on `SQLITE_BUSY` from each other. It
+/// holds two connections to the file and uses one at a time: each run of jobs of one kind in a
+/// batch commits before the next run starts.
+async fn run_writer(
+    module: &'static str,
+    mut sqlx_conn: AnyConnection,
+    mut direct: rusqlite::Connection,
+    mut jobs: mpsc::Receiver<Job>,
+    max_batch: usize,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     let batch_size = metrics::histogram!("store_write_batch_size", "module" => module);
     while jobs.recv_many(&mut batch, max_batch).await > 0 {
         batch_size.record(batch.len() as f64);
-        let pending = run_batch(&mut conn, &mut batch).await;
-        match pending {
-            Ok(pending) => pending.into_iter().for_each(|p| (p.deliver)(None)),
-            Err((pending, err)) => {
-                tracing::error!(module, error = %err, "write batch failed");
-                pending.into_iter().for_each(|p| (p.deliver)(Some(&err)));
+        let mut queued = batch.drain(..).peekable();
+        while let Some(first) = queued.next() {
+            let kind = std::mem::discriminant(&first);
+            let mut run = vec![first];
+            while let Some(next) = queued.next_if(|job| std::mem::discriminant(job) == kind) {
+                run.push(next);
+            }
+            let outcome = match run[0] {
+                Job::Sqlx(_) => run_sqlx(&mut sqlx_conn, run).await,
+                Job::Direct(_) => run_direct(&mut direct, run).await,
+            };
+            match outcome {
+                Ok(pending) => pending.into_iter().for_each(|p| (p.deliver)(None)),
+                Err((pending, err)) => {
+                    tracing::error!(module, error = %err, "write batch failed");
+                    pending.into_iter().for_each(|p| (p.deliver)(Some(&err)));
+                }
             }
         }
     }
-    let _ = conn.close().await;
+    let _ = sqlx_conn.close().await;
 }
 
 type BatchFailure = (Vec<Pending>, StoreError);
 
-async fn run_batch(conn: &mut AnyConnection, batch: &mut Vec<Job>) -> Result<Vec<Pending>, BatchFailure> {
-    let mut pending = Vec::with_capacity(batch.len());
+/// A write that panicked: rolled back, and its caller learns the database is unavailable
+/// (its reply sender is gone).
+fn panicked(panic: Box<dyn StdAny + Send>) -> Pending {
+    tracing::error!(panic = panic_message(&panic), "a write panicked");
+    Pending {
+        ok: false,
+        deliver: Box::new(|_| {}),
+    }
+}
+
+async fn run_sqlx(conn: &mut AnyConnection, run: Vec<Job>) -> Result<Vec<Pending>, BatchFailure> {
+    let mut pending = Vec::with_capacity(run.len());
+    // Nothing ran on an error here: dropping the jobs drops their reply senders, so every
+    // caller learns that the database is unavailable.
     let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
         Ok(tx) => tx,
-        Err(err) => {
-            // Nothing ran; dropping the jobs drops their reply senders, so every caller
-            // learns that the database is unavailable.
-            batch.clear();
-            return Err((pending, err.into()));
-        }
+        Err(err) => return Err((pending, err.into())),
     };
-    for job in batch.drain(..) {
-        let savepoint = tx.begin().await;
-        let mut savepoint = match savepoint {
+    for job in run {
+        let Job::Sqlx(job) = job else {
+            unreachable!("a run holds jobs of one kind")
+        };
+        let mut savepoint = match tx.begin().await {
             Ok(sp) => sp,
             Err(err) => return Err((pending, err.into())),
         };
-        let outcome = AssertUnwindSafe((job.run)(&mut savepoint)).catch_unwind().await;
-        let outcome = outcome.unwrap_or_else(|panic| {
-            tracing::error!(panic = panic_message(&panic), "a write panicked");
-            Pending {
-                ok: false,
-                deliver: Box::new(|_| {}),
-            }
-        });
+        let outcome = AssertUnwindSafe(job(&mut savepoint)).catch_unwind().await;
+        let outcome = outcome.unwrap_or_else(panicked);
         let closed = if outcome.ok {
             savepoint.commit().await
         } else {
@@ -375,6 +498,55 @@ async fn run_batch(conn: &mut AnyConnection, batch: &mut Vec<Job>) -> Result<Vec
         Ok(()) => Ok(pending),
         Err(err) => Err((pending, err.into())),
     }
+}
+
+async fn run_direct(conn: &mut rusqlite::Connection, run: Vec<Job>) -> Result<Vec<Pending>, BatchFailure> {
+    let mut pending = Vec::with_capacity(run.len());
+    if let Err(err) = statement(conn, "BEGIN IMMEDIATE") {
+        return Err((pending, err));
+    }
+    for job in run {
+        let Job::Direct(job) = job else {
+            unreachable!("a run holds jobs of one kind")
+        };
+        if let Err(err) = statement(conn, "SAVEPOINT write") {
+            return Err((pending, rolled_back(conn, err)));
+        }
+        let outcome = {
+            let mut tx = Tx::sqlite(conn);
+            AssertUnwindSafe(job(&mut tx)).catch_unwind().await
+        };
+        let outcome = outcome.unwrap_or_else(panicked);
+        let closed = if outcome.ok {
+            statement(conn, "RELEASE write")
+        } else {
+            statement(conn, "ROLLBACK TO write").and_then(|()| statement(conn, "RELEASE write"))
+        };
+        pending.push(outcome);
+        if let Err(err) = closed {
+            return Err((pending, rolled_back(conn, err)));
+        }
+    }
+    match statement(conn, "COMMIT") {
+        Ok(()) => Ok(pending),
+        Err(err) => Err((pending, rolled_back(conn, err))),
+    }
+}
+
+/// One statement without values, prepared once.
+fn statement(conn: &rusqlite::Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+/// Ends a failed batch's transaction, so the connection is clean for the next one.
+fn rolled_back(conn: &rusqlite::Connection, err: StoreError) -> StoreError {
+    if !conn.is_autocommit()
+        && let Err(rollback) = statement(conn, "ROLLBACK")
+    {
+        tracing::error!(error = %rollback, "could not roll back a failed write batch");
+    }
+    err
 }
 
 /// Runs an after-commit hook; a panicking hook is logged, never takes the writer down, and

@@ -17,6 +17,15 @@ pub enum StoreError {
     UniqueViolation(Option<String>),
     #[error("database error: {0}")]
     Database(Arc<sqlx::Error>),
+    /// The SQLite writer's own connection (see `sql.rs`).
+    #[error("database error: {0}")]
+    Sqlite(Arc<rusqlite::Error>),
+    /// A row or value was not what the code reading it expects.
+    #[error("unexpected data: {0}")]
+    Decode(String),
+    /// A query that must return a row returned none.
+    #[error("the query returned no row")]
+    NoRow,
     #[error("migration error: {0}")]
     Migration(String),
 }
@@ -40,6 +49,31 @@ impl From<sqlx::Error> for StoreError {
                 StoreError::Unavailable
             }
             _ => StoreError::Database(Arc::new(err)),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        use rusqlite::ffi;
+        match &err {
+            rusqlite::Error::SqliteFailure(failure, _)
+                if matches!(
+                    failure.extended_code,
+                    ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                ) =>
+            {
+                StoreError::UniqueViolation(None)
+            }
+            rusqlite::Error::SqliteFailure(failure, _)
+                if matches!(
+                    failure.code,
+                    ffi::ErrorCode::DatabaseBusy | ffi::ErrorCode::DatabaseLocked | ffi::ErrorCode::CannotOpen
+                ) =>
+            {
+                StoreError::Unavailable
+            }
+            _ => StoreError::Sqlite(Arc::new(err)),
         }
     }
 }

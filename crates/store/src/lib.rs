@@ -9,15 +9,17 @@ mod db;
 mod error;
 mod introspect;
 mod migrate;
+pub mod sql;
 pub mod testing;
 pub mod time;
 
 pub use config::{StoreConfig, Synchronous};
 pub use copy::TableCopy;
-pub use db::{AnyQuery, Db, Dialect, WriteFn};
+pub use db::{AnyQuery, Db, Dialect, TxFn, WriteFn};
 pub use error::StoreError;
 pub use introspect::{Column, Index, Schema};
 pub use migrate::Migration;
+pub use sql::{FromRow, FromSql, Row, ToSql, Tx};
 
 /// `1, 2, 3` for an `IN (…)` list. The sqlx `Any` driver binds no arrays, and integers cannot
 /// carry SQL, so listing them inline is safe.

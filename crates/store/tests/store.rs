@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use hybrid_store::testing::TestPostgres;
-use hybrid_store::{Db, Dialect, Migration, StoreConfig, StoreError};
+use hybrid_store::{Db, Dialect, Migration, StoreConfig, StoreError, params};
 
 const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
@@ -197,4 +197,128 @@ async fn panicking_write_does_not_kill_the_writer() {
     assert!(matches!(panicked, Err(StoreError::Unavailable)));
     insert(db, "still works".into()).await.unwrap();
     assert_eq!(count(db).await, 1);
+}
+
+async fn insert_tx(db: &Db, name: String) -> Result<i64, StoreError> {
+    db.write_tx(move |tx| {
+        Box::pin(async move {
+            let (id,): (i64,) = tx
+                .fetch_one("INSERT INTO items (name) VALUES ($1) RETURNING id", params![name])
+                .await?;
+            Ok(id)
+        })
+    })
+    .await
+}
+
+/// `write_tx` statements: every value kind both ways, nulls of each kind, placeholders bound by
+/// their number (out of order, repeated), rows changed, no row, a unique violation.
+async fn tx_statements(dialect: Dialect) {
+    let fixture = open(dialect, |_| {}).await;
+    let db = &fixture.db;
+    let read = db
+        .write_tx(|tx| {
+            Box::pin(async move {
+                let blob = if tx.dialect() == Dialect::Sqlite { "BLOB" } else { "BYTEA" };
+                let ddl = format!("CREATE TABLE kinds (n BIGINT NOT NULL, t TEXT NOT NULL, b {blob} NOT NULL, maybe TEXT, flag BIGINT)");
+                tx.execute(&ddl, params![]).await?;
+                let sql = "INSERT INTO kinds (t, n, b, maybe, flag) VALUES ($2, $1, $3, $4, $5)";
+                let blob = vec![0u8, 255, 7];
+                tx.execute(sql, params![7i64, "seven", blob, None::<String>, true]).await?;
+                tx.execute(sql, params![8i64, "eight".to_owned(), vec![1u8], Some("there"), None::<i64>])
+                    .await?;
+                let changed = tx.execute("UPDATE kinds SET n = n + $1 WHERE n >= $1 - 1", params![8i64]).await?;
+                assert_eq!(changed, 2);
+                let all: Vec<(i64, String, Vec<u8>, Option<String>, Option<bool>)> = tx
+                    .fetch_all("SELECT n, t, b, maybe, flag FROM kinds ORDER BY n", params![])
+                    .await?;
+                let none: Option<(i64,)> = tx.fetch_optional("SELECT n FROM kinds WHERE n = $1", params![0i64]).await?;
+                assert!(none.is_none());
+                let missing = tx.fetch_one::<(i64,)>("SELECT n FROM kinds WHERE n < 0", params![]).await;
+                assert!(matches!(missing, Err(StoreError::NoRow)), "{missing:?}");
+                Ok::<_, StoreError>(all)
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        read,
+        [
+            (15, "seven".to_owned(), vec![0, 255, 7], None, Some(true)),
+            (16, "eight".to_owned(), vec![1], Some("there".to_owned()), None),
+        ]
+    );
+    insert_tx(db, "once".into()).await.unwrap();
+    let again = insert_tx(db, "once".into()).await;
+    assert!(matches!(again, Err(StoreError::UniqueViolation(_))), "{again:?}");
+    // what write_tx committed, the read pool sees
+    assert_eq!(count(db).await, 1);
+}
+
+#[tokio::test]
+async fn sqlite_tx_statements() {
+    tx_statements(Dialect::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_tx_statements() {
+    tx_statements(Dialect::Postgres).await;
+}
+
+/// Writes of both APIs at once: the SQLite writer commits each run of one kind in turn within a
+/// batch, and a failing write of either kind rolls back alone.
+#[tokio::test]
+async fn both_write_apis_in_one_batch() {
+    let fixture = open(Dialect::Sqlite, |_| {}).await;
+    let db = &fixture.db;
+    insert(db, "taken".into()).await.unwrap();
+    let results = futures::future::join_all((0..300).map(|i| async move {
+        let name = if i % 15 == 0 {
+            "taken".to_owned()
+        } else {
+            format!("item-{i}")
+        };
+        // runs of 1, 2 and 3 of a kind, interleaved
+        if (i / (1 + i % 3)) % 2 == 0 {
+            insert(db, name).await
+        } else {
+            insert_tx(db, name).await
+        }
+    }))
+    .await;
+    let failed = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::UniqueViolation(_))))
+        .count();
+    assert_eq!(failed, 20);
+    assert!(
+        results
+            .iter()
+            .all(|r| r.is_ok() || matches!(r, Err(StoreError::UniqueViolation(_))))
+    );
+    assert_eq!(count(db).await, 281);
+    let ids: std::collections::HashSet<i64> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+    assert_eq!(ids.len(), 280, "every write got its own row");
+}
+
+/// A `write_tx` that panics fails alone, and its savepoint is rolled back.
+#[tokio::test]
+async fn panicking_write_tx_does_not_kill_the_writer() {
+    let fixture = open(Dialect::Sqlite, |_| {}).await;
+    let db = &fixture.db;
+    let panicked = db
+        .write_tx(|tx| {
+            Box::pin(async move {
+                tx.execute("INSERT INTO items (name) VALUES ('half')", params![])
+                    .await?;
+                if true {
+                    panic!("boom");
+                }
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await;
+    assert!(matches!(panicked, Err(StoreError::Unavailable)));
+    insert_tx(db, "still works".into()).await.unwrap();
+    assert_eq!(count(db).await, 1, "the panicking write left nothing");
 }

@@ -1,0 +1,392 @@
+//! The statement interface of [`Db::write_tx`](crate::Db::write_tx): one set of calls that runs
+//! on SQLite straight on the writer thread (rusqlite on the writer's own connection) and on
+//! PostgreSQL through sqlx.
+//!
+//! Why not sqlx on SQLite too: sqlx runs every SQLite connection on a worker thread of its own,
+//! so each statement is a round trip between two threads, two wake-ups. A message send is about
+//! ten statements; on a busy 2-core machine those hand-offs, not SQLite, were what bounded how
+//! many sends one writer commits (docs/benchmarks.md).
+//!
+//! SQL is written once, with `$1`, `$2`… placeholders, for both dialects (SQLite reads `$N` as
+//! a named parameter; [`Tx`] binds it by its number). Values are the few kinds the schemas use:
+//! 64-bit integers, text and bytes.
+
+use std::borrow::Cow;
+
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Row as _, ValueRef as _};
+
+use crate::{Dialect, StoreError};
+
+/// A value bound to a placeholder. A null keeps its kind: PostgreSQL types its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Int(i64),
+    Text(Cow<'a, str>),
+    Blob(Cow<'a, [u8]>),
+    Null(Kind),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Text,
+    Blob,
+}
+
+/// What can be bound to a placeholder.
+pub trait ToSql: Sync {
+    const KIND: Kind;
+    fn to_sql(&self) -> Value<'_>;
+}
+
+impl ToSql for i64 {
+    const KIND: Kind = Kind::Int;
+    fn to_sql(&self) -> Value<'_> {
+        Value::Int(*self)
+    }
+}
+
+impl ToSql for i32 {
+    const KIND: Kind = Kind::Int;
+    fn to_sql(&self) -> Value<'_> {
+        Value::Int(i64::from(*self))
+    }
+}
+
+impl ToSql for u32 {
+    const KIND: Kind = Kind::Int;
+    fn to_sql(&self) -> Value<'_> {
+        Value::Int(i64::from(*self))
+    }
+}
+
+/// Stored as 0 or 1 (the schemas have no boolean columns).
+impl ToSql for bool {
+    const KIND: Kind = Kind::Int;
+    fn to_sql(&self) -> Value<'_> {
+        Value::Int(i64::from(*self))
+    }
+}
+
+impl ToSql for str {
+    const KIND: Kind = Kind::Text;
+    fn to_sql(&self) -> Value<'_> {
+        Value::Text(Cow::Borrowed(self))
+    }
+}
+
+impl ToSql for String {
+    const KIND: Kind = Kind::Text;
+    fn to_sql(&self) -> Value<'_> {
+        Value::Text(Cow::Borrowed(self))
+    }
+}
+
+impl ToSql for [u8] {
+    const KIND: Kind = Kind::Blob;
+    fn to_sql(&self) -> Value<'_> {
+        Value::Blob(Cow::Borrowed(self))
+    }
+}
+
+impl ToSql for Vec<u8> {
+    const KIND: Kind = Kind::Blob;
+    fn to_sql(&self) -> Value<'_> {
+        Value::Blob(Cow::Borrowed(self))
+    }
+}
+
+impl<T: ToSql + ?Sized> ToSql for &T {
+    const KIND: Kind = T::KIND;
+    fn to_sql(&self) -> Value<'_> {
+        (**self).to_sql()
+    }
+}
+
+impl<T: ToSql> ToSql for Option<T> {
+    const KIND: Kind = T::KIND;
+    fn to_sql(&self) -> Value<'_> {
+        match self {
+            Some(value) => value.to_sql(),
+            None => Value::Null(T::KIND),
+        }
+    }
+}
+
+/// The values of a statement's placeholders, in order: `params![chat_id, &text]`.
+#[macro_export]
+macro_rules! params {
+    ($($value:expr),* $(,)?) => {
+        &[$(&$value as &(dyn $crate::sql::DynToSql)),*][..]
+    };
+}
+
+/// [`ToSql`] without its associated constant, so values of different types fit in one slice.
+pub trait DynToSql: Sync {
+    fn dyn_to_sql(&self) -> Value<'_>;
+}
+
+impl<T: ToSql + ?Sized> DynToSql for T {
+    fn dyn_to_sql(&self) -> Value<'_> {
+        self.to_sql()
+    }
+}
+
+pub type Params<'a> = &'a [&'a dyn DynToSql];
+
+/// What can be read from a column.
+pub trait FromSql: Sized {
+    fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Result<Self, StoreError>;
+    fn from_any(row: &AnyRow, index: usize) -> Result<Self, StoreError>;
+}
+
+fn decode_error(what: &str, got: impl std::fmt::Debug) -> StoreError {
+    StoreError::Decode(format!("expected {what}, found {got:?}"))
+}
+
+impl FromSql for i64 {
+    fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Result<Self, StoreError> {
+        match value {
+            rusqlite::types::ValueRef::Integer(v) => Ok(v),
+            other => Err(decode_error("an integer", other.data_type())),
+        }
+    }
+    fn from_any(row: &AnyRow, index: usize) -> Result<Self, StoreError> {
+        Ok(row.try_get(index)?)
+    }
+}
+
+/// An integer column read as a flag: anything but 0 is true.
+impl FromSql for bool {
+    fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Result<Self, StoreError> {
+        i64::from_sqlite(value).map(|v| v != 0)
+    }
+    fn from_any(row: &AnyRow, index: usize) -> Result<Self, StoreError> {
+        i64::from_any(row, index).map(|v| v != 0)
+    }
+}
+
+impl FromSql for String {
+    fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Result<Self, StoreError> {
+        match value {
+            rusqlite::types::ValueRef::Text(bytes) => {
+                String::from_utf8(bytes.to_vec()).map_err(|_| StoreError::Decode("text that is not UTF-8".into()))
+            }
+            other => Err(decode_error("text", other.data_type())),
+        }
+    }
+    fn from_any(row: &AnyRow, index: usize) -> Result<Self, StoreError> {
+        Ok(row.try_get(index)?)
+    }
+}
+
+impl FromSql for Vec<u8> {
+    fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Result<Self, StoreError> {
+        match value {
+            rusqlite::types::ValueRef::Blob(bytes) => Ok(bytes.to_vec()),
+            other => Err(decode_error("bytes", other.data_type())),
+        }
+    }
+    fn from_any(row: &AnyRow, index: usize) -> Result<Self, StoreError> {
+        Ok(row.try_get(index)?)
+    }
+}
+
+impl<T: FromSql> FromSql for Option<T> {
+    fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Result<Self, StoreError> {
+        match value {
+            rusqlite::types::ValueRef::Null => Ok(None),
+            value => T::from_sqlite(value).map(Some),
+        }
+    }
+    fn from_any(row: &AnyRow, index: usize) -> Result<Self, StoreError> {
+        if row.try_get_raw(index)?.is_null() {
+            return Ok(None);
+        }
+        T::from_any(row, index).map(Some)
+    }
+}
+
+/// One result row, from either dialect.
+pub enum Row<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Any(&'r AnyRow),
+}
+
+impl Row<'_> {
+    /// The value of column `index` (from 0).
+    pub fn get<T: FromSql>(&self, index: usize) -> Result<T, StoreError> {
+        match self {
+            Row::Sqlite(row) => T::from_sqlite(row.get_ref(index)?),
+            Row::Any(row) => T::from_any(row, index),
+        }
+    }
+}
+
+/// A type a row turns into: tuples of [`FromSql`] values by position, or a struct that
+/// implements it by hand.
+pub trait FromRow: Sized {
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError>;
+}
+
+macro_rules! tuple_from_row {
+    ($($name:ident $index:tt),+) => {
+        impl<$($name: FromSql),+> FromRow for ($($name,)+) {
+            fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+                Ok(($(row.get::<$name>($index)?,)+))
+            }
+        }
+    };
+}
+
+tuple_from_row!(A 0);
+tuple_from_row!(A 0, B 1);
+tuple_from_row!(A 0, B 1, C 2);
+tuple_from_row!(A 0, B 1, C 2, D 3);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+
+/// A write's transaction (inside its own savepoint on SQLite, where writes are batched).
+/// Its calls are `async` for PostgreSQL; on SQLite they finish without waiting.
+pub struct Tx<'c> {
+    conn: Conn<'c>,
+}
+
+enum Conn<'c> {
+    Sqlite(&'c mut rusqlite::Connection),
+    Postgres(&'c mut AnyConnection),
+}
+
+impl<'c> Tx<'c> {
+    pub(crate) fn sqlite(conn: &'c mut rusqlite::Connection) -> Self {
+        Tx {
+            conn: Conn::Sqlite(conn),
+        }
+    }
+
+    pub(crate) fn postgres(conn: &'c mut AnyConnection) -> Self {
+        Tx {
+            conn: Conn::Postgres(conn),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.conn {
+            Conn::Sqlite(_) => Dialect::Sqlite,
+            Conn::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Runs a statement; returns the rows it changed. `sql` may be built at run time (an
+    /// `IN` list of placeholders, say), never from user input: values go in `params`.
+    pub async fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
+        match &mut self.conn {
+            Conn::Sqlite(conn) => {
+                let mut statement = prepare(conn, sql, params)?;
+                Ok(statement.raw_execute()? as u64)
+            }
+            Conn::Postgres(conn) => {
+                let done = sqlx::query_with(AssertSqlSafe(sql.to_owned()), any_arguments(params)?)
+                    .execute(&mut **conn)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+        }
+    }
+
+    /// The rows of a query, each turned into `R`.
+    pub async fn fetch_all<R: FromRow>(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<R>, StoreError> {
+        match &mut self.conn {
+            Conn::Sqlite(conn) => {
+                let mut statement = prepare(conn, sql, params)?;
+                let mut rows = statement.raw_query();
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    out.push(R::from_row(&Row::Sqlite(row))?);
+                }
+                Ok(out)
+            }
+            Conn::Postgres(conn) => {
+                let rows = sqlx::query_with(AssertSqlSafe(sql.to_owned()), any_arguments(params)?)
+                    .fetch_all(&mut **conn)
+                    .await?;
+                rows.iter().map(|row| R::from_row(&Row::Any(row))).collect()
+            }
+        }
+    }
+
+    /// The first row of a query, if any.
+    pub async fn fetch_optional<R: FromRow>(&mut self, sql: &str, params: Params<'_>) -> Result<Option<R>, StoreError> {
+        match &mut self.conn {
+            Conn::Sqlite(conn) => {
+                let mut statement = prepare(conn, sql, params)?;
+                let mut rows = statement.raw_query();
+                match rows.next()? {
+                    Some(row) => R::from_row(&Row::Sqlite(row)).map(Some),
+                    None => Ok(None),
+                }
+            }
+            Conn::Postgres(conn) => {
+                let row = sqlx::query_with(AssertSqlSafe(sql.to_owned()), any_arguments(params)?)
+                    .fetch_optional(&mut **conn)
+                    .await?;
+                row.as_ref().map(|row| R::from_row(&Row::Any(row))).transpose()
+            }
+        }
+    }
+
+    /// The first row of a query; no row is an error.
+    pub async fn fetch_one<R: FromRow>(&mut self, sql: &str, params: Params<'_>) -> Result<R, StoreError> {
+        self.fetch_optional(sql, params).await?.ok_or(StoreError::NoRow)
+    }
+}
+
+/// A cached statement of `sql` with `params` bound: `$N` (and `?N`) to the N-th value.
+fn prepare<'conn>(
+    conn: &'conn rusqlite::Connection,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<rusqlite::CachedStatement<'conn>, StoreError> {
+    let mut statement = conn.prepare_cached(sql)?;
+    for index in 1..=statement.parameter_count() {
+        let number = match statement.parameter_name(index) {
+            Some(name) => name[1..]
+                .parse::<usize>()
+                .map_err(|_| StoreError::Decode(format!("placeholder {name} is not $N")))?,
+            None => index,
+        };
+        let value = params
+            .get(number - 1)
+            .ok_or_else(|| StoreError::Decode(format!("no value for placeholder ${number}")))?;
+        match value.dyn_to_sql() {
+            Value::Int(v) => statement.raw_bind_parameter(index, v)?,
+            Value::Text(v) => statement.raw_bind_parameter(index, v.as_ref())?,
+            Value::Blob(v) => statement.raw_bind_parameter(index, v.as_ref())?,
+            Value::Null(_) => statement.raw_bind_parameter(index, rusqlite::types::Null)?,
+        }
+    }
+    Ok(statement)
+}
+
+fn any_arguments(params: Params<'_>) -> Result<AnyArguments, StoreError> {
+    let mut args = AnyArguments::default();
+    for value in params {
+        let added = match value.dyn_to_sql() {
+            Value::Int(v) => args.add(v),
+            Value::Text(v) => args.add(v.into_owned()),
+            Value::Blob(v) => args.add(v.into_owned()),
+            Value::Null(Kind::Int) => args.add(None::<i64>),
+            Value::Null(Kind::Text) => args.add(None::<String>),
+            Value::Null(Kind::Blob) => args.add(None::<Vec<u8>>),
+        };
+        added.map_err(|err| StoreError::Decode(format!("binding a value: {err}")))?;
+    }
+    Ok(args)
+}
