@@ -6,8 +6,8 @@
 
 use hybrid_core::ApiResult;
 use hybrid_core::bus::Control;
+use hybrid_store::{Sql, params};
 use serde::Serialize;
-use sqlx::AnyConnection;
 
 #[derive(Serialize)]
 struct ChatFrame<'a, T> {
@@ -45,15 +45,17 @@ impl Outbox {
     /// Appends an event to a chat's log; returns its pts.
     pub async fn chat_event<T: Serialize>(
         &mut self,
-        tx: &mut AnyConnection,
+        tx: &mut Sql<'_>,
         chat_id: i64,
         kind: &str,
         data: &T,
         control: Option<Control>,
     ) -> ApiResult<i64> {
-        let (pts,): (i64,) = sqlx::query_as("UPDATE chats SET pts = pts + 1 WHERE id = $1 RETURNING pts")
-            .bind(chat_id)
-            .fetch_one(&mut *tx)
+        let (pts,): (i64,) = tx
+            .fetch_one(
+                "UPDATE chats SET pts = pts + 1 WHERE id = $1 RETURNING pts",
+                params![chat_id],
+            )
             .await?;
         self.chat_event_at(tx, chat_id, pts, kind, data, control).await?;
         Ok(pts)
@@ -63,7 +65,7 @@ impl Outbox {
     /// same statement as another change to the chat's row).
     pub async fn chat_event_at<T: Serialize>(
         &mut self,
-        tx: &mut AnyConnection,
+        tx: &mut Sql<'_>,
         chat_id: i64,
         pts: i64,
         kind: &str,
@@ -85,19 +87,19 @@ impl Outbox {
     /// Appends an event to a user's log; returns the user's new pts.
     pub async fn user_event<T: Serialize>(
         &mut self,
-        tx: &mut AnyConnection,
+        tx: &mut Sql<'_>,
         user_id: i64,
         kind: &str,
         data: &T,
         control: Option<Control>,
     ) -> ApiResult<i64> {
-        let (pts,): (i64,) = sqlx::query_as(
-            "INSERT INTO user_state (user_id, pts) VALUES ($1, 1) \
-             ON CONFLICT (user_id) DO UPDATE SET pts = user_state.pts + 1 RETURNING pts",
-        )
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let (pts,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO user_state (user_id, pts) VALUES ($1, 1) \
+                 ON CONFLICT (user_id) DO UPDATE SET pts = user_state.pts + 1 RETURNING pts",
+                params![user_id],
+            )
+            .await?;
         let frame = serde_json::to_string(&UserFrame {
             frame: "user_event",
             pts,
@@ -115,7 +117,7 @@ impl Outbox {
     #[allow(clippy::too_many_arguments)]
     async fn log(
         &mut self,
-        tx: &mut AnyConnection,
+        tx: &mut Sql<'_>,
         sql: &'static str,
         log: i64,
         key: i64,
@@ -124,22 +126,14 @@ impl Outbox {
         frame: String,
         control: Option<Control>,
     ) -> ApiResult<()> {
-        sqlx::query(sql)
-            .bind(key)
-            .bind(pts)
-            .bind(kind.to_owned())
-            .bind(frame)
-            .bind(hybrid_core::now_ms())
-            .execute(&mut *tx)
+        tx.execute(sql, params![key, pts, kind, frame, hybrid_core::now_ms()])
             .await?;
-        sqlx::query("INSERT INTO outbox (topic, key, pts, control, trace) VALUES ($1, $2, $3, $4, $5)")
-            .bind(log)
-            .bind(key)
-            .bind(pts)
-            .bind(control.map(|c| c.encode()))
-            .bind(self.trace.clone())
-            .execute(&mut *tx)
-            .await?;
+        let control = control.map(|c| c.encode());
+        tx.execute(
+            "INSERT INTO outbox (topic, key, pts, control, trace) VALUES ($1, $2, $3, $4, $5)",
+            params![log, key, pts, control, self.trace],
+        )
+        .await?;
         self.logged = true;
         Ok(())
     }

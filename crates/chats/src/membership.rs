@@ -6,8 +6,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hybrid_core::api::UserCard;
 use hybrid_core::bus::Control;
 use hybrid_core::{ApiError, ApiResult, now_ms};
+use hybrid_store::{Sql, params};
 use serde_json::json;
-use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
+use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::events::Outbox;
 use crate::model::{
@@ -39,6 +40,8 @@ pub struct MemberUpdate {
 }
 
 pub const MAX_INITIAL_MEMBERS: usize = 200;
+/// A row if the user is a member: chat, user.
+const IS_MEMBER: &str = "SELECT 1 FROM members WHERE chat_id = $1 AND user_id = $2";
 
 fn check_title(title: &str) -> ApiResult<String> {
     let title = title.trim();
@@ -66,7 +69,7 @@ enum Joining {
 
 /// Adds `user_id` to a chat inside a transaction, with its events.
 async fn add_member(
-    tx: &mut AnyConnection,
+    tx: &mut Sql<'_>,
     out: &mut Outbox,
     chat_id: i64,
     user_id: i64,
@@ -75,35 +78,28 @@ async fn add_member(
     joining: Joining,
 ) -> ApiResult<()> {
     let now = now_ms();
-    let (last_seq, kind, title): (i64, String, String) = sqlx::query_as(
-        "UPDATE chats SET member_count = member_count + 1, last_activity_at = $2 WHERE id = $1 \
-         RETURNING last_seq, kind, title",
-    )
-    .bind(chat_id)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query(
+    let (last_seq, kind, title): (i64, String, String) = tx
+        .fetch_one(
+            "UPDATE chats SET member_count = member_count + 1, last_activity_at = $2 WHERE id = $1 \
+             RETURNING last_seq, kind, title",
+            params![chat_id, now],
+        )
+        .await?;
+    tx.execute(
         "INSERT INTO members (chat_id, user_id, role, joined_at, joined_seq, joined_pts, read_seq) \
          VALUES ($1, $2, $3, $4, $5, 0, $5)",
+        params![chat_id, user_id, role_str(role), now, last_seq],
     )
-    .bind(chat_id)
-    .bind(user_id)
-    .bind(role_str(role))
-    .bind(now)
-    .bind(last_seq)
-    .execute(&mut *tx)
     .await?;
     let data = json!({"user_id": user_id, "role": role, "by": by});
     let pts = out.chat_event(tx, chat_id, "member.joined", &data, None).await?;
     if joining == Joining::Later {
         // `sync` serves this member's log from its join event on.
-        sqlx::query("UPDATE members SET joined_pts = $3 WHERE chat_id = $1 AND user_id = $2")
-            .bind(chat_id)
-            .bind(user_id)
-            .bind(pts - 1)
-            .execute(&mut *tx)
-            .await?;
+        tx.execute(
+            "UPDATE members SET joined_pts = $3 WHERE chat_id = $1 AND user_id = $2",
+            params![chat_id, user_id, pts - 1],
+        )
+        .await?;
     }
     // The user's own stream carries the control: realtime nodes only listen to chats their
     // sockets' users are in, so the chat's stream would not reach them.
@@ -122,22 +118,23 @@ async fn add_member(
 /// Removes `user_id` from a chat inside a transaction; `kind` is `member.left` or
 /// `member.removed`.
 async fn drop_member(
-    tx: &mut AnyConnection,
+    tx: &mut Sql<'_>,
     out: &mut Outbox,
     chat_id: i64,
     user_id: i64,
     kind: &str,
     by: i64,
 ) -> ApiResult<()> {
-    sqlx::query("DELETE FROM members WHERE chat_id = $1 AND user_id = $2")
-        .bind(chat_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE chats SET member_count = member_count - 1 WHERE id = $1")
-        .bind(chat_id)
-        .execute(&mut *tx)
-        .await?;
+    tx.execute(
+        "DELETE FROM members WHERE chat_id = $1 AND user_id = $2",
+        params![chat_id, user_id],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE chats SET member_count = member_count - 1 WHERE id = $1",
+        params![chat_id],
+    )
+    .await?;
     // The chat's own stream carries the control, so sockets get this event and nothing after.
     let left = Some(Control::Left { chat_id, user_id });
     out.chat_event(tx, chat_id, kind, &json!({"user_id": user_id, "by": by}), left)
@@ -321,16 +318,14 @@ impl Chats {
             .commit(move |tx, out| {
                 Box::pin(async move {
                     let now = now_ms();
-                    let (id,): (i64,) = sqlx::query_as(
-                        "INSERT INTO chats (kind, direct_key, history_visibility, created_by, created_at, last_activity_at) \
-                         VALUES ('direct', $1, 'all', $2, $3, $3) ON CONFLICT (direct_key) DO NOTHING RETURNING id",
-                    )
-                    .bind(&key)
-                    .bind(me)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or_else(|| ApiError::conflict("conflict", "created concurrently"))?;
+                    let (id,): (i64,) = tx
+                        .fetch_optional(
+                            "INSERT INTO chats (kind, direct_key, history_visibility, created_by, created_at, last_activity_at) \
+                             VALUES ('direct', $1, 'all', $2, $3, $3) ON CONFLICT (direct_key) DO NOTHING RETURNING id",
+                            params![key, me, now],
+                        )
+                        .await?
+                        .ok_or_else(|| ApiError::conflict("conflict", "created concurrently"))?;
                     for user in [me.min(peer), me.max(peer)] {
                         add_member(tx, out, id, user, Role::Member, me, Joining::AtCreation).await?;
                     }
@@ -373,18 +368,13 @@ impl Chats {
             .commit(move |tx, out| {
                 Box::pin(async move {
                     let now = now_ms();
-                    let (id,): (i64,) = sqlx::query_as(
-                        "INSERT INTO chats (kind, title, description, history_visibility, created_by, created_at, last_activity_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-                    )
-                    .bind(kind_str(kind))
-                    .bind(&title)
-                    .bind(&description)
-                    .bind(history.as_str())
-                    .bind(me)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                    let (id,): (i64,) = tx
+                        .fetch_one(
+                            "INSERT INTO chats (kind, title, description, history_visibility, created_by, created_at, last_activity_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                            params![kind_str(kind), title, description, history.as_str(), me, now],
+                        )
+                        .await?;
                     // In id order, so concurrent creations lock users' rows in one order.
                     let mut everyone = members;
                     everyone.push(me);
@@ -407,22 +397,19 @@ impl Chats {
         let history = update.history_visibility;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(&mut *tx, chat_id, me).await?;
+                let member = member(tx, chat_id, me).await?;
                 if member.kind() == ChatKind::Direct {
                     return Err(ApiError::forbidden("direct chats have no title or settings"));
                 }
                 member.require(Permission::ChangeInfo, "change the chat's info")?;
-                let (title, description, history): (String, String, String) = sqlx::query_as(
-                    "UPDATE chats SET title = COALESCE($2, title), description = COALESCE($3, description), \
-                     history_visibility = COALESCE($4, history_visibility) WHERE id = $1 \
-                     RETURNING title, description, history_visibility",
-                )
-                .bind(chat_id)
-                .bind(title)
-                .bind(description)
-                .bind(history.map(|h| h.as_str()))
-                .fetch_one(&mut *tx)
-                .await?;
+                let (title, description, history): (String, String, String) = tx
+                    .fetch_one(
+                        "UPDATE chats SET title = COALESCE($2, title), description = COALESCE($3, description), \
+                         history_visibility = COALESCE($4, history_visibility) WHERE id = $1 \
+                         RETURNING title, description, history_visibility",
+                        params![chat_id, title, description, history.map(|h| h.as_str())],
+                    )
+                    .await?;
                 let data = json!({"title": title, "description": description, "history_visibility": history, "by": me});
                 out.chat_event(tx, chat_id, "chat.updated", &data, None).await?;
                 Ok(())
@@ -485,7 +472,7 @@ impl Chats {
         let max = self.config.max_members;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(&mut *tx, chat_id, me).await?;
+                let member = member(tx, chat_id, me).await?;
                 if member.kind() == ChatKind::Direct {
                     return Err(ApiError::forbidden("direct chats have exactly two members"));
                 }
@@ -497,12 +484,7 @@ impl Chats {
                     ));
                 }
                 for user in users {
-                    let exists: Option<(i64,)> =
-                        sqlx::query_as("SELECT 1 FROM members WHERE chat_id = $1 AND user_id = $2")
-                            .bind(chat_id)
-                            .bind(user)
-                            .fetch_optional(&mut *tx)
-                            .await?;
+                    let exists: Option<(i64,)> = tx.fetch_optional(IS_MEMBER, params![chat_id, user]).await?;
                     if exists.is_some() {
                         return Err(ApiError::conflict(
                             "already_member",
@@ -524,8 +506,8 @@ impl Chats {
         }
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let actor = member(&mut *tx, chat_id, me).await?;
-                let target = member(&mut *tx, chat_id, user)
+                let actor = member(tx, chat_id, me).await?;
+                let target = member(tx, chat_id, user)
                     .await
                     .map_err(|_| ApiError::not_found("member"))?;
                 if !actor.access.can_act_on(target.access.role, Permission::RemoveMembers) {
@@ -540,7 +522,7 @@ impl Chats {
     pub async fn leave(&self, me: i64, chat_id: i64) -> ApiResult<()> {
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(&mut *tx, chat_id, me).await?;
+                let member = member(tx, chat_id, me).await?;
                 if member.kind() == ChatKind::Direct {
                     return Err(ApiError::conflict("direct_chat", "you cannot leave a direct chat"));
                 }
@@ -567,8 +549,8 @@ impl Chats {
         let (username, display_name) = names(self.directory.cards(&[user]).await?.pop());
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let actor = member(&mut *tx, chat_id, me).await?;
-                let target = member(&mut *tx, chat_id, user)
+                let actor = member(tx, chat_id, me).await?;
+                let target = member(tx, chat_id, user)
                     .await
                     .map_err(|_| ApiError::not_found("member"))?;
                 let role = update.role.unwrap_or(target.access.role);
@@ -591,15 +573,10 @@ impl Chats {
                 if actor.access.role != Role::Owner && gained & !actor.access.effective() != 0 {
                     return Err(ApiError::forbidden("you may not grant rights you do not have"));
                 }
-                sqlx::query(
+                tx.execute(
                     "UPDATE members SET role = $3, allow_bits = $4, deny_bits = $5 WHERE chat_id = $1 AND user_id = $2",
+                    params![chat_id, user, role_str(role), allow, deny],
                 )
-                .bind(chat_id)
-                .bind(user)
-                .bind(role_str(role))
-                .bind(allow)
-                .bind(deny)
-                .execute(&mut *tx)
                 .await?;
                 let access = Access {
                     kind: actor.kind(),
@@ -629,21 +606,20 @@ impl Chats {
     pub async fn transfer(&self, me: i64, chat_id: i64, user: i64) -> ApiResult<()> {
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let actor = member(&mut *tx, chat_id, me).await?;
+                let actor = member(tx, chat_id, me).await?;
                 if actor.access.role != Role::Owner || actor.kind() == ChatKind::Direct {
                     return Err(ApiError::forbidden("only the owner can transfer ownership"));
                 }
-                member(&mut *tx, chat_id, user).await.map_err(|_| ApiError::not_found("member"))?;
+                member(tx, chat_id, user).await.map_err(|_| ApiError::not_found("member"))?;
                 if user == me {
                     return Err(ApiError::validation("user_id", "you already own this chat"));
                 }
                 for (who, role) in [(user, Role::Owner), (me, Role::Admin)] {
-                    sqlx::query("UPDATE members SET role = $3, allow_bits = 0, deny_bits = 0 WHERE chat_id = $1 AND user_id = $2")
-                        .bind(chat_id)
-                        .bind(who)
-                        .bind(role_str(role))
-                        .execute(&mut *tx)
-                        .await?;
+                    tx.execute(
+                        "UPDATE members SET role = $3, allow_bits = 0, deny_bits = 0 WHERE chat_id = $1 AND user_id = $2",
+                        params![chat_id, who, role_str(role)],
+                    )
+                    .await?;
                     let data = json!({"member": {"user_id": who, "role": role}, "by": me});
                     out.chat_event(tx, chat_id, "member.updated", &data, None).await?;
                 }
@@ -679,25 +655,21 @@ impl Chats {
         let code = URL_SAFE_NO_PAD.encode(bytes);
         self.commit_in(chat_id, move |tx, _out| {
             Box::pin(async move {
-                let member = member(&mut *tx, chat_id, me).await?;
+                let member = member(tx, chat_id, me).await?;
                 if member.kind() == ChatKind::Direct {
                     return Err(ApiError::forbidden("direct chats have no invite links"));
                 }
                 member.require(Permission::Invite, "invite people")?;
                 let now = now_ms();
-                let row: InviteRow = sqlx::query_as(
-                    "INSERT INTO invite_links (code, chat_id, created_by, created_at, expires_at, usage_limit) \
-                     VALUES ($1, $2, $3, $4, $5, $6) \
-                     RETURNING code, chat_id, created_by, created_at, expires_at, usage_limit, uses, revoked_at",
-                )
-                .bind(code)
-                .bind(chat_id)
-                .bind(me)
-                .bind(now)
-                .bind(expires_in_secs.map(|s| now + s * 1000))
-                .bind(usage_limit)
-                .fetch_one(&mut *tx)
-                .await?;
+                let expires_at = expires_in_secs.map(|s| now + s * 1000);
+                let row: InviteRow = tx
+                    .fetch_one(
+                        "INSERT INTO invite_links (code, chat_id, created_by, created_at, expires_at, usage_limit) \
+                         VALUES ($1, $2, $3, $4, $5, $6) \
+                         RETURNING code, chat_id, created_by, created_at, expires_at, usage_limit, uses, revoked_at",
+                        params![code, chat_id, me, now, expires_at, usage_limit],
+                    )
+                    .await?;
                 Ok(row.into())
             })
         })
@@ -721,22 +693,22 @@ impl Chats {
     pub async fn revoke_invite(&self, me: i64, chat_id: i64, code: String) -> ApiResult<()> {
         self.commit_in(chat_id, move |tx, _out| {
             Box::pin(async move {
-                let member = member(&mut *tx, chat_id, me).await?;
-                let creator: Option<(i64,)> =
-                    sqlx::query_as("SELECT created_by FROM invite_links WHERE code = $1 AND chat_id = $2")
-                        .bind(&code)
-                        .bind(chat_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let member = member(tx, chat_id, me).await?;
+                let creator: Option<(i64,)> = tx
+                    .fetch_optional(
+                        "SELECT created_by FROM invite_links WHERE code = $1 AND chat_id = $2",
+                        params![code, chat_id],
+                    )
+                    .await?;
                 let (creator,) = creator.ok_or_else(|| ApiError::not_found("invite link"))?;
                 if creator != me {
                     member.require(Permission::ChangeInfo, "revoke others' invite links")?;
                 }
-                sqlx::query("UPDATE invite_links SET revoked_at = $2 WHERE code = $1 AND revoked_at IS NULL")
-                    .bind(&code)
-                    .bind(now_ms())
-                    .execute(&mut *tx)
-                    .await?;
+                tx.execute(
+                    "UPDATE invite_links SET revoked_at = $2 WHERE code = $1 AND revoked_at IS NULL",
+                    params![code, now_ms()],
+                )
+                .await?;
                 Ok(())
             })
         })
@@ -778,30 +750,25 @@ impl Chats {
         let max = self.config.max_members;
         let joined = self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let already: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM members WHERE chat_id = $1 AND user_id = $2")
-                    .bind(chat_id)
-                    .bind(me)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let already: Option<(i64,)> = tx.fetch_optional(IS_MEMBER, params![chat_id, me]).await?;
                 if already.is_some() {
                     return Ok(()); // joined meanwhile (two taps on the link)
                 }
-                let used: Option<(i64,)> = sqlx::query_as(
-                    "UPDATE invite_links SET uses = uses + 1 WHERE code = $1 AND revoked_at IS NULL \
-                     AND (expires_at IS NULL OR expires_at > $2) AND (usage_limit IS NULL OR uses < usage_limit) \
-                     RETURNING chat_id",
-                )
-                .bind(&code)
-                .bind(now_ms())
-                .fetch_optional(&mut *tx)
-                .await?;
+                let used: Option<(i64,)> = tx
+                    .fetch_optional(
+                        "UPDATE invite_links SET uses = uses + 1 WHERE code = $1 AND revoked_at IS NULL \
+                         AND (expires_at IS NULL OR expires_at > $2) AND (usage_limit IS NULL OR uses < usage_limit) \
+                         RETURNING chat_id",
+                        params![code, now_ms()],
+                    )
+                    .await?;
                 let (chat_id,) = used.ok_or_else(|| ApiError::not_found("invite link (unknown, revoked, expired or used up)"))?;
-                let (count, by): (i64, i64) = sqlx::query_as(
-                    "SELECT c.member_count, l.created_by FROM chats c JOIN invite_links l ON l.chat_id = c.id WHERE l.code = $1",
-                )
-                .bind(&code)
-                .fetch_one(&mut *tx)
-                .await?;
+                let (count, by): (i64, i64) = tx
+                    .fetch_one(
+                        "SELECT c.member_count, l.created_by FROM chats c JOIN invite_links l ON l.chat_id = c.id WHERE l.code = $1",
+                        params![code],
+                    )
+                    .await?;
                 if count >= max {
                     return Err(ApiError::conflict("chat_full", format!("a chat holds at most {max} members")));
                 }

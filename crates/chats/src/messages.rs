@@ -1,15 +1,17 @@
 //! Messages: send (idempotent), edit, delete, reactions, pins, read markers, history, typing.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use hybrid_core::bus::{Bytes, Envelope, Topic};
 use hybrid_core::state::Budget;
 use hybrid_core::text::fold;
 use hybrid_core::{ApiError, ApiResult, now_ms};
+use hybrid_store::{Sql, params};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::{AnyConnection, AssertSqlSafe};
+use sqlx::AssertSqlSafe;
 
 use crate::body::{self, Entity, EntityKind};
 use crate::model::{HistoryVisibility, MESSAGE_COLUMNS, MSG_COLUMNS, Message, MessageRow, ReactionCount};
@@ -18,6 +20,8 @@ use crate::search;
 use crate::service::{Chats, Member, member};
 
 pub const MAX_NONCE_LEN: usize = 64;
+/// Moves a member's read marker: chat, user, seq.
+const MARK_READ: &str = "UPDATE members SET read_seq = $3 WHERE chat_id = $1 AND user_id = $2";
 const MAX_EMOJI_PER_MESSAGE: i64 = 20;
 
 pub struct NewMessage {
@@ -45,32 +49,26 @@ pub enum HistoryFrom {
     After(i64),
 }
 
-async fn load_message(tx: &mut AnyConnection, chat_id: i64, seq: i64) -> ApiResult<Option<MessageRow>> {
-    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq = $2");
-    Ok(sqlx::query_as(AssertSqlSafe(sql))
-        .bind(chat_id)
-        .bind(seq)
-        .fetch_optional(&mut *tx)
-        .await?)
+/// `SELECT` of a message by chat and seq.
+static LOAD_MESSAGE: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq = $2"));
+/// `SELECT` of a message by chat, sender and nonce.
+static BY_NONCE: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND sender_id = $2 AND nonce = $3")
+});
+
+async fn load_message(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<Option<MessageRow>> {
+    Ok(tx.fetch_optional(&LOAD_MESSAGE, params![chat_id, seq]).await?)
 }
 
 /// The message `sender` sent with `nonce` in a chat, if any.
-async fn by_nonce<'e, E>(executor: E, chat_id: i64, sender: i64, nonce: &str) -> ApiResult<Option<MessageRow>>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND sender_id = $2 AND nonce = $3");
-    Ok(sqlx::query_as(AssertSqlSafe(sql))
-        .bind(chat_id)
-        .bind(sender)
-        .bind(nonce.to_owned())
-        .fetch_optional(executor)
-        .await?)
+async fn by_nonce(sql: &mut Sql<'_>, chat_id: i64, sender: i64, nonce: &str) -> ApiResult<Option<MessageRow>> {
+    Ok(sql.fetch_optional(&BY_NONCE, params![chat_id, sender, nonce]).await?)
 }
 
 /// A message `member` may see (exists, visible to them); deleted ones only when `allow_deleted`.
 async fn visible_message(
-    tx: &mut AnyConnection,
+    tx: &mut Sql<'_>,
     chat_id: i64,
     seq: i64,
     member: &Member,
@@ -87,15 +85,14 @@ async fn visible_message(
     }
 }
 
-async fn reaction_counts(tx: &mut AnyConnection, chat_id: i64, seq: i64) -> ApiResult<Vec<ReactionCount>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT emoji, COUNT(*) FROM reactions WHERE chat_id = $1 AND seq = $2 \
-         GROUP BY emoji ORDER BY MIN(created_at), emoji",
-    )
-    .bind(chat_id)
-    .bind(seq)
-    .fetch_all(&mut *tx)
-    .await?;
+async fn reaction_counts(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<Vec<ReactionCount>> {
+    let rows: Vec<(String, i64)> = tx
+        .fetch_all(
+            "SELECT emoji, COUNT(*) FROM reactions WHERE chat_id = $1 AND seq = $2 \
+             GROUP BY emoji ORDER BY MIN(created_at), emoji",
+            params![chat_id, seq],
+        )
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(emoji, count)| ReactionCount {
@@ -162,7 +159,8 @@ impl Chats {
             // Two sends with one nonce raced (PostgreSQL runs them in parallel): the loser
             // hit the unique index; answer with the winner's message.
             Err(err) if err.code == "conflict" && nonce.is_some() => {
-                let existing = by_nonce(self.db.reader(), chat_id, me, nonce.as_deref().unwrap_or_default()).await?;
+                let existing =
+                    by_nonce(&mut self.db.reads(), chat_id, me, nonce.as_deref().unwrap_or_default()).await?;
                 existing.map(|m| (Message::from(m), false)).ok_or(err)
             }
             other => other,
@@ -181,14 +179,13 @@ impl Chats {
         }
         self.resolve_mentions(&new.text, &mut entities).await?;
         self.check_can_reach(chat_id, me).await?;
-        let dialect = self.dialect();
         let entities_json = serde_json::to_string(&entities).expect("entities serialise");
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(&mut *tx, chat_id, me).await?;
+                let member = member(tx, chat_id, me).await?;
                 member.require(Permission::SendMessages, "send messages")?;
                 if let Some(nonce) = &new.nonce
-                    && let Some(existing) = by_nonce(&mut *tx, chat_id, me, nonce).await?
+                    && let Some(existing) = by_nonce(tx, chat_id, me, nonce).await?
                 {
                     return Ok((Message::from(existing), false));
                 }
@@ -199,36 +196,22 @@ impl Chats {
                 }
                 let now = now_ms();
                 // The message's seq and its event's pts in one statement.
-                let (seq, pts): (i64, i64) = sqlx::query_as(
-                    "UPDATE chats SET last_seq = last_seq + 1, pts = pts + 1, last_activity_at = $2 WHERE id = $1 \
-                     RETURNING last_seq, pts",
-                )
-                .bind(chat_id)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query(
+                let (seq, pts): (i64, i64) = tx
+                    .fetch_one(
+                        "UPDATE chats SET last_seq = last_seq + 1, pts = pts + 1, last_activity_at = $2 WHERE id = $1 \
+                         RETURNING last_seq, pts",
+                        params![chat_id, now],
+                    )
+                    .await?;
+                tx.execute(
                     "INSERT INTO messages (chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    params![chat_id, seq, me, new.text, entities_json, new.reply_to, new.nonce, now],
                 )
-                .bind(chat_id)
-                .bind(seq)
-                .bind(me)
-                .bind(&new.text)
-                .bind(&entities_json)
-                .bind(new.reply_to)
-                .bind(&new.nonce)
-                .bind(now)
-                .execute(&mut *tx)
                 .await?;
-                search::index(tx, dialect, chat_id, seq, &new.text).await?;
+                search::index(tx, chat_id, seq, &new.text).await?;
                 // Sending reads everything before.
-                sqlx::query("UPDATE members SET read_seq = $3 WHERE chat_id = $1 AND user_id = $2")
-                    .bind(chat_id)
-                    .bind(me)
-                    .bind(seq)
-                    .execute(&mut *tx)
-                    .await?;
+                tx.execute(MARK_READ, params![chat_id, me, seq]).await?;
                 let message = Message {
                     chat_id,
                     seq,
@@ -261,27 +244,22 @@ impl Chats {
     ) -> ApiResult<Message> {
         let mut entities = body::validate(&text, entities, self.config.max_text_length)?;
         self.resolve_mentions(&text, &mut entities).await?;
-        let dialect = self.dialect();
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(&mut *tx, chat_id, me).await?;
+                let member = member(tx, chat_id, me).await?;
                 let row = visible_message(tx, chat_id, seq, &member, false).await?;
                 if row.sender_id != me {
                     member.require(Permission::EditOthers, "edit others' messages")?;
                 }
                 let now = now_ms();
-                sqlx::query(
+                let entities_json = serde_json::to_string(&entities).expect("entities serialise");
+                tx.execute(
                     "UPDATE messages SET text = $3, entities = $4, edited_at = $5 WHERE chat_id = $1 AND seq = $2",
+                    params![chat_id, seq, text, entities_json, now],
                 )
-                .bind(chat_id)
-                .bind(seq)
-                .bind(&text)
-                .bind(serde_json::to_string(&entities).expect("entities serialise"))
-                .bind(now)
-                .execute(&mut *tx)
                 .await?;
-                search::unindex(tx, dialect, chat_id, seq).await?;
-                search::index(tx, dialect, chat_id, seq, &text).await?;
+                search::unindex(tx, chat_id, seq).await?;
+                search::index(tx, chat_id, seq, &text).await?;
                 let mut message = Message::from(row);
                 message.text = text;
                 message.entities = entities;
@@ -290,11 +268,12 @@ impl Chats {
                 // An event is the same for every member: if some member may not see this
                 // message (joined later, history since join), it names the edit only.
                 let hidden_from_some = member.history == HistoryVisibility::SinceJoin && {
-                    let (newest_join,): (i64,) =
-                        sqlx::query_as("SELECT COALESCE(MAX(joined_seq), 0) FROM members WHERE chat_id = $1")
-                            .bind(chat_id)
-                            .fetch_one(&mut *tx)
-                            .await?;
+                    let (newest_join,): (i64,) = tx
+                        .fetch_one(
+                            "SELECT COALESCE(MAX(joined_seq), 0) FROM members WHERE chat_id = $1",
+                            params![chat_id],
+                        )
+                        .await?;
                     seq <= newest_join
                 };
                 if hidden_from_some {
@@ -312,29 +291,25 @@ impl Chats {
     /// Deletes a message for everyone, leaving a tombstone: its author, or a member with the
     /// delete-others right.
     pub async fn delete(&self, me: i64, chat_id: i64, seq: i64) -> ApiResult<()> {
-        let dialect = self.dialect();
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(&mut *tx, chat_id, me).await?;
+                let member = member(tx, chat_id, me).await?;
                 let row = visible_message(tx, chat_id, seq, &member, false).await?;
                 if row.sender_id != me {
                     member.require(Permission::DeleteOthers, "delete others' messages")?;
                 }
-                sqlx::query(
+                tx.execute(
                     "UPDATE messages SET text = '', entities = '[]', deleted_at = $3 WHERE chat_id = $1 AND seq = $2",
+                    params![chat_id, seq, now_ms()],
                 )
-                .bind(chat_id)
-                .bind(seq)
-                .bind(now_ms())
-                .execute(&mut *tx)
                 .await?;
                 for table in [
                     "DELETE FROM reactions WHERE chat_id = $1 AND seq = $2",
                     "DELETE FROM pins WHERE chat_id = $1 AND seq = $2",
                 ] {
-                    sqlx::query(table).bind(chat_id).bind(seq).execute(&mut *tx).await?;
+                    tx.execute(table, params![chat_id, seq]).await?;
                 }
-                search::unindex(tx, dialect, chat_id, seq).await?;
+                search::unindex(tx, chat_id, seq).await?;
                 out.chat_event(tx, chat_id, "message.deleted", &json!({"seq": seq, "by": me}), None)
                     .await?;
                 Ok(())
@@ -355,44 +330,33 @@ impl Chats {
         let emoji = check_emoji(emoji)?;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(&mut *tx, chat_id, me).await?;
+                let member = member(tx, chat_id, me).await?;
                 visible_message(tx, chat_id, seq, &member, false).await?;
                 let changed = if add {
-                    let (distinct,): (i64,) = sqlx::query_as(
-                        "SELECT COUNT(DISTINCT emoji) FROM reactions WHERE chat_id = $1 AND seq = $2 AND emoji <> $3",
-                    )
-                    .bind(chat_id)
-                    .bind(seq)
-                    .bind(&emoji)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                    let (distinct,): (i64,) = tx
+                        .fetch_one(
+                            "SELECT COUNT(DISTINCT emoji) FROM reactions WHERE chat_id = $1 AND seq = $2 AND emoji <> $3",
+                            params![chat_id, seq, emoji],
+                        )
+                        .await?;
                     if distinct >= MAX_EMOJI_PER_MESSAGE {
                         return Err(ApiError::validation(
                             "emoji",
                             "this message has too many different reactions",
                         ));
                     }
-                    sqlx::query(
+                    tx.execute(
                         "INSERT INTO reactions (chat_id, seq, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5) \
                          ON CONFLICT (chat_id, seq, user_id, emoji) DO NOTHING",
+                        params![chat_id, seq, me, emoji, now_ms()],
                     )
-                    .bind(chat_id)
-                    .bind(seq)
-                    .bind(me)
-                    .bind(&emoji)
-                    .bind(now_ms())
-                    .execute(&mut *tx)
                     .await?
-                    .rows_affected()
                 } else {
-                    sqlx::query("DELETE FROM reactions WHERE chat_id = $1 AND seq = $2 AND user_id = $3 AND emoji = $4")
-                        .bind(chat_id)
-                        .bind(seq)
-                        .bind(me)
-                        .bind(&emoji)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected()
+                    tx.execute(
+                        "DELETE FROM reactions WHERE chat_id = $1 AND seq = $2 AND user_id = $3 AND emoji = $4",
+                        params![chat_id, seq, me, emoji],
+                    )
+                    .await?
                 };
                 let reactions = reaction_counts(tx, chat_id, seq).await?;
                 if changed > 0 {
@@ -408,15 +372,14 @@ impl Chats {
     /// Who reacted with what, up to 100 users per emoji.
     pub async fn reactions(&self, me: i64, chat_id: i64, seq: i64) -> ApiResult<BTreeMap<String, Vec<i64>>> {
         let member = self.member(chat_id, me).await?;
-        let mut conn = self.db.reader().acquire().await?;
-        visible_message(&mut conn, chat_id, seq, &member, false).await?;
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT emoji, user_id FROM reactions WHERE chat_id = $1 AND seq = $2 ORDER BY emoji, created_at, user_id",
-        )
-        .bind(chat_id)
-        .bind(seq)
-        .fetch_all(&mut *conn)
-        .await?;
+        let mut reads = self.db.reads();
+        visible_message(&mut reads, chat_id, seq, &member, false).await?;
+        let rows: Vec<(String, i64)> = reads
+            .fetch_all(
+                "SELECT emoji, user_id FROM reactions WHERE chat_id = $1 AND seq = $2 ORDER BY emoji, created_at, user_id",
+                params![chat_id, seq],
+            )
+            .await?;
         let mut who: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for (emoji, user) in rows {
             let users = who.entry(emoji).or_default();
@@ -430,28 +393,22 @@ impl Chats {
     pub async fn pin(&self, me: i64, chat_id: i64, seq: i64, pinned: bool) -> ApiResult<()> {
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(&mut *tx, chat_id, me).await?;
+                let member = member(tx, chat_id, me).await?;
                 member.require(Permission::Pin, "pin messages")?;
                 visible_message(tx, chat_id, seq, &member, !pinned).await?;
                 let changed = if pinned {
-                    sqlx::query(
+                    tx.execute(
                         "INSERT INTO pins (chat_id, seq, pinned_by, pinned_at) VALUES ($1, $2, $3, $4) \
                          ON CONFLICT (chat_id, seq) DO NOTHING",
+                        params![chat_id, seq, me, now_ms()],
                     )
-                    .bind(chat_id)
-                    .bind(seq)
-                    .bind(me)
-                    .bind(now_ms())
-                    .execute(&mut *tx)
                     .await?
-                    .rows_affected()
                 } else {
-                    sqlx::query("DELETE FROM pins WHERE chat_id = $1 AND seq = $2")
-                        .bind(chat_id)
-                        .bind(seq)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected()
+                    tx.execute(
+                        "DELETE FROM pins WHERE chat_id = $1 AND seq = $2",
+                        params![chat_id, seq],
+                    )
+                    .await?
                 };
                 if changed > 0 {
                     let data = json!({"seq": seq, "pinned": pinned, "by": me});
@@ -483,17 +440,12 @@ impl Chats {
     pub async fn mark_read(&self, me: i64, chat_id: i64, seq: i64) -> ApiResult<i64> {
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(&mut *tx, chat_id, me).await?;
+                let member = member(tx, chat_id, me).await?;
                 let seq = seq.clamp(0, member.last_seq);
                 if seq <= member.read_seq {
                     return Ok(member.read_seq);
                 }
-                sqlx::query("UPDATE members SET read_seq = $3 WHERE chat_id = $1 AND user_id = $2")
-                    .bind(chat_id)
-                    .bind(me)
-                    .bind(seq)
-                    .execute(&mut *tx)
-                    .await?;
+                tx.execute(MARK_READ, params![chat_id, me, seq]).await?;
                 out.user_event(tx, me, "read.updated", &json!({"chat_id": chat_id, "seq": seq}), None)
                     .await?;
                 if member.kind() == ChatKind::Direct {

@@ -56,6 +56,19 @@ pub struct MessageRow {
 pub const MESSAGE_COLUMNS: &str =
     "chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, edited_at, deleted_at";
 
+hybrid_store::from_row!(MessageRow {
+    chat_id,
+    seq,
+    sender_id,
+    text,
+    entities,
+    reply_to,
+    nonce,
+    created_at,
+    edited_at,
+    deleted_at,
+});
+
 /// [`MESSAGE_COLUMNS`] of a `messages` table aliased `msg`, for joins.
 pub const MSG_COLUMNS: &str = "msg.chat_id, msg.seq, msg.sender_id, msg.text, msg.entities, msg.reply_to, \
     msg.nonce, msg.created_at, msg.edited_at, msg.deleted_at";
@@ -210,6 +223,18 @@ pub struct InviteRow {
     pub uses: i64,
     pub revoked_at: Option<i64>,
 }
+
+// in the column order of the `RETURNING` that creates a link
+hybrid_store::from_row!(InviteRow {
+    code,
+    chat_id,
+    created_by,
+    created_at,
+    expires_at,
+    usage_limit,
+    uses,
+    revoked_at,
+});
 
 impl From<InviteRow> for InviteLink {
     fn from(row: InviteRow) -> Self {

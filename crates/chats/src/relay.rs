@@ -23,6 +23,7 @@ use std::time::Duration;
 use hybrid_core::bus::{Bus, Bytes, Control, Envelope, Topic};
 use hybrid_core::{ApiError, ApiResult, Shutdown};
 use hybrid_store::Dialect;
+use hybrid_store::params;
 use sqlx::{Any, AssertSqlSafe, FromRow};
 use tokio::sync::Notify;
 
@@ -174,10 +175,12 @@ fn trim(chats: &Chats) {
     let db = chats.db.clone();
     let relay = relay.clone();
     tokio::spawn(async move {
-        match db
-            .execute(sqlx::query("DELETE FROM outbox WHERE id <= $1").bind(up_to))
-            .await
-        {
+        let trimmed = db
+            .write_tx(move |tx| {
+                Box::pin(async move { tx.execute("DELETE FROM outbox WHERE id <= $1", params![up_to]).await })
+            })
+            .await;
+        match trimmed {
             Ok(_) => relay.trimmed.store(up_to, Ordering::Release),
             Err(err) => tracing::warn!(error = %err, "trimming the outbox failed; retried on the next drain"),
         }

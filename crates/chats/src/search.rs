@@ -3,8 +3,8 @@
 //! PostgreSQL `tsvector` GIN index, updated in the same transaction as the send, edit or delete.
 
 use hybrid_core::ApiResult;
-use hybrid_store::Dialect;
-use sqlx::{AnyConnection, AssertSqlSafe};
+use hybrid_store::{Dialect, Sql, params};
+use sqlx::AssertSqlSafe;
 
 use crate::body::{normalize_for_search, query_terms};
 use crate::model::{MSG_COLUMNS, Message, MessageRow};
@@ -17,32 +17,24 @@ fn fts_rowid(chat_id: i64, seq: i64) -> i64 {
     (chat_id << 32) | seq
 }
 
-pub async fn index(tx: &mut AnyConnection, dialect: Dialect, chat_id: i64, seq: i64, text: &str) -> ApiResult<()> {
+pub async fn index(tx: &mut Sql<'_>, chat_id: i64, seq: i64, text: &str) -> ApiResult<()> {
     let body = normalize_for_search(text);
-    match dialect {
+    match tx.dialect() {
         Dialect::Sqlite => {
-            sqlx::query("INSERT INTO message_fts (rowid, body) VALUES ($1, $2)")
-                .bind(fts_rowid(chat_id, seq))
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
+            let sql = "INSERT INTO message_fts (rowid, body) VALUES ($1, $2)";
+            tx.execute(sql, params![fts_rowid(chat_id, seq), body]).await?
         }
         Dialect::Postgres => {
-            sqlx::query("INSERT INTO message_fts (chat_id, seq, body) VALUES ($1, $2, $3)")
-                .bind(chat_id)
-                .bind(seq)
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
+            let sql = "INSERT INTO message_fts (chat_id, seq, body) VALUES ($1, $2, $3)";
+            tx.execute(sql, params![chat_id, seq, body]).await?
         }
-    }
+    };
     Ok(())
 }
 
 /// Indexes every message that is not deleted, from scratch (after `hybrid migrate-data`).
 pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
     const PAGE: i64 = 500;
-    let dialect = db.dialect();
     db.execute(sqlx::query("DELETE FROM message_fts")).await?;
     let (mut chat, mut seq, mut indexed) = (i64::MIN, i64::MIN, 0u64);
     loop {
@@ -61,10 +53,10 @@ pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
         (chat, seq) = (last_chat, last_seq);
         let full = page.len() as i64 == PAGE;
         indexed += page.len() as u64;
-        db.write(move |tx| {
+        db.write_tx(move |tx| {
             Box::pin(async move {
                 for (chat_id, seq, text) in &page {
-                    index(tx, dialect, *chat_id, *seq, text).await?;
+                    index(tx, *chat_id, *seq, text).await?;
                 }
                 Ok::<_, hybrid_core::ApiError>(())
             })
@@ -77,22 +69,17 @@ pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
     Ok(indexed)
 }
 
-pub async fn unindex(tx: &mut AnyConnection, dialect: Dialect, chat_id: i64, seq: i64) -> ApiResult<()> {
-    match dialect {
+pub async fn unindex(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<()> {
+    match tx.dialect() {
         Dialect::Sqlite => {
-            sqlx::query("DELETE FROM message_fts WHERE rowid = $1")
-                .bind(fts_rowid(chat_id, seq))
-                .execute(&mut *tx)
-                .await?;
+            let sql = "DELETE FROM message_fts WHERE rowid = $1";
+            tx.execute(sql, params![fts_rowid(chat_id, seq)]).await?
         }
         Dialect::Postgres => {
-            sqlx::query("DELETE FROM message_fts WHERE chat_id = $1 AND seq = $2")
-                .bind(chat_id)
-                .bind(seq)
-                .execute(&mut *tx)
-                .await?;
+            let sql = "DELETE FROM message_fts WHERE chat_id = $1 AND seq = $2";
+            tx.execute(sql, params![chat_id, seq]).await?
         }
-    }
+    };
     Ok(())
 }
 

@@ -9,8 +9,7 @@ use hybrid_core::bus::Bus;
 use hybrid_core::config::ChatsConfig;
 use hybrid_core::state::SharedState;
 use hybrid_core::{ApiError, ApiResult};
-use hybrid_store::{Db, Dialect};
-use sqlx::{Any, AnyConnection, FromRow};
+use hybrid_store::{Db, Dialect, Sql, params};
 
 use crate::events::Outbox;
 use crate::model::{HistoryVisibility, parse_kind, parse_role};
@@ -61,7 +60,6 @@ impl Member {
     }
 }
 
-#[derive(FromRow)]
 struct MemberRow {
     kind: String,
     history_visibility: String,
@@ -76,20 +74,31 @@ struct MemberRow {
     member_count: i64,
 }
 
+hybrid_store::from_row!(MemberRow {
+    kind,
+    history_visibility,
+    role,
+    allow_bits,
+    deny_bits,
+    joined_seq,
+    joined_pts,
+    joined_at,
+    read_seq,
+    last_seq,
+    member_count,
+});
+
 /// `user_id`'s standing in `chat_id`; 404 for non-members (they may not learn the chat exists).
-pub async fn member<'e, E>(executor: E, chat_id: i64, user_id: i64) -> ApiResult<Member>
-where
-    E: sqlx::Executor<'e, Database = Any>,
-{
-    let row: Option<MemberRow> = sqlx::query_as(
-        "SELECT c.kind, c.history_visibility, m.role, m.allow_bits, m.deny_bits, m.joined_seq, \
-         m.joined_pts, m.joined_at, m.read_seq, c.last_seq, c.member_count \
-         FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = $1 AND m.user_id = $2",
-    )
-    .bind(chat_id)
-    .bind(user_id)
-    .fetch_optional(executor)
-    .await?;
+/// `sql` is a write's transaction or [`Db::reads`](hybrid_store::Db::reads).
+pub async fn member(sql: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<Member> {
+    let row: Option<MemberRow> = sql
+        .fetch_optional(
+            "SELECT c.kind, c.history_visibility, m.role, m.allow_bits, m.deny_bits, m.joined_seq, \
+             m.joined_pts, m.joined_at, m.read_seq, c.last_seq, c.member_count \
+             FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = $1 AND m.user_id = $2",
+            params![chat_id, user_id],
+        )
+        .await?;
     let row = row.ok_or_else(|| ApiError::not_found("chat"))?;
     Ok(Member {
         access: Access {
@@ -108,13 +117,14 @@ where
     })
 }
 
-/// The closure type of [`Chats::commit`].
+/// The closure type of [`Chats::commit`]: statements go through the write's [`Sql`], events
+/// through the [`Outbox`].
 pub trait ChangeFn<T>:
-    for<'c> FnOnce(&'c mut AnyConnection, &'c mut Outbox) -> BoxFuture<'c, ApiResult<T>> + Send + 'static
+    for<'a, 'c> FnOnce(&'a mut Sql<'c>, &'a mut Outbox) -> BoxFuture<'a, ApiResult<T>> + Send + 'static
 {
 }
 impl<T, F> ChangeFn<T> for F where
-    F: for<'c> FnOnce(&'c mut AnyConnection, &'c mut Outbox) -> BoxFuture<'c, ApiResult<T>> + Send + 'static
+    F: for<'a, 'c> FnOnce(&'a mut Sql<'c>, &'a mut Outbox) -> BoxFuture<'a, ApiResult<T>> + Send + 'static
 {
 }
 
@@ -144,13 +154,11 @@ impl Chats {
         let trace = hybrid_core::trace_context::current();
         let (value, _) = self
             .db
-            .write_then(
+            .write_tx_then(
                 move |tx| {
                     Box::pin(async move {
                         if let Some(chat_id) = lock {
-                            sqlx::query("SELECT id FROM chats WHERE id = $1 FOR UPDATE")
-                                .bind(chat_id)
-                                .execute(&mut *tx)
+                            tx.execute("SELECT id FROM chats WHERE id = $1 FOR UPDATE", params![chat_id])
                                 .await?;
                         }
                         let mut outbox = Outbox { logged: false, trace };
@@ -170,7 +178,7 @@ impl Chats {
 
     /// Reads `user_id`'s standing from the read pool.
     pub async fn member(&self, chat_id: i64, user_id: i64) -> ApiResult<Member> {
-        member(self.db.reader(), chat_id, user_id).await
+        member(&mut self.db.reads(), chat_id, user_id).await
     }
 
     /// Like [`member`](Self::member), with `None` for a non-member; other errors stay errors.

@@ -8,7 +8,7 @@
 //!   rolls back alone. One fsync then covers the whole batch.
 //!
 //! Two write APIs, while the modules move from the first to the second:
-//! - [`Db::write_tx`] gives the write a [`Tx`] (`sql.rs`). On SQLite the writer runs it straight
+//! - [`Db::write_tx`] gives the write a [`Sql`] (`sql.rs`). On SQLite the writer runs it straight
 //!   on its own rusqlite connection: no thread hand-off per statement. The hot paths use it.
 //! - [`Db::write`] gives it a sqlx connection, on SQLite a round trip to sqlx's connection
 //!   worker per statement. A batch with both kinds commits each run of one kind in turn.
@@ -25,7 +25,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::sql::Tx;
+use crate::sql::Sql;
 use crate::{StoreConfig, StoreError, Synchronous};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,7 @@ enum Job {
     /// From [`Db::write`]: on the writer's sqlx connection.
     Sqlx(Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Pending> + Send>),
     /// From [`Db::write_tx`]: on the writer's own rusqlite connection.
-    Direct(Box<dyn for<'c> FnOnce(&'c mut Tx<'c>) -> BoxFuture<'c, Pending> + Send>),
+    Direct(Box<dyn for<'a, 'c> FnOnce(&'a mut Sql<'c>) -> BoxFuture<'a, Pending> + Send>),
 }
 
 /// A finished write waiting for its batch to commit. `deliver(None)` after a commit,
@@ -81,8 +81,11 @@ impl<T, E, F> WriteFn<T, E> for F where
 
 /// The closure type [`Db::write_tx`] takes. It must not begin or commit transactions itself,
 /// and should only run statements: on SQLite it runs on the writer thread, in the batch.
-pub trait TxFn<T, E>: for<'c> FnOnce(&'c mut Tx<'c>) -> BoxFuture<'c, Result<T, E>> + Send + 'static {}
-impl<T, E, F> TxFn<T, E> for F where F: for<'c> FnOnce(&'c mut Tx<'c>) -> BoxFuture<'c, Result<T, E>> + Send + 'static {}
+pub trait TxFn<T, E>: for<'a, 'c> FnOnce(&'a mut Sql<'c>) -> BoxFuture<'a, Result<T, E>> + Send + 'static {}
+impl<T, E, F> TxFn<T, E> for F where
+    F: for<'a, 'c> FnOnce(&'a mut Sql<'c>) -> BoxFuture<'a, Result<T, E>> + Send + 'static
+{
+}
 
 impl Db {
     /// Opens (creating if needed) the database of `module`: `<data_dir>/<module>.db` or the
@@ -133,6 +136,12 @@ impl Db {
             Writer::Sqlite { queue, .. } if queue.capacity() == 0 => Err(StoreError::Busy),
             _ => Ok(()),
         }
+    }
+
+    /// The read pool, for [`Sql`] statements: helpers that read inside writes serve plain
+    /// reads too.
+    pub fn reads(&self) -> Sql<'_> {
+        Sql::reads(&self.inner.reader, self.dialect())
     }
 
     /// Checks that reads and writes can reach the database.
@@ -188,7 +197,7 @@ impl Db {
         }
     }
 
-    /// Like [`write`](Self::write), with the statements of `f` going through a [`Tx`]: on
+    /// Like [`write`](Self::write), with the statements of `f` going through a [`Sql`]: on
     /// SQLite straight on the writer's connection, without a thread hand-off per statement.
     ///
     /// ```ignore
@@ -219,7 +228,7 @@ impl Db {
             Writer::Postgres(pool) => {
                 let run = as_write_fn(move |conn| {
                     Box::pin(async move {
-                        let mut tx = Tx::postgres(conn);
+                        let mut tx = Sql::postgres(conn);
                         f(&mut tx).await
                     })
                 });
@@ -513,7 +522,7 @@ async fn run_direct(conn: &mut rusqlite::Connection, run: Vec<Job>) -> Result<Ve
             return Err((pending, rolled_back(conn, err)));
         }
         let outcome = {
-            let mut tx = Tx::sqlite(conn);
+            let mut tx = Sql::sqlite(conn);
             AssertUnwindSafe(job(&mut tx)).catch_unwind().await
         };
         let outcome = outcome.unwrap_or_else(panicked);

@@ -19,7 +19,7 @@ pub use db::{AnyQuery, Db, Dialect, TxFn, WriteFn};
 pub use error::StoreError;
 pub use introspect::{Column, Index, Schema};
 pub use migrate::Migration;
-pub use sql::{FromRow, FromSql, Row, ToSql, Tx};
+pub use sql::{FromRow, FromSql, Row, Sql, ToSql};
 
 /// `1, 2, 3` for an `IN (…)` list. The sqlx `Any` driver binds no arrays, and integers cannot
 /// carry SQL, so listing them inline is safe.

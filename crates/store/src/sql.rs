@@ -1,6 +1,6 @@
-//! The statement interface of [`Db::write_tx`](crate::Db::write_tx): one set of calls that runs
-//! on SQLite straight on the writer thread (rusqlite on the writer's own connection) and on
-//! PostgreSQL through sqlx.
+//! The statement interface of [`Db::write_tx`](crate::Db::write_tx) and [`Db::reads`](crate::Db::reads):
+//! one set of calls that runs on SQLite writes straight on the writer thread (rusqlite on the
+//! writer's own connection), and on PostgreSQL and the read pools through sqlx.
 //!
 //! Why not sqlx on SQLite too: sqlx runs every SQLite connection on a worker thread of its own,
 //! so each statement is a round trip between two threads, two wake-ups. A message send is about
@@ -8,13 +8,13 @@
 //! many sends one writer commits (docs/benchmarks.md).
 //!
 //! SQL is written once, with `$1`, `$2`… placeholders, for both dialects (SQLite reads `$N` as
-//! a named parameter; [`Tx`] binds it by its number). Values are the few kinds the schemas use:
+//! a named parameter; [`Sql`] binds it by its number). Values are the few kinds the schemas use:
 //! 64-bit integers, text and bytes.
 
 use std::borrow::Cow;
 
 use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{AnyConnection, Arguments, AssertSqlSafe, Row as _, ValueRef as _};
+use sqlx::{Any, AnyConnection, AnyPool, Arguments, AssertSqlSafe, Row as _, ValueRef as _};
 
 use crate::{Dialect, StoreError};
 
@@ -230,6 +230,22 @@ pub trait FromRow: Sized {
     fn from_row(row: &Row<'_>) -> Result<Self, StoreError>;
 }
 
+/// Implements [`FromRow`] for a struct whose fields are the query's columns, in the order
+/// listed: `from_row!(MessageRow { chat_id, seq, text })`.
+#[macro_export]
+macro_rules! from_row {
+    ($name:ident { $($field:ident),+ $(,)? }) => {
+        impl $crate::FromRow for $name {
+            fn from_row(row: &$crate::Row<'_>) -> Result<Self, $crate::StoreError> {
+                let mut column = 0..;
+                Ok($name {
+                    $($field: row.get(column.next().unwrap_or_default())?),+
+                })
+            }
+        }
+    };
+}
+
 macro_rules! tuple_from_row {
     ($($name:ident $index:tt),+) => {
         impl<$($name: FromSql),+> FromRow for ($($name,)+) {
@@ -253,57 +269,64 @@ tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
 tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
 tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 
-/// A write's transaction (inside its own savepoint on SQLite, where writes are batched).
-/// Its calls are `async` for PostgreSQL; on SQLite they finish without waiting.
-pub struct Tx<'c> {
+/// Where statements run: a write's transaction ([`Db::write_tx`](crate::Db::write_tx), inside
+/// its own savepoint on SQLite, where writes are batched), or the read pool
+/// ([`Db::reads`](crate::Db::reads)), so that read helpers serve both. Its calls are `async`
+/// for sqlx; on the SQLite writer they finish without waiting.
+pub struct Sql<'c> {
     conn: Conn<'c>,
+    dialect: Dialect,
 }
 
 enum Conn<'c> {
+    /// The SQLite writer's own connection.
     Sqlite(&'c mut rusqlite::Connection),
+    /// A PostgreSQL transaction.
     Postgres(&'c mut AnyConnection),
+    /// The read pool: each statement on whichever reader is free.
+    Reads(&'c AnyPool),
 }
 
-impl<'c> Tx<'c> {
+impl<'c> Sql<'c> {
     pub(crate) fn sqlite(conn: &'c mut rusqlite::Connection) -> Self {
-        Tx {
+        Sql {
             conn: Conn::Sqlite(conn),
+            dialect: Dialect::Sqlite,
         }
     }
 
     pub(crate) fn postgres(conn: &'c mut AnyConnection) -> Self {
-        Tx {
+        Sql {
             conn: Conn::Postgres(conn),
+            dialect: Dialect::Postgres,
+        }
+    }
+
+    pub(crate) fn reads(pool: &'c AnyPool, dialect: Dialect) -> Self {
+        Sql {
+            conn: Conn::Reads(pool),
+            dialect,
         }
     }
 
     pub fn dialect(&self) -> Dialect {
-        match self.conn {
-            Conn::Sqlite(_) => Dialect::Sqlite,
-            Conn::Postgres(_) => Dialect::Postgres,
-        }
+        self.dialect
     }
 
     /// Runs a statement; returns the rows it changed. `sql` may be built at run time (an
     /// `IN` list of placeholders, say), never from user input: values go in `params`.
     pub async fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
-        match &mut self.conn {
-            Conn::Sqlite(conn) => {
-                let mut statement = prepare(conn, sql, params)?;
-                Ok(statement.raw_execute()? as u64)
-            }
-            Conn::Postgres(conn) => {
-                let done = sqlx::query_with(AssertSqlSafe(sql.to_owned()), any_arguments(params)?)
-                    .execute(&mut **conn)
-                    .await?;
-                Ok(done.rows_affected())
-            }
-        }
+        let done = match &mut self.conn {
+            Conn::Sqlite(conn) => return Ok(prepare(conn, sql, params)?.raw_execute()? as u64),
+            Conn::Postgres(conn) => any_query(sql, params)?.execute(&mut **conn).await?,
+            Conn::Reads(pool) => any_query(sql, params)?.execute(*pool).await?,
+        };
+        Ok(done.rows_affected())
     }
 
     /// The rows of a query, each turned into `R`.
     pub async fn fetch_all<R: FromRow>(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<R>, StoreError> {
-        match &mut self.conn {
+        let rows = match &mut self.conn {
             Conn::Sqlite(conn) => {
                 let mut statement = prepare(conn, sql, params)?;
                 let mut rows = statement.raw_query();
@@ -311,41 +334,42 @@ impl<'c> Tx<'c> {
                 while let Some(row) = rows.next()? {
                     out.push(R::from_row(&Row::Sqlite(row))?);
                 }
-                Ok(out)
+                return Ok(out);
             }
-            Conn::Postgres(conn) => {
-                let rows = sqlx::query_with(AssertSqlSafe(sql.to_owned()), any_arguments(params)?)
-                    .fetch_all(&mut **conn)
-                    .await?;
-                rows.iter().map(|row| R::from_row(&Row::Any(row))).collect()
-            }
-        }
+            Conn::Postgres(conn) => any_query(sql, params)?.fetch_all(&mut **conn).await?,
+            Conn::Reads(pool) => any_query(sql, params)?.fetch_all(*pool).await?,
+        };
+        rows.iter().map(|row| R::from_row(&Row::Any(row))).collect()
     }
 
     /// The first row of a query, if any.
     pub async fn fetch_optional<R: FromRow>(&mut self, sql: &str, params: Params<'_>) -> Result<Option<R>, StoreError> {
-        match &mut self.conn {
+        let row = match &mut self.conn {
             Conn::Sqlite(conn) => {
                 let mut statement = prepare(conn, sql, params)?;
                 let mut rows = statement.raw_query();
-                match rows.next()? {
+                return match rows.next()? {
                     Some(row) => R::from_row(&Row::Sqlite(row)).map(Some),
                     None => Ok(None),
-                }
+                };
             }
-            Conn::Postgres(conn) => {
-                let row = sqlx::query_with(AssertSqlSafe(sql.to_owned()), any_arguments(params)?)
-                    .fetch_optional(&mut **conn)
-                    .await?;
-                row.as_ref().map(|row| R::from_row(&Row::Any(row))).transpose()
-            }
-        }
+            Conn::Postgres(conn) => any_query(sql, params)?.fetch_optional(&mut **conn).await?,
+            Conn::Reads(pool) => any_query(sql, params)?.fetch_optional(*pool).await?,
+        };
+        row.as_ref().map(|row| R::from_row(&Row::Any(row))).transpose()
     }
 
     /// The first row of a query; no row is an error.
     pub async fn fetch_one<R: FromRow>(&mut self, sql: &str, params: Params<'_>) -> Result<R, StoreError> {
         self.fetch_optional(sql, params).await?.ok_or(StoreError::NoRow)
     }
+}
+
+type AnyQuery = sqlx::query::Query<'static, Any, AnyArguments>;
+
+/// `sql` with `params` bound, for sqlx.
+fn any_query(sql: &str, params: Params<'_>) -> Result<AnyQuery, StoreError> {
+    Ok(sqlx::query_with(AssertSqlSafe(sql.to_owned()), any_arguments(params)?))
 }
 
 /// A cached statement of `sql` with `params` bound: `$N` (and `?N`) to the N-th value.

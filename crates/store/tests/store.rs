@@ -248,6 +248,13 @@ async fn tx_statements(dialect: Dialect) {
             (16, "eight".to_owned(), vec![1], Some("there".to_owned()), None),
         ]
     );
+    // the read pool, through the same calls
+    let pooled: Vec<(i64, String, Vec<u8>, Option<String>, Option<bool>)> = db
+        .reads()
+        .fetch_all("SELECT n, t, b, maybe, flag FROM kinds ORDER BY n", params![])
+        .await
+        .unwrap();
+    assert_eq!(pooled, read);
     insert_tx(db, "once".into()).await.unwrap();
     let again = insert_tx(db, "once".into()).await;
     assert!(matches!(again, Err(StoreError::UniqueViolation(_))), "{again:?}");
