@@ -1,8 +1,8 @@
 //! The auth tables. All SQL of this module lives here.
 
 use hybrid_core::{ApiError, ApiResult};
-use hybrid_store::Db;
-use sqlx::{AnyConnection, FromRow};
+use hybrid_store::{Db, Sql, params, values};
+use sqlx::FromRow;
 
 #[derive(Debug, FromRow)]
 pub struct SigningKeyRow {
@@ -56,16 +56,12 @@ pub enum RefreshOutcome {
 
 /// Stores `value` unless `key` already has one; returns the value now stored.
 pub async fn meta_put_if_absent(db: &Db, key: &'static str, value: Vec<u8>) -> ApiResult<Vec<u8>> {
-    db.write(move |tx| {
+    db.write_tx(move |tx| {
         Box::pin(async move {
-            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-                .bind(key)
-                .bind(&value)
-                .execute(&mut *tx)
-                .await?;
-            let (stored,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
-                .bind(key)
-                .fetch_one(&mut *tx)
+            let sql = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+            tx.execute(sql, params![key, value]).await?;
+            let (stored,): (Vec<u8>,) = tx
+                .fetch_one("SELECT value FROM meta WHERE key = $1", params![key])
                 .await?;
             Ok::<_, ApiError>(stored)
         })
@@ -93,23 +89,14 @@ pub async fn insert_first_signing_key(
     public_key: Vec<u8>,
 ) -> ApiResult<bool> {
     let now = hybrid_core::now_ms();
-    db.write(move |tx| {
+    db.write_tx(move |tx| {
         Box::pin(async move {
-            let claim = sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-                .bind(FIRST_SIGNING_KEY)
-                .bind(kid.as_bytes().to_vec())
-                .execute(&mut *tx)
-                .await?;
-            if claim.rows_affected() == 0 {
+            let claim = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+            if tx.execute(claim, params![FIRST_SIGNING_KEY, kid.as_bytes()]).await? == 0 {
                 return Ok::<_, ApiError>(false);
             }
-            sqlx::query("INSERT INTO signing_keys (kid, private_key, public_key, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(kid)
-                .bind(private_key)
-                .bind(public_key)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            let sql = "INSERT INTO signing_keys (kid, private_key, public_key, created_at) VALUES ($1, $2, $3, $4)";
+            tx.execute(sql, params![kid, private_key, public_key, now]).await?;
             Ok(true)
         })
     })
@@ -138,33 +125,23 @@ pub async fn insert_credentials(
     invite: Option<Vec<u8>>,
 ) -> ApiResult<()> {
     let now = hybrid_core::now_ms();
-    db.write(move |tx| {
+    db.write_tx(move |tx| {
         Box::pin(async move {
             if let Some(invite) = invite {
-                let spent = sqlx::query(
-                    "UPDATE registration_invites SET uses_left = uses_left - 1 \
-                     WHERE code_hash = $1 AND uses_left > 0 AND expires_at > $2",
-                )
-                .bind(invite)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                if spent.rows_affected() != 1 {
+                let spend = "UPDATE registration_invites SET uses_left = uses_left - 1 \
+                             WHERE code_hash = $1 AND uses_left > 0 AND expires_at > $2";
+                if tx.execute(spend, params![invite, now]).await? != 1 {
                     return Err(ApiError::validation(
                         "invite_code",
                         "this invite code is not valid (unknown, used up or expired)",
                     ));
                 }
             }
-            sqlx::query(
+            tx.execute(
                 "INSERT INTO credentials (user_id, password_hash, is_admin, totp_last_step, \
                  created_at, updated_at) VALUES ($1, $2, $3, 0, $4, $4)",
+                params![user_id, password_hash, is_admin, now],
             )
-            .bind(user_id)
-            .bind(password_hash)
-            .bind(is_admin as i64)
-            .bind(now)
-            .execute(&mut *tx)
             .await?;
             Ok(())
         })
@@ -179,12 +156,11 @@ pub async fn create_invite(
     expires_at: i64,
     uses: i64,
 ) -> ApiResult<()> {
-    let query = sqlx::query(
-        "INSERT INTO registration_invites (code_hash, created_by, created_at, expires_at, uses_left) \
-         VALUES ($1, $2, $3, $4, $5)",
-    );
-    let query = query.bind(code_hash).bind(created_by).bind(hybrid_core::now_ms());
-    db.execute(query.bind(expires_at).bind(uses)).await?;
+    let sql = "INSERT INTO registration_invites (code_hash, created_by, created_at, expires_at, uses_left) \
+               VALUES ($1, $2, $3, $4, $5)";
+    let now = hybrid_core::now_ms();
+    db.execute(sql, values![code_hash, created_by, now, expires_at, uses])
+        .await?;
     Ok(())
 }
 
@@ -201,26 +177,20 @@ pub async fn invite_usable(db: &Db, code_hash: Vec<u8>, now: i64) -> ApiResult<b
 
 /// Creates a session and its first refresh token; returns the session id.
 pub async fn create_session(db: &Db, new: NewSession) -> ApiResult<i64> {
-    db.write(move |tx| {
+    db.write_tx(move |tx| {
         Box::pin(async move {
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO sessions (user_id, device, ip, user_agent, created_at, last_seen_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
-            )
-            .bind(new.user_id)
-            .bind(&new.device)
-            .bind(&new.ip)
-            .bind(&new.user_agent)
-            .bind(new.now)
-            .bind(new.expires_at)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)")
-                .bind(&new.refresh_hash)
-                .bind(id)
-                .bind(new.now)
-                .execute(&mut *tx)
+            let (id,): (i64,) = tx
+                .fetch_one(
+                    "INSERT INTO sessions (user_id, device, ip, user_agent, created_at, last_seen_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
+                    params![new.user_id, new.device, new.ip, new.user_agent, new.now, new.expires_at],
+                )
                 .await?;
+            tx.execute(
+                "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)",
+                params![new.refresh_hash, id, new.now],
+            )
+            .await?;
             Ok::<_, ApiError>(id)
         })
     })
@@ -237,17 +207,17 @@ pub async fn refresh(
     new_expiry: i64,
     on_commit: impl FnOnce(&mut RefreshOutcome) + Send + 'static,
 ) -> ApiResult<RefreshOutcome> {
-    db.write_then(
+    db.write_tx_then(
         move |tx| {
             Box::pin(async move {
-                let found: Option<(i64, Option<i64>, i64, i64, Option<i64>)> = sqlx::query_as(
-                    "SELECT r.session_id, r.spent_at, s.user_id, s.expires_at, s.revoked_at \
-                 FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id \
-                 WHERE r.token_hash = $1",
-                )
-                .bind(&presented)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let found: Option<(i64, Option<i64>, i64, i64, Option<i64>)> = tx
+                    .fetch_optional(
+                        "SELECT r.session_id, r.spent_at, s.user_id, s.expires_at, s.revoked_at \
+                         FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id \
+                         WHERE r.token_hash = $1",
+                        params![presented],
+                    )
+                    .await?;
                 let Some((session_id, spent_at, user_id, expires_at, revoked_at)) = found else {
                     return Ok(RefreshOutcome::Invalid);
                 };
@@ -258,38 +228,29 @@ pub async fn refresh(
                     if now - spent_at <= grace_ms {
                         return Ok(RefreshOutcome::Grace { session_id, user_id });
                     }
-                    sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE id = $1")
-                        .bind(session_id)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
+                    tx.execute(
+                        "UPDATE sessions SET revoked_at = $2 WHERE id = $1",
+                        params![session_id, now],
+                    )
+                    .await?;
                     return Ok(RefreshOutcome::Reused { session_id, user_id });
                 }
                 // Only one concurrent refresh wins the spend; PostgreSQL runs them in parallel.
-                let spent =
-                    sqlx::query("UPDATE refresh_tokens SET spent_at = $2 WHERE token_hash = $1 AND spent_at IS NULL")
-                        .bind(&presented)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                if spent.rows_affected() == 0 {
+                let spend = "UPDATE refresh_tokens SET spent_at = $2 WHERE token_hash = $1 AND spent_at IS NULL";
+                if tx.execute(spend, params![presented, now]).await? == 0 {
                     return Ok(RefreshOutcome::Grace { session_id, user_id });
                 }
-                sqlx::query(
+                tx.execute(
                     "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (token_hash) DO NOTHING",
+                     ON CONFLICT (token_hash) DO NOTHING",
+                    params![successor, session_id, now],
                 )
-                .bind(&successor)
-                .bind(session_id)
-                .bind(now)
-                .execute(&mut *tx)
                 .await?;
-                sqlx::query("UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id = $1")
-                    .bind(session_id)
-                    .bind(now)
-                    .bind(new_expiry)
-                    .execute(&mut *tx)
-                    .await?;
+                tx.execute(
+                    "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id = $1",
+                    params![session_id, now, new_expiry],
+                )
+                .await?;
                 Ok::<_, ApiError>(RefreshOutcome::Rotated { session_id, user_id })
             })
         },
@@ -320,7 +281,7 @@ pub async fn active_sessions(db: &Db, user_id: i64, now: i64) -> ApiResult<Vec<S
 }
 
 /// Revokes the user's sessions matching `which` inside a transaction; returns their ids.
-async fn revoke_in(tx: &mut AnyConnection, user_id: i64, which: Revoke) -> ApiResult<Vec<i64>> {
+async fn revoke_in(tx: &mut Sql<'_>, user_id: i64, which: Revoke) -> ApiResult<Vec<i64>> {
     let (sql, session): (&'static str, i64) = match which {
         Revoke::One(id) => (
             "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND id = $2 \
@@ -333,11 +294,8 @@ async fn revoke_in(tx: &mut AnyConnection, user_id: i64, which: Revoke) -> ApiRe
             id,
         ),
     };
-    let ids: Vec<(i64,)> = sqlx::query_as(sql)
-        .bind(user_id)
-        .bind(session)
-        .bind(hybrid_core::now_ms())
-        .fetch_all(&mut *tx)
+    let ids: Vec<(i64,)> = tx
+        .fetch_all(sql, params![user_id, session, hybrid_core::now_ms()])
         .await?;
     Ok(ids.into_iter().map(|r| r.0).collect())
 }
@@ -350,7 +308,7 @@ pub async fn revoke_sessions(
     which: Revoke,
     on_commit: impl FnOnce(&mut Vec<i64>) + Send + 'static,
 ) -> ApiResult<Vec<i64>> {
-    db.write_then(move |tx| Box::pin(revoke_in(tx, user_id, which)), on_commit)
+    db.write_tx_then(move |tx| Box::pin(revoke_in(tx, user_id, which)), on_commit)
         .await
 }
 
@@ -362,14 +320,11 @@ pub async fn change_password(
     keep_session: i64,
     on_commit: impl FnOnce(&mut Vec<i64>) + Send + 'static,
 ) -> ApiResult<Vec<i64>> {
-    db.write_then(
+    db.write_tx_then(
         move |tx| {
             Box::pin(async move {
-                sqlx::query("UPDATE credentials SET password_hash = $2, updated_at = $3 WHERE user_id = $1")
-                    .bind(user_id)
-                    .bind(password_hash)
-                    .bind(hybrid_core::now_ms())
-                    .execute(&mut *tx)
+                let sql = "UPDATE credentials SET password_hash = $2, updated_at = $3 WHERE user_id = $1";
+                tx.execute(sql, params![user_id, password_hash, hybrid_core::now_ms()])
                     .await?;
                 revoke_in(tx, user_id, Revoke::AllBut(keep_session)).await
             })
@@ -387,43 +342,29 @@ pub enum Revoke {
 
 /// Sets (or clears, with `None`) the TOTP secret awaiting confirmation.
 pub async fn set_totp_pending(db: &Db, user_id: i64, sealed: Option<Vec<u8>>) -> ApiResult<()> {
-    let query = sqlx::query("UPDATE credentials SET totp_pending = $2, updated_at = $3 WHERE user_id = $1");
-    db.execute(query.bind(user_id).bind(sealed).bind(hybrid_core::now_ms()))
-        .await?;
+    let sql = "UPDATE credentials SET totp_pending = $2, updated_at = $3 WHERE user_id = $1";
+    db.execute(sql, values![user_id, sealed, hybrid_core::now_ms()]).await?;
     Ok(())
 }
 
 /// Makes the pending secret `verified` the active one, recording the step of the code that
 /// confirmed it. False when the pending secret changed meanwhile (a new setup).
 pub async fn confirm_totp(db: &Db, user_id: i64, verified: Vec<u8>, step: i64) -> ApiResult<bool> {
-    let query = sqlx::query(
-        "UPDATE credentials SET totp_secret = totp_pending, totp_pending = NULL, \
-         totp_last_step = $2, updated_at = $3 WHERE user_id = $1 AND totp_pending = $4",
-    );
-    Ok(db
-        .execute(
-            query
-                .bind(user_id)
-                .bind(step)
-                .bind(hybrid_core::now_ms())
-                .bind(verified),
-        )
-        .await?
-        == 1)
+    let sql = "UPDATE credentials SET totp_secret = totp_pending, totp_pending = NULL, \
+               totp_last_step = $2, updated_at = $3 WHERE user_id = $1 AND totp_pending = $4";
+    let now = hybrid_core::now_ms();
+    Ok(db.execute(sql, values![user_id, step, now, verified]).await? == 1)
 }
 
 pub async fn disable_totp(db: &Db, user_id: i64) -> ApiResult<()> {
-    let query = sqlx::query(
-        "UPDATE credentials SET totp_secret = NULL, totp_pending = NULL, updated_at = $2 \
-         WHERE user_id = $1",
-    );
-    db.execute(query.bind(user_id).bind(hybrid_core::now_ms())).await?;
+    let sql = "UPDATE credentials SET totp_secret = NULL, totp_pending = NULL, updated_at = $2 WHERE user_id = $1";
+    db.execute(sql, values![user_id, hybrid_core::now_ms()]).await?;
     Ok(())
 }
 
 /// Records that a TOTP code of `step` was used. False if that step (or a later one) already
 /// was: a replayed code.
 pub async fn use_totp_step(db: &Db, user_id: i64, step: i64) -> ApiResult<bool> {
-    let query = sqlx::query("UPDATE credentials SET totp_last_step = $2 WHERE user_id = $1 AND totp_last_step < $2");
-    Ok(db.execute(query.bind(user_id).bind(step)).await? == 1)
+    let sql = "UPDATE credentials SET totp_last_step = $2 WHERE user_id = $1 AND totp_last_step < $2";
+    Ok(db.execute(sql, values![user_id, step]).await? == 1)
 }

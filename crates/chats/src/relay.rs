@@ -23,8 +23,7 @@ use std::time::Duration;
 use hybrid_core::bus::{Bus, Bytes, Control, Envelope, Topic};
 use hybrid_core::{ApiError, ApiResult, Shutdown};
 use hybrid_store::Dialect;
-use hybrid_store::params;
-use sqlx::{Any, AssertSqlSafe, FromRow};
+use hybrid_store::{Sql, params};
 use tokio::sync::Notify;
 
 use crate::Chats;
@@ -70,7 +69,6 @@ enum Drained {
     Busy,
 }
 
-#[derive(FromRow)]
 struct OutboxRow {
     id: i64,
     topic: i64,
@@ -80,6 +78,16 @@ struct OutboxRow {
     trace: Option<String>,
     payload: Option<String>,
 }
+
+hybrid_store::from_row!(OutboxRow {
+    id,
+    topic,
+    key,
+    pts,
+    control,
+    trace,
+    payload,
+});
 
 const SELECT: &str = "SELECT o.id, o.topic, o.key, o.pts, o.control, o.trace, COALESCE(e.payload, u.payload) AS payload \
     FROM outbox o \
@@ -122,7 +130,7 @@ async fn drain(chats: &Chats) -> ApiResult<Drained> {
         Dialect::Sqlite => {
             // The reader sees only committed rows; this process is the only writer.
             let relay = &chats.relay;
-            let rows = pending(chats.db.reader(), relay.cursor.load(Ordering::Acquire)).await?;
+            let rows = pending(&mut chats.db.reads(), relay.cursor.load(Ordering::Acquire)).await?;
             let drained = publish(chats.bus.as_ref(), &rows).await?;
             if let Some(last) = rows.last() {
                 relay.cursor.store(last.id, Ordering::Release);
@@ -134,19 +142,17 @@ async fn drain(chats: &Chats) -> ApiResult<Drained> {
             let bus = chats.bus.clone();
             chats
                 .db
-                .write(move |tx| {
+                .write_tx(move |tx| {
                     Box::pin(async move {
-                        let (locked,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
-                            .bind(LOCK_KEY)
-                            .fetch_one(&mut *tx)
-                            .await?;
+                        let lock = "SELECT CASE WHEN pg_try_advisory_xact_lock($1) THEN 1 ELSE 0 END";
+                        let (locked,): (bool,) = tx.fetch_one(lock, params![LOCK_KEY]).await?;
                         if !locked {
                             return Ok(Drained::Busy);
                         }
-                        let rows = pending(&mut *tx, 0).await?;
+                        let rows = pending(tx, 0).await?;
                         let drained = publish(bus.as_ref(), &rows).await?;
                         if !rows.is_empty() {
-                            sqlx::query(AssertSqlSafe(delete_sql(&rows))).execute(&mut *tx).await?;
+                            tx.execute(&delete_sql(&rows), params![]).await?;
                         }
                         Ok::<_, ApiError>(drained)
                     })
@@ -156,12 +162,8 @@ async fn drain(chats: &Chats) -> ApiResult<Drained> {
     }
 }
 
-async fn pending<'e>(executor: impl sqlx::Executor<'e, Database = Any>, after: i64) -> ApiResult<Vec<OutboxRow>> {
-    Ok(sqlx::query_as(SELECT)
-        .bind(after)
-        .bind(BATCH)
-        .fetch_all(executor)
-        .await?)
+async fn pending(sql: &mut Sql<'_>, after: i64) -> ApiResult<Vec<OutboxRow>> {
+    Ok(sql.fetch_all(SELECT, params![after, BATCH]).await?)
 }
 
 /// SQLite: deletes relayed rows in the background, one delete queued at a time; each drain

@@ -35,7 +35,7 @@ pub async fn index(tx: &mut Sql<'_>, chat_id: i64, seq: i64, text: &str) -> ApiR
 /// Indexes every message that is not deleted, from scratch (after `hybrid migrate-data`).
 pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
     const PAGE: i64 = 500;
-    db.execute(sqlx::query("DELETE FROM message_fts")).await?;
+    db.execute("DELETE FROM message_fts", Vec::new()).await?;
     let (mut chat, mut seq, mut indexed) = (i64::MIN, i64::MIN, 0u64);
     loop {
         let page: Vec<(i64, i64, String)> = sqlx::query_as(

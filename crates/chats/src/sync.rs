@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use futures::future::BoxFuture;
 use hybrid_core::api::ChatMembership;
 use hybrid_core::{ApiError, ApiResult, now_ms};
+use hybrid_store::values;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
@@ -147,7 +148,7 @@ impl Chats {
             "DELETE FROM events WHERE created_at < $1",
             "DELETE FROM user_events WHERE created_at < $1",
         ] {
-            pruned += self.db.execute(sqlx::query(sql).bind(cutoff)).await?;
+            pruned += self.db.execute(sql, values![cutoff]).await?;
         }
         Ok(pruned)
     }

@@ -92,7 +92,7 @@ impl Db {
             let Some(last) = rows.last() else { break };
             after = last.try_get::<i64, _>(0)?;
             copy.read += rows.len() as u64;
-            copy.copied += target.execute(insert(table, &list, columns, &rows)?).await?;
+            copy.copied += target.execute_query(insert(table, &list, columns, &rows)?).await?;
             if (rows.len() as i64) < BATCH {
                 break;
             }
@@ -118,7 +118,7 @@ impl Db {
                 col = quoted(&column),
                 tbl = quoted(&table),
             );
-            self.execute(sqlx::query(AssertSqlSafe(sql))).await?;
+            self.execute_query(sqlx::query(AssertSqlSafe(sql))).await?;
         }
         Ok(())
     }

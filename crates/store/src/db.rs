@@ -7,11 +7,14 @@
 //!   single `BEGIN IMMEDIATE` transaction, each write inside its own savepoint so a failing one
 //!   rolls back alone. One fsync then covers the whole batch.
 //!
-//! Two write APIs, while the modules move from the first to the second:
+//! Two write APIs:
 //! - [`Db::write_tx`] gives the write a [`Sql`] (`sql.rs`). On SQLite the writer runs it straight
-//!   on its own rusqlite connection: no thread hand-off per statement. The hot paths use it.
-//! - [`Db::write`] gives it a sqlx connection, on SQLite a round trip to sqlx's connection
-//!   worker per statement. A batch with both kinds commits each run of one kind in turn.
+//!   on its own rusqlite connection: no thread hand-off per statement. Every module's writes
+//!   use it.
+//! - [`Db::write`] gives it a sqlx connection (on SQLite a round trip to sqlx's connection
+//!   worker per statement), for what `Sql` does not cover: migrations (scripts of several
+//!   statements), `hybrid migrate-data`'s copies of rows of any shape, and PostgreSQL-only
+//!   statements. A batch with both kinds commits each run of one kind in turn.
 
 use std::any::Any as StdAny;
 use std::panic::AssertUnwindSafe;
@@ -25,7 +28,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::sql::Sql;
+use crate::sql::{DynToSql, Sql, Value};
 use crate::{StoreConfig, StoreError, Synchronous};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,8 +248,20 @@ impl Db {
         }
     }
 
-    /// Runs one statement, with owned bound values, as its own write. Returns rows affected.
-    pub async fn execute(&self, query: AnyQuery) -> Result<u64, StoreError> {
+    /// Runs one statement, with owned values ([`values!`](crate::values)), as its own write.
+    /// Returns the rows it changed.
+    pub async fn execute(&self, sql: &'static str, values: Vec<Value<'static>>) -> Result<u64, StoreError> {
+        self.write_tx(move |tx| {
+            Box::pin(async move {
+                let params: Vec<&dyn DynToSql> = values.iter().map(|v| v as &dyn DynToSql).collect();
+                tx.execute(sql, &params).await
+            })
+        })
+        .await
+    }
+
+    /// One sqlx statement as its own write (rows of any shape, for `copy.rs`).
+    pub(crate) async fn execute_query(&self, query: AnyQuery) -> Result<u64, StoreError> {
         self.write(move |tx| {
             Box::pin(async move { Ok::<_, StoreError>(query.execute(&mut *tx).await?.rows_affected()) })
         })

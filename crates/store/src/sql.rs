@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 
 use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Any, AnyConnection, AnyPool, Arguments, AssertSqlSafe, Row as _, ValueRef as _};
+use sqlx::{AnyConnection, AnyPool, Arguments, AssertSqlSafe, Row as _, ValueRef as _};
 
 use crate::{Dialect, StoreError};
 
@@ -25,6 +25,38 @@ pub enum Value<'a> {
     Text(Cow<'a, str>),
     Blob(Cow<'a, [u8]>),
     Null(Kind),
+}
+
+impl Value<'_> {
+    /// The value with its text or bytes owned, to move into a write.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Int(v) => Value::Int(v),
+            Value::Text(v) => Value::Text(Cow::Owned(v.into_owned())),
+            Value::Blob(v) => Value::Blob(Cow::Owned(v.into_owned())),
+            Value::Null(kind) => Value::Null(kind),
+        }
+    }
+}
+
+/// A value already made, as [`values!`](crate::values) collects them.
+impl DynToSql for Value<'_> {
+    fn dyn_to_sql(&self) -> Value<'_> {
+        match self {
+            Value::Int(v) => Value::Int(*v),
+            Value::Text(v) => Value::Text(Cow::Borrowed(v)),
+            Value::Blob(v) => Value::Blob(Cow::Borrowed(v)),
+            Value::Null(kind) => Value::Null(*kind),
+        }
+    }
+}
+
+/// Owned values for [`Db::execute`](crate::Db::execute): `values![user_id, &name]`.
+#[macro_export]
+macro_rules! values {
+    ($($value:expr),* $(,)?) => {
+        vec![$($crate::sql::DynToSql::dyn_to_sql(&$value).into_owned()),*]
+    };
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -365,10 +397,8 @@ impl<'c> Sql<'c> {
     }
 }
 
-type AnyQuery = sqlx::query::Query<'static, Any, AnyArguments>;
-
 /// `sql` with `params` bound, for sqlx.
-fn any_query(sql: &str, params: Params<'_>) -> Result<AnyQuery, StoreError> {
+fn any_query(sql: &str, params: Params<'_>) -> Result<crate::AnyQuery, StoreError> {
     Ok(sqlx::query_with(AssertSqlSafe(sql.to_owned()), any_arguments(params)?))
 }
 

@@ -2,7 +2,7 @@
 
 use hybrid_core::text::validate_username;
 use hybrid_core::{ApiError, ApiResult, now_ms};
-use hybrid_store::Db;
+use hybrid_store::{Db, params};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -15,6 +15,14 @@ pub struct UserRow {
 }
 
 const USER_COLUMNS: &str = "id, username, display_name, bio, created_at";
+
+hybrid_store::from_row!(UserRow {
+    id,
+    username,
+    display_name,
+    bio,
+    created_at,
+});
 
 #[derive(Clone)]
 pub struct Users {
@@ -42,22 +50,21 @@ impl Users {
         validate_username(&username)?;
         let now = now_ms();
         self.db
-            .write(move |tx| {
+            .write_tx(move |tx| {
                 Box::pin(async move {
-                    let row: UserRow = sqlx::query_as(
-                        "INSERT INTO users (username, display_name, bio, created_at, updated_at) \
-                         VALUES ($1, '', '', $2, $2) RETURNING id, username, display_name, bio, created_at",
-                    )
-                    .bind(&username)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(|err| match hybrid_store::StoreError::from(err) {
-                        e if e.is_unique_violation() => {
-                            ApiError::conflict("username_taken", "this username is taken").with_field("username")
-                        }
-                        e => e.into(),
-                    })?;
+                    let row: UserRow = tx
+                        .fetch_one(
+                            "INSERT INTO users (username, display_name, bio, created_at, updated_at) \
+                             VALUES ($1, '', '', $2, $2) RETURNING id, username, display_name, bio, created_at",
+                            params![username, now],
+                        )
+                        .await
+                        .map_err(|err| match err {
+                            e if e.is_unique_violation() => {
+                                ApiError::conflict("username_taken", "this username is taken").with_field("username")
+                            }
+                            e => e.into(),
+                        })?;
                     Ok(row)
                 })
             })
@@ -66,16 +73,11 @@ impl Users {
 
     pub async fn delete(&self, id: i64) -> ApiResult<()> {
         self.db
-            .write(move |tx| {
+            .write_tx(move |tx| {
                 Box::pin(async move {
-                    sqlx::query("DELETE FROM blocks WHERE user_id = $1 OR blocked_id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
+                    tx.execute("DELETE FROM blocks WHERE user_id = $1 OR blocked_id = $1", params![id])
                         .await?;
-                    sqlx::query("DELETE FROM users WHERE id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                    tx.execute("DELETE FROM users WHERE id = $1", params![id]).await?;
                     Ok::<_, ApiError>(())
                 })
             })
@@ -133,19 +135,16 @@ impl Users {
     ) -> ApiResult<UserRow> {
         let now = now_ms();
         self.db
-            .write(move |tx| {
+            .write_tx(move |tx| {
                 Box::pin(async move {
-                    let row: Option<UserRow> = sqlx::query_as(
-                        "UPDATE users SET display_name = COALESCE($2, display_name), \
-                         bio = COALESCE($3, bio), updated_at = $4 WHERE id = $1 \
-                         RETURNING id, username, display_name, bio, created_at",
-                    )
-                    .bind(id)
-                    .bind(display_name)
-                    .bind(bio)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                    let row: Option<UserRow> = tx
+                        .fetch_optional(
+                            "UPDATE users SET display_name = COALESCE($2, display_name), \
+                             bio = COALESCE($3, bio), updated_at = $4 WHERE id = $1 \
+                             RETURNING id, username, display_name, bio, created_at",
+                            params![id, display_name, bio, now],
+                        )
+                        .await?;
                     row.ok_or_else(|| ApiError::not_found("user"))
                 })
             })
@@ -153,20 +152,29 @@ impl Users {
     }
 
     pub async fn block(&self, user_id: i64, blocked_id: i64) -> ApiResult<()> {
-        let query = sqlx::query(
-            "INSERT INTO blocks (user_id, blocked_id, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (user_id, blocked_id) DO NOTHING",
-        );
+        let now = now_ms();
         self.db
-            .execute(query.bind(user_id).bind(blocked_id).bind(now_ms()))
-            .await?;
-        Ok(())
+            .write_tx(move |tx| {
+                Box::pin(async move {
+                    let sql = "INSERT INTO blocks (user_id, blocked_id, created_at) VALUES ($1, $2, $3) \
+                               ON CONFLICT (user_id, blocked_id) DO NOTHING";
+                    tx.execute(sql, params![user_id, blocked_id, now]).await?;
+                    Ok::<_, ApiError>(())
+                })
+            })
+            .await
     }
 
     pub async fn unblock(&self, user_id: i64, blocked_id: i64) -> ApiResult<()> {
-        let query = sqlx::query("DELETE FROM blocks WHERE user_id = $1 AND blocked_id = $2");
-        self.db.execute(query.bind(user_id).bind(blocked_id)).await?;
-        Ok(())
+        self.db
+            .write_tx(move |tx| {
+                Box::pin(async move {
+                    let sql = "DELETE FROM blocks WHERE user_id = $1 AND blocked_id = $2";
+                    tx.execute(sql, params![user_id, blocked_id]).await?;
+                    Ok::<_, ApiError>(())
+                })
+            })
+            .await
     }
 
     pub async fn is_blocked(&self, blocker: i64, target: i64) -> ApiResult<bool> {
