@@ -131,15 +131,16 @@ impl Chats {
     /// Before sending: 404 unless `me` is a member (checked first, so a non-member learns
     /// nothing about blocks), 403 in a direct chat whose other member blocks `me`. One read.
     async fn check_can_reach(&self, chat_id: i64, me: i64) -> ApiResult<()> {
-        let row: Option<(Option<i64>,)> = sqlx::query_as(
-            "SELECT (SELECT p.user_id FROM members p WHERE c.kind = 'direct' AND p.chat_id = m.chat_id \
-                 AND p.user_id <> m.user_id) \
-             FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = $1 AND m.user_id = $2",
-        )
-        .bind(chat_id)
-        .bind(me)
-        .fetch_optional(self.db.reader())
-        .await?;
+        let row: Option<(Option<i64>,)> = self
+            .db
+            .reads()
+            .fetch_optional(
+                "SELECT (SELECT p.user_id FROM members p WHERE c.kind = 'direct' AND p.chat_id = m.chat_id \
+                     AND p.user_id <> m.user_id) \
+                 FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = $1 AND m.user_id = $2",
+                params![chat_id, me],
+            )
+            .await?;
         let (peer,) = row.ok_or_else(|| ApiError::not_found("chat"))?;
         if let Some(peer) = peer
             && self.directory.is_blocked(peer, me).await?

@@ -28,7 +28,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, ConnectOptions, Connection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::sql::{DynToSql, Sql, Value};
+use crate::sql::{DynToSql, Sql, SqliteReaders, Value};
 use crate::{StoreConfig, StoreError, Synchronous};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,8 @@ pub struct Db {
 struct Inner {
     module: &'static str,
     reader: AnyPool,
+    /// SQLite: read connections used on the calling thread, for [`Db::reads`].
+    sqlite_readers: Option<SqliteReaders>,
     writer: Writer,
 }
 
@@ -141,10 +143,14 @@ impl Db {
         }
     }
 
-    /// The read pool, for [`Sql`] statements: helpers that read inside writes serve plain
-    /// reads too.
+    /// Reads through [`Sql`], so helpers that read inside writes serve plain reads too. On
+    /// SQLite each statement runs on the calling thread (no hand-off to another thread): use it
+    /// for point reads on hot paths, and [`reader`](Self::reader) for long scans.
     pub fn reads(&self) -> Sql<'_> {
-        Sql::reads(&self.inner.reader, self.dialect())
+        match &self.inner.sqlite_readers {
+            Some(readers) => Sql::sqlite_reads(readers),
+            None => Sql::postgres_reads(&self.inner.reader),
+        }
     }
 
     /// Checks that reads and writes can reach the database.
@@ -371,6 +377,7 @@ async fn open_postgres(module: &'static str, config: &StoreConfig) -> Result<Inn
     Ok(Inner {
         module,
         reader: pool.clone(),
+        sqlite_readers: None,
         writer: Writer::Postgres(pool),
     })
 }
@@ -431,6 +438,7 @@ async fn open_sqlite(module: &'static str, config: &StoreConfig) -> Result<Inner
     Ok(Inner {
         module,
         reader,
+        sqlite_readers: Some(SqliteReaders::new(path, config.max_connections as usize)),
         writer: Writer::Sqlite { queue, capacity },
     })
 }

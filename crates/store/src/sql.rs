@@ -302,9 +302,9 @@ tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
 tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 
 /// Where statements run: a write's transaction ([`Db::write_tx`](crate::Db::write_tx), inside
-/// its own savepoint on SQLite, where writes are batched), or the read pool
+/// its own savepoint on SQLite, where writes are batched), or the read connections
 /// ([`Db::reads`](crate::Db::reads)), so that read helpers serve both. Its calls are `async`
-/// for sqlx; on the SQLite writer they finish without waiting.
+/// for PostgreSQL; on SQLite they run on the calling thread and finish without waiting.
 pub struct Sql<'c> {
     conn: Conn<'c>,
     dialect: Dialect,
@@ -315,8 +315,52 @@ enum Conn<'c> {
     Sqlite(&'c mut rusqlite::Connection),
     /// A PostgreSQL transaction.
     Postgres(&'c mut AnyConnection),
-    /// The read pool: each statement on whichever reader is free.
-    Reads(&'c AnyPool),
+    /// SQLite read connections, one taken per statement.
+    SqliteReads(&'c SqliteReaders),
+    /// The PostgreSQL pool, one connection per statement.
+    PostgresReads(&'c AnyPool),
+}
+
+/// Read-only SQLite connections used on the calling thread: a point read in WAL mode takes
+/// microseconds, less than the two thread hand-offs of a read through sqlx's connection
+/// worker. Idle connections are kept up to `keep`; a busy moment opens more.
+pub(crate) struct SqliteReaders {
+    path: std::path::PathBuf,
+    idle: std::sync::Mutex<Vec<rusqlite::Connection>>,
+    keep: usize,
+}
+
+impl SqliteReaders {
+    pub(crate) fn new(path: std::path::PathBuf, keep: usize) -> Self {
+        SqliteReaders {
+            path,
+            idle: std::sync::Mutex::new(Vec::new()),
+            keep: keep.max(1),
+        }
+    }
+
+    /// Runs `f` on an idle connection (or a new one), then keeps it for the next read.
+    fn with<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let conn = rusqlite::Connection::open_with_flags(
+                    &self.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")?;
+                conn.set_prepared_statement_cache_capacity(128);
+                conn
+            }
+        };
+        let result = f(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.keep {
+            idle.push(conn);
+        }
+        result
+    }
 }
 
 impl<'c> Sql<'c> {
@@ -334,10 +378,17 @@ impl<'c> Sql<'c> {
         }
     }
 
-    pub(crate) fn reads(pool: &'c AnyPool, dialect: Dialect) -> Self {
+    pub(crate) fn sqlite_reads(readers: &'c SqliteReaders) -> Self {
         Sql {
-            conn: Conn::Reads(pool),
-            dialect,
+            conn: Conn::SqliteReads(readers),
+            dialect: Dialect::Sqlite,
+        }
+    }
+
+    pub(crate) fn postgres_reads(pool: &'c AnyPool) -> Self {
+        Sql {
+            conn: Conn::PostgresReads(pool),
+            dialect: Dialect::Postgres,
         }
     }
 
@@ -349,9 +400,10 @@ impl<'c> Sql<'c> {
     /// `IN` list of placeholders, say), never from user input: values go in `params`.
     pub async fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
         let done = match &mut self.conn {
-            Conn::Sqlite(conn) => return Ok(prepare(conn, sql, params)?.raw_execute()? as u64),
+            Conn::Sqlite(conn) => return sqlite_execute(conn, sql, params),
+            Conn::SqliteReads(readers) => return readers.with(|conn| sqlite_execute(conn, sql, params)),
             Conn::Postgres(conn) => any_query(sql, params)?.execute(&mut **conn).await?,
-            Conn::Reads(pool) => any_query(sql, params)?.execute(*pool).await?,
+            Conn::PostgresReads(pool) => any_query(sql, params)?.execute(*pool).await?,
         };
         Ok(done.rows_affected())
     }
@@ -359,17 +411,10 @@ impl<'c> Sql<'c> {
     /// The rows of a query, each turned into `R`.
     pub async fn fetch_all<R: FromRow>(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<R>, StoreError> {
         let rows = match &mut self.conn {
-            Conn::Sqlite(conn) => {
-                let mut statement = prepare(conn, sql, params)?;
-                let mut rows = statement.raw_query();
-                let mut out = Vec::new();
-                while let Some(row) = rows.next()? {
-                    out.push(R::from_row(&Row::Sqlite(row))?);
-                }
-                return Ok(out);
-            }
+            Conn::Sqlite(conn) => return sqlite_fetch(conn, sql, params, usize::MAX),
+            Conn::SqliteReads(readers) => return readers.with(|conn| sqlite_fetch(conn, sql, params, usize::MAX)),
             Conn::Postgres(conn) => any_query(sql, params)?.fetch_all(&mut **conn).await?,
-            Conn::Reads(pool) => any_query(sql, params)?.fetch_all(*pool).await?,
+            Conn::PostgresReads(pool) => any_query(sql, params)?.fetch_all(*pool).await?,
         };
         rows.iter().map(|row| R::from_row(&Row::Any(row))).collect()
     }
@@ -377,16 +422,10 @@ impl<'c> Sql<'c> {
     /// The first row of a query, if any.
     pub async fn fetch_optional<R: FromRow>(&mut self, sql: &str, params: Params<'_>) -> Result<Option<R>, StoreError> {
         let row = match &mut self.conn {
-            Conn::Sqlite(conn) => {
-                let mut statement = prepare(conn, sql, params)?;
-                let mut rows = statement.raw_query();
-                return match rows.next()? {
-                    Some(row) => R::from_row(&Row::Sqlite(row)).map(Some),
-                    None => Ok(None),
-                };
-            }
+            Conn::Sqlite(conn) => return Ok(sqlite_fetch(conn, sql, params, 1)?.pop()),
+            Conn::SqliteReads(readers) => return Ok(readers.with(|conn| sqlite_fetch(conn, sql, params, 1))?.pop()),
             Conn::Postgres(conn) => any_query(sql, params)?.fetch_optional(&mut **conn).await?,
-            Conn::Reads(pool) => any_query(sql, params)?.fetch_optional(*pool).await?,
+            Conn::PostgresReads(pool) => any_query(sql, params)?.fetch_optional(*pool).await?,
         };
         row.as_ref().map(|row| R::from_row(&Row::Any(row))).transpose()
     }
@@ -395,6 +434,28 @@ impl<'c> Sql<'c> {
     pub async fn fetch_one<R: FromRow>(&mut self, sql: &str, params: Params<'_>) -> Result<R, StoreError> {
         self.fetch_optional(sql, params).await?.ok_or(StoreError::NoRow)
     }
+}
+
+fn sqlite_execute(conn: &rusqlite::Connection, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
+    Ok(prepare(conn, sql, params)?.raw_execute()? as u64)
+}
+
+/// Up to `limit` rows of a query, each turned into `R`.
+fn sqlite_fetch<R: FromRow>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: Params<'_>,
+    limit: usize,
+) -> Result<Vec<R>, StoreError> {
+    let mut statement = prepare(conn, sql, params)?;
+    let mut rows = statement.raw_query();
+    let mut out = Vec::new();
+    while out.len() < limit
+        && let Some(row) = rows.next()?
+    {
+        out.push(R::from_row(&Row::Sqlite(row))?);
+    }
+    Ok(out)
 }
 
 /// `sql` with `params` bound, for sqlx.

@@ -1,5 +1,7 @@
 //! The users tables. All SQL of this module lives here.
 
+use std::sync::LazyLock;
+
 use hybrid_core::text::validate_username;
 use hybrid_core::{ApiError, ApiResult, now_ms};
 use hybrid_store::{Db, params};
@@ -85,11 +87,8 @@ impl Users {
     }
 
     pub async fn get(&self, id: i64) -> ApiResult<Option<UserRow>> {
-        let sql = select_users("WHERE id = $1");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(self.db.reader())
-            .await?)
+        static SQL: LazyLock<String> = LazyLock::new(|| select_users("WHERE id = $1"));
+        Ok(self.db.reads().fetch_optional(&SQL, params![id]).await?)
     }
 
     /// The users among `ids` that exist.
@@ -98,17 +97,12 @@ impl Users {
             return Ok(Vec::new());
         }
         let sql = select_users(&format!("WHERE id IN ({})", hybrid_store::id_list(ids.iter().copied())));
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(self.db.reader())
-            .await?)
+        Ok(self.db.reads().fetch_all(&sql, params![]).await?)
     }
 
     pub async fn by_username(&self, folded: &str) -> ApiResult<Option<UserRow>> {
-        let sql = select_users("WHERE username = $1");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(folded)
-            .fetch_optional(self.db.reader())
-            .await?)
+        static SQL: LazyLock<String> = LazyLock::new(|| select_users("WHERE username = $1"));
+        Ok(self.db.reads().fetch_optional(&SQL, params![folded]).await?)
     }
 
     /// Users whose name starts with `prefix`, in name order, after `after` (exclusive).
@@ -178,10 +172,13 @@ impl Users {
     }
 
     pub async fn is_blocked(&self, blocker: i64, target: i64) -> ApiResult<bool> {
-        let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM blocks WHERE user_id = $1 AND blocked_id = $2")
-            .bind(blocker)
-            .bind(target)
-            .fetch_optional(self.db.reader())
+        let found: Option<(i64,)> = self
+            .db
+            .reads()
+            .fetch_optional(
+                "SELECT 1 FROM blocks WHERE user_id = $1 AND blocked_id = $2",
+                params![blocker, target],
+            )
             .await?;
         Ok(found.is_some())
     }
@@ -196,10 +193,7 @@ impl Users {
             "SELECT blocked_id FROM blocks WHERE user_id = $1 AND blocked_id IN ({list}) \
              UNION SELECT user_id FROM blocks WHERE blocked_id = $1 AND user_id IN ({list})"
         );
-        let rows: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(user)
-            .fetch_all(self.db.reader())
-            .await?;
+        let rows: Vec<(i64,)> = self.db.reads().fetch_all(&sql, params![user]).await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
