@@ -311,7 +311,8 @@ pub struct Sql<'c> {
 }
 
 enum Conn<'c> {
-    /// The SQLite writer's own connection.
+    /// The SQLite writer's own connection (`&mut`: a shared `&Connection` is not `Send`, and
+    /// a write's future must be).
     Sqlite(&'c mut rusqlite::Connection),
     /// A PostgreSQL transaction.
     Postgres(&'c mut AnyConnection),
@@ -397,7 +398,8 @@ impl<'c> Sql<'c> {
     }
 
     /// Runs a statement; returns the rows it changed. `sql` may be built at run time (an
-    /// `IN` list of placeholders, say), never from user input: values go in `params`.
+    /// `IN` list of placeholders, say), never from user input: values go in `params`. A
+    /// statement with `RETURNING` goes through a `fetch_*` call (SQLite refuses it here).
     pub async fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
         let done = match &mut self.conn {
             Conn::Sqlite(conn) => return sqlite_execute(conn, sql, params),
