@@ -307,7 +307,6 @@ tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 /// for PostgreSQL; on SQLite they run on the calling thread and finish without waiting.
 pub struct Sql<'c> {
     conn: Conn<'c>,
-    dialect: Dialect,
 }
 
 enum Conn<'c> {
@@ -350,7 +349,7 @@ impl SqliteReaders {
                     &self.path,
                     rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
-                conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")?;
+                conn.busy_timeout(std::time::Duration::from_secs(5))?;
                 conn.set_prepared_statement_cache_capacity(128);
                 conn
             }
@@ -368,33 +367,32 @@ impl<'c> Sql<'c> {
     pub(crate) fn sqlite(conn: &'c mut rusqlite::Connection) -> Self {
         Sql {
             conn: Conn::Sqlite(conn),
-            dialect: Dialect::Sqlite,
         }
     }
 
     pub(crate) fn postgres(conn: &'c mut AnyConnection) -> Self {
         Sql {
             conn: Conn::Postgres(conn),
-            dialect: Dialect::Postgres,
         }
     }
 
     pub(crate) fn sqlite_reads(readers: &'c SqliteReaders) -> Self {
         Sql {
             conn: Conn::SqliteReads(readers),
-            dialect: Dialect::Sqlite,
         }
     }
 
     pub(crate) fn postgres_reads(pool: &'c AnyPool) -> Self {
         Sql {
             conn: Conn::PostgresReads(pool),
-            dialect: Dialect::Postgres,
         }
     }
 
     pub fn dialect(&self) -> Dialect {
-        self.dialect
+        match self.conn {
+            Conn::Sqlite(_) | Conn::SqliteReads(_) => Dialect::Sqlite,
+            Conn::Postgres(_) | Conn::PostgresReads(_) => Dialect::Postgres,
+        }
     }
 
     /// Runs a statement; returns the rows it changed. `sql` may be built at run time (an
