@@ -177,31 +177,15 @@ impl Db {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.write_then(f, |_| {}).await
-    }
-
-    /// Like [`write`](Self::write), and runs `on_commit` with the result once the transaction
-    /// has committed, even if the caller has gone away meanwhile (a cancelled request). On
-    /// SQLite the hooks of a batch run in commit order, inside the writer; use them to publish
-    /// what the transaction wrote.
-    pub async fn write_then<T, E>(
-        &self,
-        f: impl WriteFn<T, E>,
-        on_commit: impl FnOnce(&mut T) + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
         match &self.inner.writer {
-            Writer::Postgres(pool) => postgres_write(pool, f, on_commit).await,
+            Writer::Postgres(pool) => postgres_write(pool, f, |_| {}).await,
             Writer::Sqlite { queue, .. } => {
-                let (reply, answer) = oneshot::channel::<Result<T, E>>();
-                let job = Job::Sqlx(Box::new(move |conn| {
-                    Box::pin(async move { pending(f(conn).await, on_commit, reply) })
-                }));
-                enqueue(queue, job)?;
-                answer.await.map_err(|_| StoreError::Unavailable)?
+                queued(queue, |reply| {
+                    Job::Sqlx(Box::new(move |conn| {
+                        Box::pin(async move { pending(f(conn).await, |_| {}, reply) })
+                    }))
+                })
+                .await
             }
         }
     }
@@ -223,7 +207,10 @@ impl Db {
         self.write_tx_then(f, |_| {}).await
     }
 
-    /// [`write_tx`](Self::write_tx) with an after-commit hook, as [`write_then`](Self::write_then).
+    /// [`write_tx`](Self::write_tx), and runs `on_commit` with the result once the transaction
+    /// has committed, even if the caller has gone away meanwhile (a cancelled request). On
+    /// SQLite the hooks of a batch run in commit order, inside the writer; use them to publish
+    /// what the transaction wrote.
     pub async fn write_tx_then<T, E>(
         &self,
         f: impl TxFn<T, E>,
@@ -244,12 +231,12 @@ impl Db {
                 postgres_write(pool, run, on_commit).await
             }
             Writer::Sqlite { queue, .. } => {
-                let (reply, answer) = oneshot::channel::<Result<T, E>>();
-                let job = Job::Direct(Box::new(move |tx| {
-                    Box::pin(async move { pending(f(tx).await, on_commit, reply) })
-                }));
-                enqueue(queue, job)?;
-                answer.await.map_err(|_| StoreError::Unavailable)?
+                queued(queue, |reply| {
+                    Job::Direct(Box::new(move |tx| {
+                        Box::pin(async move { pending(f(tx).await, on_commit, reply) })
+                    }))
+                })
+                .await
             }
         }
     }
@@ -347,11 +334,18 @@ where
     f
 }
 
-fn enqueue(queue: &mpsc::Sender<Job>, job: Job) -> Result<(), StoreError> {
-    queue.try_send(job).map_err(|err| match err {
+/// Hands the SQLite writer the job `make` builds around its reply channel, and waits for the
+/// reply. A full queue is [`StoreError::Busy`] at once.
+async fn queued<T, E: From<StoreError>>(
+    queue: &mpsc::Sender<Job>,
+    make: impl FnOnce(oneshot::Sender<Result<T, E>>) -> Job,
+) -> Result<T, E> {
+    let (reply, answer) = oneshot::channel();
+    queue.try_send(make(reply)).map_err(|err| match err {
         mpsc::error::TrySendError::Full(_) => StoreError::Busy,
         mpsc::error::TrySendError::Closed(_) => StoreError::Unavailable,
-    })
+    })?;
+    answer.await.map_err(|_| StoreError::Unavailable)?
 }
 
 async fn open_postgres(module: &'static str, config: &StoreConfig) -> Result<Inner, StoreError> {
