@@ -126,7 +126,7 @@ impl Db {
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING` for a page of source rows (whose first
 /// column is the rowid), each value bound with its column's type.
-fn insert(table: &str, list: &str, columns: &[&Column], rows: &[AnyRow]) -> Result<crate::AnyQuery, StoreError> {
+fn insert(table: &str, list: &str, columns: &[&Column], rows: &[AnyRow]) -> Result<crate::db::AnyQuery, StoreError> {
     let width = columns.len();
     let mut sql = format!("INSERT INTO {} ({list}) VALUES ", quoted(table));
     for r in 0..rows.len() {

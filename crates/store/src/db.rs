@@ -57,7 +57,7 @@ enum Writer {
 }
 
 /// A statement with its bound values, ready to move to the writer.
-pub type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
+pub(crate) type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// A write as the SQLite writer task sees it: run it, then tell it how the batch ended.
 enum Job {

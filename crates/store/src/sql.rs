@@ -459,7 +459,7 @@ fn sqlite_fetch<R: FromRow>(
 }
 
 /// `sql` with `params` bound, for sqlx.
-fn any_query(sql: &str, params: Params<'_>) -> Result<crate::AnyQuery, StoreError> {
+fn any_query(sql: &str, params: Params<'_>) -> Result<crate::db::AnyQuery, StoreError> {
     Ok(sqlx::query_with(AssertSqlSafe(sql.to_owned()), any_arguments(params)?))
 }
 
