@@ -90,6 +90,11 @@ impl PeersConfig {
         };
         (!url.is_empty()).then_some(url.as_str())
     }
+
+    /// Whether any peer is configured: the process calls others over gRPC.
+    pub fn any(&self) -> bool {
+        [&self.auth, &self.users, &self.chats].iter().any(|url| !url.is_empty())
+    }
 }
 
 /// Traces, exported with OpenTelemetry (OTLP over gRPC).

@@ -53,8 +53,7 @@ pub fn remote_needs<'a>(
 /// A process that serves or calls others over gRPC is one of several, and they must share one
 /// event bus: on a bus of its own, each would deliver only the events it wrote itself.
 pub fn require_shared_bus(config: &Config) -> anyhow::Result<()> {
-    let split =
-        !config.grpc.listen.is_empty() || ["auth", "users", "chats"].iter().any(|s| config.peers.of(s).is_some());
+    let split = !config.grpc.listen.is_empty() || config.peers.any();
     if split && config.bus.nats_url.is_empty() {
         bail!(
             "this process is one of several (grpc.listen or peers.* is set), so it needs the event bus \
