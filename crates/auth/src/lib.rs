@@ -15,9 +15,10 @@ mod store;
 mod throttle;
 
 use futures::future::BoxFuture;
-use hybrid_core::api::{TokenAuthority, UserDirectory};
-use hybrid_core::{Module, ModuleContext, Started};
+use hybrid_auth_api::TokenAuthority;
+use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started};
 use hybrid_store::Migration;
+use hybrid_users_api::UserDirectory;
 
 pub use crypto::generate_master_key;
 pub use service::AuthService;
@@ -43,12 +44,23 @@ impl Module for AuthModule {
     }
 
     fn needs(&self) -> &'static [&'static str] {
-        &["users"]
+        &[hybrid_users_api::SERVICE]
+    }
+
+    fn grpc(&self) -> Option<GrpcApi> {
+        Some(hybrid_auth_api::GRPC)
+    }
+
+    fn tags(&self) -> &'static [ApiTag] {
+        &[ApiTag {
+            name: "auth",
+            description: "Accounts, sessions, tokens, two-factor authentication",
+        }]
     }
 
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
-            let directory = ctx.apis.require::<dyn UserDirectory>("users")?;
+            let directory = ctx.apis.require::<dyn UserDirectory>(hybrid_users_api::SERVICE)?;
             let auth = AuthService::start(
                 ctx.db()?,
                 &ctx.config,

@@ -4,13 +4,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use hybrid_core::api::{TokenAuthority, UserDirectory, UserRef};
+use hybrid_auth_api::TokenAuthority;
 use hybrid_core::bus::{Bus, Control, Envelope, Topic};
 use hybrid_core::config::AuthConfig;
 use hybrid_core::state::SharedState;
 use hybrid_core::text::fold;
 use hybrid_core::{AccessClaims, ApiError, ApiResult, AuthUser, ClientInfo, Config, TokenVerifier, now_ms};
 use hybrid_store::Db;
+use hybrid_users_api::{UserDirectory, UserRef};
 use totp_rs::{Builder, Secret, Totp};
 
 use crate::crypto::{MasterKey, random_token, token_hash};
@@ -548,7 +549,7 @@ impl Forget {
     }
 }
 
-/// What every process's [`TokenFollower`](hybrid_core::TokenFollower) reads, here or over gRPC.
+/// What every process's [`TokenFollower`](hybrid_auth_api::TokenFollower) reads, here or over gRPC.
 impl TokenAuthority for AuthService {
     fn public_keys(&self) -> BoxFuture<'_, ApiResult<Vec<(String, [u8; 32])>>> {
         Box::pin(keys::trusted(&self.db))

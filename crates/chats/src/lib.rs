@@ -18,9 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use hybrid_core::api::{ChatMembership, UserDirectory};
-use hybrid_core::{Module, ModuleContext, Started};
+use hybrid_chats_api::ChatMembership;
+use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started, Worker};
 use hybrid_store::Migration;
+use hybrid_users_api::UserDirectory;
 
 pub use service::Chats;
 
@@ -46,7 +47,24 @@ impl Module for ChatsModule {
     }
 
     fn needs(&self) -> &'static [&'static str] {
-        &["users"]
+        &[hybrid_users_api::SERVICE]
+    }
+
+    fn grpc(&self) -> Option<GrpcApi> {
+        Some(hybrid_chats_api::GRPC)
+    }
+
+    fn tags(&self) -> &'static [ApiTag] {
+        &[
+            ApiTag {
+                name: "chats",
+                description: "Direct chats, groups, channels, members, invite links",
+            },
+            ApiTag {
+                name: "messages",
+                description: "Messages, reactions, pins, read markers, typing, search",
+            },
+        ]
     }
 
     fn not_migrated(&self) -> &'static [&'static str] {
@@ -62,7 +80,7 @@ impl Module for ChatsModule {
 
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
-            let directory = ctx.apis.require::<dyn UserDirectory>("users")?;
+            let directory = ctx.apis.require::<dyn UserDirectory>(hybrid_users_api::SERVICE)?;
             let chats = Arc::new(Chats {
                 db: ctx.db()?,
                 bus: ctx.bus.clone(),
@@ -73,30 +91,30 @@ impl Module for ChatsModule {
             });
             ctx.apis
                 .provide::<dyn ChatMembership>(Arc::new(sync::Membership(chats.clone())));
-            let mut tasks: Vec<BoxFuture<'static, ()>> =
-                vec![Box::pin(prune_events(chats.clone(), ctx.shutdown.clone()))];
+            let pruned = chats.clone();
+            let mut workers = vec![Worker::every("prune-events", PRUNE_EVERY, move || {
+                let chats = pruned.clone();
+                async move {
+                    let pruned = chats.prune_events().await?;
+                    if pruned > 0 {
+                        tracing::info!(pruned, "pruned old events");
+                    }
+                    Ok(())
+                }
+            })];
             if ctx.config.chats.relay_events {
-                tasks.push(Box::pin(relay::run(chats.clone(), ctx.shutdown.clone())));
+                let relayed = chats.clone();
+                workers.push(Worker::new("relay", move |shutdown| {
+                    relay::run(relayed.clone(), shutdown)
+                }));
             }
             Ok(Started {
                 routes: routes::router(chats),
-                tasks,
+                workers,
             })
         })
     }
 }
 
-/// Drops events past their retention once an hour.
-async fn prune_events(chats: Arc<Chats>, mut shutdown: hybrid_core::Shutdown) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => match chats.prune_events().await {
-                Ok(0) => {}
-                Ok(pruned) => tracing::info!(pruned, "pruned old events"),
-                Err(err) => tracing::warn!(error = %err, "pruning events failed"),
-            },
-            _ = shutdown.wait() => break,
-        }
-    }
-}
+/// Events past their retention are dropped this often.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);

@@ -3,10 +3,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hybrid_core::api::UserCard;
 use hybrid_core::bus::Control;
 use hybrid_core::{ApiError, ApiResult, now_ms};
 use hybrid_store::{Sql, params};
+use hybrid_users_api::UserCard;
 use serde_json::json;
 use sqlx::{AssertSqlSafe, FromRow};
 

@@ -95,8 +95,8 @@ const SELECT: &str = "SELECT o.id, o.topic, o.key, o.pts, o.control, o.trace, CO
     LEFT JOIN user_events u ON o.topic = 1 AND u.user_id = o.key AND u.pts = o.pts \
     WHERE o.id > $1 ORDER BY o.id LIMIT $2";
 
-/// The relay task: drains on every wake-up and every second until shutdown, then once more.
-pub async fn run(chats: Arc<Chats>, mut shutdown: Shutdown) {
+/// The relay worker: drains on every wake-up and every second until shutdown, then once more.
+pub async fn run(chats: Arc<Chats>, mut shutdown: Shutdown) -> anyhow::Result<()> {
     let mut backoff = Duration::from_millis(50);
     loop {
         let pause = match drain(&chats).await {
@@ -123,6 +123,7 @@ pub async fn run(chats: Arc<Chats>, mut shutdown: Shutdown) {
     }
     // What committed while the server was stopping.
     let _ = tokio::time::timeout(Duration::from_secs(5), drain(&chats)).await;
+    Ok(())
 }
 
 async fn drain(chats: &Chats) -> ApiResult<Drained> {

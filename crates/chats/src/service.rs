@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use hybrid_core::api::UserDirectory;
 use hybrid_core::bus::Bus;
 use hybrid_core::config::ChatsConfig;
 use hybrid_core::state::SharedState;
 use hybrid_core::{ApiError, ApiResult};
 use hybrid_store::{Db, Dialect, Sql, params};
+use hybrid_users_api::UserDirectory;
 
 use crate::events::Outbox;
 use crate::model::{HistoryVisibility, parse_kind, parse_role};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use futures::future::BoxFuture;
-use hybrid_core::api::ChatMembership;
+use hybrid_chats_api::ChatMembership;
 use hybrid_core::{ApiError, ApiResult, now_ms};
 use hybrid_store::values;
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,7 @@
 //! `HYBRID_*` environment variables (`__` separates sections: `HYBRID_AUTH__REGISTRATION`),
 //! then command-line flags. `docs/configuration.md` documents every key.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -66,34 +67,26 @@ pub struct GrpcConfig {
     pub connect_timeout_ms: u64,
 }
 
-/// Where the services this process does not run answer gRPC (`http://host:9090`). A service
-/// that another one here needs must either run in this process or have its address here.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PeersConfig {
-    /// Token keys and revocations; every process needs it.
-    pub auth: String,
-    /// The user directory; needed by `auth` and `chats`.
-    pub users: String,
-    /// Chat membership; needed by `realtime`.
-    pub chats: String,
-}
+/// Where the services this process does not run answer gRPC, by service name
+/// (`peers.users = "http://users:9090"`, or `HYBRID_PEERS__USERS`). A service that another
+/// one here calls must either run in this process or have its address here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PeersConfig(pub BTreeMap<String, String>);
 
 impl PeersConfig {
     /// The address configured for `service`, if any.
     pub fn of(&self, service: &str) -> Option<&str> {
-        let url = match service {
-            "auth" => &self.auth,
-            "users" => &self.users,
-            "chats" => &self.chats,
-            _ => return None,
-        };
-        (!url.is_empty()).then_some(url.as_str())
+        self.0.get(service).map(String::as_str).filter(|url| !url.is_empty())
     }
 
     /// Whether any peer is configured: the process calls others over gRPC.
     pub fn any(&self) -> bool {
-        [&self.auth, &self.users, &self.chats].iter().any(|url| !url.is_empty())
+        self.0.values().any(|url| !url.is_empty())
+    }
+
+    pub fn set(&mut self, service: &str, url: impl Into<String>) {
+        self.0.insert(service.to_owned(), url.into());
     }
 }
 

@@ -1,8 +1,8 @@
 //! The service kit: what every Hybrid service shares — the error shape, JSON and auth
 //! extractors, access-token verification, the config schema, the [`Module`] trait and the
-//! internal APIs modules offer each other.
+//! registry of internal APIs modules offer each other. It names no service: each service's
+//! contract lives in its own api crate.
 
-pub mod api;
 pub mod config;
 mod error;
 mod extract;
@@ -11,17 +11,17 @@ pub mod json;
 pub mod module;
 pub mod text;
 mod token;
-mod token_follow;
 pub mod trace_context;
+pub mod worker;
 
 pub use config::Config;
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 pub use extract::{Path, Query};
 pub use http::{AuthUser, ClientInfo, HttpShared};
 pub use json::Json;
-pub use module::{InternalApis, Module, ModuleContext, Shutdown, Started};
+pub use module::{ApiTag, GrpcApi, InternalApis, Module, ModuleContext, PeerLink, Shutdown, Started};
 pub use token::{AccessClaims, TokenVerifier};
-pub use token_follow::{TOKEN_RELOAD, TokenFollower};
+pub use worker::Worker;
 
 pub use hybrid_bus as bus;
 pub use hybrid_state as state;

@@ -1,10 +1,12 @@
-//! What a service is to the binary: a [`Module`] with a name, its migrations, and a `start`
-//! that returns its routes and background tasks. The binary's registry starts the modules a
-//! process runs (`hybrid serve --services …`), each on its own database.
+//! What a service is to the binary: a [`Module`] with a name, its migrations, the services it
+//! calls, the gRPC face of its own internal API, and a `start` that returns its routes and
+//! background tasks. The binary's registry starts the modules a process runs
+//! (`hybrid serve --services …`), each on its own database, in the order their needs give.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use hybrid_bus::Bus;
@@ -13,7 +15,7 @@ use hybrid_store::{Db, Migration};
 use tokio::sync::watch;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{Config, TokenVerifier};
+use crate::{Config, TokenVerifier, Worker};
 
 pub trait Module: Send + Sync + 'static {
     /// Short lowercase name: the `--services` value, the SQLite file and the PostgreSQL schema.
@@ -22,8 +24,17 @@ pub trait Module: Send + Sync + 'static {
     /// The module's schema; a module without migrations gets no database.
     fn migrations(&self) -> &'static [Migration];
     /// Modules whose internal APIs this one calls: started first when they run in the same
-    /// process, reached over gRPC (`peers.*`) when they do not.
+    /// process, reached over gRPC (`peers.<name>`) when they do not.
     fn needs(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// The gRPC face of the internal API this module provides in `start`, from its api crate:
+    /// how a process running it serves it, and how one calling it from afar reaches it.
+    fn grpc(&self) -> Option<GrpcApi> {
+        None
+    }
+    /// The OpenAPI tags of the module's routes, with their descriptions.
+    fn tags(&self) -> &'static [ApiTag] {
         &[]
     }
     /// Called with the module's migrated database.
@@ -38,6 +49,36 @@ pub trait Module: Send + Sync + 'static {
     fn rebuild_derived(&self, _db: Db) -> BoxFuture<'static, anyhow::Result<Option<String>>> {
         Box::pin(async { Ok(None) })
     }
+}
+
+/// An OpenAPI tag: a group of operations in the API reference.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiTag {
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+/// A module's internal API across processes, as its api crate builds it with `hybrid_rpc`.
+#[derive(Clone, Copy)]
+pub struct GrpcApi {
+    /// The gRPC service name (`hybrid.users.v1.UserDirectory`), reported by the health service.
+    pub service: &'static str,
+    /// Adds the server of the provider the module put in `apis` at start to `routes`.
+    pub serve: fn(&InternalApis, &mut tonic::service::RoutesBuilder) -> anyhow::Result<()>,
+    /// Puts a client of the provider at the other end of `peer` into `apis`, behind the same
+    /// trait the provider implements, so callers cannot tell the difference.
+    pub connect: fn(&InternalApis, PeerLink),
+}
+
+/// A connection to a service that runs in another process, made by the registry from
+/// `peers.<name>`; `hybrid_rpc::Call` sends calls over it.
+#[derive(Debug, Clone)]
+pub struct PeerLink {
+    pub service: &'static str,
+    /// Connects lazily and reconnects by itself.
+    pub channel: tonic::transport::Channel,
+    /// Deadline of a call, retries included (`grpc.timeout_ms`).
+    pub timeout: Duration,
 }
 
 /// Everything a module gets from the process it runs in.
@@ -63,18 +104,18 @@ impl ModuleContext {
     }
 }
 
-/// A started module: its HTTP routes (paths relative to `/api/v1`) and tasks to run until
-/// shutdown.
+/// A started module: its HTTP routes (paths relative to `/api/v1`) and the background workers
+/// the registry runs, supervised, until shutdown.
 pub struct Started {
     pub routes: OpenApiRouter,
-    pub tasks: Vec<BoxFuture<'static, ()>>,
+    pub workers: Vec<Worker>,
 }
 
 impl Started {
     pub fn routes(routes: OpenApiRouter) -> Self {
         Started {
             routes,
-            tasks: Vec::new(),
+            workers: Vec::new(),
         }
     }
 }

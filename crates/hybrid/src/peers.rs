@@ -6,17 +6,17 @@ use std::time::Duration;
 
 use anyhow::bail;
 use futures::future::BoxFuture;
-use hybrid_core::api::TokenAuthority;
+use hybrid_auth_api::{TokenAuthority, TokenFollower};
 use hybrid_core::config::PeersConfig;
-use hybrid_core::{Config, InternalApis, Module, Shutdown, TokenFollower};
+use hybrid_core::{Config, InternalApis, Module, Shutdown};
 use hybrid_rpc::PeerOptions;
 
-use crate::registry::Running;
+use crate::registry::{Running, all_modules};
 
 /// The services whose internal APIs `module` calls: `auth` for every other (its keys verify
 /// access tokens), then the module's own [`Module::needs`].
 pub fn calls(module: &dyn Module) -> Vec<&'static str> {
-    let tokens = (module.name() != "auth").then_some("auth");
+    let tokens = (module.name() != hybrid_auth_api::SERVICE).then_some(hybrid_auth_api::SERVICE);
     tokens.into_iter().chain(module.needs().iter().copied()).collect()
 }
 
@@ -33,7 +33,7 @@ pub fn remote_needs<'a>(
                 continue;
             }
             let Some(url) = peers.of(need) else {
-                let why = if need == "auth" {
+                let why = if need == hybrid_auth_api::SERVICE {
                     "every process verifies access tokens with its keys".to_owned()
                 } else {
                     format!("`{}` calls it", module.name())
@@ -63,14 +63,18 @@ pub fn require_shared_bus(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Makes each service in `remote` callable through its `hybrid_core::api` trait, over gRPC.
+/// Makes each service in `remote` callable through the trait of its contract, over gRPC.
 pub fn connect(apis: &InternalApis, remote: &[(&'static str, &str)], config: &Config) -> anyhow::Result<PeerOptions> {
     let options = PeerOptions {
         timeout: Duration::from_millis(config.grpc.timeout_ms.max(1)),
         connect_timeout: Duration::from_millis(config.grpc.connect_timeout_ms.max(1)),
     };
-    for (service, url) in remote {
-        hybrid_rpc::provide_peer(apis, service, url, options)?;
+    let modules = all_modules();
+    for &(service, url) in remote {
+        let Some(api) = modules.iter().find(|m| m.name() == service).and_then(|m| m.grpc()) else {
+            bail!("the {service} service offers no internal API to call");
+        };
+        (api.connect)(apis, hybrid_rpc::link(service, url, options)?);
         tracing::info!(service, url, "calling a service in another process");
     }
     Ok(options)
@@ -83,11 +87,11 @@ pub async fn follow_tokens(
     config: &Config,
     shutdown: Shutdown,
 ) -> anyhow::Result<BoxFuture<'static, ()>> {
-    let authority = running.apis.require::<dyn TokenAuthority>("auth")?;
+    let authority = running.apis.require::<dyn TokenAuthority>(hybrid_auth_api::SERVICE)?;
     let ttl = Duration::from_secs(config.auth.access_token_ttl_secs);
     let follower = TokenFollower::subscribe(authority, running.tokens.clone(), ttl, running.bus.clone()).await;
     if let Err(err) = follower.reload().await {
-        if config.peers.of("auth").is_none() {
+        if config.peers.of(hybrid_auth_api::SERVICE).is_none() {
             bail!("loading the token keys: {}", err.message);
         }
         tracing::warn!(error = %err.message, "the auth service did not answer yet; requests get 503 until it does");
@@ -138,8 +142,8 @@ mod tests {
             directory.contains("needs the `users` service (`auth` calls it)"),
             "{directory}"
         );
-        peers.auth = "http://auth:9090".into();
-        peers.chats = "http://chats:9090".into();
+        peers.set("auth", "http://auth:9090");
+        peers.set("chats", "http://chats:9090");
         assert_eq!(
             remote_needs(&select("realtime").unwrap(), &peers).unwrap(),
             [("auth", "http://auth:9090"), ("chats", "http://chats:9090")]
@@ -155,10 +159,10 @@ mod tests {
     fn a_split_process_needs_the_shared_bus() {
         let mut config = Config::default();
         require_shared_bus(&config).unwrap();
-        config.peers.auth = "http://auth:9090".into();
+        config.peers.set("auth", "http://auth:9090");
         let refused = require_shared_bus(&config).err().unwrap().to_string();
         assert!(refused.contains("HYBRID_BUS__NATS_URL"), "{refused}");
-        config.peers.auth.clear();
+        config.peers.set("auth", "");
         config.grpc.listen = "127.0.0.1:0".into();
         assert!(
             require_shared_bus(&config).is_err(),

@@ -1,5 +1,6 @@
 //! The module registry: which services exist, which a process runs (`--services`), and
-//! starting them in dependency order, each on its own migrated database.
+//! starting them in the order their needs give, each on its own migrated database; then the
+//! gRPC server of their internal APIs.
 
 use std::sync::Arc;
 
@@ -7,29 +8,31 @@ use anyhow::{Context, bail};
 use futures::future::BoxFuture;
 use hybrid_core::bus::{Bus, LocalBus, NatsBus, NatsConfig};
 use hybrid_core::state::{MemoryState, RedisConfig, RedisState, SharedState};
-use hybrid_core::{Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
-use hybrid_rpc::{GrpcServer, served_apis};
+use hybrid_core::worker::{Workers, supervise};
+use hybrid_core::{ApiTag, Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
+use hybrid_rpc::GrpcServer;
 use hybrid_store::Db;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::peers;
 
-/// Every service, in an order where each comes after those it needs.
+/// Every service, in the order `hybrid services` and the API reference list them; the start
+/// order, which [`select`] derives from each module's needs, only breaks ties with it.
 pub fn all_modules() -> Vec<Box<dyn Module>> {
     vec![
-        Box::new(hybrid_users::UsersModule),
         Box::new(hybrid_auth::AuthModule),
+        Box::new(hybrid_users::UsersModule),
         Box::new(hybrid_chats::ChatsModule),
         Box::new(hybrid_realtime::RealtimeModule),
     ]
 }
 
-/// The modules named in `spec` (`all`, or comma-separated names), checked.
+/// The modules named in `spec` (`all`, or comma-separated names), checked, in start order.
 pub fn select(spec: &str) -> anyhow::Result<Vec<Box<dyn Module>>> {
     let all = all_modules();
     let spec = spec.trim();
     if spec.is_empty() || spec == "all" {
-        return Ok(all);
+        return start_order(all);
     }
     let wanted: Vec<&str> = spec.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
     let known: Vec<&str> = all.iter().map(|m| m.name()).collect();
@@ -38,7 +41,51 @@ pub fn select(spec: &str) -> anyhow::Result<Vec<Box<dyn Module>>> {
             bail!("unknown service `{name}`; known services: {}", known.join(", "));
         }
     }
-    Ok(all.into_iter().filter(|m| wanted.contains(&m.name())).collect())
+    start_order(all.into_iter().filter(|m| wanted.contains(&m.name())).collect())
+}
+
+/// `modules` reordered so each comes after those it needs among them (the others are reached
+/// over gRPC); ties keep the given order. A cycle cannot be started and is refused, named.
+fn start_order(mut modules: Vec<Box<dyn Module>>) -> anyhow::Result<Vec<Box<dyn Module>>> {
+    let mut ordered: Vec<Box<dyn Module>> = Vec::with_capacity(modules.len());
+    while !modules.is_empty() {
+        let waiting = |module: &dyn Module, among: &[Box<dyn Module>]| {
+            module
+                .needs()
+                .iter()
+                .any(|need| among.iter().any(|m| m.name() == *need))
+        };
+        match modules.iter().position(|m| !waiting(m.as_ref(), &modules)) {
+            Some(ready) => ordered.push(modules.remove(ready)),
+            None => bail!(
+                "these services need each other in a cycle, so none can start first: {}",
+                cycle(&modules)
+            ),
+        }
+    }
+    Ok(ordered)
+}
+
+/// A cycle among `modules`, each of which needs another of them: `a → b → a`.
+fn cycle(modules: &[Box<dyn Module>]) -> String {
+    let next = |name: &str| {
+        let module = modules.iter().find(|m| m.name() == name)?;
+        module
+            .needs()
+            .iter()
+            .copied()
+            .find(|need| modules.iter().any(|m| m.name() == *need))
+    };
+    let mut path = vec![modules[0].name()];
+    while let Some(need) = next(path[path.len() - 1]) {
+        if let Some(start) = path.iter().position(|name| *name == need) {
+            path.drain(..start);
+            path.push(need);
+            break;
+        }
+        path.push(need);
+    }
+    path.join(" → ")
 }
 
 /// Opens a module's database and brings its schema up to date.
@@ -57,8 +104,13 @@ pub async fn open_migrated(module: &dyn Module, config: &Config) -> anyhow::Resu
 pub struct Running {
     pub databases: Vec<Db>,
     pub routes: OpenApiRouter,
+    /// The modules' workers, each under its supervisor, and the process's own tasks.
     pub tasks: Vec<BoxFuture<'static, ()>>,
+    /// How the workers fare, for `/readyz`.
+    pub workers: Arc<Workers>,
     pub apis: Arc<InternalApis>,
+    /// The OpenAPI tags of the modules' routes, in the order of [`all_modules`].
+    pub tags: Vec<ApiTag>,
     pub tokens: Arc<TokenVerifier>,
     pub bus: Arc<dyn Bus>,
     pub state: Arc<dyn SharedState>,
@@ -104,7 +156,9 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
         databases: Vec::new(),
         routes: OpenApiRouter::new(),
         tasks: Vec::new(),
+        workers: Arc::default(),
         apis: apis.clone(),
+        tags: Vec::new(),
         tokens: tokens.clone(),
         bus: bus.clone(),
         state: state.clone(),
@@ -133,19 +187,50 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
             .await
             .with_context(|| format!("starting the {} service", module.name()))?;
         running.routes = running.routes.merge(started.routes);
-        running.tasks.extend(started.tasks);
+        for worker in started.workers {
+            let supervised = supervise(module.name(), worker, shutdown.clone(), running.workers.clone());
+            running.tasks.push(supervised);
+        }
         running.databases.extend(db);
+    }
+    let local: Vec<&str> = modules.iter().map(|m| m.name()).collect();
+    for module in all_modules().iter().filter(|m| local.contains(&m.name())) {
+        for tag in module.tags() {
+            if !running.tags.iter().any(|t| t.name == tag.name) {
+                running.tags.push(*tag);
+            }
+        }
     }
     running
         .tasks
         .push(peers::follow_tokens(&running, &config, shutdown.clone()).await?);
     if !config.grpc.listen.is_empty() {
-        let server = GrpcServer::bind(&config.grpc.listen, &apis, peer_options.timeout).await?;
-        let addr = server.local_addr()?;
-        tracing::info!(%addr, apis = %served_apis(&apis).join(","), "serving gRPC");
-        running.tasks.push(server.run(shutdown));
+        running
+            .tasks
+            .push(serve_grpc(modules, &running.apis, &config, peer_options.timeout, shutdown).await?);
     }
     Ok(running)
+}
+
+/// Binds the gRPC port and returns the task serving the internal APIs of `modules`, from the
+/// providers they put in `apis` at start.
+async fn serve_grpc(
+    modules: &[Box<dyn Module>],
+    apis: &InternalApis,
+    config: &Config,
+    timeout: std::time::Duration,
+    shutdown: Shutdown,
+) -> anyhow::Result<BoxFuture<'static, ()>> {
+    let mut routes = tonic::service::RoutesBuilder::default();
+    let mut services = Vec::new();
+    for (module, api) in modules.iter().filter_map(|m| Some((m.name(), m.grpc()?))) {
+        (api.serve)(apis, &mut routes).with_context(|| format!("serving the {module} API over gRPC"))?;
+        services.push(api.service);
+    }
+    let server = GrpcServer::bind(&config.grpc.listen, routes.routes(), services.clone(), timeout).await?;
+    let addr = server.local_addr()?;
+    tracing::info!(%addr, apis = %services.join(","), "serving gRPC");
+    Ok(server.run(shutdown))
 }
 
 #[cfg(test)]
@@ -163,6 +248,61 @@ mod tests {
         assert_eq!(names("users,auth,chats"), ["users", "auth", "chats"]);
         let unknown = select("users,chatz").err().unwrap().to_string();
         assert!(unknown.contains("unknown service `chatz`"), "{unknown}");
+    }
+
+    /// A module that only has a name and needs.
+    struct Named(&'static str, &'static [&'static str]);
+
+    impl Module for Named {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        fn description(&self) -> &'static str {
+            "test"
+        }
+        fn migrations(&self) -> &'static [hybrid_store::Migration] {
+            &[]
+        }
+        fn needs(&self) -> &'static [&'static str] {
+            self.1
+        }
+        fn start(&self, _: ModuleContext) -> BoxFuture<'static, anyhow::Result<hybrid_core::Started>> {
+            unreachable!("never started")
+        }
+    }
+
+    fn order(modules: Vec<Named>) -> anyhow::Result<Vec<&'static str>> {
+        let modules = modules.into_iter().map(|m| Box::new(m) as Box<dyn Module>).collect();
+        Ok(start_order(modules)?.iter().map(|m| m.name()).collect())
+    }
+
+    #[test]
+    fn the_start_order_follows_needs_whatever_the_listed_order() {
+        let listed = vec![
+            Named("realtime", &["chats"]),
+            Named("chats", &["users"]),
+            Named("auth", &["users"]),
+            Named("users", &[]),
+        ];
+        assert_eq!(order(listed).unwrap(), ["users", "chats", "realtime", "auth"]);
+        // a need that runs elsewhere does not hold a module back
+        assert_eq!(order(vec![Named("realtime", &["chats"])]).unwrap(), ["realtime"]);
+    }
+
+    #[test]
+    fn a_cycle_is_refused_and_named() {
+        let refused = order(vec![
+            Named("users", &[]),
+            Named("a", &["users", "b"]),
+            Named("b", &["c"]),
+            Named("c", &["a"]),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(refused.contains("need each other in a cycle"), "{refused}");
+        assert!(refused.ends_with("a → b → c → a"), "{refused}");
+        let own = order(vec![Named("selfish", &["selfish"])]).unwrap_err().to_string();
+        assert!(own.ends_with("selfish → selfish"), "{own}");
     }
 }
 

@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use hybrid_core::bus::Bus;
 use hybrid_core::state::SharedState;
+use hybrid_core::worker::Workers;
 use hybrid_core::{ApiError, Config, HttpShared, Shutdown, TokenVerifier, trace_context};
 use hybrid_store::Db;
 use tokio::net::TcpListener;
@@ -18,6 +19,7 @@ use tower_http::cors::CorsLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -29,12 +31,7 @@ use crate::{telemetry, web};
 #[openapi(
     info(title = "Hybrid API", description = "The HTTP API of Hybrid, a self-hosted messenger. \
         Errors always have the shape `{\"error\": {\"code\", \"message\", \"field\"?}}`."),
-    modifiers(&BearerAuth),
-    tags((name = "auth", description = "Accounts, sessions, tokens, two-factor authentication"),
-         (name = "users", description = "Profiles, search, blocks"),
-         (name = "chats", description = "Direct chats, groups, channels, members, invite links"),
-         (name = "messages", description = "Messages, reactions, pins, read markers, typing, search"),
-         (name = "realtime", description = "Catch-up (sync) and the WebSocket; see docs/protocol.md"))
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
 
@@ -101,10 +98,23 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
 /// The whole HTTP surface: module routes under `/api/v1`, docs, health and metrics.
 pub fn app(config: &Config, running: Running) -> anyhow::Result<Router> {
-    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", running.routes)
         .split_for_parts();
+    openapi.tags = Some(
+        running
+            .tags
+            .iter()
+            .map(|tag| {
+                TagBuilder::new()
+                    .name(tag.name)
+                    .description(Some(tag.description))
+                    .build()
+            })
+            .collect(),
+    );
     let backends = Arc::new(Backends {
+        workers: running.workers,
         databases: running.databases,
         bus: running.bus,
         state: running.state,
@@ -218,6 +228,8 @@ fn raise_open_files_limit() -> u64 {
 /// What `/readyz` checks: every backend this process talks to.
 struct Backends {
     databases: Vec<Db>,
+    /// A worker that keeps failing makes the process unready.
+    workers: Arc<Workers>,
     bus: Arc<dyn Bus>,
     state: Arc<dyn SharedState>,
     /// No request can be served before the auth service's keys are known.
@@ -238,6 +250,10 @@ async fn readyz(axum::extract::State(backends): axum::extract::State<Arc<Backend
     if let Err(err) = backends.state.check().await {
         tracing::warn!(error = %err, "not ready");
         return ApiError::unavailable(err.to_string()).into_response();
+    }
+    if let Some((worker, why)) = backends.workers.failing().into_iter().next() {
+        tracing::warn!(worker, why, "not ready");
+        return ApiError::unavailable(format!("the {worker} worker keeps failing: it {why}")).into_response();
     }
     if !backends.tokens.has_keys() {
         return ApiError::unavailable("the auth service's token keys are not loaded yet").into_response();

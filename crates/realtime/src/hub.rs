@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::ws::Utf8Bytes;
-use hybrid_core::api::ChatMembership;
+use hybrid_chats_api::ChatMembership;
 use hybrid_core::bus::{Bus, Control, Envelope, RecvError, Topic};
 use hybrid_core::trace_context;
 use tokio::sync::{mpsc, watch};

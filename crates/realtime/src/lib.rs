@@ -12,11 +12,12 @@ use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
-use hybrid_core::api::ChatMembership;
+use hybrid_chats_api::ChatMembership;
 use hybrid_core::config::RealtimeConfig;
 use hybrid_core::state::SharedState;
 use hybrid_core::{
-    ApiError, ApiResult, AuthUser, ErrorBody, Json, Module, ModuleContext, Query, Shutdown, Started, TokenVerifier,
+    ApiError, ApiResult, ApiTag, AuthUser, ErrorBody, Json, Module, ModuleContext, Query, Started, TokenVerifier,
+    Worker,
 };
 use hybrid_store::Migration;
 use serde::{Deserialize, Serialize};
@@ -53,12 +54,19 @@ impl Module for RealtimeModule {
     }
 
     fn needs(&self) -> &'static [&'static str] {
-        &["chats"]
+        &[hybrid_chats_api::SERVICE]
+    }
+
+    fn tags(&self) -> &'static [ApiTag] {
+        &[ApiTag {
+            name: "realtime",
+            description: "Catch-up (sync) and the WebSocket; see docs/protocol.md",
+        }]
     }
 
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
-            let membership = ctx.apis.require::<dyn ChatMembership>("chats")?;
+            let membership = ctx.apis.require::<dyn ChatMembership>(hybrid_chats_api::SERVICE)?;
             let realtime = Arc::new(Realtime {
                 hub: hub::Hub::new(
                     ctx.bus.clone(),
@@ -70,51 +78,46 @@ impl Module for RealtimeModule {
                 state: ctx.state.clone(),
                 config: ctx.config.realtime.clone(),
             });
-            let refresher = refresh_presence(realtime.clone(), ctx.shutdown.clone());
+            let refreshed = realtime.clone();
+            let refresher = Worker::every("presence", PRESENCE_TTL / 3, move || {
+                refresh_presence(refreshed.clone())
+            });
             let hub = realtime.hub.clone();
-            let mut shutdown = ctx.shutdown.clone();
-            let closer = async move {
-                shutdown.wait().await;
-                hub.close_all(
-                    close::GOING_AWAY,
-                    "server shutting down",
-                    std::time::Duration::from_secs(5),
-                )
-                .await;
-            };
+            let closer = Worker::new("close-sockets", move |mut shutdown| {
+                let hub = hub.clone();
+                async move {
+                    shutdown.wait().await;
+                    hub.close_all(close::GOING_AWAY, "server shutting down", Duration::from_secs(5))
+                        .await;
+                    Ok(())
+                }
+            });
             let routes = OpenApiRouter::new()
                 .route("/realtime", axum::routing::get(upgrade))
                 .routes(routes!(presence))
                 .with_state(realtime);
             Ok(Started {
                 routes,
-                tasks: vec![Box::pin(closer), Box::pin(refresher)],
+                workers: vec![closer, refresher],
             })
         })
     }
 }
 
 /// Keeps this process's presence entries alive while it runs.
-async fn refresh_presence(rt: Arc<Realtime>, mut shutdown: Shutdown) {
-    let mut tick = tokio::time::interval(PRESENCE_TTL / 3);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                let users = rt.hub.online_users();
-                if let Err(err) = rt.state.presence_refresh(&users, PRESENCE_TTL).await {
-                    tracing::warn!(error = %err, "could not refresh presence");
-                }
-                // A user whose last socket left while the refresh was on its way was just
-                // marked present again: take that back.
-                for user in users.into_iter().filter(|u| !rt.hub.has_user(*u)) {
-                    if let Err(err) = rt.state.presence_leave(user).await {
-                        tracing::warn!(error = %err, "presence not cleared; it expires");
-                    }
-                }
-            }
-            _ = shutdown.wait() => break,
+async fn refresh_presence(rt: Arc<Realtime>) -> anyhow::Result<()> {
+    let users = rt.hub.online_users();
+    if let Err(err) = rt.state.presence_refresh(&users, PRESENCE_TTL).await {
+        tracing::warn!(error = %err, "could not refresh presence");
+    }
+    // A user whose last socket left while the refresh was on its way was just marked present
+    // again: take that back.
+    for user in users.into_iter().filter(|u| !rt.hub.has_user(*u)) {
+        if let Err(err) = rt.state.presence_leave(user).await {
+            tracing::warn!(error = %err, "presence not cleared; it expires");
         }
     }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

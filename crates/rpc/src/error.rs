@@ -121,7 +121,7 @@ mod tests {
             .with_retry_after(7);
         let status = to_status(sent.clone());
         assert_eq!(status.code(), Code::AlreadyExists);
-        let got = from_status("users", &status);
+        let got = from_status("directory", &status);
         assert_eq!(got.status, sent.status);
         assert_eq!(got.code, "username_taken");
         assert_eq!(got.message, sent.message);
@@ -131,10 +131,10 @@ mod tests {
 
     #[test]
     fn a_transport_failure_is_unavailable() {
-        let got = from_status("chats", &Status::unavailable("tcp connect error"));
+        let got = from_status("membership", &Status::unavailable("tcp connect error"));
         assert_eq!(got.status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(
-            got.message.contains("the chats service is unreachable"),
+            got.message.contains("the membership service is unreachable"),
             "{}",
             got.message
         );
@@ -147,7 +147,7 @@ mod tests {
             Status::internal("failed to decode the reply"),
             Status::data_loss("truncated"),
         ] {
-            let got = from_status("users", &status);
+            let got = from_status("directory", &status);
             assert_eq!(got.status, StatusCode::BAD_GATEWAY, "{status:?}");
             assert_eq!(got.code, "bad_gateway");
         }

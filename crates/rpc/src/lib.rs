@@ -1,29 +1,16 @@
-//! Hybrid's internal APIs across processes. A service that needs a synchronous answer from
-//! another asks through a trait of `hybrid_core::api`; when the provider runs in the same
-//! process that is a direct call, otherwise it is the gRPC client here, and the provider's
-//! process serves it with [`serve`]. The `.proto` files live in `proto/` at the repository root.
+//! The generic machinery of Hybrid's internal APIs across processes. A service's api crate
+//! (`hybrid-users-api`, …) holds its contract: the trait, its `.proto`, and the two adapters
+//! built from the pieces here — a client that sends each call with [`Call`], and a server added
+//! to the process's [`GrpcServer`]. The registry connects a [`link`] per peer.
 //!
 //! Every call has a deadline (`grpc.timeout_ms`, retries included); only idempotent calls are
 //! retried, and only when the peer was unavailable. Errors keep their HTTP shape across the
 //! hop: a `409 username_taken` raised in the users process is the same `ApiError` in auth.
 
 mod client;
-mod convert;
 mod error;
 mod server;
 
-pub use client::{PeerOptions, provide_peer};
-pub use server::{DRAIN, GrpcServer, served_apis};
-
-/// Generated messages, servers and clients.
-pub mod proto {
-    pub mod users {
-        tonic::include_proto!("hybrid.users.v1");
-    }
-    pub mod chats {
-        tonic::include_proto!("hybrid.chats.v1");
-    }
-    pub mod auth {
-        tonic::include_proto!("hybrid.auth.v1");
-    }
-}
+pub use client::{Call, Idempotent, PeerOptions, link};
+pub use error::to_status;
+pub use server::{DRAIN, GrpcServer, reply};

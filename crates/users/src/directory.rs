@@ -2,7 +2,7 @@
 
 use futures::future::BoxFuture;
 use hybrid_core::ApiError;
-use hybrid_core::api::{UserCard, UserDirectory, UserRef};
+use hybrid_users_api::{UserCard, UserDirectory, UserRef};
 
 use crate::store::{UserRow, Users};
 

@@ -1,6 +1,6 @@
 //! The users service: who exists (id, username), their profiles, and whom they block.
 //! Usernames are folded (NFKC, lowercase) and unique; `auth` creates users through the
-//! [`UserDirectory`](hybrid_core::api::UserDirectory) this module provides.
+//! [`UserDirectory`](hybrid_users_api::UserDirectory) this module provides.
 
 mod directory;
 mod routes;
@@ -9,9 +9,9 @@ mod store;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use hybrid_core::api::UserDirectory;
-use hybrid_core::{Module, ModuleContext, Started};
+use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started};
 use hybrid_store::Migration;
+use hybrid_users_api::UserDirectory;
 
 pub use routes::Profile;
 
@@ -30,6 +30,17 @@ impl Module for UsersModule {
 
     fn migrations(&self) -> &'static [Migration] {
         MIGRATIONS
+    }
+
+    fn grpc(&self) -> Option<GrpcApi> {
+        Some(hybrid_users_api::GRPC)
+    }
+
+    fn tags(&self) -> &'static [ApiTag] {
+        &[ApiTag {
+            name: "users",
+            description: "Profiles, search, blocks",
+        }]
     }
 
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {

@@ -106,6 +106,15 @@ async fn health_metrics_and_docs(stack: Stack) {
         assert!(spec["paths"][path].is_object(), "{path} missing from the spec");
     }
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+    // the tags come from the modules, each with its description
+    let tags: Vec<&str> = spec["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tag| tag["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["auth", "users", "chats", "messages", "realtime"]);
+    assert!(spec["tags"][1]["description"].as_str().unwrap().contains("Profiles"));
     assert!(spec["components"]["schemas"]["ErrorBody"].is_object());
     let docs = server.http.get(server.url("/api/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), 200);

@@ -70,6 +70,10 @@ impl Binary {
                 }
             }
         }
+        // `peers` is a map by service name, empty by default
+        for service in calls.keys() {
+            variables.insert(format!("HYBRID_PEERS__{}", service.to_uppercase()));
+        }
         Binary {
             services: calls.keys().cloned().collect(),
             calls,

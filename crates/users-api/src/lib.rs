@@ -1,9 +1,26 @@
-//! Internal APIs: what one module asks another synchronously. Each is a trait; in one process
-//! the providing module's implementation is called directly.
+//! The users service's contract: [`UserDirectory`], the account directory `auth` and `chats`
+//! ask synchronously. In one process the users module's implementation is called directly;
+//! across processes [`GRPC`] serves it and builds the client that stands in for it.
+
+mod grpc;
 
 use futures::future::BoxFuture;
+use hybrid_core::{ApiError, GrpcApi};
 
-use crate::ApiError;
+/// Generated messages, server and client of `proto/hybrid/users/v1/users.proto`.
+pub mod proto {
+    tonic::include_proto!("hybrid.users.v1");
+}
+
+/// How the directory is served and reached over gRPC.
+pub const GRPC: GrpcApi = GrpcApi {
+    service: "hybrid.users.v1.UserDirectory",
+    serve: grpc::serve,
+    connect: grpc::connect,
+};
+
+/// The service that provides [`UserDirectory`], as `--services` and `peers.*` name it.
+pub const SERVICE: &str = "users";
 
 /// A user as other modules see one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +40,7 @@ pub struct UserCard {
 }
 
 /// Provided by `users`: the directory of accounts. Used by `auth` to create accounts and to
-/// find them by name at login.
+/// find them by name at login, and by `chats` for member cards and blocks.
 pub trait UserDirectory: Send + Sync {
     /// Creates a user with an already folded (`text::fold`) username.
     /// A taken name is `409 username_taken`.
@@ -38,23 +55,4 @@ pub trait UserDirectory: Send + Sync {
     fn is_blocked(&self, blocker: i64, target: i64) -> BoxFuture<'_, Result<bool, ApiError>>;
     /// Those of `others` that block `user` or that `user` blocks, in one query.
     fn blocks_between<'a>(&'a self, user: i64, others: &'a [i64]) -> BoxFuture<'a, Result<Vec<i64>, ApiError>>;
-}
-
-/// Provided by `chats`: who listens to what, for the realtime service.
-pub trait ChatMembership: Send + Sync {
-    /// Ids of the chats `user_id` is a member of.
-    fn chats_of(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
-    /// Users who share a direct chat with `user_id` and no block either way (they see each
-    /// other's presence).
-    fn direct_peers(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
-    /// Whether `user_id` is a member of `chat_id`, and the chat's member count.
-    fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>>;
-}
-
-/// Provided by `auth`: what every process needs to verify access tokens itself.
-pub trait TokenAuthority: Send + Sync {
-    /// The keys of the JWKS: (key id, raw 32-byte Ed25519 public key).
-    fn public_keys(&self) -> BoxFuture<'_, Result<Vec<(String, [u8; 32])>, ApiError>>;
-    /// Sessions revoked at or after `since_ms` (Unix milliseconds).
-    fn revoked_since(&self, since_ms: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
 }

@@ -1,5 +1,6 @@
-//! The gRPC hop between two processes, over real TCP: a provider served by `GrpcServer`, a
-//! caller through `provide_peer`. Errors keep their shape, idempotent calls are retried while
+//! The user directory over gRPC between two processes, over real TCP: a provider served by
+//! `GrpcServer` as the registry serves it, a caller through `GRPC.connect` as the registry
+//! connects it. Errors keep their shape, idempotent calls are retried while
 //! the provider is unavailable and the others are not, every call has a deadline, and the
 //! standard health service answers.
 
@@ -8,9 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
-use hybrid_core::api::{UserCard, UserDirectory, UserRef};
 use hybrid_core::{ApiError, ApiResult, InternalApis, Shutdown};
-use hybrid_rpc::{DRAIN, GrpcServer, PeerOptions, provide_peer};
+use hybrid_rpc::{DRAIN, GrpcServer, PeerOptions, link};
+use hybrid_users_api::{GRPC, UserCard, UserDirectory, UserRef};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -88,7 +89,9 @@ async fn serve_with(
 ) -> (Arc<dyn UserDirectory>, String, tokio::sync::watch::Sender<bool>) {
     let provider = InternalApis::default();
     provider.provide::<dyn UserDirectory>(flaky);
-    let server = GrpcServer::bind("127.0.0.1:0", &provider, server_timeout)
+    let mut routes = tonic::service::RoutesBuilder::default();
+    (GRPC.serve)(&provider, &mut routes).unwrap();
+    let server = GrpcServer::bind("127.0.0.1:0", routes.routes(), vec![GRPC.service], server_timeout)
         .await
         .unwrap();
     let url = format!("http://{}", server.local_addr().unwrap());
@@ -104,7 +107,7 @@ async fn serve(flaky: Arc<Flaky>) -> (Arc<dyn UserDirectory>, String, tokio::syn
 /// The user directory at `url`, as a process calling it sees it.
 fn caller_of(url: &str) -> Arc<dyn UserDirectory> {
     let caller = InternalApis::default();
-    provide_peer(&caller, "users", url, OPTIONS).unwrap();
+    (GRPC.connect)(&caller, link("users", url, OPTIONS).unwrap());
     caller.get::<dyn UserDirectory>().unwrap()
 }
 
@@ -167,10 +170,8 @@ async fn the_servers_own_deadline_ends_a_call_too() {
 
 #[tokio::test]
 async fn a_peer_that_is_down_is_unavailable() {
-    let caller = InternalApis::default();
     // nothing listens on port 9 of localhost (discard, never served here)
-    provide_peer(&caller, "users", "http://127.0.0.1:9", OPTIONS).unwrap();
-    let users = caller.get::<dyn UserDirectory>().unwrap();
+    let users = caller_of("http://127.0.0.1:9");
     let err = users.get(1).await.unwrap_err();
     assert_eq!(err.status.as_u16(), 503);
     assert!(
@@ -178,7 +179,7 @@ async fn a_peer_that_is_down_is_unavailable() {
         "{}",
         err.message
     );
-    let bad = provide_peer(&caller, "users", "not a url", OPTIONS).unwrap_err();
+    let bad = link("users", "not a url", OPTIONS).unwrap_err();
     assert!(bad.to_string().contains("peers.users"), "{bad}");
 }
 

@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hybrid_bus::{Bus, Control, Receiver, RecvError, Topic};
+use hybrid_core::bus::{Bus, Control, Receiver, RecvError, Topic};
+use hybrid_core::{ApiResult, Shutdown, TokenVerifier, now_ms};
 use tokio::time::Instant;
 
-use crate::api::TokenAuthority;
-use crate::{ApiResult, Shutdown, TokenVerifier, now_ms};
+use crate::TokenAuthority;
 
 /// How often keys and revoked sessions are re-read. Revocations normally arrive on the bus at
 /// once; this bounds how long one missed there (the bus is best effort) goes unnoticed.
@@ -116,10 +116,11 @@ mod tests {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     use futures::future::BoxFuture;
-    use hybrid_bus::{Envelope, LocalBus};
+    use hybrid_core::bus::{Envelope, LocalBus};
+
+    use hybrid_core::ApiError;
 
     use super::*;
-    use crate::ApiError;
 
     /// An auth service that counts key reads and can refuse the revocation list.
     #[derive(Default)]

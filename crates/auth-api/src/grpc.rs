@@ -1,0 +1,102 @@
+//! [`TokenAuthority`] over gRPC: the server adapter a process running `auth` serves, and the
+//! client every other process uses. Both calls are reads, so both are retried while the peer
+//! is unavailable.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use hybrid_core::{ApiError, ApiResult, InternalApis, PeerLink};
+use hybrid_rpc::{Call, Idempotent, reply};
+use tonic::service::RoutesBuilder;
+use tonic::{Request, Response, Status};
+
+use crate::proto::token_authority_client::TokenAuthorityClient;
+use crate::proto::token_authority_server::{self, TokenAuthorityServer};
+use crate::{SERVICE, TokenAuthority, proto};
+
+pub(crate) fn serve(apis: &InternalApis, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
+    let api = apis.require::<dyn TokenAuthority>(SERVICE)?;
+    routes.add_service(TokenAuthorityServer::new(Server(api)));
+    Ok(())
+}
+
+pub(crate) fn connect(apis: &InternalApis, peer: PeerLink) {
+    apis.provide::<dyn TokenAuthority>(Arc::new(Client(peer)));
+}
+
+struct Server(Arc<dyn TokenAuthority>);
+
+#[tonic::async_trait]
+impl token_authority_server::TokenAuthority for Server {
+    async fn public_keys(
+        &self,
+        _request: Request<proto::PublicKeysRequest>,
+    ) -> Result<Response<proto::PublicKeys>, Status> {
+        reply(self.0.public_keys().await.map(|keys| {
+            proto::PublicKeys {
+                keys: keys
+                    .into_iter()
+                    .map(|(kid, raw)| proto::PublicKey {
+                        kid,
+                        ed25519: raw.to_vec(),
+                    })
+                    .collect(),
+            }
+        }))
+    }
+
+    async fn revoked_since(
+        &self,
+        request: Request<proto::RevokedSinceRequest>,
+    ) -> Result<Response<proto::SessionIds>, Status> {
+        reply(
+            self.0
+                .revoked_since(request.into_inner().since_ms)
+                .await
+                .map(|ids| proto::SessionIds { ids }),
+        )
+    }
+}
+
+struct Client(PeerLink);
+
+impl TokenAuthority for Client {
+    fn public_keys(&self) -> BoxFuture<'_, ApiResult<Vec<(String, [u8; 32])>>> {
+        Box::pin(async move {
+            let reply = (self.0)
+                .call(
+                    "PublicKeys",
+                    Idempotent::Yes,
+                    proto::PublicKeysRequest {},
+                    |channel, request| async move { TokenAuthorityClient::new(channel).public_keys(request).await },
+                )
+                .await?;
+            reply.keys.into_iter().map(raw_key).collect()
+        })
+    }
+
+    fn revoked_since(&self, since_ms: i64) -> BoxFuture<'_, ApiResult<Vec<i64>>> {
+        Box::pin(async move {
+            let message = proto::RevokedSinceRequest { since_ms };
+            let reply = (self.0)
+                .call(
+                    "RevokedSince",
+                    Idempotent::Yes,
+                    message,
+                    |channel, request| async move { TokenAuthorityClient::new(channel).revoked_since(request).await },
+                )
+                .await?;
+            Ok(reply.ids)
+        })
+    }
+}
+
+fn raw_key(key: proto::PublicKey) -> ApiResult<(String, [u8; 32])> {
+    let raw: [u8; 32] = key.ed25519.as_slice().try_into().map_err(|_| {
+        ApiError::internal(format!(
+            "the auth service sent a {}-byte Ed25519 key",
+            key.ed25519.len()
+        ))
+    })?;
+    Ok((key.kid, raw))
+}
