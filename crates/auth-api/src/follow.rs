@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hybrid_core::bus::{Bus, Control, Receiver, RecvError, Topic};
+use hybrid_core::bus::{Bus, Receiver, RecvError};
 use hybrid_core::{ApiResult, Shutdown, TokenVerifier, now_ms};
 use tokio::time::Instant;
 
-use crate::TokenAuthority;
+use crate::{REVOCATIONS, Revoked, TokenAuthority};
 
 /// How often keys and revoked sessions are re-read. Revocations normally arrive on the bus at
 /// once; this bounds how long one missed there (the bus is best effort) goes unnoticed.
@@ -37,7 +37,7 @@ impl TokenFollower {
         ttl: Duration,
         bus: Arc<dyn Bus>,
     ) -> Self {
-        let revocations = bus.subscribe(Topic::Sessions);
+        let revocations = bus.subscribe(REVOCATIONS);
         if let Err(err) = bus.settle().await {
             // the periodic reload covers what the bus misses meanwhile
             tracing::warn!(error = %err, "the revocation subscription is not live yet");
@@ -84,17 +84,19 @@ impl TokenFollower {
         loop {
             let reload = tokio::select! {
                 received = self.revocations.recv() => match received {
-                    Ok(envelope) => match envelope.control {
-                        Some(Control::SessionRevoked { session_id, .. }) => {
-                            self.tokens.revoke_session(session_id, self.ttl);
+                    Ok(envelope) => match &envelope.control {
+                        Some(control) if control.is_resync() => true,
+                        Some(control) => {
+                            if let Some(revoked) = Revoked::read(control) {
+                                self.tokens.revoke_session(revoked.session_id, self.ttl);
+                            }
                             false
                         }
-                        Some(Control::Resync) => true,
-                        _ => false,
+                        None => false,
                     },
                     Err(RecvError::Lagged(_)) => true,
                     Err(RecvError::Closed) => {
-                        self.revocations = self.bus.subscribe(Topic::Sessions);
+                        self.revocations = self.bus.subscribe(REVOCATIONS);
                         true
                     }
                 },
@@ -156,8 +158,8 @@ mod tests {
 
     fn revoke(bus: &LocalBus, session_id: i64) {
         bus.publish(Envelope::control(
-            Topic::Sessions,
-            Control::SessionRevoked { user_id: 1, session_id },
+            REVOCATIONS,
+            Revoked { user_id: 1, session_id }.control(),
         ));
     }
 

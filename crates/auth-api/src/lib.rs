@@ -7,6 +7,7 @@ mod follow;
 mod grpc;
 
 use futures::future::BoxFuture;
+use hybrid_core::bus::{Control, Topic};
 use hybrid_core::{ApiError, GrpcApi};
 
 pub use follow::{TOKEN_RELOAD, TokenFollower};
@@ -32,4 +33,49 @@ pub trait TokenAuthority: Send + Sync {
     fn public_keys(&self) -> BoxFuture<'_, Result<Vec<(String, [u8; 32])>, ApiError>>;
     /// Sessions revoked at or after `since_ms` (Unix milliseconds).
     fn revoked_since(&self, since_ms: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
+}
+
+/// The topic auth announces session revocations on, each as a [`Revoked`] control: every
+/// process's [`TokenFollower`] refuses the session's tokens from then on, and realtime nodes
+/// close its sockets.
+pub const REVOCATIONS: Topic = Topic::new("sessions", 0);
+
+/// A session that was signed out (logout, revocation, password change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revoked {
+    pub user_id: i64,
+    pub session_id: i64,
+}
+
+impl Revoked {
+    pub fn control(self) -> Control {
+        Control::new(format!("revoked:{}:{}", self.user_id, self.session_id))
+    }
+
+    /// The revocation a control carries, if it is one.
+    pub fn read(control: &Control) -> Option<Revoked> {
+        let rest = control.as_str().strip_prefix("revoked:")?;
+        let (user_id, session_id) = rest.split_once(':')?;
+        Some(Revoked {
+            user_id: user_id.parse().ok()?,
+            session_id: session_id.parse().ok()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revocations_round_trip_and_nothing_else_reads_as_one() {
+        let revoked = Revoked {
+            user_id: 3,
+            session_id: 9,
+        };
+        assert_eq!(Revoked::read(&revoked.control()), Some(revoked));
+        for other in ["revoked:3", "revoked:3:9:1", "joined:3:9", "resync"] {
+            assert_eq!(Revoked::read(&Control::new(other)), None, "{other}");
+        }
+    }
 }

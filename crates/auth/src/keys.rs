@@ -11,7 +11,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::crypto::{MasterKey, random_bytes};
+use hybrid_core::Secrets;
+
+use crate::crypto::random_bytes;
 use crate::store;
 
 /// PKCS#8 v1 prefix of an Ed25519 private key (RFC 8410); the 32-byte seed follows.
@@ -71,7 +73,7 @@ pub async fn trusted(db: &Db) -> ApiResult<Vec<PublicKey>> {
 }
 
 /// The signer of the newest trusted key, creating the first key if there is none.
-pub async fn load_or_create(db: &Db, master: &MasterKey) -> anyhow::Result<Signer> {
+pub async fn load_or_create(db: &Db, master: &Secrets) -> anyhow::Result<Signer> {
     let mut rows = store::signing_keys(db).await?;
     if rows.is_empty() {
         let seed = random_bytes::<32>();
@@ -107,7 +109,7 @@ mod tests {
             url: postgres.url.clone(),
             ..StoreConfig::embedded("unused")
         };
-        let master = MasterKey::from_bytes(&[3; 32]);
+        let master = Secrets::from_keys([3; 32], &[]);
         let (a, b) = (
             Db::open("auth", &config).await.unwrap(),
             Db::open("auth", &config).await.unwrap(),

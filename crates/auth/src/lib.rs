@@ -16,11 +16,12 @@ mod throttle;
 
 use futures::future::BoxFuture;
 use hybrid_auth_api::TokenAuthority;
-use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started};
+use std::sync::Arc;
+
+use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Secrets, Started};
 use hybrid_store::Migration;
 use hybrid_users_api::UserDirectory;
 
-pub use crypto::generate_master_key;
 pub use service::AuthService;
 
 static MIGRATIONS: &[Migration] = &[
@@ -58,12 +59,17 @@ impl Module for AuthModule {
         }]
     }
 
+    fn reseal(&self, db: hybrid_store::Db, secrets: Arc<Secrets>) -> BoxFuture<'static, anyhow::Result<usize>> {
+        Box::pin(async move { Ok(store::reseal(&db, &secrets).await?) })
+    }
+
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
             let directory = ctx.apis.require::<dyn UserDirectory>(hybrid_users_api::SERVICE)?;
             let auth = AuthService::start(
                 ctx.db()?,
                 &ctx.config,
+                ctx.secrets()?,
                 ctx.tokens.clone(),
                 directory,
                 ctx.bus.clone(),

@@ -4,24 +4,26 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use hybrid_auth_api::TokenAuthority;
-use hybrid_core::bus::{Bus, Control, Envelope, Topic};
+use hybrid_auth_api::{REVOCATIONS, Revoked, TokenAuthority};
+use hybrid_core::bus::{Bus, Envelope};
 use hybrid_core::config::AuthConfig;
 use hybrid_core::state::SharedState;
 use hybrid_core::text::fold;
-use hybrid_core::{AccessClaims, ApiError, ApiResult, AuthUser, ClientInfo, Config, TokenVerifier, now_ms};
+use hybrid_core::{AccessClaims, ApiError, ApiResult, AuthUser, ClientInfo, Config, Secrets, TokenVerifier, now_ms};
 use hybrid_store::Db;
 use hybrid_users_api::{UserDirectory, UserRef};
 use totp_rs::{Builder, Secret, Totp};
 
-use crate::crypto::{MasterKey, random_token, token_hash};
+use crate::crypto::{REFRESH_SUCCESSOR, random_token, refresh_successor, token_hash};
 use crate::keys::{self, Signer};
 use crate::password::{self, Passwords};
 use crate::store::{self, NewSession, RefreshOutcome, Revoke, SessionRow};
 use crate::throttle::{Attempt, Throttle};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-const MASTER_KEY_CHECK: &str = "master_key_check";
+pub(crate) const MASTER_KEY_CHECK: &str = "master_key_check";
+/// What the master-key check value is sealed for.
+pub(crate) const MASTER_KEY_CHECK_CONTEXT: &str = "meta:check";
 /// How long a user without credentials may be a registration still in flight: well past the
 /// internal call deadline between creating the user and storing its credentials.
 const HALF_REGISTERED_GRACE_MS: i64 = 30_000;
@@ -30,7 +32,9 @@ const TOTP_ISSUER: &str = "Hybrid";
 pub struct AuthService {
     db: Db,
     config: AuthConfig,
-    master: MasterKey,
+    secrets: Arc<Secrets>,
+    /// Derived from the master key: links each refresh token to its successor.
+    refresh_key: [u8; 32],
     /// Signs with the newest key there was at start.
     signer: Signer,
     tokens: Arc<TokenVerifier>,
@@ -66,24 +70,25 @@ impl AuthService {
     pub async fn start(
         db: Db,
         config: &Config,
+        secrets: Arc<Secrets>,
         tokens: Arc<TokenVerifier>,
         directory: Arc<dyn UserDirectory>,
         bus: Arc<dyn Bus>,
         state: Arc<dyn SharedState>,
     ) -> anyhow::Result<Arc<Self>> {
-        let master = MasterKey::resolve(config)?;
-        // Fail at start, clearly, if this key is not the one the data was sealed with.
-        let check = master.seal("meta:check", b"hybrid");
+        // Fail at start, clearly, if no configured key is the one the data was sealed with.
+        let check = secrets.seal(MASTER_KEY_CHECK_CONTEXT, b"hybrid");
         let stored = store::meta_put_if_absent(&db, MASTER_KEY_CHECK, check).await?;
-        master.open("meta:check", &stored).map_err(|_| {
+        secrets.open(MASTER_KEY_CHECK_CONTEXT, &stored).map_err(|_| {
             anyhow::anyhow!("the configured master key is not the one this auth data was encrypted with")
         })?;
-        let signer = keys::load_or_create(&db, &master).await?;
+        let signer = keys::load_or_create(&db, &secrets).await?;
         let auth = &config.auth;
         let service = Arc::new(AuthService {
             db,
             config: auth.clone(),
-            master,
+            refresh_key: secrets.derive(REFRESH_SUCCESSOR),
+            secrets,
             signer,
             tokens,
             directory,
@@ -285,7 +290,7 @@ impl AuthService {
             return Err(invalid());
         }
         let now = now_ms();
-        let successor = self.master.refresh_successor(refresh_token);
+        let successor = refresh_successor(&self.refresh_key, refresh_token);
         let forget = self.forgetter();
         let outcome = store::refresh(
             &self.db,
@@ -439,7 +444,7 @@ impl AuthService {
         code: &str,
     ) -> ApiResult<()> {
         let secret = self
-            .master
+            .secrets
             .open(&format!("totp:{user_id}"), sealed)
             .map_err(ApiError::internal)?;
         let step = self.totp(secret, account)?.check_current(code.trim());
@@ -469,7 +474,7 @@ impl AuthService {
         }
         let user = self.my_user(me).await?;
         let secret = Secret::generate();
-        let sealed = self.master.seal(&format!("totp:{}", me.user_id), secret.as_bytes());
+        let sealed = self.secrets.seal(&format!("totp:{}", me.user_id), secret.as_bytes());
         let totp = self.totp(secret.as_bytes().to_vec(), &user.username)?;
         store::set_totp_pending(&self.db, me.user_id, Some(sealed)).await?;
         Ok(TotpSetup {
@@ -485,7 +490,7 @@ impl AuthService {
             return Err(ApiError::conflict("totp_not_pending", "start with /auth/totp/setup"));
         };
         let secret = self
-            .master
+            .secrets
             .open(&format!("totp:{}", me.user_id), &pending)
             .map_err(ApiError::internal)?;
         let user = self.my_user(me).await?;
@@ -542,8 +547,8 @@ impl Forget {
         for &session_id in sessions {
             self.tokens.revoke_session(session_id, self.ttl);
             self.bus.publish(Envelope::control(
-                Topic::Sessions,
-                Control::SessionRevoked { user_id, session_id },
+                REVOCATIONS,
+                Revoked { user_id, session_id }.control(),
             ));
         }
     }

@@ -1,7 +1,11 @@
 //! The auth tables. All SQL of this module lives here.
 
-use hybrid_core::{ApiError, ApiResult};
+use std::sync::Arc;
+
+use hybrid_core::{ApiError, ApiResult, Secrets};
 use hybrid_store::{Db, Sql, params, values};
+
+use crate::service::{MASTER_KEY_CHECK, MASTER_KEY_CHECK_CONTEXT};
 use sqlx::FromRow;
 
 #[derive(Debug, FromRow)]
@@ -367,4 +371,60 @@ pub async fn disable_totp(db: &Db, user_id: i64) -> ApiResult<()> {
 pub async fn use_totp_step(db: &Db, user_id: i64, step: i64) -> ApiResult<bool> {
     let sql = "UPDATE credentials SET totp_last_step = $2 WHERE user_id = $1 AND totp_last_step < $2";
     Ok(db.execute(sql, values![user_id, step]).await? == 1)
+}
+
+/// Seals every stored secret again under the current master key (after a rotation): the
+/// master-key check, the signing keys (retired ones too) and TOTP secrets. One transaction;
+/// returns how many values changed.
+pub async fn reseal(db: &Db, secrets: &Arc<Secrets>) -> ApiResult<usize> {
+    let secrets = secrets.clone();
+    db.write_tx(move |tx| {
+        Box::pin(async move {
+            let reseal = |context: &str, sealed: &[u8]| {
+                secrets
+                    .reseal(context, sealed)
+                    .map_err(|err| ApiError::internal(format!("resealing {context}: {err}")))
+            };
+            let mut changed = 0;
+            let check: Option<(Vec<u8>,)> = tx
+                .fetch_optional("SELECT value FROM meta WHERE key = $1", params![MASTER_KEY_CHECK])
+                .await?;
+            if let Some((value,)) = check
+                && let Some(value) = reseal(MASTER_KEY_CHECK_CONTEXT, &value)?
+            {
+                let sql = "UPDATE meta SET value = $2 WHERE key = $1";
+                changed += tx.execute(sql, params![MASTER_KEY_CHECK, value]).await?;
+            }
+            let keys: Vec<(String, Vec<u8>)> = tx
+                .fetch_all("SELECT kid, private_key FROM signing_keys", params![])
+                .await?;
+            for (kid, private_key) in keys {
+                if let Some(sealed) = reseal(&format!("signing-key:{kid}"), &private_key)? {
+                    let sql = "UPDATE signing_keys SET private_key = $2 WHERE kid = $1";
+                    changed += tx.execute(sql, params![kid, sealed]).await?;
+                }
+            }
+            let totp: Vec<(i64, Option<Vec<u8>>, Option<Vec<u8>>)> = tx
+                .fetch_all(
+                    "SELECT user_id, totp_secret, totp_pending FROM credentials \
+                     WHERE totp_secret IS NOT NULL OR totp_pending IS NOT NULL",
+                    params![],
+                )
+                .await?;
+            for (user_id, secret, pending) in totp {
+                let context = format!("totp:{user_id}");
+                let resealed = |value: Option<Vec<u8>>| match value {
+                    Some(value) => Ok::<_, ApiError>(Some(reseal(&context, &value)?.unwrap_or(value))),
+                    None => Ok(None),
+                };
+                let (secret_now, pending_now) = (resealed(secret.clone())?, resealed(pending.clone())?);
+                if secret_now != secret || pending_now != pending {
+                    let sql = "UPDATE credentials SET totp_secret = $2, totp_pending = $3 WHERE user_id = $1";
+                    changed += tx.execute(sql, params![user_id, secret_now, pending_now]).await?;
+                }
+            }
+            Ok::<_, ApiError>(changed as usize)
+        })
+    })
+    .await
 }

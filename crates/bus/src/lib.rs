@@ -1,5 +1,7 @@
 //! The event bus between modules and realtime nodes: in process ([`LocalBus`]) or NATS
-//! ([`NatsBus`]) when several processes share a deployment.
+//! ([`NatsBus`]) when several processes share a deployment. It knows topics only as a namespace
+//! and an id, and controls only as text: what they mean is agreed between the services using
+//! them.
 //!
 //! Payloads are serialised once by the publisher (a WebSocket frame, as bytes) and shared by
 //! reference with every subscriber. A realtime node subscribes once per topic it has listeners
@@ -20,62 +22,47 @@ use tokio::sync::broadcast;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Where an envelope goes.
+/// Where an envelope goes: a namespace naming the kind of addressee, and an id within it. The
+/// bus gives namespaces no meaning; the services that publish and subscribe agree on them
+/// (realtime's `user` and `chat`, auth's `sessions`). A namespace is lowercase ASCII letters,
+/// digits and `_` (it becomes a NATS subject token).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Topic {
-    /// Events of one chat: in pts order with embedded SQLite (published in commit order);
-    /// with PostgreSQL nearly always, and a client that sees a gap syncs.
-    Chat(i64),
-    /// Events of one user (added to a chat, read markers on other devices, presence).
-    User(i64),
-    /// Session revocations, for realtime nodes to close sockets.
-    Sessions,
+pub struct Topic {
+    pub namespace: &'static str,
+    pub id: i64,
 }
 
-/// What a realtime node must do besides forwarding the payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Control {
-    /// `user_id` is now a member of `chat_id`: its sockets start listening to the chat.
-    Joined { chat_id: i64, user_id: i64 },
-    /// `user_id` left or was removed from `chat_id`: its sockets stop getting the chat's events
-    /// after this one.
-    Left { chat_id: i64, user_id: i64 },
-    /// The session's sockets close (logout, revocation, password change).
-    SessionRevoked { user_id: i64, session_id: i64 },
-    /// The bus may have dropped envelopes of this topic (a broker reconnect): its listeners
-    /// must resynchronise.
-    Resync,
+impl Topic {
+    pub const fn new(namespace: &'static str, id: i64) -> Topic {
+        Topic { namespace, id }
+    }
 }
+
+/// A signal for whoever owns a topic's subscribers, beside a frame or instead of one. Its text
+/// belongs to the services that publish and read it (`joined:5:7`, `revoked:3:9`), except
+/// [`Control::resync`], which the bus itself sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Control(Arc<str>);
+
+const RESYNC: &str = "resync";
 
 impl Control {
-    /// Compact text form, for message headers and the outbox table.
-    pub fn encode(&self) -> String {
-        match *self {
-            Control::Joined { chat_id, user_id } => format!("joined:{chat_id}:{user_id}"),
-            Control::Left { chat_id, user_id } => format!("left:{chat_id}:{user_id}"),
-            Control::SessionRevoked { user_id, session_id } => format!("revoked:{user_id}:{session_id}"),
-            Control::Resync => "resync".to_owned(),
-        }
+    pub fn new(text: impl Into<Arc<str>>) -> Control {
+        Control(text.into())
     }
 
-    pub fn decode(text: &str) -> Option<Control> {
-        if text == "resync" {
-            return Some(Control::Resync);
-        }
-        let mut parts = text.split(':');
-        let (kind, a, b) = (parts.next()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
-        if parts.next().is_some() {
-            return None;
-        }
-        Some(match kind {
-            "joined" => Control::Joined { chat_id: a, user_id: b },
-            "left" => Control::Left { chat_id: a, user_id: b },
-            "revoked" => Control::SessionRevoked {
-                user_id: a,
-                session_id: b,
-            },
-            _ => return None,
-        })
+    /// The bus may have dropped envelopes of this topic (a broker reconnect, a subscriber that
+    /// fell behind): its listeners must resynchronise.
+    pub fn resync() -> Control {
+        Control(Arc::from(RESYNC))
+    }
+
+    pub fn is_resync(&self) -> bool {
+        &*self.0 == RESYNC
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -222,33 +209,25 @@ mod tests {
     #[tokio::test]
     async fn delivers_to_subscribers_of_the_topic_only() {
         let bus = LocalBus::new(16);
-        let mut chat = bus.subscribe(Topic::Chat(1));
-        let mut other = bus.subscribe(Topic::Chat(2));
-        bus.publish(Envelope::ephemeral(Topic::Chat(1), Bytes::from_static(b"a")));
-        bus.publish(Envelope::ephemeral(Topic::User(1), Bytes::from_static(b"nobody")));
-        assert_eq!(chat.recv().await.unwrap().payload, "a");
+        let mut first = bus.subscribe(Topic::new("room", 1));
+        let mut other = bus.subscribe(Topic::new("room", 2));
+        bus.publish(Envelope::ephemeral(Topic::new("room", 1), Bytes::from_static(b"a")));
+        bus.publish(Envelope::ephemeral(
+            Topic::new("person", 1),
+            Bytes::from_static(b"nobody"),
+        ));
+        assert_eq!(first.recv().await.unwrap().payload, "a");
         assert!(other.try_recv().is_err());
-        drop(chat);
+        drop(first);
         drop(other);
-        bus.publish(Envelope::ephemeral(Topic::Chat(1), Bytes::new()));
-        assert!(!bus.topics.lock().unwrap().senders.contains_key(&Topic::Chat(1)));
+        bus.publish(Envelope::ephemeral(Topic::new("room", 1), Bytes::new()));
+        assert!(!bus.topics.lock().unwrap().senders.contains_key(&Topic::new("room", 1)));
     }
 
     #[test]
-    fn controls_round_trip_as_text() {
-        for control in [
-            Control::Joined { chat_id: 5, user_id: 7 },
-            Control::Left { chat_id: 1, user_id: 2 },
-            Control::SessionRevoked {
-                user_id: 3,
-                session_id: 9,
-            },
-            Control::Resync,
-        ] {
-            assert_eq!(Control::decode(&control.encode()), Some(control));
-        }
-        assert_eq!(Control::decode("joined:1"), None);
-        assert_eq!(Control::decode("joined:1:2:3"), None);
-        assert_eq!(Control::decode("other:1:2"), None);
+    fn only_the_bus_own_signal_is_a_resync() {
+        assert!(Control::resync().is_resync());
+        assert!(!Control::new("joined:1:2").is_resync());
+        assert_eq!(Control::new("joined:1:2").as_str(), "joined:1:2");
     }
 }

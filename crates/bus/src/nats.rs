@@ -1,20 +1,18 @@
 //! The bus over NATS, for deployments of several processes.
 //!
-//! Subjects, under a prefix (`bus.nats_prefix`, default `hybrid`):
+//! Subjects, under a prefix (`bus.nats_prefix`, default `hybrid`), for a topic of namespace
+//! `<ns>` and id `<id>`:
 //!
-//! | subject               | carries                                           |
-//! |-----------------------|---------------------------------------------------|
-//! | `<p>.chat.<id>.log`   | logged events of a chat, from the outbox relay    |
-//! | `<p>.chat.<id>.live`  | frames that are not logged (typing)               |
-//! | `<p>.user.<id>.log`   | logged events of a user                           |
-//! | `<p>.user.<id>.live`  | presence                                          |
-//! | `<p>.sessions`        | session revocations                               |
+//! | subject               | carries                                                    |
+//! |-----------------------|------------------------------------------------------------|
+//! | `<p>.<ns>.<id>.log`   | logged events (with a pts), from a module's outbox relay   |
+//! | `<p>.<ns>.<id>.live`  | frames and controls that are not logged (typing, presence) |
 //!
-//! A node subscribes to `<p>.chat.<id>.*` once per chat that has listeners on it. The `*.log`
+//! A node subscribes to `<p>.<ns>.<id>.*` once per topic that has listeners on it. The `*.log`
 //! subjects are also captured by the JetStream stream `<P>_EVENTS`, with `Nats-Msg-Id`
-//! `c<chat>.<pts>` / `u<user>.<pts>`, so a relay that publishes an event again after a crash
-//! does not store it twice; core subscribers drop the repeat by its pts. Headers: `Hybrid-Pts`,
-//! `Hybrid-Control` ([`Control::encode`]).
+//! `<ns>.<id>.<pts>`, so a relay that publishes an event again after a crash does not store it
+//! twice; core subscribers drop the repeat by its pts. Headers: `Hybrid-Pts`, `Hybrid-Control`
+//! (the control's text).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -74,24 +72,12 @@ struct Subjects {
 
 impl Subjects {
     fn subscription(&self, topic: Topic) -> Subject {
-        let p = &self.prefix;
-        match topic {
-            Topic::Chat(id) => format!("{p}.chat.{id}.*"),
-            Topic::User(id) => format!("{p}.user.{id}.*"),
-            Topic::Sessions => format!("{p}.sessions"),
-        }
-        .into()
+        format!("{}.{}.{}.*", self.prefix, topic.namespace, topic.id).into()
     }
 
     fn publish(&self, topic: Topic, logged: bool) -> Subject {
-        let p = &self.prefix;
         let kind = if logged { "log" } else { "live" };
-        match topic {
-            Topic::Chat(id) => format!("{p}.chat.{id}.{kind}"),
-            Topic::User(id) => format!("{p}.user.{id}.{kind}"),
-            Topic::Sessions => format!("{p}.sessions"),
-        }
-        .into()
+        format!("{}.{}.{}.{kind}", self.prefix, topic.namespace, topic.id).into()
     }
 
     fn stream_name(&self) -> String {
@@ -110,11 +96,7 @@ impl Subjects {
     }
 
     fn message_id(topic: Topic, pts: i64) -> String {
-        match topic {
-            Topic::Chat(id) => format!("c{id}.{pts}"),
-            Topic::User(id) => format!("u{id}.{pts}"),
-            Topic::Sessions => format!("s.{pts}"),
-        }
+        format!("{}.{}.{pts}", topic.namespace, topic.id)
     }
 }
 
@@ -123,8 +105,8 @@ fn headers(envelope: &Envelope) -> HeaderMap {
     if let Some(pts) = envelope.pts {
         headers.insert(PTS_HEADER, pts.to_string().as_str());
     }
-    if let Some(control) = envelope.control {
-        headers.insert(CONTROL_HEADER, control.encode().as_str());
+    if let Some(control) = &envelope.control {
+        headers.insert(CONTROL_HEADER, control.as_str());
     }
     if let Some(trace) = &envelope.trace {
         headers.insert(TRACE_HEADER, trace.as_ref());
@@ -180,11 +162,11 @@ impl NatsBus {
         if self.stream_ready.load(Ordering::Acquire) {
             return Ok(());
         }
-        let p = &self.subjects.prefix;
+        // Created, or updated where an older version made it with fewer subjects.
         self.jetstream
-            .get_or_create_stream(jetstream::stream::Config {
+            .create_or_update_stream(jetstream::stream::Config {
                 name: self.subjects.stream_name(),
-                subjects: vec![format!("{p}.chat.*.log"), format!("{p}.user.*.log")],
+                subjects: vec![format!("{}.*.*.log", self.subjects.prefix)],
                 max_age: self.stream_max_age,
                 duplicate_window: Duration::from_secs(120).min(self.stream_max_age),
                 storage: jetstream::stream::StorageType::File,
@@ -359,7 +341,7 @@ async fn manage(
 fn resync_all(topics: &Mutex<HashMap<Topic, broadcast::Sender<Envelope>>>) {
     let topics = topics.lock().unwrap_or_else(|e| e.into_inner());
     for (topic, sender) in topics.iter() {
-        let _ = sender.send(Envelope::control(*topic, Control::Resync));
+        let _ = sender.send(Envelope::control(*topic, Control::resync()));
     }
 }
 
@@ -375,7 +357,7 @@ async fn forward(mut subscriber: Subscriber, topic: Topic, sender: broadcast::Se
         let envelope = Envelope {
             topic,
             pts: header(PTS_HEADER).and_then(|v| v.parse().ok()),
-            control: header(CONTROL_HEADER).and_then(|v| Control::decode(&v)),
+            control: header(CONTROL_HEADER).map(Control::new),
             trace: header(TRACE_HEADER).map(Arc::from),
             payload: message.payload,
         };

@@ -5,7 +5,7 @@
 //! (`relay.rs`) turns into a bus publish after the commit.
 
 use hybrid_core::ApiResult;
-use hybrid_core::bus::Control;
+use hybrid_realtime_api::Membership;
 use hybrid_store::{Sql, params};
 use serde::Serialize;
 
@@ -49,7 +49,7 @@ impl Outbox {
         chat_id: i64,
         kind: &str,
         data: &T,
-        control: Option<Control>,
+        membership: Option<Membership>,
     ) -> ApiResult<i64> {
         let (pts,): (i64,) = tx
             .fetch_one(
@@ -57,7 +57,7 @@ impl Outbox {
                 params![chat_id],
             )
             .await?;
-        self.chat_event_at(tx, chat_id, pts, kind, data, control).await?;
+        self.chat_event_at(tx, chat_id, pts, kind, data, membership).await?;
         Ok(pts)
     }
 
@@ -70,7 +70,7 @@ impl Outbox {
         pts: i64,
         kind: &str,
         data: &T,
-        control: Option<Control>,
+        membership: Option<Membership>,
     ) -> ApiResult<()> {
         let frame = serde_json::to_string(&ChatFrame {
             frame: "event",
@@ -81,7 +81,7 @@ impl Outbox {
         })
         .expect("event data serialises");
         const SQL: &str = "INSERT INTO events (chat_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
-        self.log(tx, SQL, CHAT_LOG, chat_id, pts, kind, frame, control).await
+        self.log(tx, SQL, CHAT_LOG, chat_id, pts, kind, frame, membership).await
     }
 
     /// Appends an event to a user's log; returns the user's new pts.
@@ -91,7 +91,7 @@ impl Outbox {
         user_id: i64,
         kind: &str,
         data: &T,
-        control: Option<Control>,
+        membership: Option<Membership>,
     ) -> ApiResult<i64> {
         let (pts,): (i64,) = tx
             .fetch_one(
@@ -109,7 +109,8 @@ impl Outbox {
         .expect("event data serialises");
         const SQL: &str =
             "INSERT INTO user_events (user_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
-        self.log(tx, SQL, USER_LOG, user_id, pts, kind, frame, control).await?;
+        self.log(tx, SQL, USER_LOG, user_id, pts, kind, frame, membership)
+            .await?;
         Ok(pts)
     }
 
@@ -124,11 +125,11 @@ impl Outbox {
         pts: i64,
         kind: &str,
         frame: String,
-        control: Option<Control>,
+        membership: Option<Membership>,
     ) -> ApiResult<()> {
         tx.execute(sql, params![key, pts, kind, frame, hybrid_core::now_ms()])
             .await?;
-        let control = control.map(|c| c.encode());
+        let control = membership.map(|m| m.control().as_str().to_owned());
         tx.execute(
             "INSERT INTO outbox (topic, key, pts, control, trace) VALUES ($1, $2, $3, $4, $5)",
             params![log, key, pts, control, self.trace],

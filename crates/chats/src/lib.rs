@@ -109,7 +109,7 @@ impl Module for ChatsModule {
                 }));
             }
             Ok(Started {
-                routes: routes::router(chats),
+                routes: routes::router(chats, ctx.config.http.body_limit_bytes),
                 workers,
             })
         })

@@ -3,8 +3,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hybrid_core::bus::Control;
 use hybrid_core::{ApiError, ApiResult, now_ms};
+use hybrid_realtime_api::Membership;
 use hybrid_store::{Sql, params};
 use hybrid_users_api::UserCard;
 use serde_json::json;
@@ -109,7 +109,7 @@ async fn add_member(
         user_id,
         "chat.added",
         &chat,
-        Some(Control::Joined { chat_id, user_id }),
+        Some(Membership::Joined { chat_id, user_id }),
     )
     .await?;
     Ok(())
@@ -136,7 +136,7 @@ async fn drop_member(
     )
     .await?;
     // The chat's own stream carries the control, so sockets get this event and nothing after.
-    let left = Some(Control::Left { chat_id, user_id });
+    let left = Some(Membership::Left { chat_id, user_id });
     out.chat_event(tx, chat_id, kind, &json!({"user_id": user_id, "by": by}), left)
         .await?;
     out.user_event(

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use hybrid_core::bus::{Bytes, Envelope, Topic};
+use hybrid_core::bus::{Bytes, Envelope};
 use hybrid_core::state::Budget;
 use hybrid_core::text::fold;
 use hybrid_core::{ApiError, ApiResult, now_ms};
@@ -574,7 +574,7 @@ impl Chats {
         }
         let frame = json!({"type": "typing", "chat_id": chat_id, "user_id": me, "expires_ms": TYPING_EXPIRES_MS});
         self.bus.publish(Envelope::ephemeral(
-            Topic::Chat(chat_id),
+            hybrid_realtime_api::chat(chat_id),
             Bytes::from(frame.to_string()),
         ));
         Ok(true)

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
-use hybrid_core::bus::{Bus, Bytes, Control, Envelope, Topic};
+use hybrid_core::bus::{Bus, Bytes, Control, Envelope};
 use hybrid_core::{ApiError, ApiResult, Shutdown};
 use hybrid_store::Dialect;
 use hybrid_store::{Sql, params};
@@ -197,15 +197,15 @@ async fn publish(bus: &dyn Bus, rows: &[OutboxRow]) -> ApiResult<Drained> {
         .iter()
         .filter_map(|row| {
             let topic = match row.topic {
-                CHAT_LOG => Topic::Chat(row.key),
-                USER_LOG => Topic::User(row.key),
+                CHAT_LOG => hybrid_realtime_api::chat(row.key),
+                USER_LOG => hybrid_realtime_api::user(row.key),
                 _ => return None,
             };
             Some(Envelope {
                 topic,
                 pts: Some(row.pts),
                 payload: Bytes::from(row.payload.clone()?),
-                control: row.control.as_deref().and_then(Control::decode),
+                control: row.control.as_deref().map(Control::new),
                 trace: row.trace.as_deref().map(Arc::from),
             })
         })

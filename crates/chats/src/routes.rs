@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use hybrid_core::{ApiError, ApiResult, AuthUser, ErrorBody, Json, Path, Query};
 use serde::{Deserialize, Serialize};
@@ -21,12 +21,20 @@ use crate::sync::{SyncRequest, SyncResponse};
 
 type Svc = State<Arc<Chats>>;
 
-pub fn router(chats: Arc<Chats>) -> OpenApiRouter {
+/// The largest body a message write takes (a 4096-unit text with its entities fits many times
+/// over), or the global `http.body_limit_bytes` when that is lower: the send path parses no
+/// megabyte of JSON.
+const MESSAGE_BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(chats: Arc<Chats>, global_body_limit: usize) -> OpenApiRouter {
+    let messages = OpenApiRouter::new()
+        .routes(routes!(history, send))
+        .routes(routes!(edit, delete))
+        .layer(DefaultBodyLimit::max(MESSAGE_BODY_LIMIT.min(global_body_limit)));
     OpenApiRouter::new()
         .routes(routes!(list_chats, create_chat))
         .routes(routes!(get_chat, update_chat))
-        .routes(routes!(history, send))
-        .routes(routes!(edit, delete))
+        .merge(messages)
         .routes(routes!(reactions))
         .routes(routes!(react, unreact))
         .routes(routes!(pins))

@@ -25,6 +25,7 @@ pub struct Config {
     pub state: StateConfig,
     pub grpc: GrpcConfig,
     pub peers: PeersConfig,
+    pub secrets: SecretsConfig,
     pub log: LogConfig,
     pub otel: OtelConfig,
 }
@@ -88,6 +89,18 @@ impl PeersConfig {
     pub fn set(&mut self, service: &str, url: impl Into<String>) {
         self.0.insert(service.to_owned(), url.into());
     }
+}
+
+/// The keys that seal secrets at rest (`hybrid_core::secrets`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecretsConfig {
+    /// Base64 of 32 bytes. Embedded: generated into `data_dir/master.key` when empty. Required
+    /// with PostgreSQL. Secret.
+    pub master_key: String,
+    /// Comma-separated former master keys: values they sealed still open until `hybrid admin
+    /// reseal` seals them again under `master_key`. Secret.
+    pub retired_keys: String,
 }
 
 /// Traces, exported with OpenTelemetry (OTLP over gRPC).
@@ -201,8 +214,8 @@ pub struct AuthConfig {
     pub password_hash_memory_kib: u32,
     /// argon2id passes over that memory.
     pub password_hash_iterations: u32,
-    /// Base64 of 32 bytes that encrypt signing keys and TOTP secrets at rest. Embedded: generated
-    /// into `data_dir/master.key` when empty. Required with PostgreSQL. Secret.
+    /// Deprecated: the master key's former place; `secrets.master_key` wins when both are set.
+    /// Secret.
     pub master_key: String,
     /// Failed logins per account within `login_window_secs` before 429.
     pub login_max_failures_per_account: u32,
@@ -272,6 +285,7 @@ impl Default for Config {
             state: StateConfig::default(),
             grpc: GrpcConfig::default(),
             peers: PeersConfig::default(),
+            secrets: SecretsConfig::default(),
             log: LogConfig::default(),
             otel: OtelConfig::default(),
         }
@@ -371,8 +385,14 @@ impl Config {
     /// A copy safe to print: secrets replaced, passwords in URLs hidden.
     pub fn masked(&self) -> Config {
         let mut config = self.clone();
-        if !config.auth.master_key.is_empty() {
-            config.auth.master_key = MASK.into();
+        for secret in [
+            &mut config.auth.master_key,
+            &mut config.secrets.master_key,
+            &mut config.secrets.retired_keys,
+        ] {
+            if !secret.is_empty() {
+                *secret = MASK.into();
+            }
         }
         config.database.url = mask_url_password(&config.database.url);
         config.bus.nats_url = mask_url_password(&config.bus.nats_url);

@@ -3,23 +3,28 @@
 //! registry of internal APIs modules offer each other. It names no service: each service's
 //! contract lives in its own api crate.
 
+pub mod clock;
 pub mod config;
 mod error;
 mod extract;
 pub mod http;
 pub mod json;
 pub mod module;
+pub mod secrets;
+
 pub mod text;
 mod token;
 pub mod trace_context;
 pub mod worker;
 
+pub use clock::Clock;
 pub use config::Config;
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 pub use extract::{Path, Query};
 pub use http::{AuthUser, ClientInfo, HttpShared};
 pub use json::Json;
 pub use module::{ApiTag, GrpcApi, InternalApis, Module, ModuleContext, PeerLink, Shutdown, Started};
+pub use secrets::Secrets;
 pub use token::{AccessClaims, TokenVerifier};
 pub use worker::Worker;
 

@@ -5,7 +5,7 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -15,7 +15,7 @@ use hybrid_store::{Db, Migration};
 use tokio::sync::watch;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{Config, TokenVerifier, Worker};
+use crate::{Clock, Config, Secrets, TokenVerifier, Worker};
 
 pub trait Module: Send + Sync + 'static {
     /// Short lowercase name: the `--services` value, the SQLite file and the PostgreSQL schema.
@@ -43,6 +43,11 @@ pub trait Module: Send + Sync + 'static {
     /// of events already delivered there) rather than data.
     fn not_migrated(&self) -> &'static [&'static str] {
         &[]
+    }
+    /// Seals every secret the module stores again under the current master key (`hybrid admin
+    /// reseal`, after a rotation); returns how many values changed.
+    fn reseal(&self, _db: Db, _secrets: Arc<Secrets>) -> BoxFuture<'static, anyhow::Result<usize>> {
+        Box::pin(async { Ok(0) })
     }
     /// Rebuilds data derived from the module's rows (a search index) after they were copied
     /// in by `hybrid migrate-data`; returns a line for the report.
@@ -87,6 +92,10 @@ pub struct ModuleContext {
     /// The module's own database; `None` for modules without migrations.
     pub db: Option<Db>,
     pub config: Arc<Config>,
+    /// Wall-clock time for schedules, reminders and expiry; a test can move it.
+    pub clock: Clock,
+    /// The master keys, resolved on first use (see [`ModuleContext::secrets`]).
+    pub secrets: Arc<OnceLock<Arc<Secrets>>>,
     pub tokens: Arc<TokenVerifier>,
     pub apis: Arc<InternalApis>,
     pub bus: Arc<dyn Bus>,
@@ -96,6 +105,16 @@ pub struct ModuleContext {
 }
 
 impl ModuleContext {
+    /// What seals and opens the module's secrets at rest. Resolved on first use, so a process
+    /// whose modules keep no secrets needs no master key.
+    pub fn secrets(&self) -> anyhow::Result<Arc<Secrets>> {
+        if let Some(secrets) = self.secrets.get() {
+            return Ok(secrets.clone());
+        }
+        let resolved = Arc::new(Secrets::resolve(&self.config)?);
+        Ok(self.secrets.get_or_init(|| resolved).clone())
+    }
+
     /// The module's database (for modules that declare migrations).
     pub fn db(&self) -> anyhow::Result<Db> {
         self.db

@@ -96,6 +96,9 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 168)]
         hours: i64,
     },
-    /// Print a new random master key for `auth.master_key`.
+    /// Print a new random master key for `secrets.master_key`.
     GenMasterKey,
+    /// Seal every stored secret again under `secrets.master_key`, after a rotation moved the
+    /// old key to `secrets.retired_keys`; the retired key can be dropped afterwards.
+    Reseal,
 }

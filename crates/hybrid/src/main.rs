@@ -76,11 +76,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::MigrateData { from, to, resume } => migrate_data::run(&config, &from, &to, resume).await,
         Command::Watch { url, token, count } => watch::watch(&url, &token, count).await,
         Command::Admin(AdminCommand::GenMasterKey) => {
-            println!("{}", hybrid_auth::generate_master_key());
+            println!("{}", hybrid_core::secrets::generate_master_key());
             Ok(())
         }
+        Command::Admin(AdminCommand::Reseal) => reseal(&config).await,
         Command::Admin(command) => admin(config, command).await,
     }
+}
+
+/// Seals the stored secrets of the configured services again under the current master key.
+async fn reseal(config: &hybrid_core::Config) -> anyhow::Result<()> {
+    let secrets = Arc::new(hybrid_core::Secrets::resolve(config)?);
+    for module in registry::select(&config.services)?
+        .into_iter()
+        .filter(|m| !m.migrations().is_empty())
+    {
+        let (db, _) = registry::open_migrated(module.as_ref(), config).await?;
+        let changed = module.reseal(db.clone(), secrets.clone()).await;
+        db.close().await;
+        let changed = changed.with_context(|| format!("resealing the {} secrets", module.name()))?;
+        println!("{:<10} {changed} value(s) sealed again", module.name());
+    }
+    Ok(())
 }
 
 /// Admin commands run the auth and users services in this process, on the same data; they
@@ -131,7 +148,7 @@ async fn admin(mut config: hybrid_core::Config, command: AdminCommand) -> anyhow
             println!("{code}");
             Ok(())
         }
-        AdminCommand::GenMasterKey => unreachable!("handled without starting services"),
+        AdminCommand::GenMasterKey | AdminCommand::Reseal => unreachable!("handled without starting services"),
     };
     for db in &running.databases {
         db.close().await;

@@ -40,9 +40,10 @@ pub async fn run(config: &Config, from: &str, to: &str, resume: bool) -> anyhow:
     let mut target = config.clone();
     target.database.url = to.to_owned();
 
-    // Every target is opened (and migrated) once, and all are checked before anything is copied.
+    // Every target is opened (and migrated) once, and all are checked before anything is copied;
+    // in start order, so a service's data comes after the data of those it needs.
     let mut targets = Vec::new();
-    for module in registry::all_modules()
+    for module in registry::select("all")?
         .into_iter()
         .filter(|m| !m.migrations().is_empty())
     {
@@ -74,10 +75,10 @@ pub async fn run(config: &Config, from: &str, to: &str, resume: bool) -> anyhow:
         to_db.close().await;
     }
     let key = source.data_dir.join("master.key");
-    if config.auth.master_key.is_empty() && key.is_file() {
+    if config.secrets.master_key.is_empty() && config.auth.master_key.is_empty() && key.is_file() {
         println!(
             "\nAuth data is sealed with {}: start the PostgreSQL deployment with that key, e.g.\n  \
-             HYBRID_AUTH__MASTER_KEY=\"$(cat {})\" hybrid --database-url … serve",
+             HYBRID_SECRETS__MASTER_KEY=\"$(cat {})\" hybrid --database-url … serve",
             key.display(),
             key.display()
         );

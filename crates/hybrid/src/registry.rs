@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use hybrid_core::bus::{Bus, LocalBus, NatsBus, NatsConfig};
 use hybrid_core::state::{MemoryState, RedisConfig, RedisState, SharedState};
 use hybrid_core::worker::{Workers, supervise};
-use hybrid_core::{ApiTag, Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
+use hybrid_core::{ApiTag, Clock, Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
 use hybrid_rpc::GrpcServer;
 use hybrid_store::Db;
 use utoipa_axum::router::OpenApiRouter;
@@ -152,6 +152,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     let peer_options = peers::connect(&apis, &peers::remote_needs(modules, &config.peers)?, &config)?;
     let bus = connect_bus(&config).await?;
     let state = connect_state(&config)?;
+    let secrets: Arc<std::sync::OnceLock<_>> = Arc::default();
     let mut running = Running {
         databases: Vec::new(),
         routes: OpenApiRouter::new(),
@@ -176,6 +177,8 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
         let ctx = ModuleContext {
             db: db.clone(),
             config: config.clone(),
+            secrets: secrets.clone(),
+            clock: Clock::system(),
             tokens: tokens.clone(),
             apis: apis.clone(),
             bus: bus.clone(),

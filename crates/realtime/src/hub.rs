@@ -6,9 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::ws::Utf8Bytes;
+use hybrid_auth_api::{REVOCATIONS, Revoked};
 use hybrid_chats_api::ChatMembership;
 use hybrid_core::bus::{Bus, Control, Envelope, RecvError, Topic};
 use hybrid_core::trace_context;
+use hybrid_realtime_api::Membership;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -101,7 +103,7 @@ impl Hub {
             queue: queue.max(8),
             state: Mutex::new(State::default()),
         });
-        hub.clone().listen(Topic::Sessions);
+        hub.clone().listen(REVOCATIONS);
         hub
     }
 
@@ -271,19 +273,34 @@ impl Hub {
         }
     }
 
+    /// A control that came with an envelope: a membership change or a session revocation.
+    async fn apply(self: &Arc<Self>, control: &Control) {
+        if let Some(change) = Membership::read(control) {
+            self.apply_membership(change).await;
+        } else if let Some(Revoked { user_id, session_id }) = Revoked::read(control) {
+            for conn in self
+                .user_conns(user_id)
+                .into_iter()
+                .filter(|c| c.session_id == session_id)
+            {
+                conn.close(close::SESSION_REVOKED, "session signed out");
+            }
+        }
+    }
+
     /// Joins and removals arrive on different streams (the user's and the chat's), so either
     /// may come late: each subscribes or unsubscribes first, then settles on what the
     /// database says now. A socket that may have missed events in between sees a pts gap and
     /// syncs; one whose state cannot be told is closed to resync.
-    async fn apply(self: &Arc<Self>, control: Control) {
-        match control {
-            Control::Joined { chat_id, user_id } | Control::Left { chat_id, user_id } => {
+    async fn apply_membership(self: &Arc<Self>, change: Membership) {
+        match change {
+            Membership::Joined { chat_id, user_id } | Membership::Left { chat_id, user_id } => {
                 let conns = self.user_conns(user_id);
                 if conns.is_empty() {
                     return;
                 }
-                let topic = Topic::Chat(chat_id);
-                let joined = matches!(control, Control::Joined { .. });
+                let topic = hybrid_realtime_api::chat(chat_id);
+                let joined = matches!(change, Membership::Joined { .. });
                 for conn in &conns {
                     if joined {
                         self.subscribe(conn, topic);
@@ -310,20 +327,10 @@ impl Hub {
                     }
                 }
             }
-            Control::Resync => {}
-            Control::SessionRevoked { user_id, session_id } => {
-                for conn in self
-                    .user_conns(user_id)
-                    .into_iter()
-                    .filter(|c| c.session_id == session_id)
-                {
-                    conn.close(close::SESSION_REVOKED, "session signed out");
-                }
-            }
         }
     }
 
-    /// Subscribes the node to a topic with no socket of its own (the sessions topic).
+    /// Subscribes the node to a topic with no socket of its own (auth's revocations).
     fn listen(self: Arc<Self>, topic: Topic) {
         let receiver = self.bus.subscribe(topic);
         tokio::spawn(self.clone().fan_out(topic, receiver, Listeners::default()));
@@ -344,22 +351,25 @@ impl Hub {
                             // its membership change is applied again, which is harmless: it
                             // settles on what the database says.
                             metrics::counter!("realtime_duplicates_dropped_total").increment(1);
-                            if let Some(control) = envelope.control {
+                            if let Some(control) = &envelope.control {
                                 self.apply(control).await;
                             }
                             continue;
                         }
                         last_pts = pts;
                     }
-                    if envelope.control == Some(Control::Resync) {
+                    if envelope.control.as_ref().is_some_and(Control::is_resync) {
                         Self::resync(&listeners, "events may have been missed: reconnect and sync");
                         continue;
                     }
                     // A join takes effect before its frame goes out (a client that sees
                     // `chat.added` is already listening to the chat); everything else after
                     // (a removed member still gets the event that removes them).
-                    let joined = matches!(envelope.control, Some(Control::Joined { .. }));
-                    if let (true, Some(control)) = (joined, envelope.control) {
+                    let joined = envelope
+                        .control
+                        .as_ref()
+                        .is_some_and(|c| matches!(Membership::read(c), Some(Membership::Joined { .. })));
+                    if let (true, Some(control)) = (joined, &envelope.control) {
                         self.apply(control).await;
                     }
                     if !envelope.payload.is_empty() {
@@ -382,7 +392,7 @@ impl Hub {
                             Err(_) => tracing::error!(?topic, "a non-UTF-8 frame on the bus"),
                         }
                     }
-                    if let (false, Some(control)) = (joined, envelope.control) {
+                    if let (false, Some(control)) = (joined, &envelope.control) {
                         self.apply(control).await;
                     }
                 }

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use hybrid_core::bus::{Bytes, Envelope, Topic};
+use hybrid_core::bus::{Bytes, Envelope};
 use hybrid_core::{AccessClaims, now_ms};
+use hybrid_realtime_api::{chat, user};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::time::{Instant, sleep_until};
@@ -63,23 +64,21 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
     let first_on_node = handle.first_on_node;
 
     // Listen to the user's own events and every chat they are in.
-    rt.hub.subscribe(&conn, Topic::User(user_id));
+    rt.hub.subscribe(&conn, user(user_id));
     // Joins after the user topic subscription arrive as controls; a removal between reading
     // the list and subscribing would be missed, so read it again and drop what is gone.
     let mut subscribed = Vec::new();
     for attempt in 0..2 {
         match rt.membership.chats_of(user_id).await {
             Ok(chats) if attempt == 0 => {
-                chats
-                    .iter()
-                    .for_each(|chat| rt.hub.subscribe(&conn, Topic::Chat(*chat)));
+                chats.iter().for_each(|id| rt.hub.subscribe(&conn, chat(*id)));
                 subscribed = chats;
             }
             Ok(current) => {
                 // Gone since the first read (a removal whose control we may have missed).
                 // A re-add meanwhile is caught by its own control, which checks again.
-                for chat in subscribed.iter().filter(|chat| !current.contains(chat)) {
-                    rt.hub.unsubscribe(conn.id, Topic::Chat(*chat));
+                for id in subscribed.iter().filter(|id| !current.contains(id)) {
+                    rt.hub.unsubscribe(conn.id, chat(*id));
                 }
             }
             Err(err) => {
@@ -250,6 +249,6 @@ fn announce_presence(rt: &Realtime, user_id: i64, peers: &[i64], online: bool) {
     let frame = json!({"type": "presence", "user_id": user_id, "online": online, "at": now_ms()}).to_string();
     let payload = Bytes::from(frame);
     for &peer in peers {
-        rt.hub.publish(Envelope::ephemeral(Topic::User(peer), payload.clone()));
+        rt.hub.publish(Envelope::ephemeral(user(peer), payload.clone()));
     }
 }

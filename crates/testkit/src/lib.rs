@@ -159,7 +159,7 @@ impl TestServer {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HYBRID_DATA_DIR", self.data_dir.path())
             .env("HYBRID_DATABASE__URL", self.database_url())
-            .env("HYBRID_AUTH__MASTER_KEY", TEST_MASTER_KEY)
+            .env("HYBRID_SECRETS__MASTER_KEY", TEST_MASTER_KEY)
             .env("HYBRID_LOG__LEVEL", "info,sqlx=warn")
             .env("HYBRID_LOG__FORMAT", "json")
             .kill_on_drop(true);

@@ -1,11 +1,19 @@
 //! The command line: config, services, migrate, admin, and graceful shutdown.
 
-use hybrid_testkit::{PASSWORD, Stack, stack_tests};
+use std::time::Duration;
+
+use base64::Engine;
+use hybrid_testkit::{PASSWORD, Stack, TEST_MASTER_KEY, stack_tests};
+use serde_json::json;
 use tokio::process::Command;
+use totp_rs::Totp;
 
 use crate::{BIN, start};
 
-stack_tests!(admin_create_user_and_graceful_stop);
+stack_tests!(
+    admin_create_user_and_graceful_stop,
+    the_master_key_rotates_without_losing_secrets
+);
 
 async fn admin_create_user_and_graceful_stop(stack: Stack) {
     let mut server = start(stack).await;
@@ -44,6 +52,70 @@ async fn admin_create_user_and_graceful_stop(stack: Stack) {
     assert_eq!(server.stop().await, Some(0), "SIGTERM should stop the server cleanly");
 }
 
+/// A new master key with the old one retired: everything sealed before still opens, `admin
+/// reseal` seals it again under the new key, and then the old key can go.
+async fn the_master_key_rotates_without_losing_secrets(stack: Stack) {
+    let mut server = start(stack).await;
+    let rota = server.register("rota").await;
+    // a pending TOTP secret, sealed beside the signing key and the key check
+    let (status, setup) = server
+        .post(
+            "/api/v1/auth/totp/setup",
+            Some(&rota.access_token),
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200, "{setup}");
+    let totp = Totp::from_url(setup["otpauth_uri"].as_str().unwrap()).unwrap();
+    assert_eq!(server.stop().await, Some(0));
+
+    let new_key = base64::engine::general_purpose::STANDARD.encode([5u8; 32]);
+    server.set_env("HYBRID_SECRETS__MASTER_KEY", &new_key);
+    let serve = server.command().args(["serve", "--listen", "127.0.0.1:0"]).output();
+    let refused = tokio::time::timeout(Duration::from_secs(60), serve)
+        .await
+        .expect("a wrong key stops the start")
+        .unwrap();
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("not the one this auth data was encrypted with"), "{why}");
+
+    server.set_env("HYBRID_SECRETS__RETIRED_KEYS", TEST_MASTER_KEY);
+    server.resume().await;
+    let (status, body) = server.login("rota", PASSWORD, None).await;
+    assert_eq!(status, 200, "the retired key opens the signing key: {body}");
+    assert_eq!(server.stop().await, Some(0));
+
+    let reseal = |server: &hybrid_testkit::TestServer| server.command().args(["admin", "reseal"]).output();
+    let first = reseal(&server).await.unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let report = String::from_utf8_lossy(&first.stdout);
+    assert!(report.contains("auth       3 value(s) sealed again"), "{report}");
+    let again = reseal(&server).await.unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("auth       0 value(s) sealed again"));
+
+    server.set_env("HYBRID_SECRETS__RETIRED_KEYS", "");
+    server.resume().await;
+    let (status, body) = server.login("rota", PASSWORD, None).await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (status, body) = server
+        .post(
+            "/api/v1/auth/totp/confirm",
+            Some(&token),
+            json!({"code": totp.generate(now).to_string()}),
+        )
+        .await;
+    assert_eq!(
+        status, 204,
+        "the resealed TOTP secret opens under the new key alone: {body}"
+    );
+}
+
 #[tokio::test]
 async fn config_is_layered_and_masked() {
     let dir = tempfile::tempdir().unwrap();
@@ -63,6 +135,7 @@ async fn config_is_layered_and_masked() {
         ])
         .env("HYBRID_AUTH__ACCESS_TOKEN_TTL_SECS", "120")
         .env("HYBRID_HTTP__TRUST_FORWARDED_FOR", "true")
+        .env("HYBRID_SECRETS__RETIRED_KEYS", "b2xkIGtleQ==")
         .output()
         .await
         .unwrap();
@@ -75,7 +148,8 @@ async fn config_is_layered_and_masked() {
     assert_eq!(config["http"]["trust_forwarded_for"].as_bool(), Some(true)); // env
     assert_eq!(config["database"]["url"].as_str(), Some("postgres://u:********@db/x")); // flag, masked
     assert_eq!(config["auth"]["master_key"].as_str(), Some("********"));
-    assert!(!text.contains("hunter2") && !text.contains("c2VjcmV0"));
+    assert_eq!(config["secrets"]["retired_keys"].as_str(), Some("********"));
+    assert!(!text.contains("hunter2") && !text.contains("c2VjcmV0") && !text.contains("b2xkIGtleQ"));
 }
 
 #[tokio::test]

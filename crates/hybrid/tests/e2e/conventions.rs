@@ -3,7 +3,7 @@
 use hybrid_testkit::{PASSWORD, Stack, assert_error, json_of, stack_tests};
 use serde_json::json;
 
-use crate::start_with;
+use crate::{start, start_with};
 
 stack_tests!(error_shape_and_limits, health_metrics_and_docs);
 
@@ -45,6 +45,30 @@ async fn error_shape_and_limits(stack: Stack) {
     )
     .await;
     assert_eq!(status, 201);
+
+    // a route may hold a tighter limit of its own: message writes take at most 64 KiB
+    let server = start(stack).await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let chat = crate::direct(&server, &ann, &bob).await;
+    let text = "x".repeat(100 * 1024);
+    let message = server
+        .post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            Some(&ann.access_token),
+            json!({ "text": text }),
+        )
+        .await;
+    assert_error(&message, 413, "payload_too_large", None);
+    let profile = server
+        .request(
+            "PATCH",
+            "/api/v1/users/me",
+            Some(&ann.access_token),
+            Some(json!({ "bio": text })),
+        )
+        .await;
+    assert_error(&profile, 422, "validation_failed", Some("bio"));
 
     assert_error(&server.get("/api/v1/nothing-here", None).await, 404, "not_found", None);
     assert_error(
