@@ -14,7 +14,8 @@ echo "PostgreSQL: ${HYBRID_TEST_POSTGRES%%@*}@…  NATS: $HYBRID_TEST_NATS  Redi
 if cargo fmt --version >/dev/null 2>&1; then
     cargo fmt --all -- --check || { echo "run: cargo fmt --all" >&2; exit 1; }
 fi
-cargo test --workspace --locked "$@"
+# With the test-only example service (crates/example), which the service-kit tests drive.
+cargo test --workspace --locked --features hybrid/example-service "$@"
 
 # Every benchmark scenario and reference at a tiny size: proves the harness works (no timing
 # asserts; it fails only when a scenario produces nothing or errors). See docs/benchmarks.md.

@@ -19,7 +19,7 @@ pub mod proto {
 
 /// How the token authority is served and reached over gRPC.
 pub const GRPC: GrpcApi = GrpcApi {
-    service: "hybrid.auth.v1.TokenAuthority",
+    services: &["hybrid.auth.v1.TokenAuthority"],
     serve: grpc::serve,
     connect: grpc::connect,
 };

@@ -1,27 +1,38 @@
-//! [`ChatMembership`] over gRPC: the server adapter a process running `chats` serves, and the
-//! client a process calling it from afar uses. Every call is a read, so every call is retried
-//! while the peer is unavailable.
+//! [`ChatMembership`] and [`ChatEvents`] over gRPC: the server adapters a process running
+//! `chats` serves, and the clients a process calling them from afar uses. Every call is a read,
+//! so every call is retried while the peer is unavailable.
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use hybrid_core::{ApiResult, InternalApis, PeerLink};
+use hybrid_core::stream::{EventStream, StreamBatch, StreamEvent};
+use hybrid_core::{ApiError, ApiResult, InternalApis, PeerLink};
 use hybrid_rpc::{Call, Idempotent, reply};
 use tonic::service::RoutesBuilder;
 use tonic::{Request, Response, Status};
 
+use crate::proto::chat_events_client::ChatEventsClient;
+use crate::proto::chat_events_server::{self, ChatEventsServer};
 use crate::proto::chat_membership_client::ChatMembershipClient;
 use crate::proto::chat_membership_server::{self, ChatMembershipServer};
-use crate::{ChatMembership, SERVICE, proto};
+use crate::proto::chat_writer_client::ChatWriterClient;
+use crate::proto::chat_writer_server::{self, ChatWriterServer};
+use crate::{Attachment, AttachmentUpdate, ChatEvents, ChatMembership, ChatWriter, Post, Posted, SERVICE, proto};
 
 pub(crate) fn serve(apis: &InternalApis, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
     let api = apis.require::<dyn ChatMembership>(SERVICE)?;
     routes.add_service(ChatMembershipServer::new(Server(api)));
+    let events = apis.require::<ChatEvents>(SERVICE)?;
+    routes.add_service(ChatEventsServer::new(EventsServer(events.0.clone())));
+    let writer = apis.require::<dyn ChatWriter>(SERVICE)?;
+    routes.add_service(ChatWriterServer::new(WriterServer(writer)));
     Ok(())
 }
 
 pub(crate) fn connect(apis: &InternalApis, peer: PeerLink) {
-    apis.provide::<dyn ChatMembership>(Arc::new(Client(peer)));
+    apis.provide::<dyn ChatMembership>(Arc::new(Client(peer.clone())));
+    apis.provide::<dyn ChatWriter>(Arc::new(Client(peer.clone())));
+    apis.provide::<ChatEvents>(Arc::new(ChatEvents(Arc::new(Client(peer)))));
 }
 
 struct Server(Arc<dyn ChatMembership>);
@@ -99,5 +110,211 @@ impl ChatMembership for Client {
                 .await?;
             Ok(reply.member_count)
         })
+    }
+}
+
+struct EventsServer(Arc<dyn EventStream>);
+
+#[tonic::async_trait]
+impl chat_events_server::ChatEvents for EventsServer {
+    async fn read(&self, request: Request<proto::ReadEventsRequest>) -> Result<Response<proto::EventBatch>, Status> {
+        let proto::ReadEventsRequest { after, limit } = request.into_inner();
+        reply(self.0.read(after, limit).await.map(|batch| {
+            proto::EventBatch {
+                events: batch
+                    .events
+                    .into_iter()
+                    .map(|event| proto::StreamEvent {
+                        position: event.position,
+                        namespace: event.topic.namespace.to_owned(),
+                        topic_id: event.topic.id,
+                        pts: event.pts,
+                        kind: event.kind,
+                        payload: event.payload,
+                    })
+                    .collect(),
+                head: batch.head,
+                oldest: batch.oldest,
+            }
+        }))
+    }
+}
+
+impl EventStream for Client {
+    fn read(&self, after: i64, limit: u32) -> BoxFuture<'_, ApiResult<StreamBatch>> {
+        Box::pin(async move {
+            let message = proto::ReadEventsRequest { after, limit };
+            let batch = (self.0)
+                .call("Read", Idempotent::Yes, message, |channel, request| async move {
+                    ChatEventsClient::new(channel).read(request).await
+                })
+                .await?;
+            let events = batch
+                .events
+                .into_iter()
+                .map(|event| {
+                    let topic = match event.namespace.as_str() {
+                        "chat" => hybrid_realtime_api::chat(event.topic_id),
+                        "user" => hybrid_realtime_api::user(event.topic_id),
+                        other => {
+                            return Err(ApiError::internal(format!(
+                                "the chats service sent an event on an unknown topic `{other}`"
+                            )));
+                        }
+                    };
+                    Ok(StreamEvent {
+                        position: event.position,
+                        topic,
+                        pts: event.pts,
+                        kind: event.kind,
+                        payload: event.payload,
+                    })
+                })
+                .collect::<ApiResult<_>>()?;
+            Ok(StreamBatch {
+                events,
+                head: batch.head,
+                oldest: batch.oldest,
+            })
+        })
+    }
+}
+
+struct WriterServer(Arc<dyn ChatWriter>);
+
+#[tonic::async_trait]
+impl chat_writer_server::ChatWriter for WriterServer {
+    async fn post(&self, request: Request<proto::PostRequest>) -> Result<Response<proto::Posted>, Status> {
+        let proto::PostRequest {
+            chat_id,
+            sender_id,
+            text,
+            idempotency_key,
+            attachment,
+        } = request.into_inner();
+        let post = Post {
+            chat_id,
+            sender_id,
+            text,
+            idempotency_key,
+            attachment: attachment.map(Attachment::from),
+        };
+        reply(self.0.post(post).await.map(|posted| proto::Posted {
+            chat_id: posted.chat_id,
+            seq: posted.seq,
+            created: posted.created,
+        }))
+    }
+
+    async fn update_attachment(
+        &self,
+        request: Request<proto::AttachmentUpdate>,
+    ) -> Result<Response<proto::Done>, Status> {
+        let proto::AttachmentUpdate {
+            chat_id,
+            seq,
+            attachment,
+        } = request.into_inner();
+        let Some(attachment) = attachment else {
+            return Err(Status::invalid_argument("an attachment update without the attachment"));
+        };
+        let update = AttachmentUpdate {
+            chat_id,
+            seq,
+            attachment: attachment.into(),
+        };
+        reply(self.0.update_attachment(update).await.map(|()| proto::Done {}))
+    }
+
+    async fn may_see(&self, request: Request<proto::MaySeeRequest>) -> Result<Response<proto::Flag>, Status> {
+        let proto::MaySeeRequest { user_id, chat_id, seq } = request.into_inner();
+        reply(
+            self.0
+                .may_see(user_id, chat_id, seq)
+                .await
+                .map(|value| proto::Flag { value }),
+        )
+    }
+}
+
+impl ChatWriter for Client {
+    fn post(&self, post: Post) -> BoxFuture<'_, ApiResult<Posted>> {
+        Box::pin(async move {
+            let message = proto::PostRequest {
+                chat_id: post.chat_id,
+                sender_id: post.sender_id,
+                text: post.text,
+                idempotency_key: post.idempotency_key,
+                attachment: post.attachment.map(proto::Attachment::from),
+            };
+            let posted = (self.0)
+                .call("Post", Idempotent::No, message, |channel, request| async move {
+                    ChatWriterClient::new(channel).post(request).await
+                })
+                .await?;
+            Ok(Posted {
+                chat_id: posted.chat_id,
+                seq: posted.seq,
+                created: posted.created,
+            })
+        })
+    }
+
+    fn update_attachment(&self, update: AttachmentUpdate) -> BoxFuture<'_, ApiResult<()>> {
+        Box::pin(async move {
+            let message = proto::AttachmentUpdate {
+                chat_id: update.chat_id,
+                seq: update.seq,
+                attachment: Some(update.attachment.into()),
+            };
+            // a version applies once: sending it again changes nothing
+            (self.0)
+                .call(
+                    "UpdateAttachment",
+                    Idempotent::Yes,
+                    message,
+                    |channel, request| async move { ChatWriterClient::new(channel).update_attachment(request).await },
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn may_see(&self, user_id: i64, chat_id: i64, seq: i64) -> BoxFuture<'_, ApiResult<bool>> {
+        Box::pin(async move {
+            let message = proto::MaySeeRequest { user_id, chat_id, seq };
+            let reply = (self.0)
+                .call("MaySee", Idempotent::Yes, message, |channel, request| async move {
+                    ChatWriterClient::new(channel).may_see(request).await
+                })
+                .await?;
+            Ok(reply.value)
+        })
+    }
+}
+
+impl From<proto::Attachment> for Attachment {
+    fn from(a: proto::Attachment) -> Self {
+        Attachment {
+            kind: a.kind,
+            service: a.service,
+            object_id: a.object_id,
+            version: a.version,
+            preview: a.preview,
+            searchable_text: a.searchable_text,
+        }
+    }
+}
+
+impl From<Attachment> for proto::Attachment {
+    fn from(a: Attachment) -> Self {
+        proto::Attachment {
+            kind: a.kind,
+            service: a.service,
+            object_id: a.object_id,
+            version: a.version,
+            preview: a.preview,
+            searchable_text: a.searchable_text,
+        }
     }
 }

@@ -5,7 +5,10 @@
 
 mod grpc;
 
+use std::sync::Arc;
+
 use futures::future::BoxFuture;
+use hybrid_core::stream::EventStream;
 use hybrid_core::{ApiError, GrpcApi};
 
 /// Generated messages, server and client of `proto/hybrid/chats/v1/chats.proto`.
@@ -13,15 +16,23 @@ pub mod proto {
     tonic::include_proto!("hybrid.chats.v1");
 }
 
-/// How membership is served and reached over gRPC.
+/// How membership and the event stream are served and reached over gRPC.
 pub const GRPC: GrpcApi = GrpcApi {
-    service: "hybrid.chats.v1.ChatMembership",
+    services: &[
+        "hybrid.chats.v1.ChatMembership",
+        "hybrid.chats.v1.ChatEvents",
+        "hybrid.chats.v1.ChatWriter",
+    ],
     serve: grpc::serve,
     connect: grpc::connect,
 };
 
 /// The service that provides [`ChatMembership`], as `--services` and `peers.*` name it.
 pub const SERVICE: &str = "chats";
+
+/// Provided by `chats`: its committed events (messages, edits, membership changes …), for
+/// durable consumers in other services: `hybrid_core::stream::consume(…, SERVICE, events.0, …)`.
+pub struct ChatEvents(pub Arc<dyn EventStream>);
 
 /// Provided by `chats`: who listens to what, for the realtime service.
 pub trait ChatMembership: Send + Sync {
@@ -32,4 +43,67 @@ pub trait ChatMembership: Send + Sync {
     fn direct_peers(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
     /// Whether `user_id` is a member of `chat_id`, and the chat's member count.
     fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>>;
+}
+
+/// Provided by `chats`: what other services do in chats, each on behalf of a user (or bot).
+/// Objects that live in a chat (a file, a task card, a poll …) are messages carrying an
+/// [`Attachment`] their owning service creates and updates; `docs/architecture.md` has the rules.
+pub trait ChatWriter: Send + Sync {
+    /// Posts a message as `post.sender_id`, with the sender's rights (a member who may post
+    /// there). Idempotent: a second post with the same key by the same sender in the same chat
+    /// returns the first message (`created: false`).
+    fn post(&self, post: Post) -> BoxFuture<'_, Result<Posted, ApiError>>;
+    /// Replaces the attachment of message (`chat_id`, `seq`) with a newer version of the same
+    /// object, by its owning service. An update with a version not above the stored one
+    /// changes nothing (`409 stale_attachment`). Members see at most one update per second per
+    /// message; the last one always arrives.
+    fn update_attachment(&self, update: AttachmentUpdate) -> BoxFuture<'_, Result<(), ApiError>>;
+    /// Whether `user_id` may see message (`chat_id`, `seq`) now: a member, joined early enough
+    /// in a chat that shows new members no history (`since_join`), and the message not deleted.
+    fn may_see(&self, user_id: i64, chat_id: i64, seq: i64) -> BoxFuture<'_, Result<bool, ApiError>>;
+}
+
+/// A message another service posts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
+    pub chat_id: i64,
+    /// Whom the message is from; needs the right to post in the chat.
+    pub sender_id: i64,
+    pub text: String,
+    /// The caller's key for this post (1 to 64 bytes): retries do not post twice.
+    pub idempotency_key: String,
+    pub attachment: Option<Attachment>,
+}
+
+/// A posted message: its place in the chat, and whether this call made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posted {
+    pub chat_id: i64,
+    pub seq: i64,
+    pub created: bool,
+}
+
+/// The card of an object that lives in a chat, kept by its owning service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    /// What the object is (`file`, `task`, `poll`): clients choose how to draw it.
+    pub kind: String,
+    /// The owning service (`files`): only it may update the attachment.
+    pub service: String,
+    /// The object's id in its service.
+    pub object_id: String,
+    /// Increases with every update.
+    pub version: i64,
+    /// A JSON object of at most 2 KB: what clients show without asking the service.
+    pub preview: String,
+    /// Words the chat's message search finds the message by (a file name, a task title).
+    pub searchable_text: String,
+}
+
+/// A newer version of a message's attachment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentUpdate {
+    pub chat_id: i64,
+    pub seq: i64,
+    pub attachment: Attachment,
 }

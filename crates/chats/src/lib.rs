@@ -7,6 +7,7 @@ mod events;
 mod membership;
 mod messages;
 mod model;
+mod objects;
 mod policy;
 mod relay;
 mod routes;
@@ -18,7 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use hybrid_chats_api::ChatMembership;
+use hybrid_chats_api::{ChatEvents, ChatMembership, ChatWriter, SERVICE};
+use hybrid_core::outbox::Relay;
 use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started, Worker};
 use hybrid_store::Migration;
 use hybrid_users_api::UserDirectory;
@@ -29,6 +31,8 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
     hybrid_store::migration!(2, "0002_outbox"),
     hybrid_store::migration!(3, "0003_outbox_trace"),
+    hybrid_store::migration!(4, "0004_event_stream"),
+    hybrid_store::migration!(5, "0005_attachments"),
 ];
 
 pub struct ChatsModule;
@@ -81,18 +85,25 @@ impl Module for ChatsModule {
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
             let directory = ctx.apis.require::<dyn UserDirectory>(hybrid_users_api::SERVICE)?;
+            let db = ctx.db()?;
+            let relay = Relay::new(SERVICE, db.clone(), ctx.bus.clone(), Arc::new(relay::ChatsOutbox));
             let chats = Arc::new(Chats {
-                db: ctx.db()?,
+                db,
                 bus: ctx.bus.clone(),
-                relay: Arc::default(),
+                relay: relay.clone(),
                 state: ctx.state.clone(),
                 directory,
                 config: ctx.config.chats.clone(),
+                sync_sources: ctx.sync.clone(),
             });
             ctx.apis
                 .provide::<dyn ChatMembership>(Arc::new(sync::Membership(chats.clone())));
+            ctx.apis.provide::<ChatEvents>(Arc::new(ChatEvents(relay.clone())));
+            ctx.apis
+                .provide::<dyn ChatWriter>(Arc::new(objects::Writer(chats.clone())));
             let pruned = chats.clone();
-            let mut workers = vec![Worker::every("prune-events", PRUNE_EVERY, move || {
+            let mut workers = vec![objects::attachment_events(chats.clone())];
+            workers.push(Worker::every("prune-events", PRUNE_EVERY, move || {
                 let chats = pruned.clone();
                 async move {
                     let pruned = chats.prune_events().await?;
@@ -101,12 +112,9 @@ impl Module for ChatsModule {
                     }
                     Ok(())
                 }
-            })];
+            }));
             if ctx.config.chats.relay_events {
-                let relayed = chats.clone();
-                workers.push(Worker::new("relay", move |shutdown| {
-                    relay::run(relayed.clone(), shutdown)
-                }));
+                workers.push(relay.worker());
             }
             Ok(Started {
                 routes: routes::router(chats, ctx.config.http.body_limit_bytes),

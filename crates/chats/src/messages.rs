@@ -14,7 +14,9 @@ use serde_json::json;
 use sqlx::AssertSqlSafe;
 
 use crate::body::{self, Entity, EntityKind};
-use crate::model::{HistoryVisibility, MESSAGE_COLUMNS, MSG_COLUMNS, Message, MessageRow, ReactionCount};
+use crate::model::{
+    HistoryVisibility, MESSAGE_COLUMNS, MSG_COLUMNS, Message, MessageRow, ReactionCount, StoredAttachment,
+};
 use crate::policy::{ChatKind, Permission};
 use crate::search;
 use crate::service::{Chats, Member, member};
@@ -29,6 +31,42 @@ pub struct NewMessage {
     pub entities: Vec<Entity>,
     pub reply_to: Option<i64>,
     pub nonce: Option<String>,
+    /// Set only by other services, through the chats API (`objects.rs`).
+    pub attachment: Option<StoredAttachment>,
+}
+
+/// What search finds a message by: its text, and its attachment's words.
+pub(crate) fn search_body(text: &str, attachment: Option<&str>) -> String {
+    let words = attachment
+        .and_then(|stored| serde_json::from_str::<StoredAttachment>(stored).ok())
+        .map(|stored| stored.searchable_text)
+        .unwrap_or_default();
+    if words.is_empty() {
+        text.to_owned()
+    } else {
+        format!("{text}\n{words}")
+    }
+}
+
+/// Whether some member of `chat_id` may not see message `seq` (they joined after it, in a chat
+/// showing new members no history): an event about it must then not carry its content, since
+/// an event is the same for every member.
+pub(crate) async fn hidden_from_some(
+    tx: &mut Sql<'_>,
+    chat_id: i64,
+    seq: i64,
+    history: HistoryVisibility,
+) -> ApiResult<bool> {
+    if history != HistoryVisibility::SinceJoin {
+        return Ok(false);
+    }
+    let (newest_join,): (i64,) = tx
+        .fetch_one(
+            "SELECT COALESCE(MAX(joined_seq), 0) FROM members WHERE chat_id = $1",
+            params![chat_id],
+        )
+        .await?;
+    Ok(seq <= newest_join)
 }
 
 /// A page of history, oldest first.
@@ -169,7 +207,12 @@ impl Chats {
     }
 
     async fn send_once(&self, me: i64, chat_id: i64, new: NewMessage) -> ApiResult<(Message, bool)> {
-        let mut entities = body::validate(&new.text, new.entities, self.config.max_text_length)?;
+        // an object's card may come without a caption
+        let mut entities = if new.attachment.is_some() && new.text.is_empty() && new.entities.is_empty() {
+            Vec::new()
+        } else {
+            body::validate(&new.text, new.entities, self.config.max_text_length)?
+        };
         if let Some(nonce) = &new.nonce
             && (nonce.is_empty() || nonce.len() > MAX_NONCE_LEN)
         {
@@ -181,6 +224,10 @@ impl Chats {
         self.resolve_mentions(&new.text, &mut entities).await?;
         self.check_can_reach(chat_id, me).await?;
         let entities_json = serde_json::to_string(&entities).expect("entities serialise");
+        let attachment_json = new
+            .attachment
+            .as_ref()
+            .map(|a| serde_json::to_string(a).expect("attachments serialise"));
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(tx, chat_id, me).await?;
@@ -204,13 +251,27 @@ impl Chats {
                         params![chat_id, now],
                     )
                     .await?;
+                // a card's first event is this message's: its updates count from now
+                let attachment_event_at = attachment_json.is_some().then_some(now);
                 tx.execute(
-                    "INSERT INTO messages (chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    params![chat_id, seq, me, new.text, entities_json, new.reply_to, new.nonce, now],
+                    "INSERT INTO messages (chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, \
+                     attachment, attachment_event_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    params![
+                        chat_id,
+                        seq,
+                        me,
+                        new.text,
+                        entities_json,
+                        new.reply_to,
+                        new.nonce,
+                        now,
+                        attachment_json,
+                        attachment_event_at
+                    ],
                 )
                 .await?;
-                search::index(tx, chat_id, seq, &new.text).await?;
+                let searched = search_body(&new.text, attachment_json.as_deref());
+                search::index(tx, chat_id, seq, &searched).await?;
                 // Sending reads everything before.
                 tx.execute(MARK_READ, params![chat_id, me, seq]).await?;
                 let message = Message {
@@ -225,6 +286,7 @@ impl Chats {
                     deleted: false,
                     nonce: new.nonce,
                     reactions: Vec::new(),
+                    attachment: new.attachment.map(|a| a.card),
                 };
                 out.chat_event_at(tx, chat_id, pts, "message.new", &message, None)
                     .await?;
@@ -260,24 +322,14 @@ impl Chats {
                 )
                 .await?;
                 search::unindex(tx, chat_id, seq).await?;
-                search::index(tx, chat_id, seq, &text).await?;
+                let searched = search_body(&text, row.attachment.as_deref());
+                search::index(tx, chat_id, seq, &searched).await?;
                 let mut message = Message::from(row);
                 message.text = text;
                 message.entities = entities;
                 message.edited_at = Some(now);
                 message.reactions = reaction_counts(tx, chat_id, seq).await?;
-                // An event is the same for every member: if some member may not see this
-                // message (joined later, history since join), it names the edit only.
-                let hidden_from_some = member.history == HistoryVisibility::SinceJoin && {
-                    let (newest_join,): (i64,) = tx
-                        .fetch_one(
-                            "SELECT COALESCE(MAX(joined_seq), 0) FROM members WHERE chat_id = $1",
-                            params![chat_id],
-                        )
-                        .await?;
-                    seq <= newest_join
-                };
-                if hidden_from_some {
+                if hidden_from_some(tx, chat_id, seq, member.history).await? {
                     let data = json!({"seq": seq, "edited_at": now});
                     out.chat_event(tx, chat_id, "message.edited", &data, None).await?;
                 } else {
@@ -300,7 +352,8 @@ impl Chats {
                     member.require(Permission::DeleteOthers, "delete others' messages")?;
                 }
                 tx.execute(
-                    "UPDATE messages SET text = '', entities = '[]', deleted_at = $3 WHERE chat_id = $1 AND seq = $2",
+                    "UPDATE messages SET text = '', entities = '[]', deleted_at = $3, attachment = NULL, \
+                     attachment_pending = 0 WHERE chat_id = $1 AND seq = $2",
                     params![chat_id, seq, now_ms()],
                 )
                 .await?;

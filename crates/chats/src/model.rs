@@ -37,6 +37,35 @@ pub struct Message {
     pub nonce: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<ReactionCount>,
+    /// The card of an object that lives in the chat (a file, a task, a poll), kept by the
+    /// service that owns it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+}
+
+/// The card of an object that lives in a chat, as clients see it; its service keeps the
+/// object and its API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Attachment {
+    /// What the object is (`file`, `task`, `poll`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The service that owns the object.
+    pub service: String,
+    pub object_id: String,
+    /// Increases with every update of the card.
+    pub version: i64,
+    /// What to show without asking the service (at most 2 KB of JSON).
+    #[schema(value_type = Object)]
+    pub preview: serde_json::Value,
+}
+
+/// How an attachment is stored: what clients see, and the words search finds it by.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredAttachment {
+    #[serde(flatten)]
+    pub card: Attachment,
+    pub searchable_text: String,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -51,10 +80,11 @@ pub struct MessageRow {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    pub attachment: Option<String>,
 }
 
 pub const MESSAGE_COLUMNS: &str =
-    "chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, edited_at, deleted_at";
+    "chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, edited_at, deleted_at, attachment";
 
 hybrid_store::from_row!(MessageRow {
     chat_id,
@@ -67,11 +97,12 @@ hybrid_store::from_row!(MessageRow {
     created_at,
     edited_at,
     deleted_at,
+    attachment,
 });
 
 /// [`MESSAGE_COLUMNS`] of a `messages` table aliased `msg`, for joins.
 pub const MSG_COLUMNS: &str = "msg.chat_id, msg.seq, msg.sender_id, msg.text, msg.entities, msg.reply_to, \
-    msg.nonce, msg.created_at, msg.edited_at, msg.deleted_at";
+    msg.nonce, msg.created_at, msg.edited_at, msg.deleted_at, msg.attachment";
 
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
@@ -92,6 +123,11 @@ impl From<MessageRow> for Message {
             deleted,
             nonce: row.nonce,
             reactions: Vec::new(),
+            attachment: row
+                .attachment
+                .filter(|_| !deleted)
+                .and_then(|stored| serde_json::from_str::<StoredAttachment>(&stored).ok())
+                .map(|stored| stored.card),
         }
     }
 }

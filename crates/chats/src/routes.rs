@@ -244,6 +244,7 @@ async fn send(
         entities: req.entities,
         reply_to: req.reply_to,
         nonce: req.nonce,
+        attachment: None,
     };
     let (message, created) = chats.send(me.user_id, chat_id, new).await?;
     Ok((

@@ -7,6 +7,7 @@ use hybrid_store::{Dialect, Sql, params};
 use sqlx::AssertSqlSafe;
 
 use crate::body::{normalize_for_search, query_terms};
+use crate::messages::search_body;
 use crate::model::{MSG_COLUMNS, Message, MessageRow};
 use crate::service::Chats;
 
@@ -38,8 +39,8 @@ pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
     db.execute("DELETE FROM message_fts", Vec::new()).await?;
     let (mut chat, mut seq, mut indexed) = (i64::MIN, i64::MIN, 0u64);
     loop {
-        let page: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT chat_id, seq, text FROM messages WHERE deleted_at IS NULL \
+        let page: Vec<(i64, i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT chat_id, seq, text, attachment FROM messages WHERE deleted_at IS NULL \
              AND (chat_id > $1 OR (chat_id = $1 AND seq > $2)) ORDER BY chat_id, seq LIMIT $3",
         )
         .bind(chat)
@@ -47,7 +48,7 @@ pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
         .bind(PAGE)
         .fetch_all(db.reader())
         .await?;
-        let Some(&(last_chat, last_seq, _)) = page.last() else {
+        let Some(&(last_chat, last_seq, _, _)) = page.last() else {
             break;
         };
         (chat, seq) = (last_chat, last_seq);
@@ -55,8 +56,8 @@ pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
         indexed += page.len() as u64;
         db.write_tx(move |tx| {
             Box::pin(async move {
-                for (chat_id, seq, text) in &page {
-                    index(tx, *chat_id, *seq, text).await?;
+                for (chat_id, seq, text, attachment) in &page {
+                    index(tx, *chat_id, *seq, &search_body(text, attachment.as_deref())).await?;
                 }
                 Ok::<_, hybrid_core::ApiError>(())
             })

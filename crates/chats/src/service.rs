@@ -14,7 +14,8 @@ use hybrid_users_api::UserDirectory;
 use crate::events::Outbox;
 use crate::model::{HistoryVisibility, parse_kind, parse_role};
 use crate::policy::{Access, ChatKind, Permission};
-use crate::relay::Relay;
+use hybrid_core::outbox::Relay;
+use hybrid_core::sync::SyncSources;
 
 pub struct Chats {
     pub(crate) db: Db,
@@ -23,6 +24,8 @@ pub struct Chats {
     pub(crate) state: Arc<dyn SharedState>,
     pub(crate) directory: Arc<dyn UserDirectory>,
     pub(crate) config: ChatsConfig,
+    /// Other services' parts of `POST /sync`.
+    pub(crate) sync_sources: Arc<SyncSources>,
 }
 
 /// A member's standing in a chat, with the chat facts checks need.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use futures::future::BoxFuture;
 use hybrid_chats_api::ChatMembership;
+use hybrid_core::sync::SyncPart;
 use hybrid_core::{ApiError, ApiResult, now_ms};
 use hybrid_store::values;
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,9 @@ use utoipa::ToSchema;
 use crate::service::Chats;
 
 pub const MAX_SYNC_CHATS: usize = 1000;
+/// Most services one sync names, and the longest cursor one may send back.
+const MAX_SYNC_SERVICES: usize = 64;
+const MAX_CURSOR_LEN: usize = 256;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SyncRequest {
@@ -23,6 +27,10 @@ pub struct SyncRequest {
     /// Chat id → the last pts the client has of that chat.
     #[serde(default)]
     pub chats: BTreeMap<i64, i64>,
+    /// Service → the `cursor` its part of the last answer gave (other services' entries that
+    /// survive a disconnect); a service left out answers from its start.
+    #[serde(default)]
+    pub services: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,6 +44,8 @@ pub struct SyncResponse {
     /// `user_pts`.
     pub user_too_long: bool,
     pub chats: Vec<ChatSync>,
+    /// Each service's part (see `services` in the request), by service name.
+    pub services: BTreeMap<String, SyncPart>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,6 +74,25 @@ impl Chats {
                 format!("at most {MAX_SYNC_CHATS} chats per call"),
             ));
         }
+        if request.services.len() > MAX_SYNC_SERVICES
+            || request.services.values().any(|cursor| cursor.len() > MAX_CURSOR_LEN)
+        {
+            return Err(ApiError::validation(
+                "services",
+                format!("at most {MAX_SYNC_SERVICES} services, cursors of at most {MAX_CURSOR_LEN} bytes"),
+            ));
+        }
+        let (chats, services) = tokio::join!(
+            self.sync_chats(me, &request),
+            self.sync_sources.collect(me, &request.services)
+        );
+        Ok(SyncResponse {
+            services: services?,
+            ..chats?
+        })
+    }
+
+    async fn sync_chats(&self, me: i64, request: &SyncRequest) -> ApiResult<SyncResponse> {
         let limit = self.config.sync_max_events;
         let reader = self.db.reader();
 
@@ -137,6 +166,7 @@ impl Chats {
             user_events,
             user_too_long,
             chats,
+            services: BTreeMap::new(),
         })
     }
 
@@ -147,6 +177,8 @@ impl Chats {
         for sql in [
             "DELETE FROM events WHERE created_at < $1",
             "DELETE FROM user_events WHERE created_at < $1",
+            // the event stream goes with the log it points into
+            "DELETE FROM outbox WHERE position IS NOT NULL AND relayed_at < $1",
         ] {
             pruned += self.db.execute(sql, values![cutoff]).await?;
         }

@@ -10,8 +10,10 @@ mod extract;
 pub mod http;
 pub mod json;
 pub mod module;
+pub mod outbox;
 pub mod secrets;
-
+pub mod stream;
+pub mod sync;
 pub mod text;
 mod token;
 pub mod trace_context;

@@ -15,6 +15,7 @@ use hybrid_store::{Db, Migration};
 use tokio::sync::watch;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::sync::SyncSources;
 use crate::{Clock, Config, Secrets, TokenVerifier, Worker};
 
 pub trait Module: Send + Sync + 'static {
@@ -32,6 +33,17 @@ pub trait Module: Send + Sync + 'static {
     /// how a process running it serves it, and how one calling it from afar reaches it.
     fn grpc(&self) -> Option<GrpcApi> {
         None
+    }
+    /// Whether `--services all` runs it and `hybrid services` lists it: every real service
+    /// does; a module built only for tests is started by name.
+    fn in_all(&self) -> bool {
+        true
+    }
+    /// Whether the module keeps entries for users that `POST /api/v1/sync` returns (it provides
+    /// a [`SyncSource`](crate::sync::SyncSource) in `start`): a process running chats without
+    /// it asks it over gRPC when `peers.<name>` gives its address.
+    fn contributes_sync(&self) -> bool {
+        false
     }
     /// The OpenAPI tags of the module's routes, with their descriptions.
     fn tags(&self) -> &'static [ApiTag] {
@@ -66,8 +78,9 @@ pub struct ApiTag {
 /// A module's internal API across processes, as its api crate builds it with `hybrid_rpc`.
 #[derive(Clone, Copy)]
 pub struct GrpcApi {
-    /// The gRPC service name (`hybrid.users.v1.UserDirectory`), reported by the health service.
-    pub service: &'static str,
+    /// The gRPC service names (`hybrid.users.v1.UserDirectory`), each reported by the health
+    /// service.
+    pub services: &'static [&'static str],
     /// Adds the server of the provider the module put in `apis` at start to `routes`.
     pub serve: fn(&InternalApis, &mut tonic::service::RoutesBuilder) -> anyhow::Result<()>,
     /// Puts a client of the provider at the other end of `peer` into `apis`, behind the same
@@ -98,6 +111,8 @@ pub struct ModuleContext {
     pub secrets: Arc<OnceLock<Arc<Secrets>>>,
     pub tokens: Arc<TokenVerifier>,
     pub apis: Arc<InternalApis>,
+    /// Where modules put what `POST /api/v1/sync` returns besides chats' events.
+    pub sync: Arc<SyncSources>,
     pub bus: Arc<dyn Bus>,
     /// Presence, typing, attempt budgets: shared by every process of the deployment.
     pub state: Arc<dyn SharedState>,

@@ -51,7 +51,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Services => {
             // name, the services it calls (`-`: none), what it is; deploy checks read the first two
-            for module in registry::all_modules() {
+            for module in registry::all_modules().into_iter().filter(|m| m.in_all()) {
                 let calls = peers::calls(module.as_ref());
                 let calls = if calls.is_empty() {
                     "-".to_owned()

@@ -8,6 +8,7 @@ use anyhow::bail;
 use futures::future::BoxFuture;
 use hybrid_auth_api::{TokenAuthority, TokenFollower};
 use hybrid_core::config::PeersConfig;
+use hybrid_core::sync::SyncSources;
 use hybrid_core::{Config, InternalApis, Module, Shutdown};
 use hybrid_rpc::PeerOptions;
 
@@ -78,6 +79,30 @@ pub fn connect(apis: &InternalApis, remote: &[(&'static str, &str)], config: &Co
         tracing::info!(service, url, "calling a service in another process");
     }
     Ok(options)
+}
+
+/// Makes the sync sources of services in other processes (those that keep entries for users,
+/// with an address in `peers`) part of this process's `POST /api/v1/sync`.
+pub fn connect_sync(
+    sync: &SyncSources,
+    modules: &[Box<dyn Module>],
+    config: &Config,
+    options: PeerOptions,
+) -> anyhow::Result<()> {
+    let local: Vec<&str> = modules.iter().map(|m| m.name()).collect();
+    for module in all_modules() {
+        let name = module.name();
+        if local.contains(&name) || !module.contributes_sync() {
+            continue;
+        }
+        if let Some(url) = config.peers.of(name) {
+            sync.provide(
+                name,
+                hybrid_rpc::remote_sync(hybrid_rpc::link(name, url, options)?, name),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Loads the token keys once (a process whose auth runs elsewhere goes on without them, and

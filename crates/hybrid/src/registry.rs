@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use futures::future::BoxFuture;
 use hybrid_core::bus::{Bus, LocalBus, NatsBus, NatsConfig};
 use hybrid_core::state::{MemoryState, RedisConfig, RedisState, SharedState};
+use hybrid_core::sync::SyncSources;
 use hybrid_core::worker::{Workers, supervise};
 use hybrid_core::{ApiTag, Clock, Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
 use hybrid_rpc::GrpcServer;
@@ -24,24 +25,31 @@ pub fn all_modules() -> Vec<Box<dyn Module>> {
         Box::new(hybrid_users::UsersModule),
         Box::new(hybrid_chats::ChatsModule),
         Box::new(hybrid_realtime::RealtimeModule),
+        #[cfg(feature = "example-service")]
+        Box::new(hybrid_example::ExampleModule),
     ]
 }
 
-/// The modules named in `spec` (`all`, or comma-separated names), checked, in start order.
+/// The modules named in `spec` (comma-separated names; `all` for every service that runs by
+/// default), checked, in start order.
 pub fn select(spec: &str) -> anyhow::Result<Vec<Box<dyn Module>>> {
     let all = all_modules();
-    let spec = spec.trim();
-    if spec.is_empty() || spec == "all" {
-        return start_order(all);
+    let mut wanted: Vec<&str> = spec.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    if wanted.is_empty() {
+        wanted.push("all");
     }
-    let wanted: Vec<&str> = spec.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
     let known: Vec<&str> = all.iter().map(|m| m.name()).collect();
-    for name in &wanted {
+    for name in wanted.iter().filter(|name| **name != "all") {
         if !known.contains(name) {
             bail!("unknown service `{name}`; known services: {}", known.join(", "));
         }
     }
-    start_order(all.into_iter().filter(|m| wanted.contains(&m.name())).collect())
+    let every = wanted.contains(&"all");
+    start_order(
+        all.into_iter()
+            .filter(|m| (every && m.in_all()) || wanted.contains(&m.name()))
+            .collect(),
+    )
 }
 
 /// `modules` reordered so each comes after those it needs among them (the others are reached
@@ -153,6 +161,8 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     let bus = connect_bus(&config).await?;
     let state = connect_state(&config)?;
     let secrets: Arc<std::sync::OnceLock<_>> = Arc::default();
+    let sync = Arc::new(SyncSources::default());
+    peers::connect_sync(&sync, modules, &config, peer_options)?;
     let mut running = Running {
         databases: Vec::new(),
         routes: OpenApiRouter::new(),
@@ -178,6 +188,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
             db: db.clone(),
             config: config.clone(),
             secrets: secrets.clone(),
+            sync: sync.clone(),
             clock: Clock::system(),
             tokens: tokens.clone(),
             apis: apis.clone(),
@@ -208,9 +219,8 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
         .tasks
         .push(peers::follow_tokens(&running, &config, shutdown.clone()).await?);
     if !config.grpc.listen.is_empty() {
-        running
-            .tasks
-            .push(serve_grpc(modules, &running.apis, &config, peer_options.timeout, shutdown).await?);
+        let grpc = serve_grpc(modules, &running.apis, &sync, &config, peer_options.timeout, shutdown).await?;
+        running.tasks.push(grpc);
     }
     Ok(running)
 }
@@ -220,6 +230,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
 async fn serve_grpc(
     modules: &[Box<dyn Module>],
     apis: &InternalApis,
+    sync: &Arc<SyncSources>,
     config: &Config,
     timeout: std::time::Duration,
     shutdown: Shutdown,
@@ -228,7 +239,11 @@ async fn serve_grpc(
     let mut services = Vec::new();
     for (module, api) in modules.iter().filter_map(|m| Some((m.name(), m.grpc()?))) {
         (api.serve)(apis, &mut routes).with_context(|| format!("serving the {module} API over gRPC"))?;
-        services.push(api.service);
+        services.extend(api.services);
+    }
+    if modules.iter().any(|m| m.contributes_sync()) {
+        hybrid_rpc::serve_sync(sync.clone(), &mut routes);
+        services.push(hybrid_rpc::SYNC_SERVICE);
     }
     let server = GrpcServer::bind(&config.grpc.listen, routes.routes(), services.clone(), timeout).await?;
     let addr = server.local_addr()?;

@@ -10,7 +10,14 @@
 mod client;
 mod error;
 mod server;
+mod sync;
 
 pub use client::{Call, Idempotent, PeerOptions, link};
 pub use error::to_status;
 pub use server::{DRAIN, GrpcServer, reply};
+pub use sync::{SYNC_SERVICE, remote_sync, serve_sync};
+
+/// Generated messages, server and client of the platform's own protocols (`proto/`).
+mod proto {
+    tonic::include_proto!("hybrid.sync.v1");
+}

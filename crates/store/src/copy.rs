@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::introspect::Column;
+use crate::migrate::BOOKKEEPING;
 use crate::{Db, Dialect, StoreError};
 
 /// Rows per INSERT (well under PostgreSQL's 65535 parameters for any table here).
@@ -27,7 +28,7 @@ impl Db {
     /// Whether no table (migrations aside) holds a row.
     pub async fn is_empty(&self) -> Result<bool, StoreError> {
         for table in self.describe_schema().await?.tables.keys() {
-            if table == "schema_migrations" {
+            if BOOKKEEPING.contains(&table.as_str()) {
                 continue;
             }
             let sql = format!("SELECT 1 FROM {} LIMIT 1", quoted(table));
@@ -53,7 +54,7 @@ impl Db {
         let destination = target.describe_schema().await?;
         let mut copies = Vec::new();
         for (table, columns) in &destination.tables {
-            if table == "schema_migrations" || skip.contains(&table.as_str()) {
+            if BOOKKEEPING.contains(&table.as_str()) || skip.contains(&table.as_str()) {
                 continue;
             }
             let Some(source_columns) = source.tables.get(table) else {

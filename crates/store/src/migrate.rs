@@ -43,6 +43,14 @@ macro_rules! migration {
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+/// Tables the store keeps in every module database for itself, not the module's data: never
+/// copied by `hybrid migrate-data` (consumers' cursors point into the old install's streams;
+/// in the new one they start from its beginning).
+pub(crate) const BOOKKEEPING: [&str; 2] = ["schema_migrations", "stream_cursors"];
+/// Where a module's durable consumers keep their place in the streams they read
+/// (`hybrid_core::stream`), committed with their effects: every module database has it.
+const CREATE_CURSORS: &str = "CREATE TABLE IF NOT EXISTS stream_cursors (\
+    consumer TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at BIGINT NOT NULL)";
 
 impl Db {
     /// Applies the migrations this database has not seen yet. Returns how many ran.
@@ -66,6 +74,7 @@ impl Db {
                         .await?;
                 }
                 tx.execute(CREATE_TABLE).await?;
+                tx.execute(CREATE_CURSORS).await?;
                 let applied: Vec<(i64, String)> =
                     sqlx::query_as("SELECT version, name FROM schema_migrations ORDER BY version")
                         .fetch_all(&mut *tx)

@@ -14,7 +14,7 @@ pub mod proto {
 
 /// How the directory is served and reached over gRPC.
 pub const GRPC: GrpcApi = GrpcApi {
-    service: "hybrid.users.v1.UserDirectory",
+    services: &["hybrid.users.v1.UserDirectory"],
     serve: grpc::serve,
     connect: grpc::connect,
 };

@@ -91,7 +91,7 @@ async fn serve_with(
     provider.provide::<dyn UserDirectory>(flaky);
     let mut routes = tonic::service::RoutesBuilder::default();
     (GRPC.serve)(&provider, &mut routes).unwrap();
-    let server = GrpcServer::bind("127.0.0.1:0", routes.routes(), vec![GRPC.service], server_timeout)
+    let server = GrpcServer::bind("127.0.0.1:0", routes.routes(), GRPC.services.to_vec(), server_timeout)
         .await
         .unwrap();
     let url = format!("http://{}", server.local_addr().unwrap());

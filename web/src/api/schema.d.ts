@@ -750,6 +750,24 @@ export interface components {
             /** @description 1 to 200 users. */
             user_ids: number[];
         };
+        /**
+         * @description The card of an object that lives in a chat, as clients see it; its service keeps the
+         *     object and its API.
+         */
+        Attachment: {
+            object_id: string;
+            /** @description What to show without asking the service (at most 2 KB of JSON). */
+            preview: Record<string, never>;
+            /** @description The service that owns the object. */
+            service: string;
+            /** @description What the object is (`file`, `task`, `poll`). */
+            type: string;
+            /**
+             * Format: int64
+             * @description Increases with every update of the card.
+             */
+            version: number;
+        };
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
@@ -956,6 +974,7 @@ export interface components {
         };
         /** @description A message. Deleted messages stay as tombstones: `deleted: true`, no text. */
         Message: {
+            attachment?: components["schemas"]["Attachment"] | null;
             /** Format: int64 */
             chat_id: number;
             /** Format: int64 */
@@ -1079,10 +1098,28 @@ export interface components {
             last_seen_at: number;
             user_agent: string;
         };
+        /** @description One service's part of a sync answer. */
+        SyncPart: {
+            /** @description Send it back next time, as `services.<name>`. */
+            cursor: string;
+            /** @description Missed entries, oldest first; their shape is the service's (its docs page). */
+            entries: Record<string, never>[];
+            /** @description More was missed than returned, or it is no longer kept: reload the service's list. */
+            too_long: boolean;
+            /** @description The service could not answer now: keep the cursor and sync again later. */
+            unavailable?: boolean;
+        };
         SyncRequest: {
             /** @description Chat id → the last pts the client has of that chat. */
             chats?: {
                 [key: string]: number;
+            };
+            /**
+             * @description Service → the `cursor` its part of the last answer gave (other services' entries that
+             *     survive a disconnect); a service left out answers from its start.
+             */
+            services?: {
+                [key: string]: string;
             };
             /**
              * Format: int64
@@ -1092,6 +1129,10 @@ export interface components {
         };
         SyncResponse: {
             chats: components["schemas"]["ChatSync"][];
+            /** @description Each service's part (see `services` in the request), by service name. */
+            services: {
+                [key: string]: components["schemas"]["SyncPart"];
+            };
             /** @description Missed user events, oldest first (the same frames the socket sends). */
             user_events: Record<string, never>[];
             /**

@@ -42,6 +42,7 @@ const resp = (over: Partial<SyncResponse> = {}): SyncResponse => ({
   user_events: [],
   user_too_long: false,
   chats: [],
+  services: {},
   ...over,
 });
 

@@ -6,6 +6,8 @@ mod cli;
 mod clients;
 mod conventions;
 mod deploy;
+#[cfg(feature = "example-service")]
+mod example;
 mod messages;
 mod migrate_data;
 mod outage;

@@ -1,0 +1,334 @@
+//! The outbox and its relay, for any module that publishes logged events: a change writes its
+//! events and one `outbox` row per event in its own transaction; after the commit the relay
+//! publishes them to the bus, in order per topic, at least once, and gives each a position in
+//! the module's event stream, which other modules consume durably ([`crate::stream`]).
+//!
+//! The module's `outbox` table has the columns `id` (increasing), `topic` and `key` (which log
+//! the event is in: the module maps them to a bus topic), `pts`, `control`, `trace`,
+//! `position` and `relayed_at`, with a unique index on `position` and one on `id` where
+//! `position IS NULL` (the chats' migrations 0002 to 0004 are the model). The payload and kind
+//! usually live in the module's event log, so the module gives the two `SELECT`s that join them
+//! in ([`OutboxSource`]).
+//!
+//! The relay reads rows without a position in id order — rows of one topic must get their ids in
+//! that topic's commit order: every change to a topic holds a lock on it (PostgreSQL) or the
+//! single writer (SQLite) — publishes them, then sets their `position`. A crash between commit
+//! and publish leaves rows the next drain publishes; a crash between publish and marking
+//! publishes them again, which JetStream deduplicates by event id and subscribers drop by pts.
+//! Marked rows stay until the module prunes them with its log.
+//!
+//! On PostgreSQL every process running the module shares the table: a transaction-scoped
+//! advisory lock lets one drain at a time, so per-topic order holds across processes, and
+//! positions (`id` plus an offset that puts them after every earlier one) are handed out one
+//! drain after another, in commit order. A process that finds the lock taken retries shortly
+//! (the holder may have read before our commit).
+//!
+//! On SQLite this process is the only writer, so outbox ids become visible in order and serve
+//! as positions: the relay keeps a cursor and marks what it relayed in the background
+//! (`id <= cursor`), so that a busy write queue delays only the marking, never the next publish.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use hybrid_bus::{Bus, Bytes, Control, Envelope, Topic};
+use hybrid_store::{Db, Dialect, Sql, params};
+use tokio::sync::Notify;
+
+use crate::stream::{EventStream, StreamBatch, StreamEvent, wake_consumers};
+use crate::{ApiError, ApiResult, Shutdown, Worker, now_ms};
+
+/// What the generic relay and stream need to know of a module's outbox.
+pub trait OutboxSource: Send + Sync + 'static {
+    /// Rows without a position after id `$1`, at most `$2`, in id order, with the columns
+    /// `id, topic, key, pts, control, trace, payload` (`payload` NULL when its event is gone).
+    fn pending_sql(&self) -> &'static str;
+    /// Rows with a position above `$1`, at most `$2`, in position order, with the columns
+    /// `position, topic, key, pts, kind, payload`.
+    fn stream_sql(&self) -> &'static str;
+    /// The bus topic of a row's `topic` and `key`; `None` skips the row.
+    fn topic(&self, topic: i64, key: i64) -> Option<Topic>;
+}
+
+/// Rows published per drain.
+const BATCH: i64 = 512;
+/// Drains this often without a wake-up: rows other processes committed, retries.
+const SWEEP: Duration = Duration::from_secs(1);
+/// Wait before trying again while another process holds the relay lock.
+const BUSY_RETRY: Duration = Duration::from_millis(25);
+/// Longest a drain waits for the bus to take its events. On PostgreSQL the drain holds a
+/// transaction (and the relay lock) meanwhile, so it must not wait out a whole NATS outage.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Most events one stream read returns.
+const MAX_READ: u32 = 1000;
+
+/// A module's outbox relay; also its event stream for consumers in other modules.
+pub struct Relay {
+    /// The module: metrics label, wake-up topic of its consumers, relay lock key.
+    producer: &'static str,
+    db: Db,
+    bus: Arc<dyn Bus>,
+    source: Arc<dyn OutboxSource>,
+    wake: Notify,
+    /// SQLite: the last outbox id published (0 after a start: everything unmarked is published).
+    cursor: AtomicI64,
+    /// SQLite: outbox rows up to this id have their position.
+    marked: AtomicI64,
+    /// SQLite: a marking update is queued; another waits for it.
+    marking: AtomicBool,
+}
+
+#[derive(Debug, PartialEq)]
+enum Drained {
+    /// Published a full batch; there may be more.
+    More,
+    /// Nothing left (as far as this process can tell).
+    Done,
+    /// Another process holds the relay lock.
+    Busy,
+}
+
+struct PendingRow {
+    id: i64,
+    topic: i64,
+    key: i64,
+    pts: i64,
+    control: Option<String>,
+    trace: Option<String>,
+    payload: Option<String>,
+}
+
+hybrid_store::from_row!(PendingRow {
+    id,
+    topic,
+    key,
+    pts,
+    control,
+    trace,
+    payload,
+});
+
+struct StreamRow {
+    position: i64,
+    topic: i64,
+    key: i64,
+    pts: i64,
+    kind: Option<String>,
+    payload: Option<String>,
+}
+
+hybrid_store::from_row!(StreamRow {
+    position,
+    topic,
+    key,
+    pts,
+    kind,
+    payload,
+});
+
+impl Relay {
+    pub fn new(producer: &'static str, db: Db, bus: Arc<dyn Bus>, source: Arc<dyn OutboxSource>) -> Arc<Relay> {
+        Arc::new(Relay {
+            producer,
+            db,
+            bus,
+            source,
+            wake: Notify::new(),
+            cursor: AtomicI64::new(0),
+            marked: AtomicI64::new(0),
+            marking: AtomicBool::new(false),
+        })
+    }
+
+    /// A change with events has committed: drain soon.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The relay worker: drains on every wake-up and every second until shutdown, then once
+    /// more.
+    pub fn worker(self: &Arc<Self>) -> Worker {
+        let relay = self.clone();
+        Worker::new("relay", move |shutdown| relay.clone().run(shutdown))
+    }
+
+    async fn run(self: Arc<Self>, mut shutdown: Shutdown) -> anyhow::Result<()> {
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            let pause = match self.drain().await {
+                Ok(Drained::More) => continue,
+                // Another process drains; it may have read before our commit, so look again soon.
+                Ok(Drained::Busy) => Some(BUSY_RETRY),
+                Ok(Drained::Done) => {
+                    backoff = Duration::from_millis(50);
+                    None
+                }
+                Err(err) => {
+                    tracing::warn!(producer = self.producer, error = %err.message, retry_ms = backoff.as_millis() as u64, "relaying events failed");
+                    metrics::counter!("relay_errors_total", "producer" => self.producer).increment(1);
+                    let pause = backoff;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    Some(pause)
+                }
+            };
+            tokio::select! {
+                _ = self.wake.notified(), if pause.is_none() => {}
+                _ = tokio::time::sleep(pause.unwrap_or(SWEEP)) => {}
+                _ = shutdown.wait() => break,
+            }
+        }
+        // What committed while the server was stopping.
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.drain()).await;
+        Ok(())
+    }
+
+    async fn drain(self: &Arc<Self>) -> ApiResult<Drained> {
+        match self.db.dialect() {
+            Dialect::Sqlite => {
+                // The reader sees only committed rows; this process is the only writer.
+                let rows = self
+                    .pending(&mut self.db.reads(), self.cursor.load(Ordering::Acquire))
+                    .await?;
+                let drained = self.publish(&rows).await?;
+                if let Some(last) = rows.last() {
+                    self.cursor.store(last.id, Ordering::Release);
+                }
+                self.mark_relayed();
+                Ok(drained)
+            }
+            Dialect::Postgres => {
+                let relay = self.clone();
+                let (drained, relayed) = self
+                    .db
+                    .write_tx(move |tx| {
+                        Box::pin(async move {
+                            let lock = "SELECT CASE WHEN pg_try_advisory_xact_lock(hashtext($1)) THEN 1 ELSE 0 END";
+                            let name = format!("hybrid {} relay", relay.producer);
+                            let (locked,): (bool,) = tx.fetch_one(lock, params![name]).await?;
+                            if !locked {
+                                return Ok((Drained::Busy, false));
+                            }
+                            let rows = relay.pending(tx, 0).await?;
+                            let drained = relay.publish(&rows).await?;
+                            if let Some(first) = rows.first() {
+                                let (last,): (i64,) = tx
+                                    .fetch_one("SELECT COALESCE(MAX(position), 0) FROM outbox", params![])
+                                    .await?;
+                                // positions after every earlier one, in id order
+                                let offset = (last + 1 - first.id).max(0);
+                                let ids = hybrid_store::id_list(rows.iter().map(|row| row.id));
+                                let mark = format!(
+                                    "UPDATE outbox SET position = id + $1, relayed_at = $2 WHERE id IN ({ids})"
+                                );
+                                tx.execute(&mark, params![offset, now_ms()]).await?;
+                            }
+                            Ok::<_, ApiError>((drained, !rows.is_empty()))
+                        })
+                    })
+                    .await?;
+                if relayed {
+                    wake_consumers(self.bus.as_ref(), self.producer);
+                }
+                Ok(drained)
+            }
+        }
+    }
+
+    async fn pending(&self, sql: &mut Sql<'_>, after: i64) -> ApiResult<Vec<PendingRow>> {
+        Ok(sql.fetch_all(self.source.pending_sql(), params![after, BATCH]).await?)
+    }
+
+    /// SQLite: gives relayed rows their position (their id) in the background, one update
+    /// queued at a time; each drain (at least every second) marks what earlier ones left.
+    /// Consumers of the stream are woken once the positions are committed.
+    fn mark_relayed(self: &Arc<Self>) {
+        let up_to = self.cursor.load(Ordering::Acquire);
+        if up_to <= self.marked.load(Ordering::Acquire) || self.marking.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let relay = self.clone();
+        tokio::spawn(async move {
+            let marked = relay
+                .db
+                .write_tx(move |tx| {
+                    Box::pin(async move {
+                        let sql =
+                            "UPDATE outbox SET position = id, relayed_at = $2 WHERE position IS NULL AND id <= $1";
+                        tx.execute(sql, params![up_to, now_ms()]).await
+                    })
+                })
+                .await;
+            match marked {
+                Ok(_) => {
+                    relay.marked.store(up_to, Ordering::Release);
+                    wake_consumers(relay.bus.as_ref(), relay.producer);
+                }
+                Err(err) => tracing::warn!(error = %err, "marking relayed events failed; retried on the next drain"),
+            }
+            relay.marking.store(false, Ordering::Release);
+        });
+    }
+
+    /// Publishes the rows' events in order; rows whose event was pruned meanwhile are skipped.
+    async fn publish(&self, rows: &[PendingRow]) -> ApiResult<Drained> {
+        let envelopes: Vec<Envelope> = rows
+            .iter()
+            .filter_map(|row| {
+                Some(Envelope {
+                    topic: self.source.topic(row.topic, row.key)?,
+                    pts: Some(row.pts),
+                    payload: Bytes::from(row.payload.clone()?),
+                    control: row.control.as_deref().map(Control::new),
+                    trace: row.trace.as_deref().map(Arc::from),
+                })
+            })
+            .collect();
+        if !envelopes.is_empty() {
+            tokio::time::timeout(PUBLISH_TIMEOUT, self.bus.publish_logged(&envelopes))
+                .await
+                .map_err(|_| ApiError::unavailable("the event bus did not take the events in time"))?
+                .map_err(|e| ApiError::unavailable(e.to_string()))?;
+            metrics::counter!("relay_published_total", "producer" => self.producer).increment(envelopes.len() as u64);
+        }
+        Ok(if rows.len() as i64 == BATCH {
+            Drained::More
+        } else {
+            Drained::Done
+        })
+    }
+}
+
+impl EventStream for Relay {
+    fn read(&self, after: i64, limit: u32) -> BoxFuture<'_, ApiResult<StreamBatch>> {
+        Box::pin(async move {
+            let mut reads = self.db.reads();
+            let (head, oldest): (i64, i64) = reads
+                .fetch_one(
+                    "SELECT COALESCE(MAX(position), 0), COALESCE(MIN(position), 0) FROM outbox",
+                    params![],
+                )
+                .await?;
+            let rows: Vec<StreamRow> = reads
+                .fetch_all(
+                    self.source.stream_sql(),
+                    params![after, limit.clamp(1, MAX_READ) as i64],
+                )
+                .await?;
+            let events = rows
+                .into_iter()
+                // an event pruned from the log a moment before its stream row
+                .filter_map(|row| {
+                    Some(StreamEvent {
+                        position: row.position,
+                        topic: self.source.topic(row.topic, row.key)?,
+                        pts: row.pts,
+                        kind: row.kind?,
+                        payload: row.payload?,
+                    })
+                })
+                .collect();
+            Ok(StreamBatch { events, head, oldest })
+        })
+    }
+}

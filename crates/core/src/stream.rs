@@ -1,0 +1,153 @@
+//! Durable consumers of another module's committed events.
+//!
+//! A module that publishes events through an outbox (chats today) keeps every relayed event for
+//! a while with a *position*: increasing in commit order, assigned by its relay. It offers them
+//! to other modules as an [`EventStream`] (a direct call in one process, gRPC across processes).
+//!
+//! A consuming module runs a [`consume`] worker: it reads the events after its cursor and hands
+//! each batch to its handler inside a transaction of its own database, in which the cursor
+//! moves too. So an effect is committed exactly when its events count as consumed: nothing is
+//! lost across a crash or an outage, and nothing is applied twice. The cursor lives in the
+//! consumer's `stream_cursors` table (every module database has it). The worker waits on the
+//! producer's wake-up topic between batches, and polls every second in case a wake-up was
+//! lost; `stream_consumer_lag{consumer}` in `/metrics` is how many positions it is behind.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use hybrid_bus::{Bus, Envelope, Topic};
+use hybrid_store::{Db, Sql, params};
+
+use crate::{ApiError, ApiResult, Worker};
+
+/// One committed event of a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamEvent {
+    /// Increasing in commit order; the consumer's cursor.
+    pub position: i64,
+    /// Where the event was published (a chat's topic, a user's).
+    pub topic: Topic,
+    /// Its place in that topic's log.
+    pub pts: i64,
+    /// The event kind (`message.new`).
+    pub kind: String,
+    /// The event as clients receive it (JSON).
+    pub payload: String,
+}
+
+/// A read of a stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamBatch {
+    /// Events after the position asked for, in position order.
+    pub events: Vec<StreamEvent>,
+    /// The highest position committed so far (0 for an empty stream).
+    pub head: i64,
+    /// The lowest position still kept: a cursor below `oldest - 1` missed events that were
+    /// pruned (the consumer was stopped longer than the producer keeps its events).
+    pub oldest: i64,
+}
+
+/// A module's committed events, offered to other modules.
+pub trait EventStream: Send + Sync {
+    /// Up to `limit` events with a position above `after`.
+    fn read(&self, after: i64, limit: u32) -> BoxFuture<'_, ApiResult<StreamBatch>>;
+}
+
+/// The topic a producer pings (an empty frame) after relaying, so consumers read at once.
+pub fn wake_topic(producer: &'static str) -> Topic {
+    Topic::new(producer, 0)
+}
+
+/// Tells the consumers of `producer`'s stream that new events are there.
+pub fn wake_consumers(bus: &dyn Bus, producer: &'static str) {
+    bus.publish(Envelope::ephemeral(wake_topic(producer), Default::default()));
+}
+
+/// What a consumer does with a batch, inside its own transaction.
+pub type Handler = dyn for<'a, 'c> Fn(&'a mut Sql<'c>, &'a [StreamEvent]) -> BoxFuture<'a, ApiResult<()>> + Send + Sync;
+
+/// Events read per batch.
+const BATCH: u32 = 256;
+/// Longest wait for a wake-up before looking anyway.
+const POLL: Duration = Duration::from_secs(1);
+
+/// The worker that consumes `producer`'s `stream` into `db` as `name` (unique within the
+/// consuming module), calling `handler` with each batch.
+pub fn consume(
+    name: &'static str,
+    producer: &'static str,
+    stream: Arc<dyn EventStream>,
+    db: Db,
+    bus: Arc<dyn Bus>,
+    handler: Arc<Handler>,
+) -> Worker {
+    Worker::new(name, move |mut shutdown| {
+        let (stream, db, bus, handler) = (stream.clone(), db.clone(), bus.clone(), handler.clone());
+        async move {
+            let mut wake = bus.subscribe(wake_topic(producer));
+            let mut cursor = load_cursor(&db, name).await?;
+            let mut warned_gap = false;
+            loop {
+                let batch = stream
+                    .read(cursor, BATCH)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message))?;
+                if cursor + 1 < batch.oldest && !warned_gap {
+                    tracing::error!(
+                        consumer = name,
+                        cursor,
+                        oldest = batch.oldest,
+                        "events were pruned before this consumer read them"
+                    );
+                    warned_gap = true;
+                }
+                let lag = batch.head - batch.events.last().map_or(cursor, |e| e.position);
+                metrics::gauge!("stream_consumer_lag", "consumer" => name).set(lag.max(0) as f64);
+                let Some(last) = batch.events.last().map(|e| e.position) else {
+                    tokio::select! {
+                        _ = wake.recv() => {}
+                        _ = tokio::time::sleep(POLL) => {}
+                        _ = shutdown.wait() => return Ok(()),
+                    }
+                    continue;
+                };
+                let handler = handler.clone();
+                let events = batch.events;
+                let consumed = events.len() as u64;
+                db.write_tx(move |tx| {
+                    Box::pin(async move {
+                        handler(tx, &events).await?;
+                        save_cursor(tx, name, last).await
+                    })
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{name}: {}", e.message))?;
+                cursor = last;
+                metrics::counter!("stream_consumed_total", "consumer" => name).increment(consumed);
+                if shutdown.is_stopping() {
+                    return Ok(());
+                }
+            }
+        }
+    })
+}
+
+async fn load_cursor(db: &Db, name: &str) -> anyhow::Result<i64> {
+    let row: Option<(i64,)> = db
+        .reads()
+        .fetch_optional("SELECT position FROM stream_cursors WHERE consumer = $1", params![name])
+        .await?;
+    Ok(row.map_or(0, |(position,)| position))
+}
+
+async fn save_cursor(tx: &mut Sql<'_>, name: &str, position: i64) -> ApiResult<()> {
+    tx.execute(
+        "INSERT INTO stream_cursors (consumer, position, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+        params![name, position, crate::now_ms()],
+    )
+    .await
+    .map_err(ApiError::from)?;
+    Ok(())
+}

@@ -1,0 +1,400 @@
+//! The service kit, driven through the test-only example service (`crates/example`, started
+//! with `--services all,example`): a durable consumer of the chats' events across a SIGKILL, a
+//! worker that panics, posts with attachments through the chats API, frames to sockets, and
+//! the same pieces with the example in a process of its own, reached over gRPC.
+
+use std::time::Duration;
+
+use hybrid_core::{InternalApis, Module};
+use hybrid_example::{ExampleModule, Tally};
+use hybrid_testkit::{Api, Scaled, Stack, TestServer, TestUser, assert_error, free_port, stack_tests};
+use serde_json::{Value, json};
+
+use crate::{BIN, direct, send, start_with};
+
+stack_tests!(
+    chat_events_are_consumed_once_across_a_kill,
+    a_worker_that_panics_is_restarted_and_reported,
+    services_post_cards_and_send_frames,
+    missed_notices_come_back_with_sync
+);
+
+const WITH_EXAMPLE: (&str, &str) = ("HYBRID_SERVICES", "all,example");
+
+/// Polls `check` every 50 ms until it returns a value, for at most 20 s.
+async fn until<T, F, Fut>(what: &str, check: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The pts of the chat events the example has seen for `chat`, in position order.
+async fn seen_of_chat(api: &Api, user: &TestUser, chat: i64) -> Vec<i64> {
+    let (status, seen) = api.get("/api/v1/example/seen", Some(&user.access_token)).await;
+    assert_eq!(status, 200, "{seen}");
+    let rows = seen.as_array().unwrap();
+    let positions: Vec<i64> = rows.iter().map(|r| r["position"].as_i64().unwrap()).collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "positions repeat or go back: {positions:?}"
+    );
+    rows.iter()
+        .filter(|r| r["namespace"] == "chat" && r["topic_id"] == chat)
+        .map(|r| r["pts"].as_i64().unwrap())
+        .collect()
+}
+
+async fn chat_pts(api: &Api, user: &TestUser, chat: i64) -> i64 {
+    let (status, info) = api
+        .get(&format!("/api/v1/chats/{chat}"), Some(&user.access_token))
+        .await;
+    assert_eq!(status, 200, "{info}");
+    info["pts"].as_i64().unwrap()
+}
+
+/// Every event of the chat reaches the consumer exactly once, though the process is killed
+/// with events not yet consumed.
+async fn chat_events_are_consumed_once_across_a_kill(stack: Stack) {
+    let mut server = start_with(stack, &[WITH_EXAMPLE]).await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let chat = direct(&server, &ann, &bob).await;
+    for i in 0..5 {
+        send(&server, &ann, chat, &format!("before {i}")).await;
+    }
+    server.kill().await;
+    server.resume().await;
+    for i in 0..5 {
+        send(&server, &bob, chat, &format!("after {i}")).await;
+    }
+    let pts = chat_pts(&server, &ann, chat).await;
+    assert!(pts >= 10, "{pts}");
+    let seen = until("the consumer to catch up", || async {
+        let seen = seen_of_chat(&server, &ann, chat).await;
+        (seen.len() as i64 >= pts).then_some(seen)
+    })
+    .await;
+    assert_eq!(seen, (1..=pts).collect::<Vec<_>>(), "every event once, in order");
+    let metrics = server.text("/metrics").await;
+    assert!(
+        metrics.contains("stream_consumer_lag{consumer=\"chat-events\"} 0"),
+        "{}",
+        metrics
+            .lines()
+            .filter(|l| l.contains("stream_"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+async fn a_worker_that_panics_is_restarted_and_reported(stack: Stack) {
+    let server = start_with(stack, &[WITH_EXAMPLE]).await;
+    let ann = server.register("ann").await;
+    let (status, _) = server.get("/readyz", None).await;
+    assert_eq!(status, 200);
+    let (status, body) = server
+        .post("/api/v1/example/panic", Some(&ann.access_token), json!({"times": 3}))
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let unready = until("/readyz to report the worker", || async {
+        let (status, body) = server.get("/readyz", None).await;
+        (status == 503).then_some(body)
+    })
+    .await;
+    let message = unready["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("the example.flaky worker keeps failing") && message.contains("asked to panic"),
+        "{message}"
+    );
+    let restarts = until("three restarts in /metrics", || async {
+        let metrics = server.text("/metrics").await;
+        metrics
+            .lines()
+            .find(|l| l.starts_with("worker_restarts_total{worker=\"example.flaky\"}"))
+            .filter(|l| l.ends_with(" 3"))
+            .map(str::to_owned)
+    })
+    .await;
+    assert!(restarts.ends_with(" 3"), "{restarts}");
+    // the fourth run stays up: no more restarts
+    let (status, _) = server.get("/api/v1/example/seen", Some(&ann.access_token)).await;
+    assert_eq!(status, 200);
+}
+
+/// The cards of a chat's messages, by seq, from the history `user` reads.
+async fn history(api: &Api, user: &TestUser, chat: i64) -> Vec<Value> {
+    let (status, page) = api
+        .get(
+            &format!("/api/v1/chats/{chat}/messages?limit=50"),
+            Some(&user.access_token),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    page["messages"].as_array().unwrap().clone()
+}
+
+async fn services_post_cards_and_send_frames(stack: Stack) {
+    let server = start_with(stack, &[WITH_EXAMPLE]).await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let carl = server.register("carl").await;
+    let chat = direct(&server, &ann, &bob).await;
+    let mut bob_ws = server.ws(&bob).await;
+    let mut ann_ws = server.ws(&ann).await;
+
+    // a frame of another service reaches the caller's sockets through realtime
+    let (status, _) = server
+        .post(
+            "/api/v1/example/notice",
+            Some(&ann.access_token),
+            json!({"text": "hello"}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let notice = ann_ws.next_of_type("example.notice").await;
+    assert_eq!(notice["text"], "hello");
+
+    // a card posted on ann's behalf, once however often it is asked
+    let card = json!({"chat_id": chat, "key": "k1", "title": "Quarterly plan"});
+    let (status, first) = server
+        .post("/api/v1/example/cards", Some(&ann.access_token), card.clone())
+        .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["created"], true);
+    let seq = first["seq"].as_i64().unwrap();
+    let (_, again) = server
+        .post("/api/v1/example/cards", Some(&ann.access_token), card.clone())
+        .await;
+    assert_eq!(
+        (again["created"].clone(), again["seq"].as_i64()),
+        (json!(false), Some(seq))
+    );
+    let new = bob_ws.next_event("message.new").await;
+    assert_eq!(new["data"]["attachment"]["object_id"], "k1");
+    let messages = history(&server, &bob, chat).await;
+    let posted = messages.iter().find(|m| m["seq"] == seq).unwrap();
+    assert_eq!(
+        posted["attachment"],
+        json!({"type": "card", "service": "example", "object_id": "k1", "version": 1,
+               "preview": {"title": "Quarterly plan"}})
+    );
+    assert_eq!(posted["sender_id"], ann.id);
+    let (_, found) = server
+        .get("/api/v1/search/messages?q=quarterly", Some(&bob.access_token))
+        .await;
+    assert!(
+        found["items"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m["seq"] == seq)),
+        "search finds the card by its words: {found}"
+    );
+    let (_, before) = server
+        .get(&format!("/api/v1/chats/{chat}"), Some(&bob.access_token))
+        .await;
+
+    // two quick updates: members get one event, with the newest version
+    let update = |version: i64, title: &str| json!({"chat_id": chat, "key": "k1", "title": title, "version": version});
+    let path = format!("/api/v1/example/cards/{seq}");
+    for (version, title) in [(2, "Plan B"), (3, "Plan C")] {
+        let (status, body) = server
+            .request("PUT", &path, Some(&ann.access_token), Some(update(version, title)))
+            .await;
+        assert_eq!(status, 204, "{body}");
+    }
+    let stale = server
+        .request("PUT", &path, Some(&ann.access_token), Some(update(3, "Plan C")))
+        .await;
+    assert_error(&stale, 409, "stale_attachment", None);
+    let event = bob_ws.next_event("message.attachment").await;
+    assert_eq!(event["data"]["attachment"]["version"], 3, "{event}");
+    assert_eq!(event["data"]["attachment"]["preview"]["title"], "Plan C");
+    let more = bob_ws.drain(Duration::from_millis(1500)).await;
+    assert!(
+        !more.iter().any(|f| f["kind"] == "message.attachment"),
+        "one event for both updates: {more:?}"
+    );
+    let (_, after) = server
+        .get(&format!("/api/v1/chats/{chat}"), Some(&bob.access_token))
+        .await;
+    assert_eq!(after["unread_count"], before["unread_count"], "updates are not unread");
+    assert_eq!(
+        after["last_activity_at"], before["last_activity_at"],
+        "nor reorder the list"
+    );
+    assert!(after["pts"].as_i64() > before["pts"].as_i64(), "but they sync");
+
+    // who may see the message, as other services ask
+    let visible = |user: i64| format!("/api/v1/example/visible/{user}/{chat}/{seq}");
+    let (_, yes) = server.get(&visible(bob.id), Some(&ann.access_token)).await;
+    assert_eq!(yes["visible"], true);
+    let (_, stranger) = server.get(&visible(carl.id), Some(&ann.access_token)).await;
+    assert_eq!(stranger["visible"], false);
+    let (status, _) = server
+        .request(
+            "DELETE",
+            &format!("/api/v1/chats/{chat}/messages/{seq}"),
+            Some(&ann.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (_, deleted) = server.get(&visible(bob.id), Some(&ann.access_token)).await;
+    assert_eq!(deleted["visible"], false);
+    let messages = history(&server, &bob, chat).await;
+    let tombstone = messages.iter().find(|m| m["seq"] == seq).unwrap();
+    assert!(tombstone["attachment"].is_null(), "{tombstone}");
+    let gone = server
+        .request("PUT", &path, Some(&ann.access_token), Some(update(4, "Plan D")))
+        .await;
+    assert_error(&gone, 404, "not_found", None);
+}
+
+/// The example's part of `POST /sync`: `sync` with `services` cursors.
+async fn sync_example(api: &Api, user: &TestUser, cursor: Option<&str>) -> (reqwest::StatusCode, Value) {
+    let services = match cursor {
+        Some(cursor) => json!({"example": cursor}),
+        None => json!({}),
+    };
+    api.post("/api/v1/sync", Some(&user.access_token), json!({"services": services}))
+        .await
+}
+
+fn notice_texts(part: &Value) -> Vec<&str> {
+    part["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect()
+}
+
+/// What another service keeps for a user comes back with the one sync call a client makes.
+async fn missed_notices_come_back_with_sync(stack: Stack) {
+    let server = start_with(stack, &[WITH_EXAMPLE]).await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    for text in ["one", "two"] {
+        let (status, _) = server
+            .post("/api/v1/example/notice", Some(&ann.access_token), json!({"text": text}))
+            .await;
+        assert_eq!(status, 204);
+    }
+    let (status, synced) = sync_example(&server, &ann, None).await;
+    assert_eq!(status, 200, "{synced}");
+    let part = &synced["services"]["example"];
+    assert_eq!(notice_texts(part), ["one", "two"], "{synced}");
+    assert_eq!(part["too_long"], false);
+    assert!(synced["user_pts"].is_i64(), "the chats' part is there too: {synced}");
+    let cursor = part["cursor"].as_str().unwrap().to_owned();
+    let (_, again) = sync_example(&server, &ann, Some(&cursor)).await;
+    assert!(notice_texts(&again["services"]["example"]).is_empty(), "{again}");
+    let (_, theirs) = sync_example(&server, &bob, None).await;
+    assert!(
+        notice_texts(&theirs["services"]["example"]).is_empty(),
+        "only your own: {theirs}"
+    );
+    server
+        .post(
+            "/api/v1/example/notice",
+            Some(&ann.access_token),
+            json!({"text": "three"}),
+        )
+        .await;
+    let (_, later) = sync_example(&server, &ann, Some(&cursor)).await;
+    assert_eq!(notice_texts(&later["services"]["example"]), ["three"]);
+    let bad = sync_example(&server, &ann, Some("not a cursor")).await;
+    assert_error(&bad, 422, "validation_failed", Some("services.example"));
+}
+
+/// The example in a process of its own: it reads the chats' events and posts through the chats
+/// API over gRPC, and serves its own internal API there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_in_its_own_process_works_over_grpc() {
+    let main_grpc = format!("127.0.0.1:{}", free_port());
+    let example_grpc = format!("127.0.0.1:{}", free_port());
+    let example_url = format!("http://{example_grpc}");
+    let main = TestServer::start_scaled(
+        BIN,
+        Scaled::create().await,
+        &[
+            ("HYBRID_SERVICES", "users,auth,chats,realtime"),
+            ("HYBRID_GRPC__LISTEN", &main_grpc),
+            // where its sync finds the example's part
+            ("HYBRID_PEERS__EXAMPLE", &example_url),
+        ],
+    )
+    .await;
+    let main_url = format!("http://{main_grpc}");
+    let example = main
+        .start_peer(&[
+            ("HYBRID_SERVICES", "example"),
+            ("HYBRID_GRPC__LISTEN", &example_grpc),
+            ("HYBRID_PEERS__AUTH", &main_url),
+            ("HYBRID_PEERS__CHATS", &main_url),
+        ])
+        .await;
+    let ann = main.register("ann").await;
+    let bob = main.register("bob").await;
+    let chat = direct(&main, &ann, &bob).await;
+    send(&main, &ann, chat, "over there").await;
+    let pts = chat_pts(&main, &ann, chat).await;
+    let seen = until("the remote consumer to catch up", || async {
+        let seen = seen_of_chat(&example, &ann, chat).await;
+        (seen.len() as i64 >= pts).then_some(seen)
+    })
+    .await;
+    assert_eq!(seen, (1..=pts).collect::<Vec<_>>());
+
+    // its internal API, called over gRPC as another process would
+    let caller = InternalApis::default();
+    let options = hybrid_rpc::PeerOptions {
+        timeout: Duration::from_secs(3),
+        connect_timeout: Duration::from_secs(1),
+    };
+    let link = hybrid_rpc::link("example", &example_url, options).unwrap();
+    (ExampleModule.grpc().unwrap().connect)(&caller, link);
+    let tally = caller.get::<dyn Tally>().unwrap();
+    assert!(tally.seen().await.unwrap() >= pts);
+
+    // a card posted through the chats API over gRPC shows in the chat
+    let (status, posted) = example
+        .post(
+            "/api/v1/example/cards",
+            Some(&ann.access_token),
+            json!({"chat_id": chat, "key": "far", "title": "From afar"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{posted}");
+    let messages = history(&main, &bob, chat).await;
+    let card = messages.iter().find(|m| m["seq"] == posted["seq"]).unwrap();
+    assert_eq!(card["attachment"]["object_id"], "far");
+    let (_, visible) = example
+        .get(
+            &format!("/api/v1/example/visible/{}/{chat}/{}", bob.id, posted["seq"]),
+            Some(&ann.access_token),
+        )
+        .await;
+    assert_eq!(visible["visible"], true);
+
+    // the sync of the chats process includes the example's part, asked over gRPC
+    let (status, _) = example
+        .post(
+            "/api/v1/example/notice",
+            Some(&bob.access_token),
+            json!({"text": "far away"}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, synced) = sync_example(&main, &bob, None).await;
+    assert_eq!(status, 200, "{synced}");
+    assert_eq!(notice_texts(&synced["services"]["example"]), ["far away"], "{synced}");
+}
