@@ -1,29 +1,24 @@
-//! [`ChatMembership`] and [`ChatEvents`] over gRPC: the server adapters a process running
+//! [`ChatMembership`] and [`ChatWriter`] over gRPC: the server adapters a process running
 //! `chats` serves, and the clients a process calling them from afar uses. Every call is a read,
 //! so every call is retried while the peer is unavailable.
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use hybrid_core::stream::{EventStream, StreamBatch, StreamEvent};
-use hybrid_core::{ApiError, ApiResult, InternalApis, PeerLink};
+use hybrid_core::{ApiResult, InternalApis, PeerLink};
 use hybrid_rpc::{Call, Idempotent, reply};
 use tonic::service::RoutesBuilder;
 use tonic::{Request, Response, Status};
 
-use crate::proto::chat_events_client::ChatEventsClient;
-use crate::proto::chat_events_server::{self, ChatEventsServer};
 use crate::proto::chat_membership_client::ChatMembershipClient;
 use crate::proto::chat_membership_server::{self, ChatMembershipServer};
 use crate::proto::chat_writer_client::ChatWriterClient;
 use crate::proto::chat_writer_server::{self, ChatWriterServer};
-use crate::{Attachment, AttachmentUpdate, ChatEvents, ChatMembership, ChatWriter, Post, Posted, SERVICE, proto};
+use crate::{Attachment, AttachmentUpdate, ChatMembership, ChatWriter, Post, Posted, SERVICE, proto};
 
 pub(crate) fn serve(apis: &InternalApis, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
     let api = apis.require::<dyn ChatMembership>(SERVICE)?;
     routes.add_service(ChatMembershipServer::new(Server(api)));
-    let events = apis.require::<ChatEvents>(SERVICE)?;
-    routes.add_service(ChatEventsServer::new(EventsServer(events.0.clone())));
     let writer = apis.require::<dyn ChatWriter>(SERVICE)?;
     routes.add_service(ChatWriterServer::new(WriterServer(writer)));
     Ok(())
@@ -31,8 +26,7 @@ pub(crate) fn serve(apis: &InternalApis, routes: &mut RoutesBuilder) -> anyhow::
 
 pub(crate) fn connect(apis: &InternalApis, peer: PeerLink) {
     apis.provide::<dyn ChatMembership>(Arc::new(Client(peer.clone())));
-    apis.provide::<dyn ChatWriter>(Arc::new(Client(peer.clone())));
-    apis.provide::<ChatEvents>(Arc::new(ChatEvents(Arc::new(Client(peer)))));
+    apis.provide::<dyn ChatWriter>(Arc::new(Client(peer)));
 }
 
 struct Server(Arc<dyn ChatMembership>);
@@ -109,73 +103,6 @@ impl ChatMembership for Client {
                 })
                 .await?;
             Ok(reply.member_count)
-        })
-    }
-}
-
-struct EventsServer(Arc<dyn EventStream>);
-
-#[tonic::async_trait]
-impl chat_events_server::ChatEvents for EventsServer {
-    async fn read(&self, request: Request<proto::ReadEventsRequest>) -> Result<Response<proto::EventBatch>, Status> {
-        let proto::ReadEventsRequest { after, limit } = request.into_inner();
-        reply(self.0.read(after, limit).await.map(|batch| {
-            proto::EventBatch {
-                events: batch
-                    .events
-                    .into_iter()
-                    .map(|event| proto::StreamEvent {
-                        position: event.position,
-                        namespace: event.topic.namespace.to_owned(),
-                        topic_id: event.topic.id,
-                        pts: event.pts,
-                        kind: event.kind,
-                        payload: event.payload,
-                    })
-                    .collect(),
-                head: batch.head,
-                oldest: batch.oldest,
-            }
-        }))
-    }
-}
-
-impl EventStream for Client {
-    fn read(&self, after: i64, limit: u32) -> BoxFuture<'_, ApiResult<StreamBatch>> {
-        Box::pin(async move {
-            let message = proto::ReadEventsRequest { after, limit };
-            let batch = (self.0)
-                .call("Read", Idempotent::Yes, message, |channel, request| async move {
-                    ChatEventsClient::new(channel).read(request).await
-                })
-                .await?;
-            let events = batch
-                .events
-                .into_iter()
-                .map(|event| {
-                    let topic = match event.namespace.as_str() {
-                        "chat" => hybrid_realtime_api::chat(event.topic_id),
-                        "user" => hybrid_realtime_api::user(event.topic_id),
-                        other => {
-                            return Err(ApiError::internal(format!(
-                                "the chats service sent an event on an unknown topic `{other}`"
-                            )));
-                        }
-                    };
-                    Ok(StreamEvent {
-                        position: event.position,
-                        topic,
-                        pts: event.pts,
-                        kind: event.kind,
-                        payload: event.payload,
-                    })
-                })
-                .collect::<ApiResult<_>>()?;
-            Ok(StreamBatch {
-                events,
-                head: batch.head,
-                oldest: batch.oldest,
-            })
         })
     }
 }

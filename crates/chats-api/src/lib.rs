@@ -5,10 +5,7 @@
 
 mod grpc;
 
-use std::sync::Arc;
-
 use futures::future::BoxFuture;
-use hybrid_core::stream::EventStream;
 use hybrid_core::{ApiError, GrpcApi};
 
 /// Generated messages, server and client of `proto/hybrid/chats/v1/chats.proto`.
@@ -16,23 +13,15 @@ pub mod proto {
     tonic::include_proto!("hybrid.chats.v1");
 }
 
-/// How membership and the event stream are served and reached over gRPC.
+/// How membership and the chats API for other services are served and reached over gRPC.
 pub const GRPC: GrpcApi = GrpcApi {
-    services: &[
-        "hybrid.chats.v1.ChatMembership",
-        "hybrid.chats.v1.ChatEvents",
-        "hybrid.chats.v1.ChatWriter",
-    ],
+    services: &["hybrid.chats.v1.ChatMembership", "hybrid.chats.v1.ChatWriter"],
     serve: grpc::serve,
     connect: grpc::connect,
 };
 
 /// The service that provides [`ChatMembership`], as `--services` and `peers.*` name it.
 pub const SERVICE: &str = "chats";
-
-/// Provided by `chats`: its committed events (messages, edits, membership changes …), for
-/// durable consumers in other services: `hybrid_core::stream::consume(…, SERVICE, events.0, …)`.
-pub struct ChatEvents(pub Arc<dyn EventStream>);
 
 /// Provided by `chats`: who listens to what, for the realtime service.
 pub trait ChatMembership: Send + Sync {

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use hybrid_chats_api::{ChatEvents, ChatMembership, ChatWriter, SERVICE};
+use hybrid_chats_api::{ChatMembership, ChatWriter, SERVICE};
 use hybrid_core::outbox::Relay;
 use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started, Worker};
 use hybrid_store::Migration;
@@ -56,6 +56,10 @@ impl Module for ChatsModule {
 
     fn grpc(&self) -> Option<GrpcApi> {
         Some(hybrid_chats_api::GRPC)
+    }
+
+    fn publishes_events(&self) -> bool {
+        true
     }
 
     fn tags(&self) -> &'static [ApiTag] {
@@ -98,7 +102,7 @@ impl Module for ChatsModule {
             });
             ctx.apis
                 .provide::<dyn ChatMembership>(Arc::new(sync::Membership(chats.clone())));
-            ctx.apis.provide::<ChatEvents>(Arc::new(ChatEvents(relay.clone())));
+            ctx.streams.provide(SERVICE, relay.clone());
             ctx.apis
                 .provide::<dyn ChatWriter>(Arc::new(objects::Writer(chats.clone())));
             let pruned = chats.clone();

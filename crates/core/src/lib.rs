@@ -10,6 +10,7 @@ mod extract;
 pub mod http;
 pub mod json;
 pub mod module;
+pub mod named;
 pub mod outbox;
 pub mod secrets;
 pub mod stream;

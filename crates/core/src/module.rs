@@ -15,6 +15,7 @@ use hybrid_store::{Db, Migration};
 use tokio::sync::watch;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::stream::EventStreams;
 use crate::sync::SyncSources;
 use crate::{Clock, Config, Secrets, TokenVerifier, Worker};
 
@@ -38,6 +39,12 @@ pub trait Module: Send + Sync + 'static {
     /// does; a module built only for tests is started by name.
     fn in_all(&self) -> bool {
         true
+    }
+    /// Whether the module publishes an event stream (it provides an
+    /// [`EventStream`](crate::stream::EventStream) in `start`): a process whose modules need it
+    /// but do not run it reads it over gRPC at `peers.<name>`.
+    fn publishes_events(&self) -> bool {
+        false
     }
     /// Whether the module keeps entries for users that `POST /api/v1/sync` returns (it provides
     /// a [`SyncSource`](crate::sync::SyncSource) in `start`): a process running chats without
@@ -113,6 +120,8 @@ pub struct ModuleContext {
     pub apis: Arc<InternalApis>,
     /// Where modules put what `POST /api/v1/sync` returns besides chats' events.
     pub sync: Arc<SyncSources>,
+    /// Event streams by producing service, to consume durably (`hybrid_core::stream`).
+    pub streams: Arc<EventStreams>,
     pub bus: Arc<dyn Bus>,
     /// Presence, typing, attempt budgets: shared by every process of the deployment.
     pub state: Arc<dyn SharedState>,

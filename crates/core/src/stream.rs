@@ -54,6 +54,11 @@ pub trait EventStream: Send + Sync {
     fn read(&self, after: i64, limit: u32) -> BoxFuture<'_, ApiResult<StreamBatch>>;
 }
 
+/// The event streams this process can read, by producing service (`ctx.streams`): a producer
+/// provides its own at start, and the registry adds those of producers in other processes
+/// that a module here needs.
+pub type EventStreams = crate::named::ByName<dyn EventStream>;
+
 /// The topic a producer pings (an empty frame) after relaying, so consumers read at once.
 pub fn wake_topic(producer: &'static str) -> Topic {
     Topic::new(producer, 0)

@@ -7,7 +7,6 @@
 //! as the service's own ephemeral frames.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
 
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -15,6 +14,7 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::ApiResult;
+use crate::named::ByName;
 
 /// A service's entries for one user.
 pub trait SyncSource: Send + Sync {
@@ -46,27 +46,9 @@ impl SyncPart {
 }
 
 /// The sync sources this process can ask, by service name.
-#[derive(Default)]
-pub struct SyncSources(RwLock<BTreeMap<&'static str, Arc<dyn SyncSource>>>);
+pub type SyncSources = ByName<dyn SyncSource>;
 
 impl SyncSources {
-    pub fn provide(&self, service: &'static str, source: Arc<dyn SyncSource>) {
-        self.0
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(service, source);
-    }
-
-    pub fn get(&self, service: &str) -> Option<Arc<dyn SyncSource>> {
-        self.0.read().unwrap_or_else(|e| e.into_inner()).get(service).cloned()
-    }
-
-    /// Every source, by service name.
-    pub fn all(&self) -> Vec<(&'static str, Arc<dyn SyncSource>)> {
-        let sources = self.0.read().unwrap_or_else(|e| e.into_inner());
-        sources.iter().map(|(name, source)| (*name, source.clone())).collect()
-    }
-
     /// Every source's part for `user_id`, each from the cursor in `cursors` (the start where
     /// none is given), asked all at once. A source that cannot answer now is marked
     /// unavailable rather than failing the whole answer; one that refuses its cursor (a 4xx)

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use axum::extract::State;
 use axum::http::StatusCode;
 use futures::future::BoxFuture;
-use hybrid_chats_api::{Attachment, AttachmentUpdate, ChatEvents, ChatWriter, Post};
+use hybrid_chats_api::{Attachment, AttachmentUpdate, ChatWriter, Post};
 use hybrid_core::bus::{Bus, Bytes, Envelope};
 use hybrid_core::stream::{Handler, StreamEvent, consume};
 use hybrid_core::sync::{SyncPart, SyncSource};
@@ -96,7 +96,7 @@ impl Module for ExampleModule {
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
             let db = ctx.db()?;
-            let events = ctx.apis.require::<ChatEvents>(hybrid_chats_api::SERVICE)?;
+            let events = ctx.streams.require(hybrid_chats_api::SERVICE)?;
             let example = Arc::new(Example {
                 db: db.clone(),
                 bus: ctx.bus.clone(),
@@ -110,7 +110,7 @@ impl Module for ExampleModule {
             let consumer = consume(
                 "chat-events",
                 hybrid_chats_api::SERVICE,
-                events.0.clone(),
+                events,
                 db,
                 ctx.bus.clone(),
                 record,

@@ -8,6 +8,7 @@ use anyhow::bail;
 use futures::future::BoxFuture;
 use hybrid_auth_api::{TokenAuthority, TokenFollower};
 use hybrid_core::config::PeersConfig;
+use hybrid_core::stream::EventStreams;
 use hybrid_core::sync::SyncSources;
 use hybrid_core::{Config, InternalApis, Module, Shutdown};
 use hybrid_rpc::PeerOptions;
@@ -81,9 +82,11 @@ pub fn connect(apis: &InternalApis, remote: &[(&'static str, &str)], config: &Co
     Ok(options)
 }
 
-/// Makes the sync sources of services in other processes (those that keep entries for users,
-/// with an address in `peers`) part of this process's `POST /api/v1/sync`.
-pub fn connect_sync(
+/// Reaches the event streams and sync sources of services in other processes (those with an
+/// address in `peers`): the streams for the durable consumers here, the sync sources for this
+/// process's `POST /api/v1/sync`.
+pub fn connect_by_name(
+    streams: &EventStreams,
     sync: &SyncSources,
     modules: &[Box<dyn Module>],
     config: &Config,
@@ -92,10 +95,16 @@ pub fn connect_sync(
     let local: Vec<&str> = modules.iter().map(|m| m.name()).collect();
     for module in all_modules() {
         let name = module.name();
-        if local.contains(&name) || !module.contributes_sync() {
+        let Some(url) = config.peers.of(name).filter(|_| !local.contains(&name)) else {
             continue;
+        };
+        if module.publishes_events() {
+            streams.provide(
+                name,
+                hybrid_rpc::remote_stream(hybrid_rpc::link(name, url, options)?, name),
+            );
         }
-        if let Some(url) = config.peers.of(name) {
+        if module.contributes_sync() {
             sync.provide(
                 name,
                 hybrid_rpc::remote_sync(hybrid_rpc::link(name, url, options)?, name),

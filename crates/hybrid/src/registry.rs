@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use futures::future::BoxFuture;
 use hybrid_core::bus::{Bus, LocalBus, NatsBus, NatsConfig};
 use hybrid_core::state::{MemoryState, RedisConfig, RedisState, SharedState};
+use hybrid_core::stream::EventStreams;
 use hybrid_core::sync::SyncSources;
 use hybrid_core::worker::{Workers, supervise};
 use hybrid_core::{ApiTag, Clock, Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
@@ -162,7 +163,8 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     let state = connect_state(&config)?;
     let secrets: Arc<std::sync::OnceLock<_>> = Arc::default();
     let sync = Arc::new(SyncSources::default());
-    peers::connect_sync(&sync, modules, &config, peer_options)?;
+    let streams = Arc::new(EventStreams::default());
+    peers::connect_by_name(&streams, &sync, modules, &config, peer_options)?;
     let mut running = Running {
         databases: Vec::new(),
         routes: OpenApiRouter::new(),
@@ -189,6 +191,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
             config: config.clone(),
             secrets: secrets.clone(),
             sync: sync.clone(),
+            streams: streams.clone(),
             clock: Clock::system(),
             tokens: tokens.clone(),
             apis: apis.clone(),
@@ -219,7 +222,8 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
         .tasks
         .push(peers::follow_tokens(&running, &config, shutdown.clone()).await?);
     if !config.grpc.listen.is_empty() {
-        let grpc = serve_grpc(modules, &running.apis, &sync, &config, peer_options.timeout, shutdown).await?;
+        let named = (streams, sync);
+        let grpc = serve_grpc(modules, &running.apis, named, &config, peer_options.timeout, shutdown).await?;
         running.tasks.push(grpc);
     }
     Ok(running)
@@ -230,7 +234,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
 async fn serve_grpc(
     modules: &[Box<dyn Module>],
     apis: &InternalApis,
-    sync: &Arc<SyncSources>,
+    (streams, sync): (Arc<EventStreams>, Arc<SyncSources>),
     config: &Config,
     timeout: std::time::Duration,
     shutdown: Shutdown,
@@ -241,8 +245,12 @@ async fn serve_grpc(
         (api.serve)(apis, &mut routes).with_context(|| format!("serving the {module} API over gRPC"))?;
         services.extend(api.services);
     }
+    if modules.iter().any(|m| m.publishes_events()) {
+        hybrid_rpc::serve_streams(streams, &mut routes);
+        services.push(hybrid_rpc::STREAM_SERVICE);
+    }
     if modules.iter().any(|m| m.contributes_sync()) {
-        hybrid_rpc::serve_sync(sync.clone(), &mut routes);
+        hybrid_rpc::serve_sync(sync, &mut routes);
         services.push(hybrid_rpc::SYNC_SERVICE);
     }
     let server = GrpcServer::bind(&config.grpc.listen, routes.routes(), services.clone(), timeout).await?;

@@ -10,14 +10,21 @@
 mod client;
 mod error;
 mod server;
+mod stream;
 mod sync;
 
 pub use client::{Call, Idempotent, PeerOptions, link};
 pub use error::to_status;
 pub use server::{DRAIN, GrpcServer, reply};
+pub use stream::{STREAM_SERVICE, remote_stream, serve_streams};
 pub use sync::{SYNC_SERVICE, remote_sync, serve_sync};
 
-/// Generated messages, server and client of the platform's own protocols (`proto/`).
+/// Generated messages, servers and clients of the platform's own protocols (`proto/`).
 mod proto {
-    tonic::include_proto!("hybrid.sync.v1");
+    pub mod sync {
+        tonic::include_proto!("hybrid.sync.v1");
+    }
+    pub mod stream {
+        tonic::include_proto!("hybrid.stream.v1");
+    }
 }

@@ -9,9 +9,10 @@ use hybrid_core::{ApiError, ApiResult, PeerLink};
 use tonic::service::RoutesBuilder;
 use tonic::{Request, Response, Status};
 
-use crate::proto::sync_source_client::SyncSourceClient;
-use crate::proto::sync_source_server::{self, SyncSourceServer};
-use crate::{Call, Idempotent, proto, reply};
+use crate::proto::sync as proto;
+use crate::proto::sync::sync_source_client::SyncSourceClient;
+use crate::proto::sync::sync_source_server::{self, SyncSourceServer};
+use crate::{Call, Idempotent, reply};
 
 /// The gRPC service name, for health reports.
 pub const SYNC_SERVICE: &str = "hybrid.sync.v1.SyncSource";
