@@ -1,8 +1,8 @@
 //! The refresh-token cookie for web clients: httpOnly so scripts (and XSS) cannot read it,
 //! SameSite=Strict and scoped to `/api/v1/auth` so it rides only on auth calls from our own pages.
 
+use crate::settings::AuthConfig;
 use axum::http::{HeaderMap, HeaderValue, header};
-use hybrid_core::config::AuthConfig;
 
 const NAME: &str = "hybrid_refresh";
 const PATH: &str = "/api/v1/auth";

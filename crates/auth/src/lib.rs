@@ -11,6 +11,7 @@ mod keys;
 mod password;
 mod routes;
 mod service;
+mod settings;
 mod store;
 mod throttle;
 
@@ -23,6 +24,7 @@ use hybrid_store::Migration;
 use hybrid_users_api::UserDirectory;
 
 pub use service::AuthService;
+pub use settings::{AuthConfig, RegistrationPolicy};
 
 static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
@@ -50,6 +52,10 @@ impl Module for AuthModule {
 
     fn grpc(&self) -> Option<GrpcApi> {
         Some(hybrid_auth_api::GRPC)
+    }
+
+    fn settings(&self) -> Option<hybrid_core::config::Section> {
+        Some(hybrid_core::config::section::<AuthConfig>())
     }
 
     fn tags(&self) -> &'static [ApiTag] {

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::settings::RegistrationPolicy;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use hybrid_core::config::RegistrationPolicy;
 use hybrid_core::{ApiError, ApiResult, AuthUser, ClientInfo, ErrorBody, Json, Path};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::settings::AuthConfig;
 use futures::future::BoxFuture;
-use hybrid_auth_api::{REVOCATIONS, Revoked, TokenAuthority};
+use hybrid_auth_api::{REVOCATIONS, Revoked, SERVICE, TokenAuthority};
 use hybrid_core::bus::{Bus, Envelope};
-use hybrid_core::config::AuthConfig;
 use hybrid_core::state::SharedState;
 use hybrid_core::text::fold;
 use hybrid_core::{AccessClaims, ApiError, ApiResult, AuthUser, ClientInfo, Config, Secrets, TokenVerifier, now_ms};
@@ -83,7 +83,7 @@ impl AuthService {
             anyhow::anyhow!("the configured master key is not the one this auth data was encrypted with")
         })?;
         let signer = keys::load_or_create(&db, &secrets).await?;
-        let auth = &config.auth;
+        let auth = &config.section::<AuthConfig>(SERVICE)?;
         let service = Arc::new(AuthService {
             db,
             config: auth.clone(),

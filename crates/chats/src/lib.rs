@@ -13,6 +13,7 @@ mod relay;
 mod routes;
 mod search;
 mod service;
+mod settings;
 mod sync;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use hybrid_store::Migration;
 use hybrid_users_api::UserDirectory;
 
 pub use service::Chats;
+pub use settings::ChatsConfig;
 
 static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
@@ -62,6 +64,10 @@ impl Module for ChatsModule {
         true
     }
 
+    fn settings(&self) -> Option<hybrid_core::config::Section> {
+        Some(hybrid_core::config::section::<ChatsConfig>())
+    }
+
     fn tags(&self) -> &'static [ApiTag] {
         &[
             ApiTag {
@@ -90,6 +96,7 @@ impl Module for ChatsModule {
         Box::pin(async move {
             let directory = ctx.apis.require::<dyn UserDirectory>(hybrid_users_api::SERVICE)?;
             let db = ctx.db()?;
+            let config: ChatsConfig = ctx.config.section(SERVICE)?;
             let relay = Relay::new(SERVICE, db.clone(), ctx.bus.clone(), Arc::new(relay::ChatsOutbox));
             let chats = Arc::new(Chats {
                 db,
@@ -97,7 +104,7 @@ impl Module for ChatsModule {
                 relay: relay.clone(),
                 state: ctx.state.clone(),
                 directory,
-                config: ctx.config.chats.clone(),
+                config: config.clone(),
                 sync_sources: ctx.sync.clone(),
             });
             ctx.apis
@@ -117,7 +124,7 @@ impl Module for ChatsModule {
                     Ok(())
                 }
             }));
-            if ctx.config.chats.relay_events {
+            if config.relay_events {
                 workers.push(relay.worker());
             }
             Ok(Started {

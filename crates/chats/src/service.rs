@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use crate::settings::ChatsConfig;
 use futures::future::BoxFuture;
 use hybrid_core::bus::Bus;
-use hybrid_core::config::ChatsConfig;
 use hybrid_core::state::SharedState;
 use hybrid_core::{ApiError, ApiResult};
 use hybrid_store::{Db, Dialect, Sql, params};

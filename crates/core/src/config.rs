@@ -1,10 +1,15 @@
 //! The configuration schema: one struct tree, read from defaults, then a TOML file, then
 //! `HYBRID_*` environment variables (`__` separates sections: `HYBRID_AUTH__REGISTRATION`),
 //! then command-line flags. `docs/configuration.md` documents every key.
+//!
+//! The platform's own settings are typed here; each service's section (`[auth]`, `[chats]`)
+//! belongs to the service: it declares its type with [`Module::settings`](crate::Module) and
+//! reads it with [`Config::section`].
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -18,9 +23,6 @@ pub struct Config {
     pub services: String,
     pub database: DatabaseConfig,
     pub http: HttpConfig,
-    pub auth: AuthConfig,
-    pub chats: ChatsConfig,
-    pub realtime: RealtimeConfig,
     pub bus: BusConfig,
     pub state: StateConfig,
     pub grpc: GrpcConfig,
@@ -28,6 +30,9 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub log: LogConfig,
     pub otel: OtelConfig,
+    /// Each service's own section, by service name, as read; typed by [`Config::section`].
+    #[serde(flatten, skip_serializing)]
+    pub sections: BTreeMap<String, ::config::Value>,
 }
 
 /// How events travel between processes.
@@ -183,85 +188,6 @@ pub struct HttpConfig {
     pub web_dir: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RegistrationPolicy {
-    /// Anyone can register.
-    Open,
-    /// Registration needs an invite code made by an admin.
-    InviteOnly,
-    /// Only admins create accounts (`hybrid admin create-user`).
-    Closed,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AuthConfig {
-    pub registration: RegistrationPolicy,
-    /// Lifetime of access tokens (seconds).
-    pub access_token_ttl_secs: u64,
-    /// Lifetime of a session's refresh token without use (days).
-    pub refresh_token_ttl_days: u64,
-    /// A spent refresh token presented again within this many seconds gets the same new token
-    /// instead of revoking the session (two tabs refreshing at once).
-    pub refresh_grace_secs: u64,
-    pub password_min_length: usize,
-    /// Mark the refresh cookie `Secure` always. Without it only requests a proxy says came over
-    /// HTTPS (`X-Forwarded-Proto: https`) get it; turn it on behind a TLS proxy that does not
-    /// send that header.
-    pub refresh_cookie_secure: bool,
-    /// argon2id memory cost of new password hashes (KiB).
-    pub password_hash_memory_kib: u32,
-    /// argon2id passes over that memory.
-    pub password_hash_iterations: u32,
-    /// Deprecated: the master key's former place; `secrets.master_key` wins when both are set.
-    /// Secret.
-    pub master_key: String,
-    /// Failed logins per account within `login_window_secs` before 429.
-    pub login_max_failures_per_account: u32,
-    /// Failed logins per client address within `login_window_secs` before 429.
-    pub login_max_failures_per_ip: u32,
-    pub login_window_secs: u64,
-    /// Registration attempts per client address per hour before 429 (each costs a hash).
-    pub registrations_per_ip_per_hour: u32,
-    /// `iss` of access tokens.
-    pub issuer: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ChatsConfig {
-    /// Longest message text, in UTF-16 code units (as Telegram counts).
-    pub max_text_length: i64,
-    /// Most members a group or channel may have.
-    pub max_members: i64,
-    /// Typing notifications are sent only in chats up to this many members.
-    pub typing_max_members: i64,
-    /// Days the event log keeps events for `sync`; older gaps answer `too_long`.
-    pub event_retention_days: u64,
-    /// Most events `sync` returns for one chat before answering `too_long`.
-    pub sync_max_events: i64,
-    /// Run the outbox relay in this process (publishes logged events to the bus). Any number
-    /// of processes may run it; they take turns. Off only for special setups and tests.
-    pub relay_events: bool,
-    /// Messages one user may send per minute (across all processes); 0 for no limit.
-    pub send_rate_per_minute: u32,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RealtimeConfig {
-    /// How often the server pings and expects the client to show life (milliseconds).
-    pub heartbeat_ms: u64,
-    /// Frames queued for one socket before it is closed as too slow (code 4008, resync).
-    pub max_queued_frames: usize,
-    /// Seconds a new socket has to send its `auth` frame.
-    pub auth_timeout_secs: u64,
-    /// Events a topic (one chat, one user) buffers for a node that is busy; a node further
-    /// behind closes that topic's sockets to resync. Allocated per topic with listeners.
-    pub topic_buffer: usize,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LogConfig {
@@ -278,9 +204,6 @@ impl Default for Config {
             services: "all".into(),
             database: DatabaseConfig::default(),
             http: HttpConfig::default(),
-            auth: AuthConfig::default(),
-            chats: ChatsConfig::default(),
-            realtime: RealtimeConfig::default(),
             bus: BusConfig::default(),
             state: StateConfig::default(),
             grpc: GrpcConfig::default(),
@@ -288,6 +211,7 @@ impl Default for Config {
             secrets: SecretsConfig::default(),
             log: LogConfig::default(),
             otel: OtelConfig::default(),
+            sections: BTreeMap::new(),
         }
     }
 }
@@ -311,52 +235,6 @@ impl Default for HttpConfig {
             cors_origins: String::new(),
             trust_forwarded_for: false,
             web_dir: "web/dist".into(),
-        }
-    }
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        AuthConfig {
-            registration: RegistrationPolicy::Open,
-            access_token_ttl_secs: 15 * 60,
-            refresh_token_ttl_days: 30,
-            refresh_grace_secs: 30,
-            password_min_length: 8,
-            refresh_cookie_secure: false,
-            password_hash_memory_kib: 19 * 1024,
-            password_hash_iterations: 2,
-            master_key: String::new(),
-            login_max_failures_per_account: 5,
-            login_max_failures_per_ip: 20,
-            login_window_secs: 15 * 60,
-            registrations_per_ip_per_hour: 30,
-            issuer: "hybrid".into(),
-        }
-    }
-}
-
-impl Default for ChatsConfig {
-    fn default() -> Self {
-        ChatsConfig {
-            max_text_length: 4096,
-            max_members: 200_000,
-            typing_max_members: 100,
-            event_retention_days: 7,
-            sync_max_events: 200,
-            relay_events: true,
-            send_rate_per_minute: 1200,
-        }
-    }
-}
-
-impl Default for RealtimeConfig {
-    fn default() -> Self {
-        RealtimeConfig {
-            heartbeat_ms: 25_000,
-            max_queued_frames: 512,
-            auth_timeout_secs: 10,
-            topic_buffer: 1024,
         }
     }
 }
@@ -385,11 +263,7 @@ impl Config {
     /// A copy safe to print: secrets replaced, passwords in URLs hidden.
     pub fn masked(&self) -> Config {
         let mut config = self.clone();
-        for secret in [
-            &mut config.auth.master_key,
-            &mut config.secrets.master_key,
-            &mut config.secrets.retired_keys,
-        ] {
+        for secret in [&mut config.secrets.master_key, &mut config.secrets.retired_keys] {
             if !secret.is_empty() {
                 *secret = MASK.into();
             }
@@ -398,6 +272,17 @@ impl Config {
         config.bus.nats_url = mask_url_password(&config.bus.nats_url);
         config.state.redis_url = mask_url_password(&config.state.redis_url);
         config
+    }
+
+    /// Service `name`'s section (`[chats]`, `HYBRID_CHATS__*`), with its defaults where it sets
+    /// nothing.
+    pub fn section<T: DeserializeOwned + Default>(&self, name: &str) -> anyhow::Result<T> {
+        match self.sections.get(name) {
+            None => Ok(T::default()),
+            Some(value) => {
+                T::deserialize(value.clone()).map_err(|err| anyhow::anyhow!("invalid configuration in [{name}]: {err}"))
+            }
+        }
     }
 
     pub fn store_config(&self) -> hybrid_store::StoreConfig {
@@ -433,11 +318,28 @@ mod tests {
     #[test]
     fn masks_secrets() {
         let mut config = Config::default();
-        config.auth.master_key = "c2VjcmV0".into();
+        config.secrets.master_key = "c2VjcmV0".into();
         config.database.url = "postgres://hybrid:hunter2@db:5432/hybrid".into();
         let masked = config.masked();
-        assert_eq!(masked.auth.master_key, MASK);
+        assert_eq!(masked.secrets.master_key, MASK);
         assert_eq!(masked.database.url, "postgres://hybrid:********@db:5432/hybrid");
         assert_eq!(mask_url_password("postgres://db/x"), "postgres://db/x");
+    }
+}
+
+/// A service's settings section: how the binary checks it at load and shows it in
+/// `hybrid config` (with the defaults of what is not set).
+#[derive(Clone, Copy)]
+pub struct Section {
+    pub effective: fn(&Config, &str) -> anyhow::Result<serde_json::Value>,
+}
+
+/// The [`Section`] of settings of type `T`.
+pub fn section<T: DeserializeOwned + Default + Serialize>() -> Section {
+    Section {
+        effective: |config, name| {
+            let typed: T = config.section(name)?;
+            Ok(serde_json::to_value(typed)?)
+        },
     }
 }

@@ -52,6 +52,12 @@ pub trait Module: Send + Sync + 'static {
     fn contributes_sync(&self) -> bool {
         false
     }
+    /// The type of the module's settings section (`[name]` in the config file,
+    /// `HYBRID_<NAME>__*`): `Some(hybrid_core::config::section::<MySettings>())`. The module
+    /// reads it with `ctx.config.section(name)`.
+    fn settings(&self) -> Option<crate::config::Section> {
+        None
+    }
     /// The OpenAPI tags of the module's routes, with their descriptions.
     fn tags(&self) -> &'static [ApiTag] {
         &[]

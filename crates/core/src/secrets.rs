@@ -77,9 +77,6 @@ impl Secrets {
     pub fn resolve(config: &Config) -> anyhow::Result<Secrets> {
         let (setting, configured) = if !config.secrets.master_key.is_empty() {
             ("secrets.master_key", config.secrets.master_key.trim().to_owned())
-        } else if !config.auth.master_key.is_empty() {
-            tracing::warn!("auth.master_key is deprecated: set secrets.master_key (HYBRID_SECRETS__MASTER_KEY)");
-            ("auth.master_key", config.auth.master_key.trim().to_owned())
         } else if config.database.url.is_empty() {
             let path = config.data_dir.join("master.key");
             ("data_dir/master.key", read_or_create_key_file(&path)?)

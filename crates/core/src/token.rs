@@ -157,7 +157,7 @@ impl TokenVerifier {
             if keys.is_empty() {
                 // a process whose auth service has not answered yet cannot tell
                 return Err(ApiError::unavailable(
-                    "access tokens cannot be checked yet: the auth service has not answered",
+                    "access tokens cannot be checked yet: the token keys have not arrived",
                 ));
             }
             let key = keys.get(&kid).ok_or_else(invalid)?;

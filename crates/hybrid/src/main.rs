@@ -46,7 +46,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             served
         }
         Command::Config => {
-            print!("{}", toml::to_string_pretty(&config.masked())?);
+            print!("{}", toml::to_string_pretty(&settings::printable(&config)?)?);
             Ok(())
         }
         Command::Services => {

@@ -75,7 +75,7 @@ pub async fn run(config: &Config, from: &str, to: &str, resume: bool) -> anyhow:
         to_db.close().await;
     }
     let key = source.data_dir.join("master.key");
-    if config.secrets.master_key.is_empty() && config.auth.master_key.is_empty() && key.is_file() {
+    if config.secrets.master_key.is_empty() && key.is_file() {
         println!(
             "\nAuth data is sealed with {}: start the PostgreSQL deployment with that key, e.g.\n  \
              HYBRID_SECRETS__MASTER_KEY=\"$(cat {})\" hybrid --database-url … serve",

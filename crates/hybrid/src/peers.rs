@@ -122,7 +122,8 @@ pub async fn follow_tokens(
     shutdown: Shutdown,
 ) -> anyhow::Result<BoxFuture<'static, ()>> {
     let authority = running.apis.require::<dyn TokenAuthority>(hybrid_auth_api::SERVICE)?;
-    let ttl = Duration::from_secs(config.auth.access_token_ttl_secs);
+    let auth: hybrid_auth::AuthConfig = config.section(hybrid_auth_api::SERVICE)?;
+    let ttl = Duration::from_secs(auth.access_token_ttl_secs);
     let follower = TokenFollower::subscribe(authority, running.tokens.clone(), ttl, running.bus.clone()).await;
     if let Err(err) = follower.reload().await {
         if config.peers.of(hybrid_auth_api::SERVICE).is_none() {

@@ -127,14 +127,17 @@ pub struct Running {
 
 /// The event bus this process uses: NATS when configured, else in process.
 async fn connect_bus(config: &Config) -> anyhow::Result<Arc<dyn Bus>> {
+    // each topic's buffer is realtime's setting: it sizes what a busy node holds for its sockets
+    let realtime: hybrid_realtime::RealtimeConfig = config.section("realtime")?;
+    let topic_buffer = realtime.topic_buffer;
     if config.bus.nats_url.is_empty() {
-        return Ok(Arc::new(LocalBus::new(config.realtime.topic_buffer)));
+        return Ok(Arc::new(LocalBus::new(topic_buffer)));
     }
     let bus = NatsBus::connect(NatsConfig {
         url: config.bus.nats_url.clone(),
         prefix: config.bus.nats_prefix.clone(),
         stream_max_age: std::time::Duration::from_secs(config.bus.stream_max_age_hours.max(1) * 3600),
-        capacity: config.realtime.topic_buffer,
+        capacity: topic_buffer,
     })
     .await
     .context("connecting to NATS")?;
@@ -156,7 +159,8 @@ fn connect_state(config: &Config) -> anyhow::Result<Arc<dyn SharedState>> {
 
 pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: Shutdown) -> anyhow::Result<Running> {
     peers::require_shared_bus(&config)?;
-    let tokens = Arc::new(TokenVerifier::new(&config.auth.issuer));
+    let auth: hybrid_auth::AuthConfig = config.section(hybrid_auth_api::SERVICE)?;
+    let tokens = Arc::new(TokenVerifier::new(&auth.issuer));
     let apis = Arc::new(InternalApis::default());
     let peer_options = peers::connect(&apis, &peers::remote_needs(modules, &config.peers)?, &config)?;
     let bus = connect_bus(&config).await?;

@@ -1,6 +1,6 @@
 //! The layering the architecture promises: the generic crates (core, rpc, rpc-build, bus,
-//! store, state) depend on no service crate, and their code names no service's crate or
-//! contract; the bus names no kind of addressee. Read from `cargo metadata` and from the sources, so a change that breaks it fails
+//! store, state) depend on no service crate, and their code names no service (by its name in
+//! `hybrid services`), no service's crate and no contract; the bus names no kind of addressee. Read from `cargo metadata` and from the sources, so a change that breaks it fails
 //! here rather than in review.
 
 use std::collections::BTreeSet;
@@ -98,6 +98,20 @@ fn contract_names(api_crate: &Path) -> Vec<String> {
     names
 }
 
+/// The services the binary knows, from `hybrid services`.
+fn listed_services() -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_hybrid"))
+        .arg("services")
+        .output()
+        .expect("the hybrid binary runs");
+    assert!(output.status.success());
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
 /// `code` without its comments (`//` to the end of a line).
 fn without_comments(code: &str) -> String {
     code.lines()
@@ -130,8 +144,12 @@ fn generic_crates_depend_on_no_service_and_name_none() {
         service_names.contains("hybrid-chats") && service_names.contains("hybrid-users-api"),
         "{service_names:?}"
     );
-    // what generic code must not name: each service crate (as a path) and each contract
+    // what generic code must not name: each service (as the binary lists it, and the test-only
+    // example), each service crate (as a path) and each contract
     let mut forbidden: Vec<String> = service_names.iter().map(|name| name.replace('-', "_")).collect();
+    forbidden.extend(listed_services());
+    forbidden.push("example".into());
+    assert!(forbidden.iter().any(|n| n == "chats"), "{forbidden:?}");
     for (name, dir, _) in &services {
         if name.ends_with("-api") {
             forbidden.extend(contract_names(dir));

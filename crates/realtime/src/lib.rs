@@ -3,6 +3,7 @@
 //! `docs/protocol.md`.
 
 mod hub;
+mod settings;
 mod socket;
 
 use std::sync::Arc;
@@ -13,7 +14,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use hybrid_chats_api::ChatMembership;
-use hybrid_core::config::RealtimeConfig;
 use hybrid_core::state::SharedState;
 use hybrid_core::{
     ApiError, ApiResult, ApiTag, AuthUser, ErrorBody, Json, Module, ModuleContext, Query, Started, TokenVerifier,
@@ -21,6 +21,7 @@ use hybrid_core::{
 };
 use hybrid_store::Migration;
 use serde::{Deserialize, Serialize};
+pub use settings::RealtimeConfig;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -57,6 +58,10 @@ impl Module for RealtimeModule {
         &[hybrid_chats_api::SERVICE]
     }
 
+    fn settings(&self) -> Option<hybrid_core::config::Section> {
+        Some(hybrid_core::config::section::<RealtimeConfig>())
+    }
+
     fn tags(&self) -> &'static [ApiTag] {
         &[ApiTag {
             name: "realtime",
@@ -67,16 +72,13 @@ impl Module for RealtimeModule {
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
             let membership = ctx.apis.require::<dyn ChatMembership>(hybrid_chats_api::SERVICE)?;
+            let config: RealtimeConfig = ctx.config.section("realtime")?;
             let realtime = Arc::new(Realtime {
-                hub: hub::Hub::new(
-                    ctx.bus.clone(),
-                    membership.clone(),
-                    ctx.config.realtime.max_queued_frames,
-                ),
+                hub: hub::Hub::new(ctx.bus.clone(), membership.clone(), config.max_queued_frames),
                 membership,
                 tokens: ctx.tokens.clone(),
                 state: ctx.state.clone(),
-                config: ctx.config.realtime.clone(),
+                config,
             });
             let refreshed = realtime.clone();
             let refresher = Worker::every("presence", PRESENCE_TTL / 3, move || {

@@ -147,8 +147,13 @@ async fn config_is_layered_and_masked() {
     assert_eq!(config["auth"]["access_token_ttl_secs"].as_integer(), Some(120)); // env
     assert_eq!(config["http"]["trust_forwarded_for"].as_bool(), Some(true)); // env
     assert_eq!(config["database"]["url"].as_str(), Some("postgres://u:********@db/x")); // flag, masked
-    assert_eq!(config["auth"]["master_key"].as_str(), Some("********"));
+    // the deprecated place of the master key still works, shown where it belongs now
+    assert!(config["auth"].get("master_key").is_none(), "{text}");
+    assert_eq!(config["secrets"]["master_key"].as_str(), Some("********"));
     assert_eq!(config["secrets"]["retired_keys"].as_str(), Some("********"));
+    // each service's section, with the defaults of what is not set
+    assert_eq!(config["chats"]["max_text_length"].as_integer(), Some(4096));
+    assert_eq!(config["realtime"]["heartbeat_ms"].as_integer(), Some(25000));
     assert!(!text.contains("hunter2") && !text.contains("c2VjcmV0") && !text.contains("b2xkIGtleQ"));
 }
 
@@ -184,4 +189,15 @@ async fn bad_invocations_fail_clearly() {
         .unwrap();
     assert!(!bad_value.status.success());
     assert!(String::from_utf8_lossy(&bad_value.stderr).contains("invalid configuration"));
+
+    // a section no service owns is refused, not silently ignored
+    let unknown_section = Command::new(BIN)
+        .args(["config"])
+        .env("HYBRID_CHATZ__MAX_MEMBERS", "5")
+        .output()
+        .await
+        .unwrap();
+    assert!(!unknown_section.status.success());
+    let why = String::from_utf8_lossy(&unknown_section.stderr);
+    assert!(why.contains("no setting or service section is called `chatz`"), "{why}");
 }
