@@ -82,7 +82,9 @@ impl Module for ChatsModule {
     }
 
     fn not_migrated(&self) -> &'static [&'static str] {
-        &["outbox"]
+        // relays pending in the old install, and its event stream, whose positions (and the
+        // consumers' cursors into it) do not carry over: the new install's stream starts anew
+        &["outbox", "stream"]
     }
 
     fn rebuild_derived(&self, db: hybrid_store::Db) -> BoxFuture<'static, anyhow::Result<Option<String>>> {

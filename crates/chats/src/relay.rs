@@ -15,16 +15,16 @@ impl OutboxSource for ChatsOutbox {
          FROM outbox o \
          LEFT JOIN events e ON o.topic = 0 AND e.chat_id = o.key AND e.pts = o.pts \
          LEFT JOIN user_events u ON o.topic = 1 AND u.user_id = o.key AND u.pts = o.pts \
-         WHERE o.position IS NULL AND o.id > $1 ORDER BY o.id LIMIT $2"
+         WHERE o.id > $1 ORDER BY o.id LIMIT $2"
     }
 
     fn stream_sql(&self) -> &'static str {
-        "SELECT o.position, o.topic, o.key, o.pts, COALESCE(e.kind, u.kind) AS kind, \
+        "SELECT s.position, s.topic, s.key, s.pts, COALESCE(e.kind, u.kind) AS kind, \
          COALESCE(e.payload, u.payload) AS payload \
-         FROM outbox o \
-         LEFT JOIN events e ON o.topic = 0 AND e.chat_id = o.key AND e.pts = o.pts \
-         LEFT JOIN user_events u ON o.topic = 1 AND u.user_id = o.key AND u.pts = o.pts \
-         WHERE o.position > $1 ORDER BY o.position LIMIT $2"
+         FROM stream s \
+         LEFT JOIN events e ON s.topic = 0 AND e.chat_id = s.key AND e.pts = s.pts \
+         LEFT JOIN user_events u ON s.topic = 1 AND u.user_id = s.key AND u.pts = s.pts \
+         WHERE s.position > $1 ORDER BY s.position LIMIT $2"
     }
 
     fn topic(&self, topic: i64, key: i64) -> Option<Topic> {

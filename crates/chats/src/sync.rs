@@ -177,11 +177,11 @@ impl Chats {
         for sql in [
             "DELETE FROM events WHERE created_at < $1",
             "DELETE FROM user_events WHERE created_at < $1",
-            // the event stream goes with the log it points into
-            "DELETE FROM outbox WHERE position IS NOT NULL AND relayed_at < $1",
         ] {
             pruned += self.db.execute(sql, values![cutoff]).await?;
         }
+        // the event stream goes with the log it points into
+        self.relay.prune(cutoff).await?;
         Ok(pruned)
     }
 }

@@ -3,29 +3,30 @@
 //! publishes them to the bus, in order per topic, at least once, and gives each a position in
 //! the module's event stream, which other modules consume durably ([`crate::stream`]).
 //!
-//! The module's `outbox` table has the columns `id` (increasing), `topic` and `key` (which log
-//! the event is in: the module maps them to a bus topic), `pts`, `control`, `trace`,
-//! `position` and `relayed_at`, with a unique index on `position` and one on `id` where
-//! `position IS NULL` (the chats' migrations 0002 to 0004 are the model). The payload and kind
+//! The module has two tables (the chats' migrations 0002 to 0004 are the model): `outbox`, with
+//! `id` (increasing, never reused), `topic` and `key` (which log the event is in: the module
+//! maps them to a bus topic), `pts`, `control` and `trace`; and the append-only `stream`, with
+//! `position` (its primary key), `topic`, `key`, `pts` and `relayed_at`. The payload and kind
 //! usually live in the module's event log, so the module gives the two `SELECT`s that join them
 //! in ([`OutboxSource`]).
 //!
-//! The relay reads rows without a position in id order — rows of one topic must get their ids in
-//! that topic's commit order: every change to a topic holds a lock on it (PostgreSQL) or the
-//! single writer (SQLite) — publishes them, then sets their `position`. A crash between commit
-//! and publish leaves rows the next drain publishes; a crash between publish and marking
-//! publishes them again, which JetStream deduplicates by event id and subscribers drop by pts.
-//! Marked rows stay until the module prunes them with its log.
+//! The relay reads outbox rows in id order — rows of one topic must get their ids in that
+//! topic's commit order: every change to a topic holds a lock on it (PostgreSQL) or the single
+//! writer (SQLite) — publishes them, then moves them to the stream with a position, deleting
+//! them from the outbox in the same transaction. A crash between commit and publish leaves rows
+//! the next drain publishes; a crash between publish and the move publishes them again, which
+//! JetStream deduplicates by event id and subscribers drop by pts; either way each event enters
+//! the stream once. Stream rows stay until the module prunes them with its log.
 //!
-//! On PostgreSQL every process running the module shares the table: a transaction-scoped
+//! On PostgreSQL every process running the module shares the tables: a transaction-scoped
 //! advisory lock lets one drain at a time, so per-topic order holds across processes, and
 //! positions (`id` plus an offset that puts them after every earlier one) are handed out one
 //! drain after another, in commit order. A process that finds the lock taken retries shortly
 //! (the holder may have read before our commit).
 //!
 //! On SQLite this process is the only writer, so outbox ids become visible in order and serve
-//! as positions: the relay keeps a cursor and marks what it relayed in the background
-//! (`id <= cursor`), so that a busy write queue delays only the marking, never the next publish.
+//! as positions: the relay keeps a cursor and moves what it relayed in the background
+//! (`id <= cursor`), so that a busy write queue delays only the move, never the next publish.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -41,11 +42,11 @@ use crate::{ApiError, ApiResult, Shutdown, Worker, now_ms};
 
 /// What the generic relay and stream need to know of a module's outbox.
 pub trait OutboxSource: Send + Sync + 'static {
-    /// Rows without a position after id `$1`, at most `$2`, in id order, with the columns
+    /// Outbox rows after id `$1`, at most `$2`, in id order, with the columns
     /// `id, topic, key, pts, control, trace, payload` (`payload` NULL when its event is gone).
     fn pending_sql(&self) -> &'static str;
-    /// Rows with a position above `$1`, at most `$2`, in position order, with the columns
-    /// `position, topic, key, pts, kind, payload`.
+    /// Stream rows with a position above `$1`, at most `$2`, in position order, with the
+    /// columns `position, topic, key, pts, kind, payload`.
     fn stream_sql(&self) -> &'static str;
     /// The bus topic of a row's `topic` and `key`; `None` skips the row.
     fn topic(&self, topic: i64, key: i64) -> Option<Topic>;
@@ -71,12 +72,12 @@ pub struct Relay {
     bus: Arc<dyn Bus>,
     source: Arc<dyn OutboxSource>,
     wake: Notify,
-    /// SQLite: the last outbox id published (0 after a start: everything unmarked is published).
+    /// SQLite: the last outbox id published (0 after a start: everything left is published).
     cursor: AtomicI64,
-    /// SQLite: outbox rows up to this id have their position.
-    marked: AtomicI64,
-    /// SQLite: a marking update is queued; another waits for it.
-    marking: AtomicBool,
+    /// SQLite: outbox rows up to this id are in the stream.
+    moved: AtomicI64,
+    /// SQLite: a move is queued; another waits for it.
+    moving: AtomicBool,
 }
 
 #[derive(Debug, PartialEq)]
@@ -136,8 +137,8 @@ impl Relay {
             source,
             wake: Notify::new(),
             cursor: AtomicI64::new(0),
-            marked: AtomicI64::new(0),
-            marking: AtomicBool::new(false),
+            moved: AtomicI64::new(0),
+            moving: AtomicBool::new(false),
         })
     }
 
@@ -194,7 +195,7 @@ impl Relay {
                 if let Some(last) = rows.last() {
                     self.cursor.store(last.id, Ordering::Release);
                 }
-                self.mark_relayed();
+                self.move_relayed();
                 Ok(drained)
             }
             Dialect::Postgres => {
@@ -213,15 +214,18 @@ impl Relay {
                             let drained = relay.publish(&rows).await?;
                             if let Some(first) = rows.first() {
                                 let (last,): (i64,) = tx
-                                    .fetch_one("SELECT COALESCE(MAX(position), 0) FROM outbox", params![])
+                                    .fetch_one("SELECT COALESCE(MAX(position), 0) FROM stream", params![])
                                     .await?;
                                 // positions after every earlier one, in id order
                                 let offset = (last + 1 - first.id).max(0);
                                 let ids = hybrid_store::id_list(rows.iter().map(|row| row.id));
-                                let mark = format!(
-                                    "UPDATE outbox SET position = id + $1, relayed_at = $2 WHERE id IN ({ids})"
+                                let moved = format!(
+                                    "INSERT INTO stream (position, topic, key, pts, relayed_at) \
+                                     SELECT id + $1, topic, key, pts, $2 FROM outbox WHERE id IN ({ids})"
                                 );
-                                tx.execute(&mark, params![offset, now_ms()]).await?;
+                                tx.execute(&moved, params![offset, now_ms()]).await?;
+                                let delete = format!("DELETE FROM outbox WHERE id IN ({ids})");
+                                tx.execute(&delete, params![]).await?;
                             }
                             Ok::<_, ApiError>((drained, !rows.is_empty()))
                         })
@@ -239,35 +243,47 @@ impl Relay {
         Ok(sql.fetch_all(self.source.pending_sql(), params![after, BATCH]).await?)
     }
 
-    /// SQLite: gives relayed rows their position (their id) in the background, one update
-    /// queued at a time; each drain (at least every second) marks what earlier ones left.
-    /// Consumers of the stream are woken once the positions are committed.
-    fn mark_relayed(self: &Arc<Self>) {
+    /// SQLite: moves relayed rows to the stream (their id is their position) in the
+    /// background, one move queued at a time; each drain (at least every second) moves what
+    /// earlier ones left. Consumers of the stream are woken once the move is committed.
+    fn move_relayed(self: &Arc<Self>) {
         let up_to = self.cursor.load(Ordering::Acquire);
-        if up_to <= self.marked.load(Ordering::Acquire) || self.marking.swap(true, Ordering::AcqRel) {
+        if up_to <= self.moved.load(Ordering::Acquire) || self.moving.swap(true, Ordering::AcqRel) {
             return;
         }
         let relay = self.clone();
         tokio::spawn(async move {
-            let marked = relay
+            let moved = relay
                 .db
                 .write_tx(move |tx| {
                     Box::pin(async move {
-                        let sql =
-                            "UPDATE outbox SET position = id, relayed_at = $2 WHERE position IS NULL AND id <= $1";
-                        tx.execute(sql, params![up_to, now_ms()]).await
+                        let sql = "INSERT INTO stream (position, topic, key, pts, relayed_at) \
+                                   SELECT id, topic, key, pts, $2 FROM outbox WHERE id <= $1";
+                        tx.execute(sql, params![up_to, now_ms()]).await?;
+                        tx.execute("DELETE FROM outbox WHERE id <= $1", params![up_to]).await
                     })
                 })
                 .await;
-            match marked {
+            match moved {
                 Ok(_) => {
-                    relay.marked.store(up_to, Ordering::Release);
+                    relay.moved.store(up_to, Ordering::Release);
                     wake_consumers(relay.bus.as_ref(), relay.producer);
                 }
-                Err(err) => tracing::warn!(error = %err, "marking relayed events failed; retried on the next drain"),
+                Err(err) => {
+                    tracing::warn!(error = %err, "moving relayed events to the stream failed; retried on the next drain")
+                }
             }
-            relay.marking.store(false, Ordering::Release);
+            relay.moving.store(false, Ordering::Release);
         });
+    }
+
+    /// Drops stream rows relayed before `cutoff` (Unix ms), as the module prunes its log.
+    /// Positions and relay times grow together, so this reads only the rows it deletes.
+    pub async fn prune(&self, cutoff: i64) -> ApiResult<u64> {
+        let sql = "DELETE FROM stream WHERE position < COALESCE(\
+                   (SELECT position FROM stream WHERE relayed_at >= $1 ORDER BY position LIMIT 1), \
+                   (SELECT COALESCE(MAX(position), 0) + 1 FROM stream))";
+        Ok(self.db.execute(sql, hybrid_store::values![cutoff]).await?)
     }
 
     /// Publishes the rows' events in order; rows whose event was pruned meanwhile are skipped.
@@ -305,7 +321,7 @@ impl EventStream for Relay {
             let mut reads = self.db.reads();
             let (head, oldest): (i64, i64) = reads
                 .fetch_one(
-                    "SELECT COALESCE(MAX(position), 0), COALESCE(MIN(position), 0) FROM outbox",
+                    "SELECT COALESCE(MAX(position), 0), COALESCE(MIN(position), 0) FROM stream",
                     params![],
                 )
                 .await?;

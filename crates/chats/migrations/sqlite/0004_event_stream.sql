@@ -1,8 +1,11 @@
--- Relayed events stay in the outbox, as the chats' event stream that other services consume
--- durably (hybrid_core::stream), until they are pruned with the event log. `position` is set by
--- the relay and increases in commit order: consumers read the rows after their cursor.
--- Rows without one are waiting for the relay.
-ALTER TABLE outbox ADD COLUMN position INTEGER;
-ALTER TABLE outbox ADD COLUMN relayed_at INTEGER;
-CREATE UNIQUE INDEX outbox_position ON outbox (position);
-CREATE INDEX outbox_pending ON outbox (id) WHERE position IS NULL;
+-- The chats' event stream, which other services consume durably (hybrid_core::stream): every
+-- event the relay published, by a position that increases in commit order (set by the relay,
+-- which moves each published outbox row here), until it is pruned with the event log.
+-- Append-only: the send path pays nothing for it, the relay one insert per event.
+CREATE TABLE stream (
+    position INTEGER PRIMARY KEY,
+    topic INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    pts INTEGER NOT NULL,
+    relayed_at INTEGER NOT NULL
+);
