@@ -127,12 +127,12 @@ impl Outbox {
         frame: String,
         membership: Option<Membership>,
     ) -> ApiResult<()> {
-        tx.execute(sql, params![key, pts, kind, frame, hybrid_core::now_ms()])
-            .await?;
+        let now = hybrid_core::now_ms();
+        tx.execute(sql, params![key, pts, kind, frame, now]).await?;
         let control = membership.map(|m| m.control().as_str().to_owned());
         tx.execute(
-            "INSERT INTO outbox (topic, key, pts, control, trace) VALUES ($1, $2, $3, $4, $5)",
-            params![log, key, pts, control, self.trace],
+            "INSERT INTO outbox (topic, key, pts, control, trace, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            params![log, key, pts, control, self.trace, now],
         )
         .await?;
         self.logged = true;

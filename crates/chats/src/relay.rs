@@ -3,7 +3,7 @@
 //! the event's frame and kind are read from there rather than stored twice.
 
 use hybrid_core::bus::Topic;
-use hybrid_core::outbox::OutboxSource;
+use hybrid_core::outbox::{OutboxSource, StreamTable};
 
 use crate::events::{CHAT_LOG, USER_LOG};
 
@@ -18,13 +18,25 @@ impl OutboxSource for ChatsOutbox {
          WHERE o.id > $1 ORDER BY o.id LIMIT $2"
     }
 
-    fn stream_sql(&self) -> &'static str {
-        "SELECT s.position, s.topic, s.key, s.pts, COALESCE(e.kind, u.kind) AS kind, \
-         COALESCE(e.payload, u.payload) AS payload \
-         FROM stream s \
-         LEFT JOIN events e ON s.topic = 0 AND e.chat_id = s.key AND e.pts = s.pts \
-         LEFT JOIN user_events u ON s.topic = 1 AND u.user_id = s.key AND u.pts = s.pts \
-         WHERE s.position > $1 ORDER BY s.position LIMIT $2"
+    fn stream_sql(&self, table: StreamTable) -> &'static str {
+        match table {
+            StreamTable::Outbox => {
+                "SELECT s.id AS position, s.topic, s.key, s.pts, COALESCE(e.kind, u.kind) AS kind, \
+                 COALESCE(e.payload, u.payload) AS payload \
+                 FROM outbox s \
+                 LEFT JOIN events e ON s.topic = 0 AND e.chat_id = s.key AND e.pts = s.pts \
+                 LEFT JOIN user_events u ON s.topic = 1 AND u.user_id = s.key AND u.pts = s.pts \
+                 WHERE s.id > $1 ORDER BY s.id LIMIT $2"
+            }
+            StreamTable::Stream => {
+                "SELECT s.position, s.topic, s.key, s.pts, COALESCE(e.kind, u.kind) AS kind, \
+                 COALESCE(e.payload, u.payload) AS payload \
+                 FROM stream s \
+                 LEFT JOIN events e ON s.topic = 0 AND e.chat_id = s.key AND e.pts = s.pts \
+                 LEFT JOIN user_events u ON s.topic = 1 AND u.user_id = s.key AND u.pts = s.pts \
+                 WHERE s.position > $1 ORDER BY s.position LIMIT $2"
+            }
+        }
     }
 
     fn topic(&self, topic: i64, key: i64) -> Option<Topic> {

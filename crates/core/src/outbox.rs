@@ -5,28 +5,30 @@
 //!
 //! The module has two tables (the chats' migrations 0002 to 0004 are the model): `outbox`, with
 //! `id` (increasing, never reused), `topic` and `key` (which log the event is in: the module
-//! maps them to a bus topic), `pts`, `control` and `trace`; and the append-only `stream`, with
-//! `position` (its primary key), `topic`, `key`, `pts` and `relayed_at`. The payload and kind
-//! usually live in the module's event log, so the module gives the two `SELECT`s that join them
-//! in ([`OutboxSource`]).
-//!
-//! The relay reads outbox rows in id order — rows of one topic must get their ids in that
+//! maps them to a bus topic), `pts`, `control`, `trace` and `created_at`; and the append-only
+//! `stream`, with `position` (its primary key), `topic`, `key`, `pts` and `relayed_at`. The
+//! payload and kind usually live in the module's event log, so the module gives the `SELECT`s
+//! that join them in ([`OutboxSource`]). Rows of one topic must get their outbox ids in that
 //! topic's commit order: every change to a topic holds a lock on it (PostgreSQL) or the single
-//! writer (SQLite) — publishes them, then moves them to the stream with a position, deleting
-//! them from the outbox in the same transaction. A crash between commit and publish leaves rows
-//! the next drain publishes; a crash between publish and the move publishes them again, which
-//! JetStream deduplicates by event id and subscribers drop by pts; either way each event enters
-//! the stream once. Stream rows stay until the module prunes them with its log.
+//! writer (SQLite).
 //!
-//! On PostgreSQL every process running the module shares the tables: a transaction-scoped
-//! advisory lock lets one drain at a time, so per-topic order holds across processes, and
-//! positions (`id` plus an offset that puts them after every earlier one) are handed out one
-//! drain after another, in commit order. A process that finds the lock taken retries shortly
-//! (the holder may have read before our commit).
+//! The relay reads outbox rows in id order and publishes them. A crash between commit and
+//! publish leaves rows the next drain publishes; a crash just after publishing publishes them
+//! again, which JetStream deduplicates by event id and subscribers drop by pts. What the
+//! consumers of the module's event stream read depends on the dialect:
 //!
-//! On SQLite this process is the only writer, so outbox ids become visible in order and serve
-//! as positions: the relay keeps a cursor and moves what it relayed in the background
-//! (`id <= cursor`), so that a busy write queue delays only the move, never the next publish.
+//! - On SQLite this process is the only writer, so outbox ids become visible in commit order
+//!   and serve as positions: the outbox itself is the stream, and a send pays nothing more
+//!   for it. The relay keeps its place in `stream_cursors` (as `_relay`, written in the
+//!   background once per drain, so a busy write queue never delays the next publish), and
+//!   published rows stay until pruned with the module's log.
+//! - On PostgreSQL ids are not handed out in commit order, so the relay moves published rows
+//!   into `stream` with a position (`id` plus an offset that puts them after every earlier
+//!   one), deleting them from the outbox in the same transaction: each event enters the stream
+//!   once. Every process running the module shares the tables; a transaction-scoped advisory
+//!   lock lets one drain at a time, so per-topic order and positions follow commit order across
+//!   processes. A process that finds the lock taken retries shortly (the holder may have read
+//!   before our commit).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -46,11 +48,24 @@ pub trait OutboxSource: Send + Sync + 'static {
     /// `id, topic, key, pts, control, trace, payload` (`payload` NULL when its event is gone).
     fn pending_sql(&self) -> &'static str;
     /// Stream rows with a position above `$1`, at most `$2`, in position order, with the
-    /// columns `position, topic, key, pts, kind, payload`.
-    fn stream_sql(&self) -> &'static str;
+    /// columns `position, topic, key, pts, kind, payload`: read from `stream`, or on SQLite
+    /// from `outbox`, whose `id` is the position there.
+    fn stream_sql(&self, table: StreamTable) -> &'static str;
     /// The bus topic of a row's `topic` and `key`; `None` skips the row.
     fn topic(&self, topic: i64, key: i64) -> Option<Topic>;
 }
+
+/// Where a module's event stream is read from (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamTable {
+    /// SQLite: the outbox, by id.
+    Outbox,
+    /// PostgreSQL: the stream table, by position.
+    Stream,
+}
+
+/// The relay's own place in `stream_cursors` (SQLite): the last outbox id it published.
+const RELAY_CURSOR: &str = "_relay";
 
 /// Rows published per drain.
 const BATCH: i64 = 512;
@@ -72,12 +87,12 @@ pub struct Relay {
     bus: Arc<dyn Bus>,
     source: Arc<dyn OutboxSource>,
     wake: Notify,
-    /// SQLite: the last outbox id published (0 after a start: everything left is published).
+    /// SQLite: the last outbox id published.
     cursor: AtomicI64,
-    /// SQLite: outbox rows up to this id are in the stream.
-    moved: AtomicI64,
-    /// SQLite: a move is queued; another waits for it.
-    moving: AtomicBool,
+    /// SQLite: the cursor as saved in `stream_cursors`.
+    saved: AtomicI64,
+    /// SQLite: a save is queued; another waits for it.
+    saving: AtomicBool,
 }
 
 #[derive(Debug, PartialEq)]
@@ -137,8 +152,8 @@ impl Relay {
             source,
             wake: Notify::new(),
             cursor: AtomicI64::new(0),
-            moved: AtomicI64::new(0),
-            moving: AtomicBool::new(false),
+            saved: AtomicI64::new(0),
+            saving: AtomicBool::new(false),
         })
     }
 
@@ -155,6 +170,20 @@ impl Relay {
     }
 
     async fn run(self: Arc<Self>, mut shutdown: Shutdown) -> anyhow::Result<()> {
+        if self.db.dialect() == Dialect::Sqlite {
+            // where the last run stopped (rows after it are published again: at least once)
+            let saved: Option<(i64,)> = self
+                .db
+                .reads()
+                .fetch_optional(
+                    "SELECT position FROM stream_cursors WHERE consumer = $1",
+                    params![RELAY_CURSOR],
+                )
+                .await?;
+            let saved = saved.map_or(0, |(position,)| position);
+            self.cursor.fetch_max(saved, Ordering::AcqRel);
+            self.saved.fetch_max(saved, Ordering::AcqRel);
+        }
         let mut backoff = Duration::from_millis(50);
         loop {
             let pause = match self.drain().await {
@@ -195,7 +224,7 @@ impl Relay {
                 if let Some(last) = rows.last() {
                     self.cursor.store(last.id, Ordering::Release);
                 }
-                self.move_relayed();
+                self.save_cursor();
                 Ok(drained)
             }
             Dialect::Postgres => {
@@ -243,47 +272,57 @@ impl Relay {
         Ok(sql.fetch_all(self.source.pending_sql(), params![after, BATCH]).await?)
     }
 
-    /// SQLite: moves relayed rows to the stream (their id is their position) in the
-    /// background, one move queued at a time; each drain (at least every second) moves what
-    /// earlier ones left. Consumers of the stream are woken once the move is committed.
-    fn move_relayed(self: &Arc<Self>) {
+    /// SQLite: saves the relay's place in the background, one save queued at a time; each
+    /// drain (at least every second) saves what earlier ones left. Consumers of the stream are
+    /// woken then.
+    fn save_cursor(self: &Arc<Self>) {
         let up_to = self.cursor.load(Ordering::Acquire);
-        if up_to <= self.moved.load(Ordering::Acquire) || self.moving.swap(true, Ordering::AcqRel) {
+        if up_to <= self.saved.load(Ordering::Acquire) || self.saving.swap(true, Ordering::AcqRel) {
             return;
         }
         let relay = self.clone();
         tokio::spawn(async move {
-            let moved = relay
+            let saved = relay
                 .db
                 .write_tx(move |tx| {
                     Box::pin(async move {
-                        let sql = "INSERT INTO stream (position, topic, key, pts, relayed_at) \
-                                   SELECT id, topic, key, pts, $2 FROM outbox WHERE id <= $1";
-                        tx.execute(sql, params![up_to, now_ms()]).await?;
-                        tx.execute("DELETE FROM outbox WHERE id <= $1", params![up_to]).await
+                        let sql = "INSERT INTO stream_cursors (consumer, position, updated_at) VALUES ($1, $2, $3) \
+                                   ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, \
+                                   updated_at = excluded.updated_at";
+                        tx.execute(sql, params![RELAY_CURSOR, up_to, now_ms()]).await
                     })
                 })
                 .await;
-            match moved {
+            match saved {
                 Ok(_) => {
-                    relay.moved.store(up_to, Ordering::Release);
+                    relay.saved.store(up_to, Ordering::Release);
                     wake_consumers(relay.bus.as_ref(), relay.producer);
                 }
-                Err(err) => {
-                    tracing::warn!(error = %err, "moving relayed events to the stream failed; retried on the next drain")
-                }
+                Err(err) => tracing::warn!(error = %err, "saving the relay's place failed; retried on the next drain"),
             }
-            relay.moving.store(false, Ordering::Release);
+            relay.saving.store(false, Ordering::Release);
         });
     }
 
-    /// Drops stream rows relayed before `cutoff` (Unix ms), as the module prunes its log.
-    /// Positions and relay times grow together, so this reads only the rows it deletes.
+    /// Drops stream rows relayed (on SQLite: outbox rows published and made) before `cutoff`
+    /// (Unix ms), as the module prunes its log. Positions and times grow together, so this
+    /// reads only the rows it deletes.
     pub async fn prune(&self, cutoff: i64) -> ApiResult<u64> {
-        let sql = "DELETE FROM stream WHERE position < COALESCE(\
-                   (SELECT position FROM stream WHERE relayed_at >= $1 ORDER BY position LIMIT 1), \
-                   (SELECT COALESCE(MAX(position), 0) + 1 FROM stream))";
-        Ok(self.db.execute(sql, hybrid_store::values![cutoff]).await?)
+        let pruned = match self.db.dialect() {
+            Dialect::Sqlite => {
+                let published = self.saved.load(Ordering::Acquire);
+                let sql = "DELETE FROM outbox WHERE id <= $2 AND id < COALESCE(\
+                           (SELECT id FROM outbox WHERE created_at >= $1 ORDER BY id LIMIT 1), $2 + 1)";
+                self.db.execute(sql, hybrid_store::values![cutoff, published]).await?
+            }
+            Dialect::Postgres => {
+                let sql = "DELETE FROM stream WHERE position < COALESCE(\
+                           (SELECT position FROM stream WHERE relayed_at >= $1 ORDER BY position LIMIT 1), \
+                           (SELECT COALESCE(MAX(position), 0) + 1 FROM stream))";
+                self.db.execute(sql, hybrid_store::values![cutoff]).await?
+            }
+        };
+        Ok(pruned)
     }
 
     /// Publishes the rows' events in order; rows whose event was pruned meanwhile are skipped.
@@ -318,16 +357,21 @@ impl Relay {
 impl EventStream for Relay {
     fn read(&self, after: i64, limit: u32) -> BoxFuture<'_, ApiResult<StreamBatch>> {
         Box::pin(async move {
-            let mut reads = self.db.reads();
-            let (head, oldest): (i64, i64) = reads
-                .fetch_one(
+            let (bounds, table) = match self.db.dialect() {
+                Dialect::Sqlite => (
+                    "SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM outbox",
+                    StreamTable::Outbox,
+                ),
+                Dialect::Postgres => (
                     "SELECT COALESCE(MAX(position), 0), COALESCE(MIN(position), 0) FROM stream",
-                    params![],
-                )
-                .await?;
+                    StreamTable::Stream,
+                ),
+            };
+            let mut reads = self.db.reads();
+            let (head, oldest): (i64, i64) = reads.fetch_one(bounds, params![]).await?;
             let rows: Vec<StreamRow> = reads
                 .fetch_all(
-                    self.source.stream_sql(),
+                    self.source.stream_sql(table),
                     params![after, limit.clamp(1, MAX_READ) as i64],
                 )
                 .await?;

@@ -1,7 +1,9 @@
--- The chats' event stream, which other services consume durably (hybrid_core::stream): every
--- event the relay published, by a position that increases in commit order (set by the relay,
--- which moves each published outbox row here), until it is pruned with the event log.
--- Append-only: the send path pays nothing for it, the relay one insert per event.
+-- The chats' event stream, which other services consume durably (hybrid_core::stream), by a
+-- position that increases in commit order, until it is pruned with the event log. On SQLite
+-- the outbox is the stream (outbox ids are in commit order; published rows stay, and
+-- created_at dates them for pruning). On PostgreSQL the relay moves each published row into
+-- `stream` with a position, as ids there are not in commit order.
+ALTER TABLE outbox ADD COLUMN created_at BIGINT;
 CREATE TABLE stream (
     position BIGINT PRIMARY KEY,
     topic BIGINT NOT NULL,
