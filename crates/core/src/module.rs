@@ -1,6 +1,6 @@
 //! What a service is to the binary: a [`Module`] with a name, its migrations, the services it
 //! calls, the gRPC face of its own internal API, and a `start` that returns its routes and
-//! background tasks. The binary's registry starts the modules a process runs
+//! background workers. The binary's registry starts the modules a process runs
 //! (`hybrid serve --services …`), each on its own database, in the order their needs give.
 
 use std::any::{Any, TypeId};
