@@ -4,12 +4,12 @@
 //! a peer that cannot be reached (or a deadline that passed) is `503 unavailable`, anything else
 //! (a method the peer lacks, a reply that does not decode) is `502 bad_gateway`.
 
-use std::sync::Mutex;
-
 use http::StatusCode;
 use hybrid_core::ApiError;
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::{Code, Status};
+
+use crate::intern::Vocabulary;
 
 const HTTP_STATUS: &str = "hybrid-http-status";
 const ERROR_CODE: &str = "hybrid-error-code";
@@ -92,23 +92,11 @@ pub fn from_status(service: &str, status: &Status) -> ApiError {
     err
 }
 
-/// `ApiError::code` is `&'static str`: codes are a small fixed vocabulary, so each distinct one
-/// that arrives is leaked once. Past [`MAX_CODES`] (a peer gone wrong) they fold into one.
+/// `ApiError::code` is `&'static str`: the codes peers send.
 fn intern(code: &str) -> &'static str {
-    static CODES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
-    let mut codes = CODES.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(known) = codes.iter().find(|known| **known == code) {
-        return known;
-    }
-    if codes.len() >= MAX_CODES {
-        return "remote_error";
-    }
-    let leaked: &'static str = Box::leak(code.to_owned().into_boxed_str());
-    codes.push(leaked);
-    leaked
+    static CODES: Vocabulary = Vocabulary::new(128, "remote_error");
+    CODES.intern(code)
 }
-
-const MAX_CODES: usize = 128;
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@
 
 mod client;
 mod error;
+mod intern;
 mod server;
 mod stream;
 mod sync;

@@ -1,7 +1,7 @@
 //! [`EventStream`] across processes: one generic gRPC service (`hybrid.stream.v1.EventStream`),
 //! served for every local producer, and a client per remote producer.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use hybrid_core::bus::Topic;
@@ -10,6 +10,7 @@ use hybrid_core::{ApiResult, PeerLink};
 use tonic::service::RoutesBuilder;
 use tonic::{Request, Response, Status};
 
+use crate::intern::Vocabulary;
 use crate::proto::stream::event_stream_client::EventStreamClient;
 use crate::proto::stream::event_stream_server::{self, EventStreamServer};
 use crate::proto::stream::{Batch, Event, ReadRequest};
@@ -97,20 +98,8 @@ impl EventStream for Client {
     }
 }
 
-/// Topic namespaces are `&'static str`: the few a peer sends are each leaked once. Past
-/// [`MAX_NAMESPACES`] (a peer gone wrong) they fold into one.
+/// Topic namespaces are `&'static str`: the ones peers send.
 fn namespace(name: &str) -> &'static str {
-    static KNOWN: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
-    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = known.iter().find(|known| **known == name) {
-        return found;
-    }
-    if known.len() >= MAX_NAMESPACES {
-        return "unknown";
-    }
-    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    known.push(leaked);
-    leaked
+    static NAMESPACES: Vocabulary = Vocabulary::new(64, "unknown");
+    NAMESPACES.intern(name)
 }
-
-const MAX_NAMESPACES: usize = 64;
