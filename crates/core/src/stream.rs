@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use hybrid_bus::{Bus, Envelope, Topic};
+use hybrid_bus::{Bus, Envelope, RecvError, Topic};
 use hybrid_store::{Db, Sql, params};
 
 use crate::{ApiError, ApiResult, Worker};
@@ -111,7 +111,14 @@ pub fn consume(
                 metrics::gauge!("stream_consumer_lag", "consumer" => name).set(lag.max(0) as f64);
                 let Some(last) = batch.events.last().map(|e| e.position) else {
                     tokio::select! {
-                        _ = wake.recv() => {}
+                        woken = wake.recv() => {
+                            if let Err(RecvError::Closed) = woken {
+                                // the bus dropped the subscription (NATS refused it): take a
+                                // new one, and poll meanwhile rather than spin on the closed one
+                                wake = bus.subscribe(wake_topic(producer));
+                                tokio::time::sleep(POLL).await;
+                            }
+                        }
                         _ = tokio::time::sleep(POLL) => {}
                         _ = shutdown.wait() => return Ok(()),
                     }
