@@ -54,10 +54,12 @@ where
     }
 }
 
-/// Deserialises a JSON body, mapping serde's errors onto the API error shape.
+/// Deserialises a JSON body, mapping serde's errors onto the API error shape. Strict: the body
+/// is one JSON object (every request body of the API is one; serde would otherwise read a
+/// struct from an array, field by position) and nothing follows it.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_syntax() || inner.is_eof() {
@@ -74,7 +76,23 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 None => error,
             }
         }
-    })
+    })?;
+    de.end().map_err(|err| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("malformed JSON: {err} (one JSON value per body)"),
+        )
+    })?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        let message = "the body must be a JSON object";
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            message,
+        ));
+    }
+    Ok(value)
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {

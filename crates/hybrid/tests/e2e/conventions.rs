@@ -36,6 +36,32 @@ async fn error_shape_and_limits(stack: Stack) {
         "unsupported_media_type",
         None,
     );
+    // strict JSON: one object per body, nothing after it
+    let account = json!({"username": "strict", "password": PASSWORD}).to_string();
+    assert_error(
+        &send(format!("{account} {account} x"), "application/json").await,
+        400,
+        "invalid_json",
+        None,
+    );
+    assert_error(
+        &send(format!("{account} {{}}"), "application/json").await,
+        400,
+        "invalid_json",
+        None,
+    );
+    assert_error(
+        &send(json!(["strict", PASSWORD]).to_string(), "application/json").await,
+        422,
+        "validation_failed",
+        None,
+    );
+    assert_error(
+        &send("\"strict\"".into(), "application/json").await,
+        422,
+        "validation_failed",
+        None,
+    );
     let big = json!({"username": "big", "password": "x".repeat(4096)}).to_string();
     assert_error(&send(big, "application/json").await, 413, "payload_too_large", None);
     // a body just under the limit is fine
