@@ -26,6 +26,8 @@ pub mod close {
     pub const PROTOCOL: u16 = 4400;
     /// The server is shutting down: reconnect (to another node) and sync.
     pub const GOING_AWAY: u16 = 1001;
+    /// The client sent a frame over the size limit (64 KiB).
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
 }
 
 pub type ConnId = u64;

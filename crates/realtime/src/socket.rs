@@ -131,6 +131,18 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
     }
 }
 
+/// A frame over the limit (`max_message_size`) ends the socket with 1009, so the client knows
+/// why; other read errors mean the connection is gone.
+async fn close_if_too_big(socket: &mut WebSocket, err: axum::Error) {
+    let too_big = err
+        .into_inner()
+        .downcast_ref::<tungstenite::Error>()
+        .is_some_and(|err| matches!(err, tungstenite::Error::Capacity(_)));
+    if too_big {
+        close_with(socket, close::MESSAGE_TOO_BIG, "message too big").await;
+    }
+}
+
 /// Waits for the `auth` frame; closes the socket and returns `None` when it is missing or bad.
 async fn authenticate(socket: &mut WebSocket, rt: &Realtime) -> Option<AccessClaims> {
     let timeout = Duration::from_secs(rt.config.auth_timeout_secs.max(1));
@@ -138,7 +150,11 @@ async fn authenticate(socket: &mut WebSocket, rt: &Realtime) -> Option<AccessCla
     let frame = match first {
         Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<ClientFrame>(&text).ok(),
         Ok(Some(Ok(_))) => None,
-        Ok(_) => return None, // gone
+        Ok(Some(Err(err))) => {
+            close_if_too_big(socket, err).await;
+            return None;
+        }
+        Ok(None) => return None, // gone
         Err(_) => {
             close_with(socket, close::UNAUTHORIZED, "send an auth frame first").await;
             return None;
@@ -188,7 +204,14 @@ async fn pump(
                 }
             }
             incoming = socket.recv() => {
-                let Some(Ok(message)) = incoming else { break };
+                let message = match incoming {
+                    Some(Ok(message)) => message,
+                    Some(Err(err)) => {
+                        close_if_too_big(socket, err).await;
+                        break;
+                    }
+                    None => break,
+                };
                 last_heard = Instant::now();
                 match message {
                     Message::Text(body) => match serde_json::from_str::<ClientFrame>(&body) {

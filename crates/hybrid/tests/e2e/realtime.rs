@@ -16,7 +16,22 @@ stack_tests!(
     token_expiry_closes_the_socket,
     shutdown_says_going_away,
     slow_consumer_is_closed,
+    a_frame_over_the_limit_closes_with_1009,
 );
+
+/// A client frame over 64 KiB ends the socket with 1009 (message too big), before and after
+/// the `auth` frame, instead of a dropped connection.
+async fn a_frame_over_the_limit_closes_with_1009(stack: Stack) {
+    let server = start(stack).await;
+    let ann = server.register("ann").await;
+    let big = serde_json::json!({"type": "ping", "padding": "x".repeat(70 * 1024)});
+    let mut authed = server.ws(&ann).await;
+    authed.send(big.clone()).await;
+    assert_eq!(authed.close_code().await, Some(1009));
+    let mut fresh = hybrid_testkit::WsClient::open(&server.base_url).await;
+    fresh.send(big).await;
+    assert_eq!(fresh.close_code().await, Some(1009));
+}
 
 /// The relay marks what it published; events after a quiet spell (nothing pending in the
 /// outbox) must still go out, in order.
