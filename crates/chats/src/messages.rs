@@ -1,5 +1,6 @@
 //! Messages: send (idempotent), edit, delete, reactions, pins, read markers, history, typing.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -36,15 +37,16 @@ pub struct NewMessage {
 }
 
 /// What search finds a message by: its text, and its attachment's words.
-pub(crate) fn search_body(text: &str, attachment: Option<&str>) -> String {
+/// A plain message (the send path's usual case) borrows its text.
+pub(crate) fn search_body<'a>(text: &'a str, attachment: Option<&str>) -> Cow<'a, str> {
     let words = attachment
         .and_then(|stored| serde_json::from_str::<StoredAttachment>(stored).ok())
         .map(|stored| stored.searchable_text)
         .unwrap_or_default();
     if words.is_empty() {
-        text.to_owned()
+        Cow::Borrowed(text)
     } else {
-        format!("{text}\n{words}")
+        Cow::Owned(format!("{text}\n{words}"))
     }
 }
 
