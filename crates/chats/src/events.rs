@@ -6,8 +6,14 @@
 
 use hybrid_core::ApiResult;
 use hybrid_realtime_api::Membership;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
+
 use hybrid_store::{Sql, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::model::{MESSAGE_COLUMNS, Message, MessageRow, ReactionCount};
 
 #[derive(Serialize)]
 struct ChatFrame<'a, T> {
@@ -51,12 +57,7 @@ impl Outbox {
         data: &T,
         membership: Option<Membership>,
     ) -> ApiResult<i64> {
-        let (pts,): (i64,) = tx
-            .fetch_one(
-                "UPDATE chats SET pts = pts + 1 WHERE id = $1 RETURNING pts",
-                params![chat_id],
-            )
-            .await?;
+        let pts = next_chat_pts(tx, chat_id).await?;
         self.chat_event_at(tx, chat_id, pts, kind, data, membership).await?;
         Ok(pts)
     }
@@ -72,16 +73,50 @@ impl Outbox {
         data: &T,
         membership: Option<Membership>,
     ) -> ApiResult<()> {
-        let frame = serde_json::to_string(&ChatFrame {
-            frame: "event",
-            chat_id,
-            pts,
-            kind,
-            data,
-        })
-        .expect("event data serialises");
-        const SQL: &str = "INSERT INTO events (chat_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
-        self.log(tx, SQL, CHAT_LOG, chat_id, pts, kind, frame, membership).await
+        self.chat_frame(tx, chat_id, pts, kind, data, None, membership).await
+    }
+
+    /// Appends an event about message `seq`'s content (`message.new`, `message.edited`,
+    /// `message.attachment`) whose pts the caller has taken. The log keeps only the seq: the
+    /// frame delivered is rendered from the message as it is then ([`render`]), so a deleted
+    /// or edited message leaves no old text behind.
+    pub async fn message_event_at(
+        &mut self,
+        tx: &mut Sql<'_>,
+        chat_id: i64,
+        pts: i64,
+        kind: &str,
+        seq: i64,
+    ) -> ApiResult<()> {
+        self.chat_frame(tx, chat_id, pts, kind, &SeqOnly { seq }, Some(seq), None)
+            .await
+    }
+
+    /// [`Outbox::message_event_at`], taking the next pts.
+    pub async fn message_event(&mut self, tx: &mut Sql<'_>, chat_id: i64, kind: &str, seq: i64) -> ApiResult<i64> {
+        let pts = next_chat_pts(tx, chat_id).await?;
+        self.message_event_at(tx, chat_id, pts, kind, seq).await?;
+        Ok(pts)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn chat_frame<T: Serialize>(
+        &mut self,
+        tx: &mut Sql<'_>,
+        chat_id: i64,
+        pts: i64,
+        kind: &str,
+        data: &T,
+        message_seq: Option<i64>,
+        membership: Option<Membership>,
+    ) -> ApiResult<()> {
+        let frame = chat_frame(chat_id, pts, kind, data);
+        tx.execute(
+            "INSERT INTO events (chat_id, pts, kind, payload, created_at, message_seq) VALUES ($1, $2, $3, $4, $5, $6)",
+            params![chat_id, pts, kind, frame, hybrid_core::now_ms(), message_seq],
+        )
+        .await?;
+        self.outbox_row(tx, CHAT_LOG, chat_id, pts, membership).await
     }
 
     /// Appends an event to a user's log; returns the user's new pts.
@@ -107,35 +142,154 @@ impl Outbox {
             data,
         })
         .expect("event data serialises");
-        const SQL: &str =
-            "INSERT INTO user_events (user_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)";
-        self.log(tx, SQL, USER_LOG, user_id, pts, kind, frame, membership)
-            .await?;
+        tx.execute(
+            "INSERT INTO user_events (user_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
+            params![user_id, pts, kind, frame, hybrid_core::now_ms()],
+        )
+        .await?;
+        self.outbox_row(tx, USER_LOG, user_id, pts, membership).await?;
         Ok(pts)
     }
 
-    /// Stores a frame in a log (`sql` inserts key, pts, kind, payload, time) and its outbox row.
-    #[allow(clippy::too_many_arguments)]
-    async fn log(
+    /// The outbox row of an event just logged.
+    async fn outbox_row(
         &mut self,
         tx: &mut Sql<'_>,
-        sql: &'static str,
         log: i64,
         key: i64,
         pts: i64,
-        kind: &str,
-        frame: String,
         membership: Option<Membership>,
     ) -> ApiResult<()> {
-        let now = hybrid_core::now_ms();
-        tx.execute(sql, params![key, pts, kind, frame, now]).await?;
         let control = membership.map(|m| m.control().as_str().to_owned());
         tx.execute(
             "INSERT INTO outbox (topic, key, pts, control, trace, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            params![log, key, pts, control, self.trace, now],
+            params![log, key, pts, control, self.trace, hybrid_core::now_ms()],
         )
         .await?;
         self.logged = true;
         Ok(())
     }
+}
+
+async fn next_chat_pts(tx: &mut Sql<'_>, chat_id: i64) -> ApiResult<i64> {
+    let (pts,): (i64,) = tx
+        .fetch_one(
+            "UPDATE chats SET pts = pts + 1 WHERE id = $1 RETURNING pts",
+            params![chat_id],
+        )
+        .await?;
+    Ok(pts)
+}
+
+fn chat_frame<T: Serialize>(chat_id: i64, pts: i64, kind: &str, data: &T) -> String {
+    serde_json::to_string(&ChatFrame {
+        frame: "event",
+        chat_id,
+        pts,
+        kind,
+        data,
+    })
+    .expect("event data serialises")
+}
+
+#[derive(Serialize)]
+struct SeqOnly {
+    seq: i64,
+}
+
+/// A stored frame that refers to a message, to render for a reader who sees the chat's
+/// messages from `visible_from` on (0: everyone who may get the event sees the message).
+pub(crate) struct Rendering<'a> {
+    pub chat_id: i64,
+    pub seq: i64,
+    pub visible_from: i64,
+    pub payload: &'a mut String,
+}
+
+#[derive(Deserialize)]
+struct StoredHead {
+    pts: i64,
+    kind: String,
+}
+
+/// Replaces each frame's stored reference with the message as it is now: the whole message for
+/// `message.new` (a tombstone once deleted), with reaction counts for `message.edited`, the
+/// card for `message.attachment`. A reader who may not see the message gets only its seq
+/// (and `edited_at` or the card's `version`), as when the event was made.
+pub(crate) async fn render(sql: &mut Sql<'_>, frames: &mut [Rendering<'_>]) -> ApiResult<()> {
+    if frames.is_empty() {
+        return Ok(());
+    }
+    let pairs: BTreeSet<(i64, i64)> = frames.iter().map(|f| (f.chat_id, f.seq)).collect();
+    let values = pairs
+        .iter()
+        .map(|(chat, seq)| format!("({chat}, {seq})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<MessageRow> = sql
+        .fetch_all(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE (chat_id, seq) IN (VALUES {values})"),
+            params![],
+        )
+        .await?;
+    let mut messages: HashMap<(i64, i64), Message> = rows
+        .into_iter()
+        .map(|row| ((row.chat_id, row.seq), Message::from(row)))
+        .collect();
+    let heads: Vec<Option<StoredHead>> = frames.iter().map(|f| serde_json::from_str(f.payload).ok()).collect();
+    if heads
+        .iter()
+        .any(|h| h.as_ref().is_some_and(|h| h.kind == "message.edited"))
+    {
+        let counts: Vec<(i64, i64, String, i64)> = sql
+            .fetch_all(
+                &format!(
+                    "SELECT chat_id, seq, emoji, COUNT(*) FROM reactions WHERE (chat_id, seq) IN (VALUES {values}) \
+                     GROUP BY chat_id, seq, emoji ORDER BY chat_id, seq, MIN(created_at), emoji"
+                ),
+                params![],
+            )
+            .await?;
+        for (chat_id, seq, emoji, count) in counts {
+            if let Some(message) = messages.get_mut(&(chat_id, seq)) {
+                message.reactions.push(ReactionCount {
+                    emoji,
+                    count,
+                    me: false,
+                });
+            }
+        }
+    }
+    for (frame, head) in frames.iter_mut().zip(heads) {
+        let (Some(head), Some(message)) = (head, messages.get(&(frame.chat_id, frame.seq))) else {
+            continue; // left as stored: it holds no content
+        };
+        let (chat_id, pts, seq) = (frame.chat_id, head.pts, frame.seq);
+        let hidden = seq < frame.visible_from;
+        *frame.payload = match (head.kind.as_str(), hidden) {
+            ("message.edited", true) => chat_frame(
+                chat_id,
+                pts,
+                &head.kind,
+                &json!({"seq": seq, "edited_at": message.edited_at}),
+            ),
+            ("message.attachment", true) => {
+                let version = message.attachment.as_ref().map(|a| a.version);
+                chat_frame(chat_id, pts, &head.kind, &json!({"seq": seq, "version": version}))
+            }
+            (_, true) => chat_frame(chat_id, pts, &head.kind, &SeqOnly { seq }),
+            ("message.attachment", false) => match &message.attachment {
+                Some(card) => chat_frame(chat_id, pts, &head.kind, &json!({"seq": seq, "attachment": card})),
+                None => chat_frame(chat_id, pts, &head.kind, &SeqOnly { seq }),
+            },
+            (_, false) => {
+                let mut message = Cow::Borrowed(message);
+                if head.kind == "message.new" && !message.reactions.is_empty() {
+                    message.to_mut().reactions.clear();
+                }
+                chat_frame(chat_id, pts, &head.kind, &message)
+            }
+        };
+    }
+    Ok(())
 }

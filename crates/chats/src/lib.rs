@@ -35,6 +35,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(3, "0003_outbox_trace"),
     hybrid_store::migration!(4, "0004_event_stream"),
     hybrid_store::migration!(5, "0005_attachments"),
+    hybrid_store::migration!(6, "0006_events_refer_to_messages"),
 ];
 
 pub struct ChatsModule;

@@ -290,8 +290,7 @@ impl Chats {
                     reactions: Vec::new(),
                     attachment: new.attachment.map(|a| a.card),
                 };
-                out.chat_event_at(tx, chat_id, pts, "message.new", &message, None)
-                    .await?;
+                out.message_event_at(tx, chat_id, pts, "message.new", seq).await?;
                 Ok((message, true))
             })
         })
@@ -335,7 +334,7 @@ impl Chats {
                     let data = json!({"seq": seq, "edited_at": now});
                     out.chat_event(tx, chat_id, "message.edited", &data, None).await?;
                 } else {
-                    out.chat_event(tx, chat_id, "message.edited", &message, None).await?;
+                    out.message_event(tx, chat_id, "message.edited", seq).await?;
                 }
                 Ok(message)
             })

@@ -198,12 +198,12 @@ async fn attachment_event(
     let (history,): (String,) = tx
         .fetch_one("SELECT history_visibility FROM chats WHERE id = $1", params![chat_id])
         .await?;
-    let data = if hidden_from_some(tx, chat_id, seq, HistoryVisibility::parse(&history)).await? {
-        json!({"seq": seq, "version": card.version})
+    if hidden_from_some(tx, chat_id, seq, HistoryVisibility::parse(&history)).await? {
+        let data = json!({"seq": seq, "version": card.version});
+        out.chat_event(tx, chat_id, "message.attachment", &data, None).await?;
     } else {
-        json!({"seq": seq, "attachment": card})
-    };
-    out.chat_event(tx, chat_id, "message.attachment", &data, None).await?;
+        out.message_event(tx, chat_id, "message.attachment", seq).await?;
+    }
     tx.execute(
         "UPDATE messages SET attachment_event_at = $3, attachment_pending = 0 WHERE chat_id = $1 AND seq = $2",
         params![chat_id, seq, now],

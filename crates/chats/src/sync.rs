@@ -7,11 +7,12 @@ use futures::future::BoxFuture;
 use hybrid_chats_api::ChatMembership;
 use hybrid_core::sync::SyncPart;
 use hybrid_core::{ApiError, ApiResult, now_ms};
-use hybrid_store::values;
+use hybrid_store::{params, values};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
+use crate::events::{self, Rendering};
 use crate::service::Chats;
 
 pub const MAX_SYNC_CHATS: usize = 1000;
@@ -142,20 +143,33 @@ impl Chats {
                 not_member: false,
             };
             if known < pts {
-                let rows: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT pts, payload FROM events WHERE chat_id = $1 AND pts > $2 ORDER BY pts LIMIT $3",
-                )
-                .bind(chat_id)
-                .bind(known)
-                .bind(limit + 1)
-                .fetch_all(reader)
-                .await?;
+                let mut reads = self.db.reads();
+                let mut rows: Vec<(i64, String, Option<i64>)> = reads
+                    .fetch_all(
+                        "SELECT pts, payload, message_seq FROM events WHERE chat_id = $1 AND pts > $2 \
+                         ORDER BY pts LIMIT $3",
+                        params![chat_id, known, limit + 1],
+                    )
+                    .await?;
                 // Too long: asking for events from before joining, more than one answer holds,
                 // or a gap where events were pruned.
                 sync.too_long = known < member.joined_pts
                     || rows.len() as i64 > limit
-                    || rows.first().is_none_or(|(first, _)| *first != known + 1);
+                    || rows.first().is_none_or(|(first, _, _)| *first != known + 1);
                 if !sync.too_long {
+                    let visible_from = member.first_visible_seq();
+                    let mut frames: Vec<Rendering<'_>> = rows
+                        .iter_mut()
+                        .filter_map(|(_, payload, seq)| {
+                            Some(Rendering {
+                                chat_id,
+                                seq: (*seq)?,
+                                visible_from,
+                                payload,
+                            })
+                        })
+                        .collect();
+                    events::render(&mut reads, &mut frames).await?;
                     sync.events = rows.into_iter().map(|r| raw(r.1)).collect();
                 }
             }

@@ -44,8 +44,10 @@ pub struct BusConfig {
     pub nats_url: String,
     /// Subject prefix (and JetStream stream `<PREFIX>_EVENTS`): one per deployment.
     pub nats_prefix: String,
-    /// Hours JetStream keeps relayed events.
-    pub stream_max_age_hours: u64,
+    /// Seconds JetStream keeps relayed events: enough for a relay that crashed after
+    /// publishing to publish again and be de-duplicated (the live frames carry message text,
+    /// which must not outlive a delete by more than this).
+    pub stream_max_age_secs: u64,
 }
 
 /// Where presence, typing and attempt budgets (login throttling, rate limits) live.
@@ -146,7 +148,7 @@ impl Default for BusConfig {
         BusConfig {
             nats_url: String::new(),
             nats_prefix: "hybrid".into(),
-            stream_max_age_hours: 24,
+            stream_max_age_secs: 300,
         }
     }
 }

@@ -45,14 +45,61 @@ use crate::{ApiError, ApiResult, Shutdown, Worker, now_ms};
 /// What the generic relay and stream need to know of a module's outbox.
 pub trait OutboxSource: Send + Sync + 'static {
     /// Outbox rows after id `$1`, at most `$2`, in id order, with the columns
-    /// `id, topic, key, pts, control, trace, payload` (`payload` NULL when its event is gone).
+    /// `id, topic, key, pts, control, trace, payload, refers_to` (`payload` NULL when its
+    /// event is gone).
     fn pending_sql(&self) -> &'static str;
     /// Stream rows with a position above `$1`, at most `$2`, in position order, with the
-    /// columns `position, topic, key, pts, kind, payload`: read from `stream`, or on SQLite
-    /// from `outbox`, whose `id` is the position there.
+    /// columns `position, topic, key, pts, kind, payload, refers_to`: read from `stream`, or on
+    /// SQLite from `outbox`, whose `id` is the position there.
     fn stream_sql(&self, table: StreamTable) -> &'static str;
     /// The bus topic of a row's `topic` and `key`; `None` skips the row.
     fn topic(&self, topic: i64, key: i64) -> Option<Topic>;
+    /// Completes the events whose stored payload only refers to an object (`refers_to` not
+    /// NULL) with the object's current state, in the transaction the rows were read in. A log
+    /// that keeps references instead of copies loses an object's content when the object is
+    /// deleted: nothing published or streamed later can bring it back.
+    fn render<'a, 'b: 'a>(&'a self, sql: &'a mut Sql<'b>, events: &'a mut [Referent]) -> BoxFuture<'a, ApiResult<()>> {
+        let _ = (sql, events);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// An event whose stored payload refers to an object; [`OutboxSource::render`] replaces the
+/// payload with what is delivered.
+#[derive(Debug)]
+pub struct Referent {
+    pub topic: i64,
+    pub key: i64,
+    pub refers_to: i64,
+    pub payload: String,
+}
+
+/// Renders the referring payloads among `rows` in place.
+async fn render_rows<'r>(
+    source: &dyn OutboxSource,
+    sql: &mut Sql<'_>,
+    rows: impl Iterator<Item = (i64, i64, Option<i64>, &'r mut Option<String>)>,
+) -> ApiResult<()> {
+    let (mut slots, mut referents) = (Vec::new(), Vec::new());
+    for (topic, key, refers_to, payload) in rows {
+        if let (Some(refers_to), Some(stored)) = (refers_to, payload.as_mut()) {
+            referents.push(Referent {
+                topic,
+                key,
+                refers_to,
+                payload: std::mem::take(stored),
+            });
+            slots.push(payload);
+        }
+    }
+    if referents.is_empty() {
+        return Ok(());
+    }
+    source.render(sql, &mut referents).await?;
+    for (slot, referent) in slots.into_iter().zip(referents) {
+        *slot = Some(referent.payload);
+    }
+    Ok(())
 }
 
 /// Where a module's event stream is read from (see the module documentation).
@@ -113,6 +160,7 @@ struct PendingRow {
     control: Option<String>,
     trace: Option<String>,
     payload: Option<String>,
+    refers_to: Option<i64>,
 }
 
 hybrid_store::from_row!(PendingRow {
@@ -123,6 +171,7 @@ hybrid_store::from_row!(PendingRow {
     control,
     trace,
     payload,
+    refers_to,
 });
 
 struct StreamRow {
@@ -132,6 +181,7 @@ struct StreamRow {
     pts: i64,
     kind: Option<String>,
     payload: Option<String>,
+    refers_to: Option<i64>,
 }
 
 hybrid_store::from_row!(StreamRow {
@@ -141,6 +191,7 @@ hybrid_store::from_row!(StreamRow {
     pts,
     kind,
     payload,
+    refers_to,
 });
 
 impl Relay {
@@ -269,7 +320,12 @@ impl Relay {
     }
 
     async fn pending(&self, sql: &mut Sql<'_>, after: i64) -> ApiResult<Vec<PendingRow>> {
-        Ok(sql.fetch_all(self.source.pending_sql(), params![after, BATCH]).await?)
+        let mut rows: Vec<PendingRow> = sql.fetch_all(self.source.pending_sql(), params![after, BATCH]).await?;
+        let referring = rows
+            .iter_mut()
+            .map(|row| (row.topic, row.key, row.refers_to, &mut row.payload));
+        render_rows(self.source.as_ref(), sql, referring).await?;
+        Ok(rows)
     }
 
     /// SQLite: saves the relay's place in the background, one save queued at a time; each
@@ -369,12 +425,16 @@ impl EventStream for Relay {
             };
             let mut reads = self.db.reads();
             let (head, oldest): (i64, i64) = reads.fetch_one(bounds, params![]).await?;
-            let rows: Vec<StreamRow> = reads
+            let mut rows: Vec<StreamRow> = reads
                 .fetch_all(
                     self.source.stream_sql(table),
                     params![after, limit.clamp(1, MAX_READ) as i64],
                 )
                 .await?;
+            let referring = rows
+                .iter_mut()
+                .map(|row| (row.topic, row.key, row.refers_to, &mut row.payload));
+            render_rows(self.source.as_ref(), &mut reads, referring).await?;
             let events = rows
                 .into_iter()
                 // an event pruned from the log a moment before its stream row

@@ -136,7 +136,7 @@ async fn connect_bus(config: &Config) -> anyhow::Result<Arc<dyn Bus>> {
     let bus = NatsBus::connect(NatsConfig {
         url: config.bus.nats_url.clone(),
         prefix: config.bus.nats_prefix.clone(),
-        stream_max_age: std::time::Duration::from_secs(config.bus.stream_max_age_hours.max(1) * 3600),
+        stream_max_age: std::time::Duration::from_secs(config.bus.stream_max_age_secs.max(10)),
         capacity: topic_buffer,
     })
     .await

@@ -68,7 +68,6 @@ impl Scaled {
             ("HYBRID_DATABASE__URL", self.database_url.clone()),
             ("HYBRID_BUS__NATS_URL", self.nats_url.clone()),
             ("HYBRID_BUS__NATS_PREFIX", self.prefix.clone()),
-            ("HYBRID_BUS__STREAM_MAX_AGE_HOURS", "1".into()),
             ("HYBRID_STATE__REDIS_URL", self.redis_url.clone()),
             ("HYBRID_STATE__REDIS_PREFIX", self.prefix.clone()),
         ]

@@ -14,6 +14,7 @@ mod outage;
 mod readme;
 mod realtime;
 mod scaled;
+mod security;
 mod services;
 mod sync;
 mod totp;

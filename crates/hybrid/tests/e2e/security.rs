@@ -1,0 +1,100 @@
+//! What a hostile member, ex-member or stranger with an account could do before "Security I"
+//! (#14), one test per behaviour, each on both stacks.
+
+use hybrid_testkit::{Stack, stack_tests};
+use serde_json::{Value, json};
+
+use crate::{create_chat, send, start};
+
+stack_tests!(deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins,);
+
+async fn deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins(stack: Stack) {
+    let server = start(stack).await;
+    let amy = server.register("amy").await;
+    let bob = server.register("bob").await;
+    let chat_id = create_chat(&server, &amy, "group", "G", &[&bob]).await;
+    let amy_t = Some(amy.access_token.as_str());
+    let bob_t = Some(bob.access_token.as_str());
+    let gone = send(&server, &amy, chat_id, "pineapple secret").await["seq"]
+        .as_i64()
+        .unwrap();
+    let edited = send(&server, &amy, chat_id, "draft wording").await["seq"]
+        .as_i64()
+        .unwrap();
+    for seq in [gone, edited] {
+        let (status, body) = server
+            .request("PUT", &format!("/api/v1/chats/{chat_id}/pins/{seq}"), amy_t, None)
+            .await;
+        assert_eq!(status, 204, "{body}");
+    }
+    let message = |seq: i64| format!("/api/v1/chats/{chat_id}/messages/{seq}");
+    let (status, body) = server.request("DELETE", &message(gone), amy_t, None).await;
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = server
+        .request("PATCH", &message(edited), amy_t, Some(json!({"text": "final wording"})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Another member catching up from the start, reading history, searching, listing pins.
+    let (status, sync) = server
+        .post("/api/v1/sync", bob_t, json!({"chats": {chat_id.to_string(): 0}}))
+        .await;
+    assert_eq!(status, 200, "{sync}");
+    let events = &sync["chats"][0]["events"];
+    assert_eq!(sync["chats"][0]["too_long"], false, "{sync}");
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"message.new") && kinds.contains(&"message.edited"),
+        "{kinds:?}"
+    );
+    // the message events show the messages as they are now
+    let first = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "message.new")
+        .unwrap();
+    assert_eq!(
+        (first["data"]["seq"].as_i64(), &first["data"]["deleted"]),
+        (Some(gone), &json!(true))
+    );
+    assert!(sync.to_string().contains("final wording"), "{sync}");
+
+    let (status, history) = server.get(&format!("/api/v1/chats/{chat_id}/messages"), bob_t).await;
+    assert_eq!(status, 200);
+    assert_eq!(history["messages"][0]["deleted"], true);
+    assert_eq!(history["messages"][1]["text"], "final wording");
+    let (status, pins) = server.get(&format!("/api/v1/chats/{chat_id}/pins"), bob_t).await;
+    assert_eq!(status, 200);
+    assert_eq!(pins.as_array().map(Vec::len), Some(1), "{pins}");
+    let mut found = Vec::new();
+    for q in ["pineapple", "secret", "draft", "final"] {
+        let (status, hits) = server.get(&format!("/api/v1/search/messages?q={q}"), bob_t).await;
+        assert_eq!(status, 200, "{hits}");
+        found.push(hits);
+    }
+    assert_eq!(found[3]["items"].as_array().map(Vec::len), Some(1), "{}", found[3]);
+
+    let everything: Vec<&Value> = [&sync, &history, &pins].into_iter().chain(&found[..3]).collect();
+    for answer in everything {
+        let text = answer.to_string();
+        for old in ["pineapple", "secret", "draft"] {
+            assert!(!text.contains(old), "{old:?} came back: {text}");
+        }
+    }
+    // The live frames carry text: NATS keeps them only as long as redelivery needs.
+    if let Some(scaled) = server.scaled() {
+        let nats = async_nats::connect(scaled.nats_url.as_str()).await.unwrap();
+        let mut stream = async_nats::jetstream::new(nats)
+            .get_stream(scaled.stream_name())
+            .await
+            .unwrap();
+        let max_age = stream.info().await.unwrap().config.max_age;
+        assert!(max_age <= std::time::Duration::from_secs(300), "{max_age:?}");
+    }
+}
