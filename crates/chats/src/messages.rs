@@ -168,7 +168,7 @@ impl Chats {
         Ok(())
     }
 
-    /// Before sending: 404 unless `me` is a member (checked first, so a non-member learns
+    /// Before sending, editing, reacting, pinning, typing: 404 unless `me` is a member (checked first, so a non-member learns
     /// nothing about blocks), 403 in a direct chat whose other member blocks `me`. One read.
     async fn check_can_reach(&self, chat_id: i64, me: i64) -> ApiResult<()> {
         let row: Option<(Option<i64>,)> = self
@@ -297,7 +297,9 @@ impl Chats {
         .await
     }
 
-    /// Edits a message: its author, or a member with the edit-others right.
+    /// Edits a message: its author, or a member with the edit-others right; either way only
+    /// while allowed to send (a muted member, or a channel admin made a member, cannot rewrite
+    /// what they posted), and not into a direct chat whose other member blocks them.
     pub async fn edit(
         &self,
         me: i64,
@@ -308,9 +310,11 @@ impl Chats {
     ) -> ApiResult<Message> {
         let mut entities = body::validate(&text, entities, self.config.max_text_length)?;
         self.resolve_mentions(&text, &mut entities).await?;
+        self.check_can_reach(chat_id, me).await?;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(tx, chat_id, me).await?;
+                member.require(Permission::SendMessages, "edit messages")?;
                 let row = visible_message(tx, chat_id, seq, &member, false).await?;
                 if row.sender_id != me {
                     member.require(Permission::EditOthers, "edit others' messages")?;
@@ -373,7 +377,8 @@ impl Chats {
         .await
     }
 
-    /// Adds (`add`) or removes `me`'s reaction `emoji` on a message. Any member may react.
+    /// Adds (`add`) or removes `me`'s reaction `emoji` on a message. Any member may react,
+    /// except in a direct chat whose other member blocks them (taking one back is allowed).
     pub async fn react(
         &self,
         me: i64,
@@ -383,6 +388,9 @@ impl Chats {
         add: bool,
     ) -> ApiResult<Vec<ReactionCount>> {
         let emoji = check_emoji(emoji)?;
+        if add {
+            self.check_can_reach(chat_id, me).await?;
+        }
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(tx, chat_id, me).await?;
@@ -445,7 +453,9 @@ impl Chats {
         Ok(who)
     }
 
+    /// Pins or unpins a message (not in a direct chat whose other member blocks `me`).
     pub async fn pin(&self, me: i64, chat_id: i64, seq: i64, pinned: bool) -> ApiResult<()> {
+        self.check_can_reach(chat_id, me).await?;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(tx, chat_id, me).await?;
@@ -611,10 +621,14 @@ impl Chats {
         }
     }
 
-    /// Tells the chat's listeners that `me` is typing; only in chats up to the configured size.
+    /// Tells the chat's listeners that `me` is typing; only in chats up to the configured size,
+    /// and not in a direct chat whose other member blocks `me`.
     pub async fn typing(&self, me: i64, chat_id: i64) -> ApiResult<bool> {
         let member = self.member(chat_id, me).await?;
         member.require(Permission::SendMessages, "send messages")?;
+        if member.kind() == ChatKind::Direct {
+            self.check_can_reach(chat_id, me).await?;
+        }
         if member.member_count > self.config.typing_max_members {
             return Ok(false);
         }

@@ -1,12 +1,18 @@
 //! What a hostile member, ex-member or stranger with an account could do before "Security I"
 //! (#14), one test per behaviour, each on both stacks.
 
-use hybrid_testkit::{Stack, stack_tests};
+use std::time::Duration;
+
+use hybrid_testkit::{Stack, assert_error, stack_tests};
 use serde_json::{Value, json};
 
-use crate::{create_chat, send, start};
+use crate::{create_chat, direct, send, start};
 
-stack_tests!(deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins,);
+stack_tests!(
+    deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins,
+    edits_need_the_right_to_post,
+    a_block_stops_typing_reactions_pins_and_edits,
+);
 
 async fn deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins(stack: Stack) {
     let server = start(stack).await;
@@ -97,4 +103,130 @@ async fn deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins(sta
         let max_age = stream.info().await.unwrap().config.max_age;
         assert!(max_age <= std::time::Duration::from_secs(300), "{max_age:?}");
     }
+}
+
+async fn edits_need_the_right_to_post(stack: Stack) {
+    let server = start(stack).await;
+    let owner = server.register("owner").await;
+    let muted = server.register("muted").await;
+    let admin = server.register("admin").await;
+    let owner_t = Some(owner.access_token.as_str());
+    let group = create_chat(&server, &owner, "group", "G", &[&muted]).await;
+    let channel = create_chat(&server, &owner, "channel", "C", &[&admin]).await;
+    let member = |chat: i64, user: i64| format!("/api/v1/chats/{chat}/members/{user}");
+    let (status, body) = server
+        .request(
+            "PATCH",
+            &member(channel, admin.id),
+            owner_t,
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let said = send(&server, &muted, group, "before the mute").await["seq"]
+        .as_i64()
+        .unwrap();
+    let posted = send(&server, &admin, channel, "while an admin").await["seq"]
+        .as_i64()
+        .unwrap();
+    let edit = |chat: i64, seq: i64| format!("/api/v1/chats/{chat}/messages/{seq}");
+    // the positive control: both may edit while they may post
+    for (user, chat, seq) in [(&muted, group, said), (&admin, channel, posted)] {
+        let (status, body) = server
+            .request(
+                "PATCH",
+                &edit(chat, seq),
+                Some(&user.access_token),
+                Some(json!({"text": "fixed"})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    let (status, body) = server
+        .request(
+            "PATCH",
+            &member(group, muted.id),
+            owner_t,
+            Some(json!({"deny": ["send_messages"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server
+        .request(
+            "PATCH",
+            &member(channel, admin.id),
+            owner_t,
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for (user, chat, seq) in [(&muted, group, said), (&admin, channel, posted)] {
+        let rewrite = server
+            .request(
+                "PATCH",
+                &edit(chat, seq),
+                Some(&user.access_token),
+                Some(json!({"text": "rewritten"})),
+            )
+            .await;
+        assert_error(&rewrite, 403, "forbidden", None);
+        let (_, history) = server.get(&format!("/api/v1/chats/{chat}/messages"), owner_t).await;
+        assert_eq!(history["messages"][0]["text"], "fixed", "{history}");
+    }
+}
+
+async fn a_block_stops_typing_reactions_pins_and_edits(stack: Stack) {
+    let server = start(stack).await;
+    let ann = server.register("ann").await;
+    let ben = server.register("ben").await;
+    let chat = direct(&server, &ann, &ben).await;
+    let ben_t = Some(ben.access_token.as_str());
+    let mine = send(&server, &ben, chat, "hi").await["seq"].as_i64().unwrap();
+    let hers = send(&server, &ann, chat, "hello").await["seq"].as_i64().unwrap();
+    let typing = format!("/api/v1/chats/{chat}/typing");
+    let react = format!("/api/v1/chats/{chat}/messages/{hers}/reactions/👍");
+    let pin = format!("/api/v1/chats/{chat}/pins/{hers}");
+    let edit = format!("/api/v1/chats/{chat}/messages/{mine}");
+    // the positive control: each works before the block
+    let mut ann_ws = server.ws(&ann).await;
+    let (status, body) = server.post(&typing, ben_t, json!({})).await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(ann_ws.next_of_type("typing").await["user_id"], ben.id);
+    for (method, path) in [("PUT", &react), ("DELETE", &react), ("PUT", &pin), ("DELETE", &pin)] {
+        let (status, body) = server.request(method, path, ben_t, None).await;
+        assert!(status.is_success(), "{method} {path}: {status} {body}");
+    }
+    ann_ws
+        .next_where(|f| f["kind"] == "pin.changed" && f["data"]["pinned"] == false)
+        .await;
+
+    let (status, body) = server
+        .request(
+            "PUT",
+            &format!("/api/v1/users/{}/block", ben.id),
+            Some(&ann.access_token),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    assert_error(&server.post(&typing, ben_t, json!({})).await, 403, "forbidden", None);
+    assert_error(
+        &server.request("PUT", &react, ben_t, None).await,
+        403,
+        "forbidden",
+        None,
+    );
+    assert_error(&server.request("PUT", &pin, ben_t, None).await, 403, "forbidden", None);
+    let rewrite = server
+        .request("PATCH", &edit, ben_t, Some(json!({"text": "boo"})))
+        .await;
+    assert_error(&rewrite, 403, "forbidden", None);
+    let frames = ann_ws.drain(Duration::from_millis(300)).await;
+    assert!(
+        frames
+            .iter()
+            .all(|f| f["type"] != "typing" && f["kind"] != "reaction.changed" && f["kind"] != "pin.changed"),
+        "{frames:?}"
+    );
 }
