@@ -1,39 +1,63 @@
-//! The refresh-token cookie for web clients: httpOnly so scripts (and XSS) cannot read it,
-//! SameSite=Strict and scoped to `/api/v1/auth` so it rides only on auth calls from our own pages.
+//! The cookies of auth: the refresh token for web clients, httpOnly so scripts (and XSS) cannot
+//! read it, SameSite=Strict and scoped to `/api/v1/auth` so it rides only on auth calls from our
+//! own pages; and the device cookie, proof that this browser signed in to an account before
+//! (see `device.rs`), scoped to the login call.
 
 use crate::settings::AuthConfig;
 use axum::http::{HeaderMap, HeaderValue, header};
 
 const NAME: &str = "hybrid_refresh";
 const PATH: &str = "/api/v1/auth";
+const DEVICE: &str = "hybrid_device";
+const DEVICE_PATH: &str = "/api/v1/auth/login";
 
 /// `Set-Cookie` carrying a refresh token.
 pub fn set_refresh(token: &str, max_age_secs: u64, secure: bool) -> (header::HeaderName, HeaderValue) {
-    cookie_header(token, max_age_secs, secure)
+    cookie_header(NAME, PATH, token, max_age_secs, secure)
 }
 
 /// `Set-Cookie` that removes the refresh token (on logout).
 pub fn clear_refresh(secure: bool) -> (header::HeaderName, HeaderValue) {
-    cookie_header("", 0, secure)
+    cookie_header(NAME, PATH, "", 0, secure)
 }
 
-fn cookie_header(value: &str, max_age_secs: u64, secure: bool) -> (header::HeaderName, HeaderValue) {
+/// `Set-Cookie` carrying a device cookie.
+pub fn set_device(value: &str, max_age_secs: u64, secure: bool) -> (header::HeaderName, HeaderValue) {
+    cookie_header(DEVICE, DEVICE_PATH, value, max_age_secs, secure)
+}
+
+fn cookie_header(
+    name: &str,
+    path: &str,
+    value: &str,
+    max_age_secs: u64,
+    secure: bool,
+) -> (header::HeaderName, HeaderValue) {
     let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!("{NAME}={value}; Path={PATH}; Max-Age={max_age_secs}; HttpOnly; SameSite=Strict{secure}");
-    // token characters are URL-safe base64 with a fixed prefix, always a valid header value
+    let cookie = format!("{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite=Strict{secure}");
+    // values are URL-safe base64 with fixed prefixes and dots, always a valid header value
     let value = HeaderValue::from_str(&cookie).expect("cookie is visible ASCII");
     (header::SET_COOKIE, value)
 }
 
 /// The refresh token from the request's `Cookie` header, if any.
 pub fn refresh_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, NAME)
+}
+
+/// The device cookie from the request's `Cookie` header, if any.
+pub fn device(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, DEVICE)
+}
+
+fn cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == NAME && !value.is_empty())
+        .find(|(name, value)| *name == wanted && !value.is_empty())
         .map(|(_, value)| value.to_owned())
 }
 

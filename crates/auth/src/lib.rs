@@ -7,6 +7,7 @@
 
 mod cookie;
 mod crypto;
+mod device;
 mod keys;
 mod password;
 mod routes;

@@ -162,7 +162,9 @@ fn invalid_invite() -> ApiError {
     )
 }
 
-/// Log in with username and password (and a TOTP code when enabled).
+/// Log in with username and password (and a TOTP code when enabled). Sets the device cookie
+/// `hybrid_device`: a browser that has signed in to an account is not locked out by others'
+/// failed attempts on it.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse),
         (status = 401, description = "`invalid_credentials`, `totp_required` or `invalid_totp`", body = ErrorBody),
@@ -174,13 +176,19 @@ async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let in_cookie = req.refresh_in_cookie;
+    let (device, lifetime) = auth.device_cookie(&req.username);
     let input = LoginInput {
         username: req.username,
         password: req.password,
         totp_code: req.totp_code,
         device_name: req.device_name,
+        device_cookie: cookie::device(&headers),
     };
-    Ok(tokens(&auth, auth.login(input, &client).await?, in_cookie, &headers))
+    let mut response = tokens(&auth, auth.login(input, &client).await?, in_cookie, &headers);
+    // this browser has now signed in to the account: a lockout of strangers will not stop it
+    let (name, value) = cookie::set_device(&device, lifetime, cookie::secure(auth.config(), &headers));
+    response.headers_mut().append(name, value);
+    Ok(response)
 }
 
 /// Trade a refresh token for new tokens. A refresh token works once; presenting a spent one

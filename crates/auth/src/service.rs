@@ -15,6 +15,7 @@ use hybrid_users_api::{UserDirectory, UserRef};
 use totp_rs::{Builder, Secret, Totp};
 
 use crate::crypto::{REFRESH_SUCCESSOR, random_token, refresh_successor, token_hash};
+use crate::device;
 use crate::keys::{self, Signer};
 use crate::password::{self, Passwords};
 use crate::store::{self, NewSession, RefreshOutcome, Revoke, SessionRow};
@@ -35,6 +36,8 @@ pub struct AuthService {
     secrets: Arc<Secrets>,
     /// Derived from the master key: links each refresh token to its successor.
     refresh_key: [u8; 32],
+    /// Signs device cookies (`device.rs`).
+    device_key: [u8; 32],
     /// Signs with the newest key there was at start.
     signer: Signer,
     tokens: Arc<TokenVerifier>,
@@ -59,6 +62,8 @@ pub struct LoginInput {
     pub password: String,
     pub totp_code: Option<String>,
     pub device_name: Option<String>,
+    /// The request's device cookie, if any (`device.rs`).
+    pub device_cookie: Option<String>,
 }
 
 pub struct TotpSetup {
@@ -88,6 +93,7 @@ impl AuthService {
             db,
             config: auth.clone(),
             refresh_key: secrets.derive(REFRESH_SUCCESSOR),
+            device_key: secrets.derive(device::DEVICE_COOKIE),
             secrets,
             signer,
             tokens,
@@ -172,17 +178,30 @@ impl AuthService {
                 "wrong username or password",
             ));
         }
-        let account = format!("a:{}", fold(&input.username));
-        let address = format!("i:{}", client.ip.map(|ip| ip.to_string()).unwrap_or_default());
+        let folded = fold(&input.username);
+        let ip = client.ip.map(|ip| ip.to_string()).unwrap_or_default();
+        let address = format!("i:{ip}");
+        let config = &self.config;
+        // A device that signed in to this account before is counted on its own; others per
+        // (account, address) and, together, per account (`device.rs`).
+        let known_device = input.device_cookie.as_deref().and_then(|cookie| {
+            let not_before = now_ms() / 1000 - config.login_device_cookie_days as i64 * 86_400;
+            device::verify(&self.device_key, &folded, cookie, not_before)
+        });
+        let (own, account) = match &known_device {
+            Some(device) => (format!("d:{device}"), None),
+            None => (format!("a:{folded}@{ip}"), Some(format!("a:{folded}"))),
+        };
+        let mut budgets = vec![
+            (own.as_str(), config.login_max_failures_per_account_and_ip),
+            (address.as_str(), config.login_max_failures_per_ip),
+        ];
+        if let Some(account) = &account {
+            budgets.push((account.as_str(), config.login_max_failures_per_account));
+        }
         // An attempt is taken before the password is checked; only wrong credentials keep it.
-        let attempt = self
-            .throttle
-            .attempt(&[
-                (&account, self.config.login_max_failures_per_account),
-                (&address, self.config.login_max_failures_per_ip),
-            ])
-            .await?;
-        let user = self.directory.find_by_username(&account[2..]).await?;
+        let attempt = self.throttle.attempt(&budgets).await?;
+        let user = self.directory.find_by_username(&folded).await?;
         let credentials = match &user {
             Some(user) => store::credentials(&self.db, user.id).await?,
             None => None,
@@ -209,13 +228,20 @@ impl AuthService {
         } else {
             drop(attempt);
         }
-        self.throttle.clear(&account).await?;
+        // the owner's success forgives this device's or address's failures, not strangers'
+        self.throttle.clear(&own).await?;
         let device = input
             .device_name
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| client.user_agent.clone());
         self.open_session(user, credentials.is_admin != 0, &device, client)
             .await
+    }
+
+    /// A device cookie for the account `username` signed in to (value, lifetime in seconds).
+    pub fn device_cookie(&self, username: &str) -> (String, u64) {
+        let value = device::issue(&self.device_key, &fold(username), now_ms() / 1000);
+        (value, self.config.login_device_cookie_days * 86_400)
     }
 
     /// Counts a registration attempt from this address (each costs a password hash).
@@ -371,7 +397,7 @@ impl AuthService {
     /// An attempt from the budget of a signed-in account's sensitive checks (password, TOTP).
     async fn account_attempt(&self, account: &str) -> ApiResult<Attempt> {
         self.throttle
-            .attempt(&[(account, self.config.login_max_failures_per_account)])
+            .attempt(&[(account, self.config.login_max_failures_per_account_and_ip)])
             .await
     }
 

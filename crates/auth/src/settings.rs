@@ -33,10 +33,17 @@ pub struct AuthConfig {
     pub password_hash_memory_kib: u32,
     /// argon2id passes over that memory.
     pub password_hash_iterations: u32,
-    /// Failed logins per account within `login_window_secs` before 429.
+    /// Failed logins per account from one client address within `login_window_secs` before
+    /// that address gets 429 for the account.
+    pub login_max_failures_per_account_and_ip: u32,
+    /// Failed logins per account from devices that never signed in to it, from any address,
+    /// within `login_window_secs`, before strangers get 429 for the account. The owner's
+    /// devices (with a device cookie) are not locked out.
     pub login_max_failures_per_account: u32,
     /// Failed logins per client address within `login_window_secs` before 429.
     pub login_max_failures_per_ip: u32,
+    /// How long a device cookie proves that a browser signed in to an account before.
+    pub login_device_cookie_days: u64,
     pub login_window_secs: u64,
     /// Registration attempts per client address per hour before 429 (each costs a hash).
     pub registrations_per_ip_per_hour: u32,
@@ -55,8 +62,10 @@ impl Default for AuthConfig {
             refresh_cookie_secure: false,
             password_hash_memory_kib: 19 * 1024,
             password_hash_iterations: 2,
-            login_max_failures_per_account: 5,
+            login_max_failures_per_account_and_ip: 5,
+            login_max_failures_per_account: 50,
             login_max_failures_per_ip: 20,
+            login_device_cookie_days: 365,
             login_window_secs: 15 * 60,
             registrations_per_ip_per_hour: 30,
             issuer: "hybrid".into(),

@@ -40,6 +40,16 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+/// A wait as people say it: seconds under a minute, else whole minutes (rounded up).
+pub fn wait_in_words(secs: u64) -> String {
+    match secs {
+        0..=1 => "1 second".to_owned(),
+        2..=59 => format!("{secs} seconds"),
+        60 => "1 minute".to_owned(),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
         ApiError {
@@ -90,7 +100,7 @@ impl ApiError {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_requests",
-            "too many attempts, try again later",
+            format!("too many attempts; try again in {}", wait_in_words(retry_after)),
         )
         .with_retry_after(retry_after)
     }
@@ -177,6 +187,22 @@ impl From<sqlx::Error> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waits_read_in_minutes_past_a_minute() {
+        let words: Vec<String> = [1, 45, 60, 61, 897, 900].into_iter().map(wait_in_words).collect();
+        assert_eq!(
+            words,
+            [
+                "1 second",
+                "45 seconds",
+                "1 minute",
+                "2 minutes",
+                "15 minutes",
+                "15 minutes"
+            ]
+        );
+    }
 
     #[test]
     fn busy_store_is_503_with_retry_after() {

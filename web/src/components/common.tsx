@@ -29,7 +29,12 @@ export function useErrorText(): (e: unknown) => string {
     if (!e) return '';
     if (isApiError(e)) {
       if (e.code === 'network') return t('error.network');
-      if (e.status === 429) return t('error.too_many_requests', { count: e.retryAfter ?? 60 });
+      if (e.status === 429) {
+        // a lockout of 15 minutes reads as minutes, not as "897 seconds"
+        const secs = e.retryAfter ?? 60;
+        if (secs > 60) return t('error.too_many_requests_minutes', { count: Math.ceil(secs / 60) });
+        return t('error.too_many_requests', { count: secs });
+      }
       if (e.code === 'validation_failed' && lang !== 'en' && e.field) {
         const fieldKey = `error.field.${e.field}` as Key;
         const text = t(fieldKey);

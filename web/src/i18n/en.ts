@@ -194,6 +194,7 @@ export const en = {
 
   'error.network': 'Cannot reach the server. Check your connection and try again.',
   'error.too_many_requests': { one: 'Too many attempts. Try again in {count} second.', other: 'Too many attempts. Try again in {count} seconds.' } satisfies Plural,
+  'error.too_many_requests_minutes': { one: 'Too many attempts. Try again in {count} minute.', other: 'Too many attempts. Try again in {count} minutes.' } satisfies Plural,
   'error.invalid_credentials': 'Wrong username or password.',
   'error.invalid_totp': 'That code is not right. Check the time on your phone and try again.',
   'error.username_taken': 'This username is taken.',

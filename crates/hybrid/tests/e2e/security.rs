@@ -3,15 +3,16 @@
 
 use std::time::Duration;
 
-use hybrid_testkit::{Stack, assert_error, stack_tests};
+use hybrid_testkit::{PASSWORD, Stack, assert_error, stack_tests};
 use serde_json::{Value, json};
 
-use crate::{create_chat, direct, send, start};
+use crate::{create_chat, direct, send, start, start_with};
 
 stack_tests!(
     deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins,
     edits_need_the_right_to_post,
     a_block_stops_typing_reactions_pins_and_edits,
+    strangers_failing_logins_do_not_lock_out_the_owner,
 );
 
 async fn deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins(stack: Stack) {
@@ -229,4 +230,82 @@ async fn a_block_stops_typing_reactions_pins_and_edits(stack: Stack) {
             .all(|f| f["type"] != "typing" && f["kind"] != "reaction.changed" && f["kind"] != "pin.changed"),
         "{frames:?}"
     );
+}
+
+/// Logs in as `owner` from `address` (X-Forwarded-For), with a device cookie or none; returns
+/// the status, Retry-After, the body and the device cookie set.
+async fn login_from(
+    server: &hybrid_testkit::Api,
+    address: &str,
+    password: &str,
+    device: Option<&str>,
+) -> (u16, Option<u64>, Value, Option<String>) {
+    let mut request = server
+        .http
+        .post(server.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", address)
+        .json(&json!({"username": "owner", "password": password}));
+    if let Some(device) = device {
+        request = request.header("cookie", format!("hybrid_device={device}"));
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().parse().unwrap());
+    let device = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.strip_prefix("hybrid_device="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .next();
+    (status, retry, response.json().await.unwrap_or(Value::Null), device)
+}
+
+async fn strangers_failing_logins_do_not_lock_out_the_owner(stack: Stack) {
+    let forwarded = ("HYBRID_HTTP__TRUST_FORWARDED_FOR", "true");
+    let server = start_with(stack, &[forwarded]).await;
+    server.register("owner").await;
+    // The owner's browser has signed in before: it holds a device cookie.
+    let (status, _, _, device) = login_from(&server, "10.0.0.1", PASSWORD, None).await;
+    assert_eq!(status, 200);
+    let device = device.expect("a device cookie");
+
+    // A stranger fails five times from one address: that address is locked out of the account,
+    // even with the right password, with the wait in minutes.
+    for _ in 0..5 {
+        assert_eq!(login_from(&server, "10.6.6.6", "wrong password", None).await.0, 401);
+    }
+    let (status, retry, body, _) = login_from(&server, "10.6.6.6", PASSWORD, None).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(retry.is_some_and(|r| r > 60), "{retry:?}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("minutes"), "{body}");
+    // the owner, from another address, with or without their browser, is not
+    assert_eq!(login_from(&server, "10.0.0.2", PASSWORD, None).await.0, 200);
+    assert_eq!(login_from(&server, "10.0.0.1", PASSWORD, Some(&device)).await.0, 200);
+
+    // Guessing spread over many addresses locks the account for devices it has not seen…
+    let locked = start_with(
+        stack,
+        &[forwarded, ("HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT", "4")],
+    )
+    .await;
+    locked.register("owner").await;
+    let (_, _, _, device) = login_from(&locked, "10.0.0.1", PASSWORD, None).await;
+    let device = device.expect("a device cookie");
+    for n in 0..4 {
+        let address = format!("10.7.0.{n}");
+        assert_eq!(login_from(&locked, &address, "wrong password", None).await.0, 401);
+    }
+    assert_eq!(login_from(&locked, "10.0.0.9", PASSWORD, None).await.0, 429);
+    // …but not the owner's browser, which signed in before, from any address
+    assert_eq!(login_from(&locked, "10.0.0.9", PASSWORD, Some(&device)).await.0, 200);
+    // and a forged or altered device cookie is no way around it
+    let last = if device.ends_with('x') { "y" } else { "x" };
+    let altered = format!("{}{last}", &device[..device.len() - 1]);
+    for fake in ["hd1.1.AAAA", altered.as_str()] {
+        assert_eq!(login_from(&locked, "10.0.0.9", PASSWORD, Some(fake)).await.0, 429);
+    }
 }
