@@ -18,7 +18,7 @@ pub const DEVICE_COOKIE: &str = "hybrid login device cookie v1";
 pub fn issue(key: &[u8; 32], account: &str, issued_at: i64) -> String {
     format!(
         "hd1.{issued_at}.{}",
-        URL_SAFE_NO_PAD.encode(mac(key, account, issued_at))
+        URL_SAFE_NO_PAD.encode(keyed(key, account, issued_at).finalize().into_bytes())
     )
 }
 
@@ -29,8 +29,7 @@ pub fn verify(key: &[u8; 32], account: &str, cookie: &str, not_before: i64) -> O
     let (issued_at, tag) = rest.split_once('.')?;
     let issued_at: i64 = issued_at.parse().ok()?;
     let tag_bytes = URL_SAFE_NO_PAD.decode(tag).ok()?;
-    let mut check = keyed(key, account, issued_at);
-    check.verify_slice(&tag_bytes).ok()?;
+    keyed(key, account, issued_at).verify_slice(&tag_bytes).ok()?;
     (issued_at >= not_before).then(|| tag.to_owned())
 }
 
@@ -42,9 +41,6 @@ fn keyed(key: &[u8; 32], account: &str, issued_at: i64) -> Hmac<Sha256> {
     mac
 }
 
-fn mac(key: &[u8; 32], account: &str, issued_at: i64) -> Vec<u8> {
-    keyed(key, account, issued_at).finalize().into_bytes().to_vec()
-}
 
 #[cfg(test)]
 mod tests {
