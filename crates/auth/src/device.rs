@@ -41,7 +41,6 @@ fn keyed(key: &[u8; 32], account: &str, issued_at: i64) -> Hmac<Sha256> {
     mac
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! links, messages (text with UTF-16 entities, replies, edits, tombstones, reactions, pins),
 //! read markers, the event log with catch-up (`/sync`), and message search.
 
+mod bans;
 mod body;
 mod events;
 mod membership;
@@ -36,6 +37,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(4, "0004_event_stream"),
     hybrid_store::migration!(5, "0005_attachments"),
     hybrid_store::migration!(6, "0006_events_refer_to_messages"),
+    hybrid_store::migration!(7, "0007_bans"),
 ];
 
 pub struct ChatsModule;

@@ -1,5 +1,5 @@
 //! Chats and who is in them: create, list, update; add, remove, leave, promote, transfer;
-//! invite links.
+//! invite links. Bans are in `bans.rs`.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,6 +10,7 @@ use hybrid_users_api::UserCard;
 use serde_json::json;
 use sqlx::{AssertSqlSafe, FromRow};
 
+use crate::bans;
 use crate::events::Outbox;
 use crate::model::{
     ChatInfo, HistoryVisibility, InviteLink, InvitePreview, InviteRow, MSG_COLUMNS, MemberInfo, Message, MessageRow,
@@ -116,8 +117,9 @@ async fn add_member(
 }
 
 /// Removes `user_id` from a chat inside a transaction; `kind` is `member.left` or
-/// `member.removed`.
-async fn drop_member(
+/// `member.removed`. Their invite links stop working: a link admits people on behalf of a
+/// member who may invite.
+pub(crate) async fn drop_member(
     tx: &mut Sql<'_>,
     out: &mut Outbox,
     chat_id: i64,
@@ -135,6 +137,7 @@ async fn drop_member(
         params![chat_id],
     )
     .await?;
+    revoke_links_of(tx, chat_id, user_id).await?;
     // The chat's own stream carries the control, so sockets get this event and nothing after.
     let left = Some(Membership::Left { chat_id, user_id });
     out.chat_event(tx, chat_id, kind, &json!({"user_id": user_id, "by": by}), left)
@@ -150,8 +153,18 @@ async fn drop_member(
     Ok(())
 }
 
+/// Revokes the invite links `user_id` made in a chat (they left, or may no longer invite).
+async fn revoke_links_of(tx: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<()> {
+    tx.execute(
+        "UPDATE invite_links SET revoked_at = $3 WHERE chat_id = $1 AND created_by = $2 AND revoked_at IS NULL",
+        params![chat_id, user_id, now_ms()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Username and display name from a user's card (empty for a user that no longer exists).
-fn names(card: Option<UserCard>) -> (String, String) {
+pub(crate) fn names(card: Option<UserCard>) -> (String, String) {
     card.map(|c| (c.username, c.display_name)).unwrap_or_default()
 }
 
@@ -491,6 +504,13 @@ impl Chats {
                             format!("user {user} is already a member"),
                         ));
                     }
+                    // Someone who may remove members lifts a ban by adding; others may not.
+                    if bans::is_banned(tx, chat_id, user).await? {
+                        if !member.access.can(Permission::RemoveMembers) {
+                            return Err(ApiError::forbidden(format!("user {user} is banned from this chat")));
+                        }
+                        bans::lift_in(tx, chat_id, user).await?;
+                    }
                     add_member(tx, out, chat_id, user, Role::Member, me, Joining::Later).await?;
                 }
                 Ok(())
@@ -499,7 +519,8 @@ impl Chats {
         .await
     }
 
-    /// Removes `user` from a chat; removing yourself is leaving.
+    /// Removes `user` from a chat and bans them from coming back (an admin may add them back,
+    /// or lift the ban); removing yourself is leaving.
     pub async fn remove_member(&self, me: i64, chat_id: i64, user: i64) -> ApiResult<()> {
         if user == me {
             return self.leave(me, chat_id).await;
@@ -513,7 +534,8 @@ impl Chats {
                 if !actor.access.can_act_on(target.access.role, Permission::RemoveMembers) {
                     return Err(ApiError::forbidden("you may not remove this member"));
                 }
-                drop_member(tx, out, chat_id, user, "member.removed", me).await
+                drop_member(tx, out, chat_id, user, "member.removed", me).await?;
+                bans::ban_in(tx, chat_id, user, me, None).await
             })
         })
         .await
@@ -578,6 +600,9 @@ impl Chats {
                     params![chat_id, user, role_str(role), allow, deny],
                 )
                 .await?;
+                if after & Permission::Invite.bit() == 0 {
+                    revoke_links_of(tx, chat_id, user).await?;
+                }
                 let access = Access {
                     kind: actor.kind(),
                     role,
@@ -653,6 +678,7 @@ impl Chats {
         let mut bytes = [0u8; 12];
         getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
         let code = URL_SAFE_NO_PAD.encode(bytes);
+        let max_links = self.config.max_invite_links_per_chat;
         self.commit_in(chat_id, move |tx, _out| {
             Box::pin(async move {
                 let member = member(tx, chat_id, me).await?;
@@ -661,6 +687,19 @@ impl Chats {
                 }
                 member.require(Permission::Invite, "invite people")?;
                 let now = now_ms();
+                let (active,): (i64,) = tx
+                    .fetch_one(
+                        "SELECT COUNT(*) FROM invite_links WHERE chat_id = $1 AND revoked_at IS NULL \
+                         AND (expires_at IS NULL OR expires_at > $2)",
+                        params![chat_id, now],
+                    )
+                    .await?;
+                if active >= max_links {
+                    return Err(ApiError::conflict(
+                        "too_many_invite_links",
+                        format!("a chat has at most {max_links} working invite links; revoke some first"),
+                    ));
+                }
                 let expires_at = expires_in_secs.map(|s| now + s * 1000);
                 let row: InviteRow = tx
                     .fetch_one(
@@ -676,16 +715,29 @@ impl Chats {
         .await
     }
 
-    pub async fn invites(&self, me: i64, chat_id: i64) -> ApiResult<Vec<InviteLink>> {
+    /// A chat's invite links, newest first, from before `before` (`created_at` and code of
+    /// the last link of the previous page).
+    pub async fn invites(
+        &self,
+        me: i64,
+        chat_id: i64,
+        before: Option<(i64, String)>,
+        limit: i64,
+    ) -> ApiResult<Vec<InviteLink>> {
         let member = self.member(chat_id, me).await?;
         member.require(Permission::Invite, "see invite links")?;
-        let rows: Vec<InviteRow> = sqlx::query_as(
-            "SELECT code, chat_id, created_by, created_at, expires_at, usage_limit, uses, revoked_at \
-             FROM invite_links WHERE chat_id = $1 ORDER BY created_at DESC LIMIT 200",
-        )
-        .bind(chat_id)
-        .fetch_all(self.db.reader())
-        .await?;
+        let (before_at, before_code) = before.unwrap_or((i64::MAX, String::new()));
+        let rows: Vec<InviteRow> = self
+            .db
+            .reads()
+            .fetch_all(
+                "SELECT code, chat_id, created_by, created_at, expires_at, usage_limit, uses, revoked_at \
+                 FROM invite_links WHERE chat_id = $1 \
+                 AND (created_at < $2 OR (created_at = $2 AND ($3 = '' OR code < $3))) \
+                 ORDER BY created_at DESC, code DESC LIMIT $4",
+                params![chat_id, before_at, before_code, limit],
+            )
+            .await?;
         Ok(rows.into_iter().map(InviteLink::from).collect())
     }
 
@@ -753,6 +805,9 @@ impl Chats {
                 let already: Option<(i64,)> = tx.fetch_optional(IS_MEMBER, params![chat_id, me]).await?;
                 if already.is_some() {
                     return Ok(()); // joined meanwhile (two taps on the link)
+                }
+                if bans::is_banned(tx, chat_id, me).await? {
+                    return Err(ApiError::forbidden("you are banned from this chat"));
                 }
                 let used: Option<(i64,)> = tx
                     .fetch_optional(

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::bans::Ban;
 use crate::body::Entity;
 use crate::membership::{ChatUpdate, MemberUpdate, NewChat};
 use crate::messages::{HistoryFrom, HistoryPage, NewMessage};
@@ -43,6 +44,8 @@ pub fn router(chats: Arc<Chats>, global_body_limit: usize) -> OpenApiRouter {
         .routes(routes!(typing))
         .routes(routes!(members, add_members))
         .routes(routes!(update_member, remove_member))
+        .routes(routes!(bans))
+        .routes(routes!(ban, unban))
         .routes(routes!(leave))
         .routes(routes!(transfer))
         .routes(routes!(invites, create_invite))
@@ -449,7 +452,8 @@ async fn update_member(
     Ok(Json(chats.update_member(me.user_id, chat_id, user_id, update).await?))
 }
 
-/// Remove a member (needs `remove_members` and a higher role); my own id leaves.
+/// Remove a member (needs `remove_members` and a higher role); they are banned until the ban
+/// is lifted or an admin adds them back. My own id leaves.
 #[utoipa::path(delete, path = "/chats/{chat_id}/members/{user_id}", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -459,6 +463,53 @@ async fn remove_member(
     Path((chat_id, user_id)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
     chats.remove_member(me.user_id, chat_id, user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Bans in force in a chat, in user id order (needs `remove_members`).
+#[utoipa::path(get, path = "/chats/{chat_id}/bans", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), MemberParams),
+    responses((status = 200, body = Vec<Ban>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn bans(
+    State(chats): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Query(q): Query<MemberParams>,
+) -> ApiResult<Json<Vec<Ban>>> {
+    let limit = check_limit(q.limit, 100, 200)?;
+    Ok(Json(
+        chats.bans(me.user_id, chat_id, q.after.unwrap_or(0), limit).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct BanParams {
+    /// When the ban ends (Unix ms, in the future); omit for until lifted.
+    pub until: Option<i64>,
+}
+
+/// Ban a user from a chat, removing them if they are a member (needs `remove_members` and a
+/// higher role). A banned user cannot join by link or be added except by someone who may
+/// remove members (which lifts the ban).
+#[utoipa::path(put, path = "/chats/{chat_id}/bans/{user_id}", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("user_id" = i64, Path), BanParams),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn ban(
+    State(chats): Svc,
+    me: AuthUser,
+    Path((chat_id, user_id)): Path<(i64, i64)>,
+    Query(q): Query<BanParams>,
+) -> ApiResult<StatusCode> {
+    chats.ban(me.user_id, chat_id, user_id, q.until).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lift a ban (needs `remove_members`).
+#[utoipa::path(delete, path = "/chats/{chat_id}/bans/{user_id}", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("user_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unban(State(chats): Svc, me: AuthUser, Path((chat_id, user_id)): Path<(i64, i64)>) -> ApiResult<StatusCode> {
+    chats.unban(me.user_id, chat_id, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -489,11 +540,40 @@ async fn transfer(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Invite links of a chat (needs `invite`).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct InviteParams {
+    /// `<created_at>:<code>` of the last link of the previous page: older links.
+    pub before: Option<String>,
+    /// 1 to 200, default 100.
+    pub limit: Option<i64>,
+}
+
+/// Invite links of a chat, newest first (needs `invite`).
 #[utoipa::path(get, path = "/chats/{chat_id}/invites", tag = "chats", security(("bearer" = [])),
-    params(("chat_id" = i64, Path)), responses((status = 200, body = Vec<InviteLink>), (status = 403, body = ErrorBody)))]
-async fn invites(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>) -> ApiResult<Json<Vec<InviteLink>>> {
-    Ok(Json(chats.invites(me.user_id, chat_id).await?))
+    params(("chat_id" = i64, Path), InviteParams),
+    responses((status = 200, body = Vec<InviteLink>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn invites(
+    State(chats): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Query(q): Query<InviteParams>,
+) -> ApiResult<Json<Vec<InviteLink>>> {
+    let limit = check_limit(q.limit, 100, 200)?;
+    let before = match q.before.as_deref().filter(|b| !b.is_empty()) {
+        None => None,
+        Some(cursor) => match cursor.split_once(':') {
+            Some((at, code)) if at.parse::<i64>().is_ok() && !code.is_empty() => {
+                Some((at.parse().unwrap_or_default(), code.to_owned()))
+            }
+            _ => {
+                return Err(ApiError::validation(
+                    "before",
+                    "not a cursor from this API: <created_at>:<code>",
+                ));
+            }
+        },
+    };
+    Ok(Json(chats.invites(me.user_id, chat_id, before, limit).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

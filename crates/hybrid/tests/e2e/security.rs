@@ -13,6 +13,7 @@ stack_tests!(
     edits_need_the_right_to_post,
     a_block_stops_typing_reactions_pins_and_edits,
     strangers_failing_logins_do_not_lock_out_the_owner,
+    a_removed_member_is_banned_and_links_die_with_their_makers_rights,
 );
 
 async fn deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins(stack: Stack) {
@@ -308,4 +309,129 @@ async fn strangers_failing_logins_do_not_lock_out_the_owner(stack: Stack) {
     for fake in ["hd1.1.AAAA", altered.as_str()] {
         assert_eq!(login_from(&locked, "10.0.0.9", PASSWORD, Some(fake)).await.0, 429);
     }
+}
+
+async fn a_removed_member_is_banned_and_links_die_with_their_makers_rights(stack: Stack) {
+    let server = start(stack).await;
+    let owner = server.register("owner").await;
+    let amy = server.register("amy").await;
+    let bob = server.register("bob").await;
+    let cyd = server.register("cyd").await;
+    let dan = server.register("dan").await;
+    let owner_t = Some(owner.access_token.as_str());
+    let group = create_chat(&server, &owner, "group", "G", &[&amy, &bob]).await;
+    let link = |user: &hybrid_testkit::TestUser, chat: i64| {
+        let token = user.access_token.clone();
+        let server = &server;
+        async move {
+            let (status, link) = server
+                .post(&format!("/api/v1/chats/{chat}/invites"), Some(&token), json!({}))
+                .await;
+            assert_eq!(status, 201, "{link}");
+            link["code"].as_str().unwrap().to_owned()
+        }
+    };
+    let join = |user: &hybrid_testkit::TestUser, code: &str| {
+        let (token, path) = (user.access_token.clone(), format!("/api/v1/invites/{code}/join"));
+        let server = &server;
+        async move { server.post(&path, Some(&token), json!({})).await }
+    };
+    let owners_link = link(&owner, group).await;
+    let amys_link = link(&amy, group).await;
+    let bobs_link = link(&bob, group).await;
+
+    // Removed, amy cannot come back with an old link; the ban is listed.
+    let (status, body) = server
+        .request(
+            "DELETE",
+            &format!("/api/v1/chats/{group}/members/{}", amy.id),
+            owner_t,
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    assert_error(&join(&amy, &owners_link).await, 403, "forbidden", None);
+    let (status, bans) = server.get(&format!("/api/v1/chats/{group}/bans"), owner_t).await;
+    assert_eq!(status, 200, "{bans}");
+    assert_eq!(
+        (bans[0]["user_id"].as_i64(), &bans[0]["username"]),
+        (Some(amy.id), &json!("amy"))
+    );
+    let (status, _) = server
+        .get(&format!("/api/v1/chats/{group}/bans"), Some(&bob.access_token))
+        .await;
+    assert_eq!(status, 403, "members without remove_members do not see bans");
+    // a member who may invite cannot add her back either; the owner can, which lifts the ban
+    let add = format!("/api/v1/chats/{group}/members");
+    let by_bob = server
+        .post(&add, Some(&bob.access_token), json!({"user_ids": [amy.id]}))
+        .await;
+    assert_error(&by_bob, 403, "forbidden", None);
+    // and her own link went with her
+    assert_error(&join(&cyd, &amys_link).await, 404, "not_found", None);
+
+    // Bob's link works while he may invite (the positive control), not after he is removed.
+    let (status, body) = join(&cyd, &bobs_link).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = server
+        .request(
+            "DELETE",
+            &format!("/api/v1/chats/{group}/members/{}", bob.id),
+            owner_t,
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_error(&join(&dan, &bobs_link).await, 404, "not_found", None);
+
+    // A channel admin's link dies when they are made a member (channel members may not invite).
+    let channel = create_chat(&server, &owner, "channel", "C", &[&cyd]).await;
+    let member = format!("/api/v1/chats/{channel}/members/{}", cyd.id);
+    let promote = server
+        .request("PATCH", &member, owner_t, Some(json!({"role": "admin"})))
+        .await;
+    assert_eq!(promote.0, 200, "{}", promote.1);
+    let cyds_link = link(&cyd, channel).await;
+    let demote = server
+        .request("PATCH", &member, owner_t, Some(json!({"role": "member"})))
+        .await;
+    assert_eq!(demote.0, 200, "{}", demote.1);
+    assert_error(&join(&dan, &cyds_link).await, 404, "not_found", None);
+
+    // Lifting the ban lets amy back in; a ban with an end keeps a stranger out until then.
+    let lift = format!("/api/v1/chats/{group}/bans/{}", amy.id);
+    assert_eq!(server.request("DELETE", &lift, owner_t, None).await.0, 204);
+    assert_eq!(server.request("DELETE", &lift, owner_t, None).await.0, 404);
+    let (status, body) = join(&amy, &owners_link).await;
+    assert_eq!(status, 200, "{body}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let ban_dan = |until: i64| format!("/api/v1/chats/{group}/bans/{}?until={until}", dan.id);
+    let past = server.request("PUT", &ban_dan(now - 1000), owner_t, None).await;
+    assert_error(&past, 422, "validation_failed", Some("until"));
+    assert_eq!(
+        server.request("PUT", &ban_dan(now + 3_600_000), owner_t, None).await.0,
+        204
+    );
+    assert_error(&join(&dan, &owners_link).await, 403, "forbidden", None);
+    let (_, bans) = server.get(&format!("/api/v1/chats/{group}/bans"), owner_t).await;
+    let dans = bans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["user_id"] == dan.id)
+        .unwrap();
+    assert_eq!(dans["until"], now + 3_600_000);
+    // banning a member removes them
+    let ban_amy = format!("/api/v1/chats/{group}/bans/{}", amy.id);
+    assert_eq!(server.request("PUT", &ban_amy, owner_t, None).await.0, 204);
+    let (status, _) = server
+        .get(&format!("/api/v1/chats/{group}"), Some(&amy.access_token))
+        .await;
+    assert_eq!(status, 404);
+    // the owner's add lifts the ban
+    let (status, body) = server.post(&add, owner_t, json!({"user_ids": [amy.id]})).await;
+    assert!(status.is_success(), "{body}");
 }

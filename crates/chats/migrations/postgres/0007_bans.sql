@@ -1,0 +1,12 @@
+-- Who may not come back into a chat, and until when (NULL: until lifted). Every way in (invite
+-- links, being added) checks it; removing a member bans them.
+CREATE TABLE bans (
+    chat_id BIGINT NOT NULL,
+    user_id BIGINT NOT NULL,
+    banned_by BIGINT NOT NULL,
+    banned_at BIGINT NOT NULL,
+    until BIGINT,
+    PRIMARY KEY (chat_id, user_id)
+);
+-- Invite links are listed newest first, page by page.
+CREATE INDEX invite_links_chat_created ON invite_links (chat_id, created_at, code);

@@ -1,0 +1,148 @@
+//! Bans: who may not come back into a chat, and until when. Removing a member bans them (as
+//! Telegram's "remove" does; an admin who adds them back lifts it); every way in checks it:
+//! invite links, being added, and join requests when they come.
+
+use hybrid_core::{ApiError, ApiResult, now_ms};
+use hybrid_store::{Sql, params};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::membership::{drop_member, names};
+use crate::policy::{ChatKind, Permission};
+use crate::service::{Chats, Member, member};
+
+/// A ban, as admins see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Ban {
+    pub user_id: i64,
+    /// Empty for a user that no longer exists.
+    pub username: String,
+    pub display_name: String,
+    pub banned_by: i64,
+    pub banned_at: i64,
+    /// When the ban ends (Unix ms); absent: until lifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
+}
+
+/// Whether `user_id` is banned from the chat now.
+pub(crate) async fn is_banned(tx: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<bool> {
+    let row: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT 1 FROM bans WHERE chat_id = $1 AND user_id = $2 AND (until IS NULL OR until > $3)",
+            params![chat_id, user_id, now_ms()],
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Bans `user_id` (replacing an earlier ban of them) inside a transaction.
+pub(crate) async fn ban_in(tx: &mut Sql<'_>, chat_id: i64, user_id: i64, by: i64, until: Option<i64>) -> ApiResult<()> {
+    tx.execute(
+        "INSERT INTO bans (chat_id, user_id, banned_by, banned_at, until) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET banned_by = excluded.banned_by, \
+         banned_at = excluded.banned_at, until = excluded.until",
+        params![chat_id, user_id, by, now_ms(), until],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Lifts a ban inside a transaction; whether there was one.
+pub(crate) async fn lift_in(tx: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<bool> {
+    let lifted = tx
+        .execute(
+            "DELETE FROM bans WHERE chat_id = $1 AND user_id = $2",
+            params![chat_id, user_id],
+        )
+        .await?;
+    Ok(lifted > 0)
+}
+
+/// The actor's right to manage bans in this chat.
+fn require_ban_right(actor: &Member) -> ApiResult<()> {
+    if actor.kind() == ChatKind::Direct {
+        return Err(ApiError::forbidden("direct chats have no bans"));
+    }
+    actor.require(Permission::RemoveMembers, "ban members")
+}
+
+impl Chats {
+    /// Bans `user` until `until` (Unix ms; `None` until lifted), removing them if they are a
+    /// member (needs `remove_members` and a higher role than theirs).
+    pub async fn ban(&self, me: i64, chat_id: i64, user: i64, until: Option<i64>) -> ApiResult<()> {
+        if user == me {
+            return Err(ApiError::validation("user_id", "you cannot ban yourself"));
+        }
+        if until.is_some_and(|until| until <= now_ms()) {
+            return Err(ApiError::validation("until", "must be in the future"));
+        }
+        if self.directory.cards(&[user]).await?.is_empty() {
+            return Err(ApiError::not_found("user"));
+        }
+        self.commit_in(chat_id, move |tx, out| {
+            Box::pin(async move {
+                let actor = member(tx, chat_id, me).await?;
+                require_ban_right(&actor)?;
+                if let Ok(target) = member(tx, chat_id, user).await {
+                    if !actor.access.can_act_on(target.access.role, Permission::RemoveMembers) {
+                        return Err(ApiError::forbidden("you may not remove this member"));
+                    }
+                    drop_member(tx, out, chat_id, user, "member.removed", me).await?;
+                }
+                ban_in(tx, chat_id, user, me, until).await
+            })
+        })
+        .await
+    }
+
+    /// Lifts `user`'s ban (needs `remove_members`).
+    pub async fn unban(&self, me: i64, chat_id: i64, user: i64) -> ApiResult<()> {
+        self.commit_in(chat_id, move |tx, _out| {
+            Box::pin(async move {
+                require_ban_right(&member(tx, chat_id, me).await?)?;
+                if !lift_in(tx, chat_id, user).await? {
+                    return Err(ApiError::not_found("ban"));
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Bans in force, in user id order after `after` (needs `remove_members`).
+    pub async fn bans(&self, me: i64, chat_id: i64, after: i64, limit: i64) -> ApiResult<Vec<Ban>> {
+        require_ban_right(&self.member(chat_id, me).await?)?;
+        let rows: Vec<(i64, i64, i64, Option<i64>)> = self
+            .db
+            .reads()
+            .fetch_all(
+                "SELECT user_id, banned_by, banned_at, until FROM bans WHERE chat_id = $1 AND user_id > $2 \
+                 AND (until IS NULL OR until > $3) ORDER BY user_id LIMIT $4",
+                params![chat_id, after, now_ms(), limit],
+            )
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let mut cards: std::collections::HashMap<i64, _> = self
+            .directory
+            .cards(&ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|(user_id, banned_by, banned_at, until)| {
+                let (username, display_name) = names(cards.remove(&user_id));
+                Ban {
+                    user_id,
+                    username,
+                    display_name,
+                    banned_by,
+                    banned_at,
+                    until,
+                }
+            })
+            .collect())
+    }
+}
