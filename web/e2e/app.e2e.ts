@@ -137,8 +137,6 @@ describe('Hybrid web client', () => {
     await alice.getByRole('dialog').getByRole('button', { name: /bob/ }).first().click();
     await alice.waitForURL(/\/chat\/\d+/);
     directUrl = alice.url();
-    // The chat is new to Alice's socket: the header asks for Bob's presence.
-    await alice.locator('.chat-header').getByText('online', { exact: true }).waitFor();
     const box = alice.getByTestId('composer');
     await box.fill('Hi Bob!');
     await box.press('Enter');
@@ -166,6 +164,8 @@ describe('Hybrid web client', () => {
     await got.waitFor();
     expect(await got.locator('.message-text').innerText()).toBe('Hello Alice!\nSecond line');
     await alice.getByTestId('typing').waitFor({ state: 'detached' });
+    // Both have written now: Alice's header asks for Bob's presence (an empty chat tells nothing).
+    await alice.locator('.chat-header').getByText('online', { exact: true }).waitFor();
   });
 
   it('reactions, replies, edits and deletes show up live', async () => {

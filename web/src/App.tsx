@@ -11,7 +11,7 @@ import { JoinPage } from './pages/JoinPage';
 import { Shell } from './pages/Shell';
 import { startLive } from './realtime/live';
 import { connection } from './state/live';
-import { resetPresenceAsked } from './state/queries';
+import { resetPresenceAsked } from './state/live';
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({

@@ -27,8 +27,8 @@ pub const SERVICE: &str = "chats";
 pub trait ChatMembership: Send + Sync {
     /// Ids of the chats `user_id` is a member of.
     fn chats_of(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
-    /// Users who share a direct chat with `user_id` and no block either way (they see each
-    /// other's presence).
+    /// Users who share a direct chat with `user_id` in which both have written, and no block
+    /// either way (they see each other's presence).
     fn direct_peers(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
     /// Whether `user_id` is a member of `chat_id`, and the chat's member count.
     fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>>;

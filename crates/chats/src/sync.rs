@@ -216,9 +216,12 @@ impl ChatMembership for Membership {
 
     fn direct_peers(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>> {
         Box::pin(async move {
+            // Both have written: opening a chat with someone does not reveal their presence.
             let rows: Vec<(i64,)> = sqlx::query_as(
                 "SELECT p.user_id FROM members m JOIN chats c ON c.id = m.chat_id AND c.kind = 'direct' \
-                 JOIN members p ON p.chat_id = m.chat_id AND p.user_id <> m.user_id WHERE m.user_id = $1",
+                 JOIN members p ON p.chat_id = m.chat_id AND p.user_id <> m.user_id WHERE m.user_id = $1 \
+                 AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = m.user_id) \
+                 AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = p.user_id)",
             )
             .bind(user_id)
             .fetch_all(self.0.db.reader())

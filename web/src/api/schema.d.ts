@@ -64,7 +64,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with username and password (and a TOTP code when enabled). */
+        /**
+         * Log in with username and password (and a TOTP code when enabled). Sets the device cookie
+         *     `hybrid_device`: a browser that has signed in to an account is not locked out by others'
+         *     failed attempts on it.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -287,6 +291,45 @@ export interface paths {
         patch: operations["update_chat"];
         trace?: never;
     };
+    "/api/v1/chats/{chat_id}/bans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Bans in force in a chat, in user id order (needs `remove_members`). */
+        get: operations["bans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/{chat_id}/bans/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Ban a user from a chat, removing them if they are a member (needs `remove_members` and a
+         *     higher role). A banned user cannot join by link or be added except by someone who may
+         *     remove members (which lifts the ban).
+         */
+        put: operations["ban"];
+        post?: never;
+        /** Lift a ban (needs `remove_members`). */
+        delete: operations["unban"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chats/{chat_id}/invites": {
         parameters: {
             query?: never;
@@ -294,7 +337,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Invite links of a chat (needs `invite`). */
+        /** Invite links of a chat, newest first (needs `invite`). */
         get: operations["invites"];
         put?: never;
         /** Create an invite link (needs `invite`); people join at `/invites/{code}/join`. */
@@ -367,7 +410,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a member (needs `remove_members` and a higher role); my own id leaves. */
+        /**
+         * Remove a member (needs `remove_members` and a higher role); they are banned until the ban
+         *     is lifted or an admin adds them back. My own id leaves.
+         */
         delete: operations["remove_member"];
         options?: never;
         head?: never;
@@ -767,6 +813,23 @@ export interface components {
              * @description Increases with every update of the card.
              */
             version: number;
+        };
+        /** @description A ban, as admins see it. */
+        Ban: {
+            /** Format: int64 */
+            banned_at: number;
+            /** Format: int64 */
+            banned_by: number;
+            display_name: string;
+            /**
+             * Format: int64
+             * @description When the ban ends (Unix ms); absent: until lifted.
+             */
+            until?: number | null;
+            /** Format: int64 */
+            user_id: number;
+            /** @description Empty for a user that no longer exists. */
+            username: string;
         };
         ChangePasswordRequest: {
             current_password: string;
@@ -1813,9 +1876,139 @@ export interface operations {
             };
         };
     };
-    invites: {
+    bans: {
+        parameters: {
+            query?: {
+                /** @description Members with a user id above this one. */
+                after?: number | null;
+                /** @description 1 to 200, default 100. */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ban"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ban: {
+        parameters: {
+            query?: {
+                /** @description When the ban ends (Unix ms, in the future); omit for until lifted. */
+                until?: number | null;
+            };
+            header?: never;
+            path: {
+                chat_id: number;
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unban: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    invites: {
+        parameters: {
+            query?: {
+                /** @description `<created_at>:<code>` of the last link of the previous page: older links. */
+                before?: string | null;
+                /** @description 1 to 200, default 100. */
+                limit?: number | null;
+            };
             header?: never;
             path: {
                 chat_id: number;
@@ -1833,6 +2026,14 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

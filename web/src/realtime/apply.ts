@@ -6,7 +6,7 @@ import type { InfiniteData, QueryClient } from '@tanstack/react-query';
 import type { ChatInfo, HistoryPage, Message, ReactionCount } from '../api/types';
 import type { ChatEventFrame, UserEventFrame } from './frames';
 import { keys } from '../state/keys';
-import { setPeerRead, clearTyping } from '../state/live';
+import { setPeerRead, clearTyping, peerWrote } from '../state/live';
 
 /**
  * Where a page of history starts: none for the latest messages, `before` for older pages,
@@ -155,6 +155,7 @@ export class CacheApplier {
         const msg = d as unknown as Message;
         this.qc.setQueryData<History>(keys.history(id), (h) => upsertMessage(h, msg));
         clearTyping(id, msg.sender_id);
+        if (msg.sender_id !== me) peerWrote(msg.sender_id);
         const found = this.patchChat(id, (c) => ({
           ...c,
           pts: Math.max(c.pts, ev.pts),

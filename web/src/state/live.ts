@@ -17,6 +17,22 @@ export const typing = new Store<ReadonlyMap<number, ReadonlyMap<number, number>>
 
 export const presence = new Store<ReadonlyMap<number, boolean>>(new Map());
 
+/** Users whose presence was asked for already in this page (asked once each). */
+export const presenceAsked = new Set<number>();
+
+/** Forget who was asked about (on sign-out). */
+export function resetPresenceAsked(): void {
+  presenceAsked.clear();
+}
+
+/**
+ * A direct-chat peer wrote: presence is shared once both have written, so ask again if it is
+ * not known yet.
+ */
+export function peerWrote(userId: number): void {
+  if (!presence.get().has(userId)) presenceAsked.delete(userId);
+}
+
 /** Direct chats: the seq up to which the other member has read. */
 export const peerRead = new Store<ReadonlyMap<number, number>>(new Map());
 

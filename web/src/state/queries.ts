@@ -7,7 +7,7 @@ import { live } from '../realtime/live';
 import { sortChats } from '../realtime/apply';
 import { useSession } from '../auth/useSession';
 import { useEffect } from 'react';
-import { presence, setPresence } from './live';
+import { presence, presenceAsked, setPresence } from './live';
 import { useStore } from './store';
 
 /** Every chat I am in (pages of 100 followed up to 1000), most recent first. */
@@ -86,18 +86,12 @@ export function useAccount() {
   });
 }
 
-/** Users whose presence was asked for already in this page (asked once each). */
-const presenceAsked = new Set<number>();
-
-/** Forget who was asked about (on sign-out). */
-export function resetPresenceAsked(): void {
-  presenceAsked.clear();
-}
 
 /**
  * Makes sure the presence of these direct-chat peers is known: the socket reports it for the
  * peers it knew when it connected, so a chat opened or created later asks
- * `GET /realtime/presence` once; live `presence` frames keep it current after that.
+ * `GET /realtime/presence` once (again after the peer writes: the server shares presence only
+ * once both have written); live `presence` frames keep it current after that.
  */
 export function usePresenceOf(ids: readonly number[]): void {
   const known = useStore(presence);

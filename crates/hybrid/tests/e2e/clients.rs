@@ -240,7 +240,10 @@ async fn presence_on_demand(stack: Stack) {
     let tia = server.register("tia").await;
     let uma = server.register("uma").await;
     let vic = server.register("vic").await;
-    direct(&server, &tia, &uma).await;
+    let chat = direct(&server, &tia, &uma).await;
+    // presence is shared once both have written (tests/e2e/security.rs has the empty chat)
+    send(&server, &tia, chat, "hi").await;
+    send(&server, &uma, chat, "hey").await;
     let _uma_ws = server.ws(&uma).await;
     let _vic_ws = server.ws(&vic).await;
     let query = format!("/api/v1/realtime/presence?user_ids={},{}", uma.id, vic.id);

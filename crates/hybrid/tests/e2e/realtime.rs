@@ -128,6 +128,9 @@ async fn typing_presence_and_read_markers(stack: Stack) {
     let xia = server.register("xia").await;
     let yul = server.register("yul").await;
     let chat_id = direct(&server, &xia, &yul).await;
+    // presence is shared once both have written
+    send(&server, &xia, chat_id, "hi").await;
+    send(&server, &yul, chat_id, "hey").await;
     let mut xia_ws = server.ws(&xia).await;
     let mut yul_ws = server.ws(&yul).await;
     // presence: xia learns that yul came online
@@ -159,7 +162,7 @@ async fn typing_presence_and_read_markers(stack: Stack) {
         .post(
             &format!("/api/v1/chats/{chat_id}/read"),
             Some(&xia.access_token),
-            json!({"seq": 1}),
+            json!({"seq": 3}),
         )
         .await;
     let mine = xia_phone
@@ -167,14 +170,14 @@ async fn typing_presence_and_read_markers(stack: Stack) {
         .await;
     assert_eq!(
         (mine["data"]["chat_id"].as_i64(), mine["data"]["seq"].as_i64()),
-        (Some(chat_id), Some(1))
+        (Some(chat_id), Some(3))
     );
     let peer = yul_ws
         .next_where(|f| f["type"] == "event" && f["kind"] == "read.updated")
         .await;
     assert_eq!(
         (peer["data"]["user_id"].as_i64(), peer["data"]["seq"].as_i64()),
-        (Some(xia.id), Some(1))
+        (Some(xia.id), Some(3))
     );
 
     // presence goes only to direct-chat peers: zed shares a group with yul, not a direct chat

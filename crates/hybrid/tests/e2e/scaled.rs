@@ -132,6 +132,8 @@ async fn processes_share_delivery_presence_throttles_and_revocations() {
     let cat = a.register("cat").await;
     let dan = b.register("dan").await;
     let chat = direct(&a, &cat, &dan).await;
+    send(&a, &cat, chat, "hi").await;
+    send(&b, &dan, chat, "hey").await;
 
     // Presence: cat is online on a; dan, connecting to b, is told so.
     let mut cat_ws = a.ws(&cat).await;

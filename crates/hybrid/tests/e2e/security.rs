@@ -14,6 +14,7 @@ stack_tests!(
     a_block_stops_typing_reactions_pins_and_edits,
     strangers_failing_logins_do_not_lock_out_the_owner,
     a_removed_member_is_banned_and_links_die_with_their_makers_rights,
+    an_empty_direct_chat_reveals_no_presence,
 );
 
 async fn deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins(stack: Stack) {
@@ -434,4 +435,31 @@ async fn a_removed_member_is_banned_and_links_die_with_their_makers_rights(stack
     // the owner's add lifts the ban
     let (status, body) = server.post(&add, owner_t, json!({"user_ids": [amy.id]})).await;
     assert!(status.is_success(), "{body}");
+}
+
+async fn an_empty_direct_chat_reveals_no_presence(stack: Stack) {
+    let server = start(stack).await;
+    let nosy = server.register("nosy").await;
+    let star = server.register("star").await;
+    let mut star_ws = server.ws(&star).await;
+    let chat = direct(&server, &nosy, &star).await;
+    let query = format!("/api/v1/realtime/presence?user_ids={}", star.id);
+    let nosy_t = Some(nosy.access_token.as_str());
+    // opening the chat, even writing into it, tells nothing while star has not written back
+    let (status, presence) = server.get(&query, nosy_t).await;
+    assert_eq!((status.as_u16(), &presence), (200, &json!([])));
+    send(&server, &nosy, chat, "are you there?").await;
+    assert_eq!(server.get(&query, nosy_t).await.1, json!([]));
+    let mut nosy_ws = server.ws(&nosy).await;
+    star_ws.close().await;
+    star_ws = server.ws(&star).await;
+    let frames = nosy_ws.drain(Duration::from_millis(300)).await;
+    assert!(!frames.iter().any(|f| f["type"] == "presence"), "{frames:?}");
+    // once star answers, they share presence (the positive control)
+    send(&server, &star, chat, "yes").await;
+    assert_eq!(
+        server.get(&query, nosy_t).await.1,
+        json!([{"user_id": star.id, "online": true}])
+    );
+    drop(star_ws);
 }
