@@ -432,18 +432,22 @@ impl Chats {
         self.chat(me, chat_id).await
     }
 
-    /// Members of a chat in user id order, after `after`.
+    /// Members of a chat in user id order, after `after`. A channel's subscribers see only
+    /// its owner and admins, and themselves (as in Telegram): who else reads it is not theirs
+    /// to know.
     pub async fn members(&self, me: i64, chat_id: i64, after: i64, limit: i64) -> ApiResult<Vec<MemberInfo>> {
         let member = self.member(chat_id, me).await?;
-        let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT user_id, role, allow_bits, deny_bits, joined_at FROM members \
-             WHERE chat_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3",
-        )
-        .bind(chat_id)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(self.db.reader())
-        .await?;
+        let subscriber = member.kind() == ChatKind::Channel && member.access.role == Role::Member;
+        let rows: Vec<(i64, String, i64, i64, i64)> = self
+            .db
+            .reads()
+            .fetch_all(
+                "SELECT user_id, role, allow_bits, deny_bits, joined_at FROM members \
+                 WHERE chat_id = $1 AND user_id > $2 AND ($4 = 0 OR role <> 'member' OR user_id = $5) \
+                 ORDER BY user_id LIMIT $3",
+                params![chat_id, after, limit, subscriber as i64, me],
+            )
+            .await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let mut cards: std::collections::HashMap<i64, UserCard> = self
             .directory

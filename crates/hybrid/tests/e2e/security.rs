@@ -15,6 +15,7 @@ stack_tests!(
     strangers_failing_logins_do_not_lock_out_the_owner,
     a_removed_member_is_banned_and_links_die_with_their_makers_rights,
     an_empty_direct_chat_reveals_no_presence,
+    channel_subscribers_see_only_admins_and_themselves,
 );
 
 async fn deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins(stack: Stack) {
@@ -462,4 +463,45 @@ async fn an_empty_direct_chat_reveals_no_presence(stack: Stack) {
         json!([{"user_id": star.id, "online": true}])
     );
     drop(star_ws);
+}
+
+async fn channel_subscribers_see_only_admins_and_themselves(stack: Stack) {
+    let server = start(stack).await;
+    let owner = server.register("owner").await;
+    let admin = server.register("admin").await;
+    let ann = server.register("ann").await;
+    let ben = server.register("ben").await;
+    let channel = create_chat(&server, &owner, "channel", "News", &[&admin, &ann, &ben]).await;
+    let path = format!("/api/v1/chats/{channel}/members");
+    let (status, body) = server
+        .request(
+            "PATCH",
+            &format!("{path}/{}", admin.id),
+            Some(&owner.access_token),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let ids = |members: &Value| -> Vec<i64> {
+        members
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["user_id"].as_i64().unwrap())
+            .collect()
+    };
+    // admins see every subscriber (the positive control)
+    let (status, all) = server.get(&path, Some(&admin.access_token)).await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(ids(&all), [owner.id, admin.id, ann.id, ben.id]);
+    // a subscriber sees who runs the channel, and themselves, not the other subscribers
+    let (status, seen) = server.get(&path, Some(&ann.access_token)).await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(ids(&seen), [owner.id, admin.id, ann.id]);
+    assert!(!seen.to_string().contains("\"ben\""), "{seen}");
+    // the member count stays visible
+    let (_, chat) = server
+        .get(&format!("/api/v1/chats/{channel}"), Some(&ann.access_token))
+        .await;
+    assert_eq!(chat["member_count"], 4);
 }
