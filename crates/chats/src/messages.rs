@@ -6,7 +6,6 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use hybrid_core::bus::{Bytes, Envelope};
-use hybrid_core::state::Budget;
 use hybrid_core::text::fold;
 use hybrid_core::{ApiError, ApiResult, now_ms};
 use hybrid_store::{Sql, params};
@@ -605,20 +604,8 @@ impl Chats {
     /// Per-user budget of sends per minute (`chats.send_rate_per_minute`, shared by every
     /// process), so one account cannot flood chats or the disk.
     async fn check_send_rate(&self, me: i64) -> ApiResult<()> {
-        let limit = self.config.send_rate_per_minute;
-        if limit == 0 {
-            return Ok(());
-        }
-        let key = format!("send:{me}");
-        match self.state.take(&[(&key, limit)], Duration::from_secs(60)).await? {
-            Budget::Taken => Ok(()),
-            Budget::Spent { retry_after_secs } => Err(ApiError::new(
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("you are sending too fast; try again in {retry_after_secs} s"),
-            )
-            .with_retry_after(retry_after_secs)),
-        }
+        self.check_rate(&format!("send:{me}"), self.config.send_rate_per_minute, "sending")
+            .await
     }
 
     /// Tells the chat's listeners that `me` is typing; only in chats up to the configured size,

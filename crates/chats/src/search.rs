@@ -84,7 +84,17 @@ pub async fn unindex(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<()> 
     Ok(())
 }
 
+/// Callers in at most this many chats (or searching one) have their chats searched one by one.
+const SEARCH_CHAT_BY_CHAT: i64 = 64;
+
 impl Chats {
+    /// Per-user budget of searches per minute (`chats.search_rate_per_minute`, shared by every
+    /// process): each costs index reads a flood could pile up.
+    async fn check_search_rate(&self, me: i64) -> ApiResult<()> {
+        self.check_rate(&format!("search:{me}"), self.config.search_rate_per_minute, "searching")
+            .await
+    }
+
     /// Messages matching every word of `query` (the last word as a prefix), newest first,
     /// among chats `me` belongs to (or one of them), respecting history visibility.
     pub async fn search(
@@ -99,11 +109,28 @@ impl Chats {
         if terms.is_empty() {
             return Err(hybrid_core::ApiError::validation("q", "needs at least one word"));
         }
+        self.check_search_rate(me).await?;
+        // The caller's chats bound the work: none, nothing to search.
+        let (chats,): (i64,) = self
+            .db
+            .reads()
+            .fetch_one(
+                "SELECT COUNT(*) FROM members WHERE user_id = $1 AND ($2 = 0 OR chat_id = $2)",
+                params![me, chat_id.unwrap_or(0)],
+            )
+            .await?;
+        if chats == 0 {
+            return Ok(Vec::new());
+        }
         // Terms hold only letters and digits, so they are safe inside the match expression.
         let last = terms.len() - 1;
-        // The full-text index drives the query: SQLite would otherwise run the MATCH (and build
-        // a prefix's doclist) again for every message of the user's chats. CROSS JOIN keeps
-        // SQLite's planner from reordering.
+        // SQLite: FTS5 rows are keyed by chat in the high half of the rowid, so one chat's
+        // messages are one rowid range. For a caller in a few chats the query walks their chats
+        // and searches each range: the cost follows what they can read, not the server's size.
+        // In many chats, the index drives once over all matches instead (running the MATCH,
+        // and building a prefix's doclist, per chat would cost more). CROSS JOIN keeps
+        // SQLite's planner to that order.
+        let by_chat = chats <= SEARCH_CHAT_BY_CHAT;
         let (from, expression) = match self.dialect() {
             Dialect::Sqlite => {
                 let expr: Vec<String> = terms
@@ -117,14 +144,20 @@ impl Chats {
                         }
                     })
                     .collect();
-                (
+                let from = if by_chat {
+                    "members m CROSS JOIN message_fts f \
+                     ON f.rowid >= (m.chat_id << 32) AND f.rowid <= ((m.chat_id << 32) | 4294967295) \
+                     CROSS JOIN messages msg ON msg.chat_id = m.chat_id AND msg.seq = (f.rowid & 4294967295) \
+                     JOIN chats c ON c.id = msg.chat_id \
+                     WHERE m.user_id = $1 AND message_fts MATCH $2"
+                } else {
                     "message_fts f CROSS JOIN messages msg \
                      ON msg.chat_id = (f.rowid >> 32) AND msg.seq = (f.rowid & 4294967295) \
                      JOIN members m ON m.chat_id = msg.chat_id AND m.user_id = $1 \
                      JOIN chats c ON c.id = msg.chat_id \
-                     WHERE message_fts MATCH $2",
-                    expr.join(" "),
-                )
+                     WHERE message_fts MATCH $2"
+                };
+                (from, expr.join(" "))
             }
             Dialect::Postgres => {
                 let expr: Vec<String> = terms

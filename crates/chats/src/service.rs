@@ -2,11 +2,12 @@
 //! its events, and reading a member's standing in a chat.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::settings::ChatsConfig;
 use futures::future::BoxFuture;
 use hybrid_core::bus::Bus;
-use hybrid_core::state::SharedState;
+use hybrid_core::state::{Budget, SharedState};
 use hybrid_core::{ApiError, ApiResult};
 use hybrid_store::{Db, Dialect, Sql, params};
 use hybrid_users_api::UserDirectory;
@@ -132,6 +133,23 @@ impl<T, F> ChangeFn<T> for F where
 }
 
 impl Chats {
+    /// Takes one from a per-minute budget of `limit` (shared by every process; 0: no limit):
+    /// `429 rate_limited` with Retry-After once it is spent. `doing` names the action.
+    pub(crate) async fn check_rate(&self, key: &str, limit: u32, doing: &str) -> ApiResult<()> {
+        if limit == 0 {
+            return Ok(());
+        }
+        match self.state.take(&[(key, limit)], Duration::from_secs(60)).await? {
+            Budget::Taken => Ok(()),
+            Budget::Spent { retry_after_secs } => Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("you are {doing} too fast; try again in {retry_after_secs} s"),
+            )
+            .with_retry_after(retry_after_secs)),
+        }
+    }
+
     pub fn dialect(&self) -> Dialect {
         self.db.dialect()
     }

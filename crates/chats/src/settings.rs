@@ -20,6 +20,8 @@ pub struct ChatsConfig {
     pub relay_events: bool,
     /// Messages one user may send per minute (across all processes); 0 for no limit.
     pub send_rate_per_minute: u32,
+    /// Searches one user may run per minute (across all processes); 0 for no limit.
+    pub search_rate_per_minute: u32,
     /// Most working (not revoked or expired) invite links one chat may have.
     pub max_invite_links_per_chat: i64,
 }
@@ -35,6 +37,7 @@ impl Default for ChatsConfig {
             relay_events: true,
             send_rate_per_minute: 1200,
             max_invite_links_per_chat: 1000,
+            search_rate_per_minute: 60,
         }
     }
 }

@@ -16,6 +16,7 @@ stack_tests!(
     a_removed_member_is_banned_and_links_die_with_their_makers_rights,
     an_empty_direct_chat_reveals_no_presence,
     channel_subscribers_see_only_admins_and_themselves,
+    search_reads_only_the_callers_chats_and_is_rate_limited,
 );
 
 async fn deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins(stack: Stack) {
@@ -504,4 +505,42 @@ async fn channel_subscribers_see_only_admins_and_themselves(stack: Stack) {
         .get(&format!("/api/v1/chats/{channel}"), Some(&ann.access_token))
         .await;
     assert_eq!(chat["member_count"], 4);
+}
+
+async fn search_reads_only_the_callers_chats_and_is_rate_limited(stack: Stack) {
+    let server = start_with(stack, &[("HYBRID_CHATS__SEARCH_RATE_PER_MINUTE", "4")]).await;
+    let amy = server.register("amy").await;
+    let bob = server.register("bob").await;
+    let loner = server.register("loner").await;
+    let ours = create_chat(&server, &amy, "group", "Ours", &[&bob]).await;
+    let hers = create_chat(&server, &amy, "group", "Hers", &[]).await;
+    send(&server, &amy, ours, "walrus in ours").await;
+    send(&server, &amy, hers, "walrus in hers").await;
+    let search = |user: &hybrid_testkit::TestUser, q: &str| {
+        let (token, path) = (user.access_token.clone(), format!("/api/v1/search/messages?q={q}"));
+        let server = &server;
+        async move { server.get(&path, Some(&token)).await }
+    };
+    let texts = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        texts(&search(&amy, "walrus").await.1),
+        ["walrus in hers", "walrus in ours"]
+    );
+    assert_eq!(texts(&search(&bob, "walrus").await.1), ["walrus in ours"]);
+    let (status, none) = search(&loner, "walrus").await;
+    assert_eq!((status.as_u16(), texts(&none).len()), (200, 0));
+    // a fifth search within the minute is refused, for this user only
+    for _ in 0..3 {
+        assert_eq!(search(&loner, "walrus").await.0, 200);
+    }
+    let flood = search(&loner, "walrus").await;
+    assert_error(&flood, 429, "rate_limited", None);
+    assert_eq!(search(&bob, "walrus").await.0, 200);
 }
