@@ -282,6 +282,9 @@ impl AuthService {
             },
         )
         .await?;
+        // The least recently used sessions beyond the cap end (as a new device signs in).
+        let max = self.config.max_sessions_per_user.max(1) as i64;
+        self.revoke(user.id, Revoke::BeyondNewest(max)).await?;
         self.issue(user, is_admin, session_id, refresh_token)
     }
 

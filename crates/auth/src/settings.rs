@@ -42,6 +42,9 @@ pub struct AuthConfig {
     pub login_max_failures_per_account: u32,
     /// Failed logins per client address within `login_window_secs` before 429.
     pub login_max_failures_per_ip: u32,
+    /// Sessions (signed-in devices) one account may have; signing in once more ends the least
+    /// recently used.
+    pub max_sessions_per_user: u32,
     /// How long a device cookie proves that a browser signed in to an account before.
     pub login_device_cookie_days: u64,
     pub login_window_secs: u64,
@@ -66,6 +69,7 @@ impl Default for AuthConfig {
             login_max_failures_per_account: 50,
             login_max_failures_per_ip: 20,
             login_device_cookie_days: 365,
+            max_sessions_per_user: 100,
             login_window_secs: 15 * 60,
             registrations_per_ip_per_hour: 30,
             issuer: "hybrid".into(),

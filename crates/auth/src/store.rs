@@ -297,6 +297,12 @@ async fn revoke_in(tx: &mut Sql<'_>, user_id: i64, which: Revoke) -> ApiResult<V
              AND revoked_at IS NULL RETURNING id",
             id,
         ),
+        Revoke::BeyondNewest(keep) => (
+            "UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND revoked_at IS NULL AND id IN \
+             (SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL \
+             ORDER BY last_seen_at DESC, id DESC LIMIT 1000000 OFFSET $2) RETURNING id",
+            keep,
+        ),
     };
     let ids: Vec<(i64,)> = tx
         .fetch_all(sql, params![user_id, session, hybrid_core::now_ms()])
@@ -342,6 +348,8 @@ pub async fn change_password(
 pub enum Revoke {
     One(i64),
     AllBut(i64),
+    /// All but the this many most recently used.
+    BeyondNewest(i64),
 }
 
 /// Sets (or clears, with `None`) the TOTP secret awaiting confirmation.

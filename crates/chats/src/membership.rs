@@ -1,6 +1,8 @@
 //! Chats and who is in them: create, list, update; add, remove, leave, promote, transfer;
 //! invite links. Bans are in `bans.rs`.
 
+use std::time::Duration;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hybrid_core::{ApiError, ApiResult, now_ms};
@@ -68,7 +70,9 @@ enum Joining {
     Later,
 }
 
-/// Adds `user_id` to a chat inside a transaction, with its events.
+/// Adds `user_id` to a chat inside a transaction, with its events. A user is in at most
+/// `max_chats` groups and channels (direct chats do not count).
+#[allow(clippy::too_many_arguments)]
 async fn add_member(
     tx: &mut Sql<'_>,
     out: &mut Outbox,
@@ -77,6 +81,7 @@ async fn add_member(
     role: Role,
     by: i64,
     joining: Joining,
+    max_chats: i64,
 ) -> ApiResult<()> {
     let now = now_ms();
     let (last_seq, kind, title): (i64, String, String) = tx
@@ -86,6 +91,21 @@ async fn add_member(
             params![chat_id, now],
         )
         .await?;
+    if kind != "direct" {
+        let (count,): (i64,) = tx
+            .fetch_one(
+                "SELECT COUNT(*) FROM members m JOIN chats c ON c.id = m.chat_id \
+                 WHERE m.user_id = $1 AND c.kind <> 'direct'",
+                params![user_id],
+            )
+            .await?;
+        if count >= max_chats {
+            return Err(ApiError::conflict(
+                "too_many_chats",
+                format!("user {user_id} is in {max_chats} groups and channels already, the most one may be in"),
+            ));
+        }
+    }
     tx.execute(
         "INSERT INTO members (chat_id, user_id, role, joined_at, joined_seq, joined_pts, read_seq) \
          VALUES ($1, $2, $3, $4, $5, 0, $5)",
@@ -327,6 +347,7 @@ impl Chats {
         if self.directory.is_blocked(peer, me).await? {
             return Err(ApiError::forbidden("this user does not accept your messages"));
         }
+        let max_chats = self.config.max_chats_per_user;
         let created = self
             .commit(move |tx, out| {
                 Box::pin(async move {
@@ -340,7 +361,7 @@ impl Chats {
                         .await?
                         .ok_or_else(|| ApiError::conflict("conflict", "created concurrently"))?;
                     for user in [me.min(peer), me.max(peer)] {
-                        add_member(tx, out, id, user, Role::Member, me, Joining::AtCreation).await?;
+                        add_member(tx, out, id, user, Role::Member, me, Joining::AtCreation, max_chats).await?;
                     }
                     Ok(id)
                 })
@@ -375,8 +396,16 @@ impl Chats {
             ));
         }
         self.check_addable(me, &members, "member_ids").await?;
+        self.check_rate_in(
+            &format!("create:{me}"),
+            self.config.max_chats_created_per_day,
+            Duration::from_secs(24 * 3600),
+            "creating groups and channels",
+        )
+        .await?;
         let kind = new.kind;
         let history = new.history_visibility;
+        let max_chats = self.config.max_chats_per_user;
         let id = self
             .commit(move |tx, out| {
                 Box::pin(async move {
@@ -394,7 +423,7 @@ impl Chats {
                     everyone.sort_unstable();
                     for user in everyone {
                         let role = if user == me { Role::Owner } else { Role::Member };
-                        add_member(tx, out, id, user, role, me, Joining::AtCreation).await?;
+                        add_member(tx, out, id, user, role, me, Joining::AtCreation, max_chats).await?;
                     }
                     Ok(id)
                 })
@@ -487,6 +516,7 @@ impl Chats {
         users.dedup();
         self.check_addable(me, &users, "user_ids").await?;
         let max = self.config.max_members;
+        let max_chats = self.config.max_chats_per_user;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(tx, chat_id, me).await?;
@@ -515,7 +545,7 @@ impl Chats {
                         }
                         bans::lift_in(tx, chat_id, user).await?;
                     }
-                    add_member(tx, out, chat_id, user, Role::Member, me, Joining::Later).await?;
+                    add_member(tx, out, chat_id, user, Role::Member, me, Joining::Later, max_chats).await?;
                 }
                 Ok(())
             })
@@ -804,6 +834,7 @@ impl Chats {
             return self.chat(me, chat_id).await;
         }
         let max = self.config.max_members;
+        let max_chats = self.config.max_chats_per_user;
         let joined = self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let already: Option<(i64,)> = tx.fetch_optional(IS_MEMBER, params![chat_id, me]).await?;
@@ -831,7 +862,7 @@ impl Chats {
                 if count >= max {
                     return Err(ApiError::conflict("chat_full", format!("a chat holds at most {max} members")));
                 }
-                add_member(tx, out, chat_id, me, Role::Member, by, Joining::Later).await
+                add_member(tx, out, chat_id, me, Role::Member, by, Joining::Later, max_chats).await
             })
         });
         joined.await?;

@@ -136,15 +136,23 @@ impl Chats {
     /// Takes one from a per-minute budget of `limit` (shared by every process; 0: no limit):
     /// `429 rate_limited` with Retry-After once it is spent. `doing` names the action.
     pub(crate) async fn check_rate(&self, key: &str, limit: u32, doing: &str) -> ApiResult<()> {
+        self.check_rate_in(key, limit, Duration::from_secs(60), doing).await
+    }
+
+    /// [`Chats::check_rate`] with a budget per `window`.
+    pub(crate) async fn check_rate_in(&self, key: &str, limit: u32, window: Duration, doing: &str) -> ApiResult<()> {
         if limit == 0 {
             return Ok(());
         }
-        match self.state.take(&[(key, limit)], Duration::from_secs(60)).await? {
+        match self.state.take(&[(key, limit)], window).await? {
             Budget::Taken => Ok(()),
             Budget::Spent { retry_after_secs } => Err(ApiError::new(
                 axum::http::StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                format!("you are {doing} too fast; try again in {retry_after_secs} s"),
+                format!(
+                    "you are {doing} too fast; try again in {}",
+                    hybrid_core::wait_in_words(retry_after_secs)
+                ),
             )
             .with_retry_after(retry_after_secs)),
         }

@@ -20,6 +20,10 @@ pub struct ChatsConfig {
     pub relay_events: bool,
     /// Messages one user may send per minute (across all processes); 0 for no limit.
     pub send_rate_per_minute: u32,
+    /// Groups and channels one user may be in (direct chats do not count).
+    pub max_chats_per_user: i64,
+    /// Groups and channels one user may create per day (across all processes); 0 for no limit.
+    pub max_chats_created_per_day: u32,
     /// Searches one user may run per minute (across all processes); 0 for no limit.
     pub search_rate_per_minute: u32,
     /// Most working (not revoked or expired) invite links one chat may have.
@@ -38,6 +42,8 @@ impl Default for ChatsConfig {
             send_rate_per_minute: 1200,
             max_invite_links_per_chat: 1000,
             search_rate_per_minute: 60,
+            max_chats_per_user: 1000,
+            max_chats_created_per_day: 50,
         }
     }
 }

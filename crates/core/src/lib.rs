@@ -22,7 +22,7 @@ pub mod worker;
 
 pub use clock::Clock;
 pub use config::Config;
-pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
+pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail, wait_in_words};
 pub use extract::{Path, Query};
 pub use http::{AuthUser, ClientInfo, HttpShared};
 pub use json::Json;

@@ -28,6 +28,10 @@ pub mod close {
     pub const GOING_AWAY: u16 = 1001;
     /// The client sent a frame over the size limit (64 KiB).
     pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The node holds as many sockets as it takes now (unauthenticated ones): retry later.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+    /// The user has `realtime.max_sockets_per_user` sockets open on this node already.
+    pub const TOO_MANY_SOCKETS: u16 = 4029;
 }
 
 pub type ConnId = u64;
@@ -109,8 +113,9 @@ impl Hub {
         hub
     }
 
-    /// Registers a socket of `user_id`; it listens to nothing until [`Hub::subscribe`].
-    pub fn connect(&self, user_id: i64, session_id: i64) -> ConnHandle {
+    /// Registers a socket of `user_id`; it listens to nothing until [`Hub::subscribe`]. `None`
+    /// when the user already has `max_per_user` sockets here.
+    pub fn connect(&self, user_id: i64, session_id: i64, max_per_user: usize) -> Option<ConnHandle> {
         let (frames_tx, frames) = mpsc::channel(self.queue);
         let (close_tx, close) = watch::channel(None);
         let conn = Arc::new(Conn {
@@ -122,15 +127,18 @@ impl Hub {
         });
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let conns = state.by_user.entry(user_id).or_default();
+        if conns.len() >= max_per_user {
+            return None;
+        }
         let first_on_node = conns.is_empty();
         conns.insert(conn.id, conn.clone());
         metrics::gauge!("realtime_connections").increment(1.0);
-        ConnHandle {
+        Some(ConnHandle {
             conn,
             first_on_node,
             frames,
             close,
-        }
+        })
     }
 
     /// Starts delivering `topic` to `conn`, subscribing this node to the topic if it is the

@@ -33,6 +33,8 @@ pub struct Realtime {
     tokens: Arc<TokenVerifier>,
     state: Arc<dyn SharedState>,
     config: RealtimeConfig,
+    /// Sockets on this node that have not authenticated yet.
+    unauthenticated: std::sync::atomic::AtomicUsize,
 }
 
 /// A process's presence entries expire this long after its last refresh, so the users of a
@@ -79,6 +81,7 @@ impl Module for RealtimeModule {
                 tokens: ctx.tokens.clone(),
                 state: ctx.state.clone(),
                 config,
+                unauthenticated: Default::default(),
             });
             let refreshed = realtime.clone();
             let refresher = Worker::every("presence", PRESENCE_TTL / 3, move || {

@@ -14,6 +14,11 @@ pub struct RealtimeConfig {
     /// Events a topic (one chat, one user) buffers for a node that is busy; a node further
     /// behind closes that topic's sockets to resync. Allocated per topic with listeners.
     pub topic_buffer: usize,
+    /// Sockets one user may hold open on one node; one more is closed with 4029.
+    pub max_sockets_per_user: usize,
+    /// Sockets a node holds that have not sent their `auth` frame yet; one more is closed
+    /// with 1013 (try again later).
+    pub max_unauthenticated_sockets: usize,
 }
 
 impl Default for RealtimeConfig {
@@ -23,6 +28,8 @@ impl Default for RealtimeConfig {
             max_queued_frames: 512,
             auth_timeout_secs: 10,
             topic_buffer: 1024,
+            max_sockets_per_user: 32,
+            max_unauthenticated_sockets: 512,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! closes. Writes go through REST; the socket only pushes (and answers pings).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -49,7 +50,28 @@ fn expiry(claims: &AccessClaims) -> Instant {
     Instant::now() + Duration::from_millis(left_ms)
 }
 
+/// Counts a socket among those waiting for their `auth` frame while it lives.
+struct Unauthenticated<'a>(&'a AtomicUsize);
+
+impl Drop for Unauthenticated<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
+    // Sockets cost memory before they prove anything: a node holds only so many unproven.
+    let waiting = rt.unauthenticated.fetch_add(1, Ordering::AcqRel);
+    let unauthenticated = Unauthenticated(&rt.unauthenticated);
+    if waiting >= rt.config.max_unauthenticated_sockets {
+        close_with(
+            &mut socket,
+            close::TRY_AGAIN_LATER,
+            "too many sockets waiting; try again later",
+        )
+        .await;
+        return;
+    }
     let heartbeat = Duration::from_millis(rt.config.heartbeat_ms.max(1000));
     let hello = json!({"type": "hello", "protocol": PROTOCOL, "heartbeat_ms": heartbeat.as_millis() as u64});
     if socket.send(text(hello)).await.is_err() {
@@ -58,8 +80,17 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
     let Some(claims) = authenticate(&mut socket, &rt).await else {
         return;
     };
+    drop(unauthenticated);
     let user_id = claims.user_id().unwrap_or_default();
-    let handle = rt.hub.connect(user_id, claims.sid);
+    let Some(handle) = rt.hub.connect(user_id, claims.sid, rt.config.max_sockets_per_user) else {
+        close_with(
+            &mut socket,
+            close::TOO_MANY_SOCKETS,
+            "too many open sockets for this user",
+        )
+        .await;
+        return;
+    };
     let conn = handle.conn.clone();
     let first_on_node = handle.first_on_node;
 

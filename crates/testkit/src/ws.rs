@@ -36,6 +36,20 @@ impl WsClient {
     /// Like [`open`](Self::open), with a small kernel receive buffer when given, so a client
     /// that stops reading backs up into the server quickly (slow-consumer tests).
     pub async fn open_with_buffer(base_url: &str, recv_buffer: Option<u32>) -> WsClient {
+        let mut client = Self::handshake(base_url, recv_buffer).await;
+        client.hello = client.next().await.expect("hello");
+        assert_eq!(client.hello["type"], "hello");
+        client
+    }
+
+    /// Connects when the server is expected to refuse the socket before `hello`: returns the
+    /// close code it sent.
+    pub async fn open_refused(base_url: &str) -> Option<u16> {
+        Self::handshake(base_url, None).await.close_code().await
+    }
+
+    /// The WebSocket handshake, before any frame.
+    async fn handshake(base_url: &str, recv_buffer: Option<u32>) -> WsClient {
         let url = format!("{}/api/v1/realtime", base_url.replacen("http", "ws", 1));
         let addr: std::net::SocketAddr = base_url.trim_start_matches("http://").parse().expect("http://ip:port");
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
@@ -51,13 +65,10 @@ impl WsClient {
             .await
             .expect("WebSocket connect");
         assert_eq!(response.headers()["sec-websocket-protocol"], "hybrid.v1");
-        let mut client = WsClient {
+        WsClient {
             stream,
             hello: Value::Null,
-        };
-        client.hello = client.next().await.expect("hello");
-        assert_eq!(client.hello["type"], "hello");
-        client
+        }
     }
 
     /// Connects and authenticates; returns after `ready`.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use hybrid_testkit::{PASSWORD, Stack, assert_error, stack_tests};
+use hybrid_testkit::{PASSWORD, Stack, WsClient, assert_error, stack_tests};
 use serde_json::{Value, json};
 
 use crate::{create_chat, direct, send, start, start_with};
@@ -17,6 +17,7 @@ stack_tests!(
     an_empty_direct_chat_reveals_no_presence,
     channel_subscribers_see_only_admins_and_themselves,
     search_reads_only_the_callers_chats_and_is_rate_limited,
+    sockets_sessions_chats_and_invite_links_have_caps,
 );
 
 async fn deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins(stack: Stack) {
@@ -543,4 +544,121 @@ async fn search_reads_only_the_callers_chats_and_is_rate_limited(stack: Stack) {
     let flood = search(&loner, "walrus").await;
     assert_error(&flood, 429, "rate_limited", None);
     assert_eq!(search(&bob, "walrus").await.0, 200);
+}
+
+async fn sockets_sessions_chats_and_invite_links_have_caps(stack: Stack) {
+    let server = start_with(
+        stack,
+        &[
+            ("HYBRID_REALTIME__MAX_SOCKETS_PER_USER", "2"),
+            ("HYBRID_REALTIME__MAX_UNAUTHENTICATED_SOCKETS", "2"),
+            ("HYBRID_AUTH__MAX_SESSIONS_PER_USER", "2"),
+            ("HYBRID_CHATS__MAX_CHATS_PER_USER", "3"),
+            ("HYBRID_CHATS__MAX_CHATS_CREATED_PER_DAY", "2"),
+            ("HYBRID_CHATS__MAX_INVITE_LINKS_PER_CHAT", "2"),
+        ],
+    )
+    .await;
+    let amy = server.register("amy").await;
+    let bob = server.register("bob").await;
+
+    // WebSockets: two per user on this node; a third is closed with 4029.
+    let first = server.ws(&amy).await;
+    let _second = server.ws(&amy).await;
+    let mut third = WsClient::open(&server.base_url).await;
+    third.send(json!({"type": "auth", "token": amy.access_token})).await;
+    assert_eq!(third.close_code().await, Some(4029));
+    first.close().await;
+    let mut again = WsClient::open(&server.base_url).await;
+    again.send(json!({"type": "auth", "token": amy.access_token})).await;
+    assert_eq!(again.next_of_type("ready").await["user_id"], amy.id);
+    // Two sockets may wait for their auth frame; a third is refused with 1013.
+    let _idle = [
+        WsClient::open(&server.base_url).await,
+        WsClient::open(&server.base_url).await,
+    ];
+    assert_eq!(WsClient::open_refused(&server.base_url).await, Some(1013));
+    drop(_idle);
+
+    // Sessions: a third sign-in ends the least recently used one.
+    let mut latest = Value::Null;
+    for _ in 0..2 {
+        let (status, body) = server.login("amy", PASSWORD, None).await;
+        assert_eq!(status, 200, "{body}");
+        latest = body;
+    }
+    let latest = hybrid_testkit::user_from(&latest, PASSWORD);
+    let (_, sessions) = server.get("/api/v1/auth/sessions", Some(&latest.access_token)).await;
+    assert_eq!(sessions.as_array().map(Vec::len), Some(2), "{sessions}");
+    let refresh = server
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": amy.refresh_token}),
+        )
+        .await;
+    assert_eq!(refresh.0, 401, "the first session ended: {}", refresh.1);
+
+    // Groups and channels: amy creates two a day, and is in three at most.
+    let amy = latest;
+    let g1 = create_chat(&server, &amy, "group", "one", &[]).await;
+    create_chat(&server, &amy, "group", "two", &[]).await;
+    let create = |user: &hybrid_testkit::TestUser, members: Vec<i64>| {
+        let token = user.access_token.clone();
+        let server = &server;
+        async move {
+            server
+                .post(
+                    "/api/v1/chats",
+                    Some(&token),
+                    json!({"kind": "group", "title": "more", "member_ids": members}),
+                )
+                .await
+        }
+    };
+    let third_today = create(&amy, vec![]).await;
+    assert_error(&third_today, 429, "rate_limited", None);
+    assert!(third_today.1.to_string().contains("minutes"), "{}", third_today.1);
+    create(&bob, vec![amy.id]).await;
+    let fourth = create(&bob, vec![amy.id]).await;
+    assert_error(&fourth, 409, "too_many_chats", None);
+    // direct chats do not count
+    direct(&server, &amy, &bob).await;
+
+    // Invite links: two working ones per chat; revoking one makes room. Pages go back in time.
+    let links = format!("/api/v1/chats/{g1}/invites");
+    let amy_t = Some(amy.access_token.as_str());
+    let mut codes = Vec::new();
+    for _ in 0..2 {
+        let (status, link) = server.post(&links, amy_t, json!({})).await;
+        assert_eq!(status, 201, "{link}");
+        codes.push(link["code"].as_str().unwrap().to_owned());
+    }
+    assert_error(
+        &server.post(&links, amy_t, json!({})).await,
+        409,
+        "too_many_invite_links",
+        None,
+    );
+    let revoke = format!("{links}/{}", codes[0]);
+    assert_eq!(server.request("DELETE", &revoke, amy_t, None).await.0, 204);
+    let (status, link) = server.post(&links, amy_t, json!({})).await;
+    assert_eq!(status, 201, "{link}");
+    codes.push(link["code"].as_str().unwrap().to_owned());
+    let mut seen = Vec::new();
+    let mut before = String::new();
+    loop {
+        let (status, page) = server.get(&format!("{links}?limit=1&before={before}"), amy_t).await;
+        assert_eq!(status, 200, "{page}");
+        let Some(link) = page.as_array().unwrap().first() else {
+            break;
+        };
+        seen.push(link["code"].as_str().unwrap().to_owned());
+        before = format!("{}:{}", link["created_at"], link["code"].as_str().unwrap());
+    }
+    codes.sort();
+    seen.sort();
+    assert_eq!(seen, codes, "every link, revoked ones too, page by page");
+    let bad = server.get(&format!("{links}?before=yesterday"), amy_t).await;
+    assert_error(&bad, 422, "validation_failed", Some("before"));
 }
