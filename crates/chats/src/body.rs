@@ -73,8 +73,8 @@ pub fn utf16_slice(text: &str, offset: i64, length: i64) -> &str {
 /// no entity covered added.
 pub fn validate(text: &str, mut entities: Vec<Entity>, max_len: i64) -> ApiResult<Vec<Entity>> {
     let len = utf16_len(text);
-    if text.trim().is_empty() {
-        return Err(ApiError::validation("text", "must not be empty"));
+    if !hybrid_core::text::has_visible(text) {
+        return Err(ApiError::validation("text", "must contain visible characters"));
     }
     if len > max_len {
         return Err(ApiError::validation(

@@ -142,27 +142,38 @@ async fn reaction_counts(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<
         .collect())
 }
 
+/// A reaction is one emoji of the Unicode standard (CLDR's list, with skin tones and ZWJ
+/// sequences), stored as that emoji's standard form.
 fn check_emoji(emoji: &str) -> ApiResult<String> {
-    let emoji = emoji.trim();
-    let chars = emoji.chars().count();
-    if chars == 0
-        || chars > 8
-        || emoji.len() > 32
-        || emoji
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c.is_ascii_alphanumeric())
-    {
-        return Err(ApiError::validation("emoji", "must be one emoji"));
+    match emojis::get(emoji) {
+        Some(known) => Ok(known.as_str().to_owned()),
+        None => Err(ApiError::validation("emoji", "must be one standard emoji")),
     }
-    Ok(emoji.to_owned())
 }
 
 impl Chats {
-    /// Fills `user_id` of mention entities whose @name is a known user.
+    /// Fills `user_id` of mention entities whose @name is a known user; a `text_mention` must
+    /// name a user who exists.
     async fn resolve_mentions(&self, text: &str, entities: &mut [Entity]) -> ApiResult<()> {
         for entity in entities.iter_mut().filter(|e| e.kind == EntityKind::Mention).take(20) {
             let name = fold(body::utf16_slice(text, entity.offset, entity.length).trim_start_matches('@'));
             entity.user_id = self.directory.find_by_username(&name).await?.map(|u| u.id);
+        }
+        let mut named: Vec<i64> = entities
+            .iter()
+            .filter(|e| e.kind == EntityKind::TextMention)
+            .filter_map(|e| e.user_id)
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        if !named.is_empty() {
+            let found: Vec<i64> = self.directory.cards(&named).await?.into_iter().map(|c| c.id).collect();
+            if let Some(missing) = named.iter().find(|id| !found.contains(id)) {
+                return Err(ApiError::validation(
+                    "entities",
+                    format!("text_mention names user {missing}, who does not exist"),
+                ));
+            }
         }
         Ok(())
     }
@@ -640,3 +651,30 @@ impl Chats {
 pub const TYPING_EXPIRES_MS: i64 = 6000;
 /// Repeated typing calls within this time send no new frame.
 const TYPING_REPEAT: Duration = Duration::from_millis(TYPING_EXPIRES_MS as u64 / 2);
+
+#[cfg(test)]
+mod tests {
+    use super::check_emoji;
+
+    #[test]
+    fn a_reaction_is_one_standard_emoji() {
+        for good in ["👍", "👍🏽", "❤️", "🏳️‍🌈", "🇺🇦", "👨‍👩‍👧", "1️⃣"] {
+            assert!(check_emoji(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "!",
+            "a",
+            ":)",
+            "1",
+            "👍👍",
+            "👍 ",
+            "🇺",
+            "‼‼",
+            "x\u{20E3}",
+            "\u{202E}",
+        ] {
+            assert!(check_emoji(bad).is_err(), "{bad:?}");
+        }
+    }
+}

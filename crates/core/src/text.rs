@@ -36,9 +36,71 @@ pub fn validate_username(folded: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Bidirectional formatting characters (marks, embeddings, overrides, isolates): in a name
+/// they make one name read as another (`U+202E` turns `evil` around).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show nothing by themselves: whitespace, format characters (zero-width
+/// spaces and joiners, bidi controls, the byte-order mark, tags), variation selectors, and the
+/// blanks people use to fake emptiness (Hangul fillers, the braille blank).
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200D}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{E0000}'..='\u{E007F}'
+                | '\u{E0100}'..='\u{E01EF}'
+        )
+}
+
+/// Whether `text` shows anything: at least one character that is not [`is_invisible`].
+pub fn has_visible(text: &str) -> bool {
+    text.chars().any(|c| !is_invisible(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_only_text_and_bidi_controls() {
+        for blank in [
+            "",
+            " \n\t",
+            "\u{200B}\u{200D}",
+            "\u{3164}",
+            "\u{2800}\u{FEFF}",
+            "\u{202E}\u{2066}",
+            "\u{E0041}",
+        ] {
+            assert!(!has_visible(blank), "{blank:?}");
+        }
+        for shown in ["a", "\u{200B}a", "👍", "я", "\u{0301}x"] {
+            assert!(has_visible(shown), "{shown:?}");
+        }
+        assert!("ev\u{202E}il".chars().any(is_bidi_control));
+        assert!(
+            !"שלום Hello".chars().any(is_bidi_control),
+            "right-to-left letters are not controls"
+        );
+    }
 
     #[test]
     fn folds_case_and_compatibility_forms() {

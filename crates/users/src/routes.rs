@@ -106,8 +106,21 @@ async fn update_me(
     Json(update): Json<ProfileUpdate>,
 ) -> ApiResult<Json<Profile>> {
     let display_name = clean_text("display_name", update.display_name, 64)?;
-    if display_name.as_deref().is_some_and(|n| n.contains('\n')) {
-        return Err(ApiError::validation("display_name", "must be one line"));
+    if let Some(name) = display_name.as_deref() {
+        if name.contains('\n') {
+            return Err(ApiError::validation("display_name", "must be one line"));
+        }
+        // Bidi controls make one name read as another; an invisible name impersonates nobody
+        // in particular, but hides who is speaking. Empty clears the name.
+        if name.chars().any(hybrid_core::text::is_bidi_control) {
+            return Err(ApiError::validation(
+                "display_name",
+                "must not contain bidirectional control characters",
+            ));
+        }
+        if !name.is_empty() && !hybrid_core::text::has_visible(name) {
+            return Err(ApiError::validation("display_name", "must contain visible characters"));
+        }
     }
     let bio = clean_text("bio", update.bio, 500)?;
     let row = users.update_profile(me.user_id, display_name, bio).await?;

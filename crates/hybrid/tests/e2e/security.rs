@@ -18,6 +18,7 @@ stack_tests!(
     channel_subscribers_see_only_admins_and_themselves,
     search_reads_only_the_callers_chats_and_is_rate_limited,
     sockets_sessions_chats_and_invite_links_have_caps,
+    names_messages_reactions_and_mentions_are_parsed_strictly,
 );
 
 async fn deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins(stack: Stack) {
@@ -661,4 +662,54 @@ async fn sockets_sessions_chats_and_invite_links_have_caps(stack: Stack) {
     assert_eq!(seen, codes, "every link, revoked ones too, page by page");
     let bad = server.get(&format!("{links}?before=yesterday"), amy_t).await;
     assert_error(&bad, 422, "validation_failed", Some("before"));
+}
+
+async fn names_messages_reactions_and_mentions_are_parsed_strictly(stack: Stack) {
+    let server = start(stack).await;
+    let amy = server.register("amy").await;
+    let bob = server.register("bob").await;
+    let amy_t = Some(amy.access_token.as_str());
+    let me = "/api/v1/users/me";
+    // Display names: no bidi controls (U+202E would show "amy\u{202E}nimda" as "amyadmin"), not
+    // only invisible characters; right-to-left letters are fine.
+    for bad in ["amy\u{202E}nimda", "\u{2066}bob\u{2069}", "\u{200B}\u{3164}"] {
+        let patched = server
+            .request("PATCH", me, amy_t, Some(json!({"display_name": bad})))
+            .await;
+        assert_error(&patched, 422, "validation_failed", Some("display_name"));
+    }
+    let (status, body) = server
+        .request("PATCH", me, amy_t, Some(json!({"display_name": "אמי Amy"})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let chat = create_chat(&server, &amy, "group", "G", &[&bob]).await;
+    let messages = format!("/api/v1/chats/{chat}/messages");
+    // Messages of invisible characters only are refused.
+    for blank in ["\u{200B}\u{200D}", "\u{3164}", "\u{2800}\u{FEFF} "] {
+        let sent = server.post(&messages, amy_t, json!({"text": blank})).await;
+        assert_error(&sent, 422, "validation_failed", Some("text"));
+    }
+    let seq = send(&server, &amy, chat, "hello").await["seq"].as_i64().unwrap();
+    // A reaction is one standard emoji; punctuation, letters or two emoji are not.
+    let react = |emoji: &str| format!("{messages}/{seq}/reactions/{}", urlencode(emoji));
+    for good in ["👍", "❤️", "👍🏽", "🏳️‍🌈"] {
+        let (status, body) = server.request("PUT", &react(good), amy_t, None).await;
+        assert!(status.is_success(), "{good}: {status} {body}");
+    }
+    for bad in ["!", "?!", "a", "👍👍", ":)"] {
+        let reacted = server.request("PUT", &react(bad), amy_t, None).await;
+        assert_error(&reacted, 422, "validation_failed", Some("emoji"));
+    }
+    // A text_mention names a user who exists.
+    let mention = |user_id: i64| json!({"text": "hey you", "entities": [{"type": "text_mention", "offset": 4, "length": 3, "user_id": user_id}]});
+    let (status, body) = server.post(&messages, amy_t, mention(bob.id)).await;
+    assert_eq!(status, 201, "{body}");
+    let ghost = server.post(&messages, amy_t, mention(bob.id + 1000)).await;
+    assert_error(&ghost, 422, "validation_failed", Some("entities"));
+}
+
+/// Percent-encodes every byte of a path segment.
+fn urlencode(segment: &str) -> String {
+    segment.bytes().map(|b| format!("%{b:02X}")).collect()
 }
