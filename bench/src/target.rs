@@ -16,8 +16,9 @@ pub struct Target {
     _data: Option<tempfile::TempDir>,
 }
 
-/// Settings that let the generator set up thousands of accounts quickly and send as fast as
-/// the scenario asks. Durability settings are left at their defaults (synchronous=FULL).
+/// Settings that let the generator set up thousands of accounts quickly and send, search and
+/// connect as fast and as often as the scenario asks (the per-user caps and budgets meant for
+/// abuse are lifted). Durability settings are left at their defaults (synchronous=FULL).
 const BENCH_ENV: &[(&str, &str)] = &[
     ("HYBRID_LOG__LEVEL", "warn,hybrid::server=info"),
     ("HYBRID_LOG__FORMAT", "json"),
@@ -26,6 +27,10 @@ const BENCH_ENV: &[(&str, &str)] = &[
     ("HYBRID_AUTH__PASSWORD_HASH_ITERATIONS", "1"),
     ("HYBRID_AUTH__ACCESS_TOKEN_TTL_SECS", "86400"),
     ("HYBRID_CHATS__SEND_RATE_PER_MINUTE", "0"),
+    ("HYBRID_CHATS__SEARCH_RATE_PER_MINUTE", "0"),
+    ("HYBRID_CHATS__MAX_CHATS_CREATED_PER_DAY", "0"),
+    ("HYBRID_REALTIME__MAX_SOCKETS_PER_USER", "1000000"),
+    ("HYBRID_REALTIME__MAX_UNAUTHENTICATED_SOCKETS", "1000000"),
     ("HYBRID_CHATS__MAX_MEMBERS", "1000000"),
     ("HYBRID_HTTP__WEB_DIR", ""),
 ];

@@ -38,6 +38,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(5, "0005_attachments"),
     hybrid_store::migration!(6, "0006_events_refer_to_messages"),
     hybrid_store::migration!(7, "0007_bans"),
+    hybrid_store::migration!(8, "0008_fts_secure_delete"),
 ];
 
 pub struct ChatsModule;
