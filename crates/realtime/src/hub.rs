@@ -439,3 +439,126 @@ impl Hub {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures::future::BoxFuture;
+    use hybrid_core::ApiError;
+    use hybrid_core::bus::{Bytes, LocalBus};
+    use hybrid_realtime_api::chat;
+
+    use super::*;
+
+    /// Chats' side as the hub sees it: whether users are members, fixed per test.
+    struct Members(bool);
+
+    impl ChatMembership for Members {
+        fn chats_of(&self, _user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+        fn direct_peers(&self, _user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+        fn membership(&self, _chat_id: i64, _user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>> {
+            let member = self.0;
+            Box::pin(async move { Ok(member.then_some(2)) })
+        }
+    }
+
+    fn hub(member: bool, queue: usize) -> (Arc<Hub>, Arc<LocalBus>) {
+        let bus = Arc::new(LocalBus::default());
+        (Hub::new(bus.clone(), Arc::new(Members(member)), queue), bus)
+    }
+
+    fn logged(topic: Topic, pts: i64, control: Option<Membership>) -> Envelope {
+        Envelope {
+            topic,
+            pts: Some(pts),
+            payload: Bytes::from(format!("{{\"pts\":{pts}}}")),
+            control: control.map(Membership::control),
+            trace: None,
+        }
+    }
+
+    /// The next frame within a second, if any.
+    async fn next(handle: &mut ConnHandle) -> Option<String> {
+        tokio::time::timeout(Duration::from_secs(1), handle.frames.recv())
+            .await
+            .ok()
+            .flatten()
+            .map(|frame| frame.to_string())
+    }
+
+    /// Whether any socket on this node listens to `topic`, once the fan-out task settles
+    /// (polled for up to a second).
+    async fn listened(hub: &Hub, topic: Topic, expected: bool) -> bool {
+        for _ in 0..100 {
+            let now = hub.state.lock().unwrap().topics.contains_key(&topic);
+            if now == expected {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        !expected
+    }
+
+    #[tokio::test]
+    async fn a_user_gets_at_most_the_cap_of_sockets_and_a_closed_one_frees_its_place() {
+        let (hub, _bus) = hub(true, 8);
+        let first = hub.connect(7, 1, 2).expect("first");
+        assert!(first.first_on_node);
+        let second = hub.connect(7, 2, 2).expect("second");
+        assert!(!second.first_on_node);
+        assert!(hub.connect(7, 3, 2).is_none(), "over the cap");
+        assert!(hub.connect(8, 1, 2).is_some(), "the cap is per user");
+        assert!(!hub.disconnect(&first.conn), "not the user's last socket");
+        assert!(hub.connect(7, 3, 2).is_some());
+    }
+
+    #[tokio::test]
+    async fn frames_go_out_once_in_pts_order_and_repeats_are_dropped() {
+        let (hub, bus) = hub(true, 8);
+        let mut handle = hub.connect(7, 1, 4).unwrap();
+        hub.subscribe(&handle.conn, chat(1));
+        for pts in [1, 2, 2, 1, 3, 4] {
+            bus.publish(logged(chat(1), pts, None));
+        }
+        let mut frames = Vec::new();
+        for _ in 0..4 {
+            frames.push(next(&mut handle).await.unwrap());
+        }
+        // a repeat would have come before 3 or 4
+        assert_eq!(frames, [r#"{"pts":1}"#, r#"{"pts":2}"#, r#"{"pts":3}"#, r#"{"pts":4}"#]);
+    }
+
+    #[tokio::test]
+    async fn a_removed_member_gets_the_removal_and_nothing_after() {
+        let (hub, bus) = hub(false, 8);
+        let mut handle = hub.connect(7, 1, 4).unwrap();
+        hub.subscribe(&handle.conn, chat(1));
+        let left = Membership::Left { chat_id: 1, user_id: 7 };
+        bus.publish(logged(chat(1), 1, Some(left)));
+        assert_eq!(next(&mut handle).await.as_deref(), Some(r#"{"pts":1}"#));
+        // the control applies after the frame: the socket leaves the chat, and this node the
+        // chat's topic
+        assert!(!listened(&hub, chat(1), false).await);
+        assert!(hub.has_user(7), "the socket itself stays open");
+    }
+
+    #[tokio::test]
+    async fn a_socket_whose_queue_fills_is_closed_to_resync() {
+        let (hub, bus) = hub(true, 8);
+        let mut handle = hub.connect(7, 1, 4).unwrap();
+        hub.subscribe(&handle.conn, chat(1));
+        for pts in 1..=9 {
+            bus.publish(logged(chat(1), pts, None));
+        }
+        tokio::time::timeout(Duration::from_secs(1), handle.close.changed())
+            .await
+            .expect("closed in time")
+            .unwrap();
+        assert_eq!(handle.close.borrow().map(|(code, _)| code), Some(close::RESYNC));
+    }
+}
