@@ -176,7 +176,6 @@ async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let in_cookie = req.refresh_in_cookie;
-    let (device, lifetime) = auth.device_cookie(&req.username);
     let input = LoginInput {
         username: req.username,
         password: req.password,
@@ -184,9 +183,11 @@ async fn login(
         device_name: req.device_name,
         device_cookie: cookie::device(&headers),
     };
-    let mut response = tokens(&auth, auth.login(input, &client).await?, in_cookie, &headers);
+    let logged_in = auth.login(input, &client).await?;
+    let mut response = tokens(&auth, logged_in.issued, in_cookie, &headers);
     // this browser has now signed in to the account: a lockout of strangers will not stop it
-    let (name, value) = cookie::set_device(&device, lifetime, cookie::secure(auth.config(), &headers));
+    let (device, lifetime) = &logged_in.device_cookie;
+    let (name, value) = cookie::set_device(device, *lifetime, cookie::secure(auth.config(), &headers));
     response.headers_mut().append(name, value);
     Ok(response)
 }

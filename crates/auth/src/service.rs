@@ -66,6 +66,13 @@ pub struct LoginInput {
     pub device_cookie: Option<String>,
 }
 
+/// A successful login: the session's tokens, and the device cookie for this browser (value,
+/// lifetime in seconds).
+pub struct LoggedIn {
+    pub issued: Issued,
+    pub device_cookie: (String, u64),
+}
+
 pub struct TotpSetup {
     pub secret: String,
     pub otpauth_uri: String,
@@ -171,7 +178,7 @@ impl AuthService {
         self.directory.create(username.to_owned()).await
     }
 
-    pub async fn login(&self, input: LoginInput, client: &ClientInfo) -> ApiResult<Issued> {
+    pub async fn login(&self, input: LoginInput, client: &ClientInfo) -> ApiResult<LoggedIn> {
         if input.username.len() > 128 {
             return Err(ApiError::unauthorized(
                 "invalid_credentials",
@@ -182,12 +189,23 @@ impl AuthService {
         let ip = client.ip.map(|ip| ip.to_string()).unwrap_or_default();
         let address = format!("i:{ip}");
         let config = &self.config;
-        // A device that signed in to this account before is counted on its own; others per
-        // (account, address) and, together, per account (`device.rs`).
-        let known_device = input.device_cookie.as_deref().and_then(|cookie| {
-            let not_before = now_ms() / 1000 - config.login_device_cookie_days as i64 * 86_400;
-            device::verify(&self.device_key, &folded, cookie, not_before)
-        });
+        let user = self.directory.find_by_username(&folded).await?;
+        let credentials = match &user {
+            Some(user) => store::credentials(&self.db, user.id).await?,
+            None => None,
+        };
+        // A device that signed in to this account since its password was last set is counted
+        // on its own; others per (account, address) and, together, per account (`device.rs`).
+        let known_device =
+            input
+                .device_cookie
+                .as_deref()
+                .zip(credentials.as_ref())
+                .and_then(|(cookie, credentials)| {
+                    let not_before = now_ms() / 1000 - config.login_device_cookie_days as i64 * 86_400;
+                    let account = device::Account::new(&folded, &credentials.password_hash);
+                    device::verify(&self.device_key, &account, cookie, not_before)
+                });
         let (own, account) = match &known_device {
             Some(device) => (format!("d:{device}"), None),
             None => (format!("a:{folded}@{ip}"), Some(format!("a:{folded}"))),
@@ -201,11 +219,6 @@ impl AuthService {
         }
         // An attempt is taken before the password is checked; only wrong credentials keep it.
         let attempt = self.throttle.attempt(&budgets).await?;
-        let user = self.directory.find_by_username(&folded).await?;
-        let credentials = match &user {
-            Some(user) => store::credentials(&self.db, user.id).await?,
-            None => None,
-        };
         let hash = credentials.as_ref().map(|c| c.password_hash.clone());
         let (Some(user), Some(credentials), true) =
             (user, credentials, self.passwords.verify(input.password, hash).await)
@@ -224,6 +237,10 @@ impl AuthService {
                     "this account needs a code from its authenticator app (totp_code)",
                 ));
             };
+            // The password was right. Codes are guessed against the account's own budget,
+            // which no address or device cookie widens.
+            drop(attempt);
+            let attempt = self.account_attempt(&format!("t:{}", user.id)).await?;
             self.check_totp(attempt, user.id, &user.username, sealed, code).await?;
         } else {
             drop(attempt);
@@ -234,14 +251,15 @@ impl AuthService {
             .device_name
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| client.user_agent.clone());
-        self.open_session(user, credentials.is_admin != 0, &device, client)
-            .await
-    }
-
-    /// A device cookie for the account `username` signed in to (value, lifetime in seconds).
-    pub fn device_cookie(&self, username: &str) -> (String, u64) {
-        let value = device::issue(&self.device_key, &fold(username), now_ms() / 1000);
-        (value, self.config.login_device_cookie_days * 86_400)
+        let issued = self
+            .open_session(user, credentials.is_admin != 0, &device, client)
+            .await?;
+        let account = device::Account::new(&folded, &credentials.password_hash);
+        let cookie = device::issue(&self.device_key, &account, now_ms() / 1000);
+        Ok(LoggedIn {
+            issued,
+            device_cookie: (cookie, self.config.login_device_cookie_days * 86_400),
+        })
     }
 
     /// Counts a registration attempt from this address (each costs a password hash).

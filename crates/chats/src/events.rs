@@ -1,7 +1,10 @@
 //! The event log. Every change in a chat bumps the chat's `pts` and appends an event in the
 //! same transaction; events that concern one user (added to a chat, read markers) go to that
 //! user's log with a per-user pts. The stored payload is the exact frame clients receive, made
-//! once. Each logged event also gets an `outbox` row in the same transaction, which the relay
+//! once, except for events about a message's content: those keep only the message's seq
+//! (`message_seq`), and [`render`] fills in the message as it is when the event is delivered
+//! (published, streamed, or read by `sync`). The log never holds a copy of message text, so
+//! deleting or editing a message changes every later read of it. Each logged event also gets an `outbox` row in the same transaction, which the relay
 //! (`relay.rs`) turns into a bus publish after the commit.
 
 use hybrid_core::ApiResult;

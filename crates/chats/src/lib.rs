@@ -39,6 +39,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(6, "0006_events_refer_to_messages"),
     hybrid_store::migration!(7, "0007_bans"),
     hybrid_store::migration!(8, "0008_fts_secure_delete"),
+    hybrid_store::migration!(9, "0009_revoke_orphan_invite_links"),
 ];
 
 pub struct ChatsModule;

@@ -70,8 +70,10 @@ enum Joining {
     Later,
 }
 
-/// Adds `user_id` to a chat inside a transaction, with its events. A user is in at most
-/// `max_chats` groups and channels (direct chats do not count).
+/// Adds `user_id` to a chat inside a transaction, with its events. A user who joins by
+/// themselves (creating a chat, following a link) may be in at most `max_chats` groups and
+/// channels (direct chats do not count); adds by others pass `None`, so nobody can fill
+/// someone else's quota. In a channel, a subscriber's join event does not name them.
 #[allow(clippy::too_many_arguments)]
 async fn add_member(
     tx: &mut Sql<'_>,
@@ -81,7 +83,7 @@ async fn add_member(
     role: Role,
     by: i64,
     joining: Joining,
-    max_chats: i64,
+    max_chats: Option<i64>,
 ) -> ApiResult<()> {
     let now = now_ms();
     let (last_seq, kind, title): (i64, String, String) = tx
@@ -91,7 +93,7 @@ async fn add_member(
             params![chat_id, now],
         )
         .await?;
-    if kind != "direct" {
+    if let Some(max_chats) = max_chats.filter(|_| kind != "direct") {
         let (count,): (i64,) = tx
             .fetch_one(
                 "SELECT COUNT(*) FROM members m JOIN chats c ON c.id = m.chat_id \
@@ -102,7 +104,7 @@ async fn add_member(
         if count >= max_chats {
             return Err(ApiError::conflict(
                 "too_many_chats",
-                format!("user {user_id} is in {max_chats} groups and channels already, the most one may be in"),
+                format!("you are in {max_chats} groups and channels already, the most one may be in"),
             ));
         }
     }
@@ -112,7 +114,11 @@ async fn add_member(
         params![chat_id, user_id, role_str(role), now, last_seq],
     )
     .await?;
-    let data = json!({"user_id": user_id, "role": role, "by": by});
+    let data = if kind == "channel" && role == Role::Member {
+        json!({"role": role})
+    } else {
+        json!({"user_id": user_id, "role": role, "by": by})
+    };
     let pts = out.chat_event(tx, chat_id, "member.joined", &data, None).await?;
     if joining == Joining::Later {
         // `sync` serves this member's log from its join event on.
@@ -147,21 +153,28 @@ pub(crate) async fn drop_member(
     kind: &str,
     by: i64,
 ) -> ApiResult<()> {
-    tx.execute(
-        "DELETE FROM members WHERE chat_id = $1 AND user_id = $2",
-        params![chat_id, user_id],
-    )
-    .await?;
-    tx.execute(
-        "UPDATE chats SET member_count = member_count - 1 WHERE id = $1",
-        params![chat_id],
-    )
-    .await?;
+    let (role,): (String,) = tx
+        .fetch_one(
+            "DELETE FROM members WHERE chat_id = $1 AND user_id = $2 RETURNING role",
+            params![chat_id, user_id],
+        )
+        .await?;
+    let (chat_kind,): (String,) = tx
+        .fetch_one(
+            "UPDATE chats SET member_count = member_count - 1 WHERE id = $1 RETURNING kind",
+            params![chat_id],
+        )
+        .await?;
     revoke_links_of(tx, chat_id, user_id).await?;
     // The chat's own stream carries the control, so sockets get this event and nothing after.
     let left = Some(Membership::Left { chat_id, user_id });
-    out.chat_event(tx, chat_id, kind, &json!({"user_id": user_id, "by": by}), left)
-        .await?;
+    // a channel's subscribers do not learn who else reads it
+    let data = if chat_kind == "channel" && parse_role(&role) == Role::Member {
+        json!({})
+    } else {
+        json!({"user_id": user_id, "by": by})
+    };
+    out.chat_event(tx, chat_id, kind, &data, left).await?;
     out.user_event(
         tx,
         user_id,
@@ -347,7 +360,6 @@ impl Chats {
         if self.directory.is_blocked(peer, me).await? {
             return Err(ApiError::forbidden("this user does not accept your messages"));
         }
-        let max_chats = self.config.max_chats_per_user;
         let created = self
             .commit(move |tx, out| {
                 Box::pin(async move {
@@ -361,7 +373,7 @@ impl Chats {
                         .await?
                         .ok_or_else(|| ApiError::conflict("conflict", "created concurrently"))?;
                     for user in [me.min(peer), me.max(peer)] {
-                        add_member(tx, out, id, user, Role::Member, me, Joining::AtCreation, max_chats).await?;
+                        add_member(tx, out, id, user, Role::Member, me, Joining::AtCreation, None).await?;
                     }
                     Ok(id)
                 })
@@ -423,7 +435,8 @@ impl Chats {
                     everyone.sort_unstable();
                     for user in everyone {
                         let role = if user == me { Role::Owner } else { Role::Member };
-                        add_member(tx, out, id, user, role, me, Joining::AtCreation, max_chats).await?;
+                        let own = (user == me).then_some(max_chats);
+                        add_member(tx, out, id, user, role, me, Joining::AtCreation, own).await?;
                     }
                     Ok(id)
                 })
@@ -516,7 +529,6 @@ impl Chats {
         users.dedup();
         self.check_addable(me, &users, "user_ids").await?;
         let max = self.config.max_members;
-        let max_chats = self.config.max_chats_per_user;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let member = member(tx, chat_id, me).await?;
@@ -545,7 +557,7 @@ impl Chats {
                         }
                         bans::lift_in(tx, chat_id, user).await?;
                     }
-                    add_member(tx, out, chat_id, user, Role::Member, me, Joining::Later, max_chats).await?;
+                    add_member(tx, out, chat_id, user, Role::Member, me, Joining::Later, None).await?;
                 }
                 Ok(())
             })
@@ -562,6 +574,10 @@ impl Chats {
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let actor = member(tx, chat_id, me).await?;
+                // the right first: someone without it learns nothing about who is a member
+                if actor.kind() == ChatKind::Direct || !actor.access.can(Permission::RemoveMembers) {
+                    return Err(ApiError::forbidden("you may not remove members of this chat"));
+                }
                 let target = member(tx, chat_id, user)
                     .await
                     .map_err(|_| ApiError::not_found("member"))?;
@@ -606,6 +622,9 @@ impl Chats {
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 let actor = member(tx, chat_id, me).await?;
+                if actor.kind() == ChatKind::Direct || !actor.access.can(Permission::ManageAdmins) {
+                    return Err(ApiError::forbidden("you may not change members of this chat"));
+                }
                 let target = member(tx, chat_id, user)
                     .await
                     .map_err(|_| ApiError::not_found("member"))?;
@@ -862,7 +881,7 @@ impl Chats {
                 if count >= max {
                     return Err(ApiError::conflict("chat_full", format!("a chat holds at most {max} members")));
                 }
-                add_member(tx, out, chat_id, me, Role::Member, by, Joining::Later, max_chats).await
+                add_member(tx, out, chat_id, me, Role::Member, by, Joining::Later, Some(max_chats)).await
             })
         });
         joined.await?;

@@ -17,7 +17,7 @@ use crate::body::{self, Entity, EntityKind};
 use crate::model::{
     HistoryVisibility, MESSAGE_COLUMNS, MSG_COLUMNS, Message, MessageRow, ReactionCount, StoredAttachment,
 };
-use crate::policy::{ChatKind, Permission};
+use crate::policy::{ChatKind, Permission, Role};
 use crate::search;
 use crate::service::{Chats, Member, member};
 
@@ -397,7 +397,12 @@ impl Chats {
         emoji: &str,
         add: bool,
     ) -> ApiResult<Vec<ReactionCount>> {
-        let emoji = check_emoji(emoji)?;
+        let emoji = match check_emoji(emoji) {
+            Ok(emoji) => emoji,
+            // a reaction stored before reactions were checked can still be taken back
+            Err(_) if !add && !emoji.is_empty() && emoji.len() <= 32 => emoji.to_owned(),
+            Err(err) => return Err(err),
+        };
         if add {
             self.check_can_reach(chat_id, me).await?;
         }
@@ -433,7 +438,12 @@ impl Chats {
                 };
                 let reactions = reaction_counts(tx, chat_id, seq).await?;
                 if changed > 0 {
-                    let data = json!({"seq": seq, "user_id": me, "emoji": emoji, "added": add, "reactions": reactions});
+                    // a channel's subscribers react anonymously, as in Telegram
+                    let data = if member.kind() == ChatKind::Channel && member.access.role == Role::Member {
+                        json!({"seq": seq, "emoji": emoji, "added": add, "reactions": reactions})
+                    } else {
+                        json!({"seq": seq, "user_id": me, "emoji": emoji, "added": add, "reactions": reactions})
+                    };
                     out.chat_event(tx, chat_id, "reaction.changed", &data, None).await?;
                 }
                 Ok(reactions)
@@ -442,9 +452,13 @@ impl Chats {
         .await
     }
 
-    /// Who reacted with what, up to 100 users per emoji.
+    /// Who reacted with what, up to 100 users per emoji. In a channel only its owner and
+    /// admins may ask: subscribers do not learn who else reads it.
     pub async fn reactions(&self, me: i64, chat_id: i64, seq: i64) -> ApiResult<BTreeMap<String, Vec<i64>>> {
         let member = self.member(chat_id, me).await?;
+        if member.kind() == ChatKind::Channel && member.access.role == Role::Member {
+            return Err(ApiError::forbidden("only a channel's admins see who reacted"));
+        }
         let mut reads = self.db.reads();
         visible_message(&mut reads, chat_id, seq, &member, false).await?;
         let rows: Vec<(String, i64)> = reads

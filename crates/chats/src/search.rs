@@ -149,7 +149,7 @@ impl Chats {
                      ON f.rowid >= (m.chat_id << 32) AND f.rowid <= ((m.chat_id << 32) | 4294967295) \
                      CROSS JOIN messages msg ON msg.chat_id = m.chat_id AND msg.seq = (f.rowid & 4294967295) \
                      JOIN chats c ON c.id = msg.chat_id \
-                     WHERE m.user_id = $1 AND message_fts MATCH $2"
+                     WHERE m.user_id = $1 AND ($3 = 0 OR m.chat_id = $3) AND message_fts MATCH $2"
                 } else {
                     "message_fts f CROSS JOIN messages msg \
                      ON msg.chat_id = (f.rowid >> 32) AND msg.seq = (f.rowid & 4294967295) \

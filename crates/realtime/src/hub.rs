@@ -126,10 +126,10 @@ impl Hub {
             close: close_tx,
         });
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let conns = state.by_user.entry(user_id).or_default();
-        if conns.len() >= max_per_user {
+        if state.by_user.get(&user_id).map_or(0, HashMap::len) >= max_per_user {
             return None;
         }
+        let conns = state.by_user.entry(user_id).or_default();
         let first_on_node = conns.is_empty();
         conns.insert(conn.id, conn.clone());
         metrics::gauge!("realtime_connections").increment(1.0);

@@ -298,9 +298,12 @@ async fn strangers_failing_logins_do_not_lock_out_the_owner(stack: Stack) {
         &[forwarded, ("HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT", "4")],
     )
     .await;
-    locked.register("owner").await;
+    let owner = locked.register("owner").await;
     let (_, _, _, device) = login_from(&locked, "10.0.0.1", PASSWORD, None).await;
     let device = device.expect("a device cookie");
+    // an intruder who once knew the password kept a cookie of their own
+    let (_, _, _, intruders) = login_from(&locked, "10.9.9.9", PASSWORD, None).await;
+    let intruders = intruders.expect("a device cookie");
     for n in 0..4 {
         let address = format!("10.7.0.{n}");
         assert_eq!(login_from(&locked, &address, "wrong password", None).await.0, 401);
@@ -314,6 +317,20 @@ async fn strangers_failing_logins_do_not_lock_out_the_owner(stack: Stack) {
     for fake in ["hd1.1.AAAA", altered.as_str()] {
         assert_eq!(login_from(&locked, "10.0.0.9", PASSWORD, Some(fake)).await.0, 429);
     }
+    // A new password voids every cookie issued before it, the intruder's too.
+    let new_password = "a brand new passphrase";
+    let (status, body) = locked
+        .post(
+            "/api/v1/auth/password",
+            Some(&owner.access_token),
+            json!({"current_password": PASSWORD, "new_password": new_password}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(
+        login_from(&locked, "10.9.9.9", new_password, Some(&intruders)).await.0,
+        429
+    );
 }
 
 async fn a_removed_member_is_banned_and_links_die_with_their_makers_rights(stack: Stack) {
@@ -507,6 +524,49 @@ async fn channel_subscribers_see_only_admins_and_themselves(stack: Stack) {
         .get(&format!("/api/v1/chats/{channel}"), Some(&ann.access_token))
         .await;
     assert_eq!(chat["member_count"], 4);
+
+    // Nor do events, reactions or the answers to removals name other subscribers.
+    let post = send(&server, &owner, channel, "news").await["seq"].as_i64().unwrap();
+    let reactions = format!("/api/v1/chats/{channel}/messages/{post}/reactions");
+    let thumbs = format!("{reactions}/%F0%9F%91%8D");
+    let (status, body) = server.request("PUT", &thumbs, Some(&ben.access_token), None).await;
+    assert!(status.is_success(), "{body}");
+    let leave = format!("/api/v1/chats/{channel}/leave");
+    assert_eq!(server.post(&leave, Some(&ben.access_token), json!({})).await.0, 204);
+    let (_, sync) = server
+        .post(
+            "/api/v1/sync",
+            Some(&ann.access_token),
+            json!({"chats": {channel.to_string(): 0}}),
+        )
+        .await;
+    let events = sync["chats"][0]["events"].as_array().unwrap().clone();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(
+        kinds.contains(&"member.left") && kinds.contains(&"reaction.changed"),
+        "{kinds:?}"
+    );
+    // the owner and admins are named; ben, a subscriber, is not, in any event
+    for event in &events {
+        let data = &event["data"];
+        assert!(data["user_id"] != ben.id && data["by"] != ben.id, "{event}");
+    }
+    let reacted = events.iter().find(|e| e["kind"] == "reaction.changed").unwrap();
+    assert!(reacted["data"].get("user_id").is_none(), "{reacted}");
+    assert_error(
+        &server.get(&reactions, Some(&ann.access_token)).await,
+        403,
+        "forbidden",
+        None,
+    );
+    assert_eq!(server.get(&reactions, Some(&admin.access_token)).await.0, 200);
+    // removing a member and removing a stranger answer alike for someone without the right
+    for id in [admin.id, 999_999] {
+        let removal = server
+            .request("DELETE", &format!("{path}/{id}"), Some(&ann.access_token), None)
+            .await;
+        assert_error(&removal, 403, "forbidden", None);
+    }
 }
 
 async fn search_reads_only_the_callers_chats_and_is_rate_limited(stack: Stack) {
@@ -620,9 +680,24 @@ async fn sockets_sessions_chats_and_invite_links_have_caps(stack: Stack) {
     let third_today = create(&amy, vec![]).await;
     assert_error(&third_today, 429, "rate_limited", None);
     assert!(third_today.1.to_string().contains("minutes"), "{}", third_today.1);
-    create(&bob, vec![amy.id]).await;
-    let fourth = create(&bob, vec![amy.id]).await;
-    assert_error(&fourth, 409, "too_many_chats", None);
+    // Adds by others do not count against her quota (nobody can fill someone else's)…
+    for _ in 0..2 {
+        let (status, body) = create(&bob, vec![amy.id]).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // …but she cannot join a fourth by herself.
+    let cyd = server.register("cyd").await;
+    let open = create(&cyd, vec![]).await.1["id"].as_i64().unwrap();
+    let (_, link) = server
+        .post(
+            &format!("/api/v1/chats/{open}/invites"),
+            Some(&cyd.access_token),
+            json!({}),
+        )
+        .await;
+    let join = format!("/api/v1/invites/{}/join", link["code"].as_str().unwrap());
+    let joined = server.post(&join, Some(&amy.access_token), json!({})).await;
+    assert_error(&joined, 409, "too_many_chats", None);
     // direct chats do not count
     direct(&server, &amy, &bob).await;
 
