@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::membership::{drop_member, names};
-use crate::policy::{ChatKind, Permission};
-use crate::service::{Chats, Member, member};
+use crate::policy::Permission;
+use crate::service::{Chats, member, member_with};
 
 /// A ban, as admins see it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -59,13 +59,8 @@ pub(crate) async fn lift_in(tx: &mut Sql<'_>, chat_id: i64, user_id: i64) -> Api
     Ok(lifted > 0)
 }
 
-/// The actor's right to manage bans in this chat.
-fn require_ban_right(actor: &Member) -> ApiResult<()> {
-    if actor.kind() == ChatKind::Direct {
-        return Err(ApiError::forbidden("direct chats have no bans"));
-    }
-    actor.require(Permission::RemoveMembers, "ban members")
-}
+/// Managing bans takes the right to remove members.
+const BAN_RIGHT: Permission = Permission::RemoveMembers;
 
 impl Chats {
     /// Bans `user` until `until` (Unix ms; `None` until lifted), removing them if they are a
@@ -82,8 +77,7 @@ impl Chats {
         }
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let actor = member(tx, chat_id, me).await?;
-                require_ban_right(&actor)?;
+                let actor = member_with(tx, chat_id, me, BAN_RIGHT, "ban members").await?;
                 if let Ok(target) = member(tx, chat_id, user).await {
                     if !actor.access.can_act_on(target.access.role, Permission::RemoveMembers) {
                         return Err(ApiError::forbidden("you may not remove this member"));
@@ -100,7 +94,7 @@ impl Chats {
     pub async fn unban(&self, me: i64, chat_id: i64, user: i64) -> ApiResult<()> {
         self.commit_in(chat_id, move |tx, _out| {
             Box::pin(async move {
-                require_ban_right(&member(tx, chat_id, me).await?)?;
+                member_with(tx, chat_id, me, BAN_RIGHT, "lift bans").await?;
                 if !lift_in(tx, chat_id, user).await? {
                     return Err(ApiError::not_found("ban"));
                 }
@@ -112,7 +106,7 @@ impl Chats {
 
     /// Bans in force, in user id order after `after` (needs `remove_members`).
     pub async fn bans(&self, me: i64, chat_id: i64, after: i64, limit: i64) -> ApiResult<Vec<Ban>> {
-        require_ban_right(&self.member(chat_id, me).await?)?;
+        member_with(&mut self.db.reads(), chat_id, me, BAN_RIGHT, "see bans").await?;
         let rows: Vec<(i64, i64, i64, Option<i64>)> = self
             .db
             .reads()

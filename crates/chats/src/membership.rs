@@ -19,7 +19,7 @@ use crate::model::{
     kind_str, parse_kind, parse_role, role_str,
 };
 use crate::policy::{self, Access, ChatKind, Permission, Role};
-use crate::service::{Chats, member};
+use crate::service::{Chats, member, member_with};
 
 pub struct NewChat {
     pub kind: ChatKind,
@@ -452,11 +452,7 @@ impl Chats {
         let history = update.history_visibility;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(tx, chat_id, me).await?;
-                if member.kind() == ChatKind::Direct {
-                    return Err(ApiError::forbidden("direct chats have no title or settings"));
-                }
-                member.require(Permission::ChangeInfo, "change the chat's info")?;
+                member_with(tx, chat_id, me, Permission::ChangeInfo, "change the chat's info").await?;
                 let (title, description, history): (String, String, String) = tx
                     .fetch_one(
                         "UPDATE chats SET title = COALESCE($2, title), description = COALESCE($3, description), \
@@ -531,11 +527,7 @@ impl Chats {
         let max = self.config.max_members;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(tx, chat_id, me).await?;
-                if member.kind() == ChatKind::Direct {
-                    return Err(ApiError::forbidden("direct chats have exactly two members"));
-                }
-                member.require(Permission::Invite, "add members")?;
+                let member = member_with(tx, chat_id, me, Permission::Invite, "add members").await?;
                 if member.member_count + users.len() as i64 > max {
                     return Err(ApiError::conflict(
                         "chat_full",
@@ -573,11 +565,8 @@ impl Chats {
         }
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let actor = member(tx, chat_id, me).await?;
                 // the right first: someone without it learns nothing about who is a member
-                if actor.kind() == ChatKind::Direct || !actor.access.can(Permission::RemoveMembers) {
-                    return Err(ApiError::forbidden("you may not remove members of this chat"));
-                }
+                let actor = member_with(tx, chat_id, me, Permission::RemoveMembers, "remove members").await?;
                 let target = member(tx, chat_id, user)
                     .await
                     .map_err(|_| ApiError::not_found("member"))?;
@@ -621,10 +610,7 @@ impl Chats {
         let (username, display_name) = names(self.directory.cards(&[user]).await?.pop());
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let actor = member(tx, chat_id, me).await?;
-                if actor.kind() == ChatKind::Direct || !actor.access.can(Permission::ManageAdmins) {
-                    return Err(ApiError::forbidden("you may not change members of this chat"));
-                }
+                let actor = member_with(tx, chat_id, me, Permission::ManageAdmins, "change members").await?;
                 let target = member(tx, chat_id, user)
                     .await
                     .map_err(|_| ApiError::not_found("member"))?;
@@ -734,11 +720,7 @@ impl Chats {
         let max_links = self.config.max_invite_links_per_chat;
         self.commit_in(chat_id, move |tx, _out| {
             Box::pin(async move {
-                let member = member(tx, chat_id, me).await?;
-                if member.kind() == ChatKind::Direct {
-                    return Err(ApiError::forbidden("direct chats have no invite links"));
-                }
-                member.require(Permission::Invite, "invite people")?;
+                member_with(tx, chat_id, me, Permission::Invite, "invite people").await?;
                 let now = now_ms();
                 let (active,): (i64,) = tx
                     .fetch_one(

@@ -19,7 +19,7 @@ use crate::model::{
 };
 use crate::policy::{ChatKind, Permission, Role};
 use crate::search;
-use crate::service::{Chats, Member, member};
+use crate::service::{Chats, Member, member, member_with};
 
 pub const MAX_NONCE_LEN: usize = 64;
 /// Moves a member's read marker: chat, user, seq.
@@ -242,8 +242,7 @@ impl Chats {
             .map(|a| serde_json::to_string(a).expect("attachments serialise"));
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(tx, chat_id, me).await?;
-                member.require(Permission::SendMessages, "send messages")?;
+                let member = member_with(tx, chat_id, me, Permission::SendMessages, "send messages").await?;
                 if let Some(nonce) = &new.nonce
                     && let Some(existing) = by_nonce(tx, chat_id, me, nonce).await?
                 {
@@ -323,8 +322,7 @@ impl Chats {
         self.check_can_reach(chat_id, me).await?;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(tx, chat_id, me).await?;
-                member.require(Permission::SendMessages, "edit messages")?;
+                let member = member_with(tx, chat_id, me, Permission::SendMessages, "edit messages").await?;
                 let row = visible_message(tx, chat_id, seq, &member, false).await?;
                 if row.sender_id != me {
                     member.require(Permission::EditOthers, "edit others' messages")?;
@@ -482,8 +480,7 @@ impl Chats {
         self.check_can_reach(chat_id, me).await?;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let member = member(tx, chat_id, me).await?;
-                member.require(Permission::Pin, "pin messages")?;
+                let member = member_with(tx, chat_id, me, Permission::Pin, "pin messages").await?;
                 visible_message(tx, chat_id, seq, &member, !pinned).await?;
                 let changed = if pinned {
                     tx.execute(

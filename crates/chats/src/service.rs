@@ -51,9 +51,15 @@ impl Member {
         }
     }
 
+    /// 403 unless the member holds `permission`; `what` completes "you may not … in this
+    /// chat". Direct chats grant only sending and pinning, and say so.
     pub fn require(&self, permission: Permission, what: &str) -> ApiResult<()> {
         if self.access.can(permission) {
             Ok(())
+        } else if self.kind() == ChatKind::Direct {
+            Err(ApiError::forbidden(format!(
+                "you may not {what} in a direct chat: it has two equal members and nothing to administer"
+            )))
         } else {
             Err(ApiError::forbidden(format!("you may not {what} in this chat")))
         }
@@ -91,6 +97,20 @@ hybrid_store::from_row!(MemberRow {
     last_seq,
     member_count,
 });
+
+/// [`member`], when they hold `permission` (403 otherwise, see [`Member::require`]): the
+/// check every action that needs a right starts with, before it looks at anything else.
+pub async fn member_with(
+    sql: &mut Sql<'_>,
+    chat_id: i64,
+    user_id: i64,
+    permission: Permission,
+    what: &str,
+) -> ApiResult<Member> {
+    let member = member(sql, chat_id, user_id).await?;
+    member.require(permission, what)?;
+    Ok(member)
+}
 
 /// `user_id`'s standing in `chat_id`; 404 for non-members (they may not learn the chat exists).
 /// `sql` is a write's transaction or [`Db::reads`](hybrid_store::Db::reads).
