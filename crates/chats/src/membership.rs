@@ -10,7 +10,6 @@ use hybrid_realtime_api::Membership;
 use hybrid_store::{Sql, params};
 use hybrid_users_api::UserCard;
 use serde_json::json;
-use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::bans;
 use crate::events::Outbox;
@@ -201,7 +200,6 @@ pub(crate) fn names(card: Option<UserCard>) -> (String, String) {
     card.map(|c| (c.username, c.display_name)).unwrap_or_default()
 }
 
-#[derive(FromRow)]
 struct ChatRow {
     id: i64,
     kind: String,
@@ -222,6 +220,28 @@ struct ChatRow {
     peer_id: Option<i64>,
     peer_read_seq: Option<i64>,
 }
+
+// in the column order of CHAT_SELECT
+hybrid_store::from_row!(ChatRow {
+    id,
+    kind,
+    title,
+    description,
+    history_visibility,
+    member_count,
+    created_at,
+    pts,
+    last_seq,
+    last_activity_at,
+    role,
+    allow_bits,
+    deny_bits,
+    joined_seq,
+    read_seq,
+    unread_count,
+    peer_id,
+    peer_read_seq,
+});
 
 const CHAT_SELECT: &str = "SELECT c.id, c.kind, c.title, c.description, c.history_visibility, c.member_count, \
     c.created_at, c.pts, c.last_seq, c.last_activity_at, m.role, m.allow_bits, m.deny_bits, m.joined_seq, \
@@ -281,7 +301,7 @@ impl Chats {
             "SELECT {MSG_COLUMNS} FROM messages msg JOIN chats c ON c.id = msg.chat_id AND msg.seq = c.last_seq \
              WHERE msg.chat_id IN ({ids})"
         );
-        let found: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(self.db.reader()).await?;
+        let found: Vec<MessageRow> = self.db.reads().fetch_all(&sql, params![]).await?;
         let mut by_chat: std::collections::HashMap<i64, MessageRow> =
             found.into_iter().map(|m| (m.chat_id, m)).collect();
         Ok(rows
@@ -308,11 +328,7 @@ impl Chats {
     /// A chat as `me` sees it (404 for non-members).
     pub async fn chat(&self, me: i64, chat_id: i64) -> ApiResult<ChatInfo> {
         let sql = format!("{CHAT_SELECT} AND c.id = $2");
-        let row: Option<ChatRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(me)
-            .bind(chat_id)
-            .fetch_optional(self.db.reader())
-            .await?;
+        let row: Option<ChatRow> = self.db.reads().fetch_optional(&sql, params![me, chat_id]).await?;
         let row = row.ok_or_else(|| ApiError::not_found("chat"))?;
         let last = self.last_messages(std::slice::from_ref(&row)).await?.pop().flatten();
         Ok(self.chat_info(row, last))
@@ -325,13 +341,7 @@ impl Chats {
             "{CHAT_SELECT} AND (c.last_activity_at < $2 OR (c.last_activity_at = $2 AND c.id < $3)) \
              ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $4"
         );
-        let rows: Vec<ChatRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(me)
-            .bind(at)
-            .bind(id)
-            .bind(limit)
-            .fetch_all(self.db.reader())
-            .await?;
+        let rows: Vec<ChatRow> = self.db.reads().fetch_all(&sql, params![me, at, id, limit]).await?;
         let last = self.last_messages(&rows).await?;
         Ok(rows
             .into_iter()
@@ -350,9 +360,10 @@ impl Chats {
             .await?
             .ok_or_else(|| ApiError::not_found("user"))?;
         let key = format!("{}:{}", me.min(peer), me.max(peer));
-        let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM chats WHERE direct_key = $1")
-            .bind(&key)
-            .fetch_optional(self.db.reader())
+        let existing: Option<(i64,)> = self
+            .db
+            .reads()
+            .fetch_optional("SELECT id FROM chats WHERE direct_key = $1", params![&key])
             .await?;
         if let Some((id,)) = existing {
             return Ok((self.chat(me, id).await?, false));
@@ -383,9 +394,13 @@ impl Chats {
             Ok(id) => Ok((self.chat(me, id).await?, true)),
             // Another request made it first: return that one.
             Err(err) if err.code == "conflict" => {
-                let (id,): (i64,) = sqlx::query_as("SELECT id FROM chats WHERE direct_key = $1")
-                    .bind(format!("{}:{}", me.min(peer), me.max(peer)))
-                    .fetch_one(self.db.reader())
+                let (id,): (i64,) = self
+                    .db
+                    .reads()
+                    .fetch_one(
+                        "SELECT id FROM chats WHERE direct_key = $1",
+                        params![format!("{}:{}", me.min(peer), me.max(peer))],
+                    )
                     .await?;
                 Ok((self.chat(me, id).await?, false))
             }
@@ -803,15 +818,16 @@ impl Chats {
     }
 
     async fn usable_invite(&self, code: &str) -> ApiResult<(i64, String, String, String, i64)> {
-        let row: Option<(i64, String, String, String, i64)> = sqlx::query_as(
-            "SELECT c.id, c.kind, c.title, c.description, c.member_count FROM invite_links l \
+        let row: Option<(i64, String, String, String, i64)> = self
+            .db
+            .reads()
+            .fetch_optional(
+                "SELECT c.id, c.kind, c.title, c.description, c.member_count FROM invite_links l \
              JOIN chats c ON c.id = l.chat_id WHERE l.code = $1 AND l.revoked_at IS NULL \
              AND (l.expires_at IS NULL OR l.expires_at > $2) AND (l.usage_limit IS NULL OR l.uses < l.usage_limit)",
-        )
-        .bind(code)
-        .bind(now_ms())
-        .fetch_optional(self.db.reader())
-        .await?;
+                params![code, now_ms()],
+            )
+            .await?;
         row.ok_or_else(|| ApiError::not_found("invite link (unknown, revoked, expired or used up)"))
     }
 

@@ -11,7 +11,6 @@ use hybrid_core::{ApiError, ApiResult, now_ms};
 use hybrid_store::{Sql, params};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::AssertSqlSafe;
 
 use crate::body::{self, Entity, EntityKind};
 use crate::model::{
@@ -513,10 +512,10 @@ impl Chats {
             "SELECT {MSG_COLUMNS} FROM pins p JOIN messages msg ON msg.chat_id = p.chat_id AND msg.seq = p.seq \
              WHERE p.chat_id = $1 AND p.seq >= $2 ORDER BY p.pinned_at DESC, p.seq DESC LIMIT 100"
         );
-        let rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(chat_id)
-            .bind(member.first_visible_seq())
-            .fetch_all(self.db.reader())
+        let rows: Vec<MessageRow> = self
+            .db
+            .reads()
+            .fetch_all(&sql, params![chat_id, member.first_visible_seq()])
             .await?;
         Ok(rows.into_iter().map(Message::from).collect())
     }
@@ -557,12 +556,10 @@ impl Chats {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND {condition} ORDER BY seq {order} LIMIT $4"
         );
-        let mut rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(chat_id)
-            .bind(first)
-            .bind(bound)
-            .bind(limit + 1)
-            .fetch_all(self.db.reader())
+        let mut rows: Vec<MessageRow> = self
+            .db
+            .reads()
+            .fetch_all(&sql, params![chat_id, first, bound, limit + 1])
             .await?;
         let has_more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
@@ -571,15 +568,9 @@ impl Chats {
         }
         let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
         if let (Some(lo), Some(hi)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq)) {
-            let counts: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-                "SELECT seq, emoji, COUNT(*), MAX(CASE WHEN user_id = $4 THEN 1 ELSE 0 END) FROM reactions \
-                 WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 GROUP BY seq, emoji ORDER BY seq, MIN(created_at), emoji",
-            )
-            .bind(chat_id)
-            .bind(lo)
-            .bind(hi)
-            .bind(me)
-            .fetch_all(self.db.reader())
+            let counts: Vec<(i64, String, i64, i64)> = self.db.reads()
+            .fetch_all("SELECT seq, emoji, COUNT(*), MAX(CASE WHEN user_id = $4 THEN 1 ELSE 0 END) FROM reactions \
+                 WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 GROUP BY seq, emoji ORDER BY seq, MIN(created_at), emoji", params![chat_id, lo, hi, me])
             .await?;
             for (seq, emoji, count, mine) in counts {
                 if let Some(message) = messages.get_mut((seq - lo) as usize).filter(|m| m.seq == seq) {

@@ -1,7 +1,6 @@
 //! What the chats API returns, and the rows it is read from.
 
 use serde::{Deserialize, Serialize};
-use sqlx::FromRow;
 use utoipa::ToSchema;
 
 use crate::body::Entity;
@@ -68,7 +67,7 @@ pub struct StoredAttachment {
     pub searchable_text: String,
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct MessageRow {
     pub chat_id: i64,
     pub seq: i64,
@@ -248,7 +247,7 @@ pub struct InviteLink {
     pub revoked: bool,
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct InviteRow {
     pub code: String,
     pub chat_id: i64,

@@ -4,7 +4,6 @@
 
 use hybrid_core::ApiResult;
 use hybrid_store::{Dialect, Sql, params};
-use sqlx::AssertSqlSafe;
 
 use crate::body::{normalize_for_search, query_terms};
 use crate::messages::search_body;
@@ -39,15 +38,14 @@ pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
     db.execute("DELETE FROM message_fts", Vec::new()).await?;
     let (mut chat, mut seq, mut indexed) = (i64::MIN, i64::MIN, 0u64);
     loop {
-        let page: Vec<(i64, i64, String, Option<String>)> = sqlx::query_as(
-            "SELECT chat_id, seq, text, attachment FROM messages WHERE deleted_at IS NULL \
+        let page: Vec<(i64, i64, String, Option<String>)> = db
+            .reads()
+            .fetch_all(
+                "SELECT chat_id, seq, text, attachment FROM messages WHERE deleted_at IS NULL \
              AND (chat_id > $1 OR (chat_id = $1 AND seq > $2)) ORDER BY chat_id, seq LIMIT $3",
-        )
-        .bind(chat)
-        .bind(seq)
-        .bind(PAGE)
-        .fetch_all(db.reader())
-        .await?;
+                params![chat, seq, PAGE],
+            )
+            .await?;
         let Some(&(last_chat, last_seq, _, _)) = page.last() else {
             break;
         };
@@ -184,15 +182,21 @@ impl Chats {
              ORDER BY msg.created_at DESC, msg.chat_id DESC, msg.seq DESC LIMIT $7"
         );
         let (before_at, before_chat, before_seq) = before.unwrap_or((0, 0, 0));
-        let rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(me)
-            .bind(expression)
-            .bind(chat_id.unwrap_or(0))
-            .bind(before_at)
-            .bind(before_chat)
-            .bind(before_seq)
-            .bind(limit)
-            .fetch_all(self.db.reader())
+        let rows: Vec<MessageRow> = self
+            .db
+            .reads()
+            .fetch_all(
+                &sql,
+                params![
+                    me,
+                    expression,
+                    chat_id.unwrap_or(0),
+                    before_at,
+                    before_chat,
+                    before_seq,
+                    limit
+                ],
+            )
             .await?;
         Ok(rows.into_iter().map(Message::from).collect())
     }

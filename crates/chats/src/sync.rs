@@ -95,20 +95,23 @@ impl Chats {
 
     async fn sync_chats(&self, me: i64, request: &SyncRequest) -> ApiResult<SyncResponse> {
         let limit = self.config.sync_max_events;
-        let reader = self.db.reader();
 
-        let (user_pts,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(pts), 0) FROM user_state WHERE user_id = $1")
-            .bind(me)
-            .fetch_one(reader)
+        let (user_pts,): (i64,) = self
+            .db
+            .reads()
+            .fetch_one(
+                "SELECT COALESCE(MAX(pts), 0) FROM user_state WHERE user_id = $1",
+                params![me],
+            )
             .await?;
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT pts, payload FROM user_events WHERE user_id = $1 AND pts > $2 ORDER BY pts LIMIT $3",
-        )
-        .bind(me)
-        .bind(request.user_pts)
-        .bind(limit + 1)
-        .fetch_all(reader)
-        .await?;
+        let rows: Vec<(i64, String)> = self
+            .db
+            .reads()
+            .fetch_all(
+                "SELECT pts, payload FROM user_events WHERE user_id = $1 AND pts > $2 ORDER BY pts LIMIT $3",
+                params![me, request.user_pts, limit + 1],
+            )
+            .await?;
         // Too long when more were missed than we return, or the oldest missed one is gone.
         let user_too_long = rows.len() as i64 > limit
             || rows.first().is_some_and(|(pts, _)| *pts > request.user_pts + 1)
@@ -131,9 +134,10 @@ impl Chats {
                 });
                 continue;
             };
-            let (pts,): (i64,) = sqlx::query_as("SELECT pts FROM chats WHERE id = $1")
-                .bind(chat_id)
-                .fetch_one(reader)
+            let (pts,): (i64,) = self
+                .db
+                .reads()
+                .fetch_one("SELECT pts FROM chats WHERE id = $1", params![chat_id])
                 .await?;
             let mut sync = ChatSync {
                 chat_id,
@@ -206,9 +210,11 @@ pub struct Membership(pub std::sync::Arc<Chats>);
 impl ChatMembership for Membership {
     fn chats_of(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>> {
         Box::pin(async move {
-            let rows: Vec<(i64,)> = sqlx::query_as("SELECT chat_id FROM members WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_all(self.0.db.reader())
+            let rows: Vec<(i64,)> = self
+                .0
+                .db
+                .reads()
+                .fetch_all("SELECT chat_id FROM members WHERE user_id = $1", params![user_id])
                 .await?;
             Ok(rows.into_iter().map(|r| r.0).collect())
         })
@@ -217,15 +223,18 @@ impl ChatMembership for Membership {
     fn direct_peers(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>> {
         Box::pin(async move {
             // Both have written: opening a chat with someone does not reveal their presence.
-            let rows: Vec<(i64,)> = sqlx::query_as(
-                "SELECT p.user_id FROM members m JOIN chats c ON c.id = m.chat_id AND c.kind = 'direct' \
+            let rows: Vec<(i64,)> = self
+                .0
+                .db
+                .reads()
+                .fetch_all(
+                    "SELECT p.user_id FROM members m JOIN chats c ON c.id = m.chat_id AND c.kind = 'direct' \
                  JOIN members p ON p.chat_id = m.chat_id AND p.user_id <> m.user_id WHERE m.user_id = $1 \
                  AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = m.user_id) \
                  AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = p.user_id)",
-            )
-            .bind(user_id)
-            .fetch_all(self.0.db.reader())
-            .await?;
+                    params![user_id],
+                )
+                .await?;
             let peers: Vec<i64> = rows.into_iter().map(|r| r.0).collect();
             let blocked = self.0.directory.blocks_between(user_id, &peers).await?;
             Ok(peers.into_iter().filter(|p| !blocked.contains(p)).collect())
