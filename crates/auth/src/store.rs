@@ -6,16 +6,21 @@ use hybrid_core::{ApiError, ApiResult, Secrets};
 use hybrid_store::{Db, Sql, params, values};
 
 use crate::service::{MASTER_KEY_CHECK, MASTER_KEY_CHECK_CONTEXT};
-use sqlx::FromRow;
 
-#[derive(Debug, FromRow)]
+#[derive(Debug)]
 pub struct SigningKeyRow {
     pub kid: String,
     pub private_key: Vec<u8>,
     pub public_key: Vec<u8>,
 }
 
-#[derive(Debug, Clone, FromRow)]
+hybrid_store::from_row!(SigningKeyRow {
+    kid,
+    private_key,
+    public_key
+});
+
+#[derive(Debug, Clone)]
 pub struct CredentialRow {
     pub password_hash: String,
     pub is_admin: i64,
@@ -23,7 +28,14 @@ pub struct CredentialRow {
     pub totp_pending: Option<Vec<u8>>,
 }
 
-#[derive(Debug, Clone, FromRow)]
+hybrid_store::from_row!(CredentialRow {
+    password_hash,
+    is_admin,
+    totp_secret,
+    totp_pending
+});
+
+#[derive(Debug, Clone)]
 pub struct SessionRow {
     pub id: i64,
     pub user_id: i64,
@@ -34,6 +46,18 @@ pub struct SessionRow {
     pub last_seen_at: i64,
     pub expires_at: i64,
 }
+
+// in the column order of every SELECT of sessions here
+hybrid_store::from_row!(SessionRow {
+    id,
+    user_id,
+    device,
+    ip,
+    user_agent,
+    created_at,
+    last_seen_at,
+    expires_at
+});
 
 /// A new session's details.
 pub struct NewSession {
@@ -75,12 +99,14 @@ pub async fn meta_put_if_absent(db: &Db, key: &'static str, value: Vec<u8>) -> A
 
 /// Trusted signing keys, newest first.
 pub async fn signing_keys(db: &Db) -> ApiResult<Vec<SigningKeyRow>> {
-    Ok(sqlx::query_as(
-        "SELECT kid, private_key, public_key FROM signing_keys WHERE retired_at IS NULL \
+    Ok(db
+        .reads()
+        .fetch_all(
+            "SELECT kid, private_key, public_key FROM signing_keys WHERE retired_at IS NULL \
          ORDER BY created_at DESC, kid",
-    )
-    .fetch_all(db.reader())
-    .await?)
+            params![],
+        )
+        .await?)
 }
 
 /// Stores the first signing key unless one was already made: every auth process of a fresh
@@ -111,13 +137,14 @@ pub async fn insert_first_signing_key(
 const FIRST_SIGNING_KEY: &str = "first_signing_key";
 
 pub async fn credentials(db: &Db, user_id: i64) -> ApiResult<Option<CredentialRow>> {
-    Ok(sqlx::query_as(
-        "SELECT password_hash, is_admin, totp_secret, totp_pending \
+    Ok(db
+        .reads()
+        .fetch_optional(
+            "SELECT password_hash, is_admin, totp_secret, totp_pending \
          FROM credentials WHERE user_id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(db.reader())
-    .await?)
+            params![user_id],
+        )
+        .await?)
 }
 
 /// Stores a new user's credentials, spending one use of `invite` (hash) when given.
@@ -169,13 +196,13 @@ pub async fn create_invite(
 }
 
 pub async fn invite_usable(db: &Db, code_hash: Vec<u8>, now: i64) -> ApiResult<bool> {
-    let found: Option<(i64,)> = sqlx::query_as(
-        "SELECT uses_left FROM registration_invites WHERE code_hash = $1 AND uses_left > 0 AND expires_at > $2",
-    )
-    .bind(code_hash)
-    .bind(now)
-    .fetch_optional(db.reader())
-    .await?;
+    let found: Option<(i64,)> = db
+        .reads()
+        .fetch_optional(
+            "SELECT uses_left FROM registration_invites WHERE code_hash = $1 AND uses_left > 0 AND expires_at > $2",
+            params![code_hash, now],
+        )
+        .await?;
     Ok(found.is_some())
 }
 
@@ -265,23 +292,23 @@ pub async fn refresh(
 
 /// Sessions revoked after `since` (ms), whose access tokens may still be valid.
 pub async fn revoked_since(db: &Db, since: i64) -> ApiResult<Vec<i64>> {
-    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM sessions WHERE revoked_at > $1")
-        .bind(since)
-        .fetch_all(db.reader())
+    let rows: Vec<(i64,)> = db
+        .reads()
+        .fetch_all("SELECT id FROM sessions WHERE revoked_at > $1", params![since])
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 pub async fn active_sessions(db: &Db, user_id: i64, now: i64) -> ApiResult<Vec<SessionRow>> {
-    Ok(sqlx::query_as(
-        "SELECT id, user_id, device, ip, user_agent, created_at, last_seen_at, expires_at \
+    Ok(db
+        .reads()
+        .fetch_all(
+            "SELECT id, user_id, device, ip, user_agent, created_at, last_seen_at, expires_at \
          FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
          ORDER BY last_seen_at DESC, id DESC",
-    )
-    .bind(user_id)
-    .bind(now)
-    .fetch_all(db.reader())
-    .await?)
+            params![user_id, now],
+        )
+        .await?)
 }
 
 /// Revokes the user's sessions matching `which` inside a transaction; returns their ids.

@@ -178,12 +178,6 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
-        StoreError::from(err).into()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

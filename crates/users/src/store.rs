@@ -5,9 +5,8 @@ use std::sync::LazyLock;
 use hybrid_core::text::validate_username;
 use hybrid_core::{ApiError, ApiResult, now_ms};
 use hybrid_store::{Db, params};
-use sqlx::FromRow;
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserRow {
     pub id: i64,
     pub username: String,
@@ -112,12 +111,10 @@ impl Users {
             _ => prefix.to_owned(),
         };
         let sql = select_users("WHERE username >= $1 AND username < $2 AND username <> $3 ORDER BY username LIMIT $4");
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(&from)
-            .bind(prefix_end(prefix))
-            .bind(after.unwrap_or(""))
-            .bind(limit)
-            .fetch_all(self.db.reader())
+        Ok(self
+            .db
+            .reads()
+            .fetch_all(&sql, params![&from, prefix_end(prefix), after.unwrap_or(""), limit])
             .await?)
     }
 
@@ -199,14 +196,16 @@ impl Users {
 
     /// Users `user_id` blocks, most recent first.
     pub async fn blocked_by(&self, user_id: i64) -> ApiResult<Vec<UserRow>> {
-        Ok(sqlx::query_as(
-            "SELECT u.id, u.username, u.display_name, u.bio, u.created_at \
+        Ok(self
+            .db
+            .reads()
+            .fetch_all(
+                "SELECT u.id, u.username, u.display_name, u.bio, u.created_at \
              FROM blocks b JOIN users u ON u.id = b.blocked_id \
              WHERE b.user_id = $1 ORDER BY b.created_at DESC, u.id DESC",
-        )
-        .bind(user_id)
-        .fetch_all(self.db.reader())
-        .await?)
+                params![user_id],
+            )
+            .await?)
     }
 }
 
