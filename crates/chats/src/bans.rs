@@ -116,14 +116,7 @@ impl Chats {
                 params![chat_id, after, now_ms(), limit],
             )
             .await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        let mut cards: std::collections::HashMap<i64, _> = self
-            .directory
-            .cards(&ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
+        let mut cards = self.cards_by_id(rows.iter().map(|r| r.0)).await?;
         Ok(rows
             .into_iter()
             .map(|(user_id, banned_by, banned_at, until)| {

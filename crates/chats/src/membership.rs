@@ -1,6 +1,7 @@
 //! Chats and who is in them: create, list, update; add, remove, leave, promote, transfer;
 //! invite links. Bans are in `bans.rs`.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use base64::Engine;
@@ -193,6 +194,20 @@ async fn revoke_links_of(tx: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiRes
     )
     .await?;
     Ok(())
+}
+
+impl Chats {
+    /// The directory's cards of these users, by id (users that no longer exist are absent).
+    pub(crate) async fn cards_by_id(&self, ids: impl Iterator<Item = i64>) -> ApiResult<HashMap<i64, UserCard>> {
+        let ids: Vec<i64> = ids.collect();
+        Ok(self
+            .directory
+            .cards(&ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect())
+    }
 }
 
 /// Username and display name from a user's card (empty for a user that no longer exists).
@@ -490,7 +505,7 @@ impl Chats {
     /// to know.
     pub async fn members(&self, me: i64, chat_id: i64, after: i64, limit: i64) -> ApiResult<Vec<MemberInfo>> {
         let member = self.member(chat_id, me).await?;
-        let subscriber = member.kind() == ChatKind::Channel && member.access.role == Role::Member;
+        let subscriber = member.is_channel_subscriber();
         let rows: Vec<(i64, String, i64, i64, i64)> = self
             .db
             .reads()
@@ -501,14 +516,7 @@ impl Chats {
                 params![chat_id, after, limit, subscriber as i64, me],
             )
             .await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        let mut cards: std::collections::HashMap<i64, UserCard> = self
-            .directory
-            .cards(&ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
+        let mut cards = self.cards_by_id(rows.iter().map(|r| r.0)).await?;
         Ok(rows
             .into_iter()
             .map(|(user_id, role, allow, deny, joined_at)| {

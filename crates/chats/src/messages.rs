@@ -16,7 +16,7 @@ use crate::body::{self, Entity, EntityKind};
 use crate::model::{
     HistoryVisibility, MESSAGE_COLUMNS, MSG_COLUMNS, Message, MessageRow, ReactionCount, StoredAttachment,
 };
-use crate::policy::{ChatKind, Permission, Role};
+use crate::policy::{ChatKind, Permission};
 use crate::search;
 use crate::service::{Chats, Member, member, member_with};
 
@@ -436,7 +436,7 @@ impl Chats {
                 let reactions = reaction_counts(tx, chat_id, seq).await?;
                 if changed > 0 {
                     // a channel's subscribers react anonymously, as in Telegram
-                    let data = if member.kind() == ChatKind::Channel && member.access.role == Role::Member {
+                    let data = if member.is_channel_subscriber() {
                         json!({"seq": seq, "emoji": emoji, "added": add, "reactions": reactions})
                     } else {
                         json!({"seq": seq, "user_id": me, "emoji": emoji, "added": add, "reactions": reactions})
@@ -453,7 +453,7 @@ impl Chats {
     /// admins may ask: subscribers do not learn who else reads it.
     pub async fn reactions(&self, me: i64, chat_id: i64, seq: i64) -> ApiResult<BTreeMap<String, Vec<i64>>> {
         let member = self.member(chat_id, me).await?;
-        if member.kind() == ChatKind::Channel && member.access.role == Role::Member {
+        if member.is_channel_subscriber() {
             return Err(ApiError::forbidden("only a channel's admins see who reacted"));
         }
         let mut reads = self.db.reads();
@@ -568,10 +568,11 @@ impl Chats {
         }
         let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
         if let (Some(lo), Some(hi)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq)) {
-            let counts: Vec<(i64, String, i64, i64)> = self.db.reads()
-            .fetch_all("SELECT seq, emoji, COUNT(*), MAX(CASE WHEN user_id = $4 THEN 1 ELSE 0 END) FROM reactions \
-                 WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 GROUP BY seq, emoji ORDER BY seq, MIN(created_at), emoji", params![chat_id, lo, hi, me])
-            .await?;
+            const COUNTS: &str = "SELECT seq, emoji, COUNT(*), MAX(CASE WHEN user_id = $4 THEN 1 ELSE 0 END) \
+                FROM reactions WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 \
+                GROUP BY seq, emoji ORDER BY seq, MIN(created_at), emoji";
+            let counts: Vec<(i64, String, i64, i64)> =
+                self.db.reads().fetch_all(COUNTS, params![chat_id, lo, hi, me]).await?;
             for (seq, emoji, count, mine) in counts {
                 if let Some(message) = messages.get_mut((seq - lo) as usize).filter(|m| m.seq == seq) {
                     message.reactions.push(ReactionCount {

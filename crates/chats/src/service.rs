@@ -14,7 +14,7 @@ use hybrid_users_api::UserDirectory;
 
 use crate::events::Outbox;
 use crate::model::{HistoryVisibility, parse_kind, parse_role};
-use crate::policy::{Access, ChatKind, Permission};
+use crate::policy::{Access, ChatKind, Permission, Role};
 use hybrid_core::outbox::Relay;
 use hybrid_core::sync::SyncSources;
 
@@ -67,6 +67,12 @@ impl Member {
 
     pub fn kind(&self) -> ChatKind {
         self.access.kind
+    }
+
+    /// A channel's plain subscriber: other subscribers are not named to them, nor they to
+    /// other subscribers.
+    pub fn is_channel_subscriber(&self) -> bool {
+        self.kind() == ChatKind::Channel && self.access.role == Role::Member
     }
 }
 

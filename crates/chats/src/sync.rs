@@ -229,9 +229,9 @@ impl ChatMembership for Membership {
                 .reads()
                 .fetch_all(
                     "SELECT p.user_id FROM members m JOIN chats c ON c.id = m.chat_id AND c.kind = 'direct' \
-                 JOIN members p ON p.chat_id = m.chat_id AND p.user_id <> m.user_id WHERE m.user_id = $1 \
-                 AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = m.user_id) \
-                 AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = p.user_id)",
+                     JOIN members p ON p.chat_id = m.chat_id AND p.user_id <> m.user_id WHERE m.user_id = $1 \
+                     AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = m.user_id) \
+                     AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = p.user_id)",
                     params![user_id],
                 )
                 .await?;
