@@ -189,23 +189,21 @@ impl AuthService {
         let ip = client.ip.map(|ip| ip.to_string()).unwrap_or_default();
         let address = format!("i:{ip}");
         let config = &self.config;
-        let user = self.directory.find_by_username(&folded).await?;
-        let credentials = match &user {
-            Some(user) => store::credentials(&self.db, user.id).await?,
-            None => None,
-        };
         // A device that signed in to this account since its password was last set is counted
         // on its own; others per (account, address) and, together, per account (`device.rs`).
-        let known_device =
-            input
-                .device_cookie
-                .as_deref()
-                .zip(credentials.as_ref())
-                .and_then(|(cookie, credentials)| {
-                    let not_before = now_ms() / 1000 - config.login_device_cookie_days as i64 * 86_400;
-                    let account = device::Account::new(&folded, &credentials.password_hash);
-                    device::verify(&self.device_key, &account, cookie, not_before)
-                });
+        // Checking a cookie needs the account's password hash; without one, a locked-out
+        // guesser gets 429 before anything is looked up.
+        let mut found = None;
+        let mut known_device = None;
+        if let Some(cookie) = input.device_cookie.as_deref() {
+            let (user, credentials) = self.account_of(&folded).await?;
+            known_device = credentials.as_ref().and_then(|credentials| {
+                let not_before = now_ms() / 1000 - config.login_device_cookie_days as i64 * 86_400;
+                let account = device::Account::new(&folded, &credentials.password_hash);
+                device::verify(&self.device_key, &account, cookie, not_before)
+            });
+            found = Some((user, credentials));
+        }
         let (own, account) = match &known_device {
             Some(device) => (format!("d:{device}"), None),
             None => (format!("a:{folded}@{ip}"), Some(format!("a:{folded}"))),
@@ -219,6 +217,10 @@ impl AuthService {
         }
         // An attempt is taken before the password is checked; only wrong credentials keep it.
         let attempt = self.throttle.attempt(&budgets).await?;
+        let (user, credentials) = match found {
+            Some(found) => found,
+            None => self.account_of(&folded).await?,
+        };
         let hash = credentials.as_ref().map(|c| c.password_hash.clone());
         let (Some(user), Some(credentials), true) =
             (user, credentials, self.passwords.verify(input.password, hash).await)
@@ -260,6 +262,16 @@ impl AuthService {
             issued,
             device_cookie: (cookie, self.config.login_device_cookie_days * 86_400),
         })
+    }
+
+    /// The user of a folded username and their credentials, when they exist.
+    async fn account_of(&self, folded: &str) -> ApiResult<(Option<UserRef>, Option<store::CredentialRow>)> {
+        let user = self.directory.find_by_username(folded).await?;
+        let credentials = match &user {
+            Some(user) => store::credentials(&self.db, user.id).await?,
+            None => None,
+        };
+        Ok((user, credentials))
     }
 
     /// Counts a registration attempt from this address (each costs a password hash).
