@@ -84,7 +84,7 @@ pub enum RefreshOutcome {
 
 /// Stores `value` unless `key` already has one; returns the value now stored.
 pub async fn meta_put_if_absent(db: &Db, key: &'static str, value: Vec<u8>) -> ApiResult<Vec<u8>> {
-    db.write_tx(move |tx| {
+    db.write(move |tx| {
         Box::pin(async move {
             let sql = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
             tx.execute(sql, params![key, value]).await?;
@@ -119,7 +119,7 @@ pub async fn insert_first_signing_key(
     public_key: Vec<u8>,
 ) -> ApiResult<bool> {
     let now = hybrid_core::now_ms();
-    db.write_tx(move |tx| {
+    db.write(move |tx| {
         Box::pin(async move {
             let claim = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
             if tx.execute(claim, params![FIRST_SIGNING_KEY, kid.as_bytes()]).await? == 0 {
@@ -156,7 +156,7 @@ pub async fn insert_credentials(
     invite: Option<Vec<u8>>,
 ) -> ApiResult<()> {
     let now = hybrid_core::now_ms();
-    db.write_tx(move |tx| {
+    db.write(move |tx| {
         Box::pin(async move {
             if let Some(invite) = invite {
                 let spend = "UPDATE registration_invites SET uses_left = uses_left - 1 \
@@ -208,7 +208,7 @@ pub async fn invite_usable(db: &Db, code_hash: Vec<u8>, now: i64) -> ApiResult<b
 
 /// Creates a session and its first refresh token; returns the session id.
 pub async fn create_session(db: &Db, new: NewSession) -> ApiResult<i64> {
-    db.write_tx(move |tx| {
+    db.write(move |tx| {
         Box::pin(async move {
             let (id,): (i64,) = tx
                 .fetch_one(
@@ -238,7 +238,7 @@ pub async fn refresh(
     new_expiry: i64,
     on_commit: impl FnOnce(&mut RefreshOutcome) + Send + 'static,
 ) -> ApiResult<RefreshOutcome> {
-    db.write_tx_then(
+    db.write_then(
         move |tx| {
             Box::pin(async move {
                 let found: Option<(i64, Option<i64>, i64, i64, Option<i64>)> = tx
@@ -345,7 +345,7 @@ pub async fn revoke_sessions(
     which: Revoke,
     on_commit: impl FnOnce(&mut Vec<i64>) + Send + 'static,
 ) -> ApiResult<Vec<i64>> {
-    db.write_tx_then(move |tx| Box::pin(revoke_in(tx, user_id, which)), on_commit)
+    db.write_then(move |tx| Box::pin(revoke_in(tx, user_id, which)), on_commit)
         .await
 }
 
@@ -357,7 +357,7 @@ pub async fn change_password(
     keep_session: i64,
     on_commit: impl FnOnce(&mut Vec<i64>) + Send + 'static,
 ) -> ApiResult<Vec<i64>> {
-    db.write_tx_then(
+    db.write_then(
         move |tx| {
             Box::pin(async move {
                 let sql = "UPDATE credentials SET password_hash = $2, updated_at = $3 WHERE user_id = $1";
@@ -413,7 +413,7 @@ pub async fn use_totp_step(db: &Db, user_id: i64, step: i64) -> ApiResult<bool> 
 /// returns how many values changed.
 pub async fn reseal(db: &Db, secrets: &Arc<Secrets>) -> ApiResult<usize> {
     let secrets = secrets.clone();
-    db.write_tx(move |tx| {
+    db.write(move |tx| {
         Box::pin(async move {
             let reseal = |context: &str, sealed: &[u8]| {
                 secrets

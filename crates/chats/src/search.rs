@@ -39,7 +39,7 @@ pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
     let (mut chat, mut seq, mut indexed) = (i64::MIN, i64::MIN, 0u64);
     loop {
         let page: Vec<(i64, i64, String, Option<String>)> = db
-            .reads()
+            .scan()
             .fetch_all(
                 "SELECT chat_id, seq, text, attachment FROM messages WHERE deleted_at IS NULL \
              AND (chat_id > $1 OR (chat_id = $1 AND seq > $2)) ORDER BY chat_id, seq LIMIT $3",
@@ -52,7 +52,7 @@ pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
         (chat, seq) = (last_chat, last_seq);
         let full = page.len() as i64 == PAGE;
         indexed += page.len() as u64;
-        db.write_tx(move |tx| {
+        db.write(move |tx| {
             Box::pin(async move {
                 for (chat_id, seq, text, attachment) in &page {
                     index(tx, *chat_id, *seq, &search_body(text, attachment.as_deref())).await?;
@@ -182,9 +182,10 @@ impl Chats {
              ORDER BY msg.created_at DESC, msg.chat_id DESC, msg.seq DESC LIMIT $7"
         );
         let (before_at, before_chat, before_seq) = before.unwrap_or((0, 0, 0));
+        // A search across many chats can take long: off the runtime thread.
         let rows: Vec<MessageRow> = self
             .db
-            .reads()
+            .scan()
             .fetch_all(
                 &sql,
                 params![

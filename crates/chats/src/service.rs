@@ -209,7 +209,7 @@ impl Chats {
         let trace = hybrid_core::trace_context::current();
         let (value, _) = self
             .db
-            .write_tx_then(
+            .write_then(
                 move |tx| {
                     Box::pin(async move {
                         if let Some(chat_id) = lock {

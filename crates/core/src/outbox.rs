@@ -282,7 +282,7 @@ impl Relay {
                 let relay = self.clone();
                 let (drained, relayed) = self
                     .db
-                    .write_tx(move |tx| {
+                    .write(move |tx| {
                         Box::pin(async move {
                             let lock = "SELECT CASE WHEN pg_try_advisory_xact_lock(hashtext($1)) THEN 1 ELSE 0 END";
                             let name = format!("hybrid {} relay", relay.producer);
@@ -340,7 +340,7 @@ impl Relay {
         tokio::spawn(async move {
             let saved = relay
                 .db
-                .write_tx(move |tx| {
+                .write(move |tx| {
                     Box::pin(async move {
                         let sql = "INSERT INTO stream_cursors (consumer, position, updated_at) VALUES ($1, $2, $3) \
                                    ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, \

@@ -127,7 +127,7 @@ pub fn consume(
                 let handler = handler.clone();
                 let events = batch.events;
                 let consumed = events.len() as u64;
-                db.write_tx(move |tx| {
+                db.write(move |tx| {
                     Box::pin(async move {
                         handler(tx, &events).await?;
                         save_cursor(tx, name, last).await

@@ -255,7 +255,7 @@ async fn notice(
     let stored = frame.clone();
     example
         .db
-        .write_tx(move |tx| {
+        .write(move |tx| {
             Box::pin(async move {
                 let sql = "INSERT INTO notices (user_id, frame) VALUES ($1, $2)";
                 tx.execute(sql, params![me.user_id, stored]).await

@@ -7,14 +7,16 @@
 //!   single `BEGIN IMMEDIATE` transaction, each write inside its own savepoint so a failing one
 //!   rolls back alone. One fsync then covers the whole batch.
 //!
-//! Two write APIs:
-//! - [`Db::write_tx`] gives the write a [`Sql`] (`sql.rs`). On SQLite the writer runs it straight
-//!   on its own rusqlite connection: no thread hand-off per statement. Every module's writes
-//!   use it.
-//! - [`Db::write`] gives it a sqlx connection (on SQLite a round trip to sqlx's connection
-//!   worker per statement), for what `Sql` does not cover: migrations (scripts of several
-//!   statements), `hybrid migrate-data`'s copies of rows of any shape, and PostgreSQL-only
-//!   statements. A batch with both kinds commits each run of one kind in turn.
+//! Services use one interface, [`Sql`] (`sql.rs`), for reads and writes alike:
+//! - [`Db::write`] (and [`Db::write_then`], [`Db::execute`]) runs a write's statements; on
+//!   SQLite straight on the writer's own rusqlite connection, no thread hand-off per statement;
+//! - [`Db::reads`] for point reads, on SQLite on the calling thread;
+//! - [`Db::scan`] for long reads, on SQLite on a blocking thread so the runtime keeps going.
+//!
+//! Inside this crate a second path gives a write a sqlx connection (on SQLite a round trip to
+//! sqlx's connection worker per statement): migrations (scripts of several statements) and
+//! `hybrid migrate-data`'s copies of rows of any shape. A batch with both kinds commits each
+//! run of one kind in turn.
 
 use std::any::Any as StdAny;
 use std::panic::AssertUnwindSafe;
@@ -47,7 +49,7 @@ struct Inner {
     module: &'static str,
     reader: AnyPool,
     /// SQLite: read connections used on the calling thread, for [`Db::reads`].
-    sqlite_readers: Option<SqliteReaders>,
+    sqlite_readers: Option<Arc<SqliteReaders>>,
     writer: Writer,
 }
 
@@ -61,9 +63,9 @@ pub(crate) type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::Any
 
 /// A write as the SQLite writer task sees it: run it, then tell it how the batch ended.
 enum Job {
-    /// From [`Db::write`]: on the writer's sqlx connection.
+    /// From [`Db::write_sqlx`]: on the writer's sqlx connection.
     Sqlx(Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Pending> + Send>),
-    /// From [`Db::write_tx`]: on the writer's own rusqlite connection.
+    /// From [`Db::write`]: on the writer's own rusqlite connection.
     Direct(Box<dyn for<'a, 'c> FnOnce(&'a mut Sql<'c>) -> BoxFuture<'a, Pending> + Send>),
 }
 
@@ -76,18 +78,21 @@ struct Pending {
 
 type Deliver = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 
-/// The closure type [`Db::write`] takes: it gets a connection inside a transaction.
+/// The closure type of the sqlx write path: it gets a connection inside a transaction.
 /// It must not begin or commit transactions itself.
-pub trait WriteFn<T, E>: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static {}
-impl<T, E, F> WriteFn<T, E> for F where
+pub trait SqlxWriteFn<T, E>:
+    for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static
+{
+}
+impl<T, E, F> SqlxWriteFn<T, E> for F where
     F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static
 {
 }
 
-/// The closure type [`Db::write_tx`] takes. It must not begin or commit transactions itself,
+/// The closure type [`Db::write`] takes. It must not begin or commit transactions itself,
 /// and should only run statements: on SQLite it runs on the writer thread, in the batch.
-pub trait TxFn<T, E>: for<'a, 'c> FnOnce(&'a mut Sql<'c>) -> BoxFuture<'a, Result<T, E>> + Send + 'static {}
-impl<T, E, F> TxFn<T, E> for F where
+pub trait WriteFn<T, E>: for<'a, 'c> FnOnce(&'a mut Sql<'c>) -> BoxFuture<'a, Result<T, E>> + Send + 'static {}
+impl<T, E, F> WriteFn<T, E> for F where
     F: for<'a, 'c> FnOnce(&'a mut Sql<'c>) -> BoxFuture<'a, Result<T, E>> + Send + 'static
 {
 }
@@ -120,8 +125,9 @@ impl Db {
         }
     }
 
-    /// The pool for reads. Reads see every write whose [`Db::write`] has returned.
-    pub fn reader(&self) -> &AnyPool {
+    /// The sqlx pool for reads (copies and schema checks). Reads see every write whose
+    /// [`Db::write`] has returned.
+    pub(crate) fn reader(&self) -> &AnyPool {
         &self.inner.reader
     }
 
@@ -145,10 +151,20 @@ impl Db {
 
     /// Reads through [`Sql`], so helpers that read inside writes serve plain reads too. On
     /// SQLite each statement runs on the calling thread (no hand-off to another thread): use it
-    /// for point reads on hot paths, and [`reader`](Self::reader) for long scans.
+    /// for point reads and short lists, and [`scan`](Self::scan) for reads that may take long.
     pub fn reads(&self) -> Sql<'_> {
         match &self.inner.sqlite_readers {
             Some(readers) => Sql::sqlite_reads(readers),
+            None => Sql::postgres_reads(&self.inner.reader),
+        }
+    }
+
+    /// Reads that may take long (a search across many chats, a scan for pruning): on SQLite
+    /// each statement runs on a blocking thread, so the runtime thread keeps serving others.
+    /// The same as [`reads`](Self::reads) on PostgreSQL, whose statements are awaited anyway.
+    pub fn scan(&self) -> Sql<'_> {
+        match &self.inner.sqlite_readers {
+            Some(readers) => Sql::sqlite_scan(readers),
             None => Sql::postgres_reads(&self.inner.reader),
         }
     }
@@ -163,16 +179,10 @@ impl Db {
         }
     }
 
-    /// Runs `f` in a transaction and returns once it has committed (or failed).
-    ///
-    /// ```ignore
-    /// let id: i64 = db.write(move |tx| Box::pin(async move {
-    ///     let (id,) = sqlx::query_as("INSERT INTO t (v) VALUES ($1) RETURNING id")
-    ///         .bind(v).fetch_one(&mut *tx).await?;
-    ///     Ok::<_, StoreError>(id)
-    /// })).await?;
-    /// ```
-    pub async fn write<T, E>(&self, f: impl WriteFn<T, E>) -> Result<T, E>
+    /// Runs `f` on a sqlx connection in a transaction and returns once it has committed (or
+    /// failed): for migrations (scripts of several statements) and `migrate-data`'s copies of
+    /// rows of any shape. Services write through [`write`](Self::write).
+    pub(crate) async fn write_sqlx<T, E>(&self, f: impl SqlxWriteFn<T, E>) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -190,30 +200,31 @@ impl Db {
         }
     }
 
-    /// Like [`write`](Self::write), with the statements of `f` going through a [`Sql`]: on
-    /// SQLite straight on the writer's connection, without a thread hand-off per statement.
+    /// Runs `f` in a transaction and returns once it has committed (or failed). Its statements
+    /// go through a [`Sql`]: on SQLite straight on the writer's connection, without a thread
+    /// hand-off per statement.
     ///
     /// ```ignore
-    /// let id: i64 = db.write_tx(move |tx| Box::pin(async move {
+    /// let id: i64 = db.write(move |tx| Box::pin(async move {
     ///     let (id,) = tx.fetch_one("INSERT INTO t (v) VALUES ($1) RETURNING id", params![v]).await?;
     ///     Ok::<_, StoreError>(id)
     /// })).await?;
     /// ```
-    pub async fn write_tx<T, E>(&self, f: impl TxFn<T, E>) -> Result<T, E>
+    pub async fn write<T, E>(&self, f: impl WriteFn<T, E>) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.write_tx_then(f, |_| {}).await
+        self.write_then(f, |_| {}).await
     }
 
-    /// [`write_tx`](Self::write_tx), and runs `on_commit` with the result once the transaction
+    /// [`write`](Self::write), and runs `on_commit` with the result once the transaction
     /// has committed, even if the caller has gone away meanwhile (a cancelled request). On
     /// SQLite the hooks of a batch run in commit order, inside the writer; use them to publish
     /// what the transaction wrote.
-    pub async fn write_tx_then<T, E>(
+    pub async fn write_then<T, E>(
         &self,
-        f: impl TxFn<T, E>,
+        f: impl WriteFn<T, E>,
         on_commit: impl FnOnce(&mut T) + Send + 'static,
     ) -> Result<T, E>
     where
@@ -244,7 +255,7 @@ impl Db {
     /// Runs one statement, with owned values ([`values!`](crate::values)), as its own write.
     /// Returns the rows it changed.
     pub async fn execute(&self, sql: &'static str, values: Vec<Value<'static>>) -> Result<u64, StoreError> {
-        self.write_tx(move |tx| {
+        self.write(move |tx| {
             Box::pin(async move {
                 let params: Vec<&dyn DynToSql> = values.iter().map(|v| v as &dyn DynToSql).collect();
                 tx.execute(sql, &params).await
@@ -255,7 +266,7 @@ impl Db {
 
     /// One sqlx statement as its own write (rows of any shape, for `copy.rs`).
     pub(crate) async fn execute_query(&self, query: AnyQuery) -> Result<u64, StoreError> {
-        self.write(move |tx| {
+        self.write_sqlx(move |tx| {
             Box::pin(async move { Ok::<_, StoreError>(query.execute(&mut *tx).await?.rows_affected()) })
         })
         .await
@@ -274,7 +285,7 @@ impl Db {
 /// request cannot stop it between commit and hook.
 async fn postgres_write<T, E>(
     pool: &AnyPool,
-    f: impl WriteFn<T, E>,
+    f: impl SqlxWriteFn<T, E>,
     on_commit: impl FnOnce(&mut T) + Send + 'static,
 ) -> Result<T, E>
 where
@@ -326,7 +337,7 @@ where
     }
 }
 
-/// Gives a closure the higher-ranked signature of a [`WriteFn`] (inference alone does not).
+/// Gives a closure the higher-ranked signature of a [`SqlxWriteFn`] (inference alone does not).
 fn as_write_fn<T, E, F>(f: F) -> F
 where
     F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
@@ -432,7 +443,7 @@ async fn open_sqlite(module: &'static str, config: &StoreConfig) -> Result<Inner
     Ok(Inner {
         module,
         reader,
-        sqlite_readers: Some(SqliteReaders::new(path, config.max_connections as usize)),
+        sqlite_readers: Some(Arc::new(SqliteReaders::new(path, config.max_connections as usize))),
         writer: Writer::Sqlite { queue, capacity },
     })
 }

@@ -15,7 +15,7 @@ pub mod time;
 
 pub use config::{StoreConfig, Synchronous};
 pub use copy::TableCopy;
-pub use db::{Db, Dialect, TxFn, WriteFn};
+pub use db::{Db, Dialect, WriteFn};
 pub use error::StoreError;
 pub use introspect::{Column, Index, Schema};
 pub use migrate::Migration;

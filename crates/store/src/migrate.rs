@@ -65,7 +65,7 @@ impl Db {
         let dialect = self.dialect();
         let module = self.module();
         let migrations = migrations.to_vec();
-        self.write(move |tx| {
+        self.write_sqlx(move |tx| {
             Box::pin(async move {
                 if dialect == Dialect::Postgres {
                     // Held until this transaction ends.

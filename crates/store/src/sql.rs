@@ -1,6 +1,7 @@
-//! The statement interface of [`Db::write_tx`](crate::Db::write_tx) and [`Db::reads`](crate::Db::reads):
-//! one set of calls that runs on SQLite writes straight on the writer thread (rusqlite on the
-//! writer's own connection), and on PostgreSQL and the read pools through sqlx.
+//! The statement interface of [`Db::write`](crate::Db::write), [`Db::reads`](crate::Db::reads)
+//! and [`Db::scan`](crate::Db::scan): one set of calls that runs on SQLite with rusqlite (writes
+//! straight on the writer thread, on the writer's own connection) and on PostgreSQL through
+//! sqlx. Services use nothing else; sqlx stays inside this crate.
 //!
 //! Why not sqlx on SQLite too: sqlx runs every SQLite connection on a worker thread of its own,
 //! so each statement is a round trip between two threads, two wake-ups. A message send is about
@@ -168,7 +169,7 @@ impl<T: ToSql + ?Sized> DynToSql for T {
 pub type Params<'a> = &'a [&'a dyn DynToSql];
 
 /// What can be read from a column.
-pub trait FromSql: Sized {
+pub trait FromSql: Sized + Send + 'static {
     fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Result<Self, StoreError>;
     fn from_any(row: &AnyRow, index: usize) -> Result<Self, StoreError>;
 }
@@ -258,7 +259,7 @@ impl Row<'_> {
 
 /// A type a row turns into: tuples of [`FromSql`] values by position, or a struct that
 /// implements it by hand.
-pub trait FromRow: Sized {
+pub trait FromRow: Sized + Send + 'static {
     fn from_row(row: &Row<'_>) -> Result<Self, StoreError>;
 }
 
@@ -301,10 +302,11 @@ tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
 tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
 tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 
-/// Where statements run: a write's transaction ([`Db::write_tx`](crate::Db::write_tx), inside
-/// its own savepoint on SQLite, where writes are batched), or the read connections
-/// ([`Db::reads`](crate::Db::reads)), so that read helpers serve both. Its calls are `async`
-/// for PostgreSQL; on SQLite they run on the calling thread and finish without waiting.
+/// Where statements run: a write's transaction ([`Db::write`](crate::Db::write), inside its own
+/// savepoint on SQLite, where writes are batched), or the read connections
+/// ([`Db::reads`](crate::Db::reads), [`Db::scan`](crate::Db::scan)), so that read helpers serve
+/// both. Its calls are `async` for PostgreSQL; on SQLite point reads and writes run on the
+/// calling thread and finish without waiting, and a scan's statements on a blocking thread.
 pub struct Sql<'c> {
     conn: Conn<'c>,
 }
@@ -319,6 +321,8 @@ enum Conn<'c> {
     SqliteReads(&'c SqliteReaders),
     /// The PostgreSQL pool, one connection per statement.
     PostgresReads(&'c AnyPool),
+    /// SQLite read connections, each statement run on a blocking thread.
+    SqliteScan(&'c std::sync::Arc<SqliteReaders>),
 }
 
 /// Read-only SQLite connections used on the calling thread: a point read in WAL mode takes
@@ -388,9 +392,15 @@ impl<'c> Sql<'c> {
         }
     }
 
+    pub(crate) fn sqlite_scan(readers: &'c std::sync::Arc<SqliteReaders>) -> Self {
+        Sql {
+            conn: Conn::SqliteScan(readers),
+        }
+    }
+
     pub fn dialect(&self) -> Dialect {
         match self.conn {
-            Conn::Sqlite(_) | Conn::SqliteReads(_) => Dialect::Sqlite,
+            Conn::Sqlite(_) | Conn::SqliteReads(_) | Conn::SqliteScan(_) => Dialect::Sqlite,
             Conn::Postgres(_) | Conn::PostgresReads(_) => Dialect::Postgres,
         }
     }
@@ -402,6 +412,12 @@ impl<'c> Sql<'c> {
         let done = match &mut self.conn {
             Conn::Sqlite(conn) => return sqlite_execute(conn, sql, params),
             Conn::SqliteReads(readers) => return readers.with(|conn| sqlite_execute(conn, sql, params)),
+            Conn::SqliteScan(readers) => {
+                return off_thread(readers, sql, params, |conn, sql, params| {
+                    sqlite_execute(conn, sql, params)
+                })
+                .await;
+            }
             Conn::Postgres(conn) => any_query(sql, params)?.execute(&mut **conn).await?,
             Conn::PostgresReads(pool) => any_query(sql, params)?.execute(*pool).await?,
         };
@@ -413,6 +429,12 @@ impl<'c> Sql<'c> {
         let rows = match &mut self.conn {
             Conn::Sqlite(conn) => return sqlite_fetch(conn, sql, params, usize::MAX),
             Conn::SqliteReads(readers) => return readers.with(|conn| sqlite_fetch(conn, sql, params, usize::MAX)),
+            Conn::SqliteScan(readers) => {
+                return off_thread(readers, sql, params, |conn, sql, params| {
+                    sqlite_fetch(conn, sql, params, usize::MAX)
+                })
+                .await;
+            }
             Conn::Postgres(conn) => any_query(sql, params)?.fetch_all(&mut **conn).await?,
             Conn::PostgresReads(pool) => any_query(sql, params)?.fetch_all(*pool).await?,
         };
@@ -424,6 +446,12 @@ impl<'c> Sql<'c> {
         let row = match &mut self.conn {
             Conn::Sqlite(conn) => return Ok(sqlite_fetch(conn, sql, params, 1)?.pop()),
             Conn::SqliteReads(readers) => return Ok(readers.with(|conn| sqlite_fetch(conn, sql, params, 1))?.pop()),
+            Conn::SqliteScan(readers) => {
+                let rows = off_thread(readers, sql, params, |conn, sql, params| {
+                    sqlite_fetch(conn, sql, params, 1)
+                });
+                return Ok(rows.await?.pop());
+            }
             Conn::Postgres(conn) => any_query(sql, params)?.fetch_optional(&mut **conn).await?,
             Conn::PostgresReads(pool) => any_query(sql, params)?.fetch_optional(*pool).await?,
         };
@@ -434,6 +462,25 @@ impl<'c> Sql<'c> {
     pub async fn fetch_one<R: FromRow>(&mut self, sql: &str, params: Params<'_>) -> Result<R, StoreError> {
         self.fetch_optional(sql, params).await?.ok_or(StoreError::NoRow)
     }
+}
+
+/// Runs `run` with `sql` and owned copies of `params` on a read connection, on a blocking
+/// thread: a long read must not hold a runtime thread.
+async fn off_thread<T: Send + 'static>(
+    readers: &std::sync::Arc<SqliteReaders>,
+    sql: &str,
+    params: Params<'_>,
+    run: impl FnOnce(&rusqlite::Connection, &str, Params<'_>) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let readers = readers.clone();
+    let sql = sql.to_owned();
+    let values: Vec<Value<'static>> = params.iter().map(|p| p.dyn_to_sql().into_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let params: Vec<&dyn DynToSql> = values.iter().map(|v| v as &dyn DynToSql).collect();
+        readers.with(|conn| run(conn, &sql, &params))
+    })
+    .await
+    .map_err(|_| StoreError::Unavailable)?
 }
 
 fn sqlite_execute(conn: &rusqlite::Connection, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {

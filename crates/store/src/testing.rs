@@ -63,3 +63,13 @@ pub fn cleanup_blocking<T: Send + 'static>(cleanup: impl Future<Output = T> + Se
     })
     .join();
 }
+
+/// A write through the store's sqlx path (the one migrations and `hybrid migrate-data` use),
+/// for the store's own tests of batches that mix it with [`Db::write`](crate::Db::write).
+pub async fn write_sqlx<T, E>(db: &crate::Db, f: impl crate::db::SqlxWriteFn<T, E>) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<crate::StoreError> + Send + 'static,
+{
+    db.write_sqlx(f).await
+}

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use hybrid_store::testing::TestPostgres;
+use hybrid_store::testing::{self, TestPostgres};
 use hybrid_store::{Db, Dialect, Migration, StoreConfig, StoreError, params};
 
 const MIGRATIONS: &[Migration] = &[Migration {
@@ -42,6 +42,19 @@ async fn open(dialect: Dialect, tune: impl FnOnce(&mut StoreConfig)) -> Fixture 
 async fn insert(db: &Db, name: String) -> Result<i64, StoreError> {
     db.write(move |tx| {
         Box::pin(async move {
+            let (id,): (i64,) = tx
+                .fetch_one("INSERT INTO items (name) VALUES ($1) RETURNING id", params![name])
+                .await?;
+            Ok(id)
+        })
+    })
+    .await
+}
+
+/// The same insert through the store's sqlx write path (migrations and `migrate-data` use it).
+async fn insert_sqlx(db: &Db, name: String) -> Result<i64, StoreError> {
+    testing::write_sqlx(db, move |tx| {
+        Box::pin(async move {
             let (id,): (i64,) = sqlx::query_as("INSERT INTO items (name) VALUES ($1) RETURNING id")
                 .bind(name)
                 .fetch_one(&mut *tx)
@@ -53,11 +66,12 @@ async fn insert(db: &Db, name: String) -> Result<i64, StoreError> {
 }
 
 async fn count(db: &Db) -> i64 {
-    sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM items")
-        .fetch_one(db.reader())
+    let (n,): (i64,) = db
+        .reads()
+        .fetch_one("SELECT COUNT(*) FROM items", params![])
         .await
-        .unwrap()
-        .0
+        .unwrap();
+    n
 }
 
 async fn concurrent_writes_commit_and_failures_stay_alone(dialect: Dialect) {
@@ -179,45 +193,32 @@ async fn full_queue_is_busy() {
     assert_eq!(count(&db).await, 2);
 }
 
-/// A write that panics fails alone; the writer keeps going.
+/// A sqlx-path write that panics fails alone; the writer keeps going.
 #[tokio::test]
 async fn panicking_write_does_not_kill_the_writer() {
     let fixture = open(Dialect::Sqlite, |_| {}).await;
     let db = &fixture.db;
-    let panicked = db
-        .write(|_tx| {
-            Box::pin(async move {
-                if true {
-                    panic!("boom");
-                }
-                Ok::<_, StoreError>(())
-            })
+    let panicked = testing::write_sqlx(db, |_tx| {
+        Box::pin(async move {
+            if true {
+                panic!("boom");
+            }
+            Ok::<_, StoreError>(())
         })
-        .await;
+    })
+    .await;
     assert!(matches!(panicked, Err(StoreError::Unavailable)));
     insert(db, "still works".into()).await.unwrap();
     assert_eq!(count(db).await, 1);
 }
 
-async fn insert_tx(db: &Db, name: String) -> Result<i64, StoreError> {
-    db.write_tx(move |tx| {
-        Box::pin(async move {
-            let (id,): (i64,) = tx
-                .fetch_one("INSERT INTO items (name) VALUES ($1) RETURNING id", params![name])
-                .await?;
-            Ok(id)
-        })
-    })
-    .await
-}
-
-/// `write_tx` statements: every value kind both ways, nulls of each kind, placeholders bound by
+/// `write` statements: every value kind both ways, nulls of each kind, placeholders bound by
 /// their number (out of order, repeated), rows changed, no row, a unique violation.
 async fn tx_statements(dialect: Dialect) {
     let fixture = open(dialect, |_| {}).await;
     let db = &fixture.db;
     let read = db
-        .write_tx(|tx| {
+        .write(|tx| {
             Box::pin(async move {
                 let blob = if tx.dialect() == Dialect::Sqlite { "BLOB" } else { "BYTEA" };
                 let ddl = format!("CREATE TABLE kinds (n BIGINT NOT NULL, t TEXT NOT NULL, b {blob} NOT NULL, maybe TEXT, flag BIGINT)");
@@ -255,11 +256,32 @@ async fn tx_statements(dialect: Dialect) {
         .await
         .unwrap();
     assert_eq!(pooled, read);
-    insert_tx(db, "once".into()).await.unwrap();
-    let again = insert_tx(db, "once".into()).await;
+    insert(db, "once".into()).await.unwrap();
+    let again = insert(db, "once".into()).await;
     assert!(matches!(again, Err(StoreError::UniqueViolation(_))), "{again:?}");
-    // what write_tx committed, the read pool sees
+    // what write committed, point reads and scans see, with placeholders bound the same way
     assert_eq!(count(db).await, 1);
+    let scanned: Vec<(i64, String)> = db
+        .scan()
+        .fetch_all(
+            "SELECT id, name FROM items WHERE name <> $2 AND id > $1",
+            params![0_i64, "none"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(scanned.len(), 1);
+    let missing: Option<(i64,)> = db
+        .scan()
+        .fetch_optional("SELECT id FROM items WHERE name = $1", params!["absent"])
+        .await
+        .unwrap();
+    assert_eq!(missing, None);
+    assert!(matches!(
+        db.scan()
+            .fetch_one::<(i64,)>("SELECT nonsense FROM items", params![])
+            .await,
+        Err(StoreError::Database(_) | StoreError::Sqlite(_))
+    ));
 }
 
 #[tokio::test]
@@ -287,9 +309,9 @@ async fn both_write_apis_in_one_batch() {
         };
         // runs of 1, 2 and 3 of a kind, interleaved
         if (i / (1 + i % 3)) % 2 == 0 {
-            insert(db, name).await
+            insert_sqlx(db, name).await
         } else {
-            insert_tx(db, name).await
+            insert(db, name).await
         }
     }))
     .await;
@@ -308,13 +330,13 @@ async fn both_write_apis_in_one_batch() {
     assert_eq!(ids.len(), 280, "every write got its own row");
 }
 
-/// A `write_tx` that panics fails alone, and its savepoint is rolled back.
+/// A `write` that panics fails alone, and its savepoint is rolled back.
 #[tokio::test]
-async fn panicking_write_tx_does_not_kill_the_writer() {
+async fn panicking_write_in_a_savepoint_does_not_kill_the_writer() {
     let fixture = open(Dialect::Sqlite, |_| {}).await;
     let db = &fixture.db;
     let panicked = db
-        .write_tx(|tx| {
+        .write(|tx| {
             Box::pin(async move {
                 tx.execute("INSERT INTO items (name) VALUES ('half')", params![])
                     .await?;
@@ -326,6 +348,6 @@ async fn panicking_write_tx_does_not_kill_the_writer() {
         })
         .await;
     assert!(matches!(panicked, Err(StoreError::Unavailable)));
-    insert_tx(db, "still works".into()).await.unwrap();
+    insert(db, "still works".into()).await.unwrap();
     assert_eq!(count(db).await, 1, "the panicking write left nothing");
 }

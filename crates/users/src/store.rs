@@ -51,7 +51,7 @@ impl Users {
         validate_username(&username)?;
         let now = now_ms();
         self.db
-            .write_tx(move |tx| {
+            .write(move |tx| {
                 Box::pin(async move {
                     let row: UserRow = tx
                         .fetch_one(
@@ -74,7 +74,7 @@ impl Users {
 
     pub async fn delete(&self, id: i64) -> ApiResult<()> {
         self.db
-            .write_tx(move |tx| {
+            .write(move |tx| {
                 Box::pin(async move {
                     tx.execute("DELETE FROM blocks WHERE user_id = $1 OR blocked_id = $1", params![id])
                         .await?;
@@ -126,7 +126,7 @@ impl Users {
     ) -> ApiResult<UserRow> {
         let now = now_ms();
         self.db
-            .write_tx(move |tx| {
+            .write(move |tx| {
                 Box::pin(async move {
                     let row: Option<UserRow> = tx
                         .fetch_optional(
@@ -145,7 +145,7 @@ impl Users {
     pub async fn block(&self, user_id: i64, blocked_id: i64) -> ApiResult<()> {
         let now = now_ms();
         self.db
-            .write_tx(move |tx| {
+            .write(move |tx| {
                 Box::pin(async move {
                     let sql = "INSERT INTO blocks (user_id, blocked_id, created_at) VALUES ($1, $2, $3) \
                                ON CONFLICT (user_id, blocked_id) DO NOTHING";
@@ -158,7 +158,7 @@ impl Users {
 
     pub async fn unblock(&self, user_id: i64, blocked_id: i64) -> ApiResult<()> {
         self.db
-            .write_tx(move |tx| {
+            .write(move |tx| {
                 Box::pin(async move {
                     let sql = "DELETE FROM blocks WHERE user_id = $1 AND blocked_id = $2";
                     tx.execute(sql, params![user_id, blocked_id]).await?;
