@@ -5,6 +5,7 @@
 //! Users themselves (ids, usernames) belong to the users service; auth reaches them through
 //! [`UserDirectory`].
 
+mod api;
 mod cookie;
 mod crypto;
 mod device;
@@ -57,6 +58,10 @@ impl Module for AuthModule {
 
     fn settings(&self) -> Option<hybrid_core::config::Section> {
         Some(hybrid_core::config::section::<AuthConfig>())
+    }
+
+    fn error_codes(&self) -> &'static [hybrid_core::CodeDoc] {
+        api::AuthCode::ALL
     }
 
     fn tags(&self) -> &'static [ApiTag] {

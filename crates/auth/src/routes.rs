@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::api::AuthCode;
 use crate::cookie;
 use crate::service::{AuthService, Issued, LoginInput};
 
@@ -123,17 +124,13 @@ async fn register(
         RegistrationPolicy::Open => {}
         RegistrationPolicy::InviteOnly if invite.is_some() => {}
         RegistrationPolicy::InviteOnly => {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "invite_required",
-                "registration needs an invite code",
-            )
-            .with_field("invite_code"));
+            return Err(
+                ApiError::new(AuthCode::InviteRequired, "registration needs an invite code").with_field("invite_code"),
+            );
         }
         RegistrationPolicy::Closed => {
             return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "registration_closed",
+                AuthCode::RegistrationClosed,
                 "registration is closed; ask an administrator for an account",
             ));
         }
@@ -202,8 +199,8 @@ async fn refresh(State(auth): Auth, headers: HeaderMap, Json(req): Json<RefreshR
         Some(token) => (token, false),
         None => (
             cookie::refresh_token(&headers).ok_or_else(|| {
-                ApiError::unauthorized(
-                    "invalid_refresh_token",
+                ApiError::new(
+                    AuthCode::InvalidRefreshToken,
                     "no refresh token: send refresh_token, or log in with refresh_in_cookie",
                 )
             })?,

@@ -9,11 +9,14 @@ use hybrid_auth_api::{REVOCATIONS, Revoked, SERVICE, TokenAuthority};
 use hybrid_core::bus::{Bus, Envelope};
 use hybrid_core::state::SharedState;
 use hybrid_core::text::fold;
-use hybrid_core::{AccessClaims, ApiError, ApiResult, AuthUser, ClientInfo, Config, Secrets, TokenVerifier, now_ms};
+use hybrid_core::{
+    AccessClaims, ApiError, ApiResult, AuthUser, ClientInfo, Code, Config, Secrets, TokenVerifier, now_ms,
+};
 use hybrid_store::Db;
-use hybrid_users_api::{UserDirectory, UserRef};
+use hybrid_users_api::{UserDirectory, UserRef, UsersCode};
 use totp_rs::{Builder, Secret, Totp};
 
+use crate::api::AuthCode;
 use crate::crypto::{REFRESH_SUCCESSOR, random_token, refresh_successor, token_hash};
 use crate::device;
 use crate::keys::{self, Signer};
@@ -135,7 +138,7 @@ impl AuthService {
         // Hash first: a slow hash must not sit between creating the user and its credentials.
         let hash = self.passwords.hash(password).await?;
         let user = match self.directory.create(username.clone()).await {
-            Err(taken) if taken.code == "username_taken" => self.reclaim_half_registered(&username, taken).await?,
+            Err(taken) if taken.is(UsersCode::UsernameTaken) => self.reclaim_half_registered(&username, taken).await?,
             created => created?,
         };
         let invite = invite_code.map(token_hash);
@@ -180,8 +183,8 @@ impl AuthService {
 
     pub async fn login(&self, input: LoginInput, client: &ClientInfo) -> ApiResult<LoggedIn> {
         if input.username.len() > 128 {
-            return Err(ApiError::unauthorized(
-                "invalid_credentials",
+            return Err(ApiError::new(
+                AuthCode::InvalidCredentials,
                 "wrong username or password",
             ));
         }
@@ -226,16 +229,16 @@ impl AuthService {
             (user, credentials, self.passwords.verify(input.password, hash).await)
         else {
             attempt.failed();
-            return Err(ApiError::unauthorized(
-                "invalid_credentials",
+            return Err(ApiError::new(
+                AuthCode::InvalidCredentials,
                 "wrong username or password",
             ));
         };
         if let Some(sealed) = &credentials.totp_secret {
             let Some(code) = input.totp_code.as_deref().filter(|c| !c.is_empty()) else {
                 // the password was right: not a failed attempt
-                return Err(ApiError::unauthorized(
-                    "totp_required",
+                return Err(ApiError::new(
+                    AuthCode::TotpRequired,
                     "this account needs a code from its authenticator app (totp_code)",
                 ));
             };
@@ -343,8 +346,12 @@ impl AuthService {
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> ApiResult<Issued> {
-        let invalid =
-            || ApiError::unauthorized("invalid_refresh_token", "the refresh token is not valid; log in again");
+        let invalid = || {
+            ApiError::new(
+                AuthCode::InvalidRefreshToken,
+                "the refresh token is not valid; log in again",
+            )
+        };
         if !refresh_token.starts_with("hrt_") {
             return Err(invalid());
         }
@@ -371,8 +378,8 @@ impl AuthService {
             }
             RefreshOutcome::Reused { session_id, user_id } => {
                 tracing::warn!(session_id, user_id, "a spent refresh token was reused; session revoked");
-                return Err(ApiError::unauthorized(
-                    "refresh_token_reused",
+                return Err(ApiError::new(
+                    AuthCode::RefreshTokenReused,
                     "this refresh token was already used; the session has been signed out",
                 ));
             }
@@ -444,7 +451,7 @@ impl AuthService {
     async fn my_credentials(&self, me: &AuthUser) -> ApiResult<store::CredentialRow> {
         store::credentials(&self.db, me.user_id)
             .await?
-            .ok_or_else(|| ApiError::unauthorized("invalid_token", "this account no longer exists"))
+            .ok_or_else(|| ApiError::new(Code::InvalidToken, "this account no longer exists"))
     }
 
     /// Checks my password for a sensitive change; failures count towards login throttling.
@@ -458,12 +465,7 @@ impl AuthService {
             .await
         {
             attempt.failed();
-            return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "wrong_password",
-                "the current password is wrong",
-            )
-            .with_field(field));
+            return Err(ApiError::new(AuthCode::WrongPassword, "the current password is wrong").with_field(field));
         }
         Ok(credentials)
     }
@@ -513,8 +515,8 @@ impl AuthService {
         };
         if !accepted {
             attempt.failed();
-            return Err(ApiError::unauthorized(
-                "invalid_totp",
+            return Err(ApiError::new(
+                AuthCode::InvalidTotp,
                 "the authenticator code is wrong or already used",
             ));
         }
@@ -526,8 +528,8 @@ impl AuthService {
     pub async fn totp_setup(&self, me: &AuthUser, password: String) -> ApiResult<TotpSetup> {
         let credentials = self.confirm_password(me, password, "password").await?;
         if credentials.totp_secret.is_some() {
-            return Err(ApiError::conflict(
-                "totp_enabled",
+            return Err(ApiError::new(
+                AuthCode::TotpEnabled,
                 "two-factor authentication is already on",
             ));
         }
@@ -546,7 +548,7 @@ impl AuthService {
     pub async fn totp_confirm(&self, me: &AuthUser, code: &str) -> ApiResult<()> {
         let credentials = self.my_credentials(me).await?;
         let Some(pending) = credentials.totp_pending else {
-            return Err(ApiError::conflict("totp_not_pending", "start with /auth/totp/setup"));
+            return Err(ApiError::new(AuthCode::TotpNotPending, "start with /auth/totp/setup"));
         };
         let secret = self
             .secrets
@@ -558,8 +560,8 @@ impl AuthService {
             .check_current(code.trim())
             .ok_or_else(|| ApiError::validation("code", "the code does not match; check the app's clock"))?;
         if !store::confirm_totp(&self.db, me.user_id, pending, step as i64).await? {
-            return Err(ApiError::conflict(
-                "totp_not_pending",
+            return Err(ApiError::new(
+                AuthCode::TotpNotPending,
                 "a newer setup replaced this secret; confirm that one",
             ));
         }
@@ -570,7 +572,10 @@ impl AuthService {
     pub async fn totp_disable(&self, me: &AuthUser, password: String, code: &str) -> ApiResult<()> {
         let credentials = self.confirm_password(me, password, "password").await?;
         let Some(sealed) = credentials.totp_secret else {
-            return Err(ApiError::conflict("totp_disabled", "two-factor authentication is off"));
+            return Err(ApiError::new(
+                AuthCode::TotpDisabled,
+                "two-factor authentication is off",
+            ));
         };
         let user = self.my_user(me).await?;
         let account = format!("u:{}", me.user_id);

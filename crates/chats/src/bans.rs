@@ -7,7 +7,7 @@ use hybrid_store::{Sql, params};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::membership::{drop_member, names};
+use crate::membership::{Leaving, drop_member, names};
 use crate::policy::Permission;
 use crate::service::{Chats, member, member_with};
 
@@ -82,7 +82,7 @@ impl Chats {
                     if !actor.access.can_act_on(target.access.role, Permission::RemoveMembers) {
                         return Err(ApiError::forbidden("you may not remove this member"));
                     }
-                    drop_member(tx, out, chat_id, user, "member.removed", me).await?;
+                    drop_member(tx, out, chat_id, user, Leaving::Removed, me).await?;
                 }
                 ban_in(tx, chat_id, user, me, until).await
             })

@@ -9,32 +9,276 @@
 
 use hybrid_core::ApiResult;
 use hybrid_realtime_api::Membership;
-use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use hybrid_store::{Sql, params};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::ToSchema;
 
-use crate::model::{MESSAGE_COLUMNS, Message, MessageRow, ReactionCount};
+use crate::api::{Attachment, HistoryVisibility, MESSAGE_COLUMNS, Message, MessageRow, ReactionCount};
+use crate::policy::{ChatKind, Permission, Role};
 
-#[derive(Serialize)]
-struct ChatFrame<'a, T> {
-    #[serde(rename = "type")]
-    frame: &'static str,
-    chat_id: i64,
-    pts: i64,
-    kind: &'a str,
-    data: &'a T,
+/// An event in a chat's log, as clients receive it: `kind` names it, `data` carries it. One
+/// shape per kind (`docs/protocol.md`); clients ignore kinds they do not know.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", content = "data")]
+pub enum ChatEvent {
+    /// A new message.
+    #[serde(rename = "message.new")]
+    MessageNew(Box<Message>),
+    /// A message's text changed: the message as it is now, with `edited_at` and current
+    /// reaction counts.
+    #[serde(rename = "message.edited")]
+    MessageEdited(Box<Message>),
+    /// A message's card changed (a newer version). Not unread; at most one per second per
+    /// message, always ending with the newest version.
+    #[serde(rename = "message.attachment")]
+    MessageAttachment(AttachmentChanged),
+    /// Message `seq` changed (an edit or a newer card) in a chat where not every member may
+    /// see it, so the event cannot carry it: refetch it if you show it.
+    #[serde(rename = "message.changed")]
+    MessageChanged(MessageRef),
+    #[serde(rename = "message.deleted")]
+    MessageDeleted(MessageDeleted),
+    #[serde(rename = "reaction.changed")]
+    ReactionChanged(ReactionChanged),
+    #[serde(rename = "pin.changed")]
+    PinChanged(PinChanged),
+    #[serde(rename = "member.joined")]
+    MemberJoined(MemberJoined),
+    #[serde(rename = "member.left")]
+    MemberLeft(MemberGone),
+    #[serde(rename = "member.removed")]
+    MemberRemoved(MemberGone),
+    #[serde(rename = "member.updated")]
+    MemberUpdated(MemberUpdated),
+    #[serde(rename = "chat.updated")]
+    ChatUpdated(ChatUpdated),
+    /// Direct chats only: the other member read up to `seq`.
+    #[serde(rename = "read.updated")]
+    PeerRead(PeerRead),
 }
 
-#[derive(Serialize)]
-struct UserFrame<'a, T> {
-    #[serde(rename = "type")]
-    frame: &'static str,
-    pts: i64,
-    kind: &'a str,
-    data: &'a T,
+/// An event in one user's own log.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", content = "data")]
+pub enum UserEvent {
+    /// You are now a member of the chat.
+    #[serde(rename = "chat.added")]
+    ChatAdded(ChatAdded),
+    /// You left the chat or were removed.
+    #[serde(rename = "chat.removed")]
+    ChatRemoved(ChatRemoved),
+    /// You read the chat up to `seq` on another device.
+    #[serde(rename = "read.updated")]
+    ReadUpdated(OwnRead),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentChanged {
+    pub seq: i64,
+    pub attachment: Attachment,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct MessageRef {
+    pub seq: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct MessageDeleted {
+    pub seq: i64,
+    pub by: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReactionChanged {
+    pub seq: i64,
+    /// Who reacted; absent in channels, where subscribers react anonymously.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+    pub emoji: String,
+    pub added: bool,
+    /// The message's reaction counts after the change.
+    pub reactions: Vec<ReactionCount>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct PinChanged {
+    pub seq: i64,
+    pub pinned: bool,
+    pub by: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct MemberJoined {
+    /// Who joined, and who added them; both absent when a subscriber joins a channel (its
+    /// subscribers do not learn who else reads it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct MemberGone {
+    /// Who left or was removed, and by whom; both absent for a channel's subscriber.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MemberUpdated {
+    pub member: MemberChange,
+    pub by: i64,
+}
+
+/// A member's role and rights after a change. The rights are absent after an ownership
+/// transfer, which resets them to the role's.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MemberChange {
+    pub user_id: i64,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<Permission>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow: Option<Vec<Permission>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deny: Option<Vec<Permission>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChatUpdated {
+    pub title: String,
+    pub description: String,
+    pub history_visibility: HistoryVisibility,
+    pub by: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct PeerRead {
+    pub user_id: i64,
+    pub seq: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChatAdded {
+    pub chat_id: i64,
+    pub kind: ChatKind,
+    pub title: String,
+    pub by: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct ChatRemoved {
+    pub chat_id: i64,
+    pub by: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct OwnRead {
+    pub chat_id: i64,
+    pub seq: i64,
+}
+
+/// The frames the chats service pushes to sockets (`docs/protocol.md`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChatsFrame {
+    /// An event in a chat's log; `pts` orders them per chat (`/sync` catches up).
+    Event(EventFrame),
+    /// An event in your own log; `pts` orders them for you.
+    UserEvent(UserEventFrame),
+    /// Someone is typing in a chat; show it for `expires_ms` unless repeated.
+    Typing(Typing),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EventFrame {
+    pub chat_id: i64,
+    pub pts: i64,
+    #[serde(flatten)]
+    pub event: ChatEvent,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UserEventFrame {
+    pub pts: i64,
+    #[serde(flatten)]
+    pub event: UserEvent,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct Typing {
+    pub chat_id: i64,
+    pub user_id: i64,
+    pub expires_ms: i64,
+}
+
+impl ChatEvent {
+    /// The event's kind, as stored in `events.kind` and sent as `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ChatEvent::MessageNew(_) => "message.new",
+            ChatEvent::MessageEdited(_) => "message.edited",
+            ChatEvent::MessageAttachment(_) => "message.attachment",
+            ChatEvent::MessageChanged(_) => "message.changed",
+            ChatEvent::MessageDeleted(_) => "message.deleted",
+            ChatEvent::ReactionChanged(_) => "reaction.changed",
+            ChatEvent::PinChanged(_) => "pin.changed",
+            ChatEvent::MemberJoined(_) => "member.joined",
+            ChatEvent::MemberLeft(_) => "member.left",
+            ChatEvent::MemberRemoved(_) => "member.removed",
+            ChatEvent::MemberUpdated(_) => "member.updated",
+            ChatEvent::ChatUpdated(_) => "chat.updated",
+            ChatEvent::PeerRead(_) => "read.updated",
+        }
+    }
+}
+
+impl UserEvent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            UserEvent::ChatAdded(_) => "chat.added",
+            UserEvent::ChatRemoved(_) => "chat.removed",
+            UserEvent::ReadUpdated(_) => "read.updated",
+        }
+    }
+}
+
+/// A change to a message's content, logged as a reference to the message ([`Outbox::message_event`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageChange {
+    New,
+    Edited,
+    Attachment,
+}
+
+impl MessageChange {
+    fn kind(self) -> &'static str {
+        match self {
+            MessageChange::New => "message.new",
+            MessageChange::Edited => "message.edited",
+            MessageChange::Attachment => "message.attachment",
+        }
+    }
+
+    fn parse(kind: &str) -> Option<MessageChange> {
+        match kind {
+            "message.new" => Some(MessageChange::New),
+            "message.edited" => Some(MessageChange::Edited),
+            "message.attachment" => Some(MessageChange::Attachment),
+            _ => None,
+        }
+    }
+}
+
+/// A frame as text, the form it is stored, published and sent in.
+fn frame_text(frame: &ChatsFrame) -> String {
+    serde_json::to_string(frame).expect("frames serialise")
 }
 
 /// Tracks whether a change logged events, so the relay is woken once it has committed.
@@ -52,68 +296,82 @@ pub const USER_LOG: i64 = 1;
 
 impl Outbox {
     /// Appends an event to a chat's log; returns its pts.
-    pub async fn chat_event<T: Serialize>(
+    pub async fn chat_event(
         &mut self,
         tx: &mut Sql<'_>,
         chat_id: i64,
-        kind: &str,
-        data: &T,
+        event: ChatEvent,
         membership: Option<Membership>,
     ) -> ApiResult<i64> {
         let pts = next_chat_pts(tx, chat_id).await?;
-        self.chat_event_at(tx, chat_id, pts, kind, data, membership).await?;
+        self.chat_event_at(tx, chat_id, pts, event, membership).await?;
         Ok(pts)
     }
 
     /// Appends an event whose pts the caller has already taken (bumping `chats.pts` in the
     /// same statement as another change to the chat's row).
-    pub async fn chat_event_at<T: Serialize>(
+    pub async fn chat_event_at(
         &mut self,
         tx: &mut Sql<'_>,
         chat_id: i64,
         pts: i64,
-        kind: &str,
-        data: &T,
+        event: ChatEvent,
         membership: Option<Membership>,
     ) -> ApiResult<()> {
-        self.chat_frame(tx, chat_id, pts, kind, data, None, membership).await
+        let kind = event.kind();
+        let frame = frame_text(&ChatsFrame::Event(EventFrame { chat_id, pts, event }));
+        self.log_chat_frame(tx, chat_id, pts, kind, frame, None, membership)
+            .await
     }
 
-    /// Appends an event about message `seq`'s content (`message.new`, `message.edited`,
-    /// `message.attachment`) whose pts the caller has taken. The log keeps only the seq: the
-    /// frame delivered is rendered from the message as it is then ([`render`]), so a deleted
-    /// or edited message leaves no old text behind.
+    /// Appends an event about message `seq`'s content whose pts the caller has taken. The log
+    /// keeps only a reference (the frame with `data: {seq}`): the frame delivered is rendered
+    /// from the message as it is then ([`render`]), so a deleted or edited message leaves no
+    /// old text behind.
     pub async fn message_event_at(
         &mut self,
         tx: &mut Sql<'_>,
         chat_id: i64,
         pts: i64,
-        kind: &str,
+        change: MessageChange,
         seq: i64,
     ) -> ApiResult<()> {
-        self.chat_frame(tx, chat_id, pts, kind, &SeqOnly { seq }, Some(seq), None)
+        let reference = serde_json::to_string(&StoredReference {
+            frame: "event",
+            chat_id,
+            pts,
+            kind: change.kind(),
+            data: MessageRef { seq },
+        })
+        .expect("references serialise");
+        self.log_chat_frame(tx, chat_id, pts, change.kind(), reference, Some(seq), None)
             .await
     }
 
     /// [`Outbox::message_event_at`], taking the next pts.
-    pub async fn message_event(&mut self, tx: &mut Sql<'_>, chat_id: i64, kind: &str, seq: i64) -> ApiResult<i64> {
+    pub async fn message_event(
+        &mut self,
+        tx: &mut Sql<'_>,
+        chat_id: i64,
+        change: MessageChange,
+        seq: i64,
+    ) -> ApiResult<i64> {
         let pts = next_chat_pts(tx, chat_id).await?;
-        self.message_event_at(tx, chat_id, pts, kind, seq).await?;
+        self.message_event_at(tx, chat_id, pts, change, seq).await?;
         Ok(pts)
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn chat_frame<T: Serialize>(
+    async fn log_chat_frame(
         &mut self,
         tx: &mut Sql<'_>,
         chat_id: i64,
         pts: i64,
         kind: &str,
-        data: &T,
+        frame: String,
         message_seq: Option<i64>,
         membership: Option<Membership>,
     ) -> ApiResult<()> {
-        let frame = chat_frame(chat_id, pts, kind, data);
         tx.execute(
             "INSERT INTO events (chat_id, pts, kind, payload, created_at, message_seq) VALUES ($1, $2, $3, $4, $5, $6)",
             params![chat_id, pts, kind, frame, hybrid_core::now_ms(), message_seq],
@@ -123,12 +381,11 @@ impl Outbox {
     }
 
     /// Appends an event to a user's log; returns the user's new pts.
-    pub async fn user_event<T: Serialize>(
+    pub async fn user_event(
         &mut self,
         tx: &mut Sql<'_>,
         user_id: i64,
-        kind: &str,
-        data: &T,
+        event: UserEvent,
         membership: Option<Membership>,
     ) -> ApiResult<i64> {
         let (pts,): (i64,) = tx
@@ -138,13 +395,8 @@ impl Outbox {
                 params![user_id],
             )
             .await?;
-        let frame = serde_json::to_string(&UserFrame {
-            frame: "user_event",
-            pts,
-            kind,
-            data,
-        })
-        .expect("event data serialises");
+        let kind = event.kind();
+        let frame = frame_text(&ChatsFrame::UserEvent(UserEventFrame { pts, event }));
         tx.execute(
             "INSERT INTO user_events (user_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
             params![user_id, pts, kind, frame, hybrid_core::now_ms()],
@@ -184,20 +436,15 @@ async fn next_chat_pts(tx: &mut Sql<'_>, chat_id: i64) -> ApiResult<i64> {
     Ok(pts)
 }
 
-fn chat_frame<T: Serialize>(chat_id: i64, pts: i64, kind: &str, data: &T) -> String {
-    serde_json::to_string(&ChatFrame {
-        frame: "event",
-        chat_id,
-        pts,
-        kind,
-        data,
-    })
-    .expect("event data serialises")
-}
-
+/// How an event about a message's content is stored: the frame, with only the message's seq.
 #[derive(Serialize)]
-struct SeqOnly {
-    seq: i64,
+struct StoredReference {
+    #[serde(rename = "type")]
+    frame: &'static str,
+    chat_id: i64,
+    pts: i64,
+    kind: &'static str,
+    data: MessageRef,
 }
 
 /// A stored frame that refers to a message, to render for a reader who sees the chat's
@@ -217,8 +464,8 @@ struct StoredHead {
 
 /// Replaces each frame's stored reference with the message as it is now: the whole message for
 /// `message.new` (a tombstone once deleted), with reaction counts for `message.edited`, the
-/// card for `message.attachment`. A reader who may not see the message gets only its seq
-/// (and `edited_at` or the card's `version`), as when the event was made.
+/// card for `message.attachment`. A reader who may not see the message, or a message gone
+/// altogether, gets `message.changed` with only its seq.
 pub(crate) async fn render(sql: &mut Sql<'_>, frames: &mut [Rendering<'_>]) -> ApiResult<()> {
     if frames.is_empty() {
         return Ok(());
@@ -239,11 +486,14 @@ pub(crate) async fn render(sql: &mut Sql<'_>, frames: &mut [Rendering<'_>]) -> A
         .into_iter()
         .map(|row| ((row.chat_id, row.seq), Message::from(row)))
         .collect();
-    let heads: Vec<Option<StoredHead>> = frames.iter().map(|f| serde_json::from_str(f.payload).ok()).collect();
-    if heads
+    let heads: Vec<Option<(i64, MessageChange)>> = frames
         .iter()
-        .any(|h| h.as_ref().is_some_and(|h| h.kind == "message.edited"))
-    {
+        .map(|f| {
+            let head: StoredHead = serde_json::from_str(f.payload).ok()?;
+            Some((head.pts, MessageChange::parse(&head.kind)?))
+        })
+        .collect();
+    if heads.iter().any(|h| matches!(h, Some((_, MessageChange::Edited)))) {
         let counts: Vec<(i64, i64, String, i64)> = sql
             .fetch_all(
                 &format!(
@@ -264,35 +514,30 @@ pub(crate) async fn render(sql: &mut Sql<'_>, frames: &mut [Rendering<'_>]) -> A
         }
     }
     for (frame, head) in frames.iter_mut().zip(heads) {
-        let (Some(head), Some(message)) = (head, messages.get(&(frame.chat_id, frame.seq))) else {
-            continue; // left as stored: it holds no content
+        let Some((pts, change)) = head else {
+            continue; // not a reference: delivered as stored
         };
-        let (chat_id, pts, seq) = (frame.chat_id, head.pts, frame.seq);
-        let hidden = seq < frame.visible_from;
-        *frame.payload = match (head.kind.as_str(), hidden) {
-            ("message.edited", true) => chat_frame(
-                chat_id,
-                pts,
-                &head.kind,
-                &json!({"seq": seq, "edited_at": message.edited_at}),
-            ),
-            ("message.attachment", true) => {
-                let version = message.attachment.as_ref().map(|a| a.version);
-                chat_frame(chat_id, pts, &head.kind, &json!({"seq": seq, "version": version}))
+        let (chat_id, seq) = (frame.chat_id, frame.seq);
+        let shown = messages.get(&(chat_id, seq)).filter(|_| seq >= frame.visible_from);
+        let event = match (change, shown) {
+            (MessageChange::New, Some(message)) => {
+                let mut message = message.clone();
+                message.reactions.clear();
+                ChatEvent::MessageNew(Box::new(message))
             }
-            (_, true) => chat_frame(chat_id, pts, &head.kind, &SeqOnly { seq }),
-            ("message.attachment", false) => match &message.attachment {
-                Some(card) => chat_frame(chat_id, pts, &head.kind, &json!({"seq": seq, "attachment": card})),
-                None => chat_frame(chat_id, pts, &head.kind, &SeqOnly { seq }),
-            },
-            (_, false) => {
-                let mut message = Cow::Borrowed(message);
-                if head.kind == "message.new" && !message.reactions.is_empty() {
-                    message.to_mut().reactions.clear();
-                }
-                chat_frame(chat_id, pts, &head.kind, &message)
-            }
+            (MessageChange::Edited, Some(message)) => ChatEvent::MessageEdited(Box::new(message.clone())),
+            (
+                MessageChange::Attachment,
+                Some(Message {
+                    attachment: Some(card), ..
+                }),
+            ) => ChatEvent::MessageAttachment(AttachmentChanged {
+                seq,
+                attachment: card.clone(),
+            }),
+            _ => ChatEvent::MessageChanged(MessageRef { seq }),
         };
+        *frame.payload = frame_text(&ChatsFrame::Event(EventFrame { chat_id, pts, event }));
     }
     Ok(())
 }

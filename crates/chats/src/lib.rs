@@ -2,12 +2,12 @@
 //! links, messages (text with UTF-16 entities, replies, edits, tombstones, reactions, pins),
 //! read markers, the event log with catch-up (`/sync`), and message search.
 
+mod api;
 mod bans;
 mod body;
 mod events;
 mod membership;
 mod messages;
-mod model;
 mod objects;
 mod policy;
 mod relay;
@@ -27,6 +27,8 @@ use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started, Worker};
 use hybrid_store::Migration;
 use hybrid_users_api::UserDirectory;
 
+pub use api::ChatsCode;
+pub use events::{ChatEvent, ChatsFrame, UserEvent};
 pub use service::Chats;
 pub use settings::ChatsConfig;
 
@@ -40,6 +42,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(7, "0007_bans"),
     hybrid_store::migration!(8, "0008_fts_secure_delete"),
     hybrid_store::migration!(9, "0009_revoke_orphan_invite_links"),
+    hybrid_store::migration!(10, "0010_message_changed_events"),
 ];
 
 pub struct ChatsModule;
@@ -71,6 +74,14 @@ impl Module for ChatsModule {
 
     fn settings(&self) -> Option<hybrid_core::config::Section> {
         Some(hybrid_core::config::section::<ChatsConfig>())
+    }
+
+    fn error_codes(&self) -> &'static [hybrid_core::CodeDoc] {
+        api::ChatsCode::ALL
+    }
+
+    fn frames(&self) -> Option<hybrid_core::Schemas> {
+        Some(hybrid_core::schema_of::<events::ChatsFrame>())
     }
 
     fn tags(&self) -> &'static [ApiTag] {

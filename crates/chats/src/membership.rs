@@ -6,17 +6,19 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hybrid_core::{ApiError, ApiResult, now_ms};
+use hybrid_core::{ApiError, ApiResult, Code, now_ms};
 use hybrid_realtime_api::Membership;
 use hybrid_store::{Sql, params};
 use hybrid_users_api::UserCard;
-use serde_json::json;
 
+use crate::api::{
+    ChatInfo, ChatsCode, HistoryVisibility, InviteLink, InvitePreview, InviteRow, MSG_COLUMNS, MemberInfo, Message,
+    MessageRow, kind_str, parse_kind, parse_role, role_str,
+};
 use crate::bans;
-use crate::events::Outbox;
-use crate::model::{
-    ChatInfo, HistoryVisibility, InviteLink, InvitePreview, InviteRow, MSG_COLUMNS, MemberInfo, Message, MessageRow,
-    kind_str, parse_kind, parse_role, role_str,
+use crate::events::{
+    ChatAdded, ChatEvent, ChatRemoved, ChatUpdated, MemberChange, MemberGone, MemberJoined, MemberUpdated, Outbox,
+    UserEvent,
 };
 use crate::policy::{self, Access, ChatKind, Permission, Role};
 use crate::service::{Chats, member, member_with};
@@ -70,6 +72,13 @@ enum Joining {
     Later,
 }
 
+/// How a member goes: by themselves, or removed by someone who may.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Leaving {
+    Left,
+    Removed,
+}
+
 /// Adds `user_id` to a chat inside a transaction, with its events. A user who joins by
 /// themselves (creating a chat, following a link) may be in at most `max_chats` groups and
 /// channels (direct chats do not count); adds by others pass `None`, so nobody can fill
@@ -102,8 +111,8 @@ async fn add_member(
             )
             .await?;
         if count >= max_chats {
-            return Err(ApiError::conflict(
-                "too_many_chats",
+            return Err(ApiError::new(
+                ChatsCode::TooManyChats,
                 format!("you are in {max_chats} groups and channels already, the most one may be in"),
             ));
         }
@@ -114,12 +123,16 @@ async fn add_member(
         params![chat_id, user_id, role_str(role), now, last_seq],
     )
     .await?;
-    let data = if kind == "channel" && role == Role::Member {
-        json!({"role": role})
-    } else {
-        json!({"user_id": user_id, "role": role, "by": by})
+    let kind = parse_kind(&kind);
+    let named = !(kind == ChatKind::Channel && role == Role::Member);
+    let joined = MemberJoined {
+        user_id: Some(user_id).filter(|_| named),
+        role,
+        by: Some(by).filter(|_| named),
     };
-    let pts = out.chat_event(tx, chat_id, "member.joined", &data, None).await?;
+    let pts = out
+        .chat_event(tx, chat_id, ChatEvent::MemberJoined(joined), None)
+        .await?;
     if joining == Joining::Later {
         // `sync` serves this member's log from its join event on.
         tx.execute(
@@ -130,27 +143,30 @@ async fn add_member(
     }
     // The user's own stream carries the control: realtime nodes only listen to chats their
     // sockets' users are in, so the chat's stream would not reach them.
-    let chat = json!({"chat_id": chat_id, "kind": kind, "title": title, "by": by});
+    let added = ChatAdded {
+        chat_id,
+        kind,
+        title,
+        by,
+    };
     out.user_event(
         tx,
         user_id,
-        "chat.added",
-        &chat,
+        UserEvent::ChatAdded(added),
         Some(Membership::Joined { chat_id, user_id }),
     )
     .await?;
     Ok(())
 }
 
-/// Removes `user_id` from a chat inside a transaction; `kind` is `member.left` or
-/// `member.removed`. Their invite links stop working: a link admits people on behalf of a
+/// Removes `user_id` from a chat inside a transaction (`Leaving::Left` or `Leaving::Removed`). Their invite links stop working: a link admits people on behalf of a
 /// member who may invite.
 pub(crate) async fn drop_member(
     tx: &mut Sql<'_>,
     out: &mut Outbox,
     chat_id: i64,
     user_id: i64,
-    kind: &str,
+    leaving: Leaving,
     by: i64,
 ) -> ApiResult<()> {
     let (role,): (String,) = tx
@@ -169,20 +185,18 @@ pub(crate) async fn drop_member(
     // The chat's own stream carries the control, so sockets get this event and nothing after.
     let left = Some(Membership::Left { chat_id, user_id });
     // a channel's subscribers do not learn who else reads it
-    let data = if chat_kind == "channel" && parse_role(&role) == Role::Member {
-        json!({})
-    } else {
-        json!({"user_id": user_id, "by": by})
+    let named = !(parse_kind(&chat_kind) == ChatKind::Channel && parse_role(&role) == Role::Member);
+    let gone = MemberGone {
+        user_id: Some(user_id).filter(|_| named),
+        by: Some(by).filter(|_| named),
     };
-    out.chat_event(tx, chat_id, kind, &data, left).await?;
-    out.user_event(
-        tx,
-        user_id,
-        "chat.removed",
-        &json!({"chat_id": chat_id, "by": by}),
-        None,
-    )
-    .await?;
+    let event = match leaving {
+        Leaving::Left => ChatEvent::MemberLeft(gone),
+        Leaving::Removed => ChatEvent::MemberRemoved(gone),
+    };
+    out.chat_event(tx, chat_id, event, left).await?;
+    out.user_event(tx, user_id, UserEvent::ChatRemoved(ChatRemoved { chat_id, by }), None)
+        .await?;
     Ok(())
 }
 
@@ -397,7 +411,7 @@ impl Chats {
                             params![key, me, now],
                         )
                         .await?
-                        .ok_or_else(|| ApiError::conflict("conflict", "created concurrently"))?;
+                        .ok_or_else(|| ApiError::new(Code::Conflict, "created concurrently"))?;
                     for user in [me.min(peer), me.max(peer)] {
                         add_member(tx, out, id, user, Role::Member, me, Joining::AtCreation, None).await?;
                     }
@@ -408,7 +422,7 @@ impl Chats {
         match created {
             Ok(id) => Ok((self.chat(me, id).await?, true)),
             // Another request made it first: return that one.
-            Err(err) if err.code == "conflict" => {
+            Err(err) if err.is(Code::Conflict) => {
                 let (id,): (i64,) = self
                     .db
                     .reads()
@@ -491,8 +505,14 @@ impl Chats {
                         params![chat_id, title, description, history.map(|h| h.as_str())],
                     )
                     .await?;
-                let data = json!({"title": title, "description": description, "history_visibility": history, "by": me});
-                out.chat_event(tx, chat_id, "chat.updated", &data, None).await?;
+                let updated = ChatUpdated {
+                    title,
+                    description,
+                    history_visibility: HistoryVisibility::parse(&history),
+                    by: me,
+                };
+                out.chat_event(tx, chat_id, ChatEvent::ChatUpdated(updated), None)
+                    .await?;
                 Ok(())
             })
         })
@@ -552,16 +572,16 @@ impl Chats {
             Box::pin(async move {
                 let member = member_with(tx, chat_id, me, Permission::Invite, "add members").await?;
                 if member.member_count + users.len() as i64 > max {
-                    return Err(ApiError::conflict(
-                        "chat_full",
+                    return Err(ApiError::new(
+                        ChatsCode::ChatFull,
                         format!("a chat holds at most {max} members"),
                     ));
                 }
                 for user in users {
                     let exists: Option<(i64,)> = tx.fetch_optional(IS_MEMBER, params![chat_id, user]).await?;
                     if exists.is_some() {
-                        return Err(ApiError::conflict(
-                            "already_member",
+                        return Err(ApiError::new(
+                            ChatsCode::AlreadyMember,
                             format!("user {user} is already a member"),
                         ));
                     }
@@ -596,7 +616,7 @@ impl Chats {
                 if !actor.access.can_act_on(target.access.role, Permission::RemoveMembers) {
                     return Err(ApiError::forbidden("you may not remove this member"));
                 }
-                drop_member(tx, out, chat_id, user, "member.removed", me).await?;
+                drop_member(tx, out, chat_id, user, Leaving::Removed, me).await?;
                 bans::ban_in(tx, chat_id, user, me, None).await
             })
         })
@@ -608,15 +628,15 @@ impl Chats {
             Box::pin(async move {
                 let member = member(tx, chat_id, me).await?;
                 if member.kind() == ChatKind::Direct {
-                    return Err(ApiError::conflict("direct_chat", "you cannot leave a direct chat"));
+                    return Err(ApiError::new(ChatsCode::DirectChat, "you cannot leave a direct chat"));
                 }
                 if member.access.role == Role::Owner && member.member_count > 1 {
-                    return Err(ApiError::conflict(
-                        "owner_must_transfer",
+                    return Err(ApiError::new(
+                        ChatsCode::OwnerMustTransfer,
                         "transfer ownership before leaving",
                     ));
                 }
-                drop_member(tx, out, chat_id, me, "member.left", me).await
+                drop_member(tx, out, chat_id, me, Leaving::Left, me).await
             })
         })
         .await
@@ -681,7 +701,15 @@ impl Chats {
                     deny: policy::names(deny),
                     joined_at: target.joined_at,
                 };
-                out.chat_event(tx, chat_id, "member.updated", &json!({"member": &info, "by": me}), None)
+                let member = MemberChange {
+                    user_id: info.user_id,
+                    role: info.role,
+                    permissions: Some(info.permissions.clone()),
+                    allow: Some(info.allow.clone()),
+                    deny: Some(info.deny.clone()),
+                };
+                let updated = MemberUpdated { member, by: me };
+                out.chat_event(tx, chat_id, ChatEvent::MemberUpdated(updated), None)
                     .await?;
                 Ok(info)
             })
@@ -707,8 +735,16 @@ impl Chats {
                         params![chat_id, who, role_str(role)],
                     )
                     .await?;
-                    let data = json!({"member": {"user_id": who, "role": role}, "by": me});
-                    out.chat_event(tx, chat_id, "member.updated", &data, None).await?;
+                    let member = MemberChange {
+                        user_id: who,
+                        role,
+                        permissions: None,
+                        allow: None,
+                        deny: None,
+                    };
+                    let updated = MemberUpdated { member, by: me };
+                    out.chat_event(tx, chat_id, ChatEvent::MemberUpdated(updated), None)
+                        .await?;
                 }
                 Ok(())
             })
@@ -753,8 +789,8 @@ impl Chats {
                     )
                     .await?;
                 if active >= max_links {
-                    return Err(ApiError::conflict(
-                        "too_many_invite_links",
+                    return Err(ApiError::new(
+                        ChatsCode::TooManyInviteLinks,
                         format!("a chat has at most {max_links} working invite links; revoke some first"),
                     ));
                 }
@@ -885,7 +921,7 @@ impl Chats {
                     )
                     .await?;
                 if count >= max {
-                    return Err(ApiError::conflict("chat_full", format!("a chat holds at most {max} members")));
+                    return Err(ApiError::new(ChatsCode::ChatFull, format!("a chat holds at most {max} members")));
                 }
                 add_member(tx, out, chat_id, me, Role::Member, by, Joining::Later, Some(max_chats)).await
             })

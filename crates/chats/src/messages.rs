@@ -7,14 +7,17 @@ use std::time::Duration;
 
 use hybrid_core::bus::{Bytes, Envelope};
 use hybrid_core::text::fold;
-use hybrid_core::{ApiError, ApiResult, now_ms};
+use hybrid_core::{ApiError, ApiResult, Code, now_ms};
 use hybrid_store::{Sql, params};
 use serde::Serialize;
-use serde_json::json;
 
-use crate::body::{self, Entity, EntityKind};
-use crate::model::{
+use crate::api::{
     HistoryVisibility, MESSAGE_COLUMNS, MSG_COLUMNS, Message, MessageRow, ReactionCount, StoredAttachment,
+};
+use crate::body::{self, Entity, EntityKind};
+use crate::events::{
+    ChatEvent, ChatsFrame, MessageChange, MessageDeleted, MessageRef, OwnRead, PeerRead, PinChanged, ReactionChanged,
+    Typing, UserEvent,
 };
 use crate::policy::{ChatKind, Permission};
 use crate::search;
@@ -208,7 +211,7 @@ impl Chats {
         match self.send_once(me, chat_id, new).await {
             // Two sends with one nonce raced (PostgreSQL runs them in parallel): the loser
             // hit the unique index; answer with the winner's message.
-            Err(err) if err.code == "conflict" && nonce.is_some() => {
+            Err(err) if err.is(Code::Conflict) && nonce.is_some() => {
                 let existing =
                     by_nonce(&mut self.db.reads(), chat_id, me, nonce.as_deref().unwrap_or_default()).await?;
                 existing.map(|m| (Message::from(m), false)).ok_or(err)
@@ -298,7 +301,7 @@ impl Chats {
                     reactions: Vec::new(),
                     attachment: new.attachment.map(|a| a.card),
                 };
-                out.message_event_at(tx, chat_id, pts, "message.new", seq).await?;
+                out.message_event_at(tx, chat_id, pts, MessageChange::New, seq).await?;
                 Ok((message, true))
             })
         })
@@ -342,10 +345,10 @@ impl Chats {
                 message.edited_at = Some(now);
                 message.reactions = reaction_counts(tx, chat_id, seq).await?;
                 if hidden_from_some(tx, chat_id, seq, member.history).await? {
-                    let data = json!({"seq": seq, "edited_at": now});
-                    out.chat_event(tx, chat_id, "message.edited", &data, None).await?;
+                    out.chat_event(tx, chat_id, ChatEvent::MessageChanged(MessageRef { seq }), None)
+                        .await?;
                 } else {
-                    out.message_event(tx, chat_id, "message.edited", seq).await?;
+                    out.message_event(tx, chat_id, MessageChange::Edited, seq).await?;
                 }
                 Ok(message)
             })
@@ -376,7 +379,8 @@ impl Chats {
                     tx.execute(table, params![chat_id, seq]).await?;
                 }
                 search::unindex(tx, chat_id, seq).await?;
-                out.chat_event(tx, chat_id, "message.deleted", &json!({"seq": seq, "by": me}), None)
+                let deleted = MessageDeleted { seq, by: me };
+                out.chat_event(tx, chat_id, ChatEvent::MessageDeleted(deleted), None)
                     .await?;
                 Ok(())
             })
@@ -436,12 +440,15 @@ impl Chats {
                 let reactions = reaction_counts(tx, chat_id, seq).await?;
                 if changed > 0 {
                     // a channel's subscribers react anonymously, as in Telegram
-                    let data = if member.is_channel_subscriber() {
-                        json!({"seq": seq, "emoji": emoji, "added": add, "reactions": reactions})
-                    } else {
-                        json!({"seq": seq, "user_id": me, "emoji": emoji, "added": add, "reactions": reactions})
+                    let changed = ReactionChanged {
+                        seq,
+                        user_id: Some(me).filter(|_| !member.is_channel_subscriber()),
+                        emoji,
+                        added: add,
+                        reactions: reactions.clone(),
                     };
-                    out.chat_event(tx, chat_id, "reaction.changed", &data, None).await?;
+                    out.chat_event(tx, chat_id, ChatEvent::ReactionChanged(changed), None)
+                        .await?;
                 }
                 Ok(reactions)
             })
@@ -496,8 +503,9 @@ impl Chats {
                     .await?
                 };
                 if changed > 0 {
-                    let data = json!({"seq": seq, "pinned": pinned, "by": me});
-                    out.chat_event(tx, chat_id, "pin.changed", &data, None).await?;
+                    let changed = PinChanged { seq, pinned, by: me };
+                    out.chat_event(tx, chat_id, ChatEvent::PinChanged(changed), None)
+                        .await?;
                 }
                 Ok(())
             })
@@ -531,11 +539,11 @@ impl Chats {
                     return Ok(member.read_seq);
                 }
                 tx.execute(MARK_READ, params![chat_id, me, seq]).await?;
-                out.user_event(tx, me, "read.updated", &json!({"chat_id": chat_id, "seq": seq}), None)
+                out.user_event(tx, me, UserEvent::ReadUpdated(OwnRead { chat_id, seq }), None)
                     .await?;
                 if member.kind() == ChatKind::Direct {
-                    out.chat_event(tx, chat_id, "read.updated", &json!({"user_id": me, "seq": seq}), None)
-                        .await?;
+                    let read = PeerRead { user_id: me, seq };
+                    out.chat_event(tx, chat_id, ChatEvent::PeerRead(read), None).await?;
                 }
                 Ok(seq)
             })
@@ -641,10 +649,14 @@ impl Chats {
         {
             return Ok(true);
         }
-        let frame = json!({"type": "typing", "chat_id": chat_id, "user_id": me, "expires_ms": TYPING_EXPIRES_MS});
+        let frame = ChatsFrame::Typing(Typing {
+            chat_id,
+            user_id: me,
+            expires_ms: TYPING_EXPIRES_MS,
+        });
         self.bus.publish(Envelope::ephemeral(
             hybrid_realtime_api::chat(chat_id),
-            Bytes::from(frame.to_string()),
+            Bytes::from(serde_json::to_string(&frame).expect("frames serialise")),
         ));
         Ok(true)
     }

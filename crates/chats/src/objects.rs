@@ -15,11 +15,10 @@ use futures::future::BoxFuture;
 use hybrid_chats_api::{Attachment as Card, AttachmentUpdate, ChatWriter, Post, Posted};
 use hybrid_core::{ApiError, ApiResult, Worker, now_ms};
 use hybrid_store::{Sql, params};
-use serde_json::json;
 
-use crate::events::Outbox;
+use crate::api::{Attachment, ChatsCode, HistoryVisibility, StoredAttachment};
+use crate::events::{ChatEvent, MessageChange, MessageRef, Outbox};
 use crate::messages::{NewMessage, hidden_from_some, search_body};
-use crate::model::{Attachment, HistoryVisibility, StoredAttachment};
 use crate::search;
 use crate::service::{Chats, member};
 
@@ -164,8 +163,8 @@ async fn replace_attachment(
         return Err(ApiError::forbidden("this message carries another service's object"));
     }
     if new.card.version <= current.card.version {
-        return Err(ApiError::conflict(
-            "stale_attachment",
+        return Err(ApiError::new(
+            ChatsCode::StaleAttachment,
             format!("the message has version {} of this object", current.card.version),
         ));
     }
@@ -180,29 +179,22 @@ async fn replace_attachment(
     )
     .await?;
     if due {
-        attachment_event(tx, out, chat_id, seq, &new.card, now).await?;
+        attachment_event(tx, out, chat_id, seq, now).await?;
     }
     Ok(())
 }
 
-/// The `message.attachment` event of message `seq` showing `card` (only its version where some
-/// member may not see the message).
-async fn attachment_event(
-    tx: &mut Sql<'_>,
-    out: &mut Outbox,
-    chat_id: i64,
-    seq: i64,
-    card: &Attachment,
-    now: i64,
-) -> ApiResult<()> {
+/// The `message.attachment` event of message `seq` (`message.changed` where some member may not
+/// see the message).
+async fn attachment_event(tx: &mut Sql<'_>, out: &mut Outbox, chat_id: i64, seq: i64, now: i64) -> ApiResult<()> {
     let (history,): (String,) = tx
         .fetch_one("SELECT history_visibility FROM chats WHERE id = $1", params![chat_id])
         .await?;
     if hidden_from_some(tx, chat_id, seq, HistoryVisibility::parse(&history)).await? {
-        let data = json!({"seq": seq, "version": card.version});
-        out.chat_event(tx, chat_id, "message.attachment", &data, None).await?;
+        out.chat_event(tx, chat_id, ChatEvent::MessageChanged(MessageRef { seq }), None)
+            .await?;
     } else {
-        out.message_event(tx, chat_id, "message.attachment", seq).await?;
+        out.message_event(tx, chat_id, MessageChange::Attachment, seq).await?;
     }
     tx.execute(
         "UPDATE messages SET attachment_event_at = $3, attachment_pending = 0 WHERE chat_id = $1 AND seq = $2",
@@ -230,18 +222,17 @@ pub fn attachment_events(chats: Arc<Chats>) -> Worker {
                 chats
                     .commit_in(chat_id, move |tx, out| {
                         Box::pin(async move {
-                            let row: Option<(String,)> = tx
+                            let due: Option<(i64,)> = tx
                                 .fetch_optional(
-                                    "SELECT attachment FROM messages WHERE chat_id = $1 AND seq = $2 \
+                                    "SELECT seq FROM messages WHERE chat_id = $1 AND seq = $2 \
                                      AND attachment_pending = 1 AND deleted_at IS NULL",
                                     params![chat_id, seq],
                                 )
                                 .await?;
-                            let Some(stored) = row.and_then(|(a,)| serde_json::from_str::<StoredAttachment>(&a).ok())
-                            else {
+                            if due.is_none() {
                                 return Ok(());
-                            };
-                            attachment_event(tx, out, chat_id, seq, &stored.card, now_ms()).await
+                            }
+                            attachment_event(tx, out, chat_id, seq, now_ms()).await
                         })
                     })
                     .await?;

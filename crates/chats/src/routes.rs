@@ -11,11 +11,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::api::{ChatInfo, HistoryVisibility, InviteLink, InvitePreview, MemberInfo, Message, ReactionCount};
 use crate::bans::Ban;
 use crate::body::Entity;
 use crate::membership::{ChatUpdate, MemberUpdate, NewChat};
 use crate::messages::{HistoryFrom, HistoryPage, NewMessage};
-use crate::model::{ChatInfo, HistoryVisibility, InviteLink, InvitePreview, MemberInfo, Message, ReactionCount};
 use crate::policy::{ChatKind, Permission, Role};
 use crate::service::Chats;
 use crate::sync::{SyncRequest, SyncResponse};

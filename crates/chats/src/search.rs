@@ -5,9 +5,9 @@
 use hybrid_core::ApiResult;
 use hybrid_store::{Dialect, Sql, params};
 
+use crate::api::{MSG_COLUMNS, Message, MessageRow};
 use crate::body::{normalize_for_search, query_terms};
 use crate::messages::search_body;
-use crate::model::{MSG_COLUMNS, Message, MessageRow};
 use crate::service::Chats;
 
 /// FTS5 rows are keyed by one integer: chat id in the high half, seq in the low half. Embedded

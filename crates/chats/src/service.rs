@@ -8,12 +8,12 @@ use crate::settings::ChatsConfig;
 use futures::future::BoxFuture;
 use hybrid_core::bus::Bus;
 use hybrid_core::state::{Budget, SharedState};
-use hybrid_core::{ApiError, ApiResult};
+use hybrid_core::{ApiError, ApiResult, Code};
 use hybrid_store::{Db, Dialect, Sql, params};
 use hybrid_users_api::UserDirectory;
 
+use crate::api::{HistoryVisibility, parse_kind, parse_role};
 use crate::events::Outbox;
-use crate::model::{HistoryVisibility, parse_kind, parse_role};
 use crate::policy::{Access, ChatKind, Permission, Role};
 use hybrid_core::outbox::Relay;
 use hybrid_core::sync::SyncSources;
@@ -173,8 +173,7 @@ impl Chats {
         match self.state.take(&[(key, limit)], window).await? {
             Budget::Taken => Ok(()),
             Budget::Spent { retry_after_secs } => Err(ApiError::new(
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                Code::RateLimited,
                 format!(
                     "you are {doing} too fast; try again in {}",
                     hybrid_core::wait_in_words(retry_after_secs)

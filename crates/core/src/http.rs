@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::{AccessClaims, ApiError, TokenVerifier};
+use crate::{AccessClaims, ApiError, Code, TokenVerifier};
 
 /// Per-process HTTP facts handlers need, put in every request's extensions by the server.
 #[derive(Clone)]
@@ -57,8 +57,8 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .ok_or_else(|| {
-                Unauthorized(ApiError::unauthorized(
-                    "unauthorized",
+                Unauthorized(ApiError::new(
+                    Code::Unauthorized,
                     "an access token is required (Authorization: Bearer …)",
                 ))
             })?;

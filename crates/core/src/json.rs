@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::ApiError;
+use crate::{ApiError, Code};
 
 /// Request and response JSON. As an extractor it needs `Content-Type: application/json`,
 /// respects the body limit (413), and answers 400 for broken JSON and 422 for a body of the
@@ -34,18 +34,13 @@ where
             });
         if !is_json {
             return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                Code::UnsupportedMediaType,
                 "expected a body with Content-Type: application/json",
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the request body is too large",
-                )
+                ApiError::new(Code::PayloadTooLarge, "the request body is too large")
             } else {
                 ApiError::bad_request(rejection.body_text())
             }
@@ -63,14 +58,10 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                format!("malformed JSON: {inner}"),
-            )
+            ApiError::new(Code::InvalidJson, format!("malformed JSON: {inner}"))
         } else {
             let field = if path == "." { None } else { Some(path) };
-            let error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", inner.to_string());
+            let error = ApiError::new(Code::ValidationFailed, inner.to_string());
             match field {
                 Some(field) => error.with_field(field),
                 None => error,
@@ -79,18 +70,13 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })?;
     de.end().map_err(|err| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
+            Code::InvalidJson,
             format!("malformed JSON: {err} (one JSON value per body)"),
         )
     })?;
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         let message = "the body must be a JSON object";
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            message,
-        ));
+        return Err(ApiError::new(Code::ValidationFailed, message));
     }
     Ok(value)
 }

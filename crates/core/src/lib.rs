@@ -20,13 +20,16 @@ mod token;
 pub mod trace_context;
 pub mod worker;
 
+pub use axum::http::StatusCode;
 pub use clock::Clock;
 pub use config::Config;
-pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail, wait_in_words};
+pub use error::{ApiError, ApiResult, Code, CodeDoc, ErrorBody, ErrorCode, ErrorDetail, wait_in_words};
 pub use extract::{Path, Query};
 pub use http::{AuthUser, ClientInfo, HttpShared};
 pub use json::Json;
-pub use module::{ApiTag, GrpcApi, InternalApis, Module, ModuleContext, PeerLink, Shutdown, Started};
+pub use module::{
+    ApiTag, GrpcApi, InternalApis, Module, ModuleContext, PeerLink, Schemas, Shutdown, Started, schema_of,
+};
 pub use secrets::Secrets;
 pub use token::{AccessClaims, TokenVerifier};
 pub use worker::Worker;

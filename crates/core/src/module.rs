@@ -62,6 +62,16 @@ pub trait Module: Send + Sync + 'static {
     fn tags(&self) -> &'static [ApiTag] {
         &[]
     }
+    /// The module's own error codes (its `error_codes!` enum's `ALL`), which the API reference
+    /// lists under `ErrorCode` with those every service shares.
+    fn error_codes(&self) -> &'static [crate::CodeDoc] {
+        &[]
+    }
+    /// The frames the module sends to sockets (`schema_of::<MyFrame>()`, an enum tagged by
+    /// `type`), which the API reference joins into `ServerFrame`.
+    fn frames(&self) -> Option<Schemas> {
+        None
+    }
     /// Called with the module's migrated database.
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>>;
     /// Tables `hybrid migrate-data` leaves behind: work pending in the old install (an outbox
@@ -78,6 +88,22 @@ pub trait Module: Send + Sync + 'static {
     /// in by `hybrid migrate-data`; returns a line for the report.
     fn rebuild_derived(&self, _db: Db) -> BoxFuture<'static, anyhow::Result<Option<String>>> {
         Box::pin(async { Ok(None) })
+    }
+}
+
+/// A type's OpenAPI schema under its name, with the schemas it refers to.
+pub struct Schemas {
+    pub name: String,
+    pub schemas: Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+}
+
+/// The schemas of `T` for [`Module::frames`].
+pub fn schema_of<T: utoipa::ToSchema>() -> Schemas {
+    let mut schemas = vec![(T::name().into_owned(), T::schema())];
+    T::schemas(&mut schemas);
+    Schemas {
+        name: T::name().into_owned(),
+        schemas,
     }
 }
 

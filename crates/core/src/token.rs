@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
-use crate::ApiError;
+use crate::{ApiError, Code};
 
 /// What an access token says. `sub` is the user id as a string, as RFC 7519 wants.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -120,7 +120,7 @@ impl TokenVerifier {
                     .unwrap_or_default()
                     .as_secs();
                 if claims.exp + self.validation.leeway < now {
-                    return Err(ApiError::unauthorized("token_expired", "the access token has expired"));
+                    return Err(ApiError::new(Code::TokenExpired, "the access token has expired"));
                 }
                 claims
             }
@@ -139,17 +139,14 @@ impl TokenVerifier {
             }
         };
         if self.is_revoked(claims.sid) {
-            return Err(ApiError::unauthorized(
-                "session_revoked",
-                "this session has been signed out",
-            ));
+            return Err(ApiError::new(Code::SessionRevoked, "this session has been signed out"));
         }
         Ok(claims)
     }
 
     /// Checks the signature, issuer and expiry of a token not seen before.
     fn verify_signature(&self, token: &str) -> Result<AccessClaims, ApiError> {
-        let invalid = || ApiError::unauthorized("invalid_token", "the access token is not valid");
+        let invalid = || ApiError::new(Code::InvalidToken, "the access token is not valid");
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
         let kid = header.kid.ok_or_else(invalid)?;
         let claims = {
@@ -164,7 +161,7 @@ impl TokenVerifier {
             jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
         }
         .map_err(|err| match err.kind() {
-            ErrorKind::ExpiredSignature => ApiError::unauthorized("token_expired", "the access token has expired"),
+            ErrorKind::ExpiredSignature => ApiError::new(Code::TokenExpired, "the access token has expired"),
             _ => invalid(),
         })?
         .claims;

@@ -78,6 +78,10 @@ impl Module for ExampleModule {
         Some(GRPC)
     }
 
+    fn frames(&self) -> Option<hybrid_core::Schemas> {
+        Some(hybrid_core::schema_of::<ExampleFrame>())
+    }
+
     fn tags(&self) -> &'static [ApiTag] {
         &[ApiTag {
             name: "example",
@@ -251,7 +255,7 @@ async fn notice(
     me: AuthUser,
     Json(req): Json<NoticeRequest>,
 ) -> ApiResult<StatusCode> {
-    let frame = json!({"type": "example.notice", "text": req.text}).to_string();
+    let frame = serde_json::to_string(&ExampleFrame::Notice { text: req.text }).expect("frames serialise");
     let stored = frame.clone();
     example
         .db
@@ -267,6 +271,15 @@ async fn notice(
         Bytes::from(frame),
     ));
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The frames the example sends to sockets; the API reference lists them under `ServerFrame`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type")]
+pub enum ExampleFrame {
+    /// A notice for you.
+    #[serde(rename = "example.notice")]
+    Notice { text: String },
 }
 
 /// Notices returned by one sync at most.

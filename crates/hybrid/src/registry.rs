@@ -11,7 +11,9 @@ use hybrid_core::state::{MemoryState, RedisConfig, RedisState, SharedState};
 use hybrid_core::stream::EventStreams;
 use hybrid_core::sync::SyncSources;
 use hybrid_core::worker::{Workers, supervise};
-use hybrid_core::{ApiTag, Clock, Config, InternalApis, Module, ModuleContext, Shutdown, TokenVerifier};
+use hybrid_core::{
+    ApiTag, Clock, CodeDoc, Config, InternalApis, Module, ModuleContext, Schemas, Shutdown, TokenVerifier,
+};
 use hybrid_rpc::GrpcServer;
 use hybrid_store::Db;
 use utoipa_axum::router::OpenApiRouter;
@@ -26,6 +28,7 @@ pub fn all_modules() -> Vec<Box<dyn Module>> {
         Box::new(hybrid_users::UsersModule),
         Box::new(hybrid_chats::ChatsModule),
         Box::new(hybrid_realtime::RealtimeModule),
+        // new services: above this line (cargo xtask new-service)
         #[cfg(feature = "example-service")]
         Box::new(hybrid_example::ExampleModule),
     ]
@@ -120,6 +123,10 @@ pub struct Running {
     pub apis: Arc<InternalApis>,
     /// The OpenAPI tags of the modules' routes, in the order of [`all_modules`].
     pub tags: Vec<ApiTag>,
+    /// The modules' own error codes, for the API reference's `ErrorCode`.
+    pub error_codes: Vec<CodeDoc>,
+    /// The frames the modules send to sockets, for the API reference's `ServerFrame`.
+    pub frames: Vec<Schemas>,
     pub tokens: Arc<TokenVerifier>,
     pub bus: Arc<dyn Bus>,
     pub state: Arc<dyn SharedState>,
@@ -176,6 +183,8 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
         workers: Arc::default(),
         apis: apis.clone(),
         tags: Vec::new(),
+        error_codes: Vec::new(),
+        frames: Vec::new(),
         tokens: tokens.clone(),
         bus: bus.clone(),
         state: state.clone(),
@@ -216,6 +225,8 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     }
     let local: Vec<&str> = modules.iter().map(|m| m.name()).collect();
     for module in all_modules().iter().filter(|m| local.contains(&m.name())) {
+        running.error_codes.extend_from_slice(module.error_codes());
+        running.frames.extend(module.frames());
         for tag in module.tags() {
             if !running.tags.iter().any(|t| t.name == tag.name) {
                 running.tags.push(*tag);

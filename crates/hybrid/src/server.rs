@@ -4,14 +4,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Extension, Router};
 use hybrid_core::bus::Bus;
 use hybrid_core::state::SharedState;
 use hybrid_core::worker::Workers;
-use hybrid_core::{ApiError, Config, HttpShared, Shutdown, TokenVerifier, trace_context};
+use hybrid_core::{ApiError, Code, CodeDoc, Config, HttpShared, Schemas, Shutdown, TokenVerifier, trace_context};
 use hybrid_store::Db;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -96,11 +96,49 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Adds what the API reference cannot derive from one type: `ErrorCode`, every code the
+/// running modules answer with (those all share, then each module's), and `ServerFrame`, every
+/// frame their sockets may carry (one `type`-tagged enum per module).
+fn describe_codes_and_frames(openapi: &mut utoipa::openapi::OpenApi, codes: &[CodeDoc], frames: Vec<Schemas>) {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Ref, Schema, Type};
+    let components = openapi.components.get_or_insert_with(Default::default);
+    let mut listed: Vec<&CodeDoc> = Vec::new();
+    for code in Code::ALL.iter().chain(codes) {
+        if !listed.iter().any(|c| c.code == code.code) {
+            listed.push(code);
+        }
+    }
+    let description = listed
+        .iter()
+        .map(|c| format!("- `{}` ({}): {}", c.code, c.status, c.description.trim()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let codes = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(listed.iter().map(|c| c.code)))
+        .description(Some(format!(
+            "A stable error code, with its usual HTTP status:\n\n{description}"
+        )))
+        .build();
+    components.schemas.insert("ErrorCode".to_owned(), codes.into());
+    let mut one_of = OneOfBuilder::new().description(Some(
+        "Any frame the server sends on the WebSocket (docs/protocol.md); `type` tells which.",
+    ));
+    for frame in frames {
+        one_of = one_of.item(Ref::from_schema_name(&frame.name));
+        components.schemas.extend(frame.schemas);
+    }
+    components
+        .schemas
+        .insert("ServerFrame".to_owned(), Schema::OneOf(one_of.build()).into());
+}
+
 /// The whole HTTP surface: module routes under `/api/v1`, docs, health and metrics.
-pub fn app(config: &Config, running: Running) -> anyhow::Result<Router> {
+pub fn app(config: &Config, mut running: Running) -> anyhow::Result<Router> {
     let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", running.routes)
         .split_for_parts();
+    describe_codes_and_frames(&mut openapi, &running.error_codes, std::mem::take(&mut running.frames));
     openapi.tags = Some(
         running
             .tags
@@ -148,13 +186,7 @@ pub fn app(config: &Config, running: Running) -> anyhow::Result<Router> {
             }),
         )
         .fallback_service(web::fallback(&config.http.web_dir))
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "method not allowed here",
-            )
-        })
+        .method_not_allowed_fallback(|| async { ApiError::new(Code::MethodNotAllowed, "method not allowed here") })
         .layer(axum::extract::DefaultBodyLimit::max(config.http.body_limit_bytes))
         .layer(Extension(shared))
         .layer(axum::middleware::from_fn(telemetry::track_requests))

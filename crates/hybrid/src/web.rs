@@ -11,7 +11,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use hybrid_core::ApiError;
+use hybrid_core::{ApiError, Code};
 use tower_http::services::{ServeDir, ServeFile};
 
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
@@ -69,7 +69,7 @@ fn is_api(path: &str) -> bool {
 }
 
 fn api_not_found() -> Response {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint").into_response()
+    ApiError::new(Code::NotFound, "no such endpoint").into_response()
 }
 
 fn html_escape(path: &Path) -> String {

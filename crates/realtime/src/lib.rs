@@ -2,6 +2,7 @@
 //! `hybrid.v1`) that push chat and user events, typing and presence. The protocol is in
 //! `docs/protocol.md`.
 
+mod events;
 mod hub;
 mod settings;
 mod socket;
@@ -10,13 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{State, WebSocketUpgrade};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use hybrid_chats_api::ChatMembership;
 use hybrid_core::state::SharedState;
 use hybrid_core::{
-    ApiError, ApiResult, ApiTag, AuthUser, ErrorBody, Json, Module, ModuleContext, Query, Started, TokenVerifier,
+    ApiError, ApiResult, ApiTag, AuthUser, Code, ErrorBody, Json, Module, ModuleContext, Query, Started, TokenVerifier,
     Worker,
 };
 use hybrid_store::Migration;
@@ -25,6 +26,7 @@ pub use settings::RealtimeConfig;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub use events::RealtimeFrame;
 pub use hub::close;
 
 pub struct Realtime {
@@ -64,6 +66,10 @@ impl Module for RealtimeModule {
         Some(hybrid_core::config::section::<RealtimeConfig>())
     }
 
+    fn frames(&self) -> Option<hybrid_core::Schemas> {
+        Some(hybrid_core::schema_of::<RealtimeFrame>())
+    }
+
     fn tags(&self) -> &'static [ApiTag] {
         &[ApiTag {
             name: "realtime",
@@ -97,7 +103,7 @@ impl Module for RealtimeModule {
                     Ok(())
                 }
             });
-            let routes = OpenApiRouter::new()
+            let routes = OpenApiRouter::with_openapi(<events::ClientFrames as utoipa::OpenApi>::openapi())
                 .route("/realtime", axum::routing::get(upgrade))
                 .routes(routes!(presence))
                 .with_state(realtime);
@@ -182,12 +188,7 @@ async fn upgrade(State(rt): State<Arc<Realtime>>, headers: axum::http::HeaderMap
         .flat_map(|v| v.split(','))
         .any(|p| p.trim() == socket::PROTOCOL);
     if !offered {
-        return ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "request the WebSocket subprotocol hybrid.v1",
-        )
-        .into_response();
+        return ApiError::new(Code::BadRequest, "request the WebSocket subprotocol hybrid.v1").into_response();
     }
     ws.protocols([socket::PROTOCOL])
         .read_buffer_size(4 * 1024)

@@ -7,12 +7,11 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use hybrid_core::bus::{Bytes, Envelope};
-use hybrid_core::{AccessClaims, now_ms};
+use hybrid_core::{AccessClaims, Code, now_ms};
 use hybrid_realtime_api::{chat, user};
-use serde::Deserialize;
-use serde_json::json;
 use tokio::time::{Instant, sleep_until};
 
+use crate::events::{ClientFrame, Hello, PresenceChange, Ready, RealtimeFrame};
 use crate::hub::{ConnHandle, close};
 use crate::{PRESENCE_TTL, Realtime};
 
@@ -21,19 +20,8 @@ pub const PROTOCOL: &str = "hybrid.v1";
 /// Longest wait for the bus to confirm a new socket's subscriptions.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(5);
 
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum ClientFrame {
-    Auth {
-        token: String,
-    },
-    Ping,
-    #[serde(other)]
-    Unknown,
-}
-
-fn text(value: serde_json::Value) -> Message {
-    Message::Text(Utf8Bytes::from(value.to_string()))
+fn text(frame: RealtimeFrame) -> Message {
+    Message::Text(Utf8Bytes::from(frame.text()))
 }
 
 async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
@@ -73,7 +61,10 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
         return;
     }
     let heartbeat = Duration::from_millis(rt.config.heartbeat_ms.max(1000));
-    let hello = json!({"type": "hello", "protocol": PROTOCOL, "heartbeat_ms": heartbeat.as_millis() as u64});
+    let hello = RealtimeFrame::Hello(Hello {
+        protocol: PROTOCOL.to_owned(),
+        heartbeat_ms: heartbeat.as_millis() as u64,
+    });
     if socket.send(text(hello)).await.is_err() {
         return;
     }
@@ -140,13 +131,20 @@ pub async fn run(mut socket: WebSocket, rt: Arc<Realtime>) {
             Err(err) => tracing::warn!(error = %err, "presence not recorded"),
         }
     }
-    let ready = json!({"type": "ready", "user_id": user_id, "session_id": claims.sid});
+    let ready = RealtimeFrame::Ready(Ready {
+        user_id,
+        session_id: claims.sid,
+    });
     let mut open = socket.send(text(ready)).await.is_ok();
     // Who of my direct-chat peers is online right now.
     let online = rt.state.online(&peers).await.unwrap_or_default();
     for (peer, _) in peers.iter().zip(online).filter(|(_, online)| *online) {
         if open {
-            let frame = json!({"type": "presence", "user_id": peer, "online": true});
+            let frame = RealtimeFrame::Presence(PresenceChange {
+                user_id: *peer,
+                online: true,
+                at: None,
+            });
             open = socket.send(text(frame)).await.is_ok();
         }
     }
@@ -198,15 +196,10 @@ async fn authenticate(socket: &mut WebSocket, rt: &Realtime) -> Option<AccessCla
     match rt.tokens.verify(&token) {
         Ok(claims) => Some(claims),
         Err(err) => {
-            let reason = if err.code == "session_revoked" {
-                "session signed out"
+            let (code, reason) = if err.is(Code::SessionRevoked) {
+                (close::SESSION_REVOKED, "session signed out")
             } else {
-                "invalid or expired token"
-            };
-            let code = if err.code == "session_revoked" {
-                close::SESSION_REVOKED
-            } else {
-                close::UNAUTHORIZED
+                (close::UNAUTHORIZED, "invalid or expired token")
             };
             close_with(socket, code, reason).await;
             None
@@ -247,13 +240,13 @@ async fn pump(
                 match message {
                     Message::Text(body) => match serde_json::from_str::<ClientFrame>(&body) {
                         Ok(ClientFrame::Ping) => {
-                            if socket.send(text(json!({"type": "pong"}))).await.is_err() {
+                            if socket.send(text(RealtimeFrame::Pong)).await.is_err() {
                                 break;
                             }
                         }
                         Ok(ClientFrame::Auth { token }) => match rt.tokens.verify(&token) {
                             Ok(claims) if claims.sid == handle.conn.session_id => expires = expiry(&claims),
-                            Err(err) if err.code == "session_revoked" => {
+                            Err(err) if err.is(Code::SessionRevoked) => {
                                 close_with(socket, close::SESSION_REVOKED, "session signed out").await;
                                 break;
                             }
@@ -300,8 +293,12 @@ async fn pump(
 
 /// Presence goes only to people who share a direct chat with the user.
 fn announce_presence(rt: &Realtime, user_id: i64, peers: &[i64], online: bool) {
-    let frame = json!({"type": "presence", "user_id": user_id, "online": online, "at": now_ms()}).to_string();
-    let payload = Bytes::from(frame);
+    let frame = RealtimeFrame::Presence(PresenceChange {
+        user_id,
+        online,
+        at: Some(now_ms()),
+    });
+    let payload = Bytes::from(frame.text());
     for &peer in peers {
         rt.hub.publish(Envelope::ephemeral(user(peer), payload.clone()));
     }

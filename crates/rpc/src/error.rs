@@ -5,7 +5,7 @@
 //! (a method the peer lacks, a reply that does not decode) is `502 bad_gateway`.
 
 use http::StatusCode;
-use hybrid_core::ApiError;
+use hybrid_core::{ApiError, Code as ApiCode};
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::{Code, Status};
 
@@ -72,13 +72,12 @@ pub fn from_status(service: &str, status: &Status) -> ApiError {
             let code = status.code();
             tracing::error!(service, ?code, message = status.message(), "an internal call failed");
             ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "bad_gateway",
+                ApiCode::BadGateway,
                 format!("the {service} service could not answer the call"),
             )
         };
     };
-    let mut err = ApiError::new(
+    let mut err = ApiError::raw(
         http,
         intern(text(ERROR_CODE).unwrap_or("remote_error")),
         status.message().to_owned(),
@@ -102,9 +101,16 @@ fn intern(code: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    hybrid_core::error_codes! {
+        enum TestCode {
+            /// A code only this test knows.
+            UsernameTaken = (CONFLICT, "username_taken"),
+        }
+    }
+
     #[test]
     fn an_error_crosses_the_hop_unchanged() {
-        let sent = ApiError::conflict("username_taken", "that username is taken")
+        let sent = ApiError::new(TestCode::UsernameTaken, "that username is taken")
             .with_field("username")
             .with_retry_after(7);
         let status = to_status(sent.clone());

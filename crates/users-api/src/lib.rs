@@ -22,6 +22,14 @@ pub const GRPC: GrpcApi = GrpcApi {
 /// The service that provides [`UserDirectory`], as `--services` and `peers.*` name it.
 pub const SERVICE: &str = "users";
 
+hybrid_core::error_codes! {
+    /// Errors of the users service, which `auth` also meets when it creates accounts.
+    pub enum UsersCode {
+        /// The username belongs to someone else.
+        UsernameTaken = (CONFLICT, "username_taken"),
+    }
+}
+
 /// A user as other modules see one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRef {

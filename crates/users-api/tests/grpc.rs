@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use hybrid_core::{ApiError, ApiResult, InternalApis, Shutdown};
 use hybrid_rpc::{DRAIN, GrpcServer, PeerOptions, link};
-use hybrid_users_api::{GRPC, UserCard, UserDirectory, UserRef};
+use hybrid_users_api::{GRPC, UserCard, UserDirectory, UserRef, UsersCode};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -33,7 +33,7 @@ impl UserDirectory for Flaky {
         self.count();
         Box::pin(async move {
             if username == "taken" {
-                return Err(ApiError::conflict("username_taken", "that username is taken").with_field("username"));
+                return Err(ApiError::new(UsersCode::UsernameTaken, "that username is taken").with_field("username"));
             }
             Err(ApiError::unavailable("the users database is unavailable"))
         })

@@ -36,6 +36,10 @@ impl Module for UsersModule {
         Some(hybrid_users_api::GRPC)
     }
 
+    fn error_codes(&self) -> &'static [hybrid_core::CodeDoc] {
+        hybrid_users_api::UsersCode::ALL
+    }
+
     fn tags(&self) -> &'static [ApiTag] {
         &[ApiTag {
             name: "users",

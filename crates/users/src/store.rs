@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 use hybrid_core::text::validate_username;
 use hybrid_core::{ApiError, ApiResult, now_ms};
 use hybrid_store::{Db, params};
+use hybrid_users_api::UsersCode;
 
 #[derive(Debug, Clone)]
 pub struct UserRow {
@@ -62,7 +63,7 @@ impl Users {
                         .await
                         .map_err(|err| match err {
                             e if e.is_unique_violation() => {
-                                ApiError::conflict("username_taken", "this username is taken").with_field("username")
+                                ApiError::new(UsersCode::UsernameTaken, "this username is taken").with_field("username")
                             }
                             e => e.into(),
                         })?;

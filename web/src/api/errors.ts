@@ -1,13 +1,21 @@
+import type { components } from './schema';
+
+/**
+ * A code the server answers with (`ErrorCode` in the API reference, generated), or one the
+ * client makes when there is no answer to read: `network`, `http_<status>`.
+ */
+export type ErrorCode = components['schemas']['ErrorCode'] | 'network' | `http_${number}`;
+
 /** The API's one error shape: `{"error": {"code", "message", "field"?}}` (docs/api.md). */
 export interface ErrorShape {
-  code: string;
+  code: ErrorCode;
   message: string;
   field?: string | null;
 }
 
 export class ApiError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly retryAfter: number | undefined;
 

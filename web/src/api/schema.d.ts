@@ -814,6 +814,11 @@ export interface components {
              */
             version: number;
         };
+        AttachmentChanged: {
+            attachment: components["schemas"]["Attachment"];
+            /** Format: int64 */
+            seq: number;
+        };
         /** @description A ban, as admins see it. */
         Ban: {
             /** Format: int64 */
@@ -834,6 +839,85 @@ export interface components {
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
+        };
+        ChatAdded: {
+            /** Format: int64 */
+            by: number;
+            /** Format: int64 */
+            chat_id: number;
+            kind: components["schemas"]["ChatKind"];
+            title: string;
+        };
+        /**
+         * @description An event in a chat's log, as clients receive it: `kind` names it, `data` carries it. One
+         *     shape per kind (`docs/protocol.md`); clients ignore kinds they do not know.
+         */
+        ChatEvent: {
+            /** @description A new message. */
+            data: components["schemas"]["Message"];
+            /** @enum {string} */
+            kind: "message.new";
+        } | {
+            /**
+             * @description A message's text changed: the message as it is now, with `edited_at` and current
+             *     reaction counts.
+             */
+            data: components["schemas"]["Message"];
+            /** @enum {string} */
+            kind: "message.edited";
+        } | {
+            /**
+             * @description A message's card changed (a newer version). Not unread; at most one per second per
+             *     message, always ending with the newest version.
+             */
+            data: components["schemas"]["AttachmentChanged"];
+            /** @enum {string} */
+            kind: "message.attachment";
+        } | {
+            /**
+             * @description Message `seq` changed (an edit or a newer card) in a chat where not every member may
+             *     see it, so the event cannot carry it: refetch it if you show it.
+             */
+            data: components["schemas"]["MessageRef"];
+            /** @enum {string} */
+            kind: "message.changed";
+        } | {
+            data: components["schemas"]["MessageDeleted"];
+            /** @enum {string} */
+            kind: "message.deleted";
+        } | {
+            data: components["schemas"]["ReactionChanged"];
+            /** @enum {string} */
+            kind: "reaction.changed";
+        } | {
+            data: components["schemas"]["PinChanged"];
+            /** @enum {string} */
+            kind: "pin.changed";
+        } | {
+            data: components["schemas"]["MemberJoined"];
+            /** @enum {string} */
+            kind: "member.joined";
+        } | {
+            data: components["schemas"]["MemberGone"];
+            /** @enum {string} */
+            kind: "member.left";
+        } | {
+            data: components["schemas"]["MemberGone"];
+            /** @enum {string} */
+            kind: "member.removed";
+        } | {
+            data: components["schemas"]["MemberUpdated"];
+            /** @enum {string} */
+            kind: "member.updated";
+        } | {
+            data: components["schemas"]["ChatUpdated"];
+            /** @enum {string} */
+            kind: "chat.updated";
+        } | {
+            /** @description Direct chats only: the other member read up to `seq`. */
+            data: components["schemas"]["PeerRead"];
+            /** @enum {string} */
+            kind: "read.updated";
         };
         /** @description A chat as one member sees it. */
         ChatInfo: {
@@ -880,6 +964,12 @@ export interface components {
             items: components["schemas"]["ChatInfo"][];
             next_cursor?: string | null;
         };
+        ChatRemoved: {
+            /** Format: int64 */
+            by: number;
+            /** Format: int64 */
+            chat_id: number;
+        };
         ChatSync: {
             /** Format: int64 */
             chat_id: number;
@@ -894,6 +984,33 @@ export interface components {
             pts: number;
             /** @description Too much was missed (or it is no longer kept): reload the chat's history instead. */
             too_long: boolean;
+        };
+        ChatUpdated: {
+            /** Format: int64 */
+            by: number;
+            description: string;
+            history_visibility: components["schemas"]["HistoryVisibility"];
+            title: string;
+        };
+        /** @description The frames the chats service pushes to sockets (`docs/protocol.md`). */
+        ChatsFrame: (components["schemas"]["EventFrame"] & {
+            /** @enum {string} */
+            type: "event";
+        }) | (components["schemas"]["UserEventFrame"] & {
+            /** @enum {string} */
+            type: "user_event";
+        }) | (components["schemas"]["Typing"] & {
+            /** @enum {string} */
+            type: "typing";
+        });
+        /** @description The frames a client sends. Frames of other types are ignored after `auth`. */
+        ClientFrame: {
+            token: string;
+            /** @enum {string} */
+            type: "auth";
+        } | {
+            /** @enum {string} */
+            type: "ping";
         };
         CreateChat: {
             description?: string | null;
@@ -947,11 +1064,71 @@ export interface components {
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
+        /**
+         * @description A stable error code, with its usual HTTP status:
+         *
+         *     - `validation_failed` (422): A well-formed request whose `field` breaks a rule.
+         *     - `bad_request` (400): The request makes no sense as sent.
+         *     - `invalid_json` (400): The body is not the JSON the endpoint takes.
+         *     - `invalid_path` (400): A path segment is not what the endpoint takes.
+         *     - `invalid_query` (400): The query string is not what the endpoint takes.
+         *     - `unsupported_media_type` (415): Send `Content-Type: application/json`.
+         *     - `payload_too_large` (413): The body is over the endpoint's limit.
+         *     - `method_not_allowed` (405): The endpoint exists, with other methods.
+         *     - `unauthorized` (401): No access token was sent.
+         *     - `invalid_token` (401): The access token is not valid: log in again.
+         *     - `token_expired` (401): The access token has expired: refresh it.
+         *     - `session_revoked` (401): The session was signed out: log in again.
+         *     - `forbidden` (403): The caller may not do this.
+         *     - `not_found` (404): No such thing, or the caller may not know it exists.
+         *     - `conflict` (409): This conflicts with existing data.
+         *     - `too_many_requests` (429): Too many requests or attempts: wait `Retry-After` seconds.
+         *     - `rate_limited` (429): Over a rate limit: wait `Retry-After` seconds.
+         *     - `busy` (503): The server is busy: retry after `Retry-After` seconds.
+         *     - `unavailable` (503): A backend is unavailable: retry after `Retry-After` seconds.
+         *     - `bad_gateway` (502): Another process of Hybrid failed to answer.
+         *     - `internal` (500): A failure the client can do nothing about.
+         *     - `invite_required` (403): Registration needs an invite code on this server.
+         *     - `registration_closed` (403): Registration is closed on this server.
+         *     - `invalid_credentials` (401): Wrong username or password.
+         *     - `totp_required` (401): The password was right; send the two-factor code too.
+         *     - `invalid_totp` (401): The two-factor code is wrong or already used.
+         *     - `invalid_refresh_token` (401): The refresh token is not valid: log in again.
+         *     - `refresh_token_reused` (401): A refresh token was used twice; the session is signed out as stolen.
+         *     - `wrong_password` (403): The current password given is wrong.
+         *     - `totp_enabled` (409): Two-factor authentication is on already.
+         *     - `totp_not_pending` (409): No two-factor setup is waiting to be confirmed.
+         *     - `totp_disabled` (409): Two-factor authentication is off.
+         *     - `username_taken` (409): The username belongs to someone else.
+         *     - `chat_full` (409): The chat holds as many members as it may.
+         *     - `already_member` (409): The user is a member already.
+         *     - `direct_chat` (409): Not possible in a direct chat.
+         *     - `owner_must_transfer` (409): The owner must transfer ownership before leaving.
+         *     - `too_many_chats` (409): The caller is in as many groups and channels as one may be.
+         *     - `too_many_invite_links` (409): The chat has as many invite links as it may.
+         *     - `stale_attachment` (409): An attachment update older than the stored version.
+         * @enum {string}
+         */
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment";
         ErrorDetail: {
             /** @description Stable machine-readable code, e.g. `validation_failed`, `not_found`. */
-            code: string;
+            code: components["schemas"]["ErrorCode"];
             field?: string | null;
             message: string;
+        };
+        EventFrame: components["schemas"]["ChatEvent"] & {
+            /** Format: int64 */
+            chat_id: number;
+            /** Format: int64 */
+            pts: number;
+        };
+        Hello: {
+            /**
+             * Format: int64
+             * @description Send a frame (a `ping` will do) at least this often, or the server closes the socket.
+             */
+            heartbeat_ms: number;
+            protocol: string;
         };
         /** @description A page of history, oldest first. */
         HistoryPage: {
@@ -1019,6 +1196,27 @@ export interface components {
             totp_code?: string | null;
             username: string;
         };
+        /**
+         * @description A member's role and rights after a change. The rights are absent after an ownership
+         *     transfer, which resets them to the role's.
+         */
+        MemberChange: {
+            allow?: components["schemas"]["Permission"][] | null;
+            deny?: components["schemas"]["Permission"][] | null;
+            permissions?: components["schemas"]["Permission"][] | null;
+            role: components["schemas"]["Role"];
+            /** Format: int64 */
+            user_id: number;
+        };
+        MemberGone: {
+            /** Format: int64 */
+            by?: number | null;
+            /**
+             * Format: int64
+             * @description Who left or was removed, and by whom; both absent for a channel's subscriber.
+             */
+            user_id?: number | null;
+        };
         MemberInfo: {
             /** @description Rights added to the role's. */
             allow: components["schemas"]["Permission"][];
@@ -1034,6 +1232,22 @@ export interface components {
             /** Format: int64 */
             user_id: number;
             username: string;
+        };
+        MemberJoined: {
+            /** Format: int64 */
+            by?: number | null;
+            role: components["schemas"]["Role"];
+            /**
+             * Format: int64
+             * @description Who joined, and who added them; both absent when a subscriber joins a channel (its
+             *     subscribers do not learn who else reads it).
+             */
+            user_id?: number | null;
+        };
+        MemberUpdated: {
+            /** Format: int64 */
+            by: number;
+            member: components["schemas"]["MemberChange"];
         };
         /** @description A message. Deleted messages stay as tombstones: `deleted: true`, no text. */
         Message: {
@@ -1060,16 +1274,55 @@ export interface components {
             seq: number;
             text: string;
         };
+        MessageDeleted: {
+            /** Format: int64 */
+            by: number;
+            /** Format: int64 */
+            seq: number;
+        };
+        MessageRef: {
+            /** Format: int64 */
+            seq: number;
+        };
+        OwnRead: {
+            /** Format: int64 */
+            chat_id: number;
+            /** Format: int64 */
+            seq: number;
+        };
         PasswordConfirm: {
             /** @description The account's current password. */
             password: string;
+        };
+        PeerRead: {
+            /** Format: int64 */
+            seq: number;
+            /** Format: int64 */
+            user_id: number;
         };
         /**
          * @description One right. Stored as bits in `members.allow_bits` / `deny_bits`.
          * @enum {string}
          */
         Permission: "send_messages" | "edit_others" | "delete_others" | "invite" | "remove_members" | "pin" | "change_info" | "manage_admins";
+        PinChanged: {
+            /** Format: int64 */
+            by: number;
+            pinned: boolean;
+            /** Format: int64 */
+            seq: number;
+        };
         Presence: {
+            online: boolean;
+            /** Format: int64 */
+            user_id: number;
+        };
+        PresenceChange: {
+            /**
+             * Format: int64
+             * @description When it changed (epoch ms); absent in the list sent right after `ready`.
+             */
+            at?: number | null;
             online: boolean;
             /** Format: int64 */
             user_id: number;
@@ -1098,6 +1351,19 @@ export interface components {
             /** @description Up to 64 characters; omit to keep. */
             display_name?: string | null;
         };
+        ReactionChanged: {
+            added: boolean;
+            emoji: string;
+            /** @description The message's reaction counts after the change. */
+            reactions: components["schemas"]["ReactionCount"][];
+            /** Format: int64 */
+            seq: number;
+            /**
+             * Format: int64
+             * @description Who reacted; absent in channels, where subscribers react anonymously.
+             */
+            user_id?: number | null;
+        };
         ReactionCount: {
             /** Format: int64 */
             count: number;
@@ -1112,6 +1378,25 @@ export interface components {
              */
             seq: number;
         };
+        Ready: {
+            /** Format: int64 */
+            session_id: number;
+            /** Format: int64 */
+            user_id: number;
+        };
+        RealtimeFrame: (components["schemas"]["Hello"] & {
+            /** @enum {string} */
+            type: "hello";
+        }) | (components["schemas"]["Ready"] & {
+            /** @enum {string} */
+            type: "ready";
+        }) | {
+            /** @enum {string} */
+            type: "pong";
+        } | (components["schemas"]["PresenceChange"] & {
+            /** @enum {string} */
+            type: "presence";
+        });
         RefreshRequest: {
             /** @description The refresh token; when absent, the `hybrid_refresh` cookie is used (and renewed). */
             refresh_token?: string | null;
@@ -1148,6 +1433,8 @@ export interface components {
             reply_to?: number | null;
             text: string;
         };
+        /** @description Any frame the server sends on the WebSocket (docs/protocol.md); `type` tells which. */
+        ServerFrame: components["schemas"]["ChatsFrame"] | components["schemas"]["RealtimeFrame"];
         SessionInfo: {
             /** Format: int64 */
             created_at: number;
@@ -1245,6 +1532,14 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
+        Typing: {
+            /** Format: int64 */
+            chat_id: number;
+            /** Format: int64 */
+            expires_ms: number;
+            /** Format: int64 */
+            user_id: number;
+        };
         UpdateChat: {
             description?: string | null;
             history_visibility?: components["schemas"]["HistoryVisibility"] | null;
@@ -1256,6 +1551,27 @@ export interface components {
             /** @description Rights taken from the role's (replaces the current list). */
             deny?: components["schemas"]["Permission"][] | null;
             role?: components["schemas"]["Role"] | null;
+        };
+        /** @description An event in one user's own log. */
+        UserEvent: {
+            /** @description You are now a member of the chat. */
+            data: components["schemas"]["ChatAdded"];
+            /** @enum {string} */
+            kind: "chat.added";
+        } | {
+            /** @description You left the chat or were removed. */
+            data: components["schemas"]["ChatRemoved"];
+            /** @enum {string} */
+            kind: "chat.removed";
+        } | {
+            /** @description You read the chat up to `seq` on another device. */
+            data: components["schemas"]["OwnRead"];
+            /** @enum {string} */
+            kind: "read.updated";
+        };
+        UserEventFrame: components["schemas"]["UserEvent"] & {
+            /** Format: int64 */
+            pts: number;
         };
     };
     responses: never;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import spec from '../api/openapi.json';
 import { en } from './en';
 import { detectLang, translate } from './index';
 import { ru } from './ru';
@@ -6,6 +7,15 @@ import { ru } from './ru';
 describe('i18n', () => {
   it('has the same keys in Russian and English', () => {
     expect(Object.keys(ru).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  it('translates only error codes the server has', () => {
+    const codes = new Set<string>([...spec.components.schemas.ErrorCode.enum, 'network']);
+    const translated = Object.keys(en)
+      .filter((k) => k.startsWith('error.') && !k.startsWith('error.field.') && k !== 'error.too_many_requests_minutes')
+      .map((k) => k.slice('error.'.length));
+    expect(translated.length).toBeGreaterThan(10);
+    expect(translated.filter((c) => !codes.has(c))).toEqual([]);
   });
 
   it('uses Russian plural forms', () => {

@@ -1,6 +1,7 @@
 import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
 import type { ChatInfo, Message } from '../api/types';
+import type { ChatEventFrame } from './frames';
 import { keys } from '../state/keys';
 import { peerRead } from '../state/live';
 import {
@@ -104,7 +105,20 @@ describe('cache updates', () => {
 
   it('ignores unknown kinds', () => {
     const qc = new QueryClient();
-    expect(() => new CacheApplier(qc, () => 9).chatEvent({ type: 'event', chat_id: 1, pts: 3, kind: 'future.thing', data: {} })).not.toThrow();
+    const future = { type: 'event', chat_id: 1, pts: 3, kind: 'future.thing', data: {} } as unknown as ChatEventFrame;
+    expect(() => new CacheApplier(qc, () => 9).chatEvent(future)).not.toThrow();
+  });
+
+  it('message.attachment swaps the card in place; message.changed refetches the history', async () => {
+    const qc = new QueryClient();
+    const card = { type: 'file', service: 'files', object_id: 'f1', version: 2, preview: {} };
+    qc.setQueryData(keys.history(1), history([msg(1), msg(2, { attachment: { ...card, version: 1 } })]));
+    const applier = new CacheApplier(qc, () => 9);
+    applier.chatEvent({ type: 'event', chat_id: 1, pts: 4, kind: 'message.attachment', data: { seq: 2, attachment: card } });
+    expect(qc.getQueryData<History>(keys.history(1))?.pages[0]?.messages[1]?.attachment).toEqual(card);
+    expect(qc.getQueryState(keys.history(1))?.isInvalidated).toBe(false);
+    applier.chatEvent({ type: 'event', chat_id: 1, pts: 5, kind: 'message.changed', data: { seq: 2 } });
+    expect(qc.getQueryState(keys.history(1))?.isInvalidated).toBe(true);
   });
 
   it('read ticks: peer_read_seq from the server, then live read.updated from the peer only', () => {

@@ -100,7 +100,7 @@ export function mapMessage(data: History | undefined, seq: number, fn: (m: Messa
 export function applyReactions(
   m: Message,
   reactions: ReactionCount[],
-  change?: { userId: number; me: number; emoji: string; added: boolean },
+  change?: { userId: number | undefined; me: number; emoji: string; added: boolean },
 ): Message {
   const mine = new Set((m.reactions ?? []).filter((r) => r.me).map((r) => r.emoji));
   if (change && change.userId === change.me) {
@@ -149,10 +149,9 @@ export class CacheApplier {
   chatEvent(ev: ChatEventFrame): void {
     const id = ev.chat_id;
     const me = this.me();
-    const d = ev.data;
     switch (ev.kind) {
       case 'message.new': {
-        const msg = d as unknown as Message;
+        const msg = ev.data;
         this.qc.setQueryData<History>(keys.history(id), (h) => upsertMessage(h, msg));
         clearTyping(id, msg.sender_id);
         if (msg.sender_id !== me) peerWrote(msg.sender_id);
@@ -169,27 +168,33 @@ export class CacheApplier {
         return;
       }
       case 'message.edited': {
-        if (typeof d.text !== 'string') {
-          void this.qc.invalidateQueries({ queryKey: keys.history(id) });
-          return;
-        }
-        const msg = d as unknown as Message;
+        const msg = ev.data;
         this.qc.setQueryData<History>(keys.history(id), (h) => mapMessage(h, msg.seq, (m) => mergeMessage(m, msg)));
         this.patchChat(id, (c) => (c.last_message?.seq === msg.seq ? { ...c, last_message: msg } : c));
         this.qc.setQueryData<Message[]>(keys.pins(id), (p) => p?.map((m) => (m.seq === msg.seq ? msg : m)));
         return;
       }
+      case 'message.attachment': {
+        const { seq, attachment } = ev.data;
+        const withCard = (m: Message): Message => ({ ...m, attachment });
+        this.qc.setQueryData<History>(keys.history(id), (h) => mapMessage(h, seq, withCard));
+        this.patchChat(id, (c) => (c.last_message?.seq === seq ? { ...c, last_message: withCard(c.last_message) } : c));
+        return;
+      }
+      case 'message.changed':
+        // The event cannot carry the message (not every member may see it): refetch.
+        void this.qc.invalidateQueries({ queryKey: keys.history(id) });
+        return;
       case 'message.deleted': {
-        const seq = Number(d.seq);
+        const { seq } = ev.data;
         this.qc.setQueryData<History>(keys.history(id), (h) => mapMessage(h, seq, tombstone));
         this.patchChat(id, (c) => (c.last_message?.seq === seq ? { ...c, last_message: tombstone(c.last_message) } : c));
         this.qc.setQueryData<Message[]>(keys.pins(id), (p) => p?.filter((m) => m.seq !== seq));
         return;
       }
       case 'reaction.changed': {
-        const seq = Number(d.seq);
-        const reactions = (d.reactions ?? []) as ReactionCount[];
-        const change = { userId: Number(d.user_id), me: me ?? -1, emoji: String(d.emoji), added: Boolean(d.added) };
+        const { seq, reactions, emoji, added } = ev.data;
+        const change = { userId: ev.data.user_id ?? undefined, me: me ?? -1, emoji, added };
         this.qc.setQueryData<History>(keys.history(id), (h) =>
           mapMessage(h, seq, (m) => applyReactions(m, reactions, change)),
         );
@@ -206,16 +211,14 @@ export class CacheApplier {
         void this.qc.invalidateQueries({ queryKey: keys.chat(id) });
         this.refreshChatsSoon();
         return;
-      case 'chat.updated':
-        this.patchChat(id, (c) => ({
-          ...c,
-          title: typeof d.title === 'string' ? d.title : c.title,
-          description: typeof d.description === 'string' ? d.description : c.description,
-        }));
+      case 'chat.updated': {
+        const { title, description } = ev.data;
+        this.patchChat(id, (c) => ({ ...c, title, description }));
         return;
+      }
       case 'read.updated': {
-        if (Number(d.user_id) === me) return;
-        const seq = Number(d.seq);
+        const { user_id, seq } = ev.data;
+        if (user_id === me) return;
         setPeerRead(id, seq);
         this.patchChat(id, (c) => (c.kind === 'direct' && seq > (c.peer_read_seq ?? 0) ? { ...c, peer_read_seq: seq } : c));
         return;
@@ -226,20 +229,16 @@ export class CacheApplier {
   }
 
   userEvent(ev: UserEventFrame): void {
-    const d = ev.data;
     switch (ev.kind) {
       case 'chat.added':
         this.refreshChatsSoon();
         return;
-      case 'chat.removed': {
-        const id = Number(d.chat_id);
-        this.dropChat(id);
+      case 'chat.removed':
+        this.dropChat(ev.data.chat_id);
         return;
-      }
       case 'read.updated': {
-        const id = Number(d.chat_id);
-        const seq = Number(d.seq);
-        this.patchChat(id, (c) =>
+        const { chat_id, seq } = ev.data;
+        this.patchChat(chat_id, (c) =>
           seq > c.read_seq ? { ...c, read_seq: seq, unread_count: Math.max(0, Math.min(c.unread_count, c.last_seq - seq)) } : c,
         );
         return;
@@ -247,6 +246,7 @@ export class CacheApplier {
       default:
     }
   }
+
 
   dropChat(id: number): void {
     this.qc.setQueryData<ChatInfo[]>(keys.chats, (list) => list?.filter((c) => c.id !== id));

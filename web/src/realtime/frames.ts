@@ -1,46 +1,17 @@
-/** Frames of the `hybrid.v1` WebSocket protocol (docs/protocol.md). */
+/** Frames of the `hybrid.v1` WebSocket protocol (docs/protocol.md), typed from `schema.d.ts`. */
+import type { components } from '../api/schema';
 
-export interface HelloFrame {
-  type: 'hello';
-  protocol: string;
-  heartbeat_ms: number;
-}
-export interface ReadyFrame {
-  type: 'ready';
-  user_id: number;
-  session_id: number;
-}
-export interface ChatEventFrame {
-  type: 'event';
-  chat_id: number;
-  pts: number;
-  kind: string;
-  data: Record<string, unknown>;
-}
-export interface UserEventFrame {
-  type: 'user_event';
-  pts: number;
-  kind: string;
-  data: Record<string, unknown>;
-}
-export interface TypingFrame {
-  type: 'typing';
-  chat_id: number;
-  user_id: number;
-  expires_ms: number;
-}
-export interface PresenceFrame {
-  type: 'presence';
-  user_id: number;
-  online: boolean;
-  at?: number;
-}
-export interface PongFrame {
-  type: 'pong';
-}
+type S = components['schemas'];
 
+/** Every frame the server sends, generated from the API reference (`ServerFrame`). */
+export type ServerFrame = S['ServerFrame'];
+/** Every frame the client sends (`ClientFrame`). */
+export type ClientFrame = S['ClientFrame'];
+/** An event of a chat's log: `kind` tells what `data` holds. */
+export type ChatEventFrame = Extract<ServerFrame, { type: 'event' }>;
+/** An event of the user's own log. */
+export type UserEventFrame = Extract<ServerFrame, { type: 'user_event' }>;
 export type LogFrame = ChatEventFrame | UserEventFrame;
-export type ServerFrame = HelloFrame | ReadyFrame | LogFrame | TypingFrame | PresenceFrame | PongFrame;
 
 /** Parses a text frame; null for anything that is not a JSON object with a string `type`. */
 export function parseFrame(data: unknown): ServerFrame | null {

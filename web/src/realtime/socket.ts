@@ -3,7 +3,7 @@
  * link, re-auth when the access token is renewed, and reconnects with exponential backoff.
  * It knows nothing about events: frames go to `onFrame`, catch-up is the caller's (`onReady`).
  */
-import { CLOSE, parseFrame, type ServerFrame } from './frames';
+import { CLOSE, parseFrame, type ClientFrame, type ServerFrame } from './frames';
 
 export const PROTOCOL = 'hybrid.v1';
 
@@ -96,7 +96,7 @@ export class RealtimeClient {
     if (this.socket && this.authed) this.send({ type: 'auth', token });
   }
 
-  private send(frame: object): void {
+  private send(frame: ClientFrame): void {
     try {
       this.socket?.send(JSON.stringify(frame));
     } catch {

@@ -3,14 +3,14 @@ import type { SyncRequest, SyncResponse } from '../api/types';
 import type { ChatEventFrame, UserEventFrame } from './frames';
 import { SyncEngine } from './sync';
 
-const ev = (chat_id: number, pts: number, kind = 'message.new'): ChatEventFrame => ({
+const ev = (chat_id: number, pts: number): ChatEventFrame => ({
   type: 'event',
   chat_id,
   pts,
-  kind,
+  kind: 'message.changed',
   data: { seq: pts },
 });
-const uev = (pts: number, kind = 'chat.added'): UserEventFrame => ({ type: 'user_event', pts, kind, data: { chat_id: 100 + pts } });
+const uev = (pts: number): UserEventFrame => ({ type: 'user_event', pts, kind: 'chat.removed', data: { chat_id: 100 + pts, by: 1 } });
 
 function deferred<T>() {
   let resolve!: (v: T) => void;

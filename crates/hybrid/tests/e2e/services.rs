@@ -785,20 +785,21 @@ async fn one_trace_across_processes(deployment: &Deployment, collector: &Collect
     let (status, body) = hybrid_testkit::json_of(response).await;
     assert_eq!(status, 201, "{body}");
     let eve = hybrid_testkit::user_from(&body, hybrid_testkit::PASSWORD);
-    // auth's request span continues the client's trace; users serves auth's gRPC call in it
+    // auth's request span continues the client's trace; users serves auth's gRPC call in it.
+    // Each process exports its spans in its own batches: wait for both.
+    let request_span = |spans: &[(String, Span)]| {
+        spans
+            .iter()
+            .any(|(service, span)| service == "hybrid-auth" && span.name == "POST /api/v1/auth/register")
+    };
     let spans = collector
         .trace(&trace_id, |spans| {
-            child_of(spans, "hybrid-users", "hybrid-auth").is_some()
+            child_of(spans, "hybrid-users", "hybrid-auth").is_some() && request_span(spans)
         })
         .await;
     let served = child_of(&spans, "hybrid-users", "hybrid-auth").unwrap();
     assert_eq!(served.name, "hybrid.users.v1.UserDirectory/Create");
-    assert!(
-        spans
-            .iter()
-            .any(|(service, span)| service == "hybrid-auth" && span.name == "POST /api/v1/auth/register"),
-        "{spans:#?}"
-    );
+    assert!(request_span(&spans), "{spans:#?}");
 
     let fay = gateway.register("fay").await;
     let chat = direct(gateway, &fay, &eve).await;

@@ -1,9 +1,30 @@
-//! What the chats API returns, and the rows it is read from.
+//! The chats service's HTTP contract: what it returns, its error codes, and the rows it is
+//! read from.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::body::Entity;
+
+hybrid_core::error_codes! {
+    /// Errors of the chats service.
+    pub enum ChatsCode {
+        /// The chat holds as many members as it may.
+        ChatFull = (CONFLICT, "chat_full"),
+        /// The user is a member already.
+        AlreadyMember = (CONFLICT, "already_member"),
+        /// Not possible in a direct chat.
+        DirectChat = (CONFLICT, "direct_chat"),
+        /// The owner must transfer ownership before leaving.
+        OwnerMustTransfer = (CONFLICT, "owner_must_transfer"),
+        /// The caller is in as many groups and channels as one may be.
+        TooManyChats = (CONFLICT, "too_many_chats"),
+        /// The chat has as many invite links as it may.
+        TooManyInviteLinks = (CONFLICT, "too_many_invite_links"),
+        /// An attachment update older than the stored version.
+        StaleAttachment = (CONFLICT, "stale_attachment"),
+    }
+}
 use crate::policy::{ChatKind, Permission, Role};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

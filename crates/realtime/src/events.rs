@@ -1,0 +1,64 @@
+//! The frames the realtime service itself sends on a socket; other services' frames (chats'
+//! events, typing) pass through it as their publishers made them. `docs/protocol.md` has the
+//! whole protocol; the OpenAPI document lists every frame under `ServerFrame`.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RealtimeFrame {
+    /// The first frame on a new socket; answer with an `auth` frame.
+    Hello(Hello),
+    /// Authenticated and listening: sync now, and nothing is missed.
+    Ready(Ready),
+    /// The answer to a client's `ping` frame.
+    Pong,
+    /// A direct-chat peer came online or went offline.
+    Presence(PresenceChange),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Hello {
+    pub protocol: String,
+    /// Send a frame (a `ping` will do) at least this often, or the server closes the socket.
+    pub heartbeat_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct Ready {
+    pub user_id: i64,
+    pub session_id: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct PresenceChange {
+    pub user_id: i64,
+    pub online: bool,
+    /// When it changed (epoch ms); absent in the list sent right after `ready`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<i64>,
+}
+
+/// The frames a client sends. Frames of other types are ignored after `auth`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// The first frame: the access token. Sent again with a fresh token before the old one
+    /// expires, it keeps the socket open.
+    Auth { token: String },
+    /// Keeps the socket alive; answered with `pong`.
+    Ping,
+}
+
+/// Puts [`ClientFrame`] in the API reference (no route carries it).
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(ClientFrame)))]
+pub struct ClientFrames;
+
+impl RealtimeFrame {
+    /// The frame as the text a socket sends.
+    pub fn text(&self) -> String {
+        serde_json::to_string(self).expect("frames serialise")
+    }
+}
