@@ -25,3 +25,7 @@ cargo run --quiet --locked -p hybrid-bench -- all --tiny --seconds 2 \
 
 # The web client: lint, types, unit tests, build, end-to-end in Chromium (scripts/web.sh).
 ./scripts/web.sh
+
+# The service generator (cargo xtask new-service): a throwaway service builds and passes its
+# tests (docs/adding-a-service.md).
+./scripts/check-generator.sh

@@ -46,6 +46,24 @@ macro_rules! stack_tests {
     )*};
 }
 
+/// The `hybrid` binary cargo built next to the running test, for the tests of service crates
+/// (only the binary's own package can name it with `CARGO_BIN_EXE_hybrid`). `cargo test
+/// --workspace` builds it first; alone, run `cargo build -p hybrid` before `cargo test -p …`.
+pub fn hybrid_binary() -> String {
+    let test = std::env::current_exe().expect("the test knows its path");
+    let profile = test
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests run from target/<profile>/deps");
+    let binary = profile.join(format!("hybrid{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: build it first (cargo build -p hybrid)",
+        binary.display()
+    );
+    binary.to_string_lossy().into_owned()
+}
+
 pub struct TestServer {
     pub stack: Stack,
     /// The process's own HTTP API.

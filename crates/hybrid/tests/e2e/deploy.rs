@@ -200,6 +200,16 @@ fn compose_runs_what_the_binary_has() {
         }
     }
     assert!(hybrid_processes.len() >= 5, "{hybrid_processes:?}");
+    let composed: BTreeSet<String> = hybrid_processes
+        .values()
+        .flat_map(|env| runs(env, &binary.services))
+        .collect();
+    assert_eq!(
+        composed, binary.services,
+        "every service runs in a process of deploy/compose.yaml: add one with \
+         HYBRID_SERVICES=<name>, its peers and gRPC address, scraped in deploy/prometheus/prometheus.yml \
+         (docs/adding-a-service.md, checklist 4)"
+    );
     let serving = |host: &str, service: &str| {
         let env = hybrid_processes
             .get(host)
@@ -227,7 +237,8 @@ fn compose_runs_what_the_binary_has() {
     assert_eq!(
         upstreams.keys().cloned().collect::<BTreeSet<_>>(),
         binary.services,
-        "one nginx upstream per service"
+        "one nginx upstream per service: add `upstream <name>` to deploy/nginx/upstreams.conf and \
+         its paths to deploy/nginx/routes.conf (docs/adding-a-service.md, checklist 4)"
     );
     for (service, hosts) in &upstreams {
         for host in hosts {
@@ -333,7 +344,11 @@ fn kubernetes_runs_what_the_binary_has() {
         .values()
         .flat_map(|env| runs(env, &binary.services))
         .collect();
-    assert_eq!(ran, binary.services, "every service has a Deployment");
+    assert_eq!(
+        ran, binary.services,
+        "every service has a Deployment: add deploy/k8s/<name>.yaml (deploy/k8s/users.yaml is a \
+         small model) and list it in deploy/k8s/kustomization.yaml (docs/adding-a-service.md, checklist 4)"
+    );
     // peers are Services in front of Deployments running the service, with the gRPC port
     let services: BTreeMap<String, BTreeMap<String, Yaml>> = objects
         .iter()
