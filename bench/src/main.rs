@@ -192,14 +192,20 @@ impl Bench {
     }
 
     async fn fanout(&self, members: usize, senders: usize, rate: f64, reference: bool) -> anyhow::Result<Report> {
+        let shape = scenarios::Fanout {
+            members,
+            senders,
+            rate,
+            duration: self.duration,
+        };
         let report = if reference {
             let target = Target::reference().await?;
-            let report = scenarios::fanout_reference(&target, members, senders, rate, self.duration).await;
+            let report = scenarios::fanout_reference(&target, shape).await;
             target.stop().await;
             report
         } else {
             let target = self.hybrid().await?;
-            let report = scenarios::fanout(&target, members, senders, rate, self.duration).await;
+            let report = scenarios::fanout(&target, shape).await;
             target.stop().await;
             report
         };

@@ -266,14 +266,19 @@ pub async fn direct(target: &Target, pairs: usize, rate: f64, duration: Duration
     Ok(report)
 }
 
-/// `fanout`: one group of M members, all connected, K senders at a total rate R.
-pub async fn fanout(
-    target: &Target,
-    members: usize,
-    senders: usize,
-    rate: f64,
-    duration: Duration,
-) -> anyhow::Result<Report> {
+/// The shape of a `fanout` run: one group of `members`, all connected, `senders` of them
+/// sending at `rate` messages/s in total for `duration`.
+#[derive(Debug, Clone, Copy)]
+pub struct Fanout {
+    pub members: usize,
+    pub senders: usize,
+    pub rate: f64,
+    pub duration: Duration,
+}
+
+/// `fanout` on Hybrid.
+pub async fn fanout(target: &Target, shape: Fanout) -> anyhow::Result<Report> {
+    let (members, senders, rate, duration) = (shape.members, shape.senders, shape.rate, shape.duration);
     let api = Api::new(&target.base_url);
     let users = api.users("f", members).await?;
     let chat = api.group(&users[0], &users).await?;
@@ -298,13 +303,8 @@ pub async fn fanout(
 }
 
 /// `fanout` against the reference broadcast server: M listeners, K sender sockets.
-pub async fn fanout_reference(
-    target: &Target,
-    members: usize,
-    senders: usize,
-    rate: f64,
-    duration: Duration,
-) -> anyhow::Result<Report> {
+pub async fn fanout_reference(target: &Target, shape: Fanout) -> anyhow::Result<Report> {
+    let (members, senders, rate, duration) = (shape.members, shape.senders, shape.rate, shape.duration);
     let who = (0..members).map(|i| (None, i as i64)).collect();
     let listeners = listen_all(&target.base_url, "/", who, rate, duration).await?;
     let mut outs = Vec::new();

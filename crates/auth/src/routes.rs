@@ -7,13 +7,15 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hybrid_core::{ApiError, ApiResult, AuthUser, ClientInfo, ErrorBody, Json, Path};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::api::AuthCode;
+use crate::api::{
+    Account, AccountRef, AuthCode, ChangePasswordRequest, InviteRequest, InviteResponse, LoginRequest, PasswordConfirm,
+    RefreshRequest, RegisterRequest, RevokedCount, SessionInfo, TokenResponse, TotpCode, TotpDisableRequest,
+    TotpSetupResponse,
+};
 use crate::cookie;
-use crate::service::{AuthService, Issued, LoginInput};
+use crate::service::{AuthService, Issued};
 
 type Auth = State<Arc<AuthService>>;
 
@@ -34,60 +36,6 @@ pub fn router(auth: Arc<AuthService>) -> OpenApiRouter {
         .routes(routes!(totp_disable))
         .routes(routes!(create_invite))
         .with_state(auth)
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct RegisterRequest {
-    /// 3 to 32 of a-z, 0-9, _ (any case or Unicode compatibility form; stored folded).
-    pub username: String,
-    pub password: String,
-    /// Needed when registration is invite-only.
-    pub invite_code: Option<String>,
-    /// Name of this device in the session list.
-    pub device_name: Option<String>,
-    /// Web clients: put the refresh token in an httpOnly cookie instead of the response body.
-    #[serde(default)]
-    pub refresh_in_cookie: bool,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct LoginRequest {
-    pub username: String,
-    pub password: String,
-    /// The authenticator code, for accounts with two-factor authentication.
-    pub totp_code: Option<String>,
-    pub device_name: Option<String>,
-    /// Web clients: put the refresh token in an httpOnly cookie instead of the response body.
-    #[serde(default)]
-    pub refresh_in_cookie: bool,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct RefreshRequest {
-    /// The refresh token; when absent, the `hybrid_refresh` cookie is used (and renewed).
-    pub refresh_token: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AccountRef {
-    pub id: i64,
-    pub username: String,
-}
-
-/// Tokens for a session. Send `access_token` as `Authorization: Bearer …`; before it expires,
-/// trade `refresh_token` for a new pair at `/auth/refresh` (each refresh token works once).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TokenResponse {
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds until `access_token` expires.
-    pub expires_in: u64,
-    /// Absent when the refresh token was set as the `hybrid_refresh` cookie.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
-    pub session_id: i64,
-    pub user: AccountRef,
 }
 
 impl From<Issued> for TokenResponse {
@@ -173,14 +121,8 @@ async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let in_cookie = req.refresh_in_cookie;
-    let input = LoginInput {
-        username: req.username,
-        password: req.password,
-        totp_code: req.totp_code,
-        device_name: req.device_name,
-        device_cookie: cookie::device(&headers),
-    };
-    let logged_in = auth.login(input, &client).await?;
+    let device = cookie::device(&headers);
+    let logged_in = auth.login(req, device.as_deref(), &client).await?;
     let mut response = tokens(&auth, logged_in.issued, in_cookie, &headers);
     // this browser has now signed in to the account: a lockout of strangers will not stop it
     let (device, lifetime) = &logged_in.device_cookie;
@@ -241,16 +183,6 @@ async fn jwks(State(auth): Auth) -> ApiResult<axum::Json<serde_json::Value>> {
     Ok(axum::Json(auth.jwks().await?))
 }
 
-/// The signed-in account.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Account {
-    pub id: i64,
-    pub username: String,
-    pub is_admin: bool,
-    /// Two-factor authentication (TOTP) is on.
-    pub totp_enabled: bool,
-}
-
 /// My account: name, admin flag, two-factor status.
 #[utoipa::path(get, path = "/auth/account", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Account), (status = 401, body = ErrorBody)))]
@@ -262,18 +194,6 @@ async fn account(State(auth): Auth, me: AuthUser) -> ApiResult<Json<Account>> {
         is_admin,
         totp_enabled,
     }))
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SessionInfo {
-    pub id: i64,
-    pub device: String,
-    pub ip: String,
-    pub user_agent: String,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    /// True for the session making this request.
-    pub current: bool,
 }
 
 /// My active sessions (devices), most recently used first.
@@ -306,23 +226,12 @@ async fn revoke_session(State(auth): Auth, me: AuthUser, Path(id): Path<i64>) ->
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct RevokedCount {
-    pub revoked: usize,
-}
-
 /// Sign out all my sessions except this one.
 #[utoipa::path(post, path = "/auth/sessions/revoke-others", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = RevokedCount)))]
 async fn revoke_other_sessions(State(auth): Auth, me: AuthUser) -> ApiResult<Json<RevokedCount>> {
     let revoked = auth.revoke_other_sessions(&me).await?;
     Ok(Json(RevokedCount { revoked }))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ChangePasswordRequest {
-    pub current_password: String,
-    pub new_password: String,
 }
 
 /// Change my password; my other sessions are signed out.
@@ -342,20 +251,6 @@ async fn change_password(
     Ok(Json(RevokedCount { revoked }))
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TotpSetupResponse {
-    /// Base32 secret, for typing into an authenticator app.
-    pub secret: String,
-    /// `otpauth://` URI, for a QR code.
-    pub otpauth_uri: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PasswordConfirm {
-    /// The account's current password.
-    pub password: String,
-}
-
 /// Start enabling two-factor authentication (needs the password): returns a new secret;
 /// confirm it with a code.
 #[utoipa::path(post, path = "/auth/totp/setup", tag = "auth", security(("bearer" = [])),
@@ -373,11 +268,6 @@ async fn totp_setup(
     }))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct TotpCode {
-    pub code: String,
-}
-
 /// Turn two-factor authentication on with a code for the secret from setup.
 #[utoipa::path(post, path = "/auth/totp/confirm", tag = "auth", security(("bearer" = [])),
     request_body = TotpCode,
@@ -387,12 +277,6 @@ async fn totp_confirm(State(auth): Auth, me: AuthUser, Json(req): Json<TotpCode>
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct TotpDisableRequest {
-    pub password: String,
-    pub code: String,
-}
-
 /// Turn two-factor authentication off (needs the password and a current code).
 #[utoipa::path(post, path = "/auth/totp/disable", tag = "auth", security(("bearer" = [])),
     request_body = TotpDisableRequest,
@@ -400,21 +284,6 @@ pub struct TotpDisableRequest {
 async fn totp_disable(State(auth): Auth, me: AuthUser, Json(req): Json<TotpDisableRequest>) -> ApiResult<StatusCode> {
     auth.totp_disable(&me, req.password, &req.code).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct InviteRequest {
-    /// How many registrations the code allows (1 to 1000, default 1).
-    pub uses: Option<i64>,
-    /// Hours until the code expires (1 to 8760, default 168).
-    pub expires_in_hours: Option<i64>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct InviteResponse {
-    pub code: String,
-    pub uses: i64,
-    pub expires_at: i64,
 }
 
 /// Create a registration invite code (administrators).

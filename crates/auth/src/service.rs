@@ -16,7 +16,7 @@ use hybrid_store::Db;
 use hybrid_users_api::{UserDirectory, UserRef, UsersCode};
 use totp_rs::{Builder, Secret, Totp};
 
-use crate::api::AuthCode;
+use crate::api::{AuthCode, LoginRequest};
 use crate::crypto::{REFRESH_SUCCESSOR, random_token, refresh_successor, token_hash};
 use crate::device;
 use crate::keys::{self, Signer};
@@ -58,15 +58,6 @@ pub struct Issued {
     pub refresh_token: String,
     pub session_id: i64,
     pub user: UserRef,
-}
-
-pub struct LoginInput {
-    pub username: String,
-    pub password: String,
-    pub totp_code: Option<String>,
-    pub device_name: Option<String>,
-    /// The request's device cookie, if any (`device.rs`).
-    pub device_cookie: Option<String>,
 }
 
 /// A successful login: the session's tokens, and the device cookie for this browser (value,
@@ -181,7 +172,14 @@ impl AuthService {
         self.directory.create(username.to_owned()).await
     }
 
-    pub async fn login(&self, input: LoginInput, client: &ClientInfo) -> ApiResult<LoggedIn> {
+    /// Logs in with `input`; `device_cookie` is the request's device cookie, if any
+    /// (`device.rs`).
+    pub async fn login(
+        &self,
+        input: LoginRequest,
+        device_cookie: Option<&str>,
+        client: &ClientInfo,
+    ) -> ApiResult<LoggedIn> {
         if input.username.len() > 128 {
             return Err(ApiError::new(
                 AuthCode::InvalidCredentials,
@@ -198,7 +196,7 @@ impl AuthService {
         // guesser gets 429 before anything is looked up.
         let mut found = None;
         let mut known_device = None;
-        if let Some(cookie) = input.device_cookie.as_deref() {
+        if let Some(cookie) = device_cookie {
             let (user, credentials) = self.account_of(&folded).await?;
             known_device = credentials.as_ref().and_then(|credentials| {
                 let not_before = now_ms() / 1000 - config.login_device_cookie_days as i64 * 86_400;

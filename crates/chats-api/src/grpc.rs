@@ -14,7 +14,7 @@ use crate::proto::chat_membership_client::ChatMembershipClient;
 use crate::proto::chat_membership_server::{self, ChatMembershipServer};
 use crate::proto::chat_writer_client::ChatWriterClient;
 use crate::proto::chat_writer_server::{self, ChatWriterServer};
-use crate::{Attachment, AttachmentUpdate, ChatMembership, ChatWriter, Post, Posted, SERVICE, proto};
+use crate::{AttachmentUpdate, ChatMembership, ChatWriter, Post, Posted, SERVICE, proto};
 
 pub(crate) fn serve(apis: &InternalApis, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
     let api = apis.require::<dyn ChatMembership>(SERVICE)?;
@@ -34,21 +34,11 @@ struct Server(Arc<dyn ChatMembership>);
 #[tonic::async_trait]
 impl chat_membership_server::ChatMembership for Server {
     async fn chats_of(&self, request: Request<proto::UserId>) -> Result<Response<proto::Ids>, Status> {
-        reply(
-            self.0
-                .chats_of(request.into_inner().id)
-                .await
-                .map(|ids| proto::Ids { ids }),
-        )
+        ids(self.0.chats_of(request.into_inner().id).await)
     }
 
     async fn direct_peers(&self, request: Request<proto::UserId>) -> Result<Response<proto::Ids>, Status> {
-        reply(
-            self.0
-                .direct_peers(request.into_inner().id)
-                .await
-                .map(|ids| proto::Ids { ids }),
-        )
+        ids(self.0.direct_peers(request.into_inner().id).await)
     }
 
     async fn membership(
@@ -63,6 +53,11 @@ impl chat_membership_server::ChatMembership for Server {
                 .map(|member_count| proto::MembershipReply { member_count }),
         )
     }
+}
+
+/// A list of ids as the reply of a call.
+fn ids(found: ApiResult<Vec<i64>>) -> Result<Response<proto::Ids>, Status> {
+    reply(found.map(|ids| proto::Ids { ids }))
 }
 
 struct Client(PeerLink);
@@ -124,7 +119,7 @@ impl chat_writer_server::ChatWriter for WriterServer {
             sender_id,
             text,
             idempotency_key,
-            attachment: attachment.map(Attachment::from),
+            attachment,
         };
         reply(self.0.post(post).await.map(|posted| proto::Posted {
             chat_id: posted.chat_id,
@@ -148,7 +143,7 @@ impl chat_writer_server::ChatWriter for WriterServer {
         let update = AttachmentUpdate {
             chat_id,
             seq,
-            attachment: attachment.into(),
+            attachment,
         };
         reply(self.0.update_attachment(update).await.map(|()| proto::Done {}))
     }
@@ -172,7 +167,7 @@ impl ChatWriter for Client {
                 sender_id: post.sender_id,
                 text: post.text,
                 idempotency_key: post.idempotency_key,
-                attachment: post.attachment.map(proto::Attachment::from),
+                attachment: post.attachment,
             };
             let posted = (self.0)
                 .call("Post", Idempotent::No, message, |channel, request| async move {
@@ -192,7 +187,7 @@ impl ChatWriter for Client {
             let message = proto::AttachmentUpdate {
                 chat_id: update.chat_id,
                 seq: update.seq,
-                attachment: Some(update.attachment.into()),
+                attachment: Some(update.attachment),
             };
             // a version applies once: sending it again changes nothing
             (self.0)
@@ -217,31 +212,5 @@ impl ChatWriter for Client {
                 .await?;
             Ok(reply.value)
         })
-    }
-}
-
-impl From<proto::Attachment> for Attachment {
-    fn from(a: proto::Attachment) -> Self {
-        Attachment {
-            kind: a.kind,
-            service: a.service,
-            object_id: a.object_id,
-            version: a.version,
-            preview: a.preview,
-            searchable_text: a.searchable_text,
-        }
-    }
-}
-
-impl From<Attachment> for proto::Attachment {
-    fn from(a: Attachment) -> Self {
-        proto::Attachment {
-            kind: a.kind,
-            service: a.service,
-            object_id: a.object_id,
-            version: a.version,
-            preview: a.preview,
-            searchable_text: a.searchable_text,
-        }
     }
 }

@@ -72,22 +72,9 @@ pub struct Posted {
     pub created: bool,
 }
 
-/// The card of an object that lives in a chat, kept by its owning service.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Attachment {
-    /// What the object is (`file`, `task`, `poll`): clients choose how to draw it.
-    pub kind: String,
-    /// The owning service (`files`): only it may update the attachment.
-    pub service: String,
-    /// The object's id in its service.
-    pub object_id: String,
-    /// Increases with every update.
-    pub version: i64,
-    /// A JSON object of at most 2 KB: what clients show without asking the service.
-    pub preview: String,
-    /// Words the chat's message search finds the message by (a file name, a task title).
-    pub searchable_text: String,
-}
+/// The card of an object that lives in a chat, kept by its owning service (the gRPC message
+/// itself: its fields are documented in `proto/hybrid/chats/v1/chats.proto`).
+pub use proto::Attachment;
 
 /// A newer version of a message's attachment.
 #[derive(Debug, Clone, PartialEq)]

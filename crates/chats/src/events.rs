@@ -541,3 +541,97 @@ pub(crate) async fn render(sql: &mut Sql<'_>, frames: &mut [Rendering<'_>]) -> A
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn wire(frame: &ChatsFrame) -> Value {
+        serde_json::from_str(&frame_text(frame)).unwrap()
+    }
+
+    /// The frames as `docs/protocol.md` shows them, and back.
+    #[test]
+    fn frames_have_the_documented_shape() {
+        let added = ChatsFrame::UserEvent(UserEventFrame {
+            pts: 12,
+            event: UserEvent::ChatAdded(ChatAdded {
+                chat_id: 9,
+                kind: ChatKind::Group,
+                title: "Team".into(),
+                by: 3,
+            }),
+        });
+        let documented = json!({"type": "user_event", "pts": 12, "kind": "chat.added",
+            "data": {"chat_id": 9, "kind": "group", "title": "Team", "by": 3}});
+        assert_eq!(wire(&added), documented);
+        let typing = ChatsFrame::Typing(Typing {
+            chat_id: 7,
+            user_id: 3,
+            expires_ms: 6000,
+        });
+        assert_eq!(
+            wire(&typing),
+            json!({"type": "typing", "chat_id": 7, "user_id": 3, "expires_ms": 6000})
+        );
+        let joined = ChatsFrame::Event(EventFrame {
+            chat_id: 7,
+            pts: 118,
+            event: ChatEvent::MemberJoined(MemberJoined {
+                user_id: None,
+                role: Role::Member,
+                by: None,
+            }),
+        });
+        // a channel's subscriber joins without a name
+        assert_eq!(
+            wire(&joined),
+            json!({"type": "event", "chat_id": 7, "pts": 118, "kind": "member.joined", "data": {"role": "member"}})
+        );
+        for frame in [added, typing, joined] {
+            let back: ChatsFrame = serde_json::from_value(wire(&frame)).unwrap();
+            assert_eq!(wire(&back), wire(&frame));
+        }
+    }
+
+    /// `kind()`, stored in `events.kind`, is the `kind` the frame carries.
+    #[test]
+    fn kinds_match_the_wire() {
+        let seq = MessageRef { seq: 1 };
+        let gone = MemberGone {
+            user_id: None,
+            by: None,
+        };
+        let events = [
+            ChatEvent::MessageChanged(seq),
+            ChatEvent::MessageDeleted(MessageDeleted { seq: 1, by: 2 }),
+            ChatEvent::PinChanged(PinChanged {
+                seq: 1,
+                pinned: true,
+                by: 2,
+            }),
+            ChatEvent::MemberLeft(gone),
+            ChatEvent::MemberRemoved(gone),
+            ChatEvent::PeerRead(PeerRead { user_id: 2, seq: 1 }),
+        ];
+        for event in events {
+            let kind = event.kind();
+            let frame = wire(&ChatsFrame::Event(EventFrame {
+                chat_id: 1,
+                pts: 1,
+                event,
+            }));
+            assert_eq!(frame["kind"], kind);
+        }
+        for change in [MessageChange::New, MessageChange::Edited, MessageChange::Attachment] {
+            assert_eq!(MessageChange::parse(change.kind()), Some(change));
+        }
+        let read = UserEvent::ReadUpdated(OwnRead { chat_id: 1, seq: 2 });
+        let kind = read.kind();
+        assert_eq!(
+            wire(&ChatsFrame::UserEvent(UserEventFrame { pts: 1, event: read }))["kind"],
+            kind
+        );
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use hybrid_core::{ApiError, ApiResult, AuthUser, ErrorBody, Json, Path, Query};
+use hybrid_core::{ApiError, ApiResult, AuthUser, ErrorBody, Json, Page, Path, Query, page_limit, parse_cursor};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -57,28 +57,6 @@ pub fn router(chats: Arc<Chats>, global_body_limit: usize) -> OpenApiRouter {
         .with_state(chats)
 }
 
-fn check_limit(limit: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
-    let limit = limit.unwrap_or(default);
-    if !(1..=max).contains(&limit) {
-        return Err(ApiError::validation("limit", format!("must be between 1 and {max}")));
-    }
-    Ok(limit)
-}
-
-/// Parses an `a:b` cursor of two integers.
-fn parse_cursor(cursor: Option<&str>) -> ApiResult<Option<(i64, i64)>> {
-    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
-        return Ok(None);
-    };
-    let (a, b) = cursor
-        .split_once(':')
-        .ok_or_else(|| ApiError::validation("cursor", "not a cursor from this API"))?;
-    match (a.parse(), b.parse()) {
-        (Ok(a), Ok(b)) => Ok(Some((a, b))),
-        _ => Err(ApiError::validation("cursor", "not a cursor from this API")),
-    }
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PageParams {
     /// `next_cursor` of the previous page.
@@ -87,24 +65,20 @@ pub struct PageParams {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChatPage {
-    pub items: Vec<ChatInfo>,
-    pub next_cursor: Option<String>,
-}
-
 /// My chats, most recent activity first, with the last message and unread count.
 #[utoipa::path(get, path = "/chats", tag = "chats", security(("bearer" = [])), params(PageParams),
-    responses((status = 200, body = ChatPage), (status = 401, body = ErrorBody)))]
-async fn list_chats(State(chats): Svc, me: AuthUser, Query(page): Query<PageParams>) -> ApiResult<Json<ChatPage>> {
-    let limit = check_limit(page.limit, 50, 100)?;
-    let items = chats
-        .my_chats(me.user_id, parse_cursor(page.cursor.as_deref())?, limit)
-        .await?;
-    let next_cursor = (items.len() as i64 == limit)
-        .then(|| items.last().map(|c| format!("{}:{}", c.last_activity_at, c.id)))
-        .flatten();
-    Ok(Json(ChatPage { items, next_cursor }))
+    responses((status = 200, body = Page<ChatInfo>), (status = 401, body = ErrorBody)))]
+async fn list_chats(
+    State(chats): Svc,
+    me: AuthUser,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<Page<ChatInfo>>> {
+    let limit = page_limit(page.limit, 50, 100)?;
+    let after = parse_cursor::<2>(page.cursor.as_deref())?.map(|[at, id]| (at, id));
+    let rows = chats.my_chats(me.user_id, after, limit + 1).await?;
+    Ok(Json(Page::from_rows(rows, limit, |c| {
+        format!("{}:{}", c.last_activity_at, c.id)
+    })))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -209,7 +183,7 @@ async fn history(
     Path(chat_id): Path<i64>,
     Query(q): Query<HistoryParams>,
 ) -> ApiResult<Json<HistoryPage>> {
-    let limit = check_limit(q.limit, 50, 100)?;
+    let limit = page_limit(q.limit, 50, 100)?;
     let from = match (q.before, q.after, q.around) {
         (Some(before), None, None) => HistoryFrom::Before(before),
         (None, Some(after), None) => HistoryFrom::After(after),
@@ -395,7 +369,7 @@ async fn members(
     Path(chat_id): Path<i64>,
     Query(q): Query<MemberParams>,
 ) -> ApiResult<Json<Vec<MemberInfo>>> {
-    let limit = check_limit(q.limit, 100, 200)?;
+    let limit = page_limit(q.limit, 100, 200)?;
     Ok(Json(
         chats.members(me.user_id, chat_id, q.after.unwrap_or(0), limit).await?,
     ))
@@ -476,7 +450,7 @@ async fn bans(
     Path(chat_id): Path<i64>,
     Query(q): Query<MemberParams>,
 ) -> ApiResult<Json<Vec<Ban>>> {
-    let limit = check_limit(q.limit, 100, 200)?;
+    let limit = page_limit(q.limit, 100, 200)?;
     Ok(Json(
         chats.bans(me.user_id, chat_id, q.after.unwrap_or(0), limit).await?,
     ))
@@ -558,7 +532,7 @@ async fn invites(
     Path(chat_id): Path<i64>,
     Query(q): Query<InviteParams>,
 ) -> ApiResult<Json<Vec<InviteLink>>> {
-    let limit = check_limit(q.limit, 100, 200)?;
+    let limit = page_limit(q.limit, 100, 200)?;
     let before = match q.before.as_deref().filter(|b| !b.is_empty()) {
         None => None,
         Some(cursor) => match cursor.split_once(':') {
@@ -646,38 +620,17 @@ pub struct SearchParams {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SearchPage {
-    /// Newest first.
-    pub items: Vec<Message>,
-    pub next_cursor: Option<String>,
-}
-
-/// Search the messages I can read.
+/// Search the messages I can read, newest first.
 #[utoipa::path(get, path = "/search/messages", tag = "messages", security(("bearer" = [])), params(SearchParams),
-    responses((status = 200, body = SearchPage), (status = 422, body = ErrorBody)))]
-async fn search(State(chats): Svc, me: AuthUser, Query(q): Query<SearchParams>) -> ApiResult<Json<SearchPage>> {
-    let limit = check_limit(q.limit, 20, 100)?;
+    responses((status = 200, body = Page<Message>), (status = 422, body = ErrorBody)))]
+async fn search(State(chats): Svc, me: AuthUser, Query(q): Query<SearchParams>) -> ApiResult<Json<Page<Message>>> {
+    let limit = page_limit(q.limit, 20, 100)?;
     if q.q.chars().count() > 256 {
         return Err(ApiError::validation("q", "at most 256 characters"));
     }
-    let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => None,
-        Some(cursor) => {
-            let parts: Vec<Option<i64>> = cursor.split(':').map(|p| p.parse().ok()).collect();
-            match parts.as_slice() {
-                [Some(at), Some(chat), Some(seq)] => Some((*at, *chat, *seq)),
-                _ => return Err(ApiError::validation("cursor", "not a cursor from this API")),
-            }
-        }
-    };
-    let items = chats.search(me.user_id, &q.q, q.chat_id, before, limit).await?;
-    let next_cursor = (items.len() as i64 == limit)
-        .then(|| {
-            items
-                .last()
-                .map(|m| format!("{}:{}:{}", m.created_at, m.chat_id, m.seq))
-        })
-        .flatten();
-    Ok(Json(SearchPage { items, next_cursor }))
+    let before = parse_cursor::<3>(q.cursor.as_deref())?.map(|[at, chat, seq]| (at, chat, seq));
+    let rows = chats.search(me.user_id, &q.q, q.chat_id, before, limit + 1).await?;
+    Ok(Json(Page::from_rows(rows, limit, |m| {
+        format!("{}:{}:{}", m.created_at, m.chat_id, m.seq)
+    })))
 }

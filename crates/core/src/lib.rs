@@ -12,6 +12,7 @@ pub mod json;
 pub mod module;
 pub mod named;
 pub mod outbox;
+pub mod page;
 pub mod secrets;
 pub mod stream;
 pub mod sync;
@@ -30,6 +31,7 @@ pub use json::Json;
 pub use module::{
     ApiTag, GrpcApi, InternalApis, Module, ModuleContext, PeerLink, Schemas, Shutdown, Started, schema_of,
 };
+pub use page::{Page, page_limit, parse_cursor};
 pub use secrets::Secrets;
 pub use token::{AccessClaims, TokenVerifier};
 pub use worker::Worker;

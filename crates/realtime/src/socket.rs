@@ -13,7 +13,7 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::events::{ClientFrame, Hello, PresenceChange, Ready, RealtimeFrame};
 use crate::hub::{ConnHandle, close};
-use crate::{PRESENCE_TTL, Realtime};
+use crate::service::{PRESENCE_TTL, Realtime};
 
 pub const PROTOCOL: &str = "hybrid.v1";
 

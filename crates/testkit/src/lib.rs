@@ -355,6 +355,12 @@ impl Api {
     }
 
     /// A WebSocket authenticated as `user`.
+    /// `POST /api/v1/auth/refresh` with a refresh token (a `String`, `&str` or JSON value).
+    pub async fn refresh(&self, refresh_token: impl serde::Serialize) -> (StatusCode, Value) {
+        self.post("/api/v1/auth/refresh", None, json!({"refresh_token": refresh_token}))
+            .await
+    }
+
     pub async fn ws(&self, user: &TestUser) -> WsClient {
         WsClient::connect(&self.base_url, &user.access_token).await
     }

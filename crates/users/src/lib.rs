@@ -2,8 +2,9 @@
 //! Usernames are folded (NFKC, lowercase) and unique; `auth` creates users through the
 //! [`UserDirectory`](hybrid_users_api::UserDirectory) this module provides.
 
-mod directory;
+mod api;
 mod routes;
+mod service;
 mod store;
 
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started};
 use hybrid_store::Migration;
 use hybrid_users_api::UserDirectory;
 
-pub use routes::Profile;
+pub use api::Profile;
 
 static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
 
@@ -49,9 +50,8 @@ impl Module for UsersModule {
 
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
-            let users = store::Users::new(ctx.db()?);
-            ctx.apis
-                .provide::<dyn UserDirectory>(Arc::new(directory::Directory(users.clone())));
+            let users = Arc::new(service::Users::new(store::Store::new(ctx.db()?)));
+            ctx.apis.provide::<dyn UserDirectory>(users.clone());
             Ok(Started::routes(routes::router(users)))
         })
     }

@@ -27,7 +27,7 @@ hybrid_store::from_row!(UserRow {
 });
 
 #[derive(Clone)]
-pub struct Users {
+pub struct Store {
     db: Db,
 }
 
@@ -43,9 +43,9 @@ fn prefix_end(prefix: &str) -> String {
     end
 }
 
-impl Users {
+impl Store {
     pub fn new(db: Db) -> Self {
-        Users { db }
+        Store { db }
     }
 
     pub async fn create(&self, username: String) -> ApiResult<UserRow> {

@@ -640,7 +640,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search the messages I can read. */
+        /** Search the messages I can read, newest first. */
         get: operations["search"];
         put?: never;
         post?: never;
@@ -960,10 +960,6 @@ export interface components {
         };
         /** @enum {string} */
         ChatKind: "direct" | "group" | "channel";
-        ChatPage: {
-            items: components["schemas"]["ChatInfo"][];
-            next_cursor?: string | null;
-        };
         ChatRemoved: {
             /** Format: int64 */
             by: number;
@@ -1290,6 +1286,95 @@ export interface components {
             /** Format: int64 */
             seq: number;
         };
+        /** @description One page of a list. */
+        Page_ChatInfo: {
+            items: {
+                /** Format: int64 */
+                created_at: number;
+                description: string;
+                history_visibility: components["schemas"]["HistoryVisibility"];
+                /** Format: int64 */
+                id: number;
+                kind: components["schemas"]["ChatKind"];
+                /** Format: int64 */
+                last_activity_at: number;
+                last_message?: components["schemas"]["Message"] | null;
+                /** Format: int64 */
+                last_seq: number;
+                /** Format: int64 */
+                member_count: number;
+                my_permissions: components["schemas"]["Permission"][];
+                my_role: components["schemas"]["Role"];
+                /**
+                 * Format: int64
+                 * @description For direct chats: the other member.
+                 */
+                peer_id?: number | null;
+                /**
+                 * Format: int64
+                 * @description For direct chats: how far the other member has read (their `read_seq`).
+                 */
+                peer_read_seq?: number | null;
+                /**
+                 * Format: int64
+                 * @description The chat's latest event: where `sync` continues from.
+                 */
+                pts: number;
+                /** Format: int64 */
+                read_seq: number;
+                title: string;
+                /** Format: int64 */
+                unread_count: number;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_Message: {
+            items: {
+                attachment?: components["schemas"]["Attachment"] | null;
+                /** Format: int64 */
+                chat_id: number;
+                /** Format: int64 */
+                created_at: number;
+                deleted?: boolean;
+                /** Format: int64 */
+                edited_at?: number | null;
+                entities: components["schemas"]["Entity"][];
+                /** @description The sender's idempotency key, echoed so its client can match the message. */
+                nonce?: string | null;
+                reactions?: components["schemas"]["ReactionCount"][];
+                /** Format: int64 */
+                reply_to?: number | null;
+                /** Format: int64 */
+                sender_id: number;
+                /**
+                 * Format: int64
+                 * @description Position in the chat: 1, 2, 3… with no gaps.
+                 */
+                seq: number;
+                text: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_Profile: {
+            items: {
+                bio: string;
+                /**
+                 * Format: int64
+                 * @description Epoch milliseconds, UTC.
+                 */
+                created_at: number;
+                display_name: string;
+                /** Format: int64 */
+                id: number;
+                username: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
         PasswordConfirm: {
             /** @description The account's current password. */
             password: string;
@@ -1339,11 +1424,6 @@ export interface components {
             /** Format: int64 */
             id: number;
             username: string;
-        };
-        ProfilePage: {
-            items: components["schemas"]["Profile"][];
-            /** @description Pass as `cursor` for the next page; absent on the last page. */
-            next_cursor?: string | null;
         };
         ProfileUpdate: {
             /** @description Up to 500 characters; omit to keep. */
@@ -1417,11 +1497,6 @@ export interface components {
         };
         /** @enum {string} */
         Role: "member" | "admin" | "owner";
-        SearchPage: {
-            /** @description Newest first. */
-            items: components["schemas"]["Message"][];
-            next_cursor?: string | null;
-        };
         SendMessage: {
             entities?: components["schemas"]["Entity"][];
             /**
@@ -2061,7 +2136,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChatPage"];
+                    "application/json": components["schemas"]["Page_ChatInfo"];
                 };
             };
             401: {
@@ -3226,7 +3301,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SearchPage"];
+                    "application/json": components["schemas"]["Page_Message"];
                 };
             };
             422: {
@@ -3397,7 +3472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProfilePage"];
+                    "application/json": components["schemas"]["Page_Profile"];
                 };
             };
             422: {

@@ -1,38 +1,19 @@
 import { screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import type { ChatInfo, Message } from '../api/types';
+import { chat, msg } from '../test/fixtures';
 import { renderUi } from '../test/render';
 import { MessageList, type MessageActions } from './MessageList';
 
 const DAY = 86_400_000;
 const now = Date.now();
-const msg = (seq: number, at: number, sender = 2, over: Partial<Message> = {}): Message => ({
-  chat_id: 1,
-  seq,
-  sender_id: sender,
-  text: `text ${seq}`,
-  entities: [],
-  created_at: at,
-  deleted: false,
-  ...over,
-});
-const chat: ChatInfo = {
-  id: 1,
-  kind: 'direct',
-  title: '',
-  description: '',
-  history_visibility: 'all',
-  member_count: 2,
-  created_at: 0,
-  pts: 1,
+const directChat = chat(1, {
   last_seq: 4,
   last_activity_at: now,
   peer_id: 2,
-  my_role: 'member',
   my_permissions: ['send_messages', 'pin'],
   read_seq: 2,
   unread_count: 2,
-};
+});
 const actions: MessageActions = {
   onReply: vi.fn(),
   onEdit: vi.fn(),
@@ -47,9 +28,14 @@ const actions: MessageActions = {
 function renderList(over: Partial<Parameters<typeof MessageList>[0]> = {}) {
   return renderUi(
     <MessageList
-      chat={chat}
+      chat={directChat}
       me={1}
-      messages={[msg(1, now - 2 * DAY, 1), msg(2, now - DAY), msg(3, now - 1000), msg(4, now, 2, { deleted: true, text: '' })]}
+      messages={[
+        msg(1, { created_at: now - 2 * DAY, sender_id: 1 }),
+        msg(2, { created_at: now - DAY }),
+        msg(3, { created_at: now - 1000 }),
+        msg(4, { created_at: now, deleted: true, text: '' }),
+      ]}
       pending={[]}
       hasOlder={false}
       loadingOlder={false}
@@ -87,7 +73,7 @@ describe('MessageList', () => {
   });
 
   it('a quote of a message that is not loaded asks to jump to it', () => {
-    renderList({ messages: [msg(40, now, 2, { reply_to: 7 })], hasOlder: true });
+    renderList({ messages: [msg(40, { created_at: now, reply_to: 7 })], hasOlder: true });
     screen.getByRole('button', { name: /An earlier message/ }).click();
     expect(actions.onJump).toHaveBeenCalledWith(7);
   });

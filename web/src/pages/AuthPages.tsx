@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type InputHTMLAttributes } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/endpoints';
 import { isApiError } from '../api/errors';
+import type { TokenResponse } from '../api/types';
 import { session } from '../auth/session';
 import { ErrorNote, Field, fieldError } from '../components/common';
 import { Icon } from '../components/Icon';
@@ -39,6 +40,67 @@ function useNext(): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
+/**
+ * The sign-in round trip both forms share: `run` keeps the tokens and goes on to `next`.
+ * `claim` may take an error over (say, to ask for a 2FA code) so that it is not shown.
+ */
+function useAuthSubmit() {
+  const navigate = useNavigate();
+  const next = useNext();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function run(request: () => Promise<TokenResponse>, claim?: (err: unknown) => boolean) {
+    setBusy(true);
+    setError(null);
+    try {
+      session.accept(await request());
+      navigate(next, { replace: true });
+    } catch (err) {
+      if (!claim?.(err)) setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return { next, busy, error, setError, run };
+}
+
+type AuthFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'> & {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: unknown;
+  hint?: string;
+};
+
+/** A required box of the sign-in and sign-up forms; the rest of its props go to the input. */
+function AuthField({ label, value, onChange, error, hint, ...input }: AuthFieldProps) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {(p) => <input {...p} {...input} required value={value} onChange={(e) => onChange(e.target.value)} />}
+    </Field>
+  );
+}
+
+function UsernameField(props: Omit<AuthFieldProps, 'label'>) {
+  const { t } = useI18n();
+  return <AuthField label={t('auth.username')} name="username" autoComplete="username" autoCapitalize="none" spellCheck={false} {...props} />;
+}
+
+function PasswordField(props: Omit<AuthFieldProps, 'type'>) {
+  return <AuthField type="password" {...props} />;
+}
+
+/** "No account? Register": the way to the other form, keeping where to go afterwards. */
+function AuthSwitch({ prompt, to, label, next }: { prompt: string; to: string; label: string; next: string }) {
+  return (
+    <p className="auth-switch">
+      {prompt} <Link to={`${to}${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>{label}</Link>
+    </p>
+  );
+}
+
 function AuthLayout({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <main className="auth-page">
@@ -61,37 +123,28 @@ function AuthLayout({ title, children }: { title: string; children: React.ReactN
 
 export function LoginPage() {
   const { t } = useI18n();
-  const navigate = useNavigate();
-  const next = useNext();
+  const { next, busy, error, setError, run } = useAuthSubmit();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [needCode, setNeedCode] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const tokens = await api.login({
-        username: username.trim(),
-        password,
-        device_name: deviceName(),
-        ...(needCode ? { totp_code: code.replace(/\s/g, '') } : {}),
-      });
-      session.accept(tokens);
-      navigate(next, { replace: true });
-    } catch (err) {
-      if (isApiError(err) && err.code === 'totp_required') {
+    void run(
+      () =>
+        api.login({
+          username: username.trim(),
+          password,
+          device_name: deviceName(),
+          ...(needCode ? { totp_code: code.replace(/\s/g, '') } : {}),
+        }),
+      (err) => {
+        if (!(isApiError(err) && err.code === 'totp_required')) return false;
         setNeedCode(true);
-      } else {
-        setError(err);
-      }
-    } finally {
-      setBusy(false);
-    }
+        return true;
+      },
+    );
   }
 
   return (
@@ -99,33 +152,8 @@ export function LoginPage() {
       <form onSubmit={submit} noValidate className="stack">
         {!needCode ? (
           <>
-            <Field label={t('auth.username')}>
-              {(p) => (
-                <input
-                  {...p}
-                  name="username"
-                  autoComplete="username"
-                  autoCapitalize="none"
-                  spellCheck={false}
-                  required
-                  value={username}
-                  onChange={(e) => setUsername(e.target.value)}
-                />
-              )}
-            </Field>
-            <Field label={t('auth.password')}>
-              {(p) => (
-                <input
-                  {...p}
-                  name="password"
-                  type="password"
-                  autoComplete="current-password"
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              )}
-            </Field>
+            <UsernameField value={username} onChange={setUsername} />
+            <PasswordField label={t('auth.password')} name="password" autoComplete="current-password" value={password} onChange={setPassword} />
           </>
         ) : (
           <>
@@ -164,9 +192,7 @@ export function LoginPage() {
             <Icon name="back" size={16} /> {t('common.back')}
           </button>
         ) : (
-          <p className="auth-switch">
-            {t('auth.noAccount')} <Link to={`/register${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>{t('auth.register')}</Link>
-          </p>
+          <AuthSwitch prompt={t('auth.noAccount')} to="/register" label={t('auth.register')} next={next} />
         )}
       </form>
     </AuthLayout>
@@ -175,84 +201,49 @@ export function LoginPage() {
 
 export function RegisterPage() {
   const { t } = useI18n();
-  const navigate = useNavigate();
-  const next = useNext();
+  const { next, busy, error, run } = useAuthSubmit();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [invite, setInvite] = useState('');
   const [showInvite, setShowInvite] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const mismatch = confirm.length > 0 && confirm !== password;
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     if (mismatch) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const tokens = await api.register({
-        username: username.trim(),
-        password,
-        device_name: deviceName(),
-        ...(invite.trim() ? { invite_code: invite.trim() } : {}),
-      });
-      session.accept(tokens);
-      navigate(next, { replace: true });
-    } catch (err) {
-      if (isApiError(err) && (err.code === 'invite_required' || err.field === 'invite_code')) setShowInvite(true);
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    void run(
+      () =>
+        api.register({
+          username: username.trim(),
+          password,
+          device_name: deviceName(),
+          ...(invite.trim() ? { invite_code: invite.trim() } : {}),
+        }),
+      (err) => {
+        if (isApiError(err) && (err.code === 'invite_required' || err.field === 'invite_code')) setShowInvite(true);
+        return false;
+      },
+    );
   }
 
+  const confirmError = mismatch ? new Error(t('auth.passwordsDiffer')) : null;
   const generalError = error && !fieldError(error, 'username') && !fieldError(error, 'password') && !fieldError(error, 'invite_code');
 
   return (
     <AuthLayout title={t('auth.registerTitle')}>
       <form onSubmit={submit} noValidate className="stack">
-        <Field label={t('auth.username')} error={fieldError(error, 'username')} hint={t('auth.usernameHint')}>
-          {(p) => (
-            <input
-              {...p}
-              name="username"
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              required
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('auth.password')} error={fieldError(error, 'password')} hint={t('auth.passwordHint')}>
-          {(p) => (
-            <input
-              {...p}
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('auth.confirmPassword')} error={mismatch ? new Error(t('auth.passwordsDiffer')) : null}>
-          {(p) => (
-            <input
-              {...p}
-              name="confirm"
-              type="password"
-              autoComplete="new-password"
-              required
-              value={confirm}
-              onChange={(e) => setConfirm(e.target.value)}
-            />
-          )}
-        </Field>
+        <UsernameField value={username} onChange={setUsername} error={fieldError(error, 'username')} hint={t('auth.usernameHint')} />
+        <PasswordField
+          label={t('auth.password')}
+          name="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+          error={fieldError(error, 'password')}
+          hint={t('auth.passwordHint')}
+        />
+        <PasswordField label={t('auth.confirmPassword')} name="confirm" autoComplete="new-password" value={confirm} onChange={setConfirm} error={confirmError} />
         {showInvite ? (
           <Field label={t('auth.inviteCode')} error={fieldError(error, 'invite_code')}>
             {(p) => <input {...p} name="invite" value={invite} onChange={(e) => setInvite(e.target.value)} />}
@@ -266,9 +257,7 @@ export function RegisterPage() {
         <button type="submit" className="button primary" disabled={busy || !username || !password || mismatch || !confirm}>
           {busy ? t('common.wait') : t('auth.createAccount')}
         </button>
-        <p className="auth-switch">
-          {t('auth.haveAccount')} <Link to={`/login${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>{t('auth.login')}</Link>
-        </p>
+        <AuthSwitch prompt={t('auth.haveAccount')} to="/login" label={t('auth.login')} next={next} />
       </form>
     </AuthLayout>
   );

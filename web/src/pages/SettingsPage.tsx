@@ -186,9 +186,7 @@ function PasswordSection() {
   return (
     <Card title={t('settings.password')}>
       <form className="stack" onSubmit={submit}>
-        <Field label={t('settings.currentPassword')} error={fieldError(error, 'current_password')}>
-          {(p) => <input {...p} type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />}
-        </Field>
+        <CurrentPasswordField value={current} onChange={setCurrent} error={fieldError(error, 'current_password')} />
         <Field label={t('settings.newPassword')} error={fieldError(error, 'new_password') ?? fieldError(error, 'password')} hint={t('auth.passwordHint')}>
           {(p) => <input {...p} type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} />}
         </Field>
@@ -230,37 +228,31 @@ function TwoFactorSection() {
     setMode('idle');
   }
 
-  async function start(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
-    try {
-      setSetup(await api.totpSetup(password));
-      setPassword('');
-    } catch (err) {
-      setError(err);
-    }
+  /** A form's submit: the step runs with the last error cleared, and shows its own. */
+  function step(action: () => Promise<void>) {
+    return async (e: FormEvent) => {
+      e.preventDefault();
+      setError(null);
+      try {
+        await action();
+      } catch (err) {
+        setError(err);
+      }
+    };
   }
-  async function confirm(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
-    try {
-      await api.totpConfirm(code.replace(/\s/g, ''));
-      setSetup(null);
-      settled(true);
-    } catch (err) {
-      setError(err);
-    }
-  }
-  async function disable(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
-    try {
-      await api.totpDisable(password, code.replace(/\s/g, ''));
-      settled(false);
-    } catch (err) {
-      setError(err);
-    }
-  }
+  const start = step(async () => {
+    setSetup(await api.totpSetup(password));
+    setPassword('');
+  });
+  const confirm = step(async () => {
+    await api.totpConfirm(code.replace(/\s/g, ''));
+    setSetup(null);
+    settled(true);
+  });
+  const disable = step(async () => {
+    await api.totpDisable(password, code.replace(/\s/g, ''));
+    settled(false);
+  });
 
   return (
     <Card title={t('settings.twoFactor')}>
@@ -286,23 +278,12 @@ function TwoFactorSection() {
         </>
       ) : null}
       {mode === 'enabling' && !setup ? (
-        <form className="stack" onSubmit={start}>
-          <Field label={t('settings.currentPassword')}>
-            {(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
-          </Field>
-          <ErrorNote error={error} />
-          <div className="row">
-            <button type="button" className="button ghost" onClick={cancel}>
-              {t('common.cancel')}
-            </button>
-            <button type="submit" className="button primary" disabled={!password}>
-              {t('common.continue')}
-            </button>
-          </div>
-        </form>
+        <TwoFactorForm onSubmit={start} onCancel={cancel} error={error} submit={t('common.continue')} canSubmit={Boolean(password)}>
+          <CurrentPasswordField value={password} onChange={setPassword} />
+        </TwoFactorForm>
       ) : null}
       {mode === 'enabling' && setup ? (
-        <form className="stack" onSubmit={confirm}>
+        <TwoFactorForm onSubmit={confirm} onCancel={cancel} error={error} submit={t('settings.enable2fa')} canSubmit={Boolean(code)}>
           <p>{t('settings.totpScan')}</p>
           <code className="secret" aria-label={t('settings.totpSecret')}>
             {setup.secret.replace(/(.{4})/g, '$1 ').trim()}
@@ -310,40 +291,76 @@ function TwoFactorSection() {
           <a href={setup.otpauth_uri} className="small">
             {t('settings.totpOpenApp')}
           </a>
-          <Field label={t('auth.code')}>
-            {(p) => <input {...p} inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />}
-          </Field>
-          <ErrorNote error={error} />
-          <div className="row">
-            <button type="button" className="button ghost" onClick={cancel}>
-              {t('common.cancel')}
-            </button>
-            <button type="submit" className="button primary" disabled={!code}>
-              {t('settings.enable2fa')}
-            </button>
-          </div>
-        </form>
+          <CodeField value={code} onChange={setCode} />
+        </TwoFactorForm>
       ) : null}
       {mode === 'disabling' ? (
-        <form className="stack" onSubmit={disable}>
-          <Field label={t('settings.currentPassword')}>
-            {(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
-          </Field>
-          <Field label={t('auth.code')}>
-            {(p) => <input {...p} inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />}
-          </Field>
-          <ErrorNote error={error} />
-          <div className="row">
-            <button type="button" className="button ghost" onClick={cancel}>
-              {t('common.cancel')}
-            </button>
-            <button type="submit" className="button danger" disabled={!password || !code}>
-              {t('settings.disable2fa')}
-            </button>
-          </div>
-        </form>
+        <TwoFactorForm
+          onSubmit={disable}
+          onCancel={cancel}
+          error={error}
+          submit={t('settings.disable2fa')}
+          danger
+          canSubmit={Boolean(password && code)}
+        >
+          <CurrentPasswordField value={password} onChange={setPassword} />
+          <CodeField value={code} onChange={setCode} />
+        </TwoFactorForm>
       ) : null}
     </Card>
+  );
+}
+
+/** One step of turning 2FA on or off: its fields, its error, then Cancel beside its own button. */
+function TwoFactorForm({
+  onSubmit,
+  onCancel,
+  error,
+  submit,
+  danger,
+  canSubmit,
+  children,
+}: {
+  onSubmit: (e: FormEvent) => void;
+  onCancel: () => void;
+  error: unknown;
+  submit: string;
+  danger?: boolean;
+  canSubmit: boolean;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <form className="stack" onSubmit={onSubmit}>
+      {children}
+      <ErrorNote error={error} />
+      <div className="row">
+        <button type="button" className="button ghost" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+        <button type="submit" className={`button ${danger ? 'danger' : 'primary'}`} disabled={!canSubmit}>
+          {submit}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function CurrentPasswordField({ value, onChange, error }: { value: string; onChange: (value: string) => void; error?: unknown }) {
+  const { t } = useI18n();
+  return (
+    <Field label={t('settings.currentPassword')} error={error}>
+      {(p) => <input {...p} type="password" autoComplete="current-password" value={value} onChange={(e) => onChange(e.target.value)} />}
+    </Field>
+  );
+}
+
+function CodeField({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  const { t } = useI18n();
+  return (
+    <Field label={t('auth.code')}>
+      {(p) => <input {...p} inputMode="numeric" autoComplete="one-time-code" value={value} onChange={(e) => onChange(e.target.value)} />}
+    </Field>
   );
 }
 

@@ -4,6 +4,7 @@ import type { ChatInfo, Message } from '../api/types';
 import type { ChatEventFrame } from './frames';
 import { keys } from '../state/keys';
 import { peerRead } from '../state/live';
+import { chat, msg } from '../test/fixtures';
 import {
   CacheApplier,
   applyReactions,
@@ -15,35 +16,6 @@ import {
   upsertMessage,
   type History,
 } from './apply';
-
-const msg = (seq: number, over: Partial<Message> = {}): Message => ({
-  chat_id: 1,
-  seq,
-  sender_id: 2,
-  text: `m${seq}`,
-  entities: [],
-  created_at: 1000 + seq,
-  deleted: false,
-  ...over,
-});
-
-const chat = (id: number, over: Partial<ChatInfo> = {}): ChatInfo => ({
-  id,
-  kind: 'direct',
-  title: '',
-  description: '',
-  history_visibility: 'all',
-  member_count: 2,
-  created_at: 0,
-  pts: 1,
-  last_seq: 0,
-  last_activity_at: id,
-  my_role: 'member',
-  my_permissions: ['send_messages'],
-  read_seq: 0,
-  unread_count: 0,
-  ...over,
-});
 
 const history = (...pages: Message[][]): History => ({
   pages: pages.map((messages) => ({ messages, has_more: false })),

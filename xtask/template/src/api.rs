@@ -22,19 +22,10 @@ pub struct Item {
     pub created_at: i64,
 }
 
-/// A page of items, newest first.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ItemPage {
-    pub items: Vec<Item>,
-    /// Pass as `before` for the next (older) page; absent on the last page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_before: Option<i64>,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PageParams {
-    /// Items older than this id.
-    pub before: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
     /// 1 to 100 (default 50).
     pub limit: Option<i64>,
 }

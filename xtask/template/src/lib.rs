@@ -21,7 +21,7 @@ use futures::future::BoxFuture;
 use hybrid_core::{ApiTag, CodeDoc, GrpcApi, Module, ModuleContext, Schemas, Started, schema_of};
 use hybrid_store::Migration;
 
-pub use api::{{{Name}}Api, {{Name}}Code, Item, ItemPage, NewItem};
+pub use api::{{{Name}}Api, {{Name}}Code, Item, NewItem};
 pub use events::{{Name}}Frame;
 
 /// The service's name, as `--services` and `peers.*` give it.

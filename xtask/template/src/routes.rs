@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use hybrid_core::{ApiResult, AuthUser, ErrorBody, Json, Query};
+use hybrid_core::{ApiResult, AuthUser, ErrorBody, Json, Page, Query};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{Item, ItemPage, NewItem, PageParams};
+use crate::api::{Item, NewItem, PageParams};
 use crate::service::{{Name}};
 
 pub fn routes(service: Arc<{{Name}}>) -> OpenApiRouter {
@@ -33,11 +33,11 @@ async fn add_item(
 /// Your items, newest first.
 #[utoipa::path(get, path = "/{{name}}/items", tag = "{{name}}", security(("bearer" = [])),
     params(PageParams),
-    responses((status = 200, body = ItemPage), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Page<Item>), (status = 422, body = ErrorBody)))]
 async fn list_items(
     State(service): State<Arc<{{Name}}>>,
     me: AuthUser,
     Query(page): Query<PageParams>,
-) -> ApiResult<Json<ItemPage>> {
-    Ok(Json(service.page(me.user_id, page.before, page.limit).await?))
+) -> ApiResult<Json<Page<Item>>> {
+    Ok(Json(service.page(me.user_id, page.cursor.as_deref(), page.limit).await?))
 }

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use hybrid_core::bus::{Bus, Bytes, Envelope};
-use hybrid_core::{ApiError, ApiResult, now_ms};
+use hybrid_core::{ApiError, ApiResult, Page, now_ms, page_limit, parse_cursor};
 use hybrid_store::Db;
 
-use crate::api::{{{Name}}Api, {{Name}}Code, Item, ItemPage};
+use crate::api::{{{Name}}Api, {{Name}}Code, Item};
 use crate::events::{{Name}}Frame;
 use crate::store::Store;
 
@@ -47,19 +47,11 @@ impl {{Name}} {
     }
 
     /// A page of `user_id`'s items, newest first.
-    pub async fn page(&self, user_id: i64, before: Option<i64>, limit: Option<i64>) -> ApiResult<ItemPage> {
-        let limit = limit.unwrap_or(50);
-        if !(1..=100).contains(&limit) {
-            return Err(ApiError::validation("limit", "must be 1 to 100"));
-        }
-        let mut items = self
-            .store
-            .page(user_id, before.unwrap_or(i64::MAX), limit + 1)
-            .await?;
-        let more = items.len() as i64 > limit;
-        items.truncate(limit as usize);
-        let next_before = items.last().filter(|_| more).map(|item| item.id);
-        Ok(ItemPage { items, next_before })
+    pub async fn page(&self, user_id: i64, cursor: Option<&str>, limit: Option<i64>) -> ApiResult<Page<Item>> {
+        let limit = page_limit(limit, 50, 100)?;
+        let before = parse_cursor::<1>(cursor)?.map_or(i64::MAX, |[id]| id);
+        let rows = self.store.page(user_id, before, limit + 1).await?;
+        Ok(Page::from_rows(rows, limit, |item| item.id.to_string()))
     }
 }
 

@@ -29,14 +29,14 @@ async fn items_are_added_listed_and_pushed(stack: Stack) {
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["items"][0]["text"], "third");
     assert_eq!(page["items"][1]["text"], "second");
-    let before = page["next_before"].as_i64().unwrap();
-    assert_eq!(before, ids[1]);
+    let cursor = page["next_cursor"].as_str().unwrap();
+    assert_eq!(cursor, ids[1].to_string());
     let (_, rest) = server
-        .get(&format!("/api/v1/{{name}}/items?before={before}"), Some(&amy.access_token))
+        .get(&format!("/api/v1/{{name}}/items?cursor={cursor}"), Some(&amy.access_token))
         .await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 1);
     assert_eq!(rest["items"][0]["text"], "first");
-    assert!(rest.get("next_before").is_none(), "{rest}");
+    assert!(rest["next_cursor"].is_null(), "{rest}");
     // each user sees only their own
     let (_, theirs) = server.get("/api/v1/{{name}}/items", Some(&ben.access_token)).await;
     assert_eq!(theirs["items"], json!([]));
@@ -56,6 +56,8 @@ async fn bad_requests_are_refused(stack: Stack) {
     assert_error(&long, 422, "validation_failed", Some("text"));
     let limit = server.get("/api/v1/{{name}}/items?limit=0", token).await;
     assert_error(&limit, 422, "validation_failed", Some("limit"));
+    let cursor = server.get("/api/v1/{{name}}/items?cursor=yesterday", token).await;
+    assert_error(&cursor, 422, "validation_failed", Some("cursor"));
     // what was refused was not stored
     let (_, page) = server.get("/api/v1/{{name}}/items", token).await;
     assert_eq!(page["items"], json!([]));

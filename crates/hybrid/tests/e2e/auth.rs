@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hybrid_testkit::{PASSWORD, Stack, assert_error, stack_tests, user_from};
 use serde_json::json;
 
-use crate::{start, start_with};
+use crate::{create_user_by_cli, start, start_with};
 
 stack_tests!(
     register_login_refresh_logout,
@@ -53,41 +53,25 @@ async fn register_login_refresh_logout(stack: Stack) {
     assert_eq!(body["expires_in"], 900);
 
     // refresh rotates the token
-    let (status, refreshed) = server
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": second.refresh_token}),
-        )
-        .await;
+    let (status, refreshed) = server.refresh(&second.refresh_token).await;
     assert_eq!(status, 200, "{refreshed}");
     let new_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(new_refresh, second.refresh_token);
     assert_eq!(refreshed["session_id"], second.session_id);
 
     // the same spent token again, within the grace period: the same new token (two tabs)
-    let (status, again) = server
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": second.refresh_token}),
-        )
-        .await;
+    let (status, again) = server.refresh(&second.refresh_token).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["refresh_token"], new_refresh.as_str());
 
     // the new token works, and its access token too
-    let (status, latest) = server
-        .post("/api/v1/auth/refresh", None, json!({"refresh_token": new_refresh}))
-        .await;
+    let (status, latest) = server.refresh(&new_refresh).await;
     assert_eq!(status, 200, "{latest}");
     let access = latest["access_token"].as_str().unwrap();
     assert_eq!(server.get("/api/v1/users/me", Some(access)).await.0, 200);
 
     assert_error(
-        &server
-            .post("/api/v1/auth/refresh", None, json!({"refresh_token": "hrt_made_up"}))
-            .await,
+        &server.refresh(&"hrt_made_up").await,
         401,
         "invalid_refresh_token",
         None,
@@ -103,13 +87,7 @@ async fn register_login_refresh_logout(stack: Stack) {
         None,
     );
     assert_error(
-        &server
-            .post(
-                "/api/v1/auth/refresh",
-                None,
-                json!({"refresh_token": latest["refresh_token"]}),
-            )
-            .await,
+        &server.refresh(&latest["refresh_token"]).await,
         401,
         "invalid_refresh_token",
         None,
@@ -121,36 +99,18 @@ async fn register_login_refresh_logout(stack: Stack) {
 async fn refresh_reuse_after_grace_revokes_session(stack: Stack) {
     let server = start_with(stack, &[("HYBRID_AUTH__REFRESH_GRACE_SECS", "1")]).await;
     let bob = server.register("bob").await;
-    let (status, rotated) = server
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": bob.refresh_token}),
-        )
-        .await;
+    let (status, rotated) = server.refresh(&bob.refresh_token).await;
     assert_eq!(status, 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
     // a stolen, spent token comes back: the whole session is signed out
     assert_error(
-        &server
-            .post(
-                "/api/v1/auth/refresh",
-                None,
-                json!({"refresh_token": bob.refresh_token}),
-            )
-            .await,
+        &server.refresh(&bob.refresh_token).await,
         401,
         "refresh_token_reused",
         None,
     );
     assert_error(
-        &server
-            .post(
-                "/api/v1/auth/refresh",
-                None,
-                json!({"refresh_token": rotated["refresh_token"]}),
-            )
-            .await,
+        &server.refresh(&rotated["refresh_token"]).await,
         401,
         "invalid_refresh_token",
         None,
@@ -210,13 +170,7 @@ async fn sessions_list_and_revoke(stack: Stack) {
         None,
     );
     assert_error(
-        &server
-            .post(
-                "/api/v1/auth/refresh",
-                None,
-                json!({"refresh_token": phone.refresh_token}),
-            )
-            .await,
+        &server.refresh(&phone.refresh_token).await,
         401,
         "invalid_refresh_token",
         None,
@@ -396,20 +350,7 @@ async fn registration_policies(stack: Stack) {
         Some("invite_code"),
     );
     // a failed invite leaves the name free
-    let output = server
-        .command()
-        .args([
-            "admin",
-            "create-user",
-            "--username",
-            "root",
-            "--admin",
-            "--password",
-            PASSWORD,
-        ])
-        .output()
-        .await
-        .unwrap();
+    let output = create_user_by_cli(&server, "root", true).await;
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let (status, body) = server.login("root", PASSWORD, None).await;
     assert_eq!(status, 200, "{body}");
@@ -595,13 +536,7 @@ async fn forged_and_expired_tokens(stack: Stack) {
         None,
     );
     // refreshing still works and gives a fresh token
-    let (status, body) = server
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": mallory.refresh_token}),
-        )
-        .await;
+    let (status, body) = server.refresh(&mallory.refresh_token).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         server.get("/api/v1/users/me", body["access_token"].as_str()).await.0,
@@ -642,13 +577,7 @@ async fn restart_keeps_everything(stack: Stack) {
     let (_, blocks) = server.get("/api/v1/users/me/blocks", Some(&nina.access_token)).await;
     assert_eq!(blocks[0]["id"], oscar.id);
     assert_eq!(server.login("nina", PASSWORD, None).await.0, 200);
-    let (status, _) = server
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": oscar.refresh_token}),
-        )
-        .await;
+    let (status, _) = server.refresh(&oscar.refresh_token).await;
     assert_eq!(status, 200);
     let (_, sessions) = server.get("/api/v1/auth/sessions", Some(&nina.access_token)).await;
     assert_eq!(sessions.as_array().unwrap().len(), 2);

@@ -8,7 +8,7 @@ use serde_json::json;
 use tokio::process::Command;
 use totp_rs::Totp;
 
-use crate::{BIN, start};
+use crate::{BIN, create_user_by_cli, start};
 
 stack_tests!(
     admin_create_user_and_graceful_stop,
@@ -29,19 +29,7 @@ async fn admin_create_user_and_graceful_stop(stack: Stack) {
     let (status, body) = server.login("admin_one", PASSWORD, None).await;
     assert_eq!(status, 200, "{body}");
     // a duplicate is refused with a clear message and a failing exit code
-    let output = server
-        .command()
-        .args([
-            "admin",
-            "create-user",
-            "--username",
-            "ADMIN_ONE",
-            "--password",
-            PASSWORD,
-        ])
-        .output()
-        .await
-        .unwrap();
+    let output = create_user_by_cli(&server, "ADMIN_ONE", false).await;
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("taken"));
 

@@ -32,7 +32,18 @@ pub async fn start_with(stack: Stack, env: &[(&str, &str)]) -> TestServer {
     TestServer::start_with(BIN, stack, env).await
 }
 
-use hybrid_testkit::{Api, TestUser};
+use hybrid_testkit::{Api, PASSWORD, TestUser};
+
+/// `hybrid admin create-user --username NAME --password PASSWORD [--admin]`, with the
+/// server's configuration.
+pub async fn create_user_by_cli(server: &TestServer, username: &str, admin: bool) -> std::process::Output {
+    let mut command = server.command();
+    command.args(["admin", "create-user", "--username", username, "--password", PASSWORD]);
+    if admin {
+        command.arg("--admin");
+    }
+    command.output().await.unwrap()
+}
 use serde_json::{Value, json};
 
 /// Creates a group or channel owned by `owner` with `members`; returns its id.

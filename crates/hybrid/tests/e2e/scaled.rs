@@ -148,7 +148,11 @@ async fn processes_share_delivery_presence_throttles_and_revocations() {
 
     // Live both ways, and typing, across processes.
     send(&a, &cat, chat, "from a").await;
-    assert_eq!(dan_ws.next_event("message.new").await["data"]["text"], "from a");
+    // (the earlier messages' events may still be on their way: wait for this one)
+    let from_a = dan_ws
+        .next_where(|f| f["kind"] == "message.new" && f["data"]["text"] == "from a")
+        .await;
+    assert_eq!(from_a["chat_id"].as_i64(), Some(chat));
     send(&b, &dan, chat, "from b").await;
     let from_b = cat_ws
         .next_where(|f| f["kind"] == "message.new" && f["data"]["text"] == "from b")

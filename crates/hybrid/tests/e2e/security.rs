@@ -651,13 +651,7 @@ async fn sockets_sessions_chats_and_invite_links_have_caps(stack: Stack) {
     let latest = hybrid_testkit::user_from(&latest, PASSWORD);
     let (_, sessions) = server.get("/api/v1/auth/sessions", Some(&latest.access_token)).await;
     assert_eq!(sessions.as_array().map(Vec::len), Some(2), "{sessions}");
-    let refresh = server
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": amy.refresh_token}),
-        )
-        .await;
+    let refresh = server.refresh(&amy.refresh_token).await;
     assert_eq!(refresh.0, 401, "the first session ended: {}", refresh.1);
 
     // Groups and channels: amy creates two a day, and is in three at most.

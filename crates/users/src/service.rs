@@ -1,0 +1,175 @@
+//! The users service's logic: profile rules, search pages, blocks, and its side of the
+//! [`UserDirectory`] other services call. SQL stays in `store.rs`.
+
+use futures::future::BoxFuture;
+use hybrid_core::text::fold;
+use hybrid_core::{ApiError, ApiResult, Page, page_limit};
+use hybrid_users_api::{UserCard, UserDirectory, UserRef};
+
+use crate::api::{Profile, ProfileUpdate, SearchParams};
+use crate::store::{Store, UserRow};
+
+pub struct Users {
+    store: Store,
+}
+
+impl From<UserRow> for Profile {
+    fn from(row: UserRow) -> Self {
+        Profile {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            bio: row.bio,
+            created_at: row.created_at,
+        }
+    }
+}
+
+impl Users {
+    pub fn new(store: Store) -> Self {
+        Users { store }
+    }
+
+    pub async fn profile(&self, id: i64) -> ApiResult<Profile> {
+        self.store
+            .get(id)
+            .await?
+            .map(Profile::from)
+            .ok_or_else(|| ApiError::not_found("user"))
+    }
+
+    /// A user by username, in any case or Unicode form of it.
+    pub async fn by_username(&self, username: &str) -> ApiResult<Profile> {
+        self.store
+            .by_username(&fold(username))
+            .await?
+            .map(Profile::from)
+            .ok_or_else(|| ApiError::not_found("user"))
+    }
+
+    pub async fn update(&self, me: i64, update: ProfileUpdate) -> ApiResult<Profile> {
+        let display_name = clean_text("display_name", update.display_name, 64)?;
+        if let Some(name) = display_name.as_deref() {
+            if name.contains('\n') {
+                return Err(ApiError::validation("display_name", "must be one line"));
+            }
+            // Bidi controls make one name read as another; an invisible name impersonates
+            // nobody in particular, but hides who is speaking. Empty clears the name.
+            if name.chars().any(hybrid_core::text::is_bidi_control) {
+                return Err(ApiError::validation(
+                    "display_name",
+                    "must not contain bidirectional control characters",
+                ));
+            }
+            if !name.is_empty() && !hybrid_core::text::has_visible(name) {
+                return Err(ApiError::validation("display_name", "must contain visible characters"));
+            }
+        }
+        let bio = clean_text("bio", update.bio, 500)?;
+        Ok(self.store.update_profile(me, display_name, bio).await?.into())
+    }
+
+    /// Users whose username starts with a prefix, in username order.
+    pub async fn search(&self, params: SearchParams) -> ApiResult<Page<Profile>> {
+        let prefix = fold(&params.prefix);
+        if prefix.is_empty() || prefix.chars().count() > 32 || !prefix.is_ascii() {
+            return Err(ApiError::validation(
+                "prefix",
+                "must be 1 to 32 characters a-z, 0-9 or _",
+            ));
+        }
+        let limit = page_limit(params.limit, 20, 50)?;
+        let after = params.cursor.filter(|c| !c.is_empty());
+        let rows = self.store.search_prefix(&prefix, after.as_deref(), limit + 1).await?;
+        let page = Page::from_rows(rows, limit, |row| row.username.clone());
+        Ok(Page {
+            items: page.items.into_iter().map(Profile::from).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    pub async fn blocked_by(&self, me: i64) -> ApiResult<Vec<Profile>> {
+        Ok(self
+            .store
+            .blocked_by(me)
+            .await?
+            .into_iter()
+            .map(Profile::from)
+            .collect())
+    }
+
+    /// Blocks a user; blocking twice is fine.
+    pub async fn block(&self, me: i64, id: i64) -> ApiResult<()> {
+        if id == me {
+            return Err(ApiError::validation("id", "you cannot block yourself"));
+        }
+        self.profile(id).await?;
+        self.store.block(me, id).await
+    }
+
+    pub async fn unblock(&self, me: i64, id: i64) -> ApiResult<()> {
+        self.profile(id).await?;
+        self.store.unblock(me, id).await
+    }
+}
+
+/// Trims an optional text field and checks its length and characters.
+fn clean_text(field: &str, value: Option<String>, max: usize) -> ApiResult<Option<String>> {
+    let Some(value) = value else { return Ok(None) };
+    let value = value.trim().to_owned();
+    if value.chars().count() > max {
+        return Err(ApiError::validation(field, format!("must be at most {max} characters")));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ApiError::validation(field, "must not contain control characters"));
+    }
+    Ok(Some(value))
+}
+
+fn user_ref(row: UserRow) -> UserRef {
+    UserRef {
+        id: row.id,
+        username: row.username,
+        created_at: row.created_at,
+    }
+}
+
+impl UserDirectory for Users {
+    fn create(&self, username: String) -> BoxFuture<'_, ApiResult<UserRef>> {
+        Box::pin(async move { self.store.create(username).await.map(user_ref) })
+    }
+
+    fn find_by_username<'a>(&'a self, username: &'a str) -> BoxFuture<'a, ApiResult<Option<UserRef>>> {
+        Box::pin(async move { Ok(self.store.by_username(username).await?.map(user_ref)) })
+    }
+
+    fn get(&self, id: i64) -> BoxFuture<'_, ApiResult<Option<UserRef>>> {
+        Box::pin(async move { Ok(self.store.get(id).await?.map(user_ref)) })
+    }
+
+    fn cards<'a>(&'a self, ids: &'a [i64]) -> BoxFuture<'a, ApiResult<Vec<UserCard>>> {
+        Box::pin(async move {
+            let rows = self.store.many(ids).await?;
+            Ok(rows
+                .into_iter()
+                .map(|row| UserCard {
+                    id: row.id,
+                    username: row.username,
+                    display_name: row.display_name,
+                })
+                .collect())
+        })
+    }
+
+    fn delete(&self, id: i64) -> BoxFuture<'_, ApiResult<()>> {
+        Box::pin(self.store.delete(id))
+    }
+
+    fn is_blocked(&self, blocker: i64, target: i64) -> BoxFuture<'_, ApiResult<bool>> {
+        Box::pin(self.store.is_blocked(blocker, target))
+    }
+
+    fn blocks_between<'a>(&'a self, user: i64, others: &'a [i64]) -> BoxFuture<'a, ApiResult<Vec<i64>>> {
+        Box::pin(self.store.blocks_between(user, others))
+    }
+}
