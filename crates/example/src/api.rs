@@ -1,0 +1,59 @@
+//! The example's contract: what its HTTP API takes and returns, and its internal API
+//! ([`Tally`]), served over gRPC by `grpc.rs`.
+
+use futures::future::BoxFuture;
+use hybrid_core::ApiResult;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The example's internal API: how many chats events it has consumed.
+pub trait Tally: Send + Sync {
+    fn seen(&self) -> BoxFuture<'_, ApiResult<i64>>;
+}
+
+/// A chats event the consumer recorded.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Seen {
+    pub position: i64,
+    pub namespace: String,
+    pub topic_id: i64,
+    pub pts: i64,
+    pub kind: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PanicRequest {
+    pub times: u32,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NoticeRequest {
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CardRequest {
+    pub chat_id: i64,
+    /// The card's object id, and the post's idempotency key.
+    pub key: String,
+    pub title: String,
+    /// 1 for a new card.
+    #[serde(default = "first_version")]
+    pub version: i64,
+}
+
+fn first_version() -> i64 {
+    1
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Posted {
+    pub chat_id: i64,
+    pub seq: i64,
+    pub created: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Visibility {
+    pub visible: bool,
+}

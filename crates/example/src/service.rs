@@ -1,0 +1,153 @@
+//! The example's logic: its state, the flaky worker, notices and their sync part, cards posted
+//! through the chats API.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use futures::future::BoxFuture;
+use hybrid_chats_api::{Attachment, AttachmentUpdate, ChatWriter, Post};
+use hybrid_core::bus::{Bus, Bytes, Envelope};
+use hybrid_core::sync::{SyncPart, SyncSource};
+use hybrid_core::{ApiError, ApiResult, Worker};
+use hybrid_store::Db;
+use tokio::sync::Notify;
+
+use crate::api::{CardRequest, Posted, Seen, Tally};
+use crate::events::ExampleFrame;
+use crate::{SERVICE, store};
+
+/// Notices returned by one sync at most.
+const SYNC_LIMIT: i64 = 100;
+
+pub struct Example {
+    pub db: Db,
+    bus: Arc<dyn Bus>,
+    writer: Arc<dyn ChatWriter>,
+    panics_left: AtomicU32,
+    poke: Notify,
+}
+
+impl Example {
+    pub fn new(db: Db, bus: Arc<dyn Bus>, writer: Arc<dyn ChatWriter>) -> Self {
+        Example {
+            db,
+            bus,
+            writer,
+            panics_left: AtomicU32::new(0),
+            poke: Notify::new(),
+        }
+    }
+
+    /// A supervised worker that panics as often as asked ([`Example::panic`]).
+    pub fn flaky_worker(self: &Arc<Self>) -> Worker {
+        let flaky = self.clone();
+        Worker::new("flaky", move |mut shutdown| {
+            let example = flaky.clone();
+            async move {
+                loop {
+                    if example.panics_left.load(Ordering::SeqCst) > 0 {
+                        example.panics_left.fetch_sub(1, Ordering::SeqCst);
+                        panic!("asked to panic");
+                    }
+                    tokio::select! {
+                        _ = example.poke.notified() => {}
+                        _ = shutdown.wait() => return Ok(()),
+                    }
+                }
+            }
+        })
+    }
+
+    /// Makes the flaky worker panic this many times in a row.
+    pub fn panic(&self, times: u32) {
+        self.panics_left.store(times, Ordering::SeqCst);
+        self.poke.notify_one();
+    }
+
+    pub async fn seen(&self) -> ApiResult<Vec<Seen>> {
+        store::seen(&self.db).await
+    }
+
+    /// Keeps a notice for `user_id` and sends it to their sockets.
+    pub async fn notice(&self, user_id: i64, text: String) -> ApiResult<()> {
+        let frame = ExampleFrame::Notice { text }.text();
+        store::add_notice(&self.db, user_id, frame.clone()).await?;
+        let topic = hybrid_realtime_api::user(user_id);
+        self.bus.publish(Envelope::ephemeral(topic, Bytes::from(frame)));
+        Ok(())
+    }
+
+    pub async fn post_card(&self, me: i64, req: &CardRequest) -> ApiResult<Posted> {
+        let post = Post {
+            chat_id: req.chat_id,
+            sender_id: me,
+            text: String::new(),
+            idempotency_key: req.key.clone(),
+            attachment: Some(card(req)),
+        };
+        let posted = self.writer.post(post).await?;
+        Ok(Posted {
+            chat_id: posted.chat_id,
+            seq: posted.seq,
+            created: posted.created,
+        })
+    }
+
+    pub async fn update_card(&self, seq: i64, req: &CardRequest) -> ApiResult<()> {
+        let update = AttachmentUpdate {
+            chat_id: req.chat_id,
+            seq,
+            attachment: card(req),
+        };
+        self.writer.update_attachment(update).await
+    }
+
+    pub async fn may_see(&self, user_id: i64, chat_id: i64, seq: i64) -> ApiResult<bool> {
+        self.writer.may_see(user_id, chat_id, seq).await
+    }
+}
+
+fn card(req: &CardRequest) -> Attachment {
+    Attachment {
+        kind: "card".into(),
+        service: SERVICE.into(),
+        object_id: req.key.clone(),
+        version: req.version,
+        preview: serde_json::json!({"title": req.title}).to_string(),
+        searchable_text: req.title.clone(),
+    }
+}
+
+impl Tally for Example {
+    fn seen(&self) -> BoxFuture<'_, ApiResult<i64>> {
+        Box::pin(store::seen_count(&self.db))
+    }
+}
+
+impl SyncSource for Example {
+    fn sync(&self, user_id: i64, cursor: &str) -> BoxFuture<'_, ApiResult<SyncPart>> {
+        let after: Result<i64, _> = if cursor.is_empty() { Ok(0) } else { cursor.parse() };
+        Box::pin(async move {
+            let after = after.map_err(|_| ApiError::validation("services.example", "not a cursor from this API"))?;
+            let rows = store::notices_after(&self.db, user_id, after, SYNC_LIMIT + 1).await?;
+            if rows.len() as i64 > SYNC_LIMIT {
+                // too many to catch up on: the client reloads, then goes on from the newest
+                return Ok(SyncPart {
+                    cursor: store::newest_notice(&self.db, user_id).await?.to_string(),
+                    too_long: true,
+                    ..SyncPart::default()
+                });
+            }
+            let last = rows.last().map_or(after, |(id, _)| *id);
+            let entries = rows
+                .into_iter()
+                .map(|(_, frame)| SyncPart::entry(frame))
+                .collect::<ApiResult<_>>()?;
+            Ok(SyncPart {
+                cursor: last.to_string(),
+                entries,
+                ..SyncPart::default()
+            })
+        })
+    }
+}
