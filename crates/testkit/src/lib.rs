@@ -15,7 +15,7 @@ mod ws;
 
 pub use servers::{OwnServer, free_port};
 pub use stack::{Scaled, Stack};
-pub use ws::{Polled, WAIT, WsClient};
+pub use ws::{Polled, WAIT, WsClient, check_frames_with};
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};

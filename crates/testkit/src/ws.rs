@@ -1,5 +1,6 @@
 //! A WebSocket client speaking `hybrid.v1`, for end-to-end tests.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -11,6 +12,26 @@ use tokio_tungstenite::tungstenite::{Error, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Checks every text frame a test socket receives against the server's frame types; a suite
+/// sets it once ([`check_frames_with`]). A frame off its type fails the test that got it.
+static FRAME_CHECK: OnceLock<fn(&str) -> Result<(), String>> = OnceLock::new();
+
+/// Makes every test socket of this process check its frames with `check` (the first call
+/// wins; later ones are no-ops).
+pub fn check_frames_with(check: fn(&str) -> Result<(), String>) {
+    let _ = FRAME_CHECK.set(check);
+}
+
+/// A text frame as JSON, checked when a check is set.
+fn frame(text: &str) -> Value {
+    if let Some(check) = FRAME_CHECK.get()
+        && let Err(problem) = check(text)
+    {
+        panic!("a frame does not match its declared type ({problem}): {text}");
+    }
+    serde_json::from_str(text).expect("frames are JSON")
+}
 
 /// What [`WsClient::poll`] found.
 #[derive(Debug)]
@@ -105,7 +126,7 @@ impl WsClient {
                 Ok(_) => return Polled::Closed,
             };
             match message {
-                Message::Text(text) => return Polled::Frame(serde_json::from_str(&text).expect("frames are JSON")),
+                Message::Text(text) => return Polled::Frame(frame(&text)),
                 Message::Close(_) => return Polled::Closed,
                 _ => continue,
             }
@@ -116,7 +137,7 @@ impl WsClient {
         loop {
             let message = tokio::time::timeout(wait, self.stream.next()).await.ok()??.ok()?;
             match message {
-                Message::Text(text) => return Some(serde_json::from_str(&text).expect("frames are JSON")),
+                Message::Text(text) => return Some(frame(&text)),
                 Message::Close(_) => return None,
                 _ => continue,
             }

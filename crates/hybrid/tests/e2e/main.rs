@@ -25,11 +25,42 @@ use hybrid_testkit::{Stack, TestServer};
 pub const BIN: &str = env!("CARGO_BIN_EXE_hybrid");
 
 pub async fn start(stack: Stack) -> TestServer {
-    TestServer::start(BIN, stack).await
+    start_with(stack, &[]).await
 }
 
 pub async fn start_with(stack: Stack, env: &[(&str, &str)]) -> TestServer {
+    hybrid_testkit::check_frames_with(frame_has_its_type);
     TestServer::start_with(BIN, stack, env).await
+}
+
+/// Every frame a test socket gets parses as the frame type its service declares (the types
+/// the API reference's `ServerFrame` lists): a frame built by hand somewhere cannot drift.
+fn frame_has_its_type(text: &str) -> Result<(), String> {
+    let frame: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let parsed = match frame["type"].as_str() {
+        Some("event" | "user_event" | "typing") => serde_json::from_value::<hybrid_chats::ChatsFrame>(frame).map(drop),
+        Some("hello" | "ready" | "pong" | "presence") => {
+            serde_json::from_value::<hybrid_realtime::RealtimeFrame>(frame).map(drop)
+        }
+        #[cfg(feature = "example-service")]
+        Some("example.notice") => serde_json::from_value::<hybrid_example::ExampleFrame>(frame).map(drop),
+        other => return Err(format!("no service declares frames of type {other:?}")),
+    };
+    parsed.map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_frame_check_refuses_frames_off_their_type() {
+    assert!(frame_has_its_type(r#"{"type": "typing", "chat_id": 7, "user_id": 3, "expires_ms": 6000}"#).is_ok());
+    for off in [
+        // message.new carries the whole message, not a reference
+        r#"{"type": "event", "chat_id": 1, "pts": 2, "kind": "message.new", "data": {"seq": 1}}"#,
+        r#"{"type": "event", "chat_id": 1, "pts": 2, "kind": "no.such.kind", "data": {}}"#,
+        r#"{"type": "presence", "user_id": 5}"#,
+        r#"{"type": "surprise"}"#,
+    ] {
+        assert!(frame_has_its_type(off).is_err(), "{off}");
+    }
 }
 
 use hybrid_testkit::{Api, PASSWORD, TestUser};
