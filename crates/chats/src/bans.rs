@@ -3,13 +3,13 @@
 //! invite links, being added, and join requests when they come.
 
 use hybrid_core::{ApiError, ApiResult, now_ms};
-use hybrid_store::{Sql, params};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::membership::{Leaving, drop_member, names};
 use crate::policy::Permission;
 use crate::service::{Chats, member, member_with};
+use crate::store;
 
 /// A ban, as admins see it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -23,40 +23,6 @@ pub struct Ban {
     /// When the ban ends (Unix ms); absent: until lifted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<i64>,
-}
-
-/// Whether `user_id` is banned from the chat now.
-pub(crate) async fn is_banned(tx: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<bool> {
-    let row: Option<(i64,)> = tx
-        .fetch_optional(
-            "SELECT 1 FROM bans WHERE chat_id = $1 AND user_id = $2 AND (until IS NULL OR until > $3)",
-            params![chat_id, user_id, now_ms()],
-        )
-        .await?;
-    Ok(row.is_some())
-}
-
-/// Bans `user_id` (replacing an earlier ban of them) inside a transaction.
-pub(crate) async fn ban_in(tx: &mut Sql<'_>, chat_id: i64, user_id: i64, by: i64, until: Option<i64>) -> ApiResult<()> {
-    tx.execute(
-        "INSERT INTO bans (chat_id, user_id, banned_by, banned_at, until) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (chat_id, user_id) DO UPDATE SET banned_by = excluded.banned_by, \
-         banned_at = excluded.banned_at, until = excluded.until",
-        params![chat_id, user_id, by, now_ms(), until],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Lifts a ban inside a transaction; whether there was one.
-pub(crate) async fn lift_in(tx: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<bool> {
-    let lifted = tx
-        .execute(
-            "DELETE FROM bans WHERE chat_id = $1 AND user_id = $2",
-            params![chat_id, user_id],
-        )
-        .await?;
-    Ok(lifted > 0)
 }
 
 /// Managing bans takes the right to remove members.
@@ -84,7 +50,7 @@ impl Chats {
                     }
                     drop_member(tx, out, chat_id, user, Leaving::Removed, me).await?;
                 }
-                ban_in(tx, chat_id, user, me, until).await
+                store::bans::ban(tx, chat_id, user, me, until).await
             })
         })
         .await
@@ -95,7 +61,7 @@ impl Chats {
         self.commit_in(chat_id, move |tx, _out| {
             Box::pin(async move {
                 member_with(tx, chat_id, me, BAN_RIGHT, "lift bans").await?;
-                if !lift_in(tx, chat_id, user).await? {
+                if !store::bans::lift(tx, chat_id, user).await? {
                     return Err(ApiError::not_found("ban"));
                 }
                 Ok(())
@@ -107,15 +73,7 @@ impl Chats {
     /// Bans in force, in user id order after `after` (needs `remove_members`).
     pub async fn bans(&self, me: i64, chat_id: i64, after: i64, limit: i64) -> ApiResult<Vec<Ban>> {
         member_with(&mut self.db.reads(), chat_id, me, BAN_RIGHT, "see bans").await?;
-        let rows: Vec<(i64, i64, i64, Option<i64>)> = self
-            .db
-            .reads()
-            .fetch_all(
-                "SELECT user_id, banned_by, banned_at, until FROM bans WHERE chat_id = $1 AND user_id > $2 \
-                 AND (until IS NULL OR until > $3) ORDER BY user_id LIMIT $4",
-                params![chat_id, after, now_ms(), limit],
-            )
-            .await?;
+        let rows = store::bans::in_force(&mut self.db.reads(), chat_id, after, limit).await?;
         let mut cards = self.cards_by_id(rows.iter().map(|r| r.0)).await?;
         Ok(rows
             .into_iter()

@@ -15,6 +15,7 @@ mod routes;
 mod search;
 mod service;
 mod settings;
+mod store;
 mod sync;
 
 use std::sync::Arc;

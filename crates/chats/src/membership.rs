@@ -15,13 +15,13 @@ use crate::api::{
     ChatInfo, ChatsCode, HistoryVisibility, InviteLink, InvitePreview, InviteRow, MSG_COLUMNS, MemberInfo, Message,
     MessageRow, kind_str, parse_kind, parse_role, role_str,
 };
-use crate::bans;
 use crate::events::{
     ChatAdded, ChatEvent, ChatRemoved, ChatUpdated, MemberChange, MemberGone, MemberJoined, MemberUpdated, Outbox,
     UserEvent,
 };
 use crate::policy::{self, Access, ChatKind, Permission, Role};
 use crate::service::{Chats, member, member_with};
+use crate::store;
 
 pub struct NewChat {
     pub kind: ChatKind,
@@ -586,11 +586,11 @@ impl Chats {
                         ));
                     }
                     // Someone who may remove members lifts a ban by adding; others may not.
-                    if bans::is_banned(tx, chat_id, user).await? {
+                    if store::bans::is_banned(tx, chat_id, user).await? {
                         if !member.access.can(Permission::RemoveMembers) {
                             return Err(ApiError::forbidden(format!("user {user} is banned from this chat")));
                         }
-                        bans::lift_in(tx, chat_id, user).await?;
+                        store::bans::lift(tx, chat_id, user).await?;
                     }
                     add_member(tx, out, chat_id, user, Role::Member, me, Joining::Later, None).await?;
                 }
@@ -617,7 +617,7 @@ impl Chats {
                     return Err(ApiError::forbidden("you may not remove this member"));
                 }
                 drop_member(tx, out, chat_id, user, Leaving::Removed, me).await?;
-                bans::ban_in(tx, chat_id, user, me, None).await
+                store::bans::ban(tx, chat_id, user, me, None).await
             })
         })
         .await
@@ -902,7 +902,7 @@ impl Chats {
                 if already.is_some() {
                     return Ok(()); // joined meanwhile (two taps on the link)
                 }
-                if bans::is_banned(tx, chat_id, me).await? {
+                if store::bans::is_banned(tx, chat_id, me).await? {
                     return Err(ApiError::forbidden("you are banned from this chat"));
                 }
                 let used: Option<(i64,)> = tx

@@ -20,8 +20,8 @@ use crate::events::{
     Typing, UserEvent,
 };
 use crate::policy::{ChatKind, Permission};
-use crate::search;
 use crate::service::{Chats, Member, member, member_with};
+use crate::store;
 
 pub const MAX_NONCE_LEN: usize = 64;
 /// Moves a member's read marker: chat, user, seq.
@@ -284,7 +284,7 @@ impl Chats {
                 )
                 .await?;
                 let searched = search_body(&new.text, attachment_json.as_deref());
-                search::index(tx, chat_id, seq, &searched).await?;
+                store::search::index(tx, chat_id, seq, &searched).await?;
                 // Sending reads everything before.
                 tx.execute(MARK_READ, params![chat_id, me, seq]).await?;
                 let message = Message {
@@ -336,9 +336,9 @@ impl Chats {
                     params![chat_id, seq, text, entities_json, now],
                 )
                 .await?;
-                search::unindex(tx, chat_id, seq).await?;
+                store::search::unindex(tx, chat_id, seq).await?;
                 let searched = search_body(&text, row.attachment.as_deref());
-                search::index(tx, chat_id, seq, &searched).await?;
+                store::search::index(tx, chat_id, seq, &searched).await?;
                 let mut message = Message::from(row);
                 message.text = text;
                 message.entities = entities;
@@ -378,7 +378,7 @@ impl Chats {
                 ] {
                     tx.execute(table, params![chat_id, seq]).await?;
                 }
-                search::unindex(tx, chat_id, seq).await?;
+                store::search::unindex(tx, chat_id, seq).await?;
                 let deleted = MessageDeleted { seq, by: me };
                 out.chat_event(tx, chat_id, ChatEvent::MessageDeleted(deleted), None)
                     .await?;

@@ -19,8 +19,8 @@ use hybrid_store::{Sql, params};
 use crate::api::{Attachment, ChatsCode, HistoryVisibility, StoredAttachment};
 use crate::events::{ChatEvent, MessageChange, MessageRef, Outbox};
 use crate::messages::{NewMessage, hidden_from_some, search_body};
-use crate::search;
 use crate::service::{Chats, member};
+use crate::store;
 
 /// The longest preview, in bytes of JSON.
 const MAX_PREVIEW: usize = 2048;
@@ -169,8 +169,8 @@ async fn replace_attachment(
         ));
     }
     let json = serde_json::to_string(&new).expect("attachments serialise");
-    search::unindex(tx, chat_id, seq).await?;
-    search::index(tx, chat_id, seq, &search_body(&text, Some(&json))).await?;
+    store::search::unindex(tx, chat_id, seq).await?;
+    store::search::index(tx, chat_id, seq, &search_body(&text, Some(&json))).await?;
     let now = now_ms();
     let due = event_at.is_none_or(|at| now - at >= EVENT_EVERY_MS);
     tx.execute(

@@ -1,51 +1,23 @@
 //! Full-text search over the messages a user can read. Text is normalised in Rust
-//! ([`normalize_for_search`]) for both indexing and queries; the index is SQLite FTS5 or a
-//! PostgreSQL `tsvector` GIN index, updated in the same transaction as the send, edit or delete.
+//! (`body::normalize_for_search`) for both indexing and queries; the index (`store::search`) is
+//! SQLite FTS5 or a PostgreSQL `tsvector` GIN index, updated in the same transaction as the
+//! send, edit or delete.
 
 use hybrid_core::ApiResult;
-use hybrid_store::{Dialect, Sql, params};
 
-use crate::api::{MSG_COLUMNS, Message, MessageRow};
-use crate::body::{normalize_for_search, query_terms};
+use crate::api::Message;
+use crate::body::query_terms;
 use crate::messages::search_body;
 use crate::service::Chats;
-
-/// FTS5 rows are keyed by one integer: chat id in the high half, seq in the low half. Embedded
-/// installs are therefore limited to 2^31 chats of 2^32 messages each.
-fn fts_rowid(chat_id: i64, seq: i64) -> i64 {
-    debug_assert!((0..1 << 31).contains(&chat_id) && (0..1 << 32).contains(&seq));
-    (chat_id << 32) | seq
-}
-
-pub async fn index(tx: &mut Sql<'_>, chat_id: i64, seq: i64, text: &str) -> ApiResult<()> {
-    let body = normalize_for_search(text);
-    match tx.dialect() {
-        Dialect::Sqlite => {
-            let sql = "INSERT INTO message_fts (rowid, body) VALUES ($1, $2)";
-            tx.execute(sql, params![fts_rowid(chat_id, seq), body]).await?
-        }
-        Dialect::Postgres => {
-            let sql = "INSERT INTO message_fts (chat_id, seq, body) VALUES ($1, $2, $3)";
-            tx.execute(sql, params![chat_id, seq, body]).await?
-        }
-    };
-    Ok(())
-}
+use crate::store;
 
 /// Indexes every message that is not deleted, from scratch (after `hybrid migrate-data`).
 pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
     const PAGE: i64 = 500;
-    db.execute("DELETE FROM message_fts", Vec::new()).await?;
+    db.write(|tx| Box::pin(store::search::clear(tx))).await?;
     let (mut chat, mut seq, mut indexed) = (i64::MIN, i64::MIN, 0u64);
     loop {
-        let page: Vec<(i64, i64, String, Option<String>)> = db
-            .scan()
-            .fetch_all(
-                "SELECT chat_id, seq, text, attachment FROM messages WHERE deleted_at IS NULL \
-             AND (chat_id > $1 OR (chat_id = $1 AND seq > $2)) ORDER BY chat_id, seq LIMIT $3",
-                params![chat, seq, PAGE],
-            )
-            .await?;
+        let page = store::search::messages_after(&mut db.scan(), chat, seq, PAGE).await?;
         let Some(&(last_chat, last_seq, _, _)) = page.last() else {
             break;
         };
@@ -55,7 +27,7 @@ pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
         db.write(move |tx| {
             Box::pin(async move {
                 for (chat_id, seq, text, attachment) in &page {
-                    index(tx, *chat_id, *seq, &search_body(text, attachment.as_deref())).await?;
+                    store::search::index(tx, *chat_id, *seq, &search_body(text, attachment.as_deref())).await?;
                 }
                 Ok::<_, hybrid_core::ApiError>(())
             })
@@ -67,23 +39,6 @@ pub async fn rebuild(db: &hybrid_store::Db) -> ApiResult<u64> {
     }
     Ok(indexed)
 }
-
-pub async fn unindex(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<()> {
-    match tx.dialect() {
-        Dialect::Sqlite => {
-            let sql = "DELETE FROM message_fts WHERE rowid = $1";
-            tx.execute(sql, params![fts_rowid(chat_id, seq)]).await?
-        }
-        Dialect::Postgres => {
-            let sql = "DELETE FROM message_fts WHERE chat_id = $1 AND seq = $2";
-            tx.execute(sql, params![chat_id, seq]).await?
-        }
-    };
-    Ok(())
-}
-
-/// Callers in at most this many chats (or searching one) have their chats searched one by one.
-const SEARCH_CHAT_BY_CHAT: i64 = 64;
 
 impl Chats {
     /// Per-user budget of searches per minute (`chats.search_rate_per_minute`, shared by every
@@ -109,96 +64,12 @@ impl Chats {
         }
         self.check_search_rate(me).await?;
         // The caller's chats bound the work: none, nothing to search.
-        let (chats,): (i64,) = self
-            .db
-            .reads()
-            .fetch_one(
-                "SELECT COUNT(*) FROM members WHERE user_id = $1 AND ($2 = 0 OR chat_id = $2)",
-                params![me, chat_id.unwrap_or(0)],
-            )
-            .await?;
+        let chats = store::search::chats_searched(&mut self.db.reads(), me, chat_id).await?;
         if chats == 0 {
             return Ok(Vec::new());
         }
-        // Terms hold only letters and digits, so they are safe inside the match expression.
-        let last = terms.len() - 1;
-        // SQLite: FTS5 rows are keyed by chat in the high half of the rowid, so one chat's
-        // messages are one rowid range. For a caller in a few chats the query walks their chats
-        // and searches each range: the cost follows what they can read, not the server's size.
-        // In many chats, the index drives once over all matches instead (running the MATCH,
-        // and building a prefix's doclist, per chat would cost more). CROSS JOIN keeps
-        // SQLite's planner to that order.
-        let by_chat = chats <= SEARCH_CHAT_BY_CHAT;
-        let (from, expression) = match self.dialect() {
-            Dialect::Sqlite => {
-                let expr: Vec<String> = terms
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        if i == last {
-                            format!("\"{t}\"*")
-                        } else {
-                            format!("\"{t}\"")
-                        }
-                    })
-                    .collect();
-                let from = if by_chat {
-                    "members m CROSS JOIN message_fts f \
-                     ON f.rowid >= (m.chat_id << 32) AND f.rowid <= ((m.chat_id << 32) | 4294967295) \
-                     CROSS JOIN messages msg ON msg.chat_id = m.chat_id AND msg.seq = (f.rowid & 4294967295) \
-                     JOIN chats c ON c.id = msg.chat_id \
-                     WHERE m.user_id = $1 AND ($3 = 0 OR m.chat_id = $3) AND message_fts MATCH $2"
-                } else {
-                    "message_fts f CROSS JOIN messages msg \
-                     ON msg.chat_id = (f.rowid >> 32) AND msg.seq = (f.rowid & 4294967295) \
-                     JOIN members m ON m.chat_id = msg.chat_id AND m.user_id = $1 \
-                     JOIN chats c ON c.id = msg.chat_id \
-                     WHERE message_fts MATCH $2"
-                };
-                (from, expr.join(" "))
-            }
-            Dialect::Postgres => {
-                let expr: Vec<String> = terms
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| if i == last { format!("{t}:*") } else { t.clone() })
-                    .collect();
-                (
-                    "messages msg \
-                     JOIN members m ON m.chat_id = msg.chat_id AND m.user_id = $1 \
-                     JOIN chats c ON c.id = msg.chat_id \
-                     JOIN message_fts f ON f.chat_id = msg.chat_id AND f.seq = msg.seq \
-                     WHERE to_tsvector('simple', f.body) @@ to_tsquery('simple', $2)",
-                    expr.join(" & "),
-                )
-            }
-        };
-        let sql = format!(
-            "SELECT {MSG_COLUMNS} FROM {from} \
-             AND msg.deleted_at IS NULL \
-             AND (c.history_visibility = 'all' OR msg.seq > m.joined_seq) \
-             AND ($3 = 0 OR msg.chat_id = $3) \
-             AND ($4 = 0 OR (msg.created_at, msg.chat_id, msg.seq) < ($4, $5, $6)) \
-             ORDER BY msg.created_at DESC, msg.chat_id DESC, msg.seq DESC LIMIT $7"
-        );
-        let (before_at, before_chat, before_seq) = before.unwrap_or((0, 0, 0));
         // A search across many chats can take long: off the runtime thread.
-        let rows: Vec<MessageRow> = self
-            .db
-            .scan()
-            .fetch_all(
-                &sql,
-                params![
-                    me,
-                    expression,
-                    chat_id.unwrap_or(0),
-                    before_at,
-                    before_chat,
-                    before_seq,
-                    limit
-                ],
-            )
-            .await?;
+        let rows = store::search::matching(&mut self.db.scan(), me, &terms, chats, chat_id, before, limit).await?;
         Ok(rows.into_iter().map(Message::from).collect())
     }
 }
