@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use hybrid_chats_api::{Attachment as Card, AttachmentUpdate, ChatWriter, Post, Posted};
 use hybrid_core::{ApiError, ApiResult, Worker, now_ms};
-use hybrid_store::{Sql, params};
+use hybrid_store::Sql;
 
 use crate::api::{Attachment, ChatsCode, HistoryVisibility, StoredAttachment};
 use crate::events::{ChatEvent, MessageChange, MessageRef, Outbox};
@@ -130,13 +130,7 @@ impl ChatWriter for Writer {
             if seq < member.first_visible_seq() {
                 return Ok(false);
             }
-            let live: Option<(i64,)> = reads
-                .fetch_optional(
-                    "SELECT seq FROM messages WHERE chat_id = $1 AND seq = $2 AND deleted_at IS NULL",
-                    params![chat_id, seq],
-                )
-                .await?;
-            Ok(live.is_some())
+            store::objects::is_live(&mut reads, chat_id, seq).await
         })
     }
 }
@@ -148,13 +142,7 @@ async fn replace_attachment(
     seq: i64,
     new: StoredAttachment,
 ) -> ApiResult<()> {
-    let row: Option<(String, Option<String>, Option<i64>)> = tx
-        .fetch_optional(
-            "SELECT text, attachment, attachment_event_at FROM messages \
-             WHERE chat_id = $1 AND seq = $2 AND deleted_at IS NULL",
-            params![chat_id, seq],
-        )
-        .await?;
+    let row = store::objects::attachment_of(tx, chat_id, seq).await?;
     let (text, current, event_at) = row.ok_or_else(|| ApiError::not_found("message"))?;
     let current: StoredAttachment = current
         .and_then(|c| serde_json::from_str(&c).ok())
@@ -173,11 +161,7 @@ async fn replace_attachment(
     store::search::index(tx, chat_id, seq, &search_body(&text, Some(&json))).await?;
     let now = now_ms();
     let due = event_at.is_none_or(|at| now - at >= EVENT_EVERY_MS);
-    tx.execute(
-        "UPDATE messages SET attachment = $3, attachment_pending = $4 WHERE chat_id = $1 AND seq = $2",
-        params![chat_id, seq, json, i64::from(!due)],
-    )
-    .await?;
+    store::objects::set_attachment(tx, chat_id, seq, &json, !due).await?;
     if due {
         attachment_event(tx, out, chat_id, seq, now).await?;
     }
@@ -187,21 +171,14 @@ async fn replace_attachment(
 /// The `message.attachment` event of message `seq` (`message.changed` where some member may not
 /// see the message).
 async fn attachment_event(tx: &mut Sql<'_>, out: &mut Outbox, chat_id: i64, seq: i64, now: i64) -> ApiResult<()> {
-    let (history,): (String,) = tx
-        .fetch_one("SELECT history_visibility FROM chats WHERE id = $1", params![chat_id])
-        .await?;
+    let history = store::objects::history_visibility(tx, chat_id).await?;
     if hidden_from_some(tx, chat_id, seq, HistoryVisibility::parse(&history)).await? {
         out.chat_event(tx, chat_id, ChatEvent::MessageChanged(MessageRef { seq }), None)
             .await?;
     } else {
         out.message_event(tx, chat_id, MessageChange::Attachment, seq).await?;
     }
-    tx.execute(
-        "UPDATE messages SET attachment_event_at = $3, attachment_pending = 0 WHERE chat_id = $1 AND seq = $2",
-        params![chat_id, seq, now],
-    )
-    .await?;
-    Ok(())
+    store::objects::event_sent(tx, chat_id, seq, now).await
 }
 
 /// The worker that sends the attachment events held back to keep to one per second.
@@ -209,27 +186,12 @@ pub fn attachment_events(chats: Arc<Chats>) -> Worker {
     Worker::every("attachment-events", FLUSH_EVERY, move || {
         let chats = chats.clone();
         async move {
-            let due: Vec<(i64, i64)> = chats
-                .db
-                .reads()
-                .fetch_all(
-                    "SELECT chat_id, seq FROM messages WHERE attachment_pending = 1 \
-                     AND attachment_event_at <= $1 LIMIT 100",
-                    params![now_ms() - EVENT_EVERY_MS],
-                )
-                .await?;
+            let due = store::objects::pending_events(&mut chats.db.reads(), now_ms() - EVENT_EVERY_MS).await?;
             for (chat_id, seq) in due {
                 chats
                     .commit_in(chat_id, move |tx, out| {
                         Box::pin(async move {
-                            let due: Option<(i64,)> = tx
-                                .fetch_optional(
-                                    "SELECT seq FROM messages WHERE chat_id = $1 AND seq = $2 \
-                                     AND attachment_pending = 1 AND deleted_at IS NULL",
-                                    params![chat_id, seq],
-                                )
-                                .await?;
-                            if due.is_none() {
+                            if !store::objects::is_pending(tx, chat_id, seq).await? {
                                 return Ok(());
                             }
                             attachment_event(tx, out, chat_id, seq, now_ms()).await
