@@ -7,16 +7,18 @@
 //! deleting or editing a message changes every later read of it. Each logged event also gets an `outbox` row in the same transaction, which the relay
 //! (`relay.rs`) turns into a bus publish after the commit.
 
-use hybrid_core::ApiResult;
-use hybrid_realtime_api::Membership;
 use std::collections::{BTreeSet, HashMap};
 
-use hybrid_store::{Sql, params};
+use hybrid_core::ApiResult;
+use hybrid_realtime_api::Membership;
+
+use hybrid_store::Sql;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::{Attachment, HistoryVisibility, MESSAGE_COLUMNS, Message, MessageRow, ReactionCount};
+use crate::api::{Attachment, HistoryVisibility, Message, ReactionCount};
 use crate::policy::{ChatKind, Permission, Role};
+use crate::store;
 
 /// An event in a chat's log, as clients receive it: `kind` names it, `data` carries it. One
 /// shape per kind (`docs/protocol.md`); clients ignore kinds they do not know.
@@ -303,7 +305,7 @@ impl Outbox {
         event: ChatEvent,
         membership: Option<Membership>,
     ) -> ApiResult<i64> {
-        let pts = next_chat_pts(tx, chat_id).await?;
+        let pts = store::events::next_chat_pts(tx, chat_id).await?;
         self.chat_event_at(tx, chat_id, pts, event, membership).await?;
         Ok(pts)
     }
@@ -356,7 +358,7 @@ impl Outbox {
         change: MessageChange,
         seq: i64,
     ) -> ApiResult<i64> {
-        let pts = next_chat_pts(tx, chat_id).await?;
+        let pts = store::events::next_chat_pts(tx, chat_id).await?;
         self.message_event_at(tx, chat_id, pts, change, seq).await?;
         Ok(pts)
     }
@@ -372,11 +374,7 @@ impl Outbox {
         message_seq: Option<i64>,
         membership: Option<Membership>,
     ) -> ApiResult<()> {
-        tx.execute(
-            "INSERT INTO events (chat_id, pts, kind, payload, created_at, message_seq) VALUES ($1, $2, $3, $4, $5, $6)",
-            params![chat_id, pts, kind, frame, hybrid_core::now_ms(), message_seq],
-        )
-        .await?;
+        store::events::append_chat_event(tx, chat_id, pts, kind, &frame, message_seq).await?;
         self.outbox_row(tx, CHAT_LOG, chat_id, pts, membership).await
     }
 
@@ -388,20 +386,10 @@ impl Outbox {
         event: UserEvent,
         membership: Option<Membership>,
     ) -> ApiResult<i64> {
-        let (pts,): (i64,) = tx
-            .fetch_one(
-                "INSERT INTO user_state (user_id, pts) VALUES ($1, 1) \
-                 ON CONFLICT (user_id) DO UPDATE SET pts = user_state.pts + 1 RETURNING pts",
-                params![user_id],
-            )
-            .await?;
+        let pts = store::events::next_user_pts(tx, user_id).await?;
         let kind = event.kind();
         let frame = frame_text(&ChatsFrame::UserEvent(UserEventFrame { pts, event }));
-        tx.execute(
-            "INSERT INTO user_events (user_id, pts, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
-            params![user_id, pts, kind, frame, hybrid_core::now_ms()],
-        )
-        .await?;
+        store::events::append_user_event(tx, user_id, pts, kind, &frame).await?;
         self.outbox_row(tx, USER_LOG, user_id, pts, membership).await?;
         Ok(pts)
     }
@@ -416,24 +404,10 @@ impl Outbox {
         membership: Option<Membership>,
     ) -> ApiResult<()> {
         let control = membership.map(|m| m.control().as_str().to_owned());
-        tx.execute(
-            "INSERT INTO outbox (topic, key, pts, control, trace, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            params![log, key, pts, control, self.trace, hybrid_core::now_ms()],
-        )
-        .await?;
+        store::events::append_outbox(tx, log, key, pts, control, self.trace.as_deref()).await?;
         self.logged = true;
         Ok(())
     }
-}
-
-async fn next_chat_pts(tx: &mut Sql<'_>, chat_id: i64) -> ApiResult<i64> {
-    let (pts,): (i64,) = tx
-        .fetch_one(
-            "UPDATE chats SET pts = pts + 1 WHERE id = $1 RETURNING pts",
-            params![chat_id],
-        )
-        .await?;
-    Ok(pts)
 }
 
 /// How an event about a message's content is stored: the frame, with only the message's seq.
@@ -471,17 +445,7 @@ pub(crate) async fn render(sql: &mut Sql<'_>, frames: &mut [Rendering<'_>]) -> A
         return Ok(());
     }
     let pairs: BTreeSet<(i64, i64)> = frames.iter().map(|f| (f.chat_id, f.seq)).collect();
-    let values = pairs
-        .iter()
-        .map(|(chat, seq)| format!("({chat}, {seq})"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rows: Vec<MessageRow> = sql
-        .fetch_all(
-            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE (chat_id, seq) IN (VALUES {values})"),
-            params![],
-        )
-        .await?;
+    let rows = store::events::messages_at(sql, &pairs).await?;
     let mut messages: HashMap<(i64, i64), Message> = rows
         .into_iter()
         .map(|row| ((row.chat_id, row.seq), Message::from(row)))
@@ -494,15 +458,7 @@ pub(crate) async fn render(sql: &mut Sql<'_>, frames: &mut [Rendering<'_>]) -> A
         })
         .collect();
     if heads.iter().any(|h| matches!(h, Some((_, MessageChange::Edited)))) {
-        let counts: Vec<(i64, i64, String, i64)> = sql
-            .fetch_all(
-                &format!(
-                    "SELECT chat_id, seq, emoji, COUNT(*) FROM reactions WHERE (chat_id, seq) IN (VALUES {values}) \
-                     GROUP BY chat_id, seq, emoji ORDER BY chat_id, seq, MIN(created_at), emoji"
-                ),
-                params![],
-            )
-            .await?;
+        let counts = store::events::reaction_counts_at(sql, &pairs).await?;
         for (chat_id, seq, emoji, count) in counts {
             if let Some(message) = messages.get_mut(&(chat_id, seq)) {
                 message.reactions.push(ReactionCount {

@@ -7,13 +7,14 @@ use futures::future::BoxFuture;
 use hybrid_chats_api::ChatMembership;
 use hybrid_core::sync::SyncPart;
 use hybrid_core::{ApiError, ApiResult, now_ms};
-use hybrid_store::{params, values};
+use hybrid_store::params;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::events::{self, Rendering};
 use crate::service::Chats;
+use crate::store;
 
 pub const MAX_SYNC_CHATS: usize = 1000;
 /// Most services one sync names, and the longest cursor one may send back.
@@ -96,22 +97,8 @@ impl Chats {
     async fn sync_chats(&self, me: i64, request: &SyncRequest) -> ApiResult<SyncResponse> {
         let limit = self.config.sync_max_events;
 
-        let (user_pts,): (i64,) = self
-            .db
-            .reads()
-            .fetch_one(
-                "SELECT COALESCE(MAX(pts), 0) FROM user_state WHERE user_id = $1",
-                params![me],
-            )
-            .await?;
-        let rows: Vec<(i64, String)> = self
-            .db
-            .reads()
-            .fetch_all(
-                "SELECT pts, payload FROM user_events WHERE user_id = $1 AND pts > $2 ORDER BY pts LIMIT $3",
-                params![me, request.user_pts, limit + 1],
-            )
-            .await?;
+        let user_pts = store::events::user_pts(&mut self.db.reads(), me).await?;
+        let rows = store::events::user_events_after(&mut self.db.reads(), me, request.user_pts, limit + 1).await?;
         // Too long when more were missed than we return, or the oldest missed one is gone.
         let user_too_long = rows.len() as i64 > limit
             || rows.first().is_some_and(|(pts, _)| *pts > request.user_pts + 1)
@@ -134,11 +121,7 @@ impl Chats {
                 });
                 continue;
             };
-            let (pts,): (i64,) = self
-                .db
-                .reads()
-                .fetch_one("SELECT pts FROM chats WHERE id = $1", params![chat_id])
-                .await?;
+            let pts = store::events::chat_pts(&mut self.db.reads(), chat_id).await?;
             let mut sync = ChatSync {
                 chat_id,
                 pts,
@@ -148,13 +131,7 @@ impl Chats {
             };
             if known < pts {
                 let mut reads = self.db.reads();
-                let mut rows: Vec<(i64, String, Option<i64>)> = reads
-                    .fetch_all(
-                        "SELECT pts, payload, message_seq FROM events WHERE chat_id = $1 AND pts > $2 \
-                         ORDER BY pts LIMIT $3",
-                        params![chat_id, known, limit + 1],
-                    )
-                    .await?;
+                let mut rows = store::events::chat_events_after(&mut reads, chat_id, known, limit + 1).await?;
                 // Too long: asking for events from before joining, more than one answer holds,
                 // or a gap where events were pruned.
                 sync.too_long = known < member.joined_pts
@@ -191,13 +168,7 @@ impl Chats {
     /// Deletes events older than the retention period; returns how many.
     pub async fn prune_events(&self) -> ApiResult<u64> {
         let cutoff = now_ms() - self.config.event_retention_days as i64 * 24 * 3600 * 1000;
-        let mut pruned = 0;
-        for sql in [
-            "DELETE FROM events WHERE created_at < $1",
-            "DELETE FROM user_events WHERE created_at < $1",
-        ] {
-            pruned += self.db.execute(sql, values![cutoff]).await?;
-        }
+        let pruned = store::events::prune(&self.db, cutoff).await?;
         // the event stream goes with the log it points into
         self.relay.prune(cutoff).await?;
         Ok(pruned)
