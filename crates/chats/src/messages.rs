@@ -2,18 +2,15 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use hybrid_core::bus::{Bytes, Envelope};
 use hybrid_core::text::fold;
 use hybrid_core::{ApiError, ApiResult, Code, now_ms};
-use hybrid_store::{Sql, params};
+use hybrid_store::Sql;
 use serde::Serialize;
 
-use crate::api::{
-    HistoryVisibility, MESSAGE_COLUMNS, MSG_COLUMNS, Message, MessageRow, ReactionCount, StoredAttachment,
-};
+use crate::api::{HistoryVisibility, Message, MessageRow, ReactionCount, StoredAttachment};
 use crate::body::{self, Entity, EntityKind};
 use crate::events::{
     ChatEvent, ChatsFrame, MessageChange, MessageDeleted, MessageRef, OwnRead, PeerRead, PinChanged, ReactionChanged,
@@ -24,8 +21,6 @@ use crate::service::{Chats, Member, member, member_with};
 use crate::store;
 
 pub const MAX_NONCE_LEN: usize = 64;
-/// Moves a member's read marker: chat, user, seq.
-const MARK_READ: &str = "UPDATE members SET read_seq = $3 WHERE chat_id = $1 AND user_id = $2";
 const MAX_EMOJI_PER_MESSAGE: i64 = 20;
 
 pub struct NewMessage {
@@ -63,13 +58,7 @@ pub(crate) async fn hidden_from_some(
     if history != HistoryVisibility::SinceJoin {
         return Ok(false);
     }
-    let (newest_join,): (i64,) = tx
-        .fetch_one(
-            "SELECT COALESCE(MAX(joined_seq), 0) FROM members WHERE chat_id = $1",
-            params![chat_id],
-        )
-        .await?;
-    Ok(seq <= newest_join)
+    Ok(seq <= store::messages::newest_join(tx, chat_id).await?)
 }
 
 /// A page of history, oldest first.
@@ -90,23 +79,6 @@ pub enum HistoryFrom {
     After(i64),
 }
 
-/// `SELECT` of a message by chat and seq.
-static LOAD_MESSAGE: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq = $2"));
-/// `SELECT` of a message by chat, sender and nonce.
-static BY_NONCE: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND sender_id = $2 AND nonce = $3")
-});
-
-async fn load_message(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<Option<MessageRow>> {
-    Ok(tx.fetch_optional(&LOAD_MESSAGE, params![chat_id, seq]).await?)
-}
-
-/// The message `sender` sent with `nonce` in a chat, if any.
-async fn by_nonce(sql: &mut Sql<'_>, chat_id: i64, sender: i64, nonce: &str) -> ApiResult<Option<MessageRow>> {
-    Ok(sql.fetch_optional(&BY_NONCE, params![chat_id, sender, nonce]).await?)
-}
-
 /// A message `member` may see (exists, visible to them); deleted ones only when `allow_deleted`.
 async fn visible_message(
     tx: &mut Sql<'_>,
@@ -116,7 +88,7 @@ async fn visible_message(
     allow_deleted: bool,
 ) -> ApiResult<MessageRow> {
     let row = if seq >= member.first_visible_seq() {
-        load_message(tx, chat_id, seq).await?
+        store::messages::load(tx, chat_id, seq).await?
     } else {
         None
     };
@@ -124,24 +96,6 @@ async fn visible_message(
         Some(row) if allow_deleted || row.deleted_at.is_none() => Ok(row),
         _ => Err(ApiError::not_found("message")),
     }
-}
-
-async fn reaction_counts(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<Vec<ReactionCount>> {
-    let rows: Vec<(String, i64)> = tx
-        .fetch_all(
-            "SELECT emoji, COUNT(*) FROM reactions WHERE chat_id = $1 AND seq = $2 \
-             GROUP BY emoji ORDER BY MIN(created_at), emoji",
-            params![chat_id, seq],
-        )
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(emoji, count)| ReactionCount {
-            emoji,
-            count,
-            me: false,
-        })
-        .collect())
 }
 
 /// A reaction is one emoji of the Unicode standard (CLDR's list, with skin tones and ZWJ
@@ -183,17 +137,8 @@ impl Chats {
     /// Before sending, editing, reacting, pinning, typing: 404 unless `me` is a member (checked first, so a non-member learns
     /// nothing about blocks), 403 in a direct chat whose other member blocks `me`. One read.
     async fn check_can_reach(&self, chat_id: i64, me: i64) -> ApiResult<()> {
-        let row: Option<(Option<i64>,)> = self
-            .db
-            .reads()
-            .fetch_optional(
-                "SELECT (SELECT p.user_id FROM members p WHERE c.kind = 'direct' AND p.chat_id = m.chat_id \
-                     AND p.user_id <> m.user_id) \
-                 FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = $1 AND m.user_id = $2",
-                params![chat_id, me],
-            )
-            .await?;
-        let (peer,) = row.ok_or_else(|| ApiError::not_found("chat"))?;
+        let reach = store::messages::reach(&mut self.db.reads(), chat_id, me).await?;
+        let peer = reach.ok_or_else(|| ApiError::not_found("chat"))?;
         if let Some(peer) = peer
             && self.directory.is_blocked(peer, me).await?
         {
@@ -213,7 +158,8 @@ impl Chats {
             // hit the unique index; answer with the winner's message.
             Err(err) if err.is(Code::Conflict) && nonce.is_some() => {
                 let existing =
-                    by_nonce(&mut self.db.reads(), chat_id, me, nonce.as_deref().unwrap_or_default()).await?;
+                    store::messages::by_nonce(&mut self.db.reads(), chat_id, me, nonce.as_deref().unwrap_or_default())
+                        .await?;
                 existing.map(|m| (Message::from(m), false)).ok_or(err)
             }
             other => other,
@@ -246,7 +192,7 @@ impl Chats {
             Box::pin(async move {
                 let member = member_with(tx, chat_id, me, Permission::SendMessages, "send messages").await?;
                 if let Some(nonce) = &new.nonce
-                    && let Some(existing) = by_nonce(tx, chat_id, me, nonce).await?
+                    && let Some(existing) = store::messages::by_nonce(tx, chat_id, me, nonce).await?
                 {
                     return Ok((Message::from(existing), false));
                 }
@@ -257,36 +203,26 @@ impl Chats {
                 }
                 let now = now_ms();
                 // The message's seq and its event's pts in one statement.
-                let (seq, pts): (i64, i64) = tx
-                    .fetch_one(
-                        "UPDATE chats SET last_seq = last_seq + 1, pts = pts + 1, last_activity_at = $2 WHERE id = $1 \
-                         RETURNING last_seq, pts",
-                        params![chat_id, now],
-                    )
-                    .await?;
+                let (seq, pts) = store::messages::next_seq(tx, chat_id, now).await?;
                 // a card's first event is this message's: its updates count from now
                 let attachment_event_at = attachment_json.is_some().then_some(now);
-                tx.execute(
-                    "INSERT INTO messages (chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, \
-                     attachment, attachment_event_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    params![
-                        chat_id,
-                        seq,
-                        me,
-                        new.text,
-                        entities_json,
-                        new.reply_to,
-                        new.nonce,
-                        now,
-                        attachment_json,
-                        attachment_event_at
-                    ],
-                )
-                .await?;
+                let row = store::messages::NewRow {
+                    chat_id,
+                    seq,
+                    sender_id: me,
+                    text: &new.text,
+                    entities: &entities_json,
+                    reply_to: new.reply_to,
+                    nonce: new.nonce.as_deref(),
+                    created_at: now,
+                    attachment: attachment_json.as_deref(),
+                    attachment_event_at,
+                };
+                store::messages::insert(tx, &row).await?;
                 let searched = search_body(&new.text, attachment_json.as_deref());
                 store::search::index(tx, chat_id, seq, &searched).await?;
                 // Sending reads everything before.
-                tx.execute(MARK_READ, params![chat_id, me, seq]).await?;
+                store::messages::mark_read(tx, chat_id, me, seq).await?;
                 let message = Message {
                     chat_id,
                     seq,
@@ -331,11 +267,7 @@ impl Chats {
                 }
                 let now = now_ms();
                 let entities_json = serde_json::to_string(&entities).expect("entities serialise");
-                tx.execute(
-                    "UPDATE messages SET text = $3, entities = $4, edited_at = $5 WHERE chat_id = $1 AND seq = $2",
-                    params![chat_id, seq, text, entities_json, now],
-                )
-                .await?;
+                store::messages::set_text(tx, chat_id, seq, &text, &entities_json, now).await?;
                 store::search::unindex(tx, chat_id, seq).await?;
                 let searched = search_body(&text, row.attachment.as_deref());
                 store::search::index(tx, chat_id, seq, &searched).await?;
@@ -343,7 +275,7 @@ impl Chats {
                 message.text = text;
                 message.entities = entities;
                 message.edited_at = Some(now);
-                message.reactions = reaction_counts(tx, chat_id, seq).await?;
+                message.reactions = store::messages::reaction_counts(tx, chat_id, seq).await?;
                 if hidden_from_some(tx, chat_id, seq, member.history).await? {
                     out.chat_event(tx, chat_id, ChatEvent::MessageChanged(MessageRef { seq }), None)
                         .await?;
@@ -366,18 +298,7 @@ impl Chats {
                 if row.sender_id != me {
                     member.require(Permission::DeleteOthers, "delete others' messages")?;
                 }
-                tx.execute(
-                    "UPDATE messages SET text = '', entities = '[]', deleted_at = $3, attachment = NULL, \
-                     attachment_pending = 0 WHERE chat_id = $1 AND seq = $2",
-                    params![chat_id, seq, now_ms()],
-                )
-                .await?;
-                for table in [
-                    "DELETE FROM reactions WHERE chat_id = $1 AND seq = $2",
-                    "DELETE FROM pins WHERE chat_id = $1 AND seq = $2",
-                ] {
-                    tx.execute(table, params![chat_id, seq]).await?;
-                }
+                store::messages::tombstone(tx, chat_id, seq, now_ms()).await?;
                 store::search::unindex(tx, chat_id, seq).await?;
                 let deleted = MessageDeleted { seq, by: me };
                 out.chat_event(tx, chat_id, ChatEvent::MessageDeleted(deleted), None)
@@ -412,32 +333,17 @@ impl Chats {
                 let member = member(tx, chat_id, me).await?;
                 visible_message(tx, chat_id, seq, &member, false).await?;
                 let changed = if add {
-                    let (distinct,): (i64,) = tx
-                        .fetch_one(
-                            "SELECT COUNT(DISTINCT emoji) FROM reactions WHERE chat_id = $1 AND seq = $2 AND emoji <> $3",
-                            params![chat_id, seq, emoji],
-                        )
-                        .await?;
-                    if distinct >= MAX_EMOJI_PER_MESSAGE {
+                    if store::messages::other_emoji(tx, chat_id, seq, &emoji).await? >= MAX_EMOJI_PER_MESSAGE {
                         return Err(ApiError::validation(
                             "emoji",
                             "this message has too many different reactions",
                         ));
                     }
-                    tx.execute(
-                        "INSERT INTO reactions (chat_id, seq, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5) \
-                         ON CONFLICT (chat_id, seq, user_id, emoji) DO NOTHING",
-                        params![chat_id, seq, me, emoji, now_ms()],
-                    )
-                    .await?
+                    store::messages::add_reaction(tx, chat_id, seq, me, &emoji, now_ms()).await?
                 } else {
-                    tx.execute(
-                        "DELETE FROM reactions WHERE chat_id = $1 AND seq = $2 AND user_id = $3 AND emoji = $4",
-                        params![chat_id, seq, me, emoji],
-                    )
-                    .await?
+                    store::messages::remove_reaction(tx, chat_id, seq, me, &emoji).await?
                 };
-                let reactions = reaction_counts(tx, chat_id, seq).await?;
+                let reactions = store::messages::reaction_counts(tx, chat_id, seq).await?;
                 if changed > 0 {
                     // a channel's subscribers react anonymously, as in Telegram
                     let changed = ReactionChanged {
@@ -465,12 +371,7 @@ impl Chats {
         }
         let mut reads = self.db.reads();
         visible_message(&mut reads, chat_id, seq, &member, false).await?;
-        let rows: Vec<(String, i64)> = reads
-            .fetch_all(
-                "SELECT emoji, user_id FROM reactions WHERE chat_id = $1 AND seq = $2 ORDER BY emoji, created_at, user_id",
-                params![chat_id, seq],
-            )
-            .await?;
+        let rows = store::messages::reactors(&mut reads, chat_id, seq).await?;
         let mut who: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for (emoji, user) in rows {
             let users = who.entry(emoji).or_default();
@@ -489,18 +390,9 @@ impl Chats {
                 let member = member_with(tx, chat_id, me, Permission::Pin, "pin messages").await?;
                 visible_message(tx, chat_id, seq, &member, !pinned).await?;
                 let changed = if pinned {
-                    tx.execute(
-                        "INSERT INTO pins (chat_id, seq, pinned_by, pinned_at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (chat_id, seq) DO NOTHING",
-                        params![chat_id, seq, me, now_ms()],
-                    )
-                    .await?
+                    store::messages::pin(tx, chat_id, seq, me, now_ms()).await?
                 } else {
-                    tx.execute(
-                        "DELETE FROM pins WHERE chat_id = $1 AND seq = $2",
-                        params![chat_id, seq],
-                    )
-                    .await?
+                    store::messages::unpin(tx, chat_id, seq).await?
                 };
                 if changed > 0 {
                     let changed = PinChanged { seq, pinned, by: me };
@@ -516,15 +408,7 @@ impl Chats {
     /// Pinned messages, most recently pinned first.
     pub async fn pins(&self, me: i64, chat_id: i64) -> ApiResult<Vec<Message>> {
         let member = self.member(chat_id, me).await?;
-        let sql = format!(
-            "SELECT {MSG_COLUMNS} FROM pins p JOIN messages msg ON msg.chat_id = p.chat_id AND msg.seq = p.seq \
-             WHERE p.chat_id = $1 AND p.seq >= $2 ORDER BY p.pinned_at DESC, p.seq DESC LIMIT 100"
-        );
-        let rows: Vec<MessageRow> = self
-            .db
-            .reads()
-            .fetch_all(&sql, params![chat_id, member.first_visible_seq()])
-            .await?;
+        let rows = store::messages::pinned(&mut self.db.reads(), chat_id, member.first_visible_seq()).await?;
         Ok(rows.into_iter().map(Message::from).collect())
     }
 
@@ -538,7 +422,7 @@ impl Chats {
                 if seq <= member.read_seq {
                     return Ok(member.read_seq);
                 }
-                tx.execute(MARK_READ, params![chat_id, me, seq]).await?;
+                store::messages::mark_read(tx, chat_id, me, seq).await?;
                 out.user_event(tx, me, UserEvent::ReadUpdated(OwnRead { chat_id, seq }), None)
                     .await?;
                 if member.kind() == ChatKind::Direct {
@@ -555,20 +439,9 @@ impl Chats {
     pub async fn history(&self, me: i64, chat_id: i64, from: HistoryFrom, limit: i64) -> ApiResult<HistoryPage> {
         let member = self.member(chat_id, me).await?;
         let first = member.first_visible_seq();
-        let (condition, bound, descending) = match from {
-            HistoryFrom::Latest => ("seq >= $2 AND seq <= $3", member.last_seq, true),
-            HistoryFrom::Before(seq) => ("seq >= $2 AND seq < $3", seq, true),
-            HistoryFrom::After(seq) => ("seq > $3 AND seq >= $2", seq, false),
-        };
-        let order = if descending { "DESC" } else { "ASC" };
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND {condition} ORDER BY seq {order} LIMIT $4"
-        );
-        let mut rows: Vec<MessageRow> = self
-            .db
-            .reads()
-            .fetch_all(&sql, params![chat_id, first, bound, limit + 1])
-            .await?;
+        let descending = !matches!(from, HistoryFrom::After(_));
+        let mut rows =
+            store::messages::page(&mut self.db.reads(), chat_id, first, from, member.last_seq, limit + 1).await?;
         let has_more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         if descending {
@@ -576,11 +449,7 @@ impl Chats {
         }
         let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
         if let (Some(lo), Some(hi)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq)) {
-            const COUNTS: &str = "SELECT seq, emoji, COUNT(*), MAX(CASE WHEN user_id = $4 THEN 1 ELSE 0 END) \
-                FROM reactions WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 \
-                GROUP BY seq, emoji ORDER BY seq, MIN(created_at), emoji";
-            let counts: Vec<(i64, String, i64, i64)> =
-                self.db.reads().fetch_all(COUNTS, params![chat_id, lo, hi, me]).await?;
+            let counts = store::messages::reaction_counts_between(&mut self.db.reads(), chat_id, lo, hi, me).await?;
             for (seq, emoji, count, mine) in counts {
                 if let Some(message) = messages.get_mut((seq - lo) as usize).filter(|m| m.seq == seq) {
                     message.reactions.push(ReactionCount {
