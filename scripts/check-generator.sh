@@ -2,7 +2,9 @@
 # Keeps `cargo xtask new-service` from rotting: generates a throwaway service into a temporary
 # copy of the repository (tracked and new files, as they are now), builds the binary with it and
 # runs the service's own tests on both stacks. It shares the build cache
-# (CARGO_TARGET_DIR, else ./target), and puts back the `hybrid` binary it finds there.
+# (CARGO_TARGET_DIR, else ./target): the copy's crates are the same as the checkout's, except
+# the binary's, which depends on the new service and so gets artifacts of its own; the `hybrid`
+# binary it finds there is put back at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
