@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use hybrid_core::ApiResult;
+use hybrid_core::{ApiResult, frame_text};
 use hybrid_realtime_api::Membership;
 
 use hybrid_store::Sql;
@@ -276,11 +276,6 @@ impl MessageChange {
             _ => None,
         }
     }
-}
-
-/// A frame as text, the form it is stored, published and sent in.
-fn frame_text(frame: &ChatsFrame) -> String {
-    serde_json::to_string(frame).expect("frames serialise")
 }
 
 /// Tracks whether a change logged events, so the relay is woken once it has committed.

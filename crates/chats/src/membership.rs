@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hybrid_core::{ApiError, ApiResult, Code, now_ms};
+use hybrid_core::{ApiError, ApiResult, Code, Page, now_ms};
 use hybrid_realtime_api::Membership;
 use hybrid_store::{Sql, params};
 use hybrid_users_api::UserCard;
@@ -363,20 +363,26 @@ impl Chats {
         Ok(self.chat_info(row, last))
     }
 
-    /// My chats, most recent activity first, after the cursor `(last_activity_at, id)`.
-    pub async fn my_chats(&self, me: i64, after: Option<(i64, i64)>, limit: i64) -> ApiResult<Vec<ChatInfo>> {
+    /// A page of my chats, most recent activity first, after the cursor `(last_activity_at, id)`.
+    pub async fn my_chats(&self, me: i64, after: Option<(i64, i64)>, limit: i64) -> ApiResult<Page<ChatInfo>> {
         let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
         let sql = format!(
             "{CHAT_SELECT} AND (c.last_activity_at < $2 OR (c.last_activity_at = $2 AND c.id < $3)) \
              ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $4"
         );
-        let rows: Vec<ChatRow> = self.db.reads().fetch_all(&sql, params![me, at, id, limit]).await?;
-        let last = self.last_messages(&rows).await?;
-        Ok(rows
-            .into_iter()
-            .zip(last)
-            .map(|(row, last)| self.chat_info(row, last))
-            .collect())
+        let rows: Vec<ChatRow> = self.db.reads().fetch_all(&sql, params![me, at, id, limit + 1]).await?;
+        // last messages only for the chats on the page, not for the one that tells there is more
+        let page = Page::from_rows(rows, limit, |c| format!("{}:{}", c.last_activity_at, c.id));
+        let last = self.last_messages(&page.items).await?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .zip(last)
+                .map(|(row, last)| self.chat_info(row, last))
+                .collect(),
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// The direct chat of `me` and `peer`, created on first use. Returns it and whether it is new.

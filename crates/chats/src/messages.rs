@@ -525,7 +525,7 @@ impl Chats {
         });
         self.bus.publish(Envelope::ephemeral(
             hybrid_realtime_api::chat(chat_id),
-            Bytes::from(serde_json::to_string(&frame).expect("frames serialise")),
+            Bytes::from(hybrid_core::frame_text(&frame)),
         ));
         Ok(true)
     }

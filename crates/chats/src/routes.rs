@@ -75,10 +75,7 @@ async fn list_chats(
 ) -> ApiResult<Json<Page<ChatInfo>>> {
     let limit = page_limit(page.limit, 50, 100)?;
     let after = parse_cursor::<2>(page.cursor.as_deref())?.map(|[at, id]| (at, id));
-    let rows = chats.my_chats(me.user_id, after, limit + 1).await?;
-    Ok(Json(Page::from_rows(rows, limit, |c| {
-        format!("{}:{}", c.last_activity_at, c.id)
-    })))
+    chats.my_chats(me.user_id, after, limit).await.map(Json)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -29,7 +29,7 @@ pub use extract::{Path, Query};
 pub use http::{AuthUser, ClientInfo, HttpShared};
 pub use json::Json;
 pub use module::{
-    ApiTag, GrpcApi, InternalApis, Module, ModuleContext, PeerLink, Schemas, Shutdown, Started, schema_of,
+    ApiTag, GrpcApi, InternalApis, Module, ModuleContext, PeerLink, Schemas, Shutdown, Started, frame_text, schema_of,
 };
 pub use page::{Page, page_limit, parse_cursor};
 pub use secrets::Secrets;

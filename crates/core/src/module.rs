@@ -97,6 +97,11 @@ pub struct Schemas {
     pub schemas: Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
 }
 
+/// A frame as the JSON text a socket receives (and a service publishes on a realtime topic).
+pub fn frame_text<T: serde::Serialize>(frame: &T) -> String {
+    serde_json::to_string(frame).expect("frames serialise")
+}
+
 /// The schemas of `T` for [`Module::frames`].
 pub fn schema_of<T: utoipa::ToSchema>() -> Schemas {
     let mut schemas = vec![(T::name().into_owned(), T::schema())];

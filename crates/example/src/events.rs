@@ -10,10 +10,3 @@ pub enum ExampleFrame {
     #[serde(rename = "example.notice")]
     Notice { text: String },
 }
-
-impl ExampleFrame {
-    /// The frame as the text sockets receive.
-    pub fn text(&self) -> String {
-        serde_json::to_string(self).expect("frames serialise")
-    }
-}

@@ -70,7 +70,7 @@ impl Example {
 
     /// Keeps a notice for `user_id` and sends it to their sockets.
     pub async fn notice(&self, user_id: i64, text: String) -> ApiResult<()> {
-        let frame = ExampleFrame::Notice { text }.text();
+        let frame = hybrid_core::frame_text(&ExampleFrame::Notice { text });
         store::add_notice(&self.db, user_id, frame.clone()).await?;
         let topic = hybrid_realtime_api::user(user_id);
         self.bus.publish(Envelope::ephemeral(topic, Bytes::from(frame)));

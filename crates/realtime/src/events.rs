@@ -55,10 +55,3 @@ pub enum ClientFrame {
 #[derive(utoipa::OpenApi)]
 #[openapi(components(schemas(ClientFrame)))]
 pub struct ClientFrames;
-
-impl RealtimeFrame {
-    /// The frame as the text a socket sends.
-    pub fn text(&self) -> String {
-        serde_json::to_string(self).expect("frames serialise")
-    }
-}

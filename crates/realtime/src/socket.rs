@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use hybrid_core::bus::{Bytes, Envelope};
-use hybrid_core::{AccessClaims, Code, now_ms};
+use hybrid_core::{AccessClaims, Code, frame_text, now_ms};
 use hybrid_realtime_api::{chat, user};
 use tokio::time::{Instant, sleep_until};
 
@@ -21,7 +21,7 @@ pub const PROTOCOL: &str = "hybrid.v1";
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn text(frame: RealtimeFrame) -> Message {
-    Message::Text(Utf8Bytes::from(frame.text()))
+    Message::Text(Utf8Bytes::from(frame_text(&frame)))
 }
 
 async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
@@ -298,7 +298,7 @@ fn announce_presence(rt: &Realtime, user_id: i64, peers: &[i64], online: bool) {
         online,
         at: Some(now_ms()),
     });
-    let payload = Bytes::from(frame.text());
+    let payload = Bytes::from(frame_text(&frame));
     for &peer in peers {
         rt.hub.publish(Envelope::ephemeral(user(peer), payload.clone()));
     }

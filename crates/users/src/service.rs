@@ -81,11 +81,10 @@ impl Users {
         let limit = page_limit(params.limit, 20, 50)?;
         let after = params.cursor.filter(|c| !c.is_empty());
         let rows = self.store.search_prefix(&prefix, after.as_deref(), limit + 1).await?;
-        let page = Page::from_rows(rows, limit, |row| row.username.clone());
-        Ok(Page {
-            items: page.items.into_iter().map(Profile::from).collect(),
-            next_cursor: page.next_cursor,
-        })
+        let profiles = rows.into_iter().map(Profile::from).collect();
+        Ok(Page::from_rows(profiles, limit, |profile: &Profile| {
+            profile.username.clone()
+        }))
     }
 
     pub async fn blocked_by(&self, me: i64) -> ApiResult<Vec<Profile>> {

@@ -13,10 +13,3 @@ pub enum {{Name}}Frame {
     #[serde(rename = "{{name}}.item_added")]
     ItemAdded { item: Item },
 }
-
-impl {{Name}}Frame {
-    /// The frame as the text sockets receive.
-    pub fn text(&self) -> String {
-        serde_json::to_string(self).expect("frames serialise")
-    }
-}

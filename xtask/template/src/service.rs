@@ -42,7 +42,7 @@ impl {{Name}} {
             .ok_or_else(|| ApiError::new({{Name}}Code::Full, "you keep 1000 items already, the most one may"))?;
         let frame = {{Name}}Frame::ItemAdded { item: item.clone() };
         let topic = hybrid_realtime_api::user(user_id);
-        self.bus.publish(Envelope::ephemeral(topic, Bytes::from(frame.text())));
+        self.bus.publish(Envelope::ephemeral(topic, Bytes::from(hybrid_core::frame_text(&frame))));
         Ok(item)
     }
 
