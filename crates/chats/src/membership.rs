@@ -8,12 +8,12 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hybrid_core::{ApiError, ApiResult, Code, Page, now_ms};
 use hybrid_realtime_api::Membership;
-use hybrid_store::{Sql, params};
+use hybrid_store::Sql;
 use hybrid_users_api::UserCard;
 
 use crate::api::{
-    ChatInfo, ChatsCode, HistoryVisibility, InviteLink, InvitePreview, InviteRow, MSG_COLUMNS, MemberInfo, Message,
-    MessageRow, kind_str, parse_kind, parse_role, role_str,
+    ChatInfo, ChatsCode, HistoryVisibility, InviteLink, InvitePreview, MemberInfo, Message, MessageRow, kind_str,
+    parse_kind, parse_role, role_str,
 };
 use crate::events::{
     ChatAdded, ChatEvent, ChatRemoved, ChatUpdated, MemberChange, MemberGone, MemberJoined, MemberUpdated, Outbox,
@@ -22,6 +22,8 @@ use crate::events::{
 use crate::policy::{self, Access, ChatKind, Permission, Role};
 use crate::service::{Chats, member, member_with};
 use crate::store;
+use crate::store::chats::ChatRow;
+use crate::store::invites::InviteChatRow;
 
 pub struct NewChat {
     pub kind: ChatKind,
@@ -45,8 +47,6 @@ pub struct MemberUpdate {
 }
 
 pub const MAX_INITIAL_MEMBERS: usize = 200;
-/// A row if the user is a member: chat, user.
-const IS_MEMBER: &str = "SELECT 1 FROM members WHERE chat_id = $1 AND user_id = $2";
 
 fn check_title(title: &str) -> ApiResult<String> {
     let title = title.trim();
@@ -94,35 +94,16 @@ async fn add_member(
     joining: Joining,
     max_chats: Option<i64>,
 ) -> ApiResult<()> {
-    let now = now_ms();
-    let (last_seq, kind, title): (i64, String, String) = tx
-        .fetch_one(
-            "UPDATE chats SET member_count = member_count + 1, last_activity_at = $2 WHERE id = $1 \
-             RETURNING last_seq, kind, title",
-            params![chat_id, now],
-        )
-        .await?;
+    let (last_seq, kind, title) = store::chats::count_in(tx, chat_id).await?;
     if let Some(max_chats) = max_chats.filter(|_| kind != "direct") {
-        let (count,): (i64,) = tx
-            .fetch_one(
-                "SELECT COUNT(*) FROM members m JOIN chats c ON c.id = m.chat_id \
-                 WHERE m.user_id = $1 AND c.kind <> 'direct'",
-                params![user_id],
-            )
-            .await?;
-        if count >= max_chats {
+        if store::members::groups_of(tx, user_id).await? >= max_chats {
             return Err(ApiError::new(
                 ChatsCode::TooManyChats,
                 format!("you are in {max_chats} groups and channels already, the most one may be in"),
             ));
         }
     }
-    tx.execute(
-        "INSERT INTO members (chat_id, user_id, role, joined_at, joined_seq, joined_pts, read_seq) \
-         VALUES ($1, $2, $3, $4, $5, 0, $5)",
-        params![chat_id, user_id, role_str(role), now, last_seq],
-    )
-    .await?;
+    store::members::insert(tx, chat_id, user_id, role_str(role), last_seq).await?;
     let kind = parse_kind(&kind);
     let named = !(kind == ChatKind::Channel && role == Role::Member);
     let joined = MemberJoined {
@@ -135,11 +116,7 @@ async fn add_member(
         .await?;
     if joining == Joining::Later {
         // `sync` serves this member's log from its join event on.
-        tx.execute(
-            "UPDATE members SET joined_pts = $3 WHERE chat_id = $1 AND user_id = $2",
-            params![chat_id, user_id, pts - 1],
-        )
-        .await?;
+        store::members::set_joined_pts(tx, chat_id, user_id, pts - 1).await?;
     }
     // The user's own stream carries the control: realtime nodes only listen to chats their
     // sockets' users are in, so the chat's stream would not reach them.
@@ -169,19 +146,9 @@ pub(crate) async fn drop_member(
     leaving: Leaving,
     by: i64,
 ) -> ApiResult<()> {
-    let (role,): (String,) = tx
-        .fetch_one(
-            "DELETE FROM members WHERE chat_id = $1 AND user_id = $2 RETURNING role",
-            params![chat_id, user_id],
-        )
-        .await?;
-    let (chat_kind,): (String,) = tx
-        .fetch_one(
-            "UPDATE chats SET member_count = member_count - 1 WHERE id = $1 RETURNING kind",
-            params![chat_id],
-        )
-        .await?;
-    revoke_links_of(tx, chat_id, user_id).await?;
+    let role = store::members::delete(tx, chat_id, user_id).await?;
+    let chat_kind = store::chats::count_out(tx, chat_id).await?;
+    store::invites::revoke_made_by(tx, chat_id, user_id).await?;
     // The chat's own stream carries the control, so sockets get this event and nothing after.
     let left = Some(Membership::Left { chat_id, user_id });
     // a channel's subscribers do not learn who else reads it
@@ -200,16 +167,6 @@ pub(crate) async fn drop_member(
     Ok(())
 }
 
-/// Revokes the invite links `user_id` made in a chat (they left, or may no longer invite).
-async fn revoke_links_of(tx: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<()> {
-    tx.execute(
-        "UPDATE invite_links SET revoked_at = $3 WHERE chat_id = $1 AND created_by = $2 AND revoked_at IS NULL",
-        params![chat_id, user_id, now_ms()],
-    )
-    .await?;
-    Ok(())
-}
-
 impl Chats {
     /// The directory's cards of these users, by id (users that no longer exist are absent).
     pub(crate) async fn cards_by_id(&self, ids: impl Iterator<Item = i64>) -> ApiResult<HashMap<i64, UserCard>> {
@@ -224,64 +181,15 @@ impl Chats {
     }
 }
 
+/// The 404 of a link that does not admit anyone (now).
+fn unusable_invite() -> ApiError {
+    ApiError::not_found("invite link (unknown, revoked, expired or used up)")
+}
+
 /// Username and display name from a user's card (empty for a user that no longer exists).
 pub(crate) fn names(card: Option<UserCard>) -> (String, String) {
     card.map(|c| (c.username, c.display_name)).unwrap_or_default()
 }
-
-struct ChatRow {
-    id: i64,
-    kind: String,
-    title: String,
-    description: String,
-    history_visibility: String,
-    member_count: i64,
-    created_at: i64,
-    pts: i64,
-    last_seq: i64,
-    last_activity_at: i64,
-    role: String,
-    allow_bits: i64,
-    deny_bits: i64,
-    joined_seq: i64,
-    read_seq: i64,
-    unread_count: i64,
-    peer_id: Option<i64>,
-    peer_read_seq: Option<i64>,
-}
-
-// in the column order of CHAT_SELECT
-hybrid_store::from_row!(ChatRow {
-    id,
-    kind,
-    title,
-    description,
-    history_visibility,
-    member_count,
-    created_at,
-    pts,
-    last_seq,
-    last_activity_at,
-    role,
-    allow_bits,
-    deny_bits,
-    joined_seq,
-    read_seq,
-    unread_count,
-    peer_id,
-    peer_read_seq,
-});
-
-const CHAT_SELECT: &str = "SELECT c.id, c.kind, c.title, c.description, c.history_visibility, c.member_count, \
-    c.created_at, c.pts, c.last_seq, c.last_activity_at, m.role, m.allow_bits, m.deny_bits, m.joined_seq, \
-    m.read_seq, \
-    (SELECT COUNT(*) FROM messages x WHERE x.chat_id = c.id AND x.seq > m.read_seq \
-        AND x.seq > (CASE WHEN c.history_visibility = 'all' THEN 0 ELSE m.joined_seq END) \
-        AND x.sender_id <> m.user_id AND x.deleted_at IS NULL) AS unread_count, \
-    (SELECT p.user_id FROM members p WHERE c.kind = 'direct' AND p.chat_id = c.id AND p.user_id <> m.user_id) AS peer_id, \
-    (SELECT p.read_seq FROM members p WHERE c.kind = 'direct' AND p.chat_id = c.id AND p.user_id <> m.user_id) \
-        AS peer_read_seq \
-    FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.user_id = $1";
 
 impl Chats {
     fn chat_info(&self, row: ChatRow, last_message: Option<Message>) -> ChatInfo {
@@ -322,17 +230,9 @@ impl Chats {
 
     /// The last message of each chat of the page, in one query.
     async fn last_messages(&self, rows: &[ChatRow]) -> ApiResult<Vec<Option<Message>>> {
-        let ids = hybrid_store::id_list(rows.iter().filter(|r| r.last_seq > 0).map(|r| r.id));
-        if ids.is_empty() {
-            return Ok(vec![None; rows.len()]);
-        }
-        let sql = format!(
-            "SELECT {MSG_COLUMNS} FROM messages msg JOIN chats c ON c.id = msg.chat_id AND msg.seq = c.last_seq \
-             WHERE msg.chat_id IN ({ids})"
-        );
-        let found: Vec<MessageRow> = self.db.reads().fetch_all(&sql, params![]).await?;
-        let mut by_chat: std::collections::HashMap<i64, MessageRow> =
-            found.into_iter().map(|m| (m.chat_id, m)).collect();
+        let with_messages = rows.iter().filter(|r| r.last_seq > 0).map(|r| r.id);
+        let found = store::chats::last_messages(&mut self.db.reads(), with_messages).await?;
+        let mut by_chat: HashMap<i64, MessageRow> = found.into_iter().map(|m| (m.chat_id, m)).collect();
         Ok(rows
             .iter()
             .map(|row| by_chat.remove(&row.id).map(Message::from))
@@ -356,21 +256,17 @@ impl Chats {
 
     /// A chat as `me` sees it (404 for non-members).
     pub async fn chat(&self, me: i64, chat_id: i64) -> ApiResult<ChatInfo> {
-        let sql = format!("{CHAT_SELECT} AND c.id = $2");
-        let row: Option<ChatRow> = self.db.reads().fetch_optional(&sql, params![me, chat_id]).await?;
-        let row = row.ok_or_else(|| ApiError::not_found("chat"))?;
+        let row = store::chats::one(&mut self.db.reads(), me, chat_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("chat"))?;
         let last = self.last_messages(std::slice::from_ref(&row)).await?.pop().flatten();
         Ok(self.chat_info(row, last))
     }
 
     /// A page of my chats, most recent activity first, after the cursor `(last_activity_at, id)`.
     pub async fn my_chats(&self, me: i64, after: Option<(i64, i64)>, limit: i64) -> ApiResult<Page<ChatInfo>> {
-        let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
-        let sql = format!(
-            "{CHAT_SELECT} AND (c.last_activity_at < $2 OR (c.last_activity_at = $2 AND c.id < $3)) \
-             ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $4"
-        );
-        let rows: Vec<ChatRow> = self.db.reads().fetch_all(&sql, params![me, at, id, limit + 1]).await?;
+        let after = after.unwrap_or((i64::MAX, i64::MAX));
+        let rows = store::chats::page(&mut self.db.reads(), me, after, limit + 1).await?;
         // last messages only for the chats on the page, not for the one that tells there is more
         let page = Page::from_rows(rows, limit, |c| format!("{}:{}", c.last_activity_at, c.id));
         let last = self.last_messages(&page.items).await?;
@@ -395,27 +291,17 @@ impl Chats {
             .await?
             .ok_or_else(|| ApiError::not_found("user"))?;
         let key = format!("{}:{}", me.min(peer), me.max(peer));
-        let existing: Option<(i64,)> = self
-            .db
-            .reads()
-            .fetch_optional("SELECT id FROM chats WHERE direct_key = $1", params![&key])
-            .await?;
-        if let Some((id,)) = existing {
+        if let Some(id) = store::chats::direct(&mut self.db.reads(), &key).await? {
             return Ok((self.chat(me, id).await?, false));
         }
         if self.directory.is_blocked(peer, me).await? {
             return Err(ApiError::forbidden("this user does not accept your messages"));
         }
+        let direct_key = key.clone();
         let created = self
             .commit(move |tx, out| {
                 Box::pin(async move {
-                    let now = now_ms();
-                    let (id,): (i64,) = tx
-                        .fetch_optional(
-                            "INSERT INTO chats (kind, direct_key, history_visibility, created_by, created_at, last_activity_at) \
-                             VALUES ('direct', $1, 'all', $2, $3, $3) ON CONFLICT (direct_key) DO NOTHING RETURNING id",
-                            params![key, me, now],
-                        )
+                    let id = store::chats::insert_direct(tx, &direct_key, me)
                         .await?
                         .ok_or_else(|| ApiError::new(Code::Conflict, "created concurrently"))?;
                     for user in [me.min(peer), me.max(peer)] {
@@ -429,14 +315,9 @@ impl Chats {
             Ok(id) => Ok((self.chat(me, id).await?, true)),
             // Another request made it first: return that one.
             Err(err) if err.is(Code::Conflict) => {
-                let (id,): (i64,) = self
-                    .db
-                    .reads()
-                    .fetch_one(
-                        "SELECT id FROM chats WHERE direct_key = $1",
-                        params![format!("{}:{}", me.min(peer), me.max(peer))],
-                    )
-                    .await?;
+                let id = store::chats::direct(&mut self.db.reads(), &key)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("chat"))?;
                 Ok((self.chat(me, id).await?, false))
             }
             Err(err) => Err(err),
@@ -471,14 +352,8 @@ impl Chats {
         let id = self
             .commit(move |tx, out| {
                 Box::pin(async move {
-                    let now = now_ms();
-                    let (id,): (i64,) = tx
-                        .fetch_one(
-                            "INSERT INTO chats (kind, title, description, history_visibility, created_by, created_at, last_activity_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-                            params![kind_str(kind), title, description, history.as_str(), me, now],
-                        )
-                        .await?;
+                    let id =
+                        store::chats::insert(tx, kind_str(kind), &title, &description, history.as_str(), me).await?;
                     // In id order, so concurrent creations lock users' rows in one order.
                     let mut everyone = members;
                     everyone.push(me);
@@ -503,14 +378,14 @@ impl Chats {
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 member_with(tx, chat_id, me, Permission::ChangeInfo, "change the chat's info").await?;
-                let (title, description, history): (String, String, String) = tx
-                    .fetch_one(
-                        "UPDATE chats SET title = COALESCE($2, title), description = COALESCE($3, description), \
-                         history_visibility = COALESCE($4, history_visibility) WHERE id = $1 \
-                         RETURNING title, description, history_visibility",
-                        params![chat_id, title, description, history.map(|h| h.as_str())],
-                    )
-                    .await?;
+                let (title, description, history) = store::chats::update_info(
+                    tx,
+                    chat_id,
+                    title.as_deref(),
+                    description.as_deref(),
+                    history.map(|h| h.as_str()),
+                )
+                .await?;
                 let updated = ChatUpdated {
                     title,
                     description,
@@ -531,17 +406,8 @@ impl Chats {
     /// to know.
     pub async fn members(&self, me: i64, chat_id: i64, after: i64, limit: i64) -> ApiResult<Vec<MemberInfo>> {
         let member = self.member(chat_id, me).await?;
-        let subscriber = member.is_channel_subscriber();
-        let rows: Vec<(i64, String, i64, i64, i64)> = self
-            .db
-            .reads()
-            .fetch_all(
-                "SELECT user_id, role, allow_bits, deny_bits, joined_at FROM members \
-                 WHERE chat_id = $1 AND user_id > $2 AND ($4 = 0 OR role <> 'member' OR user_id = $5) \
-                 ORDER BY user_id LIMIT $3",
-                params![chat_id, after, limit, subscriber as i64, me],
-            )
-            .await?;
+        let only_staff_and = member.is_channel_subscriber().then_some(me);
+        let rows = store::members::page(&mut self.db.reads(), chat_id, after, limit, only_staff_and).await?;
         let mut cards = self.cards_by_id(rows.iter().map(|r| r.0)).await?;
         Ok(rows
             .into_iter()
@@ -584,8 +450,7 @@ impl Chats {
                     ));
                 }
                 for user in users {
-                    let exists: Option<(i64,)> = tx.fetch_optional(IS_MEMBER, params![chat_id, user]).await?;
-                    if exists.is_some() {
+                    if store::members::is_member(tx, chat_id, user).await? {
                         return Err(ApiError::new(
                             ChatsCode::AlreadyMember,
                             format!("user {user} is already a member"),
@@ -683,13 +548,9 @@ impl Chats {
                 if actor.access.role != Role::Owner && gained & !actor.access.effective() != 0 {
                     return Err(ApiError::forbidden("you may not grant rights you do not have"));
                 }
-                tx.execute(
-                    "UPDATE members SET role = $3, allow_bits = $4, deny_bits = $5 WHERE chat_id = $1 AND user_id = $2",
-                    params![chat_id, user, role_str(role), allow, deny],
-                )
-                .await?;
+                store::members::set_role(tx, chat_id, user, role_str(role), allow, deny).await?;
                 if after & Permission::Invite.bit() == 0 {
-                    revoke_links_of(tx, chat_id, user).await?;
+                    store::invites::revoke_made_by(tx, chat_id, user).await?;
                 }
                 let access = Access {
                     kind: actor.kind(),
@@ -731,16 +592,14 @@ impl Chats {
                 if actor.access.role != Role::Owner || actor.kind() == ChatKind::Direct {
                     return Err(ApiError::forbidden("only the owner can transfer ownership"));
                 }
-                member(tx, chat_id, user).await.map_err(|_| ApiError::not_found("member"))?;
+                member(tx, chat_id, user)
+                    .await
+                    .map_err(|_| ApiError::not_found("member"))?;
                 if user == me {
                     return Err(ApiError::validation("user_id", "you already own this chat"));
                 }
                 for (who, role) in [(user, Role::Owner), (me, Role::Admin)] {
-                    tx.execute(
-                        "UPDATE members SET role = $3, allow_bits = 0, deny_bits = 0 WHERE chat_id = $1 AND user_id = $2",
-                        params![chat_id, who, role_str(role)],
-                    )
-                    .await?;
+                    store::members::set_role(tx, chat_id, who, role_str(role), 0, 0).await?;
                     let member = MemberChange {
                         user_id: who,
                         role,
@@ -786,29 +645,14 @@ impl Chats {
         self.commit_in(chat_id, move |tx, _out| {
             Box::pin(async move {
                 member_with(tx, chat_id, me, Permission::Invite, "invite people").await?;
-                let now = now_ms();
-                let (active,): (i64,) = tx
-                    .fetch_one(
-                        "SELECT COUNT(*) FROM invite_links WHERE chat_id = $1 AND revoked_at IS NULL \
-                         AND (expires_at IS NULL OR expires_at > $2)",
-                        params![chat_id, now],
-                    )
-                    .await?;
-                if active >= max_links {
+                if store::invites::working(tx, chat_id).await? >= max_links {
                     return Err(ApiError::new(
                         ChatsCode::TooManyInviteLinks,
                         format!("a chat has at most {max_links} working invite links; revoke some first"),
                     ));
                 }
-                let expires_at = expires_in_secs.map(|s| now + s * 1000);
-                let row: InviteRow = tx
-                    .fetch_one(
-                        "INSERT INTO invite_links (code, chat_id, created_by, created_at, expires_at, usage_limit) \
-                         VALUES ($1, $2, $3, $4, $5, $6) \
-                         RETURNING code, chat_id, created_by, created_at, expires_at, usage_limit, uses, revoked_at",
-                        params![code, chat_id, me, now, expires_at, usage_limit],
-                    )
-                    .await?;
+                let expires_at = expires_in_secs.map(|s| now_ms() + s * 1000);
+                let row = store::invites::insert(tx, &code, chat_id, me, expires_at, usage_limit).await?;
                 Ok(row.into())
             })
         })
@@ -827,17 +671,7 @@ impl Chats {
         let member = self.member(chat_id, me).await?;
         member.require(Permission::Invite, "see invite links")?;
         let (before_at, before_code) = before.unwrap_or((i64::MAX, String::new()));
-        let rows: Vec<InviteRow> = self
-            .db
-            .reads()
-            .fetch_all(
-                "SELECT code, chat_id, created_by, created_at, expires_at, usage_limit, uses, revoked_at \
-                 FROM invite_links WHERE chat_id = $1 \
-                 AND (created_at < $2 OR (created_at = $2 AND ($3 = '' OR code < $3))) \
-                 ORDER BY created_at DESC, code DESC LIMIT $4",
-                params![chat_id, before_at, before_code, limit],
-            )
-            .await?;
+        let rows = store::invites::page(&mut self.db.reads(), chat_id, (before_at, &before_code), limit).await?;
         Ok(rows.into_iter().map(InviteLink::from).collect())
     }
 
@@ -846,39 +680,22 @@ impl Chats {
         self.commit_in(chat_id, move |tx, _out| {
             Box::pin(async move {
                 let member = member(tx, chat_id, me).await?;
-                let creator: Option<(i64,)> = tx
-                    .fetch_optional(
-                        "SELECT created_by FROM invite_links WHERE code = $1 AND chat_id = $2",
-                        params![code, chat_id],
-                    )
-                    .await?;
-                let (creator,) = creator.ok_or_else(|| ApiError::not_found("invite link"))?;
+                let creator = store::invites::creator(tx, chat_id, &code)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("invite link"))?;
                 if creator != me {
                     member.require(Permission::ChangeInfo, "revoke others' invite links")?;
                 }
-                tx.execute(
-                    "UPDATE invite_links SET revoked_at = $2 WHERE code = $1 AND revoked_at IS NULL",
-                    params![code, now_ms()],
-                )
-                .await?;
-                Ok(())
+                store::invites::revoke(tx, &code).await
             })
         })
         .await
     }
 
-    async fn usable_invite(&self, code: &str) -> ApiResult<(i64, String, String, String, i64)> {
-        let row: Option<(i64, String, String, String, i64)> = self
-            .db
-            .reads()
-            .fetch_optional(
-                "SELECT c.id, c.kind, c.title, c.description, c.member_count FROM invite_links l \
-             JOIN chats c ON c.id = l.chat_id WHERE l.code = $1 AND l.revoked_at IS NULL \
-             AND (l.expires_at IS NULL OR l.expires_at > $2) AND (l.usage_limit IS NULL OR l.uses < l.usage_limit)",
-                params![code, now_ms()],
-            )
-            .await?;
-        row.ok_or_else(|| ApiError::not_found("invite link (unknown, revoked, expired or used up)"))
+    async fn usable_invite(&self, code: &str) -> ApiResult<InviteChatRow> {
+        store::invites::usable(&mut self.db.reads(), code)
+            .await?
+            .ok_or_else(unusable_invite)
     }
 
     pub async fn preview_invite(&self, me: i64, code: &str) -> ApiResult<InvitePreview> {
@@ -904,30 +721,18 @@ impl Chats {
         let max_chats = self.config.max_chats_per_user;
         let joined = self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
-                let already: Option<(i64,)> = tx.fetch_optional(IS_MEMBER, params![chat_id, me]).await?;
-                if already.is_some() {
+                if store::members::is_member(tx, chat_id, me).await? {
                     return Ok(()); // joined meanwhile (two taps on the link)
                 }
                 if store::bans::is_banned(tx, chat_id, me).await? {
                     return Err(ApiError::forbidden("you are banned from this chat"));
                 }
-                let used: Option<(i64,)> = tx
-                    .fetch_optional(
-                        "UPDATE invite_links SET uses = uses + 1 WHERE code = $1 AND revoked_at IS NULL \
-                         AND (expires_at IS NULL OR expires_at > $2) AND (usage_limit IS NULL OR uses < usage_limit) \
-                         RETURNING chat_id",
-                        params![code, now_ms()],
-                    )
-                    .await?;
-                let (chat_id,) = used.ok_or_else(|| ApiError::not_found("invite link (unknown, revoked, expired or used up)"))?;
-                let (count, by): (i64, i64) = tx
-                    .fetch_one(
-                        "SELECT c.member_count, l.created_by FROM chats c JOIN invite_links l ON l.chat_id = c.id WHERE l.code = $1",
-                        params![code],
-                    )
-                    .await?;
-                if count >= max {
-                    return Err(ApiError::new(ChatsCode::ChatFull, format!("a chat holds at most {max} members")));
+                let (chat_id, by) = store::invites::use_once(tx, &code).await?.ok_or_else(unusable_invite)?;
+                if store::chats::member_count(tx, chat_id).await? >= max {
+                    return Err(ApiError::new(
+                        ChatsCode::ChatFull,
+                        format!("a chat holds at most {max} members"),
+                    ));
                 }
                 add_member(tx, out, chat_id, me, Role::Member, by, Joining::Later, Some(max_chats)).await
             })

@@ -4,19 +4,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::settings::ChatsConfig;
 use futures::future::BoxFuture;
 use hybrid_core::bus::Bus;
+use hybrid_core::outbox::Relay;
 use hybrid_core::state::{Budget, SharedState};
+use hybrid_core::sync::SyncSources;
 use hybrid_core::{ApiError, ApiResult, Code};
-use hybrid_store::{Db, Dialect, Sql, params};
+use hybrid_store::{Db, Dialect, Sql};
 use hybrid_users_api::UserDirectory;
 
 use crate::api::{HistoryVisibility, parse_kind, parse_role};
 use crate::events::Outbox;
 use crate::policy::{Access, ChatKind, Permission, Role};
-use hybrid_core::outbox::Relay;
-use hybrid_core::sync::SyncSources;
+use crate::settings::ChatsConfig;
+use crate::store;
 
 pub struct Chats {
     pub(crate) db: Db,
@@ -76,34 +77,6 @@ impl Member {
     }
 }
 
-struct MemberRow {
-    kind: String,
-    history_visibility: String,
-    role: String,
-    allow_bits: i64,
-    deny_bits: i64,
-    joined_seq: i64,
-    joined_pts: i64,
-    joined_at: i64,
-    read_seq: i64,
-    last_seq: i64,
-    member_count: i64,
-}
-
-hybrid_store::from_row!(MemberRow {
-    kind,
-    history_visibility,
-    role,
-    allow_bits,
-    deny_bits,
-    joined_seq,
-    joined_pts,
-    joined_at,
-    read_seq,
-    last_seq,
-    member_count,
-});
-
 /// [`member`], when they hold `permission` (403 otherwise, see [`Member::require`]): the
 /// check every action that needs a right starts with, before it looks at anything else.
 pub async fn member_with(
@@ -121,15 +94,9 @@ pub async fn member_with(
 /// `user_id`'s standing in `chat_id`; 404 for non-members (they may not learn the chat exists).
 /// `sql` is a write's transaction or [`Db::reads`](hybrid_store::Db::reads).
 pub async fn member(sql: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<Member> {
-    let row: Option<MemberRow> = sql
-        .fetch_optional(
-            "SELECT c.kind, c.history_visibility, m.role, m.allow_bits, m.deny_bits, m.joined_seq, \
-             m.joined_pts, m.joined_at, m.read_seq, c.last_seq, c.member_count \
-             FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = $1 AND m.user_id = $2",
-            params![chat_id, user_id],
-        )
-        .await?;
-    let row = row.ok_or_else(|| ApiError::not_found("chat"))?;
+    let row = store::members::standing(sql, chat_id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("chat"))?;
     Ok(Member {
         access: Access {
             kind: parse_kind(&row.kind),
@@ -212,8 +179,7 @@ impl Chats {
                 move |tx| {
                     Box::pin(async move {
                         if let Some(chat_id) = lock {
-                            tx.execute("SELECT id FROM chats WHERE id = $1 FOR UPDATE", params![chat_id])
-                                .await?;
+                            store::chats::lock(tx, chat_id).await?;
                         }
                         let mut outbox = Outbox { logged: false, trace };
                         let value = change(tx, &mut outbox).await?;

@@ -7,7 +7,6 @@ use futures::future::BoxFuture;
 use hybrid_chats_api::ChatMembership;
 use hybrid_core::sync::SyncPart;
 use hybrid_core::{ApiError, ApiResult, now_ms};
-use hybrid_store::params;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
@@ -180,33 +179,13 @@ pub struct Membership(pub std::sync::Arc<Chats>);
 
 impl ChatMembership for Membership {
     fn chats_of(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>> {
-        Box::pin(async move {
-            let rows: Vec<(i64,)> = self
-                .0
-                .db
-                .reads()
-                .fetch_all("SELECT chat_id FROM members WHERE user_id = $1", params![user_id])
-                .await?;
-            Ok(rows.into_iter().map(|r| r.0).collect())
-        })
+        Box::pin(async move { store::members::chats_of(&mut self.0.db.reads(), user_id).await })
     }
 
     fn direct_peers(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>> {
         Box::pin(async move {
             // Both have written: opening a chat with someone does not reveal their presence.
-            let rows: Vec<(i64,)> = self
-                .0
-                .db
-                .reads()
-                .fetch_all(
-                    "SELECT p.user_id FROM members m JOIN chats c ON c.id = m.chat_id AND c.kind = 'direct' \
-                     JOIN members p ON p.chat_id = m.chat_id AND p.user_id <> m.user_id WHERE m.user_id = $1 \
-                     AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = m.user_id) \
-                     AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = p.user_id)",
-                    params![user_id],
-                )
-                .await?;
-            let peers: Vec<i64> = rows.into_iter().map(|r| r.0).collect();
+            let peers = store::members::direct_peers_who_wrote(&mut self.0.db.reads(), user_id).await?;
             let blocked = self.0.directory.blocks_between(user_id, &peers).await?;
             Ok(peers.into_iter().filter(|p| !blocked.contains(p)).collect())
         })

@@ -1,0 +1,161 @@
+//! The `members` table: who is in a chat, with which role and rights, and how far they read.
+
+use hybrid_core::{ApiResult, now_ms};
+use hybrid_store::{Sql, params};
+
+/// A member's standing, with the chat facts every check needs.
+pub struct StandingRow {
+    pub kind: String,
+    pub history_visibility: String,
+    pub role: String,
+    pub allow_bits: i64,
+    pub deny_bits: i64,
+    pub joined_seq: i64,
+    pub joined_pts: i64,
+    pub joined_at: i64,
+    pub read_seq: i64,
+    pub last_seq: i64,
+    pub member_count: i64,
+}
+
+hybrid_store::from_row!(StandingRow {
+    kind,
+    history_visibility,
+    role,
+    allow_bits,
+    deny_bits,
+    joined_seq,
+    joined_pts,
+    joined_at,
+    read_seq,
+    last_seq,
+    member_count,
+});
+
+/// `user_id`'s standing in the chat; `None` if they are not a member.
+pub async fn standing(sql: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<Option<StandingRow>> {
+    Ok(sql
+        .fetch_optional(
+            "SELECT c.kind, c.history_visibility, m.role, m.allow_bits, m.deny_bits, m.joined_seq, \
+             m.joined_pts, m.joined_at, m.read_seq, c.last_seq, c.member_count \
+             FROM members m JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = $1 AND m.user_id = $2",
+            params![chat_id, user_id],
+        )
+        .await?)
+}
+
+/// Whether `user_id` is a member (a cheaper [`standing`] inside a change).
+pub async fn is_member(sql: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<bool> {
+    let row: Option<(i64,)> = sql
+        .fetch_optional(
+            "SELECT 1 FROM members WHERE chat_id = $1 AND user_id = $2",
+            params![chat_id, user_id],
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
+/// How many groups and channels `user_id` is in (direct chats do not count).
+pub async fn groups_of(sql: &mut Sql<'_>, user_id: i64) -> ApiResult<i64> {
+    let (count,): (i64,) = sql
+        .fetch_one(
+            "SELECT COUNT(*) FROM members m JOIN chats c ON c.id = m.chat_id \
+             WHERE m.user_id = $1 AND c.kind <> 'direct'",
+            params![user_id],
+        )
+        .await?;
+    Ok(count)
+}
+
+/// Adds a member who has read up to `last_seq`, the chat's last message when they join.
+pub async fn insert(sql: &mut Sql<'_>, chat_id: i64, user_id: i64, role: &str, last_seq: i64) -> ApiResult<()> {
+    sql.execute(
+        "INSERT INTO members (chat_id, user_id, role, joined_at, joined_seq, joined_pts, read_seq) \
+         VALUES ($1, $2, $3, $4, $5, 0, $5)",
+        params![chat_id, user_id, role, now_ms(), last_seq],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Where the member's view of the chat's event log starts (after `pts`).
+pub async fn set_joined_pts(sql: &mut Sql<'_>, chat_id: i64, user_id: i64, pts: i64) -> ApiResult<()> {
+    sql.execute(
+        "UPDATE members SET joined_pts = $3 WHERE chat_id = $1 AND user_id = $2",
+        params![chat_id, user_id, pts],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Removes a member: the role they had.
+pub async fn delete(sql: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<String> {
+    let (role,): (String,) = sql
+        .fetch_one(
+            "DELETE FROM members WHERE chat_id = $1 AND user_id = $2 RETURNING role",
+            params![chat_id, user_id],
+        )
+        .await?;
+    Ok(role)
+}
+
+/// Sets a member's role and their rights beyond it.
+pub async fn set_role(
+    sql: &mut Sql<'_>,
+    chat_id: i64,
+    user_id: i64,
+    role: &str,
+    allow_bits: i64,
+    deny_bits: i64,
+) -> ApiResult<()> {
+    sql.execute(
+        "UPDATE members SET role = $3, allow_bits = $4, deny_bits = $5 WHERE chat_id = $1 AND user_id = $2",
+        params![chat_id, user_id, role, allow_bits, deny_bits],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A member as a list shows them: user, role, allow and deny bits, joined at.
+pub type MemberRow = (i64, String, i64, i64, i64);
+
+/// Up to `limit` members in user id order after `after`; `only_staff_and` limits them to the
+/// owner, the admins and that one user (what a channel's subscriber may see).
+pub async fn page(
+    sql: &mut Sql<'_>,
+    chat_id: i64,
+    after: i64,
+    limit: i64,
+    only_staff_and: Option<i64>,
+) -> ApiResult<Vec<MemberRow>> {
+    Ok(sql
+        .fetch_all(
+            "SELECT user_id, role, allow_bits, deny_bits, joined_at FROM members \
+             WHERE chat_id = $1 AND user_id > $2 AND ($4 = 0 OR role <> 'member' OR user_id = $4) \
+             ORDER BY user_id LIMIT $3",
+            params![chat_id, after, limit, only_staff_and.unwrap_or(0)],
+        )
+        .await?)
+}
+
+/// The chats `user_id` is in.
+pub async fn chats_of(sql: &mut Sql<'_>, user_id: i64) -> ApiResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sql
+        .fetch_all("SELECT chat_id FROM members WHERE user_id = $1", params![user_id])
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// The peers of `user_id`'s direct chats in which both have written.
+pub async fn direct_peers_who_wrote(sql: &mut Sql<'_>, user_id: i64) -> ApiResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sql
+        .fetch_all(
+            "SELECT p.user_id FROM members m JOIN chats c ON c.id = m.chat_id AND c.kind = 'direct' \
+             JOIN members p ON p.chat_id = m.chat_id AND p.user_id <> m.user_id WHERE m.user_id = $1 \
+             AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = m.user_id) \
+             AND EXISTS (SELECT 1 FROM messages w WHERE w.chat_id = m.chat_id AND w.sender_id = p.user_id)",
+            params![user_id],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
