@@ -318,3 +318,22 @@ pub struct InvitePreview {
     /// Whether the caller is already a member.
     pub joined: bool,
 }
+
+/// A change to a chat's info; what is absent stays.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateChat {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub history_visibility: Option<HistoryVisibility>,
+}
+
+/// A change to a member's role or rights; what is absent stays.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateMember {
+    /// `admin` or `member`.
+    pub role: Option<Role>,
+    /// Rights added to the role's (replaces the current list).
+    pub allow: Option<Vec<Permission>>,
+    /// Rights taken from the role's (replaces the current list).
+    pub deny: Option<Vec<Permission>>,
+}

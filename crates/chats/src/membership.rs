@@ -12,8 +12,8 @@ use hybrid_store::Sql;
 use hybrid_users_api::UserCard;
 
 use crate::api::{
-    ChatInfo, ChatsCode, HistoryVisibility, InviteLink, InvitePreview, MemberInfo, Message, MessageRow, kind_str,
-    parse_kind, parse_role, role_str,
+    ChatInfo, ChatsCode, HistoryVisibility, InviteLink, InvitePreview, MemberInfo, Message, MessageRow, UpdateChat,
+    UpdateMember, kind_str, parse_kind, parse_role, role_str,
 };
 use crate::events::{
     ChatAdded, ChatEvent, ChatRemoved, ChatUpdated, MemberChange, MemberGone, MemberJoined, MemberUpdated, Outbox,
@@ -31,19 +31,6 @@ pub struct NewChat {
     pub description: String,
     pub member_ids: Vec<i64>,
     pub history_visibility: HistoryVisibility,
-}
-
-#[derive(Default)]
-pub struct ChatUpdate {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub history_visibility: Option<HistoryVisibility>,
-}
-
-pub struct MemberUpdate {
-    pub role: Option<Role>,
-    pub allow: Option<Vec<Permission>>,
-    pub deny: Option<Vec<Permission>>,
 }
 
 pub const MAX_INITIAL_MEMBERS: usize = 200;
@@ -371,7 +358,7 @@ impl Chats {
     }
 
     /// Renames a chat, changes its description or history visibility.
-    pub async fn update(&self, me: i64, chat_id: i64, update: ChatUpdate) -> ApiResult<ChatInfo> {
+    pub async fn update(&self, me: i64, chat_id: i64, update: UpdateChat) -> ApiResult<ChatInfo> {
         let title = update.title.as_deref().map(check_title).transpose()?;
         let description = update.description.as_deref().map(check_description).transpose()?;
         let history = update.history_visibility;
@@ -514,7 +501,7 @@ impl Chats {
     }
 
     /// Changes a member's role or rights (needs the manage-admins right and a higher role).
-    pub async fn update_member(&self, me: i64, chat_id: i64, user: i64, update: MemberUpdate) -> ApiResult<MemberInfo> {
+    pub async fn update_member(&self, me: i64, chat_id: i64, user: i64, update: UpdateMember) -> ApiResult<MemberInfo> {
         if update.role == Some(Role::Owner) {
             return Err(ApiError::validation(
                 "role",

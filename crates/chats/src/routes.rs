@@ -11,12 +11,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::api::{ChatInfo, HistoryVisibility, InviteLink, InvitePreview, MemberInfo, Message, ReactionCount};
+use crate::api::{
+    ChatInfo, HistoryVisibility, InviteLink, InvitePreview, MemberInfo, Message, ReactionCount, UpdateChat,
+    UpdateMember,
+};
 use crate::bans::Ban;
 use crate::body::Entity;
-use crate::membership::{ChatUpdate, MemberUpdate, NewChat};
+use crate::membership::NewChat;
 use crate::messages::{HistoryFrom, HistoryPage, NewMessage};
-use crate::policy::{ChatKind, Permission, Role};
+use crate::policy::ChatKind;
 use crate::service::Chats;
 use crate::sync::{SyncRequest, SyncResponse};
 
@@ -132,13 +135,6 @@ async fn get_chat(State(chats): Svc, me: AuthUser, Path(chat_id): Path<i64>) -> 
     Ok(Json(chats.chat(me.user_id, chat_id).await?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct UpdateChat {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub history_visibility: Option<HistoryVisibility>,
-}
-
 /// Rename, describe, or change who sees old history (needs `change_info`).
 #[utoipa::path(patch, path = "/chats/{chat_id}", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path)), request_body = UpdateChat,
@@ -149,12 +145,7 @@ async fn update_chat(
     Path(chat_id): Path<i64>,
     Json(req): Json<UpdateChat>,
 ) -> ApiResult<Json<ChatInfo>> {
-    let update = ChatUpdate {
-        title: req.title,
-        description: req.description,
-        history_visibility: req.history_visibility,
-    };
-    Ok(Json(chats.update(me.user_id, chat_id, update).await?))
+    Ok(Json(chats.update(me.user_id, chat_id, req).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -395,16 +386,6 @@ async fn add_members(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct UpdateMember {
-    /// `admin` or `member`.
-    pub role: Option<Role>,
-    /// Rights added to the role's (replaces the current list).
-    pub allow: Option<Vec<Permission>>,
-    /// Rights taken from the role's (replaces the current list).
-    pub deny: Option<Vec<Permission>>,
-}
-
 /// Promote, demote or restrict a member (needs `manage_admins` and a higher role).
 #[utoipa::path(patch, path = "/chats/{chat_id}/members/{user_id}", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path), ("user_id" = i64, Path)), request_body = UpdateMember,
@@ -415,12 +396,7 @@ async fn update_member(
     Path((chat_id, user_id)): Path<(i64, i64)>,
     Json(req): Json<UpdateMember>,
 ) -> ApiResult<Json<MemberInfo>> {
-    let update = MemberUpdate {
-        role: req.role,
-        allow: req.allow,
-        deny: req.deny,
-    };
-    Ok(Json(chats.update_member(me.user_id, chat_id, user_id, update).await?))
+    Ok(Json(chats.update_member(me.user_id, chat_id, user_id, req).await?))
 }
 
 /// Remove a member (needs `remove_members` and a higher role); they are banned until the ban

@@ -1615,11 +1615,13 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
+        /** @description A change to a chat's info; what is absent stays. */
         UpdateChat: {
             description?: string | null;
             history_visibility?: components["schemas"]["HistoryVisibility"] | null;
             title?: string | null;
         };
+        /** @description A change to a member's role or rights; what is absent stays. */
         UpdateMember: {
             /** @description Rights added to the role's (replaces the current list). */
             allow?: components["schemas"]["Permission"][] | null;
