@@ -13,7 +13,7 @@ use hybrid_core::{ApiError, ApiResult, Code};
 use hybrid_store::{Db, Dialect, Sql};
 use hybrid_users_api::UserDirectory;
 
-use crate::api::{HistoryVisibility, parse_kind, parse_role};
+use crate::api::HistoryVisibility;
 use crate::events::Outbox;
 use crate::policy::{Access, ChatKind, Permission, Role};
 use crate::settings::ChatsConfig;
@@ -94,24 +94,9 @@ pub async fn member_with(
 /// `user_id`'s standing in `chat_id`; 404 for non-members (they may not learn the chat exists).
 /// `sql` is a write's transaction or [`Db::reads`](hybrid_store::Db::reads).
 pub async fn member(sql: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<Member> {
-    let row = store::members::standing(sql, chat_id, user_id)
+    store::members::standing(sql, chat_id, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("chat"))?;
-    Ok(Member {
-        access: Access {
-            kind: parse_kind(&row.kind),
-            role: parse_role(&row.role),
-            allow: row.allow_bits,
-            deny: row.deny_bits,
-        },
-        history: HistoryVisibility::parse(&row.history_visibility),
-        joined_seq: row.joined_seq,
-        joined_pts: row.joined_pts,
-        joined_at: row.joined_at,
-        read_seq: row.read_seq,
-        last_seq: row.last_seq,
-        member_count: row.member_count,
-    })
+        .ok_or_else(|| ApiError::not_found("chat"))
 }
 
 /// The closure type of [`Chats::commit`]: statements go through the write's [`Sql`], events

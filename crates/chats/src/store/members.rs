@@ -1,39 +1,35 @@
 //! The `members` table: who is in a chat, with which role and rights, and how far they read.
 
 use hybrid_core::{ApiResult, now_ms};
-use hybrid_store::{Sql, params};
+use hybrid_store::{FromRow, Row, Sql, StoreError, params};
 
-/// A member's standing, with the chat facts every check needs.
-pub struct StandingRow {
-    pub kind: String,
-    pub history_visibility: String,
-    pub role: String,
-    pub allow_bits: i64,
-    pub deny_bits: i64,
-    pub joined_seq: i64,
-    pub joined_pts: i64,
-    pub joined_at: i64,
-    pub read_seq: i64,
-    pub last_seq: i64,
-    pub member_count: i64,
+use crate::api::{HistoryVisibility, parse_kind, parse_role};
+use crate::policy::Access;
+use crate::service::Member;
+
+impl FromRow for Member {
+    /// In the column order of [`standing`]'s query.
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        Ok(Member {
+            access: Access {
+                kind: parse_kind(&row.get::<String>(0)?),
+                role: parse_role(&row.get::<String>(2)?),
+                allow: row.get(3)?,
+                deny: row.get(4)?,
+            },
+            history: HistoryVisibility::parse(&row.get::<String>(1)?),
+            joined_seq: row.get(5)?,
+            joined_pts: row.get(6)?,
+            joined_at: row.get(7)?,
+            read_seq: row.get(8)?,
+            last_seq: row.get(9)?,
+            member_count: row.get(10)?,
+        })
+    }
 }
 
-hybrid_store::from_row!(StandingRow {
-    kind,
-    history_visibility,
-    role,
-    allow_bits,
-    deny_bits,
-    joined_seq,
-    joined_pts,
-    joined_at,
-    read_seq,
-    last_seq,
-    member_count,
-});
-
 /// `user_id`'s standing in the chat; `None` if they are not a member.
-pub async fn standing(sql: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<Option<StandingRow>> {
+pub async fn standing(sql: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<Option<Member>> {
     Ok(sql
         .fetch_optional(
             "SELECT c.kind, c.history_visibility, m.role, m.allow_bits, m.deny_bits, m.joined_seq, \
