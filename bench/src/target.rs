@@ -22,6 +22,8 @@ pub struct Target {
 const BENCH_ENV: &[(&str, &str)] = &[
     ("HYBRID_LOG__LEVEL", "warn,hybrid::server=info"),
     ("HYBRID_LOG__FORMAT", "json"),
+    // a free port: a reference run may overlap a Hybrid one
+    ("HYBRID_METRICS__LISTEN", "127.0.0.1:0"),
     ("HYBRID_AUTH__REGISTRATIONS_PER_IP_PER_HOUR", "100000000"),
     ("HYBRID_AUTH__PASSWORD_HASH_MEMORY_KIB", "64"),
     ("HYBRID_AUTH__PASSWORD_HASH_ITERATIONS", "1"),

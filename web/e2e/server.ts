@@ -41,7 +41,7 @@ export class HybridServer {
     this.port = port ?? (await freePort());
     const log = createWriteStream(join(RESULTS, 'hybrid-server.log'), { flags: 'a' });
     const child = spawn(hybridBin(), ['--data-dir', this.dataDir, 'serve', '--listen', `127.0.0.1:${this.port}`], {
-      env: { ...process.env, HYBRID_HTTP__WEB_DIR: dist, HYBRID_LOG__FORMAT: 'json', HYBRID_LOG__LEVEL: 'info' },
+      env: { ...process.env, HYBRID_HTTP__WEB_DIR: dist, HYBRID_LOG__FORMAT: 'json', HYBRID_LOG__LEVEL: 'info', HYBRID_METRICS__LISTEN: '127.0.0.1:0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log);

@@ -92,7 +92,7 @@ async fn register(
     }
     let user = auth.create_account(&req.username, req.password, false, invite).await?;
     let device = req.device_name.unwrap_or_else(|| client.user_agent.clone());
-    let issued = auth.open_session(user, false, &device, &client).await?;
+    let issued = auth.open_session(user, &device, &client).await?;
     Ok((
         StatusCode::CREATED,
         tokens(&auth, issued, req.refresh_in_cookie, &headers),
@@ -295,9 +295,7 @@ async fn create_invite(
     me: AuthUser,
     Json(req): Json<InviteRequest>,
 ) -> ApiResult<(StatusCode, Json<InviteResponse>)> {
-    if !me.is_admin {
-        return Err(ApiError::forbidden("only administrators can create invites"));
-    }
+    auth.require_admin(me.user_id, "create invites").await?;
     let uses = req.uses.unwrap_or(1);
     if !(1..=1000).contains(&uses) {
         return Err(ApiError::validation("uses", "must be between 1 and 1000"));

@@ -254,9 +254,7 @@ impl AuthService {
             .device_name
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| client.user_agent.clone());
-        let issued = self
-            .open_session(user, credentials.is_admin != 0, &device, client)
-            .await?;
+        let issued = self.open_session(user, &device, client).await?;
         let account = device::Account::new(&folded, &credentials.password_hash);
         let cookie = device::issue(&self.device_key, &account, now_ms() / 1000);
         Ok(LoggedIn {
@@ -291,13 +289,7 @@ impl AuthService {
     }
 
     /// Starts a session for a user who just proved who they are.
-    pub async fn open_session(
-        &self,
-        user: UserRef,
-        is_admin: bool,
-        device: &str,
-        client: &ClientInfo,
-    ) -> ApiResult<Issued> {
+    pub async fn open_session(&self, user: UserRef, device: &str, client: &ClientInfo) -> ApiResult<Issued> {
         let now = now_ms();
         let refresh_token = random_token("hrt_");
         let session_id = store::create_session(
@@ -316,14 +308,17 @@ impl AuthService {
         // The least recently used sessions beyond the cap end (as a new device signs in).
         let max = self.config.max_sessions_per_user.max(1) as i64;
         self.revoke(user.id, Revoke::BeyondNewest(max)).await?;
-        self.issue(user, is_admin, session_id, refresh_token)
+        self.issue(user, session_id, refresh_token)
     }
 
     fn refresh_ttl_ms(&self) -> i64 {
         self.config.refresh_token_ttl_days as i64 * DAY_MS
     }
 
-    fn issue(&self, user: UserRef, is_admin: bool, session_id: i64, refresh_token: String) -> ApiResult<Issued> {
+    /// Signs an access token. It names the user and session only: rights such as
+    /// administration are read from the database when used ([`Auth::require_admin`]), so a
+    /// change applies at once rather than when the token expires.
+    fn issue(&self, user: UserRef, session_id: i64, refresh_token: String) -> ApiResult<Issued> {
         let iat = (now_ms() / 1000) as u64;
         let claims = AccessClaims {
             sub: user.id.to_string(),
@@ -331,7 +326,6 @@ impl AuthService {
             iss: self.config.issuer.clone(),
             iat,
             exp: iat + self.config.access_token_ttl_secs,
-            adm: is_admin,
         };
         let access_token = self.signer.sign(&claims).map_err(ApiError::internal)?;
         Ok(Issued {
@@ -384,10 +378,7 @@ impl AuthService {
             RefreshOutcome::Invalid => return Err(invalid()),
         };
         let user = self.directory.get(user_id).await?.ok_or_else(invalid)?;
-        let is_admin = store::credentials(&self.db, user_id)
-            .await?
-            .is_some_and(|c| c.is_admin != 0);
-        self.issue(user, is_admin, session_id, successor)
+        self.issue(user, session_id, successor)
     }
 
     fn forgetter(&self) -> Forget {
@@ -412,6 +403,31 @@ impl AuthService {
             .await?
             .ok_or_else(|| ApiError::not_found("account"))?;
         Ok((user, credentials.is_admin != 0, credentials.totp_secret.is_some()))
+    }
+
+    /// 403 unless `user_id` is an administrator now (read on every call, not from the token).
+    pub async fn require_admin(&self, user_id: i64, doing: &str) -> ApiResult<()> {
+        let admin = store::credentials(&self.db, user_id)
+            .await?
+            .is_some_and(|c| c.is_admin != 0);
+        if admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("only administrators can {doing}")))
+        }
+    }
+
+    /// Grants or takes away administration (`hybrid admin set-admin`); the account's username.
+    pub async fn set_admin(&self, username: &str, admin: bool) -> ApiResult<UserRef> {
+        let user = self
+            .directory
+            .find_by_username(&fold(username))
+            .await?
+            .ok_or_else(|| ApiError::not_found("user"))?;
+        if !store::set_admin(&self.db, user.id, admin).await? {
+            return Err(ApiError::not_found("account"));
+        }
+        Ok(user)
     }
 
     pub async fn sessions(&self, me: &AuthUser) -> ApiResult<Vec<SessionRow>> {

@@ -180,6 +180,18 @@ pub async fn insert_credentials(
     .await
 }
 
+/// Grants or takes away administration; whether the account exists.
+pub async fn set_admin(db: &Db, user_id: i64, admin: bool) -> ApiResult<bool> {
+    let now = hybrid_core::now_ms();
+    let changed = db
+        .execute(
+            "UPDATE credentials SET is_admin = $2, updated_at = $3 WHERE user_id = $1",
+            values![user_id, admin, now],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
 pub async fn create_invite(
     db: &Db,
     code_hash: Vec<u8>,

@@ -26,6 +26,7 @@ pub struct Config {
     pub bus: BusConfig,
     pub state: StateConfig,
     pub grpc: GrpcConfig,
+    pub metrics: MetricsConfig,
     pub peers: PeersConfig,
     pub secrets: SecretsConfig,
     pub log: LogConfig,
@@ -73,6 +74,24 @@ pub struct GrpcConfig {
     pub timeout_ms: u64,
     /// Deadline for opening a connection to another process, in milliseconds.
     pub connect_timeout_ms: u64,
+}
+
+/// Prometheus metrics, served on a listener of their own rather than the public port.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetricsConfig {
+    /// Address of the `/metrics` listener; empty: no metrics. The default answers only on this
+    /// machine; in a container, bind it on all interfaces and let the network policy decide
+    /// who scrapes it.
+    pub listen: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            listen: "127.0.0.1:9464".into(),
+        }
+    }
 }
 
 /// Where the services this process does not run answer gRPC, by service name
@@ -209,6 +228,7 @@ impl Default for Config {
             bus: BusConfig::default(),
             state: StateConfig::default(),
             grpc: GrpcConfig::default(),
+            metrics: MetricsConfig::default(),
             peers: PeersConfig::default(),
             secrets: SecretsConfig::default(),
             log: LogConfig::default(),

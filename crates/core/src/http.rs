@@ -29,7 +29,6 @@ fn shared(parts: &Parts) -> Result<&HttpShared, ApiError> {
 pub struct AuthUser {
     pub user_id: i64,
     pub session_id: i64,
-    pub is_admin: bool,
     pub claims: AccessClaims,
 }
 
@@ -66,7 +65,6 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
         Ok(AuthUser {
             user_id: claims.user_id().unwrap_or_default(),
             session_id: claims.sid,
-            is_admin: claims.adm,
             claims,
         })
     }

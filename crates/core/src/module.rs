@@ -141,6 +141,8 @@ pub struct PeerLink {
     pub channel: tonic::transport::Channel,
     /// Deadline of a call, retries included (`grpc.timeout_ms`).
     pub timeout: Duration,
+    /// The `authorization` value every call carries (`hybrid_rpc::InternalCredential`).
+    pub credential: tonic::metadata::MetadataValue<tonic::metadata::Ascii>,
 }
 
 /// Everything a module gets from the process it runs in.

@@ -134,10 +134,23 @@ impl Secrets {
 
     /// A key for `purpose` derived from the current master key (HMAC-SHA256).
     pub fn derive(&self, purpose: &str) -> [u8; 32] {
-        let mut mac = <Hmac<Sha256>>::new_from_slice(&self.current.raw).expect("HMAC takes any key length");
-        mac.update(purpose.as_bytes());
-        mac.finalize().into_bytes().into()
+        derive(&self.current, purpose)
     }
+
+    /// The key for `purpose` from the current master key, then from each retired one: what a
+    /// process still accepts while the deployment rotates its master key.
+    pub fn derive_all(&self, purpose: &str) -> Vec<[u8; 32]> {
+        std::iter::once(&self.current)
+            .chain(&self.retired)
+            .map(|key| derive(key, purpose))
+            .collect()
+    }
+}
+
+fn derive(key: &Key, purpose: &str) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256>>::new_from_slice(&key.raw).expect("HMAC takes any key length");
+    mac.update(purpose.as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
 fn decode_key(setting: &str, encoded: &str) -> anyhow::Result<[u8; 32]> {
@@ -212,6 +225,8 @@ mod tests {
         assert_eq!(a.derive("x"), a.derive("x"));
         assert_ne!(a.derive("x"), a.derive("y"));
         assert_ne!(a.derive("x"), Secrets::from_keys([2; 32], &[]).derive("x"));
+        let rotating = Secrets::from_keys([2; 32], &[[1; 32]]);
+        assert_eq!(rotating.derive_all("x"), vec![rotating.derive("x"), a.derive("x")]);
     }
 
     #[test]

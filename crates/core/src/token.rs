@@ -20,9 +20,6 @@ pub struct AccessClaims {
     pub iss: String,
     pub iat: u64,
     pub exp: u64,
-    /// Set for administrators.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub adm: bool,
 }
 
 impl AccessClaims {

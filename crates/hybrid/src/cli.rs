@@ -87,6 +87,14 @@ pub enum AdminCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Grant administration to a user, or take it away (`--revoke`); applies to their next
+    /// request, whatever tokens they hold.
+    SetAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        revoke: bool,
+    },
     /// Create a registration invite code (for `auth.registration = "invite_only"`).
     CreateInvite {
         /// Registrations it allows.

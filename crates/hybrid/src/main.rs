@@ -140,6 +140,19 @@ async fn admin(mut config: hybrid_core::Config, command: AdminCommand) -> anyhow
             );
             Ok(())
         }
+        AdminCommand::SetAdmin { username, revoke } => {
+            let user = auth
+                .set_admin(&username, !revoke)
+                .await
+                .map_err(|err| anyhow::anyhow!("{}", err.message))?;
+            let now = if revoke {
+                "no longer an administrator"
+            } else {
+                "an administrator"
+            };
+            println!("{} (id {}) is {now}", user.username, user.id);
+            Ok(())
+        }
         AdminCommand::CreateInvite { uses, hours } => {
             let (code, _) = auth
                 .create_invite(None, uses.clamp(1, 1000), hours.clamp(1, 8760))

@@ -4,14 +4,16 @@
 
 use std::time::Duration;
 
-use anyhow::bail;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::{Context, bail};
 use futures::future::BoxFuture;
 use hybrid_auth_api::{TokenAuthority, TokenFollower};
 use hybrid_core::config::PeersConfig;
 use hybrid_core::stream::EventStreams;
 use hybrid_core::sync::SyncSources;
-use hybrid_core::{Config, InternalApis, Module, Shutdown};
-use hybrid_rpc::PeerOptions;
+use hybrid_core::{Config, InternalApis, Module, Secrets, Shutdown};
+use hybrid_rpc::{InternalCredential, PeerOptions};
 
 use crate::registry::{Running, all_modules};
 
@@ -65,18 +67,46 @@ pub fn require_shared_bus(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The credential of calls between the processes of a split deployment, from the master key
+/// they must all share (see [`InternalCredential`]); `None` for a process on its own.
+pub fn internal_credential(
+    config: &Config,
+    secrets: &OnceLock<Arc<Secrets>>,
+) -> anyhow::Result<Option<InternalCredential>> {
+    let split = !config.grpc.listen.is_empty() || config.peers.any();
+    if !split {
+        return Ok(None);
+    }
+    if config.secrets.master_key.is_empty() {
+        bail!(
+            "this process is one of several (grpc.listen or peers.* is set), so it needs the master key \
+             they share: calls between them carry a credential derived from it. Set secrets.master_key \
+             (HYBRID_SECRETS__MASTER_KEY) to the same value everywhere; make one with `hybrid admin gen-master-key`"
+        );
+    }
+    let resolved = Arc::new(Secrets::resolve(config)?);
+    let secrets = secrets.get_or_init(|| resolved);
+    Ok(Some(InternalCredential::new(secrets)))
+}
+
 /// Makes each service in `remote` callable through the trait of its contract, over gRPC.
-pub fn connect(apis: &InternalApis, remote: &[(&'static str, &str)], config: &Config) -> anyhow::Result<PeerOptions> {
+pub fn connect(
+    apis: &InternalApis,
+    remote: &[(&'static str, &str)],
+    config: &Config,
+    credential: Option<&InternalCredential>,
+) -> anyhow::Result<PeerOptions> {
     let options = PeerOptions {
         timeout: Duration::from_millis(config.grpc.timeout_ms.max(1)),
         connect_timeout: Duration::from_millis(config.grpc.connect_timeout_ms.max(1)),
     };
     let modules = all_modules();
     for &(service, url) in remote {
+        let credential = credential.context("peers are configured, so the process has a credential")?;
         let Some(api) = modules.iter().find(|m| m.name() == service).and_then(|m| m.grpc()) else {
             bail!("the {service} service offers no internal API to call");
         };
-        (api.connect)(apis, hybrid_rpc::link(service, url, options)?);
+        (api.connect)(apis, hybrid_rpc::link(service, url, options, credential)?);
         tracing::info!(service, url, "calling a service in another process");
     }
     Ok(options)
@@ -91,6 +121,7 @@ pub fn connect_by_name(
     modules: &[Box<dyn Module>],
     config: &Config,
     options: PeerOptions,
+    credential: Option<&InternalCredential>,
 ) -> anyhow::Result<()> {
     let local: Vec<&str> = modules.iter().map(|m| m.name()).collect();
     for module in all_modules() {
@@ -98,16 +129,17 @@ pub fn connect_by_name(
         let Some(url) = config.peers.of(name).filter(|_| !local.contains(&name)) else {
             continue;
         };
+        let credential = credential.context("peers are configured, so the process has a credential")?;
         if module.publishes_events() {
             streams.provide(
                 name,
-                hybrid_rpc::remote_stream(hybrid_rpc::link(name, url, options)?, name),
+                hybrid_rpc::remote_stream(hybrid_rpc::link(name, url, options, credential)?, name),
             );
         }
         if module.contributes_sync() {
             sync.provide(
                 name,
-                hybrid_rpc::remote_sync(hybrid_rpc::link(name, url, options)?, name),
+                hybrid_rpc::remote_sync(hybrid_rpc::link(name, url, options, credential)?, name),
             );
         }
     }

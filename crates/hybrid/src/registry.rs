@@ -169,13 +169,15 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     let auth: hybrid_auth::AuthConfig = config.section(hybrid_auth_api::SERVICE)?;
     let tokens = Arc::new(TokenVerifier::new(&auth.issuer));
     let apis = Arc::new(InternalApis::default());
-    let peer_options = peers::connect(&apis, &peers::remote_needs(modules, &config.peers)?, &config)?;
+    let secrets: Arc<std::sync::OnceLock<_>> = Arc::default();
+    let credential = peers::internal_credential(&config, &secrets)?;
+    let remote = peers::remote_needs(modules, &config.peers)?;
+    let peer_options = peers::connect(&apis, &remote, &config, credential.as_ref())?;
     let bus = connect_bus(&config).await?;
     let state = connect_state(&config)?;
-    let secrets: Arc<std::sync::OnceLock<_>> = Arc::default();
     let sync = Arc::new(SyncSources::default());
     let streams = Arc::new(EventStreams::default());
-    peers::connect_by_name(&streams, &sync, modules, &config, peer_options)?;
+    peers::connect_by_name(&streams, &sync, modules, &config, peer_options, credential.as_ref())?;
     let mut running = Running {
         databases: Vec::new(),
         routes: OpenApiRouter::new(),
@@ -236,9 +238,17 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     running
         .tasks
         .push(peers::follow_tokens(&running, &config, shutdown.clone()).await?);
-    if !config.grpc.listen.is_empty() {
+    if let Some(credential) = credential.filter(|_| !config.grpc.listen.is_empty()) {
         let named = (streams, sync);
-        let grpc = serve_grpc(modules, &running.apis, named, &config, peer_options.timeout, shutdown).await?;
+        let grpc = serve_grpc(
+            modules,
+            &running.apis,
+            named,
+            &config,
+            (peer_options.timeout, credential),
+            shutdown,
+        )
+        .await?;
         running.tasks.push(grpc);
     }
     Ok(running)
@@ -251,7 +261,7 @@ async fn serve_grpc(
     apis: &InternalApis,
     (streams, sync): (Arc<EventStreams>, Arc<SyncSources>),
     config: &Config,
-    timeout: std::time::Duration,
+    (timeout, credential): (std::time::Duration, hybrid_rpc::InternalCredential),
     shutdown: Shutdown,
 ) -> anyhow::Result<BoxFuture<'static, ()>> {
     let mut routes = tonic::service::RoutesBuilder::default();
@@ -268,7 +278,14 @@ async fn serve_grpc(
         hybrid_rpc::serve_sync(sync, &mut routes);
         services.push(hybrid_rpc::SYNC_SERVICE);
     }
-    let server = GrpcServer::bind(&config.grpc.listen, routes.routes(), services.clone(), timeout).await?;
+    let server = GrpcServer::bind(
+        &config.grpc.listen,
+        routes.routes(),
+        services.clone(),
+        timeout,
+        credential,
+    )
+    .await?;
     let addr = server.local_addr()?;
     tracing::info!(%addr, apis = %services.join(","), "serving gRPC");
     Ok(server.run(shutdown))

@@ -62,10 +62,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::debug!(open_files = files, "open files limit");
     let modules = registry::select(&config.services)?;
     let (stop, shutdown) = Shutdown::new();
-    let mut running = registry::start(&modules, config.clone(), shutdown).await?;
+    let mut running = registry::start(&modules, config.clone(), shutdown.clone()).await?;
     let databases = running.databases.clone();
-    let tasks: Vec<_> = running.tasks.drain(..).map(tokio::spawn).collect();
-    let app = app(&config, running)?;
+    let mut tasks: Vec<_> = running.tasks.drain(..).map(tokio::spawn).collect();
+    let (app, metrics) = app(&config, running)?;
+    if let Some(metrics) = serve_metrics(&config.metrics.listen, metrics, shutdown).await? {
+        tasks.push(tokio::spawn(metrics));
+    }
 
     let listener = TcpListener::bind(&config.listen)
         .await
@@ -133,8 +136,34 @@ fn describe_codes_and_frames(openapi: &mut utoipa::openapi::OpenApi, codes: &[Co
         .insert("ServerFrame".to_owned(), Schema::OneOf(one_of.build()).into());
 }
 
-/// The whole HTTP surface: module routes under `/api/v1`, docs, health and metrics.
-pub fn app(config: &Config, mut running: Running) -> anyhow::Result<Router> {
+/// Serves Prometheus metrics on their own listener (`metrics.listen`; empty: nowhere), so the
+/// public port does not tell anyone about the deployment's traffic. Binds now: a taken port
+/// fails the start.
+async fn serve_metrics(
+    listen: &str,
+    metrics: Router,
+    mut shutdown: Shutdown,
+) -> anyhow::Result<Option<impl Future<Output = ()> + Send + 'static>> {
+    if listen.is_empty() {
+        return Ok(None);
+    }
+    let listener = TcpListener::bind(listen).await.with_context(|| {
+        format!("cannot listen for metrics on {listen} (metrics.listen: another address, or empty for none)")
+    })?;
+    tracing::info!(addr = %listener.local_addr()?, "serving metrics");
+    Ok(Some(async move {
+        let served = axum::serve(listener, metrics)
+            .with_graceful_shutdown(async move { shutdown.wait().await })
+            .await;
+        if let Err(err) = served {
+            tracing::error!(error = %err, "the metrics listener failed");
+        }
+    }))
+}
+
+/// The whole HTTP surface: module routes under `/api/v1`, docs and health; and apart from it,
+/// the metrics (see [`serve_metrics`]).
+pub fn app(config: &Config, mut running: Running) -> anyhow::Result<(Router, Router)> {
     let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", running.routes)
         .split_for_parts();
@@ -171,20 +200,6 @@ pub fn app(config: &Config, mut running: Running) -> anyhow::Result<Router> {
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
         .route("/readyz", get(readyz).with_state(backends.clone()))
-        .route(
-            "/metrics",
-            get(move || {
-                let metrics = metrics.clone();
-                let backends = backends.clone();
-                async move {
-                    for db in backends.databases.iter() {
-                        metrics::gauge!("store_write_queue_depth", "module" => db.module())
-                            .set(db.queue_depth() as f64);
-                    }
-                    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render())
-                }
-            }),
-        )
         .fallback_service(web::fallback(&config.http.web_dir))
         .method_not_allowed_fallback(|| async { ApiError::new(Code::MethodNotAllowed, "method not allowed here") })
         .layer(axum::extract::DefaultBodyLimit::max(config.http.body_limit_bytes))
@@ -216,7 +231,20 @@ pub fn app(config: &Config, mut running: Running) -> anyhow::Result<Router> {
             }),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
-    Ok(router)
+    let metrics = Router::new().route(
+        "/metrics",
+        get(move || {
+            let metrics = metrics.clone();
+            let backends = backends.clone();
+            async move {
+                for db in backends.databases.iter() {
+                    metrics::gauge!("store_write_queue_depth", "module" => db.module()).set(db.queue_depth() as f64);
+                }
+                ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render())
+            }
+        }),
+    );
+    Ok((router, metrics))
 }
 
 fn cors(config: &Config) -> anyhow::Result<CorsLayer> {

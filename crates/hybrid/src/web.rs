@@ -1,6 +1,6 @@
 //! The web client, served at `/` from its built files (`http.web_dir`, by default `web/dist`).
 //!
-//! Paths outside `/api/` that name no file get `index.html`, so the client's own router handles
+//! Paths outside `/api/` (and `/metrics`) that name no file get `index.html`, so the client's own router handles
 //! deep links such as `/join/<code>`. Vite puts content-hashed files under `/assets/`: those are
 //! cached for a year; everything else is revalidated so a new release shows up on reload.
 
@@ -64,8 +64,10 @@ async fn not_built(request: Request, dir: PathBuf) -> Response {
     (StatusCode::NOT_FOUND, Html(page)).into_response()
 }
 
+/// Paths the client never owns: the API, and `/metrics`, which answers on its own listener
+/// (a 404 here, not the client's page, so nobody mistakes the public port for a scrape target).
 fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
+    path == "/api" || path.starts_with("/api/") || path == "/metrics"
 }
 
 fn api_not_found() -> Response {

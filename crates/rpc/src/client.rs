@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use hybrid_core::{ApiError, ApiResult, PeerLink, trace_context};
 use tokio::time::Instant;
-use tonic::metadata::MetadataValue;
+use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Response, Status};
 use tracing::Instrument;
 
+use crate::credential::{HEADER, InternalCredential};
 use crate::error::{from_status, raised_by_provider, unreachable};
 
 /// How calls to another process behave.
@@ -27,9 +28,14 @@ pub struct PeerOptions {
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
 const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// A link to `service` at `url` (`http://host:port`). Connects lazily: a peer that is down now
-/// is a 503 per call, not a failed start.
-pub fn link(service: &'static str, url: &str, options: PeerOptions) -> anyhow::Result<PeerLink> {
+/// A link to `service` at `url` (`http://host:port`), its calls carrying `credential`.
+/// Connects lazily: a peer that is down now is a 503 per call, not a failed start.
+pub fn link(
+    service: &'static str,
+    url: &str,
+    options: PeerOptions,
+    credential: &InternalCredential,
+) -> anyhow::Result<PeerLink> {
     let channel = Endpoint::from_shared(url.to_owned())
         .map_err(|err| anyhow::anyhow!("peers.{service} = {url:?} is not a valid address: {err}"))?
         .connect_timeout(options.connect_timeout)
@@ -44,6 +50,7 @@ pub fn link(service: &'static str, url: &str, options: PeerOptions) -> anyhow::R
         service,
         channel,
         timeout: options.timeout,
+        credential: credential.sent(),
     })
 }
 
@@ -89,7 +96,7 @@ impl Call for PeerLink {
         F: Fn(Channel, Request<M>) -> Fut + Send + Sync,
         Fut: Future<Output = Result<Response<T>, Status>> + Send,
     {
-        let call = |channel, timeout| send(channel, request(message.clone(), timeout));
+        let call = |channel, timeout| send(channel, request(message.clone(), timeout, &self.credential));
         let span = tracing::info_span!(
             "grpc call",
             otel.name = %format_args!("{}/{method}", self.service),
@@ -139,10 +146,11 @@ fn failed(peer: &PeerLink, status: &Status) -> ApiError {
     from_status(peer.service, status)
 }
 
-/// A request that tells the server how long the caller will wait (`grpc-timeout`), and in
-/// which trace it runs.
-fn request<T>(message: T, timeout: Duration) -> Request<T> {
+/// A request that tells the server who calls (the internal credential), how long the caller
+/// will wait (`grpc-timeout`), and in which trace it runs.
+fn request<T>(message: T, timeout: Duration, credential: &MetadataValue<Ascii>) -> Request<T> {
     let mut request = Request::new(message);
+    request.metadata_mut().insert(HEADER, credential.clone());
     request.set_timeout(timeout);
     if let Some(value) = trace_context::current().and_then(|t| MetadataValue::try_from(t).ok()) {
         request.metadata_mut().insert(trace_context::TRACEPARENT, value);

@@ -68,6 +68,16 @@ pub fn from_status(service: &str, status: &Status) -> ApiError {
     else {
         return if unreachable(status) {
             ApiError::unavailable(format!("the {service} service is unreachable: {}", status.message()))
+        } else if status.code() == Code::Unauthenticated {
+            // the server's credential guard: the processes do not share one master key
+            tracing::error!(
+                service,
+                "a peer refused this process's internal credential: set the same secrets.master_key in every process"
+            );
+            ApiError::new(
+                ApiCode::BadGateway,
+                format!("the {service} service refused this process's internal credential"),
+            )
         } else {
             let code = status.code();
             tracing::error!(service, ?code, message = status.message(), "an internal call failed");

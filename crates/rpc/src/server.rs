@@ -11,6 +11,7 @@ use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Response, Status};
 
+use crate::credential::InternalCredential;
 use crate::error::to_status;
 
 /// How long a stopping server goes on serving after it reports NOT_SERVING.
@@ -26,19 +27,21 @@ pub struct GrpcServer {
 
 impl GrpcServer {
     /// Binds `listen` now, so a taken port fails the start, to serve `routes`: the servers of
-    /// the gRPC `services` named. `timeout` caps how long a call may run here.
+    /// the gRPC `services` named, to callers that present `credential`. `timeout` caps how long
+    /// a call may run here.
     pub async fn bind(
         listen: &str,
         routes: Routes,
         services: Vec<&'static str>,
         timeout: Duration,
+        credential: InternalCredential,
     ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen for gRPC on {listen}: {err}"))?;
         Ok(GrpcServer {
             listener,
-            routes,
+            routes: credential.guard(routes),
             services,
             timeout,
         })

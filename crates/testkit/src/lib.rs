@@ -71,6 +71,9 @@ pub struct TestServer {
     /// `http://host:port` of the internal gRPC API, when the process serves one
     /// (`HYBRID_GRPC__LISTEN`).
     pub grpc_url: Option<String>,
+    /// `http://host:port/metrics` of the process's metrics listener (`HYBRID_METRICS__LISTEN`,
+    /// a free port unless the test sets one; empty: none).
+    pub metrics_url: Option<String>,
     bin: PathBuf,
     listen: String,
     env: Vec<(String, String)>,
@@ -121,7 +124,9 @@ impl TestServer {
         let scaled = self.scaled.clone().expect("peers exist on the scaled stack only");
         let mut merged: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         // a peer listens on ports of its own
-        merged.retain(|(k, _)| *k != "HYBRID_GRPC__LISTEN" && !env.iter().any(|(e, _)| e == k));
+        merged.retain(|(k, _)| {
+            !["HYBRID_GRPC__LISTEN", "HYBRID_METRICS__LISTEN"].contains(k) && !env.iter().any(|(e, _)| e == k)
+        });
         merged.extend_from_slice(env);
         Self::start_on(
             self.bin.to_str().unwrap(),
@@ -140,13 +145,19 @@ impl TestServer {
         listen: &str,
         env: &[(&str, &str)],
     ) -> TestServer {
+        // the metrics listener on a free port, as tests run many servers at once
+        let metrics = ("HYBRID_METRICS__LISTEN", "127.0.0.1:0");
+        let env = std::iter::once(&metrics)
+            .filter(|(key, _)| !env.iter().any(|(k, _)| k == key))
+            .chain(env);
         let mut server = TestServer {
             stack,
             api: Api::new(""),
             grpc_url: None,
+            metrics_url: None,
             bin: PathBuf::from(bin),
             listen: listen.to_owned(),
-            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            env: env.map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             data_dir: tempfile::tempdir().expect("temp dir"),
             scaled,
             child: None,
@@ -208,6 +219,7 @@ impl TestServer {
             }
         });
         let mut grpc_addr = None;
+        let mut metrics_addr = None;
         let found = tokio::time::timeout(Duration::from_secs(60), async {
             while let Ok(Some(line)) = stdout.next_line().await {
                 push_log(&self.logs, line.clone());
@@ -216,6 +228,9 @@ impl TestServer {
                 };
                 if event["message"] == "serving gRPC" {
                     grpc_addr = event["addr"].as_str().map(str::to_owned);
+                }
+                if event["message"] == "serving metrics" {
+                    metrics_addr = event["addr"].as_str().map(str::to_owned);
                 }
                 if event["message"] == "listening" {
                     return event["addr"].as_str().map(str::to_owned);
@@ -242,7 +257,19 @@ impl TestServer {
             self.grpc_url = Some(format!("http://{grpc}"));
             self.set_env("HYBRID_GRPC__LISTEN", &grpc);
         }
+        if let Some(metrics) = metrics_addr {
+            self.metrics_url = Some(format!("http://{metrics}/metrics"));
+            self.set_env("HYBRID_METRICS__LISTEN", &metrics);
+        }
         self.child = Some(child);
+    }
+
+    /// The Prometheus text of the process's metrics listener.
+    pub async fn metrics(&self) -> String {
+        let url = self.metrics_url.as_deref().expect("the server serves no metrics");
+        let response = self.api.http.get(url).send().await.expect("request failed");
+        assert!(response.status().is_success(), "GET {url}: {}", response.status());
+        response.text().await.expect("reading the body")
     }
 
     /// The last lines the server printed.
@@ -340,7 +367,7 @@ impl Api {
         json_of(response).await
     }
 
-    /// GETs `path` as text (for `/metrics` and other answers that are not JSON).
+    /// GETs `path` as text (for answers that are not JSON).
     pub async fn text(&self, path: &str) -> String {
         let response = self.http.get(self.url(path)).send().await.expect("request failed");
         response.text().await.expect("reading the body")

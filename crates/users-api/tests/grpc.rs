@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
-use hybrid_core::{ApiError, ApiResult, InternalApis, Shutdown};
-use hybrid_rpc::{DRAIN, GrpcServer, PeerOptions, link};
+use hybrid_core::{ApiError, ApiResult, InternalApis, Secrets, Shutdown};
+use hybrid_rpc::{DRAIN, GrpcServer, InternalCredential, PeerOptions, link};
 use hybrid_users_api::{GRPC, UserCard, UserDirectory, UserRef, UsersCode};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -81,6 +81,11 @@ const OPTIONS: PeerOptions = PeerOptions {
     connect_timeout: Duration::from_millis(200),
 };
 
+/// The credential of a deployment whose master key is `key`.
+fn credential(key: u8) -> InternalCredential {
+    InternalCredential::new(&Secrets::from_keys([key; 32], &[]))
+}
+
 /// Serves `flaky` on a free port, letting a call run at most `server_timeout` there; returns
 /// the caller's view of it and the address.
 async fn serve_with(
@@ -91,7 +96,8 @@ async fn serve_with(
     provider.provide::<dyn UserDirectory>(flaky);
     let mut routes = tonic::service::RoutesBuilder::default();
     (GRPC.serve)(&provider, &mut routes).unwrap();
-    let server = GrpcServer::bind("127.0.0.1:0", routes.routes(), GRPC.services.to_vec(), server_timeout)
+    let services = GRPC.services.to_vec();
+    let server = GrpcServer::bind("127.0.0.1:0", routes.routes(), services, server_timeout, credential(1))
         .await
         .unwrap();
     let url = format!("http://{}", server.local_addr().unwrap());
@@ -104,11 +110,33 @@ async fn serve(flaky: Arc<Flaky>) -> (Arc<dyn UserDirectory>, String, tokio::syn
     serve_with(flaky, Duration::from_secs(5)).await
 }
 
-/// The user directory at `url`, as a process calling it sees it.
+/// The user directory at `url`, as a process of the same deployment calling it sees it.
 fn caller_of(url: &str) -> Arc<dyn UserDirectory> {
+    caller_with(url, &credential(1))
+}
+
+fn caller_with(url: &str, credential: &InternalCredential) -> Arc<dyn UserDirectory> {
     let caller = InternalApis::default();
-    (GRPC.connect)(&caller, link("users", url, OPTIONS).unwrap());
+    (GRPC.connect)(&caller, link("users", url, OPTIONS, credential).unwrap());
     caller.get::<dyn UserDirectory>().unwrap()
+}
+
+#[tokio::test]
+async fn a_caller_without_the_deployments_credential_is_refused() {
+    let flaky = Arc::new(Flaky::default());
+    let (_, url, _stop) = serve(flaky.clone()).await;
+    let stranger = caller_with(&url, &credential(2));
+    let err = stranger.find_by_username("ann").await.unwrap_err();
+    assert_eq!((err.status.as_u16(), err.code), (502, "bad_gateway"), "{}", err.message);
+    assert!(
+        err.message.contains("refused this process's internal credential"),
+        "{}",
+        err.message
+    );
+    assert_eq!(flaky.calls.load(Ordering::SeqCst), 0, "the provider never saw the call");
+    // with the credential, the same call is answered
+    assert!(caller_of(&url).find_by_username("ann").await.unwrap().is_some());
+    assert_eq!(flaky.calls.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
@@ -179,7 +207,7 @@ async fn a_peer_that_is_down_is_unavailable() {
         "{}",
         err.message
     );
-    let bad = link("users", "not a url", OPTIONS).unwrap_err();
+    let bad = link("users", "not a url", OPTIONS, &credential(1)).unwrap_err();
     assert!(bad.to_string().contains("peers.users"), "{bad}");
 }
 
@@ -191,6 +219,7 @@ async fn the_health_service_reports_each_api() {
         .connect()
         .await
         .unwrap();
+    // without the internal credential: probes and load balancers have none
     let mut health = HealthClient::new(channel);
     let status = |service: &str| HealthCheckRequest {
         service: service.into(),

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use hybrid_core::InternalApis;
-use hybrid_rpc::{PeerOptions, link};
+use hybrid_core::{InternalApis, Secrets};
+use hybrid_rpc::{InternalCredential, PeerOptions, link};
 use hybrid_users_api::{GRPC, UserDirectory};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -40,7 +40,11 @@ async fn a_peer_that_is_down_gets_idempotent_calls_three_times() {
         connect_timeout: Duration::from_millis(200),
     };
     // nothing listens on port 9 of localhost (discard, never served here)
-    (GRPC.connect)(&caller, link("users", "http://127.0.0.1:9", options).unwrap());
+    let credential = InternalCredential::new(&Secrets::from_keys([1; 32], &[]));
+    (GRPC.connect)(
+        &caller,
+        link("users", "http://127.0.0.1:9", options, &credential).unwrap(),
+    );
     let users = caller.get::<dyn UserDirectory>().unwrap();
     let err = users.get(1).await.unwrap_err();
     assert_eq!(err.status.as_u16(), 503, "{}", err.message);

@@ -28,6 +28,42 @@ async fn admin_create_user_and_graceful_stop(stack: Stack) {
     assert!(String::from_utf8_lossy(&output.stdout).contains("created user admin_one"));
     let (status, body) = server.login("admin_one", PASSWORD, None).await;
     assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let invite = |token: String| {
+        let server = &server;
+        async move {
+            server
+                .post("/api/v1/auth/invites", Some(&token), json!({"uses": 1}))
+                .await
+        }
+    };
+    assert_eq!(invite(token.clone()).await.0, 201);
+    // demoted: the same, still valid access token no longer carries the right
+    let set_admin = |args: &'static [&'static str]| {
+        let mut command = server.command();
+        command.args(["admin", "set-admin"]).args(args);
+        async move { command.output().await.unwrap() }
+    };
+    let output = set_admin(&["--username", "ADMIN_ONE", "--revoke"]).await;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("no longer an administrator"));
+    let (status, refused) = invite(token.clone()).await;
+    assert_eq!(
+        (status.as_u16(), refused["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{refused}"
+    );
+    let (_, me) = server.get("/api/v1/auth/account", Some(&token)).await;
+    assert_eq!(me["is_admin"], false, "{me}");
+    let output = set_admin(&["--username", "admin_one"]).await;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(invite(token).await.0, 201, "promoted again, at once");
+    let output = set_admin(&["--username", "nobody_here"]).await;
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("not found"),
+        "{output:?}"
+    );
     // a duplicate is refused with a clear message and a failing exit code
     let output = create_user_by_cli(&server, "ADMIN_ONE", false).await;
     assert!(!output.status.success());

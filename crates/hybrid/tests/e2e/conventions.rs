@@ -125,7 +125,10 @@ async fn health_metrics_and_docs(stack: Stack) {
     assert_eq!((status.as_u16(), ready["status"].as_str()), (200, Some("ready")));
 
     server.register("metric_user").await;
-    let metrics = server.text("/metrics").await;
+    // metrics answer on their own listener only: the public port does not describe the traffic
+    let (status, _) = server.get("/metrics", None).await;
+    assert_eq!(status.as_u16(), 404);
+    let metrics = server.metrics().await;
     assert!(
         metrics.lines().any(|l| l.starts_with("http_requests_total{")
             && l.contains("route=\"/api/v1/auth/register\"")

@@ -105,6 +105,12 @@ impl Binary {
             let key = format!("HYBRID_PEERS__{}", need.to_uppercase());
             assert!(env.contains_key(&key), "{name} runs {spec} and needs {key}");
         }
+        let split = env.contains_key("HYBRID_GRPC__LISTEN") || env.keys().any(|k| k.starts_with("HYBRID_PEERS__"));
+        assert!(
+            !split || env.contains_key("HYBRID_SECRETS__MASTER_KEY"),
+            "{name} is one of several processes: it needs HYBRID_SECRETS__MASTER_KEY, the same in each \
+             (their gRPC calls carry a credential derived from it)"
+        );
         let called = |service: &&str| self.calls.values().flatten().any(|c| c == service);
         if local.iter().any(called) && spec != "all" {
             assert!(
@@ -251,7 +257,18 @@ fn compose_runs_what_the_binary_has() {
     for job in mapping(prometheus)["scrape_configs"].as_vec().unwrap() {
         for config in mapping(job)["static_configs"].as_vec().unwrap() {
             for target in mapping(config)["targets"].as_vec().unwrap() {
-                scraped.insert(target.as_str().unwrap().split(':').next().unwrap().to_owned());
+                let (host, port) = target.as_str().unwrap().split_once(':').unwrap();
+                if let Some(env) = hybrid_processes.get(host) {
+                    let listen = env
+                        .get("HYBRID_METRICS__LISTEN")
+                        .map(String::as_str)
+                        .unwrap_or_default();
+                    assert!(
+                        listen.ends_with(&format!(":{port}")) && !listen.starts_with("127."),
+                        "Prometheus scrapes {host}:{port}, but its metrics listen on {listen:?}"
+                    );
+                }
+                scraped.insert(host.to_owned());
             }
         }
     }
@@ -320,6 +337,24 @@ fn kubernetes_runs_what_the_binary_has() {
             }
             let where_ = format!("Deployment {}", name(deployment));
             binary.check_process(&where_, &env);
+            if env.contains_key("HYBRID_SERVICES") {
+                // Prometheus finds the metrics listener through the pod's annotation
+                let template = mapping(&mapping(&deployment["spec"])["template"]);
+                let annotations = mapping(&mapping(&template["metadata"])["annotations"]);
+                let port = scalar(&annotations["prometheus.io/port"]);
+                let listen = env.get("HYBRID_METRICS__LISTEN").cloned().unwrap_or_default();
+                assert!(
+                    listen.ends_with(&format!(":{port}")) && !listen.starts_with("127."),
+                    "{where_}: prometheus.io/port is {port}, but metrics listen on {listen:?}"
+                );
+                let ports: Vec<(String, String)> = container["ports"]
+                    .as_vec()
+                    .unwrap()
+                    .iter()
+                    .map(|p| (scalar(&mapping(p)["name"]), scalar(&mapping(p)["containerPort"])))
+                    .collect();
+                assert!(ports.contains(&("metrics".into(), port.clone())), "{where_}: {ports:?}");
+            }
             for probe in ["livenessProbe", "readinessProbe"]
                 .iter()
                 .filter(|_| env.contains_key("HYBRID_SERVICES"))
@@ -395,6 +430,49 @@ fn kubernetes_runs_what_the_binary_has() {
     for scaled in ["realtime", "chats"] {
         assert!(autoscaled.contains(scaled), "{scaled} is autoscaled");
     }
+    // nothing reaches a pod unless a policy lets it; the gRPC port only from Hybrid's pods
+    let policies: Vec<BTreeMap<String, Yaml>> = objects
+        .iter()
+        .filter(|d| kind(d) == "NetworkPolicy")
+        .map(|d| mapping(&d["spec"]))
+        .collect();
+    assert!(
+        policies
+            .iter()
+            .any(|p| mapping(&p["podSelector"]).is_empty() && !p.contains_key("ingress")),
+        "a default-deny NetworkPolicy for every pod"
+    );
+    let hybrid_pods = |selector: &Yaml| {
+        mapping(&mapping(selector)["matchLabels"])
+            .get("app.kubernetes.io/part-of")
+            .map(scalar)
+            .as_deref()
+            == Some("hybrid")
+    };
+    let mut grpc_rules = 0;
+    for policy in &policies {
+        for rule in policy.get("ingress").and_then(Yaml::as_vec).into_iter().flatten() {
+            let rule = mapping(rule);
+            let ports: Vec<String> = rule["ports"]
+                .as_vec()
+                .unwrap()
+                .iter()
+                .map(|p| scalar(&mapping(p)["port"]))
+                .collect();
+            if !ports.iter().any(|p| p == "grpc" || p == "9090") {
+                continue;
+            }
+            grpc_rules += 1;
+            for from in rule["from"].as_vec().unwrap() {
+                let from = mapping(from);
+                assert!(
+                    !from.contains_key("namespaceSelector") && from.get("podSelector").is_some_and(hybrid_pods),
+                    "the gRPC port admits only Hybrid's pods: {from:?}"
+                );
+            }
+        }
+    }
+    assert!(grpc_rules > 0, "a NetworkPolicy lets Hybrid's pods reach the gRPC port");
 }
 
 #[test]
@@ -494,6 +572,35 @@ fn dashboards_and_alerts_query_real_metrics() {
                 "`{metric}` in `{expr}` is not recorded by Hybrid"
             );
         }
+    }
+}
+
+/// docs/security.md lists limits and settings an operator must set: each `section.key` it
+/// names is one `hybrid config` has.
+#[test]
+fn the_security_docs_name_real_keys() {
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/security.md")).unwrap();
+    let config: toml::Table = hybrid(&["config"]).parse().unwrap();
+    let is_key = |token: &str| {
+        let Some((section, field)) = token.split_once('.') else {
+            return false;
+        };
+        let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        let file = ["md", "yaml", "conf", "rs", "toml", "json", "key"].contains(&field);
+        word(section) && word(field) && !file
+    };
+    let named: Vec<&str> = docs.split('`').skip(1).step_by(2).filter(|t| is_key(t)).collect();
+    assert!(named.len() >= 30, "the limits table names the settings: {named:?}");
+    for key in named {
+        let (section, field) = key.split_once('.').unwrap();
+        let known = config
+            .get(section)
+            .and_then(|s| s.as_table())
+            .is_some_and(|s| s.contains_key(field));
+        assert!(
+            known,
+            "docs/security.md names `{key}`, which is no setting (hybrid config)"
+        );
     }
 }
 

@@ -84,7 +84,7 @@ async fn chat_events_are_consumed_once_across_a_kill(stack: Stack) {
     })
     .await;
     assert_eq!(seen, (1..=pts).collect::<Vec<_>>(), "every event once, in order");
-    let metrics = server.text("/metrics").await;
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("stream_consumer_lag{consumer=\"chat-events\"} 0"),
         "{}",
@@ -116,7 +116,7 @@ async fn a_worker_that_panics_is_restarted_and_reported(stack: Stack) {
         "{message}"
     );
     let restarts = until("three restarts in /metrics", || async {
-        let metrics = server.text("/metrics").await;
+        let metrics = server.metrics().await;
         metrics
             .lines()
             .find(|l| l.starts_with("worker_restarts_total{worker=\"example.flaky\"}"))
@@ -360,10 +360,21 @@ async fn the_example_in_its_own_process_works_over_grpc() {
         timeout: Duration::from_secs(3),
         connect_timeout: Duration::from_secs(1),
     };
-    let link = hybrid_rpc::link("example", &example_url, options).unwrap();
+    let mut config = hybrid_core::Config::default();
+    config.secrets.master_key = hybrid_testkit::TEST_MASTER_KEY.into();
+    let credential = hybrid_rpc::InternalCredential::new(&hybrid_core::Secrets::resolve(&config).unwrap());
+    let link = hybrid_rpc::link("example", &example_url, options, &credential).unwrap();
     (ExampleModule.grpc().unwrap().connect)(&caller, link);
     let tally = caller.get::<dyn Tally>().unwrap();
     assert!(tally.seen().await.unwrap() >= pts);
+    // the same call with another deployment's credential is refused at the port
+    let stranger = InternalApis::default();
+    let foreign = hybrid_rpc::InternalCredential::new(&hybrid_core::Secrets::from_keys([9; 32], &[]));
+    let link = hybrid_rpc::link("example", &example_url, options, &foreign).unwrap();
+    (ExampleModule.grpc().unwrap().connect)(&stranger, link);
+    let refused = stranger.get::<dyn Tally>().unwrap().seen().await.unwrap_err();
+    assert_eq!(refused.status.as_u16(), 502, "{}", refused.message);
+    assert!(refused.message.contains("internal credential"), "{}", refused.message);
 
     // a card posted through the chats API over gRPC shows in the chat
     let (status, posted) = example

@@ -215,7 +215,7 @@ impl Deployment {
     async fn sockets_per_node(&self) -> Vec<i64> {
         let mut counts = Vec::new();
         for node in &self.realtime {
-            let text = node.text("/metrics").await;
+            let text = node.metrics().await;
             let gauge = text
                 .lines()
                 .find_map(|line| line.strip_prefix("realtime_connections "))
@@ -326,6 +326,8 @@ async fn core_flows_through_the_gateway(deployment: &Deployment) {
         .unwrap();
     assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
     let response = gateway.get("/api/v1/nowhere", None).await;
+    assert_error(&response, 404, "not_found", None);
+    let response = gateway.get("/metrics", None).await;
     assert_error(&response, 404, "not_found", None);
 
     // accounts: auth (HTTP) → users (gRPC), tokens verified in every process with auth's keys
