@@ -37,6 +37,8 @@ export HYBRID_BIN
 cd web
 echo "web: npm ci  $(date -u +%H:%M:%S)"
 npm ci --no-audit --no-fund --loglevel=error
+echo "web: npm audit (fails only on a high or critical advisory that has a fix)"
+node scripts/audit.mjs
 echo "web: eslint"
 npx eslint . --max-warnings 0
 echo "web: tsc"
