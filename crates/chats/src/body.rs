@@ -285,3 +285,106 @@ mod tests {
         assert_eq!(query_terms("Ёжик, в тумане!"), vec!["ежик", "в", "тумане"]);
     }
 }
+
+/// Properties of the body parser over arbitrary text and entities (proptest, 512 cases each):
+/// it never panics, and what it accepts is well formed.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const KINDS: [EntityKind; 14] = [
+        EntityKind::Mention,
+        EntityKind::Hashtag,
+        EntityKind::BotCommand,
+        EntityKind::Url,
+        EntityKind::Email,
+        EntityKind::Bold,
+        EntityKind::Italic,
+        EntityKind::Underline,
+        EntityKind::Strikethrough,
+        EntityKind::Spoiler,
+        EntityKind::Code,
+        EntityKind::Pre,
+        EntityKind::TextLink,
+        EntityKind::TextMention,
+    ];
+
+    /// Text with what breaks naive parsers: astral characters (surrogate pairs in UTF-16),
+    /// combining marks, `@` names, controls and whitespace.
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[a-zA-Z0-9_ ]{1,8}",
+            Just("@alice".to_owned()),
+            Just("😀".to_owned()),
+            Just("e\u{301}".to_owned()),
+            Just("ё".to_owned()),
+            Just("\u{200b}\n\t".to_owned()),
+            any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    fn entity() -> impl Strategy<Value = Entity> {
+        (
+            0..KINDS.len(),
+            -2i64..80,
+            -2i64..40,
+            prop::option::of(prop_oneof![Just("https://x.org".to_owned()), "[a-z:/.]{0,12}"]),
+            prop::option::of(any::<i64>()),
+            prop::option::of("[a-z+#.]{0,40}"),
+        )
+            .prop_map(|(kind, offset, length, url, user_id, language)| Entity {
+                kind: KINDS[kind],
+                offset,
+                length,
+                url,
+                user_id,
+                language,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn accepted_entities_lie_on_characters_of_the_text(
+            text in text(),
+            entities in prop::collection::vec(entity(), 0..6),
+        ) {
+            let Ok(accepted) = validate(&text, entities, 4096) else { return Ok(()) };
+            let len = utf16_len(&text);
+            prop_assert!(accepted.len() <= MAX_ENTITIES);
+            prop_assert!(accepted.windows(2).all(|w| (w[0].offset, -w[0].length) <= (w[1].offset, -w[1].length)));
+            for entity in &accepted {
+                prop_assert!(entity.offset >= 0 && entity.length > 0 && entity.offset + entity.length <= len);
+                // on character boundaries: the slice has exactly the entity's length
+                prop_assert_eq!(utf16_len(utf16_slice(&text, entity.offset, entity.length)), entity.length);
+                if entity.kind == EntityKind::Mention {
+                    prop_assert!(utf16_slice(&text, entity.offset, entity.length).starts_with('@'));
+                    prop_assert_eq!(entity.user_id, None, "the server resolves mentions");
+                }
+                prop_assert!(entity.url.is_none() || entity.kind == EntityKind::TextLink);
+            }
+        }
+
+        #[test]
+        fn found_mentions_are_at_names_in_the_text(text in text()) {
+            for (offset, length) in find_mentions(&text) {
+                let name = utf16_slice(&text, offset, length);
+                prop_assert_eq!(utf16_len(name), length);
+                prop_assert!(name.starts_with('@') && (4..=33).contains(&name.len()), "{name:?}");
+            }
+        }
+
+        #[test]
+        fn search_terms_are_words(query in text()) {
+            let terms = query_terms(&query);
+            prop_assert!(terms.len() <= 8);
+            for term in terms {
+                prop_assert!(!term.is_empty() && term.chars().all(char::is_alphanumeric), "{term:?}");
+            }
+        }
+    }
+}
