@@ -8,6 +8,7 @@ mod conventions;
 mod deploy;
 #[cfg(feature = "example-service")]
 mod example;
+mod matrix;
 mod messages;
 mod migrate_data;
 mod outage;

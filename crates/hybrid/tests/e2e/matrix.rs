@@ -1,0 +1,550 @@
+//! The authorization matrix: every operation of the API reference (`/api/openapi.json`) is made
+//! concrete by a fixture, then called by each kind of caller who must not reach it (a member
+//! without the right, an ex-member, a banned user, a user the owner blocks, an outsider,
+//! nobody) — each must get 401, 403 or 404 and an error body that shows nothing of the
+//! resource — and last by one who may, which must succeed: the positive control, so a refusal
+//! caused by a wrong id cannot pass. List answers (chat list, search, sync) are checked the
+//! other way: those callers get an answer that leaves the resource out. An operation without
+//! a fixture fails the test, so a new endpoint cannot skip it. Runs on the embedded stack:
+//! the rules live in the services, not in the storage.
+
+use std::collections::BTreeMap;
+
+use hybrid_testkit::{PASSWORD, Stack, TestServer, TestUser, user_from};
+use serde_json::{Value, json};
+use totp_rs::Totp;
+
+use crate::{create_user_by_cli, start_with};
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// In the chat, without the right the operation needs (a group's plain member may post
+    /// and invite, nothing more).
+    Member,
+    /// Was in the chat and left.
+    ExMember,
+    /// Was removed from the chat, which bans them.
+    Banned,
+    /// Blocked by the chat's owner, never in the chat.
+    Blocked,
+    /// Has an account, nothing to do with the resource.
+    Outsider,
+    /// No access token.
+    Anonymous,
+}
+
+use Caller::*;
+
+/// Refused: callers who are not in the chat.
+const NON_MEMBERS: &[Caller] = &[ExMember, Banned, Blocked, Outsider, Anonymous];
+/// Refused: those, and a member without the right.
+const WITHOUT_THE_RIGHT: &[Caller] = &[Member, ExMember, Banned, Blocked, Outsider, Anonymous];
+/// Refused: only callers without a token (the operation acts on the caller's own things).
+const SIGNED_IN: &[Caller] = &[Anonymous];
+/// Nobody is refused: the operation is public (login, registration, the token keys).
+const PUBLIC: &[Caller] = &[];
+/// Answered, but without the resource: those who never were in the chat.
+const STRANGERS: &[Caller] = &[Blocked, Outsider];
+
+/// The text every fixture's chat and message carry: no refused answer may contain it.
+const SECRET: &str = "matrixsecret";
+
+/// One operation, made concrete.
+struct Case {
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+    /// The token of the caller who may make the call; `None` for a public operation.
+    allowed: Option<String>,
+    refused: &'static [Caller],
+    /// Callers answered with a list that must leave the resource out.
+    hidden_from: &'static [Caller],
+}
+
+impl Case {
+    fn new(method: &'static str, path: String, allowed: &TestUser, refused: &'static [Caller]) -> Case {
+        Case {
+            method,
+            path,
+            body: None,
+            allowed: Some(allowed.access_token.clone()),
+            refused,
+            hidden_from: &[],
+        }
+    }
+
+    fn body(mut self, body: Value) -> Case {
+        self.body = Some(body);
+        self
+    }
+
+    fn hidden_from(mut self, callers: &'static [Caller]) -> Case {
+        self.hidden_from = callers;
+        self
+    }
+
+    fn public(method: &'static str, path: &str, body: Option<Value>) -> Case {
+        Case {
+            method,
+            path: path.to_owned(),
+            body,
+            allowed: None,
+            refused: PUBLIC,
+            hidden_from: &[],
+        }
+    }
+}
+
+/// The callers, and the owner of every fixture (an administrator).
+struct World {
+    server: TestServer,
+    owner: TestUser,
+    member: TestUser,
+    member2: TestUser,
+    ex_member: TestUser,
+    banned: TestUser,
+    blocked: TestUser,
+    outsider: TestUser,
+    /// Whom the positive controls add, ban or let in by link, so `outsider` stays a stranger.
+    joiner: TestUser,
+    /// Users made for operations that change their caller's account (password, sessions, 2FA).
+    made: std::sync::atomic::AtomicUsize,
+}
+
+/// A group as the fixtures need it: the owner, `member` and `member2` in it, `ex_member`
+/// gone by themselves, `banned` removed, and one message of the owner's.
+struct Group {
+    id: i64,
+    seq: i64,
+}
+
+impl World {
+    async fn new() -> World {
+        let server = start_with(
+            Stack::Embedded,
+            &[
+                ("HYBRID_AUTH__REGISTRATIONS_PER_IP_PER_HOUR", "1000"),
+                ("HYBRID_CHATS__MAX_CHATS_CREATED_PER_DAY", "0"),
+            ],
+        )
+        .await;
+        let output = create_user_by_cli(&server, "owner", true).await;
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let owner = login(&server, "owner").await;
+        let world = World {
+            member: server.register("member").await,
+            member2: server.register("member_two").await,
+            ex_member: server.register("ex_member").await,
+            banned: server.register("banned").await,
+            blocked: server.register("blocked").await,
+            outsider: server.register("outsider").await,
+            joiner: server.register("joiner").await,
+            owner,
+            server,
+            made: Default::default(),
+        };
+        world
+            .expect(
+                "PUT",
+                &format!("/api/v1/users/{}/block", world.blocked.id),
+                &world.owner,
+                None,
+            )
+            .await;
+        world
+    }
+
+    fn token(&self, caller: Caller) -> Option<&str> {
+        let user = match caller {
+            Member => &self.member,
+            ExMember => &self.ex_member,
+            Banned => &self.banned,
+            Blocked => &self.blocked,
+            Outsider => &self.outsider,
+            Anonymous => return None,
+        };
+        Some(&user.access_token)
+    }
+
+    /// A call a fixture needs to succeed; its body.
+    async fn expect(&self, method: &str, path: &str, user: &TestUser, body: Option<Value>) -> Value {
+        let (status, answer) = self.server.request(method, path, Some(&user.access_token), body).await;
+        assert!(status.is_success(), "fixture {method} {path}: {status} {answer}");
+        answer
+    }
+
+    async fn group(&self) -> Group {
+        let members = [&self.member, &self.member2, &self.ex_member, &self.banned].map(|u| u.id);
+        let chat = self
+            .expect(
+                "POST",
+                "/api/v1/chats",
+                &self.owner,
+                Some(json!({"kind": "group", "title": format!("{SECRET} group"), "member_ids": members})),
+            )
+            .await;
+        let id = chat["id"].as_i64().unwrap();
+        let chat_path = format!("/api/v1/chats/{id}");
+        self.expect("POST", &format!("{chat_path}/leave"), &self.ex_member, None)
+            .await;
+        let removal = format!("{chat_path}/members/{}", self.banned.id);
+        self.expect("DELETE", &removal, &self.owner, None).await;
+        let message = self
+            .expect(
+                "POST",
+                &format!("{chat_path}/messages"),
+                &self.owner,
+                Some(json!({"text": format!("{SECRET} message")})),
+            )
+            .await;
+        Group {
+            id,
+            seq: message["seq"].as_i64().unwrap(),
+        }
+    }
+
+    /// An invite link of the owner's to `group`.
+    async fn invite_link(&self, group: &Group) -> String {
+        let link = self
+            .expect(
+                "POST",
+                &format!("/api/v1/chats/{}/invites", group.id),
+                &self.owner,
+                Some(json!({})),
+            )
+            .await;
+        link["code"].as_str().unwrap().to_owned()
+    }
+
+    /// A new user, for operations that change their caller's own account.
+    async fn fresh_user(&self) -> TestUser {
+        let n = self.made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.server.register(&format!("fresh_{n}")).await
+    }
+
+    /// The operation `key` ("METHOD /api/v1/path/{param}") made concrete, or `None` when no
+    /// fixture knows it.
+    async fn case(&self, key: &str) -> Option<Case> {
+        let (method, template) = key.split_once(' ').unwrap();
+        let method: &'static str = match method {
+            "GET" => "GET",
+            "POST" => "POST",
+            "PUT" => "PUT",
+            "PATCH" => "PATCH",
+            "DELETE" => "DELETE",
+            other => panic!("unexpected method {other}"),
+        };
+        let owner = &self.owner;
+        if let Some(rest) = template.strip_prefix("/api/v1/chats/{chat_id}") {
+            let group = self.group().await;
+            let seq = group.seq;
+            let path = |suffix: &str| format!("/api/v1/chats/{}{suffix}", group.id);
+            let thumbs = "%F0%9F%91%8D"; // 👍
+            let case = match (method, rest) {
+                ("GET", "") => Case::new(method, path(""), owner, NON_MEMBERS),
+                ("PATCH", "") => {
+                    Case::new(method, path(""), owner, WITHOUT_THE_RIGHT).body(json!({"title": "renamed"}))
+                }
+                ("GET", "/bans") => Case::new(method, path("/bans"), owner, WITHOUT_THE_RIGHT),
+                ("PUT", "/bans/{user_id}") => Case::new(
+                    method,
+                    path(&format!("/bans/{}", self.joiner.id)),
+                    owner,
+                    WITHOUT_THE_RIGHT,
+                ),
+                ("DELETE", "/bans/{user_id}") => Case::new(
+                    method,
+                    path(&format!("/bans/{}", self.banned.id)),
+                    owner,
+                    WITHOUT_THE_RIGHT,
+                ),
+                ("GET", "/invites") => Case::new(method, path("/invites"), owner, NON_MEMBERS),
+                ("POST", "/invites") => Case::new(method, path("/invites"), owner, NON_MEMBERS).body(json!({})),
+                ("DELETE", "/invites/{code}") => {
+                    let code = self.invite_link(&group).await;
+                    Case::new(method, path(&format!("/invites/{code}")), owner, WITHOUT_THE_RIGHT)
+                }
+                // the owner must transfer first: a member leaves
+                ("POST", "/leave") => Case::new(method, path("/leave"), &self.member2, NON_MEMBERS),
+                ("GET", "/members") => Case::new(method, path("/members"), owner, NON_MEMBERS),
+                ("POST", "/members") => {
+                    Case::new(method, path("/members"), owner, NON_MEMBERS).body(json!({"user_ids": [self.joiner.id]}))
+                }
+                ("DELETE", "/members/{user_id}") => Case::new(
+                    method,
+                    path(&format!("/members/{}", self.member2.id)),
+                    owner,
+                    WITHOUT_THE_RIGHT,
+                ),
+                ("PATCH", "/members/{user_id}") => Case::new(
+                    method,
+                    path(&format!("/members/{}", self.member2.id)),
+                    owner,
+                    WITHOUT_THE_RIGHT,
+                )
+                .body(json!({"role": "admin"})),
+                ("GET", "/messages") => Case::new(method, path("/messages"), owner, NON_MEMBERS),
+                ("POST", "/messages") => {
+                    Case::new(method, path("/messages"), owner, NON_MEMBERS).body(json!({"text": "hi"}))
+                }
+                ("DELETE", "/messages/{seq}") => {
+                    Case::new(method, path(&format!("/messages/{seq}")), owner, WITHOUT_THE_RIGHT)
+                }
+                ("PATCH", "/messages/{seq}") => {
+                    Case::new(method, path(&format!("/messages/{seq}")), owner, WITHOUT_THE_RIGHT)
+                        .body(json!({"text": "edited"}))
+                }
+                ("GET", "/messages/{seq}/reactions") => {
+                    Case::new(method, path(&format!("/messages/{seq}/reactions")), owner, NON_MEMBERS)
+                }
+                ("PUT", "/messages/{seq}/reactions/{emoji}") => Case::new(
+                    method,
+                    path(&format!("/messages/{seq}/reactions/{thumbs}")),
+                    owner,
+                    NON_MEMBERS,
+                ),
+                ("DELETE", "/messages/{seq}/reactions/{emoji}") => {
+                    let reaction = path(&format!("/messages/{seq}/reactions/{thumbs}"));
+                    self.expect("PUT", &reaction, owner, None).await;
+                    Case::new(method, reaction, owner, NON_MEMBERS)
+                }
+                ("GET", "/pins") => Case::new(method, path("/pins"), owner, NON_MEMBERS),
+                ("PUT", "/pins/{seq}") => Case::new(method, path(&format!("/pins/{seq}")), owner, WITHOUT_THE_RIGHT),
+                ("DELETE", "/pins/{seq}") => {
+                    let pin = path(&format!("/pins/{seq}"));
+                    self.expect("PUT", &pin, owner, None).await;
+                    Case::new(method, pin, owner, WITHOUT_THE_RIGHT)
+                }
+                ("POST", "/read") => Case::new(method, path("/read"), owner, NON_MEMBERS).body(json!({"seq": seq})),
+                ("POST", "/transfer") => Case::new(method, path("/transfer"), owner, WITHOUT_THE_RIGHT)
+                    .body(json!({"user_id": self.member2.id})),
+                ("POST", "/typing") => Case::new(method, path("/typing"), owner, NON_MEMBERS),
+                _ => return None,
+            };
+            return Some(case);
+        }
+        let case = match (method, template) {
+            // lists: answered to everyone signed in, without what is not theirs
+            ("GET", "/api/v1/chats") => {
+                self.group().await;
+                Case::new(method, "/api/v1/chats".into(), owner, SIGNED_IN)
+                    .hidden_from(&[ExMember, Banned, Blocked, Outsider])
+            }
+            ("GET", "/api/v1/search/messages") => {
+                self.group().await;
+                let path = format!("/api/v1/search/messages?q={SECRET}");
+                Case::new(method, path, owner, SIGNED_IN).hidden_from(&[ExMember, Banned, Blocked, Outsider])
+            }
+            ("POST", "/api/v1/sync") => {
+                self.group().await;
+                // ex-members and the banned were added once: their own log says so, by title
+                Case::new(method, "/api/v1/sync".into(), owner, SIGNED_IN)
+                    .body(json!({}))
+                    .hidden_from(STRANGERS)
+            }
+            // a direct chat with someone who blocks you cannot be opened
+            ("POST", "/api/v1/chats") => Case::new(method, "/api/v1/chats".into(), &self.member, &[Blocked, Anonymous])
+                .body(json!({"kind": "direct", "user_id": owner.id})),
+            ("GET", "/api/v1/invites/{code}") => {
+                let code = self.invite_link(&self.group().await).await;
+                Case::new(method, format!("/api/v1/invites/{code}"), &self.joiner, SIGNED_IN)
+            }
+            ("POST", "/api/v1/invites/{code}/join") => {
+                let code = self.invite_link(&self.group().await).await;
+                Case::new(
+                    method,
+                    format!("/api/v1/invites/{code}/join"),
+                    &self.joiner,
+                    &[Banned, Anonymous],
+                )
+            }
+            ("GET", "/api/v1/realtime/presence") => Case::new(
+                method,
+                format!("/api/v1/realtime/presence?user_ids={}", owner.id),
+                &self.member,
+                SIGNED_IN,
+            ),
+            ("GET", "/api/v1/users/by-username/{username}") => Case::new(
+                method,
+                "/api/v1/users/by-username/owner".into(),
+                &self.member,
+                SIGNED_IN,
+            ),
+            ("GET", "/api/v1/users/me") | ("GET", "/api/v1/users/me/blocks") => {
+                Case::new(method, template.into(), owner, SIGNED_IN)
+            }
+            ("PATCH", "/api/v1/users/me") => {
+                Case::new(method, template.into(), &self.member, SIGNED_IN).body(json!({"display_name": "Member"}))
+            }
+            ("GET", "/api/v1/users/search") => Case::new(
+                method,
+                "/api/v1/users/search?prefix=own".into(),
+                &self.member,
+                SIGNED_IN,
+            ),
+            ("GET", "/api/v1/users/{id}") => {
+                Case::new(method, format!("/api/v1/users/{}", owner.id), &self.member, SIGNED_IN)
+            }
+            ("PUT", "/api/v1/users/{id}/block") => Case::new(
+                method,
+                format!("/api/v1/users/{}/block", self.member2.id),
+                &self.member,
+                SIGNED_IN,
+            ),
+            ("DELETE", "/api/v1/users/{id}/block") => {
+                let path = format!("/api/v1/users/{}/block", self.member2.id);
+                self.expect("PUT", &path, &self.member, None).await;
+                Case::new(method, path, &self.member, SIGNED_IN)
+            }
+            // auth: public operations, then the caller's own account
+            ("GET", "/api/v1/auth/jwks") => Case::public(method, template, None),
+            ("POST", "/api/v1/auth/login") => Case::public(
+                method,
+                template,
+                Some(json!({"username": "member", "password": PASSWORD})),
+            ),
+            ("POST", "/api/v1/auth/register") => Case::public(
+                method,
+                template,
+                Some(json!({"username": "newcomer", "password": PASSWORD})),
+            ),
+            ("POST", "/api/v1/auth/refresh") => {
+                let user = self.fresh_user().await;
+                Case::public(method, template, Some(json!({"refresh_token": user.refresh_token})))
+            }
+            ("GET", "/api/v1/auth/account") | ("GET", "/api/v1/auth/sessions") => {
+                Case::new(method, template.into(), &self.member, SIGNED_IN)
+            }
+            // administrators only, read from the database on each call
+            ("POST", "/api/v1/auth/invites") => {
+                Case::new(method, template.into(), owner, &[Member, Anonymous]).body(json!({}))
+            }
+            ("POST", "/api/v1/auth/logout") | ("POST", "/api/v1/auth/sessions/revoke-others") => {
+                Case::new(method, template.into(), &self.fresh_user().await, SIGNED_IN)
+            }
+            ("POST", "/api/v1/auth/password") => {
+                Case::new(method, template.into(), &self.fresh_user().await, SIGNED_IN)
+                    .body(json!({"current_password": PASSWORD, "new_password": "another long password"}))
+            }
+            ("DELETE", "/api/v1/auth/sessions/{id}") => {
+                let other = login(&self.server, "member").await;
+                let path = format!("/api/v1/auth/sessions/{}", other.session_id);
+                Case::new(method, path, &self.member, &[Outsider, Anonymous])
+            }
+            ("POST", "/api/v1/auth/totp/setup") => {
+                Case::new(method, template.into(), &self.fresh_user().await, SIGNED_IN)
+                    .body(json!({"password": PASSWORD}))
+            }
+            ("POST", "/api/v1/auth/totp/confirm") | ("POST", "/api/v1/auth/totp/disable") => {
+                let user = self.fresh_user().await;
+                let setup = self
+                    .expect(
+                        "POST",
+                        "/api/v1/auth/totp/setup",
+                        &user,
+                        Some(json!({"password": PASSWORD})),
+                    )
+                    .await;
+                let totp = Totp::from_url(setup["otpauth_uri"].as_str().unwrap()).unwrap();
+                // this step's code and the next one's (the server accepts one step of skew),
+                // taken at one instant so the second is newer than the first
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                let (this_step, next_step) = (totp.generate(now), totp.generate(now + 30));
+                if template.ends_with("confirm") {
+                    Case::new(method, template.into(), &user, SIGNED_IN).body(json!({"code": this_step.to_string()}))
+                } else {
+                    let confirm = json!({"code": this_step.to_string()});
+                    self.expect("POST", "/api/v1/auth/totp/confirm", &user, Some(confirm))
+                        .await;
+                    Case::new(method, template.into(), &user, SIGNED_IN)
+                        .body(json!({"password": PASSWORD, "code": next_step.to_string()}))
+                }
+            }
+            _ => return None,
+        };
+        Some(case)
+    }
+
+    /// Makes the calls of one case; what went wrong, if anything.
+    async fn check(&self, key: &str, case: &Case) -> Vec<String> {
+        let mut wrong = Vec::new();
+        for &caller in case.refused {
+            let (status, body) = self
+                .server
+                .request(case.method, &case.path, self.token(caller), case.body.clone())
+                .await;
+            let expected: &[u16] = if caller == Anonymous { &[401] } else { &[401, 403, 404] };
+            let only_an_error = body
+                .as_object()
+                .is_some_and(|o| o.len() == 1 && o.contains_key("error"));
+            if !expected.contains(&status.as_u16()) || !only_an_error || body.to_string().contains(SECRET) {
+                wrong.push(format!("{key} as {caller:?}: {status} {body}"));
+            }
+        }
+        for &caller in case.hidden_from {
+            let (status, body) = self
+                .server
+                .request(case.method, &case.path, self.token(caller), case.body.clone())
+                .await;
+            if !status.is_success() || body.to_string().contains(SECRET) {
+                wrong.push(format!("{key} as {caller:?} shows what is not theirs: {status} {body}"));
+            }
+        }
+        let (status, body) = self
+            .server
+            .request(case.method, &case.path, case.allowed.as_deref(), case.body.clone())
+            .await;
+        if !status.is_success() {
+            wrong.push(format!("{key}, the positive control: {status} {body}"));
+        }
+        wrong
+    }
+}
+
+async fn login(server: &TestServer, username: &str) -> TestUser {
+    let (status, body) = server.login(username, PASSWORD, None).await;
+    assert_eq!(status, 200, "{body}");
+    user_from(&body, PASSWORD)
+}
+
+#[tokio::test]
+async fn every_operation_refuses_who_must_not_reach_it() {
+    let world = World::new().await;
+    let (status, openapi) = world.server.get("/api/openapi.json", None).await;
+    assert_eq!(status, 200);
+    let mut operations: BTreeMap<String, ()> = BTreeMap::new();
+    for (path, item) in openapi["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            operations.insert(format!("{} {path}", method.to_uppercase()), ());
+        }
+    }
+    let mut missing = Vec::new();
+    let mut wrong = Vec::new();
+    let mut calls = 0;
+    for key in operations.keys() {
+        let Some(case) = world.case(key).await else {
+            missing.push(key.clone());
+            continue;
+        };
+        calls += case.refused.len() + case.hidden_from.len() + 1;
+        wrong.extend(world.check(key, &case).await);
+    }
+    println!(
+        "authorization matrix: {} operations, {calls} calls",
+        operations.len() - missing.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "operations without a fixture in tests/e2e/matrix.rs (add one: who may, who must be refused): {missing:#?}"
+    );
+    assert!(wrong.is_empty(), "{} wrong answers: {wrong:#?}", wrong.len());
+    assert!(
+        operations.len() >= 55,
+        "the API reference lists the operations ({})",
+        operations.len()
+    );
+}
