@@ -23,6 +23,10 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 cargo run --quiet --locked -p hybrid-bench -- all --tiny --seconds 2 \
     --hybrid "$target_dir/debug/hybrid" --json "$target_dir/bench-tiny.json"
 
+# Schemathesis against the real server's API reference: no 5xx, no answer outside its schema,
+# no undocumented status (scripts/schemathesis.sh, about 3 minutes).
+HYBRID_BIN="$target_dir/debug/hybrid" ./scripts/schemathesis.sh
+
 # The web client: lint, types, unit tests, build, end-to-end in Chromium (scripts/web.sh).
 ./scripts/web.sh
 

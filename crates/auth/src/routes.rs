@@ -56,7 +56,7 @@ impl From<Issued> for TokenResponse {
 
 /// Create an account and log in.
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = TokenResponse),
+    responses((status = 429, description = "too many attempts; see Retry-After", body = ErrorBody), (status = 201, body = TokenResponse),
         (status = 403, description = "registration is closed or needs an invite", body = ErrorBody),
         (status = 409, description = "username taken", body = ErrorBody),
         (status = 422, body = ErrorBody),
@@ -237,7 +237,7 @@ async fn revoke_other_sessions(State(auth): Auth, me: AuthUser) -> ApiResult<Jso
 /// Change my password; my other sessions are signed out.
 #[utoipa::path(post, path = "/auth/password", tag = "auth", security(("bearer" = [])),
     request_body = ChangePasswordRequest,
-    responses((status = 200, body = RevokedCount),
+    responses((status = 429, description = "too many attempts; see Retry-After", body = ErrorBody), (status = 200, body = RevokedCount),
         (status = 403, description = "`wrong_password`", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn change_password(
@@ -255,7 +255,7 @@ async fn change_password(
 /// confirm it with a code.
 #[utoipa::path(post, path = "/auth/totp/setup", tag = "auth", security(("bearer" = [])),
     request_body = PasswordConfirm,
-    responses((status = 200, body = TotpSetupResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 429, description = "too many attempts; see Retry-After", body = ErrorBody), (status = 200, body = TotpSetupResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn totp_setup(
     State(auth): Auth,
     me: AuthUser,
@@ -271,7 +271,7 @@ async fn totp_setup(
 /// Turn two-factor authentication on with a code for the secret from setup.
 #[utoipa::path(post, path = "/auth/totp/confirm", tag = "auth", security(("bearer" = [])),
     request_body = TotpCode,
-    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 429, description = "too many attempts; see Retry-After", body = ErrorBody), (status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn totp_confirm(State(auth): Auth, me: AuthUser, Json(req): Json<TotpCode>) -> ApiResult<StatusCode> {
     auth.totp_confirm(&me, &req.code).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -280,7 +280,7 @@ async fn totp_confirm(State(auth): Auth, me: AuthUser, Json(req): Json<TotpCode>
 /// Turn two-factor authentication off (needs the password and a current code).
 #[utoipa::path(post, path = "/auth/totp/disable", tag = "auth", security(("bearer" = [])),
     request_body = TotpDisableRequest,
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 429, description = "too many attempts; see Retry-After", body = ErrorBody), (status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn totp_disable(State(auth): Auth, me: AuthUser, Json(req): Json<TotpDisableRequest>) -> ApiResult<StatusCode> {
     auth.totp_disable(&me, req.password, &req.code).await?;
     Ok(StatusCode::NO_CONTENT)

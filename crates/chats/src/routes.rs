@@ -98,7 +98,7 @@ pub struct CreateChat {
 /// Create a group or channel, or open the direct chat with a user (the same chat every time:
 /// 200 when it existed, 201 when new).
 #[utoipa::path(post, path = "/chats", tag = "chats", security(("bearer" = [])), request_body = CreateChat,
-    responses((status = 201, body = ChatInfo), (status = 200, body = ChatInfo),
+    responses((status = 429, description = "over the caller's rate; see Retry-After", body = ErrorBody), (status = 404, description = "no such user (direct chats)", body = ErrorBody), (status = 201, body = ChatInfo), (status = 200, body = ChatInfo),
         (status = 403, description = "the user blocks you", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_chat(
     State(chats): Svc,
@@ -196,7 +196,7 @@ pub struct SendMessage {
 /// Send a message (201; 200 with the original when the nonce was already used).
 #[utoipa::path(post, path = "/chats/{chat_id}/messages", tag = "messages", security(("bearer" = [])),
     params(("chat_id" = i64, Path)), request_body = SendMessage,
-    responses((status = 201, body = Message), (status = 200, body = Message),
+    responses((status = 429, description = "over the caller's rate; see Retry-After", body = ErrorBody), (status = 201, body = Message), (status = 200, body = Message),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn send(
     State(chats): Svc,
@@ -498,7 +498,7 @@ pub struct InviteParams {
 /// Invite links of a chat, newest first (needs `invite`).
 #[utoipa::path(get, path = "/chats/{chat_id}/invites", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path), InviteParams),
-    responses((status = 200, body = Vec<InviteLink>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 404, body = ErrorBody), (status = 200, body = Vec<InviteLink>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn invites(
     State(chats): Svc,
     me: AuthUser,
@@ -534,7 +534,7 @@ pub struct CreateInvite {
 /// Create an invite link (needs `invite`); people join at `/invites/{code}/join`.
 #[utoipa::path(post, path = "/chats/{chat_id}/invites", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path)), request_body = CreateInvite,
-    responses((status = 201, body = InviteLink), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 404, body = ErrorBody), (status = 201, body = InviteLink), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_invite(
     State(chats): Svc,
     me: AuthUser,
@@ -595,7 +595,7 @@ pub struct SearchParams {
 
 /// Search the messages I can read, newest first.
 #[utoipa::path(get, path = "/search/messages", tag = "messages", security(("bearer" = [])), params(SearchParams),
-    responses((status = 200, body = Page<Message>), (status = 422, body = ErrorBody)))]
+    responses((status = 429, description = "over the caller's rate; see Retry-After", body = ErrorBody), (status = 200, body = Page<Message>), (status = 422, body = ErrorBody)))]
 async fn search(State(chats): Svc, me: AuthUser, Query(q): Query<SearchParams>) -> ApiResult<Json<Page<Message>>> {
     let limit = page_limit(q.limit, 20, 100)?;
     if q.q.chars().count() > 256 {

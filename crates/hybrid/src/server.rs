@@ -99,6 +99,61 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Documents on every operation the errors the HTTP layer answers for all of them, so each
+/// route documents only its own: 401 where a token is needed, 400 for a path or query value
+/// of the wrong type, 400/413/415/422 for a body that is not JSON, too large, not labelled
+/// JSON or of the wrong shape, 422 for a parameter out of range, and 503 when a backend is
+/// down or the writer is busy. Schemathesis (scripts/schemathesis.sh) checks that no answer
+/// is undocumented.
+fn document_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::content::Content;
+    use utoipa::openapi::response::ResponseBuilder;
+    use utoipa::openapi::schema::Ref;
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+            )
+            .build()
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let has_params = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let has_body = operation.request_body.is_some();
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let mut common = Vec::new();
+            if secured {
+                common.push(("401", "no valid access token (`unauthorized`, `invalid_token`)"));
+            }
+            if has_params || has_body {
+                common.push(("400", "a parameter of the wrong type, or a body that is not JSON"));
+                common.push(("422", "a value out of range, or a body of the wrong shape"));
+            }
+            if has_body {
+                common.push(("413", "the body is larger than `http.body_limit_bytes`"));
+                common.push(("415", "the body is not labelled `Content-Type: application/json`"));
+            }
+            common.push(("503", "a backend is unavailable or the writer is busy; retry later"));
+            for (status, description) in common {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error(description).into());
+            }
+        }
+    }
+}
+
 /// Adds what the API reference cannot derive from one type: `ErrorCode`, every code the
 /// running modules answer with (those all share, then each module's), and `ServerFrame`, every
 /// frame their sockets may carry (one `type`-tagged enum per module).
@@ -168,6 +223,7 @@ pub fn app(config: &Config, mut running: Running) -> anyhow::Result<(Router, Rou
         .nest("/api/v1", running.routes)
         .split_for_parts();
     describe_codes_and_frames(&mut openapi, &running.error_codes, std::mem::take(&mut running.frames));
+    document_common_errors(&mut openapi);
     openapi.tags = Some(
         running
             .tags
