@@ -202,6 +202,11 @@ fn compose_runs_what_the_binary_has() {
             .unwrap_or_default();
         binary.check_process(&format!("compose service {name}"), &env);
         if env.contains_key("HYBRID_SERVICES") {
+            // only the gateway is published: gRPC and metrics stay on the compose network
+            assert!(
+                !service.contains_key("ports"),
+                "compose service {name} publishes ports; reach it through the gateway"
+            );
             hybrid_processes.insert(name.clone(), env);
         }
     }
