@@ -54,11 +54,15 @@ pub fn remote_needs<'a>(
     Ok(remote)
 }
 
+/// Whether this process is one of several: it serves or calls others over gRPC.
+fn is_split(config: &Config) -> bool {
+    !config.grpc.listen.is_empty() || config.peers.any()
+}
+
 /// A process that serves or calls others over gRPC is one of several, and they must share one
 /// event bus: on a bus of its own, each would deliver only the events it wrote itself.
 pub fn require_shared_bus(config: &Config) -> anyhow::Result<()> {
-    let split = !config.grpc.listen.is_empty() || config.peers.any();
-    if split && config.bus.nats_url.is_empty() {
+    if is_split(config) && config.bus.nats_url.is_empty() {
         bail!(
             "this process is one of several (grpc.listen or peers.* is set), so it needs the event bus \
              they share: set bus.nats_url (HYBRID_BUS__NATS_URL)"
@@ -73,8 +77,7 @@ pub fn internal_credential(
     config: &Config,
     secrets: &OnceLock<Arc<Secrets>>,
 ) -> anyhow::Result<Option<InternalCredential>> {
-    let split = !config.grpc.listen.is_empty() || config.peers.any();
-    if !split {
+    if !is_split(config) {
         return Ok(None);
     }
     if config.secrets.master_key.is_empty() {
