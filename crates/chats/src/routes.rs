@@ -372,7 +372,7 @@ pub struct AddMembers {
 /// Add users (needs `invite`).
 #[utoipa::path(post, path = "/chats/{chat_id}/members", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path)), request_body = AddMembers,
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn add_members(
     State(chats): Svc,
     me: AuthUser,
