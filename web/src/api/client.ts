@@ -1,6 +1,6 @@
 /** A small fetch wrapper: JSON in and out, the bearer token, one refresh-and-retry on 401. */
 import { ApiError, errorFromResponse, networkError } from './errors';
-import { session, type Session } from '../auth/session';
+import { session, type Session } from '../features/auth/session';
 
 export const API_BASE = '/api/v1';
 

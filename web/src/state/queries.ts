@@ -3,11 +3,11 @@ import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { api } from '../api/endpoints';
 import type { ChatInfo, Profile } from '../api/types';
 import { keys } from './keys';
-import { live } from '../realtime/live';
-import { sortChats } from '../realtime/apply';
-import { useSession } from '../auth/useSession';
+import { live } from '../features/realtime/live';
+import { sortChats } from '../features/realtime/apply';
+import { useSession } from '../features/auth/useSession';
 import { useEffect } from 'react';
-import { presence, presenceAsked, setPresence } from './live';
+import { presence, presenceAsked, setPresence } from '../features/realtime/state';
 import { useStore } from './store';
 
 /** Every chat I am in (pages of 100 followed up to 1000), most recent first. */

@@ -1,4 +1,4 @@
-import type { SocketLike } from '../realtime/socket';
+import type { SocketLike } from '../features/realtime/socket';
 
 /** A WebSocket stand-in: records what the client sends; the test plays the server. */
 export class FakeSocket implements SocketLike {

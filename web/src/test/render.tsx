@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { MemoryRouter } from 'react-router';
-import { I18nProvider, type Lang } from '../i18n';
+import { I18nProvider, type Lang } from '../i18n/index';
 
 export function renderUi(ui: ReactElement, { lang = 'en', path = '/' }: { lang?: Lang; path?: string } = {}) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });

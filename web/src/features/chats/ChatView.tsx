@@ -1,0 +1,471 @@
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api } from '../../api/endpoints';
+import type { ChatInfo, HistoryPage, Message } from '../../api/types';
+import { useSession } from '../auth/useSession';
+import { Avatar, ErrorNote, Modal, Spinner, useErrorText } from '../../ui/common';
+import { Composer, type MentionCandidate } from './Composer';
+import { Icon } from '../../ui/Icon';
+import { MessageList, type MessageActions, type PendingMessage } from './MessageList';
+import { useI18n } from '../../i18n/index';
+import {
+  applyReactions,
+  aroundHistory,
+  atLiveEnd,
+  mapMessage,
+  newerParam,
+  olderParam,
+  peerReadSeq,
+  upsertMessage,
+  type History,
+  type HistoryParam,
+} from '../realtime/apply';
+import { keys } from '../../state/keys';
+import { peerRead, presence, useTyping } from '../realtime/state';
+import { displayName, useChat, useChatTitle, usePresenceOf, useUser } from '../../state/queries';
+import { useStore } from '../../state/store';
+import { MembersPanel } from './MembersPanel';
+
+export function newNonce(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+}
+
+/** The history: `fetchNextPage` loads older messages, `fetchPreviousPage` newer ones after a jump. */
+function useHistory(chatId: number) {
+  return useInfiniteQuery<HistoryPage, Error, History, ReturnType<typeof keys.history>, HistoryParam>({
+    queryKey: keys.history(chatId),
+    queryFn: ({ pageParam }) => api.history(chatId, pageParam ?? {}),
+    initialPageParam: undefined,
+    getNextPageParam: (oldest) => olderParam(oldest),
+    getPreviousPageParam: (newest, _all, param) => newerParam(newest, param),
+    staleTime: Infinity,
+  });
+}
+
+function TypingLine({ chat, me }: { chat: ChatInfo; me: number }) {
+  const { t } = useI18n();
+  const ids = useTyping(chat.id, me);
+  const first = useUser(ids[0]);
+  if (ids.length === 0) return null;
+  const text =
+    chat.kind === 'direct'
+      ? t('chat.typingShort')
+      : ids.length === 1
+        ? t('chat.typingOne', { name: displayName(first.data) })
+        : t('chat.typingMany', { count: ids.length });
+  return (
+    <span className="typing-text" data-testid="typing">
+      <span className="typing-dots" aria-hidden="true">
+        <i />
+        <i />
+        <i />
+      </span>
+      {text}
+    </span>
+  );
+}
+
+function Subtitle({ chat, me }: { chat: ChatInfo; me: number }) {
+  const { t } = useI18n();
+  const online = useStore(presence);
+  const typingIds = useTyping(chat.id, me);
+  const peer = useUser(chat.kind === 'direct' ? chat.peer_id : null);
+  usePresenceOf(chat.kind === 'direct' && chat.peer_id ? [chat.peer_id] : []);
+  if (typingIds.length > 0) return <TypingLine chat={chat} me={me} />;
+  if (chat.kind === 'direct') {
+    const on = chat.peer_id ? online.get(chat.peer_id) : undefined;
+    // Unknown until the presence request answers (or when the server shares none).
+    if (on === undefined) return <span className="muted">{peer.data ? `@${peer.data.username}` : ''}</span>;
+    return <span className={on ? 'online-text' : 'muted'}>{on ? t('chat.online') : t('chat.offline')}</span>;
+  }
+  return <span className="muted">{t(chat.kind === 'channel' ? 'chat.subscribers' : 'chat.members', { count: chat.member_count })}</span>;
+}
+
+function PinnedBar({ chatId, pins, onJump, onOpen }: { chatId: number; pins: Message[]; onJump: (seq: number) => void; onOpen: () => void }) {
+  const { t } = useI18n();
+  const [index, setIndex] = useState(0);
+  useEffect(() => setIndex(0), [chatId, pins.length]);
+  const m = pins[index % pins.length];
+  if (!m) return null;
+  return (
+    <div className="pinned-bar" data-testid="pinned-bar">
+      <button
+        type="button"
+        className="pinned-main"
+        onClick={() => {
+          onJump(m.seq);
+          setIndex((i) => (i + 1) % pins.length);
+        }}
+      >
+        <Icon name="pin" size={16} />
+        <span className="pinned-text">
+          <strong>{pins.length > 1 ? t('pins.titleN', { n: (index % pins.length) + 1, count: pins.length }) : t('pins.title')}</strong>
+          <span>{m.text}</span>
+        </span>
+      </button>
+      <button type="button" className="icon-button small" onClick={onOpen} aria-label={t('pins.all')} title={t('pins.all')}>
+        <Icon name="more" size={16} />
+      </button>
+    </div>
+  );
+}
+
+export function ChatView({ chatId }: { chatId: number }) {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const s = useSession();
+  const me = s.account?.id ?? 0;
+  const errorText = useErrorText();
+  const [params, setParams] = useSearchParams();
+  const chatQ = useChat(chatId, qc);
+  const chat = chatQ.data;
+  const title = useChatTitle(chat);
+  const history = useHistory(chatId);
+  const pinsQ = useQuery({ queryKey: keys.pins(chatId), queryFn: () => api.pins(chatId), enabled: Boolean(chat) });
+  const membersQ = useQuery({
+    queryKey: keys.members(chatId),
+    queryFn: () => api.members(chatId),
+    enabled: Boolean(chat),
+    staleTime: 60_000,
+  });
+  const [pending, setPending] = useState<PendingMessage[]>([]);
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [editing, setEditing] = useState<Message | null>(null);
+  const [deleting, setDeleting] = useState<Message | null>(null);
+  const [showPins, setShowPins] = useState(false);
+  const [panel, setPanel] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [atBottom, setAtBottom] = useState(false);
+  const unreadAfter = useRef<number | null | undefined>(undefined);
+  if (unreadAfter.current === undefined && chat) unreadAfter.current = chat.unread_count > 0 ? chat.read_seq : null;
+  const [highlight, setHighlight] = useState<number | null>(() => {
+    const seq = Number(params.get('seq'));
+    return Number.isFinite(seq) && seq > 0 ? seq : null;
+  });
+  const readSent = useRef(0);
+  // Esc closes the side panel.
+  useEffect(() => {
+    if (!panel) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !document.querySelector('.modal-backdrop, .menu')) setPanel(false);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [panel]);
+  const lastTyping = useRef(0);
+  const reads = useStore(peerRead);
+
+  const jumpTo = useCallback((seq: number) => {
+    setHighlight(null);
+    requestAnimationFrame(() => setHighlight(seq));
+  }, []);
+
+  // A search hit in this chat while it is open.
+  useEffect(() => {
+    const raw = params.get('seq');
+    if (!raw) return;
+    const seq = Number(raw);
+    if (Number.isFinite(seq) && seq > 0) jumpTo(seq);
+    const next = new URLSearchParams(params);
+    next.delete('seq');
+    setParams(next, { replace: true });
+  }, [params, setParams, jumpTo]);
+
+  const messages = useMemo(() => {
+    const pages = history.data?.pages ?? [];
+    const all: Message[] = [];
+    for (let i = pages.length - 1; i >= 0; i--) all.push(...(pages[i]?.messages ?? []));
+    return all;
+  }, [history.data]);
+
+  // A message that is not loaded (far back, or below a jump): load the page around it
+  // instead of paging up to it; older and newer pages follow as the reader scrolls.
+  const highlightLoaded = highlight !== null && messages.some((m) => m.seq === highlight);
+  const aroundAsked = useRef<number | null>(null);
+  const historyReady = history.isSuccess;
+  useEffect(() => {
+    if (highlight === null || highlightLoaded || !historyReady || aroundAsked.current === highlight) return;
+    aroundAsked.current = highlight;
+    api.history(chatId, { around: highlight }).then(
+      (page) => qc.setQueryData<History>(keys.history(chatId), aroundHistory(page, highlight)),
+      setError,
+    );
+  }, [highlight, highlightLoaded, historyReady, chatId, qc]);
+  const liveEnd = atLiveEnd(history.data);
+  const backToLive = useCallback(() => {
+    aroundAsked.current = null;
+    void qc.resetQueries({ queryKey: keys.history(chatId) });
+  }, [chatId, qc]);
+
+  const nonces = useMemo(() => new Set(messages.map((m) => m.nonce).filter(Boolean)), [messages]);
+  const visiblePending = pending.filter((p) => !nonces.has(p.nonce));
+  const pinned = useMemo(() => new Set((pinsQ.data ?? []).map((m) => m.seq)), [pinsQ.data]);
+  const lastSeq = messages[messages.length - 1]?.seq ?? 0;
+
+  // Read marker: everything shown at the bottom of a visible tab is read.
+  useEffect(() => {
+    if (!chat || !atBottom || lastSeq === 0) return;
+    if (lastSeq <= chat.read_seq || lastSeq <= readSent.current) return;
+    const mark = () => {
+      if (document.visibilityState !== 'visible' || lastSeq <= readSent.current) return;
+      readSent.current = lastSeq;
+      const patch = (c: ChatInfo): ChatInfo => (c.id === chatId ? { ...c, read_seq: Math.max(c.read_seq, lastSeq), unread_count: 0 } : c);
+      qc.setQueryData<ChatInfo[]>(keys.chats, (list) => list?.map(patch));
+      qc.setQueryData<ChatInfo>(keys.chat(chatId), (c) => (c ? patch(c) : c));
+      api.read(chatId, lastSeq).catch(() => {
+        readSent.current = 0;
+      });
+    };
+    mark();
+    document.addEventListener('visibilitychange', mark);
+    return () => document.removeEventListener('visibilitychange', mark);
+  }, [chat, chatId, atBottom, lastSeq, qc]);
+
+  // @mention suggestions: the members, named by the member list itself.
+  const candidates: MentionCandidate[] = useMemo(
+    () =>
+      (membersQ.data ?? [])
+        .filter((m) => m.user_id !== me)
+        .map((m) => ({ id: m.user_id, username: m.username, display_name: m.display_name })),
+    [membersQ.data, me],
+  );
+
+  const send = useCallback(
+    async (p: PendingMessage) => {
+      try {
+        const msg = await api.send(chatId, { text: p.text, nonce: p.nonce, ...(p.reply_to ? { reply_to: p.reply_to } : {}) });
+        qc.setQueryData<History>(keys.history(chatId), (h) => upsertMessage(h, msg));
+        setPending((list) => list.filter((x) => x.nonce !== p.nonce));
+      } catch (e) {
+        setPending((list) => list.map((x) => (x.nonce === p.nonce ? { ...x, failed: true } : x)));
+        setError(e);
+      }
+    },
+    [chatId, qc],
+  );
+
+  const actions: MessageActions = useMemo(
+    () => ({
+      onReply: (m) => {
+        setEditing(null);
+        setReplyTo(m);
+      },
+      onEdit: (m) => {
+        setReplyTo(null);
+        setEditing(m);
+      },
+      onDelete: (m) => setDeleting(m),
+      onReact: (m, emoji, on) => {
+        (on ? api.react(chatId, m.seq, emoji) : api.unreact(chatId, m.seq, emoji)).then(
+          (reactions) =>
+            qc.setQueryData<History>(keys.history(chatId), (h) =>
+              mapMessage(h, m.seq, (x) => applyReactions(x, reactions, { userId: me, me, emoji, added: on })),
+            ),
+          setError,
+        );
+      },
+      onPin: (m, on) => {
+        (on ? api.pin(chatId, m.seq) : api.unpin(chatId, m.seq)).then(
+          () => qc.invalidateQueries({ queryKey: keys.pins(chatId) }),
+          setError,
+        );
+      },
+      onRetry: (p) => {
+        setPending((list) => list.map((x) => (x.nonce === p.nonce ? { ...x, failed: false } : x)));
+        void send({ ...p, failed: false });
+      },
+      onDiscard: (p) => setPending((list) => list.filter((x) => x.nonce !== p.nonce)),
+      onJump: jumpTo,
+    }),
+    [chatId, qc, me, send, jumpTo],
+  );
+
+  if (chatQ.isError) {
+    return (
+      <div className="chat-error pad">
+        <ErrorNote error={chatQ.error} />
+        <Link to="/" className="button">
+          {t('common.back')}
+        </Link>
+      </div>
+    );
+  }
+  if (!chat) {
+    return (
+      <div className="center fill">
+        <Spinner label={t('common.loading')} />
+      </div>
+    );
+  }
+
+  const can = (p: string) => chat.my_permissions.includes(p as ChatInfo['my_permissions'][number]);
+
+  return (
+    <div className={`chat${panel ? ' with-panel' : ''}`}>
+      <section className="chat-main" aria-label={title}>
+        <header className="chat-header">
+          <button type="button" className="icon-button back-button" onClick={() => navigate('/')} aria-label={t('common.back')}>
+            <Icon name="back" />
+          </button>
+          <button type="button" className="chat-header-info" onClick={() => setPanel((v) => !v)} aria-label={t('chat.info')} aria-expanded={panel}>
+            <Avatar name={title} id={chat.id} size={40} />
+            <span className="chat-header-text">
+              <span className="chat-title" data-testid="chat-title">{title}</span>
+              <Subtitle chat={chat} me={me} />
+            </span>
+          </button>
+          {pinsQ.data && pinsQ.data.length > 0 ? (
+            <button type="button" className="icon-button" onClick={() => setShowPins(true)} aria-label={t('pins.all')} title={t('pins.all')}>
+              <Icon name="pin" />
+            </button>
+          ) : null}
+          <button
+            type="button"
+            className={`icon-button${panel ? ' active' : ''}`}
+            onClick={() => setPanel((v) => !v)}
+            aria-label={chat.kind === 'direct' ? t('chat.info') : t('members.title')}
+            title={chat.kind === 'direct' ? t('chat.info') : t('members.title')}
+            aria-expanded={panel}
+            data-testid="members-button"
+          >
+            <Icon name={chat.kind === 'direct' ? 'more' : 'users'} />
+          </button>
+        </header>
+        <PinnedBar
+          chatId={chatId}
+          pins={pinsQ.data ?? []}
+          onOpen={() => setShowPins(true)}
+          onJump={jumpTo}
+        />
+        {history.isError ? (
+          <div className="pad">
+            <ErrorNote error={history.error} />
+          </div>
+        ) : history.isPending ? (
+          <div className="center fill">
+            <Spinner label={t('common.loading')} />
+          </div>
+        ) : (
+          <MessageList
+            chat={chat}
+            me={me}
+            messages={messages}
+            pending={visiblePending}
+            hasOlder={history.hasNextPage}
+            loadingOlder={history.isFetchingNextPage}
+            loadOlder={() => void history.fetchNextPage()}
+            hasNewer={history.hasPreviousPage}
+            loadingNewer={history.isFetchingPreviousPage}
+            loadNewer={() => void history.fetchPreviousPage()}
+            onJumpToLatest={backToLive}
+            peerReadSeq={peerReadSeq(chat, reads.get(chatId))}
+            pinned={pinned}
+            highlight={highlight}
+            actions={actions}
+            onBottomChange={setAtBottom}
+            canPin={can('pin')}
+            canDeleteOthers={can('delete_others')}
+            canEditOthers={can('edit_others')}
+            unreadAfter={unreadAfter.current ?? null}
+          />
+        )}
+        {error ? (
+          <div className="toast" role="alert">
+            <span>{errorText(error)}</span>
+            <button type="button" className="icon-button small" onClick={() => setError(null)} aria-label={t('common.close')}>
+              <Icon name="close" size={14} />
+            </button>
+          </div>
+        ) : null}
+        <Composer
+          chatId={chatId}
+          disabledReason={can('send_messages') ? null : chat.kind === 'channel' ? t('composer.channelReadOnly') : t('composer.cannotSend')}
+          replyTo={replyTo}
+          editing={editing}
+          candidates={candidates}
+          onCancelReply={() => setReplyTo(null)}
+          onCancelEdit={() => setEditing(null)}
+          onEditLast={() => {
+            const mine = [...messages].reverse().find((m) => m.sender_id === me && !m.deleted);
+            if (mine) setEditing(mine);
+          }}
+          onTyping={() => {
+            const now = Date.now();
+            if (now - lastTyping.current < 4000) return;
+            lastTyping.current = now;
+            api.typing(chatId).catch(() => undefined);
+          }}
+          onSend={(text) => {
+            const p: PendingMessage = { nonce: newNonce(), text, created_at: Date.now(), failed: false, ...(replyTo ? { reply_to: replyTo.seq } : {}) };
+            setReplyTo(null);
+            if (!liveEnd) backToLive();
+            setPending((list) => [...list, p]);
+            lastTyping.current = 0;
+            void send(p);
+          }}
+          onSaveEdit={(m, text) => {
+            setEditing(null);
+            api.edit(chatId, m.seq, text).then(
+              (msg) => qc.setQueryData<History>(keys.history(chatId), (h) => upsertMessage(h, msg)),
+              setError,
+            );
+          }}
+        />
+      </section>
+      {panel ? <MembersPanel chat={chat} title={title} onClose={() => setPanel(false)} /> : null}
+      {deleting ? (
+        <Modal title={t('message.deleteTitle')} onClose={() => setDeleting(null)}>
+          <p>{t('message.deleteConfirm')}</p>
+          <div className="modal-actions">
+            <button type="button" className="button" onClick={() => setDeleting(null)}>
+              {t('common.cancel')}
+            </button>
+            <button
+              type="button"
+              className="button danger"
+              onClick={() => {
+                const m = deleting;
+                setDeleting(null);
+                api.remove(chatId, m.seq).then(
+                  () => qc.setQueryData<History>(keys.history(chatId), (h) => mapMessage(h, m.seq, (x) => ({ ...x, deleted: true, text: '', entities: [], reactions: [] }))),
+                  setError,
+                );
+              }}
+            >
+              {t('message.delete')}
+            </button>
+          </div>
+        </Modal>
+      ) : null}
+      {showPins ? (
+        <Modal title={t('pins.all')} onClose={() => setShowPins(false)}>
+          <ul className="plain-list pins-list">
+            {(pinsQ.data ?? []).map((m) => (
+              <li key={m.seq} className="pin-item">
+                <button
+                  type="button"
+                  className="pin-jump"
+                  onClick={() => {
+                    setShowPins(false);
+                    jumpTo(m.seq);
+                  }}
+                >
+                  {m.text}
+                </button>
+                {can('pin') ? (
+                  <button type="button" className="icon-button small" aria-label={t('message.unpin')} onClick={() => actions.onPin(m, false)}>
+                    <Icon name="close" size={14} />
+                  </button>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </Modal>
+      ) : null}
+    </div>
+  );
+}

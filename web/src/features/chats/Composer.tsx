@@ -1,0 +1,277 @@
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line, ↑ in an empty box edits the
+ * last own message, @ suggests people (arrow keys, Enter or Tab to pick, Esc to close).
+ */
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { api } from '../../api/endpoints';
+import type { Message, Profile } from '../../api/types';
+
+/** Someone an @mention can name: a chat member or a user search result. */
+export type MentionCandidate = Pick<Profile, 'id' | 'username' | 'display_name'>;
+import { useI18n } from '../../i18n/index';
+import { displayName, useUser } from '../../state/queries';
+import { Avatar } from '../../ui/common';
+import { Icon } from '../../ui/Icon';
+
+const MENTION_RE = /(^|\s)@([a-z0-9_]{0,32})$/i;
+
+export function mentionAt(text: string, caret: number): { start: number; query: string } | null {
+  const m = MENTION_RE.exec(text.slice(0, caret));
+  if (!m) return null;
+  const query = m[2] ?? '';
+  return { start: caret - query.length - 1, query };
+}
+
+export function Composer({
+  chatId,
+  disabledReason,
+  replyTo,
+  editing,
+  candidates,
+  onCancelReply,
+  onCancelEdit,
+  onSend,
+  onSaveEdit,
+  onEditLast,
+  onTyping,
+}: {
+  chatId: number;
+  disabledReason: string | null;
+  replyTo: Message | null;
+  editing: Message | null;
+  /** People to suggest first for @mentions (the chat's members). */
+  candidates: MentionCandidate[];
+  onCancelReply: () => void;
+  onCancelEdit: () => void;
+  onSend: (text: string) => void;
+  onSaveEdit: (m: Message, text: string) => void;
+  onEditLast: () => void;
+  onTyping: () => void;
+}) {
+  const { t } = useI18n();
+  const [text, setText] = useState('');
+  const [caret, setCaret] = useState(0);
+  const [active, setActive] = useState(0);
+  const [dismissed, setDismissed] = useState<number | null>(null);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const listId = useId();
+  const draftKey = `hybrid.draft.${chatId}`;
+
+  // On wide screens, opening a chat puts the cursor in the message box (not on phones, where
+  // it would pop up the keyboard).
+  useEffect(() => {
+    if (window.matchMedia?.('(min-width: 768px) and (hover: hover)').matches) ref.current?.focus({ preventScroll: true });
+  }, [chatId]);
+
+  // Drafts survive switching chats.
+  useEffect(() => {
+    try {
+      setText(sessionStorage.getItem(draftKey) ?? '');
+    } catch {
+      setText('');
+    }
+  }, [draftKey]);
+  useEffect(() => {
+    if (editing) return;
+    try {
+      if (text) sessionStorage.setItem(draftKey, text);
+      else sessionStorage.removeItem(draftKey);
+    } catch {
+      // ignore
+    }
+  }, [text, draftKey, editing]);
+
+  useEffect(() => {
+    if (editing) {
+      setText(editing.text);
+      requestAnimationFrame(() => {
+        const el = ref.current;
+        if (el) {
+          el.focus();
+          el.setSelectionRange(el.value.length, el.value.length);
+        }
+      });
+    }
+  }, [editing]);
+  useEffect(() => {
+    if (replyTo) ref.current?.focus();
+  }, [replyTo]);
+
+  // Grow with the text up to a limit; the page layout above does not move.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, 200)}px`;
+  }, [text]);
+
+  const mention = mentionAt(text, caret);
+  const open = mention !== null && dismissed !== mention.start;
+  const q = mention?.query.toLowerCase() ?? '';
+  const search = useQuery({
+    queryKey: ['user-search', q],
+    queryFn: () => api.searchUsers(q, 8),
+    enabled: open && q.length > 0,
+    staleTime: 30_000,
+  });
+  const suggestions: MentionCandidate[] = [];
+  if (open) {
+    const seen = new Set<number>();
+    const add = (p: MentionCandidate) => {
+      if (seen.has(p.id) || suggestions.length >= 8) return;
+      seen.add(p.id);
+      suggestions.push(p);
+    };
+    candidates.filter((p) => p.username.startsWith(q) || p.display_name.toLowerCase().startsWith(q)).forEach(add);
+    search.data?.items.forEach(add);
+  }
+  const showList = open && suggestions.length > 0;
+  const activeIndex = Math.min(active, Math.max(0, suggestions.length - 1));
+
+  function pick(p: MentionCandidate) {
+    if (!mention) return;
+    const before = text.slice(0, mention.start);
+    const after = text.slice(caret);
+    const insert = `@${p.username} `;
+    const next = before + insert + after;
+    setText(next);
+    const pos = before.length + insert.length;
+    setCaret(pos);
+    requestAnimationFrame(() => {
+      ref.current?.focus();
+      ref.current?.setSelectionRange(pos, pos);
+    });
+  }
+
+  function submit() {
+    const value = text.trim();
+    if (!value) return;
+    if (editing) {
+      if (value !== editing.text) onSaveEdit(editing, value);
+      else onCancelEdit();
+    } else {
+      onSend(value);
+    }
+    setText('');
+    setCaret(0);
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (e.nativeEvent.isComposing) return;
+    if (showList) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        const d = e.key === 'ArrowDown' ? 1 : -1;
+        setActive((activeIndex + d + suggestions.length) % suggestions.length);
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        const p = suggestions[activeIndex];
+        if (p) pick(p);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        setDismissed(mention?.start ?? null);
+        return;
+      }
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey) {
+      e.preventDefault();
+      submit();
+      return;
+    }
+    if (e.key === 'Escape') {
+      if (editing) {
+        setText('');
+        onCancelEdit();
+      } else if (replyTo) onCancelReply();
+      return;
+    }
+    if (e.key === 'ArrowUp' && text === '' && !editing) {
+      e.preventDefault();
+      onEditLast();
+    }
+  }
+
+  if (disabledReason) {
+    return <div className="composer composer-disabled">{disabledReason}</div>;
+  }
+
+  return (
+    <div className="composer">
+      {replyTo || editing ? <ComposerContext message={(editing ?? replyTo) as Message} editing={Boolean(editing)} onCancel={() => {
+        if (editing) {
+          setText('');
+          onCancelEdit();
+        } else onCancelReply();
+      }} /> : null}
+      {showList ? (
+        <ul className="mentions" role="listbox" id={listId} aria-label={t('composer.mentions')}>
+          {suggestions.map((p, i) => (
+            <li
+              key={p.id}
+              id={`${listId}-${i}`}
+              role="option"
+              aria-selected={i === activeIndex}
+              className={i === activeIndex ? 'active' : ''}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                pick(p);
+              }}
+            >
+              <Avatar name={displayName(p)} id={p.id} size={28} />
+              <span className="person-name">{displayName(p)}</span>
+              <span className="muted">@{p.username}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="composer-row">
+        <textarea
+          ref={ref}
+          rows={1}
+          value={text}
+          placeholder={t('composer.placeholder')}
+          aria-label={t('composer.label')}
+          role="combobox"
+          aria-autocomplete="list"
+          aria-expanded={showList}
+          aria-controls={showList ? listId : undefined}
+          aria-activedescendant={showList ? `${listId}-${activeIndex}` : undefined}
+          onChange={(e) => {
+            setText(e.target.value);
+            setCaret(e.target.selectionStart);
+            setActive(0);
+            if (e.target.value.trim() && !editing) onTyping();
+          }}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
+          onKeyDown={onKeyDown}
+          data-testid="composer"
+        />
+        <button type="button" className="send-button" onClick={submit} disabled={!text.trim()} aria-label={editing ? t('composer.save') : t('composer.send')} title={editing ? t('composer.save') : t('composer.send')}>
+          <Icon name={editing ? 'check' : 'send'} />
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function ComposerContext({ message, editing, onCancel }: { message: Message; editing: boolean; onCancel: () => void }) {
+  const { t } = useI18n();
+  const sender = useUser(message.sender_id);
+  return (
+    <div className="composer-context" data-testid={editing ? 'editing' : 'replying'}>
+      <Icon name={editing ? 'edit' : 'reply'} size={18} />
+      <div className="composer-context-text">
+        <strong>{editing ? t('composer.editing') : t('composer.replyingTo', { name: displayName(sender.data) })}</strong>
+        <span>{message.text}</span>
+      </div>
+      <button type="button" className="icon-button small" onClick={onCancel} aria-label={t('common.cancel')}>
+        <Icon name="close" size={16} />
+      </button>
+    </div>
+  );
+}

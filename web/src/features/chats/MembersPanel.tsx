@@ -1,0 +1,335 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+import { api } from '../../api/endpoints';
+import type { ChatInfo, InviteLink, MemberInfo, Role } from '../../api/types';
+import { useSession } from '../auth/useSession';
+import { Avatar, ErrorNote, Spinner } from '../../ui/common';
+import { Icon } from '../../ui/Icon';
+import { useI18n } from '../../i18n/index';
+import { formatDateTime } from '../../i18n/format';
+import { keys } from '../../state/keys';
+import { presence } from '../realtime/state';
+import { displayName, useUser } from '../../state/queries';
+import { useStore } from '../../state/store';
+import { UserPicker } from './NewChatDialog';
+
+const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
+
+export function inviteUrl(code: string, origin: string = window.location.origin): string {
+  return `${origin}/join/${encodeURIComponent(code)}`;
+}
+
+async function copy(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Clipboard API unavailable (plain http on another host): fall back to a selection.
+    const ta = document.createElement('textarea');
+    ta.value = text;
+    ta.style.position = 'fixed';
+    ta.style.opacity = '0';
+    document.body.appendChild(ta);
+    ta.select();
+    const ok = document.execCommand('copy');
+    ta.remove();
+    return ok;
+  }
+}
+
+export function MembersPanel({ chat, title, onClose }: { chat: ChatInfo; title: string; onClose: () => void }) {
+  const { t } = useI18n();
+  return (
+    <aside className="panel" aria-label={chat.kind === 'direct' ? t('chat.info') : t('members.title')} data-testid="members-panel">
+      <header className="panel-header">
+        <h2>{chat.kind === 'direct' ? t('chat.info') : t('members.title')}</h2>
+        <button type="button" className="icon-button" onClick={onClose} aria-label={t('common.close')}>
+          <Icon name="close" />
+        </button>
+      </header>
+      <div className="panel-body">
+        {chat.kind === 'direct' ? <PeerInfo chat={chat} /> : <GroupInfo chat={chat} title={title} />}
+      </div>
+    </aside>
+  );
+}
+
+function PeerInfo({ chat }: { chat: ChatInfo }) {
+  const { t, lang } = useI18n();
+  const peer = useUser(chat.peer_id);
+  if (!peer.data) return <Spinner />;
+  const p = peer.data;
+  return (
+    <div className="profile-card">
+      <Avatar name={displayName(p)} id={p.id} size={80} />
+      <h3>{displayName(p)}</h3>
+      <p className="muted">@{p.username}</p>
+      {p.bio ? <p className="bio">{p.bio}</p> : null}
+      <p className="muted small">{t('profile.memberSince', { date: formatDateTime(p.created_at, lang) })}</p>
+    </div>
+  );
+}
+
+function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const s = useSession();
+  const me = s.account?.id ?? 0;
+  const members = useQuery({ queryKey: keys.members(chat.id), queryFn: () => api.members(chat.id) });
+  const [adding, setAdding] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [editing, setEditing] = useState(false);
+  const [newTitle, setNewTitle] = useState(chat.title);
+  const [newDescription, setNewDescription] = useState(chat.description);
+  const can = (p: string) => chat.my_permissions.includes(p as ChatInfo['my_permissions'][number]);
+
+  const refresh = () => {
+    void qc.invalidateQueries({ queryKey: keys.members(chat.id) });
+    void qc.invalidateQueries({ queryKey: keys.chat(chat.id) });
+  };
+
+  async function run(fn: () => Promise<unknown>) {
+    setError(null);
+    try {
+      await fn();
+      refresh();
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  return (
+    <>
+      <div className="profile-card">
+        <Avatar name={title} id={chat.id} size={72} />
+        {editing ? (
+          <form
+            className="stack"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void run(async () => {
+                const updated = await api.updateChat(chat.id, { title: newTitle.trim(), description: newDescription.trim() });
+                qc.setQueryData(keys.chat(chat.id), updated);
+                void qc.invalidateQueries({ queryKey: keys.chats });
+                setEditing(false);
+              });
+            }}
+          >
+            <label className="field">
+              <span>{t('newChat.name')}</span>
+              <input value={newTitle} onChange={(e) => setNewTitle(e.target.value)} maxLength={128} required />
+            </label>
+            <label className="field">
+              <span>{t('newChat.description')}</span>
+              <textarea value={newDescription} onChange={(e) => setNewDescription(e.target.value)} rows={3} />
+            </label>
+            <div className="row">
+              <button type="button" className="button" onClick={() => setEditing(false)}>
+                {t('common.cancel')}
+              </button>
+              <button type="submit" className="button primary">
+                {t('common.save')}
+              </button>
+            </div>
+          </form>
+        ) : (
+          <>
+            <h3>{title}</h3>
+            <p className="muted">
+              {chat.kind === 'channel' ? t('newChat.channel') : t('newChat.group')} · {t(chat.kind === 'channel' ? 'chat.subscribers' : 'chat.members', { count: chat.member_count })}
+            </p>
+            {chat.description ? <p className="bio">{chat.description}</p> : null}
+            {can('change_info') ? (
+              <button type="button" className="link-button" onClick={() => setEditing(true)}>
+                {t('members.editInfo')}
+              </button>
+            ) : null}
+          </>
+        )}
+      </div>
+      <ErrorNote error={error} />
+      {can('invite') ? <InviteLinks chat={chat} /> : null}
+      <section className="panel-section">
+        <div className="section-head">
+          <h3 className="section-title">{t('chat.members', { count: chat.member_count })}</h3>
+          {can('invite') ? (
+            <button type="button" className="button small" onClick={() => setAdding((v) => !v)} aria-expanded={adding}>
+              <Icon name="userPlus" size={16} /> {t('members.add')}
+            </button>
+          ) : null}
+        </div>
+        {adding ? (
+          <UserPicker
+            exclude={new Set((members.data ?? []).map((m) => m.user_id))}
+            label={t('members.addSearch')}
+            onPick={(u) =>
+              void run(async () => {
+                await api.addMembers(chat.id, [u.id]);
+              })
+            }
+          />
+        ) : null}
+        {members.isPending ? <Spinner /> : null}
+        <ErrorNote error={members.error} />
+        <ul className="plain-list member-list">
+          {(members.data ?? []).map((m) => (
+            <MemberRow key={m.user_id} chat={chat} member={m} me={me} run={run} />
+          ))}
+        </ul>
+      </section>
+      {chat.my_role !== 'owner' ? (
+        <button
+          type="button"
+          className="button danger wide"
+          onClick={() =>
+            void run(async () => {
+              if (!window.confirm(t('members.leaveConfirm'))) return;
+              await api.leave(chat.id);
+              dropFromList(qc, chat.id);
+              navigate('/');
+            })
+          }
+        >
+          <Icon name="logout" size={16} /> {chat.kind === 'channel' ? t('members.leaveChannel') : t('members.leaveGroup')}
+        </button>
+      ) : null}
+    </>
+  );
+}
+
+function dropFromList(qc: ReturnType<typeof useQueryClient>, id: number) {
+  qc.setQueryData<ChatInfo[]>(keys.chats, (list) => list?.filter((c) => c.id !== id));
+}
+
+function MemberRow({ chat, member, me, run }: { chat: ChatInfo; member: MemberInfo; me: number; run: (fn: () => Promise<unknown>) => Promise<void> }) {
+  const { t } = useI18n();
+  const online = useStore(presence);
+  const [open, setOpen] = useState(false);
+  const name = displayName(member);
+  const higher = RANK[chat.my_role] > RANK[member.role];
+  const can = (p: string) => chat.my_permissions.includes(p as ChatInfo['my_permissions'][number]);
+  const canPromote = member.user_id !== me && higher && can('manage_admins');
+  const canRemove = member.user_id !== me && higher && can('remove_members');
+  return (
+    <li className="member-row" data-testid="member-row">
+      <Avatar name={name} id={member.user_id} size={36} online={online.get(member.user_id) === true} />
+      <span className="person-text">
+        <span className="person-name">
+          {name}
+          {member.user_id === me ? <span className="muted"> ({t('chats.you')})</span> : null}
+        </span>
+        <span className="muted">@{member.username}</span>
+      </span>
+      {member.role !== 'member' ? <span className={`role role-${member.role}`}>{t(`role.${member.role}`)}</span> : null}
+      {canPromote || canRemove ? (
+        <div className="member-actions">
+          <button type="button" className="icon-button small" aria-label={t('members.actionsFor', { name })} aria-expanded={open} onClick={() => setOpen((v) => !v)}>
+            <Icon name="more" size={16} />
+          </button>
+          {open ? (
+            <div className="menu" role="menu">
+              {canPromote ? (
+                <button
+                  type="button"
+                  role="menuitem"
+                  onClick={() => {
+                    setOpen(false);
+                    void run(() => api.updateMember(chat.id, member.user_id, { role: member.role === 'admin' ? 'member' : 'admin' }));
+                  }}
+                >
+                  <Icon name="shield" size={16} /> {member.role === 'admin' ? t('members.demote') : t('members.promote')}
+                </button>
+              ) : null}
+              {canRemove ? (
+                <button
+                  type="button"
+                  role="menuitem"
+                  className="danger"
+                  onClick={() => {
+                    setOpen(false);
+                    void run(() => api.removeMember(chat.id, member.user_id));
+                  }}
+                >
+                  <Icon name="trash" size={16} /> {t('members.remove')}
+                </button>
+              ) : null}
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+function InviteLinks({ chat }: { chat: ChatInfo }) {
+  const { t, lang } = useI18n();
+  const qc = useQueryClient();
+  const invites = useQuery({ queryKey: keys.invites(chat.id), queryFn: () => api.invites(chat.id) });
+  const [error, setError] = useState<unknown>(null);
+  const [copied, setCopied] = useState<string | null>(null);
+  const active = (invites.data ?? []).filter((l) => !l.revoked && (!l.expires_at || l.expires_at > Date.now()) && (!l.usage_limit || l.uses < l.usage_limit));
+
+  async function create() {
+    setError(null);
+    try {
+      const link = await api.createInvite(chat.id, {});
+      qc.setQueryData<InviteLink[]>(keys.invites(chat.id), (list) => [link, ...(list ?? [])]);
+      if (await copy(inviteUrl(link.code))) setCopied(link.code);
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  return (
+    <section className="panel-section">
+      <div className="section-head">
+        <h3 className="section-title">{t('invites.title')}</h3>
+        <button type="button" className="button small" onClick={create} data-testid="create-invite">
+          <Icon name="link" size={16} /> {t('invites.create')}
+        </button>
+      </div>
+      <ErrorNote error={error} />
+      {active.length === 0 && !invites.isPending ? <p className="muted small">{t('invites.none')}</p> : null}
+      <ul className="plain-list">
+        {active.map((l) => (
+          <li key={l.code} className="invite-row">
+            <input className="invite-url" readOnly value={inviteUrl(l.code)} aria-label={t('invites.link')} onFocus={(e) => e.currentTarget.select()} data-testid="invite-url" />
+            <span className="muted small">
+              {t('invites.uses', { count: l.uses })}
+              {l.expires_at ? ` · ${t('invites.expires', { date: formatDateTime(l.expires_at, lang) })}` : ''}
+            </span>
+            <span className="row">
+              <button
+                type="button"
+                className="button small"
+                onClick={async () => {
+                  if (await copy(inviteUrl(l.code))) setCopied(l.code);
+                }}
+              >
+                <Icon name={copied === l.code ? 'check' : 'copy'} size={14} /> {copied === l.code ? t('invites.copied') : t('invites.copy')}
+              </button>
+              <button
+                type="button"
+                className="button small ghost danger-text"
+                onClick={async () => {
+                  try {
+                    await api.revokeInvite(chat.id, l.code);
+                    void qc.invalidateQueries({ queryKey: keys.invites(chat.id) });
+                  } catch (e) {
+                    setError(e);
+                  }
+                }}
+              >
+                {t('invites.revoke')}
+              </button>
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+

@@ -1,0 +1,94 @@
+import { screen } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { chat, msg } from '../../test/fixtures';
+import { renderUi } from '../../test/render';
+import { MessageList, type MessageActions } from './MessageList';
+
+const DAY = 86_400_000;
+const now = Date.now();
+const directChat = chat(1, {
+  last_seq: 4,
+  last_activity_at: now,
+  peer_id: 2,
+  my_permissions: ['send_messages', 'pin'],
+  read_seq: 2,
+  unread_count: 2,
+});
+const actions: MessageActions = {
+  onReply: vi.fn(),
+  onEdit: vi.fn(),
+  onDelete: vi.fn(),
+  onReact: vi.fn(),
+  onPin: vi.fn(),
+  onRetry: vi.fn(),
+  onDiscard: vi.fn(),
+  onJump: vi.fn(),
+};
+
+function renderList(over: Partial<Parameters<typeof MessageList>[0]> = {}) {
+  return renderUi(
+    <MessageList
+      chat={directChat}
+      me={1}
+      messages={[
+        msg(1, { created_at: now - 2 * DAY, sender_id: 1 }),
+        msg(2, { created_at: now - DAY }),
+        msg(3, { created_at: now - 1000 }),
+        msg(4, { created_at: now, deleted: true, text: '' }),
+      ]}
+      pending={[]}
+      hasOlder={false}
+      loadingOlder={false}
+      loadOlder={vi.fn()}
+      peerReadSeq={1}
+      pinned={new Set([2])}
+      highlight={null}
+      actions={actions}
+      onBottomChange={vi.fn()}
+      canPin
+      canDeleteOthers={false}
+      canEditOthers={false}
+      unreadAfter={2}
+      {...over}
+    />,
+  );
+}
+
+describe('MessageList', () => {
+  it('separates days, marks where unread messages start, and shows tombstones', () => {
+    const { container } = renderList();
+    const separators = [...container.querySelectorAll('.day-separator')].map((e) => e.textContent);
+    expect(separators).toHaveLength(3);
+    expect(separators.slice(1)).toEqual(['Yesterday', 'Today']);
+    const divider = container.querySelector('.unread-divider');
+    expect(divider?.textContent).toBe('New messages');
+    expect(divider?.nextElementSibling?.getAttribute('data-seq')).toBe('3');
+    expect(screen.getByText('Message deleted')).toBeTruthy();
+    expect(screen.getByText('This is the beginning of the conversation.')).toBeTruthy();
+  });
+
+  it('ticks my messages as read up to the peer read marker', () => {
+    renderList();
+    expect(screen.getByRole('img', { name: 'Read' })).toBeTruthy();
+  });
+
+  it('a quote of a message that is not loaded asks to jump to it', () => {
+    renderList({ messages: [msg(40, { created_at: now, reply_to: 7 })], hasOlder: true });
+    screen.getByRole('button', { name: /An earlier message/ }).click();
+    expect(actions.onJump).toHaveBeenCalledWith(7);
+  });
+
+  it('below a jump, the latest-messages button goes back to the live end', () => {
+    const onJumpToLatest = vi.fn();
+    renderList({ hasNewer: true, loadNewer: vi.fn(), onJumpToLatest });
+    screen.getByRole('button', { name: 'Jump to the latest messages' }).click();
+    expect(onJumpToLatest).toHaveBeenCalled();
+  });
+
+  it('shows pending and failed sends with a retry', () => {
+    renderList({ pending: [{ nonce: 'n1', text: 'on its way', created_at: now, failed: true }] });
+    expect(screen.getByText('on its way')).toBeTruthy();
+    screen.getByRole('button', { name: 'Try again' }).click();
+    expect(actions.onRetry).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,520 @@
+/**
+ * The history of a chat. Older pages load when the top comes into view, and the scroll
+ * position stays put while they are added above; new messages keep the view at the bottom
+ * only if it was there, so nothing jumps under the reader's eyes.
+ */
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import type { ChatInfo, Message } from '../../api/types';
+import { useI18n } from '../../i18n/index';
+import { formatDay, formatTime, sameDay } from '../../i18n/format';
+import { displayName, useUser } from '../../state/queries';
+import { Avatar, Spinner } from '../../ui/common';
+import { Icon } from '../../ui/Icon';
+import { RichText } from './RichText';
+
+export interface PendingMessage {
+  nonce: string;
+  text: string;
+  reply_to?: number;
+  created_at: number;
+  failed: boolean;
+}
+
+export interface MessageActions {
+  onReply(m: Message): void;
+  onEdit(m: Message): void;
+  onDelete(m: Message): void;
+  onReact(m: Message, emoji: string, on: boolean): void;
+  onPin(m: Message, on: boolean): void;
+  onRetry(p: PendingMessage): void;
+  onDiscard(p: PendingMessage): void;
+  /** Show a message (a replied-to one), loading it when it is not. */
+  onJump(seq: number): void;
+}
+
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
+
+const BOTTOM_SLACK = 80;
+const GROUP_GAP_MS = 5 * 60_000;
+
+export function MessageList({
+  chat,
+  me,
+  messages,
+  pending,
+  hasOlder,
+  loadingOlder,
+  loadOlder,
+  hasNewer = false,
+  loadingNewer = false,
+  loadNewer,
+  onJumpToLatest,
+  peerReadSeq,
+  pinned,
+  highlight,
+  actions,
+  onBottomChange,
+  canPin,
+  canDeleteOthers,
+  canEditOthers,
+  unreadAfter,
+}: {
+  chat: ChatInfo;
+  me: number;
+  messages: Message[];
+  pending: PendingMessage[];
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  loadOlder: () => void;
+  /** After a jump back in time: newer messages exist below what is loaded. */
+  hasNewer?: boolean;
+  loadingNewer?: boolean;
+  loadNewer?: () => void;
+  /** Back to the latest messages when they are not loaded (after a jump). */
+  onJumpToLatest?: () => void;
+  peerReadSeq: number | undefined;
+  pinned: Set<number>;
+  highlight: number | null;
+  actions: MessageActions;
+  onBottomChange: (atBottom: boolean) => void;
+  canPin: boolean;
+  canDeleteOthers: boolean;
+  canEditOthers: boolean;
+  /** The read marker when the chat was opened: a "new messages" line goes after it. */
+  unreadAfter: number | null;
+}) {
+  const { t } = useI18n();
+  const scroller = useRef<HTMLDivElement>(null);
+  const topSentinel = useRef<HTMLDivElement>(null);
+  const bottomSentinel = useRef<HTMLDivElement>(null);
+  const atBottom = useRef<boolean | null>(null);
+  const snapshot = useRef({ height: 0, top: 0, first: 0, last: 0, count: 0, newer: false });
+  const [unseen, setUnseen] = useState(0);
+  const [showJump, setShowJump] = useState(false);
+
+  const firstSeq = messages[0]?.seq ?? 0;
+  const lastSeq = messages[messages.length - 1]?.seq ?? 0;
+  const count = messages.length + pending.length;
+
+  const hasNewerRef = useRef(hasNewer);
+  hasNewerRef.current = hasNewer;
+
+  const measureBottom = useCallback(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK;
+    if (bottom !== atBottom.current) {
+      atBottom.current = bottom;
+      onBottomChange(bottom);
+    }
+    if (bottom) setUnseen(0);
+    setShowJump(!bottom || hasNewerRef.current);
+    snapshot.current.top = el.scrollTop;
+    snapshot.current.height = el.scrollHeight;
+  }, [onBottomChange]);
+
+  // Keep the view steady across renders.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const prev = snapshot.current;
+    if (prev.count === 0) {
+      // First render: the first unread message if there is one, else the latest.
+      const divider = el.querySelector<HTMLElement>('.unread-divider');
+      el.scrollTop = divider ? divider.offsetTop - 8 : el.scrollHeight;
+      measureBottom();
+    } else if (firstSeq < prev.first && prev.first !== 0) {
+      // Older messages were added above: keep what the reader sees where it was.
+      el.scrollTop = prev.top + (el.scrollHeight - prev.height);
+    } else if (prev.newer && lastSeq > prev.last) {
+      // A newer page loaded below a jump: the view stays, and the reader is no longer at the end.
+      measureBottom();
+    } else if (atBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    } else if (lastSeq > prev.last) {
+      setUnseen((n) => n + (lastSeq - prev.last));
+    }
+    snapshot.current = { height: el.scrollHeight, top: el.scrollTop, first: firstSeq, last: lastSeq, count, newer: hasNewer };
+  }, [firstSeq, lastSeq, count, hasNewer, measureBottom]);
+
+  // Content that grows at the bottom (fonts, a reaction) keeps the bottom in view.
+  useEffect(() => {
+    const el = scroller.current;
+    const inner = el?.firstElementChild;
+    if (!el || !inner || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => {
+      if (atBottom.current && !hasNewerRef.current) el.scrollTop = el.scrollHeight;
+      snapshot.current.height = el.scrollHeight;
+      snapshot.current.top = el.scrollTop;
+    });
+    ro.observe(inner);
+    return () => ro.disconnect();
+  }, []);
+
+  // Load older messages when the top is near.
+  useEffect(() => {
+    const el = topSentinel.current;
+    if (!el || !hasOlder || typeof IntersectionObserver === 'undefined') return;
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting) && !loadingOlder) loadOlder();
+      },
+      { root: scroller.current, rootMargin: '400px 0px 0px 0px' },
+    );
+    io.observe(el);
+    return () => io.disconnect();
+  }, [hasOlder, loadingOlder, loadOlder]);
+
+  // Load newer messages (below a jump) when the bottom is near.
+  useEffect(() => {
+    const el = bottomSentinel.current;
+    if (!el || !hasNewer || !loadNewer || typeof IntersectionObserver === 'undefined') return;
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting) && !loadingNewer) loadNewer();
+      },
+      { root: scroller.current, rootMargin: '0px 0px 400px 0px' },
+    );
+    io.observe(el);
+    return () => io.disconnect();
+  }, [hasNewer, loadingNewer, loadNewer]);
+
+  // Jump to a message (search hit, pinned message).
+  useEffect(() => {
+    if (highlight === null) return;
+    const el = scroller.current?.querySelector<HTMLElement>(`[data-seq="${highlight}"]`);
+    el?.scrollIntoView({ block: 'center' });
+  }, [highlight, firstSeq]);
+
+  // The line shows only where the read marker really is: with the message before it loaded.
+  const markerLoaded = unreadAfter !== null && (!hasOlder || (messages[0]?.seq ?? Infinity) <= unreadAfter);
+  const firstUnread = markerLoaded ? messages.find((m) => m.seq > (unreadAfter ?? 0) && m.sender_id !== me)?.seq : undefined;
+  const bySeq = new Map(messages.map((m) => [m.seq, m]));
+  const rows: ReactNode[] = [];
+  let prev: { sender: number; at: number } | null = null;
+  for (const m of messages) {
+    if (!prev || !sameDay(prev.at, m.created_at)) {
+      rows.push(<DaySeparator key={`d${m.seq}`} at={m.created_at} />);
+      prev = null;
+    }
+    if (m.seq === firstUnread) {
+      rows.push(
+        <div key="unread" className="unread-divider" role="separator">
+          <span>{t('chat.newMessages')}</span>
+        </div>,
+      );
+      prev = null;
+    }
+    const grouped = prev !== null && prev.sender === m.sender_id && m.created_at - prev.at < GROUP_GAP_MS;
+    rows.push(
+      <MessageItem
+        key={m.seq}
+        chat={chat}
+        message={m}
+        mine={m.sender_id === me}
+        grouped={grouped}
+        replyTo={m.reply_to ? bySeq.get(m.reply_to) : undefined}
+        read={peerReadSeq !== undefined && m.seq <= peerReadSeq}
+        pinned={pinned.has(m.seq)}
+        highlighted={highlight === m.seq}
+        actions={actions}
+        canPin={canPin}
+        canDelete={m.sender_id === me || canDeleteOthers}
+        canEdit={m.sender_id === me || canEditOthers}
+      />,
+    );
+    prev = { sender: m.sender_id, at: m.created_at };
+  }
+  const last = messages[messages.length - 1];
+  if (pending.length > 0 && (!last || !sameDay(last.created_at, Date.now()))) {
+    rows.push(<DaySeparator key="dpending" at={Date.now()} />);
+  }
+  for (const p of pending) rows.push(<PendingItem key={p.nonce} p={p} actions={actions} replyTo={p.reply_to ? bySeq.get(p.reply_to) : undefined} />);
+
+  return (
+    <div className="messages-wrap">
+      <div className="messages" ref={scroller} onScroll={measureBottom} role="log" aria-live="polite" aria-relevant="additions" aria-label={t('chat.history')} tabIndex={0} data-testid="messages">
+        <div className="messages-inner">
+          <div ref={topSentinel} className="top-sentinel" />
+          {!hasOlder && messages.length > 0 ? <p className="history-start">{t('chat.historyStart')}</p> : null}
+          {messages.length === 0 && pending.length === 0 ? <p className="history-empty">{t('chat.empty')}</p> : null}
+          {rows}
+          <div ref={bottomSentinel} className="bottom-sentinel" />
+        </div>
+      </div>
+      {loadingOlder || loadingNewer ? (
+        <div className="loading-older">
+          <Spinner label={t('common.loading')} />
+        </div>
+      ) : null}
+      {showJump ? (
+        <button
+          type="button"
+          className="jump-bottom"
+          onClick={() => {
+            if (hasNewer && onJumpToLatest) {
+              onJumpToLatest();
+              return;
+            }
+            const el = scroller.current;
+            if (el) el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
+          }}
+          aria-label={t('chat.jumpToLatest')}
+        >
+          <Icon name="down" />
+          {unseen > 0 ? <span className="badge">{unseen}</span> : null}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+function DaySeparator({ at }: { at: number }) {
+  const { lang } = useI18n();
+  return (
+    <div className="day-separator" role="separator">
+      <span>{formatDay(at, lang)}</span>
+    </div>
+  );
+}
+
+function ReplyQuote({ message, seq, onJump }: { message: Message | undefined; seq: number; onJump: (seq: number) => void }) {
+  const { t } = useI18n();
+  const sender = useUser(message?.sender_id);
+  return (
+    <button type="button" className="reply-quote" onClick={() => onJump(seq)}>
+      <span className="reply-quote-name">{message ? displayName(sender.data) : t('message.reply')}</span>
+      <span className="reply-quote-text">{message ? (message.deleted ? t('message.deleted') : message.text) : t('message.olderMessage')}</span>
+    </button>
+  );
+}
+
+function MessageItem({
+  chat,
+  message: m,
+  mine,
+  grouped,
+  replyTo,
+  read,
+  pinned,
+  highlighted,
+  actions,
+  canPin,
+  canDelete,
+  canEdit,
+}: {
+  chat: ChatInfo;
+  message: Message;
+  mine: boolean;
+  grouped: boolean;
+  replyTo: Message | undefined;
+  read: boolean;
+  pinned: boolean;
+  highlighted: boolean;
+  actions: MessageActions;
+  canPin: boolean;
+  canDelete: boolean;
+  canEdit: boolean;
+}) {
+  const { t, lang } = useI18n();
+  const sender = useUser(m.sender_id);
+  const [menu, setMenu] = useState(false);
+  const showName = chat.kind !== 'direct' && !mine && !grouped;
+  const name = displayName(sender.data);
+  const channelPost = chat.kind === 'channel';
+  return (
+    <div
+      className={`message${mine && !channelPost ? ' mine' : ''}${grouped ? ' grouped' : ''}${highlighted ? ' flash' : ''}${m.deleted ? ' deleted' : ''}`}
+      data-seq={m.seq}
+      data-testid="message"
+    >
+      {chat.kind === 'group' && !mine ? (
+        <span className="message-avatar">{grouped ? null : <Avatar name={name} id={m.sender_id} size={32} />}</span>
+      ) : null}
+      <div className="bubble">
+        {showName ? <span className="message-sender">{name}</span> : null}
+        {m.reply_to && !m.deleted ? <ReplyQuote message={replyTo} seq={m.reply_to} onJump={actions.onJump} /> : null}
+        {m.deleted ? (
+          <p className="message-text muted">
+            <em>{t('message.deleted')}</em>
+          </p>
+        ) : (
+          <p className="message-text" dir="auto">
+            <RichText text={m.text} entities={m.entities} />
+          </p>
+        )}
+        <span className="message-meta">
+          {pinned ? <Icon name="pin" size={12} aria-label={t('message.pinned')} /> : null}
+          {m.edited_at && !m.deleted ? <span className="edited">{t('message.edited')}</span> : null}
+          <time dateTime={new Date(m.created_at).toISOString()} title={new Date(m.created_at).toLocaleString(lang)}>
+            {formatTime(m.created_at, lang)}
+          </time>
+          {mine && chat.kind === 'direct' ? (
+            <Icon name={read ? 'checks' : 'check'} size={14} className={read ? 'tick read' : 'tick'} aria-label={read ? t('message.read') : t('message.sent')} />
+          ) : null}
+        </span>
+        {m.reactions && m.reactions.length > 0 ? (
+          <div className="reactions">
+            {m.reactions.map((r) => (
+              <button
+                key={r.emoji}
+                type="button"
+                className={`reaction${r.me ? ' me' : ''}`}
+                aria-pressed={Boolean(r.me)}
+                aria-label={t('message.reactionCount', { emoji: r.emoji, count: r.count })}
+                onClick={() => actions.onReact(m, r.emoji, !r.me)}
+                data-testid="reaction"
+              >
+                <span>{r.emoji}</span> <span>{r.count}</span>
+              </button>
+            ))}
+          </div>
+        ) : null}
+      </div>
+      {!m.deleted ? (
+        <div className="message-tools">
+          <button type="button" className="icon-button small" aria-label={t('message.reply')} title={t('message.reply')} onClick={() => actions.onReply(m)}>
+            <Icon name="reply" size={16} />
+          </button>
+          <button
+            type="button"
+            className="icon-button small"
+            aria-label={t('message.actions')}
+            title={t('message.actions')}
+            aria-haspopup="menu"
+            aria-expanded={menu}
+            onClick={() => setMenu((v) => !v)}
+          >
+            <Icon name="more" size={16} />
+          </button>
+          {menu ? (
+            <MessageMenu
+              onClose={() => setMenu(false)}
+              message={m}
+              actions={actions}
+              canEdit={canEdit && mine}
+              canDelete={canDelete}
+              canPin={canPin}
+              pinned={pinned}
+            />
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function MessageMenu({
+  message: m,
+  actions,
+  onClose,
+  canEdit,
+  canDelete,
+  canPin,
+  pinned,
+}: {
+  message: Message;
+  actions: MessageActions;
+  onClose: () => void;
+  canEdit: boolean;
+  canDelete: boolean;
+  canPin: boolean;
+  pinned: boolean;
+}) {
+  const { t } = useI18n();
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>('button')?.focus();
+    const onDoc = (e: MouseEvent) => {
+      if (ref.current && !ref.current.contains(e.target as Node)) onClose();
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp' || e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+        const items = [...(ref.current?.querySelectorAll<HTMLElement>('button') ?? [])];
+        const i = items.indexOf(document.activeElement as HTMLElement);
+        const next = e.key === 'ArrowDown' || e.key === 'ArrowRight' ? i + 1 : i - 1;
+        items[(next + items.length) % items.length]?.focus();
+        e.preventDefault();
+      }
+    };
+    document.addEventListener('mousedown', onDoc);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDoc);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [onClose]);
+  const mine = new Set((m.reactions ?? []).filter((r) => r.me).map((r) => r.emoji));
+  const act = (fn: () => void) => () => {
+    onClose();
+    fn();
+  };
+  return (
+    <div className="menu" role="menu" ref={ref} aria-label={t('message.actions')}>
+      <div className="menu-emoji" role="group" aria-label={t('message.react')}>
+        {QUICK_REACTIONS.map((e) => (
+          <button key={e} type="button" role="menuitem" className={mine.has(e) ? 'me' : ''} aria-label={t('message.reactWith', { emoji: e })} onClick={act(() => actions.onReact(m, e, !mine.has(e)))}>
+            {e}
+          </button>
+        ))}
+      </div>
+      <button type="button" role="menuitem" onClick={act(() => actions.onReply(m))}>
+        <Icon name="reply" size={16} /> {t('message.reply')}
+      </button>
+      {canEdit ? (
+        <button type="button" role="menuitem" onClick={act(() => actions.onEdit(m))}>
+          <Icon name="edit" size={16} /> {t('message.edit')}
+        </button>
+      ) : null}
+      <button type="button" role="menuitem" onClick={act(() => void navigator.clipboard?.writeText(m.text))}>
+        <Icon name="copy" size={16} /> {t('message.copy')}
+      </button>
+      {canPin ? (
+        <button type="button" role="menuitem" onClick={act(() => actions.onPin(m, !pinned))}>
+          <Icon name="pin" size={16} /> {pinned ? t('message.unpin') : t('message.pin')}
+        </button>
+      ) : null}
+      {canDelete ? (
+        <button type="button" role="menuitem" className="danger" onClick={act(() => actions.onDelete(m))}>
+          <Icon name="trash" size={16} /> {t('message.delete')}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: MessageActions; replyTo: Message | undefined }) {
+  const { t, lang } = useI18n();
+  return (
+    <div className={`message mine pending${p.failed ? ' failed' : ''}`} data-testid="message-pending">
+      <div className="bubble">
+        {p.reply_to ? <ReplyQuote message={replyTo} seq={p.reply_to} onJump={actions.onJump} /> : null}
+        <p className="message-text" dir="auto">
+          {p.text}
+        </p>
+        <span className="message-meta">
+          {p.failed ? (
+            <span className="failed-note">{t('message.failed')}</span>
+          ) : (
+            <>
+              <time>{formatTime(p.created_at, lang)}</time>
+              <Icon name="clock" size={12} aria-label={t('message.sending')} />
+            </>
+          )}
+        </span>
+        {p.failed ? (
+          <span className="pending-actions">
+            <button type="button" className="link-button" onClick={() => actions.onRetry(p)}>
+              {t('common.retry')}
+            </button>
+            <button type="button" className="link-button" onClick={() => actions.onDiscard(p)}>
+              {t('common.delete')}
+            </button>
+          </span>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+

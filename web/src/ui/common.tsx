@@ -1,0 +1,159 @@
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { isApiError } from '../api/errors';
+import { useI18n, type Key } from '../i18n/index';
+import { Icon } from './Icon';
+
+const HUES = [211, 262, 330, 14, 32, 152, 187, 290];
+
+export function Avatar({ name, id, size = 40, online }: { name: string; id: number; size?: number; online?: boolean }) {
+  const letters =
+    name
+      .trim()
+      .split(/\s+/)
+      .slice(0, 2)
+      .map((w) => w[0]?.toUpperCase() ?? '')
+      .join('') || '?';
+  const hue = HUES[Math.abs(id) % HUES.length];
+  return (
+    <span className="avatar" style={{ width: size, height: size, fontSize: size * 0.4, ['--hue' as string]: hue }} aria-hidden="true">
+      {letters}
+      {online ? <span className="avatar-online" /> : null}
+    </span>
+  );
+}
+
+/** A readable message for any error: the API's code translated when we know it, else its message. */
+export function useErrorText(): (e: unknown) => string {
+  const { t, lang } = useI18n();
+  return (e: unknown) => {
+    if (!e) return '';
+    if (isApiError(e)) {
+      if (e.code === 'network') return t('error.network');
+      if (e.status === 429) {
+        // a lockout of 15 minutes reads as minutes, not as "897 seconds"
+        const secs = e.retryAfter ?? 60;
+        if (secs > 60) return t('error.too_many_requests_minutes', { count: Math.ceil(secs / 60) });
+        return t('error.too_many_requests', { count: secs });
+      }
+      if (e.code === 'validation_failed' && lang !== 'en' && e.field) {
+        const fieldKey = `error.field.${e.field}` as Key;
+        const text = t(fieldKey);
+        if (text !== fieldKey) return text;
+      }
+      const key = `error.${e.code}` as Key;
+      const known = t(key);
+      if (known !== key) return known;
+      return e.message;
+    }
+    return e instanceof Error ? e.message : String(e);
+  };
+}
+
+export function ErrorNote({ error }: { error: unknown }) {
+  const text = useErrorText();
+  if (!error) return null;
+  return (
+    <p className="error-note" role="alert">
+      <Icon name="alert" size={16} /> {text(error)}
+    </p>
+  );
+}
+
+/** The API error's message for this field, when the error names it. */
+export function fieldError(error: unknown, field: string): unknown {
+  return isApiError(error) && error.field === field ? error : null;
+}
+
+export function Spinner({ label }: { label?: string }) {
+  return (
+    <span className="spinner" role="status">
+      <span className="visually-hidden">{label ?? '…'}</span>
+    </span>
+  );
+}
+
+export function Field({
+  label,
+  error,
+  hint,
+  children,
+}: {
+  label: string;
+  error?: unknown;
+  hint?: string;
+  children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode;
+}) {
+  const id = useId();
+  const text = useErrorText();
+  const msgId = `${id}-msg`;
+  const msg = error ? text(error) : hint;
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children({ id, 'aria-invalid': Boolean(error), ...(msg ? { 'aria-describedby': msgId } : {}) })}
+      {msg ? (
+        <small id={msgId} className={error ? 'field-error' : 'field-hint'} role={error ? 'alert' : undefined}>
+          {msg}
+        </small>
+      ) : null}
+    </div>
+  );
+}
+
+export function Modal({
+  title,
+  onClose,
+  children,
+  wide,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  const titleId = useId();
+  const { t } = useI18n();
+  useEffect(() => {
+    const prev = document.activeElement as HTMLElement | null;
+    const el = ref.current;
+    const first = el?.querySelector<HTMLElement>('input, textarea, select, button:not(.modal-close)');
+    (first ?? el)?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        onClose();
+      } else if (e.key === 'Tab' && el) {
+        const items = [...el.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input, textarea, select, [tabindex]:not([tabindex="-1"])')];
+        if (items.length === 0) return;
+        const firstItem = items[0] as HTMLElement;
+        const lastItem = items[items.length - 1] as HTMLElement;
+        if (e.shiftKey && document.activeElement === firstItem) {
+          e.preventDefault();
+          lastItem.focus();
+        } else if (!e.shiftKey && document.activeElement === lastItem) {
+          e.preventDefault();
+          firstItem.focus();
+        }
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      prev?.focus?.();
+    };
+  }, [onClose]);
+  return (
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className={`modal${wide ? ' modal-wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby={titleId} ref={ref} tabIndex={-1}>
+        <header className="modal-header">
+          <h2 id={titleId}>{title}</h2>
+          <button type="button" className="icon-button modal-close" onClick={onClose} aria-label={t('common.close')}>
+            <Icon name="close" />
+          </button>
+        </header>
+        <div className="modal-body">{children}</div>
+      </div>
+    </div>
+  );
+}
