@@ -61,6 +61,25 @@ pub struct Message {
     /// service that owns it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
+    /// Set on service messages ("X joined", "group created"), which have no text; absent on
+    /// messages people write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<ServiceAction>,
+}
+
+/// What a service message records. Its `sender_id` is who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServiceAction {
+    /// The sender created the group or channel, with this title.
+    ChatCreated { title: String },
+    /// The sender added these people; `[sender_id]` alone means they joined by a link.
+    /// Channels do not announce their subscribers.
+    MembersAdded { user_ids: Vec<i64> },
+    /// `user_id` left (it is the sender), or the sender removed them.
+    MemberLeft { user_id: i64 },
+    /// The sender renamed the chat.
+    TitleChanged { title: String },
 }
 
 /// The card of an object that lives in a chat, as clients see it; its service keeps the
@@ -101,10 +120,11 @@ pub struct MessageRow {
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
     pub attachment: Option<String>,
+    pub action: Option<String>,
 }
 
 pub const MESSAGE_COLUMNS: &str =
-    "chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, edited_at, deleted_at, attachment";
+    "chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, edited_at, deleted_at, attachment, action";
 
 hybrid_store::from_row!(MessageRow {
     chat_id,
@@ -118,11 +138,12 @@ hybrid_store::from_row!(MessageRow {
     edited_at,
     deleted_at,
     attachment,
+    action,
 });
 
 /// [`MESSAGE_COLUMNS`] of a `messages` table aliased `msg`, for joins.
 pub const MSG_COLUMNS: &str = "msg.chat_id, msg.seq, msg.sender_id, msg.text, msg.entities, msg.reply_to, \
-    msg.nonce, msg.created_at, msg.edited_at, msg.deleted_at, msg.attachment";
+    msg.nonce, msg.created_at, msg.edited_at, msg.deleted_at, msg.attachment, msg.action";
 
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
@@ -148,6 +169,7 @@ impl From<MessageRow> for Message {
                 .filter(|_| !deleted)
                 .and_then(|stored| serde_json::from_str::<StoredAttachment>(&stored).ok())
                 .map(|stored| stored.card),
+            action: row.action.and_then(|stored| serde_json::from_str(&stored).ok()),
         }
     }
 }

@@ -12,13 +12,14 @@ use hybrid_store::Sql;
 use hybrid_users_api::UserCard;
 
 use crate::api::{
-    ChatInfo, ChatsCode, HistoryVisibility, InviteLink, InvitePreview, MemberInfo, Message, MessageRow, UpdateChat,
-    UpdateMember, kind_str, parse_kind, parse_role, role_str,
+    ChatInfo, ChatsCode, HistoryVisibility, InviteLink, InvitePreview, MemberInfo, Message, MessageRow, ServiceAction,
+    UpdateChat, UpdateMember, kind_str, parse_kind, parse_role, role_str,
 };
 use crate::events::{
     ChatAdded, ChatEvent, ChatRemoved, ChatUpdated, MemberChange, MemberGone, MemberJoined, MemberUpdated, Outbox,
     UserEvent,
 };
+use crate::messages::announce;
 use crate::policy::{self, Access, ChatKind, Permission, Role};
 use crate::service::{Chats, member, member_with};
 use crate::store;
@@ -70,6 +71,7 @@ pub(crate) enum Leaving {
 /// themselves (creating a chat, following a link) may be in at most `max_chats` groups and
 /// channels (direct chats do not count); adds by others pass `None`, so nobody can fill
 /// someone else's quota. In a channel, a subscriber's join event does not name them.
+/// Returns the chat's kind.
 #[allow(clippy::too_many_arguments)]
 async fn add_member(
     tx: &mut Sql<'_>,
@@ -80,7 +82,7 @@ async fn add_member(
     by: i64,
     joining: Joining,
     max_chats: Option<i64>,
-) -> ApiResult<()> {
+) -> ApiResult<ChatKind> {
     let (last_seq, kind, title) = store::chats::count_in(tx, chat_id).await?;
     if let Some(max_chats) = max_chats.filter(|_| kind != "direct") {
         if store::members::groups_of(tx, user_id).await? >= max_chats {
@@ -120,7 +122,7 @@ async fn add_member(
         Some(Membership::Joined { chat_id, user_id }),
     )
     .await?;
-    Ok(())
+    Ok(kind)
 }
 
 /// Removes `user_id` from a chat inside a transaction (`Leaving::Left` or `Leaving::Removed`). Their invite links stop working: a link admits people on behalf of a
@@ -151,6 +153,9 @@ pub(crate) async fn drop_member(
     out.chat_event(tx, chat_id, event, left).await?;
     out.user_event(tx, user_id, UserEvent::ChatRemoved(ChatRemoved { chat_id, by }), None)
         .await?;
+    if parse_kind(&chat_kind) != ChatKind::Channel {
+        announce(tx, out, chat_id, by, &ServiceAction::MemberLeft { user_id }).await?;
+    }
     Ok(())
 }
 
@@ -350,6 +355,7 @@ impl Chats {
                         let own = (user == me).then_some(max_chats);
                         add_member(tx, out, id, user, role, me, Joining::AtCreation, own).await?;
                     }
+                    announce(tx, out, id, me, &ServiceAction::ChatCreated { title }).await?;
                     Ok(id)
                 })
             })
@@ -365,6 +371,10 @@ impl Chats {
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
                 member_with(tx, chat_id, me, Permission::ChangeInfo, "change the chat's info").await?;
+                let renamed = match &title {
+                    Some(new) => *new != store::chats::title(tx, chat_id).await?,
+                    None => false,
+                };
                 let (title, description, history) = store::chats::update_info(
                     tx,
                     chat_id,
@@ -379,8 +389,12 @@ impl Chats {
                     history_visibility: HistoryVisibility::parse(&history),
                     by: me,
                 };
+                let title = updated.title.clone();
                 out.chat_event(tx, chat_id, ChatEvent::ChatUpdated(updated), None)
                     .await?;
+                if renamed {
+                    announce(tx, out, chat_id, me, &ServiceAction::TitleChanged { title }).await?;
+                }
                 Ok(())
             })
         })
@@ -436,7 +450,7 @@ impl Chats {
                         format!("a chat holds at most {max} members"),
                     ));
                 }
-                for user in users {
+                for &user in &users {
                     if store::members::is_member(tx, chat_id, user).await? {
                         return Err(ApiError::new(
                             ChatsCode::AlreadyMember,
@@ -451,6 +465,9 @@ impl Chats {
                         store::bans::lift(tx, chat_id, user).await?;
                     }
                     add_member(tx, out, chat_id, user, Role::Member, me, Joining::Later, None).await?;
+                }
+                if member.kind() != ChatKind::Channel {
+                    announce(tx, out, chat_id, me, &ServiceAction::MembersAdded { user_ids: users }).await?;
                 }
                 Ok(())
             })
@@ -721,7 +738,18 @@ impl Chats {
                         format!("a chat holds at most {max} members"),
                     ));
                 }
-                add_member(tx, out, chat_id, me, Role::Member, by, Joining::Later, Some(max_chats)).await
+                let kind = add_member(tx, out, chat_id, me, Role::Member, by, Joining::Later, Some(max_chats)).await?;
+                if kind != ChatKind::Channel {
+                    announce(
+                        tx,
+                        out,
+                        chat_id,
+                        me,
+                        &ServiceAction::MembersAdded { user_ids: vec![me] },
+                    )
+                    .await?;
+                }
+                Ok(())
             })
         });
         joined.await?;

@@ -10,11 +10,11 @@ use hybrid_core::{ApiError, ApiResult, Code, now_ms};
 use hybrid_store::Sql;
 use serde::Serialize;
 
-use crate::api::{HistoryVisibility, Message, MessageRow, ReactionCount, StoredAttachment};
+use crate::api::{HistoryVisibility, Message, MessageRow, ReactionCount, ServiceAction, StoredAttachment};
 use crate::body::{self, Entity, EntityKind};
 use crate::events::{
-    ChatEvent, ChatsFrame, MessageChange, MessageDeleted, MessageRef, OwnRead, PeerRead, PinChanged, ReactionChanged,
-    Typing, UserEvent,
+    ChatEvent, ChatsFrame, MessageChange, MessageDeleted, MessageRef, Outbox, OwnRead, PeerRead, PinChanged,
+    ReactionChanged, Typing, UserEvent,
 };
 use crate::policy::{ChatKind, Permission};
 use crate::service::{Chats, Member, member, member_with};
@@ -59,6 +59,37 @@ pub(crate) async fn hidden_from_some(
         return Ok(false);
     }
     Ok(seq <= store::messages::newest_join(tx, chat_id).await?)
+}
+
+/// Posts a service message (`actor` did `action`) inside the transaction that did it, so the
+/// message exists if and only if the change committed. It takes the next seq like any message;
+/// the actor, if still a member, has read it.
+pub(crate) async fn announce(
+    tx: &mut Sql<'_>,
+    out: &mut Outbox,
+    chat_id: i64,
+    actor: i64,
+    action: &ServiceAction,
+) -> ApiResult<()> {
+    let now = now_ms();
+    let (seq, pts) = store::messages::next_seq(tx, chat_id, now).await?;
+    let action = serde_json::to_string(action).expect("actions serialise");
+    let row = store::messages::NewRow {
+        chat_id,
+        seq,
+        sender_id: actor,
+        text: "",
+        entities: "[]",
+        reply_to: None,
+        nonce: None,
+        created_at: now,
+        attachment: None,
+        attachment_event_at: None,
+        action: Some(&action),
+    };
+    store::messages::insert(tx, &row).await?;
+    store::messages::mark_read(tx, chat_id, actor, seq).await?;
+    out.message_event_at(tx, chat_id, pts, MessageChange::New, seq).await
 }
 
 /// A page of history, oldest first.
@@ -217,6 +248,7 @@ impl Chats {
                     created_at: now,
                     attachment: attachment_json.as_deref(),
                     attachment_event_at,
+                    action: None,
                 };
                 store::messages::insert(tx, &row).await?;
                 let searched = search_body(&new.text, attachment_json.as_deref());
@@ -236,6 +268,7 @@ impl Chats {
                     nonce: new.nonce,
                     reactions: Vec::new(),
                     attachment: new.attachment.map(|a| a.card),
+                    action: None,
                 };
                 out.message_event_at(tx, chat_id, pts, MessageChange::New, seq).await?;
                 Ok((message, true))
@@ -262,6 +295,9 @@ impl Chats {
             Box::pin(async move {
                 let member = member_with(tx, chat_id, me, Permission::SendMessages, "edit messages").await?;
                 let row = visible_message(tx, chat_id, seq, &member, false).await?;
+                if row.action.is_some() {
+                    return Err(ApiError::forbidden("a service message cannot be edited"));
+                }
                 if row.sender_id != me {
                     member.require(Permission::EditOthers, "edit others' messages")?;
                 }

@@ -51,12 +51,12 @@ pub fn router(chats: Arc<Chats>, global_body_limit: usize) -> OpenApiRouter {
         .routes(routes!(ban, unban))
         .routes(routes!(leave))
         .routes(routes!(transfer))
-        .routes(routes!(invites, create_invite))
+        .routes(routes!(invites, create_chat_invite))
         .routes(routes!(revoke_invite))
         .routes(routes!(preview_invite))
         .routes(routes!(join_invite))
         .routes(routes!(sync))
-        .routes(routes!(search))
+        .routes(routes!(search_messages))
         .with_state(chats)
 }
 
@@ -535,7 +535,7 @@ pub struct CreateInvite {
 #[utoipa::path(post, path = "/chats/{chat_id}/invites", tag = "chats", security(("bearer" = [])),
     params(("chat_id" = i64, Path)), request_body = CreateInvite,
     responses((status = 404, body = ErrorBody), (status = 201, body = InviteLink), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_invite(
+async fn create_chat_invite(
     State(chats): Svc,
     me: AuthUser,
     Path(chat_id): Path<i64>,
@@ -596,7 +596,7 @@ pub struct SearchParams {
 /// Search the messages I can read, newest first.
 #[utoipa::path(get, path = "/search/messages", tag = "messages", security(("bearer" = [])), params(SearchParams),
     responses((status = 429, description = "over the caller's rate; see Retry-After", body = ErrorBody), (status = 200, body = Page<Message>), (status = 422, body = ErrorBody)))]
-async fn search(State(chats): Svc, me: AuthUser, Query(q): Query<SearchParams>) -> ApiResult<Json<Page<Message>>> {
+async fn search_messages(State(chats): Svc, me: AuthUser, Query(q): Query<SearchParams>) -> ApiResult<Json<Page<Message>>> {
     let limit = page_limit(q.limit, 20, 100)?;
     if q.q.chars().count() > 256 {
         return Err(ApiError::validation("q", "at most 256 characters"));

@@ -15,7 +15,7 @@ type Svc = State<Arc<Users>>;
 pub fn router(users: Arc<Users>) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(get_me, update_me))
-        .routes(routes!(search))
+        .routes(routes!(search_users))
         .routes(routes!(list_blocks))
         .routes(routes!(get_by_username))
         .routes(routes!(get_user))
@@ -58,7 +58,7 @@ async fn get_by_username(State(users): Svc, _me: AuthUser, Path(username): Path<
 #[utoipa::path(get, path = "/users/search", tag = "users", security(("bearer" = [])),
     params(SearchParams),
     responses((status = 200, body = Page<Profile>), (status = 422, body = ErrorBody)))]
-async fn search(
+async fn search_users(
     State(users): Svc,
     _me: AuthUser,
     Query(params): Query<SearchParams>,

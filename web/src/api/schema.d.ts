@@ -1247,6 +1247,7 @@ export interface components {
         };
         /** @description A message. Deleted messages stay as tombstones: `deleted: true`, no text. */
         Message: {
+            action?: components["schemas"]["ServiceAction"] | null;
             attachment?: components["schemas"]["Attachment"] | null;
             /** Format: int64 */
             chat_id: number;
@@ -1332,6 +1333,7 @@ export interface components {
         /** @description One page of a list. */
         Page_Message: {
             items: {
+                action?: components["schemas"]["ServiceAction"] | null;
                 attachment?: components["schemas"]["Attachment"] | null;
                 /** Format: int64 */
                 chat_id: number;
@@ -1510,6 +1512,25 @@ export interface components {
         };
         /** @description Any frame the server sends on the WebSocket (docs/protocol.md); `type` tells which. */
         ServerFrame: components["schemas"]["ChatsFrame"] | components["schemas"]["RealtimeFrame"];
+        /** @description What a service message records. Its `sender_id` is who did it. */
+        ServiceAction: {
+            title: string;
+            /** @enum {string} */
+            type: "chat_created";
+        } | {
+            /** @enum {string} */
+            type: "members_added";
+            user_ids: number[];
+        } | {
+            /** @enum {string} */
+            type: "member_left";
+            /** Format: int64 */
+            user_id: number;
+        } | {
+            title: string;
+            /** @enum {string} */
+            type: "title_changed";
+        };
         SessionInfo: {
             /** Format: int64 */
             created_at: number;

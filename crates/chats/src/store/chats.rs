@@ -164,6 +164,14 @@ pub async fn count_in(sql: &mut Sql<'_>, chat_id: i64) -> ApiResult<(i64, String
         .await?)
 }
 
+/// The chat's title.
+pub async fn title(sql: &mut Sql<'_>, chat_id: i64) -> ApiResult<String> {
+    let (title,): (String,) = sql
+        .fetch_one("SELECT title FROM chats WHERE id = $1", params![chat_id])
+        .await?;
+    Ok(title)
+}
+
 /// Counts a member out: the chat's kind.
 pub async fn count_out(sql: &mut Sql<'_>, chat_id: i64) -> ApiResult<String> {
     let (kind,): (String,) = sql

@@ -28,6 +28,8 @@ pub struct NewRow<'a> {
     pub created_at: i64,
     pub attachment: Option<&'a str>,
     pub attachment_event_at: Option<i64>,
+    /// A service message's [`ServiceAction`](crate::api::ServiceAction), as JSON.
+    pub action: Option<&'a str>,
 }
 
 pub async fn load(sql: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<Option<MessageRow>> {
@@ -77,7 +79,7 @@ pub async fn next_seq(sql: &mut Sql<'_>, chat_id: i64, now: i64) -> ApiResult<(i
 pub async fn insert(sql: &mut Sql<'_>, row: &NewRow<'_>) -> ApiResult<()> {
     sql.execute(
         "INSERT INTO messages (chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, \
-         attachment, attachment_event_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         attachment, attachment_event_at, action) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         params![
             row.chat_id,
             row.seq,
@@ -88,7 +90,8 @@ pub async fn insert(sql: &mut Sql<'_>, row: &NewRow<'_>) -> ApiResult<()> {
             row.nonce,
             row.created_at,
             row.attachment,
-            row.attachment_event_at
+            row.attachment_event_at,
+            row.action
         ],
     )
     .await?;

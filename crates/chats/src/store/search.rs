@@ -52,11 +52,12 @@ pub async fn clear(sql: &mut Sql<'_>) -> ApiResult<()> {
 /// A message to index: chat, seq, text and stored attachment.
 pub type Indexable = (i64, i64, String, Option<String>);
 
-/// Up to `limit` messages that are not deleted, after (`chat_id`, `seq`) in that order.
+/// Up to `limit` messages people wrote (not service messages) that are not deleted, after
+/// (`chat_id`, `seq`) in that order.
 pub async fn messages_after(sql: &mut Sql<'_>, chat_id: i64, seq: i64, limit: i64) -> ApiResult<Vec<Indexable>> {
     Ok(sql
         .fetch_all(
-            "SELECT chat_id, seq, text, attachment FROM messages WHERE deleted_at IS NULL \
+            "SELECT chat_id, seq, text, attachment FROM messages WHERE deleted_at IS NULL AND action IS NULL \
              AND (chat_id > $1 OR (chat_id = $1 AND seq > $2)) ORDER BY chat_id, seq LIMIT $3",
             params![chat_id, seq, limit],
         )

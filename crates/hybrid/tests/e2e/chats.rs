@@ -1,7 +1,7 @@
 //! Chats, members, rights and invite links.
 
-use hybrid_testkit::{Stack, assert_error, stack_tests};
-use serde_json::json;
+use hybrid_testkit::{Api, Stack, TestUser, assert_error, stack_tests};
+use serde_json::{Value, json};
 
 use crate::{create_chat, send, start};
 
@@ -10,7 +10,8 @@ stack_tests!(
     groups_members_and_rights,
     channels,
     invite_links,
-    history_visibility_since_join
+    history_visibility_since_join,
+    service_messages
 );
 
 async fn direct_chats(stack: Stack) {
@@ -473,7 +474,10 @@ async fn channels(stack: Stack) {
     assert_error(&attempt, 403, "forbidden", None);
     // readers read and react
     let (_, page) = server.get(&path, Some(&reader.access_token)).await;
-    assert_eq!(page["messages"][0]["text"], "first post");
+    assert_eq!(
+        page["messages"].as_array().unwrap().last().unwrap()["text"],
+        "first post"
+    );
     let (status, _) = server
         .request(
             "PUT",
@@ -599,7 +603,7 @@ async fn history_visibility_since_join(stack: Stack) {
         .await;
     assert_eq!(status, 201);
     let chat_id = chat["id"].as_i64().unwrap();
-    send(&server, &old, chat_id, "before you came").await;
+    let past = send(&server, &old, chat_id, "before you came").await["seq"].clone();
     let (status, _) = server
         .post(
             &format!("/api/v1/chats/{chat_id}/members"),
@@ -608,21 +612,21 @@ async fn history_visibility_since_join(stack: Stack) {
         )
         .await;
     assert_eq!(status, 204);
-    send(&server, &old, chat_id, "welcome").await;
+    let welcome = send(&server, &old, chat_id, "welcome").await["seq"].clone();
     // an edit of a message from before the join reaches the newcomer as `message.changed`:
     // only its seq, one shape for everyone in the chat
     let mut new_ws = server.ws(&new).await;
     let edit = server
         .request(
             "PATCH",
-            &format!("/api/v1/chats/{chat_id}/messages/1"),
+            &format!("/api/v1/chats/{chat_id}/messages/{past}"),
             Some(&old.access_token),
             Some(json!({"text": "the secret past"})),
         )
         .await;
     assert_eq!(edit.0, 200);
     let event = new_ws.next_event("message.changed").await;
-    assert_eq!(event["data"], json!({"seq": 1}), "{event}");
+    assert_eq!(event["data"], json!({"seq": past}), "{event}");
     let (_, synced) = server
         .post(
             "/api/v1/sync",
@@ -635,7 +639,7 @@ async fn history_visibility_since_join(stack: Stack) {
     server
         .request(
             "PATCH",
-            &format!("/api/v1/chats/{chat_id}/messages/2"),
+            &format!("/api/v1/chats/{chat_id}/messages/{welcome}"),
             Some(&old.access_token),
             Some(json!({"text": "welcome!"})),
         )
@@ -644,16 +648,21 @@ async fn history_visibility_since_join(stack: Stack) {
     let (_, page) = server
         .get(&format!("/api/v1/chats/{chat_id}/messages"), Some(&new.access_token))
         .await;
-    let texts: Vec<&str> = page["messages"]
+    let seen: Vec<(&str, &Value)> = page["messages"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["text"].as_str().unwrap())
+        .map(|m| (m["text"].as_str().unwrap(), &m["action"]))
         .collect();
-    assert_eq!(texts, ["welcome!"]);
+    let added = json!({"type": "members_added", "user_ids": [new.id]});
+    assert_eq!(
+        seen,
+        [("", &added), ("welcome!", &Value::Null)],
+        "from their own arrival on"
+    );
     let hidden = server
         .get(
-            &format!("/api/v1/chats/{chat_id}/messages/1/reactions"),
+            &format!("/api/v1/chats/{chat_id}/messages/{past}/reactions"),
             Some(&new.access_token),
         )
         .await;
@@ -666,4 +675,151 @@ async fn history_visibility_since_join(stack: Stack) {
         .get("/api/v1/search/messages?q=secret", Some(&old.access_token))
         .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
+}
+
+/// The service messages of a chat's history, as `(sender_id, action)`, oldest first.
+async fn actions(server: &Api, reader: &TestUser, chat_id: i64) -> Vec<(i64, Value)> {
+    let (status, page) = server
+        .get(
+            &format!("/api/v1/chats/{chat_id}/messages?limit=100"),
+            Some(&reader.access_token),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m.get("action").is_some())
+        .map(|m| {
+            assert_eq!(m["text"], "", "a service message has no text: {m}");
+            (m["sender_id"].as_i64().unwrap(), m["action"].clone())
+        })
+        .collect()
+}
+
+/// Creating, adding, joining, renaming, leaving and removing leave service messages in
+/// the history (with seqs, live on the socket); channels do not announce their subscribers.
+async fn service_messages(stack: Stack) {
+    let server = start(stack).await;
+    let ann = server.register("ann").await;
+    let ben = server.register("ben").await;
+    let cat = server.register("cat").await;
+    let dan = server.register("dan").await;
+    let chat_id = create_chat(&server, &ann, "group", "Team", &[&ben]).await;
+    let path = format!("/api/v1/chats/{chat_id}");
+    assert_eq!(
+        actions(&server, &ben, chat_id).await,
+        vec![(ann.id, json!({"type": "chat_created", "title": "Team"}))]
+    );
+
+    let mut ben_ws = server.ws(&ben).await;
+    let (status, body) = server
+        .post(
+            &format!("{path}/members"),
+            Some(&ann.access_token),
+            json!({"user_ids": [cat.id, dan.id]}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    // Split processes deliver through the bus, so the socket may still see the earlier
+    // `chat_created` arrive after it connected: skip to the announcement of this change.
+    let live = ben_ws
+        .next_where(|f| f["kind"] == "message.new" && f["data"]["action"]["type"] != "chat_created")
+        .await;
+    assert_eq!(
+        live["data"]["action"],
+        json!({"type": "members_added", "user_ids": [cat.id, dan.id]})
+    );
+
+    let renamed = server
+        .request(
+            "PATCH",
+            &path,
+            Some(&ann.access_token),
+            Some(json!({"title": "Team 2"})),
+        )
+        .await;
+    assert_eq!(renamed.0, 200, "{}", renamed.1);
+    // the same title again, or only the description: nothing to announce
+    for change in [json!({"title": "Team 2"}), json!({"description": "about"})] {
+        let same = server
+            .request("PATCH", &path, Some(&ann.access_token), Some(change))
+            .await;
+        assert_eq!(same.0, 200, "{}", same.1);
+    }
+    let left = server
+        .post(&format!("{path}/leave"), Some(&dan.access_token), json!({}))
+        .await;
+    assert_eq!(left.0, 204, "{}", left.1);
+    let removed = server
+        .request(
+            "DELETE",
+            &format!("{path}/members/{}", cat.id),
+            Some(&ann.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(removed.0, 204, "{}", removed.1);
+    let (_, invite) = server
+        .post(&format!("{path}/invites"), Some(&ann.access_token), json!({}))
+        .await;
+    let eve = server.register("eve").await;
+    let joined = server
+        .post(
+            &format!("/api/v1/invites/{}/join", invite["code"].as_str().unwrap()),
+            Some(&eve.access_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(joined.0, 200, "{}", joined.1);
+    assert_eq!(
+        actions(&server, &ben, chat_id).await,
+        vec![
+            (ann.id, json!({"type": "chat_created", "title": "Team"})),
+            (ann.id, json!({"type": "members_added", "user_ids": [cat.id, dan.id]})),
+            (ann.id, json!({"type": "title_changed", "title": "Team 2"})),
+            (dan.id, json!({"type": "member_left", "user_id": dan.id})),
+            (ann.id, json!({"type": "member_left", "user_id": cat.id})),
+            (eve.id, json!({"type": "members_added", "user_ids": [eve.id]})),
+        ]
+    );
+    // the one who acted has read their own service message; the others have one more unread
+    let (_, chat) = server.get(&path, Some(&eve.access_token)).await;
+    assert_eq!(chat["unread_count"], 0, "{chat}");
+    let (_, page) = server
+        .get(&format!("{path}/messages?limit=1"), Some(&ann.access_token))
+        .await;
+    let last = page["messages"][0]["seq"].as_i64().unwrap();
+    let edit = server
+        .request(
+            "PATCH",
+            &format!("{path}/messages/{last}"),
+            Some(&eve.access_token),
+            Some(json!({"text": "I did not join"})),
+        )
+        .await;
+    assert_error(&edit, 403, "forbidden", None);
+
+    // a channel announces its creation, not who subscribes
+    let news = create_chat(&server, &ann, "channel", "News", &[]).await;
+    let (_, invite) = server
+        .post(
+            &format!("/api/v1/chats/{news}/invites"),
+            Some(&ann.access_token),
+            json!({}),
+        )
+        .await;
+    let follow = server
+        .post(
+            &format!("/api/v1/invites/{}/join", invite["code"].as_str().unwrap()),
+            Some(&ben.access_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(follow.0, 200, "{}", follow.1);
+    assert_eq!(
+        actions(&server, &ann, news).await,
+        vec![(ann.id, json!({"type": "chat_created", "title": "News"}))]
+    );
 }

@@ -169,6 +169,18 @@ async fn health_metrics_and_docs(stack: Stack) {
     assert_eq!(tags, ["auth", "users", "chats", "messages", "realtime"]);
     assert!(spec["tags"][1]["description"].as_str().unwrap().contains("Profiles"));
     assert!(spec["components"]["schemas"]["ErrorBody"].is_object());
+    // Generated clients name their functions after operationIds: each must be unique.
+    let mut operation_ids: Vec<&str> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let count = operation_ids.len();
+    operation_ids.sort_unstable();
+    operation_ids.dedup();
+    assert_eq!(operation_ids.len(), count, "duplicate operationIds in the spec");
     let docs = server.http.get(server.url("/api/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().contains("swagger"));

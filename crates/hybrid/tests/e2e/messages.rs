@@ -26,7 +26,7 @@ async fn send_edit_delete(stack: Stack) {
     let body = json!({"text": "Hello @bob and @nobody_here 👋", "nonce": "client-1"});
     let (status, first) = server.post(&path, amy_t, body.clone()).await;
     assert_eq!(status, 201, "{first}");
-    assert_eq!(first["seq"], 1);
+    assert_eq!(first["seq"], 2, "seq 1 is the group's creation");
     assert_eq!(first["nonce"], "client-1");
     let mentions: Vec<_> = first["entities"]
         .as_array()
@@ -43,15 +43,15 @@ async fn send_edit_delete(stack: Stack) {
     assert!(mentions[1].get("user_id").is_none());
     let (status, retry) = server.post(&path, amy_t, body).await;
     assert_eq!(status, 200);
-    assert_eq!(retry["seq"], 1);
+    assert_eq!(retry["seq"], 2);
     // seq is gapless
     let second = send(&server, &bo, chat_id, "second").await;
-    assert_eq!(second["seq"], 2);
+    assert_eq!(second["seq"], 3);
 
     // reply
-    let (status, reply) = server.post(&path, amy_t, json!({"text": "re", "reply_to": 2})).await;
+    let (status, reply) = server.post(&path, amy_t, json!({"text": "re", "reply_to": 3})).await;
     assert_eq!(status, 201);
-    assert_eq!(reply["reply_to"], 2);
+    assert_eq!(reply["reply_to"], 3);
     let dangling = server.post(&path, amy_t, json!({"text": "re", "reply_to": 99})).await;
     assert_error(&dangling, 422, "validation_failed", Some("reply_to"));
 
@@ -108,28 +108,28 @@ async fn send_edit_delete(stack: Stack) {
     let by_other = server
         .request(
             "PATCH",
-            &format!("{path}/2"),
+            &format!("{path}/3"),
             Some(&cy.access_token),
             Some(edit.clone()),
         )
         .await;
     assert_error(&by_other, 403, "forbidden", None);
     let (status, edited) = server
-        .request("PATCH", &format!("{path}/2"), Some(&bo.access_token), Some(edit))
+        .request("PATCH", &format!("{path}/3"), Some(&bo.access_token), Some(edit))
         .await;
     assert_eq!(status, 200, "{edited}");
     assert_eq!(edited["text"], "second, edited");
     assert!(edited["edited_at"].as_i64().is_some());
     // the owner (edit_others) may edit anyone's
     let (status, _) = server
-        .request("PATCH", &format!("{path}/2"), amy_t, Some(json!({"text": "moderated"})))
+        .request("PATCH", &format!("{path}/3"), amy_t, Some(json!({"text": "moderated"})))
         .await;
     assert_eq!(status, 200);
 
     // delete: author or delete_others; a tombstone stays, seq does not move
     assert_error(
         &server
-            .request("DELETE", &format!("{path}/1"), Some(&cy.access_token), None)
+            .request("DELETE", &format!("{path}/2"), Some(&cy.access_token), None)
             .await,
         403,
         "forbidden",
@@ -137,30 +137,31 @@ async fn send_edit_delete(stack: Stack) {
     );
     assert_eq!(
         server
-            .request("DELETE", &format!("{path}/2"), Some(&bo.access_token), None)
+            .request("DELETE", &format!("{path}/3"), Some(&bo.access_token), None)
             .await
             .0,
         204
     );
-    assert_eq!(server.request("DELETE", &format!("{path}/1"), amy_t, None).await.0, 204);
+    assert_eq!(server.request("DELETE", &format!("{path}/2"), amy_t, None).await.0, 204);
     assert_error(
-        &server.request("DELETE", &format!("{path}/1"), amy_t, None).await,
+        &server.request("DELETE", &format!("{path}/2"), amy_t, None).await,
         404,
         "not_found",
         None,
     );
     let gone = server
-        .request("PATCH", &format!("{path}/1"), amy_t, Some(json!({"text": "undead"})))
+        .request("PATCH", &format!("{path}/2"), amy_t, Some(json!({"text": "undead"})))
         .await;
     assert_error(&gone, 404, "not_found", None);
     let (_, page) = server.get(&path, Some(&cy.access_token)).await;
     let messages = page["messages"].as_array().unwrap();
-    assert_eq!(messages.len(), 4);
-    assert_eq!(messages[0]["deleted"], true);
-    assert_eq!(messages[0]["text"], "");
+    assert_eq!(messages.len(), 5);
+    assert_eq!(messages[0]["action"]["type"], "chat_created");
     assert_eq!(messages[1]["deleted"], true);
-    assert_eq!(messages[2]["seq"], 3);
-    assert_eq!(send(&server, &cy, chat_id, "after").await["seq"], 5);
+    assert_eq!(messages[1]["text"], "");
+    assert_eq!(messages[2]["deleted"], true);
+    assert_eq!(messages[3]["seq"], 4);
+    assert_eq!(send(&server, &cy, chat_id, "after").await["seq"], 6);
 }
 
 async fn reactions_and_pins(stack: Stack) {
