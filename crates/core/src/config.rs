@@ -205,7 +205,8 @@ pub struct HttpConfig {
     pub cors_origins: String,
     /// Take the client address from `X-Forwarded-For`. Only behind a proxy you trust.
     pub trust_forwarded_for: bool,
-    /// The built web client (`web/dist`), served at `/`; empty serves no web UI.
+    /// The built web client's folder, served at `/`: `auto` searches beside the binary, the
+    /// working directory's `web/dist` and the checkout it was built from; empty serves no web UI.
     pub web_dir: String,
 }
 
@@ -256,7 +257,7 @@ impl Default for HttpConfig {
             body_limit_bytes: 1024 * 1024,
             cors_origins: String::new(),
             trust_forwarded_for: false,
-            web_dir: "web/dist".into(),
+            web_dir: "auto".into(),
         }
     }
 }

@@ -15,6 +15,8 @@ use hybrid_core::{ApiError, Code, CodeDoc, Config, HttpShared, Schemas, Shutdown
 use hybrid_store::Db;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -259,6 +261,7 @@ pub fn app(config: &Config, mut running: Running) -> anyhow::Result<(Router, Rou
         .fallback_service(web::fallback(&config.http.web_dir))
         .method_not_allowed_fallback(|| async { ApiError::new(Code::MethodNotAllowed, "method not allowed here") })
         .layer(axum::extract::DefaultBodyLimit::max(config.http.body_limit_bytes))
+        .layer(compression())
         .layer(Extension(shared))
         .layer(axum::middleware::from_fn(telemetry::track_requests))
         .layer(cors(config)?)
@@ -317,7 +320,15 @@ fn cors(config: &Config) -> anyhow::Result<CorsLayer> {
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .expose_headers([HeaderName::from_static("x-request-id")])
-        .max_age(std::time::Duration::from_secs(3600)))
+        .max_age(std::time::Duration::from_secs(3600))
+        // The CORS layer replaces any `Vary` inside it, so it names Accept-Encoding too: any
+        // answer may come compressed (`compression()`, the web client's .br/.gz files).
+        .vary([
+            header::ORIGIN,
+            header::ACCESS_CONTROL_REQUEST_METHOD,
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            header::ACCEPT_ENCODING,
+        ]))
 }
 
 /// Every WebSocket is a file descriptor: take the hard limit, not the (often 1024) soft one.
@@ -350,6 +361,17 @@ struct Backends {
     state: Arc<dyn SharedState>,
     /// No request can be served before the auth service's keys are known.
     tokens: Arc<TokenVerifier>,
+}
+
+/// Gzip for responses worth it (history pages, the API reference), for clients that ask. The
+/// web client's files come compressed from the build (`web.rs`) and pass through as they are;
+/// a small JSON answer, such as a sent message, is cheaper to send than to compress.
+fn compression() -> CompressionLayer<impl Predicate> {
+    let worth_it = SizeAbove::new(1024)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE);
+    CompressionLayer::new().compress_when(worth_it)
 }
 
 async fn readyz(axum::extract::State(backends): axum::extract::State<Arc<Backends>>) -> axum::response::Response {

@@ -20,6 +20,7 @@ mod services;
 mod sync;
 mod totp;
 mod users;
+mod web_client;
 
 use hybrid_testkit::{Stack, TestServer};
 

@@ -147,6 +147,8 @@ impl Deployment {
         std::fs::create_dir(web.path().join("assets")).unwrap();
         std::fs::write(web.path().join("index.html"), "<!doctype html><title>Hybrid</title>").unwrap();
         std::fs::write(web.path().join("assets/app-1234.js"), "console.log('hybrid')").unwrap();
+        std::fs::write(web.path().join("assets/app-1234.js.gz"), GZIPPED_ASSET).unwrap();
+        std::fs::write(web.path().join("assets/app-1234.js.map"), "{}").unwrap();
         let (tls, tls_port) = (tempfile::tempdir().unwrap(), free_port());
         self_signed_certificate(tls.path());
 
@@ -304,6 +306,10 @@ async fn one_process_per_service_behind_nginx() {
     }
 }
 
+/// A stand-in for the build's `.gz` copy: nginx sends the file's bytes unchanged, so any bytes
+/// tell whether it chose the copy.
+const GZIPPED_ASSET: &[u8] = b"\x1f\x8b pretend gzip";
+
 async fn core_flows_through_the_gateway(deployment: &Deployment) {
     let gateway = &deployment.gateway;
     // nginx's own answers: health, the web client with its caching, unknown API areas, body size
@@ -325,6 +331,30 @@ async fn core_flows_through_the_gateway(deployment: &Deployment) {
         .await
         .unwrap();
     assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert!(
+        !asset.headers().contains_key("content-encoding"),
+        "no gzip unless asked"
+    );
+    let gzipped = gateway
+        .http
+        .get(gateway.url("/assets/app-1234.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        gzipped.headers()["content-encoding"],
+        "gzip",
+        "the build's .gz, sent as it is"
+    );
+    assert_eq!(&gzipped.bytes().await.unwrap()[..], GZIPPED_ASSET);
+    let map = gateway
+        .http
+        .get(gateway.url("/assets/app-1234.js.map"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(map.status(), 404, "source maps are not served");
     let response = gateway.get("/api/v1/nowhere", None).await;
     assert_error(&response, 404, "not_found", None);
     let response = gateway.get("/metrics", None).await;
