@@ -35,11 +35,20 @@ export class Session {
   private inflight: Promise<boolean> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private tokenListeners = new Set<(token: string) => void>();
+  private signedInOnce = false;
 
   constructor(private readonly fetchImpl: typeof fetch = (...a) => fetch(...a)) {}
 
   get snapshot(): SessionState {
     return this.state;
+  }
+
+  /**
+   * Whether this page has been signed in: a sign-in page reached by signing out (or being
+   * signed out) starts afresh at the chat list, not where the session ended.
+   */
+  get wasSignedIn(): boolean {
+    return this.signedInOnce;
   }
 
   accessToken(): string | null {
@@ -67,6 +76,7 @@ export class Session {
   accept(tokens: TokenPayload): void {
     this.token = tokens.access_token;
     this.expiresAt = Date.now() + tokens.expires_in * 1000;
+    this.signedInOnce = true;
     this.setState({ status: 'signed_in', account: tokens.user, sessionId: tokens.session_id });
     this.schedule(tokens.expires_in);
     for (const fn of this.tokenListeners) fn(tokens.access_token);
