@@ -84,6 +84,25 @@ describe('API client', () => {
     expect(err).toMatchObject({ status: 422, code: 'validation_failed', field: 'title', message: 'too long' });
   });
 
+  it('signs in without the token, and types paths and query parameters from the spec', async () => {
+    const seen: Request[] = [];
+    const fetchMock = vi.fn(async (req: Request) => {
+      seen.push(req);
+      return jsonResponse(200, req.url.includes('/auth/login') ? tokens('new') : { items: [] });
+    });
+    const s = new Session(vi.fn());
+    s.accept(tokens('old'));
+    const c = endpoints(createClient(s, fetchMock as unknown as typeof fetch));
+    await c.login({ username: 'alice', password: 'pw' });
+    await c.searchUsers('al', 8);
+    expect(seen[0]?.headers.get('authorization')).toBeNull();
+    expect(await seen[0]?.json()).toMatchObject({ username: 'alice', refresh_in_cookie: true });
+    const search = new URL(seen[1]?.url ?? '');
+    expect(search.pathname + search.search).toBe('/api/v1/users/search?prefix=al&limit=8');
+    expect(seen[1]?.headers.get('authorization')).toBe('Bearer old');
+    s.clear();
+  });
+
   it('reports a network failure as such', async () => {
     const c = endpoints(createClient(new Session(vi.fn()), vi.fn().mockRejectedValue(new TypeError('Failed to fetch'))));
     await expect(c.chats()).rejects.toMatchObject({ code: 'network', status: 0 });
