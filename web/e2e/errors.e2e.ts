@@ -111,7 +111,7 @@ describe('error messages', () => {
     await pending.getByText('Not sent').waitFor();
     const toast = page.locator('.toast[role="alert"]');
     await toast.waitFor();
-    expect(await toast.textContent()).toBe('Message: At most 4096 characters.');
+    expect(await toast.textContent()).toBe('Message: at most 4096 characters.');
     // Sending the same text again cannot succeed: only "Delete" is offered.
     expect(await pending.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     await pending.getByRole('button', { name: 'Delete' }).waitFor();

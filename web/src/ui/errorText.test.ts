@@ -10,7 +10,7 @@ describe('errorText', () => {
   it('translates the server’s validation rules, per field', () => {
     const e = invalid('text', 'must be at most 4096 UTF-16 code units');
     expect(errorText(e, tr('en'), { inField: true })).toBe('At most 4096 characters.');
-    expect(errorText(e, tr('en'))).toBe('Message: At most 4096 characters.');
+    expect(errorText(e, tr('en'))).toBe('Message: at most 4096 characters.');
     expect(errorText(e, tr('ru'), { inField: true })).toBe('Не длиннее 4096 символов.');
     expect(errorText(invalid('username', 'must be 3 to 32 characters'), tr('ru'), { inField: true })).toBe('От 3 до 32 символов.');
     expect(errorText(invalid('username', 'must be 3 to 32 characters'), tr('en'), { inField: true })).toBe('3 to 32 characters.');
@@ -18,7 +18,7 @@ describe('errorText', () => {
       'Слишком простой: используйте больше разных символов.',
     );
     expect(errorText(invalid('password', 'must be at least 8 characters'), tr('ru'), { inField: true })).toBe('Не короче 8 символов.');
-    expect(errorText(invalid('display_name', 'must be at most 64 characters'), tr('en'))).toBe('Display name: At most 64 characters.');
+    expect(errorText(invalid('display_name', 'must be at most 64 characters'), tr('en'))).toBe('Display name: at most 64 characters.');
   });
 
   it('never shows a rule it does not know in English to a Russian reader', () => {

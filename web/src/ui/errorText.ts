@@ -86,7 +86,7 @@ export function errorText(e: unknown, t: T, opts: ErrorTextOptions = {}): string
   if (e.code === 'validation_failed') {
     const rule = ruleText(e, t) ?? t('error.validation_failed');
     const label = e.field ? FIELDS[e.field] : undefined;
-    return !opts.inField && label ? t('error.fieldRule', { field: t(label), rule }) : rule;
+    return !opts.inField && label ? t('error.fieldRule', { field: t(label), rule: rule.charAt(0).toLowerCase() + rule.slice(1) }) : rule;
   }
   const key = `error.${e.code}` as Key;
   let text = t(key);

@@ -33,7 +33,7 @@ export function JoinPage() {
             <Icon name="link" size={40} />
             <h1>{t('join.invalidTitle')}</h1>
             <p className="muted">{isApiError(preview.error) && preview.error.status === 404 ? t('join.invalid') : null}</p>
-            {!(isApiError(preview.error) && preview.error.status === 404) ? <ErrorNote error={preview.error} /> : null}
+            {!(isApiError(preview.error) && preview.error.status === 404) ? <ErrorNote error={preview.error} onRetry={() => void preview.refetch()} /> : null}
             <Link to="/" className="button">
               {t('join.toChats')}
             </Link>

@@ -167,7 +167,7 @@ function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
           />
         ) : null}
         {members.isPending ? <Spinner /> : null}
-        <ErrorNote error={members.error} />
+        <ErrorNote error={members.error} onRetry={() => void members.refetch()} />
         <ul className="plain-list member-list">
           {(members.data ?? []).map((m) => (
             <MemberRow key={m.user_id} chat={chat} member={m} me={me} run={run} />

@@ -76,7 +76,7 @@ function ProfileSection() {
     update.mutate();
   }
 
-  if (!me.data) return <Card>{me.isError ? <ErrorNote error={me.error} /> : <Spinner />}</Card>;
+  if (!me.data) return <Card>{me.isError ? <ErrorNote error={me.error} onRetry={() => void me.refetch()} /> : <Spinner />}</Card>;
   return (
     <Card title={t('settings.profile')}>
       <div className="profile-head">
@@ -124,7 +124,8 @@ function SessionsSection() {
     <Card title={t('settings.sessions')}>
       <p className="muted small">{t('settings.sessionsHint')}</p>
       {sessions.isPending ? <Spinner /> : null}
-      <ErrorNote error={sessions.error ?? error} />
+      <ErrorNote error={sessions.error} onRetry={() => void sessions.refetch()} />
+      <ErrorNote error={error} />
       <ul className="plain-list session-list">
         {(sessions.data ?? []).map((s) => (
           <li key={s.id} className="session-row" data-testid="session-row">
@@ -243,7 +244,7 @@ function TwoFactorSection() {
     <Card title={t('settings.twoFactor')}>
       <p className="muted small">{t('settings.twoFactorHint')}</p>
       {account.isPending ? <Spinner /> : null}
-      <ErrorNote error={account.error} />
+      <ErrorNote error={account.error} onRetry={() => void account.refetch()} />
       {enabled !== undefined && mode === 'idle' ? (
         <>
           <p className={enabled ? 'success' : 'muted'} role="status" data-testid="totp-status">
