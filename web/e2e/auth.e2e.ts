@@ -5,8 +5,8 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch } from './browser';
-import { HybridServer } from './server';
+import { ensureDir, launch } from './browser';
+import { HybridServer, RESULTS } from './server';
 import { person, registerApi, registerUi, submitLogin, type Person } from './authHelpers';
 
 let server: HybridServer;
@@ -21,6 +21,7 @@ async function newPerson(locale?: string): Promise<Person> {
 
 describe('signing in', () => {
   beforeAll(async () => {
+    ensureDir(RESULTS); // the server's log goes there
     server = new HybridServer();
     await server.start();
     browser = await launch();

@@ -5,8 +5,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch } from './browser';
-import { HybridServer } from './server';
+import { ensureDir, launch } from './browser';
+import { HybridServer, RESULTS } from './server';
 import { createGroup, person, registerApi, registerUi, submitLogin, submitRegister, type Person } from './authHelpers';
 
 let server: HybridServer;
@@ -29,6 +29,7 @@ const RAW = /must be|UTF-16|is too simple|seconds|\d{3,} сек/;
 
 describe('error messages', () => {
   beforeAll(async () => {
+    ensureDir(RESULTS); // the server's log goes there
     // This file's own process: the server it starts inherits these.
     process.env.HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP = '2';
     server = new HybridServer();

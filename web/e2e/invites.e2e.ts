@@ -4,8 +4,8 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch } from './browser';
-import { HybridServer } from './server';
+import { ensureDir, launch } from './browser';
+import { HybridServer, RESULTS } from './server';
 import { createGroup, person, registerUi, type Person } from './authHelpers';
 
 let server: HybridServer;
@@ -14,6 +14,7 @@ const people: Person[] = [];
 
 describe('invite links', () => {
   beforeAll(async () => {
+    ensureDir(RESULTS); // the server's log goes there
     server = new HybridServer();
     await server.start();
     browser = await launch();
