@@ -6,6 +6,7 @@
 import createFetchClient, { type Client as FetchClient } from 'openapi-fetch';
 import { ApiError, errorFromResponse, networkError } from './errors';
 import { session, type Session } from '../features/auth/session';
+import { apiOrigin } from './origin';
 import type { paths } from './schema';
 
 export const API_BASE = '/api/v1';
@@ -16,12 +17,6 @@ const RETRY_CODES = new Set(['token_expired', 'invalid_token', 'unauthorized']);
 export type Paths = paths;
 
 type Fetch = (input: Request) => Promise<Response>;
-
-function absolute(path: string): string {
-  // `new Request` needs an absolute URL outside browsers (tests); same origin in browsers.
-  const origin = typeof location !== 'undefined' && location.origin && location.origin !== 'null' ? location.origin : 'http://localhost';
-  return origin + path;
-}
 
 /**
  * The fetch under the typed client. `auth: false` is for sign-in and sign-up, which send no
@@ -76,7 +71,7 @@ export interface Client {
 
 export function createClient(sess: Session, fetchImpl: typeof fetch = (...a) => fetch(...a)): Client {
   const make = (auth: boolean) =>
-    createFetchClient<paths>({ baseUrl: absolute(''), fetch: authFetch(sess, fetchImpl, auth) });
+    createFetchClient<paths>({ baseUrl: apiOrigin(), fetch: authFetch(sess, fetchImpl, auth) });
   return { api: make(true), guest: make(false) };
 }
 

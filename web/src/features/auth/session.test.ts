@@ -14,10 +14,11 @@ describe('Session', () => {
     const [a, b] = await Promise.all([s.refresh(), s.refresh()]);
     expect(a && b).toBe(true);
     expect(fetchMock).toHaveBeenCalledTimes(1);
-    const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
-    expect(url).toBe('/api/v1/auth/refresh');
-    expect(init.body).toBe('{}');
-    expect(init.credentials).toBe('same-origin');
+    const [req] = fetchMock.mock.calls[0] as [Request];
+    expect(new URL(req.url).pathname).toBe('/api/v1/auth/refresh');
+    expect(req.method).toBe('POST');
+    expect(await req.text()).toBe('{}');
+    expect(req.credentials).toBe('same-origin');
     expect(s.snapshot.status).toBe('signed_in');
     expect(s.accessToken()).toBe('t1');
     s.clear();
