@@ -30,10 +30,14 @@ const RAW = /must be|UTF-16|is too simple|seconds|\d{3,} сек/;
 describe('error messages', () => {
   beforeAll(async () => {
     ensureDir(RESULTS); // the server's log goes there
-    // This file's own process: the server it starts inherits these.
+    // The server takes its environment when it starts: set for it only, then removed.
     process.env.HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP = '2';
     server = new HybridServer();
-    await server.start();
+    try {
+      await server.start();
+    } finally {
+      delete process.env.HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP;
+    }
     browser = await launch();
   });
 
