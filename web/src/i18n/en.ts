@@ -23,7 +23,7 @@ export const en = {
   'auth.username': 'Username',
   'auth.usernameHint': '3 to 32 characters: letters a–z, digits and _, starting with a letter.',
   'auth.password': 'Password',
-  'auth.passwordHint': 'At least 8 characters, not your username.',
+  'auth.passwordHint': 'At least 8 characters, 4 of them different, not your username.',
   'auth.confirmPassword': 'Repeat the password',
   'auth.passwordsDiffer': 'The passwords do not match.',
   'auth.inviteCode': 'Invite code',

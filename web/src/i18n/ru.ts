@@ -24,7 +24,7 @@ export const ru: { [K in keyof typeof en]: string | Plural } = {
   'auth.username': 'Имя пользователя',
   'auth.usernameHint': 'От 3 до 32 символов: латинские буквы, цифры и _, первая — буква.',
   'auth.password': 'Пароль',
-  'auth.passwordHint': 'Не короче 8 символов и не совпадает с именем пользователя.',
+  'auth.passwordHint': 'Не короче 8 символов, из них хотя бы 4 разных; не совпадает с именем пользователя.',
   'auth.confirmPassword': 'Повторите пароль',
   'auth.passwordsDiffer': 'Пароли не совпадают.',
   'auth.inviteCode': 'Код приглашения',
