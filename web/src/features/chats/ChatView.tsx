@@ -5,6 +5,7 @@ import { api } from '../../api/endpoints';
 import type { ChatInfo, HistoryPage, Message } from '../../api/types';
 import { useSession } from '../auth/useSession';
 import { Avatar, ErrorNote, Modal, Spinner, useErrorText } from '../../ui/common';
+import { isRetryable } from '../../ui/errorText';
 import { Composer, type MentionCandidate } from './Composer';
 import { Icon } from '../../ui/Icon';
 import { MessageList, type MessageActions, type PendingMessage } from './MessageList';
@@ -241,7 +242,7 @@ export function ChatView({ chatId }: { chatId: number }) {
         qc.setQueryData<History>(keys.history(chatId), (h) => upsertMessage(h, msg));
         setPending((list) => list.filter((x) => x.nonce !== p.nonce));
       } catch (e) {
-        setPending((list) => list.map((x) => (x.nonce === p.nonce ? { ...x, failed: true } : x)));
+        setPending((list) => list.map((x) => (x.nonce === p.nonce ? { ...x, failed: true, retryable: isRetryable(e) } : x)));
         setError(e);
       }
     },

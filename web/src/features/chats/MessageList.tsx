@@ -18,6 +18,8 @@ export interface PendingMessage {
   reply_to?: number;
   created_at: number;
   failed: boolean;
+  /** False when sending again cannot help (the server refused the text itself: 4xx). */
+  retryable?: boolean;
 }
 
 export interface MessageActions {
@@ -505,9 +507,11 @@ function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: Mess
         </span>
         {p.failed ? (
           <span className="pending-actions">
-            <button type="button" className="link-button" onClick={() => actions.onRetry(p)}>
-              {t('common.retry')}
-            </button>
+            {p.retryable !== false ? (
+              <button type="button" className="link-button" onClick={() => actions.onRetry(p)}>
+                {t('common.retry')}
+              </button>
+            ) : null}
             <button type="button" className="link-button" onClick={() => actions.onDiscard(p)}>
               {t('common.delete')}
             </button>

@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useDeferredValue, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
@@ -209,29 +209,26 @@ export function PersonRow({ user, onDone }: { user: Profile; onDone: () => void 
   const navigate = useNavigate();
   const qc = useQueryClient();
   const s = useSession();
-  const [error, setError] = useState<unknown>(null);
-  async function open() {
-    try {
-      const chat = await api.createChat({ kind: 'direct', user_id: user.id, member_ids: [] });
+  const openChat = useMutation({
+    mutationFn: () => api.createChat({ kind: 'direct', user_id: user.id, member_ids: [] }),
+    onSuccess: (chat) => {
       qc.setQueryData(keys.chat(chat.id), chat);
       void qc.invalidateQueries({ queryKey: keys.chats });
       onDone();
       navigate(`/chat/${chat.id}`);
-    } catch (e) {
-      setError(e);
-    }
-  }
+    },
+  });
   const self = user.id === s.account?.id;
   return (
     <li>
-      <button type="button" className="person-row" onClick={open} disabled={self} aria-label={t('search.openChatWith', { name: displayName(user) })}>
+      <button type="button" className="person-row" onClick={() => openChat.mutate()} disabled={self || openChat.isPending} aria-label={t('search.openChatWith', { name: displayName(user) })}>
         <Avatar name={displayName(user)} id={user.id} size={40} />
         <span className="person-text">
           <span className="person-name">{displayName(user)}</span>
           <span className="muted">@{user.username}</span>
         </span>
       </button>
-      <ErrorNote error={error} />
+      <ErrorNote error={openChat.error} />
     </li>
   );
 }
