@@ -7,6 +7,7 @@
 //!   so several processes share a queue), keeps it with heartbeats, and records the outcome:
 //!   done, retried with exponential backoff and jitter, or dead after the last attempt. A
 //!   killed process's jobs run again when their leases run out; a cancelled job stops at once;
+//! - recurring [`Schedule`]s: cron patterns in IANA time zones, one job per period;
 //! - at least once: a job's effects on its own module's tables commit with its completion
 //!   ([`Job::complete_in`]); effects outside (HTTP, email, Telegram) may repeat after a crash,
 //!   so such jobs carry an idempotency key or check before acting again.
@@ -16,12 +17,14 @@
 
 mod clock;
 mod queue;
+mod schedule;
 mod worker;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use queue::{
     JobInfo, JobState, LeaseError, NewJob, QueueStats, cancel, complete, enqueue, get, list, retry_now, stats,
 };
+pub use schedule::{Schedule, ScheduleError, next_after, schedule, unschedule};
 pub use worker::{Handler, Job, Jobs, Outcome, WorkerConfig, backoff};
 
 /// The `jobs` table as a module's migration number `version`: list it in the module's

@@ -6,13 +6,15 @@
 //! later `run_at` after a failure, `dead` after its last attempt, `cancelled` at any time
 //! before it is done. A lease that runs out (its process died) makes the job claimable again.
 
+use std::borrow::Cow;
+
 use hybrid_store::{FromRow, Row, Sql, StoreError, params};
 use serde::Serialize;
 
 /// A job to enqueue: [`NewJob::new`] then the builder methods.
 #[derive(Debug, Clone)]
 pub struct NewJob {
-    pub queue: &'static str,
+    pub queue: Cow<'static, str>,
     pub payload: String,
     /// When it may start, in ms since the epoch; `None` is now.
     pub run_at: Option<i64>,
@@ -28,9 +30,14 @@ pub struct NewJob {
 impl NewJob {
     /// A job for `queue` carrying `payload` as JSON.
     pub fn new(queue: &'static str, payload: &impl Serialize) -> Self {
+        Self::raw(queue, serde_json::to_string(payload).expect("job payloads serialize"))
+    }
+
+    /// A job whose payload is JSON text already (a schedule's).
+    pub fn raw(queue: impl Into<Cow<'static, str>>, payload: String) -> Self {
         NewJob {
-            queue,
-            payload: serde_json::to_string(payload).expect("job payloads serialize"),
+            queue: queue.into(),
+            payload,
             run_at: None,
             priority: 0,
             max_attempts: 10,
@@ -145,7 +152,7 @@ pub async fn enqueue(tx: &mut Sql<'_>, job: &NewJob, now_ms: i64) -> Result<i64,
              VALUES ($1, $2, 'ready', $3, $4, $5, $6, $7, $8, $8) \
              ON CONFLICT (queue, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING RETURNING id",
             params![
-                job.queue,
+                &*job.queue,
                 &job.payload,
                 job.priority,
                 run_at,
@@ -162,7 +169,7 @@ pub async fn enqueue(tx: &mut Sql<'_>, job: &NewJob, now_ms: i64) -> Result<i64,
             let (id,): (i64,) = tx
                 .fetch_one(
                     "SELECT id FROM jobs WHERE queue = $1 AND dedup_key = $2",
-                    params![job.queue, &job.dedup_key],
+                    params![&*job.queue, &job.dedup_key],
                 )
                 .await?;
             Ok(id)

@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::clock::Clock;
 use crate::queue::{self, Claimed, JobState, LeaseError};
+use crate::schedule;
 
 /// What a run came to.
 #[derive(Debug)]
@@ -204,6 +205,7 @@ impl Jobs {
             if *stop.borrow() {
                 break;
             }
+            self.fire_schedules().await;
             // take jobs while there are free slots and due jobs
             let mut idle = true;
             while let Ok(permit) = slots.clone().try_acquire_owned() {
@@ -244,6 +246,28 @@ impl Jobs {
             }
         }
         while tasks.join_next().await.is_some() {}
+    }
+
+    /// Enqueues the jobs of due schedules (a read first, so an idle worker does not write).
+    async fn fire_schedules(&self) {
+        let now = self.now_ms();
+        let db = &self.inner.db;
+        match schedule::any_due(&mut db.reads(), now).await {
+            Ok(false) => return,
+            Ok(true) => {}
+            Err(error) => {
+                tracing::warn!(%error, module = db.module(), "reading job schedules");
+                return;
+            }
+        }
+        let postgres = db.dialect() == hybrid_store::Dialect::Postgres;
+        match db
+            .write(move |tx| Box::pin(schedule::fire_due(tx, now, postgres)))
+            .await
+        {
+            Ok(fired) => tracing::debug!(fired, module = db.module(), "schedules fired"),
+            Err(error) => tracing::warn!(%error, module = db.module(), "firing job schedules"),
+        }
     }
 
     async fn claim(&self, sql: &Arc<str>, queues: &[&'static str]) -> Result<Option<Claimed>, StoreError> {

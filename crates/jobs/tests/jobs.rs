@@ -39,6 +39,7 @@ dialect_tests!(
     a_dead_workers_job_runs_again_after_its_lease,
     due_jobs_run_by_priority_and_not_before_their_time,
     jobs_sharing_a_key_run_one_at_a_time,
+    schedules_fire_once_per_period_with_a_movable_clock,
 );
 
 struct Fixture {
@@ -383,4 +384,115 @@ async fn jobs_sharing_a_key_run_one_at_a_time(dialect: Dialect) {
     assert_eq!(peaks["acct-b"].1, 1, "{peaks:?}");
     stop.send(true).unwrap();
     worker.await.unwrap();
+}
+
+async fn digests(db: &Db) -> i64 {
+    let (count,): (i64,) = db
+        .reads()
+        .fetch_one(
+            "SELECT COUNT(*) FROM jobs WHERE queue = 'digest' AND state = 'done'",
+            params![],
+        )
+        .await
+        .unwrap();
+    count
+}
+
+async fn until_digests(db: &Db, expected: i64) {
+    for _ in 0..1000 {
+        if digests(db).await >= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(digests(db).await, expected);
+}
+
+async fn schedules_fire_once_per_period_with_a_movable_clock(dialect: Dialect) {
+    let f = open(dialect).await;
+    // Friday 2026-03-27, two days before Berlin moves its clocks forward
+    let clock = Arc::new(ManualClock::at(1_774_612_800_000));
+    let daily = hybrid_jobs::Schedule {
+        name: "morning-digest".into(),
+        queue: "digest".into(),
+        payload: "{}".into(),
+        cron: "0 9 * * *".into(),
+        timezone: "Europe/Berlin".into(),
+    };
+    let (now, plan) = (clock.now_ms(), daily.clone());
+    let first =
+        f.db.write(move |tx| Box::pin(async move { hybrid_jobs::schedule(tx, &plan, now).await }))
+            .await
+            .unwrap();
+    assert_eq!(first, 1_774_684_800_000, "Saturday 09:00 CET is 08:00 UTC");
+    let bad = hybrid_jobs::Schedule {
+        cron: "0 25 * * *".into(),
+        ..daily.clone()
+    };
+    let refused =
+        f.db.write(move |tx| Box::pin(async move { hybrid_jobs::schedule(tx, &bad, now).await }))
+            .await;
+    assert!(
+        matches!(refused, Err(hybrid_jobs::ScheduleError::Pattern(..))),
+        "{refused:?}"
+    );
+
+    // two workers race for every period
+    let workers: Vec<Jobs> = (0..2)
+        .map(|_| Jobs::new(f.db.clone(), quick(), clock.clone()))
+        .collect();
+    let mut running = Vec::new();
+    for jobs in &workers {
+        jobs.handle("digest", |_job: hybrid_jobs::Job| async { Outcome::Done });
+        jobs.handle("marker", |_job: hybrid_jobs::Job| async { Outcome::Done });
+        running.push(start(jobs));
+    }
+    let mut fired_at = Vec::new();
+    let mut next = first;
+    for day in 1..=4 {
+        clock.set(next + 60_000);
+        workers.iter().for_each(Jobs::wake);
+        until_digests(&f.db, day).await;
+        fired_at.push(next);
+        next = hybrid_jobs::next_after("0 9 * * *", "Europe/Berlin", next).unwrap();
+    }
+    // Sunday is the first day of summer time: 09:00 CEST is 07:00 UTC
+    let hours_utc: Vec<i64> = fired_at.iter().map(|ms| ms / 3_600_000 % 24).collect();
+    assert_eq!(hours_utc, [8, 7, 7, 7]);
+
+    // the server was away for three days: one run when it is back, not three
+    clock.set(next + 3 * 86_400_000);
+    workers.iter().for_each(Jobs::wake);
+    until_digests(&f.db, 5).await;
+    let (due,): (i64,) =
+        f.db.reads()
+            .fetch_one(
+                "SELECT next_run_at FROM job_schedules WHERE name = 'morning-digest'",
+                params![],
+            )
+            .await
+            .unwrap();
+    assert!(due > clock.now_ms(), "the next run is in the future");
+
+    // declaring it again at start-up changes nothing; removing it stops it
+    let (now, plan) = (clock.now_ms(), daily.clone());
+    let kept =
+        f.db.write(move |tx| Box::pin(async move { hybrid_jobs::schedule(tx, &plan, now).await }))
+            .await
+            .unwrap();
+    assert_eq!(kept, due);
+    assert!(
+        f.db.write(|tx| Box::pin(hybrid_jobs::unschedule(tx, "morning-digest")))
+            .await
+            .unwrap()
+    );
+    clock.set(due + 86_400_000);
+    // a job enqueued now is claimed after a look at the schedules at the new time
+    let marker = enqueue(&workers[0], NewJob::new("marker", &0)).await;
+    until_state(&f.db, marker, JobState::Done).await;
+    for (stop, worker) in running {
+        stop.send(true).unwrap();
+        worker.await.unwrap();
+    }
+    assert_eq!(digests(&f.db).await, 5);
 }

@@ -20,3 +20,15 @@ CREATE UNIQUE INDEX jobs_dedup ON jobs (queue, dedup_key) WHERE dedup_key IS NOT
 CREATE INDEX jobs_due ON jobs (state, run_at);
 CREATE UNIQUE INDEX jobs_one_running_per_key ON jobs (concurrency_key)
     WHERE state = 'running' AND concurrency_key IS NOT NULL;
+-- recurring schedules: each due period enqueues one job (dedup key: name and period)
+CREATE TABLE job_schedules (
+    name TEXT PRIMARY KEY,
+    queue TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    cron TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    next_run_at BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX job_schedules_due ON job_schedules (next_run_at);
