@@ -3,7 +3,7 @@
  * position stays put while they are added above; new messages keep the view at the bottom
  * only if it was there, so nothing jumps under the reader's eyes.
  */
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode, type RefObject } from 'react';
 import type { ChatInfo, Message } from '../../api/types';
 import { useI18n } from '../../i18n/index';
 import { formatDay, formatTime, sameDay } from '../../i18n/format';
@@ -36,6 +36,23 @@ export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'
 
 const BOTTOM_SLACK = 80;
 const GROUP_GAP_MS = 5 * 60_000;
+/** How long after the last scroll a date pill that covers messages stays. */
+const PILL_IDLE_MS = 1200;
+/** Phones and narrow windows: no tools beside bubbles; a tap or a long press opens the menu. */
+const TOUCH_LAYOUT = '(hover: none), (max-width: 767px)';
+
+/**
+ * The sticky date pills that lie over messages (rather than in their own place) are marked, so
+ * that they show while the reader scrolls and fade once the scrolling stops, as in Telegram.
+ */
+function markStuckDates(el: HTMLElement) {
+  for (const sep of el.querySelectorAll<HTMLElement>('.day-separator')) {
+    const next = sep.nextElementSibling;
+    const stuck = next !== null && next.getBoundingClientRect().top < sep.getBoundingClientRect().bottom - 1;
+    if (stuck) sep.dataset.stuck = '';
+    else delete sep.dataset.stuck;
+  }
+}
 
 export function MessageList({
   chat,
@@ -91,6 +108,7 @@ export function MessageList({
   const snapshot = useRef({ height: 0, top: 0, first: 0, last: 0, count: 0, newer: false });
   const [unseen, setUnseen] = useState(0);
   const [showJump, setShowJump] = useState(false);
+  const idleTimer = useRef<number | undefined>(undefined);
 
   const firstSeq = messages[0]?.seq ?? 0;
   const lastSeq = messages[messages.length - 1]?.seq ?? 0;
@@ -112,6 +130,17 @@ export function MessageList({
     snapshot.current.top = el.scrollTop;
     snapshot.current.height = el.scrollHeight;
   }, [onBottomChange]);
+
+  const onScroll = useCallback(() => {
+    measureBottom();
+    const el = scroller.current;
+    if (!el) return;
+    el.dataset.scrolling = '';
+    markStuckDates(el);
+    window.clearTimeout(idleTimer.current);
+    idleTimer.current = window.setTimeout(() => delete el.dataset.scrolling, PILL_IDLE_MS);
+  }, [measureBottom]);
+  useEffect(() => () => window.clearTimeout(idleTimer.current), []);
 
   // Keep the view steady across renders.
   useLayoutEffect(() => {
@@ -233,7 +262,7 @@ export function MessageList({
 
   return (
     <div className="messages-wrap">
-      <div className="messages" ref={scroller} onScroll={measureBottom} role="log" aria-live="polite" aria-relevant="additions" aria-label={t('chat.history')} tabIndex={0} data-testid="messages">
+      <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-live="polite" aria-relevant="additions" aria-label={t('chat.history')} tabIndex={0} data-testid="messages">
         <div className="messages-inner">
           <div ref={topSentinel} className="top-sentinel" />
           {!hasOlder && messages.length > 0 ? <p className="history-start">{t('chat.historyStart')}</p> : null}
@@ -319,6 +348,7 @@ function MessageItem({
   const { t, lang } = useI18n();
   const sender = useUser(m.sender_id);
   const [menu, setMenu] = useState(false);
+  const bubble = useRef<HTMLDivElement>(null);
   const showName = chat.kind !== 'direct' && !mine && !grouped;
   const name = displayName(sender.data);
   const channelPost = chat.kind === 'channel';
@@ -331,7 +361,11 @@ function MessageItem({
       {chat.kind === 'group' && !mine ? (
         <span className="message-avatar">{grouped ? null : <Avatar name={name} id={m.sender_id} size={32} />}</span>
       ) : null}
-      <div className="bubble">
+      <div className="bubble" ref={bubble} onClick={m.deleted ? undefined : (e) => tapOpens(e) && setMenu(true)} onContextMenu={m.deleted ? undefined : (e) => {
+        if (!longPressOpens(e)) return;
+        e.preventDefault();
+        setMenu(true);
+      }}>
         {showName ? <span className="message-sender">{name}</span> : null}
         {m.reply_to && !m.deleted ? <ReplyQuote message={replyTo} seq={m.reply_to} onJump={actions.onJump} /> : null}
         {m.deleted ? (
@@ -387,25 +421,75 @@ function MessageItem({
           >
             <Icon name="more" size={16} />
           </button>
-          {menu ? (
-            <MessageMenu
-              onClose={() => setMenu(false)}
-              message={m}
-              actions={actions}
-              canEdit={canEdit && mine}
-              canDelete={canDelete}
-              canPin={canPin}
-              pinned={pinned}
-            />
-          ) : null}
         </div>
+      ) : null}
+      {menu && !m.deleted ? (
+        <MessageMenu
+          onClose={() => setMenu(false)}
+          message={m}
+          anchor={bubble}
+          alignEnd={mine && !channelPost}
+          actions={actions}
+          canEdit={canEdit && mine}
+          canDelete={canDelete}
+          canPin={canPin}
+          pinned={pinned}
+        />
       ) : null}
     </div>
   );
 }
 
+/** Whether a click on a bubble opens its menu: on phones, when it hit no link or button and selected nothing. */
+function tapOpens(e: ReactMouseEvent): boolean {
+  if (!window.matchMedia?.(TOUCH_LAYOUT).matches) return false;
+  return !(e.target as Element).closest('a, button, input, .spoiler') && !window.getSelection()?.toString();
+}
+
+/** A long press (or a right click) opens the menu, unless on a link or over selected text. */
+function longPressOpens(e: ReactMouseEvent): boolean {
+  return !(e.target as Element).closest('a') && !window.getSelection()?.toString();
+}
+
+const MENU_MARGIN = 8;
+
+/**
+ * Places a menu next to its message, inside the viewport: above the bubble when it fits, else
+ * below, else wherever it fits; its side follows the bubble's, and it never runs off an edge.
+ */
+function useMenuPlacement(menu: RefObject<HTMLDivElement | null>, anchor: RefObject<HTMLElement | null>, alignEnd: boolean) {
+  const [pos, setPos] = useState<{ left: number; top: number } | null>(null);
+  useLayoutEffect(() => {
+    const place = () => {
+      const el = menu.current;
+      const a = anchor.current;
+      if (!el || !a) return;
+      const r = a.getBoundingClientRect();
+      const w = el.offsetWidth;
+      const h = el.offsetHeight;
+      const vw = document.documentElement.clientWidth;
+      const vh = window.innerHeight;
+      const left = Math.max(MENU_MARGIN, Math.min(alignEnd ? r.right - w : r.left, vw - w - MENU_MARGIN));
+      let top = r.top - h - 4;
+      if (top < MENU_MARGIN) top = r.bottom + 4;
+      if (top + h > vh - MENU_MARGIN) top = Math.max(MENU_MARGIN, vh - h - MENU_MARGIN);
+      setPos({ left, top });
+    };
+    place();
+    window.addEventListener('resize', place);
+    document.addEventListener('scroll', place, true);
+    return () => {
+      window.removeEventListener('resize', place);
+      document.removeEventListener('scroll', place, true);
+    };
+  }, [menu, anchor, alignEnd]);
+  return pos ? { left: pos.left, top: pos.top } : { visibility: 'hidden' as const };
+}
+
 function MessageMenu({
   message: m,
+  anchor,
+  alignEnd,
   actions,
   onClose,
   canEdit,
@@ -414,6 +498,8 @@ function MessageMenu({
   pinned,
 }: {
   message: Message;
+  anchor: RefObject<HTMLElement | null>;
+  alignEnd: boolean;
   actions: MessageActions;
   onClose: () => void;
   canEdit: boolean;
@@ -423,8 +509,9 @@ function MessageMenu({
 }) {
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
+  const placement = useMenuPlacement(ref, anchor, alignEnd);
   useEffect(() => {
-    ref.current?.querySelector<HTMLElement>('button')?.focus();
+    ref.current?.querySelector<HTMLElement>('button')?.focus({ preventScroll: true });
     const onDoc = (e: MouseEvent) => {
       if (ref.current && !ref.current.contains(e.target as Node)) onClose();
     };
@@ -451,7 +538,7 @@ function MessageMenu({
     fn();
   };
   return (
-    <div className="menu" role="menu" ref={ref} aria-label={t('message.actions')}>
+    <div className="menu message-menu" role="menu" ref={ref} aria-label={t('message.actions')} style={placement} data-testid="message-menu">
       <div className="menu-emoji" role="group" aria-label={t('message.react')}>
         {QUICK_REACTIONS.map((e) => (
           <button key={e} type="button" role="menuitem" className={mine.has(e) ? 'me' : ''} aria-label={t('message.reactWith', { emoji: e })} onClick={act(() => actions.onReact(m, e, !mine.has(e)))}>
