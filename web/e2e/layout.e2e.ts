@@ -1,0 +1,70 @@
+/**
+ * Layout at 360×740 with the longest names the server accepts, unbroken words and long links,
+ * in English and in Russian: no screen may scroll sideways or put anything past the right edge.
+ * A failure names the elements that stick out.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PHONE, Suite, expectNoOverflow, type Person } from './helpers';
+
+// 64 characters, the most a display name may have; one of them a single unbroken word.
+const WORD_NAME = 'Bartholomew-Maximilian-Alexander-Konstantin-von-Hohenzollern-Sch';
+const RU_NAME = 'Константин Константинович Константинопольский-Переконстантиново';
+// 128 characters, the most a title may have.
+const TITLE = `Очень длинное название группы ${'Переконстантинопольский'.repeat(5)}`.slice(0, 128);
+const WORD = 'Supercalifragilisticexpialidocious'.repeat(8);
+const LINK = `https://example.org/${'very-long-path-segment/'.repeat(10)}?query=${'x'.repeat(80)}`;
+
+describe('layout at 360 px', () => {
+  const suite = new Suite('layout');
+  let me: Person;
+  let group = 0;
+  let direct = 0;
+
+  beforeAll(async () => {
+    const seed = suite.seed;
+    me = await seed.person('layout_me', WORD_NAME);
+    const peer = await seed.person('layout_peer', RU_NAME);
+    await seed.call('PATCH', '/users/me', peer.token, { bio: `${WORD} ${LINK}` });
+    direct = await seed.direct(me, peer);
+    group = await seed.group(me, TITLE, [peer]);
+    for (const chat of [direct, group]) {
+      await seed.send(peer, chat, WORD);
+      await seed.send(peer, chat, `Ссылка: ${LINK}`);
+      await seed.send(me, chat, `${WORD} ${LINK}`);
+      await seed.send(peer, chat, '`' + WORD + '`');
+    }
+  });
+
+  for (const locale of ['en-US', 'ru-RU']) {
+    it(`nothing overflows on the main screens (${locale})`, async () => {
+      const page = await suite.page({ viewport: PHONE, locale }, me.username);
+      const server = suite.server;
+
+      await page.getByTestId('chat-row').nth(1).waitFor();
+      await expectNoOverflow(page, `${locale} chat list`);
+
+      for (const chat of [group, direct]) {
+        await page.goto(`${server.url}/chat/${chat}`);
+        await page.getByTestId('message').nth(3).waitFor();
+        await expectNoOverflow(page, `${locale} chat ${chat}`);
+        await page.getByTestId('members-button').click();
+        await page.locator('.panel .profile-card').first().waitFor();
+        if (chat === group) await page.getByTestId('member-row').nth(1).waitFor();
+        await expectNoOverflow(page, `${locale} members panel of chat ${chat}`);
+      }
+
+      await page.goto(`${server.url}/settings`);
+      await page.locator('.profile-head').waitFor();
+      await expectNoOverflow(page, `${locale} settings`);
+
+      await page.goto(`${server.url}/`);
+      await page.locator('.sidebar-header .icon-button').click();
+      await page.getByRole('dialog').waitFor();
+      await page.getByTestId('user-picker').fill('layout');
+      await page.getByRole('dialog').locator('.person-row').first().waitFor();
+      await expectNoOverflow(page, `${locale} new chat dialog`);
+
+      expect(suite.errors()).toEqual([]);
+    });
+  }
+});
