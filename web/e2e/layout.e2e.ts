@@ -24,7 +24,7 @@ describe('layout at 360 px', () => {
     const seed = suite.seed;
     me = await seed.person('layout_me', WORD_NAME);
     const peer = await seed.person('layout_peer', RU_NAME);
-    await seed.call('PATCH', '/users/me', peer.token, { bio: `${WORD} ${LINK}` });
+    await seed.call('PATCH', '/users/me', peer.token, { bio: `${WORD.slice(0, 200)} ${LINK}`.slice(0, 500) });
     direct = await seed.direct(me, peer);
     group = await seed.group(me, TITLE, [peer]);
     for (const chat of [direct, group]) {
