@@ -65,6 +65,7 @@ describe('visual report', () => {
 
   /** A steady screenshot of the page, then its comparison with the baseline. */
   async function capture(page: Page, name: string): Promise<void> {
+    await page.mouse.move(0, 0); // no hover left where the last click was
     await page.addStyleTag({ content: STEADY });
     await page.evaluate(async () => {
       await document.fonts.ready;
