@@ -63,8 +63,7 @@ describe('budget: first load', () => {
     page.on('request', (r) => {
       if (r.resourceType() === 'script') scripts.add(r.url());
     });
-    await page.goto(`${suite.server.url}/login`);
-    await page.locator('input[name="username"]').waitFor();
+    await suite.visit(page, '/login', 'input[name="username"]');
     expect(scripts.size).toBeGreaterThan(0);
     let br = 0;
     let gzip = 0;

@@ -196,6 +196,18 @@ export class Suite {
     return o.page;
   }
 
+  /** Goes to a path of the client and waits until `ready` shows. */
+  async visit(page: Page, path: string, ready: string): Promise<void> {
+    await page.goto(`${this.server.url}${path}`);
+    await page.locator(ready).first().waitFor();
+  }
+
+  /** Opens a chat and waits until it shows at least `messages` messages. */
+  async openChat(page: Page, chatId: number, messages = 1): Promise<void> {
+    await page.goto(`${this.server.url}/chat/${chatId}`);
+    await page.getByTestId('message').nth(messages - 1).waitFor();
+  }
+
   /** Every error the suite's pages logged. */
   errors(): string[] {
     return this.opened.flatMap((o) => o.errors);

@@ -38,14 +38,12 @@ describe('layout at 360 px', () => {
   for (const locale of ['en-US', 'ru-RU']) {
     it(`nothing overflows on the main screens (${locale})`, async () => {
       const page = await suite.page({ viewport: PHONE, locale }, me.username);
-      const server = suite.server;
 
       await page.getByTestId('chat-row').nth(1).waitFor();
       await expectNoOverflow(page, `${locale} chat list`);
 
       for (const chat of [group, direct]) {
-        await page.goto(`${server.url}/chat/${chat}`);
-        await page.getByTestId('message').nth(3).waitFor();
+        await suite.openChat(page, chat, 4);
         await expectNoOverflow(page, `${locale} chat ${chat}`);
         await page.getByTestId('members-button').click();
         await page.locator('.panel .profile-card').first().waitFor();
@@ -53,11 +51,10 @@ describe('layout at 360 px', () => {
         await expectNoOverflow(page, `${locale} members panel of chat ${chat}`);
       }
 
-      await page.goto(`${server.url}/settings`);
-      await page.locator('.profile-head').waitFor();
+      await suite.visit(page, '/settings', '.profile-head');
       await expectNoOverflow(page, `${locale} settings`);
 
-      await page.goto(`${server.url}/`);
+      await suite.visit(page, '/', '.sidebar-title');
       await page.locator('.sidebar-header .icon-button').click();
       await page.getByRole('dialog').waitFor();
       await page.getByTestId('user-picker').fill('layout');

@@ -2,7 +2,6 @@
  * What two new users hit at 1280×800 and on a 360×740 phone, one test per problem: each failed
  * before its fix. People and chats are made through the API; the browser signs in as Alice.
  */
-import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, PHONE, Suite, expectNoOverflow, insideViewport, message, morningZone, type Person } from './helpers';
 
@@ -15,10 +14,6 @@ describe('polish: phones and desktop', () => {
   let bob: Person;
   let direct = 0;
   const as = (options: Parameters<Suite['page']>[0]) => suite.page(options, 'alice');
-  async function openChat(page: Page, chatId: number): Promise<void> {
-    await page.goto(`${suite.server.url}/chat/${chatId}`);
-    await page.getByTestId('message').first().waitFor();
-  }
 
   beforeAll(async () => {
     const seed = suite.seed;
@@ -44,7 +39,7 @@ describe('polish: phones and desktop', () => {
 
   it('2. the menu of a wide incoming bubble stays inside the phone screen', async () => {
     const page = await as({ viewport: PHONE });
-    await openChat(page, direct);
+    await suite.openChat(page, direct);
     const wide = message(page, 'as wide as a phone');
     await wide.getByRole('button', { name: 'Message actions' }).focus();
     await page.keyboard.press('Enter');
@@ -58,7 +53,7 @@ describe('polish: phones and desktop', () => {
 
   it('6. on a phone no icons sit beside bubbles; a tap on the bubble opens the menu', async () => {
     const page = await as({ viewport: PHONE, hasTouch: true, isMobile: true });
-    await openChat(page, direct);
+    await suite.openChat(page, direct);
     const wide = message(page, 'as wide as a phone');
     await wide.scrollIntoViewIfNeeded();
     for (const label of ['Reply', 'Message actions']) {
@@ -80,7 +75,7 @@ describe('polish: phones and desktop', () => {
 
   it('7. @mentions suggest only the chat\'s members', async () => {
     const page = await as({ viewport: DESKTOP });
-    await openChat(page, direct);
+    await suite.openChat(page, direct);
     const searches: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/users/search')) searches.push(r.url());
@@ -98,7 +93,7 @@ describe('polish: phones and desktop', () => {
 
   it('8a. the sticky date pill does not stay over message text', async () => {
     const page = await as({ viewport: PHONE });
-    await openChat(page, direct);
+    await suite.openChat(page, direct);
     await page.locator('.day-separator').first().waitFor();
     const covered = () =>
       page.evaluate(() => {
@@ -143,7 +138,7 @@ describe('polish: phones and desktop', () => {
       ['ru-RU', /^[1-9]:\d\d$/],
     ] as const) {
       const page = await as({ viewport: DESKTOP, locale, timezoneId });
-      await openChat(page, direct);
+      await suite.openChat(page, direct);
       const time = (await message(page, 'Line 14').locator('.message-meta time').textContent()) ?? '';
       expect(time).toMatch(pattern);
       const listTime = (await page.getByTestId('chat-row').first().locator('.chat-row-time').textContent()) ?? '';

@@ -98,25 +98,18 @@ describe('visual report', () => {
     return suite.page({ ...options, reducedMotion: 'reduce' }, signedIn ? alice.username : undefined);
   }
 
-  async function openChat(page: Page, chatId: number): Promise<void> {
-    await page.goto(`${suite.server.url}/chat/${chatId}`);
-    await page.getByTestId('message').nth(1).waitFor();
-  }
-
   it('login, desktop and phone', async () => {
     const page = await screen({ viewport: DESKTOP }, false);
-    await page.goto(`${suite.server.url}/login`);
-    await page.locator('input[name="username"]').waitFor();
+    await suite.visit(page, '/login', 'input[name="username"]');
     await capture(page, 'login-desktop');
     const ru = await screen({ viewport: PHONE, locale: 'ru-RU', colorScheme: 'dark' }, false);
-    await ru.goto(`${suite.server.url}/login`);
-    await ru.locator('input[name="username"]').waitFor();
+    await suite.visit(ru, '/login', 'input[name="username"]');
     await capture(ru, 'login-phone-ru-dark');
   });
 
   it('chat list and open chat, desktop', async () => {
     const page = await screen({ viewport: DESKTOP }, true);
-    await openChat(page, group);
+    await suite.openChat(page, group, 2);
     await page.getByTestId('chat-row').nth(1).waitFor();
     await capture(page, 'chat-desktop');
   });
@@ -125,9 +118,9 @@ describe('visual report', () => {
     const page = await screen({ viewport: PHONE, colorScheme: 'dark' }, true);
     await page.getByTestId('chat-row').nth(1).waitFor();
     await capture(page, 'chat-list-phone-dark');
-    await openChat(page, direct);
+    await suite.openChat(page, direct, 2);
     await capture(page, 'chat-phone-dark');
-    await openChat(page, group);
+    await suite.openChat(page, group, 2);
     await page.getByTestId('members-button').click();
     await page.getByTestId('member-row').nth(2).waitFor();
     await capture(page, 'members-phone-dark');
@@ -135,8 +128,7 @@ describe('visual report', () => {
 
   it('settings, desktop', async () => {
     const page = await screen({ viewport: DESKTOP }, true);
-    await page.goto(`${suite.server.url}/settings`);
-    await page.locator('.profile-head').waitFor();
+    await suite.visit(page, '/settings', '.profile-head');
     await page.locator('.session-row').first().waitFor();
     await capture(page, 'settings-desktop');
   });
