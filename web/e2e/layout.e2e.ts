@@ -45,11 +45,26 @@ describe('layout at 360 px', () => {
       for (const chat of [group, direct]) {
         await suite.openChat(page, chat, 4);
         await expectNoOverflow(page, `${locale} chat ${chat}`);
+        // The menu of the widest incoming message (a tap opens it at this width).
+        await page.getByTestId('message').first().locator('.bubble').click();
+        await page.getByRole('menu').waitFor();
+        await expectNoOverflow(page, `${locale} message menu in chat ${chat}`);
+        await page.keyboard.press('Escape');
+        await page.getByRole('menu').waitFor({ state: 'detached' });
         await page.getByTestId('members-button').click();
         await page.locator('.panel .profile-card').first().waitFor();
         if (chat === group) await page.getByTestId('member-row').nth(1).waitFor();
         await expectNoOverflow(page, `${locale} members panel of chat ${chat}`);
       }
+
+      // Search results: chats, people and messages with the long names and words.
+      await suite.visit(page, '/', '.sidebar-title');
+      await page.getByRole('searchbox').fill('layout');
+      await page.locator('.search-results .person-row').nth(1).waitFor();
+      await expectNoOverflow(page, `${locale} search for people`);
+      await page.getByRole('searchbox').fill('Supercalifragilistic');
+      await page.locator('.message-hit').first().waitFor();
+      await expectNoOverflow(page, `${locale} search for messages`);
 
       await suite.visit(page, '/settings', '.profile-head');
       await expectNoOverflow(page, `${locale} settings`);
