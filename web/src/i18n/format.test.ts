@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fold, formatTime } from './format';
+import { fold, formatDateTime, formatTime } from './format';
 
 describe('formatTime', () => {
   const morning = new Date(2026, 2, 12, 6, 47).getTime();
@@ -13,6 +13,11 @@ describe('formatTime', () => {
   it('reads as Russian users expect: 24-hour, no leading zero', () => {
     expect(formatTime(morning, 'ru')).toBe('6:47');
     expect(formatTime(evening, 'ru')).toBe('18:05');
+  });
+
+  it('uses the same clock with a date', () => {
+    expect(formatDateTime(morning, 'en').replace(/\s/g, ' ')).toBe('Mar 12, 2026, 6:47 AM');
+    expect(formatDateTime(morning, 'ru').replace(/\s/g, ' ')).toBe('12 мар. 2026 г., 6:47');
   });
 });
 

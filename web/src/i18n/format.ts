@@ -50,6 +50,7 @@ export function formatListTime(ms: number, lang: Lang, now = Date.now()): string
   return new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short' }).format(ms);
 }
 
+/** "Mar 12, 2026, 6:47 AM" / "12 мар. 2026 г., 6:47": the same clock as formatTime. */
 export function formatDateTime(ms: number, lang: Lang): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+  return new Intl.DateTimeFormat(lang, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(ms);
 }

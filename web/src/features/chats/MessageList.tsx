@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode, type RefObject } from 'react';
 import type { ChatInfo, Message } from '../../api/types';
 import { useI18n } from '../../i18n/index';
-import { formatDay, formatTime, sameDay } from '../../i18n/format';
+import { formatDateTime, formatDay, formatTime, sameDay } from '../../i18n/format';
 import { displayName, useUser } from '../../state/queries';
 import { Avatar, Spinner } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
@@ -380,7 +380,7 @@ function MessageItem({
         <span className="message-meta">
           {pinned ? <Icon name="pin" size={12} aria-label={t('message.pinned')} /> : null}
           {m.edited_at && !m.deleted ? <span className="edited">{t('message.edited')}</span> : null}
-          <time dateTime={new Date(m.created_at).toISOString()} title={new Date(m.created_at).toLocaleString(lang)}>
+          <time dateTime={new Date(m.created_at).toISOString()} title={formatDateTime(m.created_at, lang)}>
             {formatTime(m.created_at, lang)}
           </time>
           {mine && chat.kind === 'direct' ? (
