@@ -73,6 +73,17 @@ describe('polish: phones and desktop', () => {
     await page.getByTestId('replying').waitFor();
   });
 
+  it('6b. a long press (a right click with a mouse) on a bubble opens its menu too', async () => {
+    const page = await as({ viewport: DESKTOP });
+    await suite.openChat(page, direct);
+    await message(page, 'Line 14').locator('.bubble').click({ button: 'right' });
+    const menu = page.getByRole('menu', { name: 'Message actions' });
+    await menu.getByRole('menuitem', { name: 'Copy' }).waitFor();
+    expect(await insideViewport(page, '[role="menu"] [role="menuitem"]')).toEqual([]);
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'detached' });
+  });
+
   it('7. @mentions suggest only the chat\'s members', async () => {
     const page = await as({ viewport: DESKTOP });
     await suite.openChat(page, direct);
