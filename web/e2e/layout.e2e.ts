@@ -4,7 +4,12 @@
  * A failure names the elements that stick out.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { ensureDir } from './browser';
 import { PHONE, Suite, expectNoOverflow, type Person } from './helpers';
+import { RESULTS } from './server';
+
+const SHOTS = ensureDir(join(RESULTS, 'layout'));
 
 // 64 characters, the most a display name may have; one of them a single unbroken word.
 const WORD_NAME = 'Bartholomew-Maximilian-Alexander-Konstantin-von-Hohenzollern-Sch';
@@ -38,43 +43,49 @@ describe('layout at 360 px', () => {
   for (const locale of ['en-US', 'ru-RU']) {
     it(`nothing overflows on the main screens (${locale})`, async () => {
       const page = await suite.page({ viewport: PHONE, locale }, me.username);
+      // Each screen is checked, and kept in test-results/layout/ for a look.
+      let n = 0;
+      const check = async (where: string) => {
+        await expectNoOverflow(page, `${locale} ${where}`);
+        await page.screenshot({ path: join(SHOTS, `${locale}-${++n}-${where.replace(/[^a-z0-9]+/gi, '-')}.png`) });
+      };
 
       await page.getByTestId('chat-row').nth(1).waitFor();
-      await expectNoOverflow(page, `${locale} chat list`);
+      await check('chat list');
 
       for (const chat of [group, direct]) {
         await suite.openChat(page, chat, 4);
-        await expectNoOverflow(page, `${locale} chat ${chat}`);
+        await check(`chat ${chat}`);
         // The menu of the widest incoming message (a tap opens it at this width).
         await page.getByTestId('message').first().locator('.bubble').click();
         await page.getByRole('menu').waitFor();
-        await expectNoOverflow(page, `${locale} message menu in chat ${chat}`);
+        await check(`message menu in chat ${chat}`);
         await page.keyboard.press('Escape');
         await page.getByRole('menu').waitFor({ state: 'detached' });
         await page.getByTestId('members-button').click();
         await page.locator('.panel .profile-card').first().waitFor();
         if (chat === group) await page.getByTestId('member-row').nth(1).waitFor();
-        await expectNoOverflow(page, `${locale} members panel of chat ${chat}`);
+        await check(`members panel of chat ${chat}`);
       }
 
       // Search results: chats, people and messages with the long names and words.
       await suite.visit(page, '/', '.sidebar-title');
       await page.getByRole('searchbox').fill('layout');
       await page.locator('.search-results .person-row').nth(1).waitFor();
-      await expectNoOverflow(page, `${locale} search for people`);
+      await check('search for people');
       await page.getByRole('searchbox').fill('Supercalifragilistic');
       await page.locator('.message-hit').first().waitFor();
-      await expectNoOverflow(page, `${locale} search for messages`);
+      await check('search for messages');
 
       await suite.visit(page, '/settings', '.profile-head');
-      await expectNoOverflow(page, `${locale} settings`);
+      await check('settings');
 
       await suite.visit(page, '/', '.sidebar-title');
       await page.locator('.sidebar-header .icon-button').click();
       await page.getByRole('dialog').waitFor();
       await page.getByTestId('user-picker').fill('layout');
       await page.getByRole('dialog').locator('.person-row').first().waitFor();
-      await expectNoOverflow(page, `${locale} new chat dialog`);
+      await check('new chat dialog');
 
       expect(suite.errors()).toEqual([]);
     });
