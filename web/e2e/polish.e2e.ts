@@ -120,6 +120,12 @@ describe('polish: phones and desktop', () => {
         return hits;
       });
     await expect.poll(covered, { timeout: 8_000 }).toEqual([]);
+    // While the reader scrolls, the pill shows the date of what is on screen; then it fades.
+    const pillShown = () => page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.day-separator[data-stuck]')).some((d) => Number(getComputedStyle(d).opacity) > 0.9));
+    await page.getByTestId('messages').hover();
+    await page.mouse.wheel(0, -150);
+    await expect.poll(pillShown).toBe(true);
+    await expect.poll(covered, { timeout: 8_000 }).toEqual([]);
   });
 
   it('8b. filter chips keep to one row, on a phone and in Russian on a desktop', async () => {

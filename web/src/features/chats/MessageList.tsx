@@ -45,6 +45,14 @@ const TOUCH_LAYOUT = '(hover: none), (max-width: 767px)';
  * The sticky date pills that lie over messages (rather than in their own place) are marked, so
  * that they show while the reader scrolls and fade once the scrolling stops, as in Telegram.
  */
+/** Scrolls the history where the list keeps it (opening, pages added, following new messages). */
+function keepScroll(el: HTMLElement, top: number) {
+  el.dataset.keptAt = String(performance.now());
+  el.scrollTop = top;
+}
+/** A scroll event this soon after keepScroll comes from it. */
+const KEPT_MS = 100;
+
 function markStuckDates(el: HTMLElement) {
   for (const sep of el.querySelectorAll<HTMLElement>('.day-separator')) {
     const next = sep.nextElementSibling;
@@ -135,8 +143,10 @@ export function MessageList({
     measureBottom();
     const el = scroller.current;
     if (!el) return;
-    el.dataset.scrolling = '';
     markStuckDates(el);
+    // The view kept in place by the list itself is not the reader scrolling: no pill for that.
+    if (performance.now() - Number(el.dataset.keptAt ?? -Infinity) < KEPT_MS) return;
+    el.dataset.scrolling = '';
     window.clearTimeout(idleTimer.current);
     idleTimer.current = window.setTimeout(() => delete el.dataset.scrolling, PILL_IDLE_MS);
   }, [measureBottom]);
@@ -150,16 +160,16 @@ export function MessageList({
     if (prev.count === 0) {
       // First render: the first unread message if there is one, else the latest.
       const divider = el.querySelector<HTMLElement>('.unread-divider');
-      el.scrollTop = divider ? divider.offsetTop - 8 : el.scrollHeight;
+      keepScroll(el, divider ? divider.offsetTop - 8 : el.scrollHeight);
       measureBottom();
     } else if (firstSeq < prev.first && prev.first !== 0) {
       // Older messages were added above: keep what the reader sees where it was.
-      el.scrollTop = prev.top + (el.scrollHeight - prev.height);
+      keepScroll(el, prev.top + (el.scrollHeight - prev.height));
     } else if (prev.newer && lastSeq > prev.last) {
       // A newer page loaded below a jump: the view stays, and the reader is no longer at the end.
       measureBottom();
     } else if (atBottom.current) {
-      el.scrollTop = el.scrollHeight;
+      keepScroll(el, el.scrollHeight);
     } else if (lastSeq > prev.last) {
       setUnseen((n) => n + (lastSeq - prev.last));
     }
@@ -172,7 +182,7 @@ export function MessageList({
     const inner = el?.firstElementChild;
     if (!el || !inner || typeof ResizeObserver === 'undefined') return;
     const ro = new ResizeObserver(() => {
-      if (atBottom.current && !hasNewerRef.current) el.scrollTop = el.scrollHeight;
+      if (atBottom.current && !hasNewerRef.current) keepScroll(el, el.scrollHeight);
       snapshot.current.height = el.scrollHeight;
       snapshot.current.top = el.scrollTop;
     });
