@@ -41,10 +41,6 @@ const PILL_IDLE_MS = 1200;
 /** Phones and narrow windows: no tools beside bubbles; a tap or a long press opens the menu. */
 const TOUCH_LAYOUT = '(hover: none), (max-width: 767px)';
 
-/**
- * The sticky date pills that lie over messages (rather than in their own place) are marked, so
- * that they show while the reader scrolls and fade once the scrolling stops, as in Telegram.
- */
 /** Scrolls the history where the list keeps it (opening, pages added, following new messages). */
 function keepScroll(el: HTMLElement, top: number) {
   el.dataset.keptAt = String(performance.now());
@@ -53,6 +49,10 @@ function keepScroll(el: HTMLElement, top: number) {
 /** A scroll event this soon after keepScroll comes from it. */
 const KEPT_MS = 100;
 
+/**
+ * The sticky date pills that lie over messages (rather than in their own place) are marked, so
+ * that they show while the reader scrolls and fade once the scrolling stops, as in Telegram.
+ */
 function markStuckDates(el: HTMLElement) {
   for (const sep of el.querySelectorAll<HTMLElement>('.day-separator')) {
     const next = sep.nextElementSibling;
@@ -359,6 +359,14 @@ function MessageItem({
   const sender = useUser(m.sender_id);
   const [menu, setMenu] = useState(false);
   const bubble = useRef<HTMLDivElement>(null);
+  const onTap = (e: ReactMouseEvent) => {
+    if (tapOpens(e)) setMenu(true);
+  };
+  const onLongPress = (e: ReactMouseEvent) => {
+    if (!longPressOpens(e)) return;
+    e.preventDefault();
+    setMenu(true);
+  };
   const showName = chat.kind !== 'direct' && !mine && !grouped;
   const name = displayName(sender.data);
   const channelPost = chat.kind === 'channel';
@@ -371,11 +379,7 @@ function MessageItem({
       {chat.kind === 'group' && !mine ? (
         <span className="message-avatar">{grouped ? null : <Avatar name={name} id={m.sender_id} size={32} />}</span>
       ) : null}
-      <div className="bubble" ref={bubble} onClick={m.deleted ? undefined : (e) => tapOpens(e) && setMenu(true)} onContextMenu={m.deleted ? undefined : (e) => {
-        if (!longPressOpens(e)) return;
-        e.preventDefault();
-        setMenu(true);
-      }}>
+      <div className="bubble" ref={bubble} onClick={m.deleted ? undefined : onTap} onContextMenu={m.deleted ? undefined : onLongPress}>
         {showName ? <span className="message-sender">{name}</span> : null}
         {m.reply_to && !m.deleted ? <ReplyQuote message={replyTo} seq={m.reply_to} onJump={actions.onJump} /> : null}
         {m.deleted ? (
@@ -548,7 +552,7 @@ function MessageMenu({
     fn();
   };
   return (
-    <div className="menu message-menu" role="menu" ref={ref} aria-label={t('message.actions')} style={placement} data-testid="message-menu">
+    <div className="menu message-menu" role="menu" ref={ref} aria-label={t('message.actions')} style={placement}>
       <div className="menu-emoji" role="group" aria-label={t('message.react')}>
         {QUICK_REACTIONS.map((e) => (
           <button key={e} type="button" role="menuitem" className={mine.has(e) ? 'me' : ''} aria-label={t('message.reactWith', { emoji: e })} onClick={act(() => actions.onReact(m, e, !mine.has(e)))}>
