@@ -49,6 +49,8 @@ describe('polish: phones and desktop', () => {
     expect(await menu.getByRole('menuitem', { name: 'Copy' }).textContent()).toContain('Copy');
     await page.keyboard.press('Escape');
     await menu.waitFor({ state: 'detached' });
+    // Keyboard users are back on the button that opened it.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Message actions');
   });
 
   it('6. on a phone no icons sit beside bubbles; a tap on the bubble opens the menu', async () => {

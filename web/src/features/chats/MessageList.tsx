@@ -359,13 +359,24 @@ function MessageItem({
   const sender = useUser(m.sender_id);
   const [menu, setMenu] = useState(false);
   const bubble = useRef<HTMLDivElement>(null);
+  const more = useRef<HTMLButtonElement>(null);
+  // Opened from the "…" button (keyboard, mouse), the closed menu gives focus back to it.
+  const fromButton = useRef(false);
+  const openMenu = (byButton: boolean) => {
+    fromButton.current = byButton;
+    setMenu(true);
+  };
+  const closeMenu = () => {
+    setMenu(false);
+    if (fromButton.current && document.activeElement?.closest('[role="menu"]')) more.current?.focus({ preventScroll: true });
+  };
   const onTap = (e: ReactMouseEvent) => {
-    if (tapOpens(e)) setMenu(true);
+    if (tapOpens(e)) openMenu(false);
   };
   const onLongPress = (e: ReactMouseEvent) => {
     if (!longPressOpens(e)) return;
     e.preventDefault();
-    setMenu(true);
+    openMenu(false);
   };
   const showName = chat.kind !== 'direct' && !mine && !grouped;
   const name = displayName(sender.data);
@@ -431,7 +442,8 @@ function MessageItem({
             title={t('message.actions')}
             aria-haspopup="menu"
             aria-expanded={menu}
-            onClick={() => setMenu((v) => !v)}
+            ref={more}
+            onClick={() => (menu ? setMenu(false) : openMenu(true))}
           >
             <Icon name="more" size={16} />
           </button>
@@ -439,7 +451,7 @@ function MessageItem({
       ) : null}
       {menu && !m.deleted ? (
         <MessageMenu
-          onClose={() => setMenu(false)}
+          onClose={closeMenu}
           message={m}
           anchor={bubble}
           alignEnd={mine && !channelPost}
