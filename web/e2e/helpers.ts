@@ -4,7 +4,7 @@
  * language), and a report of what sticks out of the viewport.
  */
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { ensureDir, launch } from './browser';
 import { HybridServer, RESULTS } from './server';
 
@@ -124,17 +124,11 @@ export async function overflowing(page: Page): Promise<string[]> {
 
 /** Waits until nothing sticks out; fails naming what does. */
 export async function expectNoOverflow(page: Page, where: string): Promise<void> {
-  let last: string[] = [];
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline) {
-    last = await overflowing(page);
-    if (last.length === 0) return;
-    await page.waitForTimeout(100);
-  }
-  throw new Error(`${where}: ${last.length} element(s) overflow the ${page.viewportSize()?.width}px viewport:\n  ${last.slice(0, 15).join('\n  ')}`);
+  const width = page.viewportSize()?.width;
+  await expect.poll(() => overflowing(page), { timeout: 5_000, message: `${where}: elements overflow the ${width}px viewport` }).toEqual([]);
 }
 
-/** Whether a locator's box lies inside the viewport. */
+/** The elements matching `selector` whose box is not wholly inside the viewport. */
 export async function insideViewport(page: Page, selector: string): Promise<string[]> {
   return page.evaluate((sel) => {
     const vw = document.documentElement.clientWidth;
