@@ -1,12 +1,12 @@
 /**
- * Layout at 360×740 with the longest names the server accepts, unbroken words and long links,
- * in English and in Russian: no screen may scroll sideways or put anything past the right edge.
- * A failure names the elements that stick out.
+ * Layout at 360×740 (in English and in Russian) and at 1280×800 (in Russian) with the longest
+ * names the server accepts, unbroken words and long links: no screen may scroll sideways or put
+ * anything past the right edge. A failure names the elements that stick out.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureDir } from './browser';
-import { PHONE, Suite, expectNoOverflow, type Person } from './helpers';
+import { DESKTOP, PHONE, Suite, expectNoOverflow, type Person } from './helpers';
 import { RESULTS } from './server';
 
 const SHOTS = ensureDir(join(RESULTS, 'layout'));
@@ -19,7 +19,7 @@ const TITLE = `Очень длинное название группы ${'Пер
 const WORD = 'Supercalifragilisticexpialidocious'.repeat(8);
 const LINK = `https://example.org/${'very-long-path-segment/'.repeat(10)}?query=${'x'.repeat(80)}`;
 
-describe('layout at 360 px', () => {
+describe('layout with long names and words', () => {
   const suite = new Suite('layout');
   let me: Person;
   let group = 0;
@@ -40,14 +40,18 @@ describe('layout at 360 px', () => {
     }
   });
 
-  for (const locale of ['en-US', 'ru-RU']) {
-    it(`nothing overflows on the main screens (${locale})`, async () => {
-      const page = await suite.page({ viewport: PHONE, locale }, me.username);
+  for (const [viewport, locale] of [
+    [PHONE, 'en-US'],
+    [PHONE, 'ru-RU'],
+    [DESKTOP, 'ru-RU'],
+  ] as const) {
+    it(`nothing overflows on the main screens (${locale}, ${viewport.width} px)`, async () => {
+      const page = await suite.page({ viewport, locale }, me.username);
       // Each screen is checked, and kept in test-results/layout/ for a look.
       let n = 0;
       const check = async (where: string) => {
-        await expectNoOverflow(page, `${locale} ${where}`);
-        await page.screenshot({ path: join(SHOTS, `${locale}-${++n}-${where.replace(/[^a-z0-9]+/gi, '-')}.png`) });
+        await expectNoOverflow(page, `${locale} ${viewport.width}px ${where}`);
+        await page.screenshot({ path: join(SHOTS, `${locale}-${viewport.width}-${++n}-${where.replace(/[^a-z0-9]+/gi, '-')}.png`) });
       };
 
       await page.getByTestId('chat-row').nth(1).waitFor();
@@ -56,8 +60,8 @@ describe('layout at 360 px', () => {
       for (const chat of [group, direct]) {
         await suite.openChat(page, chat, 4);
         await check(`chat ${chat}`);
-        // The menu of the widest incoming message (a tap opens it at this width).
-        await page.getByTestId('message').first().locator('.bubble').click();
+        // The menu of the widest incoming message.
+        await page.getByTestId('message').first().locator('.bubble').click({ button: 'right' });
         await page.getByRole('menu').waitFor();
         await check(`message menu in chat ${chat}`);
         await page.keyboard.press('Escape');
