@@ -6,7 +6,7 @@ import type { ChatInfo, Message, Profile } from '../../api/types';
 import { Avatar, ErrorNote, Spinner } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
-import { formatListTime } from '../../i18n/format';
+import { fold, formatListTime } from '../../i18n/format';
 import { keys } from '../../state/keys';
 import { presence, useTyping } from '../realtime/state';
 import { displayName, useChatTitle, useChats, useMe, usePresenceOf, useUser } from '../../state/queries';
@@ -79,13 +79,12 @@ function ChatList({ filter, activeId, text }: { filter: Filter; activeId: number
   usePresenceOf((chats.data ?? []).flatMap((c) => (c.kind === 'direct' && c.peer_id ? [c.peer_id] : [])));
   if (chats.isPending) return <div className="center pad"><Spinner label={t('common.loading')} /></div>;
   if (chats.isError) return <div className="pad"><ErrorNote error={chats.error} /></div>;
-  const needle = text?.toLowerCase();
+  const needle = text ? fold(text) : '';
   const items = chats.data.filter((c) => {
     if (!matchesFilter(c, filter)) return false;
     if (!needle) return true;
     const peer = c.kind === 'direct' && c.peer_id ? qc.getQueryData<Profile>(keys.user(c.peer_id)) : undefined;
-    const hay = [c.title, peer?.display_name, peer?.username].filter(Boolean).join(' ').toLowerCase();
-    return hay.includes(needle);
+    return fold([c.title, peer?.display_name, peer?.username].filter(Boolean).join(' ')).includes(needle);
   });
   if (items.length === 0) {
     if (text) return null;
@@ -136,7 +135,7 @@ function ChatRow({ chat, active }: { chat: ChatInfo; active: boolean }) {
           <span className="chat-row-top">
             <span className="chat-row-title">
               {kindIcon(chat.kind)}
-              {title}
+              <span className="chat-row-name">{title}</span>
             </span>
             <time className="chat-row-time" dateTime={new Date(chat.last_activity_at).toISOString()}>
               {formatListTime(chat.last_activity_at, lang)}
@@ -243,7 +242,9 @@ function MessageHit({ message, onDone }: { message: Message; onDone: () => void 
     <li>
       <Link to={`/chat/${message.chat_id}?seq=${message.seq}`} className="message-hit" onClick={onDone}>
         <span className="chat-row-top">
-          <span className="chat-row-title">{title || `#${message.chat_id}`}</span>
+          <span className="chat-row-title">
+            <span className="chat-row-name">{title || `#${message.chat_id}`}</span>
+          </span>
           <time className="chat-row-time">{formatListTime(message.created_at, lang)}</time>
         </span>
         <span className="preview">
