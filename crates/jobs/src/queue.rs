@@ -25,6 +25,8 @@ pub struct NewJob {
     pub dedup_key: Option<String>,
     /// Jobs sharing this key run one at a time (one per account, say).
     pub concurrency_key: Option<String>,
+    /// Jobs sharing this key start at most `max` times per window: (key, max, window in ms).
+    pub rate: Option<(String, i64, i64)>,
 }
 
 impl NewJob {
@@ -43,6 +45,7 @@ impl NewJob {
             max_attempts: 10,
             dedup_key: None,
             concurrency_key: None,
+            rate: None,
         }
     }
 
@@ -68,6 +71,13 @@ impl NewJob {
 
     pub fn concurrency_key(mut self, key: impl Into<String>) -> Self {
         self.concurrency_key = Some(key.into());
+        self
+    }
+
+    /// At most `max` jobs sharing `key` start per `window` ("20 an hour per account"); the
+    /// others wait, without holding up other keys.
+    pub fn rate_limit(mut self, key: impl Into<String>, max: i64, window: std::time::Duration) -> Self {
+        self.rate = Some((key.into(), max.max(1), window.as_millis() as i64));
         self
     }
 }
@@ -148,8 +158,8 @@ pub async fn enqueue(tx: &mut Sql<'_>, job: &NewJob, now_ms: i64) -> Result<i64,
     let inserted: Option<(i64,)> = tx
         .fetch_optional(
             "INSERT INTO jobs (queue, payload, state, priority, run_at, max_attempts, dedup_key, \
-             concurrency_key, created_at, updated_at) \
-             VALUES ($1, $2, 'ready', $3, $4, $5, $6, $7, $8, $8) \
+             concurrency_key, rate_key, rate_max, rate_window_ms, created_at, updated_at) \
+             VALUES ($1, $2, 'ready', $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
              ON CONFLICT (queue, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING RETURNING id",
             params![
                 &*job.queue,
@@ -159,6 +169,9 @@ pub async fn enqueue(tx: &mut Sql<'_>, job: &NewJob, now_ms: i64) -> Result<i64,
                 job.max_attempts,
                 &job.dedup_key,
                 &job.concurrency_key,
+                job.rate.as_ref().map(|(key, _, _)| key.as_str()),
+                job.rate.as_ref().map(|(_, max, _)| *max),
+                job.rate.as_ref().map(|(_, _, window)| *window),
                 now_ms
             ],
         )
@@ -189,19 +202,22 @@ pub struct Claimed {
 }
 
 /// The claim statement for a set of queues: the most urgent due job (or one whose lease ran
-/// out) whose concurrency key is not running elsewhere, taken with a lease. PostgreSQL skips
+/// out) whose concurrency key is not running elsewhere and whose rate key has starts left in
+/// its window, taken with a lease. PostgreSQL skips
 /// rows another worker is claiming; SQLite has one writer, so the statement is atomic anyway.
 pub(crate) fn claim_sql(queues: usize, postgres: bool) -> String {
     let list: Vec<String> = (0..queues).map(|i| format!("${}", i + 4)).collect();
     format!(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $2, \
-         lease_until = $3, updated_at = $1 \
+         lease_until = $3, started_at = $1, updated_at = $1 \
          WHERE id = (SELECT j.id FROM jobs j \
            WHERE ((j.state = 'ready' AND j.run_at <= $1) OR (j.state = 'running' AND j.lease_until < $1)) \
              AND j.queue IN ({}) \
              AND (j.concurrency_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs r \
                WHERE r.concurrency_key = j.concurrency_key AND r.state = 'running' \
                  AND r.lease_until >= $1 AND r.id <> j.id)) \
+             AND (j.rate_key IS NULL OR (SELECT COUNT(*) FROM jobs s \
+               WHERE s.rate_key = j.rate_key AND s.started_at > $1 - j.rate_window_ms) < j.rate_max) \
            ORDER BY j.priority DESC, j.run_at, j.id LIMIT 1{}) \
          RETURNING id, queue, payload, attempts, max_attempts",
         list.join(", "),

@@ -40,6 +40,7 @@ dialect_tests!(
     due_jobs_run_by_priority_and_not_before_their_time,
     jobs_sharing_a_key_run_one_at_a_time,
     schedules_fire_once_per_period_with_a_movable_clock,
+    a_rate_limit_spreads_a_keys_jobs_over_windows,
 );
 
 struct Fixture {
@@ -495,4 +496,48 @@ async fn schedules_fire_once_per_period_with_a_movable_clock(dialect: Dialect) {
         worker.await.unwrap();
     }
     assert_eq!(digests(&f.db).await, 5);
+}
+
+async fn a_rate_limit_spreads_a_keys_jobs_over_windows(dialect: Dialect) {
+    let f = open(dialect).await;
+    let clock = Arc::new(ManualClock::at(1_800_000_000_000));
+    let jobs = Jobs::new(f.db.clone(), quick(), clock.clone());
+    jobs.handle("invite", |_job: hybrid_jobs::Job| async { Outcome::Done });
+    let hour = Duration::from_secs(3600);
+    let mut limited = Vec::new();
+    for i in 0..5 {
+        limited.push(enqueue(&jobs, NewJob::new("invite", &i).rate_limit("account:1", 2, hour)).await);
+    }
+    let other = enqueue(&jobs, NewJob::new("invite", &9).rate_limit("account:2", 2, hour)).await;
+    let (stop, worker) = start(&jobs);
+    let done_count = |db: Db| async move {
+        let (n,): (i64,) = db
+            .reads()
+            .fetch_one(
+                "SELECT COUNT(*) FROM jobs WHERE rate_key = 'account:1' AND state = 'done'",
+                params![],
+            )
+            .await
+            .unwrap();
+        n
+    };
+    until_state(&f.db, other, JobState::Done).await; // another key is not held up
+    until_state(&f.db, limited[1], JobState::Done).await;
+    // a job enqueued now is claimed after the worker has passed over the limited ones
+    let marker = enqueue(&jobs, NewJob::new("invite", &"marker")).await;
+    until_state(&f.db, marker, JobState::Done).await;
+    assert_eq!(done_count(f.db.clone()).await, 2, "two starts per hour");
+    assert_eq!(info(&f.db, limited[2]).await.state, JobState::Ready);
+
+    clock.advance(3_600_001);
+    jobs.wake();
+    until_state(&f.db, limited[3], JobState::Done).await;
+    let marker = enqueue(&jobs, NewJob::new("invite", &"marker 2")).await;
+    until_state(&f.db, marker, JobState::Done).await;
+    assert_eq!(done_count(f.db.clone()).await, 4, "two more in the next hour");
+    clock.advance(3_600_001);
+    jobs.wake();
+    until_state(&f.db, limited[4], JobState::Done).await;
+    stop.send(true).unwrap();
+    worker.await.unwrap();
 }

@@ -10,6 +10,11 @@ CREATE TABLE jobs (
     max_attempts BIGINT NOT NULL,
     dedup_key TEXT,
     concurrency_key TEXT,
+    -- at most rate_max starts per rate_window_ms among the jobs sharing rate_key
+    rate_key TEXT,
+    rate_max BIGINT,
+    rate_window_ms BIGINT,
+    started_at BIGINT,
     lease_owner TEXT,
     lease_until BIGINT,
     last_error TEXT,
@@ -18,6 +23,7 @@ CREATE TABLE jobs (
 );
 CREATE UNIQUE INDEX jobs_dedup ON jobs (queue, dedup_key) WHERE dedup_key IS NOT NULL;
 CREATE INDEX jobs_due ON jobs (state, run_at);
+CREATE INDEX jobs_rate ON jobs (rate_key, started_at) WHERE rate_key IS NOT NULL;
 CREATE UNIQUE INDEX jobs_one_running_per_key ON jobs (concurrency_key)
     WHERE state = 'running' AND concurrency_key IS NOT NULL;
 -- recurring schedules: each due period enqueues one job (dedup key: name and period)
