@@ -15,12 +15,11 @@
 //! What wakes a worker (an enqueue here, the bus in a split deployment) only saves time; the
 //! table is the truth, polled every `poll_ms`.
 
-mod clock;
 mod queue;
 mod schedule;
 mod worker;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use hybrid_store::Clock;
 pub use queue::{
     JobInfo, JobState, LeaseError, NewJob, QueueStats, cancel, complete, enqueue, get, list, retry_now, stats,
 };

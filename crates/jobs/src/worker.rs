@@ -12,9 +12,9 @@ use hybrid_store::{Db, StoreError};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
-use crate::clock::Clock;
 use crate::queue::{self, Claimed, JobState, LeaseError};
 use crate::schedule;
+use hybrid_store::Clock;
 
 /// What a run came to.
 #[derive(Debug)]
@@ -40,7 +40,7 @@ pub struct Job {
     pub attempt: i64,
     pub max_attempts: i64,
     owner: Arc<str>,
-    clock: Arc<dyn Clock>,
+    clock: Clock,
 }
 
 impl Job {
@@ -118,7 +118,7 @@ pub struct Jobs {
 
 struct Inner {
     db: Db,
-    clock: Arc<dyn Clock>,
+    clock: Clock,
     config: WorkerConfig,
     /// This process's name on its leases.
     owner: Arc<str>,
@@ -129,7 +129,7 @@ struct Inner {
 }
 
 impl Jobs {
-    pub fn new(db: Db, config: WorkerConfig, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(db: Db, config: WorkerConfig, clock: Clock) -> Self {
         let owner = format!("{}-{}-{:08x}", std::process::id(), db.module(), fastrand::u32(..));
         Jobs {
             inner: Arc::new(Inner {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use hybrid_jobs::{Clock, JobState, Jobs, ManualClock, NewJob, Outcome, SystemClock, WorkerConfig};
+use hybrid_jobs::{Clock, JobState, Jobs, NewJob, Outcome, WorkerConfig};
 use hybrid_store::testing::TestPostgres;
 use hybrid_store::{Db, Dialect, Migration, StoreConfig, StoreError, params};
 use tokio::sync::watch;
@@ -133,7 +133,7 @@ async fn a_job_exists_only_if_its_cause_committed(dialect: Dialect) {
         "rolled back with its cause"
     );
 
-    let jobs = Jobs::new(f.db.clone(), quick(), Arc::new(SystemClock));
+    let jobs = Jobs::new(f.db.clone(), quick(), Clock::system());
     let first = enqueue(&jobs, NewJob::new("mail", &"hello").dedup_key("welcome:7")).await;
     let again = enqueue(&jobs, NewJob::new("mail", &"hello again").dedup_key("welcome:7")).await;
     let other_queue = enqueue(&jobs, NewJob::new("push", &"hello").dedup_key("welcome:7")).await;
@@ -147,7 +147,7 @@ async fn a_job_exists_only_if_its_cause_committed(dialect: Dialect) {
 
 async fn failures_back_off_then_die(dialect: Dialect) {
     let f = open(dialect).await;
-    let jobs = Jobs::new(f.db.clone(), quick(), Arc::new(SystemClock));
+    let jobs = Jobs::new(f.db.clone(), quick(), Clock::system());
     let runs = Arc::new(AtomicUsize::new(0));
     let counter = runs.clone();
     jobs.handle("flaky", move |job: hybrid_jobs::Job| {
@@ -198,7 +198,7 @@ async fn failures_back_off_then_die(dialect: Dialect) {
 
 async fn effects_commit_with_completion_and_cancel_stops_at_once(dialect: Dialect) {
     let f = open(dialect).await;
-    let jobs = Jobs::new(f.db.clone(), quick(), Arc::new(SystemClock));
+    let jobs = Jobs::new(f.db.clone(), quick(), Clock::system());
     let db = f.db.clone();
     jobs.handle("write", move |job: hybrid_jobs::Job| {
         let db = db.clone();
@@ -274,7 +274,7 @@ async fn a_dead_workers_job_runs_again_after_its_lease(dialect: Dialect) {
         lease_ms: 300,
         ..quick()
     };
-    let doomed = Jobs::new(f.db.clone(), short_lease.clone(), Arc::new(SystemClock));
+    let doomed = Jobs::new(f.db.clone(), short_lease.clone(), Clock::system());
     doomed.handle("task", |_job: hybrid_jobs::Job| async {
         std::future::pending::<()>().await;
         Outcome::Done
@@ -285,7 +285,7 @@ async fn a_dead_workers_job_runs_again_after_its_lease(dialect: Dialect) {
     worker.abort(); // as if the process died: no more heartbeats, no outcome
     let _ = worker.await;
 
-    let survivor = Jobs::new(f.db.clone(), short_lease, Arc::new(SystemClock));
+    let survivor = Jobs::new(f.db.clone(), short_lease, Clock::system());
     let late_completion = Arc::new(AtomicUsize::new(0));
     let count = late_completion.clone();
     survivor.handle("task", move |job: hybrid_jobs::Job| {
@@ -306,7 +306,7 @@ async fn a_dead_workers_job_runs_again_after_its_lease(dialect: Dialect) {
 
 async fn due_jobs_run_by_priority_and_not_before_their_time(dialect: Dialect) {
     let f = open(dialect).await;
-    let clock = Arc::new(ManualClock::at(1_000_000));
+    let clock = Clock::manual(1_000_000);
     let jobs = Jobs::new(
         f.db.clone(),
         WorkerConfig {
@@ -338,7 +338,7 @@ async fn due_jobs_run_by_priority_and_not_before_their_time(dialect: Dialect) {
     until_state(&f.db, low, JobState::Done).await;
     until_state(&f.db, high, JobState::Done).await;
     assert_eq!(info(&f.db, later).await.state, JobState::Ready, "not before its time");
-    clock.advance(60_000);
+    clock.advance(Duration::from_millis(60_000));
     jobs.wake();
     until_state(&f.db, later, JobState::Done).await;
     assert_eq!(*order.lock().unwrap(), ["high", "low", "later"]);
@@ -348,7 +348,7 @@ async fn due_jobs_run_by_priority_and_not_before_their_time(dialect: Dialect) {
 
 async fn jobs_sharing_a_key_run_one_at_a_time(dialect: Dialect) {
     let f = open(dialect).await;
-    let jobs = Jobs::new(f.db.clone(), quick(), Arc::new(SystemClock));
+    let jobs = Jobs::new(f.db.clone(), quick(), Clock::system());
     let running = Arc::new(std::sync::Mutex::new(
         std::collections::HashMap::<String, (i32, i32)>::new(),
     ));
@@ -412,7 +412,7 @@ async fn until_digests(db: &Db, expected: i64) {
 async fn schedules_fire_once_per_period_with_a_movable_clock(dialect: Dialect) {
     let f = open(dialect).await;
     // Friday 2026-03-27, two days before Berlin moves its clocks forward
-    let clock = Arc::new(ManualClock::at(1_774_612_800_000));
+    let clock = Clock::manual(1_774_612_800_000);
     let daily = hybrid_jobs::Schedule {
         name: "morning-digest".into(),
         queue: "digest".into(),
@@ -500,7 +500,7 @@ async fn schedules_fire_once_per_period_with_a_movable_clock(dialect: Dialect) {
 
 async fn a_rate_limit_spreads_a_keys_jobs_over_windows(dialect: Dialect) {
     let f = open(dialect).await;
-    let clock = Arc::new(ManualClock::at(1_800_000_000_000));
+    let clock = Clock::manual(1_800_000_000_000);
     let jobs = Jobs::new(f.db.clone(), quick(), clock.clone());
     jobs.handle("invite", |_job: hybrid_jobs::Job| async { Outcome::Done });
     let hour = Duration::from_secs(3600);
@@ -529,13 +529,13 @@ async fn a_rate_limit_spreads_a_keys_jobs_over_windows(dialect: Dialect) {
     assert_eq!(done_count(f.db.clone()).await, 2, "two starts per hour");
     assert_eq!(info(&f.db, limited[2]).await.state, JobState::Ready);
 
-    clock.advance(3_600_001);
+    clock.advance(Duration::from_millis(3_600_001));
     jobs.wake();
     until_state(&f.db, limited[3], JobState::Done).await;
     let marker = enqueue(&jobs, NewJob::new("invite", &"marker 2")).await;
     until_state(&f.db, marker, JobState::Done).await;
     assert_eq!(done_count(f.db.clone()).await, 4, "two more in the next hour");
-    clock.advance(3_600_001);
+    clock.advance(Duration::from_millis(3_600_001));
     jobs.wake();
     until_state(&f.db, limited[4], JobState::Done).await;
     stop.send(true).unwrap();

@@ -10,10 +10,9 @@
 //! It prints jobs/s and enqueue-to-start latency (docs/benchmarks.md).
 
 use std::process::{Child, Command};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hybrid_jobs::{Jobs, NewJob, Outcome, SystemClock, WorkerConfig};
+use hybrid_jobs::{Clock, Jobs, NewJob, Outcome, WorkerConfig};
 use hybrid_store::testing::TestPostgres;
 use hybrid_store::{Db, Dialect, Migration, StoreConfig, params};
 
@@ -54,7 +53,7 @@ async fn soak_child() {
         backoff_base_ms: 10,
         backoff_max_ms: 200,
     };
-    let jobs = Jobs::new(db.clone(), config, Arc::new(SystemClock));
+    let jobs = Jobs::new(db.clone(), config, Clock::system());
     jobs.handle("soak", move |job: hybrid_jobs::Job| {
         let db = db.clone();
         async move {
@@ -201,7 +200,7 @@ async fn soak(dialect: Dialect) {
 /// Enqueue-to-start for single jobs on an idle worker in the enqueuing process (the embedded
 /// case: the commit wakes the worker), in ms, sorted.
 async fn wake_latency(db: &Db) -> Vec<i64> {
-    let jobs = Jobs::new(db.clone(), WorkerConfig::default(), Arc::new(SystemClock));
+    let jobs = Jobs::new(db.clone(), WorkerConfig::default(), Clock::system());
     let (started_tx, mut started) = tokio::sync::mpsc::unbounded_channel();
     jobs.handle("ping", move |job: hybrid_jobs::Job| {
         let started_tx = started_tx.clone();
