@@ -1,16 +1,22 @@
-//! The client: reqwest with the address check in its resolver and its redirect policy, no
-//! proxy from the environment (that would route around the check), and limits on time and
-//! on the answer's size.
+//! The client: hyper with the address check in its resolver and on every redirect (followed
+//! here, not by the library, so each hop is checked), no proxy, a deadline on the whole
+//! exchange, and a cap on the answer's size.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use reqwest::redirect::{Attempt, Policy};
-use reqwest::{Method, Url};
+use bytes::Bytes;
+use http::{Method, Request, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::dns::Name;
+use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
+use url::Url;
 
 use crate::address::AddressPolicy;
 
@@ -20,7 +26,7 @@ use crate::address::AddressPolicy;
 pub struct OutboundConfig {
     #[serde(flatten)]
     pub addresses: AddressPolicy,
-    /// The whole request, connecting and reading the answer included.
+    /// The whole exchange: connecting, redirects and reading the answer.
     pub timeout_ms: u64,
     pub connect_timeout_ms: u64,
     /// Answers longer than this are cut off with [`OutboundError::TooLarge`].
@@ -73,110 +79,147 @@ pub struct Answer {
     pub elapsed: Duration,
 }
 
+type Connector = HttpsConnector<HttpConnector<CheckedResolver>>;
+
 /// What Hybrid sends out goes through one of these. Cheap to clone.
 #[derive(Clone)]
 pub struct Outbound {
-    client: reqwest::Client,
+    client: Client<Connector, Full<Bytes>>,
     config: Arc<OutboundConfig>,
 }
 
 impl Outbound {
     pub fn new(config: OutboundConfig) -> Result<Self, OutboundError> {
-        let policy = Arc::new(config.addresses.clone());
-        let max_redirects = config.max_redirects;
-        let redirects = {
-            let policy = policy.clone();
-            Policy::custom(move |attempt: Attempt<'_>| {
-                if attempt.previous().len() > max_redirects {
-                    return attempt.error(OutboundError::TooManyRedirects(max_redirects));
-                }
-                match check_url(&policy, attempt.url()) {
-                    Ok(()) => attempt.follow(),
-                    Err(refused) => attempt.error(refused),
-                }
-            })
-        };
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config())
-            .dns_resolver(Arc::new(CheckedResolver { policy }))
-            .redirect(redirects)
-            .no_proxy()
-            .timeout(Duration::from_millis(config.timeout_ms))
-            .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
-            .user_agent(config.user_agent.clone())
-            .build()
-            .map_err(|e| OutboundError::Network(format!("building the HTTP client: {e}")))?;
+        let mut http = HttpConnector::new_with_resolver(CheckedResolver {
+            policy: Arc::new(config.addresses.clone()),
+        });
+        http.enforce_http(false); // https goes through it too, wrapped in TLS
+        http.set_connect_timeout(Some(Duration::from_millis(config.connect_timeout_ms)));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls_config())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
         Ok(Outbound {
-            client,
+            client: Client::builder(TokioExecutor::new()).build(https),
             config: Arc::new(config),
         })
     }
 
     /// POSTs `body` as JSON with extra `headers`.
     pub async fn post_json(&self, url: &str, body: Bytes, headers: &[(&str, &str)]) -> Result<Answer, OutboundError> {
-        let mut request = self
-            .request(Method::POST, url)?
-            .header("content-type", "application/json");
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        self.send(request.body(body)).await
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        self.exchange(Method::POST, url, &all, body).await
     }
 
     /// A GET, for link previews and the like.
     pub async fn get(&self, url: &str) -> Result<Answer, OutboundError> {
-        let request = self.request(Method::GET, url)?;
-        self.send(request).await
+        self.exchange(Method::GET, url, &[], Bytes::new()).await
     }
 
-    fn request(&self, method: Method, url: &str) -> Result<reqwest::RequestBuilder, OutboundError> {
-        let url = Url::parse(url).map_err(|e| OutboundError::BadUrl(format!("{url}: {e}")))?;
-        check_url(&self.config.addresses, &url)?;
-        Ok(self.client.request(method, url))
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, OutboundError> {
+    async fn exchange(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<Answer, OutboundError> {
         let started = Instant::now();
-        let mut response = request.send().await.map_err(|e| self.error(e))?;
-        let status = response.status().as_u16();
-        let limit = self.config.max_response_bytes;
-        if response.content_length().is_some_and(|length| length > limit as u64) {
-            return Err(OutboundError::TooLarge(limit));
+        let limit = Duration::from_millis(self.config.timeout_ms);
+        match tokio::time::timeout(limit, self.follow(method, url, headers, body)).await {
+            Ok(answer) => answer.map(|(status, body)| Answer {
+                status,
+                body,
+                elapsed: started.elapsed(),
+            }),
+            Err(_) => Err(OutboundError::Timeout(self.config.timeout_ms)),
         }
-        let mut body = BytesMut::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.error(e))? {
-            if body.len() + chunk.len() > limit {
-                return Err(OutboundError::TooLarge(limit));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Answer {
-            status,
-            body: body.freeze(),
-            elapsed: started.elapsed(),
-        })
     }
 
-    /// reqwest's error, with our own refusals (raised in the resolver or the redirect policy,
-    /// so wrapped inside it) brought back out.
-    fn error(&self, error: reqwest::Error) -> OutboundError {
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-        while let Some(inner) = source {
-            if let Some(ours) = inner.downcast_ref::<OutboundError>() {
-                return match ours {
-                    OutboundError::Refused(what) => OutboundError::Refused(what.clone()),
-                    OutboundError::TooManyRedirects(max) => OutboundError::TooManyRedirects(*max),
-                    other => OutboundError::Network(other.to_string()),
-                };
+    /// Sends, following redirects itself so that every hop passes the address check.
+    async fn follow(
+        &self,
+        mut method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        mut body: Bytes,
+    ) -> Result<(u16, Bytes), OutboundError> {
+        let mut url = Url::parse(url).map_err(|e| OutboundError::BadUrl(format!("{url}: {e}")))?;
+        let first_origin = url.origin();
+        for hop in 0.. {
+            check_url(&self.config.addresses, &url)?;
+            let mut request = Request::builder()
+                .method(method.clone())
+                .uri(url.as_str())
+                .header(header::USER_AGENT, &self.config.user_agent);
+            // headers (a signature, say) go only to the origin they were meant for
+            if url.origin() == first_origin {
+                for (name, value) in headers {
+                    request = request.header(*name, *value);
+                }
             }
-            source = inner.source();
+            let request = request
+                .body(Full::new(body.clone()))
+                .map_err(|e| OutboundError::BadUrl(e.to_string()))?;
+            let response = self.client.request(request).await.map_err(network_error)?;
+            let status = response.status();
+            let location = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok());
+            if let (true, Some(location)) = (status.is_redirection(), location) {
+                if hop >= self.config.max_redirects {
+                    return Err(OutboundError::TooManyRedirects(self.config.max_redirects));
+                }
+                url = url
+                    .join(location)
+                    .map_err(|e| OutboundError::BadUrl(format!("redirect to {location}: {e}")))?;
+                // 303, and 301/302 after a POST, continue as a GET without a body (as browsers do)
+                if status == StatusCode::SEE_OTHER
+                    || (matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND) && method == Method::POST)
+                {
+                    method = Method::GET;
+                    body = Bytes::new();
+                }
+                continue;
+            }
+            let max = self.config.max_response_bytes;
+            let announced = response
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+            if announced.is_some_and(|length| length > max as u64) {
+                return Err(OutboundError::TooLarge(max));
+            }
+            let body = Limited::new(response.into_body(), max).collect().await.map_err(|e| {
+                if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                    OutboundError::TooLarge(max)
+                } else {
+                    OutboundError::Network(format!("reading the answer: {e}"))
+                }
+            })?;
+            return Ok((status.as_u16(), body.to_bytes()));
         }
-        if error.is_timeout() {
-            OutboundError::Timeout(self.config.timeout_ms)
-        } else {
-            OutboundError::Network(error.without_url().to_string())
-        }
+        unreachable!("the loop returns")
     }
+}
+
+/// hyper's error, with our own refusal (raised in the resolver, so wrapped inside it)
+/// brought back out.
+fn network_error(error: hyper_util::client::legacy::Error) -> OutboundError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    while let Some(inner) = source {
+        if let Some(OutboundError::Refused(what)) = inner.downcast_ref::<OutboundError>() {
+            return OutboundError::Refused(what.clone());
+        }
+        source = inner.source();
+    }
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    OutboundError::Network(text)
 }
 
 /// Only http(s), and an address literal must pass the policy (names pass it in the resolver).
@@ -199,31 +242,42 @@ fn check_url(policy: &AddressPolicy, url: &Url) -> Result<(), OutboundError> {
 
 /// Resolves with the system resolver, then keeps only the addresses the policy allows: the
 /// check is on what the connection will use, so a name that points at 127.0.0.1 is refused.
+#[derive(Clone)]
 struct CheckedResolver {
     policy: Arc<AddressPolicy>,
 }
 
-impl Resolve for CheckedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
+impl tower_service::Service<Name> for CheckedResolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = OutboundError;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, OutboundError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), OutboundError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
         let policy = self.policy.clone();
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|e| OutboundError::Network(format!("resolving {host}: {e}")))?
+                .collect();
             let allowed: Vec<SocketAddr> = found.iter().copied().filter(|addr| policy.allows(addr.ip())).collect();
             if allowed.is_empty() {
-                let refused = match found.first() {
+                return Err(OutboundError::Refused(match found.first() {
                     Some(addr) => format!("{host} ({})", addr.ip()),
                     None => host,
-                };
-                return Err(Box::new(OutboundError::Refused(refused)) as Box<dyn std::error::Error + Send + Sync>);
+                }));
             }
-            Ok(Box::new(allowed.into_iter()) as Addrs)
+            Ok(allowed.into_iter())
         })
     }
 }
 
-/// rustls with the ring provider (already in the build through NATS; reqwest's default would
-/// add aws-lc and a C toolchain) and the system's root certificates.
+/// rustls with the ring provider (already in the build through NATS; aws-lc, rustls's
+/// default, would need a C toolchain) and the system's root certificates.
 fn tls_config() -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
     let found = rustls_native_certs::load_native_certs();

@@ -178,6 +178,12 @@ async fn redirects_answers_and_time_are_limited() {
         let err = outbound.get(&format!("http://{addr}{path}")).await.unwrap_err();
         assert!(matches!(err, OutboundError::TooLarge(1024)), "{path}: {err:?}");
     }
+    // https is wired through TLS: a plain HTTP server fails the handshake
+    let err = outbound.get(&format!("https://{addr}/long")).await.unwrap_err();
+    assert!(
+        matches!(&err, OutboundError::Network(text) if text.contains("Connect")),
+        "a TLS handshake with a plain HTTP server fails: {err:?}"
+    );
     let err = outbound.get(&format!("http://{addr}/slow")).await.unwrap_err();
     assert!(matches!(err, OutboundError::Timeout(300)), "{err:?}");
     assert!(err.is_transient(), "a timeout is worth retrying");
