@@ -390,7 +390,7 @@ export function ChatView({ chatId }: { chatId: number }) {
           onCancelReply={() => setReplyTo(null)}
           onCancelEdit={() => setEditing(null)}
           onEditLast={() => {
-            const mine = [...messages].reverse().find((m) => m.sender_id === me && !m.deleted);
+            const mine = [...messages].reverse().find((m) => m.sender_id === me && !m.deleted && !m.action);
             if (mine) setEditing(mine);
           }}
           onTyping={() => {

@@ -11,6 +11,7 @@ import { displayName, useUser } from '../../state/queries';
 import { Avatar, Spinner } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { RichText } from './RichText';
+import { ServiceMessage } from './service';
 
 export interface PendingMessage {
   nonce: string;
@@ -204,6 +205,12 @@ export function MessageList({
         </div>,
       );
       prev = null;
+    }
+    if (m.action && !m.deleted) {
+      // A service message: a centred line, no reply or menu, and it breaks a run of bubbles.
+      rows.push(<ServiceMessage key={m.seq} message={m} kind={chat.kind} />);
+      prev = null;
+      continue;
     }
     const grouped = prev !== null && prev.sender === m.sender_id && m.created_at - prev.at < GROUP_GAP_MS;
     rows.push(

@@ -13,6 +13,7 @@ import { displayName, useChatTitle, useChats, useMe, usePresenceOf, useUser } fr
 import { useStore } from '../../state/store';
 import { useSession } from '../auth/useSession';
 import { NewChatDialog } from './NewChatDialog';
+import { useServiceText } from './service';
 
 type Filter = 'all' | 'unread' | 'direct' | 'group' | 'channel';
 
@@ -111,9 +112,11 @@ function Preview({ chat }: { chat: ChatInfo }) {
   const s = useSession();
   const typingIds = useTyping(chat.id, s.account?.id);
   const sender = useUser(chat.kind !== 'direct' && chat.last_message && chat.last_message.sender_id !== s.account?.id ? chat.last_message.sender_id : null);
+  const serviceLine = useServiceText(chat.last_message && !chat.last_message.deleted ? chat.last_message : null, chat.kind);
   if (typingIds.length > 0) return <span className="preview typing-text">{t('chat.typingShort')}</span>;
   const m = chat.last_message;
   if (!m) return <span className="preview muted">{t('chats.noMessages')}</span>;
+  if (serviceLine !== null) return <span className="preview service-preview">{serviceLine}</span>;
   const prefix = m.sender_id === s.account?.id ? `${t('chats.you')}: ` : sender.data ? `${displayName(sender.data)}: ` : '';
   return (
     <span className="preview">
