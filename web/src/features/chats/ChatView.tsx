@@ -34,7 +34,7 @@ export function newNonce(): string {
 }
 
 /** The history: `fetchNextPage` loads older messages, `fetchPreviousPage` newer ones after a jump. */
-function useHistory(chatId: number) {
+function useHistory(chatId: number, enabled: boolean) {
   return useInfiniteQuery<HistoryPage, Error, History, ReturnType<typeof keys.history>, HistoryParam>({
     queryKey: keys.history(chatId),
     queryFn: ({ pageParam }) => api.history(chatId, pageParam ?? {}),
@@ -42,7 +42,42 @@ function useHistory(chatId: number) {
     getNextPageParam: (oldest) => olderParam(oldest),
     getPreviousPageParam: (newest, _all, param) => newerParam(newest, param),
     staleTime: Infinity,
+    enabled,
   });
+}
+
+/** Messages in the latest page (the API's default `limit`). */
+const LATEST_PAGE = 50;
+
+/**
+ * Where a chat opens: when its first unread message is further back than the latest page
+ * reaches (with the read one before it, for the "New messages" line), the history starts
+ * with the page around that message instead (`around=`), and newer pages load below as the
+ * reader scrolls. Decided once per opening, before the history loads; a history already in
+ * the cache (kept up to date live) is used as it is.
+ */
+function useOpeningHistory(chatId: number, chat: ChatInfo | undefined, jumping: boolean): boolean {
+  const qc = useQueryClient();
+  const [ready, setReady] = useState(() => jumping || qc.getQueryData(keys.history(chatId)) !== undefined);
+  const asked = useRef(false);
+  const unread = chat ? chat.unread_count > 0 && chat.last_seq - chat.read_seq > LATEST_PAGE - 5 : null;
+  const first = chat ? chat.read_seq + 1 : 0;
+  useEffect(() => {
+    if (ready || unread === null || asked.current) return;
+    asked.current = true;
+    if (!unread) {
+      setReady(true);
+      return;
+    }
+    api.history(chatId, { around: first }).then(
+      (page) => {
+        if (qc.getQueryData(keys.history(chatId)) === undefined) qc.setQueryData<History>(keys.history(chatId), aroundHistory(page, first));
+        setReady(true);
+      },
+      () => setReady(true),
+    );
+  }, [ready, unread, first, chatId, qc]);
+  return ready;
 }
 
 function TypingLine({ chat, me }: { chat: ChatInfo; me: number }) {
@@ -124,7 +159,8 @@ export function ChatView({ chatId }: { chatId: number }) {
   const chatQ = useChat(chatId, qc);
   const chat = chatQ.data;
   const title = useChatTitle(chat);
-  const history = useHistory(chatId);
+  const historyReady = useOpeningHistory(chatId, chat, params.get('seq') !== null);
+  const history = useHistory(chatId, historyReady);
   const pinsQ = useQuery({ queryKey: keys.pins(chatId), queryFn: () => api.pins(chatId), enabled: Boolean(chat) });
   const membersQ = useQuery({
     queryKey: keys.members(chatId),
@@ -186,15 +222,15 @@ export function ChatView({ chatId }: { chatId: number }) {
   // instead of paging up to it; older and newer pages follow as the reader scrolls.
   const highlightLoaded = highlight !== null && messages.some((m) => m.seq === highlight);
   const aroundAsked = useRef<number | null>(null);
-  const historyReady = history.isSuccess;
+  const historyLoaded = history.isSuccess;
   useEffect(() => {
-    if (highlight === null || highlightLoaded || !historyReady || aroundAsked.current === highlight) return;
+    if (highlight === null || highlightLoaded || !historyLoaded || aroundAsked.current === highlight) return;
     aroundAsked.current = highlight;
     api.history(chatId, { around: highlight }).then(
       (page) => qc.setQueryData<History>(keys.history(chatId), aroundHistory(page, highlight)),
       setError,
     );
-  }, [highlight, highlightLoaded, historyReady, chatId, qc]);
+  }, [highlight, highlightLoaded, historyLoaded, chatId, qc]);
   const liveEnd = atLiveEnd(history.data);
   const backToLive = useCallback(() => {
     aroundAsked.current = null;
@@ -213,7 +249,9 @@ export function ChatView({ chatId }: { chatId: number }) {
     const mark = () => {
       if (document.visibilityState !== 'visible' || lastSeq <= readSent.current) return;
       readSent.current = lastSeq;
-      const patch = (c: ChatInfo): ChatInfo => (c.id === chatId ? { ...c, read_seq: Math.max(c.read_seq, lastSeq), unread_count: 0 } : c);
+      // Below a jump (or the first unread page) newer messages are still unread.
+      const left = (c: ChatInfo) => (liveEnd ? 0 : Math.min(c.unread_count, Math.max(0, c.last_seq - lastSeq)));
+      const patch = (c: ChatInfo): ChatInfo => (c.id === chatId ? { ...c, read_seq: Math.max(c.read_seq, lastSeq), unread_count: left(c) } : c);
       qc.setQueryData<ChatInfo[]>(keys.chats, (list) => list?.map(patch));
       qc.setQueryData<ChatInfo>(keys.chat(chatId), (c) => (c ? patch(c) : c));
       api.read(chatId, lastSeq).catch(() => {
@@ -223,7 +261,7 @@ export function ChatView({ chatId }: { chatId: number }) {
     mark();
     document.addEventListener('visibilitychange', mark);
     return () => document.removeEventListener('visibilitychange', mark);
-  }, [chat, chatId, atBottom, lastSeq, qc]);
+  }, [chat, chatId, atBottom, lastSeq, liveEnd, qc]);
 
   // @mention suggestions: the members, named by the member list itself.
   const candidates: MentionCandidate[] = useMemo(
@@ -371,6 +409,7 @@ export function ChatView({ chatId }: { chatId: number }) {
             canDeleteOthers={can('delete_others')}
             canEditOthers={can('edit_others')}
             unreadAfter={unreadAfter.current ?? null}
+            unreadCount={chat.unread_count}
           />
         )}
         {error ? (

@@ -59,6 +59,7 @@ export function MessageList({
   canDeleteOthers,
   canEditOthers,
   unreadAfter,
+  unreadCount = 0,
 }: {
   chat: ChatInfo;
   me: number;
@@ -83,6 +84,8 @@ export function MessageList({
   canEditOthers: boolean;
   /** The read marker when the chat was opened: a "new messages" line goes after it. */
   unreadAfter: number | null;
+  /** The chat's unread count: the jump-to-bottom button shows it. */
+  unreadCount?: number;
 }) {
   const { t } = useI18n();
   const scroller = useRef<HTMLDivElement>(null);
@@ -238,6 +241,7 @@ export function MessageList({
   }
   for (const p of pending) rows.push(<PendingItem key={p.nonce} p={p} actions={actions} replyTo={p.reply_to ? bySeq.get(p.reply_to) : undefined} />);
 
+  const badge = Math.max(unseen, unreadCount);
   return (
     <div className="messages-wrap">
       <div className="messages" ref={scroller} onScroll={measureBottom} role="log" aria-live="polite" aria-relevant="additions" aria-label={t('chat.history')} tabIndex={0} data-testid="messages">
@@ -269,7 +273,11 @@ export function MessageList({
           aria-label={t('chat.jumpToLatest')}
         >
           <Icon name="down" />
-          {unseen > 0 ? <span className="badge">{unseen}</span> : null}
+          {badge > 0 ? (
+            <span className="badge" data-testid="jump-unread">
+              {badge > 999 ? '999+' : badge}
+            </span>
+          ) : null}
         </button>
       ) : null}
     </div>
