@@ -22,7 +22,9 @@ import {
   type HistoryParam,
 } from '../realtime/apply';
 import { keys } from '../../state/keys';
-import { peerRead, presence, useTyping } from '../realtime/state';
+import { connection, peerRead, useLivePresence, useTyping } from '../realtime/state';
+import { discard as discardOutbox, enqueue, outbox, retry as retryOutbox } from './outbox';
+import { isApiError } from '../../api/errors';
 import { displayName, useChat, useChatTitle, usePresenceOf, useUser } from '../../state/queries';
 import { useStore } from '../../state/store';
 import { MembersPanel } from './MembersPanel';
@@ -105,12 +107,15 @@ function TypingLine({ chat, me }: { chat: ChatInfo; me: number }) {
 
 function Subtitle({ chat, me }: { chat: ChatInfo; me: number }) {
   const { t } = useI18n();
-  const online = useStore(presence);
+  const online = useLivePresence();
+  const conn = useStore(connection);
   const typingIds = useTyping(chat.id, me);
   const peer = useUser(chat.kind === 'direct' ? chat.peer_id : null);
   usePresenceOf(chat.kind === 'direct' && chat.peer_id ? [chat.peer_id] : []);
   if (typingIds.length > 0) return <TypingLine chat={chat} me={me} />;
   if (chat.kind === 'direct') {
+    // While we are disconnected nobody's presence is known: no stale "online".
+    if (conn.status !== 'online') return <span className="muted" data-testid="connecting">{t('chat.connecting')}</span>;
     const on = chat.peer_id ? online.get(chat.peer_id) : undefined;
     // Unknown until the presence request answers (or when the server shares none).
     if (on === undefined) return <span className="muted">{peer.data ? `@${peer.data.username}` : ''}</span>;
@@ -168,7 +173,15 @@ export function ChatView({ chatId }: { chatId: number }) {
     enabled: Boolean(chat),
     staleTime: 60_000,
   });
-  const [pending, setPending] = useState<PendingMessage[]>([]);
+  const queue = useStore(outbox);
+  const pending: PendingMessage[] = useMemo(
+    () =>
+      queue
+        .filter((i) => i.chat_id === chatId)
+        .map((i) => ({ nonce: i.nonce, text: i.text, created_at: i.created_at, failed: Boolean(i.failed), ...(i.reply_to ? { reply_to: i.reply_to } : {}) })),
+    [queue, chatId],
+  );
+  const conn = useStore(connection);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [editing, setEditing] = useState<Message | null>(null);
   const [deleting, setDeleting] = useState<Message | null>(null);
@@ -194,6 +207,11 @@ export function ChatView({ chatId }: { chatId: number }) {
   }, [panel]);
   const lastTyping = useRef(0);
   const reads = useStore(peerRead);
+  const offline = conn.everOnline && conn.status !== 'online';
+  const networkError = isApiError(error) && error.code === 'network';
+  useEffect(() => {
+    if (conn.status === 'online' && networkError) setError(null);
+  }, [conn.status, networkError]);
 
   const jumpTo = useCallback((seq: number) => {
     setHighlight(null);
@@ -272,20 +290,6 @@ export function ChatView({ chatId }: { chatId: number }) {
     [membersQ.data, me],
   );
 
-  const send = useCallback(
-    async (p: PendingMessage) => {
-      try {
-        const msg = await api.send(chatId, { text: p.text, nonce: p.nonce, ...(p.reply_to ? { reply_to: p.reply_to } : {}) });
-        qc.setQueryData<History>(keys.history(chatId), (h) => upsertMessage(h, msg));
-        setPending((list) => list.filter((x) => x.nonce !== p.nonce));
-      } catch (e) {
-        setPending((list) => list.map((x) => (x.nonce === p.nonce ? { ...x, failed: true } : x)));
-        setError(e);
-      }
-    },
-    [chatId, qc],
-  );
-
   const actions: MessageActions = useMemo(
     () => ({
       onReply: (m) => {
@@ -312,14 +316,11 @@ export function ChatView({ chatId }: { chatId: number }) {
           setError,
         );
       },
-      onRetry: (p) => {
-        setPending((list) => list.map((x) => (x.nonce === p.nonce ? { ...x, failed: false } : x)));
-        void send({ ...p, failed: false });
-      },
-      onDiscard: (p) => setPending((list) => list.filter((x) => x.nonce !== p.nonce)),
+      onRetry: (p) => retryOutbox(p.nonce),
+      onDiscard: (p) => discardOutbox(p.nonce),
       onJump: jumpTo,
     }),
-    [chatId, qc, me, send, jumpTo],
+    [chatId, qc, me, jumpTo],
   );
 
   if (chatQ.isError) {
@@ -373,6 +374,19 @@ export function ChatView({ chatId }: { chatId: number }) {
             <Icon name={chat.kind === 'direct' ? 'more' : 'users'} />
           </button>
         </header>
+        {offline || networkError ? (
+          <div className="chat-alert offline" role="status" data-testid="chat-alert">
+            <Icon name="clock" size={16} />
+            <span>{t('outbox.offline')}</span>
+          </div>
+        ) : error ? (
+          <div className="chat-alert" role="alert" data-testid="chat-alert">
+            <span>{errorText(error)}</span>
+            <button type="button" className="icon-button small" onClick={() => setError(null)} aria-label={t('common.close')}>
+              <Icon name="close" size={14} />
+            </button>
+          </div>
+        ) : null}
         <PinnedBar
           chatId={chatId}
           pins={pinsQ.data ?? []}
@@ -412,14 +426,6 @@ export function ChatView({ chatId }: { chatId: number }) {
             unreadCount={chat.unread_count}
           />
         )}
-        {error ? (
-          <div className="toast" role="alert">
-            <span>{errorText(error)}</span>
-            <button type="button" className="icon-button small" onClick={() => setError(null)} aria-label={t('common.close')}>
-              <Icon name="close" size={14} />
-            </button>
-          </div>
-        ) : null}
         <Composer
           chatId={chatId}
           disabledReason={can('send_messages') ? null : chat.kind === 'channel' ? t('composer.channelReadOnly') : t('composer.cannotSend')}
@@ -439,12 +445,10 @@ export function ChatView({ chatId }: { chatId: number }) {
             api.typing(chatId).catch(() => undefined);
           }}
           onSend={(text) => {
-            const p: PendingMessage = { nonce: newNonce(), text, created_at: Date.now(), failed: false, ...(replyTo ? { reply_to: replyTo.seq } : {}) };
             setReplyTo(null);
             if (!liveEnd) backToLive();
-            setPending((list) => [...list, p]);
             lastTyping.current = 0;
-            void send(p);
+            enqueue({ nonce: newNonce(), user_id: me, chat_id: chatId, text, created_at: Date.now(), ...(replyTo ? { reply_to: replyTo.seq } : {}) });
           }}
           onSaveEdit={(m, text) => {
             setEditing(null);

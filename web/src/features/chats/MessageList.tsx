@@ -515,6 +515,9 @@ function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: Mess
             <>
               <time>{formatTime(p.created_at, lang)}</time>
               <Icon name="clock" size={12} aria-label={t('message.sending')} />
+              <button type="button" className="icon-button small pending-cancel" onClick={() => actions.onDiscard(p)} aria-label={t('outbox.cancel')} title={t('outbox.cancel')}>
+                <Icon name="close" size={12} />
+              </button>
             </>
           )}
         </span>

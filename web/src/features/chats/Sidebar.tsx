@@ -8,9 +8,8 @@ import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
 import { formatListTime } from '../../i18n/format';
 import { keys } from '../../state/keys';
-import { presence, useTyping } from '../realtime/state';
+import { useLivePresence, useTyping } from '../realtime/state';
 import { displayName, useChatTitle, useChats, useMe, usePresenceOf, useUser } from '../../state/queries';
-import { useStore } from '../../state/store';
 import { useSession } from '../auth/useSession';
 import { NewChatDialog } from './NewChatDialog';
 import { useServiceText } from './service';
@@ -129,7 +128,7 @@ function Preview({ chat }: { chat: ChatInfo }) {
 function ChatRow({ chat, active }: { chat: ChatInfo; active: boolean }) {
   const { t, lang } = useI18n();
   const title = useChatTitle(chat);
-  const online = useStore(presence);
+  const online = useLivePresence();
   const isOnline = chat.kind === 'direct' && chat.peer_id ? online.get(chat.peer_id) === true : false;
   return (
     <li>
