@@ -16,9 +16,9 @@ let bob: ApiUser;
 let chatId = 0;
 const errors = new ConsoleErrors();
 
-/** Whether a message is inside the visible part of the history. */
-function inView(page: Page, text: string) {
-  return msg(page, text).evaluate((el) => {
+/** Whether the message with this seq is inside the visible part of the history. */
+function inView(page: Page, seq: number) {
+  return page.locator(`[data-testid="message"][data-seq="${seq}"]`).evaluate((el) => {
     const box = document.querySelector('[data-testid="messages"]')?.getBoundingClientRect();
     const r = el.getBoundingClientRect();
     return Boolean(box && r.bottom > box.top && r.top < box.bottom);
@@ -74,7 +74,7 @@ describe('unread messages', () => {
       return [seqOf(prev), seqOf(next)];
     });
     expect(around).toEqual(['Old 5', 'Unread 1']);
-    expect(await inView(alice, 'Unread 1')).toBe(true);
+    expect(await inView(alice, 6)).toBe(true); // Unread 1
     expect(await alice.locator('.unread-divider').evaluate((el) => {
       const box = document.querySelector('[data-testid="messages"]')?.getBoundingClientRect();
       const r = el.getBoundingClientRect();

@@ -13,6 +13,7 @@ import { startLive } from '../features/realtime/live';
 import { connection } from '../features/realtime/state';
 import { resetPresenceAsked } from '../features/realtime/state';
 import { clearOutbox, startOutbox } from '../features/chats/outbox';
+import { sentReads } from '../state/queries';
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -86,6 +87,7 @@ function LiveLink() {
     if (s.status === 'signed_out') {
       qc.clear();
       resetPresenceAsked();
+      sentReads.clear();
       void clearOutbox();
     }
   }, [s.status, qc]);

@@ -25,7 +25,7 @@ import { keys } from '../../state/keys';
 import { connection, peerRead, useLivePresence, useTyping } from '../realtime/state';
 import { discard as discardOutbox, enqueue, outbox, retry as retryOutbox } from './outbox';
 import { isApiError } from '../../api/errors';
-import { displayName, useChat, useChatTitle, usePresenceOf, useUser } from '../../state/queries';
+import { displayName, sentReads, useChat, useChatTitle, usePresenceOf, useUser } from '../../state/queries';
 import { useStore } from '../../state/store';
 import { MembersPanel } from './MembersPanel';
 
@@ -267,6 +267,7 @@ export function ChatView({ chatId }: { chatId: number }) {
     const mark = () => {
       if (document.visibilityState !== 'visible' || lastSeq <= readSent.current) return;
       readSent.current = lastSeq;
+      sentReads.set(chatId, Math.max(sentReads.get(chatId) ?? 0, lastSeq));
       // Below a jump (or the first unread page) newer messages are still unread.
       const left = (c: ChatInfo) => (liveEnd ? 0 : Math.min(c.unread_count, Math.max(0, c.last_seq - lastSeq)));
       const patch = (c: ChatInfo): ChatInfo => (c.id === chatId ? { ...c, read_seq: Math.max(c.read_seq, lastSeq), unread_count: left(c) } : c);

@@ -1,0 +1,196 @@
+/**
+ * The offline outbox: messages written while the server is down (the process is stopped)
+ * wait with a clock and go out in order, once each, when it is back; a lost answer is not a
+ * second message (nonce); the outbox survives a reload, a cancelled message is never sent,
+ * and signing out clears it. The connection problem shows as a bar that leaves the messages'
+ * buttons free and goes when the connection is back, and nobody shows as online meanwhile.
+ */
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDir, launch } from './browser';
+import { HybridServer, RESULTS } from './server';
+import {
+  api,
+  apiLogin,
+  ConsoleErrors,
+  failShot,
+  historyTexts,
+  msg,
+  newContext,
+  PASSWORD,
+  pendingMsg,
+  registerUi,
+  sendApi,
+  type ApiUser,
+} from './chatHelpers';
+
+let server: HybridServer;
+let browser: Browser;
+let aliceCtx: BrowserContext;
+let alice: Page;
+let bob: Page;
+let aliceApi: ApiUser;
+let chatId = 0;
+let chatUrl = '';
+const errors = new ConsoleErrors();
+const SENDS = '**/api/v1/chats/*/messages';
+
+async function write(page: Page, text: string): Promise<void> {
+  await page.getByTestId('composer').fill(text);
+  await page.getByTestId('composer').press('Enter');
+}
+
+/** Every POST of a message fails as if the network were down (the socket stays up). */
+async function cutSends(page: Page): Promise<void> {
+  await page.route(SENDS, (route: Route) => (route.request().method() === 'POST' ? route.abort('connectionrefused') : route.fallback()));
+}
+
+async function count(texts: string[], text: string): Promise<number> {
+  return texts.filter((t) => t === text).length;
+}
+
+describe('offline outbox', () => {
+  beforeAll(async () => {
+    ensureDir(RESULTS);
+    server = new HybridServer();
+    await server.start();
+    browser = await launch();
+    aliceCtx = await newContext(browser);
+    alice = errors.watch(await aliceCtx.newPage(), 'alice');
+    bob = errors.watch(await (await newContext(browser)).newPage(), 'bob');
+    await registerUi(alice, server, 'alice');
+    await registerUi(bob, server, 'bob');
+    aliceApi = await apiLogin(server, 'alice');
+    const bobApi = await apiLogin(server, 'bob');
+    chatId = (await api<{ id: number }>(server, aliceApi.token, 'POST', '/chats', { kind: 'direct', user_id: bobApi.id })).id;
+    // Both have written: the server shares their presence.
+    await sendApi(server, aliceApi, chatId, 'Hi Bob');
+    await sendApi(server, bobApi, chatId, 'Hi Alice');
+    chatUrl = `${server.url}/chat/${chatId}`;
+    await alice.goto(chatUrl);
+    await bob.goto(chatUrl);
+    await msg(alice, 'Hi Alice').waitFor();
+    await msg(bob, 'Hi Alice').waitFor();
+  });
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') await failShot([alice, bob], ctx.task.name);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  it('keeps messages written while the server is down and sends them in order, once each, when it is back', async () => {
+    const header = alice.locator('.chat-header');
+    await header.getByText('online', { exact: true }).waitFor();
+    const port = server.port;
+    await server.stop();
+    // Disconnected: nobody is shown online, the header says so, a bar explains.
+    await alice.getByTestId('connecting').waitFor();
+    expect(await header.getByText('online', { exact: true }).count()).toBe(0);
+    expect(await alice.locator('.avatar-online').count()).toBe(0);
+    await write(alice, 'Offline one');
+    await write(alice, 'Offline two');
+    await pendingMsg(alice, 'Offline one').getByLabel('Sending').waitFor();
+    await pendingMsg(alice, 'Offline two').getByLabel('Sending').waitFor();
+    const alert = alice.getByTestId('chat-alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('sent when it is back');
+    // No toast over the history: the pending message's own button is free to click.
+    expect(await alice.locator('.toast').count()).toBe(0);
+    await pendingMsg(alice, 'Offline two').getByRole('button', { name: 'Cancel sending' }).click({ trial: true });
+
+    await server.start(port);
+    await msg(bob, 'Offline two').waitFor({ timeout: 60_000 });
+    await msg(alice, 'Offline two').waitFor({ timeout: 60_000 });
+    await expect.poll(() => alice.getByTestId('message-pending').count(), { timeout: 30_000 }).toBe(0);
+    await alert.waitFor({ state: 'detached', timeout: 60_000 });
+    await header.getByText('online', { exact: true }).waitFor({ timeout: 60_000 });
+    const texts = await historyTexts(server, aliceApi, chatId);
+    expect(await count(texts, 'Offline one')).toBe(1);
+    expect(await count(texts, 'Offline two')).toBe(1);
+    expect(texts.indexOf('Offline one')).toBeLessThan(texts.indexOf('Offline two'));
+    const onBob = await bob.locator('[data-testid="message"] .bubble > .message-text').allTextContents();
+    expect(onBob.filter((t) => t.startsWith('Offline'))).toEqual(['Offline one', 'Offline two']);
+  });
+
+  it('a send whose answer was lost goes again with its nonce and is not doubled', async () => {
+    let posts = 0;
+    await alice.route(SENDS, async (route: Route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      posts += 1;
+      if (posts === 1) {
+        await route.fetch(); // the server stores it…
+        return route.abort('connectionreset'); // …but the answer never arrives
+      }
+      return route.fallback();
+    });
+    await write(alice, 'Answer lost');
+    await msg(bob, 'Answer lost').waitFor();
+    await expect.poll(() => posts, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => alice.getByTestId('message-pending').count(), { timeout: 30_000 }).toBe(0);
+    await alice.unroute(SENDS);
+    expect(await count(await historyTexts(server, aliceApi, chatId), 'Answer lost')).toBe(1);
+    expect(await msg(alice, 'Answer lost').count()).toBe(1);
+    expect(await msg(bob, 'Answer lost').count()).toBe(1);
+  });
+
+  it('survives a reload; a cancelled message is never sent', async () => {
+    await cutSends(alice);
+    await write(alice, 'Kept across reload');
+    await write(alice, 'Cancelled before sending');
+    await pendingMsg(alice, 'Cancelled before sending').waitFor();
+    await pendingMsg(alice, 'Cancelled before sending').getByRole('button', { name: 'Cancel sending' }).click();
+    await pendingMsg(alice, 'Cancelled before sending').waitFor({ state: 'detached' });
+    await alice.reload();
+    await pendingMsg(alice, 'Kept across reload').getByLabel('Sending').waitFor();
+    expect(await pendingMsg(alice, 'Cancelled before sending').count()).toBe(0);
+    await alice.unroute(SENDS);
+    await write(alice, 'Written after the reload');
+    // Sends go in order: once the last one is there, anything queued before it went first.
+    await msg(bob, 'Written after the reload').waitFor({ timeout: 60_000 });
+    const texts = await historyTexts(server, aliceApi, chatId);
+    expect(await count(texts, 'Kept across reload')).toBe(1);
+    expect(texts.indexOf('Kept across reload')).toBeLessThan(texts.indexOf('Written after the reload'));
+    expect(await count(texts, 'Cancelled before sending')).toBe(0);
+    await expect.poll(() => alice.getByTestId('message-pending').count()).toBe(0);
+  });
+
+  it('signing out clears the outbox', async () => {
+    await cutSends(alice);
+    await write(alice, 'Left behind at sign-out');
+    await pendingMsg(alice, 'Left behind at sign-out').waitFor();
+    await alice.goto(`${server.url}/settings`);
+    await alice.getByTestId('logout').click();
+    await alice.waitForURL(/\/login/);
+    await alice.unroute(SENDS);
+    await alice.getByLabel('Username').fill('alice');
+    await alice.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await alice.getByRole('button', { name: 'Sign in' }).click();
+    await alice.getByRole('heading', { name: 'Chats' }).waitFor();
+    await alice.goto(chatUrl);
+    await msg(alice, 'Kept across reload').waitFor();
+    expect(await alice.getByTestId('message-pending').count()).toBe(0);
+    await write(alice, 'Fresh after signing in');
+    await msg(bob, 'Fresh after signing in').waitFor();
+    expect(await count(await historyTexts(server, aliceApi, chatId), 'Left behind at sign-out')).toBe(0);
+    const stored = await alice.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const req = indexedDB.open('hybrid');
+          req.onsuccess = () => {
+            const all = req.result.transaction('outbox', 'readonly').objectStore('outbox').count();
+            all.onsuccess = () => resolve(all.result);
+          };
+          req.onerror = () => resolve(-1);
+        }),
+    );
+    expect(stored).toBe(0);
+  });
+
+  it('logged no errors in the browsers', () => {
+    expect(errors.list).toEqual([]);
+  });
+});
