@@ -32,6 +32,7 @@ let bob: Page;
 let aliceApi: ApiUser;
 let chatId = 0;
 let chatUrl = '';
+let restart: (() => Promise<void>) | null = null;
 const errors = new ConsoleErrors();
 const SENDS = '**/api/v1/chats/*/messages';
 
@@ -75,6 +76,10 @@ describe('offline outbox', () => {
 
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail') await failShot([alice, bob], ctx.task.name);
+    // A failed step must not leave the server down for the next one.
+    const r = restart;
+    restart = null;
+    await r?.();
   });
 
   afterAll(async () => {
@@ -87,14 +92,15 @@ describe('offline outbox', () => {
     await header.getByText('online', { exact: true }).waitFor();
     const port = server.port;
     await server.stop();
+    restart = () => server.start(port);
     // Disconnected: nobody is shown online, the header says so, a bar explains.
     await alice.getByTestId('connecting').waitFor();
     expect(await header.getByText('online', { exact: true }).count()).toBe(0);
     expect(await alice.locator('.avatar-online').count()).toBe(0);
     await write(alice, 'Offline one');
     await write(alice, 'Offline two');
-    await pendingMsg(alice, 'Offline one').getByLabel('Sending').waitFor();
-    await pendingMsg(alice, 'Offline two').getByLabel('Sending').waitFor();
+    await pendingMsg(alice, 'Offline one').getByLabel('Sending', { exact: true }).waitFor();
+    await pendingMsg(alice, 'Offline two').getByLabel('Sending', { exact: true }).waitFor();
     const alert = alice.getByTestId('chat-alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('sent when it is back');
@@ -102,6 +108,7 @@ describe('offline outbox', () => {
     expect(await alice.locator('.toast').count()).toBe(0);
     await pendingMsg(alice, 'Offline two').getByRole('button', { name: 'Cancel sending' }).click({ trial: true });
 
+    restart = null;
     await server.start(port);
     await msg(bob, 'Offline two').waitFor({ timeout: 60_000 });
     await msg(alice, 'Offline two').waitFor({ timeout: 60_000 });
@@ -145,7 +152,7 @@ describe('offline outbox', () => {
     await pendingMsg(alice, 'Cancelled before sending').getByRole('button', { name: 'Cancel sending' }).click();
     await pendingMsg(alice, 'Cancelled before sending').waitFor({ state: 'detached' });
     await alice.reload();
-    await pendingMsg(alice, 'Kept across reload').getByLabel('Sending').waitFor();
+    await pendingMsg(alice, 'Kept across reload').getByLabel('Sending', { exact: true }).waitFor();
     expect(await pendingMsg(alice, 'Cancelled before sending').count()).toBe(0);
     await alice.unroute(SENDS);
     await write(alice, 'Written after the reload');
