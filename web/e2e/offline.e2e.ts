@@ -93,14 +93,15 @@ describe('offline outbox', () => {
     const port = server.port;
     await server.stop();
     restart = () => server.start(port);
+    await write(alice, 'Offline one');
+    await write(alice, 'Offline two');
+    // Both wait with a clock (not "Not sent").
+    await pendingMsg(alice, 'Offline one').getByLabel('Sending', { exact: true }).waitFor();
+    await pendingMsg(alice, 'Offline two').getByLabel('Sending', { exact: true }).waitFor();
     // Disconnected: nobody is shown online, the header says so, a bar explains.
     await alice.getByTestId('connecting').waitFor();
     expect(await header.getByText('online', { exact: true }).count()).toBe(0);
     expect(await alice.locator('.avatar-online').count()).toBe(0);
-    await write(alice, 'Offline one');
-    await write(alice, 'Offline two');
-    await pendingMsg(alice, 'Offline one').getByLabel('Sending', { exact: true }).waitFor();
-    await pendingMsg(alice, 'Offline two').getByLabel('Sending', { exact: true }).waitFor();
     const alert = alice.getByTestId('chat-alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('sent when it is back');
