@@ -91,4 +91,23 @@ describe('MessageList', () => {
     screen.getByRole('button', { name: 'Try again' }).click();
     expect(actions.onRetry).toHaveBeenCalled();
   });
+
+  it('draws a service message as a line without reply or menu', () => {
+    const group = chat(1, { kind: 'group', title: 'G' });
+    const { container } = renderList({
+      chat: group,
+      messages: [msg(1, { created_at: now, text: '', action: { type: 'title_changed', title: 'New name' } })],
+    });
+    const line = screen.getByTestId('service-message');
+    expect(line.textContent).toContain('changed the group name to «New name»');
+    expect(line.querySelector('button')).toBeNull();
+    expect(container.querySelectorAll('[data-testid="message"]')).toHaveLength(0);
+  });
+
+  it('a pending message can be cancelled, and the jump button shows the unread count', () => {
+    renderList({ pending: [{ nonce: 'n2', text: 'queued', created_at: now, failed: false }], hasNewer: true, loadNewer: vi.fn(), unreadCount: 7 });
+    screen.getByRole('button', { name: 'Cancel sending' }).click();
+    expect(actions.onDiscard).toHaveBeenCalledWith(expect.objectContaining({ nonce: 'n2' }));
+    expect(screen.getByTestId('jump-unread').textContent).toBe('7');
+  });
 });
