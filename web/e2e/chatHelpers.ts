@@ -3,6 +3,7 @@
  * through the UI or the API, API calls as a given user, and message locators.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESULTS, type HybridServer } from './server';
 
@@ -107,4 +108,11 @@ export function chatIdOf(page: Page): number {
 export async function failShot(pages: (Page | undefined)[], name: string): Promise<void> {
   const safe = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
   await Promise.all(pages.map((p, i) => p?.screenshot({ path: join(RESULTS, `failed-${safe}-${i}.png`) }).catch(() => undefined)));
+}
+
+/** A screenshot into test-results/screenshots/ (beside the main suite's). */
+export async function shot(page: Page, name: string): Promise<void> {
+  const dir = join(RESULTS, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`) });
 }

@@ -21,6 +21,7 @@ import {
   pendingMsg,
   registerUi,
   sendApi,
+  shot,
   type ApiUser,
 } from './chatHelpers';
 
@@ -125,6 +126,7 @@ describe('offline outbox', () => {
     // No toast over the history: the pending message's own button is free to click.
     expect(await alice.locator('.toast').count()).toBe(0);
     await pendingMsg(alice, 'Offline two').getByRole('button', { name: 'Cancel sending' }).click({ trial: true });
+    await shot(alice, 'offline-outbox-desktop');
 
     restart = null;
     await server.start(port);

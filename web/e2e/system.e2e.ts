@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDir, launch } from './browser';
 import { HybridServer, RESULTS } from './server';
-import { api, apiLogin, apiRegister, ConsoleErrors, failShot, msg, newContext, registerUi, type ApiUser } from './chatHelpers';
+import { api, apiLogin, apiRegister, ConsoleErrors, failShot, msg, newContext, registerUi, shot, type ApiUser } from './chatHelpers';
 
 let server: HybridServer;
 let browser: Browser;
@@ -61,6 +61,8 @@ describe('service messages and the composer counter', () => {
     // An ordinary message between them is still a bubble; service lines have no reply or menu.
     await msg(anna, 'Hello all').waitFor();
     expect(await lines.locator('button').count()).toBe(0);
+    // All happened today: one day separator, not one per line.
+    expect(await anna.locator('.day-separator').count()).toBe(1);
     expect(await anna.getByTestId('message').filter({ hasText: 'created the group' }).count()).toBe(0);
     // The chat list previews the last one with the same words, without a "You:" prefix.
     const row = anna.getByTestId('chat-row').filter({ hasText: 'Trip 2026' });
@@ -68,6 +70,7 @@ describe('service messages and the composer counter', () => {
     // Live: a rename while the chat is open shows at once.
     await api(server, a.token, 'PATCH', `/chats/${chat.id}`, { title: 'Trip 2027' });
     await lines.filter({ hasText: 'Anna changed the group name to «Trip 2027»' }).waitFor();
+    await shot(anna, 'service-messages-desktop');
 
     await anna.evaluate(() => localStorage.setItem('hybrid.lang', 'ru'));
     await anna.reload();
@@ -82,6 +85,7 @@ describe('service messages and the composer counter', () => {
         'Пользователь Anna изменил название группы на «Trip 2026»',
         'Пользователь Anna изменил название группы на «Trip 2027»',
       ]);
+    await shot(anna, 'service-messages-ru-desktop');
     await anna.evaluate(() => localStorage.setItem('hybrid.lang', 'en'));
     await anna.reload();
     await lines.first().waitFor();
@@ -102,6 +106,7 @@ describe('service messages and the composer counter', () => {
     await expect.poll(() => anna.getByTestId('composer-counter').textContent()).toBe('-4');
     expect(await anna.getByTestId('composer-too-long').textContent()).toBe('The message is 4 characters too long: shorten it to send.');
     expect(await send.isDisabled()).toBe(true);
+    await shot(anna, 'composer-too-long-desktop');
     const before = await anna.getByTestId('message').count();
     await box.press('Enter');
     // A send would have emptied the box at once.

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDir, launch } from './browser';
 import { HybridServer, RESULTS } from './server';
-import { api, apiLogin, apiRegister, ConsoleErrors, failShot, msg, newContext, registerUi, sendApi, type ApiUser } from './chatHelpers';
+import { api, apiLogin, apiRegister, ConsoleErrors, failShot, msg, newContext, registerUi, sendApi, shot, type ApiUser } from './chatHelpers';
 
 let server: HybridServer;
 let browser: Browser;
@@ -85,6 +85,7 @@ describe('unread messages', () => {
     const jump = alice.getByRole('button', { name: 'Jump to the latest messages' });
     await jump.waitFor();
     await expect.poll(() => jump.getByTestId('jump-unread').textContent()).toBe('120');
+    await shot(alice, 'unread-divider-desktop');
   });
 
   it('the round button leads to the latest message and everything is read', async () => {

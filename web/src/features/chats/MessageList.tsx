@@ -196,11 +196,13 @@ export function MessageList({
   const bySeq = new Map(messages.map((m) => [m.seq, m]));
   const rows: ReactNode[] = [];
   let prev: { sender: number; at: number } | null = null;
+  let lastAt: number | null = null;
   for (const m of messages) {
-    if (!prev || !sameDay(prev.at, m.created_at)) {
+    if (lastAt === null || !sameDay(lastAt, m.created_at)) {
       rows.push(<DaySeparator key={`d${m.seq}`} at={m.created_at} />);
       prev = null;
     }
+    lastAt = m.created_at;
     if (m.seq === firstUnread) {
       rows.push(
         <div key="unread" className="unread-divider" role="separator">
