@@ -125,7 +125,8 @@ export function MessageList({
     if (prev.count === 0) {
       // First render: the first unread message if there is one, else the latest.
       const divider = el.querySelector<HTMLElement>('.unread-divider');
-      el.scrollTop = divider ? divider.offsetTop - 8 : el.scrollHeight;
+      // Room above the line for the sticky day label and a bit of what was read.
+      el.scrollTop = divider ? divider.offsetTop - 64 : el.scrollHeight;
       measureBottom();
     } else if (firstSeq < prev.first && prev.first !== 0) {
       // Older messages were added above: keep what the reader sees where it was.
