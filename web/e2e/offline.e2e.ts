@@ -114,8 +114,8 @@ describe('offline outbox', () => {
     await write(alice, 'Offline one');
     await write(alice, 'Offline two');
     // Both wait with a clock (not "Not sent").
-    await pendingMsg(alice, 'Offline one').getByLabel('Sending', { exact: true }).waitFor();
-    await pendingMsg(alice, 'Offline two').getByLabel('Sending', { exact: true }).waitFor();
+    await pendingMsg(alice, 'Offline one').getByLabel('Waiting for the network', { exact: true }).waitFor();
+    await pendingMsg(alice, 'Offline two').getByLabel('Waiting for the network', { exact: true }).waitFor();
     // Disconnected: nobody is shown online, the header says so, a bar explains.
     await alice.getByTestId('connecting').waitFor();
     expect(await header.getByText('online', { exact: true }).count()).toBe(0);
@@ -206,6 +206,37 @@ describe('offline outbox', () => {
     await msg(bob, 'Fresh after signing in').waitFor();
     expect(await count(await historyTexts(server, aliceApi, chatId), 'Left behind at sign-out')).toBe(0);
     expect(await storedTexts(alice)).toEqual([]);
+  });
+
+  it('a refused message says why, and its Try again and Delete are not covered by anything', async () => {
+    let refuse = true;
+    await alice.route(SENDS, (route: Route) => {
+      if (route.request().method() !== 'POST' || !refuse) return route.fallback();
+      return route.fulfill({
+        status: 403,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'forbidden', message: 'no' } }),
+      });
+    });
+    await write(alice, 'Refused first');
+    const failed = pendingMsg(alice, 'Refused first');
+    await failed.getByTestId('failed-note').waitFor();
+    expect(await failed.getByTestId('failed-note').textContent()).toBe('Not sent: You are not allowed to do that.');
+    expect(await alice.locator('.toast').count()).toBe(0);
+    await shot(alice, 'outbox-refused-desktop');
+    refuse = false;
+    await failed.getByRole('button', { name: 'Try again' }).click(); // a real click: nothing may lie over it
+    await msg(bob, 'Refused first').waitFor();
+    await failed.waitFor({ state: 'detached' });
+    refuse = true;
+    await write(alice, 'Refused and deleted');
+    const second = pendingMsg(alice, 'Refused and deleted');
+    await second.getByTestId('failed-note').waitFor();
+    await second.getByRole('button', { name: 'Delete' }).click();
+    await second.waitFor({ state: 'detached' });
+    await expect.poll(() => storedTexts(alice)).toEqual([]);
+    await alice.unroute(SENDS);
+    expect(await count(await historyTexts(server, aliceApi, chatId), 'Refused and deleted')).toBe(0);
   });
 
   it('logged no errors in the browsers', () => {

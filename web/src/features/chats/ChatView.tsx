@@ -24,7 +24,7 @@ import {
 import { keys } from '../../state/keys';
 import { connection, peerRead, useLivePresence, useTyping } from '../realtime/state';
 import { discard as discardOutbox, enqueue, outbox, retry as retryOutbox } from './outbox';
-import { isApiError } from '../../api/errors';
+import { ApiError, isApiError, type ErrorCode } from '../../api/errors';
 import { displayName, sentReads, useChat, useChatTitle, usePresenceOf, useUser } from '../../state/queries';
 import { useStore } from '../../state/store';
 import { MembersPanel } from './MembersPanel';
@@ -178,7 +178,14 @@ export function ChatView({ chatId }: { chatId: number }) {
     () =>
       queue
         .filter((i) => i.chat_id === chatId)
-        .map((i) => ({ nonce: i.nonce, text: i.text, created_at: i.created_at, failed: Boolean(i.failed), ...(i.reply_to ? { reply_to: i.reply_to } : {}) })),
+        .map((i) => ({
+          nonce: i.nonce,
+          text: i.text,
+          created_at: i.created_at,
+          failed: Boolean(i.failed),
+          ...(i.reply_to ? { reply_to: i.reply_to } : {}),
+          ...(i.error ? { error: new ApiError(i.error.status, { code: i.error.code as ErrorCode, message: i.error.message, field: i.error.field ?? null }) } : {}),
+        })),
     [queue, chatId],
   );
   const conn = useStore(connection);

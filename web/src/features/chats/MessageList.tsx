@@ -8,7 +8,9 @@ import type { ChatInfo, Message } from '../../api/types';
 import { useI18n } from '../../i18n/index';
 import { formatDay, formatTime, sameDay } from '../../i18n/format';
 import { displayName, useUser } from '../../state/queries';
-import { Avatar, Spinner } from '../../ui/common';
+import { Avatar, Spinner, useErrorText } from '../../ui/common';
+import { useStore } from '../../state/store';
+import { connection } from '../realtime/state';
 import { Icon } from '../../ui/Icon';
 import { RichText } from './RichText';
 import { ServiceMessage } from './service';
@@ -19,6 +21,8 @@ export interface PendingMessage {
   reply_to?: number;
   created_at: number;
   failed: boolean;
+  /** Why the server refused it. */
+  error?: unknown;
 }
 
 export interface MessageActions {
@@ -504,6 +508,10 @@ function MessageMenu({
 
 function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: MessageActions; replyTo: Message | undefined }) {
   const { t, lang } = useI18n();
+  const errorText = useErrorText();
+  // Disconnected: it waits for the network rather than being on its way.
+  const waiting = useStore(connection).status !== 'online';
+  const reason = p.failed && p.error ? errorText(p.error) : '';
   return (
     <div className={`message mine pending${p.failed ? ' failed' : ''}`} data-testid="message-pending">
       <div className="bubble">
@@ -513,11 +521,13 @@ function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: Mess
         </p>
         <span className="message-meta">
           {p.failed ? (
-            <span className="failed-note">{t('message.failed')}</span>
+            <span className="failed-note" data-testid="failed-note">
+              {reason ? `${t('message.failed')}: ${reason}` : t('message.failed')}
+            </span>
           ) : (
             <>
               <time>{formatTime(p.created_at, lang)}</time>
-              <Icon name="clock" size={12} aria-label={t('message.sending')} />
+              <Icon name="clock" size={12} aria-label={waiting ? t('outbox.waiting') : t('message.sending')} />
               <button type="button" className="icon-button small pending-cancel" onClick={() => actions.onDiscard(p)} aria-label={t('outbox.cancel')} title={t('outbox.cancel')}>
                 <Icon name="close" size={12} />
               </button>

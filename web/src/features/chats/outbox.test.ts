@@ -45,7 +45,11 @@ describe('outbox', () => {
     stop = startOutbox(new QueryClient(), 1, { send });
     enqueue(item('bad', 1));
     enqueue(item('good', 2));
-    await vi.waitFor(() => expect(outbox.get()).toEqual([{ ...item('bad', 1), failed: true }]));
+    await vi.waitFor(() =>
+      expect(outbox.get()).toEqual([
+        { ...item('bad', 1), failed: true, error: { status: 422, code: 'validation_failed', message: 'too long', field: 'text' } },
+      ]),
+    );
     refuse = false;
     retry('bad');
     await vi.waitFor(() => expect(outbox.get()).toEqual([]));

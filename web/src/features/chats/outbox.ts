@@ -27,6 +27,8 @@ export interface OutboxItem {
   created_at: number;
   /** The server refused it (not a network problem): not retried until the user asks. */
   failed?: boolean;
+  /** Why it was refused (the API's error, kept as plain data for IndexedDB). */
+  error?: { status: number; code: string; message: string; field?: string };
 }
 
 /** What is waiting to be sent (oldest first), for every chat. */
@@ -182,7 +184,8 @@ async function pass(): Promise<void> {
           scheduleRetry(after);
           return;
         }
-        const failed = { ...item, failed: true };
+        const error = isApiError(e) ? { status: e.status, code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } : undefined;
+        const failed: OutboxItem = { ...item, failed: true, ...(error ? { error } : {}) };
         setItems((list) => list.map((i) => (i.nonce === item.nonce ? failed : i)));
         void idb.put(failed);
       }
@@ -211,7 +214,8 @@ export function discard(nonce: string): void {
 export function retry(nonce: string): void {
   const item = outbox.get().find((i) => i.nonce === nonce);
   if (!item) return;
-  const next = { ...item, failed: false };
+  const next: OutboxItem = { ...item, failed: false };
+  delete next.error;
   setItems((list) => list.map((i) => (i.nonce === nonce ? next : i)));
   void idb.put(next);
   retryDelay = 1000;
