@@ -52,7 +52,7 @@ function storedTexts(page: Page): Promise<string[]> {
   return page.evaluate(
     () =>
       new Promise<string[]>((resolve) => {
-        const req = indexedDB.open('hybrid');
+        const req = indexedDB.open('hybrid-outbox');
         req.onsuccess = () => {
           const db = req.result;
           if (!db.objectStoreNames.contains('outbox')) return resolve([]);

@@ -36,7 +36,7 @@ export const outbox = new Store<readonly OutboxItem[]>([]);
 
 // ---- IndexedDB (any failure leaves the outbox in memory only) ----
 
-const DB = 'hybrid';
+const DB = 'hybrid-outbox';
 const STORE = 'outbox';
 
 function openDb(): Promise<IDBDatabase | null> {
