@@ -13,6 +13,7 @@ import {
   api,
   apiLogin,
   ConsoleErrors,
+  DESKTOP,
   failShot,
   historyTexts,
   msg,
@@ -127,6 +128,9 @@ describe('offline outbox', () => {
     expect(await alice.locator('.toast').count()).toBe(0);
     await pendingMsg(alice, 'Offline two').getByRole('button', { name: 'Cancel sending' }).click({ trial: true });
     await shot(alice, 'offline-outbox-desktop');
+    await alice.setViewportSize({ width: 360, height: 740 });
+    await shot(alice, 'offline-outbox-mobile');
+    await alice.setViewportSize(DESKTOP);
 
     restart = null;
     await server.start(port);

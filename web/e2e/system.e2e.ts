@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDir, launch } from './browser';
 import { HybridServer, RESULTS } from './server';
-import { api, apiLogin, apiRegister, ConsoleErrors, failShot, msg, newContext, registerUi, shot, type ApiUser } from './chatHelpers';
+import { api, apiLogin, apiRegister, ConsoleErrors, DESKTOP, failShot, msg, newContext, registerUi, shot, type ApiUser } from './chatHelpers';
 
 let server: HybridServer;
 let browser: Browser;
@@ -107,6 +107,9 @@ describe('service messages and the composer counter', () => {
     expect(await anna.getByTestId('composer-too-long').textContent()).toBe('The message is 4 characters too long: shorten it to send.');
     expect(await send.isDisabled()).toBe(true);
     await shot(anna, 'composer-too-long-desktop');
+    await anna.setViewportSize({ width: 360, height: 740 });
+    await shot(anna, 'composer-too-long-mobile');
+    await anna.setViewportSize(DESKTOP);
     const before = await anna.getByTestId('message').count();
     await box.press('Enter');
     // A send would have emptied the box at once.
