@@ -85,6 +85,7 @@ describe('unread messages', () => {
     const jump = alice.getByRole('button', { name: 'Jump to the latest messages' });
     await jump.waitFor();
     await expect.poll(() => jump.getByTestId('jump-unread').textContent()).toBe('120');
+    expect(await jump.getAttribute('aria-label')).toBe('Jump to the latest messages, 120 unread messages');
     await shot(alice, 'unread-divider-desktop');
   });
 

@@ -277,7 +277,7 @@ export function MessageList({
             const el = scroller.current;
             if (el) el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
           }}
-          aria-label={t('chat.jumpToLatest')}
+          aria-label={badge > 0 ? `${t('chat.jumpToLatest')}, ${t('chats.unread', { count: badge })}` : t('chat.jumpToLatest')}
         >
           <Icon name="down" />
           {badge > 0 ? (
