@@ -73,7 +73,10 @@ function useOpeningHistory(chatId: number, chat: ChatInfo | undefined, jumping: 
     }
     api.history(chatId, { around: first }).then(
       (page) => {
-        if (qc.getQueryData(keys.history(chatId)) === undefined) qc.setQueryData<History>(keys.history(chatId), aroundHistory(page, first));
+        // An empty page (history hidden from before joining) opens on the latest page instead.
+        if (page.messages.length > 0 && qc.getQueryData(keys.history(chatId)) === undefined) {
+          qc.setQueryData<History>(keys.history(chatId), aroundHistory(page, first));
+        }
         setReady(true);
       },
       () => setReady(true),
