@@ -60,7 +60,8 @@ describe('service messages and the composer counter', () => {
     await expect.poll(() => lines.allTextContents(), { timeout: 15_000 }).toEqual(expected);
     // An ordinary message between them is still a bubble; service lines have no reply or menu.
     await msg(anna, 'Hello all').waitFor();
-    expect(await lines.locator('button').count()).toBe(0);
+    expect(await lines.getByRole('button', { name: 'Reply' }).count()).toBe(0);
+    expect(await lines.getByRole('button', { name: 'Message actions' }).count()).toBe(0);
     // All happened today: one day separator, not one per line.
     expect(await anna.locator('.day-separator').count()).toBe(1);
     expect(await anna.getByTestId('message').filter({ hasText: 'created the group' }).count()).toBe(0);
@@ -70,6 +71,8 @@ describe('service messages and the composer counter', () => {
     // Live: a rename while the chat is open shows at once.
     await api(server, a.token, 'PATCH', `/chats/${chat.id}`, { title: 'Trip 2027' });
     await lines.filter({ hasText: 'Anna changed the group name to «Trip 2027»' }).waitFor();
+    // The owner may delete service lines (the button shows on hover).
+    expect(await lines.getByRole('button', { name: 'Delete' }).count()).toBe(7);
     await shot(anna, 'service-messages-desktop');
 
     await anna.evaluate(() => localStorage.setItem('hybrid.lang', 'ru'));
@@ -89,6 +92,17 @@ describe('service messages and the composer counter', () => {
     await anna.evaluate(() => localStorage.setItem('hybrid.lang', 'en'));
     await anna.reload();
     await lines.first().waitFor();
+    const last = lines.filter({ hasText: '«Trip 2027»' });
+    await last.hover();
+    await last.getByRole('button', { name: 'Delete' }).click();
+    await anna.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await last.waitFor({ state: 'detached' });
+    await expect.poll(() => lines.count()).toBe(6);
+    // It goes away entirely, also after a reload: no "Message deleted" bubble in its place.
+    await anna.reload();
+    await lines.first().waitFor();
+    expect(await lines.count()).toBe(6);
+    expect(await anna.getByTestId('message').filter({ hasText: 'Message deleted' }).count()).toBe(0);
   });
 
   it('counts characters near the 4096 limit, and over it disables Send with a hint instead of a server error', async () => {

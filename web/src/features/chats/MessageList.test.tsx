@@ -100,7 +100,7 @@ describe('MessageList', () => {
     });
     const line = screen.getByTestId('service-message');
     expect(line.textContent).toContain('changed the group name to «New name»');
-    expect(line.querySelector('button')).toBeNull();
+    expect(line.querySelector('button')).toBeNull(); // not an admin here: no delete either
     expect(container.querySelectorAll('[data-testid="message"]')).toHaveLength(0);
   });
 

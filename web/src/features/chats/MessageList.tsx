@@ -197,7 +197,7 @@ export function MessageList({
 
   // The line shows only where the read marker really is: with the message before it loaded.
   const markerLoaded = unreadAfter !== null && (!hasOlder || (messages[0]?.seq ?? Infinity) <= unreadAfter);
-  const firstUnread = markerLoaded ? messages.find((m) => m.seq > (unreadAfter ?? 0) && m.sender_id !== me)?.seq : undefined;
+  const firstUnread = markerLoaded ? messages.find((m) => m.seq > (unreadAfter ?? 0) && m.sender_id !== me && !(m.action && m.deleted))?.seq : undefined;
   const bySeq = new Map(messages.map((m) => [m.seq, m]));
   const rows: ReactNode[] = [];
   let prev: { sender: number; at: number } | null = null;
@@ -216,9 +216,11 @@ export function MessageList({
       );
       prev = null;
     }
-    if (m.action && !m.deleted) {
+    // A deleted service line goes away (its tombstone keeps only the action).
+    if (m.action && m.deleted) continue;
+    if (m.action) {
       // A service message: a centred line, no reply or menu, and it breaks a run of bubbles.
-      rows.push(<ServiceMessage key={m.seq} message={m} kind={chat.kind} />);
+      rows.push(<ServiceMessage key={m.seq} message={m} kind={chat.kind} onDelete={canDeleteOthers ? actions.onDelete : undefined} />);
       prev = null;
       continue;
     }

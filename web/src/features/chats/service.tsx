@@ -10,6 +10,7 @@ import type { components } from '../../api/schema';
 import { useI18n, type Key, type Lang } from '../../i18n/index';
 import { keys } from '../../state/keys';
 import { displayName } from '../../state/queries';
+import { Icon } from '../../ui/Icon';
 
 export type ServiceAction = components['schemas']['ServiceAction'];
 
@@ -77,11 +78,18 @@ export function useServiceText(m: Pick<Message, 'sender_id' | 'action'> | null |
   return serviceText(m, kind, (id) => names.get(id) ?? '…', t, lang);
 }
 
-export function ServiceMessage({ message, kind }: { message: Message; kind: ChatInfo['kind'] }) {
+/** A service line; those who may delete others' messages (admins) may delete it too. */
+export function ServiceMessage({ message, kind, onDelete }: { message: Message; kind: ChatInfo['kind']; onDelete?: (m: Message) => void }) {
+  const { t } = useI18n();
   const text = useServiceText(message, kind);
   return (
     <div className="service-message" data-seq={message.seq} data-testid="service-message" role="note">
       <span>{text}</span>
+      {onDelete ? (
+        <button type="button" className="icon-button small service-delete" onClick={() => onDelete(message)} aria-label={t('message.delete')} title={t('message.delete')}>
+          <Icon name="trash" size={14} />
+        </button>
+      ) : null}
     </div>
   );
 }
