@@ -596,7 +596,11 @@ pub struct SearchParams {
 /// Search the messages I can read, newest first.
 #[utoipa::path(get, path = "/search/messages", tag = "messages", security(("bearer" = [])), params(SearchParams),
     responses((status = 429, description = "over the caller's rate; see Retry-After", body = ErrorBody), (status = 200, body = Page<Message>), (status = 422, body = ErrorBody)))]
-async fn search_messages(State(chats): Svc, me: AuthUser, Query(q): Query<SearchParams>) -> ApiResult<Json<Page<Message>>> {
+async fn search_messages(
+    State(chats): Svc,
+    me: AuthUser,
+    Query(q): Query<SearchParams>,
+) -> ApiResult<Json<Page<Message>>> {
     let limit = page_limit(q.limit, 20, 100)?;
     if q.q.chars().count() > 256 {
         return Err(ApiError::validation("q", "at most 256 characters"));

@@ -3,7 +3,6 @@
 //! registry of internal APIs modules offer each other. It names no service: each service's
 //! contract lives in its own api crate.
 
-pub mod clock;
 pub mod config;
 mod error;
 mod extract;
@@ -22,11 +21,11 @@ pub mod trace_context;
 pub mod worker;
 
 pub use axum::http::StatusCode;
-pub use clock::Clock;
 pub use config::Config;
 pub use error::{ApiError, ApiResult, Code, CodeDoc, ErrorBody, ErrorCode, ErrorDetail, wait_in_words};
 pub use extract::{Path, Query};
 pub use http::{AuthUser, ClientInfo, HttpShared};
+pub use hybrid_store::Clock;
 pub use json::Json;
 pub use module::{
     ApiTag, GrpcApi, InternalApis, Module, ModuleContext, PeerLink, Schemas, Shutdown, Started, frame_text, schema_of,

@@ -1,5 +1,5 @@
 //! The layering the architecture promises: the generic crates (core, rpc, rpc-build, bus,
-//! store, state) depend on no service crate, and their code names no service (by its name in
+//! store, state, jobs, outbound) depend on no service crate, and their code names no service (by its name in
 //! `hybrid services`), no service's crate and no contract; the bus names no kind of addressee. Read from `cargo metadata` and from the sources, so a change that breaks it fails
 //! here rather than in review.
 
@@ -7,13 +7,15 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const GENERIC: [&str; 6] = [
+const GENERIC: [&str; 8] = [
     "hybrid-core",
     "hybrid-rpc",
     "hybrid-rpc-build",
     "hybrid-bus",
     "hybrid-store",
     "hybrid-state",
+    "hybrid-jobs",
+    "hybrid-outbound",
 ];
 /// Workspace members that are neither generic nor a service: the binary and the test and
 /// benchmark harnesses, which may know every service.

@@ -3,6 +3,7 @@
 //! SQL runs on both: use `$1`-style placeholders, `RETURNING`, `ON CONFLICT`, integer
 //! timestamps (epoch milliseconds) and integers for flags.
 
+pub mod clock;
 mod config;
 mod copy;
 mod db;
@@ -13,6 +14,7 @@ pub mod sql;
 pub mod testing;
 pub mod time;
 
+pub use clock::Clock;
 pub use config::{StoreConfig, Synchronous};
 pub use copy::TableCopy;
 pub use db::{Db, Dialect, WriteFn};

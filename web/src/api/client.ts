@@ -1,62 +1,51 @@
-/** A small fetch wrapper: JSON in and out, the bearer token, one refresh-and-retry on 401. */
+/**
+ * The typed API client: `openapi-fetch` over the generated `paths` of `schema.d.ts`, so every
+ * path, parameter, body and answer is checked against the spec. Its fetch adds the bearer
+ * token, refreshes once and retries on 401, and turns error answers into `ApiError`s.
+ */
+import createFetchClient, { type Client as FetchClient } from 'openapi-fetch';
 import { ApiError, errorFromResponse, networkError } from './errors';
 import { session, type Session } from '../features/auth/session';
+import { apiOrigin } from './origin';
+import type { paths } from './schema';
 
 export const API_BASE = '/api/v1';
 
-export type Query = Record<string, string | number | boolean | undefined | null>;
-
-export interface RequestOptions {
-  body?: unknown;
-  query?: Query;
-  /** Send the access token (default true). */
-  auth?: boolean;
-  signal?: AbortSignal;
-}
-
 const RETRY_CODES = new Set(['token_expired', 'invalid_token', 'unauthorized']);
 
-export function buildUrl(path: string, query?: Query): string {
-  let url = API_BASE + path;
-  if (query) {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) {
-      if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
-    }
-    const s = params.toString();
-    if (s) url += `?${s}`;
-  }
-  return url;
-}
+/** Paths of the spec, as `openapi-fetch` takes them (the full path, `/api/v1/...`). */
+export type Paths = paths;
 
-export function createClient(sess: Session, fetchImpl: typeof fetch = (...a) => fetch(...a)) {
-  async function once(method: string, path: string, opts: RequestOptions): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    const token = opts.auth === false ? null : sess.accessToken();
-    if (token) headers.authorization = `Bearer ${token}`;
+type Fetch = (input: Request) => Promise<Response>;
+
+/**
+ * The fetch under the typed client. `auth: false` is for sign-in and sign-up, which send no
+ * token and must not trigger a refresh.
+ */
+export function authFetch(sess: Session, fetchImpl: typeof fetch, auth: boolean): Fetch {
+  async function once(req: Request): Promise<Response> {
+    const headers = new Headers(req.headers);
+    headers.set('accept', 'application/json');
+    const token = auth ? sess.accessToken() : null;
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    else headers.delete('authorization');
     try {
-      return await fetchImpl(buildUrl(path, opts.query), {
-        method,
-        headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        credentials: 'same-origin',
-        signal: opts.signal,
-      });
+      return await fetchImpl(new Request(req, { headers, credentials: 'same-origin' }));
     } catch (e) {
       if (e instanceof DOMException && e.name === 'AbortError') throw e;
       throw networkError();
     }
   }
 
-  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const useAuth = opts.auth !== false;
-    if (useAuth && sess.accessToken() && sess.expiresInMs() < 5000) await sess.refresh();
-    let res = await once(method, path, opts);
-    if (res.status === 401 && useAuth) {
+  return async (req: Request) => {
+    if (auth && sess.accessToken() && sess.expiresInMs() < 5000) await sess.refresh();
+    // A second copy, for the one retry after a refresh (a body can be read once).
+    const spare = req.clone();
+    let res = await once(req);
+    if (res.status === 401 && auth) {
       const err = await errorFromResponse(res.clone());
       if (RETRY_CODES.has(err.code) && (await sess.refresh())) {
-        res = await once(method, path, opts);
+        res = await once(spare);
       } else if (err.code === 'session_revoked' || err.code === 'refresh_token_reused') {
         sess.clear();
       }
@@ -64,26 +53,36 @@ export function createClient(sess: Session, fetchImpl: typeof fetch = (...a) => 
     if (!res.ok) {
       const err: ApiError = await errorFromResponse(res);
       // Still unauthorized after a refresh: the session is gone.
-      if (res.status === 401 && useAuth && (RETRY_CODES.has(err.code) || err.code === 'session_revoked')) {
+      if (res.status === 401 && auth && (RETRY_CODES.has(err.code) || err.code === 'session_revoked')) {
         sess.clear();
       }
       throw err;
     }
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
-
-  return {
-    request,
-    get: <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>('GET', path, { query, signal }),
-    post: <T>(path: string, body?: unknown) => request<T>('POST', path, { body: body ?? {} }),
-    patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
-    put: <T>(path: string) => request<T>('PUT', path),
-    del: <T>(path: string) => request<T>('DELETE', path),
+    return res;
   };
 }
 
-export type Client = ReturnType<typeof createClient>;
+export interface Client {
+  /** Calls that send the access token. */
+  api: FetchClient<paths>;
+  /** Calls that must not (sign-in, sign-up). */
+  guest: FetchClient<paths>;
+}
+
+export function createClient(sess: Session, fetchImpl: typeof fetch = (...a) => fetch(...a)): Client {
+  const make = (auth: boolean) =>
+    createFetchClient<paths>({ baseUrl: apiOrigin(), fetch: authFetch(sess, fetchImpl, auth) });
+  return { api: make(true), guest: make(false) };
+}
+
+/**
+ * The data of a typed call. Error answers never get here (the fetch throws `ApiError`), so
+ * what is left is the success body (`undefined` for 204).
+ */
+export async function data<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const r = await call;
+  if (!r.response.ok) throw new ApiError(r.response.status, { code: `http_${r.response.status}`, message: r.response.statusText || 'error' });
+  return r.data as T;
+}
 
 export const client = createClient(session);

@@ -1,95 +1,82 @@
-/** One typed function per endpoint the client uses. */
-import { client, type Client } from './client';
-import type {
-  AccountInfo,
-  ChatInfo,
-  ChatPage,
-  CreateChat,
-  CreateInvite,
-  HistoryPage,
-  InviteLink,
-  InvitePreview,
-  LoginRequest,
-  MemberInfo,
-  Message,
-  Presence,
-  Profile,
-  ProfilePage,
-  ReactionCount,
-  ReadMarker,
-  RegisterRequest,
-  RevokedCount,
-  SearchPage,
-  SessionInfo,
-  SyncRequest,
-  SyncResponse,
-  TokenResponse,
-  TotpSetupResponse,
-  UpdateMember,
-} from './types';
+/**
+ * One function per endpoint the client uses, each a call of the typed client: paths, path
+ * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
+ */
+import { client, data, type Client } from './client';
+import type { CreateChat, CreateInvite, LoginRequest, RegisterRequest, SyncRequest, UpdateMember } from './types';
 
-const e = encodeURIComponent;
+export function endpoints({ api: c, guest }: Client) {
+  const chat = (chat_id: number) => ({ params: { path: { chat_id } } });
+  const msg = (chat_id: number, seq: number) => ({ params: { path: { chat_id, seq } } });
 
-export function endpoints(c: Client) {
   return {
     // auth
     register: (req: Omit<RegisterRequest, 'refresh_in_cookie'>) =>
-      c.request<TokenResponse>('POST', '/auth/register', { body: { ...req, refresh_in_cookie: true }, auth: false }),
+      data(guest.POST('/api/v1/auth/register', { body: { ...req, refresh_in_cookie: true } })),
     login: (req: Omit<LoginRequest, 'refresh_in_cookie'>) =>
-      c.request<TokenResponse>('POST', '/auth/login', { body: { ...req, refresh_in_cookie: true }, auth: false }),
-    account: () => c.get<AccountInfo>('/auth/account'),
-    logout: () => c.post<void>('/auth/logout'),
-    sessions: () => c.get<SessionInfo[]>('/auth/sessions'),
-    revokeSession: (id: number) => c.del<void>(`/auth/sessions/${id}`),
-    revokeOthers: () => c.post<RevokedCount>('/auth/sessions/revoke-others'),
+      data(guest.POST('/api/v1/auth/login', { body: { ...req, refresh_in_cookie: true } })),
+    account: () => data(c.GET('/api/v1/auth/account')),
+    logout: () => data(c.POST('/api/v1/auth/logout')),
+    sessions: () => data(c.GET('/api/v1/auth/sessions')),
+    revokeSession: (id: number) => data(c.DELETE('/api/v1/auth/sessions/{id}', { params: { path: { id } } })),
+    revokeOthers: () => data(c.POST('/api/v1/auth/sessions/revoke-others')),
     changePassword: (current_password: string, new_password: string) =>
-      c.post<RevokedCount>('/auth/password', { current_password, new_password }),
-    totpSetup: (password: string) => c.post<TotpSetupResponse>('/auth/totp/setup', { password }),
-    totpConfirm: (code: string) => c.post<void>('/auth/totp/confirm', { code }),
-    totpDisable: (password: string, code: string) => c.post<void>('/auth/totp/disable', { password, code }),
+      data(c.POST('/api/v1/auth/password', { body: { current_password, new_password } })),
+    totpSetup: (password: string) => data(c.POST('/api/v1/auth/totp/setup', { body: { password } })),
+    totpConfirm: (code: string) => data(c.POST('/api/v1/auth/totp/confirm', { body: { code } })),
+    totpDisable: (password: string, code: string) => data(c.POST('/api/v1/auth/totp/disable', { body: { password, code } })),
 
     // users
-    me: () => c.get<Profile>('/users/me'),
-    updateMe: (update: { display_name?: string; bio?: string }) => c.patch<Profile>('/users/me', update),
-    user: (id: number) => c.get<Profile>(`/users/${id}`),
-    userByName: (username: string) => c.get<Profile>(`/users/by-username/${e(username)}`),
-    searchUsers: (prefix: string, limit = 10) => c.get<ProfilePage>('/users/search', { prefix, limit }),
+    me: () => data(c.GET('/api/v1/users/me')),
+    updateMe: (update: { display_name?: string; bio?: string }) => data(c.PATCH('/api/v1/users/me', { body: update })),
+    user: (id: number) => data(c.GET('/api/v1/users/{id}', { params: { path: { id } } })),
+    userByName: (username: string) =>
+      data(c.GET('/api/v1/users/by-username/{username}', { params: { path: { username } } })),
+    searchUsers: (prefix: string, limit = 10) => data(c.GET('/api/v1/users/search', { params: { query: { prefix, limit } } })),
 
     // chats
-    chats: (cursor?: string) => c.get<ChatPage>('/chats', { cursor, limit: 100 }),
-    chat: (id: number) => c.get<ChatInfo>(`/chats/${id}`),
-    createChat: (req: CreateChat) => c.post<ChatInfo>('/chats', req),
+    chats: (cursor?: string) => data(c.GET('/api/v1/chats', { params: { query: { cursor: cursor || undefined, limit: 100 } } })),
+    chat: (id: number) => data(c.GET('/api/v1/chats/{chat_id}', chat(id))),
+    createChat: (req: CreateChat) => data(c.POST('/api/v1/chats', { body: req })),
     updateChat: (id: number, update: { title?: string; description?: string }) =>
-      c.patch<ChatInfo>(`/chats/${id}`, update),
+      data(c.PATCH('/api/v1/chats/{chat_id}', { ...chat(id), body: update })),
     history: (id: number, from: { before?: number; after?: number; around?: number }, limit = 50) =>
-      c.get<HistoryPage>(`/chats/${id}/messages`, { ...from, limit }),
+      data(c.GET('/api/v1/chats/{chat_id}/messages', { params: { path: { chat_id: id }, query: { ...from, limit } } })),
     send: (id: number, body: { text: string; reply_to?: number; nonce: string }) =>
-      c.post<Message>(`/chats/${id}/messages`, body),
-    edit: (id: number, seq: number, text: string) => c.patch<Message>(`/chats/${id}/messages/${seq}`, { text }),
-    remove: (id: number, seq: number) => c.del<void>(`/chats/${id}/messages/${seq}`),
+      data(c.POST('/api/v1/chats/{chat_id}/messages', { ...chat(id), body })),
+    edit: (id: number, seq: number, text: string) =>
+      data(c.PATCH('/api/v1/chats/{chat_id}/messages/{seq}', { ...msg(id, seq), body: { text } })),
+    remove: (id: number, seq: number) => data(c.DELETE('/api/v1/chats/{chat_id}/messages/{seq}', msg(id, seq))),
     react: (id: number, seq: number, emoji: string) =>
-      c.put<ReactionCount[]>(`/chats/${id}/messages/${seq}/reactions/${e(emoji)}`),
+      data(c.PUT('/api/v1/chats/{chat_id}/messages/{seq}/reactions/{emoji}', { params: { path: { chat_id: id, seq, emoji } } })),
     unreact: (id: number, seq: number, emoji: string) =>
-      c.del<ReactionCount[]>(`/chats/${id}/messages/${seq}/reactions/${e(emoji)}`),
-    pins: (id: number) => c.get<Message[]>(`/chats/${id}/pins`),
-    pin: (id: number, seq: number) => c.put<void>(`/chats/${id}/pins/${seq}`),
-    unpin: (id: number, seq: number) => c.del<void>(`/chats/${id}/pins/${seq}`),
-    read: (id: number, seq: number) => c.post<ReadMarker>(`/chats/${id}/read`, { seq }),
-    typing: (id: number) => c.post<void>(`/chats/${id}/typing`),
-    members: (id: number) => c.get<MemberInfo[]>(`/chats/${id}/members`, { limit: 200 }),
-    addMembers: (id: number, user_ids: number[]) => c.post<void>(`/chats/${id}/members`, { user_ids }),
+      data(c.DELETE('/api/v1/chats/{chat_id}/messages/{seq}/reactions/{emoji}', { params: { path: { chat_id: id, seq, emoji } } })),
+    pins: (id: number) => data(c.GET('/api/v1/chats/{chat_id}/pins', chat(id))),
+    pin: (id: number, seq: number) => data(c.PUT('/api/v1/chats/{chat_id}/pins/{seq}', msg(id, seq))),
+    unpin: (id: number, seq: number) => data(c.DELETE('/api/v1/chats/{chat_id}/pins/{seq}', msg(id, seq))),
+    read: (id: number, seq: number) => data(c.POST('/api/v1/chats/{chat_id}/read', { ...chat(id), body: { seq } })),
+    typing: (id: number) => data(c.POST('/api/v1/chats/{chat_id}/typing', chat(id))),
+    members: (id: number) =>
+      data(c.GET('/api/v1/chats/{chat_id}/members', { params: { path: { chat_id: id }, query: { limit: 200 } } })),
+    addMembers: (id: number, user_ids: number[]) =>
+      data(c.POST('/api/v1/chats/{chat_id}/members', { ...chat(id), body: { user_ids } })),
     updateMember: (id: number, userId: number, update: UpdateMember) =>
-      c.patch<MemberInfo>(`/chats/${id}/members/${userId}`, update),
-    removeMember: (id: number, userId: number) => c.del<void>(`/chats/${id}/members/${userId}`),
-    leave: (id: number) => c.post<void>(`/chats/${id}/leave`),
-    invites: (id: number) => c.get<InviteLink[]>(`/chats/${id}/invites`),
-    createInvite: (id: number, req: CreateInvite = {}) => c.post<InviteLink>(`/chats/${id}/invites`, req),
-    revokeInvite: (id: number, code: string) => c.del<void>(`/chats/${id}/invites/${e(code)}`),
-    previewInvite: (code: string) => c.get<InvitePreview>(`/invites/${e(code)}`),
-    joinInvite: (code: string) => c.post<ChatInfo>(`/invites/${e(code)}/join`),
-    presence: (userIds: number[]) => c.get<Presence[]>('/realtime/presence', { user_ids: userIds.join(',') }),
-    sync: (req: SyncRequest) => c.post<SyncResponse>('/sync', req),
-    searchMessages: (q: string, cursor?: string) => c.get<SearchPage>('/search/messages', { q, cursor, limit: 30 }),
+      data(c.PATCH('/api/v1/chats/{chat_id}/members/{user_id}', { params: { path: { chat_id: id, user_id: userId } }, body: update })),
+    removeMember: (id: number, userId: number) =>
+      data(c.DELETE('/api/v1/chats/{chat_id}/members/{user_id}', { params: { path: { chat_id: id, user_id: userId } } })),
+    leave: (id: number) => data(c.POST('/api/v1/chats/{chat_id}/leave', chat(id))),
+    invites: (id: number) => data(c.GET('/api/v1/chats/{chat_id}/invites', chat(id))),
+    createInvite: (id: number, req: CreateInvite = {}) =>
+      data(c.POST('/api/v1/chats/{chat_id}/invites', { ...chat(id), body: req })),
+    revokeInvite: (id: number, code: string) =>
+      data(c.DELETE('/api/v1/chats/{chat_id}/invites/{code}', { params: { path: { chat_id: id, code } } })),
+    previewInvite: (code: string) => data(c.GET('/api/v1/invites/{code}', { params: { path: { code } } })),
+    joinInvite: (code: string) => data(c.POST('/api/v1/invites/{code}/join', { params: { path: { code } } })),
+    presence: (userIds: number[]) =>
+      data(c.GET('/api/v1/realtime/presence', { params: { query: { user_ids: userIds.join(',') } } })),
+    sync: (req: SyncRequest) => data(c.POST('/api/v1/sync', { body: req })),
+    searchMessages: (q: string, cursor?: string) =>
+      data(c.GET('/api/v1/search/messages', { params: { query: { q, cursor: cursor || undefined, limit: 30 } } })),
   };
 }
 

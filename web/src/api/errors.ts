@@ -35,16 +35,22 @@ export function networkError(): ApiError {
 }
 
 export async function errorFromResponse(res: Response): Promise<ApiError> {
+  let body: unknown = undefined;
+  try {
+    body = await res.json();
+  } catch {
+    // not JSON
+  }
+  return errorFromBody(res, body);
+}
+
+/** The ApiError of an answer whose body was read already (`body`: the parsed JSON, if any). */
+export function errorFromBody(res: Response, body: unknown): ApiError {
   const retry = Number(res.headers.get('retry-after'));
   const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : undefined;
-  try {
-    const body: unknown = await res.json();
-    if (body && typeof body === 'object' && 'error' in body) {
-      const e = (body as { error: ErrorShape }).error;
-      if (e && typeof e.code === 'string') return new ApiError(res.status, e, retryAfter);
-    }
-  } catch {
-    // not JSON: fall through
+  if (body && typeof body === 'object' && 'error' in body) {
+    const e = (body as { error: ErrorShape }).error;
+    if (e && typeof e.code === 'string') return new ApiError(res.status, e, retryAfter);
   }
   return new ApiError(res.status, { code: `http_${res.status}`, message: res.statusText || 'error' }, retryAfter);
 }

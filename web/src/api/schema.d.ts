@@ -341,7 +341,7 @@ export interface paths {
         get: operations["invites"];
         put?: never;
         /** Create an invite link (needs `invite`); people join at `/invites/{code}/join`. */
-        post: operations["create_invite"];
+        post: operations["create_chat_invite"];
         delete?: never;
         options?: never;
         head?: never;
@@ -641,7 +641,7 @@ export interface paths {
             cookie?: never;
         };
         /** Search the messages I can read, newest first. */
-        get: operations["search"];
+        get: operations["search_messages"];
         put?: never;
         post?: never;
         delete?: never;
@@ -730,7 +730,7 @@ export interface paths {
             cookie?: never;
         };
         /** Users whose username starts with a prefix, in username order. */
-        get: operations["search"];
+        get: operations["search_users"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3266,7 +3266,7 @@ export interface operations {
             };
         };
     };
-    create_invite: {
+    create_chat_invite: {
         parameters: {
             query?: never;
             header?: never;
@@ -5054,7 +5054,7 @@ export interface operations {
             };
         };
     };
-    search: {
+    search_messages: {
         parameters: {
             query: {
                 /** @description Words to find (all of them; the last also as a prefix). */
@@ -5415,7 +5415,7 @@ export interface operations {
             };
         };
     };
-    search: {
+    search_users: {
         parameters: {
             query: {
                 /** @description Start of the username (folded like usernames are). */

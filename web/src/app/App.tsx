@@ -98,7 +98,9 @@ function RequireAuth({ children }: { children: ReactNode }) {
   const s = useSession();
   const loc = useLocation();
   if (s.status !== 'signed_in') {
-    const next = loc.pathname + loc.search;
+    // Asked for a page while signed out: come back to it. Signed out here (say, from
+    // Settings): the next sign-in starts at the chat list.
+    const next = session.wasSignedIn ? '/' : loc.pathname + loc.search;
     return <Navigate to={next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`} replace />;
   }
   return <>{children}</>;

@@ -12,8 +12,21 @@ export function sameDay(a: number, b: number): boolean {
   return startOfDay(a) === startOfDay(b);
 }
 
+const timeFormats = new Map<Lang, Intl.DateTimeFormat>();
+
+/** The locale's own clock: "6:47 AM" in English, "6:47" (24-hour) in Russian; no leading zero. */
 export function formatTime(ms: number, lang: Lang): string {
-  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }).format(ms);
+  let f = timeFormats.get(lang);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit' });
+    timeFormats.set(lang, f);
+  }
+  return f.format(ms);
+}
+
+/** Text folded for matching: case-insensitive, and ё matches е (as Russian readers expect). */
+export function fold(text: string): string {
+  return text.toLowerCase().replace(/ё/g, 'е');
 }
 
 /** "Today", "Yesterday", "12 March", "12 March 2024". */
@@ -37,6 +50,7 @@ export function formatListTime(ms: number, lang: Lang, now = Date.now()): string
   return new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short' }).format(ms);
 }
 
+/** "Mar 12, 2026, 6:47 AM" / "12 мар. 2026 г., 6:47": the same clock as formatTime. */
 export function formatDateTime(ms: number, lang: Lang): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+  return new Intl.DateTimeFormat(lang, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(ms);
 }

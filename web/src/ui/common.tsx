@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { isApiError } from '../api/errors';
-import { useI18n, type Key } from '../i18n/index';
+import { useI18n } from '../i18n/index';
+import { errorText, isRetryable, type ErrorTextOptions } from './errorText';
 import { Icon } from './Icon';
 
 const HUES = [211, 262, 330, 14, 32, 152, 187, 290];
@@ -22,39 +23,28 @@ export function Avatar({ name, id, size = 40, online }: { name: string; id: numb
   );
 }
 
-/** A readable message for any error: the API's code translated when we know it, else its message. */
-export function useErrorText(): (e: unknown) => string {
-  const { t, lang } = useI18n();
-  return (e: unknown) => {
-    if (!e) return '';
-    if (isApiError(e)) {
-      if (e.code === 'network') return t('error.network');
-      if (e.status === 429) {
-        // a lockout of 15 minutes reads as minutes, not as "897 seconds"
-        const secs = e.retryAfter ?? 60;
-        if (secs > 60) return t('error.too_many_requests_minutes', { count: Math.ceil(secs / 60) });
-        return t('error.too_many_requests', { count: secs });
-      }
-      if (e.code === 'validation_failed' && lang !== 'en' && e.field) {
-        const fieldKey = `error.field.${e.field}` as Key;
-        const text = t(fieldKey);
-        if (text !== fieldKey) return text;
-      }
-      const key = `error.${e.code}` as Key;
-      const known = t(key);
-      if (known !== key) return known;
-      return e.message;
-    }
-    return e instanceof Error ? e.message : String(e);
-  };
+/** A readable message for any error, in the UI language (see errorText.ts). */
+export function useErrorText(): (e: unknown, opts?: ErrorTextOptions) => string {
+  const { t } = useI18n();
+  return (e: unknown, opts?: ErrorTextOptions) => errorText(e, t, opts);
 }
 
-export function ErrorNote({ error }: { error: unknown }) {
+/** An error line; `onRetry` adds "Try again", but only for errors a retry may get past. */
+export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const text = useErrorText();
+  const { t } = useI18n();
   if (!error) return null;
   return (
     <p className="error-note" role="alert">
       <Icon name="alert" size={16} /> {text(error)}
+      {onRetry && isRetryable(error) ? (
+        <>
+          {' '}
+          <button type="button" className="link-button" onClick={onRetry}>
+            {t('common.retry')}
+          </button>
+        </>
+      ) : null}
     </p>
   );
 }
@@ -86,7 +76,7 @@ export function Field({
   const id = useId();
   const text = useErrorText();
   const msgId = `${id}-msg`;
-  const msg = error ? text(error) : hint;
+  const msg = error ? text(error, { inField: true }) : hint;
   return (
     <div className={`field${error ? ' field-invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>

@@ -101,7 +101,11 @@ async fn embedded_data_moves_to_postgres_with_the_same_answers() {
     let (ok, report, errors) = migrate(&embedded, &postgres.url, &[]).await;
     assert!(ok, "{report}\n{errors}");
     assert_eq!(counts(&report, "users.users"), (3, 3));
-    assert_eq!(counts(&report, "chats.messages"), (5, 5), "4 written, 1 service message");
+    assert_eq!(
+        counts(&report, "chats.messages"),
+        (5, 5),
+        "4 written, 1 service message"
+    );
     assert_eq!(counts(&report, "chats.chats"), (2, 2));
     assert!(counts(&report, "chats.events").1 > 0);
     assert!(report.contains("search index rebuilt, messages indexed: 3"), "{report}");

@@ -25,7 +25,7 @@ describe('LoginPage', () => {
     fireEvent.change(code, { target: { value: '123 456' } });
     fireEvent.click(screen.getByRole('button', { name: 'Verify' }));
     await waitFor(() => expect(session.snapshot.status).toBe('signed_in'));
-    const body = JSON.parse(String((fetchMock.mock.calls[1]?.[1] as RequestInit).body)) as Record<string, unknown>;
+    const body = (await (fetchMock.mock.calls[1]?.[0] as Request).json()) as Record<string, unknown>;
     expect(body).toMatchObject({ username: 'alice', totp_code: '123456', refresh_in_cookie: true });
     expect(session.accessToken()).toBe('a');
     vi.unstubAllGlobals();

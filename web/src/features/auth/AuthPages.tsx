@@ -1,3 +1,4 @@
+import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent, type InputHTMLAttributes } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../../api/endpoints';
@@ -41,29 +42,25 @@ function useNext(): string {
 }
 
 /**
- * The sign-in round trip both forms share: `run` keeps the tokens and goes on to `next`.
- * `claim` may take an error over (say, to ask for a 2FA code) so that it is not shown.
+ * The sign-in round trip both forms share, as a mutation: `run` keeps the tokens and goes on
+ * to `next`; `onError` may look at the error first (say, to ask for a 2FA code).
  */
 function useAuthSubmit() {
   const navigate = useNavigate();
   const next = useNext();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  async function run(request: () => Promise<TokenResponse>, claim?: (err: unknown) => boolean) {
-    setBusy(true);
-    setError(null);
-    try {
-      session.accept(await request());
+  const mutation = useMutation({
+    mutationFn: (request: () => Promise<TokenResponse>) => request(),
+    onSuccess: (tokens) => {
+      session.accept(tokens);
       navigate(next, { replace: true });
-    } catch (err) {
-      if (!claim?.(err)) setError(err);
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+
+  function run(request: () => Promise<TokenResponse>, onError?: (err: unknown) => void) {
+    mutation.mutate(request, { onError });
   }
 
-  return { next, busy, error, setError, run };
+  return { next, busy: mutation.isPending, error: mutation.error as unknown, reset: mutation.reset, run };
 }
 
 type AuthFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'> & {
@@ -123,7 +120,9 @@ function AuthLayout({ title, children }: { title: string; children: React.ReactN
 
 export function LoginPage() {
   const { t } = useI18n();
-  const { next, busy, error, setError, run } = useAuthSubmit();
+  const { next, busy, error: rawError, reset, run } = useAuthSubmit();
+  // "Enter the code" is a step of the form, not an error to show.
+  const error = isApiError(rawError) && rawError.code === 'totp_required' ? null : rawError;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
@@ -140,9 +139,7 @@ export function LoginPage() {
           ...(needCode ? { totp_code: code.replace(/\s/g, '') } : {}),
         }),
       (err) => {
-        if (!(isApiError(err) && err.code === 'totp_required')) return false;
-        setNeedCode(true);
-        return true;
+        if (isApiError(err) && err.code === 'totp_required') setNeedCode(true);
       },
     );
   }
@@ -152,7 +149,7 @@ export function LoginPage() {
       <form onSubmit={submit} noValidate className="stack">
         {!needCode ? (
           <>
-            <UsernameField value={username} onChange={setUsername} />
+            <UsernameField value={username} onChange={setUsername} autoFocus />
             <PasswordField label={t('auth.password')} name="password" autoComplete="current-password" value={password} onChange={setPassword} />
           </>
         ) : (
@@ -186,7 +183,7 @@ export function LoginPage() {
             onClick={() => {
               setNeedCode(false);
               setCode('');
-              setError(null);
+              reset();
             }}
           >
             <Icon name="back" size={16} /> {t('common.back')}
@@ -222,7 +219,6 @@ export function RegisterPage() {
         }),
       (err) => {
         if (isApiError(err) && (err.code === 'invite_required' || err.field === 'invite_code')) setShowInvite(true);
-        return false;
       },
     );
   }
@@ -233,7 +229,7 @@ export function RegisterPage() {
   return (
     <AuthLayout title={t('auth.registerTitle')}>
       <form onSubmit={submit} noValidate className="stack">
-        <UsernameField value={username} onChange={setUsername} error={fieldError(error, 'username')} hint={t('auth.usernameHint')} />
+        <UsernameField value={username} onChange={setUsername} error={fieldError(error, 'username')} hint={t('auth.usernameHint')} autoFocus />
         <PasswordField
           label={t('auth.password')}
           name="password"

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createClient } from '../../api/client';
+import { endpoints } from '../../api/endpoints';
 import { ApiError } from '../../api/errors';
 import { jsonResponse } from '../../test/render';
 import { Session } from './session';
@@ -13,10 +14,11 @@ describe('Session', () => {
     const [a, b] = await Promise.all([s.refresh(), s.refresh()]);
     expect(a && b).toBe(true);
     expect(fetchMock).toHaveBeenCalledTimes(1);
-    const [url, init] = fetchMock.mock.calls[0] as [string, RequestInit];
-    expect(url).toBe('/api/v1/auth/refresh');
-    expect(init.body).toBe('{}');
-    expect(init.credentials).toBe('same-origin');
+    const [req] = fetchMock.mock.calls[0] as [Request];
+    expect(new URL(req.url).pathname).toBe('/api/v1/auth/refresh');
+    expect(req.method).toBe('POST');
+    expect(await req.text()).toBe('{}');
+    expect(req.credentials).toBe('same-origin');
     expect(s.snapshot.status).toBe('signed_in');
     expect(s.accessToken()).toBe('t1');
     s.clear();
@@ -34,15 +36,15 @@ describe('Session', () => {
   });
 
   it('an API call whose refresh is refused signs out and reports 401 without retrying', async () => {
-    const fetchMock = vi.fn(async (url: string) =>
-      url.endsWith('/auth/refresh')
+    const fetchMock = vi.fn(async (input: string | Request) =>
+      (typeof input === 'string' ? input : input.url).endsWith('/auth/refresh')
         ? jsonResponse(401, { error: { code: 'invalid_refresh_token', message: 'no refresh token' } })
         : jsonResponse(401, { error: { code: 'token_expired', message: 'expired' } }),
     );
     const s = new Session(fetchMock as unknown as typeof fetch);
     s.accept(tokens('stale'));
-    const c = createClient(s, fetchMock as unknown as typeof fetch);
-    await expect(c.get('/chats')).rejects.toMatchObject({ status: 401 });
+    const c = endpoints(createClient(s, fetchMock as unknown as typeof fetch));
+    await expect(c.chats()).rejects.toMatchObject({ status: 401 });
     expect(s.snapshot.status).toBe('signed_out');
     expect(fetchMock).toHaveBeenCalledTimes(2);
   });
@@ -57,8 +59,9 @@ describe('Session', () => {
 describe('API client', () => {
   it('refreshes an expired token once and retries the call', async () => {
     const calls: string[] = [];
-    const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
-      const auth = (init?.headers as Record<string, string> | undefined)?.authorization ?? '';
+    const fetchMock = vi.fn(async (input: string | Request, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : new URL(input.url).pathname;
+      const auth = typeof input === 'string' ? ((init?.headers as Record<string, string> | undefined)?.authorization ?? '') : (input.headers.get('authorization') ?? '');
       calls.push(`${url} ${auth}`);
       if (url.endsWith('/auth/refresh')) return jsonResponse(200, tokens('fresh'));
       if (auth === 'Bearer stale') return jsonResponse(401, { error: { code: 'token_expired', message: 'expired' } });
@@ -66,25 +69,43 @@ describe('API client', () => {
     });
     const s = new Session(fetchMock as unknown as typeof fetch);
     s.accept(tokens('stale'));
-    const c = createClient(s, fetchMock as unknown as typeof fetch);
-    expect(await c.get('/users/me')).toEqual({ id: 1 });
+    const c = endpoints(createClient(s, fetchMock as unknown as typeof fetch));
+    expect(await c.me()).toEqual({ id: 1 });
     expect(calls).toEqual(['/api/v1/users/me Bearer stale', '/api/v1/auth/refresh ', '/api/v1/users/me Bearer fresh']);
     s.clear();
   });
 
   it('turns the error shape into an ApiError with code and field', async () => {
     const s = new Session(vi.fn());
-    const c = createClient(
-      s,
-      vi.fn().mockResolvedValue(jsonResponse(422, { error: { code: 'validation_failed', message: 'too long', field: 'title' } })),
+    const c = endpoints(
+      createClient(s, vi.fn().mockResolvedValue(jsonResponse(422, { error: { code: 'validation_failed', message: 'too long', field: 'title' } }))),
     );
-    const err = await c.post('/chats', {}).catch((e: unknown) => e);
+    const err = await c.createChat({ kind: 'group', title: '' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 422, code: 'validation_failed', field: 'title', message: 'too long' });
   });
 
+  it('signs in without the token, and types paths and query parameters from the spec', async () => {
+    const seen: Request[] = [];
+    const fetchMock = vi.fn(async (req: Request) => {
+      seen.push(req);
+      return jsonResponse(200, req.url.includes('/auth/login') ? tokens('new') : { items: [] });
+    });
+    const s = new Session(vi.fn());
+    s.accept(tokens('old'));
+    const c = endpoints(createClient(s, fetchMock as unknown as typeof fetch));
+    await c.login({ username: 'alice', password: 'pw' });
+    await c.searchUsers('al', 8);
+    expect(seen[0]?.headers.get('authorization')).toBeNull();
+    expect(await seen[0]?.json()).toMatchObject({ username: 'alice', refresh_in_cookie: true });
+    const search = new URL(seen[1]?.url ?? '');
+    expect(search.pathname + search.search).toBe('/api/v1/users/search?prefix=al&limit=8');
+    expect(seen[1]?.headers.get('authorization')).toBe('Bearer old');
+    s.clear();
+  });
+
   it('reports a network failure as such', async () => {
-    const c = createClient(new Session(vi.fn()), vi.fn().mockRejectedValue(new TypeError('Failed to fetch')));
-    await expect(c.get('/chats')).rejects.toMatchObject({ code: 'network', status: 0 });
+    const c = endpoints(createClient(new Session(vi.fn()), vi.fn().mockRejectedValue(new TypeError('Failed to fetch'))));
+    await expect(c.chats()).rejects.toMatchObject({ code: 'network', status: 0 });
   });
 });

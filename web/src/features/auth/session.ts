@@ -3,7 +3,10 @@
  * httpOnly `hybrid_refresh` cookie the server sets (scripts never see it). A page load starts
  * by trading the cookie for a fresh access token.
  */
-import { ApiError, errorFromResponse, networkError } from '../../api/errors';
+import createFetchClient from 'openapi-fetch';
+import { errorFromBody, networkError } from '../../api/errors';
+import { apiOrigin } from '../../api/origin';
+import type { paths } from '../../api/schema';
 
 export interface Account {
   id: number;
@@ -25,8 +28,6 @@ export interface SessionState {
 
 type Listener = () => void;
 
-const REFRESH_URL = '/api/v1/auth/refresh';
-
 export class Session {
   private token: string | null = null;
   private expiresAt = 0;
@@ -35,11 +36,25 @@ export class Session {
   private inflight: Promise<boolean> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private tokenListeners = new Set<(token: string) => void>();
+  private signedInOnce = false;
 
-  constructor(private readonly fetchImpl: typeof fetch = (...a) => fetch(...a)) {}
+  /** A typed client of its own, without the token handling of `api/client.ts` (which uses this). */
+  private readonly api;
+
+  constructor(fetchImpl: typeof fetch = (...a) => fetch(...a)) {
+    this.api = createFetchClient<paths>({ baseUrl: apiOrigin(), fetch: (req: Request) => fetchImpl(req) });
+  }
 
   get snapshot(): SessionState {
     return this.state;
+  }
+
+  /**
+   * Whether this page has been signed in: a sign-in page reached by signing out (or being
+   * signed out) starts afresh at the chat list, not where the session ended.
+   */
+  get wasSignedIn(): boolean {
+    return this.signedInOnce;
   }
 
   accessToken(): string | null {
@@ -67,6 +82,7 @@ export class Session {
   accept(tokens: TokenPayload): void {
     this.token = tokens.access_token;
     this.expiresAt = Date.now() + tokens.expires_in * 1000;
+    this.signedInOnce = true;
     this.setState({ status: 'signed_in', account: tokens.user, sessionId: tokens.session_id });
     this.schedule(tokens.expires_in);
     for (const fn of this.tokenListeners) fn(tokens.access_token);
@@ -93,24 +109,20 @@ export class Session {
   }
 
   private async doRefresh(): Promise<boolean> {
-    let res: Response;
+    let r;
     try {
-      res = await this.fetchImpl(REFRESH_URL, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-        credentials: 'same-origin',
-      });
+      // Empty body: the refresh token is the cookie.
+      r = await this.api.POST('/api/v1/auth/refresh', { body: {}, credentials: 'same-origin' });
     } catch {
       // Offline: keep the state; the caller retries later.
       if (this.state.status === 'unknown') throw networkError();
       return false;
     }
-    if (res.ok) {
-      this.accept((await res.json()) as TokenPayload);
+    if (r.response.ok && r.data) {
+      this.accept(r.data);
       return true;
     }
-    const err: ApiError = await errorFromResponse(res);
+    const err = errorFromBody(r.response, r.error);
     if (err.status >= 500 || err.status === 429) {
       if (this.state.status === 'unknown') throw err;
       return false;

@@ -5,6 +5,7 @@ import { api } from '../../api/endpoints';
 import type { ChatInfo, HistoryPage, Message } from '../../api/types';
 import { useSession } from '../auth/useSession';
 import { Avatar, ErrorNote, Modal, Spinner, useErrorText } from '../../ui/common';
+import { isRetryable } from '../../ui/errorText';
 import { Composer, type MentionCandidate } from './Composer';
 import { Icon } from '../../ui/Icon';
 import { MessageList, type MessageActions, type PendingMessage } from './MessageList';
@@ -23,7 +24,7 @@ import {
 } from '../realtime/apply';
 import { keys } from '../../state/keys';
 import { connection, peerRead, useLivePresence, useTyping } from '../realtime/state';
-import { discard as discardOutbox, enqueue, outbox, retry as retryOutbox } from './outbox';
+import { discard as discardOutbox, enqueue, outbox, retry as retryOutbox, type OutboxItem } from './outbox';
 import { ApiError, isApiError, type ErrorCode } from '../../api/errors';
 import { displayName, sentReads, useChat, useChatTitle, usePresenceOf, useUser } from '../../state/queries';
 import { useStore } from '../../state/store';
@@ -83,6 +84,15 @@ function useOpeningHistory(chatId: number, chat: ChatInfo | undefined, jumping: 
     );
   }, [ready, unread, first, chatId, qc]);
   return ready;
+}
+
+/**
+ * Why the outbox says the server refused a message, as the API error (for its human text)
+ * and whether sending it again may help (a 5xx or 408 may; a 403 or 422 will not).
+ */
+function refusal(e: NonNullable<OutboxItem['error']>): Pick<PendingMessage, 'error' | 'retryable'> {
+  const error = new ApiError(e.status, { code: e.code as ErrorCode, message: e.message, field: e.field ?? null });
+  return { error, retryable: isRetryable(error) };
 }
 
 function TypingLine({ chat, me }: { chat: ChatInfo; me: number }) {
@@ -187,7 +197,7 @@ export function ChatView({ chatId }: { chatId: number }) {
           created_at: i.created_at,
           failed: Boolean(i.failed),
           ...(i.reply_to ? { reply_to: i.reply_to } : {}),
-          ...(i.error ? { error: new ApiError(i.error.status, { code: i.error.code as ErrorCode, message: i.error.message, field: i.error.field ?? null }) } : {}),
+          ...(i.error ? refusal(i.error) : {}),
         })),
     [queue, chatId],
   );

@@ -73,6 +73,19 @@ describe('Composer', () => {
     expect(box.value).toBe('hi @alice ');
   });
 
+  it('suggests only the chat\'s members, by username or any word of the name', () => {
+    const { type } = setup({
+      candidates: [
+        { id: 2, username: 'alice', display_name: 'Alice Ёлкина' },
+        { id: 3, username: 'bob', display_name: '' },
+      ],
+    });
+    type('@елк');
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual([expect.stringContaining('@alice')]);
+    type('@carol');
+    expect(screen.queryAllByRole('option')).toHaveLength(0);
+  });
+
   it('Escape closes the suggestions', () => {
     const { box, type } = setup();
     type('@');

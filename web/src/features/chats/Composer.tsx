@@ -2,14 +2,13 @@
  * The message box: Enter sends, Shift+Enter starts a new line, ↑ in an empty box edits the
  * last own message, @ suggests people (arrow keys, Enter or Tab to pick, Esc to close).
  */
-import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { api } from '../../api/endpoints';
 import type { Message, Profile } from '../../api/types';
 
-/** Someone an @mention can name: a chat member or a user search result. */
+/** Someone an @mention can name: a member of the chat. */
 export type MentionCandidate = Pick<Profile, 'id' | 'username' | 'display_name'>;
 import { useI18n } from '../../i18n/index';
+import { fold } from '../../i18n/format';
 import { displayName, useUser } from '../../state/queries';
 import { Avatar } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
@@ -22,7 +21,7 @@ export const MAX_TEXT_LENGTH = 4096;
 /** The counter shows from this many code units left. */
 const COUNTER_FROM = 500;
 
-const MENTION_RE = /(^|\s)@([a-z0-9_]{0,32})$/i;
+const MENTION_RE = /(^|\s)@([\p{L}\p{N}_]{0,32})$/iu;
 
 export function mentionAt(text: string, caret: number): { start: number; query: string } | null {
   const m = MENTION_RE.exec(text.slice(0, caret));
@@ -48,7 +47,7 @@ export function Composer({
   disabledReason: string | null;
   replyTo: Message | null;
   editing: Message | null;
-  /** People to suggest first for @mentions (the chat's members). */
+  /** The people @mentions suggest: the chat's members. */
   candidates: MentionCandidate[];
   onCancelReply: () => void;
   onCancelEdit: () => void;
@@ -116,24 +115,11 @@ export function Composer({
 
   const mention = mentionAt(text, caret);
   const open = mention !== null && dismissed !== mention.start;
-  const q = mention?.query.toLowerCase() ?? '';
-  const search = useQuery({
-    queryKey: ['user-search', q],
-    queryFn: () => api.searchUsers(q, 8),
-    enabled: open && q.length > 0,
-    staleTime: 30_000,
-  });
-  const suggestions: MentionCandidate[] = [];
-  if (open) {
-    const seen = new Set<number>();
-    const add = (p: MentionCandidate) => {
-      if (seen.has(p.id) || suggestions.length >= 8) return;
-      seen.add(p.id);
-      suggestions.push(p);
-    };
-    candidates.filter((p) => p.username.startsWith(q) || p.display_name.toLowerCase().startsWith(q)).forEach(add);
-    search.data?.items.forEach(add);
-  }
+  // Only the chat's members: naming someone who is not in the chat would notify no one.
+  const q = fold(mention?.query ?? '');
+  const suggestions: MentionCandidate[] = open
+    ? candidates.filter((p) => fold(p.username).startsWith(q) || fold(p.display_name).split(/\s+/).some((w) => w.startsWith(q))).slice(0, 8)
+    : [];
   const showList = open && suggestions.length > 0;
   const activeIndex = Math.min(active, Math.max(0, suggestions.length - 1));
 

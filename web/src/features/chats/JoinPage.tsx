@@ -1,5 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../../api/endpoints';
 import { isApiError } from '../../api/errors';
@@ -15,22 +14,14 @@ export function JoinPage() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const preview = useQuery({ queryKey: ['invite', code], queryFn: () => api.previewInvite(code), retry: false });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  async function join() {
-    setBusy(true);
-    setError(null);
-    try {
-      const chat = await api.joinInvite(code);
+  const join = useMutation({
+    mutationFn: () => api.joinInvite(code),
+    onSuccess: (chat) => {
       qc.setQueryData(keys.chat(chat.id), chat);
       void qc.invalidateQueries({ queryKey: keys.chats });
       navigate(`/chat/${chat.id}`, { replace: true });
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  }
+    },
+  });
 
   return (
     <main className="auth-page">
@@ -42,7 +33,7 @@ export function JoinPage() {
             <Icon name="link" size={40} />
             <h1>{t('join.invalidTitle')}</h1>
             <p className="muted">{isApiError(preview.error) && preview.error.status === 404 ? t('join.invalid') : null}</p>
-            {!(isApiError(preview.error) && preview.error.status === 404) ? <ErrorNote error={preview.error} /> : null}
+            {!(isApiError(preview.error) && preview.error.status === 404) ? <ErrorNote error={preview.error} onRetry={() => void preview.refetch()} /> : null}
             <Link to="/" className="button">
               {t('join.toChats')}
             </Link>
@@ -56,13 +47,13 @@ export function JoinPage() {
               {t(preview.data.kind === 'channel' ? 'chat.subscribers' : 'chat.members', { count: preview.data.member_count })}
             </p>
             {preview.data.description ? <p className="bio">{preview.data.description}</p> : null}
-            <ErrorNote error={error} />
+            <ErrorNote error={join.error} />
             {preview.data.joined ? (
               <Link to={`/chat/${preview.data.chat_id}`} className="button primary">
                 {t('join.open')}
               </Link>
             ) : (
-              <button type="button" className="button primary" onClick={join} disabled={busy} data-testid="join-button">
+              <button type="button" className="button primary" onClick={() => join.mutate()} disabled={join.isPending || join.isSuccess} data-testid="join-button">
                 {preview.data.kind === 'channel' ? t('join.joinChannel') : t('join.joinGroup')}
               </button>
             )}

@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
@@ -78,7 +78,6 @@ function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
   const me = s.account?.id ?? 0;
   const members = useQuery({ queryKey: keys.members(chat.id), queryFn: () => api.members(chat.id) });
   const [adding, setAdding] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState(false);
   const [newTitle, setNewTitle] = useState(chat.title);
   const [newDescription, setNewDescription] = useState(chat.description);
@@ -89,15 +88,11 @@ function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
     void qc.invalidateQueries({ queryKey: keys.chat(chat.id) });
   };
 
-  async function run(fn: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await fn();
-      refresh();
-    } catch (e) {
-      setError(e);
-    }
-  }
+  // Every action of the panel (rename, add, promote, remove, leave) is one mutation: the
+  // last one's error shows, and a success reloads the members and the chat.
+  const action = useMutation({ mutationFn: (fn: () => Promise<unknown>) => fn(), onSuccess: refresh });
+  const run = (fn: () => Promise<unknown>) => action.mutate(fn);
+  const error = action.error;
 
   return (
     <>
@@ -108,7 +103,7 @@ function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
             className="stack"
             onSubmit={(e) => {
               e.preventDefault();
-              void run(async () => {
+              run(async () => {
                 const updated = await api.updateChat(chat.id, { title: newTitle.trim(), description: newDescription.trim() });
                 qc.setQueryData(keys.chat(chat.id), updated);
                 void qc.invalidateQueries({ queryKey: keys.chats });
@@ -164,14 +159,14 @@ function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
             exclude={new Set((members.data ?? []).map((m) => m.user_id))}
             label={t('members.addSearch')}
             onPick={(u) =>
-              void run(async () => {
+              run(async () => {
                 await api.addMembers(chat.id, [u.id]);
               })
             }
           />
         ) : null}
         {members.isPending ? <Spinner /> : null}
-        <ErrorNote error={members.error} />
+        <ErrorNote error={members.error} onRetry={() => void members.refetch()} />
         <ul className="plain-list member-list">
           {(members.data ?? []).map((m) => (
             <MemberRow key={m.user_id} chat={chat} member={m} me={me} run={run} />
@@ -183,7 +178,7 @@ function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
           type="button"
           className="button danger wide"
           onClick={() =>
-            void run(async () => {
+            run(async () => {
               if (!window.confirm(t('members.leaveConfirm'))) return;
               await api.leave(chat.id);
               dropFromList(qc, chat.id);
@@ -202,7 +197,7 @@ function dropFromList(qc: ReturnType<typeof useQueryClient>, id: number) {
   qc.setQueryData<ChatInfo[]>(keys.chats, (list) => list?.filter((c) => c.id !== id));
 }
 
-function MemberRow({ chat, member, me, run }: { chat: ChatInfo; member: MemberInfo; me: number; run: (fn: () => Promise<unknown>) => Promise<void> }) {
+function MemberRow({ chat, member, me, run }: { chat: ChatInfo; member: MemberInfo; me: number; run: (fn: () => Promise<unknown>) => void }) {
   const { t } = useI18n();
   const online = useLivePresence();
   const [open, setOpen] = useState(false);
@@ -235,7 +230,7 @@ function MemberRow({ chat, member, me, run }: { chat: ChatInfo; member: MemberIn
                   role="menuitem"
                   onClick={() => {
                     setOpen(false);
-                    void run(() => api.updateMember(chat.id, member.user_id, { role: member.role === 'admin' ? 'member' : 'admin' }));
+                    run(() => api.updateMember(chat.id, member.user_id, { role: member.role === 'admin' ? 'member' : 'admin' }));
                   }}
                 >
                   <Icon name="shield" size={16} /> {member.role === 'admin' ? t('members.demote') : t('members.promote')}
@@ -248,7 +243,7 @@ function MemberRow({ chat, member, me, run }: { chat: ChatInfo; member: MemberIn
                   className="danger"
                   onClick={() => {
                     setOpen(false);
-                    void run(() => api.removeMember(chat.id, member.user_id));
+                    run(() => api.removeMember(chat.id, member.user_id));
                   }}
                 >
                   <Icon name="trash" size={16} /> {t('members.remove')}
@@ -266,26 +261,27 @@ function InviteLinks({ chat }: { chat: ChatInfo }) {
   const { t, lang } = useI18n();
   const qc = useQueryClient();
   const invites = useQuery({ queryKey: keys.invites(chat.id), queryFn: () => api.invites(chat.id) });
-  const [error, setError] = useState<unknown>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const active = (invites.data ?? []).filter((l) => !l.revoked && (!l.expires_at || l.expires_at > Date.now()) && (!l.usage_limit || l.uses < l.usage_limit));
 
-  async function create() {
-    setError(null);
-    try {
-      const link = await api.createInvite(chat.id, {});
+  const create = useMutation({
+    mutationFn: () => api.createInvite(chat.id, {}),
+    onSuccess: async (link) => {
       qc.setQueryData<InviteLink[]>(keys.invites(chat.id), (list) => [link, ...(list ?? [])]);
       if (await copy(inviteUrl(link.code))) setCopied(link.code);
-    } catch (e) {
-      setError(e);
-    }
-  }
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: (code: string) => api.revokeInvite(chat.id, code),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.invites(chat.id) }),
+  });
+  const error = create.error ?? revoke.error;
 
   return (
     <section className="panel-section">
       <div className="section-head">
         <h3 className="section-title">{t('invites.title')}</h3>
-        <button type="button" className="button small" onClick={create} data-testid="create-invite">
+        <button type="button" className="button small" onClick={() => create.mutate()} disabled={create.isPending} data-testid="create-invite">
           <Icon name="link" size={16} /> {t('invites.create')}
         </button>
       </div>
@@ -295,7 +291,7 @@ function InviteLinks({ chat }: { chat: ChatInfo }) {
         {active.map((l) => (
           <li key={l.code} className="invite-row">
             <input className="invite-url" readOnly value={inviteUrl(l.code)} aria-label={t('invites.link')} onFocus={(e) => e.currentTarget.select()} data-testid="invite-url" />
-            <span className="muted small">
+            <span className="muted small" data-testid="invite-uses">
               {t('invites.uses', { count: l.uses })}
               {l.expires_at ? ` · ${t('invites.expires', { date: formatDateTime(l.expires_at, lang) })}` : ''}
             </span>
@@ -312,14 +308,7 @@ function InviteLinks({ chat }: { chat: ChatInfo }) {
               <button
                 type="button"
                 className="button small ghost danger-text"
-                onClick={async () => {
-                  try {
-                    await api.revokeInvite(chat.id, l.code);
-                    void qc.invalidateQueries({ queryKey: keys.invites(chat.id) });
-                  } catch (e) {
-                    setError(e);
-                  }
-                }}
+                onClick={() => revoke.mutate(l.code)}
               >
                 {t('invites.revoke')}
               </button>

@@ -3,10 +3,10 @@
  * position stays put while they are added above; new messages keep the view at the bottom
  * only if it was there, so nothing jumps under the reader's eyes.
  */
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode, type RefObject } from 'react';
 import type { ChatInfo, Message } from '../../api/types';
 import { useI18n } from '../../i18n/index';
-import { formatDay, formatTime, sameDay } from '../../i18n/format';
+import { formatDateTime, formatDay, formatTime, sameDay } from '../../i18n/format';
 import { displayName, useUser } from '../../state/queries';
 import { Avatar, Spinner, useErrorText } from '../../ui/common';
 import { useStore } from '../../state/store';
@@ -23,6 +23,8 @@ export interface PendingMessage {
   failed: boolean;
   /** Why the server refused it. */
   error?: unknown;
+  /** False when sending again cannot help (the server refused the text itself: 4xx). */
+  retryable?: boolean;
 }
 
 export interface MessageActions {
@@ -41,6 +43,31 @@ export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'
 
 const BOTTOM_SLACK = 80;
 const GROUP_GAP_MS = 5 * 60_000;
+/** How long after the last scroll a date pill that covers messages stays. */
+const PILL_IDLE_MS = 1200;
+/** Phones and narrow windows: no tools beside bubbles; a tap or a long press opens the menu. */
+const TOUCH_LAYOUT = '(hover: none), (max-width: 767px)';
+
+/** Scrolls the history where the list keeps it (opening, pages added, following new messages). */
+function keepScroll(el: HTMLElement, top: number) {
+  el.dataset.keptAt = String(performance.now());
+  el.scrollTop = top;
+}
+/** A scroll event this soon after keepScroll comes from it. */
+const KEPT_MS = 100;
+
+/**
+ * The sticky date pills that lie over messages (rather than in their own place) are marked, so
+ * that they show while the reader scrolls and fade once the scrolling stops, as in Telegram.
+ */
+function markStuckDates(el: HTMLElement) {
+  for (const sep of el.querySelectorAll<HTMLElement>('.day-separator')) {
+    const next = sep.nextElementSibling;
+    const stuck = next !== null && next.getBoundingClientRect().top < sep.getBoundingClientRect().bottom - 1;
+    if (stuck) sep.dataset.stuck = '';
+    else delete sep.dataset.stuck;
+  }
+}
 
 export function MessageList({
   chat,
@@ -99,6 +126,7 @@ export function MessageList({
   const snapshot = useRef({ height: 0, top: 0, first: 0, last: 0, count: 0, newer: false });
   const [unseen, setUnseen] = useState(0);
   const [showJump, setShowJump] = useState(false);
+  const idleTimer = useRef<number | undefined>(undefined);
 
   const firstSeq = messages[0]?.seq ?? 0;
   const lastSeq = messages[messages.length - 1]?.seq ?? 0;
@@ -121,6 +149,19 @@ export function MessageList({
     snapshot.current.height = el.scrollHeight;
   }, [onBottomChange]);
 
+  const onScroll = useCallback(() => {
+    measureBottom();
+    const el = scroller.current;
+    if (!el) return;
+    markStuckDates(el);
+    // The view kept in place by the list itself is not the reader scrolling: no pill for that.
+    if (performance.now() - Number(el.dataset.keptAt ?? -Infinity) < KEPT_MS) return;
+    el.dataset.scrolling = '';
+    window.clearTimeout(idleTimer.current);
+    idleTimer.current = window.setTimeout(() => delete el.dataset.scrolling, PILL_IDLE_MS);
+  }, [measureBottom]);
+  useEffect(() => () => window.clearTimeout(idleTimer.current), []);
+
   // Keep the view steady across renders.
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -130,16 +171,16 @@ export function MessageList({
       // First render: the first unread message if there is one, else the latest.
       const divider = el.querySelector<HTMLElement>('.unread-divider');
       // Room above the line for the sticky day label and a bit of what was read.
-      el.scrollTop = divider ? divider.offsetTop - 64 : el.scrollHeight;
+      keepScroll(el, divider ? divider.offsetTop - 64 : el.scrollHeight);
       measureBottom();
     } else if (firstSeq < prev.first && prev.first !== 0) {
       // Older messages were added above: keep what the reader sees where it was.
-      el.scrollTop = prev.top + (el.scrollHeight - prev.height);
+      keepScroll(el, prev.top + (el.scrollHeight - prev.height));
     } else if (prev.newer && lastSeq > prev.last) {
       // A newer page loaded below a jump: the view stays, and the reader is no longer at the end.
       measureBottom();
     } else if (atBottom.current) {
-      el.scrollTop = el.scrollHeight;
+      keepScroll(el, el.scrollHeight);
     } else if (lastSeq > prev.last) {
       setUnseen((n) => n + (lastSeq - prev.last));
     }
@@ -152,7 +193,7 @@ export function MessageList({
     const inner = el?.firstElementChild;
     if (!el || !inner || typeof ResizeObserver === 'undefined') return;
     const ro = new ResizeObserver(() => {
-      if (atBottom.current && !hasNewerRef.current) el.scrollTop = el.scrollHeight;
+      if (atBottom.current && !hasNewerRef.current) keepScroll(el, el.scrollHeight);
       snapshot.current.height = el.scrollHeight;
       snapshot.current.top = el.scrollTop;
     });
@@ -253,7 +294,7 @@ export function MessageList({
   const badge = Math.max(unseen, unreadCount);
   return (
     <div className="messages-wrap">
-      <div className="messages" ref={scroller} onScroll={measureBottom} role="log" aria-live="polite" aria-relevant="additions" aria-label={t('chat.history')} tabIndex={0} data-testid="messages">
+      <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-live="polite" aria-relevant="additions" aria-label={t('chat.history')} tabIndex={0} data-testid="messages">
         <div className="messages-inner">
           <div ref={topSentinel} className="top-sentinel" />
           {!hasOlder && messages.length > 0 ? <p className="history-start">{t('chat.historyStart')}</p> : null}
@@ -343,6 +384,26 @@ function MessageItem({
   const { t, lang } = useI18n();
   const sender = useUser(m.sender_id);
   const [menu, setMenu] = useState(false);
+  const bubble = useRef<HTMLDivElement>(null);
+  const more = useRef<HTMLButtonElement>(null);
+  // Opened from the "…" button (keyboard, mouse), the closed menu gives focus back to it.
+  const fromButton = useRef(false);
+  const openMenu = (byButton: boolean) => {
+    fromButton.current = byButton;
+    setMenu(true);
+  };
+  const closeMenu = () => {
+    setMenu(false);
+    if (fromButton.current && document.activeElement?.closest('[role="menu"]')) more.current?.focus({ preventScroll: true });
+  };
+  const onTap = (e: ReactMouseEvent) => {
+    if (tapOpens(e)) openMenu(false);
+  };
+  const onLongPress = (e: ReactMouseEvent) => {
+    if (!longPressOpens(e)) return;
+    e.preventDefault();
+    openMenu(false);
+  };
   const showName = chat.kind !== 'direct' && !mine && !grouped;
   const name = displayName(sender.data);
   const channelPost = chat.kind === 'channel';
@@ -355,7 +416,7 @@ function MessageItem({
       {chat.kind === 'group' && !mine ? (
         <span className="message-avatar">{grouped ? null : <Avatar name={name} id={m.sender_id} size={32} />}</span>
       ) : null}
-      <div className="bubble">
+      <div className="bubble" ref={bubble} onClick={m.deleted ? undefined : onTap} onContextMenu={m.deleted ? undefined : onLongPress}>
         {showName ? <span className="message-sender">{name}</span> : null}
         {m.reply_to && !m.deleted ? <ReplyQuote message={replyTo} seq={m.reply_to} onJump={actions.onJump} /> : null}
         {m.deleted ? (
@@ -370,7 +431,7 @@ function MessageItem({
         <span className="message-meta">
           {pinned ? <Icon name="pin" size={12} aria-label={t('message.pinned')} /> : null}
           {m.edited_at && !m.deleted ? <span className="edited">{t('message.edited')}</span> : null}
-          <time dateTime={new Date(m.created_at).toISOString()} title={new Date(m.created_at).toLocaleString(lang)}>
+          <time dateTime={new Date(m.created_at).toISOString()} title={formatDateTime(m.created_at, lang)}>
             {formatTime(m.created_at, lang)}
           </time>
           {mine && chat.kind === 'direct' ? (
@@ -407,29 +468,80 @@ function MessageItem({
             title={t('message.actions')}
             aria-haspopup="menu"
             aria-expanded={menu}
-            onClick={() => setMenu((v) => !v)}
+            ref={more}
+            onClick={() => (menu ? setMenu(false) : openMenu(true))}
           >
             <Icon name="more" size={16} />
           </button>
-          {menu ? (
-            <MessageMenu
-              onClose={() => setMenu(false)}
-              message={m}
-              actions={actions}
-              canEdit={canEdit && mine}
-              canDelete={canDelete}
-              canPin={canPin}
-              pinned={pinned}
-            />
-          ) : null}
         </div>
+      ) : null}
+      {menu && !m.deleted ? (
+        <MessageMenu
+          onClose={closeMenu}
+          message={m}
+          anchor={bubble}
+          alignEnd={mine && !channelPost}
+          actions={actions}
+          canEdit={canEdit && mine}
+          canDelete={canDelete}
+          canPin={canPin}
+          pinned={pinned}
+        />
       ) : null}
     </div>
   );
 }
 
+/** Whether a click on a bubble opens its menu: on phones, when it hit no link or button and selected nothing. */
+function tapOpens(e: ReactMouseEvent): boolean {
+  if (!window.matchMedia?.(TOUCH_LAYOUT).matches) return false;
+  return !(e.target as Element).closest('a, button, input, .spoiler') && !window.getSelection()?.toString();
+}
+
+/** A long press (or a right click) opens the menu, unless on a link or over selected text. */
+function longPressOpens(e: ReactMouseEvent): boolean {
+  return !(e.target as Element).closest('a') && !window.getSelection()?.toString();
+}
+
+const MENU_MARGIN = 8;
+
+/**
+ * Places a menu next to its message, inside the viewport: above the bubble when it fits, else
+ * below, else wherever it fits; its side follows the bubble's, and it never runs off an edge.
+ */
+function useMenuPlacement(menu: RefObject<HTMLDivElement | null>, anchor: RefObject<HTMLElement | null>, alignEnd: boolean) {
+  const [pos, setPos] = useState<{ left: number; top: number } | null>(null);
+  useLayoutEffect(() => {
+    const place = () => {
+      const el = menu.current;
+      const a = anchor.current;
+      if (!el || !a) return;
+      const r = a.getBoundingClientRect();
+      const w = el.offsetWidth;
+      const h = el.offsetHeight;
+      const vw = document.documentElement.clientWidth;
+      const vh = window.innerHeight;
+      const left = Math.max(MENU_MARGIN, Math.min(alignEnd ? r.right - w : r.left, vw - w - MENU_MARGIN));
+      let top = r.top - h - 4;
+      if (top < MENU_MARGIN) top = r.bottom + 4;
+      if (top + h > vh - MENU_MARGIN) top = Math.max(MENU_MARGIN, vh - h - MENU_MARGIN);
+      setPos({ left, top });
+    };
+    place();
+    window.addEventListener('resize', place);
+    document.addEventListener('scroll', place, true);
+    return () => {
+      window.removeEventListener('resize', place);
+      document.removeEventListener('scroll', place, true);
+    };
+  }, [menu, anchor, alignEnd]);
+  return pos ? { left: pos.left, top: pos.top } : { visibility: 'hidden' as const };
+}
+
 function MessageMenu({
   message: m,
+  anchor,
+  alignEnd,
   actions,
   onClose,
   canEdit,
@@ -438,6 +550,8 @@ function MessageMenu({
   pinned,
 }: {
   message: Message;
+  anchor: RefObject<HTMLElement | null>;
+  alignEnd: boolean;
   actions: MessageActions;
   onClose: () => void;
   canEdit: boolean;
@@ -447,8 +561,9 @@ function MessageMenu({
 }) {
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
+  const placement = useMenuPlacement(ref, anchor, alignEnd);
   useEffect(() => {
-    ref.current?.querySelector<HTMLElement>('button')?.focus();
+    ref.current?.querySelector<HTMLElement>('button')?.focus({ preventScroll: true });
     const onDoc = (e: MouseEvent) => {
       if (ref.current && !ref.current.contains(e.target as Node)) onClose();
     };
@@ -475,7 +590,7 @@ function MessageMenu({
     fn();
   };
   return (
-    <div className="menu" role="menu" ref={ref} aria-label={t('message.actions')}>
+    <div className="menu message-menu" role="menu" ref={ref} aria-label={t('message.actions')} style={placement}>
       <div className="menu-emoji" role="group" aria-label={t('message.react')}>
         {QUICK_REACTIONS.map((e) => (
           <button key={e} type="button" role="menuitem" className={mine.has(e) ? 'me' : ''} aria-label={t('message.reactWith', { emoji: e })} onClick={act(() => actions.onReact(m, e, !mine.has(e)))}>
@@ -538,9 +653,11 @@ function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: Mess
         </span>
         {p.failed ? (
           <span className="pending-actions">
-            <button type="button" className="link-button" onClick={() => actions.onRetry(p)}>
-              {t('common.retry')}
-            </button>
+            {p.retryable !== false ? (
+              <button type="button" className="link-button" onClick={() => actions.onRetry(p)}>
+                {t('common.retry')}
+              </button>
+            ) : null}
             <button type="button" className="link-button" onClick={() => actions.onDiscard(p)}>
               {t('common.delete')}
             </button>

@@ -1,8 +1,8 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useDeferredValue, useId, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
-import type { ChatKind, Profile } from '../../api/types';
+import type { ChatKind, CreateChat, Profile } from '../../api/types';
 import { useSession } from '../auth/useSession';
 import { Avatar, ErrorNote, Field, Modal, Spinner, fieldError } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
@@ -69,45 +69,30 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
   const [members, setMembers] = useState<Profile[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  async function openDirect(u: Profile) {
-    setBusy(true);
-    setError(null);
-    try {
-      const chat = await api.createChat({ kind: 'direct', user_id: u.id, member_ids: [] });
+  const createChat = useMutation({
+    mutationFn: (req: CreateChat) => api.createChat(req),
+    onSuccess: (chat) => {
       qc.setQueryData(keys.chat(chat.id), chat);
       void qc.invalidateQueries({ queryKey: keys.chats });
       onClose();
       navigate(`/chat/${chat.id}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+  const busy = createChat.isPending;
+  const error = createChat.error;
+
+  function openDirect(u: Profile) {
+    createChat.mutate({ kind: 'direct', user_id: u.id, member_ids: [] });
   }
 
-  async function create(e: FormEvent) {
+  function create(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const chat = await api.createChat({
-        kind,
-        title: title.trim(),
-        description: description.trim(),
-        member_ids: members.map((m) => m.id),
-      });
-      qc.setQueryData(keys.chat(chat.id), chat);
-      void qc.invalidateQueries({ queryKey: keys.chats });
-      onClose();
-      navigate(`/chat/${chat.id}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    createChat.mutate({
+      kind,
+      title: title.trim(),
+      description: description.trim(),
+      member_ids: members.map((m) => m.id),
+    });
   }
 
   return (
@@ -122,7 +107,7 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
       {kind === 'direct' ? (
         <div className="stack">
           <p className="muted small">{t('newChat.directHint')}</p>
-          <UserPicker label={t('newChat.findPeople')} onPick={(u) => void openDirect(u)} />
+          <UserPicker label={t('newChat.findPeople')} onPick={openDirect} />
           <ErrorNote error={error} />
           {busy ? <Spinner /> : null}
         </div>

@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useDeferredValue, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
@@ -6,7 +6,7 @@ import type { ChatInfo, Message, Profile } from '../../api/types';
 import { Avatar, ErrorNote, Spinner } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
-import { formatListTime } from '../../i18n/format';
+import { fold, formatListTime } from '../../i18n/format';
 import { keys } from '../../state/keys';
 import { useLivePresence, useTyping } from '../realtime/state';
 import { displayName, useChatTitle, useChats, useMe, usePresenceOf, useUser } from '../../state/queries';
@@ -79,13 +79,12 @@ function ChatList({ filter, activeId, text }: { filter: Filter; activeId: number
   usePresenceOf((chats.data ?? []).flatMap((c) => (c.kind === 'direct' && c.peer_id ? [c.peer_id] : [])));
   if (chats.isPending) return <div className="center pad"><Spinner label={t('common.loading')} /></div>;
   if (chats.isError) return <div className="pad"><ErrorNote error={chats.error} /></div>;
-  const needle = text?.toLowerCase();
+  const needle = text ? fold(text) : '';
   const items = chats.data.filter((c) => {
     if (!matchesFilter(c, filter)) return false;
     if (!needle) return true;
     const peer = c.kind === 'direct' && c.peer_id ? qc.getQueryData<Profile>(keys.user(c.peer_id)) : undefined;
-    const hay = [c.title, peer?.display_name, peer?.username].filter(Boolean).join(' ').toLowerCase();
-    return hay.includes(needle);
+    return fold([c.title, peer?.display_name, peer?.username].filter(Boolean).join(' ')).includes(needle);
   });
   if (items.length === 0) {
     if (text) return null;
@@ -138,7 +137,7 @@ function ChatRow({ chat, active }: { chat: ChatInfo; active: boolean }) {
           <span className="chat-row-top">
             <span className="chat-row-title">
               {kindIcon(chat.kind)}
-              {title}
+              <span className="chat-row-name">{title}</span>
             </span>
             <time className="chat-row-time" dateTime={new Date(chat.last_activity_at).toISOString()}>
               {formatListTime(chat.last_activity_at, lang)}
@@ -211,29 +210,26 @@ export function PersonRow({ user, onDone }: { user: Profile; onDone: () => void 
   const navigate = useNavigate();
   const qc = useQueryClient();
   const s = useSession();
-  const [error, setError] = useState<unknown>(null);
-  async function open() {
-    try {
-      const chat = await api.createChat({ kind: 'direct', user_id: user.id, member_ids: [] });
+  const openChat = useMutation({
+    mutationFn: () => api.createChat({ kind: 'direct', user_id: user.id, member_ids: [] }),
+    onSuccess: (chat) => {
       qc.setQueryData(keys.chat(chat.id), chat);
       void qc.invalidateQueries({ queryKey: keys.chats });
       onDone();
       navigate(`/chat/${chat.id}`);
-    } catch (e) {
-      setError(e);
-    }
-  }
+    },
+  });
   const self = user.id === s.account?.id;
   return (
     <li>
-      <button type="button" className="person-row" onClick={open} disabled={self} aria-label={t('search.openChatWith', { name: displayName(user) })}>
+      <button type="button" className="person-row" onClick={() => openChat.mutate()} disabled={self || openChat.isPending} aria-label={t('search.openChatWith', { name: displayName(user) })}>
         <Avatar name={displayName(user)} id={user.id} size={40} />
         <span className="person-text">
           <span className="person-name">{displayName(user)}</span>
           <span className="muted">@{user.username}</span>
         </span>
       </button>
-      <ErrorNote error={error} />
+      <ErrorNote error={openChat.error} />
     </li>
   );
 }
@@ -248,7 +244,9 @@ function MessageHit({ message, onDone }: { message: Message; onDone: () => void 
     <li>
       <Link to={`/chat/${message.chat_id}?seq=${message.seq}`} className="message-hit" onClick={onDone}>
         <span className="chat-row-top">
-          <span className="chat-row-title">{title || `#${message.chat_id}`}</span>
+          <span className="chat-row-title">
+            <span className="chat-row-name">{title || `#${message.chat_id}`}</span>
+          </span>
           <time className="chat-row-time">{formatListTime(message.created_at, lang)}</time>
         </span>
         <span className="preview">

@@ -95,8 +95,11 @@ function setItems(fn: (list: readonly OutboxItem[]) => readonly OutboxItem[]): v
   outbox.set((list) => fn(list));
 }
 
-/** A network failure: the message waits for the connection rather than failing. */
-export function isRetryable(e: unknown): boolean {
+/**
+ * A network failure (no answer, a gateway saying the server is down, or "too many requests"):
+ * the message waits and goes out by itself rather than failing. Anything else is a refusal.
+ */
+export function waitsForNetwork(e: unknown): boolean {
   if (!isApiError(e)) return true; // fetch threw something else: no answer
   return e.status === 0 || e.status === 502 || e.status === 503 || e.status === 504 || e.status === 429;
 }
@@ -179,7 +182,7 @@ async function pass(): Promise<void> {
           discarded.delete(item.nonce);
           continue;
         }
-        if (isRetryable(e)) {
+        if (waitsForNetwork(e)) {
           const after = isApiError(e) && e.retryAfter ? e.retryAfter * 1000 : undefined;
           scheduleRetry(after);
           return;

@@ -23,6 +23,16 @@ const history = (...pages: Message[][]): History => ({
 });
 
 describe('cache updates', () => {
+  it('member.joined reloads the invite links (their use counts) and the members', () => {
+    const qc = new QueryClient();
+    qc.setQueryData(keys.invites(1), [{ code: 'abc', uses: 0 }]);
+    qc.setQueryData(keys.members(1), []);
+    const a = new CacheApplier(qc, () => 9);
+    a.chatEvent({ type: 'event', chat_id: 1, pts: 2, kind: 'member.joined', data: { user_id: 5, role: 'member' } } as ChatEventFrame);
+    expect(qc.getQueryState(keys.invites(1))?.isInvalidated).toBe(true);
+    expect(qc.getQueryState(keys.members(1))?.isInvalidated).toBe(true);
+  });
+
   it('adds a new message at the end of the newest page, once', () => {
     const h = history([msg(3), msg(4)], [msg(1), msg(2)]);
     const once = upsertMessage(h, msg(5));

@@ -209,6 +209,9 @@ export class CacheApplier {
       case 'member.updated':
         void this.qc.invalidateQueries({ queryKey: keys.members(id) });
         void this.qc.invalidateQueries({ queryKey: keys.chat(id) });
+        // Someone joined by a link ("used N times" goes up), or a link's maker left or lost
+        // the right to invite (their links stop working): the links panel reloads if open.
+        void this.qc.invalidateQueries({ queryKey: keys.invites(id) });
         this.refreshChatsSoon();
         return;
       case 'chat.updated': {
@@ -259,6 +262,7 @@ export class CacheApplier {
     void this.qc.resetQueries({ queryKey: keys.history(id) });
     void this.qc.invalidateQueries({ queryKey: keys.pins(id) });
     void this.qc.invalidateQueries({ queryKey: keys.members(id) });
+    void this.qc.invalidateQueries({ queryKey: keys.invites(id) });
     this.refreshChatsSoon();
   }
 }

@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
@@ -55,9 +55,6 @@ function ProfileSection() {
   const me = useMe();
   const [name, setName] = useState('');
   const [bio, setBio] = useState('');
-  const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     if (me.data) {
       setName(me.data.display_name);
@@ -65,24 +62,21 @@ function ProfileSection() {
     }
   }, [me.data]);
 
-  async function save(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setSaved(false);
-    try {
-      const p = await api.updateMe({ display_name: name, bio });
+  const update = useMutation({
+    mutationFn: () => api.updateMe({ display_name: name, bio }),
+    onSuccess: (p) => {
       qc.setQueryData(keys.me, p);
       qc.setQueryData(keys.user(p.id), p);
-      setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+  const error = update.error;
+
+  function save(e: FormEvent) {
+    e.preventDefault();
+    update.mutate();
   }
 
-  if (!me.data) return <Card>{me.isError ? <ErrorNote error={me.error} /> : <Spinner />}</Card>;
+  if (!me.data) return <Card>{me.isError ? <ErrorNote error={me.error} onRetry={() => void me.refetch()} /> : <Spinner />}</Card>;
   return (
     <Card title={t('settings.profile')}>
       <div className="profile-head">
@@ -101,10 +95,10 @@ function ProfileSection() {
         </Field>
         {error && !fieldError(error, 'display_name') && !fieldError(error, 'bio') ? <ErrorNote error={error} /> : null}
         <div className="row">
-          <button type="submit" className="button primary" disabled={busy}>
+          <button type="submit" className="button primary" disabled={update.isPending}>
             {t('common.save')}
           </button>
-          {saved ? (
+          {update.isSuccess ? (
             <span className="success" role="status">
               <Icon name="check" size={16} /> {t('common.saved')}
             </span>
@@ -119,22 +113,19 @@ function SessionsSection() {
   const { t, lang } = useI18n();
   const qc = useQueryClient();
   const sessions = useQuery({ queryKey: keys.sessions, queryFn: () => api.sessions() });
-  const [error, setError] = useState<unknown>(null);
   const others = (sessions.data ?? []).filter((s) => !s.current);
-  async function run(fn: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await fn();
-      void qc.invalidateQueries({ queryKey: keys.sessions });
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const signOut = useMutation({
+    mutationFn: (fn: () => Promise<unknown>) => fn(),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.sessions }),
+  });
+  const run = (fn: () => Promise<unknown>) => signOut.mutate(fn);
+  const error = signOut.error;
   return (
     <Card title={t('settings.sessions')}>
       <p className="muted small">{t('settings.sessionsHint')}</p>
       {sessions.isPending ? <Spinner /> : null}
-      <ErrorNote error={sessions.error ?? error} />
+      <ErrorNote error={sessions.error} onRetry={() => void sessions.refetch()} />
+      <ErrorNote error={error} />
       <ul className="plain-list session-list">
         {(sessions.data ?? []).map((s) => (
           <li key={s.id} className="session-row" data-testid="session-row">
@@ -148,7 +139,7 @@ function SessionsSection() {
               </span>
             </span>
             {!s.current ? (
-              <button type="button" className="button small ghost danger-text" onClick={() => void run(() => api.revokeSession(s.id))}>
+              <button type="button" className="button small ghost danger-text" onClick={() => run(() => api.revokeSession(s.id))}>
                 {t('settings.revoke')}
               </button>
             ) : null}
@@ -156,7 +147,7 @@ function SessionsSection() {
         ))}
       </ul>
       {others.length > 0 ? (
-        <button type="button" className="button danger" onClick={() => void run(() => api.revokeOthers())}>
+        <button type="button" className="button danger" onClick={() => run(() => api.revokeOthers())}>
           {t('settings.revokeOthers')}
         </button>
       ) : null}
@@ -168,20 +159,18 @@ function PasswordSection() {
   const { t } = useI18n();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState(false);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
-    setDone(false);
-    try {
-      await api.changePassword(current, next);
+  const change = useMutation({
+    mutationFn: () => api.changePassword(current, next),
+    onSuccess: () => {
       setCurrent('');
       setNext('');
-      setDone(true);
-    } catch (err) {
-      setError(err);
-    }
+    },
+  });
+  const error = change.error;
+  const done = change.isSuccess;
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    change.mutate();
   }
   return (
     <Card title={t('settings.password')}>
@@ -192,7 +181,7 @@ function PasswordSection() {
         </Field>
         {error && !fieldError(error, 'new_password') && !fieldError(error, 'password') && !fieldError(error, 'current_password') ? <ErrorNote error={error} /> : null}
         <div className="row">
-          <button type="submit" className="button" disabled={!current || !next}>
+          <button type="submit" className="button" disabled={!current || !next || change.isPending}>
             {t('settings.changePassword')}
           </button>
           {done ? <span className="success" role="status">{t('settings.passwordChanged')}</span> : null}
@@ -210,7 +199,9 @@ function TwoFactorSection() {
   const [setup, setSetup] = useState<TotpSetupResponse | null>(null);
   const [code, setCode] = useState('');
   const [mode, setMode] = useState<'idle' | 'enabling' | 'disabling'>('idle');
-  const [error, setError] = useState<unknown>(null);
+  // Each step (set up, confirm, turn off) runs as this one mutation: its error is the step's.
+  const stepMutation = useMutation({ mutationFn: (action: () => Promise<void>) => action() });
+  const error = stepMutation.error;
   const enabled = account.data?.totp_enabled;
 
   function settled(on: boolean) {
@@ -221,7 +212,7 @@ function TwoFactorSection() {
     setMode('idle');
   }
   function cancel() {
-    setError(null);
+    stepMutation.reset();
     setSetup(null);
     setPassword('');
     setCode('');
@@ -230,14 +221,9 @@ function TwoFactorSection() {
 
   /** A form's submit: the step runs with the last error cleared, and shows its own. */
   function step(action: () => Promise<void>) {
-    return async (e: FormEvent) => {
+    return (e: FormEvent) => {
       e.preventDefault();
-      setError(null);
-      try {
-        await action();
-      } catch (err) {
-        setError(err);
-      }
+      stepMutation.mutate(action);
     };
   }
   const start = step(async () => {
@@ -258,7 +244,7 @@ function TwoFactorSection() {
     <Card title={t('settings.twoFactor')}>
       <p className="muted small">{t('settings.twoFactorHint')}</p>
       {account.isPending ? <Spinner /> : null}
-      <ErrorNote error={account.error} />
+      <ErrorNote error={account.error} onRetry={() => void account.refetch()} />
       {enabled !== undefined && mode === 'idle' ? (
         <>
           <p className={enabled ? 'success' : 'muted'} role="status" data-testid="totp-status">
@@ -367,7 +353,9 @@ function CodeField({ value, onChange }: { value: string; onChange: (value: strin
 function LogoutSection() {
   const { t } = useI18n();
   const s = useSession();
-  const [error, setError] = useState<unknown>(null);
+  // Signed out here whatever the server says (offline, session already gone).
+  const logout = useMutation({ mutationFn: () => api.logout(), onSettled: () => session.clear() });
+  const error = logout.error;
   return (
     <Card>
       <p className="muted small">{t('settings.signedInAs', { name: s.account?.username ?? '' })}</p>
@@ -375,14 +363,8 @@ function LogoutSection() {
       <button
         type="button"
         className="button danger"
-        onClick={async () => {
-          try {
-            await api.logout();
-          } catch (e) {
-            setError(e);
-          }
-          session.clear();
-        }}
+        onClick={() => logout.mutate()}
+        disabled={logout.isPending}
         data-testid="logout"
       >
         <Icon name="logout" size={16} /> {t('settings.logout')}

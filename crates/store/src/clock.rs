@@ -1,8 +1,9 @@
 //! Wall-clock time for whatever happens at a time of day or after a while (schedules,
 //! reminders, expiry), through a [`Clock`] a test can move: [`Clock::manual`] starts at a
 //! chosen instant and only moves when told, and whatever sleeps on it wakes as it passes.
-//! Modules get the process's clock in their context ([`ModuleContext::clock`]
-//! (crate::ModuleContext)).
+//! Modules get the process's clock in their context (`ModuleContext::clock` in hybrid-core);
+//! it lives here, at the bottom of the stack, so the store's users below core (the jobs)
+//! read the same time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +48,7 @@ impl Clock {
     /// Unix milliseconds now.
     pub fn now_ms(&self) -> i64 {
         match &*self.0 {
-            Kind::System => crate::now_ms(),
+            Kind::System => crate::time::now_ms(),
             Kind::Manual(now) => *now.borrow(),
         }
     }
@@ -69,7 +70,7 @@ impl Clock {
     pub async fn sleep_until(&self, at_ms: i64) {
         match &*self.0 {
             Kind::System => {
-                let left = at_ms - crate::now_ms();
+                let left = at_ms - crate::time::now_ms();
                 if left > 0 {
                     tokio::time::sleep(Duration::from_millis(left as u64)).await;
                 }
@@ -117,7 +118,7 @@ mod tests {
     #[tokio::test]
     async fn the_system_clock_is_the_machine_clock() {
         let clock = Clock::system();
-        let before = crate::now_ms();
+        let before = crate::time::now_ms();
         assert!((clock.now_ms() - before).abs() < 1_000);
         clock.sleep_until(before - 1).await;
     }

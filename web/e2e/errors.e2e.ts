@@ -1,0 +1,124 @@
+/**
+ * Errors read as people write them, in English and Russian: the rule a field breaks next to
+ * that field, a throttled sign-in's wait as a duration, and no "Try again" where trying again
+ * cannot help. The server throttles sign-in after 2 failures here (env override below).
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDir, launch } from './browser';
+import { HybridServer, RESULTS } from './server';
+import { createGroup, person, registerApi, registerUi, submitLogin, submitRegister, type Person } from './authHelpers';
+
+let server: HybridServer;
+let browser: Browser;
+const people: Person[] = [];
+
+async function newPerson(locale?: string): Promise<Person> {
+  const p = await person(browser, locale);
+  people.push(p);
+  return p;
+}
+
+/** The message shown under the field whose input has this name. */
+function fieldMessage(page: Page, name: string) {
+  return page.locator('.field', { has: page.locator(`[name="${name}"]`) }).locator('.field-error');
+}
+
+/** Server wording that must never reach the screen. */
+const RAW = /must be|UTF-16|is too simple|seconds|\d{3,} сек/;
+
+describe('error messages', () => {
+  beforeAll(async () => {
+    ensureDir(RESULTS); // the server's log goes there
+    // The server takes its environment when it starts: set for it only, then removed.
+    process.env.HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP = '2';
+    server = new HybridServer();
+    try {
+      await server.start();
+    } finally {
+      delete process.env.HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP;
+    }
+    browser = await launch();
+  });
+
+  afterAll(async () => {
+    for (const p of people) expect(p.errors).toEqual([]);
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  it('a too short username says the rule under the field, in English and Russian', async () => {
+    const en = (await newPerson()).page;
+    await submitRegister(en, server.url, 'ab');
+    await expect.poll(() => fieldMessage(en, 'username').textContent()).toBe('3 to 32 characters.');
+    expect(await en.locator('input[name="username"]').getAttribute('aria-invalid')).toBe('true');
+    expect(await en.locator('.auth-card').textContent()).not.toMatch(RAW);
+
+    const ru = (await newPerson('ru-RU')).page;
+    await submitRegister(ru, server.url, 'ab');
+    await expect.poll(() => fieldMessage(ru, 'username').textContent()).toBe('От 3 до 32 символов.');
+    expect(await ru.locator('.auth-card').textContent()).not.toMatch(RAW);
+  });
+
+  it('a weak password says why under the password field', async () => {
+    const en = (await newPerson()).page;
+    await submitRegister(en, server.url, 'hank', 'aaaaaaaa');
+    await expect.poll(() => fieldMessage(en, 'password').textContent()).toBe('Too simple: use more different characters.');
+    expect(await en.locator('input[name="password"]').getAttribute('aria-invalid')).toBe('true');
+    expect(await en.locator('.auth-card').textContent()).not.toMatch(RAW);
+
+    const ru = (await newPerson('ru-RU')).page;
+    await submitRegister(ru, server.url, 'hank', 'abc');
+    await expect.poll(() => fieldMessage(ru, 'password').textContent()).toBe('Не короче 8 символов.');
+    await submitRegister(ru, server.url, 'hank', 'aaaaaaaa');
+    await expect
+      .poll(() => fieldMessage(ru, 'password').textContent())
+      .toBe('Слишком простой: используйте больше разных символов.');
+    expect(await ru.locator('.auth-card').textContent()).not.toMatch(RAW);
+  });
+
+  it('a throttled sign-in gives the wait in minutes, with Russian plurals, and no retry button', async () => {
+    await registerApi(server.url, 'frank');
+    const en = (await newPerson()).page;
+    await en.goto(`${server.url}/login`);
+    const alert = en.getByRole('alert');
+    const attempt = async (password: string) => {
+      const answer = en.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
+      await submitLogin(en, 'frank', password);
+      return (await answer).status();
+    };
+    // Two wrong passwords are refused as such; the third attempt is throttled (900 s window).
+    expect(await attempt('wrong password 1')).toBe(401);
+    await alert.filter({ hasText: 'Wrong username or password.' }).waitFor();
+    expect(await attempt('wrong password 2')).toBe(401);
+    expect(await attempt('wrong password 3')).toBe(429);
+    await alert.filter({ hasText: 'Too many attempts.' }).waitFor();
+    expect(await alert.textContent()).toMatch(/^\s*Too many attempts\. Try again in 1[45] minutes\.$/);
+    expect(await en.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+
+    // The same address in Russian: "через 15 минут" (accusative plural), not seconds.
+    const ru = (await newPerson('ru-RU')).page;
+    await ru.goto(`${server.url}/login`);
+    await submitLogin(ru, 'frank', 'wrong password 4');
+    const ruAlert = ru.getByRole('alert').filter({ hasText: 'Слишком много попыток.' });
+    await ruAlert.waitFor();
+    expect(await ruAlert.textContent()).toMatch(/^\s*Слишком много попыток\. Попробуйте через 1[45] минут\.$/);
+  });
+
+  it('a message over the length limit says so, and offers no retry', async () => {
+    const { page } = await newPerson();
+    await registerUi(page, server.url, 'gina');
+    await createGroup(page, 'Long reads');
+    const box = page.getByTestId('composer');
+    await box.fill('x'.repeat(4097));
+    await box.press('Enter');
+    const pending = page.getByTestId('message-pending');
+    await pending.getByText('Not sent').waitFor();
+    const toast = page.locator('.toast[role="alert"]');
+    await toast.waitFor();
+    expect(await toast.textContent()).toBe('Message: at most 4096 characters.');
+    // Sending the same text again cannot succeed: only "Delete" is offered.
+    expect(await pending.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    await pending.getByRole('button', { name: 'Delete' }).waitFor();
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../api/errors';
+import { translate, type Key, type Lang, type Vars } from '../i18n/index';
+import { durationText, errorText, isRetryable } from './errorText';
+
+const tr = (lang: Lang) => (key: Key, vars?: Vars) => translate(lang, key, vars);
+const invalid = (field: string, message: string) => new ApiError(422, { code: 'validation_failed', message, field });
+
+describe('errorText', () => {
+  it('translates the server’s validation rules, per field', () => {
+    const e = invalid('text', 'must be at most 4096 UTF-16 code units');
+    expect(errorText(e, tr('en'), { inField: true })).toBe('At most 4096 characters.');
+    expect(errorText(e, tr('en'))).toBe('Message: at most 4096 characters.');
+    expect(errorText(e, tr('ru'), { inField: true })).toBe('Не длиннее 4096 символов.');
+    expect(errorText(invalid('username', 'must be 3 to 32 characters'), tr('ru'), { inField: true })).toBe('От 3 до 32 символов.');
+    expect(errorText(invalid('username', 'must be 3 to 32 characters'), tr('en'), { inField: true })).toBe('3 to 32 characters.');
+    expect(errorText(invalid('password', 'is too simple: use more different characters'), tr('ru'), { inField: true })).toBe(
+      'Слишком простой: используйте больше разных символов.',
+    );
+    expect(errorText(invalid('password', 'must be at least 8 characters'), tr('ru'), { inField: true })).toBe('Не короче 8 символов.');
+    expect(errorText(invalid('display_name', 'must be at most 64 characters'), tr('en'))).toBe('Display name: at most 64 characters.');
+  });
+
+  it('never shows a rule it does not know in English to a Russian reader', () => {
+    expect(errorText(invalid('limit', 'must be 1 or more'), tr('ru'))).toBe('Недопустимое значение.');
+  });
+
+  it('reads Retry-After as a human duration with Russian plurals', () => {
+    const throttled = (secs: number) => new ApiError(429, { code: 'too_many_requests', message: 'Try again in 897 seconds' }, secs);
+    expect(errorText(throttled(897), tr('en'))).toBe('Too many attempts. Try again in 15 minutes.');
+    expect(errorText(throttled(897), tr('ru'))).toBe('Слишком много попыток. Попробуйте через 15 минут.');
+    expect(errorText(throttled(60), tr('ru'))).toBe('Слишком много попыток. Попробуйте через 1 минуту.');
+    expect(errorText(throttled(3), tr('ru'))).toBe('Слишком много попыток. Попробуйте через 3 секунды.');
+    expect(durationText(1260, tr('ru'))).toBe('21 минуту');
+    expect(durationText(7200, tr('en'))).toBe('2 hours');
+    expect(durationText(1, tr('en'))).toBe('1 second');
+  });
+
+  it('offers a retry only where one may succeed', () => {
+    expect(isRetryable(invalid('text', 'too long'))).toBe(false);
+    expect(isRetryable(new ApiError(403, { code: 'forbidden', message: 'no' }))).toBe(false);
+    expect(isRetryable(new ApiError(429, { code: 'rate_limited', message: 'slow down' }, 3))).toBe(true);
+    expect(isRetryable(new ApiError(503, { code: 'busy', message: 'busy' }))).toBe(true);
+    expect(isRetryable(new ApiError(0, { code: 'network', message: 'network error' }))).toBe(true);
+  });
+
+  it('has a text for codes it does not know yet', () => {
+    expect(errorText(new ApiError(409, { code: 'http_409', message: 'x' }), tr('ru'))).toBe('Не получилось.');
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * What an error says to a person, in the UI language: every API error code has its own
+ * text, a field that breaks a rule says which rule (the server's 422 names the field and
+ * gives the rule in English in `message`: we read the rule and translate it), and a
+ * `Retry-After` reads as a duration ("Try again in 15 minutes").
+ */
+import { isApiError, type ApiError } from '../api/errors';
+import type { Key, Vars } from '../i18n/index';
+
+type T = (key: Key, vars?: Vars) => string;
+
+/** The server's validation messages (crates/*: `ApiError::validation`), as rules. */
+const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
+  [/^(?:must be )?at most (\d+) (?:UTF-16 code units|characters)$/, (m) => ['rule.maxLength', { count: Number(m[1]) }]],
+  [/^must be at least (\d+) characters$/, (m) => ['rule.minLength', { count: Number(m[1]) }]],
+  [/^must be (\d+) to (\d+) characters$/, (m) => ['rule.lengthRange', { min: m[1] ?? '', count: Number(m[2]) }]],
+  [/^must be (\d+) to (\d+) characters on one line$/, (m) => ['rule.lengthRangeLine', { min: m[1] ?? '', count: Number(m[2]) }]],
+  [/^must be 1 to 32 characters a-z, 0-9 or _$/, () => ['rule.usernameChars']],
+  [/^is too simple/, () => ['rule.tooSimple']],
+  [/^must not be the username$/, () => ['rule.notUsername']],
+  [/^must start with a letter$/, () => ['rule.startLetter']],
+  [/^may contain only letters a-z, digits and _$/, () => ['rule.usernameChars']],
+  [/^must contain visible characters$/, () => ['rule.visible']],
+  [/^must be one line$/, () => ['rule.oneLine']],
+  [/^must not contain (?:bidirectional )?control characters$/, () => ['rule.controlChars']],
+  [/^is required/, () => ['rule.required']],
+  [/^must be between (\d+) and (\d+)$/, (m) => ['rule.between', { min: m[1] ?? '', max: m[2] ?? '' }]],
+  [/^must be in the future$/, () => ['rule.future']],
+  [/^must be one standard emoji$/, () => ['rule.emoji']],
+  [/^this invite code is not valid/, () => ['rule.inviteCode']],
+  [/^the code does not match/, () => ['rule.totpCode']],
+  [/^needs at least one word$/, () => ['rule.oneWord']],
+];
+
+/** Inputs the UI has, named for errors shown away from their field. */
+const FIELDS: Record<string, Key> = {
+  username: 'auth.username',
+  password: 'auth.password',
+  new_password: 'settings.newPassword',
+  current_password: 'settings.currentPassword',
+  invite_code: 'auth.inviteCode',
+  display_name: 'settings.displayName',
+  bio: 'settings.bio',
+  title: 'newChat.name',
+  description: 'field.description',
+  text: 'field.text',
+  code: 'auth.code',
+  totp_code: 'auth.code',
+};
+
+/** The rule a validation error breaks, in words; null when the message is not one we know. */
+export function ruleText(e: ApiError, t: T): string | null {
+  for (const [re, make] of RULES) {
+    const m = e.message.match(re);
+    if (m) {
+      const [key, vars] = make(m);
+      return t(key, vars);
+    }
+  }
+  return null;
+}
+
+/** "15 minutes", "15 минут" (after "in"/"через"): whole seconds, minutes or hours, rounded up. */
+export function durationText(secs: number, t: T): string {
+  if (secs < 60) return t('time.seconds', { count: Math.max(1, Math.ceil(secs)) });
+  const minutes = Math.ceil(secs / 60);
+  if (minutes < 90) return t('time.minutes', { count: minutes });
+  return t('time.hours', { count: Math.ceil(secs / 3600) });
+}
+
+/** Whether the same request may succeed later: not for 4xx (but 408, 429), yes for the rest. */
+export function isRetryable(e: unknown): boolean {
+  if (!isApiError(e)) return true;
+  if (e.status === 0 || e.status >= 500) return true;
+  return e.status === 408 || e.status === 429;
+}
+
+export interface ErrorTextOptions {
+  /** Shown under its own field: no need to name the field. */
+  inField?: boolean;
+}
+
+export function errorText(e: unknown, t: T, opts: ErrorTextOptions = {}): string {
+  if (!e) return '';
+  if (!isApiError(e)) return e instanceof Error ? e.message : String(e);
+  if (e.code === 'validation_failed') {
+    const rule = ruleText(e, t) ?? t('error.validation_failed');
+    const label = e.field ? FIELDS[e.field] : undefined;
+    return !opts.inField && label ? t('error.fieldRule', { field: t(label), rule: rule.charAt(0).toLowerCase() + rule.slice(1) }) : rule;
+  }
+  const key = `error.${e.code}` as Key;
+  let text = t(key);
+  if (text === key) text = e.status >= 500 ? t('error.internal') : t('error.unknown');
+  if (e.retryAfter !== undefined && isRetryable(e)) text += ` ${t('error.retryIn', { time: durationText(e.retryAfter, t) })}`;
+  else if (e.status >= 500 || e.status === 429) text += ` ${t('error.retrySoon')}`;
+  return text;
+}
