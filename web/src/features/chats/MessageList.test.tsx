@@ -1,5 +1,6 @@
 import { screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../api/errors';
 import { chat, msg } from '../../test/fixtures';
 import { renderUi } from '../../test/render';
 import { MessageList, type MessageActions } from './MessageList';
@@ -90,6 +91,15 @@ describe('MessageList', () => {
     expect(screen.getByText('on its way')).toBeTruthy();
     screen.getByRole('button', { name: 'Try again' }).click();
     expect(actions.onRetry).toHaveBeenCalled();
+  });
+
+  it('a refused send says why, and offers no retry when it cannot help', () => {
+    const error = new ApiError(422, { code: 'validation_failed', message: 'must be at most 100 UTF-16 code units', field: 'text' });
+    renderList({ pending: [{ nonce: 'n3', text: 'too long', created_at: now, failed: true, error, retryable: false }] });
+    expect(screen.getByTestId('failed-note').textContent).toBe('Not sent: At most 100 characters.');
+    expect(screen.queryByRole('button', { name: 'Try again' })).toBeNull();
+    screen.getByRole('button', { name: 'Delete' }).click();
+    expect(actions.onDiscard).toHaveBeenCalledWith(expect.objectContaining({ nonce: 'n3' }));
   });
 
   it('draws a service message as a line without reply or menu', () => {

@@ -628,7 +628,8 @@ function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: Mess
   const errorText = useErrorText();
   // Disconnected: it waits for the network rather than being on its way.
   const waiting = useStore(connection).status !== 'online';
-  const reason = p.failed && p.error ? errorText(p.error) : '';
+  // The message is the field: "Not sent: At most 4096 characters.", not "…: Message: at most…".
+  const reason = p.failed && p.error ? errorText(p.error, { inField: true }) : '';
   return (
     <div className={`message mine pending${p.failed ? ' failed' : ''}`} data-testid="message-pending">
       <div className="bubble">
