@@ -212,30 +212,34 @@ describe('offline outbox', () => {
     expect(await storedTexts(alice)).toEqual([]);
   });
 
-  it('a refused message says why, and its Try again and Delete are not covered by anything', async () => {
-    let refuse = true;
+  it('a refused message says why; Try again (only where it may help) and Delete are not covered by anything', async () => {
+    // A 500: the server failed, so sending again may work.
+    let refusal: { status: number; code: string } | null = { status: 500, code: 'internal' };
     await alice.route(SENDS, (route: Route) => {
-      if (route.request().method() !== 'POST' || !refuse) return route.fallback();
+      if (route.request().method() !== 'POST' || !refusal) return route.fallback();
       return route.fulfill({
-        status: 403,
+        status: refusal.status,
         contentType: 'application/json',
-        body: JSON.stringify({ error: { code: 'forbidden', message: 'no' } }),
+        body: JSON.stringify({ error: { code: refusal.code, message: 'no' } }),
       });
     });
     await write(alice, 'Refused first');
     const failed = pendingMsg(alice, 'Refused first');
     await failed.getByTestId('failed-note').waitFor();
-    expect(await failed.getByTestId('failed-note').textContent()).toBe('Not sent: You are not allowed to do that.');
+    expect(await failed.getByTestId('failed-note').textContent()).toBe('Not sent: Something went wrong on the server. Please try again in a moment.');
     expect(await alice.locator('.toast').count()).toBe(0);
     await shot(alice, 'outbox-refused-desktop');
-    refuse = false;
+    refusal = null;
     await failed.getByRole('button', { name: 'Try again' }).click(); // a real click: nothing may lie over it
     await msg(bob, 'Refused first').waitFor();
     await failed.waitFor({ state: 'detached' });
-    refuse = true;
+    // A 403: sending the same message again cannot help, so only Delete is offered.
+    refusal = { status: 403, code: 'forbidden' };
     await write(alice, 'Refused and deleted');
     const second = pendingMsg(alice, 'Refused and deleted');
     await second.getByTestId('failed-note').waitFor();
+    expect(await second.getByTestId('failed-note').textContent()).toBe('Not sent: You are not allowed to do that.');
+    expect(await second.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     await second.getByRole('button', { name: 'Delete' }).click();
     await second.waitFor({ state: 'detached' });
     await expect.poll(() => storedTexts(alice)).toEqual([]);
