@@ -5,9 +5,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { PASSWORD } from './authHelpers';
 import { RESULTS, type HybridServer } from './server';
 
-export const PASSWORD = 'correct horse battery';
+export { PASSWORD, registerUi } from './authHelpers';
 export const DESKTOP = { width: 1280, height: 800 };
 
 /** Errors the pages logged (connection failures while the server is down are expected). */
@@ -24,18 +25,6 @@ export class ConsoleErrors {
 
 export async function newContext(browser: Browser, locale = 'en-US'): Promise<BrowserContext> {
   return browser.newContext({ viewport: DESKTOP, locale, colorScheme: 'light' });
-}
-
-/** Registers through the sign-up page and waits for the chat list. */
-export async function registerUi(page: Page, server: HybridServer, username: string): Promise<void> {
-  await page.goto(`${server.url}/`);
-  await page.waitForURL(/\/login/);
-  await page.getByRole('link', { name: 'Create one' }).click();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('Repeat the password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Chats' }).waitFor();
 }
 
 export interface ApiUser {

@@ -78,8 +78,8 @@ describe('offline outbox', () => {
     aliceCtx = await newContext(browser);
     alice = errors.watch(await aliceCtx.newPage(), 'alice');
     bob = errors.watch(await (await newContext(browser)).newPage(), 'bob');
-    await registerUi(alice, server, 'alice');
-    await registerUi(bob, server, 'bob');
+    await registerUi(alice, server.url, 'alice');
+    await registerUi(bob, server.url, 'bob');
     aliceApi = await apiLogin(server, 'alice');
     const bobApi = await apiLogin(server, 'bob');
     chatId = (await api<{ id: number }>(server, aliceApi.token, 'POST', '/chats', { kind: 'direct', user_id: bobApi.id })).id;

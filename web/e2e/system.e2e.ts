@@ -20,7 +20,7 @@ describe('service messages and the composer counter', () => {
     await server.start();
     browser = await launch();
     anna = errors.watch(await (await newContext(browser)).newPage(), 'anna');
-    await registerUi(anna, server, 'anna');
+    await registerUi(anna, server.url, 'anna');
   });
 
   afterEach(async (ctx) => {

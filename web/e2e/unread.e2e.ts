@@ -32,7 +32,7 @@ describe('unread messages', () => {
     await server.start();
     browser = await launch();
     alice = errors.watch(await (await newContext(browser)).newPage(), 'alice');
-    await registerUi(alice, server, 'alice');
+    await registerUi(alice, server.url, 'alice');
     bob = await apiRegister(server, 'bob', 'Bob');
     const aliceId = (await apiLogin(server, 'alice')).id;
     const chat = await api<{ id: number }>(server, bob.token, 'POST', '/chats', { kind: 'direct', user_id: aliceId });
