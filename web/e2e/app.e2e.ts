@@ -357,6 +357,11 @@ describe('Hybrid web client', () => {
       });
       expect(res.status).toBe(201);
     }
+    // Alice reads them first: a chat with this many unread opens at the first unread one.
+    await alice.goto(directUrl);
+    await alice.getByRole('button', { name: 'Jump to the latest messages' }).click();
+    await msg(alice, 'Filler 120').waitFor();
+    await expect.poll(() => alice.locator(`a[href="${new URL(directUrl).pathname}"]`).getByTestId('unread-badge').count()).toBe(0);
     await alice.setViewportSize(DESKTOP);
     await alice.goto(directUrl);
     await msg(alice, 'Filler 120').waitFor();

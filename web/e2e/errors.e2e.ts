@@ -24,6 +24,9 @@ function fieldMessage(page: Page, name: string) {
   return page.locator('.field', { has: page.locator(`[name="${name}"]`) }).locator('.field-error');
 }
 
+/** The server's message length limit here (`chats.max_text_length`). */
+const MAX_TEXT = 100;
+
 /** Server wording that must never reach the screen. */
 const RAW = /must be|UTF-16|is too simple|seconds|\d{3,} сек/;
 
@@ -32,11 +35,14 @@ describe('error messages', () => {
     ensureDir(RESULTS); // the server's log goes there
     // The server takes its environment when it starts: set for it only, then removed.
     process.env.HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP = '2';
+    // Shorter than the composer's own limit (4096), so the server is the one to refuse.
+    process.env.HYBRID_CHATS__MAX_TEXT_LENGTH = String(MAX_TEXT);
     server = new HybridServer();
     try {
       await server.start();
     } finally {
       delete process.env.HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP;
+      delete process.env.HYBRID_CHATS__MAX_TEXT_LENGTH;
     }
     browser = await launch();
   });
@@ -110,13 +116,16 @@ describe('error messages', () => {
     await registerUi(page, server.url, 'gina');
     await createGroup(page, 'Long reads');
     const box = page.getByTestId('composer');
-    await box.fill('x'.repeat(4097));
+    // Within the composer's 4096 but over this server's limit: the server refuses it.
+    await box.fill('x'.repeat(MAX_TEXT + 1));
     await box.press('Enter');
     const pending = page.getByTestId('message-pending');
-    await pending.getByText('Not sent').waitFor();
-    const toast = page.locator('.toast[role="alert"]');
-    await toast.waitFor();
-    expect(await toast.textContent()).toBe('Message: at most 4096 characters.');
+    const note = pending.getByTestId('failed-note');
+    await note.waitFor();
+    expect(await note.textContent()).toBe(`Not sent: At most ${MAX_TEXT} characters.`);
+    expect(await note.textContent()).not.toMatch(RAW);
+    // The reason is on the message itself: nothing over the history.
+    expect(await page.locator('.toast, .chat-alert').count()).toBe(0);
     // Sending the same text again cannot succeed: only "Delete" is offered.
     expect(await pending.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     await pending.getByRole('button', { name: 'Delete' }).waitFor();

@@ -12,6 +12,8 @@ import { Shell } from './Shell';
 import { startLive } from '../features/realtime/live';
 import { connection } from '../features/realtime/state';
 import { resetPresenceAsked } from '../features/realtime/state';
+import { clearOutbox, startOutbox } from '../features/chats/outbox';
+import { sentReads } from '../state/queries';
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -67,6 +69,7 @@ function Boot({ children }: { children: ReactNode }) {
 function LiveLink() {
   const s = useSession();
   const qc = useQueryClient();
+  const userId = s.account?.id ?? 0;
   useEffect(() => {
     if (s.status !== 'signed_in') return;
     const l = startLive(qc, session);
@@ -75,10 +78,17 @@ function LiveLink() {
       connection.set({ status: 'connecting', everOnline: false });
     };
   }, [s.status, s.sessionId, qc]);
+  // Messages written offline go out from the outbox (kept in IndexedDB across reloads).
+  useEffect(() => {
+    if (s.status !== 'signed_in' || !userId) return;
+    return startOutbox(qc, userId);
+  }, [s.status, userId, qc]);
   useEffect(() => {
     if (s.status === 'signed_out') {
       qc.clear();
       resetPresenceAsked();
+      sentReads.clear();
+      void clearOutbox();
     }
   }, [s.status, qc]);
   return null;

@@ -105,6 +105,25 @@ export const en = {
   'message.failed': 'Not sent',
   'message.olderMessage': 'An earlier message',
 
+  'service.groupCreated': '{name} created the group «{title}»',
+  'service.channelCreated': 'Channel «{title}» created',
+  'service.groupRenamed': '{name} changed the group name to «{title}»',
+  'service.channelRenamed': 'Channel name changed to «{title}»',
+  'service.added': '{name} added {users}',
+  'service.joinedByLink': '{name} joined the group via invite link',
+  'service.left': '{name} left the group',
+  'service.leftChannel': '{name} left the channel',
+  'service.removed': '{name} removed {user}',
+  'service.unknown': 'Service message',
+
+  'composer.tooLong': { one: 'The message is {count} character too long: shorten it to send.', other: 'The message is {count} characters too long: shorten it to send.' } satisfies Plural,
+  'composer.charsLeft': { one: '{count} character left', other: '{count} characters left' } satisfies Plural,
+
+  'chat.connecting': 'connecting…',
+  'outbox.offline': 'No connection. Messages you write are kept and sent when it is back.',
+  'outbox.cancel': 'Cancel sending',
+  'outbox.waiting': 'Waiting for the network',
+
   'pins.title': 'Pinned message',
   'pins.titleN': 'Pinned message {n} of {count}',
   'pins.all': 'Pinned messages',

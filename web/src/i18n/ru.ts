@@ -111,6 +111,30 @@ export const ru: { [K in keyof typeof en]: string | Plural } = {
   'message.failed': 'Не отправлено',
   'message.olderMessage': 'Более раннее сообщение',
 
+  'service.groupCreated': 'Пользователь {name} создал группу «{title}»',
+  'service.channelCreated': 'Канал «{title}» создан',
+  'service.groupRenamed': 'Пользователь {name} изменил название группы на «{title}»',
+  'service.channelRenamed': 'Название канала изменено на «{title}»',
+  'service.added': 'Пользователь {name} добавил в группу: {users}',
+  'service.joinedByLink': 'Пользователь {name} вступил в группу по ссылке-приглашению',
+  'service.left': 'Пользователь {name} покинул группу',
+  'service.leftChannel': 'Пользователь {name} покинул канал',
+  'service.removed': 'Пользователь {name} исключил из группы пользователя {user}',
+  'service.unknown': 'Служебное сообщение',
+
+  'composer.tooLong': {
+    one: 'Сообщение длиннее допустимого на {count} символ: сократите его, чтобы отправить.',
+    few: 'Сообщение длиннее допустимого на {count} символа: сократите его, чтобы отправить.',
+    many: 'Сообщение длиннее допустимого на {count} символов: сократите его, чтобы отправить.',
+    other: 'Сообщение длиннее допустимого на {count} символа: сократите его, чтобы отправить.',
+  },
+  'composer.charsLeft': { one: 'Остался {count} символ', few: 'Осталось {count} символа', many: 'Осталось {count} символов', other: 'Осталось {count} символа' },
+
+  'chat.connecting': 'соединение…',
+  'outbox.offline': 'Нет соединения. Написанные сообщения сохранены и будут отправлены, когда оно появится.',
+  'outbox.cancel': 'Отменить отправку',
+  'outbox.waiting': 'Ожидание сети',
+
   'pins.title': 'Закреплённое сообщение',
   'pins.titleN': 'Закреплённое сообщение {n} из {count}',
   'pins.all': 'Закреплённые сообщения',

@@ -10,6 +10,18 @@ import { useEffect } from 'react';
 import { presence, presenceAsked, setPresence } from '../features/realtime/state';
 import { useStore } from './store';
 
+/**
+ * How far this page has marked chats read. A chat list or chat fetched while a read marker
+ * was on its way can still carry the old count: this keeps it from coming back.
+ */
+export const sentReads = new Map<number, number>();
+
+export function withSentRead(c: ChatInfo): ChatInfo {
+  const seq = sentReads.get(c.id);
+  if (seq === undefined || seq <= c.read_seq) return c;
+  return { ...c, read_seq: seq, unread_count: Math.min(c.unread_count, Math.max(0, c.last_seq - seq)) };
+}
+
 /** Every chat I am in (pages of 100 followed up to 1000), most recent first. */
 export async function loadChats(): Promise<ChatInfo[]> {
   const all: ChatInfo[] = [];
@@ -22,7 +34,7 @@ export async function loadChats(): Promise<ChatInfo[]> {
   }
   const engine = live()?.engine;
   for (const c of all) engine?.setBaseline(c.id, c.pts);
-  return sortChats(all);
+  return sortChats(all.map(withSentRead));
 }
 
 export function useChats() {
@@ -35,7 +47,7 @@ export function useChat(id: number, qc: QueryClient) {
     queryFn: async () => {
       const chat = await api.chat(id);
       live()?.engine.setBaseline(chat.id, chat.pts);
-      return chat;
+      return withSentRead(chat);
     },
     initialData: () => qc.getQueryData<ChatInfo[]>(keys.chats)?.find((c) => c.id === id),
     initialDataUpdatedAt: () => qc.getQueryState(keys.chats)?.dataUpdatedAt,

@@ -23,8 +23,10 @@ import {
   type HistoryParam,
 } from '../realtime/apply';
 import { keys } from '../../state/keys';
-import { peerRead, presence, useTyping } from '../realtime/state';
-import { displayName, useChat, useChatTitle, usePresenceOf, useUser } from '../../state/queries';
+import { connection, peerRead, useLivePresence, useTyping } from '../realtime/state';
+import { discard as discardOutbox, enqueue, outbox, retry as retryOutbox, type OutboxItem } from './outbox';
+import { ApiError, isApiError, type ErrorCode } from '../../api/errors';
+import { displayName, sentReads, useChat, useChatTitle, usePresenceOf, useUser } from '../../state/queries';
 import { useStore } from '../../state/store';
 import { MembersPanel } from './MembersPanel';
 
@@ -35,7 +37,7 @@ export function newNonce(): string {
 }
 
 /** The history: `fetchNextPage` loads older messages, `fetchPreviousPage` newer ones after a jump. */
-function useHistory(chatId: number) {
+function useHistory(chatId: number, enabled: boolean) {
   return useInfiniteQuery<HistoryPage, Error, History, ReturnType<typeof keys.history>, HistoryParam>({
     queryKey: keys.history(chatId),
     queryFn: ({ pageParam }) => api.history(chatId, pageParam ?? {}),
@@ -43,7 +45,54 @@ function useHistory(chatId: number) {
     getNextPageParam: (oldest) => olderParam(oldest),
     getPreviousPageParam: (newest, _all, param) => newerParam(newest, param),
     staleTime: Infinity,
+    enabled,
   });
+}
+
+/** Messages in the latest page (the API's default `limit`). */
+const LATEST_PAGE = 50;
+
+/**
+ * Where a chat opens: when its first unread message is further back than the latest page
+ * reaches (with the read one before it, for the "New messages" line), the history starts
+ * with the page around that message instead (`around=`), and newer pages load below as the
+ * reader scrolls. Decided once per opening, before the history loads; a history already in
+ * the cache (kept up to date live) is used as it is.
+ */
+function useOpeningHistory(chatId: number, chat: ChatInfo | undefined, jumping: boolean): boolean {
+  const qc = useQueryClient();
+  const [ready, setReady] = useState(() => jumping || qc.getQueryData(keys.history(chatId)) !== undefined);
+  const asked = useRef(false);
+  const unread = chat ? chat.unread_count > 0 && chat.last_seq - chat.read_seq > LATEST_PAGE - 5 : null;
+  const first = chat ? chat.read_seq + 1 : 0;
+  useEffect(() => {
+    if (ready || unread === null || asked.current) return;
+    asked.current = true;
+    if (!unread) {
+      setReady(true);
+      return;
+    }
+    api.history(chatId, { around: first }).then(
+      (page) => {
+        // An empty page (history hidden from before joining) opens on the latest page instead.
+        if (page.messages.length > 0 && qc.getQueryData(keys.history(chatId)) === undefined) {
+          qc.setQueryData<History>(keys.history(chatId), aroundHistory(page, first));
+        }
+        setReady(true);
+      },
+      () => setReady(true),
+    );
+  }, [ready, unread, first, chatId, qc]);
+  return ready;
+}
+
+/**
+ * Why the outbox says the server refused a message, as the API error (for its human text)
+ * and whether sending it again may help (a 5xx or 408 may; a 403 or 422 will not).
+ */
+function refusal(e: NonNullable<OutboxItem['error']>): Pick<PendingMessage, 'error' | 'retryable'> {
+  const error = new ApiError(e.status, { code: e.code as ErrorCode, message: e.message, field: e.field ?? null });
+  return { error, retryable: isRetryable(error) };
 }
 
 function TypingLine({ chat, me }: { chat: ChatInfo; me: number }) {
@@ -71,12 +120,15 @@ function TypingLine({ chat, me }: { chat: ChatInfo; me: number }) {
 
 function Subtitle({ chat, me }: { chat: ChatInfo; me: number }) {
   const { t } = useI18n();
-  const online = useStore(presence);
+  const online = useLivePresence();
+  const conn = useStore(connection);
   const typingIds = useTyping(chat.id, me);
   const peer = useUser(chat.kind === 'direct' ? chat.peer_id : null);
   usePresenceOf(chat.kind === 'direct' && chat.peer_id ? [chat.peer_id] : []);
   if (typingIds.length > 0) return <TypingLine chat={chat} me={me} />;
   if (chat.kind === 'direct') {
+    // While we are disconnected nobody's presence is known: no stale "online".
+    if (conn.status !== 'online') return <span className="muted" data-testid="connecting">{t('chat.connecting')}</span>;
     const on = chat.peer_id ? online.get(chat.peer_id) : undefined;
     // Unknown until the presence request answers (or when the server shares none).
     if (on === undefined) return <span className="muted">{peer.data ? `@${peer.data.username}` : ''}</span>;
@@ -125,7 +177,8 @@ export function ChatView({ chatId }: { chatId: number }) {
   const chatQ = useChat(chatId, qc);
   const chat = chatQ.data;
   const title = useChatTitle(chat);
-  const history = useHistory(chatId);
+  const historyReady = useOpeningHistory(chatId, chat, params.get('seq') !== null);
+  const history = useHistory(chatId, historyReady);
   const pinsQ = useQuery({ queryKey: keys.pins(chatId), queryFn: () => api.pins(chatId), enabled: Boolean(chat) });
   const membersQ = useQuery({
     queryKey: keys.members(chatId),
@@ -133,7 +186,22 @@ export function ChatView({ chatId }: { chatId: number }) {
     enabled: Boolean(chat),
     staleTime: 60_000,
   });
-  const [pending, setPending] = useState<PendingMessage[]>([]);
+  const queue = useStore(outbox);
+  const pending: PendingMessage[] = useMemo(
+    () =>
+      queue
+        .filter((i) => i.chat_id === chatId)
+        .map((i) => ({
+          nonce: i.nonce,
+          text: i.text,
+          created_at: i.created_at,
+          failed: Boolean(i.failed),
+          ...(i.reply_to ? { reply_to: i.reply_to } : {}),
+          ...(i.error ? refusal(i.error) : {}),
+        })),
+    [queue, chatId],
+  );
+  const conn = useStore(connection);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [editing, setEditing] = useState<Message | null>(null);
   const [deleting, setDeleting] = useState<Message | null>(null);
@@ -159,6 +227,11 @@ export function ChatView({ chatId }: { chatId: number }) {
   }, [panel]);
   const lastTyping = useRef(0);
   const reads = useStore(peerRead);
+  const offline = conn.everOnline && conn.status !== 'online';
+  const networkError = isApiError(error) && error.code === 'network';
+  useEffect(() => {
+    if (conn.status === 'online' && networkError) setError(null);
+  }, [conn.status, networkError]);
 
   const jumpTo = useCallback((seq: number) => {
     setHighlight(null);
@@ -187,15 +260,15 @@ export function ChatView({ chatId }: { chatId: number }) {
   // instead of paging up to it; older and newer pages follow as the reader scrolls.
   const highlightLoaded = highlight !== null && messages.some((m) => m.seq === highlight);
   const aroundAsked = useRef<number | null>(null);
-  const historyReady = history.isSuccess;
+  const historyLoaded = history.isSuccess;
   useEffect(() => {
-    if (highlight === null || highlightLoaded || !historyReady || aroundAsked.current === highlight) return;
+    if (highlight === null || highlightLoaded || !historyLoaded || aroundAsked.current === highlight) return;
     aroundAsked.current = highlight;
     api.history(chatId, { around: highlight }).then(
       (page) => qc.setQueryData<History>(keys.history(chatId), aroundHistory(page, highlight)),
       setError,
     );
-  }, [highlight, highlightLoaded, historyReady, chatId, qc]);
+  }, [highlight, highlightLoaded, historyLoaded, chatId, qc]);
   const liveEnd = atLiveEnd(history.data);
   const backToLive = useCallback(() => {
     aroundAsked.current = null;
@@ -214,7 +287,10 @@ export function ChatView({ chatId }: { chatId: number }) {
     const mark = () => {
       if (document.visibilityState !== 'visible' || lastSeq <= readSent.current) return;
       readSent.current = lastSeq;
-      const patch = (c: ChatInfo): ChatInfo => (c.id === chatId ? { ...c, read_seq: Math.max(c.read_seq, lastSeq), unread_count: 0 } : c);
+      sentReads.set(chatId, Math.max(sentReads.get(chatId) ?? 0, lastSeq));
+      // Below a jump (or the first unread page) newer messages are still unread.
+      const left = (c: ChatInfo) => (liveEnd ? 0 : Math.min(c.unread_count, Math.max(0, c.last_seq - lastSeq)));
+      const patch = (c: ChatInfo): ChatInfo => (c.id === chatId ? { ...c, read_seq: Math.max(c.read_seq, lastSeq), unread_count: left(c) } : c);
       qc.setQueryData<ChatInfo[]>(keys.chats, (list) => list?.map(patch));
       qc.setQueryData<ChatInfo>(keys.chat(chatId), (c) => (c ? patch(c) : c));
       api.read(chatId, lastSeq).catch(() => {
@@ -224,7 +300,7 @@ export function ChatView({ chatId }: { chatId: number }) {
     mark();
     document.addEventListener('visibilitychange', mark);
     return () => document.removeEventListener('visibilitychange', mark);
-  }, [chat, chatId, atBottom, lastSeq, qc]);
+  }, [chat, chatId, atBottom, lastSeq, liveEnd, qc]);
 
   // @mention suggestions: the members, named by the member list itself.
   const candidates: MentionCandidate[] = useMemo(
@@ -233,20 +309,6 @@ export function ChatView({ chatId }: { chatId: number }) {
         .filter((m) => m.user_id !== me)
         .map((m) => ({ id: m.user_id, username: m.username, display_name: m.display_name })),
     [membersQ.data, me],
-  );
-
-  const send = useCallback(
-    async (p: PendingMessage) => {
-      try {
-        const msg = await api.send(chatId, { text: p.text, nonce: p.nonce, ...(p.reply_to ? { reply_to: p.reply_to } : {}) });
-        qc.setQueryData<History>(keys.history(chatId), (h) => upsertMessage(h, msg));
-        setPending((list) => list.filter((x) => x.nonce !== p.nonce));
-      } catch (e) {
-        setPending((list) => list.map((x) => (x.nonce === p.nonce ? { ...x, failed: true, retryable: isRetryable(e) } : x)));
-        setError(e);
-      }
-    },
-    [chatId, qc],
   );
 
   const actions: MessageActions = useMemo(
@@ -275,14 +337,11 @@ export function ChatView({ chatId }: { chatId: number }) {
           setError,
         );
       },
-      onRetry: (p) => {
-        setPending((list) => list.map((x) => (x.nonce === p.nonce ? { ...x, failed: false } : x)));
-        void send({ ...p, failed: false });
-      },
-      onDiscard: (p) => setPending((list) => list.filter((x) => x.nonce !== p.nonce)),
+      onRetry: (p) => retryOutbox(p.nonce),
+      onDiscard: (p) => discardOutbox(p.nonce),
       onJump: jumpTo,
     }),
-    [chatId, qc, me, send, jumpTo],
+    [chatId, qc, me, jumpTo],
   );
 
   if (chatQ.isError) {
@@ -336,6 +395,19 @@ export function ChatView({ chatId }: { chatId: number }) {
             <Icon name={chat.kind === 'direct' ? 'more' : 'users'} />
           </button>
         </header>
+        {offline || networkError ? (
+          <div className="chat-alert offline" role="status" data-testid="chat-alert">
+            <Icon name="clock" size={16} />
+            <span>{t('outbox.offline')}</span>
+          </div>
+        ) : error ? (
+          <div className="chat-alert" role="alert" data-testid="chat-alert">
+            <span>{errorText(error)}</span>
+            <button type="button" className="icon-button small" onClick={() => setError(null)} aria-label={t('common.close')}>
+              <Icon name="close" size={14} />
+            </button>
+          </div>
+        ) : null}
         <PinnedBar
           chatId={chatId}
           pins={pinsQ.data ?? []}
@@ -372,16 +444,9 @@ export function ChatView({ chatId }: { chatId: number }) {
             canDeleteOthers={can('delete_others')}
             canEditOthers={can('edit_others')}
             unreadAfter={unreadAfter.current ?? null}
+            unreadCount={chat.unread_count}
           />
         )}
-        {error ? (
-          <div className="toast" role="alert">
-            <span>{errorText(error)}</span>
-            <button type="button" className="icon-button small" onClick={() => setError(null)} aria-label={t('common.close')}>
-              <Icon name="close" size={14} />
-            </button>
-          </div>
-        ) : null}
         <Composer
           chatId={chatId}
           disabledReason={can('send_messages') ? null : chat.kind === 'channel' ? t('composer.channelReadOnly') : t('composer.cannotSend')}
@@ -391,7 +456,7 @@ export function ChatView({ chatId }: { chatId: number }) {
           onCancelReply={() => setReplyTo(null)}
           onCancelEdit={() => setEditing(null)}
           onEditLast={() => {
-            const mine = [...messages].reverse().find((m) => m.sender_id === me && !m.deleted);
+            const mine = [...messages].reverse().find((m) => m.sender_id === me && !m.deleted && !m.action);
             if (mine) setEditing(mine);
           }}
           onTyping={() => {
@@ -401,12 +466,10 @@ export function ChatView({ chatId }: { chatId: number }) {
             api.typing(chatId).catch(() => undefined);
           }}
           onSend={(text) => {
-            const p: PendingMessage = { nonce: newNonce(), text, created_at: Date.now(), failed: false, ...(replyTo ? { reply_to: replyTo.seq } : {}) };
             setReplyTo(null);
             if (!liveEnd) backToLive();
-            setPending((list) => [...list, p]);
             lastTyping.current = 0;
-            void send(p);
+            enqueue({ nonce: newNonce(), user_id: me, chat_id: chatId, text, created_at: Date.now(), ...(replyTo ? { reply_to: replyTo.seq } : {}) });
           }}
           onSaveEdit={(m, text) => {
             setEditing(null);

@@ -39,6 +39,23 @@ describe('Composer', () => {
     expect(props.onTyping).toHaveBeenCalled();
   });
 
+  it('counts UTF-16 code units near the limit and refuses text over it', () => {
+    const { props, box, type } = setup();
+    type('a'.repeat(3000));
+    expect(screen.queryByTestId('composer-counter')).toBeNull();
+    type(`${'a'.repeat(4000)}👍`); // the emoji is two code units
+    expect(screen.getByTestId('composer-counter').textContent).toBe('94');
+    type('a'.repeat(4097));
+    expect(screen.getByTestId('composer-counter').textContent).toBe('-1');
+    expect(screen.getByRole('alert').textContent).toBe('The message is 1 character too long: shorten it to send.');
+    expect((screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(props.onSend).not.toHaveBeenCalled();
+    type('a'.repeat(4096));
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(props.onSend).toHaveBeenCalledWith('a'.repeat(4096));
+  });
+
   it('does not send blank text', () => {
     const { props, box, type } = setup();
     type('   ');

@@ -13,6 +13,14 @@ import { displayName, useUser } from '../../state/queries';
 import { Avatar } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 
+/**
+ * The longest text the server takes, in UTF-16 code units (`chats.max_text_length`, 4096 by
+ * default and in the API docs; the API does not publish it per server).
+ */
+export const MAX_TEXT_LENGTH = 4096;
+/** The counter shows from this many code units left. */
+const COUNTER_FROM = 500;
+
 const MENTION_RE = /(^|\s)@([\p{L}\p{N}_]{0,32})$/iu;
 
 export function mentionAt(text: string, caret: number): { start: number; query: string } | null {
@@ -130,9 +138,14 @@ export function Composer({
     });
   }
 
+  // What would be sent is the trimmed text; `length` counts UTF-16 code units, like the server.
+  const length = text.trim().length;
+  const left = MAX_TEXT_LENGTH - length;
+  const over = left < 0;
+
   function submit() {
     const value = text.trim();
-    if (!value) return;
+    if (!value || value.length > MAX_TEXT_LENGTH) return;
     if (editing) {
       if (value !== editing.text) onSaveEdit(editing, value);
       else onCancelEdit();
@@ -215,6 +228,18 @@ export function Composer({
           ))}
         </ul>
       ) : null}
+      {left < COUNTER_FROM ? (
+        <div className={`composer-limit${over ? ' over' : ''}`} data-testid="composer-limit">
+          {over ? (
+            <span role="alert" data-testid="composer-too-long">
+              {t('composer.tooLong', { count: -left })}
+            </span>
+          ) : null}
+          <span className="composer-counter" data-testid="composer-counter" aria-label={over ? undefined : t('composer.charsLeft', { count: left })}>
+            {left}
+          </span>
+        </div>
+      ) : null}
       <div className="composer-row">
         <textarea
           ref={ref}
@@ -237,7 +262,7 @@ export function Composer({
           onKeyDown={onKeyDown}
           data-testid="composer"
         />
-        <button type="button" className="send-button" onClick={submit} disabled={!text.trim()} aria-label={editing ? t('composer.save') : t('composer.send')} title={editing ? t('composer.save') : t('composer.send')}>
+        <button type="button" className="send-button" onClick={submit} disabled={!text.trim() || over} aria-label={editing ? t('composer.save') : t('composer.send')} title={editing ? t('composer.save') : t('composer.send')}>
           <Icon name={editing ? 'check' : 'send'} />
         </button>
       </div>

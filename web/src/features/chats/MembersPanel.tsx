@@ -9,9 +9,8 @@ import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
 import { formatDateTime } from '../../i18n/format';
 import { keys } from '../../state/keys';
-import { presence } from '../realtime/state';
+import { useLivePresence } from '../realtime/state';
 import { displayName, useUser } from '../../state/queries';
-import { useStore } from '../../state/store';
 import { UserPicker } from './NewChatDialog';
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
@@ -200,7 +199,7 @@ function dropFromList(qc: ReturnType<typeof useQueryClient>, id: number) {
 
 function MemberRow({ chat, member, me, run }: { chat: ChatInfo; member: MemberInfo; me: number; run: (fn: () => Promise<unknown>) => void }) {
   const { t } = useI18n();
-  const online = useStore(presence);
+  const online = useLivePresence();
   const [open, setOpen] = useState(false);
   const name = displayName(member);
   const higher = RANK[chat.my_role] > RANK[member.role];

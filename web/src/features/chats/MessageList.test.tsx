@@ -1,5 +1,6 @@
 import { screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../api/errors';
 import { chat, msg } from '../../test/fixtures';
 import { renderUi } from '../../test/render';
 import { MessageList, type MessageActions } from './MessageList';
@@ -90,5 +91,33 @@ describe('MessageList', () => {
     expect(screen.getByText('on its way')).toBeTruthy();
     screen.getByRole('button', { name: 'Try again' }).click();
     expect(actions.onRetry).toHaveBeenCalled();
+  });
+
+  it('a refused send says why, and offers no retry when it cannot help', () => {
+    const error = new ApiError(422, { code: 'validation_failed', message: 'must be at most 100 UTF-16 code units', field: 'text' });
+    renderList({ pending: [{ nonce: 'n3', text: 'too long', created_at: now, failed: true, error, retryable: false }] });
+    expect(screen.getByTestId('failed-note').textContent).toBe('Not sent: At most 100 characters.');
+    expect(screen.queryByRole('button', { name: 'Try again' })).toBeNull();
+    screen.getByRole('button', { name: 'Delete' }).click();
+    expect(actions.onDiscard).toHaveBeenCalledWith(expect.objectContaining({ nonce: 'n3' }));
+  });
+
+  it('draws a service message as a line without reply or menu', () => {
+    const group = chat(1, { kind: 'group', title: 'G' });
+    const { container } = renderList({
+      chat: group,
+      messages: [msg(1, { created_at: now, text: '', action: { type: 'title_changed', title: 'New name' } })],
+    });
+    const line = screen.getByTestId('service-message');
+    expect(line.textContent).toContain('changed the group name to «New name»');
+    expect(line.querySelector('button')).toBeNull(); // not an admin here: no delete either
+    expect(container.querySelectorAll('[data-testid="message"]')).toHaveLength(0);
+  });
+
+  it('a pending message can be cancelled, and the jump button shows the unread count', () => {
+    renderList({ pending: [{ nonce: 'n2', text: 'queued', created_at: now, failed: false }], hasNewer: true, loadNewer: vi.fn(), unreadCount: 7 });
+    screen.getByRole('button', { name: 'Cancel sending' }).click();
+    expect(actions.onDiscard).toHaveBeenCalledWith(expect.objectContaining({ nonce: 'n2' }));
+    expect(screen.getByTestId('jump-unread').textContent).toBe('7');
   });
 });

@@ -8,9 +8,12 @@ import type { ChatInfo, Message } from '../../api/types';
 import { useI18n } from '../../i18n/index';
 import { formatDateTime, formatDay, formatTime, sameDay } from '../../i18n/format';
 import { displayName, useUser } from '../../state/queries';
-import { Avatar, Spinner } from '../../ui/common';
+import { Avatar, Spinner, useErrorText } from '../../ui/common';
+import { useStore } from '../../state/store';
+import { connection } from '../realtime/state';
 import { Icon } from '../../ui/Icon';
 import { RichText } from './RichText';
+import { ServiceMessage } from './service';
 
 export interface PendingMessage {
   nonce: string;
@@ -18,6 +21,8 @@ export interface PendingMessage {
   reply_to?: number;
   created_at: number;
   failed: boolean;
+  /** Why the server refused it. */
+  error?: unknown;
   /** False when sending again cannot help (the server refused the text itself: 4xx). */
   retryable?: boolean;
 }
@@ -85,6 +90,7 @@ export function MessageList({
   canDeleteOthers,
   canEditOthers,
   unreadAfter,
+  unreadCount = 0,
 }: {
   chat: ChatInfo;
   me: number;
@@ -109,6 +115,8 @@ export function MessageList({
   canEditOthers: boolean;
   /** The read marker when the chat was opened: a "new messages" line goes after it. */
   unreadAfter: number | null;
+  /** The chat's unread count: the jump-to-bottom button shows it. */
+  unreadCount?: number;
 }) {
   const { t } = useI18n();
   const scroller = useRef<HTMLDivElement>(null);
@@ -162,7 +170,8 @@ export function MessageList({
     if (prev.count === 0) {
       // First render: the first unread message if there is one, else the latest.
       const divider = el.querySelector<HTMLElement>('.unread-divider');
-      keepScroll(el, divider ? divider.offsetTop - 8 : el.scrollHeight);
+      // Room above the line for the sticky day label and a bit of what was read.
+      keepScroll(el, divider ? divider.offsetTop - 64 : el.scrollHeight);
       measureBottom();
     } else if (firstSeq < prev.first && prev.first !== 0) {
       // Older messages were added above: keep what the reader sees where it was.
@@ -229,15 +238,17 @@ export function MessageList({
 
   // The line shows only where the read marker really is: with the message before it loaded.
   const markerLoaded = unreadAfter !== null && (!hasOlder || (messages[0]?.seq ?? Infinity) <= unreadAfter);
-  const firstUnread = markerLoaded ? messages.find((m) => m.seq > (unreadAfter ?? 0) && m.sender_id !== me)?.seq : undefined;
+  const firstUnread = markerLoaded ? messages.find((m) => m.seq > (unreadAfter ?? 0) && m.sender_id !== me && !(m.action && m.deleted))?.seq : undefined;
   const bySeq = new Map(messages.map((m) => [m.seq, m]));
   const rows: ReactNode[] = [];
   let prev: { sender: number; at: number } | null = null;
+  let lastAt: number | null = null;
   for (const m of messages) {
-    if (!prev || !sameDay(prev.at, m.created_at)) {
+    if (lastAt === null || !sameDay(lastAt, m.created_at)) {
       rows.push(<DaySeparator key={`d${m.seq}`} at={m.created_at} />);
       prev = null;
     }
+    lastAt = m.created_at;
     if (m.seq === firstUnread) {
       rows.push(
         <div key="unread" className="unread-divider" role="separator">
@@ -245,6 +256,14 @@ export function MessageList({
         </div>,
       );
       prev = null;
+    }
+    // A deleted service line goes away (its tombstone keeps only the action).
+    if (m.action && m.deleted) continue;
+    if (m.action) {
+      // A service message: a centred line, no reply or menu, and it breaks a run of bubbles.
+      rows.push(<ServiceMessage key={m.seq} message={m} kind={chat.kind} onDelete={canDeleteOthers ? actions.onDelete : undefined} />);
+      prev = null;
+      continue;
     }
     const grouped = prev !== null && prev.sender === m.sender_id && m.created_at - prev.at < GROUP_GAP_MS;
     rows.push(
@@ -272,6 +291,7 @@ export function MessageList({
   }
   for (const p of pending) rows.push(<PendingItem key={p.nonce} p={p} actions={actions} replyTo={p.reply_to ? bySeq.get(p.reply_to) : undefined} />);
 
+  const badge = Math.max(unseen, unreadCount);
   return (
     <div className="messages-wrap">
       <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-live="polite" aria-relevant="additions" aria-label={t('chat.history')} tabIndex={0} data-testid="messages">
@@ -300,10 +320,14 @@ export function MessageList({
             const el = scroller.current;
             if (el) el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
           }}
-          aria-label={t('chat.jumpToLatest')}
+          aria-label={badge > 0 ? `${t('chat.jumpToLatest')}, ${t('chats.unread', { count: badge })}` : t('chat.jumpToLatest')}
         >
           <Icon name="down" />
-          {unseen > 0 ? <span className="badge">{unseen}</span> : null}
+          {badge > 0 ? (
+            <span className="badge" data-testid="jump-unread">
+              {badge > 999 ? '999+' : badge}
+            </span>
+          ) : null}
         </button>
       ) : null}
     </div>
@@ -601,6 +625,11 @@ function MessageMenu({
 
 function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: MessageActions; replyTo: Message | undefined }) {
   const { t, lang } = useI18n();
+  const errorText = useErrorText();
+  // Disconnected: it waits for the network rather than being on its way.
+  const waiting = useStore(connection).status !== 'online';
+  // The message is the field: "Not sent: At most 4096 characters.", not "…: Message: at most…".
+  const reason = p.failed && p.error ? errorText(p.error, { inField: true }) : '';
   return (
     <div className={`message mine pending${p.failed ? ' failed' : ''}`} data-testid="message-pending">
       <div className="bubble">
@@ -610,11 +639,16 @@ function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: Mess
         </p>
         <span className="message-meta">
           {p.failed ? (
-            <span className="failed-note">{t('message.failed')}</span>
+            <span className="failed-note" data-testid="failed-note">
+              {reason ? `${t('message.failed')}: ${reason}` : t('message.failed')}
+            </span>
           ) : (
             <>
               <time>{formatTime(p.created_at, lang)}</time>
-              <Icon name="clock" size={12} aria-label={t('message.sending')} />
+              <Icon name="clock" size={12} aria-label={waiting ? t('outbox.waiting') : t('message.sending')} />
+              <button type="button" className="icon-button small pending-cancel" onClick={() => actions.onDiscard(p)} aria-label={t('outbox.cancel')} title={t('outbox.cancel')}>
+                <Icon name="close" size={12} />
+              </button>
             </>
           )}
         </span>

@@ -8,11 +8,11 @@ import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
 import { fold, formatListTime } from '../../i18n/format';
 import { keys } from '../../state/keys';
-import { presence, useTyping } from '../realtime/state';
+import { useLivePresence, useTyping } from '../realtime/state';
 import { displayName, useChatTitle, useChats, useMe, usePresenceOf, useUser } from '../../state/queries';
-import { useStore } from '../../state/store';
 import { useSession } from '../auth/useSession';
 import { NewChatDialog } from './NewChatDialog';
+import { useServiceText } from './service';
 
 type Filter = 'all' | 'unread' | 'direct' | 'group' | 'channel';
 
@@ -110,9 +110,11 @@ function Preview({ chat }: { chat: ChatInfo }) {
   const s = useSession();
   const typingIds = useTyping(chat.id, s.account?.id);
   const sender = useUser(chat.kind !== 'direct' && chat.last_message && chat.last_message.sender_id !== s.account?.id ? chat.last_message.sender_id : null);
+  const serviceLine = useServiceText(chat.last_message && !chat.last_message.deleted ? chat.last_message : null, chat.kind);
   if (typingIds.length > 0) return <span className="preview typing-text">{t('chat.typingShort')}</span>;
   const m = chat.last_message;
   if (!m) return <span className="preview muted">{t('chats.noMessages')}</span>;
+  if (serviceLine !== null) return <span className="preview service-preview">{serviceLine}</span>;
   const prefix = m.sender_id === s.account?.id ? `${t('chats.you')}: ` : sender.data ? `${displayName(sender.data)}: ` : '';
   return (
     <span className="preview">
@@ -125,7 +127,7 @@ function Preview({ chat }: { chat: ChatInfo }) {
 function ChatRow({ chat, active }: { chat: ChatInfo; active: boolean }) {
   const { t, lang } = useI18n();
   const title = useChatTitle(chat);
-  const online = useStore(presence);
+  const online = useLivePresence();
   const isOnline = chat.kind === 'direct' && chat.peer_id ? online.get(chat.peer_id) === true : false;
   return (
     <li>

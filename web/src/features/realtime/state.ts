@@ -99,3 +99,15 @@ export function setPresence(userId: number, online: boolean): void {
     return next;
   });
 }
+
+const NOBODY: ReadonlyMap<number, boolean> = new Map();
+
+/**
+ * Presence as it may be shown: nobody's while the socket is down or catching up (what we
+ * knew may be stale, and showing "online" then would be a lie).
+ */
+export function useLivePresence(): ReadonlyMap<number, boolean> {
+  const map = useStore(presence);
+  const { status } = useStore(connection);
+  return status === 'online' ? map : NOBODY;
+}
