@@ -100,8 +100,10 @@ describe('unread messages', () => {
     await list.evaluate((el) => {
       el.scrollTop = 0;
     });
-    await sendApi(server, bob, chatId, 'One more');
     const jump = alice.getByRole('button', { name: 'Jump to the latest messages' });
+    // the list has seen the scroll (its button is back) before the message arrives
+    await jump.waitFor();
+    await sendApi(server, bob, chatId, 'One more');
     await expect.poll(() => jump.getByTestId('jump-unread').textContent()).toBe('1');
   });
 

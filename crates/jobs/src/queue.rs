@@ -203,7 +203,9 @@ pub struct Claimed {
 
 /// The claim statement for a set of queues: the most urgent due job (or one whose lease ran
 /// out) whose concurrency key is not running elsewhere and whose rate key has starts left in
-/// its window, taken with a lease. PostgreSQL skips
+/// its window, taken with a lease. A running job with an expired lease still holds its key:
+/// it is taken over itself, and until then the key's other jobs wait (they would break the
+/// one-running-per-key index). PostgreSQL skips
 /// rows another worker is claiming; SQLite has one writer, so the statement is atomic anyway.
 pub(crate) fn claim_sql(queues: usize, postgres: bool) -> String {
     let list: Vec<String> = (0..queues).map(|i| format!("${}", i + 4)).collect();
@@ -214,8 +216,7 @@ pub(crate) fn claim_sql(queues: usize, postgres: bool) -> String {
            WHERE ((j.state = 'ready' AND j.run_at <= $1) OR (j.state = 'running' AND j.lease_until < $1)) \
              AND j.queue IN ({}) \
              AND (j.concurrency_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs r \
-               WHERE r.concurrency_key = j.concurrency_key AND r.state = 'running' \
-                 AND r.lease_until >= $1 AND r.id <> j.id)) \
+               WHERE r.concurrency_key = j.concurrency_key AND r.state = 'running' AND r.id <> j.id)) \
              AND (j.rate_key IS NULL OR (SELECT COUNT(*) FROM jobs s \
                WHERE s.rate_key = j.rate_key AND s.started_at > $1 - j.rate_window_ms) < j.rate_max) \
            ORDER BY j.priority DESC, j.run_at, j.id LIMIT 1{}) \
