@@ -1,26 +1,15 @@
 /** Shared steps of the e2e tests: people, pages that record console errors, sign-up and sign-in. */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { DESKTOP, PASSWORD, open, type Opened } from './helpers';
 
-export const PASSWORD = 'correct horse battery';
+export { PASSWORD, submitLogin } from './helpers';
 
-export interface Person {
-  ctx: BrowserContext;
-  page: Page;
-  /** Console errors and uncaught exceptions of the page, for a test to assert none. */
-  errors: string[];
-}
+/** A browser context of its own (cookies, storage) with one page, and its console errors. */
+export type Person = Opened;
 
-/** A browser context of its own (cookies, storage) with one page, in English unless told. */
-export async function person(browser: Browser, locale = 'en-US'): Promise<Person> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale, colorScheme: 'light' });
-  const page = await ctx.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    // 4xx answers are what some tests provoke; the browser logs them as failed loads.
-    if (m.type() === 'error' && !/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { ctx, page, errors };
+/** A person at a desktop window in light mode, in English unless told. */
+export function person(browser: Browser, locale = 'en-US'): Promise<Person> {
+  return open(browser, { viewport: DESKTOP, locale, colorScheme: 'light' });
 }
 
 /** Registers over the API (no browser): for people a test only needs to exist. */
@@ -48,13 +37,6 @@ export async function registerUi(page: Page, baseUrl: string, username: string, 
   await submitRegister(page, baseUrl, username, password);
   await page.waitForURL((u) => u.pathname === '/');
   await page.getByRole('heading', { name: /^(Chats|Чаты)$/ }).waitFor();
-}
-
-/** Fills and sends the sign-in form (whatever the UI language); does not wait for the outcome. */
-export async function submitLogin(page: Page, username: string, password = PASSWORD): Promise<void> {
-  await page.locator('input[name="username"]').fill(username);
-  await page.locator('input[name="password"]').fill(password);
-  await page.locator('button[type="submit"]').click();
 }
 
 /** Creates a group from the "New chat" dialog and waits for its page; returns its URL. */

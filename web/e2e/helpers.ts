@@ -75,10 +75,15 @@ export async function open(browser: Browser, options: BrowserContextOptions): Pr
 /** Signs in through the login form (in whichever language the page speaks). */
 export async function signIn(page: Page, server: HybridServer, username: string): Promise<void> {
   await page.goto(`${server.url}/login`);
-  await page.locator('input[name="username"]').fill(username);
-  await page.locator('input[name="password"]').fill(PASSWORD);
-  await page.locator('button[type="submit"]').click();
+  await submitLogin(page, username);
   await page.locator('.sidebar-title').waitFor();
+}
+
+/** Fills and sends the sign-in form (whatever the UI language); does not wait for the outcome. */
+export async function submitLogin(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.locator('input[name="username"]').fill(username);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('button[type="submit"]').click();
 }
 
 /** The message whose own text (not a quoted reply) contains `needle`. */
