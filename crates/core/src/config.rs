@@ -31,6 +31,8 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub log: LogConfig,
     pub otel: OtelConfig,
+    /// The background-job workers of every module that has jobs (docs/jobs.md).
+    pub jobs: hybrid_jobs::WorkerConfig,
     /// Each service's own section, by service name, as read; typed by [`Config::section`].
     #[serde(flatten, skip_serializing)]
     pub sections: BTreeMap<String, ::config::Value>,
@@ -234,6 +236,7 @@ impl Default for Config {
             secrets: SecretsConfig::default(),
             log: LogConfig::default(),
             otel: OtelConfig::default(),
+            jobs: hybrid_jobs::WorkerConfig::default(),
             sections: BTreeMap::new(),
         }
     }

@@ -36,6 +36,7 @@ pub use token::{AccessClaims, TokenVerifier};
 pub use worker::Worker;
 
 pub use hybrid_bus as bus;
+pub use hybrid_jobs as jobs;
 pub use hybrid_state as state;
 pub use hybrid_store as store;
 pub use hybrid_store::time::now_ms;

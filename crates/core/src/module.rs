@@ -184,6 +184,17 @@ impl ModuleContext {
             .clone()
             .ok_or_else(|| anyhow::anyhow!("this module declared no migrations, so it has no database"))
     }
+
+    /// The module's background jobs, in its own database (which must list
+    /// `hybrid_core::jobs::migration(N)` among its migrations), with the `[jobs]` settings and
+    /// the process's clock. Register handlers, then hand it to [`Worker::jobs`](crate::Worker::jobs).
+    pub fn jobs(&self) -> anyhow::Result<hybrid_jobs::Jobs> {
+        Ok(hybrid_jobs::Jobs::new(
+            self.db()?,
+            self.config.jobs.clone(),
+            self.clock.clone(),
+        ))
+    }
 }
 
 /// A started module: its HTTP routes (paths relative to `/api/v1`) and the background workers

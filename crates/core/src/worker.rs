@@ -63,6 +63,18 @@ impl Worker {
         })
     }
 
+    /// The worker that runs a module's background jobs until shutdown (jobs in flight
+    /// finish first; a killed process's jobs run again when their leases run out).
+    pub fn jobs(name: &'static str, jobs: hybrid_jobs::Jobs) -> Worker {
+        Worker::new(name, move |mut shutdown| {
+            let jobs = jobs.clone();
+            async move {
+                jobs.run(async move { shutdown.wait().await }).await;
+                Ok(())
+            }
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         self.name
     }

@@ -29,6 +29,16 @@ pub struct PanicRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NoticeRequest {
     pub text: String,
+    /// Deliver it this much later, as a background job (at most an hour).
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+}
+
+/// A notice waiting for its time: the payload of an `example.notice` job.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LaterNotice {
+    pub user_id: i64,
+    pub text: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use hybrid_chats_api::ChatWriter;
 use hybrid_core::stream::{Handler, consume};
-use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started};
+use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started, Worker};
 use hybrid_store::Migration;
 
 pub use api::Tally;
@@ -29,7 +29,10 @@ pub use events::ExampleFrame;
 pub use grpc::GRPC;
 use service::Example;
 
-static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
+static MIGRATIONS: &[Migration] = &[
+    hybrid_store::migration!(1, "0001_init"),
+    hybrid_core::jobs::migration(2),
+];
 
 pub const SERVICE: &str = "example";
 
@@ -80,7 +83,12 @@ impl Module for ExampleModule {
             let db = ctx.db()?;
             let events = ctx.streams.require(hybrid_chats_api::SERVICE)?;
             let writer = ctx.apis.require::<dyn ChatWriter>(hybrid_chats_api::SERVICE)?;
-            let example = Arc::new(Example::new(db.clone(), ctx.bus.clone(), writer));
+            let jobs = ctx.jobs()?;
+            let (job_db, job_bus) = (db.clone(), ctx.bus.clone());
+            jobs.handle(service::NOTICE_JOB, move |job| {
+                service::deliver_later(job_db.clone(), job_bus.clone(), job)
+            });
+            let example = Arc::new(Example::new(db.clone(), ctx.bus.clone(), writer, jobs.clone()));
             ctx.apis.provide::<dyn Tally>(example.clone());
             ctx.sync.provide(SERVICE, example.clone());
             let record: Arc<Handler> = Arc::new(store::record);
@@ -95,7 +103,7 @@ impl Module for ExampleModule {
             let worker = example.flaky_worker();
             Ok(Started {
                 routes: routes::routes(example),
-                workers: vec![consumer, worker],
+                workers: vec![consumer, worker, Worker::jobs("example-jobs", jobs)],
             })
         })
     }

@@ -41,11 +41,11 @@ async fn panic(State(example): Svc, _me: AuthUser, Json(req): Json<PanicRequest>
 
 /// Keeps a notice for the caller and sends it to their sockets as an `example.notice` frame
 /// (an ephemeral frame of another service, forwarded by realtime); `POST /sync` returns the
-/// notices a client missed.
+/// notices a client missed. With `delay_ms`, a background job does it that much later.
 #[utoipa::path(post, path = "/example/notice", tag = "example", security(("bearer" = [])),
-    request_body = NoticeRequest, responses((status = 204)))]
+    request_body = NoticeRequest, responses((status = 204), (status = 422, body = hybrid_core::ErrorBody)))]
 async fn notice(State(example): Svc, me: AuthUser, Json(req): Json<NoticeRequest>) -> ApiResult<StatusCode> {
-    example.notice(me.user_id, req.text).await?;
+    example.notice(me.user_id, req.text, req.delay_ms).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

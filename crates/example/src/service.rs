@@ -7,32 +7,70 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use futures::future::BoxFuture;
 use hybrid_chats_api::{Attachment, AttachmentUpdate, ChatWriter, Post};
 use hybrid_core::bus::{Bus, Bytes, Envelope};
+use hybrid_core::jobs::{self, Job, Jobs, NewJob, Outcome};
 use hybrid_core::sync::{SyncPart, SyncSource};
 use hybrid_core::{ApiError, ApiResult, Worker};
 use hybrid_store::Db;
 use tokio::sync::Notify;
 
-use crate::api::{CardRequest, Posted, Seen, Tally};
+use crate::api::{CardRequest, LaterNotice, Posted, Seen, Tally};
 use crate::events::ExampleFrame;
 use crate::{SERVICE, store};
 
 /// Notices returned by one sync at most.
 const SYNC_LIMIT: i64 = 100;
+/// The queue of notices sent later.
+pub const NOTICE_JOB: &str = "example.notice";
+const MAX_NOTICE_DELAY_MS: u64 = 3_600_000;
+
+fn send_notice(bus: &dyn Bus, user_id: i64, frame: String) {
+    let topic = hybrid_realtime_api::user(user_id);
+    bus.publish(Envelope::ephemeral(topic, Bytes::from(frame)));
+}
+
+/// The `example.notice` job: keeps the notice and completes the job in one write (so a
+/// retry after a crash cannot keep it twice), then sends it to the user's sockets.
+pub async fn deliver_later(db: Db, bus: Arc<dyn Bus>, job: Job) -> Outcome {
+    let later: LaterNotice = match job.payload() {
+        Ok(later) => later,
+        Err(e) => return Outcome::Fail(format!("bad payload: {e}")),
+    };
+    let frame = hybrid_core::frame_text(&ExampleFrame::Notice { text: later.text });
+    let kept = frame.clone();
+    let user_id = later.user_id;
+    let written = db
+        .write(move |tx| {
+            Box::pin(async move {
+                store::insert_notice(tx, user_id, &kept).await?;
+                job.complete_in(tx).await.map_err(|e| ApiError::internal(e.to_string()))
+            })
+        })
+        .await;
+    match written {
+        Ok(()) => {
+            send_notice(bus.as_ref(), user_id, frame);
+            Outcome::Done
+        }
+        Err(e) => Outcome::Retry(e.to_string()),
+    }
+}
 
 pub struct Example {
     pub db: Db,
     bus: Arc<dyn Bus>,
     writer: Arc<dyn ChatWriter>,
+    jobs: Jobs,
     panics_left: AtomicU32,
     poke: Notify,
 }
 
 impl Example {
-    pub fn new(db: Db, bus: Arc<dyn Bus>, writer: Arc<dyn ChatWriter>) -> Self {
+    pub fn new(db: Db, bus: Arc<dyn Bus>, writer: Arc<dyn ChatWriter>, jobs: Jobs) -> Self {
         Example {
             db,
             bus,
             writer,
+            jobs,
             panics_left: AtomicU32::new(0),
             poke: Notify::new(),
         }
@@ -68,12 +106,24 @@ impl Example {
         store::seen(&self.db).await
     }
 
-    /// Keeps a notice for `user_id` and sends it to their sockets.
-    pub async fn notice(&self, user_id: i64, text: String) -> ApiResult<()> {
+    /// Keeps a notice for `user_id` and sends it to their sockets; with a delay, a background
+    /// job does it then ([`deliver_later`]), enqueued in its own write.
+    pub async fn notice(&self, user_id: i64, text: String, delay_ms: Option<u64>) -> ApiResult<()> {
+        if let Some(delay) = delay_ms {
+            if delay > MAX_NOTICE_DELAY_MS {
+                return Err(ApiError::validation("delay_ms", "at most 3600000 (an hour)"));
+            }
+            let job = NewJob::new(NOTICE_JOB, &LaterNotice { user_id, text }).run_at(self.jobs.now_ms() + delay as i64);
+            let now = self.jobs.now_ms();
+            self.db
+                .write(move |tx| Box::pin(async move { Ok::<_, ApiError>(jobs::enqueue(tx, &job, now).await?) }))
+                .await?;
+            self.jobs.wake();
+            return Ok(());
+        }
         let frame = hybrid_core::frame_text(&ExampleFrame::Notice { text });
         store::add_notice(&self.db, user_id, frame.clone()).await?;
-        let topic = hybrid_realtime_api::user(user_id);
-        self.bus.publish(Envelope::ephemeral(topic, Bytes::from(frame)));
+        send_notice(self.bus.as_ref(), user_id, frame);
         Ok(())
     }
 

@@ -51,14 +51,15 @@ pub async fn seen(db: &Db) -> ApiResult<Vec<Seen>> {
 }
 
 pub async fn add_notice(db: &Db, user_id: i64, frame: String) -> ApiResult<()> {
-    db.write(move |tx| {
-        Box::pin(async move {
-            let sql = "INSERT INTO notices (user_id, frame) VALUES ($1, $2)";
-            tx.execute(sql, params![user_id, frame]).await?;
-            Ok(())
-        })
-    })
-    .await
+    db.write(move |tx| Box::pin(async move { insert_notice(tx, user_id, &frame).await }))
+        .await
+}
+
+/// Keeps a notice inside a write (a job's, with its completion).
+pub async fn insert_notice(tx: &mut Sql<'_>, user_id: i64, frame: &str) -> ApiResult<()> {
+    let sql = "INSERT INTO notices (user_id, frame) VALUES ($1, $2)";
+    tx.execute(sql, params![user_id, frame]).await?;
+    Ok(())
 }
 
 /// Up to `limit` of `user_id`'s notices after id `after`, oldest first.

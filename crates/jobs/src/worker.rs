@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use hybrid_store::{Db, StoreError};
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::queue::{self, Claimed, JobState, LeaseError};
@@ -72,7 +72,7 @@ where
 }
 
 /// The worker's settings (the `[jobs]` config section).
-#[derive(Debug, Clone, serde::Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct WorkerConfig {
     /// Jobs run at once by one process.
@@ -181,9 +181,10 @@ impl Jobs {
         Ok(cancelled)
     }
 
-    /// Runs until `stop` turns true; then waits for the jobs in flight (their leases keep
-    /// them safe if the process is killed instead).
-    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+    /// Runs until `stop` resolves; then waits for the jobs in flight (their leases keep them
+    /// safe if the process is killed instead).
+    pub async fn run(&self, stop: impl Future<Output = ()>) {
+        tokio::pin!(stop);
         let handlers: Vec<&'static str> = {
             let map = self.inner.handlers.lock().unwrap_or_else(|e| e.into_inner());
             let mut queues: Vec<&'static str> = map.keys().copied().collect();
@@ -202,9 +203,6 @@ impl Jobs {
         let mut tasks = JoinSet::new();
         let poll = Duration::from_millis(self.inner.config.poll_ms.max(10));
         loop {
-            if *stop.borrow() {
-                break;
-            }
             self.fire_schedules().await;
             // take jobs while there are free slots and due jobs
             let mut idle = true;
@@ -241,7 +239,7 @@ impl Jobs {
             tokio::select! {
                 _ = self.inner.wake.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
-                _ = stop.changed() => {}
+                _ = &mut stop => break,
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             }
         }

@@ -109,8 +109,11 @@ async fn until_state(db: &Db, id: i64, state: JobState) -> hybrid_jobs::JobInfo 
 }
 
 fn start(jobs: &Jobs) -> (watch::Sender<bool>, tokio::task::JoinHandle<()>) {
-    let (stop, stopped) = watch::channel(false);
+    let (stop, mut stopped) = watch::channel(false);
     let worker = jobs.clone();
+    let stopped = async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
     (stop, tokio::spawn(async move { worker.run(stopped).await }))
 }
 

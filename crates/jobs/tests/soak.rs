@@ -81,8 +81,7 @@ async fn soak_child() {
             }
         }
     });
-    let (_stop, stopped) = tokio::sync::watch::channel(false);
-    jobs.run(stopped).await;
+    jobs.run(std::future::pending()).await; // until killed
 }
 
 fn worker(location: &str) -> Child {
@@ -210,10 +209,15 @@ async fn wake_latency(db: &Db) -> Vec<i64> {
             Outcome::Done
         }
     });
-    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = {
         let jobs = jobs.clone();
-        tokio::spawn(async move { jobs.run(stopped).await })
+        tokio::spawn(async move {
+            jobs.run(async move {
+                let _ = stopped.await;
+            })
+            .await
+        })
     };
     let mut waits = Vec::new();
     for _ in 0..200 {
@@ -228,7 +232,7 @@ async fn wake_latency(db: &Db) -> Vec<i64> {
         jobs.wake();
         waits.push(started.recv().await.unwrap());
     }
-    stop.send(true).unwrap();
+    stop.send(()).unwrap();
     worker.await.unwrap();
     waits.sort_unstable();
     waits

@@ -1,7 +1,8 @@
 //! The service kit, driven through the test-only example service (`crates/example`, started
 //! with `--services all,example`): a durable consumer of the chats' events across a SIGKILL, a
 //! worker that panics, posts with attachments through the chats API, frames to sockets, and
-//! the same pieces with the example in a process of its own, reached over gRPC.
+//! the same pieces with the example in a process of its own, reached over gRPC, and a
+//! background job run by the module kit.
 
 use std::time::Duration;
 
@@ -16,7 +17,8 @@ stack_tests!(
     chat_events_are_consumed_once_across_a_kill,
     a_worker_that_panics_is_restarted_and_reported,
     services_post_cards_and_send_frames,
-    missed_notices_come_back_with_sync
+    missed_notices_come_back_with_sync,
+    a_delayed_notice_is_a_job_that_survives_a_kill
 );
 
 const WITH_EXAMPLE: (&str, &str) = ("HYBRID_SERVICES", "all,example");
@@ -408,4 +410,42 @@ async fn the_example_in_its_own_process_works_over_grpc() {
     let (status, synced) = sync_example(&main, &bob, None).await;
     assert_eq!(status, 200, "{synced}");
     assert_eq!(notice_texts(&synced["services"]["example"]), ["far away"], "{synced}");
+}
+
+/// A notice sent later is a job in the example's own database, run by the worker the module
+/// kit starts: it survives a SIGKILL before its time, then runs once and keeps the notice
+/// with its completion.
+async fn a_delayed_notice_is_a_job_that_survives_a_kill(stack: Stack) {
+    let mut server = start_with(stack, &[WITH_EXAMPLE]).await;
+    let ann = server.register("ann").await;
+    let later = json!({"text": "later", "delay_ms": 1500});
+    let (status, body) = server
+        .post("/api/v1/example/notice", Some(&ann.access_token), later)
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let too_late = json!({"text": "too late", "delay_ms": 3_600_001});
+    let refused = server
+        .post("/api/v1/example/notice", Some(&ann.access_token), too_late)
+        .await;
+    assert_error(&refused, 422, "validation_failed", Some("delay_ms"));
+    server.kill().await;
+    server.resume().await;
+    let texts = until("the job to keep the notice", || async {
+        let (_, synced) = sync_example(&server, &ann, None).await;
+        let texts: Vec<String> = notice_texts(&synced["services"]["example"])
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        (!texts.is_empty()).then_some(texts)
+    })
+    .await;
+    assert_eq!(texts, ["later"], "kept once");
+    let metrics = until("the job's run in the metrics", || async {
+        let metrics = server.metrics().await;
+        metrics
+            .contains("hybrid_job_runs_total{queue=\"example.notice\",outcome=\"done\"} 1")
+            .then_some(metrics)
+    })
+    .await;
+    assert!(!metrics.contains("outcome=\"dead\""), "{metrics}");
 }
