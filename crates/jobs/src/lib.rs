@@ -21,7 +21,7 @@ mod worker;
 
 pub use hybrid_store::Clock;
 pub use queue::{
-    JobInfo, JobState, LeaseError, NewJob, QueueStats, cancel, complete, enqueue, get, list, retry_now, stats,
+    JobInfo, JobState, LeaseError, NewJob, QueueStats, cancel, complete, enqueue, get, list, prune, retry_now, stats,
 };
 pub use schedule::{Schedule, ScheduleError, next_after, schedule, unschedule};
 pub use worker::{Handler, Job, Jobs, Outcome, WorkerConfig, backoff};

@@ -358,6 +358,17 @@ pub async fn retry_now(tx: &mut Sql<'_>, id: i64, now_ms: i64) -> Result<bool, S
     Ok(changed == 1)
 }
 
+/// Deletes up to `limit` done and cancelled jobs last changed before `before_ms`; returns how
+/// many. Dead jobs stay for an operator to look at. A pruned job's dedup key is free again.
+pub async fn prune(tx: &mut Sql<'_>, before_ms: i64, limit: i64) -> Result<u64, StoreError> {
+    tx.execute(
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
+         WHERE state IN ('done', 'cancelled') AND updated_at < $1 ORDER BY id LIMIT $2)",
+        params![before_ms, limit],
+    )
+    .await
+}
+
 pub async fn get(sql: &mut Sql<'_>, id: i64) -> Result<Option<JobInfo>, StoreError> {
     sql.fetch_optional(&format!("SELECT {INFO_COLUMNS} FROM jobs WHERE id = $1"), params![id])
         .await

@@ -84,6 +84,8 @@ pub struct WorkerConfig {
     /// Backoff after a failed attempt: `base * 2^(attempt-1)`, at most `max`, with jitter.
     pub backoff_base_ms: u64,
     pub backoff_max_ms: u64,
+    /// Done and cancelled jobs are deleted this long after they finished (dead ones stay).
+    pub keep_finished_ms: u64,
 }
 
 impl Default for WorkerConfig {
@@ -94,9 +96,13 @@ impl Default for WorkerConfig {
             poll_ms: 1_000,
             backoff_base_ms: 1_000,
             backoff_max_ms: 3_600_000,
+            keep_finished_ms: 7 * 24 * 3_600_000,
         }
     }
 }
+
+/// How often a worker deletes finished jobs past their keeping time.
+const PRUNE_EVERY_MS: i64 = 60_000;
 
 /// The delay before attempt `attempt + 1`: exponential, capped, with "equal jitter" (half
 /// fixed, half random) so retries of many jobs that failed together spread out.
@@ -202,8 +208,13 @@ impl Jobs {
         let slots = Arc::new(Semaphore::new(self.inner.config.concurrency.max(1)));
         let mut tasks = JoinSet::new();
         let poll = Duration::from_millis(self.inner.config.poll_ms.max(10));
+        let mut next_prune = 0;
         loop {
             self.fire_schedules().await;
+            if self.now_ms() >= next_prune {
+                self.prune().await;
+                next_prune = self.now_ms() + PRUNE_EVERY_MS;
+            }
             // take jobs while there are free slots and due jobs
             let mut idle = true;
             while let Ok(permit) = slots.clone().try_acquire_owned() {
@@ -244,6 +255,26 @@ impl Jobs {
             }
         }
         while tasks.join_next().await.is_some() {}
+    }
+
+    /// Deletes finished jobs past `keep_finished_ms`, a batch at a time.
+    async fn prune(&self) {
+        let before = self.now_ms() - self.inner.config.keep_finished_ms as i64;
+        loop {
+            let pruned = self
+                .inner
+                .db
+                .write(move |tx| Box::pin(queue::prune(tx, before, 1_000)))
+                .await;
+            match pruned {
+                Ok(n) if n == 1_000 => continue,
+                Ok(_) => return,
+                Err(error) => {
+                    tracing::warn!(%error, module = self.inner.db.module(), "pruning finished jobs");
+                    return;
+                }
+            }
+        }
     }
 
     /// Enqueues the jobs of due schedules (a read first, so an idle worker does not write).

@@ -41,6 +41,7 @@ dialect_tests!(
     jobs_sharing_a_key_run_one_at_a_time,
     schedules_fire_once_per_period_with_a_movable_clock,
     a_rate_limit_spreads_a_keys_jobs_over_windows,
+    finished_jobs_are_pruned_after_their_keeping_time,
 );
 
 struct Fixture {
@@ -75,6 +76,7 @@ fn quick() -> WorkerConfig {
         poll_ms: 20,
         backoff_base_ms: 10,
         backoff_max_ms: 40,
+        ..WorkerConfig::default()
     }
 }
 
@@ -451,8 +453,13 @@ async fn schedules_fire_once_per_period_with_a_movable_clock(dialect: Dialect) {
     );
 
     // two workers race for every period
+    // finished digests are counted, so none is pruned during the simulated days
+    let keep_all = WorkerConfig {
+        keep_finished_ms: 365 * 86_400_000,
+        ..quick()
+    };
     let workers: Vec<Jobs> = (0..2)
-        .map(|_| Jobs::new(f.db.clone(), quick(), clock.clone()))
+        .map(|_| Jobs::new(f.db.clone(), keep_all.clone(), clock.clone()))
         .collect();
     let mut running = Vec::new();
     for jobs in &workers {
@@ -552,4 +559,58 @@ async fn a_rate_limit_spreads_a_keys_jobs_over_windows(dialect: Dialect) {
     until_state(&f.db, limited[4], JobState::Done).await;
     stop.send(true).unwrap();
     worker.await.unwrap();
+}
+
+async fn finished_jobs_are_pruned_after_their_keeping_time(dialect: Dialect) {
+    let f = open(dialect).await;
+    let clock = Clock::manual(1_800_000_000_000);
+    let day: i64 = 86_400_000;
+    let jobs = Jobs::new(
+        f.db.clone(),
+        WorkerConfig {
+            keep_finished_ms: day as u64,
+            ..quick()
+        },
+        clock.clone(),
+    );
+    jobs.handle("ok", |_job: hybrid_jobs::Job| async { Outcome::Done });
+    jobs.handle("bad", |_job: hybrid_jobs::Job| async { Outcome::Fail("no".into()) });
+    let done = enqueue(&jobs, NewJob::new("ok", &0).dedup_key("once")).await;
+    let dead = enqueue(&jobs, NewJob::new("bad", &0)).await;
+    let cancelled = enqueue(&jobs, NewJob::new("ok", &0).run_at(clock.now_ms() + 10 * day)).await;
+    assert!(jobs.cancel(cancelled).await.unwrap());
+    let (stop, worker) = start(&jobs);
+    until_state(&f.db, done, JobState::Done).await;
+    until_state(&f.db, dead, JobState::Dead).await;
+    stop.send(true).unwrap();
+    worker.await.unwrap();
+
+    let now = clock.now_ms();
+    let pruned =
+        f.db.write(move |tx| Box::pin(hybrid_jobs::prune(tx, now - day, 100)))
+            .await
+            .unwrap();
+    assert_eq!(pruned, 0, "kept for a day");
+    // a day later, a worker starting up prunes what finished before then
+    clock.advance(Duration::from_millis(day as u64 + 1));
+    let (stop, worker) = start(&jobs);
+    let marker = enqueue(&jobs, NewJob::new("ok", &"marker")).await;
+    until_state(&f.db, marker, JobState::Done).await;
+    stop.send(true).unwrap();
+    worker.await.unwrap();
+    assert!(
+        hybrid_jobs::get(&mut f.db.reads(), done).await.unwrap().is_none(),
+        "done: pruned"
+    );
+    assert!(
+        hybrid_jobs::get(&mut f.db.reads(), cancelled).await.unwrap().is_none(),
+        "cancelled: pruned"
+    );
+    assert_eq!(
+        info(&f.db, dead).await.state,
+        JobState::Dead,
+        "dead jobs stay for a look"
+    );
+    let again = enqueue(&jobs, NewJob::new("ok", &0).dedup_key("once")).await;
+    assert_ne!(again, done, "a pruned job's dedup key is free again");
 }

@@ -52,6 +52,7 @@ async fn soak_child() {
         poll_ms: 50,
         backoff_base_ms: 10,
         backoff_max_ms: 200,
+        ..WorkerConfig::default()
     };
     let jobs = Jobs::new(db.clone(), config, Clock::system());
     jobs.handle("soak", move |job: hybrid_jobs::Job| {
