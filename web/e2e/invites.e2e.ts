@@ -2,36 +2,24 @@
  * Invite links count their uses live: when someone joins by a link, the inviter's open
  * invite panel shows the new count without a reload (the member.joined event reloads it).
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDir, launch } from './browser';
-import { HybridServer, RESULTS } from './server';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Suite } from './helpers';
 import { createGroup, person, registerUi, type Person } from './authHelpers';
 
-let server: HybridServer;
-let browser: Browser;
+const suite = new Suite('invites');
 const people: Person[] = [];
 
 describe('invite links', () => {
-  beforeAll(async () => {
-    ensureDir(RESULTS); // the server's log goes there
-    server = new HybridServer();
-    await server.start();
-    browser = await launch();
-  });
-
-  afterAll(async () => {
+  afterAll(() => {
     for (const p of people) expect(p.errors).toEqual([]);
-    await browser?.close();
-    await server?.dispose();
   });
 
   it('"used N times" goes up live when people join by the link', async () => {
-    const ivan = await person(browser);
-    const jane = await person(browser);
-    const kate = await person(browser);
+    const ivan = await person(suite.browser);
+    const jane = await person(suite.browser);
+    const kate = await person(suite.browser);
     people.push(ivan, jane, kate);
-    await registerUi(ivan.page, server.url, 'ivan');
+    await registerUi(ivan.page, suite.server.url, 'ivan');
     await createGroup(ivan.page, 'Book club');
     await ivan.page.getByTestId('members-button').click();
     await ivan.page.getByTestId('create-invite').click();
@@ -43,7 +31,7 @@ describe('invite links', () => {
       [jane, 'jane', 'used once'],
       [kate, 'kate', 'used 2 times'],
     ] as const) {
-      await registerUi(who.page, server.url, name);
+      await registerUi(who.page, suite.server.url, name);
       await who.page.goto(link);
       await who.page.getByTestId('join-button').click();
       await who.page.waitForURL(/\/chat\/\d+/);
