@@ -113,8 +113,8 @@ impl Example {
             if delay > MAX_NOTICE_DELAY_MS {
                 return Err(ApiError::validation("delay_ms", "at most 3600000 (an hour)"));
             }
-            let job = NewJob::new(NOTICE_JOB, &LaterNotice { user_id, text }).run_at(self.jobs.now_ms() + delay as i64);
             let now = self.jobs.now_ms();
+            let job = NewJob::new(NOTICE_JOB, &LaterNotice { user_id, text }).run_at(now + delay as i64);
             self.db
                 .write(move |tx| Box::pin(async move { Ok::<_, ApiError>(jobs::enqueue(tx, &job, now).await?) }))
                 .await?;
