@@ -1,10 +1,11 @@
-//! [`TokenAuthority`] over gRPC: the server adapter a process running `auth` serves, and the
-//! client every other process uses. Both calls are reads, so both are retried while the peer
-//! is unavailable.
+//! [`TokenAuthority`] and [`Administrators`] over gRPC: the server adapter a process running
+//! `auth` serves, and the client every other process uses. Every call is a read, so each is
+//! retried while the peer is unavailable.
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use hybrid_core::admin::Administrators;
 use hybrid_core::{ApiError, ApiResult, InternalApis, PeerLink};
 use hybrid_rpc::{Call, Idempotent, reply};
 use tonic::service::RoutesBuilder;
@@ -16,15 +17,18 @@ use crate::{SERVICE, TokenAuthority, proto};
 
 pub(crate) fn serve(apis: &InternalApis, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
     let api = apis.require::<dyn TokenAuthority>(SERVICE)?;
-    routes.add_service(TokenAuthorityServer::new(Server(api)));
+    let admins = apis.require::<dyn Administrators>(SERVICE)?;
+    routes.add_service(TokenAuthorityServer::new(Server(api, admins)));
     Ok(())
 }
 
 pub(crate) fn connect(apis: &InternalApis, peer: PeerLink) {
-    apis.provide::<dyn TokenAuthority>(Arc::new(Client(peer)));
+    let client = Arc::new(Client(peer));
+    apis.provide::<dyn TokenAuthority>(client.clone());
+    apis.provide::<dyn Administrators>(client);
 }
 
-struct Server(Arc<dyn TokenAuthority>);
+struct Server(Arc<dyn TokenAuthority>, Arc<dyn Administrators>);
 
 #[tonic::async_trait]
 impl token_authority_server::TokenAuthority for Server {
@@ -54,6 +58,15 @@ impl token_authority_server::TokenAuthority for Server {
                 .revoked_since(request.into_inner().since_ms)
                 .await
                 .map(|ids| proto::SessionIds { ids }),
+        )
+    }
+
+    async fn is_admin(&self, request: Request<proto::IsAdminRequest>) -> Result<Response<proto::IsAdminReply>, Status> {
+        reply(
+            self.1
+                .is_admin(request.into_inner().user_id)
+                .await
+                .map(|admin| proto::IsAdminReply { admin }),
         )
     }
 }
@@ -87,6 +100,22 @@ impl TokenAuthority for Client {
                 )
                 .await?;
             Ok(reply.ids)
+        })
+    }
+}
+
+impl Administrators for Client {
+    fn is_admin(&self, user_id: i64) -> BoxFuture<'_, ApiResult<bool>> {
+        Box::pin(async move {
+            let reply = (self.0)
+                .call(
+                    "IsAdmin",
+                    Idempotent::Yes,
+                    proto::IsAdminRequest { user_id },
+                    |channel, request| async move { TokenAuthorityClient::new(channel).is_admin(request).await },
+                )
+                .await?;
+            Ok(reply.admin)
         })
     }
 }

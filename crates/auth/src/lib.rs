@@ -19,6 +19,7 @@ mod throttle;
 
 use futures::future::BoxFuture;
 use hybrid_auth_api::TokenAuthority;
+use hybrid_core::admin::Administrators;
 use std::sync::Arc;
 
 use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Secrets, Started};
@@ -90,6 +91,7 @@ impl Module for AuthModule {
             .await?;
             ctx.apis.provide::<AuthService>(auth.clone());
             ctx.apis.provide::<dyn TokenAuthority>(auth.clone());
+            ctx.apis.provide::<dyn Administrators>(auth.clone());
             Ok(Started::routes(routes::router(auth)))
         })
     }

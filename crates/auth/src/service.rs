@@ -405,12 +405,16 @@ impl AuthService {
         Ok((user, credentials.is_admin != 0, credentials.totp_secret.is_some()))
     }
 
-    /// 403 unless `user_id` is an administrator now (read on every call, not from the token).
-    pub async fn require_admin(&self, user_id: i64, doing: &str) -> ApiResult<()> {
-        let admin = store::credentials(&self.db, user_id)
+    /// Whether `user_id` is an administrator now (read on every call, not from the token).
+    pub async fn is_admin(&self, user_id: i64) -> ApiResult<bool> {
+        Ok(store::credentials(&self.db, user_id)
             .await?
-            .is_some_and(|c| c.is_admin != 0);
-        if admin {
+            .is_some_and(|c| c.is_admin != 0))
+    }
+
+    /// 403 unless `user_id` is an administrator now.
+    pub async fn require_admin(&self, user_id: i64, doing: &str) -> ApiResult<()> {
+        if self.is_admin(user_id).await? {
             Ok(())
         } else {
             Err(ApiError::forbidden(format!("only administrators can {doing}")))
@@ -640,5 +644,12 @@ impl TokenAuthority for AuthService {
 
     fn revoked_since(&self, since_ms: i64) -> BoxFuture<'_, ApiResult<Vec<i64>>> {
         Box::pin(store::revoked_since(&self.db, since_ms))
+    }
+}
+
+/// What other modules' admin-only routes ask (`hybrid_core::admin::require_admin`).
+impl hybrid_core::admin::Administrators for AuthService {
+    fn is_admin(&self, user_id: i64) -> BoxFuture<'_, ApiResult<bool>> {
+        Box::pin(AuthService::is_admin(self, user_id))
     }
 }

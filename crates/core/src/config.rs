@@ -33,6 +33,8 @@ pub struct Config {
     pub otel: OtelConfig,
     /// The background-job workers of every module that has jobs (docs/jobs.md).
     pub jobs: hybrid_jobs::WorkerConfig,
+    /// What Hybrid sends out over HTTP: webhooks now (docs/jobs.md#outbound-requests).
+    pub outbound: hybrid_outbound::OutboundConfig,
     /// Each service's own section, by service name, as read; typed by [`Config::section`].
     #[serde(flatten, skip_serializing)]
     pub sections: BTreeMap<String, ::config::Value>,
@@ -237,6 +239,7 @@ impl Default for Config {
             log: LogConfig::default(),
             otel: OtelConfig::default(),
             jobs: hybrid_jobs::WorkerConfig::default(),
+            outbound: hybrid_outbound::OutboundConfig::default(),
             sections: BTreeMap::new(),
         }
     }

@@ -3,10 +3,12 @@
 //! registry of internal APIs modules offer each other. It names no service: each service's
 //! contract lives in its own api crate.
 
+pub mod admin;
 pub mod config;
 mod error;
 mod extract;
 pub mod http;
+pub mod job_board;
 pub mod json;
 pub mod module;
 pub mod named;
@@ -37,6 +39,8 @@ pub use worker::Worker;
 
 pub use hybrid_bus as bus;
 pub use hybrid_jobs as jobs;
+pub use hybrid_outbound as outbound;
 pub use hybrid_state as state;
 pub use hybrid_store as store;
 pub use hybrid_store::time::now_ms;
+pub use hybrid_webhooks as webhooks;

@@ -161,6 +161,8 @@ pub struct ModuleContext {
     pub sync: Arc<SyncSources>,
     /// Event streams by producing service, to consume durably (`hybrid_core::stream`).
     pub streams: Arc<EventStreams>,
+    /// The jobs of this process's modules, as each takes its own ([`ModuleContext::jobs`]).
+    pub job_board: Arc<crate::job_board::JobBoard>,
     pub bus: Arc<dyn Bus>,
     /// Presence, typing, attempt budgets: shared by every process of the deployment.
     pub state: Arc<dyn SharedState>,
@@ -188,12 +190,22 @@ impl ModuleContext {
     /// The module's background jobs, in its own database (which must list
     /// `hybrid_core::jobs::migration(N)` among its migrations), with the `[jobs]` settings and
     /// the process's clock. Register handlers, then hand it to [`Worker::jobs`](crate::Worker::jobs).
+    ///
+    /// Call it once: the jobs join the process's [`JobBoard`](crate::job_board::JobBoard)
+    /// (the admin API) and wake the module's workers in other processes over the bus.
     pub fn jobs(&self) -> anyhow::Result<hybrid_jobs::Jobs> {
-        Ok(hybrid_jobs::Jobs::new(
-            self.db()?,
-            self.config.jobs.clone(),
-            self.clock.clone(),
-        ))
+        let db = self.db()?;
+        let module = db.module();
+        let jobs = hybrid_jobs::Jobs::new(db, self.config.jobs.clone(), self.clock.clone());
+        jobs.set_wakeups(Arc::new(crate::job_board::BusWakeups::new(self.bus.clone(), module)));
+        self.job_board.provide(module, Arc::new(jobs.clone()));
+        Ok(jobs)
+    }
+
+    /// The client for what the module sends out over HTTP, with the `[outbound]` settings
+    /// (public addresses only unless the operator opened others).
+    pub fn outbound(&self) -> anyhow::Result<hybrid_outbound::Outbound> {
+        Ok(hybrid_outbound::Outbound::new(self.config.outbound.clone())?)
     }
 }
 

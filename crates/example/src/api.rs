@@ -41,6 +41,20 @@ pub struct LaterNotice {
     pub text: String,
 }
 
+/// A webhook: each of the caller's notices is POSTed to `url`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HookRequest {
+    /// `http://` or `https://`; private addresses only where `outbound.allow_private` is on.
+    pub url: String,
+    /// Signs each delivery (`x-hybrid-signature`); 16 to 256 characters.
+    pub secret: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Hook {
+    pub id: i64,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CardRequest {
     pub chat_id: i64,

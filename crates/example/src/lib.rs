@@ -7,7 +7,8 @@
 //! - a durable consumer of the chats' events, recording each in `seen` exactly once;
 //! - a supervised worker that panics on demand (`POST /example/panic`);
 //! - posts with an attachment through the chats API, and updates of it;
-//! - frames to the caller's sockets through realtime's user topic, kept for `POST /sync` too.
+//! - frames to the caller's sockets through realtime's user topic, kept for `POST /sync` too;
+//! - notices sent later as background jobs, and POSTed to the user's webhooks.
 
 mod api;
 mod events;
@@ -32,6 +33,8 @@ use service::Example;
 static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
     hybrid_core::jobs::migration(2),
+    hybrid_store::migration!(3, "0003_hooks"),
+    hybrid_core::webhooks::migration(4),
 ];
 
 pub const SERVICE: &str = "example";
@@ -88,6 +91,8 @@ impl Module for ExampleModule {
             jobs.handle(service::NOTICE_JOB, move |job| {
                 service::deliver_later(job_db.clone(), job_bus.clone(), job)
             });
+            let secrets = Arc::new(store::HookSecretsInDb(db.clone()));
+            hybrid_core::webhooks::start(&jobs, ctx.outbound()?, secrets).await?;
             let example = Arc::new(Example::new(db.clone(), ctx.bus.clone(), writer, jobs.clone()));
             ctx.apis.provide::<dyn Tally>(example.clone());
             ctx.sync.provide(SERVICE, example.clone());

@@ -8,8 +8,9 @@ use hybrid_core::{ApiResult, AuthUser, Json, Path};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{CardRequest, NoticeRequest, PanicRequest, Posted, Seen, Visibility};
+use crate::api::{CardRequest, Hook, HookRequest, NoticeRequest, PanicRequest, Posted, Seen, Visibility};
 use crate::service::Example;
+use hybrid_core::webhooks::DeliveryLog;
 
 type Svc = State<Arc<Example>>;
 
@@ -21,6 +22,8 @@ pub fn routes(example: Arc<Example>) -> OpenApiRouter {
         .routes(routes!(post_card))
         .routes(routes!(update_card))
         .routes(routes!(visible))
+        .routes(routes!(add_hook))
+        .routes(routes!(deliveries))
         .with_state(example)
 }
 
@@ -79,4 +82,22 @@ async fn visible(
 ) -> ApiResult<Json<Visibility>> {
     let visible = example.may_see(user_id, chat_id, seq).await?;
     Ok(Json(Visibility { visible }))
+}
+
+/// Adds a webhook: each of the caller's notices is POSTed to it, signed.
+#[utoipa::path(post, path = "/example/hooks", tag = "example", security(("bearer" = [])),
+    request_body = HookRequest, responses((status = 201, body = Hook), (status = 422, body = hybrid_core::ErrorBody)))]
+async fn add_hook(
+    State(example): Svc,
+    me: AuthUser,
+    Json(req): Json<HookRequest>,
+) -> ApiResult<(StatusCode, Json<Hook>)> {
+    Ok((StatusCode::CREATED, Json(example.add_hook(me.user_id, req).await?)))
+}
+
+/// The delivery log of one of the caller's webhooks, newest first, each with its attempts.
+#[utoipa::path(get, path = "/example/hooks/{id}/deliveries", tag = "example", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = Vec<DeliveryLog>), (status = 404, body = hybrid_core::ErrorBody)))]
+async fn deliveries(State(example): Svc, me: AuthUser, Path(id): Path<i64>) -> ApiResult<Json<Vec<DeliveryLog>>> {
+    example.deliveries(me.user_id, id).await.map(Json)
 }

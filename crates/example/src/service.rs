@@ -13,9 +13,10 @@ use hybrid_core::{ApiError, ApiResult, Worker};
 use hybrid_store::Db;
 use tokio::sync::Notify;
 
-use crate::api::{CardRequest, LaterNotice, Posted, Seen, Tally};
+use crate::api::{CardRequest, Hook, HookRequest, LaterNotice, Posted, Seen, Tally};
 use crate::events::ExampleFrame;
 use crate::{SERVICE, store};
+use hybrid_core::webhooks::DeliveryLog;
 
 /// Notices returned by one sync at most.
 const SYNC_LIMIT: i64 = 100;
@@ -35,13 +36,16 @@ pub async fn deliver_later(db: Db, bus: Arc<dyn Bus>, job: Job) -> Outcome {
         Ok(later) => later,
         Err(e) => return Outcome::Fail(format!("bad payload: {e}")),
     };
-    let frame = hybrid_core::frame_text(&ExampleFrame::Notice { text: later.text });
+    let frame = hybrid_core::frame_text(&ExampleFrame::Notice {
+        text: later.text.clone(),
+    });
     let kept = frame.clone();
     let user_id = later.user_id;
+    let now = job.now_ms();
     let written = db
         .write(move |tx| {
             Box::pin(async move {
-                store::insert_notice(tx, user_id, &kept).await?;
+                store::insert_notice(tx, user_id, &kept, &later.text, now).await?;
                 job.complete_in(tx).await.map_err(|e| ApiError::internal(e.to_string()))
             })
         })
@@ -121,10 +125,32 @@ impl Example {
             self.jobs.wake();
             return Ok(());
         }
-        let frame = hybrid_core::frame_text(&ExampleFrame::Notice { text });
-        store::add_notice(&self.db, user_id, frame.clone()).await?;
+        let frame = hybrid_core::frame_text(&ExampleFrame::Notice { text: text.clone() });
+        store::add_notice(&self.db, user_id, frame.clone(), text, self.jobs.now_ms()).await?;
+        self.jobs.wake(); // its webhook deliveries
         send_notice(self.bus.as_ref(), user_id, frame);
         Ok(())
+    }
+
+    /// Adds a webhook of `user_id`'s: each of their notices is POSTed to `url`, signed with
+    /// `secret`.
+    pub async fn add_hook(&self, user_id: i64, req: HookRequest) -> ApiResult<Hook> {
+        let scheme_ok = req.url.starts_with("http://") || req.url.starts_with("https://");
+        if !scheme_ok || req.url.len() > 2048 || req.url.chars().any(char::is_whitespace) {
+            return Err(ApiError::validation(
+                "url",
+                "an http:// or https:// URL of at most 2048 characters",
+            ));
+        }
+        if !(16..=256).contains(&req.secret.len()) {
+            return Err(ApiError::validation("secret", "16 to 256 characters"));
+        }
+        let id = store::add_hook(&self.db, user_id, req.url, req.secret, self.jobs.now_ms()).await?;
+        Ok(Hook { id })
+    }
+
+    pub async fn deliveries(&self, user_id: i64, hook: i64) -> ApiResult<Vec<DeliveryLog>> {
+        store::deliveries(&self.db, user_id, hook, 50).await
     }
 
     pub async fn post_card(&self, me: i64, req: &CardRequest) -> ApiResult<Posted> {

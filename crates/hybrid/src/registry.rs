@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use futures::future::BoxFuture;
 use hybrid_core::bus::{Bus, LocalBus, NatsBus, NatsConfig};
+use hybrid_core::job_board::{self, JobBoard};
 use hybrid_core::state::{MemoryState, RedisConfig, RedisState, SharedState};
 use hybrid_core::stream::EventStreams;
 use hybrid_core::sync::SyncSources;
@@ -177,6 +178,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     let state = connect_state(&config)?;
     let sync = Arc::new(SyncSources::default());
     let streams = Arc::new(EventStreams::default());
+    let job_board = Arc::new(JobBoard::default());
     peers::connect_by_name(&streams, &sync, modules, &config, peer_options, credential.as_ref())?;
     let mut running = Running {
         databases: Vec::new(),
@@ -207,6 +209,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
             secrets: secrets.clone(),
             sync: sync.clone(),
             streams: streams.clone(),
+            job_board: job_board.clone(),
             clock: Clock::system(),
             tokens: tokens.clone(),
             apis: apis.clone(),
@@ -225,6 +228,9 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
         }
         running.databases.extend(db);
     }
+    // in every process, so the API reference is one whatever runs where; it lists the jobs of
+    // this process's modules
+    running.routes = running.routes.merge(job_board::routes(job_board, apis.clone()));
     let local: Vec<&str> = modules.iter().map(|m| m.name()).collect();
     for module in all_modules().iter().filter(|m| local.contains(&m.name())) {
         running.error_codes.extend_from_slice(module.error_codes());
@@ -235,6 +241,10 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
             }
         }
     }
+    running.tags.push(ApiTag {
+        name: "admin",
+        description: "Operating the deployment: background jobs (administrators only)",
+    });
     running
         .tasks
         .push(peers::follow_tokens(&running, &config, shutdown.clone()).await?);

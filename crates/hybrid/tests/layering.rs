@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const GENERIC: [&str; 8] = [
+const GENERIC: [&str; 9] = [
     "hybrid-core",
     "hybrid-rpc",
     "hybrid-rpc-build",
@@ -16,6 +16,7 @@ const GENERIC: [&str; 8] = [
     "hybrid-state",
     "hybrid-jobs",
     "hybrid-outbound",
+    "hybrid-webhooks",
 ];
 /// Workspace members that are neither generic nor a service: the binary and the test and
 /// benchmark harnesses, which may know every service.

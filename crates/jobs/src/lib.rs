@@ -21,10 +21,11 @@ mod worker;
 
 pub use hybrid_store::Clock;
 pub use queue::{
-    JobInfo, JobState, LeaseError, NewJob, QueueStats, cancel, complete, enqueue, get, list, prune, retry_now, stats,
+    JobFilter, JobInfo, JobState, LeaseError, NewJob, QueueStats, cancel, complete, enqueue, get, list, prune,
+    retry_now, stats,
 };
 pub use schedule::{Schedule, ScheduleError, next_after, schedule, unschedule};
-pub use worker::{Handler, Job, Jobs, Outcome, WorkerConfig, backoff};
+pub use worker::{Handler, Job, Jobs, Outcome, Wakeups, WorkerConfig, backoff};
 
 /// The `jobs` table as a module's migration number `version`: list it in the module's
 /// migrations like its own.

@@ -83,7 +83,7 @@ impl NewJob {
 }
 
 /// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Ready,
@@ -104,7 +104,16 @@ impl JobState {
         }
     }
 
-    fn parse(text: &str) -> Result<Self, StoreError> {
+    /// Every state, in the order of a job's life.
+    pub const ALL: [JobState; 5] = [
+        JobState::Ready,
+        JobState::Running,
+        JobState::Done,
+        JobState::Dead,
+        JobState::Cancelled,
+    ];
+
+    pub fn parse(text: &str) -> Result<Self, StoreError> {
         Ok(match text {
             "ready" => JobState::Ready,
             "running" => JobState::Running,
@@ -116,18 +125,23 @@ impl JobState {
     }
 }
 
-/// A job as the admin API and tests see it.
-#[derive(Debug, Clone, Serialize)]
+/// A job as the admin API and tests see it. Times are Unix milliseconds.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JobInfo {
     pub id: i64,
     pub queue: String,
     pub state: JobState,
+    /// Higher runs first.
     pub priority: i64,
+    /// When it runs next (a waiting job), or ran last.
     pub run_at: i64,
+    /// Attempts made so far (the running one included).
     pub attempts: i64,
     pub max_attempts: i64,
+    /// The last failed attempt's error.
     pub last_error: Option<String>,
     pub created_at: i64,
+    /// The last change of state: when a finished job finished.
     pub updated_at: i64,
 }
 
@@ -374,22 +388,43 @@ pub async fn get(sql: &mut Sql<'_>, id: i64) -> Result<Option<JobInfo>, StoreErr
         .await
 }
 
-/// Jobs in `state` (all when `None`), newest first, before id `before` (paging).
-pub async fn list(
-    sql: &mut Sql<'_>,
-    state: Option<JobState>,
-    before: Option<i64>,
-    limit: i64,
-) -> Result<Vec<JobInfo>, StoreError> {
-    let state = state.map(JobState::as_str);
+/// Which jobs [`list`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    /// Only jobs in this state.
+    pub state: Option<JobState>,
+    /// Only jobs of this queue.
+    pub queue: Option<String>,
+    /// Only jobs with a smaller id (the next page of a list).
+    pub before: Option<i64>,
+}
+
+/// Jobs matching `filter`, newest first, at most `limit`.
+pub async fn list(sql: &mut Sql<'_>, filter: &JobFilter, limit: i64) -> Result<Vec<JobInfo>, StoreError> {
+    let state = filter.state.map(JobState::as_str);
     sql.fetch_all(
         &format!(
-            "SELECT {INFO_COLUMNS} FROM jobs WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR id < $2) \
-             ORDER BY id DESC LIMIT $3"
+            "SELECT {INFO_COLUMNS} FROM jobs WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR queue = $2) \
+             AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
         ),
-        params![state, before, limit],
+        params![state, &filter.queue, filter.before, limit],
     )
     .await
+}
+
+/// The earliest time after `now_ms` at which something falls due: a waiting job, a lease
+/// running out, a schedule.
+pub(crate) async fn next_due(sql: &mut Sql<'_>, now_ms: i64) -> Result<Option<i64>, StoreError> {
+    let (next,): (Option<i64>,) = sql
+        .fetch_one(
+            "SELECT MIN(t) FROM (\
+               SELECT MIN(run_at) AS t FROM jobs WHERE state = 'ready' AND run_at > $1 \
+               UNION ALL SELECT MIN(lease_until) FROM jobs WHERE state = 'running' AND lease_until > $1 \
+               UNION ALL SELECT MIN(next_run_at) FROM job_schedules WHERE next_run_at > $1) AS due",
+            params![now_ms],
+        )
+        .await?;
+    Ok(next)
 }
 
 /// Per queue and state: how many jobs, and the run time of the oldest due one (for depth and

@@ -3,11 +3,13 @@
 //! this process, or a message from the bus in a split deployment) makes it look at once;
 //! otherwise it looks every `poll_ms`. The table is the queue: a wake-up only saves time.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use futures::StreamExt;
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
 use hybrid_store::{Db, StoreError};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
@@ -48,6 +50,11 @@ impl Job {
         serde_json::from_str(&self.payload)
     }
 
+    /// The time by the worker's clock (movable in tests).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     /// Marks the job done inside the write that makes its effects on the module's tables:
     /// both commit or neither. Fails (rolling the effects back) when the job was cancelled or
     /// its lease was lost meanwhile.
@@ -75,6 +82,9 @@ where
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct WorkerConfig {
+    /// Whether this process runs job workers; `false` on replicas that should only serve
+    /// requests (they still enqueue, and wake the workers elsewhere).
+    pub run: bool,
     /// Jobs run at once by one process.
     pub concurrency: usize,
     /// How long a claim holds without a heartbeat; a killed process's jobs run again after it.
@@ -91,6 +101,7 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
+            run: true,
             concurrency: 8,
             lease_ms: 30_000,
             poll_ms: 1_000,
@@ -116,6 +127,19 @@ pub fn backoff(config: &WorkerConfig, attempt: i64) -> Duration {
     Duration::from_millis(half + fastrand::u64(0..=half))
 }
 
+/// Carries wake-ups between the processes that share a module's jobs (the bus, in a split
+/// deployment), so a job enqueued in one process starts at once in another's worker.
+pub trait Wakeups: Send + Sync + 'static {
+    /// Tells every process's worker that jobs may be due.
+    fn announce(&self);
+    /// Wake-ups announced by any process (this one's too); ends if the carrier drops the
+    /// subscription, and the worker then subscribes again.
+    fn listen(&self) -> BoxStream<'static, ()>;
+}
+
+/// How often a worker refreshes the queue gauges (`hybrid_jobs_depth`, ...).
+const GAUGES_EVERY_MS: i64 = 15_000;
+
 /// A module's jobs: enqueue helpers, the wake-up, and the worker. Cheap to clone.
 #[derive(Clone)]
 pub struct Jobs {
@@ -129,6 +153,7 @@ struct Inner {
     /// This process's name on its leases.
     owner: Arc<str>,
     wake: Notify,
+    wakeups: OnceLock<Arc<dyn Wakeups>>,
     handlers: Mutex<HashMap<&'static str, Arc<dyn Handler>>>,
     /// Jobs running here, to stop one at once when it is cancelled.
     running: Mutex<HashMap<i64, Arc<Notify>>>,
@@ -144,6 +169,7 @@ impl Jobs {
                 config,
                 owner: owner.into(),
                 wake: Notify::new(),
+                wakeups: OnceLock::new(),
                 handlers: Mutex::new(HashMap::new()),
                 running: Mutex::new(HashMap::new()),
             }),
@@ -168,9 +194,37 @@ impl Jobs {
         self
     }
 
-    /// Tells the worker that jobs may be due (call after a commit that enqueued some).
+    /// The module whose jobs these are.
+    pub fn module(&self) -> &'static str {
+        self.inner.db.module()
+    }
+
+    /// Lets wake-ups reach the workers of other processes (set once, before [`run`](Self::run)).
+    pub fn set_wakeups(&self, wakeups: Arc<dyn Wakeups>) {
+        let _ = self.inner.wakeups.set(wakeups);
+    }
+
+    /// Tells the workers that jobs may be due (call after a commit that enqueued some): this
+    /// process's at once, other processes' through the [`Wakeups`] if set.
     pub fn wake(&self) {
         self.inner.wake.notify_one();
+        if let Some(wakeups) = self.inner.wakeups.get() {
+            wakeups.announce();
+        }
+    }
+
+    /// Makes a waiting, dead or cancelled job due now; returns whether it changed.
+    pub async fn retry_now(&self, id: i64) -> Result<bool, StoreError> {
+        let now = self.now_ms();
+        let changed = self
+            .inner
+            .db
+            .write(move |tx| Box::pin(queue::retry_now(tx, id, now)))
+            .await?;
+        if changed {
+            self.wake();
+        }
+        Ok(changed)
     }
 
     /// Cancels a job; if it runs in this process it is stopped now.
@@ -197,7 +251,9 @@ impl Jobs {
             queues.sort_unstable();
             queues
         };
-        if handlers.is_empty() {
+        if handlers.is_empty() || !self.inner.config.run {
+            // nothing to run here; a supervisor would read an early return as a failure
+            stop.await;
             return;
         }
         let claim_sql: Arc<str> = queue::claim_sql(
@@ -208,12 +264,23 @@ impl Jobs {
         let slots = Arc::new(Semaphore::new(self.inner.config.concurrency.max(1)));
         let mut tasks = JoinSet::new();
         let poll = Duration::from_millis(self.inner.config.poll_ms.max(10));
-        let mut next_prune = 0;
+        let listener = self
+            .inner
+            .wakeups
+            .get()
+            .map(|wakeups| tokio::spawn(listen(wakeups.clone(), self.clone(), poll)));
+        let mut gauges = Gauges::default();
+        let (mut next_prune, mut next_gauges) = (0, 0);
         loop {
             self.fire_schedules().await;
-            if self.now_ms() >= next_prune {
+            let now = self.now_ms();
+            if now >= next_prune {
                 self.prune().await;
-                next_prune = self.now_ms() + PRUNE_EVERY_MS;
+                next_prune = now + PRUNE_EVERY_MS;
+            }
+            if now >= next_gauges {
+                gauges.refresh(self).await;
+                next_gauges = now + GAUGES_EVERY_MS;
             }
             // take jobs while there are free slots and due jobs
             let mut idle = true;
@@ -247,14 +314,32 @@ impl Jobs {
             if !idle && slots.available_permits() > 0 {
                 continue;
             }
+            let wait = self.until_next_due(poll).await;
             tokio::select! {
                 _ = self.inner.wake.notified() => {}
-                _ = tokio::time::sleep(poll) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = &mut stop => break,
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             }
         }
+        if let Some(listener) = listener {
+            listener.abort();
+        }
         while tasks.join_next().await.is_some() {}
+    }
+
+    /// How long to sleep: until the next job or schedule falls due (a delayed job starts on
+    /// time), at most `poll` (jobs other processes enqueued without a wake-up reaching here).
+    async fn until_next_due(&self, poll: Duration) -> Duration {
+        let now = self.now_ms();
+        match queue::next_due(&mut self.inner.db.reads(), now).await {
+            Ok(Some(at)) => poll.min(Duration::from_millis((at - now).max(1) as u64)),
+            Ok(None) => poll,
+            Err(error) => {
+                tracing::warn!(%error, module = self.module(), "reading the next due job");
+                poll
+            }
+        }
     }
 
     /// Deletes finished jobs past `keep_finished_ms`, a batch at a time.
@@ -426,5 +511,61 @@ impl Jobs {
         };
         tracing::debug!(job = id, queue = queue_name, attempt = job.attempt, %error, outcome, "job failed");
         metrics::counter!("hybrid_job_runs_total", "queue" => queue_name.to_owned(), "outcome" => outcome).increment(1);
+    }
+}
+
+/// Forwards wake-ups from other processes to the worker, subscribing again (after a pause) if
+/// the carrier drops the subscription.
+async fn listen(wakeups: Arc<dyn Wakeups>, jobs: Jobs, pause: Duration) {
+    loop {
+        let mut woken = wakeups.listen();
+        while woken.next().await.is_some() {
+            jobs.inner.wake.notify_one();
+        }
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// The queue gauges of one module: jobs per queue and state, and the age of the oldest due
+/// job per queue. Every process sharing the database reports the same values (take the
+/// maximum, not the sum, across processes).
+#[derive(Default)]
+struct Gauges {
+    /// The label sets set last time, so a queue that emptied reads 0 rather than its old value.
+    depth: BTreeSet<(String, &'static str)>,
+    age: BTreeSet<String>,
+}
+
+impl Gauges {
+    async fn refresh(&mut self, jobs: &Jobs) {
+        let now = jobs.now_ms();
+        let stats = match queue::stats(&mut jobs.inner.db.reads(), now).await {
+            Ok(stats) => stats,
+            Err(error) => {
+                tracing::warn!(%error, module = jobs.module(), "reading queue depths");
+                return;
+            }
+        };
+        let module = jobs.module();
+        let mut depth = BTreeSet::new();
+        let mut age = BTreeSet::new();
+        for row in &stats {
+            metrics::gauge!("hybrid_jobs_depth", "module" => module, "queue" => row.queue.clone(), "state" => row.state.as_str())
+                .set(row.count as f64);
+            depth.insert((row.queue.clone(), row.state.as_str()));
+            if let Some(oldest) = row.oldest_due_ms {
+                metrics::gauge!("hybrid_jobs_oldest_due_seconds", "module" => module, "queue" => row.queue.clone())
+                    .set((now - oldest).max(0) as f64 / 1000.0);
+                age.insert(row.queue.clone());
+            }
+        }
+        for (queue, state) in self.depth.difference(&depth) {
+            metrics::gauge!("hybrid_jobs_depth", "module" => module, "queue" => queue.clone(), "state" => *state)
+                .set(0.0);
+        }
+        for queue in self.age.difference(&age) {
+            metrics::gauge!("hybrid_jobs_oldest_due_seconds", "module" => module, "queue" => queue.clone()).set(0.0);
+        }
+        (self.depth, self.age) = (depth, age);
     }
 }

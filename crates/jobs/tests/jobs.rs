@@ -131,7 +131,7 @@ async fn a_job_exists_only_if_its_cause_committed(dialect: Dialect) {
         .await;
     assert!(failed.is_err());
     assert!(
-        hybrid_jobs::list(&mut f.db.reads(), None, None, 10)
+        hybrid_jobs::list(&mut f.db.reads(), &Default::default(), 10)
             .await
             .unwrap()
             .is_empty(),
@@ -144,9 +144,16 @@ async fn a_job_exists_only_if_its_cause_committed(dialect: Dialect) {
     let other_queue = enqueue(&jobs, NewJob::new("push", &"hello").dedup_key("welcome:7")).await;
     assert_eq!(first, again, "one job per dedup key");
     assert_ne!(first, other_queue, "keys are per queue");
-    let all = hybrid_jobs::list(&mut f.db.reads(), Some(JobState::Ready), None, 10)
-        .await
-        .unwrap();
+    let all = hybrid_jobs::list(
+        &mut f.db.reads(),
+        &hybrid_jobs::JobFilter {
+            state: Some(JobState::Ready),
+            ..Default::default()
+        },
+        10,
+    )
+    .await
+    .unwrap();
     assert_eq!(all.len(), 2);
 }
 

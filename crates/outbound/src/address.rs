@@ -6,11 +6,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
-use serde::Deserialize;
 
 /// Where requests may go: the public internet, plus what the operator opened.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AddressPolicy {
     /// Every address, private ones included (a test, or a server whose webhooks all live on
     /// an intranet).

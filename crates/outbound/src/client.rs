@@ -15,17 +15,20 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::rt::TokioExecutor;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::address::AddressPolicy;
 
 /// The `[outbound]` settings.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutboundConfig {
-    #[serde(flatten)]
-    pub addresses: AddressPolicy,
+    /// Every address, private ones included (a test, or a server whose webhooks all live on
+    /// an intranet).
+    pub allow_private: bool,
+    /// Private networks that may be reached anyway, e.g. `["10.20.0.0/16"]`.
+    pub allow_networks: Vec<ipnet::IpNet>,
     /// The whole exchange: connecting, redirects and reading the answer.
     pub timeout_ms: u64,
     pub connect_timeout_ms: u64,
@@ -33,17 +36,41 @@ pub struct OutboundConfig {
     pub max_response_bytes: usize,
     pub max_redirects: usize,
     pub user_agent: String,
+    /// A PEM file of certificate authorities trusted besides the system's (an intranet's own
+    /// CA); empty for none.
+    pub ca_file: String,
+}
+
+impl OutboundConfig {
+    /// The addresses these settings let requests reach.
+    pub fn addresses(&self) -> AddressPolicy {
+        AddressPolicy {
+            allow_private: self.allow_private,
+            allow_networks: self.allow_networks.clone(),
+        }
+    }
+
+    /// These settings with `addresses` instead of their own.
+    pub fn with_addresses(self, addresses: AddressPolicy) -> Self {
+        OutboundConfig {
+            allow_private: addresses.allow_private,
+            allow_networks: addresses.allow_networks,
+            ..self
+        }
+    }
 }
 
 impl Default for OutboundConfig {
     fn default() -> Self {
         OutboundConfig {
-            addresses: AddressPolicy::default(),
+            allow_private: false,
+            allow_networks: Vec::new(),
             timeout_ms: 10_000,
             connect_timeout_ms: 5_000,
             max_response_bytes: 1 << 20,
             max_redirects: 5,
             user_agent: concat!("Hybrid/", env!("CARGO_PKG_VERSION")).to_owned(),
+            ca_file: String::new(),
         }
     }
 }
@@ -62,6 +89,8 @@ pub enum OutboundError {
     TooManyRedirects(usize),
     #[error("{0}")]
     Network(String),
+    #[error("outbound.ca_file: {0}")]
+    CaFile(String),
 }
 
 impl OutboundError {
@@ -77,6 +106,8 @@ pub struct Answer {
     pub status: u16,
     pub body: Bytes,
     pub elapsed: Duration,
+    /// The answer's `Retry-After`, when given in seconds (a 429 or 503 asking to wait).
+    pub retry_after: Option<Duration>,
 }
 
 type Connector = HttpsConnector<HttpConnector<CheckedResolver>>;
@@ -86,22 +117,24 @@ type Connector = HttpsConnector<HttpConnector<CheckedResolver>>;
 pub struct Outbound {
     client: Client<Connector, Full<Bytes>>,
     config: Arc<OutboundConfig>,
+    addresses: Arc<AddressPolicy>,
 }
 
 impl Outbound {
     pub fn new(config: OutboundConfig) -> Result<Self, OutboundError> {
         let mut http = HttpConnector::new_with_resolver(CheckedResolver {
-            policy: Arc::new(config.addresses.clone()),
+            policy: Arc::new(config.addresses()),
         });
         http.enforce_http(false); // https goes through it too, wrapped in TLS
         http.set_connect_timeout(Some(Duration::from_millis(config.connect_timeout_ms)));
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls_config())
+            .with_tls_config(tls_config(&config.ca_file)?)
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
         Ok(Outbound {
             client: Client::builder(TokioExecutor::new()).build(https),
+            addresses: Arc::new(config.addresses()),
             config: Arc::new(config),
         })
     }
@@ -128,10 +161,11 @@ impl Outbound {
         let started = Instant::now();
         let limit = Duration::from_millis(self.config.timeout_ms);
         match tokio::time::timeout(limit, self.follow(method, url, headers, body)).await {
-            Ok(answer) => answer.map(|(status, body)| Answer {
+            Ok(answer) => answer.map(|(status, retry_after, body)| Answer {
                 status,
                 body,
                 elapsed: started.elapsed(),
+                retry_after,
             }),
             Err(_) => Err(OutboundError::Timeout(self.config.timeout_ms)),
         }
@@ -144,11 +178,11 @@ impl Outbound {
         url: &str,
         headers: &[(&str, &str)],
         mut body: Bytes,
-    ) -> Result<(u16, Bytes), OutboundError> {
+    ) -> Result<(u16, Option<Duration>, Bytes), OutboundError> {
         let mut url = Url::parse(url).map_err(|e| OutboundError::BadUrl(format!("{url}: {e}")))?;
         let first_origin = url.origin();
         for hop in 0.. {
-            check_url(&self.config.addresses, &url)?;
+            check_url(&self.addresses, &url)?;
             let mut request = Request::builder()
                 .method(method.clone())
                 .uri(url.as_str())
@@ -181,6 +215,11 @@ impl Outbound {
                 }
                 continue;
             }
+            let retry_after = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
             let max = self.config.max_response_bytes;
             let announced = response
                 .headers()
@@ -196,7 +235,7 @@ impl Outbound {
                     OutboundError::Network(format!("reading the answer: {e}"))
                 }
             })?;
-            return Ok((status.as_u16(), body.to_bytes()));
+            return Ok((status.as_u16(), retry_after, body.to_bytes()));
         }
         unreachable!("the loop returns")
     }
@@ -278,8 +317,25 @@ impl tower_service::Service<Name> for CheckedResolver {
 
 /// rustls with the ring provider (already in the build through NATS; aws-lc, rustls's
 /// default, would need a C toolchain) and the system's root certificates.
-fn tls_config() -> rustls::ClientConfig {
+/// TLS with the system's roots and those of `ca_file`, if one is given.
+fn tls_config(ca_file: &str) -> Result<rustls::ClientConfig, OutboundError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+
     let mut roots = rustls::RootCertStore::empty();
+    if !ca_file.is_empty() {
+        let bad = |e: &dyn std::fmt::Display| OutboundError::CaFile(format!("{ca_file}: {e}"));
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca_file)
+            .map_err(|e| bad(&e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad(&e))?;
+        if certs.is_empty() {
+            return Err(bad(&"no certificate in it"));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| bad(&e))?;
+        }
+    }
     let found = rustls_native_certs::load_native_certs();
     for error in &found.errors {
         tracing::warn!(%error, "reading the system's root certificates");
@@ -288,9 +344,11 @@ fn tls_config() -> rustls::ClientConfig {
     if added == 0 {
         tracing::warn!("no root certificates found: https deliveries will fail (install ca-certificates)");
     }
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("ring supports TLS 1.2 and 1.3")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
+    Ok(
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("ring supports TLS 1.2 and 1.3")
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
 }

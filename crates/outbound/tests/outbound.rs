@@ -51,11 +51,7 @@ fn hook() -> Router {
 }
 
 fn client(addresses: AddressPolicy) -> Outbound {
-    Outbound::new(OutboundConfig {
-        addresses,
-        ..OutboundConfig::default()
-    })
-    .unwrap()
+    Outbound::new(OutboundConfig::default().with_addresses(addresses)).unwrap()
 }
 
 fn signed(body: &[u8]) -> String {
@@ -165,7 +161,7 @@ async fn redirects_answers_and_time_are_limited() {
     )
     .await;
     let outbound = Outbound::new(OutboundConfig {
-        addresses: AddressPolicy::allow_all(),
+        allow_private: true,
         max_response_bytes: 1024,
         timeout_ms: 300,
         max_redirects: 3,
@@ -193,4 +189,91 @@ async fn redirects_answers_and_time_are_limited() {
 fn unannounced_body() -> axum::body::Body {
     let chunks = (0..64).map(|_| Ok::<_, std::io::Error>(Bytes::from_static(&[b'y'; 1024])));
     axum::body::Body::from_stream(futures::stream::iter(chunks))
+}
+
+/// An https server on 127.0.0.1 whose certificate, for `localhost` only, is its own (no
+/// public CA signed it): it answers every request `200 ok`. Returns its port and the
+/// certificate in PEM, for a client to trust.
+async fn tls_server() -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let key = rustls_key(certified.signing_key.serialize_der());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certified.cert.der().clone()], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // a client that refuses the certificate ends the handshake: nothing to answer
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+                let _ = tls.write_all(answer).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (port, certified.cert.pem())
+}
+
+fn rustls_key(der: Vec<u8>) -> tokio_rustls::rustls::pki_types::PrivateKeyDer<'static> {
+    tokio_rustls::rustls::pki_types::PrivateKeyDer::Pkcs8(der.into())
+}
+
+#[tokio::test]
+async fn https_trusts_the_configured_ca_and_checks_the_name() {
+    let (port, pem) = tls_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &pem).unwrap();
+    let trusting = Outbound::new(OutboundConfig {
+        allow_private: true,
+        ca_file: ca_file.to_str().unwrap().to_owned(),
+        ..OutboundConfig::default()
+    })
+    .unwrap();
+    let answer = trusting.get(&format!("https://localhost:{port}/")).await.unwrap();
+    assert_eq!((answer.status, &answer.body[..]), (200, &b"ok"[..]));
+
+    // the same server by an address its certificate does not name
+    let err = trusting.get(&format!("https://127.0.0.1:{port}/")).await.unwrap_err();
+    assert!(
+        matches!(&err, OutboundError::Network(text) if text.contains("certificate")),
+        "{err:?}"
+    );
+    // without the CA, the system's roots do not vouch for it
+    let err = client(AddressPolicy::allow_all())
+        .get(&format!("https://localhost:{port}/"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, OutboundError::Network(text) if text.contains("certificate")),
+        "{err:?}"
+    );
+    // a CA file that is not one is refused when the client is made, not at the first request
+    std::fs::write(&ca_file, "not a certificate").unwrap();
+    let refused = Outbound::new(OutboundConfig {
+        ca_file: ca_file.to_str().unwrap().to_owned(),
+        ..OutboundConfig::default()
+    });
+    assert!(matches!(refused, Err(OutboundError::CaFile(_))), "{:?}", refused.err());
 }

@@ -536,9 +536,17 @@ fn recorded_metrics() -> BTreeSet<String> {
 fn queried_metrics(expr: &str) -> Vec<String> {
     expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|word| {
-            ["http_", "realtime_", "store_", "chats_", "auth_", "users_"]
-                .iter()
-                .any(|p| word.starts_with(p))
+            [
+                "http_",
+                "realtime_",
+                "store_",
+                "chats_",
+                "auth_",
+                "users_",
+                "hybrid_job",
+            ]
+            .iter()
+            .any(|p| word.starts_with(p))
         })
         .map(str::to_owned)
         .collect()

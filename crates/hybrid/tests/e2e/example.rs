@@ -8,17 +8,20 @@ use std::time::Duration;
 
 use hybrid_core::{InternalApis, Module};
 use hybrid_example::{ExampleModule, Tally};
-use hybrid_testkit::{Api, Scaled, Stack, TestServer, TestUser, assert_error, free_port, stack_tests};
+use hybrid_testkit::{
+    Api, PASSWORD, Scaled, Stack, TestServer, TestUser, assert_error, free_port, stack_tests, user_from,
+};
 use serde_json::{Value, json};
 
-use crate::{BIN, direct, send, start_with};
+use crate::{BIN, create_user_by_cli, direct, send, start_with};
 
 stack_tests!(
     chat_events_are_consumed_once_across_a_kill,
     a_worker_that_panics_is_restarted_and_reported,
     services_post_cards_and_send_frames,
     missed_notices_come_back_with_sync,
-    a_delayed_notice_is_a_job_that_survives_a_kill
+    a_delayed_notice_is_a_job_that_survives_a_kill,
+    administrators_list_retry_and_cancel_jobs
 );
 
 const WITH_EXAMPLE: (&str, &str) = ("HYBRID_SERVICES", "all,example");
@@ -412,6 +415,19 @@ async fn the_example_in_its_own_process_works_over_grpc() {
     assert_eq!(notice_texts(&synced["services"]["example"]), ["far away"], "{synced}");
 }
 
+/// The texts of `user`'s kept notices, once there are any (waiting for `what`).
+async fn first_notices(api: &Api, user: &TestUser, what: &str) -> Vec<String> {
+    until(what, || async {
+        let (_, synced) = sync_example(api, user, None).await;
+        let texts: Vec<String> = notice_texts(&synced["services"]["example"])
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        (!texts.is_empty()).then_some(texts)
+    })
+    .await
+}
+
 /// A notice sent later is a job in the example's own database, run by the worker the module
 /// kit starts: it survives a SIGKILL before its time, then runs once and keeps the notice
 /// with its completion.
@@ -430,15 +446,7 @@ async fn a_delayed_notice_is_a_job_that_survives_a_kill(stack: Stack) {
     assert_error(&refused, 422, "validation_failed", Some("delay_ms"));
     server.kill().await;
     server.resume().await;
-    let texts = until("the job to keep the notice", || async {
-        let (_, synced) = sync_example(&server, &ann, None).await;
-        let texts: Vec<String> = notice_texts(&synced["services"]["example"])
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        (!texts.is_empty()).then_some(texts)
-    })
-    .await;
+    let texts = first_notices(&server, &ann, "the job to keep the notice").await;
     assert_eq!(texts, ["later"], "kept once");
     let metrics = until("the job's run in the metrics", || async {
         let metrics = server.metrics().await;
@@ -448,4 +456,169 @@ async fn a_delayed_notice_is_a_job_that_survives_a_kill(stack: Stack) {
     })
     .await;
     assert!(!metrics.contains("outcome=\"dead\""), "{metrics}");
+}
+
+/// Posts a notice of `user`'s that a job sends `delay_ms` later.
+async fn notice_later(api: &Api, user: &TestUser, text: &str, delay_ms: i64) {
+    let notice = json!({"text": text, "delay_ms": delay_ms});
+    let (status, body) = api
+        .post("/api/v1/example/notice", Some(&user.access_token), notice)
+        .await;
+    assert_eq!(status, 204, "{body}");
+}
+
+/// The admin API lists a module's jobs by state and queue, page by page, and runs or cancels
+/// one: for administrators only, with clear errors for the rest.
+async fn administrators_list_retry_and_cancel_jobs(stack: Stack) {
+    let server = start_with(stack, &[WITH_EXAMPLE]).await;
+    let created = create_user_by_cli(&server, "boss", true).await;
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let (status, body) = server.login("boss", PASSWORD, None).await;
+    assert_eq!(status, 200, "{body}");
+    let boss = user_from(&body, PASSWORD);
+    let ann = server.register("ann").await;
+    let (boss_t, ann_t) = (Some(boss.access_token.as_str()), Some(ann.access_token.as_str()));
+    notice_later(&server, &ann, "first", 3_600_000).await;
+    notice_later(&server, &ann, "second", 3_600_000).await;
+
+    // who may look
+    assert_error(&server.get("/api/v1/admin/jobs", ann_t).await, 403, "forbidden", None);
+    assert_error(&server.get("/api/v1/admin/jobs", None).await, 401, "unauthorized", None);
+    let (status, overview) = server.get("/api/v1/admin/jobs", boss_t).await;
+    assert_eq!(status, 200, "{overview}");
+    let example = overview
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["module"] == "example")
+        .unwrap_or_else(|| panic!("the example's jobs are listed: {overview}"));
+    let notices = &example["queues"][0];
+    assert_eq!(notices["queue"], "example.notice", "{overview}");
+    assert_eq!(
+        (notices["ready"].as_i64(), notices["dead"].as_i64()),
+        (Some(2), Some(0))
+    );
+
+    // pages, newest first, and filters
+    let list = |query: &'static str| {
+        let server = &server;
+        async move { server.get(&format!("/api/v1/admin/jobs/example{query}"), boss_t).await }
+    };
+    let (status, first_page) = list("?state=ready&limit=1").await;
+    assert_eq!(status, 200, "{first_page}");
+    let second_id = first_page["items"][0]["id"].as_i64().unwrap();
+    let cursor = first_page["next_cursor"].as_str().expect("one more page").to_owned();
+    let (status, last_page) = server
+        .get(
+            &format!("/api/v1/admin/jobs/example?state=ready&limit=1&cursor={cursor}"),
+            boss_t,
+        )
+        .await;
+    assert_eq!(status, 200, "{last_page}");
+    let first_id = last_page["items"][0]["id"].as_i64().unwrap();
+    assert!(first_id < second_id, "{first_page} {last_page}");
+    assert_eq!(last_page["next_cursor"], Value::Null, "{last_page}");
+    assert_eq!(last_page["items"][0]["attempts"], 0, "{last_page}");
+    for empty in ["?state=dead", "?queue=nobody.here"] {
+        let (status, page) = list(empty).await;
+        assert_eq!(
+            (status.as_u16(), page["items"].as_array().map(Vec::len)),
+            (200, Some(0)),
+            "{empty}: {page}"
+        );
+    }
+    assert_error(&list("?state=sleeping").await, 400, "invalid_query", None);
+    assert_error(&list("?limit=0").await, 422, "validation_failed", Some("limit"));
+    assert_error(&list("?cursor=x").await, 422, "validation_failed", Some("cursor"));
+    assert_error(
+        &server.get("/api/v1/admin/jobs/nobody", boss_t).await,
+        404,
+        "not_found",
+        None,
+    );
+    let missing = server.get("/api/v1/admin/jobs/example/99999999", boss_t).await;
+    assert_error(&missing, 404, "not_found", None);
+    let job = |id: i64, action: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .request(
+                    "POST",
+                    &format!("/api/v1/admin/jobs/example/{id}/{action}"),
+                    boss_t,
+                    None,
+                )
+                .await
+        }
+    };
+    let stranger = server
+        .request(
+            "POST",
+            &format!("/api/v1/admin/jobs/example/{first_id}/cancel"),
+            ann_t,
+            None,
+        )
+        .await;
+    assert_error(&stranger, 403, "forbidden", None);
+
+    // cancel: the first never runs
+    let (status, cancelled) = job(first_id, "cancel").await;
+    assert_eq!(
+        (status.as_u16(), &cancelled["state"]),
+        (200, &json!("cancelled")),
+        "{cancelled}"
+    );
+    assert_error(&job(first_id, "cancel").await, 409, "conflict", None);
+    // retry now: the second runs at once, though it was due in an hour
+    let (status, retried) = job(second_id, "retry").await;
+    assert_eq!(
+        (status.as_u16(), &retried["state"]),
+        (200, &json!("ready")),
+        "{retried}"
+    );
+    let done = until("the retried job to finish", || async {
+        let (_, job) = server
+            .get(&format!("/api/v1/admin/jobs/example/{second_id}"), boss_t)
+            .await;
+        (job["state"] == "done").then_some(job)
+    })
+    .await;
+    assert_eq!(done["attempts"], 1, "{done}");
+    assert_error(&job(second_id, "retry").await, 409, "conflict", None);
+    assert_error(&job(second_id, "cancel").await, 409, "conflict", None);
+    let (_, synced) = sync_example(&server, &ann, None).await;
+    assert_eq!(notice_texts(&synced["services"]["example"]), ["second"], "{synced}");
+
+    // the queue gauges follow
+    until("the queue gauges", || async {
+        let metrics = server.metrics().await;
+        let cancelled = "hybrid_jobs_depth{module=\"example\",queue=\"example.notice\",state=\"cancelled\"} 1";
+        let done = "hybrid_jobs_depth{module=\"example\",queue=\"example.notice\",state=\"done\"} 1";
+        (metrics.contains(cancelled) && metrics.contains(done)).then_some(())
+    })
+    .await;
+}
+
+/// A job enqueued by a process that runs no job workers starts at once in another process's
+/// worker: the bus wakes it, though it would otherwise look only every ten minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_enqueued_in_one_process_wakes_the_workers_of_another() {
+    let slow_poll = ("HYBRID_JOBS__POLL_MS", "600000");
+    let requests_only = start_with(Stack::Scaled, &[WITH_EXAMPLE, slow_poll, ("HYBRID_JOBS__RUN", "false")]).await;
+    let worker = requests_only.start_peer(&[("HYBRID_JOBS__RUN", "true")]).await;
+    let ann = requests_only.register("ann").await;
+    // the worker looked when it started, found nothing, and sleeps for ten minutes
+    notice_later(&requests_only, &ann, "woken", 1).await;
+    let texts = first_notices(&requests_only, &ann, "the worker of the other process to run the job").await;
+    assert_eq!(texts, ["woken"]);
+    let ran_here = requests_only.metrics().await;
+    assert!(
+        !ran_here.contains("hybrid_job_runs_total"),
+        "the requests-only process ran no job: {ran_here}"
+    );
+    let ran_there = worker.metrics().await;
+    assert!(
+        ran_there.contains("hybrid_job_runs_total{queue=\"example.notice\",outcome=\"done\"} 1"),
+        "{ran_there}"
+    );
 }

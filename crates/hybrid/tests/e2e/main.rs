@@ -8,6 +8,8 @@ mod conventions;
 mod deploy;
 #[cfg(feature = "example-service")]
 mod example;
+// runs the example service too, so the admin API has jobs to act on
+#[cfg(feature = "example-service")]
 mod matrix;
 mod messages;
 mod migrate_data;
@@ -21,6 +23,8 @@ mod sync;
 mod totp;
 mod users;
 mod web_client;
+#[cfg(feature = "example-service")]
+mod webhooks;
 
 use hybrid_testkit::{Stack, TestServer};
 
