@@ -3,18 +3,25 @@
  * that field, a throttled sign-in's wait as a duration, and no "Try again" where trying again
  * cannot help. The server throttles sign-in after 2 failures here (env override below).
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDir, launch } from './browser';
-import { HybridServer, RESULTS } from './server';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Suite } from './helpers';
 import { createGroup, person, registerApi, registerUi, submitLogin, submitRegister, type Person } from './authHelpers';
 
-let server: HybridServer;
-let browser: Browser;
+/** The server's message length limit here (`chats.max_text_length`). */
+const MAX_TEXT = 100;
+
+const suite = new Suite('errors', {
+  env: {
+    HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '2',
+    // Shorter than the composer's own limit (4096), so the server is the one to refuse.
+    HYBRID_CHATS__MAX_TEXT_LENGTH: String(MAX_TEXT),
+  },
+});
 const people: Person[] = [];
 
 async function newPerson(locale?: string): Promise<Person> {
-  const p = await person(browser, locale);
+  const p = await person(suite.browser, locale);
   people.push(p);
   return p;
 }
@@ -24,59 +31,38 @@ function fieldMessage(page: Page, name: string) {
   return page.locator('.field', { has: page.locator(`[name="${name}"]`) }).locator('.field-error');
 }
 
-/** The server's message length limit here (`chats.max_text_length`). */
-const MAX_TEXT = 100;
-
 /** Server wording that must never reach the screen. */
 const RAW = /must be|UTF-16|is too simple|seconds|\d{3,} сек/;
 
 describe('error messages', () => {
-  beforeAll(async () => {
-    ensureDir(RESULTS); // the server's log goes there
-    // The server takes its environment when it starts: set for it only, then removed.
-    process.env.HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP = '2';
-    // Shorter than the composer's own limit (4096), so the server is the one to refuse.
-    process.env.HYBRID_CHATS__MAX_TEXT_LENGTH = String(MAX_TEXT);
-    server = new HybridServer();
-    try {
-      await server.start();
-    } finally {
-      delete process.env.HYBRID_AUTH__LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP;
-      delete process.env.HYBRID_CHATS__MAX_TEXT_LENGTH;
-    }
-    browser = await launch();
-  });
-
-  afterAll(async () => {
+  afterAll(() => {
     for (const p of people) expect(p.errors).toEqual([]);
-    await browser?.close();
-    await server?.dispose();
   });
 
   it('a too short username says the rule under the field, in English and Russian', async () => {
     const en = (await newPerson()).page;
-    await submitRegister(en, server.url, 'ab');
+    await submitRegister(en, suite.server.url, 'ab');
     await expect.poll(() => fieldMessage(en, 'username').textContent()).toBe('3 to 32 characters.');
     expect(await en.locator('input[name="username"]').getAttribute('aria-invalid')).toBe('true');
     expect(await en.locator('.auth-card').textContent()).not.toMatch(RAW);
 
     const ru = (await newPerson('ru-RU')).page;
-    await submitRegister(ru, server.url, 'ab');
+    await submitRegister(ru, suite.server.url, 'ab');
     await expect.poll(() => fieldMessage(ru, 'username').textContent()).toBe('От 3 до 32 символов.');
     expect(await ru.locator('.auth-card').textContent()).not.toMatch(RAW);
   });
 
   it('a weak password says why under the password field', async () => {
     const en = (await newPerson()).page;
-    await submitRegister(en, server.url, 'hank', 'aaaaaaaa');
+    await submitRegister(en, suite.server.url, 'hank', 'aaaaaaaa');
     await expect.poll(() => fieldMessage(en, 'password').textContent()).toBe('Too simple: use more different characters.');
     expect(await en.locator('input[name="password"]').getAttribute('aria-invalid')).toBe('true');
     expect(await en.locator('.auth-card').textContent()).not.toMatch(RAW);
 
     const ru = (await newPerson('ru-RU')).page;
-    await submitRegister(ru, server.url, 'hank', 'abc');
+    await submitRegister(ru, suite.server.url, 'hank', 'abc');
     await expect.poll(() => fieldMessage(ru, 'password').textContent()).toBe('Не короче 8 символов.');
-    await submitRegister(ru, server.url, 'hank', 'aaaaaaaa');
+    await submitRegister(ru, suite.server.url, 'hank', 'aaaaaaaa');
     await expect
       .poll(() => fieldMessage(ru, 'password').textContent())
       .toBe('Слишком простой: используйте больше разных символов.');
@@ -84,9 +70,9 @@ describe('error messages', () => {
   });
 
   it('a throttled sign-in gives the wait in minutes, with Russian plurals, and no retry button', async () => {
-    await registerApi(server.url, 'frank');
+    await registerApi(suite.server.url, 'frank');
     const en = (await newPerson()).page;
-    await en.goto(`${server.url}/login`);
+    await en.goto(`${suite.server.url}/login`);
     const alert = en.getByRole('alert');
     const attempt = async (password: string) => {
       const answer = en.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
@@ -104,7 +90,7 @@ describe('error messages', () => {
 
     // The same address in Russian: "через 15 минут" (accusative plural), not seconds.
     const ru = (await newPerson('ru-RU')).page;
-    await ru.goto(`${server.url}/login`);
+    await ru.goto(`${suite.server.url}/login`);
     await submitLogin(ru, 'frank', 'wrong password 4');
     const ruAlert = ru.getByRole('alert').filter({ hasText: 'Слишком много попыток.' });
     await ruAlert.waitFor();
@@ -113,7 +99,7 @@ describe('error messages', () => {
 
   it('a message over the length limit says so, and offers no retry', async () => {
     const { page } = await newPerson();
-    await registerUi(page, server.url, 'gina');
+    await registerUi(page, suite.server.url, 'gina');
     await createGroup(page, 'Long reads');
     const box = page.getByTestId('composer');
     // Within the composer's 4096 but over this server's limit: the server refuses it.

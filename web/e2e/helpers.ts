@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { ensureDir, launch } from './browser';
-import { HybridServer, RESULTS } from './server';
+import { HybridServer, RESULTS, type ServerOptions } from './server';
 
 export const PASSWORD = 'correct horse battery';
 export const DESKTOP = { width: 1280, height: 800 };
@@ -167,10 +167,11 @@ export class Suite {
   seed!: Seed;
   readonly opened: Opened[] = [];
 
-  constructor(prefix: string) {
+  /** `server.env`: settings of this file's server (`HYBRID_*`: a lower limit, more services). */
+  constructor(prefix: string, server: ServerOptions = {}) {
     beforeAll(async () => {
       ensureDir(RESULTS);
-      this.server = new HybridServer();
+      this.server = new HybridServer(server);
       await this.server.start();
       this.browser = await launch();
       this.seed = new Seed(this.server);

@@ -1,5 +1,5 @@
 /** Starts a real `hybrid serve` on a free port with a temporary data dir, serving web/dist. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,10 +26,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface ServerOptions {
+  /**
+   * Environment for the server process on top of this one's (settings as `HYBRID_*`, say
+   * `HYBRID_SERVICES: 'all,example'`); also passed to `cli()`.
+   */
+  env?: Record<string, string>;
+}
+
 export class HybridServer {
   private child: ChildProcess | null = null;
   readonly dataDir = mkdtempSync(join(tmpdir(), 'hybrid-web-e2e-'));
   port = 0;
+
+  constructor(private readonly options: ServerOptions = {}) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -41,7 +51,14 @@ export class HybridServer {
     this.port = port ?? (await freePort());
     const log = createWriteStream(join(RESULTS, 'hybrid-server.log'), { flags: 'a' });
     const child = spawn(hybridBin(), ['--data-dir', this.dataDir, 'serve', '--listen', `127.0.0.1:${this.port}`], {
-      env: { ...process.env, HYBRID_HTTP__WEB_DIR: dist, HYBRID_LOG__FORMAT: 'json', HYBRID_LOG__LEVEL: 'info', HYBRID_METRICS__LISTEN: '127.0.0.1:0' },
+      env: {
+        ...process.env,
+        HYBRID_HTTP__WEB_DIR: dist,
+        HYBRID_LOG__FORMAT: 'json',
+        HYBRID_LOG__LEVEL: 'info',
+        HYBRID_METRICS__LISTEN: '127.0.0.1:0',
+        ...this.options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log);
@@ -59,6 +76,18 @@ export class HybridServer {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('hybrid did not become ready in 30 s');
+  }
+
+  /**
+   * Runs a command of the same binary on the same data dir and returns what it printed:
+   * `cli(['admin', 'create-user', '--username', 'boss', '--password', pw, '--admin'])`.
+   */
+  cli(args: string[]): string {
+    return execFileSync(hybridBin(), ['--data-dir', this.dataDir, ...args], {
+      env: { ...process.env, HYBRID_LOG__LEVEL: 'warn', ...this.options.env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
   }
 
   async stop(): Promise<void> {

@@ -3,7 +3,15 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { CreateChat, CreateInvite, LoginRequest, RegisterRequest, SyncRequest, UpdateMember } from './types';
+import type { CreateChat, CreateInvite, JobState, LoginRequest, RegisterRequest, SyncRequest, UpdateMember } from './types';
+
+/** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
+export interface JobsQuery {
+  state?: JobState;
+  queue?: string;
+  cursor?: string;
+  limit?: number;
+}
 
 export function endpoints({ api: c, guest }: Client) {
   const chat = (chat_id: number) => ({ params: { path: { chat_id } } });
@@ -77,6 +85,14 @@ export function endpoints({ api: c, guest }: Client) {
     sync: (req: SyncRequest) => data(c.POST('/api/v1/sync', { body: req })),
     searchMessages: (q: string, cursor?: string) =>
       data(c.GET('/api/v1/search/messages', { params: { query: { q, cursor: cursor || undefined, limit: 30 } } })),
+
+    // background jobs (administrators)
+    jobsOverview: () => data(c.GET('/api/v1/admin/jobs')),
+    jobs: (module: string, { state, queue, cursor, limit }: JobsQuery = {}) =>
+      data(c.GET('/api/v1/admin/jobs/{module}', { params: { path: { module }, query: { state, queue: queue || undefined, cursor: cursor || undefined, limit } } })),
+    job: (module: string, id: number) => data(c.GET('/api/v1/admin/jobs/{module}/{id}', { params: { path: { module, id } } })),
+    retryJob: (module: string, id: number) => data(c.POST('/api/v1/admin/jobs/{module}/{id}/retry', { params: { path: { module, id } } })),
+    cancelJob: (module: string, id: number) => data(c.POST('/api/v1/admin/jobs/{module}/{id}/cancel', { params: { path: { module, id } } })),
   };
 }
 

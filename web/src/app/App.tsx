@@ -124,6 +124,7 @@ export function AppRoutes() {
       <Route path="/join/:code" element={<RequireAuth><JoinPage /></RequireAuth>} />
       <Route path="/chat/:chatId" element={<RequireAuth><Shell /></RequireAuth>} />
       <Route path="/settings" element={<RequireAuth><Shell page="settings" /></RequireAuth>} />
+      <Route path="/admin/jobs" element={<RequireAuth><Shell page="jobs" /></RequireAuth>} />
       <Route path="/" element={<RequireAuth><Shell /></RequireAuth>} />
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>

@@ -8,6 +8,7 @@ import { Sidebar } from '../features/chats/Sidebar';
 import { ChatView } from '../features/chats/ChatView';
 import { SettingsPage } from '../features/settings/SettingsPage';
 import { Icon } from '../ui/Icon';
+import { JobsPage } from '../features/admin/JobsPage';
 
 /** Shown while the socket is down or catching up; gone once missed events are applied. */
 export function ReconnectBanner() {
@@ -41,7 +42,7 @@ function useUnreadTitle() {
   }, [unread]);
 }
 
-export function Shell({ page }: { page?: 'settings' }) {
+export function Shell({ page }: { page?: 'settings' | 'jobs' }) {
   useUnreadTitle();
   const { chatId } = useParams();
   const id = chatId ? Number(chatId) : null;
@@ -51,7 +52,15 @@ export function Shell({ page }: { page?: 'settings' }) {
       <ReconnectBanner />
       <Sidebar activeId={id} />
       <main className="main" id="main">
-        {page === 'settings' ? <SettingsPage /> : id && Number.isFinite(id) ? <ChatView key={id} chatId={id} /> : <Empty />}
+        {page === 'settings' ? (
+          <SettingsPage />
+        ) : page === 'jobs' ? (
+          <JobsPage />
+        ) : id && Number.isFinite(id) ? (
+          <ChatView key={id} chatId={id} />
+        ) : (
+          <Empty />
+        )}
       </main>
     </div>
   );

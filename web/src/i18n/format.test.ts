@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fold, formatDateTime, formatTime } from './format';
+import { fold, formatDateTime, formatExact, formatRelative, formatTime } from './format';
 
 describe('formatTime', () => {
   const morning = new Date(2026, 2, 12, 6, 47).getTime();
@@ -18,6 +18,30 @@ describe('formatTime', () => {
   it('uses the same clock with a date', () => {
     expect(formatDateTime(morning, 'en').replace(/\s/g, ' ')).toBe('Mar 12, 2026, 6:47 AM');
     expect(formatDateTime(morning, 'ru').replace(/\s/g, ' ')).toBe('12 мар. 2026 г., 6:47');
+  });
+});
+
+describe('formatRelative and formatExact', () => {
+  const now = new Date(2026, 2, 12, 18, 5, 0).getTime();
+
+  it('says how far away a time is, in the largest unit that fits, in either language', () => {
+    expect(formatRelative(now + 59 * 60_000 + 50_000, 'en', now)).toBe('in 1 hour');
+    expect(formatRelative(now + 59 * 60_000 + 20_000, 'en', now)).toBe('in 59 minutes');
+    expect(formatRelative(now - 59_700, 'en', now)).toBe('1 minute ago');
+    expect(formatRelative(now + 3_600_000 + 5 * 60_000, 'en', now)).toBe('in 1 hour');
+    expect(formatRelative(now - 3 * 3_600_000, 'en', now)).toBe('3 hours ago');
+    expect(formatRelative(now - 2_000, 'en', now)).toBe('now');
+    expect(formatRelative(now - 25_000, 'en', now)).toBe('25 seconds ago');
+    expect(formatRelative(now + 59 * 60_000, 'ru', now)).toBe('через 59 минут');
+    expect(formatRelative(now - 3 * 3_600_000, 'ru', now)).toBe('3 часа назад');
+    expect(formatRelative(now - 86_400_000, 'ru', now)).toBe('вчера');
+    expect(formatRelative(now + 1_000, 'ru', now)).toBe('сейчас');
+  });
+
+  it('gives the exact time with seconds, on the clock of the locale', () => {
+    const t = new Date(2026, 2, 12, 6, 47, 5).getTime();
+    expect(formatExact(t, 'en').replace(/\s/g, ' ')).toBe('Mar 12, 2026, 6:47:05 AM');
+    expect(formatExact(t, 'ru').replace(/\s/g, ' ')).toBe('12 мар. 2026 г., 6:47:05');
   });
 });
 

@@ -54,3 +54,44 @@ export function formatListTime(ms: number, lang: Lang, now = Date.now()): string
 export function formatDateTime(ms: number, lang: Lang): string {
   return new Intl.DateTimeFormat(lang, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(ms);
 }
+
+/** "Dec 4, 2026, 6:47:05 PM" / "4 дек. 2026 г., 18:47:05": formatDateTime with seconds (hover text). */
+export function formatExact(ms: number, lang: Lang): string {
+  return new Intl.DateTimeFormat(lang, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    second: '2-digit',
+  }).format(ms);
+}
+
+const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * DAY],
+  ['month', 30 * DAY],
+  ['day', DAY],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1000],
+];
+
+/**
+ * "in 59 minutes", "3 hours ago", "now" / "через 59 минут", "3 часа назад", "сейчас": the
+ * largest unit that fits, rounded; under 10 seconds either way is "now".
+ */
+export function formatRelative(ms: number, lang: Lang, now = Date.now()): string {
+  const diff = ms - now;
+  const f = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+  if (Math.abs(diff) < 10_000) return f.format(0, 'second');
+  for (let i = 0; i < RELATIVE_UNITS.length; i++) {
+    const [unit, size] = RELATIVE_UNITS[i] as [Intl.RelativeTimeFormatUnit, number];
+    if (Math.abs(diff) < size && unit !== 'second') continue;
+    const value = Math.round(diff / size);
+    // 59.9 minutes reads as "in 1 hour", not "in 60 minutes"
+    const larger = RELATIVE_UNITS[i - 1];
+    if (larger && Math.abs(value) * size >= larger[1]) return f.format(Math.round(diff / larger[1]), larger[0]);
+    return f.format(value, unit);
+  }
+  return f.format(0, 'second');
+}

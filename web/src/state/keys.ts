@@ -9,4 +9,8 @@ export const keys = {
   me: ['me'] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
+  /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */
+  adminJobs: ['admin-jobs'] as const,
+  jobsOverview: ['admin-jobs', 'overview'] as const,
+  jobList: (module: string, state: string, queue: string, limit: number) => ['admin-jobs', 'list', module, state, queue, limit] as const,
 };

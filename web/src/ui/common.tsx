@@ -147,3 +147,14 @@ export function Modal({
     </div>
   );
 }
+
+/** A section of a page (settings, administration): a region named by its heading. */
+export function Card({ title, children, className, testId }: { title?: string; children: ReactNode; className?: string; testId?: string }) {
+  const id = useId();
+  return (
+    <section className={className ? `card ${className}` : 'card'} aria-labelledby={title ? id : undefined} data-testid={testId}>
+      {title ? <h2 id={id}>{title}</h2> : null}
+      {children}
+    </section>
+  );
+}

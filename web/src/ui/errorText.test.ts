@@ -44,6 +44,14 @@ describe('errorText', () => {
     expect(isRetryable(new ApiError(0, { code: 'network', message: 'network error' }))).toBe(true);
   });
 
+  it('reads the jobs API\'s 409 as what it means, and any other 409 as a conflict', () => {
+    const conflict = (message: string) => new ApiError(409, { code: 'conflict', message });
+    expect(errorText(conflict('a cancelled job cannot be cancelled'), tr('en'))).toBe('This job cannot be cancelled: it is cancelled already.');
+    expect(errorText(conflict('a dead job cannot be cancelled'), tr('ru'))).toBe('Эту задачу нельзя отменить: она уже провалена.');
+    expect(errorText(conflict('a running job cannot be retried'), tr('ru'))).toBe('Эту задачу сейчас нельзя запустить: она выполняется.');
+    expect(errorText(conflict('this conflicts with existing data'), tr('en'))).toBe('This conflicts with something that already exists.');
+  });
+
   it('has a text for codes it does not know yet', () => {
     expect(errorText(new ApiError(409, { code: 'http_409', message: 'x' }), tr('ru'))).toBe('Не получилось.');
   });

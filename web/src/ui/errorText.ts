@@ -5,6 +5,7 @@
  * `Retry-After` reads as a duration ("Try again in 15 minutes").
  */
 import { isApiError, type ApiError } from '../api/errors';
+import type { JobState } from '../api/types';
 import type { Key, Vars } from '../i18n/index';
 
 type T = (key: Key, vars?: Vars) => string;
@@ -30,6 +31,15 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
   [/^this invite code is not valid/, () => ['rule.inviteCode']],
   [/^the code does not match/, () => ['rule.totpCode']],
   [/^needs at least one word$/, () => ['rule.oneWord']],
+];
+
+/**
+ * The server's 409 messages that say more than "conflict" (crates/core/src/job_board.rs:
+ * "a cancelled job cannot be cancelled"), in words; any other 409 reads as `error.conflict`.
+ */
+const CONFLICTS: [RegExp, (m: RegExpMatchArray, t: T) => string][] = [
+  [/^a (ready|running|done|dead|cancelled) job cannot be cancelled$/, (m, t) => t('jobs.conflictCancel', { state: t(`jobs.state.${m[1] as JobState}`) })],
+  [/^a (ready|running|done|dead|cancelled) job cannot be retried$/, (m, t) => t('jobs.conflictRetry', { state: t(`jobs.state.${m[1] as JobState}`) })],
 ];
 
 /** Inputs the UI has, named for errors shown away from their field. */
@@ -87,6 +97,12 @@ export function errorText(e: unknown, t: T, opts: ErrorTextOptions = {}): string
     const rule = ruleText(e, t) ?? t('error.validation_failed');
     const label = e.field ? FIELDS[e.field] : undefined;
     return !opts.inField && label ? t('error.fieldRule', { field: t(label), rule: rule.charAt(0).toLowerCase() + rule.slice(1) }) : rule;
+  }
+  if (e.code === 'conflict') {
+    for (const [re, make] of CONFLICTS) {
+      const m = e.message.match(re);
+      if (m) return make(m, t);
+    }
   }
   const key = `error.${e.code}` as Key;
   let text = t(key);

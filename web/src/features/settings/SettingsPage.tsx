@@ -1,28 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
 import type { TotpSetupResponse } from '../../api/types';
 import { session } from '../auth/session';
 import { useSession } from '../auth/useSession';
-import { Avatar, ErrorNote, Field, Spinner, fieldError } from '../../ui/common';
+import { Avatar, Card, ErrorNote, Field, Spinner, fieldError } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
 import { formatDateTime } from '../../i18n/format';
 import { keys } from '../../state/keys';
 import { displayName, useAccount, useMe } from '../../state/queries';
 import { Preferences } from './Preferences';
-
-/** A settings section: a region named by its heading. */
-function Card({ title, children }: { title?: string; children: ReactNode }) {
-  const id = useId();
-  return (
-    <section className="card" aria-labelledby={title ? id : undefined}>
-      {title ? <h2 id={id}>{title}</h2> : null}
-      {children}
-    </section>
-  );
-}
+import { AdminSection } from '../admin/AdminSection';
 
 export function SettingsPage() {
   const { t } = useI18n();
@@ -40,6 +30,7 @@ export function SettingsPage() {
         <Card title={t('settings.appearance')}>
           <Preferences />
         </Card>
+        <AdminSection />
         <SessionsSection />
         <PasswordSection />
         <TwoFactorSection />
