@@ -29,6 +29,7 @@ pub fn all_modules() -> Vec<Box<dyn Module>> {
         Box::new(hybrid_users::UsersModule),
         Box::new(hybrid_chats::ChatsModule),
         Box::new(hybrid_realtime::RealtimeModule),
+        Box::new(hybrid_files::FilesModule),
         // new services: above this line (cargo xtask new-service)
         #[cfg(feature = "example-service")]
         Box::new(hybrid_example::ExampleModule),

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -367,10 +367,15 @@ struct Backends {
 /// web client's files come compressed from the build (`web.rs`) and pass through as they are;
 /// a small JSON answer, such as a sent message, is cheaper to send than to compress.
 fn compression() -> CompressionLayer<impl Predicate> {
+    // a response that serves byte ranges (a file download) goes as stored: its ranges and
+    // Content-Length count the file's bytes
+    let not_ranged =
+        |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| !headers.contains_key(header::ACCEPT_RANGES);
     let worth_it = SizeAbove::new(1024)
         .and(NotForContentType::GRPC)
         .and(NotForContentType::IMAGES)
-        .and(NotForContentType::SSE);
+        .and(NotForContentType::SSE)
+        .and(not_ranged);
     CompressionLayer::new().compress_when(worth_it)
 }
 

@@ -1,0 +1,77 @@
+//! The files service's contract: what its HTTP API takes and returns, and its error codes.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A stored file. Times are epoch milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FileInfo {
+    pub id: i64,
+    /// The name it was uploaded with, cleaned of paths and control characters.
+    pub name: String,
+    /// Sniffed from the bytes (`image/png`, `application/pdf`, `text/plain`,
+    /// `application/octet-stream` when nothing matched); what the client said is ignored.
+    pub content_type: String,
+    pub size: i64,
+    /// Hex SHA-256 of the bytes; the download's ETag.
+    pub sha256: String,
+    pub created_at: i64,
+}
+
+/// Where a plain upload's name comes from when the body is the file itself.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UploadParams {
+    /// The file's name (1 to 255 characters after cleaning); a multipart upload takes the
+    /// part's filename instead.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 100 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// How much the caller keeps and may keep, in bytes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Usage {
+    pub used_bytes: i64,
+    pub quota_bytes: i64,
+    /// The largest file and image one upload may be.
+    pub max_file_bytes: i64,
+    pub max_image_bytes: i64,
+}
+
+/// A download link that needs no token, for `<img src>` and for bots.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileLink {
+    /// Relative to the server: `/api/v1/files/{id}/content?expires=…&signature=…`.
+    pub url: String,
+    /// Epoch seconds after which the link stops working.
+    pub expires_at: i64,
+}
+
+/// The signature a link carries.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct LinkParams {
+    /// Epoch seconds, from [`FileLink`].
+    pub expires: Option<i64>,
+    pub signature: Option<String>,
+}
+
+hybrid_core::error_codes! {
+    /// Errors of the files service.
+    pub enum FilesCode {
+        /// The file is larger than one upload may be (`files.max_file_bytes`, or
+        /// `files.max_image_bytes` for images).
+        FileTooLarge = (PAYLOAD_TOO_LARGE, "file_too_large"),
+        /// The upload would take the caller past their quota (`files.quota_bytes`).
+        QuotaExceeded = (PAYLOAD_TOO_LARGE, "quota_exceeded"),
+        /// The requested byte range lies outside the file.
+        RangeNotSatisfiable = (RANGE_NOT_SATISFIABLE, "range_not_satisfiable"),
+        /// The link's signature is wrong or it has expired.
+        LinkInvalid = (FORBIDDEN, "link_invalid"),
+    }
+}

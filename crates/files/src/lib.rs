@@ -1,0 +1,85 @@
+//! The files service, under `/api/v1/files` (docs/files.md): uploads streamed to storage
+//! with sniffed types, per-kind limits and per-user quotas; downloads with ranges, ETags and
+//! safe headers; signed links. Each file does one thing:
+//!
+//! - `api.rs`: the contract: request and response types, error codes;
+//! - `routes.rs`: thin HTTP handlers, and the headers of a download;
+//! - `service.rs`: the logic: limits, quotas, who may read, links;
+//! - `storage.rs`: the bytes, through `object_store`;
+//! - `sniff.rs`: the content type, from the bytes;
+//! - `store.rs`: all SQL (migrations in `migrations/{sqlite,postgres}`);
+//! - `settings.rs`: the `[files]` section.
+
+mod api;
+mod routes;
+mod service;
+mod settings;
+mod sniff;
+mod storage;
+mod store;
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use hybrid_core::{ApiTag, CodeDoc, Module, ModuleContext, Started};
+use hybrid_store::Migration;
+
+pub use api::{FileInfo, FilesCode};
+pub use settings::FilesConfig;
+
+/// The service's name, as `--services` and `peers.*` give it.
+pub const SERVICE: &str = "files";
+
+static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
+
+pub struct FilesModule;
+
+impl Module for FilesModule {
+    fn name(&self) -> &'static str {
+        SERVICE
+    }
+
+    fn description(&self) -> &'static str {
+        "Files: uploads, storage, downloads and links"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn settings(&self) -> Option<hybrid_core::config::Section> {
+        Some(hybrid_core::config::section::<FilesConfig>())
+    }
+
+    fn error_codes(&self) -> &'static [CodeDoc] {
+        FilesCode::ALL
+    }
+
+    fn tags(&self) -> &'static [ApiTag] {
+        &[ApiTag {
+            name: SERVICE,
+            description: "Files: uploads, downloads and links",
+        }]
+    }
+
+    /// Not in `all` until #19 is complete (S3, tus, access through messages, the web
+    /// screens): run it with `--services all,files`.
+    fn in_all(&self) -> bool {
+        false
+    }
+
+    fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
+        Box::pin(async move {
+            let config: FilesConfig = ctx.config.section(SERVICE)?;
+            let dir = if config.dir.is_empty() {
+                ctx.config.data_dir.join("files")
+            } else {
+                config.dir.clone().into()
+            };
+            let storage = storage::Storage::local(&dir)?;
+            let link_keys = ctx.secrets()?.derive_all("files-links");
+            let service = Arc::new(service::Files::new(ctx.db()?, storage, config, link_keys));
+            Ok(Started::routes(routes::routes(service)))
+        })
+    }
+}

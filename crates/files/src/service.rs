@@ -1,0 +1,385 @@
+//! The files service's logic: limits, quotas, who may read, signed links. Bytes go through
+//! [`Storage`], records through [`Store`].
+
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
+use hmac::{Hmac, KeyInit, Mac};
+use hybrid_core::{ApiError, ApiResult, Page, now_ms, page_limit, parse_cursor};
+use hybrid_store::Db;
+use sha2::Sha256;
+
+use crate::api::{FileInfo, FileLink, FilesCode, Usage};
+use crate::settings::FilesConfig;
+use crate::sniff;
+use crate::storage::{Storage, Upload};
+use crate::store::{NewFile, Store, Stored};
+
+/// Longest file name, in characters.
+const MAX_NAME_CHARS: usize = 255;
+
+pub struct Files {
+    store: Store,
+    storage: Storage,
+    config: FilesConfig,
+    /// Signs download links.
+    link_keys: Vec<[u8; 32]>,
+}
+
+impl Files {
+    pub fn new(db: Db, storage: Storage, config: FilesConfig, link_keys: Vec<[u8; 32]>) -> Self {
+        Files {
+            store: Store::new(db),
+            storage,
+            config,
+            link_keys,
+        }
+    }
+
+    pub async fn usage(&self, owner_id: i64) -> ApiResult<Usage> {
+        Ok(Usage {
+            used_bytes: self.store.used(owner_id).await?,
+            quota_bytes: self.config.quota_bytes as i64,
+            max_file_bytes: self.config.max_file_bytes as i64,
+            max_image_bytes: self.config.max_image_bytes as i64,
+        })
+    }
+
+    /// Stores the bytes of `body` as a file of `owner_id`'s, streaming them to storage: never
+    /// more than a part's worth in memory, cut off as soon as a limit is passed.
+    pub async fn upload<S, E>(
+        &self,
+        owner_id: i64,
+        name: Option<&str>,
+        declared: Option<u64>,
+        mut body: S,
+    ) -> ApiResult<FileInfo>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let name = clean_name(name.unwrap_or(""))?;
+        let room = (self.config.quota_bytes as i64 - self.store.used(owner_id).await?).max(0) as u64;
+        let limits = Limits {
+            file: self.config.max_file_bytes,
+            image: self.config.max_image_bytes,
+            room,
+        };
+        if let Some(Err(e)) = declared.map(|declared| limits.check(declared, None)) {
+            drain(&mut body).await;
+            return Err(e);
+        }
+        let key = format!("{owner_id}/{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let written = self.write(&key, &limits, body).await?;
+        let file = NewFile {
+            owner_id,
+            name,
+            content_type: written.content_type,
+            size: written.size as i64,
+            sha256: written.sha256,
+            key: key.clone(),
+            created_at: now_ms(),
+        };
+        match self.store.insert(file, self.config.quota_bytes as i64).await {
+            Ok(Some(info)) => Ok(info),
+            // another upload took the room meanwhile, or the record failed: the bytes go
+            result => {
+                self.storage.delete(&key).await;
+                match result {
+                    Ok(_) => Err(quota_exceeded()),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Streams `body` into storage under `key`, checking the limits as bytes arrive.
+    async fn write<S, E>(&self, key: &str, limits: &Limits, mut body: S) -> ApiResult<Written>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let mut upload: Upload = self.storage.upload(key).await?;
+        let mut sniffer = sniff::Sniffer::default();
+        let mut hash = <Sha256 as sha2::Digest>::new();
+        let mut size: u64 = 0;
+        let failed = loop {
+            let chunk = match body.next().await {
+                None => break None,
+                Some(Ok(chunk)) => chunk,
+                Some(Err(e)) => break Some(ApiError::bad_request(format!("the upload broke off: {e}"))),
+            };
+            size += chunk.len() as u64;
+            sniffer.feed(&chunk);
+            if let Err(e) = limits.check(size, sniffer.content_type()) {
+                drain(&mut body).await;
+                break Some(e);
+            }
+            sha2::Digest::update(&mut hash, &chunk);
+            if let Err(e) = upload.write(chunk).await {
+                break Some(e);
+            }
+        };
+        if let Some(error) = failed {
+            upload.abort().await;
+            return Err(error);
+        }
+        let content_type = sniffer.finish();
+        // the sniffed type may bring a tighter limit than the bytes so far were held to
+        if let Err(e) = limits.check(size, Some(content_type)) {
+            upload.abort().await;
+            return Err(e);
+        }
+        upload.finish().await?;
+        Ok(Written {
+            size,
+            sha256: hex(&sha2::Digest::finalize(hash)),
+            content_type: content_type.to_owned(),
+        })
+    }
+
+    /// The file `id` if `reader` may read it (its owner, for now); 404 otherwise, so a
+    /// stranger cannot tell a file exists.
+    pub async fn open(&self, reader: Reader, id: i64) -> ApiResult<Stored> {
+        let file = self.store.get(id).await?;
+        match (file, reader) {
+            (Some(file), Reader::User(user_id)) if file.owner_id == user_id => Ok(file),
+            (Some(file), Reader::Link) => Ok(file),
+            _ => Err(ApiError::not_found("file")),
+        }
+    }
+
+    pub async fn info(&self, user_id: i64, id: i64) -> ApiResult<FileInfo> {
+        Ok(self.open(Reader::User(user_id), id).await?.info)
+    }
+
+    /// The bytes of an opened file, or of `range` of them.
+    pub async fn read(
+        &self,
+        file: &Stored,
+        range: Option<std::ops::Range<u64>>,
+    ) -> ApiResult<BoxStream<'static, Result<Bytes, std::io::Error>>> {
+        self.storage.read(&file.key, range).await
+    }
+
+    pub async fn page(&self, owner_id: i64, cursor: Option<&str>, limit: Option<i64>) -> ApiResult<Page<FileInfo>> {
+        let limit = page_limit(limit, 50, 100)?;
+        let before = parse_cursor::<1>(cursor)?.map_or(i64::MAX, |[id]| id);
+        let rows = self.store.page(owner_id, before, limit + 1).await?;
+        Ok(Page::from_rows(rows, limit, |file| file.id.to_string()))
+    }
+
+    /// Deletes one of `owner_id`'s files: unreadable at once, its bytes removed after.
+    pub async fn delete(&self, owner_id: i64, id: i64) -> ApiResult<()> {
+        self.open(Reader::User(owner_id), id).await?;
+        if let Some(key) = self.store.delete(id).await? {
+            self.storage.delete(&key).await;
+        }
+        Ok(())
+    }
+
+    /// A link to file `id` that works without a token until it expires.
+    pub async fn link(&self, user_id: i64, id: i64) -> ApiResult<FileLink> {
+        self.open(Reader::User(user_id), id).await?;
+        let expires_at = now_ms() / 1000 + self.config.link_ttl_secs as i64;
+        let signature = sign(&self.link_keys[0], id, expires_at);
+        Ok(FileLink {
+            url: format!("/api/v1/files/links/{id}?expires={expires_at}&signature={signature}"),
+            expires_at,
+        })
+    }
+
+    /// Checks a link's signature and time (any key still accepted, for a master-key rotation).
+    pub fn check_link(&self, id: i64, expires: Option<i64>, signature: Option<&str>) -> ApiResult<()> {
+        check_link(&self.link_keys, id, expires, signature, now_ms() / 1000)
+    }
+}
+
+/// Whether a link to file `id` is signed with one of `keys` and not expired at `now` (epoch
+/// seconds).
+fn check_link(keys: &[[u8; 32]], id: i64, expires: Option<i64>, signature: Option<&str>, now: i64) -> ApiResult<()> {
+    let invalid = || ApiError::new(FilesCode::LinkInvalid, "the link is not valid or has expired");
+    let (Some(expires), Some(signature)) = (expires, signature) else {
+        return Err(invalid());
+    };
+    if expires < now {
+        return Err(invalid());
+    }
+    let given = base64_decode(signature).ok_or_else(invalid)?;
+    let valid = keys.iter().any(|key| {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+        mac.update(link_message(id, expires).as_bytes());
+        mac.verify_slice(&given).is_ok()
+    });
+    if valid { Ok(()) } else { Err(invalid()) }
+}
+
+/// Who reads a file.
+#[derive(Debug, Clone, Copy)]
+pub enum Reader {
+    User(i64),
+    /// The holder of a valid signed link.
+    Link,
+}
+
+struct Written {
+    size: u64,
+    sha256: String,
+    content_type: String,
+}
+
+/// Reads and drops what is left of a refused upload, up to [`DRAIN_BYTES`] or
+/// [`DRAIN_TIME`]: a client still sending when the answer comes would otherwise see the
+/// connection close instead of the 413 (what nginx's lingering close does too).
+async fn drain<S, E>(body: &mut S)
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+{
+    let mut left = DRAIN_BYTES;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(chunk)) = body.next().await {
+            left = left.saturating_sub(chunk.len());
+            if left == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+const DRAIN_BYTES: usize = 1 << 20;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The most an upload may hold.
+struct Limits {
+    file: u64,
+    image: u64,
+    /// What is left of the owner's quota.
+    room: u64,
+}
+
+impl Limits {
+    /// 413 once `size` bytes are too many for a file of `content_type` (not known yet: any
+    /// file).
+    fn check(&self, size: u64, content_type: Option<&str>) -> ApiResult<()> {
+        let image = content_type.is_some_and(|t| t.starts_with("image/"));
+        let (max, what) = if image {
+            (self.image, "an image")
+        } else {
+            (self.file, "a file")
+        };
+        if size > max {
+            return Err(ApiError::new(
+                FilesCode::FileTooLarge,
+                format!("{what} may have at most {max} bytes"),
+            ));
+        }
+        if size > self.room {
+            return Err(quota_exceeded());
+        }
+        Ok(())
+    }
+}
+
+fn quota_exceeded() -> ApiError {
+    ApiError::new(
+        FilesCode::QuotaExceeded,
+        "this upload would take you past your storage quota: delete files you no longer need",
+    )
+}
+
+/// The name to keep: its last path segment, without control characters, trimmed; "file"
+/// when nothing is left. 422 when longer than 255 characters.
+pub fn clean_name(name: &str) -> ApiResult<String> {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    if cleaned.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::validation("name", "at most 255 characters"));
+    }
+    Ok(if cleaned.is_empty() {
+        "file".to_owned()
+    } else {
+        cleaned.to_owned()
+    })
+}
+
+fn link_message(id: i64, expires: i64) -> String {
+    format!("file-link:{id}:{expires}")
+}
+
+fn sign(key: &[u8; 32], id: i64, expires: i64) -> String {
+    use base64::Engine;
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(link_message(id, expires).as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_paths_and_control_characters() {
+        assert_eq!(clean_name("../../etc/passwd").unwrap(), "passwd");
+        assert_eq!(clean_name("C:\\Users\\amy\\photo.jpg").unwrap(), "photo.jpg");
+        assert_eq!(clean_name("re\u{0}port\n.pdf").unwrap(), "report.pdf");
+        assert_eq!(clean_name("  ").unwrap(), "file");
+        assert_eq!(clean_name(".hidden").unwrap(), "hidden");
+        assert_eq!(clean_name("отчёт.pdf").unwrap(), "отчёт.pdf");
+        let long = "я".repeat(256);
+        assert_eq!(clean_name(&long).unwrap_err().field.as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn links_hold_for_their_file_and_time_under_any_accepted_key() {
+        let (old, new) = ([1u8; 32], [2u8; 32]);
+        let signature = sign(&old, 7, 1000);
+        let accepted = [new, old];
+        assert!(check_link(&accepted, 7, Some(1000), Some(&signature), 1000).is_ok());
+        let refused = [
+            check_link(&accepted, 7, Some(1000), Some(&signature), 1001),
+            check_link(&accepted, 8, Some(1000), Some(&signature), 900),
+            check_link(&accepted, 7, Some(1001), Some(&signature), 900),
+            check_link(&[new], 7, Some(1000), Some(&signature), 900),
+            check_link(&accepted, 7, Some(1000), Some("not base64!"), 900),
+            check_link(&accepted, 7, None, Some(&signature), 900),
+        ];
+        for result in refused {
+            assert!(result.unwrap_err().is(FilesCode::LinkInvalid));
+        }
+    }
+
+    #[test]
+    fn limits_follow_the_kind_and_the_quota() {
+        let limits = Limits {
+            file: 100,
+            image: 10,
+            room: 50,
+        };
+        assert!(limits.check(10, Some("image/png")).is_ok());
+        assert!(
+            limits
+                .check(11, Some("image/png"))
+                .unwrap_err()
+                .is(FilesCode::FileTooLarge)
+        );
+        assert!(limits.check(50, None).is_ok());
+        assert!(limits.check(51, None).unwrap_err().is(FilesCode::QuotaExceeded));
+        assert!(
+            limits
+                .check(101, Some("application/pdf"))
+                .unwrap_err()
+                .is(FilesCode::FileTooLarge)
+        );
+    }
+}
