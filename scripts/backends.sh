@@ -5,7 +5,8 @@
 
 : "${HYBRID_TEST_NATS:=nats://127.0.0.1:4222}"
 : "${HYBRID_TEST_REDIS:=redis://127.0.0.1:6379}"
-export HYBRID_TEST_NATS HYBRID_TEST_REDIS
+: "${HYBRID_TEST_S3:=http://127.0.0.1:5055}"
+export HYBRID_TEST_NATS HYBRID_TEST_REDIS HYBRID_TEST_S3
 
 # host:port of a URL like scheme://[user@]host:port[/...]
 host_port() {
@@ -66,6 +67,36 @@ ensure_nats() {
 
 ensure_redis() {
     ensure_server "Redis (HYBRID_TEST_REDIS)" "$HYBRID_TEST_REDIS" redis-server redis-server start_redis
+}
+
+# S3 for the files service on the scaled stack: moto's server (PyPI), installed into a
+# virtualenv under ~/.cache when the machine has none.
+start_moto() {
+    local moto=moto_server
+    command -v moto_server >/dev/null 2>&1 || moto="$HOME/.cache/hybrid/moto/bin/moto_server"
+    nohup "$moto" -H "$1" -p "$2" >/tmp/hybrid-moto.log 2>&1 &
+}
+
+install_moto() {
+    command -v moto_server >/dev/null 2>&1 && return 0
+    [ -x "$HOME/.cache/hybrid/moto/bin/moto_server" ] && return 0
+    echo "installing moto[server] into ~/.cache/hybrid/moto ..."
+    python3 -m venv "$HOME/.cache/hybrid/moto" &&
+        "$HOME/.cache/hybrid/moto/bin/pip" install -q "moto[server]>=5,<6"
+}
+
+ensure_s3() {
+    answers "$HYBRID_TEST_S3" && return 0
+    install_moto || true
+    local hp
+    hp=$(host_port "$HYBRID_TEST_S3")
+    if command -v moto_server >/dev/null 2>&1 || [ -x "$HOME/.cache/hybrid/moto/bin/moto_server" ]; then
+        echo "starting moto_server on $hp ..."
+        start_moto "${hp%:*}" "${hp##*:}"
+        wait_for "$HYBRID_TEST_S3" && return 0
+    fi
+    echo "an S3 server is needed at $HYBRID_TEST_S3 (HYBRID_TEST_S3): pip install 'moto[server]' and run moto_server -p ${hp##*:}" >&2
+    return 1
 }
 
 # The gateway test (e2e `services`) runs its own nginx, and checks its TLS server block with a

@@ -5,13 +5,14 @@
 //! - `api.rs`: the contract: request and response types, error codes;
 //! - `routes.rs`: thin HTTP handlers, and the headers of a download;
 //! - `service.rs`: the logic: limits, quotas, who may read, links;
-//! - `storage.rs`: the bytes, through `object_store`;
+//! - `storage.rs`: the bytes, through `object_store`; `s3.rs`: its S3 client;
 //! - `sniff.rs`: the content type, from the bytes;
 //! - `store.rs`: all SQL (migrations in `migrations/{sqlite,postgres}`);
 //! - `settings.rs`: the `[files]` section.
 
 mod api;
 mod routes;
+mod s3;
 mod service;
 mod settings;
 mod sniff;
@@ -76,7 +77,11 @@ impl Module for FilesModule {
             } else {
                 config.dir.clone().into()
             };
-            let storage = storage::Storage::local(&dir)?;
+            let storage = match config.storage.as_str() {
+                "local" => storage::Storage::local(&dir)?,
+                "s3" => storage::Storage::s3(&config, &ctx.config.outbound.ca_file)?,
+                other => anyhow::bail!("files.storage is `{other}`: use `local` or `s3`"),
+            };
             let link_keys = ctx.secrets()?.derive_all("files-links");
             let service = Arc::new(service::Files::new(ctx.db()?, storage, config, link_keys));
             Ok(Started::routes(routes::routes(service)))

@@ -14,8 +14,21 @@ pub struct FilesConfig {
     pub quota_bytes: u64,
     /// How long a signed download link works, in seconds (10 minutes).
     pub link_ttl_secs: u64,
+    /// `local` (files under `dir`) or `s3` (a bucket, below).
+    pub storage: String,
     /// Where files are kept on local disk; empty: `<data_dir>/files`.
     pub dir: String,
+    /// The bucket, on S3 or a server speaking its API. Unset `s3_*` values come from the
+    /// `AWS_*` environment variables (keep the secret there).
+    pub s3_bucket: String,
+    /// Empty: AWS's own endpoint for the region. `http://` works too (a test server).
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+    /// `bucket.host/key` addressing instead of `host/bucket/key` (path style, the default,
+    /// which MinIO and moto expect).
+    pub s3_virtual_hosted: bool,
 }
 
 impl Default for FilesConfig {
@@ -25,7 +38,14 @@ impl Default for FilesConfig {
             max_image_bytes: 50 << 20,
             quota_bytes: 10 << 30,
             link_ttl_secs: 600,
+            storage: "local".into(),
             dir: String::new(),
+            s3_bucket: String::new(),
+            s3_endpoint: String::new(),
+            s3_region: String::new(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+            s3_virtual_hosted: false,
         }
     }
 }

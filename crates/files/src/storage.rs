@@ -1,4 +1,4 @@
-//! Where the bytes live: an `object_store` (local files in the data dir now; S3 next), used
+//! Where the bytes live: an `object_store` (local files in the data dir, or S3), used
 //! only through this wrapper, which streams both ways and turns its errors into ours.
 
 use std::sync::Arc;
@@ -26,6 +26,13 @@ impl Storage {
         std::fs::create_dir_all(dir)?;
         let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
         Ok(Storage { store: Arc::new(store) })
+    }
+
+    /// A bucket on S3 or a server speaking its API ([`crate::s3`]).
+    pub fn s3(config: &crate::settings::FilesConfig, ca_file: &str) -> anyhow::Result<Storage> {
+        Ok(Storage {
+            store: crate::s3::store(config, ca_file)?,
+        })
     }
 
     pub async fn upload(&self, key: &str) -> ApiResult<Upload> {

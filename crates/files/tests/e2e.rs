@@ -283,11 +283,11 @@ async fn only_the_owner_reads_lists_and_deletes(stack: Stack) {
     assert_error(&gone, 404, "not_found", None);
     let (_, usage) = server.get("/api/v1/files/usage", amy_t).await;
     assert_eq!(usage["used_bytes"], "two.txtthree.txt".len(), "{usage}");
-    assert_eq!(stored_objects(&server), 2, "the deleted file's bytes are removed");
+    assert_eq!(stored_objects(&server).await, 2, "the deleted file's bytes are removed");
 }
 
-/// Files kept in the server's local storage.
-fn stored_objects(server: &TestServer) -> usize {
+/// Files kept in the server's storage: its bucket on the scaled stack, its data dir else.
+async fn stored_objects(server: &TestServer) -> usize {
     fn count(dir: &std::path::Path) -> usize {
         std::fs::read_dir(dir).map_or(0, |entries| {
             entries
@@ -296,7 +296,10 @@ fn stored_objects(server: &TestServer) -> usize {
                 .sum()
         })
     }
-    count(&server.data_dir().join("files"))
+    match server.scaled() {
+        Some(scaled) => scaled.objects().await.len(),
+        None => count(&server.data_dir().join("files")),
+    }
 }
 
 async fn limits_and_quotas_answer_413_and_keep_nothing(stack: Stack) {
@@ -315,7 +318,7 @@ async fn limits_and_quotas_answer_413_and_keep_nothing(stack: Stack) {
     assert_error(&stream, 413, "file_too_large", None);
     let picture = upload(&server, &amy, "huge.png", "application/octet-stream", png(1001)).await;
     assert_error(&picture, 413, "file_too_large", None);
-    assert_eq!(stored_objects(&server), 0, "nothing of a refused upload is kept");
+    assert_eq!(stored_objects(&server).await, 0, "nothing of a refused upload is kept");
 
     // the quota: two files fill it, the next byte is refused
     for name in ["a.bin", "b.bin"] {
@@ -329,7 +332,7 @@ async fn limits_and_quotas_answer_413_and_keep_nothing(stack: Stack) {
         (&usage["used_bytes"], &usage["quota_bytes"]),
         (&json!(100_000), &json!(100_000))
     );
-    assert_eq!(stored_objects(&server), 2);
+    assert_eq!(stored_objects(&server).await, 2);
     // another user's quota is their own
     let ben = server.register("ben").await;
     let (status, _) = upload(&server, &ben, "b.bin", "application/octet-stream", vec![3; 50_000]).await;
@@ -391,4 +394,54 @@ async fn links_work_without_a_token_and_only_as_signed(stack: Stack) {
         .await;
     let (status, _, _) = fetch(&server, url, None, &[]).await;
     assert_eq!(status, 404);
+}
+
+/// A field of `/proc/<pid>/status` in KiB (`VmRSS`, now; `VmHWM`, the peak so far).
+fn memory_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(field)).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A 1 GiB upload streams through: the server's peak memory grows by a few parts' worth, not
+/// by the file (docs/files.md has the numbers).
+#[tokio::test]
+async fn a_gigabyte_upload_keeps_the_server_memory_flat() {
+    let server = start(Stack::Embedded, &[]).await;
+    let amy = server.register("amy").await;
+    let pid = server.pid().unwrap();
+    let before = memory_kib(pid, "VmRSS:");
+    let mib = bytes::Bytes::from(vec![b'x'; 1 << 20]);
+    let chunks = futures::stream::iter((0..1024).map(move |_| Ok::<_, std::io::Error>(mib.clone())));
+    let started = std::time::Instant::now();
+    let response = server
+        .http
+        .post(server.url("/api/v1/files?name=big.bin"))
+        .bearer_auth(&amy.access_token)
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    let (status, file) = json_of(response).await;
+    let took = started.elapsed();
+    assert_eq!((status.as_u16(), &file["size"]), (201, &json!(1u64 << 30)), "{file}");
+    let peak = memory_kib(pid, "VmHWM:");
+    let growth_mib = peak.saturating_sub(before) / 1024;
+    println!(
+        "1 GiB upload: {:.1} s ({:.0} MiB/s); server RSS {} MiB before, peak {} MiB (+{growth_mib} MiB)",
+        took.as_secs_f64(),
+        1024.0 / took.as_secs_f64(),
+        before / 1024,
+        peak / 1024
+    );
+    assert!(growth_mib < 100, "the server's peak memory grew by {growth_mib} MiB");
+    let (status, _) = server
+        .request(
+            "DELETE",
+            &format!("/api/v1/files/{}", file["id"]),
+            Some(&amy.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
 }

@@ -16,4 +16,4 @@ mod client;
 pub mod signature;
 
 pub use address::{AddressPolicy, is_public};
-pub use client::{Answer, Outbound, OutboundConfig, OutboundError};
+pub use client::{Answer, Outbound, OutboundConfig, OutboundError, tls_config};

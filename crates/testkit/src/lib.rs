@@ -163,6 +163,9 @@ impl TestServer {
             child: None,
             logs: Arc::new(Mutex::new(VecDeque::new())),
         };
+        if let Some(scaled) = &server.scaled {
+            scaled.make_bucket().await;
+        }
         server.spawn().await;
         server
     }
@@ -276,6 +279,11 @@ impl TestServer {
     pub fn log_text(&self) -> String {
         let logs = self.logs.lock().unwrap();
         logs.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+
+    /// The server process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(|child| child.id())
     }
 
     /// Stops with SIGTERM (graceful) and waits; returns the exit status code.

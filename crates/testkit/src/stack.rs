@@ -23,6 +23,9 @@ pub struct Scaled {
     database_url: String,
     pub nats_url: String,
     pub redis_url: String,
+    /// An S3 server (moto in the tests) for the files service; each deployment has its own
+    /// bucket ([`Scaled::bucket`]), made by [`Scaled::make_bucket`].
+    pub s3_url: String,
     pub prefix: String,
 }
 
@@ -44,7 +47,9 @@ impl Scaled {
         let redis_url = std::env::var("HYBRID_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
         require("NATS", &nats_url, "HYBRID_TEST_NATS");
         require("Redis", &redis_url, "HYBRID_TEST_REDIS");
-        Self::on(database_url, nats_url, redis_url)
+        let scaled = Self::on(database_url, nats_url, redis_url);
+        require("S3", &scaled.s3_url, "HYBRID_TEST_S3");
+        scaled
     }
 
     /// Backends the test started itself (see [`crate::OwnServer`]).
@@ -54,6 +59,7 @@ impl Scaled {
             database_url,
             nats_url,
             redis_url,
+            s3_url: std::env::var("HYBRID_TEST_S3").unwrap_or_else(|_| "http://127.0.0.1:5055".into()),
             prefix: unique_prefix(),
         }
     }
@@ -70,7 +76,40 @@ impl Scaled {
             ("HYBRID_BUS__NATS_PREFIX", self.prefix.clone()),
             ("HYBRID_STATE__REDIS_URL", self.redis_url.clone()),
             ("HYBRID_STATE__REDIS_PREFIX", self.prefix.clone()),
+            ("HYBRID_FILES__STORAGE", "s3".into()),
+            ("HYBRID_FILES__S3_ENDPOINT", self.s3_url.clone()),
+            ("HYBRID_FILES__S3_BUCKET", self.bucket()),
+            ("HYBRID_FILES__S3_REGION", "us-east-1".into()),
+            ("HYBRID_FILES__S3_ACCESS_KEY_ID", "test".into()),
+            ("HYBRID_FILES__S3_SECRET_ACCESS_KEY", "test".into()),
         ]
+    }
+
+    /// The deployment's bucket for files.
+    pub fn bucket(&self) -> String {
+        format!("hybrid-{}", self.prefix.to_ascii_lowercase())
+    }
+
+    /// Makes the bucket (moto takes an unsigned request; making it twice is fine).
+    pub async fn make_bucket(&self) {
+        let url = format!("{}/{}", self.s3_url, self.bucket());
+        let response = reqwest::Client::new().put(&url).send().await;
+        let status = response.as_ref().map(|r| r.status().as_u16());
+        assert!(
+            matches!(status, Ok(200 | 409)),
+            "making the bucket {url}: {status:?}: start an S3 server (moto_server) or set HYBRID_TEST_S3"
+        );
+    }
+
+    /// The keys in the bucket.
+    pub async fn objects(&self) -> Vec<String> {
+        let url = format!("{}/{}?list-type=2", self.s3_url, self.bucket());
+        let listing = reqwest::get(&url).await.unwrap().text().await.unwrap();
+        listing
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("</Key>").map(|(key, _)| key.to_owned()))
+            .collect()
     }
 
     /// The JetStream stream the deployment's relay publishes to.
