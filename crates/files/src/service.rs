@@ -206,11 +206,9 @@ fn check_link(keys: &[[u8; 32]], id: i64, expires: Option<i64>, signature: Optio
         return Err(invalid());
     }
     let given = base64_decode(signature).ok_or_else(invalid)?;
-    let valid = keys.iter().any(|key| {
-        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
-        mac.update(link_message(id, expires).as_bytes());
-        mac.verify_slice(&given).is_ok()
-    });
+    let valid = keys
+        .iter()
+        .any(|key| link_mac(key, id, expires).verify_slice(&given).is_ok());
     if valid { Ok(()) } else { Err(invalid()) }
 }
 
@@ -304,15 +302,16 @@ pub fn clean_name(name: &str) -> ApiResult<String> {
     })
 }
 
-fn link_message(id: i64, expires: i64) -> String {
-    format!("file-link:{id}:{expires}")
+/// The HMAC a link to file `id` valid until `expires` carries, under `key`.
+fn link_mac(key: &[u8; 32], id: i64, expires: i64) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(format!("file-link:{id}:{expires}").as_bytes());
+    mac
 }
 
 fn sign(key: &[u8; 32], id: i64, expires: i64) -> String {
     use base64::Engine;
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(link_message(id, expires).as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(link_mac(key, id, expires).finalize().into_bytes())
 }
 
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
