@@ -113,3 +113,13 @@ ensure_tools() {
         return 1
     fi
 }
+
+# The web client's packages (web/node_modules): the files service's e2e tests run the tus
+# protocol's reference client, tus-js-client, from there. Installed when missing or stale.
+ensure_web_deps() {
+    command -v node >/dev/null 2>&1 || { echo "needed for the tests and not installed: Node.js 20 or later" >&2; return 1; }
+    if [[ ! web/node_modules/.package-lock.json -nt web/package-lock.json ]]; then
+        echo "web: npm ci (for tus-js-client in the files tests)"
+        (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+}

@@ -73,5 +73,14 @@ hybrid_core::error_codes! {
         RangeNotSatisfiable = (RANGE_NOT_SATISFIABLE, "range_not_satisfiable"),
         /// The link's signature is wrong or it has expired.
         LinkInvalid = (FORBIDDEN, "link_invalid"),
+        /// A resumable upload's `Upload-Offset` is not where the upload stands: ask with
+        /// `HEAD` and send from there.
+        OffsetMismatch = (CONFLICT, "offset_mismatch"),
+        /// Another request is appending to the upload: retry when it ends.
+        UploadBusy = (LOCKED, "upload_busy"),
+        /// The upload waited longer than `files.upload_ttl_secs` and was dropped.
+        UploadExpired = (GONE, "upload_expired"),
+        /// The request is not tus 1.0.0 (`Tus-Resumable`).
+        TusVersion = (PRECONDITION_FAILED, "tus_version_unsupported"),
     }
 }

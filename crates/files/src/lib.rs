@@ -4,6 +4,7 @@
 //!
 //! - `api.rs`: the contract: request and response types, error codes;
 //! - `routes.rs`: thin HTTP handlers, and the headers of a download;
+//! - `tus.rs`: resumable uploads' HTTP side (tus 1.0), `uploads.rs` their logic;
 //! - `service.rs`: the logic: limits, quotas, who may read, links;
 //! - `storage.rs`: the bytes, through `object_store`; `s3.rs`: its S3 client;
 //! - `sniff.rs`: the content type, from the bytes;
@@ -18,11 +19,14 @@ mod settings;
 mod sniff;
 mod storage;
 mod store;
+mod tus;
+mod uploads;
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use hybrid_core::{ApiTag, CodeDoc, Module, ModuleContext, Started};
+use hybrid_core::jobs::{Outcome, Schedule};
+use hybrid_core::{ApiTag, CodeDoc, Module, ModuleContext, Started, Worker};
 use hybrid_store::Migration;
 
 pub use api::{FileInfo, FilesCode};
@@ -31,7 +35,14 @@ pub use settings::FilesConfig;
 /// The service's name, as `--services` and `peers.*` give it.
 pub const SERVICE: &str = "files";
 
-static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
+static MIGRATIONS: &[Migration] = &[
+    hybrid_store::migration!(1, "0001_init"),
+    hybrid_store::migration!(2, "0002_uploads"),
+    hybrid_core::jobs::migration(3),
+];
+
+/// The queue of the job that cleans expired uploads.
+const EXPIRE_QUEUE: &str = "files-expire-uploads";
 
 pub struct FilesModule;
 
@@ -84,7 +95,29 @@ impl Module for FilesModule {
             };
             let link_keys = ctx.secrets()?.derive_all("files-links");
             let service = Arc::new(service::Files::new(ctx.db()?, storage, config, link_keys));
-            Ok(Started::routes(routes::routes(service)))
+            let jobs = ctx.jobs()?;
+            let expiring = service.clone();
+            jobs.handle(EXPIRE_QUEUE, move |_job| {
+                let files = expiring.clone();
+                async move {
+                    match files.expire_uploads().await {
+                        Ok(()) => Outcome::Done,
+                        Err(e) => Outcome::Retry(e.message.to_string()),
+                    }
+                }
+            });
+            jobs.declare(Schedule {
+                name: "files-expire-uploads".into(),
+                queue: EXPIRE_QUEUE.into(),
+                payload: "{}".into(),
+                cron: service.config.expire_uploads_cron.clone(),
+                timezone: "UTC".into(),
+            })
+            .await?;
+            Ok(Started {
+                routes: routes::routes(service.clone()).merge(tus::routes(service)),
+                workers: vec![Worker::jobs("files-jobs", jobs)],
+            })
         })
     }
 }

@@ -3,15 +3,12 @@
 //! our own, with the TLS roots of the outbound client plus `outbound.ca_file`, so the build
 //! has one TLS stack.
 
-use std::sync::Arc;
-
 use http_body_util::BodyExt;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use object_store::ObjectStore;
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::client::{
     ClientOptions, HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpRequestBody, HttpResponse, HttpResponseBody,
     HttpService,
@@ -20,7 +17,7 @@ use object_store::client::{
 use crate::settings::FilesConfig;
 
 /// The bucket the settings name, reached through [`Hyper`].
-pub fn store(config: &FilesConfig, ca_file: &str) -> anyhow::Result<Arc<dyn ObjectStore>> {
+pub fn store(config: &FilesConfig, ca_file: &str) -> anyhow::Result<AmazonS3> {
     // AWS_* variables first (keep the secret there rather than in a config file), then the
     // [files] settings that are set
     let mut builder = AmazonS3Builder::from_env()
@@ -43,7 +40,7 @@ pub fn store(config: &FilesConfig, ca_file: &str) -> anyhow::Result<Arc<dyn Obje
     if config.s3_endpoint.starts_with("http://") {
         builder = builder.with_allow_http(true);
     }
-    Ok(Arc::new(builder.build()?))
+    Ok(builder.build()?)
 }
 
 /// `object_store`'s HTTP connector, as a hyper client.

@@ -11,17 +11,16 @@ use sha2::Sha256;
 
 use crate::api::{FileInfo, FileLink, FilesCode, Usage};
 use crate::settings::FilesConfig;
-use crate::sniff;
-use crate::storage::{Storage, Upload};
+use crate::storage::{Digest, Digester, Storage, Upload};
 use crate::store::{NewFile, Store, Stored};
 
 /// Longest file name, in characters.
 const MAX_NAME_CHARS: usize = 255;
 
 pub struct Files {
-    store: Store,
-    storage: Storage,
-    config: FilesConfig,
+    pub(crate) store: Store,
+    pub(crate) storage: Storage,
+    pub(crate) config: FilesConfig,
     /// Signs download links.
     link_keys: Vec<[u8; 32]>,
 }
@@ -59,17 +58,12 @@ impl Files {
         E: std::fmt::Display,
     {
         let name = clean_name(name.unwrap_or(""))?;
-        let room = (self.config.quota_bytes as i64 - self.store.used(owner_id).await?).max(0) as u64;
-        let limits = Limits {
-            file: self.config.max_file_bytes,
-            image: self.config.max_image_bytes,
-            room,
-        };
+        let limits = self.limits(owner_id).await?;
         if let Some(Err(e)) = declared.map(|declared| limits.check(declared, None)) {
             drain(&mut body).await;
             return Err(e);
         }
-        let key = format!("{owner_id}/{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let key = new_key(owner_id);
         let written = self.write(&key, &limits, body).await?;
         let file = NewFile {
             owner_id,
@@ -93,29 +87,35 @@ impl Files {
         }
     }
 
+    /// What one upload of `owner_id`'s may hold now.
+    pub(crate) async fn limits(&self, owner_id: i64) -> ApiResult<Limits> {
+        let room = (self.config.quota_bytes as i64 - self.store.used(owner_id).await?).max(0) as u64;
+        Ok(Limits {
+            file: self.config.max_file_bytes,
+            image: self.config.max_image_bytes,
+            room,
+        })
+    }
+
     /// Streams `body` into storage under `key`, checking the limits as bytes arrive.
-    async fn write<S, E>(&self, key: &str, limits: &Limits, mut body: S) -> ApiResult<Written>
+    async fn write<S, E>(&self, key: &str, limits: &Limits, mut body: S) -> ApiResult<Digest>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
         let mut upload: Upload = self.storage.upload(key).await?;
-        let mut sniffer = sniff::Sniffer::default();
-        let mut hash = <Sha256 as sha2::Digest>::new();
-        let mut size: u64 = 0;
+        let mut digester = Digester::default();
         let failed = loop {
             let chunk = match body.next().await {
                 None => break None,
                 Some(Ok(chunk)) => chunk,
                 Some(Err(e)) => break Some(ApiError::bad_request(format!("the upload broke off: {e}"))),
             };
-            size += chunk.len() as u64;
-            sniffer.feed(&chunk);
-            if let Err(e) = limits.check(size, sniffer.content_type()) {
+            digester.feed(&chunk);
+            if let Err(e) = limits.check(digester.size(), digester.content_type()) {
                 drain(&mut body).await;
                 break Some(e);
             }
-            sha2::Digest::update(&mut hash, &chunk);
             if let Err(e) = upload.write(chunk).await {
                 break Some(e);
             }
@@ -124,18 +124,14 @@ impl Files {
             upload.abort().await;
             return Err(error);
         }
-        let content_type = sniffer.finish();
+        let digest = digester.finish();
         // the sniffed type may bring a tighter limit than the bytes so far were held to
-        if let Err(e) = limits.check(size, Some(content_type)) {
+        if let Err(e) = limits.check(digest.size, Some(&digest.content_type)) {
             upload.abort().await;
             return Err(e);
         }
         upload.finish().await?;
-        Ok(Written {
-            size,
-            sha256: hex(&sha2::Digest::finalize(hash)),
-            content_type: content_type.to_owned(),
-        })
+        Ok(digest)
     }
 
     /// The file `id` if `reader` may read it (its owner, for now); 404 otherwise, so a
@@ -220,16 +216,10 @@ pub enum Reader {
     Link,
 }
 
-struct Written {
-    size: u64,
-    sha256: String,
-    content_type: String,
-}
-
 /// Reads and drops what is left of a refused upload, up to [`DRAIN_BYTES`] or
 /// [`DRAIN_TIME`]: a client still sending when the answer comes would otherwise see the
 /// connection close instead of the 413 (what nginx's lingering close does too).
-async fn drain<S, E>(body: &mut S)
+pub(crate) async fn drain<S, E>(body: &mut S)
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
 {
@@ -249,17 +239,17 @@ const DRAIN_BYTES: usize = 1 << 20;
 const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The most an upload may hold.
-struct Limits {
-    file: u64,
-    image: u64,
+pub(crate) struct Limits {
+    pub file: u64,
+    pub image: u64,
     /// What is left of the owner's quota.
-    room: u64,
+    pub room: u64,
 }
 
 impl Limits {
     /// 413 once `size` bytes are too many for a file of `content_type` (not known yet: any
     /// file).
-    fn check(&self, size: u64, content_type: Option<&str>) -> ApiResult<()> {
+    pub fn check(&self, size: u64, content_type: Option<&str>) -> ApiResult<()> {
         let image = content_type.is_some_and(|t| t.starts_with("image/"));
         let (max, what) = if image {
             (self.image, "an image")
@@ -279,7 +269,17 @@ impl Limits {
     }
 }
 
-fn quota_exceeded() -> ApiError {
+/// Where a new file of `owner_id`'s goes in storage.
+pub(crate) fn new_key(owner_id: i64) -> String {
+    format!("{owner_id}/{}", random_id())
+}
+
+/// 128 random bits in hex: names that never collide (who may use them is checked apart).
+pub(crate) fn random_id() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+pub(crate) fn quota_exceeded() -> ApiError {
     ApiError::new(
         FilesCode::QuotaExceeded,
         "this upload would take you past your storage quota: delete files you no longer need",
@@ -317,10 +317,6 @@ fn sign(key: &[u8; 32], id: i64, expires: i64) -> String {
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

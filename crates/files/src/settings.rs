@@ -14,6 +14,11 @@ pub struct FilesConfig {
     pub quota_bytes: u64,
     /// How long a signed download link works, in seconds (10 minutes).
     pub link_ttl_secs: u64,
+    /// How long a resumable upload waits for its next bytes, in seconds (24 hours): then
+    /// it is cleaned away.
+    pub upload_ttl_secs: u64,
+    /// When expired uploads are cleaned: a cron pattern in UTC (every 10 minutes).
+    pub expire_uploads_cron: String,
     /// `local` (files under `dir`) or `s3` (a bucket, below).
     pub storage: String,
     /// Where files are kept on local disk; empty: `<data_dir>/files`.
@@ -38,6 +43,8 @@ impl Default for FilesConfig {
             max_image_bytes: 50 << 20,
             quota_bytes: 10 << 30,
             link_ttl_secs: 600,
+            upload_ttl_secs: 24 * 3600,
+            expire_uploads_cron: "*/10 * * * *".into(),
             storage: "local".into(),
             dir: String::new(),
             s3_bucket: String::new(),

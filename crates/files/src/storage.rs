@@ -7,17 +7,25 @@ use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use hybrid_core::{ApiError, ApiResult};
+use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
-/// Bytes buffered before a part is handed to the store (S3's smallest part is 5 MiB).
-const PART_BYTES: usize = 8 << 20;
+use crate::sniff::Sniffer;
+
+/// Bytes buffered before a part is handed to the store (S3's smallest part is 5 MiB); the
+/// size of every part of a resumable upload but its last.
+pub const PART_BYTES: usize = 8 << 20;
 /// Parts in flight at once: with [`PART_BYTES`], what one upload may hold in memory.
 const PARTS_IN_FLIGHT: usize = 2;
 
 #[derive(Clone)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// The same store's own multipart uploads (S3), whose parts a resumable upload puts
+    /// one by one across requests and replicas; `None` on local disk, where each part is an
+    /// object of its own until the upload completes.
+    multipart: Option<Arc<dyn MultipartStore>>,
 }
 
 impl Storage {
@@ -25,13 +33,18 @@ impl Storage {
     pub fn local(dir: &std::path::Path) -> anyhow::Result<Storage> {
         std::fs::create_dir_all(dir)?;
         let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
-        Ok(Storage { store: Arc::new(store) })
+        Ok(Storage {
+            store: Arc::new(store),
+            multipart: None,
+        })
     }
 
     /// A bucket on S3 or a server speaking its API ([`crate::s3`]).
     pub fn s3(config: &crate::settings::FilesConfig, ca_file: &str) -> anyhow::Result<Storage> {
+        let s3 = Arc::new(crate::s3::store(config, ca_file)?);
         Ok(Storage {
-            store: crate::s3::store(config, ca_file)?,
+            store: s3.clone(),
+            multipart: Some(s3),
         })
     }
 
@@ -70,6 +83,173 @@ impl Storage {
             tracing::warn!(key, %error, "deleting a stored file");
         }
     }
+}
+
+/// Resumable uploads: parts put one at a time, each durable once put, joined at the end.
+impl Storage {
+    /// Starts the parts of `key`: the S3 upload's id, or `None` on local disk.
+    pub async fn begin_parts(&self, key: &str) -> ApiResult<Option<String>> {
+        match &self.multipart {
+            Some(s3) => Ok(Some(s3.create_multipart(&Path::from(key)).await.map_err(unavailable)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores part `index` (from 0) of `key`; returns what completing needs to name it.
+    pub async fn put_part(&self, key: &str, multipart: Option<&str>, index: usize, bytes: Bytes) -> ApiResult<String> {
+        match (&self.multipart, multipart) {
+            (Some(s3), Some(id)) => {
+                let part = s3
+                    .put_part(&Path::from(key), &id.to_owned(), index, PutPayload::from(bytes))
+                    .await
+                    .map_err(unavailable)?;
+                Ok(part.content_id)
+            }
+            _ => {
+                self.put(&part_key(key, index), bytes).await?;
+                Ok(String::new())
+            }
+        }
+    }
+
+    /// Joins the `parts` (as [`Self::put_part`] returned them, in order) into the object
+    /// `key`. On local disk the parts are copied into it, then deleted.
+    pub async fn complete_parts(&self, key: &str, multipart: Option<&str>, parts: Vec<String>) -> ApiResult<()> {
+        match (&self.multipart, multipart) {
+            (Some(s3), Some(id)) if !parts.is_empty() => {
+                let parts = parts.into_iter().map(|content_id| PartId { content_id }).collect();
+                let done = s3.complete_multipart(&Path::from(key), &id.to_owned(), parts).await;
+                // completed already (a crash between completing and recording it): the
+                // object is there
+                if let Err(error) = done {
+                    if self.store.head(&Path::from(key)).await.is_err() {
+                        return Err(unavailable(error));
+                    }
+                }
+                Ok(())
+            }
+            (Some(_), Some(_)) => {
+                // S3 cannot complete an upload of no parts: an empty file is put whole
+                self.abort_parts(key, multipart, 0).await;
+                self.put(key, Bytes::new()).await
+            }
+            _ => {
+                let count = parts.len();
+                let mut upload = self.upload(key).await?;
+                for index in 0..count {
+                    let mut part = self.read(&part_key(key, index), None).await?;
+                    while let Some(chunk) = part.next().await {
+                        match chunk {
+                            Ok(chunk) => upload.write(chunk).await?,
+                            Err(error) => {
+                                upload.abort().await;
+                                tracing::warn!(%error, key, "reading an upload's part");
+                                return Err(ApiError::unavailable("file storage is unavailable"));
+                            }
+                        }
+                    }
+                }
+                upload.finish().await?;
+                self.abort_parts(key, None, count).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Drops the parts of `key` (the first `count` of them on local disk).
+    pub async fn abort_parts(&self, key: &str, multipart: Option<&str>, count: usize) {
+        match (&self.multipart, multipart) {
+            (Some(s3), Some(id)) => {
+                if let Err(error) = s3.abort_multipart(&Path::from(key), &id.to_owned()).await {
+                    tracing::warn!(key, %error, "aborting a multipart upload");
+                }
+            }
+            _ => {
+                for index in 0..count {
+                    self.delete(&part_key(key, index)).await;
+                }
+            }
+        }
+    }
+
+    /// Stores a small object whole (an upload's tail, under a part's size).
+    pub async fn put(&self, key: &str, bytes: Bytes) -> ApiResult<()> {
+        self.store
+            .put(&Path::from(key), PutPayload::from(bytes))
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// A small object's bytes, whole.
+    pub async fn get(&self, key: &str) -> ApiResult<Bytes> {
+        let found = self.store.get(&Path::from(key)).await.map_err(unavailable)?;
+        found.bytes().await.map_err(unavailable)
+    }
+
+    /// Reads `key` through: its size, SHA-256 and sniffed type.
+    pub async fn digest(&self, key: &str) -> ApiResult<Digest> {
+        let mut bytes = self.read(key, None).await?;
+        let mut digester = Digester::default();
+        while let Some(chunk) = bytes.next().await {
+            let chunk = chunk.map_err(|error| {
+                tracing::warn!(%error, key, "reading a file back");
+                ApiError::unavailable("file storage is unavailable")
+            })?;
+            digester.feed(&chunk);
+        }
+        Ok(digester.finish())
+    }
+}
+
+/// What a file's bytes come to.
+pub struct Digest {
+    pub size: u64,
+    /// Hex.
+    pub sha256: String,
+    pub content_type: String,
+}
+
+/// Counts, hashes and sniffs bytes as they pass.
+#[derive(Default)]
+pub struct Digester {
+    size: u64,
+    sniffer: Sniffer,
+    hash: sha2::Sha256,
+}
+
+impl Digester {
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.size += chunk.len() as u64;
+        self.sniffer.feed(chunk);
+        sha2::Digest::update(&mut self.hash, chunk);
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The type, once the bytes so far tell it.
+    pub fn content_type(&self) -> Option<&'static str> {
+        self.sniffer.content_type()
+    }
+
+    pub fn finish(self) -> Digest {
+        let sha256 = sha2::Digest::finalize(self.hash)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Digest {
+            size: self.size,
+            sha256,
+            content_type: self.sniffer.finish().to_owned(),
+        }
+    }
+}
+
+/// Where part `index` of a local resumable upload to `key` waits.
+fn part_key(key: &str, index: usize) -> String {
+    format!("{key}.part{index:05}")
 }
 
 /// An upload in progress: parts are written as they fill.

@@ -52,24 +52,7 @@ impl Store {
                     if used_in(tx, file.owner_id).await? + file.size > quota {
                         return Ok(None);
                     }
-                    let info: FileInfo = tx
-                        .fetch_one(
-                            &format!(
-                                "INSERT INTO files (owner_id, name, content_type, size, sha256, key, created_at) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
-                            ),
-                            params![
-                                file.owner_id,
-                                &file.name,
-                                &file.content_type,
-                                file.size,
-                                &file.sha256,
-                                &file.key,
-                                file.created_at
-                            ],
-                        )
-                        .await?;
-                    Ok(Some(info))
+                    Ok(Some(insert_file(tx, &file).await?))
                 })
             })
             .await
@@ -131,13 +114,262 @@ impl Store {
     }
 }
 
-/// The bytes `owner_id` keeps.
+async fn insert_file(tx: &mut Sql<'_>, file: &NewFile) -> Result<FileInfo, StoreError> {
+    tx.fetch_one(
+        &format!(
+            "INSERT INTO files (owner_id, name, content_type, size, sha256, key, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+        ),
+        params![
+            file.owner_id,
+            &file.name,
+            &file.content_type,
+            file.size,
+            &file.sha256,
+            &file.key,
+            file.created_at
+        ],
+    )
+    .await
+}
+
+/// The bytes `owner_id` keeps, and those their unfinished uploads reserve.
 async fn used_in(sql: &mut Sql<'_>, owner_id: i64) -> Result<i64, StoreError> {
     let (used,): (i64,) = sql
         .fetch_one(
-            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files WHERE owner_id = $1",
+            "SELECT CAST(COALESCE((SELECT SUM(size) FROM files WHERE owner_id = $1), 0) \
+                  + COALESCE((SELECT SUM(length) FROM uploads WHERE owner_id = $1 AND file_id IS NULL), 0) AS BIGINT)",
             params![owner_id],
         )
         .await?;
     Ok(used)
+}
+
+/// A resumable upload, as its table keeps it (the lease's token aside).
+#[derive(Debug, Clone)]
+pub struct UploadRow {
+    pub id: String,
+    pub owner_id: i64,
+    pub name: String,
+    pub length: i64,
+    /// Bytes stored durably.
+    pub received: i64,
+    pub key: String,
+    /// S3's upload id; `None` on local disk.
+    pub multipart_id: Option<String>,
+    pub lease_until: i64,
+    /// Once complete.
+    pub file_id: Option<i64>,
+    pub expires_at: i64,
+    pub created_at: i64,
+}
+
+hybrid_store::from_row!(UploadRow {
+    id,
+    owner_id,
+    name,
+    length,
+    received,
+    key,
+    multipart_id,
+    lease_until,
+    file_id,
+    expires_at,
+    created_at
+});
+
+const UPLOAD_COLUMNS: &str =
+    "id, owner_id, name, length, received, key, multipart_id, lease_until, file_id, expires_at, created_at";
+
+/// What appending to an upload records: how many bytes are stored now, and the part put
+/// to get there (none when only the tail changed).
+pub struct Progress<'a> {
+    pub received: i64,
+    pub part: Option<(i64, &'a str)>,
+    pub lease_until: i64,
+    pub expires_at: i64,
+}
+
+impl Store {
+    /// Records a new upload unless its length takes its owner past `quota` (`false` then).
+    pub async fn create_upload(&self, upload: UploadRow, quota: i64) -> ApiResult<bool> {
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    if used_in(tx, upload.owner_id).await? + upload.length > quota {
+                        return Ok(false);
+                    }
+                    tx.execute(
+                        &format!("INSERT INTO uploads ({UPLOAD_COLUMNS}, lease) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '')"),
+                        params![
+                            &upload.id,
+                            upload.owner_id,
+                            &upload.name,
+                            upload.length,
+                            upload.received,
+                            &upload.key,
+                            &upload.multipart_id,
+                            upload.lease_until,
+                            &upload.file_id,
+                            upload.expires_at,
+                            upload.created_at
+                        ],
+                    )
+                    .await?;
+                    Ok(true)
+                })
+            })
+            .await
+    }
+
+    pub async fn upload(&self, id: &str) -> ApiResult<Option<UploadRow>> {
+        Ok(self
+            .db
+            .reads()
+            .fetch_optional(
+                &format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = $1"),
+                params![id],
+            )
+            .await?)
+    }
+
+    /// Takes the lease of upload `id` as `lease` until `until`, unless another holds it at
+    /// `now`: whether it was taken.
+    pub async fn claim(&self, id: &str, lease: &str, now: i64, until: i64) -> ApiResult<bool> {
+        let (id, lease) = (id.to_owned(), lease.to_owned());
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let taken = tx
+                        .execute(
+                            "UPDATE uploads SET lease = $2, lease_until = $3 WHERE id = $1 AND lease_until <= $4",
+                            params![&id, &lease, until, now],
+                        )
+                        .await?;
+                    Ok(taken == 1)
+                })
+            })
+            .await
+    }
+
+    /// Records `progress` while `lease` holds upload `id`: whether it still did.
+    pub async fn advance(&self, id: &str, lease: &str, progress: Progress<'_>) -> ApiResult<bool> {
+        let (id, lease) = (id.to_owned(), lease.to_owned());
+        let part = progress.part.map(|(no, part_id)| (no, part_id.to_owned()));
+        let (received, lease_until, expires_at) = (progress.received, progress.lease_until, progress.expires_at);
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let held = tx
+                        .execute(
+                            "UPDATE uploads SET received = $3, lease_until = $4, expires_at = $5 \
+                             WHERE id = $1 AND lease = $2 AND file_id IS NULL",
+                            params![&id, &lease, received, lease_until, expires_at],
+                        )
+                        .await?;
+                    if held != 1 {
+                        return Ok(false);
+                    }
+                    if let Some((no, part_id)) = part {
+                        // a part put again (after a crash before this) replaces the first
+                        tx.execute(
+                            "INSERT INTO upload_parts (upload_id, part_no, part_id) VALUES ($1, $2, $3) \
+                             ON CONFLICT (upload_id, part_no) DO UPDATE SET part_id = excluded.part_id",
+                            params![&id, no, &part_id],
+                        )
+                        .await?;
+                    }
+                    Ok(true)
+                })
+            })
+            .await
+    }
+
+    /// Gives up `lease` on upload `id`, so the next request may append at once.
+    pub async fn release(&self, id: &str, lease: &str) -> ApiResult<()> {
+        let (id, lease) = (id.to_owned(), lease.to_owned());
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.execute(
+                        "UPDATE uploads SET lease_until = 0 WHERE id = $1 AND lease = $2",
+                        params![&id, &lease],
+                    )
+                    .await
+                })
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The ids of upload `id`'s parts, in order.
+    pub async fn parts(&self, id: &str) -> ApiResult<Vec<String>> {
+        let rows: Vec<(String,)> = self
+            .db
+            .reads()
+            .fetch_all(
+                "SELECT part_id FROM upload_parts WHERE upload_id = $1 ORDER BY part_no",
+                params![id],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(part_id,)| part_id).collect())
+    }
+
+    /// Records the file a complete upload made, while `lease` holds it, unless the file
+    /// takes its owner past `quota`: the file, or `None` (lease lost, or no room).
+    pub async fn complete(&self, id: &str, lease: &str, file: NewFile, quota: i64) -> ApiResult<Option<FileInfo>> {
+        let (id, lease) = (id.to_owned(), lease.to_owned());
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    // no longer a reservation: the file itself counts from here
+                    let held = tx
+                        .execute(
+                            "UPDATE uploads SET file_id = 0 WHERE id = $1 AND lease = $2 AND file_id IS NULL",
+                            params![&id, &lease],
+                        )
+                        .await?;
+                    if held != 1 || used_in(tx, file.owner_id).await? + file.size > quota {
+                        return Ok(None);
+                    }
+                    let info = insert_file(tx, &file).await?;
+                    tx.execute("UPDATE uploads SET file_id = $2 WHERE id = $1", params![&id, info.id])
+                        .await?;
+                    tx.execute("DELETE FROM upload_parts WHERE upload_id = $1", params![&id])
+                        .await?;
+                    Ok(Some(info))
+                })
+            })
+            .await
+    }
+
+    /// Forgets upload `id` and its parts.
+    pub async fn delete_upload(&self, id: &str) -> ApiResult<()> {
+        let id = id.to_owned();
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.execute("DELETE FROM upload_parts WHERE upload_id = $1", params![&id])
+                        .await?;
+                    tx.execute("DELETE FROM uploads WHERE id = $1", params![&id]).await
+                })
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Up to `limit` uploads past their time at `now` that no request holds.
+    pub async fn expired_uploads(&self, now: i64, limit: i64) -> ApiResult<Vec<UploadRow>> {
+        Ok(self
+            .db
+            .reads()
+            .fetch_all(
+                &format!(
+                    "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE expires_at < $1 AND lease_until <= $1 \
+                     ORDER BY expires_at LIMIT $2"
+                ),
+                params![now, limit],
+            )
+            .await?)
+    }
 }

@@ -264,7 +264,7 @@ pub fn app(config: &Config, mut running: Running) -> anyhow::Result<(Router, Rou
         .layer(compression())
         .layer(Extension(shared))
         .layer(axum::middleware::from_fn(telemetry::track_requests))
-        .layer(cors(config)?)
+        .layer(preflights_only(cors(config)?))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal("a request handler panicked").into_response()
         }))
@@ -304,6 +304,44 @@ pub fn app(config: &Config, mut running: Running) -> anyhow::Result<(Router, Rou
         }),
     );
     Ok((router, metrics))
+}
+
+/// `cors` as a layer that takes only real CORS preflights: tower-http's layer answers every
+/// `OPTIONS` itself, which would hide a plain one (tus's discovery request, `OPTIONS
+/// /api/v1/files/uploads`, which has no `Access-Control-Request-Method`) from its route.
+fn preflights_only(cors: CorsLayer) -> impl tower::Layer<axum::routing::Route, Service = PreflightsOnly> + Clone {
+    tower::layer::layer_fn(move |route: axum::routing::Route| PreflightsOnly {
+        cors: tower::Layer::layer(&cors, route.clone()),
+        plain: route,
+    })
+}
+
+#[derive(Clone)]
+struct PreflightsOnly {
+    plain: axum::routing::Route,
+    cors: tower_http::cors::Cors<axum::routing::Route>,
+}
+
+impl tower::Service<axum::extract::Request> for PreflightsOnly {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        // each call readies the clone it uses (`oneshot`)
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        use tower::ServiceExt;
+        let plain = request.method() == Method::OPTIONS
+            && !request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        if plain {
+            Box::pin(self.plain.clone().oneshot(request))
+        } else {
+            Box::pin(self.cors.clone().oneshot(request))
+        }
+    }
 }
 
 fn cors(config: &Config) -> anyhow::Result<CorsLayer> {

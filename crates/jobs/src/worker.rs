@@ -194,6 +194,15 @@ impl Jobs {
         self
     }
 
+    /// Declares (or updates) a recurring job of the module, as `Module::start` does.
+    pub async fn declare(&self, schedule: crate::Schedule) -> Result<(), crate::ScheduleError> {
+        let now = self.now_ms();
+        self.db()
+            .write(move |tx| Box::pin(async move { crate::schedule(tx, &schedule, now).await }))
+            .await?;
+        Ok(())
+    }
+
     /// The module whose jobs these are.
     pub fn module(&self) -> &'static str {
         self.inner.db.module()

@@ -209,18 +209,14 @@ pub async fn start(jobs: &Jobs, outbound: Outbound, secrets: Arc<dyn HookSecrets
             }
         }
     });
-    let schedule = Schedule {
+    jobs.declare(Schedule {
         name: "webhooks-prune".into(),
         queue: PRUNE_QUEUE.into(),
         payload: "{}".into(),
         cron: "17 * * * *".into(),
         timezone: "UTC".into(),
-    };
-    let now = jobs.now_ms();
-    jobs.db()
-        .write(move |tx| Box::pin(async move { hybrid_jobs::schedule(tx, &schedule, now).await }))
-        .await?;
-    Ok(())
+    })
+    .await
 }
 
 /// Deletes finished deliveries (and their attempts) last changed before `before_ms`.

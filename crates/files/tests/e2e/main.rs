@@ -1,12 +1,15 @@
 //! The files service in the real binary, on both stacks: uploads (a raw body, multipart, a
 //! stream of unknown length), sniffed types, the download's ranges and headers, who may read,
-//! limits and quotas, links. `cargo test --workspace` builds the binary first.
+//! limits and quotas, links; resumable uploads in `tus.rs`. `cargo test --workspace` builds
+//! the binary first.
 
 use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, hybrid_binary, json_of, stack_tests};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+
+mod tus;
 
 stack_tests!(
     uploads_are_sniffed_hashed_and_served_with_ranges,
@@ -75,6 +78,10 @@ async fn post_form(server: &TestServer, user: &TestUser, boundary: &str, form: V
     json_of(response).await
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| {
@@ -122,7 +129,7 @@ async fn uploads_are_sniffed_hashed_and_served_with_ranges(stack: Stack) {
     assert_eq!(file["content_type"], "image/png", "sniffed, not taken: {file}");
     assert_eq!(file["name"], "pic.png");
     assert_eq!(file["size"], 5000);
-    let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = sha256_hex(&bytes);
     assert_eq!(file["sha256"], sha256.as_str());
     let id = file["id"].as_i64().unwrap();
     let content = format!("/api/v1/files/{id}/content");
