@@ -14,7 +14,7 @@ use crate::proto::chat_membership_client::ChatMembershipClient;
 use crate::proto::chat_membership_server::{self, ChatMembershipServer};
 use crate::proto::chat_writer_client::ChatWriterClient;
 use crate::proto::chat_writer_server::{self, ChatWriterServer};
-use crate::{AttachmentUpdate, ChatMembership, ChatWriter, Post, Posted, SERVICE, proto};
+use crate::{AttachmentUpdate, ChatMembership, ChatWriter, ObjectRef, Post, Posted, SERVICE, proto};
 
 pub(crate) fn serve(apis: &InternalApis, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
     let api = apis.require::<dyn ChatMembership>(SERVICE)?;
@@ -149,10 +149,15 @@ impl chat_writer_server::ChatWriter for WriterServer {
     }
 
     async fn may_see(&self, request: Request<proto::MaySeeRequest>) -> Result<Response<proto::Flag>, Status> {
-        let proto::MaySeeRequest { user_id, chat_id, seq } = request.into_inner();
+        let proto::MaySeeRequest {
+            user_id,
+            chat_id,
+            seq,
+            carrying,
+        } = request.into_inner();
         reply(
             self.0
-                .may_see(user_id, chat_id, seq)
+                .may_see(user_id, chat_id, seq, carrying)
                 .await
                 .map(|value| proto::Flag { value }),
         )
@@ -202,9 +207,20 @@ impl ChatWriter for Client {
         })
     }
 
-    fn may_see(&self, user_id: i64, chat_id: i64, seq: i64) -> BoxFuture<'_, ApiResult<bool>> {
+    fn may_see(
+        &self,
+        user_id: i64,
+        chat_id: i64,
+        seq: i64,
+        carrying: Option<ObjectRef>,
+    ) -> BoxFuture<'_, ApiResult<bool>> {
         Box::pin(async move {
-            let message = proto::MaySeeRequest { user_id, chat_id, seq };
+            let message = proto::MaySeeRequest {
+                user_id,
+                chat_id,
+                seq,
+                carrying,
+            };
             let reply = (self.0)
                 .call("MaySee", Idempotent::Yes, message, |channel, request| async move {
                     ChatWriterClient::new(channel).may_see(request).await

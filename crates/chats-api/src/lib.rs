@@ -3,6 +3,7 @@
 //! implementation is called directly; across processes [`GRPC`] serves it and builds the
 //! client that stands in for it.
 
+pub mod attach;
 mod grpc;
 
 use futures::future::BoxFuture;
@@ -48,8 +49,16 @@ pub trait ChatWriter: Send + Sync {
     /// message; the last one always arrives.
     fn update_attachment(&self, update: AttachmentUpdate) -> BoxFuture<'_, Result<(), ApiError>>;
     /// Whether `user_id` may see message (`chat_id`, `seq`) now: a member, joined early enough
-    /// in a chat that shows new members no history (`since_join`), and the message not deleted.
-    fn may_see(&self, user_id: i64, chat_id: i64, seq: i64) -> BoxFuture<'_, Result<bool, ApiError>>;
+    /// in a chat that shows new members no history (`since_join`), and the message not
+    /// deleted; with `carrying`, also that the message's attachment is that object (how a
+    /// service lets the readers of a message read the object it carries).
+    fn may_see(
+        &self,
+        user_id: i64,
+        chat_id: i64,
+        seq: i64,
+        carrying: Option<ObjectRef>,
+    ) -> BoxFuture<'_, Result<bool, ApiError>>;
 }
 
 /// A message another service posts.
@@ -75,6 +84,9 @@ pub struct Posted {
 /// The card of an object that lives in a chat, kept by its owning service (the gRPC message
 /// itself: its fields are documented in `proto/hybrid/chats/v1/chats.proto`).
 pub use proto::Attachment;
+
+/// An object of a service, as an attachment names it (`service`, `object_id`).
+pub use proto::ObjectRef;
 
 /// A newer version of a message's attachment.
 #[derive(Debug, Clone, PartialEq)]

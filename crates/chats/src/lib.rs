@@ -126,6 +126,7 @@ impl Module for ChatsModule {
                 directory,
                 config: config.clone(),
                 sync_sources: ctx.sync.clone(),
+                attach_keys: ctx.secrets()?.derive_all(hybrid_chats_api::attach::KEY_PURPOSE),
             });
             ctx.apis
                 .provide::<dyn ChatMembership>(Arc::new(sync::Membership(chats.clone())));

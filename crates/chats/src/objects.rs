@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use hybrid_chats_api::{Attachment as Card, AttachmentUpdate, ChatWriter, Post, Posted};
+use hybrid_chats_api::attach::{self, Refused};
+use hybrid_chats_api::{Attachment as Card, AttachmentUpdate, ChatWriter, ObjectRef, Post, Posted};
 use hybrid_core::{ApiError, ApiResult, Worker, now_ms};
 use hybrid_store::Sql;
 
@@ -32,6 +33,22 @@ const EVENT_EVERY_MS: i64 = 1000;
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
 pub struct Writer(pub Arc<Chats>);
+
+impl Chats {
+    /// The card an attach token lets `user_id` put in a message; 422 on `attach` when the
+    /// token is not valid, not theirs or expired.
+    pub(crate) fn attachment_from_token(&self, user_id: i64, token: &str) -> ApiResult<StoredAttachment> {
+        let card = attach::verify(&self.attach_keys, token, user_id, now_ms()).map_err(|refused| {
+            let why = match refused {
+                Refused::Invalid => "not a valid attach token",
+                Refused::NotYours => "this attach token was given to someone else",
+                Refused::Expired => "this attach token has expired: ask for a new one",
+            };
+            ApiError::validation("attach", why)
+        })?;
+        checked(card)
+    }
+}
 
 /// The card checked: kind, service and id of sane sizes, a version, a JSON object preview.
 fn checked(card: Card) -> ApiResult<StoredAttachment> {
@@ -119,7 +136,13 @@ impl ChatWriter for Writer {
         })
     }
 
-    fn may_see(&self, user_id: i64, chat_id: i64, seq: i64) -> BoxFuture<'_, ApiResult<bool>> {
+    fn may_see(
+        &self,
+        user_id: i64,
+        chat_id: i64,
+        seq: i64,
+        carrying: Option<ObjectRef>,
+    ) -> BoxFuture<'_, ApiResult<bool>> {
         Box::pin(async move {
             let mut reads = self.0.db.reads();
             let member = match member(&mut reads, chat_id, user_id).await {
@@ -130,7 +153,15 @@ impl ChatWriter for Writer {
             if seq < member.first_visible_seq() {
                 return Ok(false);
             }
-            store::objects::is_live(&mut reads, chat_id, seq).await
+            let Some(object) = carrying else {
+                return store::objects::is_live(&mut reads, chat_id, seq).await;
+            };
+            // a live message whose card is that object
+            let stored = store::objects::attachment_of(&mut reads, chat_id, seq).await?;
+            let card = stored
+                .and_then(|(_, card, _)| card)
+                .and_then(|card| serde_json::from_str::<StoredAttachment>(&card).ok());
+            Ok(card.is_some_and(|card| card.card.service == object.service && card.card.object_id == object.object_id))
         })
     }
 }

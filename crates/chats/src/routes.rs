@@ -191,6 +191,9 @@ pub struct SendMessage {
     /// Client idempotency key (up to 64 bytes): a retried send with the same key returns the
     /// first message instead of sending again.
     pub nonce: Option<String>,
+    /// An attach token from the service that owns an object (`attach_token` of an uploaded
+    /// file): the message carries that object's card. The text may then be empty.
+    pub attach: Option<String>,
 }
 
 /// Send a message (201; 200 with the original when the nonce was already used).
@@ -209,7 +212,10 @@ async fn send(
         entities: req.entities,
         reply_to: req.reply_to,
         nonce: req.nonce,
-        attachment: None,
+        attachment: req
+            .attach
+            .map(|token| chats.attachment_from_token(me.user_id, &token))
+            .transpose()?,
     };
     let (message, created) = chats.send(me.user_id, chat_id, new).await?;
     Ok((

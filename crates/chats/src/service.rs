@@ -28,6 +28,8 @@ pub struct Chats {
     pub(crate) config: ChatsConfig,
     /// Other services' parts of `POST /sync`.
     pub(crate) sync_sources: Arc<SyncSources>,
+    /// Check attach tokens (`hybrid_chats_api::attach`): the current key, then retired ones.
+    pub(crate) attach_keys: Vec<[u8; 32]>,
 }
 
 /// A member's standing in a chat, with the chat facts checks need.

@@ -179,7 +179,7 @@ impl Example {
     }
 
     pub async fn may_see(&self, user_id: i64, chat_id: i64, seq: i64) -> ApiResult<bool> {
-        self.writer.may_see(user_id, chat_id, seq).await
+        self.writer.may_see(user_id, chat_id, seq, None).await
     }
 }
 

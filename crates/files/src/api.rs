@@ -16,6 +16,26 @@ pub struct FileInfo {
     /// Hex SHA-256 of the bytes; the download's ETag.
     pub sha256: String,
     pub created_at: i64,
+    /// An avatar: any signed-in user may read it.
+    pub avatar: bool,
+    /// For its owner only: the token that attaches the file to a message
+    /// (`POST /chats/{chat_id}/messages` with `"attach"`), valid for
+    /// `files.attach_token_ttl_secs`; ask for the file again for a fresh one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach_token: Option<String>,
+}
+
+/// What an upload is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// To attach to messages (the default): read by whoever may read those messages, and
+    /// collected when no message carries it.
+    #[default]
+    Attachment,
+    /// A picture of a person or chat: an image, readable by any signed-in user, kept until
+    /// deleted.
+    Avatar,
 }
 
 /// Where a plain upload's name comes from when the body is the file itself.
@@ -24,6 +44,31 @@ pub struct UploadParams {
     /// The file's name (1 to 255 characters after cleaning); a multipart upload takes the
     /// part's filename instead.
     pub name: Option<String>,
+    #[serde(default)]
+    #[param(inline)]
+    pub purpose: Purpose,
+}
+
+/// The message through which someone other than the owner reads a file: a message in a chat
+/// they may read, that carries the file.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct ViaMessage {
+    pub chat_id: Option<i64>,
+    pub seq: Option<i64>,
+}
+
+impl ViaMessage {
+    /// The message as (`chat_id`, `seq`): both or neither (422).
+    pub fn message(&self) -> hybrid_core::ApiResult<Option<(i64, i64)>> {
+        match (self.chat_id, self.seq) {
+            (Some(chat_id), Some(seq)) => Ok(Some((chat_id, seq))),
+            (None, None) => Ok(None),
+            _ => Err(hybrid_core::ApiError::validation(
+                "seq",
+                "give both chat_id and seq, or neither",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -5,13 +5,15 @@
 //! - `api.rs`: the contract: request and response types, error codes;
 //! - `routes.rs`: thin HTTP handlers, and the headers of a download;
 //! - `tus.rs`: resumable uploads' HTTP side (tus 1.0), `uploads.rs` their logic;
-//! - `service.rs`: the logic: limits, quotas, who may read, links;
+//! - `service.rs`: the logic: limits, quotas, who may read, links, attach tokens;
+//! - `lifecycle.rs`: how long a file lives (the messages carrying it), the cleanup job;
 //! - `storage.rs`: the bytes, through `object_store`; `s3.rs`: its S3 client;
 //! - `sniff.rs`: the content type, from the bytes;
 //! - `store.rs`: all SQL (migrations in `migrations/{sqlite,postgres}`);
 //! - `settings.rs`: the `[files]` section.
 
 mod api;
+mod lifecycle;
 mod routes;
 mod s3;
 mod service;
@@ -25,7 +27,9 @@ mod uploads;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use hybrid_chats_api::ChatWriter;
 use hybrid_core::jobs::{Outcome, Schedule};
+use hybrid_core::stream::{Handler, consume};
 use hybrid_core::{ApiTag, CodeDoc, Module, ModuleContext, Started, Worker};
 use hybrid_store::Migration;
 
@@ -39,10 +43,11 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
     hybrid_store::migration!(2, "0002_uploads"),
     hybrid_core::jobs::migration(3),
+    hybrid_store::migration!(4, "0004_refs"),
 ];
 
-/// The queue of the job that cleans expired uploads.
-const EXPIRE_QUEUE: &str = "files-expire-uploads";
+/// The queue of the cleanup job (expired uploads, orphans, deleted files' bytes).
+const CLEANUP_QUEUE: &str = "files-cleanup";
 
 pub struct FilesModule;
 
@@ -57,6 +62,10 @@ impl Module for FilesModule {
 
     fn migrations(&self) -> &'static [Migration] {
         MIGRATIONS
+    }
+
+    fn needs(&self) -> &'static [&'static str] {
+        &[hybrid_chats_api::SERVICE]
     }
 
     fn settings(&self) -> Option<hybrid_core::config::Section> {
@@ -93,30 +102,50 @@ impl Module for FilesModule {
                 "s3" => storage::Storage::s3(&config, &ctx.config.outbound.ca_file)?,
                 other => anyhow::bail!("files.storage is `{other}`: use `local` or `s3`"),
             };
-            let link_keys = ctx.secrets()?.derive_all("files-links");
-            let service = Arc::new(service::Files::new(ctx.db()?, storage, config, link_keys));
+            anyhow::ensure!(
+                config.orphan_grace_secs > config.attach_token_ttl_secs,
+                "files.orphan_grace_secs must be more than files.attach_token_ttl_secs: a file \
+                 could be collected while a message is sent with it"
+            );
+            let secrets = ctx.secrets()?;
+            let keys = service::Keys {
+                links: secrets.derive_all("files-links"),
+                attach: secrets.derive(hybrid_chats_api::attach::KEY_PURPOSE),
+            };
+            let chats = ctx.apis.require::<dyn ChatWriter>(hybrid_chats_api::SERVICE)?;
+            let db = ctx.db()?;
+            let service = Arc::new(service::Files::new(db.clone(), storage, config, keys, chats));
             let jobs = ctx.jobs()?;
-            let expiring = service.clone();
-            jobs.handle(EXPIRE_QUEUE, move |_job| {
-                let files = expiring.clone();
+            let cleaning = service.clone();
+            jobs.handle(CLEANUP_QUEUE, move |_job| {
+                let files = cleaning.clone();
                 async move {
-                    match files.expire_uploads().await {
+                    match files.clean_up().await {
                         Ok(()) => Outcome::Done,
                         Err(e) => Outcome::Retry(e.message.to_string()),
                     }
                 }
             });
             jobs.declare(Schedule {
-                name: "files-expire-uploads".into(),
-                queue: EXPIRE_QUEUE.into(),
+                name: CLEANUP_QUEUE.into(),
+                queue: CLEANUP_QUEUE.into(),
                 payload: "{}".into(),
-                cron: service.config.expire_uploads_cron.clone(),
+                cron: service.config.cleanup_cron.clone(),
                 timezone: "UTC".into(),
             })
             .await?;
+            let follow: Arc<Handler> = Arc::new(lifecycle::follow_messages);
+            let messages = consume(
+                "chat-events",
+                hybrid_chats_api::SERVICE,
+                ctx.streams.require(hybrid_chats_api::SERVICE)?,
+                db,
+                ctx.bus.clone(),
+                follow,
+            );
             Ok(Started {
                 routes: routes::routes(service.clone()).merge(tus::routes(service)),
-                workers: vec![Worker::jobs("files-jobs", jobs)],
+                workers: vec![messages, Worker::jobs("files-jobs", jobs)],
             })
         })
     }

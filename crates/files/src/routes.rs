@@ -12,7 +12,7 @@ use hybrid_core::{ApiError, ApiResult, AuthUser, ErrorBody, Json, Page, Path, Qu
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use crate::api::{FileInfo, FileLink, FilesCode, LinkParams, PageParams, UploadParams, Usage};
+use crate::api::{FileInfo, FileLink, FilesCode, LinkParams, PageParams, UploadParams, Usage, ViaMessage};
 use crate::service::{Files, Reader};
 use crate::storage::Range;
 
@@ -76,14 +76,18 @@ async fn store_upload(files: &Files, user_id: i64, params: UploadParams, request
             }
         };
         let name = field.file_name().map(str::to_owned);
-        files.upload(user_id, name.as_deref(), None, field).await?
+        files
+            .upload(user_id, name.as_deref(), params.purpose, None, field)
+            .await?
     } else {
         let declared = request
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse().ok());
         let body = request.into_body().into_data_stream();
-        files.upload(user_id, params.name.as_deref(), declared, body).await?
+        files
+            .upload(user_id, params.name.as_deref(), params.purpose, declared, body)
+            .await?
     };
     Ok(info)
 }
@@ -106,11 +110,26 @@ async fn usage(State(files): Svc, me: AuthUser) -> ApiResult<Json<Usage>> {
     Ok(Json(files.usage(me.user_id).await?))
 }
 
-/// One of your files.
-#[utoipa::path(get, path = "/files/{id}", tag = "files", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = FileInfo), (status = 404, body = ErrorBody)))]
-async fn file_info(State(files): Svc, me: AuthUser, Path(id): Path<i64>) -> ApiResult<Json<FileInfo>> {
-    Ok(Json(files.info(me.user_id, id).await?))
+/// A file: one of yours (with a fresh `attach_token`), an avatar, or one a message you may
+/// read carries (give the message's `chat_id` and `seq`).
+#[utoipa::path(get, path = "/files/{id}", tag = "files", security(("bearer" = [])),
+    params(("id" = i64, Path), ViaMessage),
+    responses((status = 200, body = FileInfo), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn file_info(
+    State(files): Svc,
+    me: AuthUser,
+    Path(id): Path<i64>,
+    Query(via): Query<ViaMessage>,
+) -> ApiResult<Json<FileInfo>> {
+    Ok(Json(files.info(reader(&me, &via)?, id).await?))
+}
+
+/// Who reads: the caller, through the message they name.
+fn reader(me: &AuthUser, via: &ViaMessage) -> ApiResult<Reader> {
+    Ok(Reader::User {
+        user_id: me.user_id,
+        via: via.message()?,
+    })
 }
 
 /// Deletes one of your files: unreadable at once, its space freed.
@@ -121,21 +140,35 @@ async fn delete_file(State(files): Svc, me: AuthUser, Path(id): Path<i64>) -> Ap
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The file's bytes, with `Range` (one range), `If-None-Match` and `If-Range` support.
+/// The file's bytes, with `Range` (one range), `If-None-Match` and `If-Range` support. Read
+/// as `GET /files/{id}` is.
 #[utoipa::path(get, path = "/files/{id}/content", tag = "files", security(("bearer" = [])),
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path), ViaMessage),
     responses((status = 200, content_type = "application/octet-stream"), (status = 206), (status = 304),
-        (status = 404, body = ErrorBody), (status = 416, body = ErrorBody)))]
-async fn download(State(files): Svc, me: AuthUser, Path(id): Path<i64>, headers: HeaderMap) -> ApiResult<Response> {
-    serve(&files, Reader::User(me.user_id), id, &headers).await
+        (status = 404, body = ErrorBody), (status = 416, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn download(
+    State(files): Svc,
+    me: AuthUser,
+    Path(id): Path<i64>,
+    Query(via): Query<ViaMessage>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    serve(&files, reader(&me, &via)?, id, &headers).await
 }
 
 /// A link to the file that works without a token for `files.link_ttl_secs`, for `<img>`
-/// tags and bots. Whoever holds it can read the file until then.
+/// tags and bots. Whoever holds it can read the file until then. For a file you may read,
+/// as `GET /files/{id}` says.
 #[utoipa::path(post, path = "/files/{id}/link", tag = "files", security(("bearer" = [])),
-    params(("id" = i64, Path)), responses((status = 200, body = FileLink), (status = 404, body = ErrorBody)))]
-async fn create_link(State(files): Svc, me: AuthUser, Path(id): Path<i64>) -> ApiResult<Json<FileLink>> {
-    Ok(Json(files.link(me.user_id, id).await?))
+    params(("id" = i64, Path), ViaMessage),
+    responses((status = 200, body = FileLink), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_link(
+    State(files): Svc,
+    me: AuthUser,
+    Path(id): Path<i64>,
+    Query(via): Query<ViaMessage>,
+) -> ApiResult<Json<FileLink>> {
+    Ok(Json(files.link(reader(&me, &via)?, id).await?))
 }
 
 /// The file's bytes through a signed link (no token), as `GET /files/{id}/content`.
@@ -257,6 +290,8 @@ mod tests {
             size: 0,
             sha256: String::new(),
             created_at: 0,
+            avatar: false,
+            attach_token: None,
         }
     }
 

@@ -1,15 +1,18 @@
 //! The files service's logic: limits, quotas, who may read, signed links. Bytes go through
 //! [`Storage`], records through [`Store`].
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use hmac::{Hmac, KeyInit, Mac};
+use hybrid_chats_api::{Attachment, ChatWriter, ObjectRef, attach};
 use hybrid_core::{ApiError, ApiResult, Page, now_ms, page_limit, parse_cursor};
 use hybrid_store::Db;
 use sha2::Sha256;
 
-use crate::api::{FileInfo, FileLink, FilesCode, Usage};
+use crate::api::{FileInfo, FileLink, FilesCode, Purpose, Usage};
 use crate::settings::FilesConfig;
 use crate::storage::{Digest, Digester, Storage, Upload};
 use crate::store::{NewFile, Store, Stored};
@@ -21,17 +24,27 @@ pub struct Files {
     pub(crate) store: Store,
     pub(crate) storage: Storage,
     pub(crate) config: FilesConfig,
-    /// Signs download links.
-    link_keys: Vec<[u8; 32]>,
+    keys: Keys,
+    /// Who may see the message a non-owner reads a file through.
+    chats: Arc<dyn ChatWriter>,
+}
+
+/// The keys the service signs with, derived from the master key.
+pub struct Keys {
+    /// Download links: the current key, then retired ones (checked with any).
+    pub links: Vec<[u8; 32]>,
+    /// Attach tokens, which chats checks (`hybrid_chats_api::attach`).
+    pub attach: [u8; 32],
 }
 
 impl Files {
-    pub fn new(db: Db, storage: Storage, config: FilesConfig, link_keys: Vec<[u8; 32]>) -> Self {
+    pub fn new(db: Db, storage: Storage, config: FilesConfig, keys: Keys, chats: Arc<dyn ChatWriter>) -> Self {
         Files {
             store: Store::new(db),
             storage,
             config,
-            link_keys,
+            keys,
+            chats,
         }
     }
 
@@ -50,6 +63,7 @@ impl Files {
         &self,
         owner_id: i64,
         name: Option<&str>,
+        purpose: Purpose,
         declared: Option<u64>,
         mut body: S,
     ) -> ApiResult<FileInfo>
@@ -65,6 +79,11 @@ impl Files {
         }
         let key = new_key(owner_id);
         let written = self.write(&key, &limits, body).await?;
+        let avatar = purpose == Purpose::Avatar;
+        if avatar && !written.content_type.starts_with("image/") {
+            self.storage.delete(&key).await;
+            return Err(ApiError::validation("purpose", "an avatar must be an image"));
+        }
         let file = NewFile {
             owner_id,
             name,
@@ -73,9 +92,10 @@ impl Files {
             sha256: written.sha256,
             key: key.clone(),
             created_at: now_ms(),
+            avatar,
         };
         match self.store.insert(file, self.config.quota_bytes as i64).await {
-            Ok(Some(info)) => Ok(info),
+            Ok(Some(info)) => Ok(self.with_attach_token(owner_id, info, None)),
             // another upload took the room meanwhile, or the record failed: the bytes go
             result => {
                 self.storage.delete(&key).await;
@@ -134,19 +154,66 @@ impl Files {
         Ok(digest)
     }
 
-    /// The file `id` if `reader` may read it (its owner, for now); 404 otherwise, so a
-    /// stranger cannot tell a file exists.
+    /// The file `id` if `reader` may read it: its owner; anyone signed in, for an avatar;
+    /// another user through a message they may see that carries the file; the holder of a
+    /// link. 404 otherwise, so a stranger cannot tell a file exists.
     pub async fn open(&self, reader: Reader, id: i64) -> ApiResult<Stored> {
-        let file = self.store.get(id).await?;
-        match (file, reader) {
-            (Some(file), Reader::User(user_id)) if file.owner_id == user_id => Ok(file),
-            (Some(file), Reader::Link) => Ok(file),
-            _ => Err(ApiError::not_found("file")),
-        }
+        let not_found = || ApiError::not_found("file");
+        let file = self.store.get(id).await?.ok_or_else(not_found)?;
+        let allowed = match reader {
+            Reader::Link => true,
+            Reader::User { user_id, .. } if user_id == file.owner_id || file.info.avatar => true,
+            Reader::User {
+                user_id,
+                via: Some((chat_id, seq)),
+            } => {
+                let carrying = ObjectRef {
+                    service: crate::SERVICE.to_owned(),
+                    object_id: id.to_string(),
+                };
+                self.chats.may_see(user_id, chat_id, seq, Some(carrying)).await?
+            }
+            Reader::User { via: None, .. } => false,
+        };
+        if allowed { Ok(file) } else { Err(not_found()) }
     }
 
-    pub async fn info(&self, user_id: i64, id: i64) -> ApiResult<FileInfo> {
-        Ok(self.open(Reader::User(user_id), id).await?.info)
+    /// File `id` as `reader` sees it: with an attach token for its owner.
+    pub async fn info(&self, reader: Reader, id: i64) -> ApiResult<FileInfo> {
+        let file = self.open(reader, id).await?;
+        Ok(match reader {
+            Reader::User { user_id, .. } if user_id == file.owner_id => {
+                self.with_attach_token(user_id, file.info, file.attached_at)
+            }
+            _ => file.info,
+        })
+    }
+
+    /// `info` with a token that lets its owner attach it to a message, unless the file is
+    /// too near its orphan grace for a token to be safe (the cleanup job could remove the
+    /// file while a message is being sent with it).
+    pub(crate) fn with_attach_token(&self, owner_id: i64, mut info: FileInfo, attached_at: Option<i64>) -> FileInfo {
+        let now = now_ms();
+        let ttl_ms = self.config.attach_token_ttl_secs as i64 * 1000;
+        let collected_at = info.created_at + self.config.orphan_grace_secs as i64 * 1000;
+        if attached_at.is_none() && !info.avatar && now + ttl_ms >= collected_at {
+            return info;
+        }
+        let card = Attachment {
+            kind: "file".into(),
+            service: crate::SERVICE.into(),
+            object_id: info.id.to_string(),
+            version: 1,
+            preview: serde_json::json!({
+                "name": info.name,
+                "size": info.size,
+                "content_type": info.content_type,
+            })
+            .to_string(),
+            searchable_text: info.name.clone(),
+        };
+        info.attach_token = Some(attach::sign(&self.keys.attach, owner_id, now + ttl_ms, card));
+        info
     }
 
     /// The bytes of an opened file, or of `range` of them.
@@ -167,7 +234,10 @@ impl Files {
 
     /// Deletes one of `owner_id`'s files: unreadable at once, its bytes removed after.
     pub async fn delete(&self, owner_id: i64, id: i64) -> ApiResult<()> {
-        self.open(Reader::User(owner_id), id).await?;
+        let file = self.open(Reader::owner(owner_id), id).await?;
+        if file.owner_id != owner_id {
+            return Err(ApiError::not_found("file"));
+        }
         if let Some(key) = self.store.delete(id).await? {
             self.storage.delete(&key).await;
         }
@@ -175,10 +245,10 @@ impl Files {
     }
 
     /// A link to file `id` that works without a token until it expires.
-    pub async fn link(&self, user_id: i64, id: i64) -> ApiResult<FileLink> {
-        self.open(Reader::User(user_id), id).await?;
+    pub async fn link(&self, reader: Reader, id: i64) -> ApiResult<FileLink> {
+        self.open(reader, id).await?;
         let expires_at = now_ms() / 1000 + self.config.link_ttl_secs as i64;
-        let signature = sign(&self.link_keys[0], id, expires_at);
+        let signature = sign(&self.keys.links[0], id, expires_at);
         Ok(FileLink {
             url: format!("/api/v1/files/links/{id}?expires={expires_at}&signature={signature}"),
             expires_at,
@@ -187,7 +257,7 @@ impl Files {
 
     /// Checks a link's signature and time (any key still accepted, for a master-key rotation).
     pub fn check_link(&self, id: i64, expires: Option<i64>, signature: Option<&str>) -> ApiResult<()> {
-        check_link(&self.link_keys, id, expires, signature, now_ms() / 1000)
+        check_link(&self.keys.links, id, expires, signature, now_ms() / 1000)
     }
 }
 
@@ -211,9 +281,17 @@ fn check_link(keys: &[[u8; 32]], id: i64, expires: Option<i64>, signature: Optio
 /// Who reads a file.
 #[derive(Debug, Clone, Copy)]
 pub enum Reader {
-    User(i64),
+    /// A signed-in user, through message (`chat_id`, `seq`) when given.
+    User { user_id: i64, via: Option<(i64, i64)> },
     /// The holder of a valid signed link.
     Link,
+}
+
+impl Reader {
+    /// A user reading without a message: only their own files and avatars.
+    pub fn owner(user_id: i64) -> Reader {
+        Reader::User { user_id, via: None }
+    }
 }
 
 /// Reads and drops what is left of a refused upload, up to [`DRAIN_BYTES`] or

@@ -17,8 +17,15 @@ pub struct FilesConfig {
     /// How long a resumable upload waits for its next bytes, in seconds (24 hours): then
     /// it is cleaned away.
     pub upload_ttl_secs: u64,
-    /// When expired uploads are cleaned: a cron pattern in UTC (every 10 minutes).
-    pub expire_uploads_cron: String,
+    /// When the cleanup job runs (expired uploads, orphans, deleted files' bytes): a cron
+    /// pattern in UTC (every 10 minutes).
+    pub cleanup_cron: String,
+    /// How long a file uploaded to attach may wait for a message to carry it, in seconds
+    /// (24 hours): then the cleanup job removes it.
+    pub orphan_grace_secs: u64,
+    /// How long an attach token works, in seconds (1 hour); asking for the file again gives a
+    /// fresh one, until the file is near its orphan grace.
+    pub attach_token_ttl_secs: u64,
     /// `local` (files under `dir`) or `s3` (a bucket, below).
     pub storage: String,
     /// Where files are kept on local disk; empty: `<data_dir>/files`.
@@ -44,7 +51,9 @@ impl Default for FilesConfig {
             quota_bytes: 10 << 30,
             link_ttl_secs: 600,
             upload_ttl_secs: 24 * 3600,
-            expire_uploads_cron: "*/10 * * * *".into(),
+            cleanup_cron: "*/10 * * * *".into(),
+            orphan_grace_secs: 24 * 3600,
+            attach_token_ttl_secs: 3600,
             storage: "local".into(),
             dir: String::new(),
             s3_bucket: String::new(),

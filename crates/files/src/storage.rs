@@ -79,8 +79,16 @@ impl Storage {
     /// Deletes `key`; a failure is logged, not returned: the record is gone already, and a
     /// left-over object wastes space but exposes nothing.
     pub async fn delete(&self, key: &str) {
-        if let Err(error) = self.store.delete(&Path::from(key)).await {
-            tracing::warn!(key, %error, "deleting a stored file");
+        if let Err(error) = self.try_delete(key).await {
+            tracing::warn!(key, error = %error.message, "deleting a stored file");
+        }
+    }
+
+    /// Deletes `key` (gone already is done too).
+    pub async fn try_delete(&self, key: &str) -> ApiResult<()> {
+        match self.store.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(unavailable(error)),
         }
     }
 }

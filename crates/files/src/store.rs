@@ -1,26 +1,47 @@
 //! All of the files service's SQL, the same text on SQLite and PostgreSQL.
 
 use hybrid_core::ApiResult;
-use hybrid_store::{Db, Sql, StoreError, params};
+use hybrid_store::{Db, FromRow, Row, Sql, StoreError, params};
 
 use crate::api::FileInfo;
 
-hybrid_store::from_row!(FileInfo {
-    id,
-    name,
-    content_type,
-    size,
-    sha256,
-    created_at
-});
+/// The columns of [`FileInfo`], in its order (the attach token is not stored: it is signed
+/// when its owner asks).
+const COLUMNS: &str = "id, name, content_type, size, sha256, created_at, avatar";
 
-const COLUMNS: &str = "id, name, content_type, size, sha256, created_at";
+impl FromRow for FileInfo {
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        Ok(FileInfo {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            content_type: row.get(2)?,
+            size: row.get(3)?,
+            sha256: row.get(4)?,
+            created_at: row.get(5)?,
+            avatar: row.get(6)?,
+            attach_token: None,
+        })
+    }
+}
 
 /// A file as the service needs it: what the API shows, and where its bytes are.
 pub struct Stored {
     pub info: FileInfo,
     pub owner_id: i64,
     pub key: String,
+    /// When a message first carried it.
+    pub attached_at: Option<i64>,
+}
+
+impl FromRow for Stored {
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        Ok(Stored {
+            info: FileInfo::from_row(row)?,
+            owner_id: row.get(7)?,
+            key: row.get(8)?,
+            attached_at: row.get(9)?,
+        })
+    }
 }
 
 /// A file to record once its bytes are stored.
@@ -32,6 +53,7 @@ pub struct NewFile {
     pub sha256: String,
     pub key: String,
     pub created_at: i64,
+    pub avatar: bool,
 }
 
 pub struct Store {
@@ -59,28 +81,14 @@ impl Store {
     }
 
     pub async fn get(&self, id: i64) -> ApiResult<Option<Stored>> {
-        let row: Option<(i64, String, String, i64, String, i64, i64, String)> = self
+        Ok(self
             .db
             .reads()
             .fetch_optional(
-                &format!("SELECT {COLUMNS}, owner_id, key FROM files WHERE id = $1"),
+                &format!("SELECT {COLUMNS}, owner_id, key, attached_at FROM files WHERE id = $1"),
                 params![id],
             )
-            .await?;
-        Ok(row.map(
-            |(id, name, content_type, size, sha256, created_at, owner_id, key)| Stored {
-                info: FileInfo {
-                    id,
-                    name,
-                    content_type,
-                    size,
-                    sha256,
-                    created_at,
-                },
-                owner_id,
-                key,
-            },
-        ))
+            .await?)
     }
 
     /// Up to `limit` of `owner_id`'s files with ids below `before`, newest first.
@@ -95,15 +103,72 @@ impl Store {
             .await?)
     }
 
-    /// Deletes the record of file `id`; returns its key, so the bytes can go too.
+    /// Deletes the record of file `id` (and which messages carried it); returns its key, so
+    /// the bytes can go too.
     pub async fn delete(&self, id: i64) -> ApiResult<Option<String>> {
         self.db
             .write(move |tx| {
                 Box::pin(async move {
+                    tx.execute("DELETE FROM file_refs WHERE file_id = $1", params![id])
+                        .await?;
                     let key: Option<(String,)> = tx
                         .fetch_optional("DELETE FROM files WHERE id = $1 RETURNING key", params![id])
                         .await?;
                     Ok(key.map(|(key,)| key))
+                })
+            })
+            .await
+    }
+
+    /// Up to `limit` files never attached and not avatars, uploaded before `before`.
+    pub async fn orphans(&self, before: i64, limit: i64) -> ApiResult<Vec<i64>> {
+        let rows: Vec<(i64,)> = self
+            .db
+            .reads()
+            .fetch_all(
+                "SELECT id FROM files WHERE attached_at IS NULL AND avatar = 0 AND created_at < $1 \
+                 ORDER BY created_at LIMIT $2",
+                params![before, limit],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Deletes orphan `id` unless a message carried it meanwhile; returns its key.
+    pub async fn delete_orphan(&self, id: i64) -> ApiResult<Option<String>> {
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let key: Option<(String,)> = tx
+                        .fetch_optional(
+                            "DELETE FROM files WHERE id = $1 AND attached_at IS NULL RETURNING key",
+                            params![id],
+                        )
+                        .await?;
+                    Ok(key.map(|(key,)| key))
+                })
+            })
+            .await
+    }
+
+    /// Up to `limit` keys whose bytes are still to remove.
+    pub async fn doomed_keys(&self, limit: i64) -> ApiResult<Vec<String>> {
+        let rows: Vec<(String,)> = self
+            .db
+            .reads()
+            .fetch_all("SELECT key FROM doomed_keys ORDER BY since LIMIT $1", params![limit])
+            .await?;
+        Ok(rows.into_iter().map(|(key,)| key).collect())
+    }
+
+    pub async fn forget_doomed(&self, key: &str) -> ApiResult<()> {
+        let key = key.to_owned();
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.execute("DELETE FROM doomed_keys WHERE key = $1", params![&key])
+                        .await?;
+                    Ok(())
                 })
             })
             .await
@@ -117,8 +182,8 @@ impl Store {
 async fn insert_file(tx: &mut Sql<'_>, file: &NewFile) -> Result<FileInfo, StoreError> {
     tx.fetch_one(
         &format!(
-            "INSERT INTO files (owner_id, name, content_type, size, sha256, key, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+            "INSERT INTO files (owner_id, name, content_type, size, sha256, key, created_at, avatar) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
         ),
         params![
             file.owner_id,
@@ -127,7 +192,8 @@ async fn insert_file(tx: &mut Sql<'_>, file: &NewFile) -> Result<FileInfo, Store
             file.size,
             &file.sha256,
             &file.key,
-            file.created_at
+            file.created_at,
+            i64::from(file.avatar)
         ],
     )
     .await
@@ -372,4 +438,52 @@ impl Store {
             )
             .await?)
     }
+}
+
+/// Message (`chat_id`, `seq`) carries file `file_id` (a file of this service that still
+/// exists): the file is attached from `now` on.
+pub async fn add_ref(tx: &mut Sql<'_>, chat_id: i64, seq: i64, file_id: i64, now: i64) -> ApiResult<()> {
+    let attached = tx
+        .execute(
+            "UPDATE files SET attached_at = COALESCE(attached_at, $2) WHERE id = $1",
+            params![file_id, now],
+        )
+        .await?;
+    if attached == 1 {
+        tx.execute(
+            "INSERT INTO file_refs (chat_id, seq, file_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            params![chat_id, seq, file_id],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Message (`chat_id`, `seq`) is gone: when it carried the last reference to a file (not an
+/// avatar), the file goes too, its bytes left to the cleanup job.
+pub async fn drop_ref(tx: &mut Sql<'_>, chat_id: i64, seq: i64, now: i64) -> ApiResult<()> {
+    let dropped: Option<(i64,)> = tx
+        .fetch_optional(
+            "DELETE FROM file_refs WHERE chat_id = $1 AND seq = $2 RETURNING file_id",
+            params![chat_id, seq],
+        )
+        .await?;
+    let Some((file_id,)) = dropped else {
+        return Ok(());
+    };
+    let key: Option<(String,)> = tx
+        .fetch_optional(
+            "DELETE FROM files WHERE id = $1 AND avatar = 0 \
+             AND NOT EXISTS (SELECT 1 FROM file_refs WHERE file_id = $1) RETURNING key",
+            params![file_id],
+        )
+        .await?;
+    if let Some((key,)) = key {
+        tx.execute(
+            "INSERT INTO doomed_keys (key, since) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            params![&key, now],
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -257,6 +257,7 @@ impl Files {
             sha256: digest.sha256,
             key: upload.key.clone(),
             created_at: now_ms(),
+            avatar: false,
         };
         // an image's tighter limit is known only now, from its bytes
         let refused = match limits.check(digest.size, Some(&file.content_type)) {

@@ -488,3 +488,20 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// Polls `check` every 50 ms until it returns a value, for at most 20 s: for effects that
+/// land after an answer (a consumer's work, a job's).
+pub async fn until<T, F, Fut>(what: &str, check: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,6 +1,7 @@
 //! The files service in the real binary, on both stacks: uploads (a raw body, multipart, a
 //! stream of unknown length), sniffed types, the download's ranges and headers, who may read,
-//! limits and quotas, links; resumable uploads in `tus.rs`. `cargo test --workspace` builds
+//! limits and quotas, links; resumable uploads in `tus.rs`; reading through messages and a
+//! file's lifetime in `access.rs`. `cargo test --workspace` builds
 //! the binary first.
 
 use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, hybrid_binary, json_of, stack_tests};
@@ -9,6 +10,7 @@ use reqwest::header::{self, HeaderMap};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+mod access;
 mod tus;
 
 stack_tests!(
@@ -35,9 +37,21 @@ fn png(len: usize) -> Vec<u8> {
 
 /// Uploads `body` as the raw request body, claiming `claimed` as its type.
 async fn upload(server: &TestServer, user: &TestUser, name: &str, claimed: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    let path = format!("/api/v1/files?name={}", urlencode(name));
+    upload_to(server, user, &path, claimed, body).await
+}
+
+/// As [`upload`], to `path` with its query.
+async fn upload_to(
+    server: &TestServer,
+    user: &TestUser,
+    path: &str,
+    claimed: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
     let response = server
         .http
-        .post(server.url(&format!("/api/v1/files?name={}", urlencode(name))))
+        .post(server.url(path))
         .bearer_auth(&user.access_token)
         .header(header::CONTENT_TYPE, claimed)
         .body(body)

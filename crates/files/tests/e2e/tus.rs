@@ -230,7 +230,7 @@ async fn tus_uploads_keep_to_limits_and_expire(stack: Stack) {
         ("HYBRID_FILES__QUOTA_BYTES", "100000"),
         ("HYBRID_FILES__UPLOAD_TTL_SECS", "3"),
         // every second, so the test sees expired uploads cleaned
-        ("HYBRID_FILES__EXPIRE_UPLOADS_CRON", "* * * * * *"),
+        ("HYBRID_FILES__CLEANUP_CRON", "* * * * * *"),
     ];
     let server = start(stack, &limits).await;
     let amy = server.register("amy").await;

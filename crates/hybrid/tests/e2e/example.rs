@@ -9,7 +9,7 @@ use std::time::Duration;
 use hybrid_core::{InternalApis, Module};
 use hybrid_example::{ExampleModule, Tally};
 use hybrid_testkit::{
-    Api, PASSWORD, Scaled, Stack, TestServer, TestUser, assert_error, free_port, stack_tests, user_from,
+    Api, PASSWORD, Scaled, Stack, TestServer, TestUser, assert_error, free_port, stack_tests, until, user_from,
 };
 use serde_json::{Value, json};
 
@@ -25,22 +25,6 @@ stack_tests!(
 );
 
 const WITH_EXAMPLE: (&str, &str) = ("HYBRID_SERVICES", "all,example");
-
-/// Polls `check` every 50 ms until it returns a value, for at most 20 s.
-async fn until<T, F, Fut>(what: &str, check: F) -> T
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// The pts of the chat events the example has seen for `chat`, in position order.
 async fn seen_of_chat(api: &Api, user: &TestUser, chat: i64) -> Vec<i64> {
