@@ -10,7 +10,8 @@
 //! lost across a crash or an outage, and nothing is applied twice. The cursor lives in the
 //! consumer's `stream_cursors` table (every module database has it). The worker waits on the
 //! producer's wake-up topic between batches, and polls every second in case a wake-up was
-//! lost; `stream_consumer_lag{consumer}` in `/metrics` is how many positions it is behind.
+//! lost; when the producer or its own database fails it logs, waits and tries again (an
+//! outage is not a crash); `stream_consumer_lag{consumer}` in `/metrics` is how many positions it is behind.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,6 +77,8 @@ pub type Handler = dyn for<'a, 'c> Fn(&'a mut Sql<'c>, &'a [StreamEvent]) -> Box
 const BATCH: u32 = 256;
 /// Longest wait for a wake-up before looking anyway.
 const POLL: Duration = Duration::from_secs(1);
+/// The first wait after a failed read or write; it grows to five times this.
+const RETRY: Duration = Duration::from_secs(1);
 
 /// The worker that consumes `producer`'s `stream` into `db` as `name` (unique within the
 /// consuming module), calling `handler` with each batch.
@@ -91,54 +94,77 @@ pub fn consume(
         let (stream, db, bus, handler) = (stream.clone(), db.clone(), bus.clone(), handler.clone());
         async move {
             let mut wake = bus.subscribe(wake_topic(producer));
-            let mut cursor = load_cursor(&db, name).await?;
+            let mut cursor = None;
             let mut warned_gap = false;
+            let mut failures = 0u32;
             loop {
-                let batch = stream
-                    .read(cursor, BATCH)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.message))?;
-                if cursor + 1 < batch.oldest && !warned_gap {
-                    tracing::error!(
-                        consumer = name,
-                        cursor,
-                        oldest = batch.oldest,
-                        "events were pruned before this consumer read them"
-                    );
-                    warned_gap = true;
-                }
-                let lag = batch.head - batch.events.last().map_or(cursor, |e| e.position);
-                metrics::gauge!("stream_consumer_lag", "consumer" => name).set(lag.max(0) as f64);
-                let Some(last) = batch.events.last().map(|e| e.position) else {
-                    tokio::select! {
-                        woken = wake.recv() => {
-                            if let Err(RecvError::Closed) = woken {
-                                // the bus dropped the subscription (NATS refused it): take a
-                                // new one, and poll meanwhile rather than spin on the closed one
-                                wake = bus.subscribe(wake_topic(producer));
-                                tokio::time::sleep(POLL).await;
-                            }
-                        }
-                        _ = tokio::time::sleep(POLL) => {}
-                        _ = shutdown.wait() => return Ok(()),
+                // an outage of the producer or of this database is waited out here, not by
+                // stopping the worker (whose restarts would mark the process unready)
+                let step = async {
+                    let at = match cursor {
+                        Some(at) => at,
+                        None => load_cursor(&db, name).await?,
+                    };
+                    cursor = Some(at);
+                    let batch = stream.read(at, BATCH).await.map_err(|e| anyhow::anyhow!(e.message))?;
+                    if at + 1 < batch.oldest && !warned_gap {
+                        tracing::error!(
+                            consumer = name,
+                            cursor = at,
+                            oldest = batch.oldest,
+                            "events were pruned before this consumer read them"
+                        );
+                        warned_gap = true;
                     }
-                    continue;
-                };
-                let handler = handler.clone();
-                let events = batch.events;
-                let consumed = events.len() as u64;
-                db.write(move |tx| {
-                    Box::pin(async move {
-                        handler(tx, &events).await?;
-                        save_cursor(tx, name, last).await
+                    let lag = batch.head - batch.events.last().map_or(at, |e| e.position);
+                    metrics::gauge!("stream_consumer_lag", "consumer" => name).set(lag.max(0) as f64);
+                    let Some(last) = batch.events.last().map(|e| e.position) else {
+                        return Ok::<_, anyhow::Error>(false);
+                    };
+                    let handler = handler.clone();
+                    let events = batch.events;
+                    let consumed = events.len() as u64;
+                    db.write(move |tx| {
+                        Box::pin(async move {
+                            handler(tx, &events).await?;
+                            save_cursor(tx, name, last).await
+                        })
                     })
-                })
-                .await
-                .map_err(|e| anyhow::anyhow!("{name}: {}", e.message))?;
-                cursor = last;
-                metrics::counter!("stream_consumed_total", "consumer" => name).increment(consumed);
-                if shutdown.is_stopping() {
-                    return Ok(());
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{name}: {}", e.message))?;
+                    cursor = Some(last);
+                    metrics::counter!("stream_consumed_total", "consumer" => name).increment(consumed);
+                    Ok(true)
+                };
+                let pause = match step.await {
+                    Ok(true) => {
+                        failures = 0;
+                        if shutdown.is_stopping() {
+                            return Ok(());
+                        }
+                        continue;
+                    }
+                    Ok(false) => {
+                        failures = 0;
+                        POLL
+                    }
+                    Err(error) => {
+                        failures += 1;
+                        tracing::warn!(consumer = name, failures, %error, "reading events failed; trying again");
+                        RETRY.saturating_mul(failures.min(5))
+                    }
+                };
+                tokio::select! {
+                    woken = wake.recv(), if failures == 0 => {
+                        if let Err(RecvError::Closed) = woken {
+                            // the bus dropped the subscription (NATS refused it): take a
+                            // new one, and poll meanwhile rather than spin on the closed one
+                            wake = bus.subscribe(wake_topic(producer));
+                            tokio::time::sleep(POLL).await;
+                        }
+                    }
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = shutdown.wait() => return Ok(()),
                 }
             }
         }

@@ -92,7 +92,7 @@ pub struct Usage {
 /// A download link that needs no token, for `<img src>` and for bots.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FileLink {
-    /// Relative to the server: `/api/v1/files/{id}/content?expires=…&signature=…`.
+    /// Relative to the server: `/api/v1/files/links/{id}?expires=…&signature=…`.
     pub url: String,
     /// Epoch seconds after which the link stops working.
     pub expires_at: i64,

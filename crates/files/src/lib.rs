@@ -83,12 +83,6 @@ impl Module for FilesModule {
         }]
     }
 
-    /// Not in `all` until #19 is complete (S3, tus, access through messages, the web
-    /// screens): run it with `--services all,files`.
-    fn in_all(&self) -> bool {
-        false
-    }
-
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
             let config: FilesConfig = ctx.config.section(SERVICE)?;

@@ -144,7 +144,7 @@ async fn delete_file(State(files): Svc, me: AuthUser, Path(id): Path<i64>) -> Ap
 /// as `GET /files/{id}` is.
 #[utoipa::path(get, path = "/files/{id}/content", tag = "files", security(("bearer" = [])),
     params(("id" = i64, Path), ViaMessage),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 206), (status = 304),
+    responses((status = 200, description = "the bytes, as their sniffed type", content_type = "*/*"), (status = 206), (status = 304),
         (status = 404, body = ErrorBody), (status = 416, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn download(
     State(files): Svc,
@@ -173,7 +173,7 @@ async fn create_link(
 
 /// The file's bytes through a signed link (no token), as `GET /files/{id}/content`.
 #[utoipa::path(get, path = "/files/links/{id}", tag = "files", params(("id" = i64, Path), LinkParams),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 206), (status = 304),
+    responses((status = 200, description = "the bytes, as their sniffed type", content_type = "*/*"), (status = 206), (status = 304),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 416, body = ErrorBody)))]
 async fn download_by_link(
     State(files): Svc,

@@ -456,3 +456,27 @@ mod tests {
         );
     }
 }
+
+/// Names from arbitrary input (proptest): a kept name has no path, no control character and
+/// no leading dot, and is at most 255 characters.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn kept_names_are_safe(name in "(?s).{0,300}|[./\\\\\\x00-\\x1f a-z]{0,40}") {
+            if let Ok(kept) = clean_name(&name) {
+                prop_assert!(!kept.is_empty());
+                prop_assert!(kept.chars().count() <= MAX_NAME_CHARS);
+                prop_assert!(!kept.contains(['/', '\\']), "{kept:?}");
+                prop_assert!(!kept.chars().any(char::is_control), "{kept:?}");
+                prop_assert!(!kept.starts_with('.'), "{kept:?}");
+            }
+        }
+    }
+}

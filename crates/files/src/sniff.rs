@@ -100,3 +100,35 @@ mod tests {
         assert_eq!(sniffer.content_type(), Some("text/plain"));
     }
 }
+
+/// Arbitrary bytes, cut anywhere (proptest): the type does not depend on how the upload was
+/// split into chunks, and is never one a browser would run.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn chunking_does_not_change_the_type(
+            bytes in prop::collection::vec(any::<u8>(), 0..10_000),
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+        ) {
+            let mut whole = Sniffer::default();
+            whole.feed(&bytes);
+            let mut at: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
+            at.sort_unstable();
+            let mut chunked = Sniffer::default();
+            let mut from = 0;
+            for cut in at.into_iter().chain([bytes.len()]) {
+                chunked.feed(&bytes[from..cut]);
+                from = cut;
+            }
+            prop_assert_eq!(whole.finish(), chunked.finish());
+            prop_assert!(!ACTIVE.contains(&whole.finish()));
+        }
+    }
+}

@@ -325,8 +325,10 @@ impl Range {
     pub fn resolve(self, size: u64) -> Option<std::ops::Range<u64>> {
         match self {
             Range::From(start, _) if start >= size => None,
-            Range::From(start, end) => Some(start..end.map_or(size, |end| (end + 1).min(size))),
+            Range::From(start, end) => Some(start..end.map_or(size, |end| end.saturating_add(1).min(size))),
+            // no bytes to end with in an empty file (RFC 9110: unsatisfiable)
             Range::Last(0) => None,
+            Range::Last(_) if size == 0 => None,
             Range::Last(n) => Some(size.saturating_sub(n)..size),
         }
     }
@@ -350,5 +352,45 @@ mod tests {
         assert_eq!(Range::Last(20).resolve(1000), Some(980..1000));
         assert_eq!(Range::Last(5000).resolve(1000), Some(0..1000));
         assert_eq!(Range::Last(0).resolve(1000), None);
+        // found by the property below: a suffix of an empty file was 206 with `bytes 0--1/0`
+        assert_eq!(Range::Last(1).resolve(0), None);
+        assert_eq!(Range::From(0, Some(u64::MAX)).resolve(10), Some(0..10));
+    }
+}
+
+/// Ranges from arbitrary headers (proptest): parsing never panics, and what resolves lies
+/// inside the file and is not empty.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_header_parses_without_panic(header in ".{0,40}") {
+            let _ = Range::parse(&header);
+        }
+
+        #[test]
+        fn resolved_ranges_lie_inside_the_file(
+            start in any::<u64>(),
+            end in proptest::option::of(any::<u64>()),
+            last in any::<u64>(),
+            size in prop_oneof![0..100u64, any::<u64>()],
+            suffix in any::<bool>(),
+        ) {
+            let header = match (suffix, end) {
+                (true, _) => format!("bytes=-{last}"),
+                (false, Some(end)) => format!("bytes={start}-{end}"),
+                (false, None) => format!("bytes={start}-"),
+            };
+            if let Some(range) = Range::parse(&header).and_then(|r| r.resolve(size)) {
+                prop_assert!(range.start < range.end, "{header} in {size}: {range:?}");
+                prop_assert!(range.end <= size, "{header} in {size}: {range:?}");
+            }
+        }
     }
 }

@@ -188,6 +188,7 @@ mod tests {
                 ("auth", vec!["users"]),
                 ("chats", vec!["auth", "users"]),
                 ("realtime", vec!["auth", "chats"]),
+                ("files", vec!["auth", "chats"]),
             ]
         );
     }
@@ -214,10 +215,12 @@ mod tests {
         );
         peers.set("auth", "http://auth:9090");
         peers.set("chats", "http://chats:9090");
-        assert_eq!(
-            remote_needs(&select("realtime").unwrap(), &peers).unwrap(),
-            [("auth", "http://auth:9090"), ("chats", "http://chats:9090")]
-        );
+        for needs_chats in ["realtime", "files"] {
+            assert_eq!(
+                remote_needs(&select(needs_chats).unwrap(), &peers).unwrap(),
+                [("auth", "http://auth:9090"), ("chats", "http://chats:9090")]
+            );
+        }
         let users = remote_needs(&select("chats").unwrap(), &peers)
             .err()
             .unwrap()

@@ -127,6 +127,7 @@ fn document_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
             &mut item.post,
             &mut item.delete,
             &mut item.patch,
+            &mut item.head,
         ];
         for operation in operations.into_iter().flatten() {
             let has_params = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
@@ -344,6 +345,18 @@ impl tower::Service<axum::extract::Request> for PreflightsOnly {
     }
 }
 
+/// What a tus client sends (docs/files.md) and reads back.
+const TUS_REQUEST_HEADERS: [&str; 4] = ["tus-resumable", "upload-length", "upload-offset", "upload-metadata"];
+const TUS_ANSWER_HEADERS: [&str; 7] = [
+    "tus-resumable",
+    "tus-version",
+    "tus-extension",
+    "tus-max-size",
+    "upload-offset",
+    "upload-length",
+    "upload-expires",
+];
+
 fn cors(config: &Config) -> anyhow::Result<CorsLayer> {
     let origins = config
         .http
@@ -355,9 +368,41 @@ fn cors(config: &Config) -> anyhow::Result<CorsLayer> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(CorsLayer::new()
         .allow_origin(origins)
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .expose_headers([HeaderName::from_static("x-request-id")])
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        // and the headers of resumable (tus) uploads, for a client on another origin
+        .allow_headers(
+            [
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::RANGE,
+                header::IF_NONE_MATCH,
+                header::IF_RANGE,
+            ]
+            .into_iter()
+            .chain(TUS_REQUEST_HEADERS.map(HeaderName::from_static))
+            .collect::<Vec<_>>(),
+        )
+        .expose_headers(
+            [
+                "x-request-id",
+                "location",
+                "content-disposition",
+                "content-range",
+                "etag",
+                "hybrid-file-id",
+            ]
+            .into_iter()
+            .chain(TUS_ANSWER_HEADERS)
+            .map(HeaderName::from_static)
+            .collect::<Vec<_>>(),
+        )
         .max_age(std::time::Duration::from_secs(3600))
         // The CORS layer replaces any `Vary` inside it, so it names Accept-Encoding too: any
         // answer may come compressed (`compression()`, the web client's .br/.gz files).

@@ -669,6 +669,175 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your files, newest first. */
+        get: operations["list_files"];
+        put?: never;
+        /**
+         * Uploads a file: the body is the file itself (name in `?name=`), or `multipart/form-data`
+         *     with the file in a part named `file` (name from the part). The content type is sniffed
+         *     from the bytes; the one sent is ignored.
+         */
+        post: operations["upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The file's bytes through a signed link (no token), as `GET /files/{id}/content`. */
+        get: operations["download_by_link"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts a resumable upload (tus creation) of `Upload-Length` bytes, named by the
+         *     `filename` of `Upload-Metadata`. Refused at once past the size limit or the quota, which
+         *     it reserves until it ends. Append with `PATCH` at `Location`.
+         */
+        post: operations["create_upload"];
+        delete?: never;
+        /** tus discovery: the version, extensions and largest upload this server takes. */
+        options: operations["capabilities"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Ends an upload (tus termination): an unfinished one's bytes are dropped and its quota
+         *     freed; a finished one's file stays.
+         */
+        delete: operations["cancel"];
+        options?: never;
+        /**
+         * Where an upload stands: `Upload-Offset` is the bytes stored durably, the place to resume
+         *     from; `Hybrid-File-Id` once it is complete.
+         */
+        head: operations["upload_offset"];
+        /**
+         * Appends the body to the upload from `Upload-Offset`, which must be where it stands (409
+         *     otherwise). Bytes that arrive are kept even if the request breaks off; the last of them
+         *     completes the file (`Hybrid-File-Id`).
+         */
+        patch: operations["append"];
+        trace?: never;
+    };
+    "/api/v1/files/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How much you keep, and the limits. */
+        get: operations["usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file: one of yours (with a fresh `attach_token`), an avatar, or one a message you may
+         *     read carries (give the message's `chat_id` and `seq`).
+         */
+        get: operations["file_info"];
+        put?: never;
+        post?: never;
+        /** Deletes one of your files: unreadable at once, its space freed. */
+        delete: operations["delete_file"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The file's bytes, with `Range` (one range), `If-None-Match` and `If-Range` support. Read
+         *     as `GET /files/{id}` is.
+         */
+        get: operations["download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A link to the file that works without a token for `files.link_ttl_secs`, for `<img>`
+         *     tags and bots. Whoever holds it can read the file until then. For a file you may read,
+         *     as `GET /files/{id}` says.
+         */
+        post: operations["create_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invites/{code}": {
         parameters: {
             query?: never;
@@ -1194,9 +1363,17 @@ export interface components {
          *     - `too_many_chats` (409): The caller is in as many groups and channels as one may be.
          *     - `too_many_invite_links` (409): The chat has as many invite links as it may.
          *     - `stale_attachment` (409): An attachment update older than the stored version.
+         *     - `file_too_large` (413): The file is larger than one upload may be (`files.max_file_bytes`, or `files.max_image_bytes` for images).
+         *     - `quota_exceeded` (413): The upload would take the caller past their quota (`files.quota_bytes`).
+         *     - `range_not_satisfiable` (416): The requested byte range lies outside the file.
+         *     - `link_invalid` (403): The link's signature is wrong or it has expired.
+         *     - `offset_mismatch` (409): A resumable upload's `Upload-Offset` is not where the upload stands: ask with `HEAD` and send from there.
+         *     - `upload_busy` (423): Another request is appending to the upload: retry when it ends.
+         *     - `upload_expired` (410): The upload waited longer than `files.upload_ttl_secs` and was dropped.
+         *     - `tus_version_unsupported` (412): The request is not tus 1.0.0 (`Tus-Resumable`).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment" | "file_too_large" | "quota_exceeded" | "range_not_satisfiable" | "link_invalid" | "offset_mismatch" | "upload_busy" | "upload_expired" | "tus_version_unsupported";
         ErrorDetail: {
             /** @description Stable machine-readable code, e.g. `validation_failed`, `not_found`. */
             code: components["schemas"]["ErrorCode"];
@@ -1208,6 +1385,42 @@ export interface components {
             chat_id: number;
             /** Format: int64 */
             pts: number;
+        };
+        /** @description A stored file. Times are epoch milliseconds. */
+        FileInfo: {
+            /**
+             * @description For its owner only: the token that attaches the file to a message
+             *     (`POST /chats/{chat_id}/messages` with `"attach"`), valid for
+             *     `files.attach_token_ttl_secs`; ask for the file again for a fresh one.
+             */
+            attach_token?: string | null;
+            /** @description An avatar: any signed-in user may read it. */
+            avatar: boolean;
+            /**
+             * @description Sniffed from the bytes (`image/png`, `application/pdf`, `text/plain`,
+             *     `application/octet-stream` when nothing matched); what the client said is ignored.
+             */
+            content_type: string;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            id: number;
+            /** @description The name it was uploaded with, cleaned of paths and control characters. */
+            name: string;
+            /** @description Hex SHA-256 of the bytes; the download's ETag. */
+            sha256: string;
+            /** Format: int64 */
+            size: number;
+        };
+        /** @description A download link that needs no token, for `<img src>` and for bots. */
+        FileLink: {
+            /**
+             * Format: int64
+             * @description Epoch seconds after which the link stops working.
+             */
+            expires_at: number;
+            /** @description Relative to the server: `/api/v1/files/links/{id}?expires=…&signature=…`. */
+            url: string;
         };
         Hello: {
             /**
@@ -1465,6 +1678,36 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_FileInfo: {
+            items: {
+                /**
+                 * @description For its owner only: the token that attaches the file to a message
+                 *     (`POST /chats/{chat_id}/messages` with `"attach"`), valid for
+                 *     `files.attach_token_ttl_secs`; ask for the file again for a fresh one.
+                 */
+                attach_token?: string | null;
+                /** @description An avatar: any signed-in user may read it. */
+                avatar: boolean;
+                /**
+                 * @description Sniffed from the bytes (`image/png`, `application/pdf`, `text/plain`,
+                 *     `application/octet-stream` when nothing matched); what the client said is ignored.
+                 */
+                content_type: string;
+                /** Format: int64 */
+                created_at: number;
+                /** Format: int64 */
+                id: number;
+                /** @description The name it was uploaded with, cleaned of paths and control characters. */
+                name: string;
+                /** @description Hex SHA-256 of the bytes; the download's ETag. */
+                sha256: string;
+                /** Format: int64 */
+                size: number;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_JobInfo: {
             items: {
                 /**
@@ -1691,6 +1934,11 @@ export interface components {
         /** @enum {string} */
         Role: "member" | "admin" | "owner";
         SendMessage: {
+            /**
+             * @description An attach token from the service that owns an object (`attach_token` of an uploaded
+             *     file): the message carries that object's card. The text may then be empty.
+             */
+            attach?: string | null;
             entities?: components["schemas"]["Entity"][];
             /**
              * @description Client idempotency key (up to 64 bytes): a retried send with the same key returns the
@@ -1840,6 +2088,20 @@ export interface components {
             /** @description Rights taken from the role's (replaces the current list). */
             deny?: components["schemas"]["Permission"][] | null;
             role?: components["schemas"]["Role"] | null;
+        };
+        /** @description How much the caller keeps and may keep, in bytes. */
+        Usage: {
+            /**
+             * Format: int64
+             * @description The largest file and image one upload may be.
+             */
+            max_file_bytes: number;
+            /** Format: int64 */
+            max_image_bytes: number;
+            /** Format: int64 */
+            quota_bytes: number;
+            /** Format: int64 */
+            used_bytes: number;
         };
         /** @description An event in one user's own log. */
         UserEvent: {
@@ -5394,6 +5656,945 @@ export interface operations {
                 };
             };
             /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_files: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 100 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FileInfo"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The file's name (1 to 255 characters after cleaning); a multipart upload takes the
+                 *     part's filename instead.
+                 */
+                name?: string | null;
+                purpose?: "attachment" | "avatar";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileInfo"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    download_by_link: {
+        parameters: {
+            query?: {
+                /** @description Epoch seconds, from [`FileLink`]. */
+                expires?: number | null;
+                signature?: string | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bytes, as their sniffed type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
+                };
+            };
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_upload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `1.0.0` */
+                "Tus-Resumable": string;
+                /** @description The file's size in bytes */
+                "Upload-Length": number;
+                /** @description Comma-separated `key base64(value)` pairs; `filename` names the file */
+                "Upload-Metadata"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    Location?: string;
+                    "Upload-Expires"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    capabilities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    "Tus-Extension"?: string;
+                    "Tus-Max-Size"?: number;
+                    "Tus-Version"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    cancel: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `1.0.0` */
+                "Tus-Resumable": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload_offset: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `1.0.0` */
+                "Tus-Resumable": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "Hybrid-File-Id"?: number | null;
+                    "Upload-Expires"?: string;
+                    "Upload-Length"?: number;
+                    "Upload-Offset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    append: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `1.0.0` */
+                "Tus-Resumable": string;
+                /** @description Where these bytes go */
+                "Upload-Offset": number;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": number[];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    "Hybrid-File-Id"?: number | null;
+                    "Upload-Expires"?: string;
+                    "Upload-Offset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    usage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    file_info: {
+        parameters: {
+            query?: {
+                chat_id?: number | null;
+                seq?: number | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileInfo"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    download: {
+        parameters: {
+            query?: {
+                chat_id?: number | null;
+                seq?: number | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bytes, as their sniffed type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
+                };
+            };
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_link: {
+        parameters: {
+            query?: {
+                chat_id?: number | null;
+                seq?: number | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileLink"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -166,7 +166,10 @@ async fn health_metrics_and_docs(stack: Stack) {
         .iter()
         .map(|tag| tag["name"].as_str().unwrap())
         .collect();
-    assert_eq!(tags, ["auth", "users", "chats", "messages", "realtime", "admin"]);
+    assert_eq!(
+        tags,
+        ["auth", "users", "chats", "messages", "realtime", "files", "admin"]
+    );
     assert!(spec["tags"][1]["description"].as_str().unwrap().contains("Profiles"));
     assert!(spec["components"]["schemas"]["ErrorBody"].is_object());
     // Generated clients name their functions after operationIds: each must be unique.

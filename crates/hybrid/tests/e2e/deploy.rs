@@ -544,6 +544,8 @@ fn queried_metrics(expr: &str) -> Vec<String> {
                 "auth_",
                 "users_",
                 "hybrid_job",
+                "stream_",
+                "worker_",
             ]
             .iter()
             .any(|p| word.starts_with(p))

@@ -59,6 +59,9 @@ struct Case {
     method: &'static str,
     path: String,
     body: Option<Value>,
+    /// Bytes sent as they are instead of a JSON body (uploads).
+    raw: Option<&'static [u8]>,
+    headers: Vec<(&'static str, String)>,
     /// The token of the caller who may make the call; `None` for a public operation.
     allowed: Option<String>,
     refused: &'static [Caller],
@@ -72,6 +75,8 @@ impl Case {
             method,
             path,
             body: None,
+            raw: None,
+            headers: Vec::new(),
             allowed: Some(allowed.access_token.clone()),
             refused,
             hidden_from: &[],
@@ -88,11 +93,28 @@ impl Case {
         self
     }
 
+    fn raw(mut self, bytes: &'static [u8]) -> Case {
+        self.raw = Some(bytes);
+        self
+    }
+
+    fn header(mut self, name: &'static str, value: &str) -> Case {
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+
+    /// A tus request (resumable uploads): it must say the protocol's version.
+    fn tus(self) -> Case {
+        self.header("tus-resumable", "1.0.0")
+    }
+
     fn public(method: &'static str, path: &str, body: Option<Value>) -> Case {
         Case {
             method,
             path: path.to_owned(),
             body,
+            raw: None,
+            headers: Vec::new(),
             allowed: None,
             refused: PUBLIC,
             hidden_from: &[],
@@ -238,6 +260,62 @@ impl World {
         jobs["items"][0]["id"].as_i64().unwrap()
     }
 
+    /// A file of the owner's, named and holding the secret, in a message of a new group: its
+    /// id and the group (whose `seq` is that message).
+    async fn attached_file(&self) -> (i64, Group) {
+        let path = format!("/api/v1/files?name={SECRET}.txt");
+        let file = self.expect("POST", &path, &self.owner, Some(json!(SECRET))).await;
+        let mut group = self.group().await;
+        let message = json!({"text": "", "attach": file["attach_token"]});
+        let sent = self
+            .expect(
+                "POST",
+                &format!("/api/v1/chats/{}/messages", group.id),
+                &self.owner,
+                Some(message),
+            )
+            .await;
+        group.seq = sent["seq"].as_i64().unwrap();
+        (file["id"].as_i64().unwrap(), group)
+    }
+
+    /// A new resumable upload of 5 bytes by the owner: its path.
+    async fn tus_upload(&self) -> String {
+        let response = self
+            .server
+            .http
+            .post(self.server.url("/api/v1/files/uploads"))
+            .bearer_auth(&self.owner.access_token)
+            .header("tus-resumable", "1.0.0")
+            .header("upload-length", "5")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "fixture: a tus upload");
+        let location = response.headers()["location"].to_str().unwrap();
+        // the Location is absolute or from the root: keep the path
+        let at = location.find("/api/").unwrap();
+        location[at..].to_owned()
+    }
+
+    /// Makes `case`'s call as the holder of `token`.
+    async fn send(&self, case: &Case, token: Option<&str>) -> (reqwest::StatusCode, Value) {
+        let method = reqwest::Method::from_bytes(case.method.as_bytes()).unwrap();
+        let mut request = self.server.http.request(method, self.server.url(&case.path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in &case.headers {
+            request = request.header(*name, value);
+        }
+        if let Some(raw) = case.raw {
+            request = request.body(raw);
+        } else if let Some(body) = &case.body {
+            request = request.json(body);
+        }
+        hybrid_testkit::json_of(request.send().await.expect("request failed")).await
+    }
+
     /// A new user, for operations that change their caller's own account.
     async fn fresh_user(&self) -> TestUser {
         let n = self.made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -254,7 +332,9 @@ impl World {
             "PUT" => "PUT",
             "PATCH" => "PATCH",
             "DELETE" => "DELETE",
-            other => panic!("unexpected method {other}"),
+            "HEAD" => "HEAD",
+            "OPTIONS" => "OPTIONS",
+            other => panic!("unexpected method {other}: teach World::case and World::send it"),
         };
         let owner = &self.owner;
         if let Some(rest) = template.strip_prefix("/api/v1/chats/{chat_id}") {
@@ -418,6 +498,52 @@ impl World {
                 self.expect("PUT", &path, &self.member, None).await;
                 Case::new(method, path, &self.member, SIGNED_IN)
             }
+            // files: the owner's own, and others' through a message that carries the file
+            ("POST", "/api/v1/files") => {
+                Case::new(method, "/api/v1/files?name=note.txt".into(), owner, SIGNED_IN).raw(b"hello")
+            }
+            ("GET", "/api/v1/files") => {
+                self.attached_file().await;
+                Case::new(method, template.into(), owner, SIGNED_IN).hidden_from(&[Member, Outsider])
+            }
+            ("GET", "/api/v1/files/usage") => Case::new(method, template.into(), &self.member, SIGNED_IN),
+            ("GET", "/api/v1/files/{id}")
+            | ("GET", "/api/v1/files/{id}/content")
+            | ("POST", "/api/v1/files/{id}/link") => {
+                let (id, group) = self.attached_file().await;
+                let path = template.replace("{id}", &id.to_string());
+                let via = format!("{path}?chat_id={}&seq={}", group.id, group.seq);
+                Case::new(method, via, &self.member, NON_MEMBERS)
+            }
+            // a member may read it through the message, but not delete it
+            ("DELETE", "/api/v1/files/{id}") => {
+                let (id, _) = self.attached_file().await;
+                let refused = &[Member, Outsider, Anonymous];
+                Case::new(method, format!("/api/v1/files/{id}"), owner, refused)
+            }
+            ("GET", "/api/v1/files/links/{id}") => {
+                let (id, _) = self.attached_file().await;
+                let link = self
+                    .expect("POST", &format!("/api/v1/files/{id}/link"), owner, None)
+                    .await;
+                Case::public(method, link["url"].as_str().unwrap(), None)
+            }
+            ("OPTIONS", "/api/v1/files/uploads") => Case::public(method, template, None),
+            ("POST", "/api/v1/files/uploads") => Case::new(method, template.into(), owner, SIGNED_IN)
+                .tus()
+                .header("upload-length", "5"),
+            ("HEAD", "/api/v1/files/uploads/{id}")
+            | ("PATCH", "/api/v1/files/uploads/{id}")
+            | ("DELETE", "/api/v1/files/uploads/{id}") => {
+                let case = Case::new(method, self.tus_upload().await, owner, &[Member, Outsider, Anonymous]).tus();
+                if method == "PATCH" {
+                    case.header("upload-offset", "0")
+                        .header("content-type", "application/offset+octet-stream")
+                        .raw(b"hello")
+                } else {
+                    case
+                }
+            }
             // auth: public operations, then the caller's own account
             ("GET", "/api/v1/auth/jwks") => Case::public(method, template, None),
             ("POST", "/api/v1/auth/login") => Case::public(
@@ -507,31 +633,24 @@ impl World {
     async fn check(&self, key: &str, case: &Case) -> Vec<String> {
         let mut wrong = Vec::new();
         for &caller in case.refused {
-            let (status, body) = self
-                .server
-                .request(case.method, &case.path, self.token(caller), case.body.clone())
-                .await;
+            let (status, body) = self.send(case, self.token(caller)).await;
             let expected: &[u16] = if caller == Anonymous { &[401] } else { &[401, 403, 404] };
-            let only_an_error = body
-                .as_object()
-                .is_some_and(|o| o.len() == 1 && o.contains_key("error"));
+            // a HEAD answer has no body
+            let only_an_error = (case.method == "HEAD" && body.is_null())
+                || body
+                    .as_object()
+                    .is_some_and(|o| o.len() == 1 && o.contains_key("error"));
             if !expected.contains(&status.as_u16()) || !only_an_error || body.to_string().contains(SECRET) {
                 wrong.push(format!("{key} as {caller:?}: {status} {body}"));
             }
         }
         for &caller in case.hidden_from {
-            let (status, body) = self
-                .server
-                .request(case.method, &case.path, self.token(caller), case.body.clone())
-                .await;
+            let (status, body) = self.send(case, self.token(caller)).await;
             if !status.is_success() || body.to_string().contains(SECRET) {
                 wrong.push(format!("{key} as {caller:?} shows what is not theirs: {status} {body}"));
             }
         }
-        let (status, body) = self
-            .server
-            .request(case.method, &case.path, case.allowed.as_deref(), case.body.clone())
-            .await;
+        let (status, body) = self.send(case, case.allowed.as_deref()).await;
         if !status.is_success() {
             wrong.push(format!("{key}, the positive control: {status} {body}"));
         }

@@ -1,5 +1,5 @@
-//! The microservices shape: one process per service (users, auth, chats) and two realtime
-//! nodes on PostgreSQL, NATS and Redis, calling each other over gRPC, behind a real nginx
+//! The microservices shape: one process per service (users, auth, chats, files) and two
+//! realtime nodes on PostgreSQL, NATS, Redis and S3, calling each other over gRPC, behind a real nginx
 //! running the configuration of `deploy/nginx/`. The core flows go through nginx; then the
 //! chats process and a realtime node are SIGKILLed and restarted while messages flow.
 
@@ -103,6 +103,7 @@ struct Deployment {
     auth: TestServer,
     chats: TestServer,
     realtime: Vec<TestServer>,
+    files: TestServer,
     nginx: OwnServer,
     /// nginx: where clients go.
     gateway: Api,
@@ -142,6 +143,8 @@ impl Deployment {
         for _ in 0..2 {
             realtime.push(users.start_peer(&pairs(&realtime_env)).await);
         }
+        let files_env = with(&[("HYBRID_SERVICES", "files")]);
+        let files_process = users.start_peer(&pairs(&files_env)).await;
 
         let web = tempfile::tempdir().unwrap();
         std::fs::create_dir(web.path().join("assets")).unwrap();
@@ -160,6 +163,7 @@ impl Deployment {
             ("chats:8080", addr(&chats)),
             ("realtime-1:8080", addr(&realtime[0])),
             ("realtime-2:8080", addr(&realtime[1])),
+            ("files:8080", addr(&files_process)),
         ]
         .into_iter()
         .map(|(host, addr)| (host.to_owned(), addr))
@@ -191,6 +195,7 @@ impl Deployment {
             auth,
             chats,
             realtime,
+            files: files_process,
             nginx,
             tls_port,
             _web: web,
@@ -201,7 +206,7 @@ impl Deployment {
     }
 
     fn processes(&self) -> Vec<&TestServer> {
-        let mut all = vec![&self.users, &self.auth, &self.chats];
+        let mut all = vec![&self.users, &self.auth, &self.chats, &self.files];
         all.extend(self.realtime.iter());
         all
     }
@@ -391,6 +396,7 @@ async fn core_flows_through_the_gateway(deployment: &Deployment) {
 
     // a chat; one socket each, which nginx puts on different realtime nodes
     let chat = direct(gateway, &ann, &ben).await;
+    files_through_the_gateway(gateway, &ann, &ben, chat).await;
     let mut ann_ws = WsClient::connect(&gateway.base_url, &ann.access_token).await;
     let mut ben_ws = WsClient::connect(&gateway.base_url, &ben.access_token).await;
     assert_eq!(deployment.sockets_per_node().await, [1, 1], "one socket per node");
@@ -500,6 +506,75 @@ async fn core_flows_through_the_gateway(deployment: &Deployment) {
 /// Messages acknowledged (201) while the chats process and a realtime node are SIGKILLed and
 /// restarted: each is stored once, and the reader, reconnecting through nginx and catching up
 /// with /sync, sees each once.
+/// Files in their own process: uploads past the API's body limit (nginx streams them through),
+/// resumable uploads, and a file read through the message that carries it (files asks chats
+/// over gRPC).
+async fn files_through_the_gateway(gateway: &Api, ann: &TestUser, ben: &TestUser, chat: i64) {
+    let bytes: Vec<u8> = (0..3 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let response = gateway
+        .http
+        .post(gateway.url("/api/v1/files?name=big.bin"))
+        .bearer_auth(&ann.access_token)
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    let (status, file) = hybrid_testkit::json_of(response).await;
+    assert_eq!(status, 201, "{file}");
+    let message = json!({"text": "", "attach": file["attach_token"]});
+    let (status, sent) = gateway
+        .post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            Some(&ann.access_token),
+            message,
+        )
+        .await;
+    assert_eq!(status, 201, "{sent}");
+    let content = format!(
+        "/api/v1/files/{}/content?chat_id={chat}&seq={}",
+        file["id"], sent["seq"]
+    );
+    let ranged = gateway
+        .http
+        .get(gateway.url(&content))
+        .bearer_auth(&ben.access_token)
+        .header("range", "bytes=2097152-2097161")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(&ranged.bytes().await.unwrap()[..], &bytes[2_097_152..2_097_162]);
+
+    let tus = |method: reqwest::Method, path: &str| {
+        gateway
+            .http
+            .request(method, gateway.url(path))
+            .bearer_auth(&ann.access_token)
+            .header("tus-resumable", "1.0.0")
+    };
+    let created = tus(reqwest::Method::POST, "/api/v1/files/uploads")
+        .header("upload-length", bytes.len().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let location = created.headers()["location"].to_str().unwrap();
+    let path = location[location.find("/api/").unwrap()..].to_owned();
+    let patched = tus(reqwest::Method::PATCH, &path)
+        .header("upload-offset", "0")
+        .header("content-type", "application/offset+octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 204);
+    assert!(
+        patched.headers().contains_key("hybrid-file-id"),
+        "{:?}",
+        patched.headers()
+    );
+}
+
 async fn nothing_is_lost_when_processes_die(deployment: &mut Deployment) {
     const TOTAL: usize = 40;
     let gateway = deployment.gateway.clone();
