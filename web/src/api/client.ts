@@ -18,6 +18,12 @@ export type Paths = paths;
 
 type Fetch = (input: Request) => Promise<Response>;
 
+/** The access token, renewed first when it is about to expire (null when signed out). */
+export async function freshToken(sess: Session): Promise<string | null> {
+  if (sess.accessToken() && sess.expiresInMs() < 5000) await sess.refresh();
+  return sess.accessToken();
+}
+
 /**
  * The fetch under the typed client. `auth: false` is for sign-in and sign-up, which send no
  * token and must not trigger a refresh.
@@ -38,7 +44,7 @@ export function authFetch(sess: Session, fetchImpl: typeof fetch, auth: boolean)
   }
 
   return async (req: Request) => {
-    if (auth && sess.accessToken() && sess.expiresInMs() < 5000) await sess.refresh();
+    if (auth) await freshToken(sess);
     // A second copy, for the one retry after a refresh (a body can be read once).
     const spare = req.clone();
     let res = await once(req);

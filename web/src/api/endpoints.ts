@@ -50,7 +50,7 @@ export function endpoints({ api: c, guest }: Client) {
       data(c.PATCH('/api/v1/chats/{chat_id}', { ...chat(id), body: update })),
     history: (id: number, from: { before?: number; after?: number; around?: number }, limit = 50) =>
       data(c.GET('/api/v1/chats/{chat_id}/messages', { params: { path: { chat_id: id }, query: { ...from, limit } } })),
-    send: (id: number, body: { text: string; reply_to?: number; nonce: string }) =>
+    send: (id: number, body: { text: string; reply_to?: number; nonce: string; attach?: string }) =>
       data(c.POST('/api/v1/chats/{chat_id}/messages', { ...chat(id), body })),
     edit: (id: number, seq: number, text: string) =>
       data(c.PATCH('/api/v1/chats/{chat_id}/messages/{seq}', { ...msg(id, seq), body: { text } })),
@@ -85,6 +85,13 @@ export function endpoints({ api: c, guest }: Client) {
     sync: (req: SyncRequest) => data(c.POST('/api/v1/sync', { body: req })),
     searchMessages: (q: string, cursor?: string) =>
       data(c.GET('/api/v1/search/messages', { params: { query: { q, cursor: cursor || undefined, limit: 30 } } })),
+
+    // files (uploads go through features/files/upload.ts, for their progress)
+    file: (id: number) => data(c.GET('/api/v1/files/{id}', { params: { path: { id } } })),
+    filesUsage: () => data(c.GET('/api/v1/files/usage')),
+    /** A link that reads the file without a token for a while, through the message carrying it. */
+    fileLink: (id: number, chatId: number, seq: number) =>
+      data(c.POST('/api/v1/files/{id}/link', { params: { path: { id }, query: { chat_id: chatId, seq } } })),
 
     // background jobs (administrators)
     jobsOverview: () => data(c.GET('/api/v1/admin/jobs')),

@@ -41,3 +41,6 @@ export type QueueSummary = S['QueueSummary'];
 export type JobInfo = S['JobInfo'];
 export type JobState = S['JobState'];
 export type JobPage = S['Page_JobInfo'];
+export type Attachment = S['Attachment'];
+export type FileInfo = S['FileInfo'];
+export type FileLink = S['FileLink'];

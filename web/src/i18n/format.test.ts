@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fold, formatDateTime, formatExact, formatRelative, formatTime } from './format';
+import { fold, formatDateTime, formatExact, formatRelative, formatSize, formatTime } from './format';
 
 describe('formatTime', () => {
   const morning = new Date(2026, 2, 12, 6, 47).getTime();
@@ -50,5 +50,36 @@ describe('fold', () => {
     expect(fold('Ёлка')).toBe(fold('елка'));
     expect(fold('ЕЛЕНА')).toBe(fold('ёлена'));
     expect(fold('Bob')).toBe('bob');
+  });
+});
+
+describe('formatSize', () => {
+  const nb = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
+
+  it('reads in bytes, then powers of 1024 with one decimal under 10', () => {
+    expect(nb(formatSize(0, 'en'))).toBe('0 B');
+    expect(nb(formatSize(512, 'en'))).toBe('512 B');
+    expect(nb(formatSize(1023, 'en'))).toBe('1,023 B');
+    expect(nb(formatSize(1024, 'en'))).toBe('1 KB');
+    expect(nb(formatSize(1536, 'en'))).toBe('1.5 KB');
+    expect(nb(formatSize(48_213, 'en'))).toBe('47 KB');
+    expect(nb(formatSize(9.5 * 1024 * 1024, 'en'))).toBe('9.5 MB');
+    expect(nb(formatSize(2 * 1024 ** 3, 'en'))).toBe('2 GB');
+  });
+
+  it('never shows 1024 of a unit: that is one of the next', () => {
+    expect(nb(formatSize(1024 * 1024 - 1, 'en'))).toBe('1 MB');
+    expect(nb(formatSize(1024 * 1023.9, 'en'))).toBe('1 MB');
+  });
+
+  it('uses Russian units and the decimal comma', () => {
+    expect(nb(formatSize(512, 'ru'))).toBe('512 Б');
+    expect(nb(formatSize(1536, 'ru'))).toBe('1,5 КБ');
+    expect(nb(formatSize(9.5 * 1024 * 1024, 'ru'))).toBe('9,5 МБ');
+    expect(nb(formatSize(3 * 1024 ** 3, 'ru'))).toBe('3 ГБ');
+  });
+
+  it('keeps the number and its unit together', () => {
+    expect(formatSize(1536, 'en')).toContain('\u00a0');
   });
 });

@@ -1,4 +1,4 @@
-import type { Lang } from './index';
+import { translate, type Lang } from './index';
 
 const DAY = 86_400_000;
 
@@ -94,4 +94,25 @@ export function formatRelative(ms: number, lang: Lang, now = Date.now()): string
     return f.format(value, unit);
   }
   return f.format(0, 'second');
+}
+
+const SIZE_UNITS = ['size.b', 'size.kb', 'size.mb', 'size.gb', 'size.tb'] as const;
+
+/**
+ * A file size for people: "512 B", "1.5 KB", "48 KB", "9.5 MB" / "512 Б", "1,5 КБ": powers of
+ * 1024, one decimal under 10, the unit from the dictionary, the number in the language's style.
+ */
+export function formatSize(bytes: number, lang: Lang): string {
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  for (;;) {
+    const digits = unit === 0 || value >= 10 ? 0 : 1;
+    const shown = Number(value.toFixed(digits));
+    if (shown < 1024 || unit === SIZE_UNITS.length - 1) {
+      const n = new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(shown);
+      return translate(lang, SIZE_UNITS[unit] as (typeof SIZE_UNITS)[number], { n });
+    }
+    value /= 1024;
+    unit += 1;
+  }
 }

@@ -7,6 +7,10 @@ export const keys = {
   invites: (id: number) => ['invites', id] as const,
   user: (id: number) => ['user', id] as const,
   me: ['me'] as const,
+  /** The caller's use of the files service and its limits (404: the server has no files). */
+  filesUsage: ['files-usage'] as const,
+  /** A token-less link to a file, made through the message carrying it (expires). */
+  fileLink: (fileId: number, chatId: number, seq: number) => ['file-link', fileId, chatId, seq] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
   /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */

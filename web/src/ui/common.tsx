@@ -25,8 +25,8 @@ export function Avatar({ name, id, size = 40, online }: { name: string; id: numb
 
 /** A readable message for any error, in the UI language (see errorText.ts). */
 export function useErrorText(): (e: unknown, opts?: ErrorTextOptions) => string {
-  const { t } = useI18n();
-  return (e: unknown, opts?: ErrorTextOptions) => errorText(e, t, opts);
+  const { t, lang } = useI18n();
+  return (e: unknown, opts?: ErrorTextOptions) => errorText(e, t, { lang, ...opts });
 }
 
 /** An error line; `onRetry` adds "Try again", but only for errors a retry may get past. */

@@ -7,6 +7,18 @@ const tr = (lang: Lang) => (key: Key, vars?: Vars) => translate(lang, key, vars)
 const invalid = (field: string, message: string) => new ApiError(422, { code: 'validation_failed', message, field });
 
 describe('errorText', () => {
+  it('names the size limit a refused upload broke, in the UI language', () => {
+    const file = new ApiError(413, { code: 'file_too_large', message: 'a file may have at most 2147483648 bytes' });
+    const image = new ApiError(413, { code: 'file_too_large', message: 'an image may have at most 52428800 bytes' });
+    expect(errorText(file, tr('en'), { lang: 'en' })).toBe('The file is too big: a file may be at most 2\u00a0GB.');
+    expect(errorText(image, tr('ru'), { lang: 'ru' })).toBe('Картинка слишком большая: картинка может быть не больше 50\u00a0МБ.');
+    // A message of another shape still reads as the code says.
+    expect(errorText(new ApiError(413, { code: 'file_too_large', message: 'too big' }), tr('ru'))).toBe('Файл слишком большой для загрузки.');
+    expect(errorText(new ApiError(413, { code: 'quota_exceeded', message: 'this upload would take you past your storage quota' }), tr('en'))).toBe(
+      'Your storage is full: delete files you no longer need, then try again.',
+    );
+  });
+
   it('translates the server’s validation rules, per field', () => {
     const e = invalid('text', 'must be at most 4096 UTF-16 code units');
     expect(errorText(e, tr('en'), { inField: true })).toBe('At most 4096 characters.');

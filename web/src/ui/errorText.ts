@@ -4,9 +4,10 @@
  * gives the rule in English in `message`: we read the rule and translate it), and a
  * `Retry-After` reads as a duration ("Try again in 15 minutes").
  */
-import { isApiError, type ApiError } from '../api/errors';
+import { isApiError, type ApiError, type ErrorCode } from '../api/errors';
 import type { JobState } from '../api/types';
-import type { Key, Vars } from '../i18n/index';
+import { formatSize } from '../i18n/format';
+import type { Key, Lang, Vars } from '../i18n/index';
 
 type T = (key: Key, vars?: Vars) => string;
 
@@ -34,12 +35,16 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
 ];
 
 /**
- * The server's 409 messages that say more than "conflict" (crates/core/src/job_board.rs:
- * "a cancelled job cannot be cancelled"), in words; any other 409 reads as `error.conflict`.
+ * The server's messages that say more than their code, in words: a 409 from the jobs API
+ * (crates/core/src/job_board.rs: "a cancelled job cannot be cancelled"; any other 409 reads as
+ * `error.conflict`), and the limit a 413 `file_too_large` names (crates/files: "a file may have
+ * at most 1000 bytes").
  */
-const CONFLICTS: [RegExp, (m: RegExpMatchArray, t: T) => string][] = [
-  [/^a (ready|running|done|dead|cancelled) job cannot be cancelled$/, (m, t) => t('jobs.conflictCancel', { state: t(`jobs.state.${m[1] as JobState}`) })],
-  [/^a (ready|running|done|dead|cancelled) job cannot be retried$/, (m, t) => t('jobs.conflictRetry', { state: t(`jobs.state.${m[1] as JobState}`) })],
+const MESSAGES: [ErrorCode, RegExp, (m: RegExpMatchArray, t: T, lang: Lang) => string][] = [
+  ['conflict', /^a (ready|running|done|dead|cancelled) job cannot be cancelled$/, (m, t) => t('jobs.conflictCancel', { state: t(`jobs.state.${m[1] as JobState}`) })],
+  ['conflict', /^a (ready|running|done|dead|cancelled) job cannot be retried$/, (m, t) => t('jobs.conflictRetry', { state: t(`jobs.state.${m[1] as JobState}`) })],
+  ['file_too_large', /^(a file|an image) may have at most (\d+) bytes$/, (m, t, lang) =>
+    t(m[1] === 'an image' ? 'files.tooLargeImage' : 'files.tooLargeFile', { size: formatSize(Number(m[2]), lang) })],
 ];
 
 /** Inputs the UI has, named for errors shown away from their field. */
@@ -88,6 +93,8 @@ export function isRetryable(e: unknown): boolean {
 export interface ErrorTextOptions {
   /** Shown under its own field: no need to name the field. */
   inField?: boolean;
+  /** The UI language, for the numbers some texts carry (sizes); English when not given. */
+  lang?: Lang;
 }
 
 export function errorText(e: unknown, t: T, opts: ErrorTextOptions = {}): string {
@@ -98,11 +105,9 @@ export function errorText(e: unknown, t: T, opts: ErrorTextOptions = {}): string
     const label = e.field ? FIELDS[e.field] : undefined;
     return !opts.inField && label ? t('error.fieldRule', { field: t(label), rule: rule.charAt(0).toLowerCase() + rule.slice(1) }) : rule;
   }
-  if (e.code === 'conflict') {
-    for (const [re, make] of CONFLICTS) {
-      const m = e.message.match(re);
-      if (m) return make(m, t);
-    }
+  for (const [code, re, make] of MESSAGES) {
+    const m = code === e.code ? e.message.match(re) : null;
+    if (m) return make(m, t, opts.lang ?? 'en');
   }
   const key = `error.${e.code}` as Key;
   let text = t(key);

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../../api/endpoints';
 import type { ChatInfo, HistoryPage, Message } from '../../api/types';
@@ -29,6 +29,11 @@ import { ApiError, isApiError, type ErrorCode } from '../../api/errors';
 import { displayName, sentReads, useChat, useChatTitle, usePresenceOf, useUser } from '../../state/queries';
 import { useStore } from '../../state/store';
 import { MembersPanel } from './MembersPanel';
+import { MessageSummary } from '../files/MessageSummary';
+import { useFileDrop } from '../files/drop';
+import { attachToken } from '../files/upload';
+import { useFilesEnabled } from '../files/enabled';
+import { useUpload } from '../files/useUpload';
 
 export function newNonce(): string {
   const c = globalThis.crypto;
@@ -156,13 +161,32 @@ function PinnedBar({ chatId, pins, onJump, onOpen }: { chatId: number; pins: Mes
         <Icon name="pin" size={16} />
         <span className="pinned-text">
           <strong>{pins.length > 1 ? t('pins.titleN', { n: (index % pins.length) + 1, count: pins.length }) : t('pins.title')}</strong>
-          <span>{m.text}</span>
+          <span>
+            <MessageSummary message={m} />
+          </span>
         </span>
       </button>
       <button type="button" className="icon-button small" onClick={onOpen} aria-label={t('pins.all')} title={t('pins.all')}>
         <Icon name="more" size={16} />
       </button>
     </div>
+  );
+}
+
+/** The chat's column: header, history and composer; a file dropped on it is attached. */
+function ChatMain({ title, canAttach, onFile, children }: { title: string; canAttach: boolean; onFile: (file: File) => void; children: ReactNode }) {
+  const { t } = useI18n();
+  const drop = useFileDrop(onFile, canAttach);
+  return (
+    <section className="chat-main" aria-label={title} {...drop.handlers}>
+      {children}
+      {drop.over ? (
+        <div className="drop-overlay" aria-hidden="true" data-testid="drop-overlay">
+          <Icon name="paperclip" size={32} />
+          <span>{t('files.dropHere')}</span>
+        </div>
+      ) : null}
+    </section>
   );
 }
 
@@ -197,6 +221,7 @@ export function ChatView({ chatId }: { chatId: number }) {
           created_at: i.created_at,
           failed: Boolean(i.failed),
           ...(i.reply_to ? { reply_to: i.reply_to } : {}),
+          ...(i.file ? { file: i.file } : {}),
           ...(i.error ? refusal(i.error) : {}),
         })),
     [queue, chatId],
@@ -209,6 +234,8 @@ export function ChatView({ chatId }: { chatId: number }) {
   const [panel, setPanel] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [atBottom, setAtBottom] = useState(false);
+  const upload = useUpload();
+  const filesOn = useFilesEnabled();
   const unreadAfter = useRef<number | null | undefined>(undefined);
   if (unreadAfter.current === undefined && chat) unreadAfter.current = chat.unread_count > 0 ? chat.read_seq : null;
   const [highlight, setHighlight] = useState<number | null>(() => {
@@ -366,7 +393,7 @@ export function ChatView({ chatId }: { chatId: number }) {
 
   return (
     <div className={`chat${panel ? ' with-panel' : ''}`}>
-      <section className="chat-main" aria-label={title}>
+      <ChatMain title={title} canAttach={filesOn && can('send_messages') && !editing} onFile={upload.start}>
         <header className="chat-header">
           <button type="button" className="icon-button back-button" onClick={() => navigate('/')} aria-label={t('common.back')}>
             <Icon name="back" />
@@ -465,11 +492,15 @@ export function ChatView({ chatId }: { chatId: number }) {
             lastTyping.current = now;
             api.typing(chatId).catch(() => undefined);
           }}
-          onSend={(text) => {
+          upload={filesOn ? upload : undefined}
+          onSend={(text, uploaded) => {
             setReplyTo(null);
             if (!liveEnd) backToLive();
             lastTyping.current = 0;
-            enqueue({ nonce: newNonce(), user_id: me, chat_id: chatId, text, created_at: Date.now(), ...(replyTo ? { reply_to: replyTo.seq } : {}) });
+            const item: OutboxItem = { nonce: newNonce(), user_id: me, chat_id: chatId, text, created_at: Date.now(), ...(replyTo ? { reply_to: replyTo.seq } : {}) };
+            if (!uploaded) return enqueue(item);
+            const { name, size, content_type } = uploaded.info;
+            attachToken(uploaded).then((attach) => enqueue({ ...item, attach, file: { name, size, content_type } }), setError);
           }}
           onSaveEdit={(m, text) => {
             setEditing(null);
@@ -479,7 +510,7 @@ export function ChatView({ chatId }: { chatId: number }) {
             );
           }}
         />
-      </section>
+      </ChatMain>
       {panel ? <MembersPanel chat={chat} title={title} onClose={() => setPanel(false)} /> : null}
       {deleting ? (
         <Modal title={t('message.deleteTitle')} onClose={() => setDeleting(null)}>
@@ -518,7 +549,7 @@ export function ChatView({ chatId }: { chatId: number }) {
                     jumpTo(m.seq);
                   }}
                 >
-                  {m.text}
+                  <MessageSummary message={m} />
                 </button>
                 {can('pin') ? (
                   <button type="button" className="icon-button small" aria-label={t('message.unpin')} onClick={() => actions.onPin(m, false)}>

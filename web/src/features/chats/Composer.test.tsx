@@ -1,7 +1,18 @@
 import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../api/errors';
+import type { Lang } from '../../i18n/index';
 import { renderUi } from '../../test/render';
+import type { Upload, UploadState } from '../files/useUpload';
 import { Composer, mentionAt } from './Composer';
+
+/** An upload in a given state whose actions are spies. */
+function fakeUpload(state: UploadState | null = null): Upload {
+  return { state, start: vi.fn(), clear: vi.fn() };
+}
+
+const report = new File(['x'.repeat(4096)], 'report.txt', { type: 'text/plain' });
+const stored = { id: 7, name: 'report.txt', content_type: 'text/plain', size: 4096, sha256: '', created_at: 0, avatar: false, attach_token: 'tok' };
 
 function setup(over: Partial<Parameters<typeof Composer>[0]> = {}) {
   const props = {
@@ -19,9 +30,10 @@ function setup(over: Partial<Parameters<typeof Composer>[0]> = {}) {
     onSaveEdit: vi.fn(),
     onEditLast: vi.fn(),
     onTyping: vi.fn(),
+    upload: fakeUpload(),
     ...over,
   };
-  renderUi(<Composer {...props} />);
+  renderUi(<Composer {...props} />, { lang: (over as { lang?: Lang }).lang ?? 'en' });
   const box = screen.getByRole('combobox') as HTMLTextAreaElement;
   const type = (value: string) => fireEvent.change(box, { target: { value, selectionStart: value.length } });
   return { props, box, type };
@@ -114,9 +126,81 @@ describe('Composer', () => {
         onSaveEdit={vi.fn()}
         onEditLast={vi.fn()}
         onTyping={vi.fn()}
+        upload={fakeUpload()}
       />,
     );
     expect(screen.getByText('Only admins post in this channel.')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Attach a file' })).toBeNull();
+  });
+});
+
+describe('Composer without files', () => {
+  it('offers no paperclip where the server keeps no files, and pastes files as nothing', () => {
+    const { box } = setup({ upload: undefined });
+    expect(screen.queryByRole('button', { name: 'Attach a file' })).toBeNull();
+    fireEvent.paste(box, { clipboardData: { files: [report], getData: () => '' } });
+    expect(screen.queryByTestId('upload-draft')).toBeNull();
+  });
+});
+
+describe('Composer with files', () => {
+  it('uploads the file picked with the paperclip', () => {
+    const upload = fakeUpload();
+    setup({ upload });
+    const input = screen.getByTestId('attach-input') as HTMLInputElement;
+    fireEvent.change(input, { target: { files: [report] } });
+    expect(upload.start).toHaveBeenCalledWith(report);
+  });
+
+  it('uploads a pasted file, and leaves pasted text alone', () => {
+    const upload = fakeUpload();
+    const { box } = setup({ upload });
+    fireEvent.paste(box, { clipboardData: { files: [report], getData: () => '' } });
+    expect(upload.start).toHaveBeenCalledWith(report);
+    fireEvent.paste(box, { clipboardData: { files: [report], getData: () => 'some text' } });
+    expect(upload.start).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows the progress in bytes and waits for the upload before sending', () => {
+    const upload = fakeUpload({ status: 'uploading', file: report, sent: 1536, total: 4096 });
+    const { props, box, type } = setup({ upload });
+    expect(screen.getByTestId('upload-progress').textContent).toBe('1.5\u00a0KB of 4\u00a0KB');
+    expect(screen.getByRole('progressbar', { name: 'Uploading report.txt' })).toBeTruthy();
+    type('the caption');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(props.onSend).not.toHaveBeenCalled();
+    expect((screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel upload' }));
+    expect(upload.clear).toHaveBeenCalled();
+  });
+
+  it('sends the uploaded file with the caption, or with no text at all', () => {
+    const upload = fakeUpload({ status: 'done', file: report, info: stored, at: 5 });
+    const { props, box } = setup({ upload });
+    expect(box.placeholder).toBe('Add a caption…');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(props.onSend).toHaveBeenCalledWith('', { info: stored, at: 5 });
+    expect(upload.clear).toHaveBeenCalled();
+  });
+
+  it('says why a file was not uploaded, in the UI language, and sends nothing', () => {
+    const tooBig = new ApiError(413, { code: 'file_too_large', message: 'a file may have at most 1000 bytes' });
+    const upload = fakeUpload({ status: 'failed', file: report, error: tooBig });
+    const { props, box, type } = setup({ upload });
+    expect(screen.getByRole('alert').textContent).toBe('Not uploaded: The file is too big: a file may be at most 1,000\u00a0B.');
+    type('hello');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(props.onSend).not.toHaveBeenCalled();
+    expect(screen.queryByRole('button', { name: 'Try again' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Remove the file' }));
+    expect(upload.clear).toHaveBeenCalled();
+  });
+
+  it('speaks Russian', () => {
+    const quota = new ApiError(413, { code: 'quota_exceeded', message: 'this upload would take you past your storage quota' });
+    setup({ upload: fakeUpload({ status: 'failed', file: report, error: quota }), lang: 'ru' } as never);
+    expect(screen.getByRole('alert').textContent).toBe('Не загружено: Место для файлов закончилось: удалите ненужные файлы и попробуйте снова.');
+    expect(screen.getByRole('button', { name: 'Прикрепить файл' })).toBeTruthy();
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * The message box: Enter sends, Shift+Enter starts a new line, ↑ in an empty box edits the
- * last own message, @ suggests people (arrow keys, Enter or Tab to pick, Esc to close).
+ * last own message, @ suggests people (arrow keys, Enter or Tab to pick, Esc to close). The
+ * paperclip (or pasting a file) uploads a file, sent with the text as its caption.
  */
-import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import type { Message, Profile } from '../../api/types';
 
 /** Someone an @mention can name: a member of the chat. */
@@ -12,6 +13,10 @@ import { fold } from '../../i18n/format';
 import { displayName, useUser } from '../../state/queries';
 import { Avatar } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
+import { MessageSummary } from '../files/MessageSummary';
+import type { Uploaded } from '../files/upload';
+import { AttachButton, UploadDraft } from '../files/UploadDraft';
+import type { Upload } from '../files/useUpload';
 
 /**
  * The longest text the server takes, in UTF-16 code units (`chats.max_text_length`, 4096 by
@@ -42,6 +47,7 @@ export function Composer({
   onSaveEdit,
   onEditLast,
   onTyping,
+  upload,
 }: {
   chatId: number;
   disabledReason: string | null;
@@ -51,10 +57,13 @@ export function Composer({
   candidates: MentionCandidate[];
   onCancelReply: () => void;
   onCancelEdit: () => void;
-  onSend: (text: string) => void;
+  /** Sends the text (may be empty with a file), with the uploaded file if there is one. */
+  onSend: (text: string, file?: Uploaded) => void;
   onSaveEdit: (m: Message, text: string) => void;
   onEditLast: () => void;
   onTyping: () => void;
+  /** The file being attached (the chat's drop zone feeds it too); none where files are off. */
+  upload?: Upload;
 }) {
   const { t } = useI18n();
   const [text, setText] = useState('');
@@ -142,18 +151,34 @@ export function Composer({
   const length = text.trim().length;
   const left = MAX_TEXT_LENGTH - length;
   const over = left < 0;
+  // A file goes with the message once uploaded; while it uploads, or when it failed, nothing
+  // is sent (the bar says why; removing the file sends the text alone).
+  const file = editing || !upload ? null : upload.state;
+  const uploaded = file?.status === 'done' ? file : null;
+  const canSend = !over && (editing ? text.trim() !== '' : file ? uploaded !== null : text.trim() !== '');
 
   function submit() {
     const value = text.trim();
-    if (!value || value.length > MAX_TEXT_LENGTH) return;
+    if (!canSend) return;
     if (editing) {
       if (value !== editing.text) onSaveEdit(editing, value);
       else onCancelEdit();
+    } else if (uploaded) {
+      onSend(value, { info: uploaded.info, at: uploaded.at });
+      upload?.clear();
     } else {
       onSend(value);
     }
     setText('');
     setCaret(0);
+  }
+
+  // A pasted file (a screenshot, a copied file) is attached; pasted text stays text.
+  function onPaste(e: ClipboardEvent<HTMLTextAreaElement>) {
+    const pasted = e.clipboardData.files[0];
+    if (editing || !upload || !pasted || e.clipboardData.getData('text/plain')) return;
+    e.preventDefault();
+    upload.start(pasted);
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
@@ -228,6 +253,7 @@ export function Composer({
           ))}
         </ul>
       ) : null}
+      {file && upload ? <UploadDraft upload={upload} /> : null}
       {left < COUNTER_FROM ? (
         <div className={`composer-limit${over ? ' over' : ''}`} data-testid="composer-limit">
           {over ? (
@@ -241,11 +267,12 @@ export function Composer({
         </div>
       ) : null}
       <div className="composer-row">
+        {editing || !upload ? null : <AttachButton onFile={upload.start} />}
         <textarea
           ref={ref}
           rows={1}
           value={text}
-          placeholder={t('composer.placeholder')}
+          placeholder={file ? t('files.caption') : t('composer.placeholder')}
           aria-label={t('composer.label')}
           role="combobox"
           aria-autocomplete="list"
@@ -260,9 +287,10 @@ export function Composer({
           }}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           data-testid="composer"
         />
-        <button type="button" className="send-button" onClick={submit} disabled={!text.trim() || over} aria-label={editing ? t('composer.save') : t('composer.send')} title={editing ? t('composer.save') : t('composer.send')}>
+        <button type="button" className="send-button" onClick={submit} disabled={!canSend} aria-label={editing ? t('composer.save') : t('composer.send')} title={editing ? t('composer.save') : t('composer.send')}>
           <Icon name={editing ? 'check' : 'send'} />
         </button>
       </div>
@@ -278,7 +306,9 @@ function ComposerContext({ message, editing, onCancel }: { message: Message; edi
       <Icon name={editing ? 'edit' : 'reply'} size={18} />
       <div className="composer-context-text">
         <strong>{editing ? t('composer.editing') : t('composer.replyingTo', { name: displayName(sender.data) })}</strong>
-        <span>{message.text}</span>
+        <span>
+          <MessageSummary message={message} />
+        </span>
       </div>
       <button type="button" className="icon-button small" onClick={onCancel} aria-label={t('common.cancel')}>
         <Icon name="close" size={16} />

@@ -1,6 +1,7 @@
 import { screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/errors';
+import type { Message } from '../../api/types';
 import { chat, msg } from '../../test/fixtures';
 import { renderUi } from '../../test/render';
 import { MessageList, type MessageActions } from './MessageList';
@@ -119,5 +120,26 @@ describe('MessageList', () => {
     screen.getByRole('button', { name: 'Cancel sending' }).click();
     expect(actions.onDiscard).toHaveBeenCalledWith(expect.objectContaining({ nonce: 'n2' }));
     expect(screen.getByTestId('jump-unread').textContent).toBe('7');
+  });
+
+  it('shows a file card for a message carrying a file, with its caption or alone', () => {
+    const card = (id: string, name: string) => ({
+      type: 'file',
+      service: 'files',
+      object_id: id,
+      version: 1,
+      preview: { name, size: 2048, content_type: 'application/pdf' } as unknown as NonNullable<Message['attachment']>['preview'],
+    });
+    const { container } = renderList({
+      messages: [msg(5, { created_at: now, text: 'the report', attachment: card('7', 'report.pdf') }), msg(6, { created_at: now, text: '', attachment: card('8', 'old.pdf') }), msg(7, { created_at: now, deleted: true, text: '', attachment: card('9', 'gone.pdf') })],
+      pending: [{ nonce: 'n4', text: '', file: { name: 'slides.pdf', size: 10, content_type: 'application/pdf' }, created_at: now, failed: false }],
+    });
+    const cards = screen.getAllByTestId('file-card');
+    expect(cards.map((c) => c.querySelector('.file-name')?.textContent)).toEqual(['report.pdf', 'old.pdf', 'slides.pdf']);
+    expect(screen.getByText('the report')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Download old.pdf' })).toBeTruthy();
+    // No empty text under a file sent without a caption, and no card on a deleted message.
+    expect(container.querySelector('[data-seq="6"] .message-text')).toBeNull();
+    expect(cards[2]?.dataset.state).toBe('sending');
   });
 });

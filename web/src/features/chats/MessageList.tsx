@@ -14,11 +14,16 @@ import { connection } from '../realtime/state';
 import { Icon } from '../../ui/Icon';
 import { RichText } from './RichText';
 import { ServiceMessage } from './service';
+import { attachedFile, type FilePreview } from '../files/attachment';
+import { MessageSummary } from '../files/MessageSummary';
+import { FileCard } from '../files/FileCard';
 
 export interface PendingMessage {
   nonce: string;
   text: string;
   reply_to?: number;
+  /** The file it carries, as the pending bubble shows it. */
+  file?: FilePreview;
   created_at: number;
   failed: boolean;
   /** Why the server refused it. */
@@ -349,7 +354,7 @@ function ReplyQuote({ message, seq, onJump }: { message: Message | undefined; se
   return (
     <button type="button" className="reply-quote" onClick={() => onJump(seq)}>
       <span className="reply-quote-name">{message ? displayName(sender.data) : t('message.reply')}</span>
-      <span className="reply-quote-text">{message ? (message.deleted ? t('message.deleted') : message.text) : t('message.olderMessage')}</span>
+      <span className="reply-quote-text">{message ? (message.deleted ? t('message.deleted') : <MessageSummary message={message} />) : t('message.olderMessage')}</span>
     </button>
   );
 }
@@ -406,6 +411,7 @@ function MessageItem({
   };
   const showName = chat.kind !== 'direct' && !mine && !grouped;
   const name = displayName(sender.data);
+  const file = m.deleted ? null : attachedFile(m.attachment);
   const channelPost = chat.kind === 'channel';
   return (
     <div
@@ -419,15 +425,16 @@ function MessageItem({
       <div className="bubble" ref={bubble} onClick={m.deleted ? undefined : onTap} onContextMenu={m.deleted ? undefined : onLongPress}>
         {showName ? <span className="message-sender">{name}</span> : null}
         {m.reply_to && !m.deleted ? <ReplyQuote message={replyTo} seq={m.reply_to} onJump={actions.onJump} /> : null}
+        {file ? <FileCard file={file} source={{ id: file.id, chatId: m.chat_id, seq: m.seq }} /> : null}
         {m.deleted ? (
           <p className="message-text muted">
             <em>{t('message.deleted')}</em>
           </p>
-        ) : (
+        ) : m.text || !file ? (
           <p className="message-text" dir="auto">
             <RichText text={m.text} entities={m.entities} />
           </p>
-        )}
+        ) : null}
         <span className="message-meta">
           {pinned ? <Icon name="pin" size={12} aria-label={t('message.pinned')} /> : null}
           {m.edited_at && !m.deleted ? <span className="edited">{t('message.edited')}</span> : null}
@@ -634,9 +641,12 @@ function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: Mess
     <div className={`message mine pending${p.failed ? ' failed' : ''}`} data-testid="message-pending">
       <div className="bubble">
         {p.reply_to ? <ReplyQuote message={replyTo} seq={p.reply_to} onJump={actions.onJump} /> : null}
-        <p className="message-text" dir="auto">
-          {p.text}
-        </p>
+        {p.file ? <FileCard file={p.file} /> : null}
+        {p.text || !p.file ? (
+          <p className="message-text" dir="auto">
+            {p.text}
+          </p>
+        ) : null}
         <span className="message-meta">
           {p.failed ? (
             <span className="failed-note" data-testid="failed-note">

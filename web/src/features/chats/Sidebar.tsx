@@ -13,6 +13,7 @@ import { displayName, useChatTitle, useChats, useMe, usePresenceOf, useUser } fr
 import { useSession } from '../auth/useSession';
 import { NewChatDialog } from './NewChatDialog';
 import { useServiceText } from './service';
+import { MessageSummary } from '../files/MessageSummary';
 
 type Filter = 'all' | 'unread' | 'direct' | 'group' | 'channel';
 
@@ -119,7 +120,7 @@ function Preview({ chat }: { chat: ChatInfo }) {
   return (
     <span className="preview">
       {prefix ? <span className="preview-sender">{prefix}</span> : null}
-      {m.deleted ? <em>{t('message.deleted')}</em> : m.text}
+      {m.deleted ? <em>{t('message.deleted')}</em> : <MessageSummary message={m} />}
     </span>
   );
 }
@@ -251,7 +252,7 @@ function MessageHit({ message, onDone }: { message: Message; onDone: () => void 
         </span>
         <span className="preview">
           <span className="preview-sender">{displayName(sender.data)}: </span>
-          {message.text}
+          <MessageSummary message={message} />
         </span>
       </Link>
     </li>

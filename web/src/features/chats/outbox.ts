@@ -12,6 +12,7 @@ import type { QueryClient } from '@tanstack/react-query';
 import { api } from '../../api/endpoints';
 import { isApiError } from '../../api/errors';
 import type { Message } from '../../api/types';
+import type { FilePreview } from '../files/attachment';
 import { keys } from '../../state/keys';
 import { Store } from '../../state/store';
 import { upsertMessage, type History } from '../realtime/apply';
@@ -24,6 +25,9 @@ export interface OutboxItem {
   chat_id: number;
   text: string;
   reply_to?: number;
+  /** The token that attaches an uploaded file (`attach`), and what the pending bubble shows of it. */
+  attach?: string;
+  file?: FilePreview;
   created_at: number;
   /** The server refused it (not a network problem): not retried until the user asks. */
   failed?: boolean;
@@ -241,7 +245,7 @@ export function startOutbox(qc: QueryClient, userId: number, opts: Partial<Pick<
     userId,
     send:
       opts.send ??
-      ((i) => api.send(i.chat_id, { text: i.text, nonce: i.nonce, ...(i.reply_to ? { reply_to: i.reply_to } : {}) })),
+      ((i) => api.send(i.chat_id, { text: i.text, nonce: i.nonce, ...(i.reply_to ? { reply_to: i.reply_to } : {}), ...(i.attach ? { attach: i.attach } : {}) })),
     remove: opts.remove ?? ((chatId, seq) => api.remove(chatId, seq)),
     onSent: (chatId, m) => qc.setQueryData<History>(keys.history(chatId), (h) => upsertMessage(h, m)),
   };

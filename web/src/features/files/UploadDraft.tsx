@@ -1,0 +1,83 @@
+/**
+ * The composer's side of files: the paperclip that picks one, and the bar above the message box
+ * while it uploads (name, progress in bytes, cancel), once it is ready to send (its size, remove)
+ * or when it could not be uploaded (why, in words; "Try again" when that may help).
+ */
+import { useRef } from 'react';
+import { formatSize } from '../../i18n/format';
+import { useI18n } from '../../i18n/index';
+import { useErrorText } from '../../ui/common';
+import { isRetryable } from '../../ui/errorText';
+import { Icon } from '../../ui/Icon';
+import { isImage } from './attachment';
+import type { Upload } from './useUpload';
+
+export function AttachButton({ onFile }: { onFile: (file: File) => void }) {
+  const { t } = useI18n();
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <button type="button" className="icon-button attach-button" onClick={() => input.current?.click()} aria-label={t('files.attach')} title={t('files.attach')} data-testid="attach-button">
+        <Icon name="paperclip" />
+      </button>
+      <input
+        ref={input}
+        type="file"
+        hidden
+        tabIndex={-1}
+        aria-hidden="true"
+        data-testid="attach-input"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          e.target.value = '';
+          if (file) onFile(file);
+        }}
+      />
+    </>
+  );
+}
+
+export function UploadDraft({ upload }: { upload: Upload }) {
+  const { t, lang } = useI18n();
+  const errorText = useErrorText();
+  const s = upload.state;
+  if (!s) return null;
+  const size = (n: number) => formatSize(n, lang);
+  return (
+    <div className={`upload-draft ${s.status}`} data-testid="upload-draft" data-state={s.status}>
+      <span className="file-icon" aria-hidden="true">
+        <Icon name={s.status === 'failed' ? 'alert' : isImage({ content_type: s.file.type }) ? 'image' : 'file'} size={20} />
+      </span>
+      <span className="file-info">
+        <span className="file-name" title={s.file.name} dir="auto">
+          {s.file.name}
+        </span>
+        {s.status === 'uploading' ? (
+          <span className="upload-progress">
+            <progress max={Math.max(1, s.total)} value={s.sent} aria-label={t('files.uploading', { name: s.file.name })} />
+            <span className="file-size" data-testid="upload-progress">
+              {t('files.progress', { sent: size(s.sent), total: size(s.total) })}
+            </span>
+          </span>
+        ) : s.status === 'done' ? (
+          <span className="file-size">{size(s.info.size)}</span>
+        ) : (
+          <span className="upload-error" role="alert" data-testid="upload-error">
+            {t('files.notUploaded', { reason: errorText(s.error) })}
+            {isRetryable(s.error) ? (
+              <>
+                {' '}
+                <button type="button" className="link-button" onClick={() => upload.start(s.file)}>
+                  {t('common.retry')}
+                </button>
+              </>
+            ) : null}
+          </span>
+        )}
+      </span>
+      <button type="button" className="icon-button small" onClick={upload.clear} aria-label={s.status === 'uploading' ? t('files.cancelUpload') : t('files.remove')} title={s.status === 'uploading' ? t('files.cancelUpload') : t('files.remove')}>
+        <Icon name="close" size={16} />
+      </button>
+    </div>
+  );
+}
