@@ -18,11 +18,55 @@ pub struct FileInfo {
     pub created_at: i64,
     /// An avatar: any signed-in user may read it.
     pub avatar: bool,
+    /// For pictures: what processing found (size, blurhash, thumbnails), or that it is
+    /// still running or failed. Absent for other files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<Media>,
     /// For its owner only: the token that attaches the file to a message
     /// (`POST /chats/{chat_id}/messages` with `"attach"`), valid for
     /// `files.attach_token_ttl_secs`; ask for the file again for a fresh one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach_token: Option<String>,
+}
+
+/// A picture as processing left it (docs/files.md, "Pictures").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Media {
+    pub state: MediaState,
+    /// Upright, in pixels (once ready).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// A placeholder to draw while the picture loads (https://blurha.sh).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blurhash: Option<String>,
+    /// A GIF with more than one frame (its thumbnails show the first).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub animated: bool,
+    /// Smallest first: `GET /files/{id}/thumbnails/{side}.webp` (or `.jpg`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thumbnails: Vec<ThumbnailInfo>,
+    /// Why processing failed (the file itself stays readable as uploaded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaState {
+    /// Waiting for the files-media job: only the owner reads the file meanwhile.
+    Pending,
+    Ready,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ThumbnailInfo {
+    /// The long side it was made for.
+    pub side: u32,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// What an upload is for.
@@ -104,6 +148,15 @@ pub struct LinkParams {
     /// Epoch seconds, from [`FileLink`].
     pub expires: Option<i64>,
     pub signature: Option<String>,
+    /// A thumbnail rather than the file (`320.webp`), as the link was made.
+    pub variant: Option<String>,
+}
+
+/// What a link reads: the file, or one of its thumbnails.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct LinkVariant {
+    /// A thumbnail's name (`320.webp`, `1280.jpg`), as `media.thumbnails` lists them.
+    pub variant: Option<String>,
 }
 
 hybrid_core::error_codes! {
@@ -123,6 +176,12 @@ hybrid_core::error_codes! {
         OffsetMismatch = (CONFLICT, "offset_mismatch"),
         /// Another request is appending to the upload: retry when it ends.
         UploadBusy = (LOCKED, "upload_busy"),
+        /// The picture declares more pixels than the server processes (a decompression bomb,
+        /// or just too large): `files.max_image_pixels`.
+        ImageTooLarge = (UNPROCESSABLE_ENTITY, "image_too_large"),
+        /// The picture is being processed (turned upright, its metadata removed): only its
+        /// owner reads it until then. Retry shortly.
+        MediaProcessing = (CONFLICT, "media_processing"),
         /// The upload waited longer than `files.upload_ttl_secs` and was dropped.
         UploadExpired = (GONE, "upload_expired"),
         /// The request is not tus 1.0.0 (`Tus-Resumable`).

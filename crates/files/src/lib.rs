@@ -7,6 +7,7 @@
 //! - `tus.rs`: resumable uploads' HTTP side (tus 1.0), `uploads.rs` their logic;
 //! - `service.rs`: the logic: limits, quotas, who may read, links, attach tokens;
 //! - `lifecycle.rs`: how long a file lives (the messages carrying it), the cleanup job;
+//! - `media.rs`: pictures processed by a job (upright, no metadata, thumbnails), cards updated;
 //! - `storage.rs`: the bytes, through `object_store`; `s3.rs`: its S3 client;
 //! - `sniff.rs`: the content type, from the bytes;
 //! - `store.rs`: all SQL (migrations in `migrations/{sqlite,postgres}`);
@@ -14,6 +15,7 @@
 
 mod api;
 mod lifecycle;
+mod media;
 mod routes;
 mod s3;
 mod service;
@@ -44,6 +46,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(2, "0002_uploads"),
     hybrid_core::jobs::migration(3),
     hybrid_store::migration!(4, "0004_refs"),
+    hybrid_store::migration!(5, "0005_media"),
 ];
 
 /// The queue of the cleanup job (expired uploads, orphans, deleted files' bytes).
@@ -119,6 +122,16 @@ impl Module for FilesModule {
                         Err(e) => Outcome::Retry(e.message.to_string()),
                     }
                 }
+            });
+            let processing = service.clone();
+            jobs.handle(store::MEDIA_QUEUE, move |job| {
+                let files = processing.clone();
+                async move { files.media_job(job).await }
+            });
+            let carding = service.clone();
+            jobs.handle(media::CARD_QUEUE, move |job| {
+                let files = carding.clone();
+                async move { files.card_job(job).await }
             });
             jobs.declare(Schedule {
                 name: CLEANUP_QUEUE.into(),

@@ -25,8 +25,8 @@ pub fn follow_messages<'a, 'c>(tx: &'a mut Sql<'c>, events: &'a [StreamEvent]) -
         for event in events {
             match event.kind.as_str() {
                 "message.new" => {
-                    if let Some((chat_id, seq, file_id)) = carried_file(&event.payload) {
-                        store::add_ref(tx, chat_id, seq, file_id, now).await?;
+                    if let Some(carried) = carried_file(&event.payload) {
+                        store::add_ref(tx, &carried, now).await?;
                     }
                 }
                 "message.deleted" => {
@@ -58,6 +58,16 @@ struct NewMessage {
 struct Card {
     service: String,
     object_id: String,
+    version: i64,
+}
+
+/// A message that carries a file, with the version of the card it was sent with.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Carried {
+    pub chat_id: i64,
+    pub seq: i64,
+    pub file_id: i64,
+    pub card_version: i64,
 }
 
 #[derive(Deserialize)]
@@ -66,10 +76,15 @@ struct Deleted {
 }
 
 /// The message and file of a `message.new` whose attachment is one of this service's files.
-fn carried_file(payload: &str) -> Option<(i64, i64, i64)> {
+fn carried_file(payload: &str) -> Option<Carried> {
     let frame: Frame<NewMessage> = serde_json::from_str(payload).ok()?;
     let card = frame.data.attachment.filter(|card| card.service == crate::SERVICE)?;
-    Some((frame.chat_id, frame.data.seq, card.object_id.parse().ok()?))
+    Some(Carried {
+        chat_id: frame.chat_id,
+        seq: frame.data.seq,
+        file_id: card.object_id.parse().ok()?,
+        card_version: card.version,
+    })
 }
 
 fn deleted_message(payload: &str) -> Option<(i64, i64)> {
@@ -120,7 +135,13 @@ mod tests {
                 "version":1,"preview":{{}}}}}}}}"#
             )
         };
-        assert_eq!(carried_file(&new("files", "42")), Some((3, 5, 42)));
+        let carried = Carried {
+            chat_id: 3,
+            seq: 5,
+            file_id: 42,
+            card_version: 1,
+        };
+        assert_eq!(carried_file(&new("files", "42")), Some(carried));
         assert_eq!(carried_file(&new("tasks", "42")), None);
         assert_eq!(carried_file(&new("files", "x")), None);
         let plain = r#"{"type":"event","chat_id":3,"pts":9,"kind":"message.new","data":{"seq":5,"text":"hi"}}"#;

@@ -12,7 +12,7 @@ use hybrid_core::{ApiError, ApiResult, AuthUser, ErrorBody, Json, Page, Path, Qu
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use crate::api::{FileInfo, FileLink, FilesCode, LinkParams, PageParams, UploadParams, Usage, ViaMessage};
+use crate::api::{FileInfo, FileLink, FilesCode, LinkParams, LinkVariant, PageParams, UploadParams, Usage, ViaMessage};
 use crate::service::{Files, Reader};
 use crate::storage::Range;
 
@@ -26,6 +26,7 @@ pub fn routes(service: Arc<Files>) -> OpenApiRouter {
         .routes(routes!(usage))
         .routes(routes!(file_info, delete_file))
         .routes(routes!(download))
+        .routes(routes!(thumbnail))
         .routes(routes!(create_link))
         .routes(routes!(download_by_link))
         .with_state(service)
@@ -153,22 +154,41 @@ async fn download(
     Query(via): Query<ViaMessage>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    serve(&files, reader(&me, &via)?, id, &headers).await
+    serve(&files, reader(&me, &via)?, id, None, &headers).await
+}
+
+/// A thumbnail of a processed picture (`media.thumbnails` of the file lists them):
+/// `{side}.webp`, or `{side}.jpg` for clients without WebP. Read as the file is.
+#[utoipa::path(get, path = "/files/{id}/thumbnails/{name}", tag = "files", security(("bearer" = [])),
+    params(("id" = i64, Path), ("name" = String, Path, description = "`320.webp`, `320.jpg`, `1280.webp` …"), ViaMessage),
+    responses((status = 200, description = "the thumbnail", content_type = "*/*"), (status = 304),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 416, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn thumbnail(
+    State(files): Svc,
+    me: AuthUser,
+    Path((id, name)): Path<(i64, String)>,
+    Query(via): Query<ViaMessage>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    serve(&files, reader(&me, &via)?, id, Some(&name), &headers).await
 }
 
 /// A link to the file that works without a token for `files.link_ttl_secs`, for `<img>`
 /// tags and bots. Whoever holds it can read the file until then. For a file you may read,
 /// as `GET /files/{id}` says.
 #[utoipa::path(post, path = "/files/{id}/link", tag = "files", security(("bearer" = [])),
-    params(("id" = i64, Path), ViaMessage),
-    responses((status = 200, body = FileLink), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = i64, Path), ViaMessage, LinkVariant),
+    responses((status = 200, body = FileLink), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn create_link(
     State(files): Svc,
     me: AuthUser,
     Path(id): Path<i64>,
     Query(via): Query<ViaMessage>,
+    Query(link): Query<LinkVariant>,
 ) -> ApiResult<Json<FileLink>> {
-    Ok(Json(files.link(reader(&me, &via)?, id).await?))
+    Ok(Json(files.link(reader(&me, &via)?, id, link.variant.as_deref()).await?))
 }
 
 /// The file's bytes through a signed link (no token), as `GET /files/{id}/content`.
@@ -181,18 +201,24 @@ async fn download_by_link(
     Query(link): Query<LinkParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    files.check_link(id, link.expires, link.signature.as_deref())?;
-    serve(&files, Reader::Link, id, &headers).await
+    let variant = link.variant.as_deref();
+    files.check_link(id, variant, link.expires, link.signature.as_deref())?;
+    serve(&files, Reader::Link, id, variant, &headers).await
 }
 
 /// Answers a download: 304 when the client's copy is current, 206 for a range it asked for
 /// (unless `If-Range` names another version), else the whole file.
-async fn serve(files: &Files, reader: Reader, id: i64, headers: &HeaderMap) -> ApiResult<Response> {
+async fn serve(
+    files: &Files,
+    reader: Reader,
+    id: i64,
+    variant: Option<&str>,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    let file = files.open(reader, id).await?;
-    let info = &file.info;
-    let size = info.size as u64;
-    let etag = format!("\"{}\"", info.sha256);
+    let served = files.served(reader, id, variant).await?;
+    let size = served.size;
+    let etag = format!("\"{}\"", served.etag);
     if text(header::IF_NONE_MATCH).is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         response.headers_mut().insert(header::ETAG, value(&etag));
@@ -214,7 +240,7 @@ async fn serve(files: &Files, reader: Reader, id: i64, headers: &HeaderMap) -> A
         Some(Some(range)) => Some(range),
         None => None,
     };
-    let body = files.read(&file, range.clone()).await?;
+    let body = files.storage.read(&served.key, range.clone()).await?;
     let mut response = Response::new(Body::from_stream(body.map_err(axum::Error::new)));
     let out = response.headers_mut();
     if let Some(range) = &range {
@@ -229,12 +255,15 @@ async fn serve(files: &Files, reader: Reader, id: i64, headers: &HeaderMap) -> A
         out.insert(header::CONTENT_LENGTH, value(&size.to_string()));
     }
     let out = response.headers_mut();
-    out.insert(header::CONTENT_TYPE, value(&info.content_type));
+    out.insert(header::CONTENT_TYPE, value(&served.content_type));
     out.insert(header::ETAG, value(&etag));
     out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     // access can end (a deleted file, later a deleted message): revalidate on each use
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
-    out.insert(header::CONTENT_DISPOSITION, value(&disposition(info)));
+    out.insert(
+        header::CONTENT_DISPOSITION,
+        value(&disposition(&served.name, &served.content_type)),
+    );
     out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // opened directly, a file can run nothing and load nothing
     out.insert(
@@ -250,13 +279,12 @@ fn value(text: &str) -> HeaderValue {
 
 /// `inline` for pictures, video and sound (safe to show), `attachment` for everything else;
 /// the name as ASCII for old clients and in full as RFC 8187 `filename*`.
-pub fn disposition(info: &FileInfo) -> String {
+pub fn disposition(name: &str, content_type: &str) -> String {
     let shown = ["image/", "video/", "audio/"]
         .iter()
-        .any(|kind| info.content_type.starts_with(kind));
+        .any(|kind| content_type.starts_with(kind));
     let kind = if shown { "inline" } else { "attachment" };
-    let ascii: String = info
-        .name
+    let ascii: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
@@ -267,7 +295,7 @@ pub fn disposition(info: &FileInfo) -> String {
         })
         .collect();
     let mut encoded = String::new();
-    for byte in info.name.bytes() {
+    for byte in name.bytes() {
         // RFC 8187 attr-char
         if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
             encoded.push(byte as char);
@@ -282,27 +310,14 @@ pub fn disposition(info: &FileInfo) -> String {
 mod tests {
     use super::*;
 
-    fn named(name: &str, content_type: &str) -> FileInfo {
-        FileInfo {
-            id: 1,
-            name: name.into(),
-            content_type: content_type.into(),
-            size: 0,
-            sha256: String::new(),
-            created_at: 0,
-            avatar: false,
-            attach_token: None,
-        }
-    }
-
     #[test]
     fn dispositions_quote_nothing_they_should_not() {
         assert_eq!(
-            disposition(&named("отчёт 1.pdf", "application/pdf")),
+            disposition("отчёт 1.pdf", "application/pdf"),
             "attachment; filename=\"_____ 1.pdf\"; filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82%201.pdf"
         );
         assert_eq!(
-            disposition(&named("a\"b\\c;.png", "image/png")),
+            disposition("a\"b\\c;.png", "image/png"),
             "inline; filename=\"a_b_c;.png\"; filename*=UTF-8''a%22b%5Cc%3B.png"
         );
     }

@@ -4,15 +4,14 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use hmac::{Hmac, KeyInit, Mac};
-use hybrid_chats_api::{Attachment, ChatWriter, ObjectRef, attach};
+use hybrid_chats_api::{ChatWriter, ObjectRef, attach};
 use hybrid_core::{ApiError, ApiResult, Page, now_ms, page_limit, parse_cursor};
 use hybrid_store::Db;
 use sha2::Sha256;
 
-use crate::api::{FileInfo, FileLink, FilesCode, Purpose, Usage};
+use crate::api::{FileInfo, FileLink, FilesCode, Media, MediaState, Purpose, Usage};
 use crate::settings::FilesConfig;
 use crate::storage::{Digest, Digester, Storage, Upload};
 use crate::store::{NewFile, Store, Stored};
@@ -26,7 +25,7 @@ pub struct Files {
     pub(crate) config: FilesConfig,
     keys: Keys,
     /// Who may see the message a non-owner reads a file through.
-    chats: Arc<dyn ChatWriter>,
+    pub(crate) chats: Arc<dyn ChatWriter>,
 }
 
 /// The keys the service signs with, derived from the master key.
@@ -80,10 +79,19 @@ impl Files {
         let key = new_key(owner_id);
         let written = self.write(&key, &limits, body).await?;
         let avatar = purpose == Purpose::Avatar;
-        if avatar && !written.content_type.starts_with("image/") {
-            self.storage.delete(&key).await;
-            return Err(ApiError::validation("purpose", "an avatar must be an image"));
-        }
+        let media = match self.picture(&written) {
+            Ok(_) if avatar && !written.content_type.starts_with("image/") => {
+                Err(ApiError::validation("purpose", "an avatar must be an image"))
+            }
+            checked => checked,
+        };
+        let media = match media {
+            Ok(media) => media,
+            Err(e) => {
+                self.storage.delete(&key).await;
+                return Err(e);
+            }
+        };
         let file = NewFile {
             owner_id,
             name,
@@ -93,6 +101,7 @@ impl Files {
             key: key.clone(),
             created_at: now_ms(),
             avatar,
+            media,
         };
         match self.store.insert(file, self.config.quota_bytes as i64).await {
             Ok(Some(info)) => Ok(self.with_attach_token(owner_id, info, None)),
@@ -105,6 +114,21 @@ impl Files {
                 }
             }
         }
+    }
+
+    /// For a picture this server processes: its pending media, once its declared size is
+    /// within `files.max_image_pixels` (422 `image_too_large` otherwise: a decompression
+    /// bomb stops here). `None` for other files.
+    pub(crate) fn picture(&self, digest: &Digest) -> ApiResult<Option<Media>> {
+        if !crate::media::PROCESSED.contains(&digest.content_type.as_str()) {
+            return Ok(None);
+        }
+        if let Some((width, height)) = digest.dimensions {
+            self.media_limits()
+                .check(width, height)
+                .map_err(|e| ApiError::new(FilesCode::ImageTooLarge, format!("{e}: this server does not take it")))?;
+        }
+        Ok(Some(Media::pending()))
     }
 
     /// What one upload of `owner_id`'s may hold now.
@@ -178,6 +202,25 @@ impl Files {
         if allowed { Ok(file) } else { Err(not_found()) }
     }
 
+    /// As [`open`](Self::open), to read the bytes: a picture still being processed (its
+    /// GPS position not yet removed) is its owner's alone until then.
+    pub async fn open_bytes(&self, reader: Reader, id: i64) -> ApiResult<Stored> {
+        let file = self.open(reader, id).await?;
+        let owner = match reader {
+            Reader::User { user_id, .. } => user_id == file.owner_id,
+            // only an owner gets a link while the picture is pending
+            Reader::Link => true,
+        };
+        let pending = file.info.media.as_ref().is_some_and(|m| m.state == MediaState::Pending);
+        if pending && !owner {
+            return Err(ApiError::new(
+                FilesCode::MediaProcessing,
+                "the picture is being processed: try again in a moment",
+            ));
+        }
+        Ok(file)
+    }
+
     /// File `id` as `reader` sees it: with an attach token for its owner.
     pub async fn info(&self, reader: Reader, id: i64) -> ApiResult<FileInfo> {
         let file = self.open(reader, id).await?;
@@ -199,30 +242,9 @@ impl Files {
         if attached_at.is_none() && !info.avatar && now + ttl_ms >= collected_at {
             return info;
         }
-        let card = Attachment {
-            kind: "file".into(),
-            service: crate::SERVICE.into(),
-            object_id: info.id.to_string(),
-            version: 1,
-            preview: serde_json::json!({
-                "name": info.name,
-                "size": info.size,
-                "content_type": info.content_type,
-            })
-            .to_string(),
-            searchable_text: info.name.clone(),
-        };
+        let card = crate::media::card(&info);
         info.attach_token = Some(attach::sign(&self.keys.attach, owner_id, now + ttl_ms, card));
         info
-    }
-
-    /// The bytes of an opened file, or of `range` of them.
-    pub async fn read(
-        &self,
-        file: &Stored,
-        range: Option<std::ops::Range<u64>>,
-    ) -> ApiResult<BoxStream<'static, Result<Bytes, std::io::Error>>> {
-        self.storage.read(&file.key, range).await
     }
 
     pub async fn page(&self, owner_id: i64, cursor: Option<&str>, limit: Option<i64>) -> ApiResult<Page<FileInfo>> {
@@ -244,26 +266,69 @@ impl Files {
         Ok(())
     }
 
-    /// A link to file `id` that works without a token until it expires.
-    pub async fn link(&self, reader: Reader, id: i64) -> ApiResult<FileLink> {
-        self.open(reader, id).await?;
+    /// What `reader` reads of file `id`: the file, or its thumbnail `variant`.
+    pub async fn served(&self, reader: Reader, id: i64, variant: Option<&str>) -> ApiResult<Served> {
+        let file = self.open_bytes(reader, id).await?;
+        let info = file.info;
+        let Some(name) = variant else {
+            return Ok(Served {
+                key: file.key,
+                size: info.size as u64,
+                etag: info.sha256,
+                content_type: info.content_type,
+                name: info.name,
+            });
+        };
+        let variant = self
+            .store
+            .variant(id, name)
+            .await?
+            .ok_or_else(|| ApiError::not_found("thumbnail"))?;
+        Ok(Served {
+            key: variant.key,
+            size: variant.size as u64,
+            // the original's digest and the variant's name: a new original, new thumbnails
+            etag: format!("{}-{name}", info.sha256),
+            content_type: variant.content_type,
+            name: format!("{}.{name}", info.name),
+        })
+    }
+
+    /// A link to file `id` (or its thumbnail `variant`) that works without a token until it
+    /// expires.
+    pub async fn link(&self, reader: Reader, id: i64, variant: Option<&str>) -> ApiResult<FileLink> {
+        self.served(reader, id, variant).await?;
         let expires_at = now_ms() / 1000 + self.config.link_ttl_secs as i64;
-        let signature = sign(&self.keys.links[0], id, expires_at);
+        let signature = sign(&self.keys.links[0], id, variant, expires_at);
+        let variant = variant.map_or(String::new(), |name| format!("&variant={name}"));
         Ok(FileLink {
-            url: format!("/api/v1/files/links/{id}?expires={expires_at}&signature={signature}"),
+            url: format!("/api/v1/files/links/{id}?expires={expires_at}&signature={signature}{variant}"),
             expires_at,
         })
     }
 
     /// Checks a link's signature and time (any key still accepted, for a master-key rotation).
-    pub fn check_link(&self, id: i64, expires: Option<i64>, signature: Option<&str>) -> ApiResult<()> {
-        check_link(&self.keys.links, id, expires, signature, now_ms() / 1000)
+    pub fn check_link(
+        &self,
+        id: i64,
+        variant: Option<&str>,
+        expires: Option<i64>,
+        signature: Option<&str>,
+    ) -> ApiResult<()> {
+        check_link(&self.keys.links, id, variant, expires, signature, now_ms() / 1000)
     }
 }
 
 /// Whether a link to file `id` is signed with one of `keys` and not expired at `now` (epoch
 /// seconds).
-fn check_link(keys: &[[u8; 32]], id: i64, expires: Option<i64>, signature: Option<&str>, now: i64) -> ApiResult<()> {
+fn check_link(
+    keys: &[[u8; 32]],
+    id: i64,
+    variant: Option<&str>,
+    expires: Option<i64>,
+    signature: Option<&str>,
+    now: i64,
+) -> ApiResult<()> {
     let invalid = || ApiError::new(FilesCode::LinkInvalid, "the link is not valid or has expired");
     let (Some(expires), Some(signature)) = (expires, signature) else {
         return Err(invalid());
@@ -274,8 +339,19 @@ fn check_link(keys: &[[u8; 32]], id: i64, expires: Option<i64>, signature: Optio
     let given = base64_decode(signature).ok_or_else(invalid)?;
     let valid = keys
         .iter()
-        .any(|key| link_mac(key, id, expires).verify_slice(&given).is_ok());
+        .any(|key| link_mac(key, id, variant, expires).verify_slice(&given).is_ok());
     if valid { Ok(()) } else { Err(invalid()) }
+}
+
+/// What a download sends: the file's bytes or a thumbnail's.
+pub struct Served {
+    pub key: String,
+    pub size: u64,
+    /// Without the quotes.
+    pub etag: String,
+    pub content_type: String,
+    /// For `Content-Disposition`.
+    pub name: String,
 }
 
 /// Who reads a file.
@@ -369,7 +445,9 @@ pub(crate) fn quota_exceeded() -> ApiError {
 pub fn clean_name(name: &str) -> ApiResult<String> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    let cleaned = cleaned
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end();
     if cleaned.chars().count() > MAX_NAME_CHARS {
         return Err(ApiError::validation("name", "at most 255 characters"));
     }
@@ -381,15 +459,16 @@ pub fn clean_name(name: &str) -> ApiResult<String> {
 }
 
 /// The HMAC a link to file `id` valid until `expires` carries, under `key`.
-fn link_mac(key: &[u8; 32], id: i64, expires: i64) -> Hmac<Sha256> {
+fn link_mac(key: &[u8; 32], id: i64, variant: Option<&str>, expires: i64) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(format!("file-link:{id}:{expires}").as_bytes());
+    let variant = variant.unwrap_or("");
+    mac.update(format!("file-link:{id}:{variant}:{expires}").as_bytes());
     mac
 }
 
-fn sign(key: &[u8; 32], id: i64, expires: i64) -> String {
+fn sign(key: &[u8; 32], id: i64, variant: Option<&str>, expires: i64) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(link_mac(key, id, expires).finalize().into_bytes())
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(link_mac(key, id, variant, expires).finalize().into_bytes())
 }
 
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
@@ -408,6 +487,9 @@ mod tests {
         assert_eq!(clean_name("re\u{0}port\n.pdf").unwrap(), "report.pdf");
         assert_eq!(clean_name("  ").unwrap(), "file");
         assert_eq!(clean_name(".hidden").unwrap(), "hidden");
+        // found by the property below: dots and spaces in turn
+        assert_eq!(clean_name(". .").unwrap(), "file");
+        assert_eq!(clean_name(" . .x").unwrap(), "x");
         assert_eq!(clean_name("отчёт.pdf").unwrap(), "отчёт.pdf");
         let long = "я".repeat(256);
         assert_eq!(clean_name(&long).unwrap_err().field.as_deref(), Some("name"));
@@ -416,16 +498,21 @@ mod tests {
     #[test]
     fn links_hold_for_their_file_and_time_under_any_accepted_key() {
         let (old, new) = ([1u8; 32], [2u8; 32]);
-        let signature = sign(&old, 7, 1000);
+        let signature = sign(&old, 7, None, 1000);
+        let thumb = sign(&old, 7, Some("320.webp"), 1000);
         let accepted = [new, old];
-        assert!(check_link(&accepted, 7, Some(1000), Some(&signature), 1000).is_ok());
+        assert!(check_link(&accepted, 7, None, Some(1000), Some(&signature), 1000).is_ok());
+        assert!(check_link(&accepted, 7, Some("320.webp"), Some(1000), Some(&thumb), 1000).is_ok());
         let refused = [
-            check_link(&accepted, 7, Some(1000), Some(&signature), 1001),
-            check_link(&accepted, 8, Some(1000), Some(&signature), 900),
-            check_link(&accepted, 7, Some(1001), Some(&signature), 900),
-            check_link(&[new], 7, Some(1000), Some(&signature), 900),
-            check_link(&accepted, 7, Some(1000), Some("not base64!"), 900),
-            check_link(&accepted, 7, None, Some(&signature), 900),
+            check_link(&accepted, 7, None, Some(1000), Some(&signature), 1001),
+            check_link(&accepted, 8, None, Some(1000), Some(&signature), 900),
+            check_link(&accepted, 7, None, Some(1001), Some(&signature), 900),
+            check_link(&[new], 7, None, Some(1000), Some(&signature), 900),
+            check_link(&accepted, 7, None, Some(1000), Some("not base64!"), 900),
+            check_link(&accepted, 7, None, None, Some(&signature), 900),
+            // a link to a thumbnail does not read the file, nor another thumbnail
+            check_link(&accepted, 7, None, Some(1000), Some(&thumb), 900),
+            check_link(&accepted, 7, Some("1280.webp"), Some(1000), Some(&thumb), 900),
         ];
         for result in refused {
             assert!(result.unwrap_err().is(FilesCode::LinkInvalid));

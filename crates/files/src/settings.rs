@@ -10,6 +10,9 @@ pub struct FilesConfig {
     /// The largest image, in bytes (50 MiB): images are decoded for previews later, so
     /// they get a tighter limit than documents.
     pub max_image_bytes: u64,
+    /// The most pixels a picture may have to be processed (50 million): a picture declaring
+    /// more is refused at upload (`422 image_too_large`), a decompression bomb included.
+    pub max_image_pixels: u64,
     /// What one user may keep in all, in bytes (10 GiB).
     pub quota_bytes: u64,
     /// How long a signed download link works, in seconds (10 minutes).
@@ -48,6 +51,7 @@ impl Default for FilesConfig {
         FilesConfig {
             max_file_bytes: 2 << 30,
             max_image_bytes: 50 << 20,
+            max_image_pixels: 50_000_000,
             quota_bytes: 10 << 30,
             link_ttl_secs: 600,
             upload_ttl_secs: 24 * 3600,

@@ -40,6 +40,11 @@ impl Sniffer {
         self.decided
     }
 
+    /// The first bytes (up to 8 KiB): where a picture's header says its size.
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
     /// The type, from what came (the whole file, when it is shorter than the head).
     pub fn finish(&self) -> &'static str {
         self.decided.unwrap_or_else(|| sniff(&self.head, true))

@@ -216,6 +216,8 @@ pub struct Digest {
     /// Hex.
     pub sha256: String,
     pub content_type: String,
+    /// The size a picture's header declares, when its first 8 KiB hold it.
+    pub dimensions: Option<(u32, u32)>,
 }
 
 /// Counts, hashes and sniffs bytes as they pass.
@@ -247,10 +249,16 @@ impl Digester {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
+        let content_type = self.sniffer.finish();
+        let dimensions = content_type
+            .starts_with("image/")
+            .then(|| hybrid_media::dimensions(self.sniffer.head()))
+            .flatten();
         Digest {
             size: self.size,
             sha256,
-            content_type: self.sniffer.finish().to_owned(),
+            content_type: content_type.to_owned(),
+            dimensions,
         }
     }
 }

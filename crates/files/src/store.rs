@@ -1,13 +1,17 @@
 //! All of the files service's SQL, the same text on SQLite and PostgreSQL.
 
-use hybrid_core::ApiResult;
+use hybrid_core::jobs::{self, NewJob};
+use hybrid_core::{ApiResult, now_ms};
 use hybrid_store::{Db, FromRow, Row, Sql, StoreError, params};
 
-use crate::api::FileInfo;
+use crate::api::{FileInfo, Media, MediaState};
+use crate::lifecycle::Carried;
 
 /// The columns of [`FileInfo`], in its order (the attach token is not stored: it is signed
 /// when its owner asks).
-const COLUMNS: &str = "id, name, content_type, size, sha256, created_at, avatar";
+const COLUMNS: &str = "id, name, content_type, size, sha256, created_at, avatar, media";
+/// The queue of the job that processes an uploaded picture (`media.rs`).
+pub const MEDIA_QUEUE: &str = "files-media";
 
 impl FromRow for FileInfo {
     fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
@@ -19,6 +23,9 @@ impl FromRow for FileInfo {
             sha256: row.get(4)?,
             created_at: row.get(5)?,
             avatar: row.get(6)?,
+            media: row
+                .get::<Option<String>>(7)?
+                .and_then(|json| serde_json::from_str(&json).ok()),
             attach_token: None,
         })
     }
@@ -37,9 +44,9 @@ impl FromRow for Stored {
     fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
         Ok(Stored {
             info: FileInfo::from_row(row)?,
-            owner_id: row.get(7)?,
-            key: row.get(8)?,
-            attached_at: row.get(9)?,
+            owner_id: row.get(8)?,
+            key: row.get(9)?,
+            attached_at: row.get(10)?,
         })
     }
 }
@@ -54,6 +61,25 @@ pub struct NewFile {
     pub key: String,
     pub created_at: i64,
     pub avatar: bool,
+    /// `Some` (pending) for a picture: recording it also queues its processing.
+    pub media: Option<Media>,
+}
+
+/// A stored product of processing: a thumbnail, or the original rewritten.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub name: String,
+    pub key: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// The original's bytes replaced by processing (upright, without metadata).
+#[derive(Debug, Clone)]
+pub struct Rewritten {
+    pub key: String,
+    pub size: i64,
+    pub sha256: String,
 }
 
 pub struct Store {
@@ -104,17 +130,98 @@ impl Store {
     }
 
     /// Deletes the record of file `id` (and which messages carried it); returns its key, so
-    /// the bytes can go too.
+    /// the bytes can go too (its variants' go with the cleanup job).
     pub async fn delete(&self, id: i64) -> ApiResult<Option<String>> {
         self.db
             .write(move |tx| {
                 Box::pin(async move {
-                    tx.execute("DELETE FROM file_refs WHERE file_id = $1", params![id])
-                        .await?;
                     let key: Option<(String,)> = tx
                         .fetch_optional("DELETE FROM files WHERE id = $1 RETURNING key", params![id])
                         .await?;
+                    if key.is_some() {
+                        forget_rest(tx, id, now_ms()).await?;
+                    }
                     Ok(key.map(|(key,)| key))
+                })
+            })
+            .await
+    }
+
+    /// The messages carrying file `id`, as (chat_id, seq).
+    pub async fn refs_of(&self, id: i64) -> ApiResult<Vec<(i64, i64)>> {
+        Ok(self
+            .db
+            .reads()
+            .fetch_all(
+                "SELECT chat_id, seq FROM file_refs WHERE file_id = $1 ORDER BY chat_id, seq",
+                params![id],
+            )
+            .await?)
+    }
+
+    /// Variant `name` of file `id`: its key, type and size.
+    pub async fn variant(&self, id: i64, name: &str) -> ApiResult<Option<Variant>> {
+        let row: Option<(String, String, i64)> = self
+            .db
+            .reads()
+            .fetch_optional(
+                "SELECT key, content_type, size FROM file_variants WHERE file_id = $1 AND name = $2",
+                params![id, name],
+            )
+            .await?;
+        Ok(row.map(|(key, content_type, size)| Variant {
+            name: name.to_owned(),
+            key,
+            content_type,
+            size,
+        }))
+    }
+
+    /// Records what processing made of file `id`, if it still exists and waits for it: its
+    /// media, variants and rewritten original (the old bytes left to the cleanup job). Whether
+    /// it was recorded; when not, the caller removes what it stored.
+    pub async fn finish_media(
+        &self,
+        id: i64,
+        media: Media,
+        variants: Vec<Variant>,
+        rewritten: Option<Rewritten>,
+    ) -> ApiResult<bool> {
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let now = now_ms();
+                    let json = serde_json::to_string(&media).expect("media serialises");
+                    let row: Option<(String, Option<String>)> = tx
+                        .fetch_optional("SELECT key, media FROM files WHERE id = $1", params![id])
+                        .await?;
+                    let waiting = |media: &Option<String>| {
+                        media
+                            .as_deref()
+                            .and_then(|json| serde_json::from_str::<Media>(json).ok())
+                            .is_some_and(|media| media.state == MediaState::Pending)
+                    };
+                    let Some((old_key, _)) = row.filter(|(_, media)| waiting(media)) else {
+                        return Ok(false);
+                    };
+                    tx.execute("UPDATE files SET media = $2 WHERE id = $1", params![id, &json])
+                        .await?;
+                    if let Some(new) = &rewritten {
+                        tx.execute(
+                            "UPDATE files SET key = $2, size = $3, sha256 = $4 WHERE id = $1",
+                            params![id, &new.key, new.size, &new.sha256],
+                        )
+                        .await?;
+                        doom(tx, &old_key, now).await?;
+                    }
+                    for variant in &variants {
+                        tx.execute(
+                            "INSERT INTO file_variants (file_id, name, key, content_type, size) VALUES ($1, $2, $3, $4, $5)",
+                            params![id, &variant.name, &variant.key, &variant.content_type, variant.size],
+                        )
+                        .await?;
+                    }
+                    Ok(true)
                 })
             })
             .await
@@ -145,6 +252,9 @@ impl Store {
                             params![id],
                         )
                         .await?;
+                    if key.is_some() {
+                        forget_rest(tx, id, now_ms()).await?;
+                    }
                     Ok(key.map(|(key,)| key))
                 })
             })
@@ -180,23 +290,32 @@ impl Store {
 }
 
 async fn insert_file(tx: &mut Sql<'_>, file: &NewFile) -> Result<FileInfo, StoreError> {
-    tx.fetch_one(
-        &format!(
-            "INSERT INTO files (owner_id, name, content_type, size, sha256, key, created_at, avatar) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
-        ),
-        params![
-            file.owner_id,
-            &file.name,
-            &file.content_type,
-            file.size,
-            &file.sha256,
-            &file.key,
-            file.created_at,
-            i64::from(file.avatar)
-        ],
-    )
-    .await
+    let info: FileInfo = tx
+        .fetch_one(
+            &format!(
+                "INSERT INTO files (owner_id, name, content_type, size, sha256, key, created_at, avatar, media) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+            ),
+            params![
+                file.owner_id,
+                &file.name,
+                &file.content_type,
+                file.size,
+                &file.sha256,
+                &file.key,
+                file.created_at,
+                i64::from(file.avatar),
+                file.media
+                    .as_ref()
+                    .map(|media| serde_json::to_string(media).expect("media serialises"))
+            ],
+        )
+        .await?;
+    if info.media.is_some() {
+        let job = NewJob::new(MEDIA_QUEUE, &serde_json::json!({ "file_id": info.id }));
+        jobs::enqueue(tx, &job, file.created_at).await?;
+    }
+    Ok(info)
 }
 
 /// The bytes `owner_id` keeps, and those their unfinished uploads reserve.
@@ -440,21 +559,36 @@ impl Store {
     }
 }
 
-/// Message (`chat_id`, `seq`) carries file `file_id` (a file of this service that still
-/// exists): the file is attached from `now` on.
-pub async fn add_ref(tx: &mut Sql<'_>, chat_id: i64, seq: i64, file_id: i64, now: i64) -> ApiResult<()> {
-    let attached = tx
-        .execute(
-            "UPDATE files SET attached_at = COALESCE(attached_at, $2) WHERE id = $1",
+/// A message carries a file (of this service, that still exists): the file is attached from
+/// `now` on. A card older than the file's (sent before its picture was processed) is queued
+/// to be brought up to date.
+pub async fn add_ref(tx: &mut Sql<'_>, carried: &Carried, now: i64) -> ApiResult<()> {
+    let Carried {
+        chat_id,
+        seq,
+        file_id,
+        card_version,
+    } = *carried;
+    let media: Option<(Option<String>,)> = tx
+        .fetch_optional(
+            "UPDATE files SET attached_at = COALESCE(attached_at, $2) WHERE id = $1 RETURNING media",
             params![file_id, now],
         )
         .await?;
-    if attached == 1 {
-        tx.execute(
-            "INSERT INTO file_refs (chat_id, seq, file_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            params![chat_id, seq, file_id],
-        )
-        .await?;
+    let Some((media,)) = media else {
+        return Ok(());
+    };
+    tx.execute(
+        "INSERT INTO file_refs (chat_id, seq, file_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        params![chat_id, seq, file_id],
+    )
+    .await?;
+    let processed = media
+        .and_then(|json| serde_json::from_str::<Media>(&json).ok())
+        .is_some_and(|media| media.state != MediaState::Pending);
+    if processed && card_version < 2 {
+        let payload = serde_json::json!({ "file_id": file_id, "chat_id": chat_id, "seq": seq });
+        jobs::enqueue(tx, &NewJob::new(crate::media::CARD_QUEUE, &payload), now).await?;
     }
     Ok(())
 }
@@ -479,11 +613,34 @@ pub async fn drop_ref(tx: &mut Sql<'_>, chat_id: i64, seq: i64, now: i64) -> Api
         )
         .await?;
     if let Some((key,)) = key {
-        tx.execute(
-            "INSERT INTO doomed_keys (key, since) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            params![&key, now],
-        )
-        .await?;
+        doom(tx, &key, now).await?;
+        forget_rest(tx, file_id, now).await?;
     }
+    Ok(())
+}
+
+/// Leaves `key`'s bytes to the cleanup job.
+async fn doom(tx: &mut Sql<'_>, key: &str, now: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO doomed_keys (key, since) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        params![key, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// What is left of deleted file `id`: its variants (their bytes left to the cleanup job) and
+/// the messages that carried it.
+async fn forget_rest(tx: &mut Sql<'_>, id: i64, now: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO doomed_keys (key, since) SELECT key, $2 FROM file_variants WHERE file_id = $1 \
+         ON CONFLICT DO NOTHING",
+        params![id, now],
+    )
+    .await?;
+    tx.execute("DELETE FROM file_variants WHERE file_id = $1", params![id])
+        .await?;
+    tx.execute("DELETE FROM file_refs WHERE file_id = $1", params![id])
+        .await?;
     Ok(())
 }

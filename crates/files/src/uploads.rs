@@ -249,6 +249,7 @@ impl Files {
             room: u64::MAX,
             ..self.limits(upload.owner_id).await?
         };
+        let media = self.picture(&digest);
         let file = NewFile {
             owner_id: upload.owner_id,
             name: upload.name.clone(),
@@ -258,11 +259,12 @@ impl Files {
             key: upload.key.clone(),
             created_at: now_ms(),
             avatar: false,
+            media: media.as_ref().ok().cloned().flatten(),
         };
-        // an image's tighter limit is known only now, from its bytes
-        let refused = match limits.check(digest.size, Some(&file.content_type)) {
+        // an image's tighter limits are known only now, from its bytes
+        let refused = match limits.check(digest.size, Some(&file.content_type)).and(media) {
             Err(e) => Some(e),
-            Ok(()) => match self
+            Ok(_) => match self
                 .store
                 .complete(&upload.id, lease, file, self.config.quota_bytes as i64)
                 .await?

@@ -112,6 +112,12 @@ impl Scaled {
             .collect()
     }
 
+    /// The bytes of object `key` in the bucket (moto reads without a signature).
+    pub async fn object(&self, key: &str) -> Vec<u8> {
+        let url = format!("{}/{}/{key}", self.s3_url, self.bucket());
+        reqwest::get(&url).await.unwrap().bytes().await.unwrap().to_vec()
+    }
+
     /// The JetStream stream the deployment's relay publishes to.
     pub fn stream_name(&self) -> String {
         format!("{}_EVENTS", self.prefix.to_ascii_uppercase())

@@ -838,6 +838,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/files/{id}/thumbnails/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A thumbnail of a processed picture (`media.thumbnails` of the file lists them):
+         *     `{side}.webp`, or `{side}.jpg` for clients without WebP. Read as the file is.
+         */
+        get: operations["thumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invites/{code}": {
         parameters: {
             query?: never;
@@ -1369,11 +1389,13 @@ export interface components {
          *     - `link_invalid` (403): The link's signature is wrong or it has expired.
          *     - `offset_mismatch` (409): A resumable upload's `Upload-Offset` is not where the upload stands: ask with `HEAD` and send from there.
          *     - `upload_busy` (423): Another request is appending to the upload: retry when it ends.
+         *     - `image_too_large` (422): The picture declares more pixels than the server processes (a decompression bomb, or just too large): `files.max_image_pixels`.
+         *     - `media_processing` (409): The picture is being processed (turned upright, its metadata removed): only its owner reads it until then. Retry shortly.
          *     - `upload_expired` (410): The upload waited longer than `files.upload_ttl_secs` and was dropped.
          *     - `tus_version_unsupported` (412): The request is not tus 1.0.0 (`Tus-Resumable`).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment" | "file_too_large" | "quota_exceeded" | "range_not_satisfiable" | "link_invalid" | "offset_mismatch" | "upload_busy" | "upload_expired" | "tus_version_unsupported";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment" | "file_too_large" | "quota_exceeded" | "range_not_satisfiable" | "link_invalid" | "offset_mismatch" | "upload_busy" | "image_too_large" | "media_processing" | "upload_expired" | "tus_version_unsupported";
         ErrorDetail: {
             /** @description Stable machine-readable code, e.g. `validation_failed`, `not_found`. */
             code: components["schemas"]["ErrorCode"];
@@ -1405,6 +1427,7 @@ export interface components {
             created_at: number;
             /** Format: int64 */
             id: number;
+            media?: components["schemas"]["Media"] | null;
             /** @description The name it was uploaded with, cleaned of paths and control characters. */
             name: string;
             /** @description Hex SHA-256 of the bytes; the download's ETag. */
@@ -1534,6 +1557,27 @@ export interface components {
             totp_code?: string | null;
             username: string;
         };
+        /** @description A picture as processing left it (docs/files.md, "Pictures"). */
+        Media: {
+            /** @description A GIF with more than one frame (its thumbnails show the first). */
+            animated?: boolean;
+            /** @description A placeholder to draw while the picture loads (https://blurha.sh). */
+            blurhash?: string | null;
+            /** @description Why processing failed (the file itself stays readable as uploaded). */
+            error?: string | null;
+            /** Format: int32 */
+            height?: number | null;
+            state: components["schemas"]["MediaState"];
+            /** @description Smallest first: `GET /files/{id}/thumbnails/{side}.webp` (or `.jpg`). */
+            thumbnails?: components["schemas"]["ThumbnailInfo"][];
+            /**
+             * Format: int32
+             * @description Upright, in pixels (once ready).
+             */
+            width?: number | null;
+        };
+        /** @enum {string} */
+        MediaState: "pending" | "ready" | "failed";
         /**
          * @description A member's role and rights after a change. The rights are absent after an ownership
          *     transfer, which resets them to the role's.
@@ -1697,6 +1741,7 @@ export interface components {
                 created_at: number;
                 /** Format: int64 */
                 id: number;
+                media?: components["schemas"]["Media"] | null;
                 /** @description The name it was uploaded with, cleaned of paths and control characters. */
                 name: string;
                 /** @description Hex SHA-256 of the bytes; the download's ETag. */
@@ -2030,6 +2075,17 @@ export interface components {
              *     `user_pts`.
              */
             user_too_long: boolean;
+        };
+        ThumbnailInfo: {
+            /** Format: int32 */
+            height: number;
+            /**
+             * Format: int32
+             * @description The long side it was made for.
+             */
+            side: number;
+            /** Format: int32 */
+            width: number;
         };
         /**
          * @description Tokens for a session. Send `access_token` as `Authorization: Bearer …`; before it expires,
@@ -5821,6 +5877,8 @@ export interface operations {
                 /** @description Epoch seconds, from [`FileLink`]. */
                 expires?: number | null;
                 signature?: string | null;
+                /** @description A thumbnail rather than the file (`320.webp`), as the link was made. */
+                variant?: string | null;
             };
             header?: never;
             path: {
@@ -6552,6 +6610,8 @@ export interface operations {
             query?: {
                 chat_id?: number | null;
                 seq?: number | null;
+                /** @description A thumbnail's name (`320.webp`, `1280.jpg`), as `media.thumbnails` lists them. */
+                variant?: string | null;
             };
             header?: never;
             path: {
@@ -6588,6 +6648,106 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    thumbnail: {
+        parameters: {
+            query?: {
+                chat_id?: number | null;
+                seq?: number | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+                /** @description `320.webp`, `320.jpg`, `1280.webp` … */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the thumbnail */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
+                };
+            };
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,7 +17,7 @@ stack_tests!(
 /// Collect orphans and deleted files' bytes every second.
 const CLEAN_EVERY_SECOND: (&str, &str) = ("HYBRID_FILES__CLEANUP_CRON", "* * * * * *");
 
-async fn group(server: &TestServer, owner: &TestUser, history: &str, members: &[&TestUser]) -> i64 {
+pub(crate) async fn group(server: &TestServer, owner: &TestUser, history: &str, members: &[&TestUser]) -> i64 {
     let (status, chat) = server
         .post(
             "/api/v1/chats",
@@ -43,6 +43,17 @@ async fn add(server: &TestServer, owner: &TestUser, chat_id: i64, members: &[&Te
     assert_eq!(status, 204, "{body}");
 }
 
+/// Waits until the files-media job is done with picture `id` of `owner`'s; its media.
+pub(crate) async fn processed(server: &TestServer, owner: &TestUser, id: i64) -> Value {
+    until("the picture to be processed", || async {
+        let (_, seen) = server
+            .get(&format!("/api/v1/files/{id}"), Some(&owner.access_token))
+            .await;
+        (seen["media"]["state"] != "pending").then(|| seen["media"].clone())
+    })
+    .await
+}
+
 /// Sends `body` as `sender` in `chat_id`.
 async fn send(server: &TestServer, sender: &TestUser, chat_id: i64, body: Value) -> (StatusCode, Value) {
     server
@@ -55,14 +66,14 @@ async fn send(server: &TestServer, sender: &TestUser, chat_id: i64, body: Value)
 }
 
 /// Sends a message carrying the file `token` attaches; its seq.
-async fn attach(server: &TestServer, sender: &TestUser, chat_id: i64, token: &str) -> i64 {
+pub(crate) async fn attach(server: &TestServer, sender: &TestUser, chat_id: i64, token: &str) -> i64 {
     let (status, message) = send(server, sender, chat_id, json!({"text": "", "attach": token})).await;
     assert_eq!(status, 201, "{message}");
     message["seq"].as_i64().unwrap()
 }
 
 /// The status of `user` reading file `id`'s bytes, through message `via` when given.
-async fn read(server: &TestServer, user: &TestUser, id: i64, via: Option<(i64, i64)>) -> StatusCode {
+pub(crate) async fn read(server: &TestServer, user: &TestUser, id: i64, via: Option<(i64, i64)>) -> StatusCode {
     let query = via.map_or(String::new(), |(chat, seq)| format!("?chat_id={chat}&seq={seq}"));
     let path = format!("/api/v1/files/{id}/content{query}");
     fetch(server, &path, Some(&user.access_token), &[]).await.0
@@ -182,6 +193,8 @@ async fn a_file_goes_with_its_last_message(stack: Stack) {
     let (_, file) = upload(&server, &amy, "photo.png", "image/png", png(5000)).await;
     let id = file["id"].as_i64().unwrap();
     let token = file["attach_token"].as_str().unwrap();
+    // a picture is its owner's alone until processed (this one fails: its pixels are noise)
+    processed(&server, &amy, id).await;
     // one file in two messages
     let first = attach(&server, &amy, chat, token).await;
     let second = attach(&server, &amy, chat, token).await;
@@ -243,7 +256,8 @@ async fn orphans_are_collected_and_avatars_kept(stack: Stack) {
     assert!(orphan["attach_token"].is_string(), "{orphan}");
     let orphan = orphan["id"].as_i64().unwrap();
 
-    // any signed-in user reads an avatar; nobody else reads an orphan
+    // any signed-in user reads an avatar (once processed); nobody else reads an orphan
+    processed(&server, &amy, avatar).await;
     assert_eq!(read(&server, &bob, avatar, None).await, StatusCode::OK);
     assert_eq!(read(&server, &bob, orphan, None).await, StatusCode::NOT_FOUND);
     let anonymous = fetch(&server, &format!("/api/v1/files/{avatar}/content"), None, &[]).await;

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 mod access;
+mod media;
 mod tus;
 
 stack_tests!(
@@ -309,17 +310,35 @@ async fn only_the_owner_reads_lists_and_deletes(stack: Stack) {
 
 /// Files kept in the server's storage: its bucket on the scaled stack, its data dir else.
 async fn stored_objects(server: &TestServer) -> usize {
-    fn count(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir).map_or(0, |entries| {
-            entries
-                .map(|e| e.unwrap().path())
-                .map(|p| if p.is_dir() { count(&p) } else { 1 })
-                .sum()
-        })
+    stored_contents(server).await.len()
+}
+
+/// Every object in the server's storage (local files, or the S3 bucket), with its bytes.
+async fn stored_contents(server: &TestServer) -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &std::path::Path, found: &mut Vec<(String, Vec<u8>)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for path in entries.map(|e| e.unwrap().path()) {
+            if path.is_dir() {
+                walk(&path, found);
+            } else {
+                found.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+            }
+        }
     }
     match server.scaled() {
-        Some(scaled) => scaled.objects().await.len(),
-        None => count(&server.data_dir().join("files")),
+        Some(scaled) => {
+            let mut found = Vec::new();
+            for key in scaled.objects().await {
+                let bytes = scaled.object(&key).await;
+                found.push((key, bytes));
+            }
+            found
+        }
+        None => {
+            let mut found = Vec::new();
+            walk(&server.data_dir().join("files"), &mut found);
+            found
+        }
     }
 }
 

@@ -43,7 +43,7 @@ async fn tus(
 }
 
 /// Starts an upload of `length` bytes named `name`: its path.
-async fn create(server: &TestServer, user: &TestUser, length: usize, name: &str) -> String {
+pub(crate) async fn create(server: &TestServer, user: &TestUser, length: usize, name: &str) -> String {
     let metadata = format!("filename {}", base64(name.as_bytes()));
     let length = length.to_string();
     let headers = [
@@ -68,7 +68,7 @@ async fn create(server: &TestServer, user: &TestUser, length: usize, name: &str)
 }
 
 /// PATCHes `bytes` at `offset`.
-async fn patch(
+pub(crate) async fn patch(
     server: &TestServer,
     user: &TestUser,
     path: &str,

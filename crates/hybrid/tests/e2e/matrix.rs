@@ -265,16 +265,41 @@ impl World {
     async fn attached_file(&self) -> (i64, Group) {
         let path = format!("/api/v1/files?name={SECRET}.txt");
         let file = self.expect("POST", &path, &self.owner, Some(json!(SECRET))).await;
+        self.in_new_group(&file).await
+    }
+
+    /// A photo of the owner's, processed (so it has thumbnails), in a message of a new group.
+    async fn attached_picture(&self) -> (i64, Group) {
+        let photo = hybrid_media::fixtures::photo(400, 200, 1);
+        let response = self
+            .server
+            .http
+            .post(self.server.url(&format!("/api/v1/files?name={SECRET}.jpg")))
+            .bearer_auth(&self.owner.access_token)
+            .body(photo)
+            .send()
+            .await
+            .unwrap();
+        let (status, file) = hybrid_testkit::json_of(response).await;
+        assert_eq!(status, 201, "fixture: a photo: {file}");
+        let id = file["id"].as_i64().unwrap();
+        hybrid_testkit::until("the photo to be processed", || async {
+            let seen = self
+                .expect("GET", &format!("/api/v1/files/{id}"), &self.owner, None)
+                .await;
+            (seen["media"]["state"] == "ready").then_some(())
+        })
+        .await;
+        self.in_new_group(&file).await
+    }
+
+    /// Uploaded `file` sent by the owner in a new group: its id, and the group whose `seq` is
+    /// that message.
+    async fn in_new_group(&self, file: &Value) -> (i64, Group) {
         let mut group = self.group().await;
         let message = json!({"text": "", "attach": file["attach_token"]});
-        let sent = self
-            .expect(
-                "POST",
-                &format!("/api/v1/chats/{}/messages", group.id),
-                &self.owner,
-                Some(message),
-            )
-            .await;
+        let path = format!("/api/v1/chats/{}/messages", group.id);
+        let sent = self.expect("POST", &path, &self.owner, Some(message)).await;
         group.seq = sent["seq"].as_i64().unwrap();
         (file["id"].as_i64().unwrap(), group)
     }
@@ -520,6 +545,14 @@ impl World {
                 let (id, _) = self.attached_file().await;
                 let refused = &[Member, Outsider, Anonymous];
                 Case::new(method, format!("/api/v1/files/{id}"), owner, refused)
+            }
+            ("GET", "/api/v1/files/{id}/thumbnails/{name}") => {
+                let (id, group) = self.attached_picture().await;
+                let path = format!(
+                    "/api/v1/files/{id}/thumbnails/320.webp?chat_id={}&seq={}",
+                    group.id, group.seq
+                );
+                Case::new(method, path, &self.member, NON_MEMBERS)
             }
             ("GET", "/api/v1/files/links/{id}") => {
                 let (id, _) = self.attached_file().await;
