@@ -103,7 +103,8 @@ ensure_s3() {
 # certificate from openssl and a request from curl: they must be installed, not running.
 ensure_tools() {
     local binary package missing=()
-    for pair in nginx:nginx openssl:openssl curl:curl; do
+    # ffmpeg: the files service reads sound and video with it (docs/files.md)
+    for pair in nginx:nginx openssl:openssl curl:curl ffmpeg:ffmpeg prlimit:util-linux; do
         binary=${pair%%:*} package=${pair##*:}
         command -v "$binary" >/dev/null 2>&1 || [ -x "/usr/sbin/$binary" ] || apt_install "$package" || true
         command -v "$binary" >/dev/null 2>&1 || [ -x "/usr/sbin/$binary" ] || missing+=("$package")

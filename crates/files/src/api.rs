@@ -29,7 +29,7 @@ pub struct FileInfo {
     pub attach_token: Option<String>,
 }
 
-/// A picture as processing left it (docs/files.md, "Pictures").
+/// A picture, sound or video as processing left it (docs/files.md, "Pictures").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Media {
     pub state: MediaState,
@@ -44,9 +44,16 @@ pub struct Media {
     /// A GIF with more than one frame (its thumbnails show the first).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub animated: bool,
-    /// Smallest first: `GET /files/{id}/thumbnails/{side}.webp` (or `.jpg`).
+    /// Smallest first: `GET /files/{id}/thumbnails/{side}.webp` (or `.jpg`); a video's are
+    /// of its first frame.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thumbnails: Vec<ThumbnailInfo>,
+    /// Sound and video: how long it plays, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// Sound without video (a voice message): its loudness in 64 bars, each 0 to 100.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waveform: Vec<u8>,
     /// Why processing failed (the file itself stays readable as uploaded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

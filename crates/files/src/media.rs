@@ -1,5 +1,7 @@
-//! Pictures (docs/files.md, "Pictures"). An uploaded JPEG, PNG, GIF or WebP is recorded with
-//! its media pending and the `files-media` job queued in the same transaction. The job runs
+//! Pictures, sound and video (docs/files.md, "Pictures", "Sound and video"). An uploaded
+//! JPEG, PNG, GIF or WebP, or a sound or video file, is recorded with its media pending and
+//! the `files-media` job queued in the same transaction. Sound and video are read by ffmpeg
+//! (`hybrid_media::probe`): duration, a voice message's waveform, a video's poster frame. The job runs
 //! `hybrid_media::process_image` on a blocking thread: the original is turned upright and
 //! stripped of its metadata (GPS positions included) and replaces the upload's bytes, and
 //! thumbnails are stored beside it. Then every message carrying the file gets its card's next
@@ -10,8 +12,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use hybrid_chats_api::{Attachment, AttachmentUpdate};
 use hybrid_core::jobs::{Job, Outcome};
-use hybrid_core::{ApiResult, Code};
-use hybrid_media::Processed;
+use hybrid_core::{ApiError, ApiResult, Code};
+use hybrid_media::{MediaError, Processed, Thumbnail};
 use serde::Deserialize;
 use sha2::Digest as _;
 
@@ -19,8 +21,14 @@ use crate::api::{FileInfo, Media, MediaState, ThumbnailInfo};
 use crate::service::{Files, new_key};
 use crate::store::{Rewritten, Stored, Variant};
 
-/// The types the job processes (what `hybrid_media` decodes).
-pub const PROCESSED: [&str; 4] = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+/// The pictures the job processes (what `hybrid_media` decodes); sound and video (`audio/*`,
+/// `video/*`) go to ffmpeg.
+pub const PICTURES: [&str; 4] = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+/// Whether the job processes files of `content_type`.
+pub fn processed(content_type: &str) -> bool {
+    PICTURES.contains(&content_type) || content_type.starts_with("audio/") || content_type.starts_with("video/")
+}
 /// The longest a picture's processing may take before it is given up as failed.
 const PROCESSING_TIME: Duration = Duration::from_secs(60);
 /// The queue that brings one message's card up to date (`card_job`).
@@ -35,6 +43,8 @@ impl Media {
             blurhash: None,
             animated: false,
             thumbnails: Vec::new(),
+            duration_ms: None,
+            waveform: Vec::new(),
             error: None,
         }
     }
@@ -55,6 +65,8 @@ impl Media {
                     height: t.height,
                 })
                 .collect(),
+            duration_ms: None,
+            waveform: Vec::new(),
             error: None,
         }
     }
@@ -107,6 +119,14 @@ struct CardJob {
 }
 
 impl Files {
+    pub fn av_limits(&self) -> hybrid_media::AvLimits {
+        hybrid_media::AvLimits {
+            ffmpeg: self.config.ffmpeg.clone().into(),
+            ffprobe: self.config.ffprobe.clone().into(),
+            ..hybrid_media::AvLimits::default()
+        }
+    }
+
     pub fn media_limits(&self) -> hybrid_media::Limits {
         hybrid_media::Limits {
             max_pixels: self.config.max_image_pixels,
@@ -143,37 +163,79 @@ impl Files {
         if file.info.media.as_ref().is_none_or(|m| m.state != MediaState::Pending) {
             return Ok(());
         }
-        let bytes = self.storage.get(&file.key).await?;
-        let limits = self.media_limits();
-        let work = tokio::task::spawn_blocking(move || hybrid_media::process_image(&bytes, &limits));
-        let media = match tokio::time::timeout(PROCESSING_TIME, work).await {
-            Ok(Ok(Ok(processed))) => return self.keep(&file, processed).await,
-            Ok(Ok(Err(refused))) => Media::failed(refused.to_string()),
-            Ok(Err(panicked)) => Media::failed(format!("processing stopped: {panicked}")),
-            Err(_) => Media::failed(format!("processing took longer than {} s", PROCESSING_TIME.as_secs())),
+        let made = if file.info.content_type.starts_with("image/") {
+            self.picture_products(&file).await?
+        } else {
+            self.sound_or_video_products(&file).await?
         };
-        tracing::warn!(
-            file_id,
-            error = media.error.as_deref(),
-            "a picture could not be processed"
-        );
-        if self.store.finish_media(file_id, media, Vec::new(), None).await? {
+        let error = match made {
+            Ok(products) => return self.keep(&file, products).await,
+            Err(error) => error,
+        };
+        tracing::warn!(file_id, error, "a file's media could not be processed");
+        if self
+            .store
+            .finish_media(file_id, Media::failed(error), Vec::new(), None)
+            .await?
+        {
             self.update_cards(file_id).await?;
         }
         Ok(())
     }
 
+    /// A picture: upright and clean, measured, with thumbnails. `Err` says why it could not be.
+    async fn picture_products(&self, file: &Stored) -> ApiResult<Result<Products, String>> {
+        let bytes = self.storage.get(&file.key).await?;
+        let limits = self.media_limits();
+        let made = blocking(move || hybrid_media::process_image(&bytes, &limits)).await;
+        Ok(made.map(|picture| Products {
+            media: Media::ready(&picture),
+            thumbnails: picture.thumbnails,
+            cleaned: picture.cleaned,
+        }))
+    }
+
+    /// Sound or video, read by ffmpeg from a copy in a temporary folder: its duration, and a
+    /// voice message's waveform or a video's size and poster frame (made into thumbnails).
+    async fn sound_or_video_products(&self, file: &Stored) -> ApiResult<Result<Products, String>> {
+        let dir = tempfile::tempdir().map_err(|e| ApiError::internal(format!("a temporary folder: {e}")))?;
+        let path = dir.path().join("input");
+        self.storage.copy_to_file(&file.key, &path).await?;
+        let (av, images) = (self.av_limits(), self.media_limits());
+        let made = blocking(move || {
+            let probe = hybrid_media::probe(&path, &av)?;
+            if probe.video.is_some() {
+                let poster = hybrid_media::process_image(&hybrid_media::poster(&path, &av)?, &images)?;
+                Ok((probe, Vec::new(), Some(poster)))
+            } else if probe.has_audio {
+                Ok((probe, hybrid_media::waveform(&path, &av)?, None))
+            } else {
+                Err(MediaError::Unsupported)
+            }
+        })
+        .await;
+        drop(dir);
+        Ok(made.map(|(probe, waveform, poster)| {
+            let mut media = poster.as_ref().map_or_else(Media::pending, Media::ready);
+            media.state = MediaState::Ready;
+            (media.width, media.height) = probe.video.map_or((None, None), |(w, h)| (Some(w), Some(h)));
+            media.duration_ms = Some(probe.duration_ms);
+            media.waveform = waveform;
+            Products {
+                media,
+                thumbnails: poster.map(|p| p.thumbnails).unwrap_or_default(),
+                cleaned: None,
+            }
+        }))
+    }
+
     /// Stores what processing made and records it; then the cards follow.
-    async fn keep(&self, file: &Stored, processed: Processed) -> ApiResult<()> {
+    async fn keep(&self, file: &Stored, products: Products) -> ApiResult<()> {
         let id = file.info.id;
         let mut stored = Vec::new();
-        let result = self.store_products(file, &processed, &mut stored).await;
+        let result = self.store_products(file, &products, &mut stored).await;
         let recorded = match result {
-            Ok((variants, rewritten)) => {
-                self.store
-                    .finish_media(id, Media::ready(&processed), variants, rewritten)
-                    .await
-            }
+            Ok((variants, rewritten)) => self.store.finish_media(id, products.media, variants, rewritten).await,
             Err(e) => Err(e),
         };
         match recorded {
@@ -192,11 +254,11 @@ impl Files {
     async fn store_products(
         &self,
         file: &Stored,
-        processed: &Processed,
+        products: &Products,
         stored: &mut Vec<String>,
     ) -> ApiResult<(Vec<Variant>, Option<Rewritten>)> {
         let mut variants = Vec::new();
-        for thumb in &processed.thumbnails {
+        for thumb in &products.thumbnails {
             for (extension, content_type, bytes) in
                 [("webp", "image/webp", &thumb.webp), ("jpg", "image/jpeg", &thumb.jpeg)]
             {
@@ -212,7 +274,7 @@ impl Files {
                 });
             }
         }
-        let rewritten = match &processed.cleaned {
+        let rewritten = match &products.cleaned {
             Some(bytes) => {
                 let key = new_key(file.owner_id);
                 self.storage.put(&key, Bytes::from(bytes.clone())).await?;
@@ -250,6 +312,25 @@ impl Files {
             Err(e) if e.status.as_u16() == 409 || e.is(Code::NotFound) => Ok(()),
             other => other,
         }
+    }
+}
+
+/// What processing made of a file.
+struct Products {
+    media: Media,
+    thumbnails: Vec<Thumbnail>,
+    /// The original's new bytes (a picture turned upright, without metadata).
+    cleaned: Option<Vec<u8>>,
+}
+
+/// Runs `work` on a blocking thread for at most [`PROCESSING_TIME`]; why it failed, if it did.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, MediaError> + Send + 'static,
+) -> Result<T, String> {
+    match tokio::time::timeout(PROCESSING_TIME, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(made)) => made.map_err(|refused| refused.to_string()),
+        Ok(Err(panicked)) => Err(format!("processing stopped: {panicked}")),
+        Err(_) => Err(format!("processing took longer than {} s", PROCESSING_TIME.as_secs())),
     }
 }
 

@@ -116,11 +116,11 @@ impl Files {
         }
     }
 
-    /// For a picture this server processes: its pending media, once its declared size is
-    /// within `files.max_image_pixels` (422 `image_too_large` otherwise: a decompression
-    /// bomb stops here). `None` for other files.
+    /// For a picture, sound or video this server processes: its pending media, once a
+    /// picture's declared size is within `files.max_image_pixels` (422 `image_too_large`
+    /// otherwise: a decompression bomb stops here). `None` for other files.
     pub(crate) fn picture(&self, digest: &Digest) -> ApiResult<Option<Media>> {
-        if !crate::media::PROCESSED.contains(&digest.content_type.as_str()) {
+        if !crate::media::processed(&digest.content_type) {
             return Ok(None);
         }
         if let Some((width, height)) = digest.dimensions {

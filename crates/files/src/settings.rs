@@ -13,6 +13,10 @@ pub struct FilesConfig {
     /// The most pixels a picture may have to be processed (50 million): a picture declaring
     /// more is refused at upload (`422 image_too_large`), a decompression bomb included.
     pub max_image_pixels: u64,
+    /// The ffmpeg and ffprobe programs that read sound and video (a name looked up in `PATH`,
+    /// or a path). Without them such files stay unprocessed (their media `failed`).
+    pub ffmpeg: String,
+    pub ffprobe: String,
     /// What one user may keep in all, in bytes (10 GiB).
     pub quota_bytes: u64,
     /// How long a signed download link works, in seconds (10 minutes).
@@ -52,6 +56,8 @@ impl Default for FilesConfig {
             max_file_bytes: 2 << 30,
             max_image_bytes: 50 << 20,
             max_image_pixels: 50_000_000,
+            ffmpeg: "ffmpeg".into(),
+            ffprobe: "ffprobe".into(),
             quota_bytes: 10 << 30,
             link_ttl_secs: 600,
             upload_ttl_secs: 24 * 3600,

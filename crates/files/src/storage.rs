@@ -189,6 +189,21 @@ impl Storage {
         Ok(())
     }
 
+    /// Copies `key` into the file at `path`, streaming.
+    pub async fn copy_to_file(&self, key: &str, path: &std::path::Path) -> ApiResult<()> {
+        use tokio::io::AsyncWriteExt;
+        let failed = |error: std::io::Error| {
+            tracing::warn!(%error, key, "copying a file out of storage");
+            ApiError::unavailable("file storage is unavailable")
+        };
+        let mut bytes = self.read(key, None).await?;
+        let mut out = tokio::fs::File::create(path).await.map_err(failed)?;
+        while let Some(chunk) = bytes.next().await {
+            out.write_all(&chunk.map_err(failed)?).await.map_err(failed)?;
+        }
+        out.flush().await.map_err(failed)
+    }
+
     /// A small object's bytes, whole.
     pub async fn get(&self, key: &str) -> ApiResult<Bytes> {
         let found = self.store.get(&Path::from(key)).await.map_err(unavailable)?;

@@ -1,15 +1,19 @@
-//! Media processing for Hybrid ([docs/files.md](../../../docs/files.md), "Media"). Today the
-//! image pipeline, [`process_image`]: decoded under limits (a decompression bomb is refused
-//! before its pixels are allocated), turned upright by its EXIF orientation, stripped of its
-//! metadata (GPS positions included), measured, given a blurhash and thumbnails. The media
-//! service's jobs (processing each uploaded picture, then updating the cards of the messages
-//! that carry it) are built on it.
+//! Media processing for Hybrid ([docs/files.md](../../../docs/files.md), "Pictures", "Sound
+//! and video"), a library the files service's `files-media` job runs:
 //!
-//! Everything here is synchronous and CPU-bound: callers run it on a blocking thread, one
-//! image at a time per worker.
+//! - `picture.rs`, [`process_image`]: decoded under limits (a decompression bomb is refused
+//!   before its pixels are allocated), turned upright by its EXIF orientation, stripped of its
+//!   metadata (GPS positions included), measured, given a blurhash and thumbnails;
+//! - `av.rs`, [`probe`], [`waveform`], [`poster`]: sound and video read by ffmpeg in a
+//!   sandboxed subprocess;
+//! - `fixtures.rs` (feature `fixtures`): pictures for tests.
+//!
+//! Everything here is synchronous and blocking: callers run it on a blocking thread.
 
+mod av;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 mod picture;
 
+pub use av::{AvLimits, Probe, WAVEFORM_BARS, poster, probe, waveform};
 pub use picture::{Limits, MediaError, Processed, THUMBNAIL_SIDES, Thumbnail, dimensions, process_image};

@@ -80,8 +80,11 @@ pub enum MediaError {
     /// Past a side or the memory a decode may take.
     #[error("the picture is too large to process: {0}")]
     TooLarge(String),
-    #[error("the picture could not be read: {0}")]
+    #[error("the file could not be read: {0}")]
     Corrupt(String),
+    /// The tool that would read it is missing or failed to run: retrying may help.
+    #[error("media processing is unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl Limits {

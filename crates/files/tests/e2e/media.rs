@@ -12,7 +12,8 @@ use crate::{fetch, header_of, start, stored_contents, upload};
 
 stack_tests!(
     a_photo_comes_back_upright_without_its_gps_position,
-    decompression_bombs_are_refused_and_the_server_stays_up
+    decompression_bombs_are_refused_and_the_server_stays_up,
+    voice_and_video_get_a_duration_a_waveform_and_a_poster
 );
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -158,4 +159,106 @@ async fn tus_bomb(server: &TestServer, user: &hybrid_testkit::TestUser) -> u16 {
     let (status, _, body) = patch(server, user, &path, 0, &bytes).await;
     assert_eq!(body["error"]["code"], "image_too_large", "{body}");
     status.as_u16()
+}
+
+/// A file made by ffmpeg from one of its generators (`lavfi`): the tests' sound and video.
+fn generated(name: &str, args: &[&str]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(&path)
+        .status()
+        .expect("ffmpeg is installed (scripts/backends.sh ensure_tools)");
+    assert!(status.success(), "making {name}");
+    std::fs::read(path).unwrap()
+}
+
+async fn voice_and_video_get_a_duration_a_waveform_and_a_poster(stack: Stack) {
+    let server = start(stack, &[]).await;
+    let [amy, bob] = [server.register("amy").await, server.register("bob").await];
+    let chat = group(&server, &amy, "all", &[&bob]).await;
+
+    // a voice message as a browser records it: Opus in WebM, two seconds
+    let voice = generated(
+        "voice.webm",
+        &["-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "libopus"],
+    );
+    let (status, file) = upload(&server, &amy, "voice.webm", "audio/webm", voice.clone()).await;
+    assert_eq!(status, 201, "{file}");
+    let id = file["id"].as_i64().unwrap();
+    let media = processed(&server, &amy, id).await;
+    assert_eq!(media["state"], "ready", "{media}");
+    let duration = media["duration_ms"].as_u64().unwrap();
+    assert!((1900..=2100).contains(&duration), "{media}");
+    let bars = media["waveform"].as_array().unwrap();
+    assert_eq!(bars.len(), 64);
+    assert!(bars.iter().all(|b| b.as_u64().unwrap() <= 100), "{media}");
+    assert!(media.get("thumbnails").is_none(), "no picture in a voice message");
+    // bob plays it through the message: the same bytes, as something a browser plays inline
+    let seq = attach(&server, &amy, chat, file["attach_token"].as_str().unwrap()).await;
+    let path = format!("/api/v1/files/{id}/content?chat_id={chat}&seq={seq}");
+    let (status, headers, bytes) = fetch(&server, &path, Some(&bob.access_token), &[]).await;
+    assert_eq!((status, bytes == voice), (StatusCode::OK, true));
+    assert!(
+        header_of(&headers, "content-type").starts_with("video/webm"),
+        "{headers:?}"
+    );
+    assert!(
+        header_of(&headers, "content-disposition").starts_with("inline"),
+        "{headers:?}"
+    );
+
+    // a video: its size, duration, and thumbnails of its first frame
+    let clip = generated(
+        "clip.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=640x360:rate=10:duration=2",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    );
+    let (status, file) = upload(&server, &amy, "clip.mp4", "video/mp4", clip).await;
+    assert_eq!(status, 201, "{file}");
+    let id = file["id"].as_i64().unwrap();
+    let media = processed(&server, &amy, id).await;
+    assert_eq!(media["state"], "ready", "{media}");
+    assert_eq!(
+        (media["width"].as_u64(), media["height"].as_u64()),
+        (Some(640), Some(360))
+    );
+    assert!(media["blurhash"].is_string(), "{media}");
+    assert_eq!(
+        media["thumbnails"],
+        serde_json::json!([{"side": 320, "width": 320, "height": 180}])
+    );
+    let (status, headers, poster) = fetch(
+        &server,
+        &format!("/api/v1/files/{id}/thumbnails/320.jpg"),
+        Some(&amy.access_token),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(header_of(&headers, "content-type"), "image/jpeg");
+    assert_eq!(image::load_from_memory(&poster).unwrap().width(), 320);
+
+    // what ffmpeg cannot read fails plainly, and stays readable as uploaded
+    let (_, broken) = upload(
+        &server,
+        &amy,
+        "broken.mp4",
+        "video/mp4",
+        b"\0\0\0\x18ftypmp42 not really".to_vec(),
+    )
+    .await;
+    let id = broken["id"].as_i64().unwrap();
+    let media = processed(&server, &amy, id).await;
+    assert_eq!(media["state"], "failed", "{media}");
+    assert!(media["error"].as_str().is_some_and(|e| !e.is_empty()), "{media}");
+    assert_eq!(read(&server, &amy, id, None).await, StatusCode::OK);
 }
