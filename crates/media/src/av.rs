@@ -223,19 +223,7 @@ fn run(tool: &Path, before: &[&str], path: &Path, after: &[&str], limits: &AvLim
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A test file made by ffmpeg itself from one of its generators (`lavfi`).
-    fn generated(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
-        let path = dir.join(name);
-        let status = Command::new("ffmpeg")
-            .args(["-v", "error", "-y"])
-            .args(args)
-            .arg(&path)
-            .status()
-            .expect("ffmpeg is installed (scripts/backends.sh ensure_tools)");
-        assert!(status.success(), "making {name}");
-        path
-    }
+    use crate::fixtures::generated;
 
     #[test]
     fn a_voice_message_has_a_duration_and_a_waveform() {

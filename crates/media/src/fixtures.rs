@@ -2,6 +2,8 @@
 //! (an orientation and a GPS directory) and a decompression bomb, built byte by byte so the
 //! tests need no files.
 
+use std::path::{Path, PathBuf};
+
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, Rgb, RgbImage};
 
@@ -93,4 +95,18 @@ fn crc32(bytes: &[u8]) -> u32 {
         }
     }
     !crc
+}
+
+/// A sound or video file made by ffmpeg from one of its generators (`lavfi` inputs in
+/// `args`), written to `dir/name`.
+pub fn generated(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(&path)
+        .status()
+        .expect("ffmpeg is installed (scripts/backends.sh ensure_tools)");
+    assert!(status.success(), "making {name}");
+    path
 }

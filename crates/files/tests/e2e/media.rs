@@ -164,15 +164,7 @@ async fn tus_bomb(server: &TestServer, user: &hybrid_testkit::TestUser) -> u16 {
 /// A file made by ffmpeg from one of its generators (`lavfi`): the tests' sound and video.
 fn generated(name: &str, args: &[&str]) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    let status = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .arg(&path)
-        .status()
-        .expect("ffmpeg is installed (scripts/backends.sh ensure_tools)");
-    assert!(status.success(), "making {name}");
-    std::fs::read(path).unwrap()
+    std::fs::read(hybrid_media::fixtures::generated(dir.path(), name, args)).unwrap()
 }
 
 async fn voice_and_video_get_a_duration_a_waveform_and_a_poster(stack: Stack) {
