@@ -65,6 +65,9 @@ pub struct Message {
     /// messages people write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ServiceAction>,
+    /// A forwarded message: who wrote the original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_from: Option<i64>,
 }
 
 /// What a service message records. Its `sender_id` is who did it.
@@ -121,10 +124,11 @@ pub struct MessageRow {
     pub deleted_at: Option<i64>,
     pub attachment: Option<String>,
     pub action: Option<String>,
+    pub forwarded_from: Option<i64>,
 }
 
-pub const MESSAGE_COLUMNS: &str =
-    "chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, edited_at, deleted_at, attachment, action";
+pub const MESSAGE_COLUMNS: &str = "chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, edited_at, \
+    deleted_at, attachment, action, forwarded_from";
 
 hybrid_store::from_row!(MessageRow {
     chat_id,
@@ -139,11 +143,12 @@ hybrid_store::from_row!(MessageRow {
     deleted_at,
     attachment,
     action,
+    forwarded_from,
 });
 
 /// [`MESSAGE_COLUMNS`] of a `messages` table aliased `msg`, for joins.
 pub const MSG_COLUMNS: &str = "msg.chat_id, msg.seq, msg.sender_id, msg.text, msg.entities, msg.reply_to, \
-    msg.nonce, msg.created_at, msg.edited_at, msg.deleted_at, msg.attachment, msg.action";
+    msg.nonce, msg.created_at, msg.edited_at, msg.deleted_at, msg.attachment, msg.action, msg.forwarded_from";
 
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
@@ -170,6 +175,7 @@ impl From<MessageRow> for Message {
                 .and_then(|stored| serde_json::from_str::<StoredAttachment>(&stored).ok())
                 .map(|stored| stored.card),
             action: row.action.and_then(|stored| serde_json::from_str(&stored).ok()),
+            forwarded_from: row.forwarded_from,
         }
     }
 }

@@ -45,6 +45,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(9, "0009_revoke_orphan_invite_links"),
     hybrid_store::migration!(10, "0010_message_changed_events"),
     hybrid_store::migration!(11, "0011_service_messages"),
+    hybrid_store::migration!(12, "0012_forwards"),
 ];
 
 pub struct ChatsModule;

@@ -28,8 +28,10 @@ pub struct NewMessage {
     pub entities: Vec<Entity>,
     pub reply_to: Option<i64>,
     pub nonce: Option<String>,
-    /// Set only by other services, through the chats API (`objects.rs`).
+    /// From an attach token, another service (`objects.rs`), or the message forwarded.
     pub attachment: Option<StoredAttachment>,
+    /// A forwarded message's original author.
+    pub forwarded_from: Option<i64>,
 }
 
 /// What search finds a message by: its text, and its attachment's words.
@@ -86,6 +88,7 @@ pub(crate) async fn announce(
         attachment: None,
         attachment_event_at: None,
         action: Some(&action),
+        forwarded_from: None,
     };
     store::messages::insert(tx, &row).await?;
     store::messages::mark_read(tx, chat_id, actor, seq).await?;
@@ -178,6 +181,30 @@ impl Chats {
         Ok(())
     }
 
+    /// What forwarding message (`chat_id`, `seq`) copies into a new message of `me`'s: its
+    /// text, entities and attachment (the card, not the object: a file is not copied, and is
+    /// read through either message), and its original author. 404 unless `me` may see it
+    /// now; 422 for a service message.
+    pub async fn forwarded(&self, me: i64, chat_id: i64, seq: i64) -> ApiResult<NewMessage> {
+        let mut reads = self.db.reads();
+        let member = member(&mut reads, chat_id, me).await?;
+        let row = visible_message(&mut reads, chat_id, seq, &member, false).await?;
+        if row.action.is_some() {
+            return Err(ApiError::validation("forward", "a service message cannot be forwarded"));
+        }
+        Ok(NewMessage {
+            entities: serde_json::from_str(&row.entities).unwrap_or_default(),
+            text: row.text,
+            reply_to: None,
+            nonce: None,
+            attachment: row
+                .attachment
+                .and_then(|stored| serde_json::from_str::<StoredAttachment>(&stored).ok()),
+            // a forward of a forward names the first author
+            forwarded_from: Some(row.forwarded_from.unwrap_or(row.sender_id)),
+        })
+    }
+
     /// Sends a message. With a `nonce` already used by this sender in this chat, returns the
     /// message sent then (and `false`) instead of sending again.
     pub async fn send(&self, me: i64, chat_id: i64, new: NewMessage) -> ApiResult<(Message, bool)> {
@@ -249,6 +276,7 @@ impl Chats {
                     attachment: attachment_json.as_deref(),
                     attachment_event_at,
                     action: None,
+                    forwarded_from: new.forwarded_from,
                 };
                 store::messages::insert(tx, &row).await?;
                 let searched = search_body(&new.text, attachment_json.as_deref());
@@ -269,6 +297,7 @@ impl Chats {
                     reactions: Vec::new(),
                     attachment: new.attachment.map(|a| a.card),
                     action: None,
+                    forwarded_from: new.forwarded_from,
                 };
                 out.message_event_at(tx, chat_id, pts, MessageChange::New, seq).await?;
                 Ok((message, true))

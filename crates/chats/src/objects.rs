@@ -110,6 +110,7 @@ impl ChatWriter for Writer {
                 reply_to: None,
                 nonce: Some(post.idempotency_key),
                 attachment: post.attachment.map(checked).transpose()?,
+                forwarded_from: None,
             };
             let (message, created) = self.0.send(post.sender_id, post.chat_id, new).await?;
             Ok(Posted {

@@ -194,6 +194,17 @@ pub struct SendMessage {
     /// An attach token from the service that owns an object (`attach_token` of an uploaded
     /// file): the message carries that object's card. The text may then be empty.
     pub attach: Option<String>,
+    /// Forward this message (one you may read): its text, entities and attachment are
+    /// copied, with its author as `forwarded_from`; send `text` empty. `reply_to` and
+    /// `nonce` still apply.
+    pub forward: Option<MessageAddress>,
+}
+
+/// A message, by its chat and place.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub struct MessageAddress {
+    pub chat_id: i64,
+    pub seq: i64,
 }
 
 /// Send a message (201; 200 with the original when the nonce was already used).
@@ -207,15 +218,31 @@ async fn send(
     Path(chat_id): Path<i64>,
     Json(req): Json<SendMessage>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
-    let new = NewMessage {
-        text: req.text,
-        entities: req.entities,
-        reply_to: req.reply_to,
-        nonce: req.nonce,
-        attachment: req
-            .attach
-            .map(|token| chats.attachment_from_token(me.user_id, &token))
-            .transpose()?,
+    let new = match req.forward {
+        Some(source) => {
+            if !req.text.is_empty() || !req.entities.is_empty() || req.attach.is_some() {
+                return Err(ApiError::validation(
+                    "forward",
+                    "a forward copies its message: leave text, entities and attach out",
+                ));
+            }
+            NewMessage {
+                reply_to: req.reply_to,
+                nonce: req.nonce,
+                ..chats.forwarded(me.user_id, source.chat_id, source.seq).await?
+            }
+        }
+        None => NewMessage {
+            text: req.text,
+            entities: req.entities,
+            reply_to: req.reply_to,
+            nonce: req.nonce,
+            attachment: req
+                .attach
+                .map(|token| chats.attachment_from_token(me.user_id, &token))
+                .transpose()?,
+            forwarded_from: None,
+        },
     };
     let (message, created) = chats.send(me.user_id, chat_id, new).await?;
     Ok((

@@ -186,8 +186,8 @@ hybrid_core::error_codes! {
         /// The picture declares more pixels than the server processes (a decompression bomb,
         /// or just too large): `files.max_image_pixels`.
         ImageTooLarge = (UNPROCESSABLE_ENTITY, "image_too_large"),
-        /// The picture is being processed (turned upright, its metadata removed): only its
-        /// owner reads it until then. Retry shortly.
+        /// The picture, sound or video is being processed (a picture turned upright, its
+        /// metadata removed): only its owner reads it until then. Retry shortly.
         MediaProcessing = (CONFLICT, "media_processing"),
         /// The upload waited longer than `files.upload_ttl_secs` and was dropped.
         UploadExpired = (GONE, "upload_expired"),

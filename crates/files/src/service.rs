@@ -215,7 +215,7 @@ impl Files {
         if pending && !owner {
             return Err(ApiError::new(
                 FilesCode::MediaProcessing,
-                "the picture is being processed: try again in a moment",
+                "the file is being processed: try again in a moment",
             ));
         }
         Ok(file)

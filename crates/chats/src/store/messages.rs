@@ -30,6 +30,8 @@ pub struct NewRow<'a> {
     pub attachment_event_at: Option<i64>,
     /// A service message's [`ServiceAction`](crate::api::ServiceAction), as JSON.
     pub action: Option<&'a str>,
+    /// A forwarded message's original author.
+    pub forwarded_from: Option<i64>,
 }
 
 pub async fn load(sql: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<Option<MessageRow>> {
@@ -79,7 +81,8 @@ pub async fn next_seq(sql: &mut Sql<'_>, chat_id: i64, now: i64) -> ApiResult<(i
 pub async fn insert(sql: &mut Sql<'_>, row: &NewRow<'_>) -> ApiResult<()> {
     sql.execute(
         "INSERT INTO messages (chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, \
-         attachment, attachment_event_at, action) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         attachment, attachment_event_at, action, forwarded_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         params![
             row.chat_id,
             row.seq,
@@ -91,7 +94,8 @@ pub async fn insert(sql: &mut Sql<'_>, row: &NewRow<'_>) -> ApiResult<()> {
             row.created_at,
             row.attachment,
             row.attachment_event_at,
-            row.action
+            row.action,
+            row.forwarded_from
         ],
     )
     .await?;

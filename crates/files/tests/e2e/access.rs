@@ -10,6 +10,7 @@ use crate::{fetch, png, start, stored_objects, upload, upload_to};
 
 stack_tests!(
     files_are_read_through_the_messages_that_carry_them,
+    a_forward_carries_the_file_without_copying_it,
     a_file_goes_with_its_last_message,
     orphans_are_collected_and_avatars_kept
 );
@@ -184,6 +185,48 @@ async fn files_are_read_through_the_messages_that_carry_them(stack: Stack) {
     assert_eq!(status, 204);
     assert_eq!(read(&server, &bob, id, via).await, StatusCode::NOT_FOUND);
     assert_eq!(read(&server, &amy, id, None).await, StatusCode::OK);
+}
+
+async fn a_forward_carries_the_file_without_copying_it(stack: Stack) {
+    let server = start(stack, &[CLEAN_EVERY_SECOND]).await;
+    let [amy, bob, cyd] = [
+        server.register("amy").await,
+        server.register("bob").await,
+        server.register("cyd").await,
+    ];
+    let first = group(&server, &amy, "all", &[&bob]).await;
+    let second = group(&server, &bob, "all", &[&cyd]).await;
+    let (_, file) = upload(&server, &amy, "plan.txt", "text/plain", b"the plan".to_vec()).await;
+    let id = file["id"].as_i64().unwrap();
+    let original = attach(&server, &amy, first, file["attach_token"].as_str().unwrap()).await;
+    assert_eq!(
+        read(&server, &cyd, id, Some((first, original))).await,
+        StatusCode::NOT_FOUND
+    );
+
+    // bob forwards it to a chat amy is not in: cyd reads the file through the forward
+    let forward = json!({"text": "", "forward": {"chat_id": first, "seq": original}});
+    let (status, copy) = send(&server, &bob, second, forward).await;
+    assert_eq!(status, 201, "{copy}");
+    assert_eq!(copy["attachment"]["object_id"], id.to_string());
+    let forwarded = copy["seq"].as_i64().unwrap();
+    assert_eq!(read(&server, &cyd, id, Some((second, forwarded))).await, StatusCode::OK);
+    assert_eq!(stored_objects(&server).await, 1, "the bytes are not copied");
+
+    // the original deleted, the forward still carries the file; its deletion takes it away
+    let delete = |user: &TestUser, chat: i64, seq: i64| {
+        let path = format!("/api/v1/chats/{chat}/messages/{seq}");
+        let token = user.access_token.clone();
+        let server = &server;
+        async move { server.request("DELETE", &path, Some(&token), None).await.0 }
+    };
+    assert_eq!(delete(&amy, first, original).await, 204);
+    assert_eq!(read(&server, &cyd, id, Some((second, forwarded))).await, StatusCode::OK);
+    assert_eq!(delete(&bob, second, forwarded).await, 204);
+    until("the file to go with the forward", || async {
+        (read(&server, &amy, id, None).await == StatusCode::NOT_FOUND).then_some(())
+    })
+    .await;
 }
 
 async fn a_file_goes_with_its_last_message(stack: Stack) {

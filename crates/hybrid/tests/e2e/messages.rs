@@ -1,17 +1,82 @@
 //! Messages: sending (idempotent), replies, edits, deletes, reactions, pins, history, read
 //! markers and unread counts, search.
 
-use hybrid_testkit::{Stack, assert_error, stack_tests};
-use serde_json::json;
+use hybrid_testkit::{Stack, TestUser, assert_error, stack_tests};
+use serde_json::{Value, json};
 
 use crate::{create_chat, direct, send, start};
 
 stack_tests!(
     send_edit_delete,
+    forwarding_copies_what_the_sender_may_read,
     reactions_and_pins,
     history_pages_and_unread,
     search_messages
 );
+
+async fn forwarding_copies_what_the_sender_may_read(stack: Stack) {
+    let server = start(stack).await;
+    let [amy, bo, cy] = [
+        server.register("amy").await,
+        server.register("bob").await,
+        server.register("cyd").await,
+    ];
+    let source = create_chat(&server, &amy, "group", "Source", &[&bo]).await;
+    let target = create_chat(&server, &bo, "group", "Target", &[&cy]).await;
+    let (status, original) = server
+        .post(
+            &format!("/api/v1/chats/{source}/messages"),
+            Some(&amy.access_token),
+            json!({"text": "look *here*", "entities": [{"type": "bold", "offset": 5, "length": 6}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{original}");
+    let forward = |user: &TestUser, from: i64, seq: &Value, extra: Value| {
+        let mut body = json!({"text": "", "forward": {"chat_id": from, "seq": seq}});
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let path = format!("/api/v1/chats/{target}/messages");
+        let token = user.access_token.clone();
+        let server = &server;
+        async move { server.post(&path, Some(&token), body).await }
+    };
+    // bob, in both chats, forwards amy's message: the text, the entities, amy as the author
+    let (status, copy) = forward(&bo, source, &original["seq"], json!({})).await;
+    assert_eq!(status, 201, "{copy}");
+    assert_eq!(copy["text"], "look *here*");
+    assert_eq!(copy["entities"], original["entities"]);
+    assert_eq!(
+        (copy["sender_id"].as_i64(), copy["forwarded_from"].as_i64()),
+        (Some(bo.id), Some(amy.id))
+    );
+    // cyd sees it in the target chat's history; a forward of the forward still names amy
+    let (_, page) = server
+        .get(&format!("/api/v1/chats/{target}/messages"), Some(&cy.access_token))
+        .await;
+    assert!(page.to_string().contains("look *here*"), "{page}");
+    let (status, again) = forward(&cy, target, &copy["seq"], json!({})).await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again["forwarded_from"].as_i64(), Some(amy.id));
+    // cyd cannot forward from a chat she is not in; a forward carries nothing of its own;
+    // a service message is not forwarded
+    let stranger = forward(&cy, source, &original["seq"], json!({})).await;
+    assert_error(&stranger, 404, "not_found", None);
+    let with_text = forward(&bo, source, &original["seq"], json!({"text": "mine"})).await;
+    assert_error(&with_text, 422, "validation_failed", Some("forward"));
+    let service = forward(&bo, source, &json!(1), json!({})).await;
+    assert_error(&service, 422, "validation_failed", Some("forward"));
+    // a deleted original cannot be forwarded any more
+    let deleted = server
+        .request(
+            "DELETE",
+            &format!("/api/v1/chats/{source}/messages/{}", original["seq"]),
+            Some(&amy.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.0, 204);
+    let gone = forward(&bo, source, &original["seq"], json!({})).await;
+    assert_error(&gone, 404, "not_found", None);
+}
 
 async fn send_edit_delete(stack: Stack) {
     let server = start(stack).await;
