@@ -2,33 +2,29 @@
  * Files in chats against a real server (the files service is in `all`):
  * Anna attaches a text file with the paperclip (with a caption), drops a PNG onto the chat
  * (no caption) and sends a 9 MiB file (over tus); Boris sees the three cards, downloads the
- * text file and the big one (same bytes) and sees the picture drawn; the cards speak Russian,
- * fit a phone and the dark theme; a deleted file's card says it is unavailable. A second
- * server with `HYBRID_FILES__MAX_FILE_BYTES=1000` refuses a bigger file: the composer says why
- * (both languages), and nothing is sent.
+ * text file and the big one (same bytes) and sees the picture drawn; a photo whose EXIF turns
+ * it comes to Boris upright (its thumbnail is taller than wide, red on top) once the server
+ * has processed it, without its GPS position; the lightbox opens, ← and → move between the
+ * two pictures, Esc closes it; a picture declaring too many pixels is refused with the reason;
+ * the cards and the lightbox speak Russian, fit a phone and the dark theme; a deleted file's
+ * card says it is unavailable. A second server with `HYBRID_FILES__MAX_FILE_BYTES=1000`
+ * refuses a bigger file: the composer says why (both languages), and nothing is sent.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureDir } from './browser';
 import { DESKTOP, PHONE, Suite, expectNoOverflow, type Person } from './helpers';
+import { GPS_MARKER, bomb, gradientPng, halvesJpeg, withExif } from './pictures';
 import { RESULTS } from './server';
 
 const SHOTS = ensureDir(join(RESULTS, 'screenshots'));
 
 const NOTES = Buffer.from('Hybrid files e2e: строка по-русски, and the end.\n', 'utf8');
 /** A 160×90 picture: an orange-to-blue gradient. */
-function png(): Buffer {
-  const img = new PNG({ width: 160, height: 90 });
-  for (let y = 0; y < 90; y++) {
-    for (let x = 0; x < 160; x++) img.data.set([240 - x, 120, 30 + x, 255], (y * 160 + x) * 4);
-  }
-  return PNG.sync.write(img);
-}
-const PICTURE = png();
+const PICTURE = gradientPng(160, 90);
 /** Past the 8 MiB from which the client uploads over tus. */
 const BIG = randomBytes(9 * 1024 * 1024 + 123);
 
@@ -38,7 +34,8 @@ interface Card {
   type: string;
   service: string;
   object_id: string;
-  preview: { name: string; size: number; content_type: string };
+  version: number;
+  preview: { name: string; size: number; content_type: string; media?: { state: string; width?: number; height?: number } };
 }
 interface HistoryMessage {
   seq: number;
@@ -80,13 +77,38 @@ async function download(page: Page, name: string, label: string): Promise<Buffer
   return readFileSync(await file.path());
 }
 
+/** Waits until the picture `img` (one element) has been drawn from an address matching `src`; returns its natural size. */
+async function drawn(img: Locator, src = /./): Promise<{ width: number; height: number; src: string }> {
+  const read = () => img.evaluate((el: HTMLImageElement) => ({ ok: el.complete && el.naturalWidth > 0, width: el.naturalWidth, height: el.naturalHeight, src: el.getAttribute('src') ?? '' }));
+  await img.waitFor();
+  await expect.poll(async () => ((r) => r.ok && src.test(r.src))(await read()), { timeout: 20_000 }).toBe(true);
+  const { width, height, src: at } = await read();
+  return { width, height, src: at };
+}
+
 /** Waits until the card's picture has been drawn; returns its natural width. */
 async function drawnWidth(page: Page, name: string): Promise<number> {
-  const img = card(page, name).locator('img');
-  await img.waitFor();
-  await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 15_000 }).toBeGreaterThan(0);
-  return img.evaluate((el: HTMLImageElement) => el.naturalWidth);
+  return (await drawn(card(page, name).locator('img'))).width;
 }
+
+/** The colour of the drawn picture at (x, y) as fractions of its size: [r, g, b]. */
+async function colourAt(img: Locator, x: number, y: number): Promise<number[]> {
+  return img.evaluate(
+    (el: HTMLImageElement, [fx, fy]) => {
+      const c = document.createElement('canvas');
+      c.width = el.naturalWidth;
+      c.height = el.naturalHeight;
+      const ctx = c.getContext('2d');
+      ctx?.drawImage(el, 0, 0);
+      return [...(ctx?.getImageData(Math.floor(c.width * (fx ?? 0)), Math.floor(c.height * (fy ?? 0)), 1, 1).data ?? [])].slice(0, 3);
+    },
+    [x, y],
+  );
+}
+
+/** The lightbox's name (the picture shown) and its img. */
+const lightbox = (page: Page) => page.getByTestId('lightbox');
+const lightboxTitle = (page: Page) => lightbox(page).locator('.lightbox-title').textContent();
 
 describe('files in a group', () => {
   const suite = new Suite('files');
@@ -131,11 +153,17 @@ describe('files in a group', () => {
 
     // What the server keeps: three messages, each with its file's card.
     const sent = (await history()).filter((m) => m.attachment);
-    expect(sent.map((m) => [m.text, m.attachment?.type, m.attachment?.service, m.attachment?.preview])).toEqual([
+    const plain = (p?: Card['preview']) => p && { name: p.name, size: p.size, content_type: p.content_type };
+    expect(sent.map((m) => [m.text, m.attachment?.type, m.attachment?.service, plain(m.attachment?.preview)])).toEqual([
       ['the notes', 'file', 'files', { name: 'notes.txt', size: NOTES.length, content_type: 'text/plain' }],
       ['', 'file', 'files', { name: 'pixel.png', size: PICTURE.length, content_type: 'image/png' }],
       ['', 'file', 'files', { name: 'big.bin', size: BIG.length, content_type: 'application/octet-stream' }],
     ]);
+    // Only the picture is processed: its card becomes version 2 with its size.
+    expect(sent.map((m) => m.attachment?.preview.media?.state)).toEqual([undefined, expect.stringMatching(/^(pending|ready)$/), undefined]);
+    await expect
+      .poll(async () => (await history()).find((m) => m.attachment?.preview.name === 'pixel.png')?.attachment, { timeout: 20_000 })
+      .toMatchObject({ version: 2, preview: { media: { state: 'ready', width: 160, height: 90 } } });
     await page.screenshot({ path: join(SHOTS, 'files-sender-desktop.png') });
   });
 
@@ -147,9 +175,11 @@ describe('files in a group', () => {
     expect(await notes.getByTestId('file-size').textContent()).toBe(`${NOTES.length}\u00a0B`);
     expect(await page.getByTestId('message').filter({ has: notes }).locator('.message-text').textContent()).toBe('the notes');
     expect(await card(page, 'pixel.png').getByTestId('file-size').textContent()).toBe(`${PICTURE.length}\u00a0B`);
-    expect(await drawnWidth(page, 'pixel.png')).toBe(160);
-    // The picture opens at full size through the same kind of link.
-    expect(await card(page, 'pixel.png').getByRole('link', { name: 'Open the picture pixel.png' }).getAttribute('href')).toMatch(/^\/api\/v1\/files\/links\/\d+\?/);
+    // The 320 px thumbnail (the picture is smaller: its own size), through a link for the message.
+    const pixel = await drawn(card(page, 'pixel.png').locator('img'));
+    expect(pixel.width).toBe(160);
+    expect(pixel.src).toMatch(/^\/api\/v1\/files\/links\/\d+\?.*&variant=320\.webp$/);
+    expect(await card(page, 'pixel.png').getByRole('button', { name: 'Open the picture pixel.png' }).count()).toBe(1);
 
     expect((await download(page, 'notes.txt', 'Download notes.txt')).equals(NOTES)).toBe(true);
     expect(sha(await download(page, 'big.bin', 'Download big.bin'))).toBe(sha(BIG));
@@ -160,6 +190,112 @@ describe('files in a group', () => {
     await page.screenshot({ path: join(SHOTS, 'files-desktop.png') });
   });
 
+  it('a photo turned by its EXIF comes to Boris upright once the server has processed it', async () => {
+    // Boris has the chat open: the card changes under him when the picture is processed.
+    const page = await suite.page({ viewport: DESKTOP }, 'boris');
+    await suite.openChat(page, group, 3);
+    const sender = await suite.page({ viewport: DESKTOP }, 'anna');
+    await suite.visit(sender, `/chat/${group}`, '[data-testid="composer"]');
+    // 480×320, its left half red, with orientation 6 (turn 90° clockwise): upright, 320×480 and red on top.
+    const photo = withExif(await halvesJpeg(sender, 480, 320), 6);
+    expect(photo.includes(GPS_MARKER)).toBe(true);
+    await attach(sender, 'photo.jpg', 'image/jpeg', photo);
+    const draft = sender.getByTestId('upload-draft');
+    // The bar shows the picture being sent, from the local file.
+    expect((await drawn(draft.getByTestId('upload-preview'), /^blob:/)).width).toBeGreaterThan(0);
+    await expect.poll(() => draft.getAttribute('data-state'), { timeout: 15_000 }).toBe('done');
+    await sender.screenshot({ path: join(SHOTS, 'files-upload-preview.png') });
+    await sender.getByRole('button', { name: 'Send' }).click();
+    await draft.waitFor({ state: 'detached' });
+
+    const thumb = card(page, 'photo.jpg').locator('img');
+    const upright = await drawn(thumb, /&variant=320\.webp$/);
+    expect(upright.height).toBe(320);
+    expect(upright.height).toBeGreaterThan(upright.width);
+    const [top, bottom] = [await colourAt(thumb, 0.5, 0.1), await colourAt(thumb, 0.5, 0.9)];
+    expect(top[0]).toBeGreaterThan(150);
+    expect(top[2]).toBeLessThan(100);
+    expect(bottom[2]).toBeGreaterThan(150);
+    expect(bottom[0]).toBeLessThan(100);
+    // The box has the picture's shape (from the card, not from the loaded picture).
+    const box = await card(page, 'photo.jpg').getByTestId('file-picture').boundingBox();
+    expect(box && box.height / box.width).toBeCloseTo(1.5, 1);
+    expect(await card(page, 'photo.jpg').getAttribute('data-state')).toBe('ready');
+    const processed = (await history()).find((m) => m.attachment?.preview.name === 'photo.jpg')?.attachment;
+    expect(processed).toMatchObject({ version: 2, preview: { media: { state: 'ready', width: 320, height: 480 } } });
+    // The original is rewritten without its metadata: no GPS position.
+    const original = await download(page, 'photo.jpg', 'Download photo.jpg');
+    expect([original[0], original[1]]).toEqual([0xff, 0xd8]);
+    expect(original.includes(GPS_MARKER)).toBe(false);
+    await page.screenshot({ path: join(SHOTS, 'files-photo-upright.png') });
+  });
+
+  it('a picture opens full-window; ← and → move between the pictures, Esc closes', async () => {
+    const page = await suite.page({ viewport: DESKTOP }, 'boris');
+    // The pictures held back a moment: the blurhash stands in, in the picture's box.
+    let release = () => {};
+    const held = new Promise<void>((done) => (release = done));
+    await page.route('**/api/v1/files/links/**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await suite.openChat(page, group, 4);
+    const hash = card(page, 'photo.jpg').getByTestId('blurhash');
+    await hash.waitFor();
+    const [red, , blue, alpha] = await hash.evaluate((c: HTMLCanvasElement) => [...(c.getContext('2d')?.getImageData(c.width / 2, 1, 1, 1).data ?? [])]);
+    expect(alpha).toBe(255);
+    expect(red).toBeGreaterThan(blue ?? 255);
+    await page.screenshot({ path: join(SHOTS, 'files-blurhash.png') });
+    release();
+    await drawn(card(page, 'photo.jpg').locator('img'));
+    await hash.waitFor({ state: 'detached' });
+    await page.unroute('**/api/v1/files/links/**');
+
+    const opener = card(page, 'photo.jpg').getByRole('button', { name: 'Open the picture photo.jpg' });
+    await opener.click();
+    await lightbox(page).waitFor();
+    expect(await lightboxTitle(page)).toBe('photo.jpg');
+    expect(await page.getByTestId('lightbox-count').textContent()).toBe('2 of 2');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Close the picture');
+    // No 1280 px thumbnail of a picture this small: the file itself, upright.
+    const full = await drawn(lightbox(page).locator('img'), /^\/api\/v1\/files\/links\/\d+\?expires=\d+&signature=[^&]+$/);
+    expect([full.width, full.height]).toEqual([320, 480]);
+    await page.screenshot({ path: join(SHOTS, 'files-lightbox.png') });
+
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => lightboxTitle(page)).toBe('pixel.png');
+    expect(await page.getByTestId('lightbox-count').textContent()).toBe('1 of 2');
+    expect((await drawn(lightbox(page).locator('img'))).width).toBe(160);
+    await page.keyboard.press('ArrowLeft');
+    expect(await lightboxTitle(page)).toBe('pixel.png');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => lightboxTitle(page)).toBe('photo.jpg');
+    // Tab goes round the lightbox's buttons, never behind it.
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => Boolean(document.activeElement?.closest('[data-testid="lightbox"]')))).toBe(true);
+    }
+    await page.keyboard.press('Escape');
+    await lightbox(page).waitFor({ state: 'detached' });
+    expect(await opener.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(suite.errors()).toEqual([]);
+  });
+
+  it('a picture that declares too many pixels is refused, saying why', async () => {
+    const page = await suite.page({ viewport: DESKTOP }, 'anna');
+    await suite.visit(page, `/chat/${group}`, '[data-testid="composer"]');
+    const before = (await history()).length;
+    await attach(page, 'bomb.png', 'image/png', bomb(10_000, 10_000));
+    const error = page.getByTestId('upload-error');
+    await error.waitFor({ timeout: 15_000 });
+    expect(await error.textContent()).toBe('Not uploaded: The picture is too large: 10,000 × 10,000 pixels, and this server takes at most 50 megapixels.');
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'files-too-many-pixels.png') });
+    await page.getByRole('button', { name: 'Remove the file' }).click();
+    await error.waitFor({ state: 'detached' });
+    expect((await history()).length).toBe(before);
+  });
+
   it('the cards speak Russian, fit a phone and the dark theme', async () => {
     const page = await suite.page({ viewport: PHONE, locale: 'ru-RU', colorScheme: 'dark' }, 'boris');
     await suite.openChat(page, group, 3);
@@ -167,12 +303,27 @@ describe('files in a group', () => {
     await notes.getByRole('button', { name: 'Скачать notes.txt' }).waitFor();
     expect(await notes.getByTestId('file-size').textContent()).toBe(`${NOTES.length}\u00a0Б`);
     expect(await card(page, 'big.bin').getByTestId('file-size').textContent()).toBe('9\u00a0МБ');
-    expect(await card(page, 'pixel.png').getByRole('link', { name: 'Открыть картинку pixel.png' }).count()).toBe(1);
+    expect(await card(page, 'pixel.png').getByRole('button', { name: 'Открыть картинку pixel.png' }).count()).toBe(1);
     expect(await drawnWidth(page, 'pixel.png')).toBe(160);
     expect((await download(page, 'notes.txt', 'Скачать notes.txt')).equals(NOTES)).toBe(true);
     await page.getByRole('button', { name: 'Прикрепить файл' }).waitFor();
     await expectNoOverflow(page, 'ru 360px files');
     await page.screenshot({ path: join(SHOTS, 'files-phone-ru-dark.png') });
+
+    // The lightbox at 360 px, in Russian.
+    await card(page, 'photo.jpg').getByRole('button', { name: 'Открыть картинку photo.jpg' }).click();
+    await lightbox(page).waitFor();
+    for (const name of ['Закрыть картинку', 'Предыдущая картинка', 'Скачать photo.jpg']) await lightbox(page).getByRole('button', { name }).waitFor();
+    expect(await page.getByTestId('lightbox-count').textContent()).toBe('2 из 2');
+    await drawn(lightbox(page).locator('img'));
+    await expectNoOverflow(page, 'ru 360px lightbox');
+    const picture = await lightbox(page).getByTestId('lightbox-picture').boundingBox();
+    expect(picture && picture.x >= 0 && picture.x + picture.width <= 360).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'files-lightbox-phone-ru-dark.png') });
+    await lightbox(page).getByRole('button', { name: 'Предыдущая картинка' }).click();
+    await expect.poll(() => lightboxTitle(page)).toBe('pixel.png');
+    await page.keyboard.press('Escape');
+    await lightbox(page).waitFor({ state: 'detached' });
 
     // The composer's bar at 360 px: a long name is cut, nothing sticks out.
     await attach(page, `${'очень-длинное-имя-файла-'.repeat(6)}.txt`, 'text/plain', NOTES);

@@ -89,9 +89,12 @@ export function endpoints({ api: c, guest }: Client) {
     // files (uploads go through features/files/upload.ts, for their progress)
     file: (id: number) => data(c.GET('/api/v1/files/{id}', { params: { path: { id } } })),
     filesUsage: () => data(c.GET('/api/v1/files/usage')),
-    /** A link that reads the file without a token for a while, through the message carrying it. */
-    fileLink: (id: number, chatId: number, seq: number) =>
-      data(c.POST('/api/v1/files/{id}/link', { params: { path: { id }, query: { chat_id: chatId, seq } } })),
+    /**
+     * A link that reads the file (or its thumbnail `variant`: `320.webp`) without a token for a
+     * while, through the message carrying it.
+     */
+    fileLink: (id: number, chatId: number, seq: number, variant?: string) =>
+      data(c.POST('/api/v1/files/{id}/link', { params: { path: { id }, query: { chat_id: chatId, seq, variant } } })),
 
     // background jobs (administrators)
     jobsOverview: () => data(c.GET('/api/v1/admin/jobs')),

@@ -1390,7 +1390,7 @@ export interface components {
          *     - `offset_mismatch` (409): A resumable upload's `Upload-Offset` is not where the upload stands: ask with `HEAD` and send from there.
          *     - `upload_busy` (423): Another request is appending to the upload: retry when it ends.
          *     - `image_too_large` (422): The picture declares more pixels than the server processes (a decompression bomb, or just too large): `files.max_image_pixels`.
-         *     - `media_processing` (409): The picture is being processed (turned upright, its metadata removed): only its owner reads it until then. Retry shortly.
+         *     - `media_processing` (409): The picture, sound or video is being processed (a picture turned upright, its metadata removed): only its owner reads it until then. Retry shortly.
          *     - `upload_expired` (410): The upload waited longer than `files.upload_ttl_secs` and was dropped.
          *     - `tus_version_unsupported` (412): The request is not tus 1.0.0 (`Tus-Resumable`).
          * @enum {string}
@@ -1557,19 +1557,29 @@ export interface components {
             totp_code?: string | null;
             username: string;
         };
-        /** @description A picture as processing left it (docs/files.md, "Pictures"). */
+        /** @description A picture, sound or video as processing left it (docs/files.md, "Pictures"). */
         Media: {
             /** @description A GIF with more than one frame (its thumbnails show the first). */
             animated?: boolean;
             /** @description A placeholder to draw while the picture loads (https://blurha.sh). */
             blurhash?: string | null;
+            /**
+             * Format: int64
+             * @description Sound and video: how long it plays, in milliseconds.
+             */
+            duration_ms?: number | null;
             /** @description Why processing failed (the file itself stays readable as uploaded). */
             error?: string | null;
             /** Format: int32 */
             height?: number | null;
             state: components["schemas"]["MediaState"];
-            /** @description Smallest first: `GET /files/{id}/thumbnails/{side}.webp` (or `.jpg`). */
+            /**
+             * @description Smallest first: `GET /files/{id}/thumbnails/{side}.webp` (or `.jpg`); a video's are
+             *     of its first frame.
+             */
             thumbnails?: components["schemas"]["ThumbnailInfo"][];
+            /** @description Sound without video (a voice message): its loudness in 64 bars, each 0 to 100. */
+            waveform?: number[];
             /**
              * Format: int32
              * @description Upright, in pixels (once ready).
@@ -1643,6 +1653,11 @@ export interface components {
             /** Format: int64 */
             edited_at?: number | null;
             entities: components["schemas"]["Entity"][];
+            /**
+             * Format: int64
+             * @description A forwarded message: who wrote the original.
+             */
+            forwarded_from?: number | null;
             /** @description The sender's idempotency key, echoed so its client can match the message. */
             nonce?: string | null;
             reactions?: components["schemas"]["ReactionCount"][];
@@ -1656,6 +1671,13 @@ export interface components {
              */
             seq: number;
             text: string;
+        };
+        /** @description A message, by its chat and place. */
+        MessageAddress: {
+            /** Format: int64 */
+            chat_id: number;
+            /** Format: int64 */
+            seq: number;
         };
         MessageDeleted: {
             /** Format: int64 */
@@ -1802,6 +1824,11 @@ export interface components {
                 /** Format: int64 */
                 edited_at?: number | null;
                 entities: components["schemas"]["Entity"][];
+                /**
+                 * Format: int64
+                 * @description A forwarded message: who wrote the original.
+                 */
+                forwarded_from?: number | null;
                 /** @description The sender's idempotency key, echoed so its client can match the message. */
                 nonce?: string | null;
                 reactions?: components["schemas"]["ReactionCount"][];
@@ -1985,6 +2012,7 @@ export interface components {
              */
             attach?: string | null;
             entities?: components["schemas"]["Entity"][];
+            forward?: components["schemas"]["MessageAddress"] | null;
             /**
              * @description Client idempotency key (up to 64 bytes): a retried send with the same key returns the
              *     first message instead of sending again.

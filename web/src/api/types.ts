@@ -44,3 +44,5 @@ export type JobPage = S['Page_JobInfo'];
 export type Attachment = S['Attachment'];
 export type FileInfo = S['FileInfo'];
 export type FileLink = S['FileLink'];
+export type Media = S['Media'];
+export type ThumbnailInfo = S['ThumbnailInfo'];

@@ -96,6 +96,11 @@ export function formatRelative(ms: number, lang: Lang, now = Date.now()): string
   return f.format(0, 'second');
 }
 
+/** A number in the language's style: "10,000" / "10 000", with at most `digits` decimals. */
+export function formatNumber(n: number, lang: Lang, digits = 0): string {
+  return new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(n);
+}
+
 const SIZE_UNITS = ['size.b', 'size.kb', 'size.mb', 'size.gb', 'size.tb'] as const;
 
 /**
@@ -109,7 +114,7 @@ export function formatSize(bytes: number, lang: Lang): string {
     const digits = unit === 0 || value >= 10 ? 0 : 1;
     const shown = Number(value.toFixed(digits));
     if (shown < 1024 || unit === SIZE_UNITS.length - 1) {
-      const n = new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(shown);
+      const n = formatNumber(shown, lang, digits);
       return translate(lang, SIZE_UNITS[unit] as (typeof SIZE_UNITS)[number], { n });
     }
     value /= 1024;

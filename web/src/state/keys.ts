@@ -9,8 +9,11 @@ export const keys = {
   me: ['me'] as const,
   /** The caller's use of the files service and its limits (404: the server has no files). */
   filesUsage: ['files-usage'] as const,
-  /** A token-less link to a file, made through the message carrying it (expires). */
-  fileLink: (fileId: number, chatId: number, seq: number) => ['file-link', fileId, chatId, seq] as const,
+  /**
+   * A token-less link to a file or one of its thumbnails, made through the message carrying it
+   * (expires); a picture's is asked for per version of the message's card (`card`).
+   */
+  fileLink: (fileId: number, chatId: number, seq: number, variant = '', card = 0) => ['file-link', fileId, chatId, seq, variant, card] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
   /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode, type RefObject } from 'react';
 import { isApiError } from '../api/errors';
 import { useI18n } from '../i18n/index';
 import { errorText, isRetryable, type ErrorTextOptions } from './errorText';
@@ -90,6 +90,47 @@ export function Field({
   );
 }
 
+const FOCUSABLE = 'a[href], button:not([disabled]), input, textarea, select, [tabindex]:not([tabindex="-1"])';
+
+/**
+ * A dialog's keyboard rules: focus moves into it when it opens (to the first element matching
+ * `initial`, else the dialog itself), Tab and Shift+Tab stay inside it, Esc closes it, and the
+ * focus goes back where it was once it closes.
+ */
+export function useFocusTrap(ref: RefObject<HTMLElement | null>, onClose: () => void, initial: string) {
+  const close = useRef(onClose);
+  close.current = onClose;
+  useEffect(() => {
+    const prev = document.activeElement as HTMLElement | null;
+    const el = ref.current;
+    (el?.querySelector<HTMLElement>(initial) ?? el)?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        close.current();
+      } else if (e.key === 'Tab' && el) {
+        const items = [...el.querySelectorAll<HTMLElement>(FOCUSABLE)];
+        const firstItem = items[0];
+        const lastItem = items[items.length - 1];
+        if (!firstItem || !lastItem) return;
+        const inside = el.contains(document.activeElement);
+        if (e.shiftKey && (document.activeElement === firstItem || !inside)) {
+          e.preventDefault();
+          lastItem.focus();
+        } else if (!e.shiftKey && (document.activeElement === lastItem || !inside)) {
+          e.preventDefault();
+          firstItem.focus();
+        }
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      prev?.focus?.();
+    };
+  }, [ref, initial]);
+}
+
 export function Modal({
   title,
   onClose,
@@ -104,35 +145,7 @@ export function Modal({
   const ref = useRef<HTMLDivElement>(null);
   const titleId = useId();
   const { t } = useI18n();
-  useEffect(() => {
-    const prev = document.activeElement as HTMLElement | null;
-    const el = ref.current;
-    const first = el?.querySelector<HTMLElement>('input, textarea, select, button:not(.modal-close)');
-    (first ?? el)?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        e.stopPropagation();
-        onClose();
-      } else if (e.key === 'Tab' && el) {
-        const items = [...el.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input, textarea, select, [tabindex]:not([tabindex="-1"])')];
-        if (items.length === 0) return;
-        const firstItem = items[0] as HTMLElement;
-        const lastItem = items[items.length - 1] as HTMLElement;
-        if (e.shiftKey && document.activeElement === firstItem) {
-          e.preventDefault();
-          lastItem.focus();
-        } else if (!e.shiftKey && document.activeElement === lastItem) {
-          e.preventDefault();
-          firstItem.focus();
-        }
-      }
-    };
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      prev?.focus?.();
-    };
-  }, [onClose]);
+  useFocusTrap(ref, onClose, 'input, textarea, select, button:not(.modal-close)');
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div className={`modal${wide ? ' modal-wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby={titleId} ref={ref} tabIndex={-1}>

@@ -19,6 +19,21 @@ describe('errorText', () => {
     );
   });
 
+  it('names the size and limit of a picture refused as too large, in the UI language', () => {
+    const pixels = new ApiError(422, { code: 'image_too_large', message: 'the picture is 10000×10000 pixels: at most 50000000 pixels are processed: this server does not take it' });
+    const side = new ApiError(422, { code: 'image_too_large', message: 'the picture is too large to process: 30000×10 pixels: at most 20000 pixels a side: this server does not take it' });
+    // (Russian groups thousands with a space, or not, by the ICU version.)
+    const digits = (text: string) => text.replace(/(\d)[\s\u00a0\u202f](\d)/g, '$1$2');
+    expect(errorText(pixels, tr('en'), { lang: 'en' })).toBe('The picture is too large: 10,000 × 10,000 pixels, and this server takes at most 50 megapixels.');
+    expect(digits(errorText(pixels, tr('ru'), { lang: 'ru' }))).toBe('Картинка слишком большая: 10000 × 10000 пикселей, а сервер принимает не больше 50 мегапикселей.');
+    expect(errorText(side, tr('en'), { lang: 'en' })).toBe('The picture is too large: 30,000 × 10 pixels, and this server takes at most 20,000 pixels a side.');
+    expect(digits(errorText(side, tr('ru'), { lang: 'ru' }))).toBe('Картинка слишком большая: 30000 × 10 пикселей, а сервер принимает не больше 20000 пикселей по каждой стороне.');
+    expect(errorText(new ApiError(422, { code: 'image_too_large', message: 'no' }), tr('en'))).toBe('The picture is too large for this server.');
+    expect(errorText(new ApiError(409, { code: 'media_processing', message: 'the picture is being processed: try again in a moment' }), tr('ru'))).toBe(
+      'Файл ещё обрабатывается. Попробуйте чуть позже.',
+    );
+  });
+
   it('translates the server’s validation rules, per field', () => {
     const e = invalid('text', 'must be at most 4096 UTF-16 code units');
     expect(errorText(e, tr('en'), { inField: true })).toBe('At most 4096 characters.');

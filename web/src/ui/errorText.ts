@@ -6,7 +6,7 @@
  */
 import { isApiError, type ApiError, type ErrorCode } from '../api/errors';
 import type { JobState } from '../api/types';
-import { formatSize } from '../i18n/format';
+import { formatNumber, formatSize } from '../i18n/format';
 import type { Key, Lang, Vars } from '../i18n/index';
 
 type T = (key: Key, vars?: Vars) => string;
@@ -34,17 +34,27 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
   [/^needs at least one word$/, () => ['rule.oneWord']],
 ];
 
+/** The size a 422 `image_too_large` names, and the limit it broke (megapixels, or pixels a side). */
+function pictureLimit(key: 'files.tooManyPixels' | 'files.tooWide', m: RegExpMatchArray, t: T, lang: Lang): string {
+  const max = key === 'files.tooManyPixels' ? Number(m[3]) / 1_000_000 : Number(m[3]);
+  return t(key, { width: formatNumber(Number(m[1]), lang), height: formatNumber(Number(m[2]), lang), max: formatNumber(max, lang, 1), count: max });
+}
+
 /**
  * The server's messages that say more than their code, in words: a 409 from the jobs API
  * (crates/core/src/job_board.rs: "a cancelled job cannot be cancelled"; any other 409 reads as
- * `error.conflict`), and the limit a 413 `file_too_large` names (crates/files: "a file may have
- * at most 1000 bytes").
+ * `error.conflict`), the limit a 413 `file_too_large` names (crates/files: "a file may have
+ * at most 1000 bytes"), and the size and limit of a picture refused as `image_too_large`
+ * (crates/media: "the picture is 10000×10000 pixels: at most 50000000 pixels are processed",
+ * "…: 30000×10 pixels: at most 20000 pixels a side").
  */
 const MESSAGES: [ErrorCode, RegExp, (m: RegExpMatchArray, t: T, lang: Lang) => string][] = [
   ['conflict', /^a (ready|running|done|dead|cancelled) job cannot be cancelled$/, (m, t) => t('jobs.conflictCancel', { state: t(`jobs.state.${m[1] as JobState}`) })],
   ['conflict', /^a (ready|running|done|dead|cancelled) job cannot be retried$/, (m, t) => t('jobs.conflictRetry', { state: t(`jobs.state.${m[1] as JobState}`) })],
   ['file_too_large', /^(a file|an image) may have at most (\d+) bytes$/, (m, t, lang) =>
     t(m[1] === 'an image' ? 'files.tooLargeImage' : 'files.tooLargeFile', { size: formatSize(Number(m[2]), lang) })],
+  ['image_too_large', /^the picture is (\d+)×(\d+) pixels: at most (\d+) pixels are processed/, (m, t, lang) => pictureLimit('files.tooManyPixels', m, t, lang)],
+  ['image_too_large', /(\d+)×(\d+) pixels: at most (\d+) pixels a side/, (m, t, lang) => pictureLimit('files.tooWide', m, t, lang)],
 ];
 
 /** Inputs the UI has, named for errors shown away from their field. */

@@ -247,7 +247,7 @@ export function ChatView({ chatId }: { chatId: number }) {
   useEffect(() => {
     if (!panel) return;
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && !document.querySelector('.modal-backdrop, .menu')) setPanel(false);
+      if (e.key === 'Escape' && !document.querySelector('.modal-backdrop, .menu, .lightbox')) setPanel(false);
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);

@@ -1,4 +1,4 @@
-import { fireEvent, screen } from '@testing-library/react';
+import { cleanup, fireEvent, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/errors';
 import type { Lang } from '../../i18n/index';
@@ -194,6 +194,33 @@ describe('Composer with files', () => {
     expect(screen.queryByRole('button', { name: 'Try again' })).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Remove the file' }));
     expect(upload.clear).toHaveBeenCalled();
+  });
+
+  it('shows a small preview of a picture being sent, from the local file', () => {
+    const made: Blob[] = [];
+    const revoked: string[] = [];
+    vi.spyOn(URL, 'createObjectURL').mockImplementation((b) => (made.push(b as Blob), `blob:local/${made.length}`));
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation((u) => void revoked.push(u));
+    const photo = new File(['jpeg'], 'photo.jpg', { type: 'image/jpeg' });
+    setup({ upload: fakeUpload({ status: 'uploading', file: photo, sent: 1, total: 4 }) });
+    const preview = screen.getByTestId('upload-preview');
+    expect(preview.getAttribute('src')).toBe('blob:local/1');
+    expect(made).toEqual([photo]);
+    // A picture the browser cannot draw (HEIC) shows the icon instead.
+    fireEvent.error(preview);
+    expect(screen.queryByTestId('upload-preview')).toBeNull();
+    cleanup();
+    expect(revoked).toEqual(['blob:local/1']);
+    // Anything else has its icon, and no object URL.
+    setup({ upload: fakeUpload({ status: 'uploading', file: report, sent: 1, total: 4 }) });
+    expect(screen.queryByTestId('upload-preview')).toBeNull();
+    expect(made).toHaveLength(1);
+  });
+
+  it('says why a picture was refused for its size, in words', () => {
+    const bomb = new ApiError(422, { code: 'image_too_large', message: 'the picture is 10000×10000 pixels: at most 50000000 pixels are processed: this server does not take it' });
+    setup({ upload: fakeUpload({ status: 'failed', file: new File(['png'], 'bomb.png', { type: 'image/png' }), error: bomb }) });
+    expect(screen.getByRole('alert').textContent).toBe('Not uploaded: The picture is too large: 10,000 × 10,000 pixels, and this server takes at most 50 megapixels.');
   });
 
   it('speaks Russian', () => {

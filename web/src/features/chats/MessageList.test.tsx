@@ -1,5 +1,6 @@
-import { screen } from '@testing-library/react';
+import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { api } from '../../api/endpoints';
 import { ApiError } from '../../api/errors';
 import type { Message } from '../../api/types';
 import { chat, msg } from '../../test/fixtures';
@@ -141,5 +142,29 @@ describe('MessageList', () => {
     // No empty text under a file sent without a caption, and no card on a deleted message.
     expect(container.querySelector('[data-seq="6"] .message-text')).toBeNull();
     expect(cards[2]?.dataset.state).toBe('sending');
+  });
+
+  it('opens a picture full-window, and moves to the history’s other pictures', async () => {
+    vi.spyOn(api, 'fileLink').mockImplementation(async (id, _chat, _seq, variant) => ({ url: `/link/${id}/${variant ?? 'file'}`, expires_at: Date.now() / 1000 + 600 }));
+    const picture = (id: string, name: string) => ({
+      type: 'file',
+      service: 'files',
+      object_id: id,
+      version: 2,
+      preview: {
+        name,
+        size: 2048,
+        content_type: 'image/png',
+        media: { state: 'ready', width: 640, height: 480, blurhash: 'LzFN}$p1N{%4KnXBjvXBA_Wto2SP', thumbnails: [{ side: 320, width: 320, height: 240 }] },
+      } as unknown as NonNullable<Message['attachment']>['preview'],
+    });
+    renderList({ messages: [msg(5, { created_at: now, text: '', attachment: picture('7', 'one.png') }), msg(6, { created_at: now, text: 'two', attachment: picture('8', 'two.png') })] });
+    expect((await screen.findByRole('img', { name: 'one.png' })).getAttribute('src')).toBe('/link/7/320.webp');
+    fireEvent.click(screen.getByRole('button', { name: 'Open the picture two.png' }));
+    expect(screen.getByRole('dialog', { name: 'two.png' })).toBeTruthy();
+    fireEvent.keyDown(document.activeElement ?? document, { key: 'ArrowLeft' });
+    expect(screen.getByRole('dialog', { name: 'one.png' })).toBeTruthy();
+    fireEvent.keyDown(document.activeElement ?? document, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
   });
 });

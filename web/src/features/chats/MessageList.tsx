@@ -3,7 +3,7 @@
  * position stays put while they are added above; new messages keep the view at the bottom
  * only if it was there, so nothing jumps under the reader's eyes.
  */
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode, type RefObject } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent, type ReactNode, type RefObject } from 'react';
 import type { ChatInfo, Message } from '../../api/types';
 import { useI18n } from '../../i18n/index';
 import { formatDateTime, formatDay, formatTime, sameDay } from '../../i18n/format';
@@ -14,9 +14,10 @@ import { connection } from '../realtime/state';
 import { Icon } from '../../ui/Icon';
 import { RichText } from './RichText';
 import { ServiceMessage } from './service';
-import { attachedFile, type FilePreview } from '../files/attachment';
+import { attachedFile, pictureKind, type FilePreview } from '../files/attachment';
 import { MessageSummary } from '../files/MessageSummary';
 import { FileCard } from '../files/FileCard';
+import { chatPictures, Lightbox } from '../files/Lightbox';
 
 export interface PendingMessage {
   nonce: string;
@@ -131,6 +132,11 @@ export function MessageList({
   const snapshot = useRef({ height: 0, top: 0, first: 0, last: 0, count: 0, newer: false });
   const [unseen, setUnseen] = useState(0);
   const [showJump, setShowJump] = useState(false);
+  // The picture shown full-window (its message's seq), moving through the loaded history's.
+  const [viewing, setViewing] = useState<number | null>(null);
+  const viewerOpen = viewing !== null;
+  const pictures = useMemo(() => (viewerOpen ? chatPictures(messages) : []), [viewerOpen, messages]);
+  const closeViewer = useCallback(() => setViewing(null), []);
   const idleTimer = useRef<number | undefined>(undefined);
 
   const firstSeq = messages[0]?.seq ?? 0;
@@ -286,6 +292,7 @@ export function MessageList({
         canPin={canPin}
         canDelete={m.sender_id === me || canDeleteOthers}
         canEdit={m.sender_id === me || canEditOthers}
+        onOpenPicture={setViewing}
       />,
     );
     prev = { sender: m.sender_id, at: m.created_at };
@@ -335,6 +342,7 @@ export function MessageList({
           ) : null}
         </button>
       ) : null}
+      {viewing !== null ? <Lightbox pictures={pictures} seq={viewing} onShow={setViewing} onClose={closeViewer} /> : null}
     </div>
   );
 }
@@ -372,6 +380,7 @@ function MessageItem({
   canPin,
   canDelete,
   canEdit,
+  onOpenPicture,
 }: {
   chat: ChatInfo;
   message: Message;
@@ -385,6 +394,8 @@ function MessageItem({
   canPin: boolean;
   canDelete: boolean;
   canEdit: boolean;
+  /** Opens a picture full-window, by its message's seq. */
+  onOpenPicture: (seq: number) => void;
 }) {
   const { t, lang } = useI18n();
   const sender = useUser(m.sender_id);
@@ -425,7 +436,9 @@ function MessageItem({
       <div className="bubble" ref={bubble} onClick={m.deleted ? undefined : onTap} onContextMenu={m.deleted ? undefined : onLongPress}>
         {showName ? <span className="message-sender">{name}</span> : null}
         {m.reply_to && !m.deleted ? <ReplyQuote message={replyTo} seq={m.reply_to} onJump={actions.onJump} /> : null}
-        {file ? <FileCard file={file} source={{ id: file.id, chatId: m.chat_id, seq: m.seq }} /> : null}
+        {file ? (
+          <FileCard file={file} source={{ id: file.id, chatId: m.chat_id, seq: m.seq }} onOpen={pictureKind(file) === 'none' ? undefined : () => onOpenPicture(m.seq)} />
+        ) : null}
         {m.deleted ? (
           <p className="message-text muted">
             <em>{t('message.deleted')}</em>

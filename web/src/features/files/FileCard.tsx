@@ -1,58 +1,19 @@
 /**
- * A file in a message: its icon, name and size, and a download button; a picture shows
- * inline (at most 320 px, its shape kept). Both read the file through a link the server makes
- * for the message carrying it (`POST /files/{id}/link?chat_id=&seq=`: no token needed, valid
- * for ten minutes), asked for again once it has expired. A 404 means the file is gone (deleted,
- * or no longer visible): the card says so.
+ * A file in a message: its icon, name and size, and a download button; a picture shows above
+ * them (CardPicture: its box, blurhash and thumbnail once processed; "Processing…" meanwhile)
+ * and opens the lightbox. Everything is read through links made for the message carrying the
+ * file (links.ts). A 404 means the file is gone (deleted, or no longer visible): the card says
+ * so. A picture the server could not process is the plain card (its original downloads).
  */
-import { useQuery, useQueryClient, type Query } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type RefObject } from 'react';
-import { api } from '../../api/endpoints';
-import { isApiError } from '../../api/errors';
-import type { FileLink } from '../../api/types';
+import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { formatSize } from '../../i18n/format';
 import { useI18n } from '../../i18n/index';
-import { keys } from '../../state/keys';
 import { Spinner, useErrorText } from '../../ui/common';
-import { isRetryable } from '../../ui/errorText';
 import { Icon } from '../../ui/Icon';
-import { isImage, type FilePreview } from './attachment';
-
-/** Where a sent file is read from: its id, through the message (chat and seq) carrying it. */
-export interface FileSource {
-  id: number;
-  chatId: number;
-  seq: number;
-}
-
-/** A link is asked for again this long before it expires. */
-const LINK_MARGIN_MS = 30_000;
-
-/** The answer that means the file is gone for this reader. */
-export function isGone(e: unknown): boolean {
-  return isApiError(e) && e.status === 404;
-}
-
-/** The query of a file's link: fresh until shortly before it expires. */
-export function linkQuery(source: FileSource) {
-  return {
-    queryKey: keys.fileLink(source.id, source.chatId, source.seq),
-    queryFn: () => api.fileLink(source.id, source.chatId, source.seq),
-    staleTime: (q: Query<FileLink>) => (q.state.data ? Math.max(0, q.state.data.expires_at * 1000 - Date.now() - LINK_MARGIN_MS) : 0),
-    retry: (failures: number, e: unknown) => failures < 2 && !isGone(e) && isRetryable(e),
-  };
-}
-
-/** Saves what `url` points to under `name` (same origin: the browser downloads it). */
-function saveLink(url: string, name: string): void {
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-}
+import { isImage, pictureKind, type AttachedFile, type FilePreview } from './attachment';
+import { CARD_SIDE, CardPicture } from './CardPicture';
+import { isGone, useFileDownload, type FileSource } from './links';
+import { usePictureImage } from './usePictureImage';
 
 /** Whether the element is in or near the scrolled view (always, without IntersectionObserver). */
 function useNearView(ref: RefObject<Element | null>): boolean {
@@ -67,38 +28,50 @@ function useNearView(ref: RefObject<Element | null>): boolean {
   return near;
 }
 
-export function FileCard({ file, source }: { file: FilePreview; source?: FileSource }) {
-  const { t, lang } = useI18n();
-  const errorText = useErrorText();
-  const qc = useQueryClient();
+/** A sent file's card: `source` says where it is read from; `onOpen` opens its picture full-window. */
+export function FileCard({ file, source, onOpen }: { file: FilePreview & { version?: number }; source?: FileSource; onOpen?: () => void }) {
+  if (!source) return <FileCardView file={file} />;
+  return <SentFileCard file={{ ...file, id: source.id, version: file.version ?? 1 }} source={source} onOpen={onOpen} />;
+}
+
+function SentFileCard({ file, source, onOpen }: { file: AttachedFile; source: FileSource; onOpen?: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
   const near = useNearView(ref);
-  const picture = isImage(file) && source !== undefined;
-  const link = useQuery({
-    ...linkQuery(source ?? { id: 0, chatId: 0, seq: 0 }),
-    enabled: picture && near,
-  });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const gone = isGone(link.error) || isGone(error);
-
-  async function download() {
-    if (!source) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const { url } = await qc.fetchQuery(linkQuery(source));
-      saveLink(url, file.name);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
-
+  const picture = pictureKind(file) !== 'none';
+  const image = usePictureImage(file, source, CARD_SIDE, 'card', picture && near);
+  const download = useFileDownload(file.name, source);
+  const gone = isGone(image.error) || isGone(download.error);
+  const state = gone ? 'unavailable' : image.processing ? 'processing' : 'ready';
   return (
-    <div ref={ref} className={`file-card${gone ? ' gone' : ''}`} data-testid="file-card" data-state={gone ? 'unavailable' : source ? 'ready' : 'sending'}>
-      {picture && !gone ? <FilePicture name={file.name} url={link.data?.url} onBroken={() => void link.refetch()} /> : null}
+    <FileCardView
+      file={file}
+      cardRef={ref}
+      state={state}
+      picture={picture && !gone && !image.broken ? <CardPicture file={file} image={image} onOpen={onOpen} /> : null}
+      download={download}
+    />
+  );
+}
+
+function FileCardView({
+  file,
+  cardRef,
+  state = 'sending',
+  picture,
+  download,
+}: {
+  file: FilePreview;
+  cardRef?: RefObject<HTMLDivElement | null>;
+  state?: 'sending' | 'ready' | 'processing' | 'unavailable';
+  picture?: ReactNode;
+  download?: ReturnType<typeof useFileDownload>;
+}) {
+  const { t, lang } = useI18n();
+  const errorText = useErrorText();
+  const gone = state === 'unavailable';
+  return (
+    <div ref={cardRef} className={`file-card${gone ? ' gone' : ''}`} data-testid="file-card" data-state={state}>
+      {picture}
       <div className="file-row">
         <span className="file-icon" aria-hidden="true">
           <Icon name={gone ? 'alert' : isImage(file) ? 'image' : 'file'} size={20} />
@@ -117,61 +90,24 @@ export function FileCard({ file, source }: { file: FilePreview; source?: FileSou
             </span>
           )}
         </span>
-        {source && !gone ? (
+        {download && !gone ? (
           <button
             type="button"
             className="icon-button file-download"
-            onClick={() => void download()}
-            disabled={busy}
+            onClick={download.download}
+            disabled={download.busy}
             aria-label={t('files.downloadName', { name: file.name })}
             title={t('files.download')}
           >
-            {busy ? <Spinner label={t('common.loading')} /> : <Icon name="download" size={18} />}
+            {download.busy ? <Spinner label={t('common.loading')} /> : <Icon name="download" size={18} />}
           </button>
         ) : null}
       </div>
-      {error && !gone ? (
+      {download?.error && !gone ? (
         <span className="file-error" role="alert">
-          {errorText(error)}
+          {errorText(download.error)}
         </span>
       ) : null}
     </div>
-  );
-}
-
-/**
- * The picture, linking to itself at full size. A picture that fails to load asks for a new link
- * once (the old one may have expired); failing again, it gives way to the plain card.
- */
-function FilePicture({ name, url, onBroken }: { name: string; url: string | undefined; onBroken: () => void }) {
-  const { t } = useI18n();
-  const refreshed = useRef(false);
-  const [broken, setBroken] = useState(false);
-  if (broken) return null;
-  if (!url) {
-    return (
-      <span className="file-picture loading">
-        <Spinner label={t('common.loading')} />
-      </span>
-    );
-  }
-  return (
-    <a className="file-picture" href={url} target="_blank" rel="noopener noreferrer" aria-label={t('files.openImage', { name })}>
-      <img
-        src={url}
-        alt={name}
-        onLoad={() => {
-          refreshed.current = false;
-        }}
-        onError={() => {
-          if (refreshed.current) {
-            setBroken(true);
-            return;
-          }
-          refreshed.current = true;
-          onBroken();
-        }}
-      />
-    </a>
   );
 }

@@ -1,9 +1,10 @@
 /**
  * The composer's side of files: the paperclip that picks one, and the bar above the message box
  * while it uploads (name, progress in bytes, cancel), once it is ready to send (its size, remove)
- * or when it could not be uploaded (why, in words; "Try again" when that may help).
+ * or when it could not be uploaded (why, in words; "Try again" when that may help). A picture
+ * shows a small preview of itself, read from the local file (an object URL).
  */
-import { useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { formatSize } from '../../i18n/format';
 import { useI18n } from '../../i18n/index';
 import { useErrorText } from '../../ui/common';
@@ -45,9 +46,7 @@ export function UploadDraft({ upload }: { upload: Upload }) {
   const size = (n: number) => formatSize(n, lang);
   return (
     <div className={`upload-draft ${s.status}`} data-testid="upload-draft" data-state={s.status}>
-      <span className="file-icon" aria-hidden="true">
-        <Icon name={s.status === 'failed' ? 'alert' : isImage({ content_type: s.file.type }) ? 'image' : 'file'} size={20} />
-      </span>
+      <UploadPreview file={s.file} failed={s.status === 'failed'} />
       <span className="file-info">
         <span className="file-name" title={s.file.name} dir="auto">
           {s.file.name}
@@ -79,5 +78,39 @@ export function UploadDraft({ upload }: { upload: Upload }) {
         <Icon name="close" size={16} />
       </button>
     </div>
+  );
+}
+
+/** An object URL for the local `file` while it is shown (revoked after). */
+function useObjectUrl(file: File | null): string | undefined {
+  const [url, setUrl] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    if (!file || typeof URL.createObjectURL !== 'function') return;
+    const made = URL.createObjectURL(file);
+    setUrl(made);
+    return () => {
+      URL.revokeObjectURL(made);
+      setUrl(undefined);
+    };
+  }, [file]);
+  return url;
+}
+
+/** The picture being sent, small; the file's icon for anything else (or a picture the browser cannot draw). */
+function UploadPreview({ file, failed }: { file: File; failed: boolean }) {
+  const picture = !failed && isImage({ content_type: file.type });
+  const url = useObjectUrl(picture ? file : null);
+  const [broken, setBroken] = useState<string | null>(null);
+  if (url && broken !== url) {
+    return (
+      <span className="file-icon upload-preview" aria-hidden="true">
+        <img src={url} alt="" data-testid="upload-preview" onError={() => setBroken(url)} />
+      </span>
+    );
+  }
+  return (
+    <span className="file-icon" aria-hidden="true">
+      <Icon name={failed ? 'alert' : picture ? 'image' : 'file'} size={20} />
+    </span>
   );
 }
