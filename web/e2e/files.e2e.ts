@@ -9,9 +9,14 @@
  * the cards and the lightbox speak Russian, fit a phone and the dark theme; a deleted file's
  * card says it is unavailable. A second server with `HYBRID_FILES__MAX_FILE_BYTES=1000`
  * refuses a bigger file: the composer says why (both languages), and nothing is sent.
+ * Sound and video: Anna sends a voice message (Opus in WebM, made by ffmpeg) and a video;
+ * Boris sees the voice message's waveform and length, plays it (a voice message plays back),
+ * and the video's poster; Anna records one with Chromium's fake microphone and it is sent.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -393,6 +398,91 @@ describe('a file over the server limit', () => {
     const after = (await suite.seed.call<{ messages: unknown[] }>('GET', `/chats/${group}/messages`, anna.token)).messages.length;
     expect(after).toBe(before);
     expect(await page.getByTestId('file-card').count()).toBe(0);
+    expect(suite.errors()).toEqual([]);
+  });
+});
+
+/** A file ffmpeg makes from its `-f lavfi` `source` with `codec` (e.g. two seconds of a 440 Hz tone in Opus). */
+function ffmpeg(name: string, args: string[]): Buffer {
+  const out = join(mkdtempSync(join(tmpdir(), 'hybrid-media-')), name);
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, out]);
+  return readFileSync(out);
+}
+
+describe('sound and video', () => {
+  const suite = new Suite('files-media');
+  let anna: Person;
+  let group = 0;
+  const VOICE = ffmpeg('voice.webm', ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:a', 'libopus']);
+  const VIDEO = ffmpeg('clip.webm', ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10:duration=1', '-c:v', 'libvpx', '-pix_fmt', 'yuv420p']);
+
+  beforeAll(async () => {
+    anna = await suite.seed.person('anna', 'Anna');
+    const boris = await suite.seed.person('boris', 'Boris');
+    group = await suite.seed.group(anna, 'Media', [boris]);
+  });
+
+  it('Anna sends a voice message and a video', async () => {
+    const page = await suite.page({ viewport: DESKTOP }, 'anna');
+    await suite.visit(page, `/chat/${group}`, '[data-testid="composer"]');
+    const draft = page.getByTestId('upload-draft');
+    for (const [name, type, bytes] of [
+      ['voice.webm', 'audio/webm', VOICE],
+      ['clip.webm', 'video/webm', VIDEO],
+    ] as const) {
+      await attach(page, name, type, bytes);
+      await expect.poll(() => draft.getAttribute('data-state'), { timeout: 15_000 }).toBe('done');
+      await page.getByRole('button', { name: 'Send' }).click();
+      await draft.waitFor({ state: 'detached' });
+    }
+    // The server measures both.
+    const media = async (name: string) =>
+      (await suite.seed.call<{ messages: HistoryMessage[] }>('GET', `/chats/${group}/messages?limit=50`, anna.token)).messages.find((m) => m.attachment?.preview.name === name)?.attachment?.preview.media;
+    await expect.poll(() => media('voice.webm'), { timeout: 30_000 }).toMatchObject({ state: 'ready' });
+    await expect.poll(() => media('clip.webm'), { timeout: 30_000 }).toMatchObject({ state: 'ready', width: 320, height: 240 });
+  });
+
+  it('a voice message plays back; a video’s card shows its poster', async () => {
+    const page = await suite.page({ viewport: DESKTOP }, 'boris');
+    await suite.openChat(page, group, 2);
+    const voice = card(page, 'voice.webm');
+    await voice.getByTestId('waveform').waitFor();
+    expect(await voice.locator('.waveform > span').count()).toBe(64);
+    expect(await voice.getByTestId('sound-time').textContent()).toBe('0:02');
+    await voice.getByRole('button', { name: 'Play voice.webm' }).click();
+    const audio = voice.getByTestId('sound-audio');
+    await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.currentTime), { timeout: 10_000 }).toBeGreaterThan(0.3);
+    expect(await audio.getAttribute('src')).toMatch(/^\/api\/v1\/files\/links\/\d+\?/);
+    expect(await voice.getByTestId('sound-time').textContent()).toMatch(/^0:0[0-2] \/ 0:02$/);
+    expect(await voice.locator('.waveform .played').count()).toBeGreaterThan(0);
+    await voice.getByRole('button', { name: 'Pause voice.webm' }).click();
+    await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.paused)).toBe(true);
+
+    // The video: its poster (the first frame's 320 px thumbnail), and it plays inline.
+    const clip = card(page, 'clip.webm');
+    const poster = await drawn(clip.locator('img'));
+    expect(poster.width).toBe(320);
+    expect(poster.src).toMatch(/&variant=320\.(webp|jpg)$/);
+    expect(await clip.getByTestId('video-duration').textContent()).toBe('0:01');
+    await page.screenshot({ path: join(SHOTS, 'files-media.png') });
+    await clip.getByRole('button', { name: 'Play the video clip.webm' }).click();
+    const video = clip.getByTestId('file-video');
+    await expect.poll(() => video.evaluate((el: HTMLVideoElement) => el.currentTime), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(suite.errors()).toEqual([]);
+  });
+
+  it('Anna records a voice message with the microphone', async () => {
+    const page = await suite.page({ viewport: DESKTOP }, 'anna');
+    await suite.visit(page, `/chat/${group}`, '[data-testid="composer"]');
+    await page.getByRole('button', { name: 'Record a voice message' }).click();
+    const elapsed = page.getByTestId('voice-elapsed');
+    await expect.poll(() => elapsed.textContent(), { timeout: 10_000 }).toBe('0:01');
+    await page.getByRole('button', { name: 'Stop and send' }).click();
+    await page.getByTestId('voice-recording').waitFor({ state: 'detached' });
+    await expect
+      .poll(async () => (await suite.seed.call<{ messages: HistoryMessage[] }>('GET', `/chats/${group}/messages?limit=50`, anna.token)).messages.filter((m) => m.attachment?.preview.name === 'voice.webm').length, { timeout: 15_000 })
+      .toBe(2);
+    await expect.poll(() => card(page, 'voice.webm').count()).toBe(2);
     expect(suite.errors()).toEqual([]);
   });
 });

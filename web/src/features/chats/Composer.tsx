@@ -1,7 +1,9 @@
 /**
  * The message box: Enter sends, Shift+Enter starts a new line, ↑ in an empty box edits the
  * last own message, @ suggests people (arrow keys, Enter or Tab to pick, Esc to close). The
- * paperclip (or pasting a file) uploads a file, sent with the text as its caption.
+ * paperclip (or pasting a file) uploads a file, sent with the text as its caption. With the
+ * box empty, the microphone records a voice message: stopping uploads it (`voice.webm`) and
+ * sends it without text once uploaded.
  */
 import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import type { Message, Profile } from '../../api/types';
@@ -17,6 +19,8 @@ import { MessageSummary } from '../files/MessageSummary';
 import type { Uploaded } from '../files/upload';
 import { AttachButton, UploadDraft } from '../files/UploadDraft';
 import type { Upload } from '../files/useUpload';
+import { canRecord, useVoiceRecorder } from '../files/useVoiceRecorder';
+import { MicButton, RecordingBar } from '../files/VoiceRecorder';
 
 /**
  * The longest text the server takes, in UTF-16 code units (`chats.max_text_length`, 4096 by
@@ -157,6 +161,23 @@ export function Composer({
   const uploaded = file?.status === 'done' ? file : null;
   const canSend = !over && (editing ? text.trim() !== '' : file ? uploaded !== null : text.trim() !== '');
 
+  // A voice message goes as soon as it is uploaded (a failed upload stays in the bar, to retry).
+  const voice = useRef<File | null>(null);
+  const recorder = useVoiceRecorder((recorded) => {
+    if (!upload) return;
+    voice.current = recorded;
+    upload.start(recorded);
+  });
+  const voiceDone = file?.status === 'done' && file.file === voice.current ? file : null;
+  useEffect(() => {
+    if (!voiceDone || !upload) return;
+    voice.current = null;
+    onSend('', { info: voiceDone.info, at: voiceDone.at });
+    upload.clear();
+  }, [voiceDone, upload, onSend]);
+  const recording = recorder.state.status === 'recording' || recorder.state.status === 'starting';
+  const showMic = !editing && Boolean(upload) && !file && text === '' && canRecord();
+
   function submit() {
     const value = text.trim();
     if (!canSend) return;
@@ -254,6 +275,7 @@ export function Composer({
         </ul>
       ) : null}
       {file && upload ? <UploadDraft upload={upload} /> : null}
+      <RecordingBar recorder={recorder} />
       {left < COUNTER_FROM ? (
         <div className={`composer-limit${over ? ' over' : ''}`} data-testid="composer-limit">
           {over ? (
@@ -290,6 +312,7 @@ export function Composer({
           onPaste={onPaste}
           data-testid="composer"
         />
+        {showMic && !recording ? <MicButton recorder={recorder} /> : null}
         <button type="button" className="send-button" onClick={submit} disabled={!canSend} aria-label={editing ? t('composer.save') : t('composer.send')} title={editing ? t('composer.save') : t('composer.send')}>
           <Icon name={editing ? 'check' : 'send'} />
         </button>

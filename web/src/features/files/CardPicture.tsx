@@ -6,7 +6,7 @@
  * its owner sees it at once, anyone else "Processing…" until the server is done.
  * A click opens the lightbox.
  */
-import { useState, type CSSProperties } from 'react';
+import { useState, type CSSProperties, type ReactNode } from 'react';
 import { useI18n } from '../../i18n/index';
 import { Spinner } from '../../ui/common';
 import { fitBox, readySize, type AttachedFile } from './attachment';
@@ -33,13 +33,24 @@ export function useDrawn(url: string | undefined) {
   return { drawn: url !== undefined && drawn === url, onDrawn: () => setDrawn(url) };
 }
 
-export function CardPicture({ file, image, onOpen }: { file: AttachedFile; image: PictureImage; onOpen?: () => void }) {
+/** The style that gives a picture of `file`'s size its box in a card before it loads (none while unmeasured). */
+export function cardBoxStyle(file: Pick<AttachedFile, 'media'>): CSSProperties | undefined {
+  const size = readySize(file.media);
+  const box = size ? fitBox(size.width, size.height, CARD_SIDE) : null;
+  // The box keeps its shape when the bubble is narrower than the picture.
+  return box ? { width: box.width, aspectRatio: `${box.width} / ${box.height}` } : undefined;
+}
+
+/**
+ * `label` names what a click does (opening the picture by default); `children` go over the
+ * picture (a video's play mark and length).
+ */
+export function CardPicture({ file, image, onOpen, label, children }: { file: AttachedFile; image: PictureImage; onOpen?: () => void; label?: string; children?: ReactNode }) {
   const { t } = useI18n();
   const { drawn, onDrawn } = useDrawn(image.url);
   const size = readySize(file.media);
   const box = size ? fitBox(size.width, size.height, CARD_SIDE) : null;
-  // The box keeps its shape when the bubble is narrower than the picture.
-  const boxStyle = box ? { width: box.width, aspectRatio: `${box.width} / ${box.height}` } : undefined;
+  const boxStyle = cardBoxStyle(file);
   if (image.processing) return <ProcessingPicture style={boxStyle} />;
   const hash = file.media?.blurhash;
   const waiting = !image.url && !box;
@@ -49,7 +60,7 @@ export function CardPicture({ file, image, onOpen }: { file: AttachedFile; image
       className={`file-picture${box ? ' sized' : ''}${waiting ? ' loading' : ''}${drawn ? ' drawn' : ''}`}
       style={boxStyle}
       onClick={onOpen}
-      aria-label={t('files.openImage', { name: file.name })}
+      aria-label={label ?? t('files.openImage', { name: file.name })}
       data-testid="file-picture"
       data-state={drawn ? 'drawn' : 'loading'}
     >
@@ -72,6 +83,7 @@ export function CardPicture({ file, image, onOpen }: { file: AttachedFile; image
           {t('files.gif')}
         </span>
       ) : null}
+      {children}
     </button>
   );
 }

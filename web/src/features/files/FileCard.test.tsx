@@ -55,6 +55,13 @@ function ChangingCard({ files }: { files: (FilePreview & { version: number })[] 
 
 afterEach(() => vi.restoreAllMocks());
 
+/** Clicks button `name` once it is enabled: a download keeps its button busy until handed over. */
+async function clickWhenReady(name: string): Promise<void> {
+  const button = () => screen.getByRole<HTMLButtonElement>('button', { name });
+  await waitFor(() => expect(button().disabled).toBe(false));
+  fireEvent.click(button());
+}
+
 describe('FileCard', () => {
   it('shows the name and size, and downloads through a fresh link for the message', async () => {
     const link = vi.spyOn(api, 'fileLink').mockResolvedValue({ url: '/api/v1/files/links/7?expires=1&signature=a', expires_at: inTenMinutes() });
@@ -73,7 +80,7 @@ describe('FileCard', () => {
     expect(clicked[0]?.getAttribute('href')).toBe('/api/v1/files/links/7?expires=1&signature=a');
     expect(clicked[0]?.download).toBe('notes.txt');
     // A second download within the link's life uses it again.
-    fireEvent.click(screen.getByRole('button', { name: 'Download notes.txt' }));
+    await clickWhenReady('Download notes.txt');
     await waitFor(() => expect(clicked).toHaveLength(2));
     expect(link).toHaveBeenCalledTimes(1);
   });
@@ -88,9 +95,9 @@ describe('FileCard', () => {
       clicked.push(this.getAttribute('href') ?? '');
     });
     renderUi(<FileCard file={notes} source={source} />);
-    fireEvent.click(screen.getByRole('button', { name: 'Download notes.txt' }));
+    await clickWhenReady('Download notes.txt');
     await waitFor(() => expect(clicked).toEqual(['/old']));
-    fireEvent.click(screen.getByRole('button', { name: 'Download notes.txt' }));
+    await clickWhenReady('Download notes.txt');
     await waitFor(() => expect(clicked).toEqual(['/old', '/new']));
     expect(link).toHaveBeenCalledTimes(2);
   });
@@ -128,7 +135,7 @@ describe('FileCard', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Download notes.txt' }));
     expect((await screen.findByRole('alert')).textContent).toBe('You are not allowed to do that.');
     link.mockRejectedValue(gone());
-    fireEvent.click(screen.getByRole('button', { name: 'Download notes.txt' }));
+    await clickWhenReady('Download notes.txt');
     expect((await screen.findByTestId('file-unavailable')).textContent).toBe('File unavailable');
     expect(screen.queryByRole('alert')).toBeNull();
   });

@@ -1,7 +1,8 @@
 /**
- * A file in a message: its icon, name and size, and a download button; a picture shows above
- * them (CardPicture: its box, blurhash and thumbnail once processed; "Processing…" meanwhile)
- * and opens the lightbox. Everything is read through links made for the message carrying the
+ * A file in a message: its icon, name and size, and a download button; a sound (a voice
+ * message) shows its player above them (SoundPlayer), a video its poster that plays inline
+ * (VideoPlayer), a picture itself (CardPicture: its box, blurhash and thumbnail once
+ * processed; "Processing…" meanwhile), which opens the lightbox. Everything is read through links made for the message carrying the
  * file (links.ts). A 404 means the file is gone (deleted, or no longer visible): the card says
  * so. A picture the server could not process is the plain card (its original downloads).
  */
@@ -10,10 +11,12 @@ import { formatSize } from '../../i18n/format';
 import { useI18n } from '../../i18n/index';
 import { Spinner, useErrorText } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
-import { isImage, pictureKind, type AttachedFile, type FilePreview } from './attachment';
+import { isImage, pictureKind, playKind, type AttachedFile, type FilePreview } from './attachment';
 import { CARD_SIDE, CardPicture } from './CardPicture';
 import { isGone, useFileDownload, type FileSource } from './links';
+import { SoundPlayer } from './SoundPlayer';
 import { usePictureImage } from './usePictureImage';
+import { hasPoster, VideoPlayer } from './VideoPlayer';
 
 /** Whether the element is in or near the scrolled view (always, without IntersectionObserver). */
 function useNearView(ref: RefObject<Element | null>): boolean {
@@ -37,33 +40,38 @@ export function FileCard({ file, source, onOpen }: { file: FilePreview & { versi
 function SentFileCard({ file, source, onOpen }: { file: AttachedFile; source: FileSource; onOpen?: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
   const near = useNearView(ref);
-  const picture = pictureKind(file) !== 'none';
-  const image = usePictureImage(file, source, CARD_SIDE, 'card', picture && near);
+  const plays = playKind(file);
+  const picture = plays === 'none' && pictureKind(file) !== 'none';
+  // A video's poster is its thumbnail, read like a picture's once the server has made it.
+  const poster = plays === 'video' && hasPoster(file);
+  const image = usePictureImage(file, source, CARD_SIDE, 'card', (picture || poster) && near);
   const download = useFileDownload(file.name, source);
   const gone = isGone(image.error) || isGone(download.error);
   const state = gone ? 'unavailable' : image.processing ? 'processing' : 'ready';
-  return (
-    <FileCardView
-      file={file}
-      cardRef={ref}
-      state={state}
-      picture={picture && !gone && !image.broken ? <CardPicture file={file} image={image} onOpen={onOpen} /> : null}
-      download={download}
-    />
-  );
+  const media = gone
+    ? null
+    : plays === 'sound'
+      ? <SoundPlayer file={file} source={source} />
+      : plays === 'video' && !image.broken
+        ? <VideoPlayer file={file} source={source} poster={image} />
+        : picture && !image.broken
+          ? <CardPicture file={file} image={image} onOpen={onOpen} />
+          : null;
+  return <FileCardView file={file} cardRef={ref} state={state} media={media} download={download} />;
 }
 
 function FileCardView({
   file,
   cardRef,
   state = 'sending',
-  picture,
+  media,
   download,
 }: {
   file: FilePreview;
   cardRef?: RefObject<HTMLDivElement | null>;
   state?: 'sending' | 'ready' | 'processing' | 'unavailable';
-  picture?: ReactNode;
+  /** What shows above the name: a picture, a video's poster or a sound's player. */
+  media?: ReactNode;
   download?: ReturnType<typeof useFileDownload>;
 }) {
   const { t, lang } = useI18n();
@@ -71,7 +79,7 @@ function FileCardView({
   const gone = state === 'unavailable';
   return (
     <div ref={cardRef} className={`file-card${gone ? ' gone' : ''}`} data-testid="file-card" data-state={state}>
-      {picture}
+      {media}
       <div className="file-row">
         <span className="file-icon" aria-hidden="true">
           <Icon name={gone ? 'alert' : isImage(file) ? 'image' : 'file'} size={20} />

@@ -35,7 +35,12 @@ export function readMedia(raw: unknown): Media | undefined {
   if (!m || typeof m !== 'object') return undefined;
   if (m.state === 'pending') return { state: 'pending' };
   if (m.state === 'failed') return { state: 'failed', error: typeof m.error === 'string' ? m.error : null };
-  if (m.state !== 'ready' || !isSize(m.width) || !isSize(m.height)) return undefined;
+  if (m.state !== 'ready') return undefined;
+  const duration = typeof m.duration_ms === 'number' && Number.isFinite(m.duration_ms) && m.duration_ms >= 0 ? { duration_ms: m.duration_ms } : {};
+  const bars = Array.isArray(m.waveform) ? m.waveform.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)) : [];
+  const waveform = bars.length ? { waveform: bars.map((v) => Math.min(100, Math.max(0, v))) } : {};
+  // Sound has no size: its length and waveform only.
+  if (!isSize(m.width) || !isSize(m.height)) return 'duration_ms' in duration || bars.length ? { state: 'ready', ...duration, ...waveform } : undefined;
   const thumbnails = (Array.isArray(m.thumbnails) ? m.thumbnails : []).map(readThumbnail).filter((t) => t !== null);
   return {
     state: 'ready',
@@ -44,6 +49,7 @@ export function readMedia(raw: unknown): Media | undefined {
     blurhash: typeof m.blurhash === 'string' ? m.blurhash : null,
     animated: m.animated === true,
     thumbnails: thumbnails.sort((a, b) => a.side - b.side),
+    ...duration,
   };
 }
 
@@ -79,6 +85,25 @@ export function pictureKind(f: FilePreview): 'processed' | 'original' | 'none' {
   const state = f.media?.state;
   if (state === 'ready') return 'processed';
   return state === 'failed' ? 'none' : 'original';
+}
+
+/**
+ * How a card plays a file: `sound` (a waveform, or any audio/*; a voice message recorded by a
+ * browser is WebM, which the server reads as video/webm but finds no picture in), `video`, or
+ * `none` (anything else, or media the server could not read).
+ */
+export function playKind(f: FilePreview): 'sound' | 'video' | 'none' {
+  if (f.media?.state === 'failed') return 'none';
+  if (f.media?.waveform?.length || f.content_type.startsWith('audio/')) return 'sound';
+  return f.content_type.startsWith('video/') ? 'video' : 'none';
+}
+
+/** How long it plays, `m:ss` (`h:mm:ss` from an hour). */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const s = String(total % 60).padStart(2, '0');
+  const m = Math.floor(total / 60);
+  return m >= 60 ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
 /** A processed picture's size, once ready. */
