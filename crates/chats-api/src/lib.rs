@@ -4,6 +4,7 @@
 //! client that stands in for it.
 
 pub mod attach;
+pub mod avatar;
 mod grpc;
 
 use futures::future::BoxFuture;

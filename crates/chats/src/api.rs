@@ -1,6 +1,7 @@
 //! The chats service's HTTP contract: what it returns, its error codes, and the rows it is
 //! read from.
 
+use hybrid_chats_api::avatar::Avatar;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -188,6 +189,9 @@ pub struct ChatInfo {
     pub title: String,
     pub description: String,
     pub history_visibility: HistoryVisibility,
+    /// A group's or channel's picture; absent: none (a direct chat shows the other member's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<Avatar>,
     pub member_count: i64,
     pub created_at: i64,
     /// The chat's latest event: where `sync` continues from.
@@ -353,6 +357,9 @@ pub struct UpdateChat {
     pub title: Option<String>,
     pub description: Option<String>,
     pub history_visibility: Option<HistoryVisibility>,
+    /// A group's or channel's new picture: the `attach_token` of an avatar file
+    /// (`POST /files?purpose=avatar`) whose media is ready; `""` removes it.
+    pub avatar: Option<String>,
 }
 
 /// A change to a member's role or rights; what is absent stays.

@@ -9,9 +9,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use hybrid_chats_api::avatar::Avatar;
 use hybrid_core::{ApiResult, frame_text};
 use hybrid_realtime_api::Membership;
-
 use hybrid_store::Sql;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -157,6 +157,9 @@ pub struct ChatUpdated {
     pub title: String,
     pub description: String,
     pub history_visibility: HistoryVisibility,
+    /// The picture after the change (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<Avatar>,
     pub by: i64,
 }
 

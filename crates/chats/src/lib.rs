@@ -10,6 +10,7 @@ mod membership;
 mod messages;
 mod objects;
 mod policy;
+mod profiles;
 mod relay;
 mod routes;
 mod search;
@@ -46,6 +47,8 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(10, "0010_message_changed_events"),
     hybrid_store::migration!(11, "0011_service_messages"),
     hybrid_store::migration!(12, "0012_forwards"),
+    hybrid_store::migration!(13, "0013_chat_avatars"),
+    hybrid_store::migration!(14, "0014_messages_with_attachment"),
 ];
 
 pub struct ChatsModule;
@@ -135,7 +138,15 @@ impl Module for ChatsModule {
             ctx.apis
                 .provide::<dyn ChatWriter>(Arc::new(objects::Writer(chats.clone())));
             let pruned = chats.clone();
-            let mut workers = vec![objects::attachment_events(chats.clone())];
+            let profile_events = hybrid_core::stream::consume(
+                "profile-events",
+                hybrid_users_api::SERVICE,
+                ctx.streams.require(hybrid_users_api::SERVICE)?,
+                chats.db.clone(),
+                ctx.bus.clone(),
+                profiles::follow_profiles(ctx.bus.clone()),
+            );
+            let mut workers = vec![objects::attachment_events(chats.clone()), profile_events];
             workers.push(Worker::every("prune-events", PRUNE_EVERY, move || {
                 let chats = pruned.clone();
                 async move {

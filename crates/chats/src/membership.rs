@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hybrid_chats_api::avatar;
 use hybrid_core::{ApiError, ApiResult, Code, Page, now_ms};
 use hybrid_realtime_api::Membership;
 use hybrid_store::Sql;
@@ -205,6 +206,7 @@ impl Chats {
             title: row.title,
             description: row.description,
             history_visibility: history,
+            avatar: avatar::stored(row.avatar.as_deref()),
             member_count: row.member_count,
             created_at: row.created_at,
             pts: row.pts,
@@ -368,25 +370,27 @@ impl Chats {
         let title = update.title.as_deref().map(check_title).transpose()?;
         let description = update.description.as_deref().map(check_description).transpose()?;
         let history = update.history_visibility;
+        let avatar = avatar::change(&self.attach_keys, update.avatar.as_deref(), me)?;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
+                // a direct chat has no info to change (403): it shows the other member's picture
                 member_with(tx, chat_id, me, Permission::ChangeInfo, "change the chat's info").await?;
                 let renamed = match &title {
                     Some(new) => *new != store::chats::title(tx, chat_id).await?,
                     None => false,
                 };
-                let (title, description, history) = store::chats::update_info(
-                    tx,
-                    chat_id,
-                    title.as_deref(),
-                    description.as_deref(),
-                    history.map(|h| h.as_str()),
-                )
-                .await?;
+                let change = store::chats::InfoChange {
+                    title: title.as_deref(),
+                    description: description.as_deref(),
+                    history_visibility: history.map(|h| h.as_str()),
+                    avatar: avatar.as_deref(),
+                };
+                let (title, description, history, avatar) = store::chats::update_info(tx, chat_id, change).await?;
                 let updated = ChatUpdated {
                     title,
                     description,
                     history_visibility: HistoryVisibility::parse(&history),
+                    avatar: avatar::stored(avatar.as_deref()),
                     by: me,
                 };
                 let title = updated.title.clone();

@@ -113,6 +113,14 @@ pub enum HistoryFrom {
     After(i64),
 }
 
+/// Which messages a history page holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Only {
+    All,
+    /// Those carrying an attachment: the chat's files and media.
+    WithAttachment,
+}
+
 /// A message `member` may see (exists, visible to them); deleted ones only when `allow_deleted`.
 async fn visible_message(
     tx: &mut Sql<'_>,
@@ -501,12 +509,19 @@ impl Chats {
     }
 
     /// A page of history `me` may read, oldest first.
-    pub async fn history(&self, me: i64, chat_id: i64, from: HistoryFrom, limit: i64) -> ApiResult<HistoryPage> {
+    pub async fn history(
+        &self,
+        me: i64,
+        chat_id: i64,
+        from: HistoryFrom,
+        limit: i64,
+        only: Only,
+    ) -> ApiResult<HistoryPage> {
         let member = self.member(chat_id, me).await?;
         let first = member.first_visible_seq();
         let descending = !matches!(from, HistoryFrom::After(_));
-        let mut rows =
-            store::messages::page(&mut self.db.reads(), chat_id, first, from, member.last_seq, limit + 1).await?;
+        let (mut reads, last) = (self.db.reads(), member.last_seq);
+        let mut rows = store::messages::page(&mut reads, chat_id, first, from, last, limit + 1, only).await?;
         let has_more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         if descending {
@@ -516,7 +531,9 @@ impl Chats {
         if let (Some(lo), Some(hi)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq)) {
             let counts = store::messages::reaction_counts_between(&mut self.db.reads(), chat_id, lo, hi, me).await?;
             for (seq, emoji, count, mine) in counts {
-                if let Some(message) = messages.get_mut((seq - lo) as usize).filter(|m| m.seq == seq) {
+                // by seq: a page of messages with attachments has gaps
+                let at = messages.binary_search_by_key(&seq, |m| m.seq);
+                if let Some(message) = at.ok().map(|i| &mut messages[i]) {
                     message.reactions.push(ReactionCount {
                         emoji,
                         count,
@@ -533,19 +550,20 @@ impl Chats {
     }
 
     /// A page centred on `seq`: it and older messages, then newer ones.
-    pub async fn history_around(&self, me: i64, chat_id: i64, seq: i64, limit: i64) -> ApiResult<HistoryPage> {
+    pub async fn history_around(
+        &self,
+        me: i64,
+        chat_id: i64,
+        seq: i64,
+        limit: i64,
+        only: Only,
+    ) -> ApiResult<HistoryPage> {
         let newer_limit = limit / 2;
-        let older = self
-            .history(
-                me,
-                chat_id,
-                HistoryFrom::Before(seq.saturating_add(1)),
-                limit - newer_limit,
-            )
-            .await?;
+        let older_from = HistoryFrom::Before(seq.saturating_add(1));
+        let older = self.history(me, chat_id, older_from, limit - newer_limit, only).await?;
         let newer = match newer_limit {
             0 => None,
-            n => Some(self.history(me, chat_id, HistoryFrom::After(seq), n).await?),
+            n => Some(self.history(me, chat_id, HistoryFrom::After(seq), n, only).await?),
         };
         let mut messages = older.messages;
         let has_newer = newer.as_ref().map(|p| p.has_more);

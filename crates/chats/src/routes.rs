@@ -18,7 +18,7 @@ use crate::api::{
 use crate::bans::Ban;
 use crate::body::Entity;
 use crate::membership::NewChat;
-use crate::messages::{HistoryFrom, HistoryPage, NewMessage};
+use crate::messages::{HistoryFrom, HistoryPage, NewMessage, Only};
 use crate::policy::ChatKind;
 use crate::service::Chats;
 use crate::sync::{SyncRequest, SyncResponse};
@@ -159,6 +159,9 @@ pub struct HistoryParams {
     pub around: Option<i64>,
     /// 1 to 100, default 50.
     pub limit: Option<i64>,
+    /// Only messages that carry an attachment (a file, a picture, a voice message …): the
+    /// chat's files and media, paged the same way.
+    pub with_attachment: Option<bool>,
 }
 
 /// History, oldest first within the page.
@@ -172,14 +175,23 @@ async fn history(
     Query(q): Query<HistoryParams>,
 ) -> ApiResult<Json<HistoryPage>> {
     let limit = page_limit(q.limit, 50, 100)?;
+    let only = if q.with_attachment == Some(true) {
+        Only::WithAttachment
+    } else {
+        Only::All
+    };
     let from = match (q.before, q.after, q.around) {
         (Some(before), None, None) => HistoryFrom::Before(before),
         (None, Some(after), None) => HistoryFrom::After(after),
-        (None, None, Some(around)) => return Ok(Json(chats.history_around(me.user_id, chat_id, around, limit).await?)),
+        (None, None, Some(around)) => {
+            return Ok(Json(
+                chats.history_around(me.user_id, chat_id, around, limit, only).await?,
+            ));
+        }
         (None, None, None) => HistoryFrom::Latest,
         _ => return Err(ApiError::validation("before", "use one of before, after, around")),
     };
-    Ok(Json(chats.history(me.user_id, chat_id, from, limit).await?))
+    Ok(Json(chats.history(me.user_id, chat_id, from, limit, only).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

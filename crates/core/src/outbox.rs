@@ -54,6 +54,11 @@ pub trait OutboxSource: Send + Sync + 'static {
     fn stream_sql(&self, table: StreamTable) -> &'static str;
     /// The bus topic of a row's `topic` and `key`; `None` skips the row.
     fn topic(&self, topic: i64, key: i64) -> Option<Topic>;
+    /// Whether the relay publishes the events to the bus; `false` for a module whose events
+    /// only its stream's consumers read (they decide who hears of them).
+    fn publishes(&self) -> bool {
+        true
+    }
     /// Completes the events whose stored payload only refers to an object (`refers_to` not
     /// NULL) with the object's current state, in the transaction the rows were read in. A log
     /// that keeps references instead of copies loses an object's content when the object is
@@ -385,6 +390,7 @@ impl Relay {
     async fn publish(&self, rows: &[PendingRow]) -> ApiResult<Drained> {
         let envelopes: Vec<Envelope> = rows
             .iter()
+            .filter(|_| self.source.publishes())
             .filter_map(|row| {
                 Some(Envelope {
                     topic: self.source.topic(row.topic, row.key)?,

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use hybrid_chats_api::{Attachment, AttachmentUpdate};
 use hybrid_core::jobs::{Job, Outcome};
 use hybrid_core::{ApiError, ApiResult, Code};
-use hybrid_media::{MediaError, Processed, Thumbnail};
+use hybrid_media::{MediaError, Processed, Shape, Thumbnail};
 use serde::Deserialize;
 use sha2::Digest as _;
 
@@ -90,6 +90,10 @@ pub fn card(info: &FileInfo) -> Attachment {
     let processed = info.media.as_ref().filter(|m| m.state != MediaState::Pending);
     if let Some(media) = &info.media {
         preview["media"] = serde_json::to_value(media).expect("media serialises");
+    }
+    if info.avatar {
+        // what users and chats check before they take the file as a profile's or chat's picture
+        preview["avatar"] = true.into();
     }
     Attachment {
         kind: "file".into(),
@@ -187,7 +191,8 @@ impl Files {
     async fn picture_products(&self, file: &Stored) -> ApiResult<Result<Products, String>> {
         let bytes = self.storage.get(&file.key).await?;
         let limits = self.media_limits();
-        let made = blocking(move || hybrid_media::process_image(&bytes, &limits)).await;
+        let shape = if file.info.avatar { Shape::Square } else { Shape::AsIs };
+        let made = blocking(move || hybrid_media::process_image(&bytes, &limits, shape)).await;
         Ok(made.map(|picture| Products {
             media: Media::ready(&picture),
             thumbnails: picture.thumbnails,
@@ -205,7 +210,7 @@ impl Files {
         let made = blocking(move || {
             let probe = hybrid_media::probe(&path, &av)?;
             if probe.video.is_some() {
-                let poster = hybrid_media::process_image(&hybrid_media::poster(&path, &av)?, &images)?;
+                let poster = hybrid_media::process_image(&hybrid_media::poster(&path, &av)?, &images, Shape::AsIs)?;
                 Ok((probe, Vec::new(), Some(poster)))
             } else if probe.has_audio {
                 Ok((probe, hybrid_media::waveform(&path, &av)?, None))

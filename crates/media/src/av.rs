@@ -277,7 +277,7 @@ mod tests {
         assert_eq!(probe.video, Some((320, 240)));
         assert!((1900..=2100).contains(&probe.duration_ms), "{probe:?}");
         let poster = poster(&clip, &limits).unwrap();
-        let processed = crate::process_image(&poster, &crate::Limits::default()).unwrap();
+        let processed = crate::process_image(&poster, &crate::Limits::default(), crate::Shape::AsIs).unwrap();
         assert_eq!((processed.width, processed.height), (320, 240));
     }
 

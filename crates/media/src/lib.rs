@@ -3,7 +3,8 @@
 //!
 //! - `picture.rs`, [`process_image`]: decoded under limits (a decompression bomb is refused
 //!   before its pixels are allocated), turned upright by its EXIF orientation, stripped of its
-//!   metadata (GPS positions included), measured, given a blurhash and thumbnails;
+//!   metadata (GPS positions included), cut to its centred square when it is an avatar,
+//!   measured, given a blurhash and thumbnails;
 //! - `av.rs`, [`probe`], [`waveform`], [`poster`]: sound and video read by ffmpeg in a
 //!   sandboxed subprocess;
 //! - `fixtures.rs` (feature `fixtures`): pictures for tests.
@@ -16,4 +17,6 @@ pub mod fixtures;
 mod picture;
 
 pub use av::{AvLimits, Probe, WAVEFORM_BARS, poster, probe, waveform};
-pub use picture::{Limits, MediaError, Processed, THUMBNAIL_SIDES, Thumbnail, dimensions, process_image};
+pub use picture::{
+    AVATAR_SIDES, Limits, MediaError, Processed, Shape, THUMBNAIL_SIDES, Thumbnail, dimensions, process_image,
+};

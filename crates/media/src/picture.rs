@@ -13,6 +13,8 @@ use image::{AnimationDecoder, DynamicImage, ImageDecoder, ImageError, ImageForma
 /// The long side of each thumbnail, in pixels: a chat bubble, and a full-screen view. A
 /// picture smaller than a side gets no thumbnail of that side (but always the first).
 pub const THUMBNAIL_SIDES: [u32; 2] = [320, 1280];
+/// The sides of an avatar's thumbnails: beside a name in a list, and a profile's own picture.
+pub const AVATAR_SIDES: [u32; 2] = [128, 512];
 /// JPEG quality of a re-encoded original, and of thumbnails.
 const ORIGINAL_QUALITY: u8 = 92;
 const THUMBNAIL_QUALITY: u8 = 80;
@@ -42,6 +44,16 @@ impl Default for Limits {
     }
 }
 
+/// What a picture is made into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// As it is, with thumbnails of [`THUMBNAIL_SIDES`].
+    AsIs,
+    /// An avatar: its centred square, with thumbnails of [`AVATAR_SIDES`]. Clients crop it
+    /// themselves before uploading; this keeps one that did not from being stretched.
+    Square,
+}
+
 /// A processed picture.
 #[derive(Debug, Clone)]
 pub struct Processed {
@@ -62,7 +74,7 @@ pub struct Processed {
 
 #[derive(Debug, Clone)]
 pub struct Thumbnail {
-    /// The long side it was made for ([`THUMBNAIL_SIDES`]).
+    /// The long side it was made for ([`THUMBNAIL_SIDES`] or [`AVATAR_SIDES`]).
     pub side: u32,
     pub width: u32,
     pub height: u32,
@@ -117,8 +129,8 @@ pub fn dimensions(head: &[u8]) -> Option<(u32, u32)> {
         .ok()
 }
 
-/// Processes the picture in `bytes` within `limits`.
-pub fn process_image(bytes: &[u8], limits: &Limits) -> Result<Processed, MediaError> {
+/// Processes the picture in `bytes` within `limits` into `shape`.
+pub fn process_image(bytes: &[u8], limits: &Limits, shape: Shape) -> Result<Processed, MediaError> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| MediaError::Corrupt(e.to_string()))?;
@@ -148,12 +160,16 @@ pub fn process_image(bytes: &[u8], limits: &Limits) -> Result<Processed, MediaEr
     let mut picture = DynamicImage::from_decoder(decoder).map_err(|e| refused(e, limits))?;
     picture.apply_orientation(orientation);
     let animated = format == ImageFormat::Gif && has_frames(bytes, limits, 2);
-    let cleaned = if has_metadata || orientation != Orientation::NoTransforms {
+    let (cropped, sides) = match shape {
+        Shape::AsIs => (false, THUMBNAIL_SIDES),
+        Shape::Square => (crop_to_square(&mut picture), AVATAR_SIDES),
+    };
+    let cleaned = if has_metadata || orientation != Orientation::NoTransforms || cropped {
         Some(encode_as(&picture, format)?)
     } else {
         None
     };
-    let thumbnails = thumbnails(&picture)?;
+    let thumbnails = thumbnails(&picture, sides)?;
     Ok(Processed {
         content_type,
         width: picture.width(),
@@ -236,10 +252,21 @@ fn encoding(error: ImageError) -> MediaError {
     MediaError::Corrupt(format!("re-encoding failed: {error}"))
 }
 
-fn thumbnails(picture: &DynamicImage) -> Result<Vec<Thumbnail>, MediaError> {
+/// Cuts `picture` down to its centred square; whether it had to.
+fn crop_to_square(picture: &mut DynamicImage) -> bool {
+    let (width, height) = (picture.width(), picture.height());
+    let side = width.min(height);
+    if width == height {
+        return false;
+    }
+    *picture = picture.crop_imm((width - side) / 2, (height - side) / 2, side, side);
+    true
+}
+
+fn thumbnails(picture: &DynamicImage, sides: [u32; 2]) -> Result<Vec<Thumbnail>, MediaError> {
     let long_side = picture.width().max(picture.height());
     let mut made = Vec::new();
-    for (i, side) in THUMBNAIL_SIDES.into_iter().enumerate() {
+    for (i, side) in sides.into_iter().enumerate() {
         if i > 0 && long_side <= side {
             break;
         }
@@ -288,7 +315,7 @@ mod tests {
     fn a_rotated_photo_comes_back_upright_without_its_gps() {
         let original = photo(40, 20, 6);
         assert!(contains(&original, GPS_MARKER));
-        let done = process_image(&original, &Limits::default()).unwrap();
+        let done = process_image(&original, &Limits::default(), Shape::AsIs).unwrap();
         assert_eq!((done.content_type, done.width, done.height), ("image/jpeg", 20, 40));
         let cleaned = done
             .cleaned
@@ -314,7 +341,7 @@ mod tests {
         DynamicImage::ImageRgb8(picture)
             .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
             .unwrap();
-        let done = process_image(&png, &Limits::default()).unwrap();
+        let done = process_image(&png, &Limits::default(), Shape::AsIs).unwrap();
         assert_eq!((done.content_type, done.width, done.height), ("image/png", 2000, 1000));
         assert!(done.cleaned.is_none(), "nothing to strip, nothing to turn");
         assert!(!done.animated);
@@ -329,10 +356,54 @@ mod tests {
         }
         // a small picture: one thumbnail, at its own size
         let small = photo(100, 50, 1);
-        let done = process_image(&small, &Limits::default()).unwrap();
+        let done = process_image(&small, &Limits::default(), Shape::AsIs).unwrap();
         let sizes: Vec<_> = done.thumbnails.iter().map(|t| (t.side, t.width, t.height)).collect();
         assert_eq!(sizes, [(320, 100, 50)]);
         assert!(done.cleaned.is_some(), "it had EXIF");
+    }
+
+    #[test]
+    fn an_avatar_is_its_centred_square_turned_upright() {
+        // 40×20 with orientation 6: upright it is 20 wide, 40 tall, red on top; the centred
+        // square is the middle 20×20, whose top half is red
+        let done = process_image(&photo(40, 20, 6), &Limits::default(), Shape::Square).unwrap();
+        assert_eq!((done.width, done.height), (20, 20));
+        let cleaned = done.cleaned.expect("cropped: the original is rewritten");
+        assert!(!contains(&cleaned, GPS_MARKER));
+        assert!(red_at(&cleaned, 10, 4) && !red_at(&cleaned, 10, 15));
+        let sizes: Vec<_> = done.thumbnails.iter().map(|t| (t.side, t.width, t.height)).collect();
+        assert_eq!(sizes, [(AVATAR_SIDES[0], 20, 20)]);
+        // a large wide picture: its middle, at both avatar sides
+        let mut png = Vec::new();
+        let wide = RgbImage::from_fn(1200, 600, |x, _| {
+            if x < 300 || x >= 900 {
+                Rgb([0, 0, 255])
+            } else {
+                Rgb([255, 0, 0])
+            }
+        });
+        DynamicImage::ImageRgb8(wide)
+            .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let done = process_image(&png, &Limits::default(), Shape::Square).unwrap();
+        assert_eq!((done.width, done.height), (600, 600));
+        let sizes: Vec<_> = done.thumbnails.iter().map(|t| (t.side, t.width, t.height)).collect();
+        assert_eq!(sizes, [(128, 128, 128), (512, 512, 512)]);
+        for thumb in &done.thumbnails {
+            // the blue sides were cut away: red at both edges
+            assert!(red_at(&thumb.webp, 1, thumb.height / 2) && red_at(&thumb.webp, thumb.width - 2, thumb.height / 2));
+        }
+        // an upload that is already square and clean is kept as it is
+        let mut square = Vec::new();
+        DynamicImage::ImageRgb8(RgbImage::from_pixel(64, 64, Rgb([255, 0, 0])))
+            .write_to(&mut Cursor::new(&mut square), ImageFormat::Png)
+            .unwrap();
+        assert!(
+            process_image(&square, &Limits::default(), Shape::Square)
+                .unwrap()
+                .cleaned
+                .is_none()
+        );
     }
 
     #[test]
@@ -345,7 +416,7 @@ mod tests {
                 encoder.encode_frame(image::Frame::new(frame)).unwrap();
             }
         }
-        let done = process_image(&gif, &Limits::default()).unwrap();
+        let done = process_image(&gif, &Limits::default(), Shape::AsIs).unwrap();
         assert_eq!((done.content_type, done.animated), ("image/gif", true));
         assert!(red_at(&done.thumbnails[0].jpeg, 15, 15), "the first frame");
     }
@@ -354,7 +425,7 @@ mod tests {
     fn bombs_are_refused_before_their_pixels_are_allocated() {
         let limits = Limits::default();
         assert_eq!(
-            process_image(&bomb(10_000, 10_000), &limits).unwrap_err(),
+            process_image(&bomb(10_000, 10_000), &limits, Shape::AsIs).unwrap_err(),
             MediaError::TooManyPixels {
                 width: 10_000,
                 height: 10_000,
@@ -362,14 +433,14 @@ mod tests {
             }
         );
         assert!(matches!(
-            process_image(&bomb(100_000, 100), &limits),
+            process_image(&bomb(100_000, 100), &limits, Shape::AsIs),
             Err(MediaError::TooLarge(_))
         ));
         let tight = Limits {
             max_alloc: 1 << 20,
             ..limits
         };
-        let refused = process_image(&bomb(1000, 1000), &tight);
+        let refused = process_image(&bomb(1000, 1000), &tight, Shape::AsIs);
         assert!(matches!(refused, Err(MediaError::TooLarge(_))), "{refused:?}");
     }
 
@@ -385,13 +456,13 @@ mod tests {
     #[test]
     fn what_is_not_a_picture_is_refused_clearly() {
         assert_eq!(
-            process_image(b"hello, world", &Limits::default()).unwrap_err(),
+            process_image(b"hello, world", &Limits::default(), Shape::AsIs).unwrap_err(),
             MediaError::Unsupported
         );
         // a JPEG's signature, then nothing a decoder can use
         let broken = b"\xFF\xD8\xFF\xE0 not really a picture";
         assert!(matches!(
-            process_image(broken, &Limits::default()),
+            process_image(broken, &Limits::default(), Shape::AsIs),
             Err(MediaError::Corrupt(_))
         ));
     }

@@ -19,8 +19,13 @@ pub const GRPC: GrpcApi = GrpcApi {
     connect: grpc::connect,
 };
 
-/// The service that provides [`UserDirectory`], as `--services` and `peers.*` name it.
+/// The service that provides [`UserDirectory`], as `--services` and `peers.*` name it; also
+/// the producer of the users' event stream (`ctx.streams`).
 pub const SERVICE: &str = "users";
+
+/// The kind of a profile change in the users' event stream. Its payload is the frame clients
+/// get, `{"type": "user.updated", "user": <profile>}`; the event's topic is the user's.
+pub const PROFILE_UPDATED: &str = "profile.updated";
 
 hybrid_core::error_codes! {
     /// Errors of the users service, which `auth` also meets when it creates accounts.

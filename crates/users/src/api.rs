@@ -1,11 +1,12 @@
 //! The users service's HTTP contract: profiles, their updates, search. Its error codes and
 //! internal API live in `hybrid-users-api`, which `auth` and `chats` call.
 
+use hybrid_chats_api::avatar::Avatar;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 /// A user's public profile.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Profile {
     pub id: i64,
     pub username: String,
@@ -13,6 +14,9 @@ pub struct Profile {
     pub bio: String,
     /// Epoch milliseconds, UTC.
     pub created_at: i64,
+    /// Their picture; absent: none (draw the initial).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<Avatar>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -21,6 +25,9 @@ pub struct ProfileUpdate {
     pub display_name: Option<String>,
     /// Up to 500 characters; omit to keep.
     pub bio: Option<String>,
+    /// The new picture: the `attach_token` of an avatar file (`POST /files?purpose=avatar`)
+    /// whose media is ready; `""` removes the picture; omit to keep.
+    pub avatar: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

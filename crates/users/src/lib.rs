@@ -3,20 +3,31 @@
 //! [`UserDirectory`](hybrid_users_api::UserDirectory) this module provides.
 
 mod api;
+mod events;
 mod routes;
 mod service;
 mod store;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
-use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started};
+use hybrid_core::outbox::Relay;
+use hybrid_core::{ApiTag, GrpcApi, Module, ModuleContext, Started, Worker};
 use hybrid_store::Migration;
 use hybrid_users_api::UserDirectory;
 
 pub use api::Profile;
+pub use events::UsersFrame;
 
-static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
+static MIGRATIONS: &[Migration] = &[
+    hybrid_store::migration!(1, "0001_init"),
+    hybrid_store::migration!(2, "0002_avatars_and_events"),
+];
+
+use hybrid_users_api::SERVICE;
+/// Events past their retention are dropped this often.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 pub struct UsersModule;
 
@@ -31,6 +42,19 @@ impl Module for UsersModule {
 
     fn migrations(&self) -> &'static [Migration] {
         MIGRATIONS
+    }
+
+    fn publishes_events(&self) -> bool {
+        true
+    }
+
+    fn not_migrated(&self) -> &'static [&'static str] {
+        // as chats': the new install's stream starts anew
+        &["outbox", "stream"]
+    }
+
+    fn frames(&self) -> Option<hybrid_core::Schemas> {
+        Some(hybrid_core::schema_of::<UsersFrame>())
     }
 
     fn grpc(&self) -> Option<GrpcApi> {
@@ -50,9 +74,24 @@ impl Module for UsersModule {
 
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
-            let users = Arc::new(service::Users::new(store::Store::new(ctx.db()?)));
+            let db = ctx.db()?;
+            let relay = Relay::new(SERVICE, db.clone(), ctx.bus.clone(), Arc::new(events::UsersOutbox));
+            let attach_keys = ctx.secrets()?.derive_all(hybrid_chats_api::attach::KEY_PURPOSE);
+            let users = Arc::new(service::Users::new(store::Store::new(db), relay.clone(), attach_keys));
             ctx.apis.provide::<dyn UserDirectory>(users.clone());
-            Ok(Started::routes(routes::router(users)))
+            ctx.streams.provide(SERVICE, relay.clone());
+            let pruned = users.clone();
+            let prune = Worker::every("prune-profile-events", PRUNE_EVERY, move || {
+                let users = pruned.clone();
+                async move {
+                    users.prune_events().await?;
+                    Ok(())
+                }
+            });
+            Ok(Started {
+                routes: routes::router(users),
+                workers: vec![relay.worker(), prune],
+            })
         })
     }
 }

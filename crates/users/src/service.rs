@@ -1,16 +1,25 @@
 //! The users service's logic: profile rules, search pages, blocks, and its side of the
 //! [`UserDirectory`] other services call. SQL stays in `store.rs`.
 
+use std::sync::Arc;
+
 use futures::future::BoxFuture;
+use hybrid_chats_api::avatar;
+use hybrid_core::outbox::Relay;
 use hybrid_core::text::fold;
-use hybrid_core::{ApiError, ApiResult, Page, page_limit};
+use hybrid_core::{ApiError, ApiResult, Page, now_ms, page_limit};
 use hybrid_users_api::{UserCard, UserDirectory, UserRef};
 
 use crate::api::{Profile, ProfileUpdate, SearchParams};
-use crate::store::{Store, UserRow};
+use crate::events;
+use crate::store::{ProfileChange, Store, UserRow};
 
 pub struct Users {
     store: Store,
+    /// Wakes the relay after a profile change commits.
+    relay: Arc<Relay>,
+    /// The keys of attach tokens, which name avatars (`hybrid_chats_api::avatar`).
+    attach_keys: Vec<[u8; 32]>,
 }
 
 impl From<UserRow> for Profile {
@@ -21,13 +30,24 @@ impl From<UserRow> for Profile {
             display_name: row.display_name,
             bio: row.bio,
             created_at: row.created_at,
+            avatar: avatar::stored(row.avatar.as_deref()),
         }
     }
 }
 
 impl Users {
-    pub fn new(store: Store) -> Self {
-        Users { store }
+    pub fn new(store: Store, relay: Arc<Relay>, attach_keys: Vec<[u8; 32]>) -> Self {
+        Users {
+            store,
+            relay,
+            attach_keys,
+        }
+    }
+
+    /// Drops profile events past their retention.
+    pub async fn prune_events(&self) -> ApiResult<u64> {
+        let cutoff = now_ms() - events::RETENTION_MS;
+        Ok(self.store.prune_events(cutoff).await? + self.relay.prune(cutoff).await?)
     }
 
     pub async fn profile(&self, id: i64) -> ApiResult<Profile> {
@@ -66,7 +86,18 @@ impl Users {
             }
         }
         let bio = clean_text("bio", update.bio, 500)?;
-        Ok(self.store.update_profile(me, display_name, bio).await?.into())
+        let avatar = avatar::change(&self.attach_keys, update.avatar.as_deref(), me)?;
+        if display_name.is_none() && bio.is_none() && avatar.is_none() {
+            return self.profile(me).await;
+        }
+        let change = ProfileChange {
+            display_name,
+            bio,
+            avatar,
+        };
+        let profile = self.store.update_profile(me, change).await?.into();
+        self.relay.wake();
+        Ok(profile)
     }
 
     /// Users whose username starts with a prefix, in username order.

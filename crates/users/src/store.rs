@@ -7,6 +7,8 @@ use hybrid_core::{ApiError, ApiResult, now_ms};
 use hybrid_store::{Db, params};
 use hybrid_users_api::UsersCode;
 
+use crate::events;
+
 #[derive(Debug, Clone)]
 pub struct UserRow {
     pub id: i64,
@@ -14,9 +16,13 @@ pub struct UserRow {
     pub display_name: String,
     pub bio: String,
     pub created_at: i64,
+    /// JSON of an [`Avatar`](hybrid_chats_api::avatar::Avatar).
+    pub avatar: Option<String>,
+    /// The pts of the profile's latest event.
+    pub version: i64,
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, bio, created_at";
+const USER_COLUMNS: &str = "id, username, display_name, bio, created_at, avatar, version";
 
 hybrid_store::from_row!(UserRow {
     id,
@@ -24,7 +30,17 @@ hybrid_store::from_row!(UserRow {
     display_name,
     bio,
     created_at,
+    avatar,
+    version,
 });
+
+/// A profile change: what is `Some` is set (an empty `avatar` removes the picture).
+#[derive(Debug, Default)]
+pub struct ProfileChange {
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub avatar: Option<String>,
+}
 
 #[derive(Clone)]
 pub struct Store {
@@ -57,7 +73,8 @@ impl Store {
                     let row: UserRow = tx
                         .fetch_one(
                             "INSERT INTO users (username, display_name, bio, created_at, updated_at) \
-                             VALUES ($1, '', '', $2, $2) RETURNING id, username, display_name, bio, created_at",
+                             VALUES ($1, '', '', $2, $2) \
+                             RETURNING id, username, display_name, bio, created_at, avatar, version",
                             params![username, now],
                         )
                         .await
@@ -119,27 +136,35 @@ impl Store {
             .await?)
     }
 
-    pub async fn update_profile(
-        &self,
-        id: i64,
-        display_name: Option<String>,
-        bio: Option<String>,
-    ) -> ApiResult<UserRow> {
+    /// Applies `change` and logs it as a profile event, in one transaction.
+    pub async fn update_profile(&self, id: i64, change: ProfileChange) -> ApiResult<UserRow> {
         let now = now_ms();
+        let trace = hybrid_core::trace_context::current();
         self.db
             .write(move |tx| {
                 Box::pin(async move {
                     let row: Option<UserRow> = tx
                         .fetch_optional(
                             "UPDATE users SET display_name = COALESCE($2, display_name), \
-                             bio = COALESCE($3, bio), updated_at = $4 WHERE id = $1 \
-                             RETURNING id, username, display_name, bio, created_at",
-                            params![id, display_name, bio, now],
+                             bio = COALESCE($3, bio), \
+                             avatar = CASE WHEN $4 IS NULL THEN avatar WHEN $4 = '' THEN NULL ELSE $4 END, \
+                             version = version + 1, updated_at = $5 WHERE id = $1 \
+                             RETURNING id, username, display_name, bio, created_at, avatar, version",
+                            params![id, change.display_name, change.bio, change.avatar, now],
                         )
                         .await?;
-                    row.ok_or_else(|| ApiError::not_found("user"))
+                    let row = row.ok_or_else(|| ApiError::not_found("user"))?;
+                    events::profile_changed(tx, row.clone().into(), row.version, trace.as_deref()).await?;
+                    Ok(row)
                 })
             })
+            .await
+    }
+
+    /// Drops profile events and stream rows older than `cutoff`.
+    pub async fn prune_events(&self, cutoff: i64) -> ApiResult<u64> {
+        self.db
+            .write(move |tx| Box::pin(async move { events::prune(tx, cutoff).await }))
             .await
     }
 
@@ -201,7 +226,7 @@ impl Store {
             .db
             .reads()
             .fetch_all(
-                "SELECT u.id, u.username, u.display_name, u.bio, u.created_at \
+                "SELECT u.id, u.username, u.display_name, u.bio, u.created_at, u.avatar, u.version \
              FROM blocks b JOIN users u ON u.id = b.blocked_id \
              WHERE b.user_id = $1 ORDER BY b.created_at DESC, u.id DESC",
                 params![user_id],

@@ -1099,6 +1099,21 @@ export interface components {
             /** Format: int64 */
             seq: number;
         };
+        /**
+         * @description A picture clients draw for a user or chat: `GET /files/{file_id}/thumbnails/{side}.webp`
+         *     (or `.jpg`) for a side in `sides`, with `blurhash` while it loads.
+         */
+        Avatar: {
+            /** @description https://blurha.sh */
+            blurhash: string;
+            /** Format: int64 */
+            file_id: number;
+            /**
+             * @description The square thumbnails there are, in pixels, smallest first (128, and 512 when the
+             *     picture is larger than that).
+             */
+            sides: number[];
+        };
         /** @description A ban, as admins see it. */
         Ban: {
             /** Format: int64 */
@@ -1201,6 +1216,7 @@ export interface components {
         };
         /** @description A chat as one member sees it. */
         ChatInfo: {
+            avatar?: components["schemas"]["Avatar"] | null;
             /** Format: int64 */
             created_at: number;
             description: string;
@@ -1262,6 +1278,7 @@ export interface components {
             too_long: boolean;
         };
         ChatUpdated: {
+            avatar?: components["schemas"]["Avatar"] | null;
             /** Format: int64 */
             by: number;
             description: string;
@@ -1703,6 +1720,7 @@ export interface components {
         /** @description One page of a list. */
         Page_ChatInfo: {
             items: {
+                avatar?: components["schemas"]["Avatar"] | null;
                 /** Format: int64 */
                 created_at: number;
                 description: string;
@@ -1849,6 +1867,7 @@ export interface components {
         /** @description One page of a list. */
         Page_Profile: {
             items: {
+                avatar?: components["schemas"]["Avatar"] | null;
                 bio: string;
                 /**
                  * Format: int64
@@ -1902,6 +1921,7 @@ export interface components {
         };
         /** @description A user's public profile. */
         Profile: {
+            avatar?: components["schemas"]["Avatar"] | null;
             bio: string;
             /**
              * Format: int64
@@ -1914,6 +1934,11 @@ export interface components {
             username: string;
         };
         ProfileUpdate: {
+            /**
+             * @description The new picture: the `attach_token` of an avatar file (`POST /files?purpose=avatar`)
+             *     whose media is ready; `""` removes the picture; omit to keep.
+             */
+            avatar?: string | null;
             /** @description Up to 500 characters; omit to keep. */
             bio?: string | null;
             /** @description Up to 64 characters; omit to keep. */
@@ -2023,7 +2048,7 @@ export interface components {
             text: string;
         };
         /** @description Any frame the server sends on the WebSocket (docs/protocol.md); `type` tells which. */
-        ServerFrame: components["schemas"]["ChatsFrame"] | components["schemas"]["RealtimeFrame"];
+        ServerFrame: components["schemas"]["UsersFrame"] | components["schemas"]["ChatsFrame"] | components["schemas"]["RealtimeFrame"];
         /** @description What a service message records. Its `sender_id` is who did it. */
         ServiceAction: {
             title: string;
@@ -2161,6 +2186,11 @@ export interface components {
         };
         /** @description A change to a chat's info; what is absent stays. */
         UpdateChat: {
+            /**
+             * @description A group's or channel's new picture: the `attach_token` of an avatar file
+             *     (`POST /files?purpose=avatar`) whose media is ready; `""` removes it.
+             */
+            avatar?: string | null;
             description?: string | null;
             history_visibility?: components["schemas"]["HistoryVisibility"] | null;
             title?: string | null;
@@ -2207,6 +2237,12 @@ export interface components {
         UserEventFrame: components["schemas"]["UserEvent"] & {
             /** Format: int64 */
             pts: number;
+        };
+        /** @description The frames about users that reach sockets (sent by chats, which knows who sees whom). */
+        UsersFrame: {
+            /** @enum {string} */
+            type: "user.updated";
+            user: components["schemas"]["Profile"];
         };
     };
     responses: never;
@@ -4756,6 +4792,11 @@ export interface operations {
                 around?: number | null;
                 /** @description 1 to 100, default 50. */
                 limit?: number | null;
+                /**
+                 * @description Only messages that carry an attachment (a file, a picture, a voice message …): the
+                 *     chat's files and media, paged the same way.
+                 */
+                with_attachment?: boolean | null;
             };
             header?: never;
             path: {

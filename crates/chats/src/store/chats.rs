@@ -12,6 +12,8 @@ pub struct ChatRow {
     pub title: String,
     pub description: String,
     pub history_visibility: String,
+    /// JSON of an [`Avatar`](hybrid_chats_api::avatar::Avatar).
+    pub avatar: Option<String>,
     pub member_count: i64,
     pub created_at: i64,
     pub pts: i64,
@@ -34,6 +36,7 @@ hybrid_store::from_row!(ChatRow {
     title,
     description,
     history_visibility,
+    avatar,
     member_count,
     created_at,
     pts,
@@ -50,7 +53,7 @@ hybrid_store::from_row!(ChatRow {
 });
 
 /// The chats of member `$1`; unread messages count from what the member may see.
-const CHAT_SELECT: &str = "SELECT c.id, c.kind, c.title, c.description, c.history_visibility, c.member_count, \
+const CHAT_SELECT: &str = "SELECT c.id, c.kind, c.title, c.description, c.history_visibility, c.avatar, c.member_count, \
     c.created_at, c.pts, c.last_seq, c.last_activity_at, m.role, m.allow_bits, m.deny_bits, m.joined_seq, \
     m.read_seq, \
     (SELECT COUNT(*) FROM messages x WHERE x.chat_id = c.id AND x.seq > m.read_seq \
@@ -136,19 +139,35 @@ pub async fn direct(sql: &mut Sql<'_>, direct_key: &str) -> ApiResult<Option<i64
 }
 
 /// Sets what is given of title, description and history visibility; all three as they are now.
+/// What of a chat's info changes: what is `Some` is set (an empty `avatar` removes it).
+#[derive(Debug, Default)]
+pub struct InfoChange<'a> {
+    pub title: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub history_visibility: Option<&'a str>,
+    /// JSON of an Avatar, or empty.
+    pub avatar: Option<&'a str>,
+}
+
+/// Applies `change`: the title, description, history visibility and avatar after it.
 pub async fn update_info(
     sql: &mut Sql<'_>,
     chat_id: i64,
-    title: Option<&str>,
-    description: Option<&str>,
-    history_visibility: Option<&str>,
-) -> ApiResult<(String, String, String)> {
+    change: InfoChange<'_>,
+) -> ApiResult<(String, String, String, Option<String>)> {
     Ok(sql
         .fetch_one(
             "UPDATE chats SET title = COALESCE($2, title), description = COALESCE($3, description), \
-             history_visibility = COALESCE($4, history_visibility) WHERE id = $1 \
-             RETURNING title, description, history_visibility",
-            params![chat_id, title, description, history_visibility],
+             history_visibility = COALESCE($4, history_visibility), \
+             avatar = CASE WHEN $5 IS NULL THEN avatar WHEN $5 = '' THEN NULL ELSE $5 END WHERE id = $1 \
+             RETURNING title, description, history_visibility, avatar",
+            params![
+                chat_id,
+                change.title,
+                change.description,
+                change.history_visibility,
+                change.avatar
+            ],
         )
         .await?)
 }

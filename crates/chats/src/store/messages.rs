@@ -6,7 +6,7 @@ use hybrid_core::ApiResult;
 use hybrid_store::{Sql, params};
 
 use crate::api::{MESSAGE_COLUMNS, MSG_COLUMNS, MessageRow, ReactionCount};
-use crate::messages::HistoryFrom;
+use crate::messages::{HistoryFrom, Only};
 
 /// `SELECT` of a message by chat and seq.
 static LOAD_MESSAGE: LazyLock<String> =
@@ -254,14 +254,21 @@ pub async fn page(
     from: HistoryFrom,
     last_seq: i64,
     limit: i64,
+    only: Only,
 ) -> ApiResult<Vec<MessageRow>> {
     let (condition, bound, order) = match from {
         HistoryFrom::Latest => ("seq >= $2 AND seq <= $3", last_seq, "DESC"),
         HistoryFrom::Before(seq) => ("seq >= $2 AND seq < $3", seq, "DESC"),
         HistoryFrom::After(seq) => ("seq > $3 AND seq >= $2", seq, "ASC"),
     };
+    // (the partial index messages_with_attachment serves the second)
+    let only = match only {
+        Only::All => "",
+        Only::WithAttachment => "AND attachment IS NOT NULL",
+    };
     let query = format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND {condition} ORDER BY seq {order} LIMIT $4"
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND {condition} {only} \
+         ORDER BY seq {order} LIMIT $4"
     );
     Ok(sql.fetch_all(&query, params![chat_id, first, bound, limit]).await?)
 }

@@ -1,6 +1,6 @@
 //! Access follows the message: a file attached with its attach token is read by whoever may
 //! read the message (since_join included) and by no one else; it goes with its last message;
-//! orphans are collected, avatars kept.
+//! orphans are collected, avatars kept; a chat's files are listed apart from its talk.
 
 use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, stack_tests, until};
 use reqwest::StatusCode;
@@ -12,7 +12,8 @@ stack_tests!(
     files_are_read_through_the_messages_that_carry_them,
     a_forward_carries_the_file_without_copying_it,
     a_file_goes_with_its_last_message,
-    orphans_are_collected_and_avatars_kept
+    orphans_are_collected_and_avatars_kept,
+    a_chat_lists_its_files_page_by_page
 );
 
 /// Collect orphans and deleted files' bytes every second.
@@ -320,4 +321,91 @@ async fn orphans_are_collected_and_avatars_kept(stack: Stack) {
     .await;
     assert_eq!(read(&server, &bob, avatar, None).await, StatusCode::OK);
     assert_eq!(stored_objects(&server).await, 1, "the avatar's bytes alone are left");
+}
+
+/// The seqs of a history page.
+fn seqs(page: &Value) -> Vec<i64> {
+    page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect()
+}
+
+async fn a_chat_lists_its_files_page_by_page(stack: Stack) {
+    let server = start(stack, &[]).await;
+    let [amy, bob] = [server.register("amy").await, server.register("bob").await];
+    let chat = group(&server, &amy, "all", &[&bob]).await;
+    // talk and files in turn: files at the 2nd, 4th and 6th of six messages
+    let mut files = Vec::new();
+    for i in 0..3 {
+        let (status, _) = send(&server, &bob, chat, json!({"text": format!("talk {i}")})).await;
+        assert_eq!(status, 201);
+        let (_, file) = upload(&server, &amy, &format!("f{i}.txt"), "text/plain", b"some text".to_vec()).await;
+        files.push(attach(&server, &amy, chat, file["attach_token"].as_str().unwrap()).await);
+    }
+    let list = |query: String| {
+        let (server, bob) = (&server, &bob);
+        async move {
+            let path = format!("/api/v1/chats/{chat}/messages?with_attachment=true&{query}");
+            let (status, page) = server.get(&path, Some(&bob.access_token)).await;
+            assert_eq!(status, 200, "{page}");
+            page
+        }
+    };
+    // the newest two, oldest first within the page, then the one before
+    let page = list("limit=2".into()).await;
+    assert_eq!(
+        (seqs(&page), page["has_more"].as_bool()),
+        (files[1..].to_vec(), Some(true))
+    );
+    assert!(
+        page["messages"][0]["attachment"]["preview"]["name"] == "f1.txt",
+        "{page}"
+    );
+    let older = list(format!("limit=2&before={}", files[1])).await;
+    assert_eq!(
+        (seqs(&older), older["has_more"].as_bool()),
+        (files[..1].to_vec(), Some(false))
+    );
+    // newer ones, and around one, skip the talk too
+    assert_eq!(seqs(&list(format!("after={}", files[0])).await), files[1..].to_vec());
+    assert_eq!(seqs(&list(format!("around={}&limit=3", files[1])).await), files);
+    // a reaction shows on the right message despite the gaps
+    let (status, _) = server
+        .request(
+            "PUT",
+            &format!("/api/v1/chats/{chat}/messages/{}/reactions/%F0%9F%91%8D", files[2]),
+            Some(&bob.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let page = list("limit=2".into()).await;
+    assert_eq!(page["messages"][1]["reactions"][0]["count"], 1, "{page}");
+    assert!(
+        page["messages"][0]["reactions"].as_array().is_none_or(Vec::is_empty),
+        "{page}"
+    );
+    // a deleted file message leaves the list
+    let (status, _) = server
+        .request(
+            "DELETE",
+            &format!("/api/v1/chats/{chat}/messages/{}", files[2]),
+            Some(&amy.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(seqs(&list("limit=10".into()).await), files[..2].to_vec());
+    // not a member: 404 as for any history
+    let cyd = server.register("cyd").await;
+    let (status, _) = server
+        .get(
+            &format!("/api/v1/chats/{chat}/messages?with_attachment=true"),
+            Some(&cyd.access_token),
+        )
+        .await;
+    assert_eq!(status, 404);
 }

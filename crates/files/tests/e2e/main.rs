@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 mod access;
+mod avatars;
 mod media;
 mod tus;
 
