@@ -1,9 +1,11 @@
 //! Pictures, sound and video (docs/files.md, "Pictures", "Sound and video"). An uploaded
 //! JPEG, PNG, GIF or WebP, or a sound or video file, is recorded with its media pending and
 //! the `files-media` job queued in the same transaction. Sound and video are read by ffmpeg
-//! (`hybrid_media::probe`): duration, a voice message's waveform, a video's poster frame. The job runs
-//! `hybrid_media::process_image` on a blocking thread: the original is turned upright and
-//! stripped of its metadata (GPS positions included) and replaces the upload's bytes, and
+//! (`hybrid_media::probe`): duration, a voice message's waveform, a video's poster frame, and a
+//! copy without metadata (`hybrid_media::strip_metadata`) that replaces the upload. The job runs
+//! `hybrid_media::process_image` on a blocking thread: the original is turned upright,
+//! stripped of its metadata (GPS positions included), cut to its centred square if it is an
+//! avatar, and replaces the upload's bytes, and
 //! thumbnails are stored beside it. Then every message carrying the file gets its card's next
 //! version, with the size, blurhash and thumbnails. Until then only the owner reads the bytes.
 
@@ -196,31 +198,41 @@ impl Files {
         Ok(made.map(|picture| Products {
             media: Media::ready(&picture),
             thumbnails: picture.thumbnails,
-            cleaned: picture.cleaned,
+            cleaned: picture.cleaned.map(Cleaned::Bytes),
         }))
     }
 
     /// Sound or video, read by ffmpeg from a copy in a temporary folder: its duration, and a
-    /// voice message's waveform or a video's size and poster frame (made into thumbnails).
+    /// voice message's waveform or a video's size and poster frame (made into thumbnails);
+    /// and a copy without its metadata (a phone's location) to keep instead of the upload.
     async fn sound_or_video_products(&self, file: &Stored) -> ApiResult<Result<Products, String>> {
         let dir = tempfile::tempdir().map_err(|e| ApiError::internal(format!("a temporary folder: {e}")))?;
         let path = dir.path().join("input");
+        let stripped = dir.path().join("stripped");
         self.storage.copy_to_file(&file.key, &path).await?;
         let (av, images) = (self.av_limits(), self.media_limits());
+        let (file_id, content_type) = (file.info.id, file.info.content_type.clone());
         let made = blocking(move || {
             let probe = hybrid_media::probe(&path, &av)?;
+            let clean = match hybrid_media::strip_metadata(&path, &stripped, &probe.container, &content_type, &av) {
+                Ok(()) => Some(stripped),
+                // played as uploaded, as before; said in the log
+                Err(error) => {
+                    tracing::warn!(file_id, %error, "a file's metadata could not be removed");
+                    None
+                }
+            };
             if probe.video.is_some() {
                 let poster = hybrid_media::process_image(&hybrid_media::poster(&path, &av)?, &images, Shape::AsIs)?;
-                Ok((probe, Vec::new(), Some(poster)))
+                Ok((probe, Vec::new(), Some(poster), clean))
             } else if probe.has_audio {
-                Ok((probe, hybrid_media::waveform(&path, &av)?, None))
+                Ok((probe, hybrid_media::waveform(&path, &av)?, None, clean))
             } else {
                 Err(MediaError::Unsupported)
             }
         })
         .await;
-        drop(dir);
-        Ok(made.map(|(probe, waveform, poster)| {
+        Ok(made.map(|(probe, waveform, poster, clean)| {
             let mut media = poster.as_ref().map_or_else(Media::pending, Media::ready);
             media.state = MediaState::Ready;
             (media.width, media.height) = probe.video.map_or((None, None), |(w, h)| (Some(w), Some(h)));
@@ -229,7 +241,8 @@ impl Files {
             Products {
                 media,
                 thumbnails: poster.map(|p| p.thumbnails).unwrap_or_default(),
-                cleaned: None,
+                // the folder goes when the copy is stored
+                cleaned: clean.map(|path| Cleaned::File { path, _folder: dir }),
             }
         }))
     }
@@ -280,7 +293,7 @@ impl Files {
             }
         }
         let rewritten = match &products.cleaned {
-            Some(bytes) => {
+            Some(Cleaned::Bytes(bytes)) => {
                 let key = new_key(file.owner_id);
                 self.storage.put(&key, Bytes::from(bytes.clone())).await?;
                 stored.push(key.clone());
@@ -288,6 +301,16 @@ impl Files {
                     key,
                     size: bytes.len() as i64,
                     sha256: hex(&sha2::Sha256::digest(bytes)),
+                })
+            }
+            Some(Cleaned::File { path, .. }) => {
+                let key = new_key(file.owner_id);
+                stored.push(key.clone());
+                let digest = self.storage.put_file(&key, path).await?;
+                Some(Rewritten {
+                    key,
+                    size: digest.size as i64,
+                    sha256: digest.sha256,
                 })
             }
             None => None,
@@ -325,7 +348,18 @@ struct Products {
     media: Media,
     thumbnails: Vec<Thumbnail>,
     /// The original's new bytes (a picture turned upright, without metadata).
-    cleaned: Option<Vec<u8>>,
+    cleaned: Option<Cleaned>,
+}
+
+/// An original made anew without its metadata.
+enum Cleaned {
+    /// A picture's, in memory (pictures are small next to the limits their decoding has).
+    Bytes(Vec<u8>),
+    /// Sound or video, in a file of a temporary folder that lives as long as this.
+    File {
+        path: std::path::PathBuf,
+        _folder: tempfile::TempDir,
+    },
 }
 
 /// Runs `work` on a blocking thread for at most [`PROCESSING_TIME`]; why it failed, if it did.

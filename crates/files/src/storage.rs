@@ -204,6 +204,38 @@ impl Storage {
         out.flush().await.map_err(failed)
     }
 
+    /// Stores the file at `path` as `key`, streaming it in parts; what its bytes come to.
+    pub async fn put_file(&self, key: &str, path: &std::path::Path) -> ApiResult<Digest> {
+        use tokio::io::AsyncReadExt;
+        let failed = |error: std::io::Error| {
+            tracing::warn!(%error, key, "storing a file");
+            ApiError::internal("a processed file could not be read back")
+        };
+        let mut file = tokio::fs::File::open(path).await.map_err(failed)?;
+        let mut upload = self.upload(key).await?;
+        let mut digester = Digester::default();
+        loop {
+            let mut chunk = Vec::with_capacity(1 << 20);
+            let read = (&mut file).take(1 << 20).read_to_end(&mut chunk).await;
+            match read {
+                Ok(0) => break,
+                Ok(_) => {
+                    digester.feed(&chunk);
+                    if let Err(e) = upload.write(Bytes::from(chunk)).await {
+                        upload.abort().await;
+                        return Err(e);
+                    }
+                }
+                Err(error) => {
+                    upload.abort().await;
+                    return Err(failed(error));
+                }
+            }
+        }
+        upload.finish().await?;
+        Ok(digester.finish())
+    }
+
     /// A small object's bytes, whole.
     pub async fn get(&self, key: &str) -> ApiResult<Bytes> {
         let found = self.store.get(&Path::from(key)).await.map_err(unavailable)?;

@@ -48,6 +48,8 @@ impl Default for AvLimits {
 /// What a sound or video file holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Probe {
+    /// ffprobe's name of the container (`mov,mp4,m4a,3gp,3g2,mj2`, `matroska,webm`, `ogg` …).
+    pub container: String,
     pub duration_ms: u64,
     pub has_audio: bool,
     /// The first video stream's size, if there is one (a cover picture in an MP3 is not).
@@ -78,6 +80,7 @@ struct Disposition {
 
 #[derive(Deserialize)]
 struct FormatJson {
+    format_name: Option<String>,
     duration: Option<String>,
 }
 
@@ -92,6 +95,11 @@ pub fn probe(path: &Path, limits: &AvLimits) -> Result<Probe, MediaError> {
     )?;
     let json: ProbeJson =
         serde_json::from_slice(&output).map_err(|e| MediaError::Corrupt(format!("ffprobe's answer: {e}")))?;
+    let container = json
+        .format
+        .as_ref()
+        .and_then(|f| f.format_name.clone())
+        .unwrap_or_default();
     let seconds: f64 = json
         .format
         .and_then(|f| f.duration)
@@ -105,6 +113,7 @@ pub fn probe(path: &Path, limits: &AvLimits) -> Result<Probe, MediaError> {
         .find(|s| kind(s, "video") && s.disposition.attached_pic == 0)
         .and_then(|s| Some((s.width?, s.height?)));
     Ok(Probe {
+        container,
         duration_ms: (seconds * 1000.0).round() as u64,
         has_audio: json.streams.iter().any(|s| kind(s, "audio")),
         video,
@@ -124,6 +133,63 @@ pub fn poster(path: &Path, limits: &AvLimits) -> Result<Vec<u8>, MediaError> {
         return Err(MediaError::Corrupt("no video frame".into()));
     }
     Ok(frame)
+}
+
+/// The sound or video at `path` copied into the file `out` without its metadata: tags (a
+/// phone's location among them), chapters, and streams that are neither sound nor pictures
+/// (timed metadata tracks). The sound and pictures are copied as they are, not re-encoded,
+/// with their rotation; the container stays the one it came in (`container`, from [`probe`],
+/// and `content_type` to tell QuickTime from MP4 and WebM from Matroska).
+pub fn strip_metadata(
+    path: &Path,
+    out: &Path,
+    container: &str,
+    content_type: &str,
+    limits: &AvLimits,
+) -> Result<(), MediaError> {
+    let muxer = muxer(container, content_type).ok_or(MediaError::Unsupported)?;
+    let out = out
+        .to_str()
+        .ok_or_else(|| MediaError::Unavailable("a temporary path that is not UTF-8".into()))?;
+    #[rustfmt::skip]
+    let after = [
+        "-map", "0:v?", "-map", "0:a?", "-c", "copy",
+        "-map_metadata", "-1", "-map_metadata:s", "-1", "-map_chapters", "-1",
+        // no encoder name written in place of what was removed
+        "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
+        "-f", muxer, "-y", out,
+    ];
+    run(&limits.ffmpeg, &["-v", "error", "-nostdin"], path, &after, limits).map(drop)
+}
+
+/// The muxer that writes the container a file came in.
+fn muxer(container: &str, content_type: &str) -> Option<&'static str> {
+    let has = |name: &str| container.split(',').any(|c| c == name);
+    Some(if has("mov") {
+        if content_type == "video/quicktime" {
+            "mov"
+        } else {
+            "mp4"
+        }
+    } else if has("matroska") {
+        if content_type.ends_with("/webm") {
+            "webm"
+        } else {
+            "matroska"
+        }
+    } else if has("ogg") {
+        "ogg"
+    } else if has("mp3") {
+        "mp3"
+    } else if has("wav") {
+        "wav"
+    } else if has("flac") {
+        "flac"
+    } else if has("aac") {
+        "adts"
+    } else {
+        return None;
+    })
 }
 
 /// The loudness of the sound at `path` in [`WAVEFORM_BARS`] bars, each 0 to 100 (its peak
@@ -279,6 +345,82 @@ mod tests {
         let poster = poster(&clip, &limits).unwrap();
         let processed = crate::process_image(&poster, &crate::Limits::default(), crate::Shape::AsIs).unwrap();
         assert_eq!((processed.width, processed.height), (320, 240));
+    }
+
+    #[test]
+    fn metadata_leaves_a_video_and_a_song_and_their_content_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = "+48.8584+002.2945/";
+        let cases = [
+            (
+                "clip.mp4",
+                "video/mp4",
+                vec![
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "testsrc=size=160x120:rate=10:duration=1",
+                    "-pix_fmt",
+                    "yuv420p",
+                ],
+            ),
+            (
+                "clip.mov",
+                "video/quicktime",
+                vec![
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "testsrc=size=160x120:rate=10:duration=1",
+                    "-pix_fmt",
+                    "yuv420p",
+                ],
+            ),
+            (
+                "song.mp3",
+                "audio/mpeg",
+                vec!["-f", "lavfi", "-i", "sine=frequency=440:duration=1"],
+            ),
+            (
+                "voice.webm",
+                "video/webm",
+                vec!["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "libopus"],
+            ),
+        ];
+        let limits = AvLimits::default();
+        for (name, content_type, mut args) in cases {
+            args.extend([
+                "-metadata",
+                "location=+48.8584+002.2945/",
+                "-metadata",
+                "title=Where I live",
+            ]);
+            let input = generated(dir.path(), name, &args);
+            let tags = |path: &Path| String::from_utf8_lossy(&std::fs::read(path).unwrap()).contains("Where I live");
+            assert!(tags(&input), "{name}: the fixture has its tags");
+            let before = probe(&input, &limits).unwrap();
+            let out = dir.path().join(format!("clean-{name}"));
+            strip_metadata(&input, &out, &before.container, content_type, &limits).unwrap();
+            let bytes = std::fs::read(&out).unwrap();
+            assert!(!tags(&out), "{name}: the title is gone");
+            assert!(
+                !bytes.windows(location.len()).any(|w| w == location.as_bytes()),
+                "{name}: the location is gone"
+            );
+            let after = probe(&out, &limits).unwrap();
+            assert_eq!(
+                (&after.container, after.video, after.has_audio),
+                (&before.container, before.video, before.has_audio),
+                "{name}"
+            );
+            assert!(
+                after.duration_ms.abs_diff(before.duration_ms) < 100,
+                "{name}: {after:?}"
+            );
+        }
+        assert_eq!(muxer("mov,mp4,m4a,3gp,3g2,mj2", "video/quicktime"), Some("mov"));
+        assert_eq!(muxer("matroska,webm", "video/x-matroska"), Some("matroska"));
+        assert_eq!(muxer("avi", "video/x-msvideo"), None);
     }
 
     #[test]

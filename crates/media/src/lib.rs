@@ -5,7 +5,8 @@
 //!   before its pixels are allocated), turned upright by its EXIF orientation, stripped of its
 //!   metadata (GPS positions included), cut to its centred square when it is an avatar,
 //!   measured, given a blurhash and thumbnails;
-//! - `av.rs`, [`probe`], [`waveform`], [`poster`]: sound and video read by ffmpeg in a
+//! - `av.rs`, [`probe`], [`waveform`], [`poster`], [`strip_metadata`]: sound and video read
+//!   (and copied without their metadata) by ffmpeg in a
 //!   sandboxed subprocess;
 //! - `fixtures.rs` (feature `fixtures`): pictures for tests.
 //!
@@ -16,7 +17,7 @@ mod av;
 pub mod fixtures;
 mod picture;
 
-pub use av::{AvLimits, Probe, WAVEFORM_BARS, poster, probe, waveform};
+pub use av::{AvLimits, Probe, WAVEFORM_BARS, poster, probe, strip_metadata, waveform};
 pub use picture::{
     AVATAR_SIDES, Limits, MediaError, Processed, Shape, THUMBNAIL_SIDES, Thumbnail, dimensions, process_image,
 };

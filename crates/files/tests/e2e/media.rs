@@ -1,6 +1,7 @@
 //! Pictures: processed by a job into an upright original without metadata, a blurhash and
 //! thumbnails, which reach the chat as the card's next version; a decompression bomb is
-//! refused at upload and the server carries on.
+//! refused at upload and the server carries on. Sound and video: measured, and kept without
+//! their metadata.
 
 use hybrid_media::fixtures::{GPS_MARKER, bomb, photo};
 use hybrid_testkit::{Stack, TestServer, assert_error, stack_tests, until};
@@ -161,6 +162,10 @@ async fn tus_bomb(server: &TestServer, user: &hybrid_testkit::TestUser) -> u16 {
     status.as_u16()
 }
 
+/// A tag a recording carries, which the copy kept must not.
+const TAG: &str = "title=Recorded at home";
+const TAG_TEXT: &[u8] = b"Recorded at home";
+
 /// A file made by ffmpeg from one of its generators (`lavfi`): the tests' sound and video.
 fn generated(name: &str, args: &[&str]) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
@@ -172,11 +177,21 @@ async fn voice_and_video_get_a_duration_a_waveform_and_a_poster(stack: Stack) {
     let [amy, bob] = [server.register("amy").await, server.register("bob").await];
     let chat = group(&server, &amy, "all", &[&bob]).await;
 
-    // a voice message as a browser records it: Opus in WebM, two seconds
+    // a voice message as a browser records it: Opus in WebM, two seconds, with a tag
     let voice = generated(
         "voice.webm",
-        &["-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "libopus"],
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=2",
+            "-c:a",
+            "libopus",
+            "-metadata",
+            TAG,
+        ],
     );
+    assert!(contains(&voice, TAG_TEXT));
     let (status, file) = upload(&server, &amy, "voice.webm", "audio/webm", voice.clone()).await;
     assert_eq!(status, 201, "{file}");
     let id = file["id"].as_i64().unwrap();
@@ -188,11 +203,19 @@ async fn voice_and_video_get_a_duration_a_waveform_and_a_poster(stack: Stack) {
     assert_eq!(bars.len(), 64);
     assert!(bars.iter().all(|b| b.as_u64().unwrap() <= 100), "{media}");
     assert!(media.get("thumbnails").is_none(), "no picture in a voice message");
-    // bob plays it through the message: the same bytes, as something a browser plays inline
+    // bob plays it through the message: as something a browser plays inline, without the tag
     let seq = attach(&server, &amy, chat, file["attach_token"].as_str().unwrap()).await;
     let path = format!("/api/v1/files/{id}/content?chat_id={chat}&seq={seq}");
     let (status, headers, bytes) = fetch(&server, &path, Some(&bob.access_token), &[]).await;
-    assert_eq!((status, bytes == voice), (StatusCode::OK, true));
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !contains(&bytes, TAG_TEXT) && bytes.starts_with(&voice[..4]),
+        "still WebM, untagged"
+    );
+    let (_, now) = server
+        .get(&format!("/api/v1/files/{id}"), Some(&amy.access_token))
+        .await;
+    assert_eq!(now["size"].as_u64(), Some(bytes.len() as u64), "{now}");
     assert!(
         header_of(&headers, "content-type").starts_with("video/webm"),
         "{headers:?}"
@@ -212,8 +235,13 @@ async fn voice_and_video_get_a_duration_a_waveform_and_a_poster(stack: Stack) {
             "testsrc=size=640x360:rate=10:duration=2",
             "-pix_fmt",
             "yuv420p",
+            "-metadata",
+            TAG,
+            "-metadata",
+            "location=+48.8584+002.2945/",
         ],
     );
+    assert!(contains(&clip, TAG_TEXT));
     let (status, file) = upload(&server, &amy, "clip.mp4", "video/mp4", clip).await;
     assert_eq!(status, 201, "{file}");
     let id = file["id"].as_i64().unwrap();
@@ -238,6 +266,20 @@ async fn voice_and_video_get_a_duration_a_waveform_and_a_poster(stack: Stack) {
     assert_eq!(status, 200);
     assert_eq!(header_of(&headers, "content-type"), "image/jpeg");
     assert_eq!(image::load_from_memory(&poster).unwrap().width(), 320);
+    // the video kept is a copy without the tags or the place it was filmed
+    let (status, _, kept) = fetch(
+        &server,
+        &format!("/api/v1/files/{id}/content"),
+        Some(&amy.access_token),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        !contains(&kept, TAG_TEXT) && !contains(&kept, b"+48.8584"),
+        "metadata left"
+    );
+    assert_eq!(&kept[4..8], b"ftyp", "still MP4");
 
     // what ffmpeg cannot read fails plainly, and stays readable as uploaded
     let (_, broken) = upload(
