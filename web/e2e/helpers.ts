@@ -47,9 +47,20 @@ export class Seed {
     return (await this.call<{ id: number }>('POST', '/chats', owner.token, { kind, title, member_ids: members.map((m) => m.id) })).id;
   }
 
-  async send(from: Person, chatId: number, message: string): Promise<number> {
+  async send(from: Person, chatId: number, message: string, attach?: string): Promise<number> {
     const nonce = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    return (await this.call<{ seq: number }>('POST', `/chats/${chatId}/messages`, from.token, { text: message, nonce })).seq;
+    return (await this.call<{ seq: number }>('POST', `/chats/${chatId}/messages`, from.token, { text: message, nonce, ...(attach ? { attach } : {}) })).seq;
+  }
+
+  /** Uploads a file as `owner` (one request): its id and the token that attaches it to a message. */
+  async upload(owner: Person, name: string, bytes: Buffer): Promise<{ id: number; attach_token: string }> {
+    const res = await fetch(`${this.server.url}/api/v1/files?name=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${owner.token}` },
+      body: new Uint8Array(bytes),
+    });
+    if (!res.ok) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { id: number; attach_token: string };
   }
 }
 

@@ -1,4 +1,7 @@
-/** Starts a real `hybrid serve` on a free port with a temporary data dir, serving web/dist. */
+/**
+ * Starts a real `hybrid serve` on a free port with a temporary data dir, serving web/dist; it can
+ * be stopped and started again on the same port and data dir.
+ */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -90,17 +93,22 @@ export class HybridServer {
     });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the server process; `start(port)` brings it back on the same port and data dir.
+   * SIGTERM (the default) is a clean stop, which lets requests in flight finish (killed after
+   * 10 s if they do not); SIGKILL ends it at once, as a crash would.
+   */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((done) => {
       const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
       child.once('exit', () => {
         clearTimeout(kill);
         done();
       });
-      child.kill('SIGTERM');
+      child.kill(signal);
     });
   }
 

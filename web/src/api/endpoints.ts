@@ -3,7 +3,7 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { CreateChat, CreateInvite, JobState, LoginRequest, RegisterRequest, SyncRequest, UpdateMember } from './types';
+import type { CreateChat, CreateInvite, JobState, LoginRequest, RegisterRequest, SendMessage, SyncRequest, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -50,7 +50,7 @@ export function endpoints({ api: c, guest }: Client) {
       data(c.PATCH('/api/v1/chats/{chat_id}', { ...chat(id), body: update })),
     history: (id: number, from: { before?: number; after?: number; around?: number }, limit = 50) =>
       data(c.GET('/api/v1/chats/{chat_id}/messages', { params: { path: { chat_id: id }, query: { ...from, limit } } })),
-    send: (id: number, body: { text: string; reply_to?: number; nonce: string; attach?: string }) =>
+    send: (id: number, body: SendMessage) =>
       data(c.POST('/api/v1/chats/{chat_id}/messages', { ...chat(id), body })),
     edit: (id: number, seq: number, text: string) =>
       data(c.PATCH('/api/v1/chats/{chat_id}/messages/{seq}', { ...msg(id, seq), body: { text } })),

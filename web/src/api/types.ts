@@ -12,6 +12,9 @@ export type ChatKind = S['ChatKind'];
 export type Role = S['Role'];
 export type Permission = S['Permission'];
 export type Message = S['Message'];
+/** A message by its chat and place (what a forward names). */
+export type MessageAddress = S['MessageAddress'];
+export type SendMessage = S['SendMessage'];
 export type Entity = S['Entity'];
 export type ReactionCount = S['ReactionCount'];
 export type HistoryPage = S['HistoryPage'];

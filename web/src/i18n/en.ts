@@ -104,6 +104,13 @@ export const en = {
   'message.sending': 'Sending',
   'message.failed': 'Not sent',
   'message.olderMessage': 'An earlier message',
+  'message.forward': 'Forward',
+  'message.forwardedFrom': 'Forwarded from {name}',
+  'forward.title': 'Forward to…',
+  'forward.search': 'Find a chat',
+  'forward.chats': 'Chats to forward to',
+  'forward.to': 'Forward to {name}',
+  'forward.none': 'No chat to forward to matches.',
 
   'files.attach': 'Attach a file',
   'files.dropHere': 'Drop a file to send it',

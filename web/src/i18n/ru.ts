@@ -110,6 +110,13 @@ export const ru: { [K in keyof typeof en]: string | Plural } = {
   'message.sending': 'Отправляется',
   'message.failed': 'Не отправлено',
   'message.olderMessage': 'Более раннее сообщение',
+  'message.forward': 'Переслать',
+  'message.forwardedFrom': 'Переслано от {name}',
+  'forward.title': 'Переслать в…',
+  'forward.search': 'Найти чат',
+  'forward.chats': 'Чаты, куда переслать',
+  'forward.to': 'Переслать: {name}',
+  'forward.none': 'Нет подходящих чатов.',
 
   'files.attach': 'Прикрепить файл',
   'files.dropHere': 'Отпустите файл, чтобы отправить его',

@@ -8,6 +8,8 @@ const paths = {
   back: 'M15 18l-6-6 6-6',
   more: 'M12 13a1 1 0 1 0 0-2 1 1 0 0 0 0 2zM19 13a1 1 0 1 0 0-2 1 1 0 0 0 0 2zM5 13a1 1 0 1 0 0-2 1 1 0 0 0 0 2z',
   reply: 'M9 17l-5-5 5-5M4 12h11a5 5 0 0 1 5 5v2',
+  /** Forward a message: the reply arrow, mirrored. */
+  share: 'M15 17l5-5-5-5M20 12H9a5 5 0 0 0-5 5v2',
   edit: 'M12 20h9M16.5 3.5a2.12 2.12 0 0 1 3 3L7 19l-4 1 1-4 12.5-12.5z',
   trash: 'M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6M10 11v6M14 11v6',
   pin: 'M12 17v5M9 10.76V6h6v4.76l2 3.24H7l2-3.24zM8 2h8',

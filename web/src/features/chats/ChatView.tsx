@@ -29,6 +29,8 @@ import { ApiError, isApiError, type ErrorCode } from '../../api/errors';
 import { displayName, sentReads, useChat, useChatTitle, usePresenceOf, useUser } from '../../state/queries';
 import { useStore } from '../../state/store';
 import { MembersPanel } from './MembersPanel';
+import { ForwardDialog } from './ForwardDialog';
+import { forwardItem } from './forward';
 import { MessageSummary } from '../files/MessageSummary';
 import { useFileDrop } from '../files/drop';
 import { attachToken } from '../files/upload';
@@ -222,6 +224,7 @@ export function ChatView({ chatId }: { chatId: number }) {
           failed: Boolean(i.failed),
           ...(i.reply_to ? { reply_to: i.reply_to } : {}),
           ...(i.file ? { file: i.file } : {}),
+          ...(i.forwarded_from ? { forwarded_from: i.forwarded_from } : {}),
           ...(i.error ? refusal(i.error) : {}),
         })),
     [queue, chatId],
@@ -230,6 +233,7 @@ export function ChatView({ chatId }: { chatId: number }) {
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [editing, setEditing] = useState<Message | null>(null);
   const [deleting, setDeleting] = useState<Message | null>(null);
+  const [forwarding, setForwarding] = useState<Message | null>(null);
   const [showPins, setShowPins] = useState(false);
   const [panel, setPanel] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -344,6 +348,7 @@ export function ChatView({ chatId }: { chatId: number }) {
         setEditing(null);
         setReplyTo(m);
       },
+      onForward: (m) => setForwarding(m),
       onEdit: (m) => {
         setReplyTo(null);
         setEditing(m);
@@ -512,6 +517,18 @@ export function ChatView({ chatId }: { chatId: number }) {
         />
       </ChatMain>
       {panel ? <MembersPanel chat={chat} title={title} onClose={() => setPanel(false)} /> : null}
+      {forwarding ? (
+        <ForwardDialog
+          message={forwarding}
+          onClose={() => setForwarding(null)}
+          onPick={(target) => {
+            setForwarding(null);
+            enqueue(forwardItem(forwarding, target.id, me, newNonce()));
+            // The forward shows where it went (pending until the server has it).
+            if (target.id !== chatId) navigate(`/chat/${target.id}`);
+          }}
+        />
+      ) : null}
       {deleting ? (
         <Modal title={t('message.deleteTitle')} onClose={() => setDeleting(null)}>
           <p>{t('message.deleteConfirm')}</p>

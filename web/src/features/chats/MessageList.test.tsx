@@ -1,8 +1,8 @@
-import { fireEvent, screen } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { api } from '../../api/endpoints';
 import { ApiError } from '../../api/errors';
-import type { Message } from '../../api/types';
+import type { Message, Profile } from '../../api/types';
 import { chat, msg } from '../../test/fixtures';
 import { renderUi } from '../../test/render';
 import { MessageList, type MessageActions } from './MessageList';
@@ -19,6 +19,7 @@ const directChat = chat(1, {
 });
 const actions: MessageActions = {
   onReply: vi.fn(),
+  onForward: vi.fn(),
   onEdit: vi.fn(),
   onDelete: vi.fn(),
   onReact: vi.fn(),
@@ -166,5 +167,49 @@ describe('MessageList', () => {
     expect(screen.getByRole('dialog', { name: 'one.png' })).toBeTruthy();
     fireEvent.keyDown(document.activeElement ?? document, { key: 'Escape' });
     expect(screen.queryByRole('dialog')).toBeNull();
+  });
+  it('a forwarded message says whom it is from, also while on its way; the menu forwards', async () => {
+    vi.spyOn(api, 'user').mockImplementation(async (id) => ({ id, username: `u${id}`, display_name: id === 3 ? 'Anna Smirnova' : 'Someone' }) as Profile);
+    const forwarded = msg(5, { created_at: now, text: 'look at this', forwarded_from: 3 });
+    renderList({
+      messages: [msg(4, { created_at: now, text: 'my own words' }), forwarded],
+      pending: [{ nonce: 'n5', text: 'and this', forwarded_from: 3, created_at: now, failed: false }],
+    });
+    await waitFor(() => expect(screen.getAllByTestId('forwarded-from').map((e) => e.textContent)).toEqual(['Forwarded from Anna Smirnova', 'Forwarded from Anna Smirnova']));
+    // Only the forwarded ones say so.
+    expect(document.querySelector('[data-seq="4"] [data-testid="forwarded-from"]')).toBeNull();
+    const item = document.querySelector<HTMLElement>('[data-seq="5"]');
+    fireEvent.click(within(item as HTMLElement).getByRole('button', { name: 'Message actions' }));
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Forward' }));
+    expect(actions.onForward).toHaveBeenCalledWith(forwarded);
+    expect(screen.queryByRole('menu')).toBeNull();
+  });
+
+  it('says "Forwarded from" in Russian', async () => {
+    vi.spyOn(api, 'user').mockResolvedValue({ id: 3, username: 'anna', display_name: 'Анна' } as Profile);
+    renderUi(
+      <MessageList
+        chat={directChat}
+        me={1}
+        messages={[msg(5, { created_at: now, forwarded_from: 3 })]}
+        pending={[]}
+        hasOlder={false}
+        loadingOlder={false}
+        loadOlder={vi.fn()}
+        peerReadSeq={undefined}
+        pinned={new Set()}
+        highlight={null}
+        actions={actions}
+        onBottomChange={vi.fn()}
+        canPin={false}
+        canDeleteOthers={false}
+        canEditOthers={false}
+        unreadAfter={null}
+      />,
+      { lang: 'ru' },
+    );
+    expect((await screen.findByText('Переслано от Анна')).closest('[data-seq="5"]')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Действия с сообщением' }));
+    expect(screen.getByRole('menuitem', { name: 'Переслать' })).toBeTruthy();
   });
 });

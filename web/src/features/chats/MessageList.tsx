@@ -13,6 +13,7 @@ import { useStore } from '../../state/store';
 import { connection } from '../realtime/state';
 import { Icon } from '../../ui/Icon';
 import { RichText } from './RichText';
+import { ForwardedFrom } from './ForwardedFrom';
 import { ServiceMessage } from './service';
 import { attachedFile, pictureKind, type FilePreview } from '../files/attachment';
 import { MessageSummary } from '../files/MessageSummary';
@@ -25,6 +26,8 @@ export interface PendingMessage {
   reply_to?: number;
   /** The file it carries, as the pending bubble shows it. */
   file?: FilePreview;
+  /** A forward: who wrote the original. */
+  forwarded_from?: number;
   created_at: number;
   failed: boolean;
   /** Why the server refused it. */
@@ -35,6 +38,8 @@ export interface PendingMessage {
 
 export interface MessageActions {
   onReply(m: Message): void;
+  /** Picks a chat to forward the message to. */
+  onForward(m: Message): void;
   onEdit(m: Message): void;
   onDelete(m: Message): void;
   onReact(m: Message, emoji: string, on: boolean): void;
@@ -435,6 +440,7 @@ function MessageItem({
       ) : null}
       <div className="bubble" ref={bubble} onClick={m.deleted ? undefined : onTap} onContextMenu={m.deleted ? undefined : onLongPress}>
         {showName ? <span className="message-sender">{name}</span> : null}
+        {m.forwarded_from && !m.deleted ? <ForwardedFrom userId={m.forwarded_from} /> : null}
         {m.reply_to && !m.deleted ? <ReplyQuote message={replyTo} seq={m.reply_to} onJump={actions.onJump} /> : null}
         {file ? (
           <FileCard file={file} source={{ id: file.id, chatId: m.chat_id, seq: m.seq }} onOpen={pictureKind(file) === 'none' ? undefined : () => onOpenPicture(m.seq)} />
@@ -621,6 +627,9 @@ function MessageMenu({
       <button type="button" role="menuitem" onClick={act(() => actions.onReply(m))}>
         <Icon name="reply" size={16} /> {t('message.reply')}
       </button>
+      <button type="button" role="menuitem" onClick={act(() => actions.onForward(m))}>
+        <Icon name="share" size={16} /> {t('message.forward')}
+      </button>
       {canEdit ? (
         <button type="button" role="menuitem" onClick={act(() => actions.onEdit(m))}>
           <Icon name="edit" size={16} /> {t('message.edit')}
@@ -653,6 +662,7 @@ function PendingItem({ p, actions, replyTo }: { p: PendingMessage; actions: Mess
   return (
     <div className={`message mine pending${p.failed ? ' failed' : ''}`} data-testid="message-pending">
       <div className="bubble">
+        {p.forwarded_from ? <ForwardedFrom userId={p.forwarded_from} /> : null}
         {p.reply_to ? <ReplyQuote message={replyTo} seq={p.reply_to} onJump={actions.onJump} /> : null}
         {p.file ? <FileCard file={p.file} /> : null}
         {p.text || !p.file ? (

@@ -6,12 +6,13 @@ import type { ChatInfo, Message, Profile } from '../../api/types';
 import { Avatar, ErrorNote, Spinner } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
-import { fold, formatListTime } from '../../i18n/format';
+import { formatListTime } from '../../i18n/format';
 import { keys } from '../../state/keys';
 import { useLivePresence, useTyping } from '../realtime/state';
 import { displayName, useChatTitle, useChats, useMe, usePresenceOf, useUser } from '../../state/queries';
 import { useSession } from '../auth/useSession';
 import { NewChatDialog } from './NewChatDialog';
+import { useChatNameMatcher } from './chatMatch';
 import { useServiceText } from './service';
 import { MessageSummary } from '../files/MessageSummary';
 
@@ -75,18 +76,12 @@ function matchesFilter(c: ChatInfo, f: Filter): boolean {
 function ChatList({ filter, activeId, text }: { filter: Filter; activeId: number | null; text?: string }) {
   const { t } = useI18n();
   const chats = useChats();
-  const qc = useQueryClient();
+  const nameMatches = useChatNameMatcher();
   // Online dots for direct chats, including ones that appear after the socket connected.
   usePresenceOf((chats.data ?? []).flatMap((c) => (c.kind === 'direct' && c.peer_id ? [c.peer_id] : [])));
   if (chats.isPending) return <div className="center pad"><Spinner label={t('common.loading')} /></div>;
   if (chats.isError) return <div className="pad"><ErrorNote error={chats.error} /></div>;
-  const needle = text ? fold(text) : '';
-  const items = chats.data.filter((c) => {
-    if (!matchesFilter(c, filter)) return false;
-    if (!needle) return true;
-    const peer = c.kind === 'direct' && c.peer_id ? qc.getQueryData<Profile>(keys.user(c.peer_id)) : undefined;
-    return fold([c.title, peer?.display_name, peer?.username].filter(Boolean).join(' ')).includes(needle);
-  });
+  const items = chats.data.filter((c) => matchesFilter(c, filter) && nameMatches(c, text ?? ''));
   if (items.length === 0) {
     if (text) return null;
     return <p className="empty-list">{filter === 'all' ? t('chats.none') : t('chats.noneFiltered')}</p>;

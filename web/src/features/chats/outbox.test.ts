@@ -1,5 +1,6 @@
 import { QueryClient } from '@tanstack/react-query';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { api } from '../../api/endpoints';
 import { ApiError, networkError } from '../../api/errors';
 import type { Message } from '../../api/types';
 import { msg } from '../../test/fixtures';
@@ -66,5 +67,12 @@ describe('outbox', () => {
     send.mockImplementation(async () => msg(1));
     await flush();
     expect(send).toHaveBeenCalledTimes(1); // only the attempt made before it was deleted
+  });
+  it('sends a forward through the API as the address of its original', async () => {
+    const send = vi.spyOn(api, 'send').mockImplementation(async (chatId, body) => msg(1, { chat_id: chatId, nonce: body.nonce, forwarded_from: 5 }));
+    stop = startOutbox(new QueryClient(), 1);
+    enqueue({ ...item('fw', 1), chat_id: 9, text: 'shown while pending', forward: { chat_id: 3, seq: 7 }, forwarded_from: 5 });
+    await vi.waitFor(() => expect(outbox.get()).toEqual([]));
+    expect(send).toHaveBeenCalledWith(9, { nonce: 'fw', text: '', forward: { chat_id: 3, seq: 7 } });
   });
 });

@@ -11,12 +11,12 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { api } from '../../api/endpoints';
 import { isApiError } from '../../api/errors';
-import type { Message } from '../../api/types';
+import type { Message, MessageAddress, SendMessage } from '../../api/types';
 import type { FilePreview } from '../files/attachment';
 import { keys } from '../../state/keys';
 import { Store } from '../../state/store';
 import { upsertMessage, type History } from '../realtime/apply';
-import { connection } from '../realtime/state';
+import { whenConnectionBack } from '../realtime/state';
 
 export interface OutboxItem {
   nonce: string;
@@ -28,6 +28,12 @@ export interface OutboxItem {
   /** The token that attaches an uploaded file (`attach`), and what the pending bubble shows of it. */
   attach?: string;
   file?: FilePreview;
+  /**
+   * A forward: the message it copies (the server takes its text, entities and file; `text`
+   * and `file` are only what the pending bubble shows), and who wrote the original.
+   */
+  forward?: MessageAddress;
+  forwarded_from?: number;
   created_at: number;
   /** The server refused it (not a network problem): not retried until the user asks. */
   failed?: boolean;
@@ -106,6 +112,13 @@ function setItems(fn: (list: readonly OutboxItem[]) => readonly OutboxItem[]): v
 export function waitsForNetwork(e: unknown): boolean {
   if (!isApiError(e)) return true; // fetch threw something else: no answer
   return e.status === 0 || e.status === 502 || e.status === 503 || e.status === 504 || e.status === 429;
+}
+
+/** What sending an item asks of the API: a forward names its original and brings no text of its own. */
+export function sendBody(item: OutboxItem): SendMessage {
+  const common = { nonce: item.nonce, ...(item.reply_to ? { reply_to: item.reply_to } : {}) };
+  if (item.forward) return { ...common, text: '', forward: item.forward };
+  return { ...common, text: item.text, ...(item.attach ? { attach: item.attach } : {}) };
 }
 
 interface Runner {
@@ -243,9 +256,7 @@ export async function clearOutbox(): Promise<void> {
 export function startOutbox(qc: QueryClient, userId: number, opts: Partial<Pick<Runner, 'send' | 'remove'>> = {}): () => void {
   const r: Runner = {
     userId,
-    send:
-      opts.send ??
-      ((i) => api.send(i.chat_id, { text: i.text, nonce: i.nonce, ...(i.reply_to ? { reply_to: i.reply_to } : {}), ...(i.attach ? { attach: i.attach } : {}) })),
+    send: opts.send ?? ((i) => api.send(i.chat_id, sendBody(i))),
     remove: opts.remove ?? ((chatId, seq) => api.remove(chatId, seq)),
     onSent: (chatId, m) => qc.setQueryData<History>(keys.history(chatId), (h) => upsertMessage(h, m)),
   };
@@ -261,21 +272,13 @@ export function startOutbox(qc: QueryClient, userId: number, opts: Partial<Pick<
     });
     void flush();
   });
-  let wasOnline = connection.get().status === 'online';
-  const offConn = connection.subscribe(() => {
-    const online = connection.get().status === 'online';
-    if (online && !wasOnline) {
-      retryDelay = 1000;
-      void flush();
-    }
-    wasOnline = online;
+  const stopWatching = whenConnectionBack(() => {
+    retryDelay = 1000;
+    void flush();
   });
-  const onOnline = () => void flush();
-  window.addEventListener('online', onOnline);
   return () => {
     stopped = true;
-    offConn();
-    window.removeEventListener('online', onOnline);
+    stopWatching();
     clearTimeout(retryTimer);
     if (runner === r) runner = null;
   };

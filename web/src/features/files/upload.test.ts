@@ -4,7 +4,8 @@ import { ApiError } from '../../api/errors';
 import type { FileInfo } from '../../api/types';
 import { jsonResponse } from '../../test/render';
 import { Session } from '../auth/session';
-import { uploadFile } from './upload';
+import { connection, whenConnectionBack } from '../realtime/state';
+import { RETRY_DELAYS, retriesTus, uploadFile } from './upload';
 import { useUpload } from './useUpload';
 
 const tokens = (t: string) => ({ access_token: t, token_type: 'Bearer', expires_in: 900, session_id: 4, user: { id: 1, username: 'alice' } });
@@ -154,5 +155,38 @@ describe('useUpload', () => {
     expect(result.current.state?.status).toBe('uploading');
     await act(async () => result.current.clear());
     expect(result.current.state).toBeNull();
+  });
+});
+
+describe('resumable uploads', () => {
+  it('try again while the server cannot be reached or is busy, not after a refusal', () => {
+    // No answer (the server is down or restarting), a server error, an offset that moved, a busy upload, too many requests.
+    for (const status of [0, 500, 502, 503, 409, 423, 429]) expect(retriesTus(status, 0), String(status)).toBe(true);
+    for (const status of [400, 403, 404, 410, 413, 415, 422]) expect(retriesTus(status, 0), String(status)).toBe(false);
+    // Until the delays are spent: long enough for a restart and a crashed server's 30 s lease.
+    expect(retriesTus(0, RETRY_DELAYS.length - 1)).toBe(true);
+    expect(retriesTus(0, RETRY_DELAYS.length)).toBe(false);
+    expect(RETRY_DELAYS.reduce((a, b) => a + b, 0)).toBeGreaterThan(120_000);
+    expect(Math.max(...RETRY_DELAYS)).toBeLessThanOrEqual(15_000);
+  });
+
+  it('hear when the connection comes back: the socket online again, or the browser', () => {
+    connection.set({ status: 'online', everOnline: true });
+    const back = vi.fn();
+    const stop = whenConnectionBack(back);
+    connection.set({ status: 'online', everOnline: true });
+    expect(back).not.toHaveBeenCalled();
+    connection.set({ status: 'reconnecting', everOnline: true });
+    connection.set({ status: 'syncing', everOnline: true });
+    expect(back).not.toHaveBeenCalled();
+    connection.set({ status: 'online', everOnline: true });
+    expect(back).toHaveBeenCalledTimes(1);
+    window.dispatchEvent(new Event('online'));
+    expect(back).toHaveBeenCalledTimes(2);
+    stop();
+    connection.set({ status: 'reconnecting', everOnline: true });
+    connection.set({ status: 'online', everOnline: true });
+    window.dispatchEvent(new Event('online'));
+    expect(back).toHaveBeenCalledTimes(2);
   });
 });

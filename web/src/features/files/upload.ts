@@ -4,7 +4,8 @@
  * body, sent through XMLHttpRequest (fetch reports no upload progress) under the typed client's
  * token handling (bearer token, refresh and retry once on 401, `ApiError`s). Bigger files go
  * over tus (`/api/v1/files/uploads`, tus-js-client, loaded only then), which resumes after a
- * broken connection, even after a reload. Either way the answer is the file as its owner sees
+ * broken connection or a server restart (from the server's offset, at once when the connection
+ * is back), even after a reload. Either way the answer is the file as its owner sees
  * it, with the `attach_token` that puts it into a message.
  */
 import createFetchClient from 'openapi-fetch';
@@ -16,6 +17,7 @@ import { apiOrigin } from '../../api/origin';
 import type { paths } from '../../api/schema';
 import type { FileInfo } from '../../api/types';
 import { session, type Session } from '../auth/session';
+import { whenConnectionBack } from '../realtime/state';
 
 /** Files larger than this go over tus (resumable); smaller ones in one request. */
 export const RESUMABLE_FROM = 8 * 1024 * 1024;
@@ -111,31 +113,59 @@ function tusError(e: Error | DetailedError): Error {
   return errorFromBody(new Response(null, { status: res.getStatus(), headers: retryAfter ? { 'retry-after': retryAfter } : {} }), body);
 }
 
+/**
+ * The waits before each new try of a tus request that found no server (or a busy one): about
+ * three minutes in all, long enough for a server to restart and for a crashed one's 30-second
+ * lease on the upload to lapse. tus-js-client counts them afresh whenever bytes got through.
+ */
+export const RETRY_DELAYS: readonly number[] = [0, 1000, 2000, 4000, 8000, ...Array<number>(12).fill(15_000)];
+
+/**
+ * Whether a failed tus request is tried again (its `attempt`-th retry): when no answer came
+ * (status 0, the server is down or restarting), for a server error, an offset that moved
+ * (409), a busy upload (423) or too many requests (429); never for another refusal, nor once
+ * the delays are spent. Being offline is no reason to stop: the connection coming back tries
+ * at once.
+ */
+export function retriesTus(status: number, attempt: number, delays: readonly number[] = RETRY_DELAYS): boolean {
+  if (attempt >= delays.length) return false;
+  return status < 400 || status >= 500 || status === 409 || status === 423 || status === 429;
+}
+
 async function resumableUpload(file: File, { onProgress, signal }: UploadOptions, sess: Session): Promise<FileInfo> {
   const tus = await import('tus-js-client');
   if (signal?.aborted) throw aborted();
-  // After a 401 the next request waits for the new token.
+  // After a 401 the next request waits for the new token; a second 401 in a row is final.
   let refreshing: Promise<unknown> | null = null;
+  let refreshed = false;
+  // A retry is waiting for its delay: the connection coming back starts it at once.
+  let waiting = false;
+  // What the upload listens to while it runs (the connection, the cancel signal), let go once it ends.
+  let cleanUp = () => {};
   const id = await new Promise<number>((resolve, reject) => {
     const upload = new tus.Upload(file, {
       endpoint: `${apiOrigin()}${API_BASE}/files/uploads`,
       metadata: { filename: file.name },
-      retryDelays: [0, 1000, 3000, 5000, 10_000, 20_000],
+      retryDelays: [...RETRY_DELAYS],
       removeFingerprintOnSuccess: true,
       onBeforeRequest: async (req: HttpRequest) => {
+        waiting = false;
         if (refreshing) await refreshing;
         const token = await freshToken(sess);
         if (token) req.setHeader('Authorization', `Bearer ${token}`);
       },
+      onAfterResponse: (_req, res) => {
+        if (res.getStatus() < 400) refreshed = false;
+      },
       onShouldRetry: (err, attempt, options) => {
         const status = err.originalResponse?.getStatus() ?? 0;
         if (status === 401) {
+          if (refreshed) return false;
+          refreshed = true;
           refreshing = sess.refresh();
-          return attempt === 0;
+          return (waiting = true);
         }
-        // tus-js-client's own rule: not for other 4xx (but 409 and 423), only when online.
-        const client = status >= 400 && status < 500 && status !== 409 && status !== 423;
-        return !client && (options.retryDelays?.length ?? 0) > attempt && navigator.onLine !== false;
+        return (waiting = retriesTus(status, attempt, options.retryDelays ?? []));
       },
       onProgress: (sent, total) => onProgress?.(sent, total),
       onSuccess: ({ lastResponse }) => {
@@ -145,14 +175,25 @@ async function resumableUpload(file: File, { onProgress, signal }: UploadOptions
       },
       onError: (e) => reject(tusError(e)),
     });
-    signal?.addEventListener(
-      'abort',
-      () => {
-        void upload.abort(true).catch(() => undefined);
-        reject(aborted());
-      },
-      { once: true },
-    );
+    const stopWatching = whenConnectionBack(() => {
+      if (!waiting) return;
+      waiting = false;
+      // Drops the pending retry (abort without terminating keeps the upload), then resumes
+      // from the server's offset.
+      void upload.abort(false);
+      upload.start();
+    });
+    // Cancelled while it runs, the upload is removed from the server too; once it is done,
+    // forgetting it (the bar cleared after sending) leaves the stored file alone.
+    const cancel = () => {
+      void upload.abort(true).catch(() => undefined);
+      reject(aborted());
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    cleanUp = () => {
+      stopWatching();
+      signal?.removeEventListener('abort', cancel);
+    };
     // An upload of the same file broken off earlier (even before a reload) goes on from there.
     void upload
       .findPreviousUploads()
@@ -163,7 +204,7 @@ async function resumableUpload(file: File, { onProgress, signal }: UploadOptions
         if (last) upload.resumeFromPreviousUpload(last);
         upload.start();
       });
-  });
+  }).finally(() => cleanUp());
   // The owner's view of the file has the attach token.
   return api.file(id);
 }

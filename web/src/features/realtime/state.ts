@@ -12,6 +12,24 @@ export interface ConnectionState {
 
 export const connection = new Store<ConnectionState>({ status: 'connecting', everOnline: false });
 
+/**
+ * Calls `fn` whenever the connection comes back: the socket is caught up again after being
+ * down, or the browser says it is online again. Returns what stops it.
+ */
+export function whenConnectionBack(fn: () => void): () => void {
+  let wasOnline = connection.get().status === 'online';
+  const off = connection.subscribe(() => {
+    const online = connection.get().status === 'online';
+    if (online && !wasOnline) fn();
+    wasOnline = online;
+  });
+  window.addEventListener('online', fn);
+  return () => {
+    off();
+    window.removeEventListener('online', fn);
+  };
+}
+
 /** chat id → user id → expiry time (ms since epoch). */
 export const typing = new Store<ReadonlyMap<number, ReadonlyMap<number, number>>>(new Map());
 
