@@ -7,9 +7,9 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use hybrid_core::bus::Bus;
 use hybrid_core::outbox::Relay;
-use hybrid_core::state::{Budget, SharedState};
+use hybrid_core::state::SharedState;
 use hybrid_core::sync::SyncSources;
-use hybrid_core::{ApiError, ApiResult, Code};
+use hybrid_core::{ApiError, ApiResult};
 use hybrid_store::{Db, Dialect, Sql};
 use hybrid_users_api::UserDirectory;
 
@@ -121,20 +121,7 @@ impl Chats {
 
     /// [`Chats::check_rate`] with a budget per `window`.
     pub(crate) async fn check_rate_in(&self, key: &str, limit: u32, window: Duration, doing: &str) -> ApiResult<()> {
-        if limit == 0 {
-            return Ok(());
-        }
-        match self.state.take(&[(key, limit)], window).await? {
-            Budget::Taken => Ok(()),
-            Budget::Spent { retry_after_secs } => Err(ApiError::new(
-                Code::RateLimited,
-                format!(
-                    "you are {doing} too fast; try again in {}",
-                    hybrid_core::wait_in_words(retry_after_secs)
-                ),
-            )
-            .with_retry_after(retry_after_secs)),
-        }
+        hybrid_core::rate::take(self.state.as_ref(), key, limit, window, doing).await
     }
 
     pub fn dialect(&self) -> Dialect {

@@ -14,6 +14,7 @@ pub mod module;
 pub mod named;
 pub mod outbox;
 pub mod page;
+pub mod rate;
 pub mod secrets;
 pub mod stream;
 pub mod sync;

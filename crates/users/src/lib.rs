@@ -6,6 +6,7 @@ mod api;
 mod events;
 mod routes;
 mod service;
+mod settings;
 mod store;
 
 use std::sync::Arc;
@@ -44,6 +45,10 @@ impl Module for UsersModule {
         MIGRATIONS
     }
 
+    fn settings(&self) -> Option<hybrid_core::config::Section> {
+        Some(hybrid_core::config::section::<settings::UsersConfig>())
+    }
+
     fn publishes_events(&self) -> bool {
         true
     }
@@ -77,7 +82,14 @@ impl Module for UsersModule {
             let db = ctx.db()?;
             let relay = Relay::new(SERVICE, db.clone(), ctx.bus.clone(), Arc::new(events::UsersOutbox));
             let attach_keys = ctx.secrets()?.derive_all(hybrid_chats_api::attach::KEY_PURPOSE);
-            let users = Arc::new(service::Users::new(store::Store::new(db), relay.clone(), attach_keys));
+            let config: settings::UsersConfig = ctx.config.section(SERVICE)?;
+            let users = Arc::new(service::Users {
+                store: store::Store::new(db),
+                relay: relay.clone(),
+                attach_keys,
+                state: ctx.state.clone(),
+                config,
+            });
             ctx.apis.provide::<dyn UserDirectory>(users.clone());
             ctx.streams.provide(SERVICE, relay.clone());
             let pruned = users.clone();

@@ -30,10 +30,11 @@ async fn get_me(State(users): Svc, me: AuthUser) -> ApiResult<Json<Profile>> {
     users.profile(me.user_id).await.map(Json)
 }
 
-/// Change my display name or bio.
+/// Change my display name, bio or picture; everyone who shares a chat with me sees it at once.
 #[utoipa::path(patch, path = "/users/me", tag = "users", security(("bearer" = [])),
     request_body = ProfileUpdate,
-    responses((status = 200, body = Profile), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Profile), (status = 422, body = ErrorBody),
+        (status = 429, description = "over the caller's rate; see Retry-After", body = ErrorBody)))]
 async fn update_me(State(users): Svc, me: AuthUser, Json(update): Json<ProfileUpdate>) -> ApiResult<Json<Profile>> {
     users.update(me.user_id, update).await.map(Json)
 }

@@ -2,24 +2,31 @@
 //! [`UserDirectory`] other services call. SQL stays in `store.rs`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use hybrid_chats_api::avatar;
 use hybrid_core::outbox::Relay;
+use hybrid_core::rate;
+use hybrid_core::state::SharedState;
 use hybrid_core::text::fold;
 use hybrid_core::{ApiError, ApiResult, Page, now_ms, page_limit};
 use hybrid_users_api::{UserCard, UserDirectory, UserRef};
 
 use crate::api::{Profile, ProfileUpdate, SearchParams};
 use crate::events;
+use crate::settings::UsersConfig;
 use crate::store::{ProfileChange, Store, UserRow};
 
 pub struct Users {
-    store: Store,
+    pub store: Store,
     /// Wakes the relay after a profile change commits.
-    relay: Arc<Relay>,
+    pub relay: Arc<Relay>,
     /// The keys of attach tokens, which name avatars (`hybrid_chats_api::avatar`).
-    attach_keys: Vec<[u8; 32]>,
+    pub attach_keys: Vec<[u8; 32]>,
+    /// Where the rate of profile changes is counted, across processes.
+    pub state: Arc<dyn SharedState>,
+    pub config: UsersConfig,
 }
 
 impl From<UserRow> for Profile {
@@ -36,14 +43,6 @@ impl From<UserRow> for Profile {
 }
 
 impl Users {
-    pub fn new(store: Store, relay: Arc<Relay>, attach_keys: Vec<[u8; 32]>) -> Self {
-        Users {
-            store,
-            relay,
-            attach_keys,
-        }
-    }
-
     /// Drops profile events past their retention.
     pub async fn prune_events(&self) -> ApiResult<u64> {
         let cutoff = now_ms() - events::RETENTION_MS;
@@ -90,6 +89,16 @@ impl Users {
         if display_name.is_none() && bio.is_none() && avatar.is_none() {
             return self.profile(me).await;
         }
+        let limit = self.config.profile_changes_per_minute;
+        let key = format!("profile:{me}");
+        rate::take(
+            self.state.as_ref(),
+            &key,
+            limit,
+            Duration::from_secs(60),
+            "changing your profile",
+        )
+        .await?;
         let change = ProfileChange {
             display_name,
             bio,

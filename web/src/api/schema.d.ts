@@ -981,7 +981,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change my display name or bio. */
+        /** Change my display name, bio or picture; everyone who shares a chat with me sees it at once. */
         patch: operations["update_me"];
         trace?: never;
     };
@@ -7344,6 +7344,15 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description over the caller's rate; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,9 +1,9 @@
 use hybrid_testkit::{Stack, assert_error, stack_tests};
 use serde_json::json;
 
-use crate::start;
+use crate::{start, start_with};
 
-stack_tests!(profiles, search_by_prefix, blocks);
+stack_tests!(profiles, search_by_prefix, blocks, profile_changes_are_rate_limited);
 
 async fn profiles(stack: Stack) {
     let server = start(stack).await;
@@ -162,4 +162,31 @@ async fn blocks(stack: Stack) {
         "unauthorized",
         None,
     );
+}
+
+async fn profile_changes_are_rate_limited(stack: Stack) {
+    let server = start_with(stack, &[("HYBRID_USERS__PROFILE_CHANGES_PER_MINUTE", "2")]).await;
+    let rita = server.register("rita").await;
+    let token = Some(rita.access_token.as_str());
+    let change = |bio: &'static str| server.request("PATCH", "/api/v1/users/me", token, Some(json!({"bio": bio})));
+    assert_eq!(change("one").await.0, 200);
+    assert_eq!(change("two").await.0, 200);
+    let refused = change("three").await;
+    assert_error(&refused, 429, "rate_limited", None);
+    // a request that changes nothing costs nothing, and the refused change was not made
+    let (status, me) = server
+        .request("PATCH", "/api/v1/users/me", token, Some(json!({})))
+        .await;
+    assert_eq!((status.as_u16(), me["bio"].as_str()), (200, Some("two")));
+    // the budget is the user's own
+    let sam = server.register("sam_s").await;
+    let (status, _) = server
+        .request(
+            "PATCH",
+            "/api/v1/users/me",
+            Some(&sam.access_token),
+            Some(json!({"bio": "hi"})),
+        )
+        .await;
+    assert_eq!(status, 200);
 }
