@@ -53,6 +53,19 @@ impl chat_membership_server::ChatMembership for Server {
                 .map(|member_count| proto::MembershipReply { member_count }),
         )
     }
+
+    async fn message_context(
+        &self,
+        request: Request<proto::MessageRef>,
+    ) -> Result<Response<proto::MessageContextReply>, Status> {
+        let proto::MessageRef { chat_id, seq } = request.into_inner();
+        reply(
+            self.0
+                .message_context(chat_id, seq)
+                .await
+                .map(|context| proto::MessageContextReply { context }),
+        )
+    }
 }
 
 /// A list of ids as the reply of a call.
@@ -98,6 +111,21 @@ impl ChatMembership for Client {
                 })
                 .await?;
             Ok(reply.member_count)
+        })
+    }
+
+    fn message_context(&self, chat_id: i64, seq: i64) -> BoxFuture<'_, ApiResult<Option<proto::MessageContext>>> {
+        Box::pin(async move {
+            let message = proto::MessageRef { chat_id, seq };
+            let reply = (self.0)
+                .call(
+                    "MessageContext",
+                    Idempotent::Yes,
+                    message,
+                    |channel, request| async move { ChatMembershipClient::new(channel).message_context(request).await },
+                )
+                .await?;
+            Ok(reply.context)
         })
     }
 }

@@ -34,7 +34,13 @@ pub trait ChatMembership: Send + Sync {
     fn direct_peers(&self, user_id: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
     /// Whether `user_id` is a member of `chat_id`, and the chat's member count.
     fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>>;
+    /// Whom message (`chat_id`, `seq`) concerns, for notifications; `None` when it is deleted
+    /// or does not exist.
+    fn message_context(&self, chat_id: i64, seq: i64) -> BoxFuture<'_, Result<Option<MessageContext>, ApiError>>;
 }
+
+/// Whom a message concerns (the gRPC message itself: see `chats.proto`).
+pub use proto::MessageContext;
 
 /// Provided by `chats`: what other services do in chats, each on behalf of a user (or bot).
 /// Objects that live in a chat (a file, a task card, a poll …) are messages carrying an

@@ -144,7 +144,7 @@ impl Module for ChatsModule {
                 ctx.streams.require(hybrid_users_api::SERVICE)?,
                 chats.db.clone(),
                 ctx.bus.clone(),
-                profiles::follow_profiles(ctx.bus.clone()),
+                profiles::follow_profiles(),
             );
             let mut workers = vec![objects::attachment_events(chats.clone()), profile_events];
             workers.push(Worker::every("prune-events", PRUNE_EVERY, move || {

@@ -6,25 +6,24 @@
 use std::sync::Arc;
 
 use hybrid_core::ApiResult;
-use hybrid_core::bus::{Bus, Bytes, Envelope};
+use hybrid_core::bus::{Bytes, Envelope};
 use hybrid_core::stream::{Handler, StreamEvent};
 use hybrid_store::{Sql, params};
 
-/// The handler of the consumer of users' events. Frames are ephemeral: sent while the batch
-/// is handled, again if its transaction fails and the batch comes back.
-pub fn follow_profiles(bus: Arc<dyn Bus>) -> Arc<Handler> {
+/// The handler of the consumer of users' events: the frames to send.
+pub fn follow_profiles() -> Arc<Handler> {
     Arc::new(move |tx: &mut Sql<'_>, events: &[StreamEvent]| {
-        let bus = bus.clone();
         Box::pin(async move {
+            let mut frames = Vec::new();
             for event in events.iter().filter(|e| e.kind == hybrid_users_api::PROFILE_UPDATED) {
                 let user_id = event.topic.id;
                 let frame = Bytes::from(event.payload.clone());
-                bus.publish(Envelope::ephemeral(hybrid_realtime_api::user(user_id), frame.clone()));
+                frames.push(Envelope::ephemeral(hybrid_realtime_api::user(user_id), frame.clone()));
                 for chat_id in audience(tx, user_id).await? {
-                    bus.publish(Envelope::ephemeral(hybrid_realtime_api::chat(chat_id), frame.clone()));
+                    frames.push(Envelope::ephemeral(hybrid_realtime_api::chat(chat_id), frame.clone()));
                 }
             }
-            Ok(())
+            Ok(frames)
         })
     })
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use futures::future::BoxFuture;
-use hybrid_chats_api::ChatMembership;
+use hybrid_chats_api::{ChatMembership, MessageContext};
 use hybrid_core::sync::SyncPart;
 use hybrid_core::{ApiError, ApiResult, now_ms};
 use serde::{Deserialize, Serialize};
@@ -193,5 +193,9 @@ impl ChatMembership for Membership {
 
     fn membership(&self, chat_id: i64, user_id: i64) -> BoxFuture<'_, Result<Option<i64>, ApiError>> {
         Box::pin(async move { Ok(self.0.member_if_any(chat_id, user_id).await?.map(|m| m.member_count)) })
+    }
+
+    fn message_context(&self, chat_id: i64, seq: i64) -> BoxFuture<'_, Result<Option<MessageContext>, ApiError>> {
+        Box::pin(async move { store::messages::context(&mut self.0.db.reads(), chat_id, seq).await })
     }
 }

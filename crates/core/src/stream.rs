@@ -70,8 +70,11 @@ pub fn wake_consumers(bus: &dyn Bus, producer: &'static str) {
     bus.publish(Envelope::ephemeral(wake_topic(producer), Default::default()));
 }
 
-/// What a consumer does with a batch, inside its own transaction.
-pub type Handler = dyn for<'a, 'c> Fn(&'a mut Sql<'c>, &'a [StreamEvent]) -> BoxFuture<'a, ApiResult<()>> + Send + Sync;
+/// What a consumer does with a batch, inside its own transaction; it answers with the frames
+/// to publish once that transaction has committed (so no socket hears of a change a reader
+/// could not see yet). A batch whose transaction fails comes back: nothing is published for it.
+pub type Handler =
+    dyn for<'a, 'c> Fn(&'a mut Sql<'c>, &'a [StreamEvent]) -> BoxFuture<'a, ApiResult<Vec<Envelope>>> + Send + Sync;
 
 /// Events read per batch.
 const BATCH: u32 = 256;
@@ -124,14 +127,19 @@ pub fn consume(
                     let handler = handler.clone();
                     let events = batch.events;
                     let consumed = events.len() as u64;
-                    db.write(move |tx| {
-                        Box::pin(async move {
-                            handler(tx, &events).await?;
-                            save_cursor(tx, name, last).await
+                    let frames = db
+                        .write(move |tx| {
+                            Box::pin(async move {
+                                let frames = handler(tx, &events).await?;
+                                save_cursor(tx, name, last).await?;
+                                Ok::<_, ApiError>(frames)
+                            })
                         })
-                    })
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{name}: {}", e.message))?;
+                        .await
+                        .map_err(|e: ApiError| anyhow::anyhow!("{name}: {}", e.message))?;
+                    for frame in frames {
+                        bus.publish(frame);
+                    }
                     cursor = Some(last);
                     metrics::counter!("stream_consumed_total", "consumer" => name).increment(consumed);
                     Ok(true)

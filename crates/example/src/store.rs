@@ -1,6 +1,7 @@
 //! All of the example's SQL.
 
 use futures::future::BoxFuture;
+use hybrid_core::bus::Envelope;
 use hybrid_core::stream::StreamEvent;
 use hybrid_core::webhooks::{self, Delivery, DeliveryLog, HookSecrets};
 use hybrid_core::{ApiError, ApiResult};
@@ -17,7 +18,7 @@ hybrid_store::from_row!(Seen {
 });
 
 /// The consumer's handler: each event into `seen`, in the consumer's transaction.
-pub fn record<'a, 'c>(tx: &'a mut Sql<'c>, events: &'a [StreamEvent]) -> BoxFuture<'a, ApiResult<()>> {
+pub fn record<'a, 'c>(tx: &'a mut Sql<'c>, events: &'a [StreamEvent]) -> BoxFuture<'a, ApiResult<Vec<Envelope>>> {
     Box::pin(async move {
         for event in events {
             tx.execute(
@@ -32,7 +33,7 @@ pub fn record<'a, 'c>(tx: &'a mut Sql<'c>, events: &'a [StreamEvent]) -> BoxFutu
             )
             .await?;
         }
-        Ok(())
+        Ok(Vec::new())
     })
 }
 

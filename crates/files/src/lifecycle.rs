@@ -6,6 +6,7 @@
 //! bytes of deleted files.
 
 use futures::future::BoxFuture;
+use hybrid_core::bus::Envelope;
 use hybrid_core::stream::StreamEvent;
 use hybrid_core::{ApiResult, now_ms};
 use hybrid_store::Sql;
@@ -19,7 +20,10 @@ const BATCH: i64 = 100;
 
 /// Records which messages carry files, and lets a file go with its last message: the
 /// handler of the consumer of chats' events.
-pub fn follow_messages<'a, 'c>(tx: &'a mut Sql<'c>, events: &'a [StreamEvent]) -> BoxFuture<'a, ApiResult<()>> {
+pub fn follow_messages<'a, 'c>(
+    tx: &'a mut Sql<'c>,
+    events: &'a [StreamEvent],
+) -> BoxFuture<'a, ApiResult<Vec<Envelope>>> {
     Box::pin(async move {
         let now = now_ms();
         for event in events {
@@ -37,7 +41,7 @@ pub fn follow_messages<'a, 'c>(tx: &'a mut Sql<'c>, events: &'a [StreamEvent]) -
                 _ => {}
             }
         }
-        Ok(())
+        Ok(Vec::new())
     })
 }
 

@@ -30,6 +30,7 @@ pub fn all_modules() -> Vec<Box<dyn Module>> {
         Box::new(hybrid_chats::ChatsModule),
         Box::new(hybrid_realtime::RealtimeModule),
         Box::new(hybrid_files::FilesModule),
+        Box::new(hybrid_notify::NotifyModule),
         // new services: above this line (cargo xtask new-service)
         #[cfg(feature = "example-service")]
         Box::new(hybrid_example::ExampleModule),

@@ -465,6 +465,13 @@ mod tests {
             let member = self.0;
             Box::pin(async move { Ok(member.then_some(2)) })
         }
+        fn message_context(
+            &self,
+            _chat_id: i64,
+            _seq: i64,
+        ) -> BoxFuture<'_, Result<Option<hybrid_chats_api::MessageContext>, ApiError>> {
+            Box::pin(async { Ok(None) })
+        }
     }
 
     fn hub(member: bool, queue: usize) -> (Arc<Hub>, Arc<LocalBus>) {

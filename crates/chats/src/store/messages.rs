@@ -2,6 +2,7 @@
 
 use std::sync::LazyLock;
 
+use hybrid_chats_api::MessageContext;
 use hybrid_core::ApiResult;
 use hybrid_store::{Sql, params};
 
@@ -290,4 +291,30 @@ pub async fn reaction_counts_between(
             params![chat_id, lo, hi, me],
         )
         .await?)
+}
+
+/// Whom message (`chat_id`, `seq`) concerns ([`MessageContext`]); `None` if it is deleted or
+/// was never sent.
+pub async fn context(sql: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<Option<MessageContext>> {
+    let row: Option<(String, String, i64, Option<i64>, Option<i64>)> = sql
+        .fetch_optional(
+            "SELECT c.kind, c.title, m.sender_id, \
+             (SELECT p.user_id FROM members p WHERE c.kind = 'direct' AND p.chat_id = c.id \
+                AND p.user_id <> m.sender_id) AS direct_peer, \
+             r.sender_id AS reply_to_sender \
+             FROM messages m JOIN chats c ON c.id = m.chat_id \
+             LEFT JOIN messages r ON r.chat_id = m.chat_id AND r.seq = m.reply_to AND r.deleted_at IS NULL \
+             WHERE m.chat_id = $1 AND m.seq = $2 AND m.deleted_at IS NULL",
+            params![chat_id, seq],
+        )
+        .await?;
+    Ok(row.map(
+        |(chat_kind, chat_title, sender_id, direct_peer, reply_to_sender)| MessageContext {
+            chat_kind,
+            chat_title,
+            sender_id,
+            direct_peer,
+            reply_to_sender,
+        },
+    ))
 }

@@ -1,0 +1,145 @@
+//! The notify service's contract: what its HTTP API takes and returns, and its error codes.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Why a user is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// Someone mentioned you in a message.
+    Mention,
+    /// Someone replied to your message.
+    Reply,
+    /// A message in a direct chat with you.
+    DirectMessage,
+    /// Someone reacted to your message (the latest reaction; one entry per message).
+    Reaction,
+    /// Someone added you to a group or channel.
+    AddedToChat,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Mention => "mention",
+            NotificationKind::Reply => "reply",
+            NotificationKind::DirectMessage => "direct_message",
+            NotificationKind::Reaction => "reaction",
+            NotificationKind::AddedToChat => "added_to_chat",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NotificationKind> {
+        [
+            NotificationKind::Mention,
+            NotificationKind::Reply,
+            NotificationKind::DirectMessage,
+            NotificationKind::Reaction,
+            NotificationKind::AddedToChat,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// An entry of the in-app list. Times are epoch milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub chat_id: i64,
+    /// The message it is about (absent for `added_to_chat`): open the chat there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+    /// Who did it.
+    pub actor_id: i64,
+    /// The chat's title then (empty for a direct chat).
+    pub chat_title: String,
+    /// The message's first 200 characters (or a file's name), the emoji of a reaction. Kept in
+    /// step with edits; the entry goes when the message is deleted.
+    pub preview: String,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<i64>,
+}
+
+/// A page of the list, newest first, with how many entries are unread in all (the badge).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    pub unread_count: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 100 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// What to mark read: entries up to an id (the newest one shown), or all.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkRead {
+    /// Every entry with this id or a lower one; absent: every entry.
+    pub up_to: Option<i64>,
+}
+
+/// How many entries are unread now.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct Unread {
+    pub unread_count: i64,
+}
+
+/// What a user hears of a chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Everything that concerns you (the default).
+    All,
+    /// Only mentions of you and replies to you.
+    Mentions,
+    /// Nothing: the chat is muted.
+    None,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::All => "all",
+            Level::Mentions => "mentions",
+            Level::None => "none",
+        }
+    }
+
+    pub fn parse(text: &str) -> Level {
+        match text {
+            "mentions" => Level::Mentions,
+            "none" => Level::None,
+            _ => Level::All,
+        }
+    }
+}
+
+/// A user's notification setting for one chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChatSetting {
+    pub chat_id: i64,
+    pub level: Level,
+    /// Muted until this time (epoch ms), whatever the level; absent: not muted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_until: Option<i64>,
+}
+
+/// A change of a chat's setting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChatSettingUpdate {
+    pub level: Level,
+    /// Mute until this time (epoch ms, in the future); absent or null: not muted.
+    pub muted_until: Option<i64>,
+}

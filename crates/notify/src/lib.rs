@@ -1,0 +1,106 @@
+//! The notify service: each user's notifications (docs/notifications.md). It consumes chats'
+//! event stream into an in-app list (mentions, replies, direct messages, reactions, being added
+//! to a chat), read or not, kept in step across devices, with per-chat levels and mutes. Push,
+//! email and webhooks come next. Each file does one thing:
+//!
+//! - `api.rs`: the contract: request and response types;
+//! - `routes.rs`: thin HTTP handlers;
+//! - `follow.rs`: the consumer of chats' events that makes the entries;
+//! - `service.rs`: the logic of the API;
+//! - `store.rs`: all SQL (migrations in `migrations/{sqlite,postgres}`);
+//! - `events.rs`: the frames it sends to sockets.
+
+mod api;
+mod events;
+mod follow;
+mod routes;
+mod service;
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use hybrid_chats_api::ChatMembership;
+use hybrid_core::{ApiTag, Module, ModuleContext, Schemas, Started, Worker, schema_of};
+use hybrid_store::Migration;
+
+pub use api::{Notification, NotificationKind};
+pub use events::NotifyFrame;
+
+/// The service's name, as `--services` and `peers.*` give it.
+pub const SERVICE: &str = "notify";
+
+static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
+
+/// Entries past their retention are dropped this often.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+pub struct NotifyModule;
+
+impl Module for NotifyModule {
+    fn name(&self) -> &'static str {
+        SERVICE
+    }
+
+    fn description(&self) -> &'static str {
+        "notifications: the in-app list, per-chat levels and mutes"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn needs(&self) -> &'static [&'static str] {
+        &[hybrid_chats_api::SERVICE]
+    }
+
+    /// Not in `all` until it is complete (push, email, web screens, deploy files): started
+    /// by name, `--services all,notify`.
+    fn in_all(&self) -> bool {
+        false
+    }
+
+    fn frames(&self) -> Option<Schemas> {
+        Some(schema_of::<NotifyFrame>())
+    }
+
+    fn tags(&self) -> &'static [ApiTag] {
+        &[ApiTag {
+            name: SERVICE,
+            description: "Notifications: the in-app list and per-chat settings",
+        }]
+    }
+
+    fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
+        Box::pin(async move {
+            let chats = ctx.apis.require::<dyn ChatMembership>(hybrid_chats_api::SERVICE)?;
+            let db = ctx.db()?;
+            let service = Arc::new(service::Notify {
+                store: store::Store::new(db.clone()),
+                bus: ctx.bus.clone(),
+                chats: chats.clone(),
+            });
+            let chat_events = hybrid_core::stream::consume(
+                "chat-events",
+                hybrid_chats_api::SERVICE,
+                ctx.streams.require(hybrid_chats_api::SERVICE)?,
+                db,
+                ctx.bus.clone(),
+                follow::follow_chats(chats),
+            );
+            let pruned = service.clone();
+            let prune = Worker::every("prune-notifications", PRUNE_EVERY, move || {
+                let service = pruned.clone();
+                async move {
+                    service.prune().await?;
+                    Ok(())
+                }
+            });
+            Ok(Started {
+                routes: routes::routes(service),
+                workers: vec![chat_events, prune],
+            })
+        })
+    }
+}

@@ -1,0 +1,62 @@
+//! The notify service's HTTP API: thin handlers that take the contract's types, call the
+//! service, and answer.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use hybrid_core::{ApiResult, AuthUser, ErrorBody, Json, Path, Query};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::api::{ChatSetting, ChatSettingUpdate, MarkRead, NotificationPage, PageParams, Unread};
+use crate::service::Notify;
+
+type Svc = State<Arc<Notify>>;
+
+pub fn routes(service: Arc<Notify>) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(mark_read))
+        .routes(routes!(chat_setting, set_chat_setting))
+        .with_state(service)
+}
+
+/// My notifications, newest first, with the unread count (the badge).
+#[utoipa::path(get, path = "/notifications", tag = "notify", security(("bearer" = [])),
+    params(PageParams),
+    responses((status = 200, body = NotificationPage), (status = 422, body = ErrorBody)))]
+async fn list(State(service): Svc, me: AuthUser, Query(page): Query<PageParams>) -> ApiResult<Json<NotificationPage>> {
+    Ok(Json(
+        service.page(me.user_id, page.cursor.as_deref(), page.limit).await?,
+    ))
+}
+
+/// Mark my notifications read, up to one or all; my other devices get `notification.read`.
+#[utoipa::path(post, path = "/notifications/read", tag = "notify", security(("bearer" = [])),
+    request_body = MarkRead,
+    responses((status = 200, body = Unread), (status = 422, body = ErrorBody)))]
+async fn mark_read(State(service): Svc, me: AuthUser, Json(read): Json<MarkRead>) -> ApiResult<Json<Unread>> {
+    let unread_count = service.mark_read(me.user_id, read.up_to).await?;
+    Ok(Json(Unread { unread_count }))
+}
+
+/// What I hear of a chat I am in.
+#[utoipa::path(get, path = "/notifications/chats/{chat_id}", tag = "notify", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)),
+    responses((status = 200, body = ChatSetting), (status = 404, body = ErrorBody)))]
+async fn chat_setting(State(service): Svc, me: AuthUser, Path(chat_id): Path<i64>) -> ApiResult<Json<ChatSetting>> {
+    Ok(Json(service.setting(me.user_id, chat_id).await?))
+}
+
+/// Choose what I hear of a chat I am in: all, mentions only or none, and mute it for a while.
+#[utoipa::path(put, path = "/notifications/chats/{chat_id}", tag = "notify", security(("bearer" = [])),
+    params(("chat_id" = i64, Path)), request_body = ChatSettingUpdate,
+    responses((status = 200, body = ChatSetting), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_chat_setting(
+    State(service): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Json(update): Json<ChatSettingUpdate>,
+) -> ApiResult<Json<ChatSetting>> {
+    Ok(Json(service.set(me.user_id, chat_id, update).await?))
+}

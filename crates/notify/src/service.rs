@@ -1,0 +1,82 @@
+//! The notify service's logic for its HTTP API: the list, marking read, a chat's setting.
+//! Entries are made by `follow.rs`; SQL stays in `store.rs`.
+
+use std::sync::Arc;
+
+use hybrid_chats_api::ChatMembership;
+use hybrid_core::bus::{Bus, Bytes, Envelope};
+use hybrid_core::{ApiError, ApiResult, now_ms, page_limit, parse_cursor};
+
+use crate::api::{ChatSetting, ChatSettingUpdate, NotificationPage};
+use crate::events::NotifyFrame;
+use crate::store::Store;
+
+/// Entries are kept this long, read or not.
+pub const RETENTION_MS: i64 = 90 * 24 * 3600 * 1000;
+
+pub struct Notify {
+    pub store: Store,
+    pub bus: Arc<dyn Bus>,
+    pub chats: Arc<dyn ChatMembership>,
+}
+
+impl Notify {
+    /// A page of `user_id`'s entries, newest first, with the unread count.
+    pub async fn page(&self, user_id: i64, cursor: Option<&str>, limit: Option<i64>) -> ApiResult<NotificationPage> {
+        let limit = page_limit(limit, 50, 100)?;
+        let before = parse_cursor::<1>(cursor)?.map_or(i64::MAX, |[id]| id);
+        let (mut items, unread_count) = self.store.page(user_id, before, limit + 1).await?;
+        let next_cursor = (items.len() as i64 > limit).then(|| {
+            items.truncate(limit as usize);
+            items.last().map_or_else(String::new, |n| n.id.to_string())
+        });
+        Ok(NotificationPage {
+            items,
+            next_cursor,
+            unread_count,
+        })
+    }
+
+    /// Marks entries read and tells the user's other devices; the unread count after.
+    pub async fn mark_read(&self, user_id: i64, up_to: Option<i64>) -> ApiResult<i64> {
+        let unread_count = self.store.mark_read(user_id, up_to, now_ms()).await?;
+        let frame = NotifyFrame::Read { up_to, unread_count };
+        let topic = hybrid_realtime_api::user(user_id);
+        self.bus
+            .publish(Envelope::ephemeral(topic, Bytes::from(hybrid_core::frame_text(&frame))));
+        Ok(unread_count)
+    }
+
+    /// `user_id`'s setting for a chat they are in (404 otherwise).
+    pub async fn setting(&self, user_id: i64, chat_id: i64) -> ApiResult<ChatSetting> {
+        self.require_member(user_id, chat_id).await?;
+        self.store.setting(user_id, chat_id).await
+    }
+
+    pub async fn set(&self, user_id: i64, chat_id: i64, update: ChatSettingUpdate) -> ApiResult<ChatSetting> {
+        let muted_until = update.muted_until.filter(|until| *until > 0);
+        if muted_until.is_some_and(|until| until <= now_ms()) {
+            return Err(ApiError::validation("muted_until", "must be in the future"));
+        }
+        self.require_member(user_id, chat_id).await?;
+        let setting = ChatSetting {
+            chat_id,
+            level: update.level,
+            muted_until,
+        };
+        self.store.set(user_id, setting).await?;
+        Ok(setting)
+    }
+
+    /// Drops entries past their retention.
+    pub async fn prune(&self) -> ApiResult<u64> {
+        self.store.prune(now_ms() - RETENTION_MS).await
+    }
+
+    async fn require_member(&self, user_id: i64, chat_id: i64) -> ApiResult<()> {
+        match self.chats.membership(chat_id, user_id).await? {
+            Some(_) => Ok(()),
+            None => Err(ApiError::not_found("chat")),
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! All of the notify service's SQL, the same text on SQLite and PostgreSQL. The functions
+//! taking `Sql` run inside the consumer's transaction (`follow.rs`) or a read.
+
+use std::collections::HashMap;
+
+use hybrid_core::ApiResult;
+use hybrid_store::{Db, Sql, params};
+
+use crate::api::{ChatSetting, Level, Notification, NotificationKind};
+
+const COLUMNS: &str = "id, kind, chat_id, seq, actor_id, chat_title, preview, created_at, read_at";
+
+struct Row {
+    id: i64,
+    kind: String,
+    chat_id: i64,
+    seq: i64,
+    actor_id: i64,
+    chat_title: String,
+    preview: String,
+    created_at: i64,
+    read_at: Option<i64>,
+}
+
+hybrid_store::from_row!(Row {
+    id,
+    kind,
+    chat_id,
+    seq,
+    actor_id,
+    chat_title,
+    preview,
+    created_at,
+    read_at,
+});
+
+impl From<Row> for Notification {
+    fn from(row: Row) -> Self {
+        Notification {
+            id: row.id,
+            // written only from a NotificationKind
+            kind: NotificationKind::parse(&row.kind).unwrap_or(NotificationKind::Mention),
+            chat_id: row.chat_id,
+            seq: (row.seq > 0).then_some(row.seq),
+            actor_id: row.actor_id,
+            chat_title: row.chat_title,
+            preview: row.preview,
+            created_at: row.created_at,
+            read_at: row.read_at,
+        }
+    }
+}
+
+/// An entry to record.
+pub struct NewNotification<'a> {
+    pub user_id: i64,
+    pub kind: NotificationKind,
+    pub chat_id: i64,
+    /// 0 for none.
+    pub seq: i64,
+    pub actor_id: i64,
+    pub chat_title: &'a str,
+    pub preview: &'a str,
+    pub created_at: i64,
+}
+
+/// Records an entry, or brings the one for the same user, message and kind up to date (and
+/// unread again).
+pub async fn upsert(tx: &mut Sql<'_>, new: NewNotification<'_>) -> ApiResult<Notification> {
+    let sql = format!(
+        "INSERT INTO notifications (user_id, kind, chat_id, seq, actor_id, chat_title, preview, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (user_id, chat_id, seq, kind) DO UPDATE SET actor_id = excluded.actor_id, \
+         chat_title = excluded.chat_title, preview = excluded.preview, created_at = excluded.created_at, \
+         read_at = NULL RETURNING {COLUMNS}"
+    );
+    let row: Row = tx
+        .fetch_one(
+            &sql,
+            params![
+                new.user_id,
+                new.kind.as_str(),
+                new.chat_id,
+                new.seq,
+                new.actor_id,
+                new.chat_title,
+                new.preview,
+                new.created_at
+            ],
+        )
+        .await?;
+    Ok(row.into())
+}
+
+/// How many of `user_id`'s entries are unread.
+pub async fn unread(sql: &mut Sql<'_>, user_id: i64) -> ApiResult<i64> {
+    let (count,): (i64,) = sql
+        .fetch_one(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+            params![user_id],
+        )
+        .await?;
+    Ok(count)
+}
+
+/// Deletes the entries about message (`chat_id`, `seq`): (id, user) of each.
+pub async fn remove_message(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<Vec<(i64, i64)>> {
+    Ok(tx
+        .fetch_all(
+            "DELETE FROM notifications WHERE chat_id = $1 AND seq = $2 RETURNING id, user_id",
+            params![chat_id, seq],
+        )
+        .await?)
+}
+
+/// Deletes `user_id`'s entries about `chat_id` (they left it): their ids.
+pub async fn remove_chat(tx: &mut Sql<'_>, user_id: i64, chat_id: i64) -> ApiResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = tx
+        .fetch_all(
+            "DELETE FROM notifications WHERE user_id = $1 AND chat_id = $2 RETURNING id",
+            params![user_id, chat_id],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// An edited message's new preview, on the entries that show its text.
+pub async fn edit_preview(tx: &mut Sql<'_>, chat_id: i64, seq: i64, preview: &str) -> ApiResult<()> {
+    tx.execute(
+        "UPDATE notifications SET preview = $3 WHERE chat_id = $1 AND seq = $2 AND kind <> 'reaction'",
+        params![chat_id, seq, preview],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The settings of `users` for `chat_id` that are not the default: (level, muted until).
+pub async fn settings_for(tx: &mut Sql<'_>, chat_id: i64, users: &[i64]) -> ApiResult<HashMap<i64, (Level, i64)>> {
+    if users.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT user_id, level, muted_until FROM chat_settings WHERE chat_id = $1 AND user_id IN ({})",
+        hybrid_store::id_list(users.iter().copied())
+    );
+    let rows: Vec<(i64, String, i64)> = tx.fetch_all(&sql, params![chat_id]).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, level, muted_until)| (user, (Level::parse(&level), muted_until)))
+        .collect())
+}
+
+pub struct Store {
+    db: Db,
+}
+
+impl Store {
+    pub fn new(db: Db) -> Self {
+        Store { db }
+    }
+
+    /// Up to `limit` of `user_id`'s entries with ids below `before`, newest first, and the
+    /// unread count.
+    pub async fn page(&self, user_id: i64, before: i64, limit: i64) -> ApiResult<(Vec<Notification>, i64)> {
+        let mut reads = self.db.reads();
+        let sql =
+            format!("SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3");
+        let rows: Vec<Row> = reads.fetch_all(&sql, params![user_id, before, limit]).await?;
+        let unread = unread(&mut reads, user_id).await?;
+        Ok((rows.into_iter().map(Notification::from).collect(), unread))
+    }
+
+    /// Marks `user_id`'s entries up to `up_to` (all without it) read at `now`: the unread
+    /// count after.
+    pub async fn mark_read(&self, user_id: i64, up_to: Option<i64>, now: i64) -> ApiResult<i64> {
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.execute(
+                        "UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND id <= $2 AND read_at IS NULL",
+                        params![user_id, up_to.unwrap_or(i64::MAX), now],
+                    )
+                    .await?;
+                    unread(tx, user_id).await
+                })
+            })
+            .await
+    }
+
+    pub async fn setting(&self, user_id: i64, chat_id: i64) -> ApiResult<ChatSetting> {
+        let mut reads = self.db.reads();
+        let found = settings_for(&mut reads, chat_id, &[user_id]).await?;
+        let (level, muted_until) = found.get(&user_id).copied().unwrap_or((Level::All, 0));
+        Ok(ChatSetting {
+            chat_id,
+            level,
+            muted_until: (muted_until > 0).then_some(muted_until),
+        })
+    }
+
+    /// Stores a chat's setting; the default (all, not muted) is stored as no row.
+    pub async fn set(&self, user_id: i64, setting: ChatSetting) -> ApiResult<()> {
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let muted_until = setting.muted_until.unwrap_or(0);
+                    if setting.level == Level::All && muted_until == 0 {
+                        tx.execute(
+                            "DELETE FROM chat_settings WHERE user_id = $1 AND chat_id = $2",
+                            params![user_id, setting.chat_id],
+                        )
+                        .await?;
+                    } else {
+                        tx.execute(
+                            "INSERT INTO chat_settings (user_id, chat_id, level, muted_until) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (user_id, chat_id) DO UPDATE SET level = excluded.level, \
+                             muted_until = excluded.muted_until",
+                            params![user_id, setting.chat_id, setting.level.as_str(), muted_until],
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Drops entries made before `cutoff`.
+    pub async fn prune(&self, cutoff: i64) -> ApiResult<u64> {
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    Ok(tx
+                        .execute("DELETE FROM notifications WHERE created_at < $1", params![cutoff])
+                        .await?)
+                })
+            })
+            .await
+    }
+}
