@@ -18,11 +18,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureDir } from './browser';
 import { DESKTOP, PHONE, Suite, expectNoOverflow, type Person } from './helpers';
-import { GPS_MARKER, bomb, gradientPng, halvesJpeg, withExif } from './pictures';
+import { GPS_MARKER, bomb, colourAt, drawn, gradientPng, halvesJpeg, withExif } from './pictures';
 import { RESULTS } from './server';
 
 const SHOTS = ensureDir(join(RESULTS, 'screenshots'));
@@ -82,33 +82,9 @@ async function download(page: Page, name: string, label: string): Promise<Buffer
   return readFileSync(await file.path());
 }
 
-/** Waits until the picture `img` (one element) has been drawn from an address matching `src`; returns its natural size. */
-async function drawn(img: Locator, src = /./): Promise<{ width: number; height: number; src: string }> {
-  const read = () => img.evaluate((el: HTMLImageElement) => ({ ok: el.complete && el.naturalWidth > 0, width: el.naturalWidth, height: el.naturalHeight, src: el.getAttribute('src') ?? '' }));
-  await img.waitFor();
-  await expect.poll(async () => ((r) => r.ok && src.test(r.src))(await read()), { timeout: 20_000 }).toBe(true);
-  const { width, height, src: at } = await read();
-  return { width, height, src: at };
-}
-
 /** Waits until the card's picture has been drawn; returns its natural width. */
 async function drawnWidth(page: Page, name: string): Promise<number> {
   return (await drawn(card(page, name).locator('img'))).width;
-}
-
-/** The colour of the drawn picture at (x, y) as fractions of its size: [r, g, b]. */
-async function colourAt(img: Locator, x: number, y: number): Promise<number[]> {
-  return img.evaluate(
-    (el: HTMLImageElement, [fx, fy]) => {
-      const c = document.createElement('canvas');
-      c.width = el.naturalWidth;
-      c.height = el.naturalHeight;
-      const ctx = c.getContext('2d');
-      ctx?.drawImage(el, 0, 0);
-      return [...(ctx?.getImageData(Math.floor(c.width * (fx ?? 0)), Math.floor(c.height * (fy ?? 0)), 1, 1).data ?? [])].slice(0, 3);
-    },
-    [x, y],
-  );
 }
 
 /** The lightbox's name (the picture shown) and its img. */

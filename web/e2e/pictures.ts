@@ -2,10 +2,12 @@
  * Pictures for the end-to-end tests, made here so the tests need no files: a plain PNG
  * (pngjs), a photo with EXIF (an orientation and a GPS directory) and a decompression bomb,
  * built byte by byte as `crates/media/src/fixtures.rs` builds them. The photo's JPEG pixels
- * come from the browser's canvas encoder (Node has none).
+ * come from the browser's canvas encoder (Node has none). And two ways to look at a picture
+ * drawn in the page: when it is drawn, and its colour at a point.
  */
 import { PNG } from 'pngjs';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** What the GPS directory of `withExif` holds (its map datum): no stored variant may contain it. */
 export const GPS_MARKER = Buffer.from('HYBRIDGPS');
@@ -92,4 +94,28 @@ export function bomb(width: number, height: number): Buffer {
   // an empty zlib stream
   const data = Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
   return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', header), chunk('IDAT', data), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Waits until the picture `img` (one element) has been drawn from an address matching `src`; returns its natural size. */
+export async function drawn(img: Locator, src = /./): Promise<{ width: number; height: number; src: string }> {
+  const read = () => img.evaluate((el: HTMLImageElement) => ({ ok: el.complete && el.naturalWidth > 0, width: el.naturalWidth, height: el.naturalHeight, src: el.getAttribute('src') ?? '' }));
+  await img.waitFor();
+  await expect.poll(async () => ((r) => r.ok && src.test(r.src))(await read()), { timeout: 20_000 }).toBe(true);
+  const { width, height, src: at } = await read();
+  return { width, height, src: at };
+}
+
+/** The colour of the drawn picture at (x, y) as fractions of its size: [r, g, b]. */
+export async function colourAt(img: Locator, x: number, y: number): Promise<number[]> {
+  return img.evaluate(
+    (el: HTMLImageElement, [fx, fy]) => {
+      const c = document.createElement('canvas');
+      c.width = el.naturalWidth;
+      c.height = el.naturalHeight;
+      const ctx = c.getContext('2d');
+      ctx?.drawImage(el, 0, 0);
+      return [...(ctx?.getImageData(Math.floor(c.width * (fx ?? 0)), Math.floor(c.height * (fy ?? 0)), 1, 1).data ?? [])].slice(0, 3);
+    },
+    [x, y],
+  );
 }

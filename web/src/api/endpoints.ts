@@ -3,7 +3,7 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { CreateChat, CreateInvite, JobState, LoginRequest, RegisterRequest, SendMessage, SyncRequest, UpdateMember } from './types';
+import type { CreateChat, CreateInvite, JobState, LoginRequest, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -36,7 +36,8 @@ export function endpoints({ api: c, guest }: Client) {
 
     // users
     me: () => data(c.GET('/api/v1/users/me')),
-    updateMe: (update: { display_name?: string; bio?: string }) => data(c.PATCH('/api/v1/users/me', { body: update })),
+    /** A new name, bio or picture (`avatar`: an avatar file's attach token, `""` removes it). */
+    updateMe: (update: ProfileUpdate) => data(c.PATCH('/api/v1/users/me', { body: update })),
     user: (id: number) => data(c.GET('/api/v1/users/{id}', { params: { path: { id } } })),
     userByName: (username: string) =>
       data(c.GET('/api/v1/users/by-username/{username}', { params: { path: { username } } })),
@@ -46,10 +47,13 @@ export function endpoints({ api: c, guest }: Client) {
     chats: (cursor?: string) => data(c.GET('/api/v1/chats', { params: { query: { cursor: cursor || undefined, limit: 100 } } })),
     chat: (id: number) => data(c.GET('/api/v1/chats/{chat_id}', chat(id))),
     createChat: (req: CreateChat) => data(c.POST('/api/v1/chats', { body: req })),
-    updateChat: (id: number, update: { title?: string; description?: string }) =>
+    updateChat: (id: number, update: UpdateChat) =>
       data(c.PATCH('/api/v1/chats/{chat_id}', { ...chat(id), body: update })),
     history: (id: number, from: { before?: number; after?: number; around?: number }, limit = 50) =>
       data(c.GET('/api/v1/chats/{chat_id}/messages', { params: { path: { chat_id: id }, query: { ...from, limit } } })),
+    /** The chat's messages that carry a file (its files and media), paged like the history. */
+    chatFiles: (id: number, before?: number, limit = 20) =>
+      data(c.GET('/api/v1/chats/{chat_id}/messages', { params: { path: { chat_id: id }, query: { before, limit, with_attachment: true } } })),
     send: (id: number, body: SendMessage) =>
       data(c.POST('/api/v1/chats/{chat_id}/messages', { ...chat(id), body })),
     edit: (id: number, seq: number, text: string) =>
@@ -91,9 +95,9 @@ export function endpoints({ api: c, guest }: Client) {
     filesUsage: () => data(c.GET('/api/v1/files/usage')),
     /**
      * A link that reads the file (or its thumbnail `variant`: `320.webp`) without a token for a
-     * while, through the message carrying it.
+     * while, through the message carrying it; an avatar (anyone signed in reads it) needs none.
      */
-    fileLink: (id: number, chatId: number, seq: number, variant?: string) =>
+    fileLink: (id: number, chatId?: number, seq?: number, variant?: string) =>
       data(c.POST('/api/v1/files/{id}/link', { params: { path: { id }, query: { chat_id: chatId, seq, variant } } })),
 
     // background jobs (administrators)

@@ -22,6 +22,9 @@ export type MemberInfo = S['MemberInfo'];
 export type InviteLink = S['InviteLink'];
 export type InvitePreview = S['InvitePreview'];
 export type Profile = S['Profile'];
+export type ProfileUpdate = S['ProfileUpdate'];
+/** A profile's or chat's picture: its file and square thumbnail sides (docs/files.md, "Avatars"). */
+export type AvatarInfo = S['Avatar'];
 export type ProfilePage = S['Page_Profile'];
 export type SessionInfo = S['SessionInfo'];
 export type TokenResponse = S['TokenResponse'];
@@ -34,6 +37,7 @@ export type ReadMarker = S['ReadMarker'];
 export type RegisterRequest = S['RegisterRequest'];
 export type LoginRequest = S['LoginRequest'];
 export type CreateChat = S['CreateChat'];
+export type UpdateChat = S['UpdateChat'];
 export type UpdateMember = S['UpdateMember'];
 export type CreateInvite = S['CreateInvite'];
 export type SyncRequest = S['SyncRequest'];

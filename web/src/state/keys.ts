@@ -2,18 +2,25 @@ export const keys = {
   chats: ['chats'] as const,
   chat: (id: number) => ['chat', id] as const,
   history: (id: number) => ['history', id] as const,
+  /** The chat's messages that carry files, newest page first (a history of its own). */
+  chatFiles: (id: number) => ['chat-files', id] as const,
   members: (id: number) => ['members', id] as const,
+  /** Every chat's member list (a profile change renames the person in all of them). */
+  allMembers: ['members'] as const,
   pins: (id: number) => ['pins', id] as const,
   invites: (id: number) => ['invites', id] as const,
   user: (id: number) => ['user', id] as const,
+  /** Every profile fetched (a reconnect may have missed changes to any of them). */
+  allUsers: ['user'] as const,
   me: ['me'] as const,
   /** The caller's use of the files service and its limits (404: the server has no files). */
   filesUsage: ['files-usage'] as const,
   /**
    * A token-less link to a file or one of its thumbnails, made through the message carrying it
-   * (expires); a picture's is asked for per version of the message's card (`card`).
+   * (none for an avatar: chat and seq 0; expires); a picture's is asked for per version of the
+   * message's card (`card`).
    */
-  fileLink: (fileId: number, chatId: number, seq: number, variant = '', card = 0) => ['file-link', fileId, chatId, seq, variant, card] as const,
+  fileLink: (fileId: number, chatId = 0, seq = 0, variant = '', card = 0) => ['file-link', fileId, chatId, seq, variant, card] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
   /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */

@@ -4,25 +4,6 @@ import { useI18n } from '../i18n/index';
 import { errorText, isRetryable, type ErrorTextOptions } from './errorText';
 import { Icon } from './Icon';
 
-const HUES = [211, 262, 330, 14, 32, 152, 187, 290];
-
-export function Avatar({ name, id, size = 40, online }: { name: string; id: number; size?: number; online?: boolean }) {
-  const letters =
-    name
-      .trim()
-      .split(/\s+/)
-      .slice(0, 2)
-      .map((w) => w[0]?.toUpperCase() ?? '')
-      .join('') || '?';
-  const hue = HUES[Math.abs(id) % HUES.length];
-  return (
-    <span className="avatar" style={{ width: size, height: size, fontSize: size * 0.4, ['--hue' as string]: hue }} aria-hidden="true">
-      {letters}
-      {online ? <span className="avatar-online" /> : null}
-    </span>
-  );
-}
-
 /** A readable message for any error, in the UI language (see errorText.ts). */
 export function useErrorText(): (e: unknown, opts?: ErrorTextOptions) => string {
   const { t, lang } = useI18n();

@@ -32,6 +32,13 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
   [/^this invite code is not valid/, () => ['rule.inviteCode']],
   [/^the code does not match/, () => ['rule.totpCode']],
   [/^needs at least one word$/, () => ['rule.oneWord']],
+  // an avatar (crates/chats-api/src/avatar.rs, crates/files: `?purpose=avatar`)
+  [/^not an attach token of one of your files$/, () => ['rule.avatarToken']],
+  [/^the token expired/, () => ['rule.avatarExpired']],
+  [/^not an avatar file/, () => ['rule.notAvatar']],
+  [/^the picture is still being processed/, () => ['rule.avatarProcessing']],
+  [/^the picture could not be processed$/, () => ['rule.avatarFailed']],
+  [/^an avatar must be an image$/, () => ['rule.avatarImage']],
 ];
 
 /** The size a 422 `image_too_large` names, and the limit it broke (megapixels, or pixels a side). */
@@ -71,6 +78,8 @@ const FIELDS: Record<string, Key> = {
   text: 'field.text',
   code: 'auth.code',
   totp_code: 'auth.code',
+  avatar: 'avatar.photo',
+  purpose: 'avatar.photo',
 };
 
 /** The rule a validation error breaks, in words; null when the message is not one we know. */

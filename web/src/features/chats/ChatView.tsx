@@ -4,7 +4,8 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../../api/endpoints';
 import type { ChatInfo, HistoryPage, Message } from '../../api/types';
 import { useSession } from '../auth/useSession';
-import { Avatar, ErrorNote, Modal, Spinner, useErrorText } from '../../ui/common';
+import { ErrorNote, Modal, Spinner, useErrorText } from '../../ui/common';
+import { ChatAvatar } from './ChatAvatar';
 import { isRetryable } from '../../ui/errorText';
 import { Composer, type MentionCandidate } from './Composer';
 import { Icon } from '../../ui/Icon';
@@ -404,7 +405,7 @@ export function ChatView({ chatId }: { chatId: number }) {
             <Icon name="back" />
           </button>
           <button type="button" className="chat-header-info" onClick={() => setPanel((v) => !v)} aria-label={t('chat.info')} aria-expanded={panel}>
-            <Avatar name={title} id={chat.id} size={40} />
+            <ChatAvatar chat={chat} title={title} size={40} />
             <span className="chat-header-text">
               <span className="chat-title" data-testid="chat-title">{title}</span>
               <Subtitle chat={chat} me={me} />

@@ -13,7 +13,7 @@ export type MentionCandidate = Pick<Profile, 'id' | 'username' | 'display_name'>
 import { useI18n } from '../../i18n/index';
 import { fold } from '../../i18n/format';
 import { displayName, useUser } from '../../state/queries';
-import { Avatar } from '../../ui/common';
+import { UserAvatar } from './ChatAvatar';
 import { Icon } from '../../ui/Icon';
 import { MessageSummary } from '../files/MessageSummary';
 import type { Uploaded } from '../files/upload';
@@ -267,7 +267,7 @@ export function Composer({
                 pick(p);
               }}
             >
-              <Avatar name={displayName(p)} id={p.id} size={28} />
+              <UserAvatar userId={p.id} name={displayName(p)} size={28} />
               <span className="person-name">{displayName(p)}</span>
               <span className="muted">@{p.username}</span>
             </li>

@@ -6,7 +6,8 @@ import { useId, useState } from 'react';
 import type { ChatInfo, Message } from '../../api/types';
 import { useI18n } from '../../i18n/index';
 import { useChats, useChatTitle, useUser } from '../../state/queries';
-import { Avatar, ErrorNote, Modal, Spinner } from '../../ui/common';
+import { ErrorNote, Modal, Spinner } from '../../ui/common';
+import { ChatAvatar } from './ChatAvatar';
 import { Icon } from '../../ui/Icon';
 import { MessageSummary } from '../files/MessageSummary';
 import { useChatNameMatcher } from './chatMatch';
@@ -56,7 +57,7 @@ function ForwardTarget({ chat, onPick }: { chat: ChatInfo; onPick: (chat: ChatIn
   return (
     <li>
       <button type="button" className="person-row" onClick={() => onPick(chat)} aria-label={t('forward.to', { name: title })} data-testid="forward-target">
-        <Avatar name={title} id={chat.id} size={36} />
+        <ChatAvatar chat={chat} title={title} size={36} />
         <span className="person-text">
           <span className="person-name">{title}</span>
           <span className="muted">{about}</span>

@@ -2,9 +2,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
-import type { ChatInfo, InviteLink, MemberInfo, Role } from '../../api/types';
+import type { ChatInfo, InviteLink, MemberInfo, Role, UpdateChat } from '../../api/types';
 import { useSession } from '../auth/useSession';
-import { Avatar, ErrorNote, Spinner } from '../../ui/common';
+import { Avatar } from '../../ui/Avatar';
+import { ErrorNote, Spinner } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
 import { formatDateTime } from '../../i18n/format';
@@ -12,6 +13,9 @@ import { keys } from '../../state/keys';
 import { useLivePresence } from '../realtime/state';
 import { displayName, useUser } from '../../state/queries';
 import { UserPicker } from './NewChatDialog';
+import { UserAvatar } from './ChatAvatar';
+import { AvatarEditor } from '../files/AvatarEditor';
+import { ChatFiles } from '../files/ChatFiles';
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
 
@@ -48,7 +52,14 @@ export function MembersPanel({ chat, title, onClose }: { chat: ChatInfo; title: 
         </button>
       </header>
       <div className="panel-body">
-        {chat.kind === 'direct' ? <PeerInfo chat={chat} /> : <GroupInfo chat={chat} title={title} />}
+        {chat.kind === 'direct' ? (
+          <>
+            <PeerInfo chat={chat} />
+            <ChatFiles chatId={chat.id} />
+          </>
+        ) : (
+          <GroupInfo chat={chat} title={title} />
+        )}
       </div>
     </aside>
   );
@@ -61,7 +72,7 @@ function PeerInfo({ chat }: { chat: ChatInfo }) {
   const p = peer.data;
   return (
     <div className="profile-card">
-      <Avatar name={displayName(p)} id={p.id} size={80} />
+      <Avatar name={displayName(p)} id={p.id} size={80} avatar={p.avatar} />
       <h3>{displayName(p)}</h3>
       <p className="muted">@{p.username}</p>
       {p.bio ? <p className="bio">{p.bio}</p> : null}
@@ -93,20 +104,28 @@ function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
   const action = useMutation({ mutationFn: (fn: () => Promise<unknown>) => fn(), onSuccess: refresh });
   const run = (fn: () => Promise<unknown>) => action.mutate(fn);
   const error = action.error;
+  /** Changes the chat's info (name, description, picture) and shows the answer at once. */
+  const update = async (change: UpdateChat) => {
+    const updated = await api.updateChat(chat.id, change);
+    qc.setQueryData(keys.chat(chat.id), updated);
+    void qc.invalidateQueries({ queryKey: keys.chats });
+  };
 
   return (
     <>
       <div className="profile-card">
-        <Avatar name={title} id={chat.id} size={72} />
+        {can('change_info') ? (
+          <AvatarEditor name={title} id={chat.id} avatar={chat.avatar} size={72} save={(avatar) => update({ avatar })} />
+        ) : (
+          <Avatar name={title} id={chat.id} size={72} avatar={chat.avatar} />
+        )}
         {editing ? (
           <form
             className="stack"
             onSubmit={(e) => {
               e.preventDefault();
               run(async () => {
-                const updated = await api.updateChat(chat.id, { title: newTitle.trim(), description: newDescription.trim() });
-                qc.setQueryData(keys.chat(chat.id), updated);
-                void qc.invalidateQueries({ queryKey: keys.chats });
+                await update({ title: newTitle.trim(), description: newDescription.trim() });
                 setEditing(false);
               });
             }}
@@ -173,6 +192,7 @@ function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
           ))}
         </ul>
       </section>
+      <ChatFiles chatId={chat.id} />
       {chat.my_role !== 'owner' ? (
         <button
           type="button"
@@ -208,7 +228,7 @@ function MemberRow({ chat, member, me, run }: { chat: ChatInfo; member: MemberIn
   const canRemove = member.user_id !== me && higher && can('remove_members');
   return (
     <li className="member-row" data-testid="member-row">
-      <Avatar name={name} id={member.user_id} size={36} online={online.get(member.user_id) === true} />
+      <UserAvatar userId={member.user_id} name={name} size={36} online={online.get(member.user_id) === true} />
       <span className="person-text">
         <span className="person-name">
           {name}

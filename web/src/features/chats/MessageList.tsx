@@ -8,7 +8,8 @@ import type { ChatInfo, Message } from '../../api/types';
 import { useI18n } from '../../i18n/index';
 import { formatDateTime, formatDay, formatTime, sameDay } from '../../i18n/format';
 import { displayName, useUser } from '../../state/queries';
-import { Avatar, Spinner, useErrorText } from '../../ui/common';
+import { Avatar } from '../../ui/Avatar';
+import { Spinner, useErrorText } from '../../ui/common';
 import { useStore } from '../../state/store';
 import { connection } from '../realtime/state';
 import { Icon } from '../../ui/Icon';
@@ -436,7 +437,7 @@ function MessageItem({
       data-testid="message"
     >
       {chat.kind === 'group' && !mine ? (
-        <span className="message-avatar">{grouped ? null : <Avatar name={name} id={m.sender_id} size={32} />}</span>
+        <span className="message-avatar">{grouped ? null : <Avatar name={name} id={m.sender_id} size={32} avatar={sender.data?.avatar} />}</span>
       ) : null}
       <div className="bubble" ref={bubble} onClick={m.deleted ? undefined : onTap} onContextMenu={m.deleted ? undefined : onLongPress}>
         {showName ? <span className="message-sender">{name}</span> : null}

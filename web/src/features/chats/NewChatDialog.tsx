@@ -4,7 +4,8 @@ import { useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
 import type { ChatKind, CreateChat, Profile } from '../../api/types';
 import { useSession } from '../auth/useSession';
-import { Avatar, ErrorNote, Field, Modal, Spinner, fieldError } from '../../ui/common';
+import { Avatar } from '../../ui/Avatar';
+import { ErrorNote, Field, Modal, Spinner, fieldError } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
 import { keys } from '../../state/keys';
@@ -48,7 +49,7 @@ export function UserPicker({ onPick, exclude, label }: { onPick: (u: Profile) =>
                 setQ('');
               }}
             >
-              <Avatar name={displayName(u)} id={u.id} size={36} />
+              <Avatar name={displayName(u)} id={u.id} size={36} avatar={u.avatar} />
               <span className="person-text">
                 <span className="person-name">{displayName(u)}</span>
                 <span className="muted">@{u.username}</span>

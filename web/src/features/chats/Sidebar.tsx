@@ -3,7 +3,9 @@ import { useDeferredValue, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
 import type { ChatInfo, Message, Profile } from '../../api/types';
-import { Avatar, ErrorNote, Spinner } from '../../ui/common';
+import { Avatar } from '../../ui/Avatar';
+import { ErrorNote, Spinner } from '../../ui/common';
+import { ChatAvatar } from './ChatAvatar';
 import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
 import { formatListTime } from '../../i18n/format';
@@ -32,7 +34,7 @@ export function Sidebar({ activeId }: { activeId: number | null }) {
     <aside className="sidebar" aria-label={t('nav.chats')}>
       <header className="sidebar-header">
         <Link to="/settings" className="me-link" aria-label={t('nav.settings')} title={t('nav.settings')}>
-          <Avatar name={name} id={s.account?.id ?? 0} size={36} />
+          <Avatar name={name} id={s.account?.id ?? 0} size={36} avatar={me.data?.avatar} />
         </Link>
         <h1 className="sidebar-title">{t('nav.chats')}</h1>
         <button type="button" className="icon-button" onClick={() => setCreating(true)} aria-label={t('newChat.title')} title={t('newChat.title')}>
@@ -128,7 +130,7 @@ function ChatRow({ chat, active }: { chat: ChatInfo; active: boolean }) {
   return (
     <li>
       <Link to={`/chat/${chat.id}`} className={`chat-row${active ? ' active' : ''}`} aria-current={active ? 'page' : undefined} data-testid="chat-row">
-        <Avatar name={title} id={chat.id} size={48} online={isOnline} />
+        <ChatAvatar chat={chat} title={title} size={48} online={isOnline} />
         <span className="chat-row-body">
           <span className="chat-row-top">
             <span className="chat-row-title">
@@ -219,7 +221,7 @@ export function PersonRow({ user, onDone }: { user: Profile; onDone: () => void 
   return (
     <li>
       <button type="button" className="person-row" onClick={() => openChat.mutate()} disabled={self || openChat.isPending} aria-label={t('search.openChatWith', { name: displayName(user) })}>
-        <Avatar name={displayName(user)} id={user.id} size={40} />
+        <Avatar name={displayName(user)} id={user.id} size={40} avatar={user.avatar} />
         <span className="person-text">
           <span className="person-name">{displayName(user)}</span>
           <span className="muted">@{user.username}</span>

@@ -6,30 +6,18 @@
  * file (links.ts). A 404 means the file is gone (deleted, or no longer visible): the card says
  * so. A picture the server could not process is the plain card (its original downloads).
  */
-import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { useRef, type ReactNode, type RefObject } from 'react';
 import { formatSize } from '../../i18n/format';
 import { useI18n } from '../../i18n/index';
 import { Spinner, useErrorText } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
+import { useNearView } from '../../ui/useNearView';
 import { isImage, pictureKind, playKind, type AttachedFile, type FilePreview } from './attachment';
 import { CARD_SIDE, CardPicture } from './CardPicture';
 import { isGone, useFileDownload, type FileSource } from './links';
 import { SoundPlayer } from './SoundPlayer';
 import { usePictureImage } from './usePictureImage';
 import { hasPoster, VideoPlayer } from './VideoPlayer';
-
-/** Whether the element is in or near the scrolled view (always, without IntersectionObserver). */
-function useNearView(ref: RefObject<Element | null>): boolean {
-  const [near, setNear] = useState(typeof IntersectionObserver === 'undefined');
-  useEffect(() => {
-    const el = ref.current;
-    if (near || !el || typeof IntersectionObserver === 'undefined') return;
-    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setNear(true), { rootMargin: '600px 0px' });
-    io.observe(el);
-    return () => io.disconnect();
-  }, [ref, near]);
-  return near;
-}
 
 /** A sent file's card: `source` says where it is read from; `onOpen` opens its picture full-window. */
 export function FileCard({ file, source, onOpen }: { file: FilePreview & { version?: number }; source?: FileSource; onOpen?: () => void }) {

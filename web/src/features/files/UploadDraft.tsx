@@ -13,27 +13,40 @@ import { Icon } from '../../ui/Icon';
 import { isImage } from './attachment';
 import type { Upload } from './useUpload';
 
+/**
+ * A hidden file input and what opens it: `input` goes into the page, `open()` asks for a file,
+ * and the one picked goes to `onFile` (picking the same file again works too).
+ */
+export function useFilePicker(onFile: (file: File) => void, { accept, testId }: { accept?: string; testId: string }) {
+  const ref = useRef<HTMLInputElement>(null);
+  const input = (
+    <input
+      ref={ref}
+      type="file"
+      hidden
+      tabIndex={-1}
+      aria-hidden="true"
+      accept={accept}
+      data-testid={testId}
+      onChange={(e) => {
+        const file = e.target.files?.[0];
+        e.target.value = '';
+        if (file) onFile(file);
+      }}
+    />
+  );
+  return { open: () => ref.current?.click(), input };
+}
+
 export function AttachButton({ onFile }: { onFile: (file: File) => void }) {
   const { t } = useI18n();
-  const input = useRef<HTMLInputElement>(null);
+  const picker = useFilePicker(onFile, { testId: 'attach-input' });
   return (
     <>
-      <button type="button" className="icon-button attach-button" onClick={() => input.current?.click()} aria-label={t('files.attach')} title={t('files.attach')} data-testid="attach-button">
+      <button type="button" className="icon-button attach-button" onClick={picker.open} aria-label={t('files.attach')} title={t('files.attach')} data-testid="attach-button">
         <Icon name="paperclip" />
       </button>
-      <input
-        ref={input}
-        type="file"
-        hidden
-        tabIndex={-1}
-        aria-hidden="true"
-        data-testid="attach-input"
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          e.target.value = '';
-          if (file) onFile(file);
-        }}
-      />
+      {picker.input}
     </>
   );
 }
@@ -82,7 +95,7 @@ export function UploadDraft({ upload }: { upload: Upload }) {
 }
 
 /** An object URL for the local `file` while it is shown (revoked after). */
-function useObjectUrl(file: File | null): string | undefined {
+export function useObjectUrl(file: File | null): string | undefined {
   const [url, setUrl] = useState<string | undefined>(undefined);
   useEffect(() => {
     if (!file || typeof URL.createObjectURL !== 'function') return;

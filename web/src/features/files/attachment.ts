@@ -127,6 +127,6 @@ export function thumbnailFor(media: Media | undefined, side: number, orSmaller =
 }
 
 /** The names a thumbnail is read by, best first: WebP, then JPEG for a browser that cannot show it. */
-export function thumbnailVariants(t: ThumbnailInfo): string[] {
+export function thumbnailVariants(t: Pick<ThumbnailInfo, 'side'>): string[] {
   return [`${t.side}.webp`, `${t.side}.jpg`];
 }

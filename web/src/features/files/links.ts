@@ -1,9 +1,11 @@
 /**
  * Reading a sent file: through a link the server makes for the message carrying it
  * (`POST /files/{id}/link?chat_id=&seq=[&variant=320.webp]`: no token needed, valid for ten
- * minutes), asked for again once it has expired. A 404 means the file is gone (deleted, or no
- * longer visible); a 409 `media_processing` that a picture is still being processed (only its
- * owner reads it meanwhile): asked again after a while, and whenever its card changes.
+ * minutes), asked for again once it has expired. An avatar, which anyone signed in may read,
+ * gets its link without a message (`POST /files/{id}/link?variant=128.webp`). A 404 means the
+ * file is gone (deleted, or no longer visible); a 409 `media_processing` that a picture is
+ * still being processed (only its owner reads it meanwhile): asked again after a while, and
+ * whenever its card changes.
  */
 import { useQuery, useQueryClient, type Query } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -19,6 +21,9 @@ export interface FileSource {
   chatId: number;
   seq: number;
 }
+
+/** What a link is made for: a file through the message carrying it, or an avatar by itself. */
+export type LinkSource = Pick<FileSource, 'id'> & Partial<Pick<FileSource, 'chatId' | 'seq'>>;
 
 /** A link is asked for again this long before it expires. */
 const LINK_MARGIN_MS = 30_000;
@@ -36,7 +41,7 @@ export function isProcessing(e: unknown): boolean {
 }
 
 /** The query of a link to a file, or to its thumbnail `variant`: fresh until shortly before it expires. */
-export function linkQuery(source: FileSource, variant?: string) {
+export function linkQuery(source: LinkSource, variant?: string) {
   return {
     queryKey: keys.fileLink(source.id, source.chatId, source.seq, variant),
     queryFn: () => api.fileLink(source.id, source.chatId, source.seq, variant),
@@ -56,7 +61,7 @@ export function processingDelay(failures: number): number {
  * and at once when the card's `version` changes (a query of its own per version).
  * `processing` tells the card to say so.
  */
-export function usePictureLink(source: FileSource, variant: string | undefined, version: number, enabled: boolean) {
+export function usePictureLink(source: LinkSource, variant: string | undefined, version: number, enabled: boolean) {
   const base = linkQuery(source, variant);
   const link = useQuery({
     ...base,

@@ -27,11 +27,13 @@ export interface UploadOptions {
   onProgress?: (sent: number, total: number) => void;
   /** Cancels the upload (a tus upload is removed from the server too). */
   signal?: AbortSignal;
+  /** `avatar`: a picture for a profile or chat, cut to its square (one request only). */
+  purpose?: 'avatar';
 }
 
 /** Uploads `file` and resolves with it as stored (with its `attach_token`). */
 export function uploadFile(file: File, opts: UploadOptions = {}, sess: Session = session): Promise<FileInfo> {
-  return file.size > RESUMABLE_FROM ? resumableUpload(file, opts, sess) : plainUpload(file, opts, sess);
+  return file.size > RESUMABLE_FROM && !opts.purpose ? resumableUpload(file, opts, sess) : plainUpload(file, opts, sess);
 }
 
 export function isAbort(e: unknown): boolean {
@@ -82,10 +84,10 @@ export function progressFetch(onProgress?: (sent: number, total: number) => void
   };
 }
 
-async function plainUpload(file: File, { onProgress, signal }: UploadOptions, sess: Session): Promise<FileInfo> {
+async function plainUpload(file: File, { onProgress, signal, purpose }: UploadOptions, sess: Session): Promise<FileInfo> {
   const client = createFetchClient<paths>({ baseUrl: apiOrigin(), fetch: authFetch(sess, progressFetch(onProgress), true) });
   const { data } = await client.POST('/api/v1/files', {
-    params: { query: { name: file.name } },
+    params: { query: { name: file.name, purpose } },
     // The spec calls the raw body bytes; the browser sends the file as it is.
     body: file as unknown as number[],
     bodySerializer: (b) => b,

@@ -2,12 +2,13 @@
  * The address a picture is drawn from, with its fallbacks: the thumbnail as WebP, then as JPEG
  * (a browser that cannot show WebP), then a fresh link once (the old one may have expired);
  * failing again, the picture is `broken` and the card falls back to the plain file. Without a
- * thumbnail it reads the file itself, with the same one fresh link.
+ * thumbnail it reads the file itself, with the same one fresh link. Avatars go through the same
+ * steps (`useImageFallback`), falling back to the initial.
  */
 import { useState } from 'react';
 import type { Media } from '../../api/types';
 import { thumbnailFor, thumbnailVariants, type AttachedFile } from './attachment';
-import { usePictureLink, type FileSource } from './links';
+import { usePictureLink, type FileSource, type LinkSource } from './links';
 
 /** The variants to try, best first, for a view `side` pixels across (`undefined`: the file itself). */
 export function pictureVariants(media: Media | undefined, side: number, view: 'card' | 'full'): (string | undefined)[] {
@@ -24,13 +25,17 @@ interface Fallback {
   broken: boolean;
 }
 
-export function usePictureImage(file: Pick<AttachedFile, 'media' | 'version'>, source: FileSource, side: number, view: 'card' | 'full', enabled: boolean) {
-  const variants = pictureVariants(file.media, side, view);
+/**
+ * Reads the first of `variants` (best first; `undefined` is the file itself) through a link for
+ * `source`, and moves on to the next when the <img> fails to load, then to a fresh link once;
+ * after that it is `broken`. `version` is the card's (a new one asks for a new link at once).
+ */
+export function useImageFallback(variants: (string | undefined)[], source: LinkSource, version: number, enabled: boolean) {
   const key = variants.join(',');
   const [state, setState] = useState<Fallback>({ key, step: 0, refreshed: false, broken: false });
   const current = state.key === key ? state : { key, step: 0, refreshed: false, broken: false };
   const variant = variants[Math.min(current.step, variants.length - 1)];
-  const { link, processing } = usePictureLink(source, variant, file.version, enabled && !current.broken);
+  const { link, processing } = usePictureLink(source, variant, version, enabled && !current.broken);
   return {
     url: link.data?.url,
     error: link.error,
@@ -51,4 +56,8 @@ export function usePictureImage(file: Pick<AttachedFile, 'media' | 'version'>, s
   };
 }
 
-export type PictureImage = ReturnType<typeof usePictureImage>;
+export function usePictureImage(file: Pick<AttachedFile, 'media' | 'version'>, source: FileSource, side: number, view: 'card' | 'full', enabled: boolean) {
+  return useImageFallback(pictureVariants(file.media, side, view), source, file.version, enabled);
+}
+
+export type PictureImage = ReturnType<typeof useImageFallback>;

@@ -1,6 +1,6 @@
 import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
-import type { ChatInfo, Message } from '../../api/types';
+import type { AvatarInfo, ChatInfo, MemberInfo, Message, Profile } from '../../api/types';
 import type { ChatEventFrame } from './frames';
 import { keys } from '../../state/keys';
 import { peerRead } from './state';
@@ -165,5 +165,95 @@ describe('cache updates', () => {
     const page = { messages: [msg(8), msg(9)], has_more: true, has_newer: false };
     expect(atLiveEnd(aroundHistory(page, 9))).toBe(true);
     expect(newerParam(page, undefined)).toBeUndefined();
+  });
+
+  describe('profiles, pictures and the file list', () => {
+    const avatar: AvatarInfo = { file_id: 42, blurhash: 'LzFN}$p1N{%4KnXBjvXBA_Wto2SP', sides: [128, 512] };
+    const profile = (over: Partial<Profile> = {}): Profile => ({ id: 5, username: 'anna', display_name: 'Anna', bio: '', created_at: 1, ...over });
+    const member = (user_id: number, display_name: string): MemberInfo => ({
+      user_id,
+      username: `u${user_id}`,
+      display_name,
+      role: 'member',
+      permissions: [],
+      allow: [],
+      deny: [],
+      joined_at: 1,
+    });
+    const card = { type: 'file', service: 'files', object_id: '7', version: 1, preview: {} };
+
+    it('user.updated replaces the profile, mine too, and renames the person in every member list', () => {
+      const qc = new QueryClient();
+      qc.setQueryData(keys.user(5), profile());
+      qc.setQueryData(keys.me, profile({ id: 9, username: 'me' }));
+      qc.setQueryData(keys.members(1), [member(5, 'Anna'), member(9, 'Me')]);
+      qc.setQueryData(keys.members(2), [member(6, 'Boris')]);
+      const members2 = qc.getQueryData(keys.members(2));
+      const a = new CacheApplier(qc, () => 9);
+
+      a.userUpdated(profile({ display_name: 'Anna K', avatar }));
+      expect(qc.getQueryData<Profile>(keys.user(5))).toMatchObject({ display_name: 'Anna K', avatar });
+      expect(qc.getQueryData<Profile>(keys.me)?.id).toBe(9);
+      expect(qc.getQueryData<MemberInfo[]>(keys.members(1))?.map((m) => m.display_name)).toEqual(['Anna K', 'Me']);
+      // A list without her is left as it was.
+      expect(qc.getQueryData(keys.members(2))).toBe(members2);
+
+      // My own profile from another tab: the account button's picture, then none.
+      a.userUpdated(profile({ id: 9, username: 'me', display_name: 'Me', avatar }));
+      expect(qc.getQueryData<Profile>(keys.me)?.avatar).toEqual(avatar);
+      a.userUpdated(profile({ id: 9, username: 'me', display_name: 'Me' }));
+      expect(qc.getQueryData<Profile>(keys.me)?.avatar).toBeUndefined();
+      expect(qc.getQueryData<Profile>(keys.user(9))?.avatar).toBeUndefined();
+    });
+
+    it('after a reconnect every profile is stale (missed frames are not replayed), none fetched at once', () => {
+      const qc = new QueryClient();
+      qc.setQueryData(keys.user(5), profile());
+      qc.setQueryData(keys.me, profile({ id: 9 }));
+      qc.setQueryData(keys.chats, [chat(1)]);
+      new CacheApplier(qc, () => 9).profilesMissed();
+      expect(qc.getQueryState(keys.user(5))?.isInvalidated).toBe(true);
+      expect(qc.getQueryState(keys.me)?.isInvalidated).toBe(true);
+      expect(qc.getQueryState(keys.chats)?.isInvalidated).toBe(false);
+    });
+
+    it('chat.updated sets the chat’s picture in the list and the open chat, and takes it away when absent', () => {
+      const qc = new QueryClient();
+      qc.setQueryData(keys.chats, [chat(1, { kind: 'group', title: 'Team' }), chat(2)]);
+      qc.setQueryData(keys.chat(1), chat(1, { kind: 'group', title: 'Team' }));
+      const a = new CacheApplier(qc, () => 9);
+      const update = (data: Record<string, unknown>) =>
+        a.chatEvent({ type: 'event', chat_id: 1, pts: 2, kind: 'chat.updated', data: { title: 'Team', description: '', history_visibility: 'all', by: 5, ...data } } as ChatEventFrame);
+
+      update({ avatar });
+      expect(qc.getQueryData<ChatInfo[]>(keys.chats)?.find((c) => c.id === 1)?.avatar).toEqual(avatar);
+      expect(qc.getQueryData<ChatInfo>(keys.chat(1))?.avatar).toEqual(avatar);
+      update({ title: 'Team 2' });
+      expect(qc.getQueryData<ChatInfo>(keys.chat(1))).toMatchObject({ title: 'Team 2', avatar: null });
+      expect(qc.getQueryData<ChatInfo[]>(keys.chats)?.find((c) => c.id === 1)?.avatar).toBeNull();
+    });
+
+    it('the file list takes new messages with a file (not plain ones), new cards and deletions', () => {
+      const qc = new QueryClient();
+      qc.setQueryData(keys.chatFiles(1), history([msg(2, { attachment: card })]));
+      qc.setQueryData(keys.history(1), history([msg(2, { attachment: card })]));
+      const a = new CacheApplier(qc, () => 9);
+      const files = () => qc.getQueryData<History>(keys.chatFiles(1))?.pages[0]?.messages ?? [];
+
+      a.chatEvent({ type: 'event', chat_id: 1, pts: 3, kind: 'message.new', data: msg(3, { text: 'plain' }) });
+      a.chatEvent({ type: 'event', chat_id: 1, pts: 4, kind: 'message.new', data: msg(4, { attachment: card }) });
+      expect(files().map((m) => m.seq)).toEqual([2, 4]);
+      expect(qc.getQueryData<History>(keys.history(1))?.pages[0]?.messages.map((m) => m.seq)).toEqual([2, 3, 4]);
+
+      const newer = { ...card, version: 2 };
+      a.chatEvent({ type: 'event', chat_id: 1, pts: 5, kind: 'message.attachment', data: { seq: 4, attachment: newer } });
+      expect(files()[1]?.attachment).toEqual(newer);
+      a.chatEvent({ type: 'event', chat_id: 1, pts: 6, kind: 'message.deleted', data: { seq: 2, by: 2 } });
+      expect(files()[0]).toMatchObject({ seq: 2, deleted: true });
+
+      // Not loaded: nothing is made up.
+      a.chatEvent({ type: 'event', chat_id: 8, pts: 2, kind: 'message.new', data: msg(1, { chat_id: 8, attachment: card }) });
+      expect(qc.getQueryData(keys.chatFiles(8))).toBeUndefined();
+    });
   });
 });

@@ -1,9 +1,10 @@
 /**
  * Applies event frames to the query cache, so every screen updates in place: the chat list
- * (last message, unread count, order), the open history, members, pins.
+ * (last message, unread count, order, title and picture), the open history and the chat's
+ * file list, members, pins, and the profiles of people whose name or picture changed.
  */
 import type { InfiniteData, QueryClient } from '@tanstack/react-query';
-import type { ChatInfo, HistoryPage, Message, ReactionCount } from '../../api/types';
+import type { ChatInfo, HistoryPage, MemberInfo, Message, Profile, ReactionCount } from '../../api/types';
 import type { ChatEventFrame, UserEventFrame } from './frames';
 import { keys } from '../../state/keys';
 import { setPeerRead, clearTyping, peerWrote } from './state';
@@ -114,6 +115,22 @@ function tombstone(m: Message): Message {
   return { ...m, text: '', entities: [], deleted: true, reactions: [] };
 }
 
+/**
+ * Puts a profile as it is now (a `user.updated` frame, or the answer to my own change) wherever
+ * the cache keeps it: the profile itself (what the chat list, the history, profiles and
+ * avatars read), mine if it is me, and the person's name in every member list (the members
+ * panel, mention suggestions).
+ */
+export function storeProfile(qc: QueryClient, user: Profile, me: number | null): void {
+  qc.setQueryData(keys.user(user.id), user);
+  if (user.id === me) qc.setQueryData(keys.me, user);
+  qc.setQueriesData<MemberInfo[]>({ queryKey: keys.allMembers }, (list) =>
+    list?.some((m) => m.user_id === user.id)
+      ? list.map((m) => (m.user_id === user.id ? { ...m, username: user.username, display_name: user.display_name } : m))
+      : list,
+  );
+}
+
 export class CacheApplier {
   private invalidateTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -137,6 +154,26 @@ export class CacheApplier {
     return found;
   }
 
+  /** Applies `fn` to the chat's loaded history and to its file list (the same shape). */
+  private patchHistories(chatId: number, fn: (h: History | undefined) => History | undefined): void {
+    this.qc.setQueryData<History>(keys.history(chatId), fn);
+    this.qc.setQueryData<History>(keys.chatFiles(chatId), fn);
+  }
+
+  /** Someone's profile changed (a `user.updated` frame): their name and picture everywhere. */
+  userUpdated(user: Profile): void {
+    storeProfile(this.qc, user, this.me());
+  }
+
+  /**
+   * The socket was down: `user.updated` frames are not replayed, so every profile (mine too)
+   * is marked stale and fetched again where it is next shown, rather than all at once.
+   */
+  profilesMissed(): void {
+    void this.qc.invalidateQueries({ queryKey: keys.allUsers, refetchType: 'none' });
+    void this.qc.invalidateQueries({ queryKey: keys.me, refetchType: 'none' });
+  }
+
   /** Refetch the chat list soon (several events in a row cause one request). */
   refreshChatsSoon(): void {
     if (this.invalidateTimer) return;
@@ -153,6 +190,7 @@ export class CacheApplier {
       case 'message.new': {
         const msg = ev.data;
         this.qc.setQueryData<History>(keys.history(id), (h) => upsertMessage(h, msg));
+        if (msg.attachment) this.qc.setQueryData<History>(keys.chatFiles(id), (h) => upsertMessage(h, msg));
         clearTyping(id, msg.sender_id);
         if (msg.sender_id !== me) peerWrote(msg.sender_id);
         const found = this.patchChat(id, (c) => ({
@@ -169,7 +207,7 @@ export class CacheApplier {
       }
       case 'message.edited': {
         const msg = ev.data;
-        this.qc.setQueryData<History>(keys.history(id), (h) => mapMessage(h, msg.seq, (m) => mergeMessage(m, msg)));
+        this.patchHistories(id, (h) => mapMessage(h, msg.seq, (m) => mergeMessage(m, msg)));
         this.patchChat(id, (c) => (c.last_message?.seq === msg.seq ? { ...c, last_message: msg } : c));
         this.qc.setQueryData<Message[]>(keys.pins(id), (p) => p?.map((m) => (m.seq === msg.seq ? msg : m)));
         return;
@@ -177,17 +215,18 @@ export class CacheApplier {
       case 'message.attachment': {
         const { seq, attachment } = ev.data;
         const withCard = (m: Message): Message => ({ ...m, attachment });
-        this.qc.setQueryData<History>(keys.history(id), (h) => mapMessage(h, seq, withCard));
+        this.patchHistories(id, (h) => mapMessage(h, seq, withCard));
         this.patchChat(id, (c) => (c.last_message?.seq === seq ? { ...c, last_message: withCard(c.last_message) } : c));
         return;
       }
       case 'message.changed':
         // The event cannot carry the message (not every member may see it): refetch.
         void this.qc.invalidateQueries({ queryKey: keys.history(id) });
+        void this.qc.invalidateQueries({ queryKey: keys.chatFiles(id) });
         return;
       case 'message.deleted': {
         const { seq } = ev.data;
-        this.qc.setQueryData<History>(keys.history(id), (h) => mapMessage(h, seq, tombstone));
+        this.patchHistories(id, (h) => mapMessage(h, seq, tombstone));
         this.patchChat(id, (c) => (c.last_message?.seq === seq ? { ...c, last_message: tombstone(c.last_message) } : c));
         this.qc.setQueryData<Message[]>(keys.pins(id), (p) => p?.filter((m) => m.seq !== seq));
         return;
@@ -215,8 +254,9 @@ export class CacheApplier {
         this.refreshChatsSoon();
         return;
       case 'chat.updated': {
-        const { title, description } = ev.data;
-        this.patchChat(id, (c) => ({ ...c, title, description }));
+        // `avatar` is the picture after the change: absent when it was removed.
+        const { title, description, history_visibility, avatar } = ev.data;
+        this.patchChat(id, (c) => ({ ...c, title, description, history_visibility, avatar: avatar ?? null }));
         return;
       }
       case 'read.updated': {
@@ -254,12 +294,14 @@ export class CacheApplier {
   dropChat(id: number): void {
     this.qc.setQueryData<ChatInfo[]>(keys.chats, (list) => list?.filter((c) => c.id !== id));
     this.qc.removeQueries({ queryKey: keys.history(id) });
+    this.qc.removeQueries({ queryKey: keys.chatFiles(id) });
     this.qc.removeQueries({ queryKey: keys.chat(id) });
   }
 
   reloadChat(id: number): void {
     void this.qc.invalidateQueries({ queryKey: keys.chat(id) });
     void this.qc.resetQueries({ queryKey: keys.history(id) });
+    void this.qc.resetQueries({ queryKey: keys.chatFiles(id) });
     void this.qc.invalidateQueries({ queryKey: keys.pins(id) });
     void this.qc.invalidateQueries({ queryKey: keys.members(id) });
     void this.qc.invalidateQueries({ queryKey: keys.invites(id) });

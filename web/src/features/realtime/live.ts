@@ -47,6 +47,7 @@ export function startLive(qc: QueryClient, session: Session): Live {
     getToken: () => session.accessToken(),
     refreshToken: () => session.refresh(),
     onReady: () => {
+      if (connection.get().everOnline) applier.profilesMissed();
       connection.set((s) => ({ ...s, status: 'syncing' }));
       engine.catchUp().then(
         () => {
@@ -71,6 +72,9 @@ export function startLive(qc: QueryClient, session: Session): Live {
           return;
         case 'presence':
           setPresence(frame.user_id, frame.online);
+          return;
+        case 'user.updated':
+          applier.userUpdated(frame.user);
           return;
         default:
       }

@@ -5,7 +5,7 @@ import { api } from '../../api/endpoints';
 import type { TotpSetupResponse } from '../../api/types';
 import { session } from '../auth/session';
 import { useSession } from '../auth/useSession';
-import { Avatar, Card, ErrorNote, Field, Spinner, fieldError } from '../../ui/common';
+import { Card, ErrorNote, Field, Spinner, fieldError } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
 import { formatDateTime } from '../../i18n/format';
@@ -13,6 +13,9 @@ import { keys } from '../../state/keys';
 import { displayName, useAccount, useMe } from '../../state/queries';
 import { Preferences } from './Preferences';
 import { AdminSection } from '../admin/AdminSection';
+import { AvatarEditor } from '../files/AvatarEditor';
+import { storeProfile } from '../realtime/apply';
+import type { ProfileUpdate } from '../../api/types';
 
 export function SettingsPage() {
   const { t } = useI18n();
@@ -46,20 +49,21 @@ function ProfileSection() {
   const me = useMe();
   const [name, setName] = useState('');
   const [bio, setBio] = useState('');
+  // The form follows the saved name and bio (a new picture leaves what is being typed alone).
+  const savedName = me.data?.display_name;
+  const savedBio = me.data?.bio;
   useEffect(() => {
-    if (me.data) {
-      setName(me.data.display_name);
-      setBio(me.data.bio);
-    }
-  }, [me.data]);
+    if (savedName !== undefined) setName(savedName);
+    if (savedBio !== undefined) setBio(savedBio);
+  }, [savedName, savedBio]);
 
-  const update = useMutation({
-    mutationFn: () => api.updateMe({ display_name: name, bio }),
-    onSuccess: (p) => {
-      qc.setQueryData(keys.me, p);
-      qc.setQueryData(keys.user(p.id), p);
-    },
-  });
+  /** Saves a change of my profile and shows the answer everywhere at once. */
+  const saveProfile = async (change: ProfileUpdate) => {
+    const p = await api.updateMe(change);
+    storeProfile(qc, p, p.id);
+    return p;
+  };
+  const update = useMutation({ mutationFn: () => saveProfile({ display_name: name, bio }) });
   const error = update.error;
 
   function save(e: FormEvent) {
@@ -71,7 +75,7 @@ function ProfileSection() {
   return (
     <Card title={t('settings.profile')}>
       <div className="profile-head">
-        <Avatar name={displayName(me.data)} id={me.data.id} size={64} />
+        <AvatarEditor name={displayName(me.data)} id={me.data.id} avatar={me.data.avatar} size={72} save={(avatar) => saveProfile({ avatar })} />
         <div>
           <strong>{displayName(me.data)}</strong>
           <p className="muted">@{me.data.username}</p>
