@@ -16,6 +16,9 @@ mod follow;
 mod routes;
 mod service;
 mod store;
+// used by the push sender (next part of #21); tested against Python's http_ece now
+#[allow(dead_code)]
+mod webpush;
 
 use std::sync::Arc;
 use std::time::Duration;
