@@ -3,6 +3,14 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+hybrid_core::error_codes! {
+    /// Errors of the notify service.
+    pub enum NotifyCode {
+        /// The user has as many browsers subscribed as one may.
+        TooManySubscriptions = (CONFLICT, "too_many_push_subscriptions"),
+    }
+}
+
 /// Why a user is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -142,4 +150,54 @@ pub struct ChatSettingUpdate {
     pub level: Level,
     /// Mute until this time (epoch ms, in the future); absent or null: not muted.
     pub muted_until: Option<i64>,
+}
+
+/// What a browser subscribes with (the JSON of its `PushSubscription`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewPushSubscription {
+    /// The push service's URL for this browser (`https:`).
+    pub endpoint: String,
+    pub keys: PushKeys,
+    /// Send only that something happened, not the message's text.
+    #[serde(default)]
+    pub hide_content: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PushKeys {
+    /// The browser's P-256 public key, base64url.
+    pub p256dh: String,
+    /// Its 16-byte authentication secret, base64url.
+    pub auth: String,
+}
+
+/// A browser that receives the user's notifications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PushSubscription {
+    pub id: i64,
+    pub endpoint: String,
+    pub hide_content: bool,
+    pub created_at: i64,
+}
+
+/// The key browsers subscribe with (`applicationServerKey`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PushKey {
+    /// This server's VAPID public key, base64url (an uncompressed P-256 point).
+    pub public_key: String,
+}
+
+/// What a push carries, encrypted for the browser; the service worker shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PushPayload {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub chat_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+    pub actor_id: i64,
+    pub chat_title: String,
+    /// Absent when the subscription hides content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
 }

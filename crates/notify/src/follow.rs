@@ -270,6 +270,7 @@ impl Follower<'_> {
         }
         let user_id = new.user_id;
         let notification = store::upsert(tx, new).await?;
+        crate::push::queue(tx, user_id, &notification).await?;
         let unread_count = store::unread(tx, user_id).await?;
         self.frames.push((
             user_id,

@@ -13,11 +13,11 @@
 mod api;
 mod events;
 mod follow;
+mod push;
 mod routes;
 mod service;
+mod settings;
 mod store;
-// used by the push sender (next part of #21); tested against Python's http_ece now
-#[allow(dead_code)]
 mod webpush;
 
 use std::sync::Arc;
@@ -34,7 +34,11 @@ pub use events::NotifyFrame;
 /// The service's name, as `--services` and `peers.*` give it.
 pub const SERVICE: &str = "notify";
 
-static MIGRATIONS: &[Migration] = &[hybrid_store::migration!(1, "0001_init")];
+static MIGRATIONS: &[Migration] = &[
+    hybrid_store::migration!(1, "0001_init"),
+    hybrid_core::jobs::migration(2),
+    hybrid_store::migration!(3, "0003_push"),
+];
 
 /// Entries past their retention are dropped this often.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -64,6 +68,22 @@ impl Module for NotifyModule {
         false
     }
 
+    fn settings(&self) -> Option<hybrid_core::config::Section> {
+        Some(hybrid_core::config::section::<settings::NotifyConfig>())
+    }
+
+    fn error_codes(&self) -> &'static [hybrid_core::CodeDoc] {
+        api::NotifyCode::ALL
+    }
+
+    fn reseal(
+        &self,
+        db: hybrid_store::Db,
+        secrets: Arc<hybrid_core::Secrets>,
+    ) -> BoxFuture<'static, anyhow::Result<usize>> {
+        Box::pin(async move { push::reseal(&db, &secrets).await })
+    }
+
     fn frames(&self) -> Option<Schemas> {
         Some(schema_of::<NotifyFrame>())
     }
@@ -78,12 +98,26 @@ impl Module for NotifyModule {
     fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
         Box::pin(async move {
             let chats = ctx.apis.require::<dyn ChatMembership>(hybrid_chats_api::SERVICE)?;
+            let config: settings::NotifyConfig = ctx.config.section(SERVICE)?;
             let db = ctx.db()?;
+            let secrets = ctx.secrets()?;
+            let vapid = push::vapid_key(&db, &secrets, config.vapid_subject.clone()).await?;
             let service = Arc::new(service::Notify {
                 store: store::Store::new(db.clone()),
+                db: db.clone(),
                 bus: ctx.bus.clone(),
                 chats: chats.clone(),
+                push_key: vapid.public_key(),
+                config: config.clone(),
             });
+            let pusher = Arc::new(push::Pusher {
+                db: db.clone(),
+                vapid,
+                outbound: ctx.outbound()?,
+                ttl_secs: config.push_ttl_secs,
+            });
+            let jobs = ctx.jobs()?;
+            jobs.handle(push::PUSH_QUEUE, move |job| pusher.clone().run(job));
             let chat_events = hybrid_core::stream::consume(
                 "chat-events",
                 hybrid_chats_api::SERVICE,
@@ -102,7 +136,7 @@ impl Module for NotifyModule {
             });
             Ok(Started {
                 routes: routes::routes(service),
-                workers: vec![chat_events, prune],
+                workers: vec![chat_events, prune, Worker::jobs("notify-jobs", jobs)],
             })
         })
     }

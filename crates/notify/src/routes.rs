@@ -4,11 +4,15 @@
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use hybrid_core::{ApiResult, AuthUser, ErrorBody, Json, Path, Query};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{ChatSetting, ChatSettingUpdate, MarkRead, NotificationPage, PageParams, Unread};
+use crate::api::{
+    ChatSetting, ChatSettingUpdate, MarkRead, NewPushSubscription, NotificationPage, PageParams, PushKey,
+    PushSubscription, Unread,
+};
 use crate::service::Notify;
 
 type Svc = State<Arc<Notify>>;
@@ -18,6 +22,9 @@ pub fn routes(service: Arc<Notify>) -> OpenApiRouter {
         .routes(routes!(list))
         .routes(routes!(mark_read))
         .routes(routes!(chat_setting, set_chat_setting))
+        .routes(routes!(push_key))
+        .routes(routes!(subscribe, subscriptions))
+        .routes(routes!(unsubscribe))
         .with_state(service)
 }
 
@@ -59,4 +66,41 @@ async fn set_chat_setting(
     Json(update): Json<ChatSettingUpdate>,
 ) -> ApiResult<Json<ChatSetting>> {
     Ok(Json(service.set(me.user_id, chat_id, update).await?))
+}
+
+/// The key a browser subscribes with (`applicationServerKey` of `pushManager.subscribe`).
+#[utoipa::path(get, path = "/notifications/push/key", tag = "notify", security(("bearer" = [])),
+    responses((status = 200, body = PushKey)))]
+async fn push_key(State(service): Svc, _me: AuthUser) -> Json<PushKey> {
+    Json(PushKey {
+        public_key: service.push_key.clone(),
+    })
+}
+
+/// Send my notifications to this browser (its `PushSubscription`, as JSON).
+#[utoipa::path(post, path = "/notifications/push/subscriptions", tag = "notify", security(("bearer" = [])),
+    request_body = NewPushSubscription,
+    responses((status = 201, body = PushSubscription), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn subscribe(
+    State(service): Svc,
+    me: AuthUser,
+    Json(new): Json<NewPushSubscription>,
+) -> ApiResult<(StatusCode, Json<PushSubscription>)> {
+    Ok((StatusCode::CREATED, Json(service.subscribe(me.user_id, new).await?)))
+}
+
+/// The browsers that receive my notifications.
+#[utoipa::path(get, path = "/notifications/push/subscriptions", tag = "notify", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PushSubscription>)))]
+async fn subscriptions(State(service): Svc, me: AuthUser) -> ApiResult<Json<Vec<PushSubscription>>> {
+    Ok(Json(service.subscriptions(me.user_id).await?))
+}
+
+/// Stop sending my notifications to a browser.
+#[utoipa::path(delete, path = "/notifications/push/subscriptions/{id}", tag = "notify", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn unsubscribe(State(service): Svc, me: AuthUser, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    service.unsubscribe(me.user_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

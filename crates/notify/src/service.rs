@@ -7,17 +7,26 @@ use hybrid_chats_api::ChatMembership;
 use hybrid_core::bus::{Bus, Bytes, Envelope};
 use hybrid_core::{ApiError, ApiResult, now_ms, page_limit, parse_cursor};
 
-use crate::api::{ChatSetting, ChatSettingUpdate, NotificationPage};
+use hybrid_store::Db;
+
+use crate::api::{ChatSetting, ChatSettingUpdate, NewPushSubscription, NotificationPage, PushSubscription};
 use crate::events::NotifyFrame;
+use crate::push;
+use crate::settings::NotifyConfig;
 use crate::store::Store;
+use crate::webpush::{BadKeys, Receiver};
 
 /// Entries are kept this long, read or not.
 pub const RETENTION_MS: i64 = 90 * 24 * 3600 * 1000;
 
 pub struct Notify {
     pub store: Store,
+    pub db: Db,
     pub bus: Arc<dyn Bus>,
     pub chats: Arc<dyn ChatMembership>,
+    /// This server's VAPID public key, base64url.
+    pub push_key: String,
+    pub config: NotifyConfig,
 }
 
 impl Notify {
@@ -66,6 +75,47 @@ impl Notify {
         };
         self.store.set(user_id, setting).await?;
         Ok(setting)
+    }
+
+    /// Subscribes a browser of `user_id` to their notifications (again: the endpoint moves to
+    /// them, with its new keys).
+    pub async fn subscribe(&self, user_id: i64, new: NewPushSubscription) -> ApiResult<PushSubscription> {
+        let endpoint = new.endpoint.trim().to_owned();
+        if endpoint.len() > 2048 || !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
+            return Err(ApiError::validation(
+                "endpoint",
+                "must be an http(s) URL of at most 2048 characters",
+            ));
+        }
+        if let Err(bad) = Receiver::from_base64(&new.keys.p256dh, &new.keys.auth) {
+            let (field, message) = match bad {
+                BadKeys::PublicKey => ("keys.p256dh", "must be an uncompressed P-256 public key, base64url"),
+                BadKeys::AuthSecret => ("keys.auth", "must be 16 bytes, base64url"),
+            };
+            return Err(ApiError::validation(field, message));
+        }
+        let max = self.config.max_push_subscriptions_per_user;
+        push::subscribe(
+            &self.db,
+            user_id,
+            endpoint,
+            new.keys.p256dh,
+            new.keys.auth,
+            new.hide_content,
+            max,
+        )
+        .await
+    }
+
+    pub async fn subscriptions(&self, user_id: i64) -> ApiResult<Vec<PushSubscription>> {
+        push::subscriptions(&self.db, user_id).await
+    }
+
+    pub async fn unsubscribe(&self, user_id: i64, id: i64) -> ApiResult<()> {
+        match push::unsubscribe(&self.db, user_id, id).await? {
+            true => Ok(()),
+            false => Err(ApiError::not_found("push subscription")),
+        }
     }
 
     /// Drops entries past their retention.

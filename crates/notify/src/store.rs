@@ -92,6 +92,17 @@ pub async fn upsert(tx: &mut Sql<'_>, new: NewNotification<'_>) -> ApiResult<Not
     Ok(row.into())
 }
 
+/// Entry `id`, if it still exists.
+pub async fn get(sql: &mut Sql<'_>, id: i64) -> ApiResult<Option<Notification>> {
+    let found: Option<Row> = sql
+        .fetch_optional(
+            &format!("SELECT {COLUMNS} FROM notifications WHERE id = $1"),
+            params![id],
+        )
+        .await?;
+    Ok(found.map(Notification::from))
+}
+
 /// How many of `user_id`'s entries are unread.
 pub async fn unread(sql: &mut Sql<'_>, user_id: i64) -> ApiResult<i64> {
     let (count,): (i64,) = sql

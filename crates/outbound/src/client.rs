@@ -143,7 +143,12 @@ impl Outbound {
     pub async fn post_json(&self, url: &str, body: Bytes, headers: &[(&str, &str)]) -> Result<Answer, OutboundError> {
         let mut all = vec![("content-type", "application/json")];
         all.extend_from_slice(headers);
-        self.exchange(Method::POST, url, &all, body).await
+        self.post(url, body, &all).await
+    }
+
+    /// POSTs `body` with `headers` (its content type among them).
+    pub async fn post(&self, url: &str, body: Bytes, headers: &[(&str, &str)]) -> Result<Answer, OutboundError> {
+        self.exchange(Method::POST, url, headers, body).await
     }
 
     /// A GET, for link previews and the like.

@@ -1,0 +1,312 @@
+//! Web Push end to end, on both stacks: a mention reaches each subscribed browser as a request
+//! to its push endpoint (here a local one), encrypted for that browser and signed with the
+//! server's VAPID key. The test decrypts with Python's `http_ece` and checks the signature with
+//! `cryptography` (independent implementations), and checks what the server does with the
+//! endpoint's answers (410: the subscription goes), hidden content, a muted chat, bad input.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, hybrid_binary, stack_tests, until};
+use p256::SecretKey;
+use p256::elliptic_curve::sec1::ToEncodedPoint;
+use serde_json::{Value, json};
+
+stack_tests!(pushes_reach_browsers_encrypted_and_signed);
+
+/// What the local push endpoint received: (browser, headers, body).
+type Received = Arc<Mutex<Vec<(String, HashMap<String, String>, Vec<u8>)>>>;
+
+/// A push service on 127.0.0.1: takes every push, but answers 410 for the browser `gone`.
+async fn push_service() -> (String, Received) {
+    let received: Received = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/push/{browser}",
+            axum::routing::post(
+                |State(received): State<Received>,
+                 Path(browser): Path<String>,
+                 headers: HeaderMap,
+                 body: axum::body::Bytes| async move {
+                    let headers = headers
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+                        .collect();
+                    let gone = browser == "gone";
+                    received.lock().unwrap().push((browser, headers, body.to_vec()));
+                    if gone { StatusCode::GONE } else { StatusCode::CREATED }
+                },
+            ),
+        )
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (origin, received)
+}
+
+/// A browser's keys: its private key and the subscription JSON it would send.
+struct Browser {
+    private: SecretKey,
+    auth: [u8; 16],
+}
+
+impl Browser {
+    fn new(seed: u8) -> Browser {
+        let mut bytes = [seed; 32];
+        bytes[0] = 1;
+        Browser {
+            private: SecretKey::from_slice(&bytes).unwrap(),
+            auth: [seed; 16],
+        }
+    }
+
+    fn subscription(&self, endpoint: &str, hide_content: bool) -> Value {
+        let public = self.private.public_key().to_encoded_point(false);
+        json!({
+            "endpoint": endpoint,
+            "keys": {"p256dh": URL_SAFE_NO_PAD.encode(public.as_bytes()), "auth": URL_SAFE_NO_PAD.encode(self.auth)},
+            "hide_content": hide_content,
+        })
+    }
+}
+
+/// Decrypts a push body for `browser` and verifies its VAPID header, in Python: the payload
+/// and the token's claims and key.
+fn open_in_python(browser: &Browser, authorization: &str, body: &[u8]) -> Value {
+    let python = std::env::var("HYBRID_TEST_PUSH_PYTHON").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/hybrid/webpush/bin/python",
+            std::env::var("HOME").unwrap_or_default()
+        )
+    });
+    let script = r#"
+import base64, json, sys
+import http_ece
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+d = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+given = json.load(sys.stdin)
+key = ec.derive_private_key(int.from_bytes(d(given["private"]), "big"), ec.SECP256R1())
+plain = http_ece.decrypt(d(given["body"]), private_key=key, auth_secret=d(given["auth"]), version="aes128gcm")
+header = given["authorization"]
+assert header.startswith("vapid ")
+fields = dict(part.strip().split("=", 1) for part in header[len("vapid "):].split(","))
+head, claims, signature = fields["t"].split(".")
+public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), d(fields["k"]))
+raw = d(signature)
+der = utils.encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+public.verify(der, f"{head}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
+print(json.dumps({"payload": json.loads(plain), "claims": json.loads(d(claims)), "k": fields["k"]}))
+"#;
+    let mut child = Command::new(python)
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the Web Push test tools (scripts/backends.sh ensure_push_tools)");
+    let input = json!({
+        "private": URL_SAFE_NO_PAD.encode(browser.private.to_bytes()),
+        "auth": URL_SAFE_NO_PAD.encode(browser.auth),
+        "body": URL_SAFE_NO_PAD.encode(body),
+        "authorization": authorization,
+    });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+async fn send(server: &TestServer, sender: &TestUser, chat_id: i64, text: &str) {
+    let (status, message) = server
+        .post(
+            &format!("/api/v1/chats/{chat_id}/messages"),
+            Some(&sender.access_token),
+            json!({"text": text}),
+        )
+        .await;
+    assert!(status.is_success(), "{message}");
+}
+
+/// Waits until the endpoint has received `count` pushes in all; those pushes.
+async fn received_until(received: &Received, count: usize) -> Vec<(String, HashMap<String, String>, Vec<u8>)> {
+    until(&format!("{count} pushes"), || async {
+        let all = received.lock().unwrap().clone();
+        (all.len() >= count).then_some(all)
+    })
+    .await
+}
+
+async fn pushes_reach_browsers_encrypted_and_signed(stack: Stack) {
+    let (origin, received) = push_service().await;
+    let env = [
+        ("HYBRID_SERVICES", "all,notify"),
+        ("HYBRID_OUTBOUND__ALLOW_PRIVATE", "true"),
+        ("HYBRID_NOTIFY__VAPID_SUBJECT", "mailto:ops@example.com"),
+    ];
+    let server = TestServer::start_with(&hybrid_binary(), stack, &env).await;
+    let [amy, bob] = [server.register("amy").await, server.register("bob").await];
+    let bob_token = Some(bob.access_token.as_str());
+    let (_, key) = server.get("/api/v1/notifications/push/key", bob_token).await;
+    let server_key = key["public_key"].as_str().unwrap().to_owned();
+    assert_eq!(URL_SAFE_NO_PAD.decode(&server_key).unwrap().len(), 65, "{key}");
+
+    let (_, chat) = server
+        .post(
+            "/api/v1/chats",
+            Some(&amy.access_token),
+            json!({"kind": "group", "title": "Team", "member_ids": [bob.id]}),
+        )
+        .await;
+    let chat = chat["id"].as_i64().unwrap();
+    until("bob's entry for being added", || async {
+        let (_, page) = server.get("/api/v1/notifications", bob_token).await;
+        (page["unread_count"] == 1).then_some(())
+    })
+    .await;
+
+    // three browsers: one shows text, one hides it, one has unsubscribed at the push service
+    let (shown, hidden, gone) = (Browser::new(3), Browser::new(5), Browser::new(7));
+    let path = "/api/v1/notifications/push/subscriptions";
+    for (browser, name, hide) in [
+        (&shown, "shown", false),
+        (&hidden, "hidden", true),
+        (&gone, "gone", false),
+    ] {
+        let (status, sub) = server
+            .post(
+                path,
+                bob_token,
+                browser.subscription(&format!("{origin}/push/{name}"), hide),
+            )
+            .await;
+        assert_eq!(status, 201, "{sub}");
+        assert_eq!(sub["hide_content"], hide);
+    }
+
+    // mentioned: one push to each browser
+    send(&server, &amy, chat, "hi @bob").await;
+    let pushes = received_until(&received, 3).await;
+    let browsers = [("shown", &shown), ("hidden", &hidden), ("gone", &gone)];
+    for (name, headers, body) in &pushes {
+        let browser = browsers.iter().find(|(n, _)| n == name).unwrap().1;
+        assert_eq!(headers["content-encoding"], "aes128gcm");
+        assert_eq!(headers["ttl"], "86400");
+        let opened = open_in_python(browser, &headers["authorization"], body);
+        assert_eq!(
+            opened["k"],
+            server_key.as_str(),
+            "signed with the key browsers subscribed with"
+        );
+        assert_eq!(opened["claims"]["aud"], origin.as_str());
+        assert_eq!(opened["claims"]["sub"], "mailto:ops@example.com");
+        let payload = &opened["payload"];
+        assert_eq!(
+            (&payload["chat_id"], &payload["actor_id"]),
+            (&json!(chat), &json!(amy.id)),
+            "{payload}"
+        );
+        assert_eq!(
+            (&payload["kind"], &headers["urgency"]),
+            (&json!("mention"), &"high".to_owned())
+        );
+        match name.as_str() {
+            "hidden" => assert!(payload.get("preview").is_none(), "{payload}"),
+            _ => assert_eq!(payload["preview"], "hi @bob", "{payload}"),
+        }
+    }
+    let mut names: Vec<&str> = pushes.iter().map(|(name, ..)| name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["gone", "hidden", "shown"], "one push to each browser");
+    // the push service said the browser is gone: its subscription went
+    until("the gone subscription to be dropped", || async {
+        let (_, subs) = server.get(path, bob_token).await;
+        (subs.as_array()?.len() == 2).then_some(())
+    })
+    .await;
+
+    // a muted chat sends nothing; a direct message still does (to the two browsers left)
+    let hour = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        + 3_600_000;
+    let (status, _) = server
+        .request(
+            "PUT",
+            &format!("/api/v1/notifications/chats/{chat}"),
+            bob_token,
+            Some(json!({"level": "all", "muted_until": hour})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    send(&server, &amy, chat, "@bob muted?").await;
+    let (_, direct) = server
+        .post(
+            "/api/v1/chats",
+            Some(&amy.access_token),
+            json!({"kind": "direct", "user_id": bob.id}),
+        )
+        .await;
+    send(&server, &amy, direct["id"].as_i64().unwrap(), "psst").await;
+    let pushes = received_until(&received, 5).await;
+    for (name, headers, body) in &pushes[3..] {
+        let browser = browsers.iter().find(|(n, _)| n == name).unwrap().1;
+        let payload = &open_in_python(browser, &headers["authorization"], body)["payload"];
+        assert_eq!(
+            payload["kind"], "direct_message",
+            "{payload}: nothing from the muted chat"
+        );
+    }
+
+    // bad subscriptions, someone else's, and the cap's error shape
+    let bad = [
+        (
+            json!({"endpoint": "ftp://x", "keys": {"p256dh": "AA", "auth": "AA"}}),
+            "endpoint",
+        ),
+        (Browser::new(9).subscription("https://push.example.com/x", false), ""),
+    ];
+    let mut broken = bad[1].0.clone();
+    broken["keys"]["p256dh"] = json!("AAAA");
+    assert_error(
+        &server.post(path, bob_token, bad[0].0.clone()).await,
+        422,
+        "validation_failed",
+        Some(bad[0].1),
+    );
+    assert_error(
+        &server.post(path, bob_token, broken.clone()).await,
+        422,
+        "validation_failed",
+        Some("keys.p256dh"),
+    );
+    broken["keys"] = Browser::new(9).subscription("x", false)["keys"].clone();
+    broken["keys"]["auth"] = json!("AAAA");
+    assert_error(
+        &server.post(path, bob_token, broken).await,
+        422,
+        "validation_failed",
+        Some("keys.auth"),
+    );
+    let (_, subs) = server.get(path, bob_token).await;
+    let id = subs[0]["id"].as_i64().unwrap();
+    let theirs = server
+        .request("DELETE", &format!("{path}/{id}"), Some(&amy.access_token), None)
+        .await;
+    assert_error(&theirs, 404, "not_found", None);
+    let (status, _) = server.request("DELETE", &format!("{path}/{id}"), bob_token, None).await;
+    assert_eq!(status, 204);
+}
