@@ -3,7 +3,7 @@
 //! this server to the push service (RFC 8292). Built on RustCrypto's P-256 (ECDH, ES256), HKDF
 //! and AES-GCM rather than the `web-push` crate, which would bring a second `http`, chrono and
 //! OpenSSL (through `ece`) for the same few steps. The tests check both against Python's
-//! `http_ece` and `cryptography`, independent implementations.
+//! `http_ece` and `cryptography`, independent implementations (`hybrid_testkit::push_check`).
 
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes128Gcm, Nonce};
@@ -162,41 +162,7 @@ fn random_secret() -> SecretKey {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-
     use super::*;
-
-    /// Python with `http_ece` (and `cryptography`), which scripts/backends.sh installs: an
-    /// implementation of the same RFCs that shares no code with this one.
-    fn python() -> String {
-        std::env::var("HYBRID_TEST_PUSH_PYTHON").unwrap_or_else(|_| {
-            format!(
-                "{}/.cache/hybrid/webpush/bin/python",
-                std::env::var("HOME").unwrap_or_default()
-            )
-        })
-    }
-
-    /// Runs `script` with `input` on its standard input: its standard output.
-    fn run_python(script: &str, input: &serde_json::Value) -> String {
-        let mut child = Command::new(python())
-            .args(["-c", script])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the Web Push test tools (scripts/backends.sh ensure_push_tools)");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.to_string().as_bytes())
-            .unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
-    }
 
     fn b64(bytes: &[u8]) -> String {
         URL_SAFE_NO_PAD.encode(bytes)
@@ -210,22 +176,12 @@ mod tests {
         let receiver = Receiver::from_base64(&public, &b64(&auth)).unwrap();
         let plaintext = r#"{"title":"Anna","body":"Привет 👋"}"#;
         let body = encrypt(&receiver, plaintext.as_bytes());
-        let script = r#"
-import base64, json, sys
-import http_ece
-from cryptography.hazmat.primitives.asymmetric import ec
-d = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-given = json.load(sys.stdin)
-key = ec.derive_private_key(int.from_bytes(d(given["private"]), "big"), ec.SECP256R1())
-plain = http_ece.decrypt(d(given["body"]), private_key=key, auth_secret=d(given["auth"]), version="aes128gcm")
-sys.stdout.write(plain.decode())
-"#;
         let input = serde_json::json!({
             "private": b64(&browser.to_bytes()),
             "auth": b64(&auth),
             "body": b64(&body),
         });
-        assert_eq!(run_python(script, &input), plaintext);
+        assert_eq!(hybrid_testkit::push_check(&input)["payload"], plaintext);
         // one-time keys: the same payload never encrypts the same way twice
         assert_ne!(encrypt(&receiver, plaintext.as_bytes()), body);
     }
@@ -236,23 +192,7 @@ sys.stdout.write(plain.decode())
         let header = vapid
             .authorization("https://push.example.net:8443/wpush/v2/abc?x=1", 1_800_000_000)
             .unwrap();
-        let script = r#"
-import base64, json, sys
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, utils
-d = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-header = json.load(sys.stdin)["header"]
-assert header.startswith("vapid ")
-fields = dict(part.strip().split("=", 1) for part in header[len("vapid "):].split(","))
-head, claims, signature = fields["t"].split(".")
-key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), d(fields["k"]))
-raw = d(signature)
-der = utils.encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-key.verify(der, f"{head}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
-print(json.dumps({"head": json.loads(d(head)), "claims": json.loads(d(claims))}))
-"#;
-        let seen: serde_json::Value =
-            serde_json::from_str(&run_python(script, &serde_json::json!({"header": header}))).unwrap();
+        let seen = hybrid_testkit::push_check(&serde_json::json!({"authorization": header}));
         assert_eq!(seen["head"]["alg"], "ES256");
         assert_eq!(
             seen["claims"],

@@ -1,19 +1,17 @@
 //! Web Push end to end, on both stacks: a mention reaches each subscribed browser as a request
 //! to its push endpoint (here a local one), encrypted for that browser and signed with the
 //! server's VAPID key. The test decrypts with Python's `http_ece` and checks the signature with
-//! `cryptography` (independent implementations), and checks what the server does with the
+//! `cryptography` (independent implementations, `hybrid_testkit::push_check`), and checks what the server does with the
 //! endpoint's answers (410: the subscription goes), hidden content, a muted chat, bad input.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, hybrid_binary, stack_tests, until};
+use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, hybrid_binary, push_check, stack_tests, until};
 use p256::SecretKey;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use serde_json::{Value, json};
@@ -78,55 +76,16 @@ impl Browser {
 }
 
 /// Decrypts a push body for `browser` and verifies its VAPID header, in Python: the payload
-/// and the token's claims and key.
+/// (parsed) and the token's claims and key.
 fn open_in_python(browser: &Browser, authorization: &str, body: &[u8]) -> Value {
-    let python = std::env::var("HYBRID_TEST_PUSH_PYTHON").unwrap_or_else(|_| {
-        format!(
-            "{}/.cache/hybrid/webpush/bin/python",
-            std::env::var("HOME").unwrap_or_default()
-        )
-    });
-    let script = r#"
-import base64, json, sys
-import http_ece
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, utils
-d = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-given = json.load(sys.stdin)
-key = ec.derive_private_key(int.from_bytes(d(given["private"]), "big"), ec.SECP256R1())
-plain = http_ece.decrypt(d(given["body"]), private_key=key, auth_secret=d(given["auth"]), version="aes128gcm")
-header = given["authorization"]
-assert header.startswith("vapid ")
-fields = dict(part.strip().split("=", 1) for part in header[len("vapid "):].split(","))
-head, claims, signature = fields["t"].split(".")
-public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), d(fields["k"]))
-raw = d(signature)
-der = utils.encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-public.verify(der, f"{head}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
-print(json.dumps({"payload": json.loads(plain), "claims": json.loads(d(claims)), "k": fields["k"]}))
-"#;
-    let mut child = Command::new(python)
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the Web Push test tools (scripts/backends.sh ensure_push_tools)");
-    let input = json!({
+    let mut seen = push_check(&json!({
         "private": URL_SAFE_NO_PAD.encode(browser.private.to_bytes()),
         "auth": URL_SAFE_NO_PAD.encode(browser.auth),
         "body": URL_SAFE_NO_PAD.encode(body),
         "authorization": authorization,
-    });
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
+    }));
+    seen["payload"] = serde_json::from_str(seen["payload"].as_str().unwrap()).unwrap();
+    seen
 }
 
 async fn send(server: &TestServer, sender: &TestUser, chat_id: i64, text: &str) {

@@ -9,10 +9,12 @@
 //! let (status, me) = server.get("/api/v1/users/me", Some(&alice.access_token)).await;
 //! ```
 
+mod push;
 mod servers;
 mod stack;
 mod ws;
 
+pub use push::push_check;
 pub use servers::{OwnServer, free_port};
 pub use stack::{Scaled, Stack};
 pub use ws::{Polled, WAIT, WsClient, check_frames_with};

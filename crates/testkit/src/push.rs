@@ -1,0 +1,36 @@
+//! What Hybrid sends to a Web Push service, opened by implementations that share no code with
+//! Hybrid's (`push_check.py`: Python's http_ece and cryptography, which `scripts/backends.sh
+//! ensure_push_tools` installs into `~/.cache/hybrid/webpush`, or `$HYBRID_TEST_PUSH_PYTHON`).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// Runs `push_check.py` on `input` (`{"private", "auth", "body"}` base64url, and/or
+/// `{"authorization"}`): `{"payload"}` (the decrypted text), `{"head", "claims", "k"}` of a
+/// VAPID header whose signature verified. Panics when a check fails.
+pub fn push_check(input: &Value) -> Value {
+    let python = std::env::var("HYBRID_TEST_PUSH_PYTHON").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/hybrid/webpush/bin/python",
+            std::env::var("HOME").unwrap_or_default()
+        )
+    });
+    let mut child = Command::new(python)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/push_check.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the Web Push test tools (scripts/backends.sh ensure_push_tools)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
