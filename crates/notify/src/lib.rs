@@ -38,6 +38,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
     hybrid_core::jobs::migration(2),
     hybrid_store::migration!(3, "0003_push"),
+    hybrid_store::migration!(4, "0004_push_session"),
 ];
 
 /// Entries past their retention are dropped this often.
@@ -112,6 +113,7 @@ impl Module for NotifyModule {
             });
             let pusher = Arc::new(push::Pusher {
                 db: db.clone(),
+                state: ctx.state.clone(),
                 vapid,
                 outbound: ctx.outbound()?,
                 ttl_secs: config.push_ttl_secs,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use hybrid_core::bus::Bytes;
 use hybrid_core::jobs::{Job, NewJob, Outcome};
 use hybrid_core::outbound::{Outbound, OutboundError};
+use hybrid_core::state::SharedState;
 use hybrid_core::{ApiError, ApiResult, Secrets, now_ms};
 use hybrid_store::{Db, Sql, params};
 use serde::{Deserialize, Serialize};
@@ -87,12 +88,15 @@ pub async fn reseal(db: &Db, secrets: &Secrets) -> anyhow::Result<usize> {
 /// Sends entries to browsers.
 pub struct Pusher {
     pub db: Db,
+    /// Where realtime keeps which devices are in front of their users.
+    pub state: Arc<dyn SharedState>,
     pub vapid: Vapid,
     pub outbound: Outbound,
     pub ttl_secs: u64,
 }
 
 struct Target {
+    session_id: i64,
     endpoint: String,
     p256dh: String,
     auth: String,
@@ -100,6 +104,7 @@ struct Target {
 }
 
 hybrid_store::from_row!(Target {
+    session_id,
     endpoint,
     p256dh,
     auth,
@@ -126,7 +131,7 @@ impl Pusher {
         let mut reads = self.db.reads();
         let target: Option<Target> = reads
             .fetch_optional(
-                "SELECT endpoint, p256dh, auth, hide_content FROM push_subscriptions WHERE id = $1",
+                "SELECT session_id, endpoint, p256dh, auth, hide_content FROM push_subscriptions WHERE id = $1",
                 params![subscription_id],
             )
             .await?;
@@ -137,6 +142,15 @@ impl Pusher {
         let Some(entry) = entry.filter(|n| n.read_at.is_none()) else {
             return Ok(Outcome::Done); // withdrawn, or read on another device
         };
+        // the device is in front of its user: the socket has shown it already
+        if target.session_id != 0
+            && self
+                .state
+                .flagged(&hybrid_realtime_api::focus_flag(target.session_id))
+                .await?
+        {
+            return Ok(Outcome::Done);
+        }
         let Ok(receiver) = Receiver::from_base64(&target.p256dh, &target.auth) else {
             self.drop_subscription(subscription_id).await?;
             return Ok(Outcome::Fail("the subscription's keys are not usable".into()));
@@ -206,16 +220,27 @@ impl Pusher {
     }
 }
 
-/// Subscriptions of one user.
-pub async fn subscribe(
-    db: &Db,
-    user_id: i64,
-    endpoint: String,
-    p256dh: String,
-    auth: String,
-    hide_content: bool,
-    max: i64,
-) -> ApiResult<PushSubscription> {
+/// A browser to subscribe.
+pub struct NewSubscription {
+    pub user_id: i64,
+    /// The session it was subscribed from (its device's focus is that session's).
+    pub session_id: i64,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+    pub hide_content: bool,
+}
+
+/// Subscribes a browser, unless its user has `max` others already.
+pub async fn subscribe(db: &Db, new: NewSubscription, max: i64) -> ApiResult<PushSubscription> {
+    let NewSubscription {
+        user_id,
+        session_id,
+        endpoint,
+        p256dh,
+        auth,
+        hide_content,
+    } = new;
     db.write(move |tx| {
         Box::pin(async move {
             let (count,): (i64,) = tx
@@ -232,11 +257,12 @@ pub async fn subscribe(
             }
             let row: (i64, String, i64, i64) = tx
                 .fetch_one(
-                    "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, hide_content, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, \
+                    "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, hide_content, created_at, session_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, \
                      p256dh = excluded.p256dh, auth = excluded.auth, hide_content = excluded.hide_content, \
-                     created_at = excluded.created_at RETURNING id, endpoint, hide_content, created_at",
-                    params![user_id, endpoint, p256dh, auth, i64::from(hide_content), now_ms()],
+                     created_at = excluded.created_at, session_id = excluded.session_id \
+                     RETURNING id, endpoint, hide_content, created_at",
+                    params![user_id, endpoint, p256dh, auth, i64::from(hide_content), now_ms(), session_id],
                 )
                 .await?;
             Ok(subscription(row))

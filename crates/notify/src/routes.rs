@@ -77,7 +77,8 @@ async fn push_key(State(service): Svc, _me: AuthUser) -> Json<PushKey> {
     })
 }
 
-/// Send my notifications to this browser (its `PushSubscription`, as JSON).
+/// Send my notifications to this browser (its `PushSubscription`, as JSON); none while this
+/// session's socket says the device is in use (a `focus` frame).
 #[utoipa::path(post, path = "/notifications/push/subscriptions", tag = "notify", security(("bearer" = [])),
     request_body = NewPushSubscription,
     responses((status = 201, body = PushSubscription), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -86,7 +87,10 @@ async fn subscribe(
     me: AuthUser,
     Json(new): Json<NewPushSubscription>,
 ) -> ApiResult<(StatusCode, Json<PushSubscription>)> {
-    Ok((StatusCode::CREATED, Json(service.subscribe(me.user_id, new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(service.subscribe(me.user_id, me.session_id, new).await?),
+    ))
 }
 
 /// The browsers that receive my notifications.

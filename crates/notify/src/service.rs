@@ -77,9 +77,14 @@ impl Notify {
         Ok(setting)
     }
 
-    /// Subscribes a browser of `user_id` to their notifications (again: the endpoint moves to
-    /// them, with its new keys).
-    pub async fn subscribe(&self, user_id: i64, new: NewPushSubscription) -> ApiResult<PushSubscription> {
+    /// Subscribes a browser of `user_id`, signed in as `session_id`, to their notifications
+    /// (again: the endpoint moves to them, with its new keys).
+    pub async fn subscribe(
+        &self,
+        user_id: i64,
+        session_id: i64,
+        new: NewPushSubscription,
+    ) -> ApiResult<PushSubscription> {
         let endpoint = new.endpoint.trim().to_owned();
         if endpoint.len() > 2048 || !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
             return Err(ApiError::validation(
@@ -94,17 +99,15 @@ impl Notify {
             };
             return Err(ApiError::validation(field, message));
         }
-        let max = self.config.max_push_subscriptions_per_user;
-        push::subscribe(
-            &self.db,
+        let subscription = push::NewSubscription {
             user_id,
+            session_id,
             endpoint,
-            new.keys.p256dh,
-            new.keys.auth,
-            new.hide_content,
-            max,
-        )
-        .await
+            p256dh: new.keys.p256dh,
+            auth: new.keys.auth,
+            hide_content: new.hide_content,
+        };
+        push::subscribe(&self.db, subscription, self.config.max_push_subscriptions_per_user).await
     }
 
     pub async fn subscriptions(&self, user_id: i64) -> ApiResult<Vec<PushSubscription>> {

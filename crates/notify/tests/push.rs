@@ -16,7 +16,7 @@ use p256::SecretKey;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use serde_json::{Value, json};
 
-stack_tests!(pushes_reach_browsers_encrypted_and_signed);
+stack_tests!(pushes_reach_browsers_encrypted_and_signed, a_device_in_use_gets_no_push);
 
 /// What the local push endpoint received: (browser, headers, body).
 type Received = Arc<Mutex<Vec<(String, HashMap<String, String>, Vec<u8>)>>>;
@@ -108,14 +108,19 @@ async fn received_until(received: &Received, count: usize) -> Vec<(String, HashM
     .await
 }
 
-async fn pushes_reach_browsers_encrypted_and_signed(stack: Stack) {
-    let (origin, received) = push_service().await;
+/// Hybrid with notify, allowed to reach the local push service.
+async fn start(stack: Stack) -> TestServer {
     let env = [
         ("HYBRID_SERVICES", "all,notify"),
         ("HYBRID_OUTBOUND__ALLOW_PRIVATE", "true"),
         ("HYBRID_NOTIFY__VAPID_SUBJECT", "mailto:ops@example.com"),
     ];
-    let server = TestServer::start_with(&hybrid_binary(), stack, &env).await;
+    TestServer::start_with(&hybrid_binary(), stack, &env).await
+}
+
+async fn pushes_reach_browsers_encrypted_and_signed(stack: Stack) {
+    let (origin, received) = push_service().await;
+    let server = start(stack).await;
     let [amy, bob] = [server.register("amy").await, server.register("bob").await];
     let bob_token = Some(bob.access_token.as_str());
     let (_, key) = server.get("/api/v1/notifications/push/key", bob_token).await;
@@ -268,4 +273,69 @@ async fn pushes_reach_browsers_encrypted_and_signed(stack: Stack) {
     assert_error(&theirs, 404, "not_found", None);
     let (status, _) = server.request("DELETE", &format!("{path}/{id}"), bob_token, None).await;
     assert_eq!(status, 204);
+}
+
+async fn a_device_in_use_gets_no_push(stack: Stack) {
+    let (origin, received) = push_service().await;
+    let server = start(stack).await;
+    let [amy, bob] = [server.register("amy").await, server.register("bob").await];
+    // bob on two devices: a laptop (this session, with a socket) and a phone (another login)
+    let (status, phone) = server.login("bob", &bob.password, None).await;
+    assert_eq!(status, 200, "{phone}");
+    let path = "/api/v1/notifications/push/subscriptions";
+    for (token, name, seed) in [
+        (&bob.access_token, "laptop", 3),
+        (&phone["access_token"].as_str().unwrap().to_owned(), "phone", 5),
+    ] {
+        let subscription = Browser::new(seed).subscription(&format!("{origin}/push/{name}"), false);
+        let (status, sub) = server.post(path, Some(token), subscription).await;
+        assert_eq!(status, 201, "{sub}");
+    }
+    let (_, direct) = server
+        .post(
+            "/api/v1/chats",
+            Some(&amy.access_token),
+            json!({"kind": "direct", "user_id": bob.id}),
+        )
+        .await;
+    let direct = direct["id"].as_i64().unwrap();
+    let mut laptop = server.ws(&bob).await;
+    let focus = |focused: bool| json!({"type": "focus", "focused": focused});
+
+    // the laptop is in front of bob: only the phone is pushed
+    laptop.send(focus(true)).await;
+    laptop.send(json!({"type": "ping"})).await;
+    laptop.next_where(|f| f["type"] == "pong").await;
+    send(&server, &amy, direct, "first").await;
+    let pushes = received_until(&received, 1).await;
+    assert_eq!(pushes[0].0, "phone");
+    // no longer: both are
+    laptop.send(focus(false)).await;
+    laptop.send(json!({"type": "ping"})).await;
+    laptop.next_where(|f| f["type"] == "pong").await;
+    send(&server, &amy, direct, "second").await;
+    let pushes = received_until(&received, 3).await;
+    let laptop_pushes: Vec<Value> = pushes
+        .iter()
+        .filter(|(name, ..)| name == "laptop")
+        .map(|(_, headers, body)| open_in_python(&Browser::new(3), &headers["authorization"], body)["payload"].clone())
+        .collect();
+    assert_eq!(laptop_pushes.len(), 1, "{laptop_pushes:?}");
+    assert_eq!(laptop_pushes[0]["preview"], "second");
+    // a closed socket lapses the focus too
+    laptop.send(focus(true)).await;
+    laptop.send(json!({"type": "ping"})).await;
+    laptop.next_where(|f| f["type"] == "pong").await;
+    drop(laptop);
+    until("the laptop's push once its socket closed", || async {
+        send(&server, &amy, direct, "third").await;
+        let laptop = received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(name, ..)| name == "laptop")
+            .count();
+        (laptop >= 2).then_some(())
+    })
+    .await;
 }

@@ -22,6 +22,13 @@ pub fn chat(chat_id: i64) -> Topic {
     Topic::new("chat", chat_id)
 }
 
+/// The shared-state flag (`SharedState::flag`) that says a session's device is in front of
+/// its user now: set by realtime while the device's socket reports focus, read by notify,
+/// which sends no push to that device meanwhile.
+pub fn focus_flag(session_id: i64) -> String {
+    format!("focus:{session_id}")
+}
+
 /// Who starts or stops listening to a chat. `Joined` rides the user's topic (their sockets do
 /// not listen to the chat yet) and takes effect before its frame goes out; `Left` rides the
 /// chat's topic and takes effect after its frame (a removed member still gets the event that

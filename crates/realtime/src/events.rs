@@ -49,6 +49,10 @@ pub enum ClientFrame {
     Auth { token: String },
     /// Keeps the socket alive; answered with `pong`.
     Ping,
+    /// Whether this device is in front of its user now (its window focused and visible): no
+    /// push notification goes to the device meanwhile. Send it when that changes; it lapses
+    /// when the socket closes.
+    Focus { focused: bool },
 }
 
 /// Puts [`ClientFrame`] in the API reference (no route carries it).
@@ -57,7 +61,7 @@ pub enum ClientFrame {
 pub struct ClientFrames;
 
 /// Properties of the client frame decoder the socket uses (proptest, 512 cases each): any
-/// text decodes or is refused without a panic, only the two frame types are accepted, and
+/// text decodes or is refused without a panic, only the frame types there are are accepted, and
 /// every frame reads back as written.
 #[cfg(test)]
 mod properties {
@@ -86,6 +90,7 @@ mod properties {
                     prop_assert_eq!(read, token);
                 }
                 Some(ClientFrame::Ping) => prop_assert_eq!(kind.as_str(), "ping"),
+                Some(ClientFrame::Focus { .. }) => prop_assert!(false, "no focus without `focused`"),
                 None => prop_assert!(kind != "auth" && kind != "ping"),
             }
         }

@@ -219,6 +219,9 @@ async fn pump(
     let mut ping = tokio::time::interval(heartbeat);
     ping.tick().await;
     let mut last_heard = Instant::now();
+    // the device's focus, as it last reported it: kept in shared state while the socket lives
+    let mut focused = false;
+    let session = handle.conn.session_id;
     loop {
         tokio::select! {
             frame = handle.frames.recv() => {
@@ -255,6 +258,10 @@ async fn pump(
                                 break;
                             }
                         },
+                        Ok(ClientFrame::Focus { focused: now }) => {
+                            focused = now;
+                            report_focus(rt, session, focused, heartbeat).await;
+                        }
                         // Unknown frames are ignored, for forward compatibility.
                         _ => {}
                     },
@@ -282,12 +289,27 @@ async fn pump(
                 if socket.send(Message::Ping(Bytes::new())).await.is_err() {
                     break;
                 }
+                if focused {
+                    report_focus(rt, session, true, heartbeat).await;
+                }
             }
             _ = sleep_until(expires) => {
                 close_with(socket, close::UNAUTHORIZED, "token expired").await;
                 break;
             }
         }
+    }
+    if focused {
+        report_focus(rt, session, false, heartbeat).await;
+    }
+}
+
+/// Records in shared state whether `session`'s device is in front of its user, for as long as
+/// two heartbeats (refreshed at each while it is).
+async fn report_focus(rt: &Realtime, session: i64, focused: bool, heartbeat: Duration) {
+    let ttl = focused.then_some(heartbeat * 2);
+    if let Err(error) = rt.state.flag(&hybrid_realtime_api::focus_flag(session), ttl).await {
+        tracing::warn!(%error, "a device's focus not recorded");
     }
 }
 

@@ -39,6 +39,11 @@ pub trait SharedState: Send + Sync + 'static {
     fn clear<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StateError>>;
     /// Sets `key` for `ttl` unless it is set; true when this call set it.
     fn set_once<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, StateError>>;
+    /// Sets `key` for `ttl` from now, set or not (`Some`), or unsets it (`None`). The same flags
+    /// as [`SharedState::set_once`]'s.
+    fn flag<'a>(&'a self, key: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StateError>>;
+    /// Whether `key` is set now.
+    fn flagged<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StateError>>;
     /// This process holds sockets of `user_id` (until `ttl` unless refreshed). True when no
     /// process held any before: the user just came online.
     fn presence_join(&self, user_id: i64, ttl: Duration) -> BoxFuture<'_, Result<bool, StateError>>;

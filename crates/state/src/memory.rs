@@ -101,6 +101,20 @@ impl SharedState for MemoryState {
         ready(set)
     }
 
+    fn flag<'a>(&'a self, key: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StateError>> {
+        let mut inner = self.lock();
+        match ttl {
+            Some(ttl) => inner.flags.insert(key.to_owned(), Instant::now() + ttl),
+            None => inner.flags.remove(key),
+        };
+        ready(())
+    }
+
+    fn flagged<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StateError>> {
+        let now = Instant::now();
+        ready(self.lock().flags.get(key).is_some_and(|expires| *expires > now))
+    }
+
     fn presence_join(&self, user_id: i64, _ttl: Duration) -> BoxFuture<'_, Result<bool, StateError>> {
         ready(self.lock().online.insert(user_id))
     }
@@ -155,6 +169,23 @@ mod tests {
         assert!(!state.set_once("k", Duration::from_secs(3)).await.unwrap());
         tokio::time::advance(Duration::from_secs(3)).await;
         assert!(state.set_once("k", Duration::from_secs(3)).await.unwrap());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flag_holds_until_its_ttl_or_until_unset() {
+        let state = MemoryState::default();
+        assert!(!state.flagged("f").await.unwrap());
+        state.flag("f", Some(Duration::from_secs(3))).await.unwrap();
+        assert!(state.flagged("f").await.unwrap());
+        tokio::time::advance(Duration::from_secs(2)).await;
+        state.flag("f", Some(Duration::from_secs(3))).await.unwrap(); // refreshed
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(state.flagged("f").await.unwrap());
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(!state.flagged("f").await.unwrap());
+        state.flag("f", Some(Duration::from_secs(3))).await.unwrap();
+        state.flag("f", None).await.unwrap();
+        assert!(!state.flagged("f").await.unwrap());
     }
 
     #[tokio::test]

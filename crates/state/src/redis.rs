@@ -202,6 +202,36 @@ impl SharedState for RedisState {
         })
     }
 
+    fn flag<'a>(&'a self, key: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StateError>> {
+        Box::pin(async move {
+            let key = self.key("f", key);
+            let mut connection = self.connection.clone();
+            match ttl {
+                Some(ttl) => {
+                    redis::cmd("SET")
+                        .arg(key)
+                        .arg(1)
+                        .arg("PX")
+                        .arg(ttl.as_millis().max(1) as u64)
+                        .query_async::<()>(&mut connection)
+                        .await
+                }
+                None => connection.del::<_, ()>(key).await,
+            }
+            .map_err(unavailable)
+        })
+    }
+
+    fn flagged<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StateError>> {
+        Box::pin(async move {
+            self.connection
+                .clone()
+                .exists::<_, bool>(self.key("f", key))
+                .await
+                .map_err(unavailable)
+        })
+    }
+
     fn presence_join(&self, user_id: i64, ttl: Duration) -> BoxFuture<'_, Result<bool, StateError>> {
         Box::pin(async move { Ok(self.presence_update(&self.join, user_id, Some(ttl)).await? == 1) })
     }

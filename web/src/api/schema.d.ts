@@ -1304,6 +1304,10 @@ export interface components {
         } | {
             /** @enum {string} */
             type: "ping";
+        } | {
+            focused: boolean;
+            /** @enum {string} */
+            type: "focus";
         };
         CreateChat: {
             description?: string | null;

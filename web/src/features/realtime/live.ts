@@ -85,11 +85,17 @@ export function startLive(qc: QueryClient, session: Session): Live {
 
   const offToken = session.onToken((token) => client.reauth(token));
   const online = () => client.reconnectNow();
+  // the server sends no push to a device its user is looking at (docs/notifications.md)
+  const reportFocus = () => client.setFocus(document.visibilityState === 'visible' && document.hasFocus());
   const visible = () => {
     if (document.visibilityState === 'visible') client.reconnectNow();
+    reportFocus();
   };
   window.addEventListener('online', online);
   document.addEventListener('visibilitychange', visible);
+  window.addEventListener('focus', reportFocus);
+  window.addEventListener('blur', reportFocus);
+  reportFocus();
   client.start();
 
   const handle: Live = {
@@ -99,6 +105,8 @@ export function startLive(qc: QueryClient, session: Session): Live {
       offToken();
       window.removeEventListener('online', online);
       document.removeEventListener('visibilitychange', visible);
+      window.removeEventListener('focus', reportFocus);
+      window.removeEventListener('blur', reportFocus);
       clearTimeout(retry);
       client.stop();
       engine.reset();

@@ -88,6 +88,29 @@ describe('RealtimeClient', () => {
     expect(t.calls.disconnect).toHaveBeenLastCalledWith({ code: 1001, delayMs: 500 });
   });
 
+  it('tells the server whether the device is in use, once per change and again after a reconnect', async () => {
+    const t = setup();
+    t.client.setFocus(true); // before connecting: kept for when the socket is ready
+    t.client.start();
+    t.handshake();
+    await Promise.resolve();
+    expect(t.last().sent).toContainEqual({ type: 'focus', focused: true });
+    t.client.setFocus(true);
+    t.client.setFocus(false);
+    const focusFrames = t.last().sent.filter((f) => (f as { type: string }).type === 'focus');
+    expect(focusFrames).toEqual([
+      { type: 'focus', focused: true },
+      { type: 'focus', focused: false },
+    ]);
+    t.client.setFocus(true);
+    t.last().drop(1006);
+    vi.advanceTimersByTime(1000);
+    expect(t.sockets).toHaveLength(2);
+    t.handshake();
+    await Promise.resolve();
+    expect(t.last().sent).toContainEqual({ type: 'focus', focused: true });
+  });
+
   it('caps the backoff', () => {
     const t = setup({ initialBackoffMs: 500, maxBackoffMs: 4000 });
     expect(t.client.backoffMs(10)).toBe(4000);

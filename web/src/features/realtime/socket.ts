@@ -49,6 +49,8 @@ export class RealtimeClient {
   private socket: SocketLike | null = null;
   private stopped = true;
   private authed = false;
+  /** What the device last said of its focus (`setFocus`); null: nothing yet. */
+  private focused: boolean | null = null;
   private attempt = 0;
   private heartbeatMs = 25_000;
   private reconnectTimer: unknown = null;
@@ -89,6 +91,16 @@ export class RealtimeClient {
     if (this.reconnectTimer !== null) this.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     this.connect();
+  }
+
+  /**
+   * Whether this device is in front of its user (window focused and visible): the server sends
+   * no push notification to it meanwhile. Sent now if connected, and again after each reconnect.
+   */
+  setFocus(focused: boolean): void {
+    if (this.focused === focused) return;
+    this.focused = focused;
+    if (this.socket && this.authed) this.send({ type: 'focus', focused });
   }
 
   /** A renewed access token for the same session keeps the socket past the old expiry. */
@@ -136,6 +148,7 @@ export class RealtimeClient {
         this.authed = true;
         this.attempt = 0;
         this.schedulePing();
+        if (this.focused) this.send({ type: 'focus', focused: true });
         this.opts.onReady({ user_id: frame.user_id, session_id: frame.session_id });
         return;
       case 'pong':
