@@ -125,6 +125,9 @@ describe('polish: phones and desktop', () => {
     // While the reader scrolls, the pill shows the date of what is on screen; then it fades.
     const pillShown = () => page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.day-separator[data-stuck]')).some((d) => Number(getComputedStyle(d).opacity) > 0.9));
     await page.getByTestId('messages').hover();
+    // down first: the chat may have opened at its first unread message, near the top, where
+    // a wheel up alone would not scroll at all
+    await page.mouse.wheel(0, 300);
     await page.mouse.wheel(0, -150);
     await expect.poll(pillShown).toBe(true);
     await expect.poll(covered, { timeout: 8_000 }).toEqual([]);
