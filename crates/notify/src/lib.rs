@@ -8,7 +8,9 @@
 //! - `follow.rs`: the consumer of chats' events that makes the entries;
 //! - `service.rs`: the logic of the API;
 //! - `store.rs`: all SQL (migrations in `migrations/{sqlite,postgres}`);
-//! - `events.rs`: the frames it sends to sockets.
+//! - `events.rs`: the frames it sends to sockets;
+//! - `push.rs`, `webpush.rs`: Web Push delivery and its wire format;
+//! - `sync.rs`: its part of `/sync`.
 
 mod api;
 mod events;
@@ -18,6 +20,7 @@ mod routes;
 mod service;
 mod settings;
 mod store;
+mod sync;
 mod webpush;
 
 use std::sync::Arc;
@@ -39,6 +42,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_core::jobs::migration(2),
     hybrid_store::migration!(3, "0003_push"),
     hybrid_store::migration!(4, "0004_push_session"),
+    hybrid_store::migration!(5, "0005_versions"),
 ];
 
 /// Entries past their retention are dropped this often.
@@ -67,6 +71,10 @@ impl Module for NotifyModule {
     /// by name, `--services all,notify`.
     fn in_all(&self) -> bool {
         false
+    }
+
+    fn contributes_sync(&self) -> bool {
+        true
     }
 
     fn settings(&self) -> Option<hybrid_core::config::Section> {
@@ -111,6 +119,7 @@ impl Module for NotifyModule {
                 push_key: vapid.public_key(),
                 config: config.clone(),
             });
+            ctx.sync.provide(SERVICE, service.clone());
             let pusher = Arc::new(push::Pusher {
                 db: db.clone(),
                 state: ctx.state.clone(),

@@ -89,6 +89,7 @@ pub async fn upsert(tx: &mut Sql<'_>, new: NewNotification<'_>) -> ApiResult<Not
             ],
         )
         .await?;
+    changed(tx, new.user_id).await?;
     Ok(row.into())
 }
 
@@ -101,6 +102,25 @@ pub async fn get(sql: &mut Sql<'_>, id: i64) -> ApiResult<Option<Notification>> 
         )
         .await?;
     Ok(found.map(Notification::from))
+}
+
+/// Counts a change to `user_id`'s list (`sync.rs`).
+pub async fn changed(tx: &mut Sql<'_>, user_id: i64) -> ApiResult<()> {
+    tx.execute(
+        "INSERT INTO list_versions (user_id, version) VALUES ($1, 1) \
+         ON CONFLICT (user_id) DO UPDATE SET version = list_versions.version + 1",
+        params![user_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// How many times `user_id`'s list changed (0: never).
+pub async fn version(sql: &mut Sql<'_>, user_id: i64) -> ApiResult<i64> {
+    let found: Option<(i64,)> = sql
+        .fetch_optional("SELECT version FROM list_versions WHERE user_id = $1", params![user_id])
+        .await?;
+    Ok(found.map_or(0, |(version,)| version))
 }
 
 /// How many of `user_id`'s entries are unread.
@@ -116,12 +136,19 @@ pub async fn unread(sql: &mut Sql<'_>, user_id: i64) -> ApiResult<i64> {
 
 /// Deletes the entries about message (`chat_id`, `seq`): (id, user) of each.
 pub async fn remove_message(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<Vec<(i64, i64)>> {
-    Ok(tx
+    let removed: Vec<(i64, i64)> = tx
         .fetch_all(
             "DELETE FROM notifications WHERE chat_id = $1 AND seq = $2 RETURNING id, user_id",
             params![chat_id, seq],
         )
-        .await?)
+        .await?;
+    let mut users: Vec<i64> = removed.iter().map(|(_, user)| *user).collect();
+    users.sort_unstable();
+    users.dedup();
+    for user_id in users {
+        changed(tx, user_id).await?;
+    }
+    Ok(removed)
 }
 
 /// Deletes `user_id`'s entries about `chat_id` (they left it): their ids.
@@ -132,16 +159,24 @@ pub async fn remove_chat(tx: &mut Sql<'_>, user_id: i64, chat_id: i64) -> ApiRes
             params![user_id, chat_id],
         )
         .await?;
+    if !rows.is_empty() {
+        changed(tx, user_id).await?;
+    }
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// An edited message's new preview, on the entries that show its text.
 pub async fn edit_preview(tx: &mut Sql<'_>, chat_id: i64, seq: i64, preview: &str) -> ApiResult<()> {
-    tx.execute(
-        "UPDATE notifications SET preview = $3 WHERE chat_id = $1 AND seq = $2 AND kind <> 'reaction'",
-        params![chat_id, seq, preview],
-    )
-    .await?;
+    let edited: Vec<(i64,)> = tx
+        .fetch_all(
+            "UPDATE notifications SET preview = $3 WHERE chat_id = $1 AND seq = $2 AND kind <> 'reaction' \
+             RETURNING user_id",
+            params![chat_id, seq, preview],
+        )
+        .await?;
+    for (user_id,) in edited {
+        changed(tx, user_id).await?;
+    }
     Ok(())
 }
 
@@ -187,11 +222,15 @@ impl Store {
         self.db
             .write(move |tx| {
                 Box::pin(async move {
-                    tx.execute(
-                        "UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND id <= $2 AND read_at IS NULL",
-                        params![user_id, up_to.unwrap_or(i64::MAX), now],
-                    )
-                    .await?;
+                    let read = tx
+                        .execute(
+                            "UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND id <= $2 AND read_at IS NULL",
+                            params![user_id, up_to.unwrap_or(i64::MAX), now],
+                        )
+                        .await?;
+                    if read > 0 {
+                        changed(tx, user_id).await?;
+                    }
                     unread(tx, user_id).await
                 })
             })

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 stack_tests!(
     what_concerns_a_user_reaches_their_list,
     levels_and_mutes_decide_what_is_heard,
-    an_entry_survives_a_crash_once
+    an_entry_survives_a_crash_once,
+    sync_says_whether_the_list_changed
 );
 
 async fn start(stack: Stack) -> TestServer {
@@ -346,4 +347,62 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
+}
+
+/// `user`'s notify part of a sync from `cursor`.
+async fn sync_part(server: &TestServer, user: &TestUser, cursor: &str) -> Value {
+    let (status, answer) = server
+        .post(
+            "/api/v1/sync",
+            Some(&user.access_token),
+            json!({"services": {"notify": cursor}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    answer["services"]["notify"].clone()
+}
+
+async fn sync_says_whether_the_list_changed(stack: Stack) {
+    let server = start(stack).await;
+    let [amy, bob] = [server.register("amy").await, server.register("bob").await];
+    // from the start: the badge, and a cursor
+    let first = sync_part(&server, &bob, "").await;
+    assert_eq!(
+        first["entries"],
+        json!([{"type": "notification.state", "unread_count": 0}]),
+        "{first}"
+    );
+    let cursor = first["cursor"].as_str().unwrap().to_owned();
+    assert_eq!(
+        sync_part(&server, &bob, &cursor).await["entries"],
+        json!([]),
+        "nothing changed"
+    );
+
+    // an entry made while bob was away: the badge comes back with the sync
+    group(&server, &amy, "Team", &[&bob]).await;
+    entries_once(&server, &bob, "added_to_chat").await;
+    let part = sync_part(&server, &bob, &cursor).await;
+    assert_eq!(
+        part["entries"],
+        json!([{"type": "notification.state", "unread_count": 1}]),
+        "{part}"
+    );
+    let cursor = part["cursor"].as_str().unwrap().to_owned();
+    assert_eq!(sync_part(&server, &bob, &cursor).await["entries"], json!([]));
+    // read on another device: changed again
+    server
+        .post("/api/v1/notifications/read", Some(&bob.access_token), json!({}))
+        .await;
+    let part = sync_part(&server, &bob, &cursor).await;
+    assert_eq!(part["entries"][0]["unread_count"], 0, "{part}");
+    // a cursor not from this API
+    let (status, body) = server
+        .post(
+            "/api/v1/sync",
+            Some(&bob.access_token),
+            json!({"services": {"notify": "x"}}),
+        )
+        .await;
+    assert_error(&(status, body), 422, "validation_failed", Some("services.notify"));
 }
