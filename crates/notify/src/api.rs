@@ -201,3 +201,22 @@ pub struct PushPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<String>,
 }
+
+/// A stretch of each day when no push goes out (the in-app list still fills).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    /// An IANA time zone name: `Europe/Moscow`, `UTC`.
+    pub time_zone: String,
+    /// From this time of day (`HH:MM`)…
+    pub from: String,
+    /// …to this one, exclusive; earlier than `from` wraps past midnight (22:00 to 07:00).
+    pub to: String,
+}
+
+/// A user's settings for all chats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserSettings {
+    /// Absent (null): none.
+    pub quiet_hours: Option<QuietHours>,
+}

@@ -16,6 +16,7 @@ mod api;
 mod events;
 mod follow;
 mod push;
+mod quiet;
 mod routes;
 mod service;
 mod settings;
@@ -43,6 +44,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(3, "0003_push"),
     hybrid_store::migration!(4, "0004_push_session"),
     hybrid_store::migration!(5, "0005_versions"),
+    hybrid_store::migration!(6, "0006_quiet_hours"),
 ];
 
 /// Entries past their retention are dropped this often.

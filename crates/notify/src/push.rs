@@ -30,8 +30,12 @@ struct PushJob {
 }
 
 /// Queues the delivery of `notification` to every browser of its user, in the transaction
-/// that made it.
+/// that made it, unless it is made during the user's quiet hours.
 pub async fn queue(tx: &mut Sql<'_>, user_id: i64, notification: &Notification) -> ApiResult<()> {
+    // what comes during quiet hours is never pushed, even once they are over
+    if crate::quiet::quiet_now(tx, user_id, now_ms()).await? {
+        return Ok(());
+    }
     let subscriptions: Vec<(i64,)> = tx
         .fetch_all("SELECT id FROM push_subscriptions WHERE user_id = $1", params![user_id])
         .await?;
@@ -96,6 +100,7 @@ pub struct Pusher {
 }
 
 struct Target {
+    user_id: i64,
     session_id: i64,
     endpoint: String,
     p256dh: String,
@@ -104,6 +109,7 @@ struct Target {
 }
 
 hybrid_store::from_row!(Target {
+    user_id,
     session_id,
     endpoint,
     p256dh,
@@ -131,13 +137,16 @@ impl Pusher {
         let mut reads = self.db.reads();
         let target: Option<Target> = reads
             .fetch_optional(
-                "SELECT session_id, endpoint, p256dh, auth, hide_content FROM push_subscriptions WHERE id = $1",
+                "SELECT user_id, session_id, endpoint, p256dh, auth, hide_content FROM push_subscriptions WHERE id = $1",
                 params![subscription_id],
             )
             .await?;
         let Some(target) = target else {
             return Ok(Outcome::Done); // unsubscribed meanwhile
         };
+        if crate::quiet::quiet_now(&mut reads, target.user_id, now_ms()).await? {
+            return Ok(Outcome::Done); // quiet hours began while it waited: the list has it
+        }
         let entry = crate::store::get(&mut reads, notification_id).await?;
         let Some(entry) = entry.filter(|n| n.read_at.is_none()) else {
             return Ok(Outcome::Done); // withdrawn, or read on another device

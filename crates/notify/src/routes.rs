@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use crate::api::{
     ChatSetting, ChatSettingUpdate, MarkRead, NewPushSubscription, NotificationPage, PageParams, PushKey,
-    PushSubscription, Unread,
+    PushSubscription, Unread, UserSettings,
 };
 use crate::service::Notify;
 
@@ -22,6 +22,7 @@ pub fn routes(service: Arc<Notify>) -> OpenApiRouter {
         .routes(routes!(list))
         .routes(routes!(mark_read))
         .routes(routes!(chat_setting, set_chat_setting))
+        .routes(routes!(user_settings, set_user_settings))
         .routes(routes!(push_key))
         .routes(routes!(subscribe, subscriptions))
         .routes(routes!(unsubscribe))
@@ -107,4 +108,23 @@ async fn subscriptions(State(service): Svc, me: AuthUser) -> ApiResult<Json<Vec<
 async fn unsubscribe(State(service): Svc, me: AuthUser, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     service.unsubscribe(me.user_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// My settings for all chats: quiet hours.
+#[utoipa::path(get, path = "/notifications/settings", tag = "notify", security(("bearer" = [])),
+    responses((status = 200, body = UserSettings)))]
+async fn user_settings(State(service): Svc, me: AuthUser) -> ApiResult<Json<UserSettings>> {
+    Ok(Json(service.user_settings(me.user_id).await?))
+}
+
+/// Set my quiet hours (no push then, in my time zone), or clear them with `null`.
+#[utoipa::path(put, path = "/notifications/settings", tag = "notify", security(("bearer" = [])),
+    request_body = UserSettings,
+    responses((status = 200, body = UserSettings), (status = 422, body = ErrorBody)))]
+async fn set_user_settings(
+    State(service): Svc,
+    me: AuthUser,
+    Json(settings): Json<UserSettings>,
+) -> ApiResult<Json<UserSettings>> {
+    Ok(Json(service.set_user_settings(me.user_id, settings).await?))
 }

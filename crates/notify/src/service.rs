@@ -9,12 +9,14 @@ use hybrid_core::{ApiError, ApiResult, now_ms, page_limit, parse_cursor};
 
 use hybrid_store::Db;
 
-use crate::api::{ChatSetting, ChatSettingUpdate, NewPushSubscription, NotificationPage, PushSubscription};
+use crate::api::{
+    ChatSetting, ChatSettingUpdate, NewPushSubscription, NotificationPage, PushSubscription, UserSettings,
+};
 use crate::events::NotifyFrame;
-use crate::push;
 use crate::settings::NotifyConfig;
 use crate::store::Store;
 use crate::webpush::{BadKeys, Receiver};
+use crate::{push, quiet};
 
 /// Entries are kept this long, read or not.
 pub const RETENTION_MS: i64 = 90 * 24 * 3600 * 1000;
@@ -119,6 +121,18 @@ impl Notify {
             true => Ok(()),
             false => Err(ApiError::not_found("push subscription")),
         }
+    }
+
+    pub async fn user_settings(&self, user_id: i64) -> ApiResult<UserSettings> {
+        Ok(UserSettings {
+            quiet_hours: quiet::get(&mut self.db.reads(), user_id).await?,
+        })
+    }
+
+    pub async fn set_user_settings(&self, user_id: i64, settings: UserSettings) -> ApiResult<UserSettings> {
+        Ok(UserSettings {
+            quiet_hours: quiet::set(&self.db, user_id, settings.quiet_hours).await?,
+        })
     }
 
     /// Drops entries past their retention.

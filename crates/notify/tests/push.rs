@@ -16,7 +16,11 @@ use p256::SecretKey;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use serde_json::{Value, json};
 
-stack_tests!(pushes_reach_browsers_encrypted_and_signed, a_device_in_use_gets_no_push);
+stack_tests!(
+    pushes_reach_browsers_encrypted_and_signed,
+    a_device_in_use_gets_no_push,
+    quiet_hours_send_no_push
+);
 
 /// What the local push endpoint received: (browser, headers, body).
 type Received = Arc<Mutex<Vec<(String, HashMap<String, String>, Vec<u8>)>>>;
@@ -338,4 +342,70 @@ async fn a_device_in_use_gets_no_push(stack: Stack) {
         (laptop >= 2).then_some(())
     })
     .await;
+}
+
+async fn quiet_hours_send_no_push(stack: Stack) {
+    let (origin, received) = push_service().await;
+    let server = start(stack).await;
+    let [amy, bob] = [server.register("amy").await, server.register("bob").await];
+    let bob_token = Some(bob.access_token.as_str());
+    let subscription = Browser::new(3).subscription(&format!("{origin}/push/phone"), false);
+    let (status, _) = server
+        .post("/api/v1/notifications/push/subscriptions", bob_token, subscription)
+        .await;
+    assert_eq!(status, 201);
+    let (_, direct) = server
+        .post(
+            "/api/v1/chats",
+            Some(&amy.access_token),
+            json!({"kind": "direct", "user_id": bob.id}),
+        )
+        .await;
+    let direct = direct["id"].as_i64().unwrap();
+
+    // quiet from an hour ago to an hour from now, in UTC (wrapping past midnight if need be)
+    let minute = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 60) as i64;
+    let hh_mm = |m: i64| format!("{:02}:{:02}", m.rem_euclid(1440) / 60, m.rem_euclid(60));
+    let quiet = json!({"quiet_hours": {"time_zone": "UTC", "from": hh_mm(minute - 60), "to": hh_mm(minute + 60)}});
+    let settings = "/api/v1/notifications/settings";
+    let (status, got) = server.request("PUT", settings, bob_token, Some(quiet.clone())).await;
+    assert_eq!((status.as_u16(), &got), (200, &quiet));
+    assert_eq!(server.get(settings, bob_token).await.1, quiet);
+    send(&server, &amy, direct, "shh").await;
+    until("the entry in the list", || async {
+        let (_, page) = server.get("/api/v1/notifications", bob_token).await;
+        (page["items"][0]["preview"] == "shh").then_some(())
+    })
+    .await;
+
+    // quiet no more: the next one is pushed, and only it
+    let (status, got) = server
+        .request("PUT", settings, bob_token, Some(json!({"quiet_hours": null})))
+        .await;
+    assert_eq!((status.as_u16(), got), (200, json!({"quiet_hours": null})));
+    send(&server, &amy, direct, "now").await;
+    let pushes = received_until(&received, 1).await;
+    let (_, headers, body) = &pushes[0];
+    let payload = &open_in_python(&Browser::new(3), &headers["authorization"], body)["payload"];
+    assert_eq!(payload["preview"], "now", "{payload}: nothing during quiet hours");
+    assert_eq!(received.lock().unwrap().len(), 1);
+
+    // what is not a time zone or a time of day
+    for (bad, field) in [
+        (
+            json!({"time_zone": "Mars/Olympus", "from": "22:00", "to": "07:00"}),
+            "time_zone",
+        ),
+        (json!({"time_zone": "UTC", "from": "25:00", "to": "07:00"}), "from"),
+        (json!({"time_zone": "UTC", "from": "22:00", "to": "7"}), "to"),
+    ] {
+        let refused = server
+            .request("PUT", settings, bob_token, Some(json!({"quiet_hours": bad})))
+            .await;
+        assert_error(&refused, 422, "validation_failed", Some(field));
+    }
 }

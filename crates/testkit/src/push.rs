@@ -17,8 +17,10 @@ pub fn push_check(input: &Value) -> Value {
             std::env::var("HOME").unwrap_or_default()
         )
     });
+    // embedded, not read from the checkout: build caches are shared between checkouts, and a
+    // path baked in at build time may be another (gone) copy's
     let mut child = Command::new(python)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/push_check.py"))
+        .args(["-c", include_str!("../push_check.py")])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
