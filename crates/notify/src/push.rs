@@ -147,9 +147,11 @@ impl Pusher {
         if crate::quiet::quiet_now(&mut reads, target.user_id, now_ms()).await? {
             return Ok(Outcome::Done); // quiet hours began while it waited: the list has it
         }
-        let entry = crate::store::get(&mut reads, notification_id).await?;
+        // the subscription's user now: an endpoint subscribed again by someone else since
+        // the job was queued must not get the first user's entry
+        let entry = crate::store::get(&mut reads, target.user_id, notification_id).await?;
         let Some(entry) = entry.filter(|n| n.read_at.is_none()) else {
-            return Ok(Outcome::Done); // withdrawn, or read on another device
+            return Ok(Outcome::Done); // withdrawn, read on another device, or not theirs
         };
         // the device is in front of its user: the socket has shown it already
         if target.session_id != 0

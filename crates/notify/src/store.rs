@@ -93,12 +93,12 @@ pub async fn upsert(tx: &mut Sql<'_>, new: NewNotification<'_>) -> ApiResult<Not
     Ok(row.into())
 }
 
-/// Entry `id`, if it still exists.
-pub async fn get(sql: &mut Sql<'_>, id: i64) -> ApiResult<Option<Notification>> {
+/// Entry `id` of `user_id`, if it still exists.
+pub async fn get(sql: &mut Sql<'_>, user_id: i64, id: i64) -> ApiResult<Option<Notification>> {
     let found: Option<Row> = sql
         .fetch_optional(
-            &format!("SELECT {COLUMNS} FROM notifications WHERE id = $1"),
-            params![id],
+            &format!("SELECT {COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2"),
+            params![id, user_id],
         )
         .await?;
     Ok(found.map(Notification::from))

@@ -19,7 +19,8 @@ use serde_json::{Value, json};
 stack_tests!(
     pushes_reach_browsers_encrypted_and_signed,
     a_device_in_use_gets_no_push,
-    quiet_hours_send_no_push
+    quiet_hours_send_no_push,
+    an_endpoint_subscribed_again_serves_its_new_user
 );
 
 /// What the local push endpoint received: (browser, headers, body).
@@ -408,4 +409,37 @@ async fn quiet_hours_send_no_push(stack: Stack) {
             .await;
         assert_error(&refused, 422, "validation_failed", Some(field));
     }
+}
+
+async fn an_endpoint_subscribed_again_serves_its_new_user(stack: Stack) {
+    let (origin, received) = push_service().await;
+    let server = start(stack).await;
+    let [amy, bob, cyd] = [
+        server.register("amy").await,
+        server.register("bob").await,
+        server.register("cyd").await,
+    ];
+    // one browser: bob used it, then amy signed in there and subscribed it
+    let browser = Browser::new(3).subscription(&format!("{origin}/push/shared"), false);
+    let path = "/api/v1/notifications/push/subscriptions";
+    for user in [&bob, &amy] {
+        let (status, sub) = server.post(path, Some(&user.access_token), browser.clone()).await;
+        assert_eq!(status, 201, "{sub}");
+    }
+    assert_eq!(server.get(path, Some(&bob.access_token)).await.1, json!([]));
+    // a message to bob is not pushed to amy's browser; one to amy is
+    for (to, text) in [(&bob, "for bob"), (&amy, "for amy")] {
+        let (_, direct) = server
+            .post(
+                "/api/v1/chats",
+                Some(&cyd.access_token),
+                json!({"kind": "direct", "user_id": to.id}),
+            )
+            .await;
+        send(&server, &cyd, direct["id"].as_i64().unwrap(), text).await;
+    }
+    let pushes = received_until(&received, 1).await;
+    let (_, headers, body) = &pushes[0];
+    let payload = &open_in_python(&Browser::new(3), &headers["authorization"], body)["payload"];
+    assert_eq!(payload["preview"], "for amy", "{payload}");
 }
