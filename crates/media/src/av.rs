@@ -351,31 +351,17 @@ mod tests {
     fn metadata_leaves_a_video_and_a_song_and_their_content_stays() {
         let dir = tempfile::tempdir().unwrap();
         let location = "+48.8584+002.2945/";
+        let video = vec![
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=10:duration=1",
+            "-pix_fmt",
+            "yuv420p",
+        ];
         let cases = [
-            (
-                "clip.mp4",
-                "video/mp4",
-                vec![
-                    "-f",
-                    "lavfi",
-                    "-i",
-                    "testsrc=size=160x120:rate=10:duration=1",
-                    "-pix_fmt",
-                    "yuv420p",
-                ],
-            ),
-            (
-                "clip.mov",
-                "video/quicktime",
-                vec![
-                    "-f",
-                    "lavfi",
-                    "-i",
-                    "testsrc=size=160x120:rate=10:duration=1",
-                    "-pix_fmt",
-                    "yuv420p",
-                ],
-            ),
+            ("clip.mp4", "video/mp4", video.clone()),
+            ("clip.mov", "video/quicktime", video),
             (
                 "song.mp3",
                 "audio/mpeg",
