@@ -104,6 +104,19 @@ async fn send(server: &TestServer, sender: &TestUser, chat_id: i64, text: &str) 
     assert!(status.is_success(), "{message}");
 }
 
+/// The direct chat `from` opens with `to`.
+async fn direct_chat(server: &TestServer, from: &TestUser, to: &TestUser) -> i64 {
+    let (status, chat) = server
+        .post(
+            "/api/v1/chats",
+            Some(&from.access_token),
+            json!({"kind": "direct", "user_id": to.id}),
+        )
+        .await;
+    assert!(status.is_success(), "{chat}");
+    chat["id"].as_i64().unwrap()
+}
+
 /// Waits until the endpoint has received `count` pushes in all; those pushes.
 async fn received_until(received: &Received, count: usize) -> Vec<(String, HashMap<String, String>, Vec<u8>)> {
     until(&format!("{count} pushes"), || async {
@@ -222,14 +235,8 @@ async fn pushes_reach_browsers_encrypted_and_signed(stack: Stack) {
         .await;
     assert_eq!(status, 200);
     send(&server, &amy, chat, "@bob muted?").await;
-    let (_, direct) = server
-        .post(
-            "/api/v1/chats",
-            Some(&amy.access_token),
-            json!({"kind": "direct", "user_id": bob.id}),
-        )
-        .await;
-    send(&server, &amy, direct["id"].as_i64().unwrap(), "psst").await;
+    let direct = direct_chat(&server, &amy, &bob).await;
+    send(&server, &amy, direct, "psst").await;
     let pushes = received_until(&received, 5).await;
     for (name, headers, body) in &pushes[3..] {
         let browser = browsers.iter().find(|(n, _)| n == name).unwrap().1;
@@ -296,14 +303,7 @@ async fn a_device_in_use_gets_no_push(stack: Stack) {
         let (status, sub) = server.post(path, Some(token), subscription).await;
         assert_eq!(status, 201, "{sub}");
     }
-    let (_, direct) = server
-        .post(
-            "/api/v1/chats",
-            Some(&amy.access_token),
-            json!({"kind": "direct", "user_id": bob.id}),
-        )
-        .await;
-    let direct = direct["id"].as_i64().unwrap();
+    let direct = direct_chat(&server, &amy, &bob).await;
     let mut laptop = server.ws(&bob).await;
     let focus = |focused: bool| json!({"type": "focus", "focused": focused});
 
@@ -355,14 +355,7 @@ async fn quiet_hours_send_no_push(stack: Stack) {
         .post("/api/v1/notifications/push/subscriptions", bob_token, subscription)
         .await;
     assert_eq!(status, 201);
-    let (_, direct) = server
-        .post(
-            "/api/v1/chats",
-            Some(&amy.access_token),
-            json!({"kind": "direct", "user_id": bob.id}),
-        )
-        .await;
-    let direct = direct["id"].as_i64().unwrap();
+    let direct = direct_chat(&server, &amy, &bob).await;
 
     // quiet from an hour ago to an hour from now, in UTC (wrapping past midnight if need be)
     let minute = (std::time::SystemTime::now()
@@ -429,14 +422,8 @@ async fn an_endpoint_subscribed_again_serves_its_new_user(stack: Stack) {
     assert_eq!(server.get(path, Some(&bob.access_token)).await.1, json!([]));
     // a message to bob is not pushed to amy's browser; one to amy is
     for (to, text) in [(&bob, "for bob"), (&amy, "for amy")] {
-        let (_, direct) = server
-            .post(
-                "/api/v1/chats",
-                Some(&cyd.access_token),
-                json!({"kind": "direct", "user_id": to.id}),
-            )
-            .await;
-        send(&server, &cyd, direct["id"].as_i64().unwrap(), text).await;
+        let direct = direct_chat(&server, &cyd, to).await;
+        send(&server, &cyd, direct, text).await;
     }
     let pushes = received_until(&received, 1).await;
     let (_, headers, body) = &pushes[0];
