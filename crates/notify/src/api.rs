@@ -124,11 +124,53 @@ impl Level {
         }
     }
 
-    pub fn parse(text: &str) -> Level {
+    /// A stored level; anything else (`default`) is none of them.
+    pub fn parse(text: &str) -> Option<Level> {
         match text {
-            "mentions" => Level::Mentions,
-            "none" => Level::None,
-            _ => Level::All,
+            "all" => Some(Level::All),
+            "mentions" => Some(Level::Mentions),
+            "none" => Some(Level::None),
+            _ => None,
+        }
+    }
+}
+
+/// What a user hears of each kind of chat that has no level of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelDefaults {
+    /// Direct chats (default `all`).
+    #[serde(default = "everything")]
+    pub direct: Level,
+    /// Groups (default `all`).
+    #[serde(default = "everything")]
+    pub group: Level,
+    /// Channels (default `all`).
+    #[serde(default = "everything")]
+    pub channel: Level,
+}
+
+fn everything() -> Level {
+    Level::All
+}
+
+impl Default for LevelDefaults {
+    fn default() -> Self {
+        LevelDefaults {
+            direct: Level::All,
+            group: Level::All,
+            channel: Level::All,
+        }
+    }
+}
+
+impl LevelDefaults {
+    /// The level for a chat of `chat_kind` (`direct`, `group`, `channel`).
+    pub fn for_kind(&self, chat_kind: &str) -> Level {
+        match chat_kind {
+            "direct" => self.direct,
+            "channel" => self.channel,
+            _ => self.group,
         }
     }
 }
@@ -137,7 +179,10 @@ impl Level {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChatSetting {
     pub chat_id: i64,
-    pub level: Level,
+    /// The chat's own level; absent: the user's default for its kind (`defaults` of
+    /// `/notifications/settings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
     /// Muted until this time (epoch ms), whatever the level; absent: not muted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub muted_until: Option<i64>,
@@ -147,7 +192,9 @@ pub struct ChatSetting {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChatSettingUpdate {
-    pub level: Level,
+    /// Absent or null: follow the default for the chat's kind.
+    #[serde(default)]
+    pub level: Option<Level>,
     /// Mute until this time (epoch ms, in the future); absent or null: not muted.
     pub muted_until: Option<i64>,
 }
@@ -216,7 +263,12 @@ pub struct QuietHours {
 
 /// A user's settings for all chats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserSettings {
     /// Absent (null): none.
+    #[serde(default)]
     pub quiet_hours: Option<QuietHours>,
+    /// The level of chats without one of their own, per kind of chat; absent: all.
+    #[serde(default)]
+    pub defaults: LevelDefaults,
 }

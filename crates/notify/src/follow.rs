@@ -7,7 +7,7 @@
 //! it, an edit updates their preview, leaving a chat takes that chat's entries. Frames are
 //! sent once the entries are committed (ephemeral: the list is what survives).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use hybrid_chats_api::{ChatMembership, MessageContext};
@@ -18,6 +18,7 @@ use hybrid_store::Sql;
 use serde::Deserialize;
 
 use crate::api::{Level, NotificationKind};
+use crate::defaults;
 use crate::events::NotifyFrame;
 use crate::store::{self, NewNotification};
 
@@ -210,10 +211,10 @@ impl Follower<'_> {
         concerned.remove(&context.sender_id);
         let preview = preview_of(&message);
         let users: Vec<i64> = concerned.keys().copied().collect();
-        let settings = store::settings_for(tx, chat_id, &users).await?;
+        let levels = Levels::read(tx, chat_id, &context.chat_kind, &users).await?;
         let now = now_ms();
         for (user_id, kind) in concerned {
-            let level = heard_level(settings.get(&user_id).copied(), now);
+            let level = levels.heard(user_id, now);
             let new = NewNotification {
                 user_id,
                 kind,
@@ -242,7 +243,7 @@ impl Follower<'_> {
         if author == reactor {
             return Ok(());
         }
-        let settings = store::settings_for(tx, chat_id, &[author]).await?;
+        let levels = Levels::read(tx, chat_id, &context.chat_kind, &[author]).await?;
         let now = now_ms();
         let new = NewNotification {
             user_id: author,
@@ -254,8 +255,7 @@ impl Follower<'_> {
             preview: &data.emoji,
             created_at: now,
         };
-        self.record(tx, new, heard_level(settings.get(&author).copied(), now))
-            .await
+        self.record(tx, new, levels.heard(author, now)).await
     }
 
     /// Records `new` if `level` lets it through.
@@ -296,12 +296,37 @@ fn parse<D: for<'de> Deserialize<'de>>(payload: &str) -> Option<Frame<D>> {
     serde_json::from_str(payload).ok()
 }
 
-/// What a user hears of a chat now: their level, or nothing while muted.
-fn heard_level(setting: Option<(Level, i64)>, now: i64) -> Level {
+/// What the people a message concerns hear of its chat: their settings for it, and their
+/// defaults for its kind.
+struct Levels {
+    chat_kind_defaults: HashMap<i64, Level>,
+    settings: HashMap<i64, store::Setting>,
+}
+
+impl Levels {
+    async fn read(tx: &mut Sql<'_>, chat_id: i64, chat_kind: &str, users: &[i64]) -> ApiResult<Levels> {
+        let defaults = defaults::of_users(tx, users).await?;
+        Ok(Levels {
+            chat_kind_defaults: defaults
+                .into_iter()
+                .map(|(user, defaults)| (user, defaults.for_kind(chat_kind)))
+                .collect(),
+            settings: store::settings_for(tx, chat_id, users).await?,
+        })
+    }
+
+    fn heard(&self, user_id: i64, now: i64) -> Level {
+        let default = self.chat_kind_defaults.get(&user_id).copied().unwrap_or(Level::All);
+        heard_level(self.settings.get(&user_id).copied(), default, now)
+    }
+}
+
+/// What a user hears of a chat now: its level (else `default`), or nothing while muted.
+fn heard_level(setting: Option<store::Setting>, default: Level, now: i64) -> Level {
     match setting {
         Some((_, muted_until)) if muted_until > now => Level::None,
-        Some((level, _)) => level,
-        None => Level::All,
+        Some((level, _)) => level.unwrap_or(default),
+        None => default,
     }
 }
 
@@ -330,10 +355,24 @@ mod tests {
 
     #[test]
     fn a_mute_silences_until_its_time_whatever_the_level() {
-        assert_eq!(heard_level(None, 10), Level::All);
-        assert_eq!(heard_level(Some((Level::Mentions, 0)), 10), Level::Mentions);
-        assert_eq!(heard_level(Some((Level::All, 11)), 10), Level::None);
-        assert_eq!(heard_level(Some((Level::Mentions, 10)), 10), Level::Mentions);
+        assert_eq!(heard_level(None, Level::All, 10), Level::All);
+        assert_eq!(
+            heard_level(Some((Some(Level::Mentions), 0)), Level::All, 10),
+            Level::Mentions
+        );
+        assert_eq!(heard_level(Some((Some(Level::All), 11)), Level::All, 10), Level::None);
+        assert_eq!(
+            heard_level(Some((Some(Level::Mentions), 10)), Level::All, 10),
+            Level::Mentions
+        );
+    }
+
+    #[test]
+    fn a_chat_without_a_level_of_its_own_follows_the_default() {
+        assert_eq!(heard_level(None, Level::Mentions, 10), Level::Mentions);
+        assert_eq!(heard_level(Some((None, 0)), Level::None, 10), Level::None);
+        assert_eq!(heard_level(Some((Some(Level::All), 0)), Level::None, 10), Level::All);
+        assert_eq!(heard_level(Some((None, 11)), Level::All, 10), Level::None);
     }
 
     #[test]

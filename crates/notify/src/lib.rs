@@ -9,10 +9,12 @@
 //! - `service.rs`: the logic of the API;
 //! - `store.rs`: all SQL (migrations in `migrations/{sqlite,postgres}`);
 //! - `events.rs`: the frames it sends to sockets;
+//! - `defaults.rs`, `quiet.rs`: a user's default levels per kind of chat, their quiet hours;
 //! - `push.rs`, `webpush.rs`: Web Push delivery and its wire format;
 //! - `sync.rs`: its part of `/sync`.
 
 mod api;
+mod defaults;
 mod events;
 mod follow;
 mod push;
@@ -45,6 +47,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(4, "0004_push_session"),
     hybrid_store::migration!(5, "0005_versions"),
     hybrid_store::migration!(6, "0006_quiet_hours"),
+    hybrid_store::migration!(7, "0007_level_defaults"),
 ];
 
 /// Entries past their retention are dropped this often.

@@ -21,6 +21,7 @@ pub fn routes(service: Arc<Notify>) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(mark_read))
+        .routes(routes!(chat_settings))
         .routes(routes!(chat_setting, set_chat_setting))
         .routes(routes!(user_settings, set_user_settings))
         .routes(routes!(push_key))
@@ -46,6 +47,14 @@ async fn list(State(service): Svc, me: AuthUser, Query(page): Query<PageParams>)
 async fn mark_read(State(service): Svc, me: AuthUser, Json(read): Json<MarkRead>) -> ApiResult<Json<Unread>> {
     let unread_count = service.mark_read(me.user_id, read.up_to).await?;
     Ok(Json(Unread { unread_count }))
+}
+
+/// My chats with a setting of their own (a level, or a mute not yet over); the others follow
+/// my defaults for their kind.
+#[utoipa::path(get, path = "/notifications/chats", tag = "notify", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ChatSetting>)))]
+async fn chat_settings(State(service): Svc, me: AuthUser) -> ApiResult<Json<Vec<ChatSetting>>> {
+    Ok(Json(service.settings(me.user_id).await?))
 }
 
 /// What I hear of a chat I am in.
@@ -110,14 +119,15 @@ async fn unsubscribe(State(service): Svc, me: AuthUser, Path(id): Path<i64>) -> 
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// My settings for all chats: quiet hours.
+/// My settings for all chats: quiet hours, and the level of each kind of chat.
 #[utoipa::path(get, path = "/notifications/settings", tag = "notify", security(("bearer" = [])),
     responses((status = 200, body = UserSettings)))]
 async fn user_settings(State(service): Svc, me: AuthUser) -> ApiResult<Json<UserSettings>> {
     Ok(Json(service.user_settings(me.user_id).await?))
 }
 
-/// Set my quiet hours (no push then, in my time zone), or clear them with `null`.
+/// Set my quiet hours (no push then, in my time zone; `null` clears them) and the level of
+/// each kind of chat without one of its own.
 #[utoipa::path(put, path = "/notifications/settings", tag = "notify", security(("bearer" = [])),
     request_body = UserSettings,
     responses((status = 200, body = UserSettings), (status = 422, body = ErrorBody)))]

@@ -16,7 +16,7 @@ use crate::events::NotifyFrame;
 use crate::settings::NotifyConfig;
 use crate::store::Store;
 use crate::webpush::{BadKeys, Receiver};
-use crate::{push, quiet};
+use crate::{defaults, push, quiet};
 
 /// Entries are kept this long, read or not.
 pub const RETENTION_MS: i64 = 90 * 24 * 3600 * 1000;
@@ -79,6 +79,11 @@ impl Notify {
         Ok(setting)
     }
 
+    /// `user_id`'s chats with a setting of their own.
+    pub async fn settings(&self, user_id: i64) -> ApiResult<Vec<ChatSetting>> {
+        self.store.settings(user_id).await
+    }
+
     /// Subscribes a browser of `user_id`, signed in as `session_id`, to their notifications
     /// (again: the endpoint moves to them, with its new keys).
     pub async fn subscribe(
@@ -124,14 +129,17 @@ impl Notify {
     }
 
     pub async fn user_settings(&self, user_id: i64) -> ApiResult<UserSettings> {
+        let mut reads = self.db.reads();
         Ok(UserSettings {
-            quiet_hours: quiet::get(&mut self.db.reads(), user_id).await?,
+            quiet_hours: quiet::get(&mut reads, user_id).await?,
+            defaults: defaults::get(&mut reads, user_id).await?,
         })
     }
 
     pub async fn set_user_settings(&self, user_id: i64, settings: UserSettings) -> ApiResult<UserSettings> {
         Ok(UserSettings {
             quiet_hours: quiet::set(&self.db, user_id, settings.quiet_hours).await?,
+            defaults: defaults::set(&self.db, user_id, settings.defaults).await?,
         })
     }
 

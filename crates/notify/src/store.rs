@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use hybrid_core::ApiResult;
+use hybrid_core::{ApiResult, now_ms};
 use hybrid_store::{Db, Sql, params};
 
 use crate::api::{ChatSetting, Level, Notification, NotificationKind};
@@ -151,8 +151,14 @@ pub async fn remove_message(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResu
     Ok(removed)
 }
 
-/// Deletes `user_id`'s entries about `chat_id` (they left it): their ids.
+/// Deletes `user_id`'s entries about `chat_id`, and their setting for it (they left it): the
+/// entries' ids.
 pub async fn remove_chat(tx: &mut Sql<'_>, user_id: i64, chat_id: i64) -> ApiResult<Vec<i64>> {
+    tx.execute(
+        "DELETE FROM chat_settings WHERE user_id = $1 AND chat_id = $2",
+        params![user_id, chat_id],
+    )
+    .await?;
     let rows: Vec<(i64,)> = tx
         .fetch_all(
             "DELETE FROM notifications WHERE user_id = $1 AND chat_id = $2 RETURNING id",
@@ -180,8 +186,11 @@ pub async fn edit_preview(tx: &mut Sql<'_>, chat_id: i64, seq: i64, preview: &st
     Ok(())
 }
 
-/// The settings of `users` for `chat_id` that are not the default: (level, muted until).
-pub async fn settings_for(tx: &mut Sql<'_>, chat_id: i64, users: &[i64]) -> ApiResult<HashMap<i64, (Level, i64)>> {
+/// A chat's own level (`None`: the default for its kind) and the end of its mute (0: none).
+pub type Setting = (Option<Level>, i64);
+
+/// The settings of `users` for `chat_id` that are not the default.
+pub async fn settings_for(tx: &mut Sql<'_>, chat_id: i64, users: &[i64]) -> ApiResult<HashMap<i64, Setting>> {
     if users.is_empty() {
         return Ok(HashMap::new());
     }
@@ -194,6 +203,14 @@ pub async fn settings_for(tx: &mut Sql<'_>, chat_id: i64, users: &[i64]) -> ApiR
         .into_iter()
         .map(|(user, level, muted_until)| (user, (Level::parse(&level), muted_until)))
         .collect())
+}
+
+fn chat_setting(chat_id: i64, (level, muted_until): Setting, now: i64) -> ChatSetting {
+    ChatSetting {
+        chat_id,
+        level,
+        muted_until: (muted_until > now).then_some(muted_until),
+    }
 }
 
 pub struct Store {
@@ -240,21 +257,36 @@ impl Store {
     pub async fn setting(&self, user_id: i64, chat_id: i64) -> ApiResult<ChatSetting> {
         let mut reads = self.db.reads();
         let found = settings_for(&mut reads, chat_id, &[user_id]).await?;
-        let (level, muted_until) = found.get(&user_id).copied().unwrap_or((Level::All, 0));
-        Ok(ChatSetting {
-            chat_id,
-            level,
-            muted_until: (muted_until > 0).then_some(muted_until),
-        })
+        let setting = found.get(&user_id).copied().unwrap_or((None, 0));
+        Ok(chat_setting(chat_id, setting, now_ms()))
     }
 
-    /// Stores a chat's setting; the default (all, not muted) is stored as no row.
+    /// `user_id`'s chats with a setting of their own (a level, or a mute not yet over).
+    pub async fn settings(&self, user_id: i64) -> ApiResult<Vec<ChatSetting>> {
+        let now = now_ms();
+        let rows: Vec<(i64, String, i64)> = self
+            .db
+            .reads()
+            .fetch_all(
+                "SELECT chat_id, level, muted_until FROM chat_settings WHERE user_id = $1 \
+                 AND (level <> 'default' OR muted_until > $2) ORDER BY chat_id",
+                params![user_id, now],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(chat_id, level, muted_until)| chat_setting(chat_id, (Level::parse(&level), muted_until), now))
+            .collect())
+    }
+
+    /// Stores a chat's setting; the default (no level of its own, not muted) is stored as no
+    /// row, no level of its own as `default`.
     pub async fn set(&self, user_id: i64, setting: ChatSetting) -> ApiResult<()> {
         self.db
             .write(move |tx| {
                 Box::pin(async move {
                     let muted_until = setting.muted_until.unwrap_or(0);
-                    if setting.level == Level::All && muted_until == 0 {
+                    if setting.level.is_none() && muted_until == 0 {
                         tx.execute(
                             "DELETE FROM chat_settings WHERE user_id = $1 AND chat_id = $2",
                             params![user_id, setting.chat_id],
@@ -265,7 +297,12 @@ impl Store {
                             "INSERT INTO chat_settings (user_id, chat_id, level, muted_until) VALUES ($1, $2, $3, $4) \
                              ON CONFLICT (user_id, chat_id) DO UPDATE SET level = excluded.level, \
                              muted_until = excluded.muted_until",
-                            params![user_id, setting.chat_id, setting.level.as_str(), muted_until],
+                            params![
+                                user_id,
+                                setting.chat_id,
+                                setting.level.map_or("default", Level::as_str),
+                                muted_until
+                            ],
                         )
                         .await?;
                     }

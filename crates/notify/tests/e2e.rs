@@ -252,7 +252,7 @@ async fn levels_and_mutes_decide_what_is_heard(stack: Stack) {
     let put = |body: Value| server.request("PUT", &setting, Some(&amy.access_token), Some(body));
 
     let (status, got) = server.get(&setting, Some(&amy.access_token)).await;
-    assert_eq!((status.as_u16(), got), (200, json!({"chat_id": chat, "level": "all"})));
+    assert_eq!((status.as_u16(), got), (200, json!({"chat_id": chat})), "the default");
 
     // mentions only: a reaction is not heard, a reply is
     let (status, got) = put(json!({"level": "mentions"})).await;
@@ -277,15 +277,86 @@ async fn levels_and_mutes_decide_what_is_heard(stack: Stack) {
     send(&server, &cyd, direct, json!({"text": "hi"})).await;
     let seen = entries_once(&server, &amy, "direct_message").await;
     assert_eq!(seen.len(), 2, "{seen:?}: the mention in the muted chat is not there");
+    let (_, listed) = server.get("/api/v1/notifications/chats", Some(&amy.access_token)).await;
+    assert_eq!(listed, json!([{"chat_id": chat, "level": "all", "muted_until": hour}]));
 
     // back to the default: stored as nothing, heard again
-    let (status, got) = put(json!({"level": "all"})).await;
-    assert_eq!((status.as_u16(), got), (200, json!({"chat_id": chat, "level": "all"})));
+    let (status, got) = put(json!({})).await;
+    assert_eq!((status.as_u16(), got), (200, json!({"chat_id": chat})));
+    let (_, listed) = server.get("/api/v1/notifications/chats", Some(&amy.access_token)).await;
+    assert_eq!(listed, json!([]));
     send(&server, &bob, chat, json!({"text": "@amy now?"})).await;
     assert_eq!(entries_once(&server, &amy, "mention").await.len(), 3);
 
+    // defaults per kind of chat: groups muted, direct chats mentions only; a group with a
+    // level of its own keeps it
+    let settings = json!({"quiet_hours": null, "defaults": {"direct": "mentions", "group": "none", "channel": "all"}});
+    let (status, got) = server
+        .request(
+            "PUT",
+            "/api/v1/notifications/settings",
+            Some(&amy.access_token),
+            Some(settings.clone()),
+        )
+        .await;
+    assert_eq!((status.as_u16(), &got), (200, &settings));
+    let (_, got) = server
+        .get("/api/v1/notifications/settings", Some(&amy.access_token))
+        .await;
+    assert_eq!(got, settings);
+    let loud = group(&server, &bob, "Loud", &[&amy]).await;
+    let loud_setting = format!("/api/v1/notifications/chats/{loud}");
+    server
+        .request(
+            "PUT",
+            &loud_setting,
+            Some(&amy.access_token),
+            Some(json!({"level": "all"})),
+        )
+        .await;
+    send(&server, &bob, chat, json!({"text": "@amy muted by default"})).await;
+    send(&server, &cyd, direct, json!({"text": "not a mention"})).await;
+    send(&server, &bob, loud, json!({"text": "@amy heard"})).await;
+    let seen = entries_once(&server, &amy, "mention").await;
+    assert_eq!(
+        seen.len(),
+        5,
+        "{seen:?}: only Loud's mention is new (plus being added to Loud)"
+    );
+    assert_eq!(seen[0].1, loud, "{seen:?}");
+    // muting a chat that follows the default, then the default again
+    let (status, got) = put(json!({"muted_until": hour})).await;
+    assert_eq!(
+        (status.as_u16(), got),
+        (200, json!({"chat_id": chat, "muted_until": hour}))
+    );
+    let (status, got) = server
+        .request(
+            "PUT",
+            "/api/v1/notifications/settings",
+            Some(&amy.access_token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), got),
+        (
+            200,
+            json!({"quiet_hours": null, "defaults": {"direct": "all", "group": "all", "channel": "all"}})
+        )
+    );
+
     // bad input, and chats one is not in
     assert_error(&put(json!({"level": "loud"})).await, 422, "validation_failed", None);
+    let refused = server
+        .request(
+            "PUT",
+            "/api/v1/notifications/settings",
+            Some(&amy.access_token),
+            Some(json!({"defaults": {"group": "loud"}})),
+        )
+        .await;
+    assert_eq!(refused.0, 422, "{}", refused.1);
     assert_error(
         &put(json!({"level": "all", "muted_until": 1000})).await,
         422,

@@ -364,7 +364,11 @@ async fn quiet_hours_send_no_push(stack: Stack) {
         .as_secs()
         / 60) as i64;
     let hh_mm = |m: i64| format!("{:02}:{:02}", m.rem_euclid(1440) / 60, m.rem_euclid(60));
-    let quiet = json!({"quiet_hours": {"time_zone": "UTC", "from": hh_mm(minute - 60), "to": hh_mm(minute + 60)}});
+    let all = json!({"direct": "all", "group": "all", "channel": "all"});
+    let quiet = json!({
+        "quiet_hours": {"time_zone": "UTC", "from": hh_mm(minute - 60), "to": hh_mm(minute + 60)},
+        "defaults": all,
+    });
     let settings = "/api/v1/notifications/settings";
     let (status, got) = server.request("PUT", settings, bob_token, Some(quiet.clone())).await;
     assert_eq!((status.as_u16(), &got), (200, &quiet));
@@ -380,7 +384,10 @@ async fn quiet_hours_send_no_push(stack: Stack) {
     let (status, got) = server
         .request("PUT", settings, bob_token, Some(json!({"quiet_hours": null})))
         .await;
-    assert_eq!((status.as_u16(), got), (200, json!({"quiet_hours": null})));
+    assert_eq!(
+        (status.as_u16(), got),
+        (200, json!({"quiet_hours": null, "defaults": all}))
+    );
     send(&server, &amy, direct, "now").await;
     let pushes = received_until(&received, 1).await;
     let (_, headers, body) = &pushes[0];
