@@ -130,13 +130,19 @@ pub fn consume(
                     let frames = db
                         .write(move |tx| {
                             Box::pin(async move {
-                                let frames = handler(tx, &events).await?;
-                                save_cursor(tx, name, last).await?;
-                                Ok::<_, ApiError>(frames)
+                                if !claim(tx, name, at, last).await? {
+                                    return Ok(None);
+                                }
+                                Ok::<_, ApiError>(Some(handler(tx, &events).await?))
                             })
                         })
                         .await
                         .map_err(|e: ApiError| anyhow::anyhow!("{name}: {}", e.message))?;
+                    let Some(frames) = frames else {
+                        // another replica consumed this batch first: start from where it is
+                        cursor = None;
+                        return Ok(true);
+                    };
                     for frame in frames {
                         bus.publish(frame);
                     }
@@ -187,13 +193,30 @@ async fn load_cursor(db: &Db, name: &str) -> anyhow::Result<i64> {
     Ok(row.map_or(0, |(position,)| position))
 }
 
-async fn save_cursor(tx: &mut Sql<'_>, name: &str, position: i64) -> ApiResult<()> {
-    tx.execute(
-        "INSERT INTO stream_cursors (consumer, position, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
-        params![name, position, crate::now_ms()],
-    )
-    .await
-    .map_err(ApiError::from)?;
-    Ok(())
+/// Moves the consumer's cursor from `from` to `to` first thing in the batch's transaction, so
+/// it holds the cursor's row until it commits: a replica consuming the same stream under the
+/// same name waits there, then finds the cursor moved and claims nothing (`false`), and the
+/// batch is handled exactly once. Returns whether this transaction claimed it.
+async fn claim(tx: &mut Sql<'_>, name: &str, from: i64, to: i64) -> ApiResult<bool> {
+    let now = crate::now_ms();
+    let moved = tx
+        .execute(
+            "UPDATE stream_cursors SET position = $3, updated_at = $4 WHERE consumer = $1 AND position = $2",
+            params![name, from, to, now],
+        )
+        .await
+        .map_err(ApiError::from)?;
+    if moved == 1 || from != 0 {
+        return Ok(moved == 1);
+    }
+    // the first batch ever: no row yet, unless another replica made it meanwhile
+    let made = tx
+        .execute(
+            "INSERT INTO stream_cursors (consumer, position, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (consumer) DO NOTHING",
+            params![name, to, now],
+        )
+        .await
+        .map_err(ApiError::from)?;
+    Ok(made == 1)
 }

@@ -399,6 +399,46 @@ async fn the_example_in_its_own_process_works_over_grpc() {
     assert_eq!(notice_texts(&synced["services"]["example"]), ["far away"], "{synced}");
 }
 
+/// Two replicas of a consuming service share its cursor: each event is applied by one of
+/// them, once (`seen`'s primary key would refuse a second application), and when one stops
+/// the other carries on from where the pair got to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_of_a_consumer_apply_each_event_once() {
+    let main_grpc = format!("127.0.0.1:{}", free_port());
+    let main = TestServer::start_scaled(
+        BIN,
+        Scaled::create().await,
+        &[
+            ("HYBRID_SERVICES", "users,auth,chats,realtime"),
+            ("HYBRID_GRPC__LISTEN", &main_grpc),
+        ],
+    )
+    .await;
+    let main_url = format!("http://{main_grpc}");
+    let replica = [
+        ("HYBRID_SERVICES", "example"),
+        ("HYBRID_PEERS__AUTH", main_url.as_str()),
+        ("HYBRID_PEERS__CHATS", main_url.as_str()),
+    ];
+    let (mut first, second) = (main.start_peer(&replica).await, main.start_peer(&replica).await);
+    let ann = main.register("ann").await;
+    let bob = main.register("bob").await;
+    let chat = direct(&main, &ann, &bob).await;
+    let texts: Vec<String> = (0..20).map(|i| format!("both up {i}")).collect();
+    futures::future::join_all(texts.iter().map(|text| send(&main, &ann, chat, text))).await;
+    first.stop().await;
+    for i in 0..5 {
+        send(&main, &bob, chat, &format!("one left {i}")).await;
+    }
+    let pts = chat_pts(&main, &ann, chat).await;
+    let seen = until("the remaining replica to catch up", || async {
+        let seen = seen_of_chat(&second, &ann, chat).await;
+        (seen.len() as i64 >= pts).then_some(seen)
+    })
+    .await;
+    assert_eq!(seen, (1..=pts).collect::<Vec<_>>(), "every event once, in order");
+}
+
 /// The texts of `user`'s kept notices, once there are any (waiting for `what`).
 async fn first_notices(api: &Api, user: &TestUser, what: &str) -> Vec<String> {
     until(what, || async {
