@@ -313,7 +313,7 @@ mod tests {
 
     #[test]
     fn selects_services() {
-        assert_eq!(names("all"), ["users", "auth", "chats", "realtime", "files"]);
+        assert_eq!(names("all"), ["users", "auth", "chats", "realtime", "files", "notify"]);
         assert_eq!(names(" auth , users "), ["users", "auth"]);
         assert_eq!(names("users,auth,chats"), ["users", "auth", "chats"]);
         let unknown = select("users,chatz").err().unwrap().to_string();

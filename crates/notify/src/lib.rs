@@ -72,12 +72,6 @@ impl Module for NotifyModule {
         &[hybrid_chats_api::SERVICE]
     }
 
-    /// Not in `all` until it is complete (push, email, web screens, deploy files): started
-    /// by name, `--services all,notify`.
-    fn in_all(&self) -> bool {
-        false
-    }
-
     fn contributes_sync(&self) -> bool {
         true
     }

@@ -892,6 +892,154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notifications, newest first, with the unread count (the badge). */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/chats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My chats with a setting of their own (a level, or a mute not yet over); the others follow
+         *     my defaults for their kind.
+         */
+        get: operations["chat_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/chats/{chat_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What I hear of a chat I am in. */
+        get: operations["chat_setting"];
+        /** Choose what I hear of a chat I am in: all, mentions only or none, and mute it for a while. */
+        put: operations["set_chat_setting"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/push/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The key a browser subscribes with (`applicationServerKey` of `pushManager.subscribe`). */
+        get: operations["push_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The browsers that receive my notifications. */
+        get: operations["subscriptions"];
+        put?: never;
+        /**
+         * Send my notifications to this browser (its `PushSubscription`, as JSON); none while this
+         *     session's socket says the device is in use (a `focus` frame).
+         */
+        post: operations["subscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/push/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop sending my notifications to a browser. */
+        delete: operations["unsubscribe"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark my notifications read, up to one or all; my other devices get `notification.read`. */
+        post: operations["mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My settings for all chats: quiet hours, and the level of each kind of chat. */
+        get: operations["user_settings"];
+        /**
+         * Set my quiet hours (no push then, in my time zone; `null` clears them) and the level of
+         *     each kind of chat without one of its own.
+         */
+        put: operations["set_user_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/realtime/presence": {
         parameters: {
             query?: never;
@@ -1262,6 +1410,26 @@ export interface components {
             /** Format: int64 */
             chat_id: number;
         };
+        /** @description A user's notification setting for one chat. */
+        ChatSetting: {
+            /** Format: int64 */
+            chat_id: number;
+            level?: components["schemas"]["Level"] | null;
+            /**
+             * Format: int64
+             * @description Muted until this time (epoch ms), whatever the level; absent: not muted.
+             */
+            muted_until?: number | null;
+        };
+        /** @description A change of a chat's setting. */
+        ChatSettingUpdate: {
+            level?: components["schemas"]["Level"] | null;
+            /**
+             * Format: int64
+             * @description Mute until this time (epoch ms, in the future); absent or null: not muted.
+             */
+            muted_until?: number | null;
+        };
         ChatSync: {
             /** Format: int64 */
             chat_id: number;
@@ -1414,9 +1582,10 @@ export interface components {
          *     - `media_processing` (409): The picture, sound or video is being processed (a picture turned upright, its metadata removed): only its owner reads it until then. Retry shortly.
          *     - `upload_expired` (410): The upload waited longer than `files.upload_ttl_secs` and was dropped.
          *     - `tus_version_unsupported` (412): The request is not tus 1.0.0 (`Tus-Resumable`).
+         *     - `too_many_push_subscriptions` (409): The user has as many browsers subscribed as one may.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment" | "file_too_large" | "quota_exceeded" | "range_not_satisfiable" | "link_invalid" | "offset_mismatch" | "upload_busy" | "image_too_large" | "media_processing" | "upload_expired" | "tus_version_unsupported";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment" | "file_too_large" | "quota_exceeded" | "range_not_satisfiable" | "link_invalid" | "offset_mismatch" | "upload_busy" | "image_too_large" | "media_processing" | "upload_expired" | "tus_version_unsupported" | "too_many_push_subscriptions";
         ErrorDetail: {
             /** @description Stable machine-readable code, e.g. `validation_failed`, `not_found`. */
             code: components["schemas"]["ErrorCode"];
@@ -1569,6 +1738,20 @@ export interface components {
          * @enum {string}
          */
         JobState: "ready" | "running" | "done" | "dead" | "cancelled";
+        /**
+         * @description What a user hears of a chat.
+         * @enum {string}
+         */
+        Level: "all" | "mentions" | "none";
+        /** @description What a user hears of each kind of chat that has no level of its own. */
+        LevelDefaults: {
+            /** @description Channels (default `all`). */
+            channel?: components["schemas"]["Level"];
+            /** @description Direct chats (default `all`). */
+            direct?: components["schemas"]["Level"];
+            /** @description Groups (default `all`). */
+            group?: components["schemas"]["Level"];
+        };
         LoginRequest: {
             device_name?: string | null;
             password: string;
@@ -1577,6 +1760,14 @@ export interface components {
             /** @description The authenticator code, for accounts with two-factor authentication. */
             totp_code?: string | null;
             username: string;
+        };
+        /** @description What to mark read: entries up to an id (the newest one shown), or all. */
+        MarkRead: {
+            /**
+             * Format: int64
+             * @description Every entry with this id or a lower one; absent: every entry.
+             */
+            up_to?: number | null;
         };
         /** @description A picture, sound or video as processing left it (docs/files.md, "Pictures"). */
         Media: {
@@ -1714,6 +1905,76 @@ export interface components {
         ModuleJobs: {
             module: string;
             queues: components["schemas"]["QueueSummary"][];
+        };
+        /** @description What a browser subscribes with (the JSON of its `PushSubscription`). */
+        NewPushSubscription: {
+            /** @description The push service's URL for this browser (`https:`). */
+            endpoint: string;
+            /** @description Send only that something happened, not the message's text. */
+            hide_content?: boolean;
+            keys: components["schemas"]["PushKeys"];
+        };
+        /** @description An entry of the in-app list. Times are epoch milliseconds. */
+        Notification: {
+            /**
+             * Format: int64
+             * @description Who did it.
+             */
+            actor_id: number;
+            /** Format: int64 */
+            chat_id: number;
+            /** @description The chat's title then (empty for a direct chat). */
+            chat_title: string;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["NotificationKind"];
+            /**
+             * @description The message's first 200 characters (or a file's name), the emoji of a reaction. Kept in
+             *     step with edits; the entry goes when the message is deleted.
+             */
+            preview: string;
+            /** Format: int64 */
+            read_at?: number | null;
+            /**
+             * Format: int64
+             * @description The message it is about (absent for `added_to_chat`): open the chat there.
+             */
+            seq?: number | null;
+        };
+        /**
+         * @description Why a user is told.
+         * @enum {string}
+         */
+        NotificationKind: "mention" | "reply" | "direct_message" | "reaction" | "added_to_chat";
+        /** @description A page of the list, newest first, with how many entries are unread in all (the badge). */
+        NotificationPage: {
+            items: components["schemas"]["Notification"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+            /** Format: int64 */
+            unread_count: number;
+        };
+        NotifyFrame: {
+            notification: components["schemas"]["Notification"];
+            /** @enum {string} */
+            type: "notification.new";
+            /** Format: int64 */
+            unread_count: number;
+        } | {
+            ids: number[];
+            /** @enum {string} */
+            type: "notification.removed";
+            /** Format: int64 */
+            unread_count: number;
+        } | {
+            /** @enum {string} */
+            type: "notification.read";
+            /** Format: int64 */
+            unread_count: number;
+            /** Format: int64 */
+            up_to?: number | null;
         };
         OwnRead: {
             /** Format: int64 */
@@ -1948,6 +2209,26 @@ export interface components {
             /** @description Up to 64 characters; omit to keep. */
             display_name?: string | null;
         };
+        /** @description The key browsers subscribe with (`applicationServerKey`). */
+        PushKey: {
+            /** @description This server's VAPID public key, base64url (an uncompressed P-256 point). */
+            public_key: string;
+        };
+        PushKeys: {
+            /** @description Its 16-byte authentication secret, base64url. */
+            auth: string;
+            /** @description The browser's P-256 public key, base64url. */
+            p256dh: string;
+        };
+        /** @description A browser that receives the user's notifications. */
+        PushSubscription: {
+            /** Format: int64 */
+            created_at: number;
+            endpoint: string;
+            hide_content: boolean;
+            /** Format: int64 */
+            id: number;
+        };
         /** @description One queue of a module: how many jobs it holds in each state. */
         QueueSummary: {
             /** Format: int64 */
@@ -1967,6 +2248,15 @@ export interface components {
             ready: number;
             /** Format: int64 */
             running: number;
+        };
+        /** @description A stretch of each day when no push goes out (the in-app list still fills). */
+        QuietHours: {
+            /** @description From this time of day (`HH:MM`)… */
+            from: string;
+            /** @description An IANA time zone name: `Europe/Moscow`, `UTC`. */
+            time_zone: string;
+            /** @description …to this one, exclusive; earlier than `from` wraps past midnight (22:00 to 07:00). */
+            to: string;
         };
         ReactionChanged: {
             added: boolean;
@@ -2052,7 +2342,7 @@ export interface components {
             text: string;
         };
         /** @description Any frame the server sends on the WebSocket (docs/protocol.md); `type` tells which. */
-        ServerFrame: components["schemas"]["UsersFrame"] | components["schemas"]["ChatsFrame"] | components["schemas"]["RealtimeFrame"];
+        ServerFrame: components["schemas"]["UsersFrame"] | components["schemas"]["ChatsFrame"] | components["schemas"]["RealtimeFrame"] | components["schemas"]["NotifyFrame"];
         /** @description What a service message records. Its `sender_id` is who did it. */
         ServiceAction: {
             title: string;
@@ -2188,6 +2478,11 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
+        /** @description How many entries are unread now. */
+        Unread: {
+            /** Format: int64 */
+            unread_count: number;
+        };
         /** @description A change to a chat's info; what is absent stays. */
         UpdateChat: {
             /**
@@ -2241,6 +2536,12 @@ export interface components {
         UserEventFrame: components["schemas"]["UserEvent"] & {
             /** Format: int64 */
             pts: number;
+        };
+        /** @description A user's settings for all chats. */
+        UserSettings: {
+            /** @description The level of chats without one of their own, per kind of chat; absent: all. */
+            defaults?: components["schemas"]["LevelDefaults"];
+            quiet_hours?: components["schemas"]["QuietHours"] | null;
         };
         /** @description The frames about users that reach sockets (sent by chats, which knows who sees whom). */
         UsersFrame: {
@@ -6966,6 +7267,663 @@ export interface operations {
                 };
             };
             /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 100 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    chat_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatSetting"][];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    chat_setting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatSetting"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_chat_setting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatSettingUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatSetting"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    push_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushKey"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscription"][];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    subscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPushSubscription"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscription"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mark_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkRead"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unread"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    user_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSettings"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_user_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSettings"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;

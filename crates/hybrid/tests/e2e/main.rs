@@ -48,6 +48,9 @@ fn frame_has_its_type(text: &str) -> Result<(), String> {
         Some("hello" | "ready" | "pong" | "presence") => {
             serde_json::from_value::<hybrid_realtime::RealtimeFrame>(frame).map(drop)
         }
+        Some("notification.new" | "notification.removed" | "notification.read") => {
+            serde_json::from_value::<hybrid_notify::NotifyFrame>(frame).map(drop)
+        }
         #[cfg(feature = "example-service")]
         Some("example.notice") => serde_json::from_value::<hybrid_example::ExampleFrame>(frame).map(drop),
         other => return Err(format!("no service declares frames of type {other:?}")),

@@ -625,6 +625,37 @@ impl World {
                 let path = format!("/api/v1/auth/sessions/{}", other.session_id);
                 Case::new(method, path, &self.member, &[Outsider, Anonymous])
             }
+            // notifications: one's own list, settings and browsers; a chat's setting for members
+            ("GET", "/api/v1/notifications")
+            | ("GET", "/api/v1/notifications/chats")
+            | ("GET", "/api/v1/notifications/push/key")
+            | ("GET", "/api/v1/notifications/push/subscriptions")
+            | ("GET", "/api/v1/notifications/settings") => Case::new(method, template.into(), owner, SIGNED_IN),
+            ("POST", "/api/v1/notifications/read") => {
+                Case::new(method, template.into(), owner, SIGNED_IN).body(json!({}))
+            }
+            ("PUT", "/api/v1/notifications/settings") => {
+                Case::new(method, template.into(), owner, SIGNED_IN).body(json!({"quiet_hours": null}))
+            }
+            ("POST", "/api/v1/notifications/push/subscriptions") => {
+                Case::new(method, template.into(), owner, SIGNED_IN).body(push_subscription("matrix-new"))
+            }
+            ("DELETE", "/api/v1/notifications/push/subscriptions/{id}") => {
+                let path = "/api/v1/notifications/push/subscriptions";
+                let made = self
+                    .expect("POST", path, owner, Some(push_subscription("matrix-delete")))
+                    .await;
+                Case::new(method, format!("{path}/{}", made["id"]), owner, &[Outsider, Anonymous])
+            }
+            ("GET", "/api/v1/notifications/chats/{chat_id}") | ("PUT", "/api/v1/notifications/chats/{chat_id}") => {
+                let path = format!("/api/v1/notifications/chats/{}", self.group().await.id);
+                let case = Case::new(method, path, owner, NON_MEMBERS);
+                if method == "PUT" {
+                    case.body(json!({"level": "mentions"}))
+                } else {
+                    case
+                }
+            }
             ("POST", "/api/v1/auth/totp/setup") => {
                 Case::new(method, template.into(), &self.fresh_user().await, SIGNED_IN)
                     .body(json!({"password": PASSWORD}))
@@ -689,6 +720,19 @@ impl World {
         }
         wrong
     }
+}
+
+/// A browser's push subscription, as the notify service takes it: the key is P-256's
+/// generator point (a valid public key), the push service a closed local port, so the pushes
+/// that follow from the fixtures fail without leaving the machine.
+fn push_subscription(name: &str) -> Value {
+    json!({
+        "endpoint": format!("http://127.0.0.1:9/{name}"),
+        "keys": {
+            "p256dh": "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU",
+            "auth": "AAECAwQFBgcICQoLDA0ODw",
+        },
+    })
 }
 
 async fn login(server: &TestServer, username: &str) -> TestUser {

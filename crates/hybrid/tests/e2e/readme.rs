@@ -49,11 +49,12 @@ async fn readme_tour_works_as_written() {
     assert!(stdout.contains(r#""username":"bob""#), "{stdout}");
     assert!(stdout.contains(r#""device":"laptop""#), "{stdout}");
     assert!(stdout.contains(r#""code":"username_taken""#), "{stdout}");
-    // Bob's socket saw Alice's message and her typing
+    // Bob's socket saw Alice's message, its notification and her typing
     assert!(
         stdout.contains(r#""kind":"message.new""#) && stdout.contains(r#""text":"Hi Bob! 👋""#),
         "{stdout}"
     );
+    assert!(stdout.contains(r#"{"type":"notification.new""#), "{stdout}");
     assert!(stdout.contains(r#"{"type":"typing""#), "{stdout}");
     assert!(
         stdout.contains(r#""text":"Hello Alice!""#) && stdout.contains(r#""reply_to":1"#),

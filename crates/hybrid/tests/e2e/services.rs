@@ -1,4 +1,4 @@
-//! The microservices shape: one process per service (users, auth, chats, files) and two
+//! The microservices shape: one process per service (users, auth, chats, files, notify) and two
 //! realtime nodes on PostgreSQL, NATS, Redis and S3, calling each other over gRPC, behind a real nginx
 //! running the configuration of `deploy/nginx/`. The core flows go through nginx; then the
 //! chats process and a realtime node are SIGKILLed and restarted while messages flow.
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hybrid_testkit::{Api, OwnServer, Polled, Scaled, TestServer, TestUser, WsClient, assert_error, free_port};
+use hybrid_testkit::{Api, OwnServer, Polled, Scaled, TestServer, TestUser, WsClient, assert_error, free_port, until};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use opentelemetry_proto::tonic::common::v1::any_value;
@@ -104,6 +104,7 @@ struct Deployment {
     chats: TestServer,
     realtime: Vec<TestServer>,
     files: TestServer,
+    notify: TestServer,
     nginx: OwnServer,
     /// nginx: where clients go.
     gateway: Api,
@@ -118,12 +119,14 @@ impl Deployment {
     async fn start(extra: &[(&'static str, String)]) -> Deployment {
         let grpc = |port: u16| format!("127.0.0.1:{port}");
         let (users_grpc, auth_grpc, chats_grpc) = (grpc(free_port()), grpc(free_port()), grpc(free_port()));
+        let notify_grpc = grpc(free_port());
         let url = |addr: &str| format!("http://{addr}");
         let mut common = vec![
             ("HYBRID_HTTP__TRUST_FORWARDED_FOR", "true".to_owned()),
             ("HYBRID_PEERS__AUTH", url(&auth_grpc)),
             ("HYBRID_PEERS__USERS", url(&users_grpc)),
             ("HYBRID_PEERS__CHATS", url(&chats_grpc)),
+            ("HYBRID_PEERS__NOTIFY", url(&notify_grpc)),
         ];
         common.extend_from_slice(extra);
         let with = |own: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
@@ -145,6 +148,8 @@ impl Deployment {
         }
         let files_env = with(&[("HYBRID_SERVICES", "files")]);
         let files_process = users.start_peer(&pairs(&files_env)).await;
+        let notify_env = with(&[("HYBRID_SERVICES", "notify"), ("HYBRID_GRPC__LISTEN", &notify_grpc)]);
+        let notify = users.start_peer(&pairs(&notify_env)).await;
 
         let web = tempfile::tempdir().unwrap();
         std::fs::create_dir(web.path().join("assets")).unwrap();
@@ -164,6 +169,7 @@ impl Deployment {
             ("realtime-1:8080", addr(&realtime[0])),
             ("realtime-2:8080", addr(&realtime[1])),
             ("files:8080", addr(&files_process)),
+            ("notify:8080", addr(&notify)),
         ]
         .into_iter()
         .map(|(host, addr)| (host.to_owned(), addr))
@@ -196,6 +202,7 @@ impl Deployment {
             chats,
             realtime,
             files: files_process,
+            notify,
             nginx,
             tls_port,
             _web: web,
@@ -206,7 +213,7 @@ impl Deployment {
     }
 
     fn processes(&self) -> Vec<&TestServer> {
-        let mut all = vec![&self.users, &self.auth, &self.chats, &self.files];
+        let mut all = vec![&self.users, &self.auth, &self.chats, &self.files, &self.notify];
         all.extend(self.realtime.iter());
         all
     }
@@ -470,6 +477,7 @@ async fn core_flows_through_the_gateway(deployment: &Deployment) {
         .map(|e| e["data"]["text"].as_str().unwrap())
         .collect();
     assert_eq!(texts, ["while you were away 1", "while you were away 2"]);
+    notifications_through_the_gateway(gateway, &ben).await;
 
     // the TLS server block serves the same routes
     let output = tokio::process::Command::new("curl")
@@ -501,6 +509,31 @@ async fn core_flows_through_the_gateway(deployment: &Deployment) {
         );
     }
     ann_ws.close().await;
+}
+
+/// Notify in its own process: it follows chats' events over gRPC into ben's list, served
+/// through its nginx location, and chats' /sync asks it for its part over gRPC.
+async fn notifications_through_the_gateway(gateway: &Api, ben: &TestUser) {
+    let page = until("ben's notification of the last message", || async {
+        let (status, page) = gateway.get("/api/v1/notifications", Some(&ben.access_token)).await;
+        assert_eq!(status, 200, "{page}");
+        (page["items"][0]["preview"] == "while you were away 2").then_some(page)
+    })
+    .await;
+    assert_eq!(page["items"][0]["kind"], "direct_message", "{page}");
+    let (status, synced) = gateway
+        .post(
+            "/api/v1/sync",
+            Some(&ben.access_token),
+            json!({"services": {"notify": ""}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{synced}");
+    assert_eq!(
+        synced["services"]["notify"]["entries"],
+        json!([{"type": "notification.state", "unread_count": page["unread_count"]}]),
+        "{synced}"
+    );
 }
 
 /// Messages acknowledged (201) while the chats process and a realtime node are SIGKILLed and
