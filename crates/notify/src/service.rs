@@ -143,9 +143,11 @@ impl Notify {
         })
     }
 
-    /// Drops entries past their retention.
+    /// Drops entries past their retention, and each user's oldest beyond the cap.
     pub async fn prune(&self) -> ApiResult<u64> {
-        self.store.prune(now_ms() - RETENTION_MS).await
+        self.store
+            .prune(now_ms() - RETENTION_MS, self.config.max_entries_per_user)
+            .await
     }
 
     async fn require_member(&self, user_id: i64, chat_id: i64) -> ApiResult<()> {

@@ -12,6 +12,9 @@ pub struct NotifyConfig {
     pub push_ttl_secs: u64,
     /// Browsers (push subscriptions) one user may have.
     pub max_push_subscriptions_per_user: i64,
+    /// Entries one user's list keeps: the oldest beyond it go when entries are pruned
+    /// (hourly, and at start), as do entries older than 90 days.
+    pub max_entries_per_user: i64,
 }
 
 impl Default for NotifyConfig {
@@ -20,6 +23,7 @@ impl Default for NotifyConfig {
             vapid_subject: "mailto:admin@localhost".into(),
             push_ttl_secs: 86_400,
             max_push_subscriptions_per_user: 20,
+            max_entries_per_user: 1000,
         }
     }
 }

@@ -312,14 +312,28 @@ impl Store {
             .await
     }
 
-    /// Drops entries made before `cutoff`.
-    pub async fn prune(&self, cutoff: i64) -> ApiResult<u64> {
+    /// Drops entries made before `cutoff`, and each user's beyond their newest `keep`: how
+    /// many went. A list that lost entries counts as changed (its /sync part says so).
+    pub async fn prune(&self, cutoff: i64, keep: i64) -> ApiResult<u64> {
         self.db
             .write(move |tx| {
                 Box::pin(async move {
-                    Ok(tx
+                    let old = tx
                         .execute("DELETE FROM notifications WHERE created_at < $1", params![cutoff])
-                        .await?)
+                        .await?;
+                    let beyond: Vec<(i64,)> = tx
+                        .fetch_all(
+                            "DELETE FROM notifications WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() \
+                             OVER (PARTITION BY user_id ORDER BY id DESC) AS newer FROM notifications) ranked \
+                             WHERE newer > $1) RETURNING user_id",
+                            params![keep],
+                        )
+                        .await?;
+                    let users: std::collections::BTreeSet<i64> = beyond.iter().map(|(user,)| *user).collect();
+                    for user_id in users {
+                        changed(tx, user_id).await?;
+                    }
+                    Ok(old + beyond.len() as u64)
                 })
             })
             .await

@@ -10,11 +10,12 @@ stack_tests!(
     what_concerns_a_user_reaches_their_list,
     levels_and_mutes_decide_what_is_heard,
     an_entry_survives_a_crash_once,
+    a_list_keeps_its_newest_entries,
     sync_says_whether_the_list_changed
 );
 
 async fn start(stack: Stack) -> TestServer {
-    TestServer::start_with(&hybrid_binary(), stack, &[("HYBRID_SERVICES", "all,notify")]).await
+    TestServer::start_with(&hybrid_binary(), stack, &[]).await
 }
 
 async fn group(server: &TestServer, owner: &TestUser, title: &str, members: &[&TestUser]) -> i64 {
@@ -410,6 +411,47 @@ async fn an_entry_survives_a_crash_once(stack: Stack) {
         seen.iter().filter(|(kind, ..)| kind == "mention").count(),
         1,
         "{seen:?}"
+    );
+}
+
+/// Past `notify.max_entries_per_user`, pruning (here at the restart) keeps a user's newest
+/// entries, and the list counts as changed.
+async fn a_list_keeps_its_newest_entries(stack: Stack) {
+    let mut server =
+        TestServer::start_with(&hybrid_binary(), stack, &[("HYBRID_NOTIFY__MAX_ENTRIES_PER_USER", "3")]).await;
+    let [amy, bob] = [server.register("amy").await, server.register("bob").await];
+    let chat = group(&server, &amy, "Team", &[&bob]).await;
+    for i in 0..5 {
+        send(&server, &amy, chat, json!({"text": format!("@bob number {i}")})).await;
+    }
+    until("six entries (being added, five mentions)", || async {
+        (list(&server, &bob).await["items"].as_array().unwrap().len() == 6).then_some(())
+    })
+    .await;
+    let cursor = sync_part(&server, &bob, "").await["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.stop().await;
+    server.resume().await;
+    let kept = until("the list cut to three", || async {
+        let page = list(&server, &bob).await;
+        (page["items"].as_array().unwrap().len() == 3).then_some(page)
+    })
+    .await;
+    let previews: Vec<&str> = kept["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["preview"].as_str().unwrap())
+        .collect();
+    assert_eq!(previews, ["@bob number 4", "@bob number 3", "@bob number 2"]);
+    assert_eq!(kept["unread_count"], 3, "{kept}");
+    let part = sync_part(&server, &bob, &cursor).await;
+    assert_eq!(
+        part["entries"],
+        json!([{"type": "notification.state", "unread_count": 3}]),
+        "{part}"
     );
 }
 

@@ -126,10 +126,9 @@ async fn received_until(received: &Received, count: usize) -> Vec<(String, HashM
     .await
 }
 
-/// Hybrid with notify, allowed to reach the local push service.
+/// Hybrid, allowed to reach the local push service.
 async fn start(stack: Stack) -> TestServer {
     let env = [
-        ("HYBRID_SERVICES", "all,notify"),
         ("HYBRID_OUTBOUND__ALLOW_PRIVATE", "true"),
         ("HYBRID_NOTIFY__VAPID_SUBJECT", "mailto:ops@example.com"),
     ];
