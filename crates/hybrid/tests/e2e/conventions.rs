@@ -168,7 +168,9 @@ async fn health_metrics_and_docs(stack: Stack) {
         .collect();
     assert_eq!(
         tags,
-        ["auth", "users", "chats", "messages", "realtime", "files", "notify", "admin"]
+        [
+            "auth", "users", "chats", "messages", "realtime", "files", "notify", "admin"
+        ]
     );
     assert!(spec["tags"][1]["description"].as_str().unwrap().contains("Profiles"));
     assert!(spec["components"]["schemas"]["ErrorBody"].is_object());
