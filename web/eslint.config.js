@@ -18,6 +18,12 @@ export default tseslint.config(
     },
   },
   {
+    // The service worker: plain JavaScript served as it is from the site root.
+    files: ['public/sw.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'script', globals: globals.serviceworker },
+  },
+  {
     files: ['scripts/**/*.mjs'],
     extends: [js.configs.recommended],
     languageOptions: { globals: globals.node },

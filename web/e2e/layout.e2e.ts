@@ -85,7 +85,7 @@ describe('layout with long names and words', () => {
       await check('settings');
 
       await suite.visit(page, '/', '.sidebar-title');
-      await page.locator('.sidebar-header .icon-button').click();
+      await page.locator('.sidebar-header button.icon-button').click();
       await page.getByRole('dialog').waitFor();
       await page.getByTestId('user-picker').fill('layout');
       await page.getByRole('dialog').locator('.person-row').first().waitFor();

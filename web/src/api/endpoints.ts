@@ -3,7 +3,7 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { CreateChat, CreateInvite, JobState, LoginRequest, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
+import type { ChatSettingUpdate, CreateChat, CreateInvite, JobState, LoginRequest, NewPushSubscription, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -99,6 +99,23 @@ export function endpoints({ api: c, guest }: Client) {
      */
     fileLink: (id: number, chatId?: number, seq?: number, variant?: string) =>
       data(c.POST('/api/v1/files/{id}/link', { params: { path: { id }, query: { chat_id: chatId, seq, variant } } })),
+
+    // notifications (a 404 on all of them: the server runs no notify service)
+    notifications: (cursor?: string, limit = 30) =>
+      data(c.GET('/api/v1/notifications', { params: { query: { cursor: cursor || undefined, limit } } })),
+    /** Reads every entry up to `upTo` (an entry's id), or all of them. */
+    readNotifications: (upTo?: number) => data(c.POST('/api/v1/notifications/read', { body: upTo === undefined ? {} : { up_to: upTo } })),
+    /** The chats with a notification setting of their own (a level, or a mute not over yet). */
+    chatNotifySettings: () => data(c.GET('/api/v1/notifications/chats')),
+    setChatNotify: (id: number, update: ChatSettingUpdate) =>
+      data(c.PUT('/api/v1/notifications/chats/{chat_id}', { ...chat(id), body: update })),
+    notifySettings: () => data(c.GET('/api/v1/notifications/settings')),
+    setNotifySettings: (settings: NotifySettings) => data(c.PUT('/api/v1/notifications/settings', { body: settings })),
+    pushKey: () => data(c.GET('/api/v1/notifications/push/key')),
+    pushBrowsers: () => data(c.GET('/api/v1/notifications/push/subscriptions')),
+    addPushBrowser: (sub: NewPushSubscription) => data(c.POST('/api/v1/notifications/push/subscriptions', { body: sub })),
+    removePushBrowser: (id: number) =>
+      data(c.DELETE('/api/v1/notifications/push/subscriptions/{id}', { params: { path: { id } } })),
 
     // background jobs (administrators)
     jobsOverview: () => data(c.GET('/api/v1/admin/jobs')),

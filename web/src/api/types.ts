@@ -31,6 +31,8 @@ export type TokenResponse = S['TokenResponse'];
 export type SearchPage = S['Page_Message'];
 export type SyncResponse = S['SyncResponse'];
 export type ChatSync = S['ChatSync'];
+/** One service's part of a sync answer (its own entries and cursor). */
+export type SyncPart = S['SyncPart'];
 export type TotpSetupResponse = S['TotpSetupResponse'];
 export type RevokedCount = S['RevokedCount'];
 export type ReadMarker = S['ReadMarker'];
@@ -53,3 +55,16 @@ export type FileInfo = S['FileInfo'];
 export type FileLink = S['FileLink'];
 export type Media = S['Media'];
 export type ThumbnailInfo = S['ThumbnailInfo'];
+export type Notification = S['Notification'];
+export type NotificationKind = S['NotificationKind'];
+export type NotificationPage = S['NotificationPage'];
+/** A chat's notification setting: its own level and mute, if any (docs/notifications.md). */
+export type ChatSetting = S['ChatSetting'];
+export type ChatSettingUpdate = S['ChatSettingUpdate'];
+export type Level = S['Level'];
+export type LevelDefaults = S['LevelDefaults'];
+export type NotifySettings = S['UserSettings'];
+export type QuietHours = S['QuietHours'];
+/** A browser that receives the user's push notifications (as the server keeps it). */
+export type PushBrowser = S['PushSubscription'];
+export type NewPushSubscription = S['NewPushSubscription'];

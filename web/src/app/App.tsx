@@ -14,6 +14,7 @@ import { connection } from '../features/realtime/state';
 import { resetPresenceAsked } from '../features/realtime/state';
 import { clearOutbox, startOutbox } from '../features/chats/outbox';
 import { sentReads } from '../state/queries';
+import { forgetWorkerConfig } from '../features/notifications/worker';
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -86,6 +87,7 @@ function LiveLink() {
   useEffect(() => {
     if (s.status === 'signed_out') {
       qc.clear();
+      void forgetWorkerConfig();
       resetPresenceAsked();
       sentReads.clear();
       void clearOutbox();
@@ -124,6 +126,7 @@ export function AppRoutes() {
       <Route path="/join/:code" element={<RequireAuth><JoinPage /></RequireAuth>} />
       <Route path="/chat/:chatId" element={<RequireAuth><Shell /></RequireAuth>} />
       <Route path="/settings" element={<RequireAuth><Shell page="settings" /></RequireAuth>} />
+      <Route path="/notifications" element={<RequireAuth><Shell page="notifications" /></RequireAuth>} />
       <Route path="/admin/jobs" element={<RequireAuth><Shell page="jobs" /></RequireAuth>} />
       <Route path="/" element={<RequireAuth><Shell /></RequireAuth>} />
       <Route path="*" element={<Navigate to="/" replace />} />

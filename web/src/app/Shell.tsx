@@ -9,6 +9,9 @@ import { ChatView } from '../features/chats/ChatView';
 import { SettingsPage } from '../features/settings/SettingsPage';
 import { Icon } from '../ui/Icon';
 import { JobsPage } from '../features/admin/JobsPage';
+import { NotificationsPage } from '../features/notifications/NotificationsPage';
+import { useNotifyEnabled, useNotifyUnread } from '../features/notifications/cache';
+import { useWorkerLink } from '../features/notifications/worker';
 
 /** Shown while the socket is down or catching up; gone once missed events are applied. */
 export function ReconnectBanner() {
@@ -33,17 +36,27 @@ function Empty() {
   );
 }
 
-/** "(3) Hybrid" in the tab title while messages are unread. */
+/**
+ * The tab title: "(3) Hybrid" while three chats have unread messages, and "🔔2" for unread
+ * notifications: "(3) 🔔2 Hybrid", "🔔2 Hybrid".
+ */
+export function tabTitle(unreadChats: number, unreadNotifications: number): string {
+  const parts = [unreadChats > 0 ? `(${unreadChats})` : '', unreadNotifications > 0 ? `🔔${unreadNotifications}` : '', 'Hybrid'];
+  return parts.filter(Boolean).join(' ');
+}
+
 function useUnreadTitle() {
   const chats = useChats();
   const unread = (chats.data ?? []).reduce((n, c) => n + (c.unread_count > 0 ? 1 : 0), 0);
+  const notes = useNotifyUnread();
   useEffect(() => {
-    document.title = unread > 0 ? `(${unread}) Hybrid` : 'Hybrid';
-  }, [unread]);
+    document.title = tabTitle(unread, notes);
+  }, [unread, notes]);
 }
 
-export function Shell({ page }: { page?: 'settings' | 'jobs' }) {
+export function Shell({ page }: { page?: 'settings' | 'jobs' | 'notifications' }) {
   useUnreadTitle();
+  useWorkerLink(useNotifyEnabled());
   const { chatId } = useParams();
   const id = chatId ? Number(chatId) : null;
   const view = page ? 'page' : id ? 'chat' : 'list';
@@ -54,6 +67,8 @@ export function Shell({ page }: { page?: 'settings' | 'jobs' }) {
       <main className="main" id="main">
         {page === 'settings' ? (
           <SettingsPage />
+        ) : page === 'notifications' ? (
+          <NotificationsPage />
         ) : page === 'jobs' ? (
           <JobsPage />
         ) : id && Number.isFinite(id) ? (

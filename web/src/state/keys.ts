@@ -21,6 +21,16 @@ export const keys = {
    * message's card (`card`).
    */
   fileLink: (fileId: number, chatId = 0, seq = 0, variant = '', card = 0) => ['file-link', fileId, chatId, seq, variant, card] as const,
+  /** The notification list, newest page first (404: the server has no notify service). */
+  notifications: ['notifications'] as const,
+  /** My chats with a notification setting of their own (levels and mutes). */
+  chatNotify: ['notify-chats'] as const,
+  /** Quiet hours and the default level per kind of chat. */
+  notifySettings: ['notify-settings'] as const,
+  /** The browsers that receive my push notifications. */
+  pushBrowsers: ['push-browsers'] as const,
+  /** This browser's push endpoint, if it has subscribed. */
+  pushHere: ['push-here'] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
   /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */

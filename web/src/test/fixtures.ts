@@ -1,4 +1,4 @@
-import type { ChatInfo, Message } from '../api/types';
+import type { ChatInfo, Message, Notification } from '../api/types';
 
 /** A message in chat 1 from user 2; a test overrides only the fields it looks at. */
 export const msg = (seq: number, over: Partial<Message> = {}): Message => ({
@@ -28,5 +28,18 @@ export const chat = (id: number, over: Partial<ChatInfo> = {}): ChatInfo => ({
   my_permissions: ['send_messages'],
   read_seq: 0,
   unread_count: 0,
+  ...over,
+});
+
+/** An unread notification: user 5 mentioned me in "Book club" (chat 7) at message id × 10. */
+export const note = (id: number, over: Partial<Notification> = {}): Notification => ({
+  id,
+  kind: 'mention',
+  chat_id: 7,
+  seq: id * 10,
+  actor_id: 5,
+  chat_title: 'Book club',
+  preview: `text ${id}`,
+  created_at: 1000 + id,
   ...over,
 });

@@ -39,6 +39,9 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
   [/^the picture is still being processed/, () => ['rule.avatarProcessing']],
   [/^the picture could not be processed$/, () => ['rule.avatarFailed']],
   [/^an avatar must be an image$/, () => ['rule.avatarImage']],
+  // quiet hours (crates/notify/src/quiet.rs)
+  [/^must be a time of day/, () => ['rule.timeOfDay']],
+  [/^must be an IANA time zone name/, () => ['rule.timeZone']],
 ];
 
 /** The size a 422 `image_too_large` names, and the limit it broke (megapixels, or pixels a side). */
@@ -80,6 +83,9 @@ const FIELDS: Record<string, Key> = {
   totp_code: 'auth.code',
   avatar: 'avatar.photo',
   purpose: 'avatar.photo',
+  time_zone: 'quiet.timeZone',
+  from: 'quiet.from',
+  to: 'quiet.to',
 };
 
 /** The rule a validation error breaks, in words; null when the message is not one we know. */

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobInfo, ModuleJobs } from '../../api/types';
-import { jsonResponse, renderUi } from '../../test/render';
+import { jsonResponse, renderUi, serve } from '../../test/render';
 import { session } from '../auth/session';
 import { JobsPage } from './JobsPage';
 
@@ -31,21 +31,6 @@ const overview: ModuleJobs[] = [
   },
 ];
 
-type Handler = (req: Request) => Response | Promise<Response>;
-
-/** A fake server: the first handler whose "METHOD /path" matches answers; calls are kept. */
-function serve(routes: Record<string, Handler>) {
-  const calls: string[] = [];
-  const fetchMock = vi.fn(async (req: Request) => {
-    const url = new URL(req.url);
-    const key = `${req.method} ${url.pathname}`;
-    calls.push(`${key}${url.search}`);
-    const handler = routes[key];
-    return handler ? handler(req) : jsonResponse(404, { error: { code: 'not_found', message: 'no route' } });
-  });
-  vi.stubGlobal('fetch', fetchMock);
-  return calls;
-}
 
 const account = (isAdmin: boolean) => () => jsonResponse(200, { id: 1, username: 'boss', is_admin: isAdmin, totp_enabled: false });
 

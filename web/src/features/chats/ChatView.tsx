@@ -37,6 +37,10 @@ import { useFileDrop } from '../files/drop';
 import { attachToken } from '../files/upload';
 import { useFilesEnabled } from '../files/enabled';
 import { useUpload } from '../files/useUpload';
+import { useNotifyEnabled } from '../notifications/cache';
+import { ChatNotifyMenu } from '../notifications/ChatNotifyMenu';
+import { wantPushPrompt } from '../notifications/prompt';
+import { PushPrompt } from '../notifications/PushPrompt';
 
 export function newNonce(): string {
   const c = globalThis.crypto;
@@ -241,6 +245,7 @@ export function ChatView({ chatId }: { chatId: number }) {
   const [atBottom, setAtBottom] = useState(false);
   const upload = useUpload();
   const filesOn = useFilesEnabled();
+  const notifyOn = useNotifyEnabled();
   const unreadAfter = useRef<number | null | undefined>(undefined);
   if (unreadAfter.current === undefined && chat) unreadAfter.current = chat.unread_count > 0 ? chat.read_seq : null;
   const [highlight, setHighlight] = useState<number | null>(() => {
@@ -416,6 +421,7 @@ export function ChatView({ chatId }: { chatId: number }) {
               <Icon name="pin" />
             </button>
           ) : null}
+          <ChatNotifyMenu chat={chat} onError={setError} />
           <button
             type="button"
             className={`icon-button${panel ? ' active' : ''}`}
@@ -441,6 +447,7 @@ export function ChatView({ chatId }: { chatId: number }) {
             </button>
           </div>
         ) : null}
+        <PushPrompt enabled={notifyOn} />
         <PinnedBar
           chatId={chatId}
           pins={pinsQ.data ?? []}
@@ -500,6 +507,8 @@ export function ChatView({ chatId }: { chatId: number }) {
           }}
           upload={filesOn ? upload : undefined}
           onSend={(text, uploaded) => {
+            // Someone who writes may want to hear back with the tab closed.
+            wantPushPrompt();
             setReplyTo(null);
             if (!liveEnd) backToLive();
             lastTyping.current = 0;

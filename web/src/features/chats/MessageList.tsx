@@ -13,6 +13,7 @@ import { Spinner, useErrorText } from '../../ui/common';
 import { useStore } from '../../state/store';
 import { connection } from '../realtime/state';
 import { Icon } from '../../ui/Icon';
+import { useMenu } from '../../ui/useMenu';
 import { RichText } from './RichText';
 import { ForwardedFrom } from './ForwardedFrom';
 import { ServiceMessage } from './service';
@@ -589,28 +590,7 @@ function MessageMenu({
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const placement = useMenuPlacement(ref, anchor, alignEnd);
-  useEffect(() => {
-    ref.current?.querySelector<HTMLElement>('button')?.focus({ preventScroll: true });
-    const onDoc = (e: MouseEvent) => {
-      if (ref.current && !ref.current.contains(e.target as Node)) onClose();
-    };
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') onClose();
-      if (e.key === 'ArrowDown' || e.key === 'ArrowUp' || e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
-        const items = [...(ref.current?.querySelectorAll<HTMLElement>('button') ?? [])];
-        const i = items.indexOf(document.activeElement as HTMLElement);
-        const next = e.key === 'ArrowDown' || e.key === 'ArrowRight' ? i + 1 : i - 1;
-        items[(next + items.length) % items.length]?.focus();
-        e.preventDefault();
-      }
-    };
-    document.addEventListener('mousedown', onDoc);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('mousedown', onDoc);
-      document.removeEventListener('keydown', onKey);
-    };
-  }, [onClose]);
+  useMenu(ref, onClose);
   const mine = new Set((m.reactions ?? []).filter((r) => r.me).map((r) => r.emoji));
   const act = (fn: () => void) => () => {
     onClose();

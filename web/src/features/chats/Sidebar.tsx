@@ -17,6 +17,9 @@ import { NewChatDialog } from './NewChatDialog';
 import { useChatNameMatcher } from './chatMatch';
 import { useServiceText } from './service';
 import { MessageSummary } from '../files/MessageSummary';
+import { NotificationsBell } from '../notifications/Bell';
+import { useNotifyEnabled } from '../notifications/cache';
+import { useMutedChats } from '../notifications/levels';
 
 type Filter = 'all' | 'unread' | 'direct' | 'group' | 'channel';
 
@@ -37,6 +40,7 @@ export function Sidebar({ activeId }: { activeId: number | null }) {
           <Avatar name={name} id={s.account?.id ?? 0} size={36} avatar={me.data?.avatar} />
         </Link>
         <h1 className="sidebar-title">{t('nav.chats')}</h1>
+        <NotificationsBell />
         <button type="button" className="icon-button" onClick={() => setCreating(true)} aria-label={t('newChat.title')} title={t('newChat.title')}>
           <Icon name="edit" />
         </button>
@@ -79,6 +83,7 @@ function ChatList({ filter, activeId, text }: { filter: Filter; activeId: number
   const { t } = useI18n();
   const chats = useChats();
   const nameMatches = useChatNameMatcher();
+  const isMuted = useMutedChats(useNotifyEnabled());
   // Online dots for direct chats, including ones that appear after the socket connected.
   usePresenceOf((chats.data ?? []).flatMap((c) => (c.kind === 'direct' && c.peer_id ? [c.peer_id] : [])));
   if (chats.isPending) return <div className="center pad"><Spinner label={t('common.loading')} /></div>;
@@ -91,7 +96,7 @@ function ChatList({ filter, activeId, text }: { filter: Filter; activeId: number
   return (
     <ul className="chat-list" aria-label={t('nav.chats')}>
       {items.map((c) => (
-        <ChatRow key={c.id} chat={c} active={c.id === activeId} />
+        <ChatRow key={c.id} chat={c} active={c.id === activeId} muted={isMuted(c)} />
       ))}
     </ul>
   );
@@ -122,7 +127,7 @@ function Preview({ chat }: { chat: ChatInfo }) {
   );
 }
 
-function ChatRow({ chat, active }: { chat: ChatInfo; active: boolean }) {
+function ChatRow({ chat, active, muted }: { chat: ChatInfo; active: boolean; muted: boolean }) {
   const { t, lang } = useI18n();
   const title = useChatTitle(chat);
   const online = useLivePresence();
@@ -136,6 +141,7 @@ function ChatRow({ chat, active }: { chat: ChatInfo; active: boolean }) {
             <span className="chat-row-title">
               {kindIcon(chat.kind)}
               <span className="chat-row-name">{title}</span>
+              {muted ? <Icon name="bellOff" size={14} className="muted-icon" aria-label={t('notify.muted')} data-testid="muted-icon" /> : null}
             </span>
             <time className="chat-row-time" dateTime={new Date(chat.last_activity_at).toISOString()}>
               {formatListTime(chat.last_activity_at, lang)}
@@ -144,7 +150,7 @@ function ChatRow({ chat, active }: { chat: ChatInfo; active: boolean }) {
           <span className="chat-row-bottom">
             <Preview chat={chat} />
             {chat.unread_count > 0 ? (
-              <span className="badge" aria-label={t('chats.unread', { count: chat.unread_count })} data-testid="unread-badge">
+              <span className={`badge${muted ? ' badge-muted' : ''}`} aria-label={t('chats.unread', { count: chat.unread_count })} data-testid="unread-badge">
                 {chat.unread_count > 999 ? '999+' : chat.unread_count}
               </span>
             ) : null}

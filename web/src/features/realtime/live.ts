@@ -9,6 +9,7 @@ import { connection, setPresence, setTyping } from './state';
 import { CacheApplier } from './apply';
 import { RealtimeClient, type SocketLike } from './socket';
 import { SyncEngine } from './sync';
+import { applyNotifyFrame, applyNotifyPart, isNotifyFrame } from '../notifications/cache';
 
 export interface Live {
   engine: SyncEngine;
@@ -37,6 +38,9 @@ export function startLive(qc: QueryClient, session: Session): Live {
     reloadChat: (id) => applier.reloadChat(id),
     reloadChats: () => applier.refreshChatsSoon(),
     dropChat: (id) => applier.dropChat(id),
+    applyService: (name, part) => {
+      if (name === 'notify') applyNotifyPart(qc, part);
+    },
   });
   connection.set({ status: 'connecting', everOnline: connection.get().everOnline });
   let retry: ReturnType<typeof setTimeout> | undefined;
@@ -77,6 +81,7 @@ export function startLive(qc: QueryClient, session: Session): Live {
           applier.userUpdated(frame.user);
           return;
         default:
+          if (isNotifyFrame(frame)) applyNotifyFrame(qc, frame);
       }
     },
     onDisconnect: () => connection.set((s) => ({ ...s, status: 'reconnecting' })),

@@ -27,6 +27,7 @@ function setup(responses: Array<SyncResponse | Promise<SyncResponse>>) {
     reloadChat: vi.fn(),
     reloadChats: vi.fn(),
     dropChat: vi.fn(),
+    applyService: vi.fn(),
   };
   const engine = new SyncEngine(async (req) => {
     requests.push(JSON.parse(JSON.stringify(req)) as SyncRequest);
@@ -161,5 +162,30 @@ describe('SyncEngine', () => {
     t.engine.setBaseline(1, 1);
     await expect(t.engine.catchUp()).rejects.toThrow();
     expect(t.engine.syncing).toBe(false);
+  });
+
+  it('keeps each service’s cursor, sends it back on every sync, and hands over its part (not an unavailable one)', async () => {
+    const state = { type: 'notification.state', unread_count: 3 } as never;
+    const t = setup([
+      resp({ user_pts: 1, services: { notify: { cursor: 'c-1', entries: [state], too_long: false } } }),
+      resp({ user_pts: 1, services: { notify: { cursor: 'c-1', entries: [], too_long: false, unavailable: true } } }),
+      resp({ user_pts: 1, services: { notify: { cursor: 'c-2', entries: [], too_long: true } } }),
+    ]);
+    await t.engine.catchUp();
+    expect(t.requests[0]?.services).toBeUndefined();
+    expect(t.h.applyService).toHaveBeenCalledWith('notify', { cursor: 'c-1', entries: [state], too_long: false });
+    await t.engine.catchUp();
+    expect(t.requests[1]?.services).toEqual({ notify: 'c-1' });
+    expect(t.h.applyService).toHaveBeenCalledTimes(1);
+    expect(t.engine.serviceCursor('notify')).toBe('c-1');
+    // A gap sync of one chat sends the cursors too.
+    t.engine.setBaseline(4, 1);
+    t.engine.handle(ev(4, 3));
+    await vi.waitFor(() => expect(t.h.applyService).toHaveBeenCalledTimes(2));
+    expect(t.requests[2]).toEqual({ user_pts: 1, chats: { '4': 1 }, services: { notify: 'c-1' } });
+    expect(t.engine.serviceCursor('notify')).toBe('c-2');
+    // Signed out: forgotten.
+    t.engine.reset();
+    expect(t.engine.serviceCursor('notify')).toBeUndefined();
   });
 });

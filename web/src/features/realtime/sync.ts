@@ -5,7 +5,7 @@
  * are applied after it, so nothing is applied out of order.
  */
 import type { ChatEventFrame, LogFrame, UserEventFrame } from './frames';
-import type { SyncRequest, SyncResponse } from '../../api/types';
+import type { SyncPart, SyncRequest, SyncResponse } from '../../api/types';
 
 export interface SyncHandlers {
   applyChatEvent(ev: ChatEventFrame): void;
@@ -16,11 +16,18 @@ export interface SyncHandlers {
   reloadChats(): void;
   /** No longer a member. */
   dropChat(chatId: number): void;
+  /**
+   * Another service's part of the answer (`services.<name>`): its missed entries, or
+   * `too_long` (reload that service's list). Not called for a part that is `unavailable`.
+   */
+  applyService?(name: string, part: SyncPart): void;
 }
 
 export class SyncEngine {
   private userPts: number | null = null;
   private readonly chats = new Map<number, number>();
+  /** Each service's cursor, from its last part (sent back as `services.<name>`). */
+  private readonly services = new Map<string, string>();
   private running: Promise<void> | null = null;
   private wantFull = false;
   private readonly wantChats = new Set<number>();
@@ -57,9 +64,15 @@ export class SyncEngine {
     this.chats.delete(chatId);
   }
 
+  /** The cursor a service's last part gave, if any. */
+  serviceCursor(name: string): string | undefined {
+    return this.services.get(name);
+  }
+
   reset(): void {
     this.userPts = null;
     this.chats.clear();
+    this.services.clear();
     this.buffer = [];
     this.wantChats.clear();
     this.wantFull = false;
@@ -135,6 +148,8 @@ export class SyncEngine {
           if (pts !== undefined) chats[String(id)] = pts;
         }
         req.chats = chats;
+        // Every answer has each service's part, whatever was asked: always send the cursors.
+        if (this.services.size > 0) req.services = Object.fromEntries(this.services);
         let resp: SyncResponse;
         try {
           resp = await this.fetchSync(req);
@@ -186,6 +201,12 @@ export class SyncEngine {
         this.h.applyChatEvent(ev);
       }
       this.chats.set(c.chat_id, Math.max(known, c.pts));
+    }
+    for (const [name, part] of Object.entries(resp.services ?? {})) {
+      // Could not answer now: keep the cursor, the next sync asks again.
+      if (part.unavailable) continue;
+      this.services.set(name, part.cursor);
+      this.h.applyService?.(name, part);
     }
   }
 }

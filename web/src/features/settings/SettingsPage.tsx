@@ -13,6 +13,8 @@ import { keys } from '../../state/keys';
 import { displayName, useAccount, useMe } from '../../state/queries';
 import { Preferences } from './Preferences';
 import { AdminSection } from '../admin/AdminSection';
+import { NotifySettings } from '../notifications/NotifySettings';
+import { forgetThisBrowser } from '../notifications/push';
 import { AvatarEditor } from '../files/AvatarEditor';
 import { storeProfile } from '../realtime/apply';
 import type { ProfileUpdate } from '../../api/types';
@@ -33,6 +35,7 @@ export function SettingsPage() {
         <Card title={t('settings.appearance')}>
           <Preferences />
         </Card>
+        <NotifySettings />
         <AdminSection />
         <SessionsSection />
         <PasswordSection />
@@ -348,8 +351,15 @@ function CodeField({ value, onChange }: { value: string; onChange: (value: strin
 function LogoutSection() {
   const { t } = useI18n();
   const s = useSession();
-  // Signed out here whatever the server says (offline, session already gone).
-  const logout = useMutation({ mutationFn: () => api.logout(), onSettled: () => session.clear() });
+  // Signed out here whatever the server says (offline, session already gone), and this
+  // browser gets no more pushes for the account.
+  const logout = useMutation({
+    mutationFn: async () => {
+      await forgetThisBrowser().catch(() => undefined);
+      await api.logout();
+    },
+    onSettled: () => session.clear(),
+  });
   const error = logout.error;
   return (
     <Card>
