@@ -99,18 +99,19 @@ ensure_s3() {
     return 1
 }
 
-# Web Push payloads and VAPID headers (crates/notify/src/webpush.rs) are checked against
-# Python's http_ece and cryptography, an implementation that shares no code with Hybrid's.
-ensure_push_tools() {
-    local venv="$HOME/.cache/hybrid/webpush"
-    if ! "$venv/bin/python" -c "import http_ece, cryptography" >/dev/null 2>&1; then
-        echo "installing http_ece into ~/.cache/hybrid/webpush ..."
-        python3 -m venv "$venv" && "$venv/bin/pip" install -q "http_ece>=1.1,<2" || {
-            echo "the Web Push tests need Python's http_ece: python3 -m venv $venv && $venv/bin/pip install http_ece" >&2
+# Implementations that share no code with Hybrid's, to check what it sends: Web Push payloads
+# and VAPID headers (crates/notify/src/webpush.rs) against Python's http_ece and cryptography,
+# email against aiosmtpd (an SMTP sink) and Python's email package.
+ensure_python_tools() {
+    local venv="$HOME/.cache/hybrid/python"
+    if ! "$venv/bin/python" -c "import http_ece, cryptography, aiosmtpd" >/dev/null 2>&1; then
+        echo "installing http_ece and aiosmtpd into ~/.cache/hybrid/python ..."
+        python3 -m venv "$venv" && "$venv/bin/pip" install -q "http_ece>=1.1,<2" "aiosmtpd>=1.4,<2" || {
+            echo "the Web Push and email tests need Python's http_ece and aiosmtpd: python3 -m venv $venv && $venv/bin/pip install http_ece aiosmtpd" >&2
             return 1
         }
     fi
-    export HYBRID_TEST_PUSH_PYTHON="$venv/bin/python"
+    export HYBRID_TEST_PYTHON="$venv/bin/python"
 }
 
 # The gateway test (e2e `services`) runs its own nginx, and checks its TLS server block with a

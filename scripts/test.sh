@@ -11,7 +11,7 @@ ensure_nats
 ensure_redis
 ensure_s3
 ensure_tools
-ensure_push_tools
+ensure_python_tools
 ensure_web_deps
 echo "PostgreSQL: ${HYBRID_TEST_POSTGRES%%@*}@…  NATS: $HYBRID_TEST_NATS  Redis: $HYBRID_TEST_REDIS  S3: $HYBRID_TEST_S3  $(date -u +%H:%M:%S)"
 if cargo fmt --version >/dev/null 2>&1; then

@@ -35,6 +35,8 @@ export interface ServerOptions {
    * `HYBRID_SERVICES: 'all,example'`); also passed to `cli()`.
    */
   env?: Record<string, string>;
+  /** The port to listen on (a free one when absent): for settings that name the server's own URL. */
+  port?: number;
 }
 
 export class HybridServer {
@@ -51,7 +53,7 @@ export class HybridServer {
   async start(port?: number): Promise<void> {
     const dist = join(WEB_DIR, 'dist');
     if (!existsSync(join(dist, 'index.html'))) throw new Error('web/dist is missing: run `npm run build` first');
-    this.port = port ?? (await freePort());
+    this.port = port ?? this.options.port ?? (await freePort());
     const log = createWriteStream(join(RESULTS, 'hybrid-server.log'), { flags: 'a' });
     const child = spawn(hybridBin(), ['--data-dir', this.dataDir, 'serve', '--listen', `127.0.0.1:${this.port}`], {
       env: {

@@ -147,6 +147,10 @@ mod tests {
                 }
             })
         }
+
+        fn live_sessions(&self, session_ids: Vec<i64>) -> BoxFuture<'_, ApiResult<Vec<i64>>> {
+            Box::pin(async move { Ok(session_ids) })
+        }
     }
 
     async fn follower(authority: &Arc<Authority>, bus: &Arc<LocalBus>) -> (TokenFollower, Arc<TokenVerifier>) {

@@ -61,6 +61,15 @@ impl token_authority_server::TokenAuthority for Server {
         )
     }
 
+    async fn live_sessions(&self, request: Request<proto::SessionIds>) -> Result<Response<proto::SessionIds>, Status> {
+        reply(
+            self.0
+                .live_sessions(request.into_inner().ids)
+                .await
+                .map(|ids| proto::SessionIds { ids }),
+        )
+    }
+
     async fn is_admin(&self, request: Request<proto::IsAdminRequest>) -> Result<Response<proto::IsAdminReply>, Status> {
         reply(
             self.1
@@ -97,6 +106,21 @@ impl TokenAuthority for Client {
                     Idempotent::Yes,
                     message,
                     |channel, request| async move { TokenAuthorityClient::new(channel).revoked_since(request).await },
+                )
+                .await?;
+            Ok(reply.ids)
+        })
+    }
+
+    fn live_sessions(&self, session_ids: Vec<i64>) -> BoxFuture<'_, ApiResult<Vec<i64>>> {
+        Box::pin(async move {
+            let message = proto::SessionIds { ids: session_ids };
+            let reply = (self.0)
+                .call(
+                    "LiveSessions",
+                    Idempotent::Yes,
+                    message,
+                    |channel, request| async move { TokenAuthorityClient::new(channel).live_sessions(request).await },
                 )
                 .await?;
             Ok(reply.ids)

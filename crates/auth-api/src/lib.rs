@@ -33,6 +33,9 @@ pub trait TokenAuthority: Send + Sync {
     fn public_keys(&self) -> BoxFuture<'_, Result<Vec<(String, [u8; 32])>, ApiError>>;
     /// Sessions revoked at or after `since_ms` (Unix milliseconds).
     fn revoked_since(&self, since_ms: i64) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
+    /// Of `session_ids`, those still signed in (neither revoked nor expired): what a service
+    /// that keeps something per device (a push subscription) asks before it uses it.
+    fn live_sessions(&self, session_ids: Vec<i64>) -> BoxFuture<'_, Result<Vec<i64>, ApiError>>;
 }
 
 /// The topic auth announces session revocations on, each as a [`Revoked`] control: every

@@ -5,18 +5,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
-pub use hybrid_core::secrets::random_bytes;
-use sha2::{Digest, Sha256};
-
-/// A random opaque token: `prefix` + 32 random bytes in base64url.
-pub fn random_token(prefix: &str) -> String {
-    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(random_bytes::<32>()))
-}
-
-/// Tokens are stored by hash only.
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
+pub use hybrid_core::secrets::{random_bytes, random_token, token_hash};
+use sha2::Sha256;
 
 /// The refresh token that replaces `token`, keyed by `key` (derived from the master key).
 /// Deterministic, so a spent token presented again within the grace period gets the same

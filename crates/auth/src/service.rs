@@ -645,6 +645,10 @@ impl TokenAuthority for AuthService {
     fn revoked_since(&self, since_ms: i64) -> BoxFuture<'_, ApiResult<Vec<i64>>> {
         Box::pin(store::revoked_since(&self.db, since_ms))
     }
+
+    fn live_sessions(&self, session_ids: Vec<i64>) -> BoxFuture<'_, ApiResult<Vec<i64>>> {
+        Box::pin(async move { store::live_sessions(&self.db, &session_ids, now_ms()).await })
+    }
 }
 
 /// What other modules' admin-only routes ask (`hybrid_core::admin::require_admin`).

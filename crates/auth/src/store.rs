@@ -311,6 +311,19 @@ pub async fn revoked_since(db: &Db, since: i64) -> ApiResult<Vec<i64>> {
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Of `ids`, the sessions neither revoked nor expired at `now`.
+pub async fn live_sessions(db: &Db, ids: &[i64], now: i64) -> ApiResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM sessions WHERE id IN ({}) AND revoked_at IS NULL AND expires_at > $1",
+        hybrid_store::id_list(ids.iter().copied())
+    );
+    let rows: Vec<(i64,)> = db.reads().fetch_all(&sql, params![now]).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
 pub async fn active_sessions(db: &Db, user_id: i64, now: i64) -> ApiResult<Vec<SessionRow>> {
     Ok(db
         .reads()

@@ -91,7 +91,7 @@ impl Module for ExampleModule {
             jobs.handle(service::NOTICE_JOB, move |job| {
                 service::deliver_later(job_db.clone(), job_bus.clone(), job)
             });
-            let secrets = Arc::new(store::HookSecretsInDb(db.clone()));
+            let secrets = Arc::new(store::HooksInDb(db.clone()));
             hybrid_core::webhooks::start(&jobs, ctx.outbound()?, secrets).await?;
             let example = Arc::new(Example::new(db.clone(), ctx.bus.clone(), writer, jobs.clone()));
             ctx.apis.provide::<dyn Tally>(example.clone());

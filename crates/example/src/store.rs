@@ -3,7 +3,7 @@
 use futures::future::BoxFuture;
 use hybrid_core::bus::Envelope;
 use hybrid_core::stream::StreamEvent;
-use hybrid_core::webhooks::{self, Delivery, DeliveryLog, HookSecrets};
+use hybrid_core::webhooks::{self, Delivery, DeliveryLog, HookOwner};
 use hybrid_core::{ApiError, ApiResult};
 use hybrid_store::{Db, Sql, StoreError, params};
 
@@ -114,9 +114,9 @@ pub async fn deliveries(db: &Db, user_id: i64, id: i64, limit: i64) -> ApiResult
 }
 
 /// The hooks' secrets, as the webhooks crate signs with them.
-pub struct HookSecretsInDb(pub Db);
+pub struct HooksInDb(pub Db);
 
-impl HookSecrets for HookSecretsInDb {
+impl HookOwner for HooksInDb {
     fn secret(&self, hook: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StoreError>> {
         let id: Option<i64> = hook.strip_prefix("hook:").and_then(|id| id.parse().ok());
         Box::pin(async move {

@@ -189,7 +189,7 @@ mod tests {
                 ("chats", vec!["auth", "users"]),
                 ("realtime", vec!["auth", "chats"]),
                 ("files", vec!["auth", "chats"]),
-                ("notify", vec!["auth", "chats"]),
+                ("notify", vec!["auth", "chats", "users"]),
             ]
         );
     }

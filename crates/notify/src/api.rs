@@ -8,6 +8,12 @@ hybrid_core::error_codes! {
     pub enum NotifyCode {
         /// The user has as many browsers subscribed as one may.
         TooManySubscriptions = (CONFLICT, "too_many_push_subscriptions"),
+        /// This server sends no email (`notify.smtp_url` is not set).
+        EmailNotConfigured = (CONFLICT, "email_not_configured"),
+        /// The user has as many webhooks as one may.
+        TooManyWebhooks = (CONFLICT, "too_many_webhooks"),
+        /// There is no address waiting to be confirmed.
+        NothingToVerify = (CONFLICT, "nothing_to_verify"),
     }
 }
 
@@ -271,4 +277,97 @@ pub struct UserSettings {
     /// The level of chats without one of their own, per kind of chat; absent: all.
     #[serde(default)]
     pub defaults: LevelDefaults,
+}
+
+/// A user's email notifications (`/notifications/email`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EmailSettings {
+    /// Where email goes; absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Whether the address was confirmed by the link sent to it; nothing but that link goes
+    /// to an address not confirmed.
+    pub verified: bool,
+    /// Mentions, replies and direct messages still unread this many minutes after they came
+    /// are emailed (several in one message); 0: never.
+    pub unread_after_minutes: i64,
+    /// A digest of the last day's unread entries at this time of day (`HH:MM`, in
+    /// `time_zone`), unless there are none; absent: no digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest_at: Option<String>,
+    /// An IANA time zone name, for `digest_at`.
+    pub time_zone: String,
+    /// Whether this server sends email at all.
+    pub available: bool,
+}
+
+/// A change of the email settings: replaces them all. A new address is sent a link to
+/// confirm it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettingsUpdate {
+    /// Absent or null: no email at all (the settings go too).
+    #[serde(default)]
+    pub address: Option<String>,
+    /// 0 (never) to 1440; default 15.
+    #[serde(default = "fifteen")]
+    pub unread_after_minutes: i64,
+    /// `HH:MM`; absent or null: no digest.
+    #[serde(default)]
+    pub digest_at: Option<String>,
+    /// Default `UTC`.
+    #[serde(default = "utc")]
+    pub time_zone: String,
+}
+
+fn fifteen() -> i64 {
+    15
+}
+
+fn utc() -> String {
+    "UTC".into()
+}
+
+/// The token of a link sent by email (to confirm an address, to unsubscribe).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EmailToken {
+    pub token: String,
+}
+
+/// An outgoing webhook: the user's new entries (or one chat's) are POSTed to `url`, signed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    /// Only this chat's entries; absent: all of the user's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<i64>,
+    pub created_at: i64,
+    /// Deliveries in a row that failed for good (at 3 the hook is disabled).
+    pub failures: i64,
+    /// When it was disabled for failing; absent: active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_at: Option<i64>,
+    /// The signing secret (`x-hybrid-signature`): in the answer that made the hook only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// A webhook to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhook {
+    /// Where to POST (`http(s)://`; public addresses only unless the operator opened others).
+    pub url: String,
+    /// Only this chat's entries (a chat you are in); absent: all of yours.
+    #[serde(default)]
+    pub chat_id: Option<i64>,
+}
+
+/// A page of a webhook's deliveries, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryPage {
+    pub items: Vec<hybrid_core::webhooks::DeliveryLog>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }

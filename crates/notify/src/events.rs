@@ -19,11 +19,14 @@ pub enum NotifyFrame {
     /// Entries went: their message was deleted, or the user left the chat.
     #[serde(rename = "notification.removed")]
     Removed { ids: Vec<i64>, unread_count: i64 },
-    /// Entries were marked read, on some device: up to `up_to`, or all.
+    /// Entries were marked read, on some device: those in `ids` (their chat was read that
+    /// far), else those up to `up_to`, else all.
     #[serde(rename = "notification.read")]
     Read {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         up_to: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ids: Option<Vec<i64>>,
         unread_count: i64,
     },
 }

@@ -4,7 +4,8 @@
 //! concerns (`ChatMembership::message_context`) and records at most one entry per person and
 //! message: a mention, else a reply to them, else a message in their direct chat; a reaction to
 //! their message; being added to a group or channel. A deleted message takes its entries with
-//! it, an edit updates their preview, leaving a chat takes that chat's entries. Frames are
+//! it, an edit updates their preview, leaving a chat takes that chat's entries, reading a chat
+//! (on any device) marks its entries up to the read message read. Frames are
 //! sent once the entries are committed (ephemeral: the list is what survives).
 
 use std::collections::{BTreeMap, HashMap};
@@ -83,6 +84,12 @@ struct SeqData {
 }
 
 #[derive(Deserialize)]
+struct ReadData {
+    chat_id: i64,
+    seq: i64,
+}
+
+#[derive(Deserialize)]
 struct ReactionData {
     seq: i64,
     user_id: Option<i64>,
@@ -135,7 +142,7 @@ impl Follower<'_> {
                         gone.entry(user_id).or_default().push(id);
                     }
                     for (user_id, ids) in gone {
-                        self.removed(tx, user_id, ids).await?;
+                        self.removed(tx, user_id, chat_id, ids).await?;
                     }
                 }
             }
@@ -168,11 +175,28 @@ impl Follower<'_> {
                     }
                 }
             }
+            ("user", "read.updated") => {
+                if let Some(frame) = parse::<ReadData>(payload) {
+                    let user_id = event.topic.id;
+                    let read = frame.data;
+                    let ids = store::read_chat(tx, user_id, read.chat_id, read.seq, now_ms()).await?;
+                    if !ids.is_empty() {
+                        let unread_count = store::unread(tx, user_id).await?;
+                        let frame = NotifyFrame::Read {
+                            up_to: None,
+                            ids: Some(ids),
+                            unread_count,
+                        };
+                        self.frames.push((user_id, frame));
+                    }
+                }
+            }
             ("user", "chat.removed") => {
                 if let Some(frame) = parse::<ChatData>(payload) {
                     let user_id = event.topic.id;
-                    let ids = store::remove_chat(tx, user_id, frame.data.chat_id).await?;
-                    self.removed(tx, user_id, ids).await?;
+                    let chat_id = frame.data.chat_id;
+                    let ids = store::remove_chat(tx, user_id, chat_id).await?;
+                    self.removed(tx, user_id, chat_id, ids).await?;
                 }
             }
             _ => {}
@@ -269,9 +293,16 @@ impl Follower<'_> {
             return Ok(());
         }
         let user_id = new.user_id;
-        let notification = store::upsert(tx, new).await?;
+        let (notification, replaced) = store::record(tx, new).await?;
         crate::push::queue(tx, user_id, &notification).await?;
+        crate::email::queue_unread(tx, user_id, &notification).await?;
+        crate::hooks::queue_new(tx, user_id, &notification).await?;
         let unread_count = store::unread(tx, user_id).await?;
+        if let Some(replaced) = replaced {
+            crate::hooks::queue_removed(tx, user_id, notification.chat_id, &[replaced]).await?;
+            let ids = vec![replaced];
+            self.frames.push((user_id, NotifyFrame::Removed { ids, unread_count }));
+        }
         self.frames.push((
             user_id,
             NotifyFrame::New {
@@ -282,10 +313,11 @@ impl Follower<'_> {
         Ok(())
     }
 
-    async fn removed(&mut self, tx: &mut Sql<'_>, user_id: i64, ids: Vec<i64>) -> ApiResult<()> {
+    async fn removed(&mut self, tx: &mut Sql<'_>, user_id: i64, chat_id: i64, ids: Vec<i64>) -> ApiResult<()> {
         if ids.is_empty() {
             return Ok(());
         }
+        crate::hooks::queue_removed(tx, user_id, chat_id, &ids).await?;
         let unread_count = store::unread(tx, user_id).await?;
         self.frames.push((user_id, NotifyFrame::Removed { ids, unread_count }));
         Ok(())

@@ -1,7 +1,7 @@
 //! The notify service: each user's notifications (docs/notifications.md). It consumes chats'
 //! event stream into an in-app list (mentions, replies, direct messages, reactions, being added
-//! to a chat), read or not, kept in step across devices, with per-chat levels and mutes. Push,
-//! email and webhooks come next. Each file does one thing:
+//! to a chat), read or not, kept in step across devices, with per-chat levels and mutes, and
+//! sends them on by Web Push and email. Each file does one thing:
 //!
 //! - `api.rs`: the contract: request and response types;
 //! - `routes.rs`: thin HTTP handlers;
@@ -11,12 +11,17 @@
 //! - `events.rs`: the frames it sends to sockets;
 //! - `defaults.rs`, `quiet.rs`: a user's default levels per kind of chat, their quiet hours;
 //! - `push.rs`, `webpush.rs`: Web Push delivery and its wire format;
+//! - `email.rs`, `mail.rs`: email settings and delivery, and what the messages say;
+//! - `hooks.rs`: outgoing webhooks (through `hybrid_core::webhooks`);
 //! - `sync.rs`: its part of `/sync`.
 
 mod api;
 mod defaults;
+mod email;
 mod events;
 mod follow;
+mod hooks;
+mod mail;
 mod push;
 mod quiet;
 mod routes;
@@ -48,6 +53,9 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(5, "0005_versions"),
     hybrid_store::migration!(6, "0006_quiet_hours"),
     hybrid_store::migration!(7, "0007_level_defaults"),
+    hybrid_store::migration!(8, "0008_email"),
+    hybrid_core::webhooks::migration(9),
+    hybrid_store::migration!(10, "0010_hooks"),
 ];
 
 /// Entries past their retention are dropped this often.
@@ -61,7 +69,7 @@ impl Module for NotifyModule {
     }
 
     fn description(&self) -> &'static str {
-        "notifications: the in-app list, per-chat levels and mutes"
+        "notifications: the in-app list, per-chat levels and mutes, Web Push, email and webhooks"
     }
 
     fn migrations(&self) -> &'static [Migration] {
@@ -69,7 +77,7 @@ impl Module for NotifyModule {
     }
 
     fn needs(&self) -> &'static [&'static str] {
-        &[hybrid_chats_api::SERVICE]
+        &[hybrid_chats_api::SERVICE, hybrid_users_api::SERVICE]
     }
 
     fn contributes_sync(&self) -> bool {
@@ -89,7 +97,7 @@ impl Module for NotifyModule {
         db: hybrid_store::Db,
         secrets: Arc<hybrid_core::Secrets>,
     ) -> BoxFuture<'static, anyhow::Result<usize>> {
-        Box::pin(async move { push::reseal(&db, &secrets).await })
+        Box::pin(async move { Ok(push::reseal(&db, &secrets).await? + hooks::reseal(&db, &secrets).await?) })
     }
 
     fn frames(&self) -> Option<Schemas> {
@@ -110,6 +118,14 @@ impl Module for NotifyModule {
             let db = ctx.db()?;
             let secrets = ctx.secrets()?;
             let vapid = push::vapid_key(&db, &secrets, config.vapid_subject.clone()).await?;
+            let users = ctx
+                .apis
+                .require::<dyn hybrid_users_api::UserDirectory>(hybrid_users_api::SERVICE)?;
+            let mailer = Arc::new(mail::Mailer::new(&config)?);
+            let hooks = Arc::new(hooks::Hooks {
+                db: db.clone(),
+                secrets: secrets.clone(),
+            });
             let service = Arc::new(service::Notify {
                 store: store::Store::new(db.clone()),
                 db: db.clone(),
@@ -117,17 +133,34 @@ impl Module for NotifyModule {
                 chats: chats.clone(),
                 push_key: vapid.public_key(),
                 config: config.clone(),
+                email: email::EmailSettingsStore {
+                    db: db.clone(),
+                    mailer: mailer.clone(),
+                    state: ctx.state.clone(),
+                },
+                hooks: hooks.clone(),
             });
             ctx.sync.provide(SERVICE, service.clone());
             let pusher = Arc::new(push::Pusher {
                 db: db.clone(),
+                sessions: ctx
+                    .apis
+                    .require::<dyn hybrid_auth_api::TokenAuthority>(hybrid_auth_api::SERVICE)?,
                 state: ctx.state.clone(),
                 vapid,
                 outbound: ctx.outbound()?,
                 ttl_secs: config.push_ttl_secs,
             });
             let jobs = ctx.jobs()?;
-            jobs.handle(push::PUSH_QUEUE, move |job| pusher.clone().run(job));
+            let pushes = pusher.clone();
+            jobs.handle(push::PUSH_QUEUE, move |job| pushes.clone().run(job));
+            let emailer = Arc::new(email::Emailer {
+                db: db.clone(),
+                mailer,
+                users,
+            });
+            jobs.handle(email::EMAIL_QUEUE, move |job| emailer.clone().run(job));
+            hybrid_core::webhooks::start(&jobs, ctx.outbound()?, hooks).await?;
             let chat_events = hybrid_core::stream::consume(
                 "chat-events",
                 hybrid_chats_api::SERVICE,
@@ -138,9 +171,10 @@ impl Module for NotifyModule {
             );
             let pruned = service.clone();
             let prune = Worker::every("prune-notifications", PRUNE_EVERY, move || {
-                let service = pruned.clone();
+                let (service, pusher) = (pruned.clone(), pusher.clone());
                 async move {
                     service.prune().await?;
+                    pusher.sweep_signed_out().await?;
                     Ok(())
                 }
             });

@@ -3,10 +3,13 @@
 //! its user in the same transaction; the job reads the entry when it runs, so an entry read
 //! on another device or withdrawn (its message deleted) meanwhile is not sent. Answers: 2xx
 //! done; 404 and 410 (the browser unsubscribed) drop the subscription; 429 and 5xx retry
-//! (after `Retry-After` when given); other 4xx fail for good.
+//! (after `Retry-After` when given); other 4xx fail for good. A subscription lives as long as
+//! the session it was made from: once that is signed out (or expired), nothing more is sent to
+//! it and it is dropped — when a push finds it so, or at the hourly sweep.
 
 use std::sync::Arc;
 
+use hybrid_auth_api::TokenAuthority;
 use hybrid_core::bus::Bytes;
 use hybrid_core::jobs::{Job, NewJob, Outcome};
 use hybrid_core::outbound::{Outbound, OutboundError};
@@ -22,6 +25,8 @@ use crate::webpush::{Receiver, Vapid};
 pub const PUSH_QUEUE: &str = "notify-push";
 /// What the VAPID key is sealed for (`Secrets::seal`).
 const VAPID_CONTEXT: &str = "vapid-key";
+/// Sessions asked about at once by the sweep of signed-out devices.
+const SWEEP_CHUNK: usize = 500;
 
 #[derive(Serialize, Deserialize)]
 struct PushJob {
@@ -94,6 +99,8 @@ pub struct Pusher {
     pub db: Db,
     /// Where realtime keeps which devices are in front of their users.
     pub state: Arc<dyn SharedState>,
+    /// Whether a subscription's session is still signed in.
+    pub sessions: Arc<dyn TokenAuthority>,
     pub vapid: Vapid,
     pub outbound: Outbound,
     pub ttl_secs: u64,
@@ -144,6 +151,11 @@ impl Pusher {
         let Some(target) = target else {
             return Ok(Outcome::Done); // unsubscribed meanwhile
         };
+        if target.session_id != 0 && self.sessions.live_sessions(vec![target.session_id]).await?.is_empty() {
+            // signed out on that device: it must not show this account's notifications
+            self.drop_subscription(subscription_id).await?;
+            return Ok(Outcome::Done);
+        }
         if crate::quiet::quiet_now(&mut reads, target.user_id, now_ms()).await? {
             return Ok(Outcome::Done); // quiet hours began while it waited: the list has it
         }
@@ -218,6 +230,37 @@ impl Pusher {
             }
             other => Outcome::Fail(format!("the push service refused the push ({other})")),
         })
+    }
+
+    /// Drops the subscriptions whose session is signed out or expired: how many went.
+    pub async fn sweep_signed_out(&self) -> ApiResult<u64> {
+        let sessions: Vec<(i64,)> = self
+            .db
+            .reads()
+            .fetch_all(
+                "SELECT DISTINCT session_id FROM push_subscriptions WHERE session_id <> 0 ORDER BY session_id",
+                params![],
+            )
+            .await?;
+        let mut dropped = 0;
+        for chunk in sessions.chunks(SWEEP_CHUNK) {
+            let asked: Vec<i64> = chunk.iter().map(|(id,)| *id).collect();
+            let live: std::collections::HashSet<i64> =
+                self.sessions.live_sessions(asked.clone()).await?.into_iter().collect();
+            let dead: Vec<i64> = asked.into_iter().filter(|id| !live.contains(id)).collect();
+            if dead.is_empty() {
+                continue;
+            }
+            let sql = format!(
+                "DELETE FROM push_subscriptions WHERE session_id IN ({})",
+                hybrid_store::id_list(dead)
+            );
+            dropped += self
+                .db
+                .write(move |tx| Box::pin(async move { tx.execute(&sql, params![]).await }))
+                .await?;
+        }
+        Ok(dropped)
     }
 
     async fn drop_subscription(&self, id: i64) -> ApiResult<()> {

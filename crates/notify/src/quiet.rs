@@ -9,8 +9,8 @@ use jiff::tz::TimeZone;
 
 use crate::api::QuietHours;
 
-/// Minutes after midnight of "HH:MM".
-fn minutes(text: &str, field: &str) -> ApiResult<i64> {
+/// Minutes after midnight of "HH:MM" (field `field` of the request).
+pub(crate) fn minutes(text: &str, field: &str) -> ApiResult<i64> {
     let refused = || ApiError::validation(field, "must be a time of day, HH:MM (00:00 to 23:59)");
     let (h, m) = text.split_once(':').ok_or_else(refused)?;
     let (h, m): (i64, i64) = (h.parse().map_err(|_| refused())?, m.parse().map_err(|_| refused())?);
@@ -20,8 +20,15 @@ fn minutes(text: &str, field: &str) -> ApiResult<i64> {
     Ok(h * 60 + m)
 }
 
-fn hh_mm(minutes: i64) -> String {
+pub(crate) fn hh_mm(minutes: i64) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Refuses a `time_zone` that is not in the IANA database.
+pub(crate) fn check_time_zone(name: &str) -> ApiResult<()> {
+    TimeZone::get(name)
+        .map(drop)
+        .map_err(|_| ApiError::validation("time_zone", "must be an IANA time zone name (Europe/Moscow, UTC)"))
 }
 
 /// Whether `at` (Unix ms) falls in the quiet stretch `from`..`to` (minutes after midnight) of
@@ -49,8 +56,7 @@ pub async fn set(db: &Db, user_id: i64, quiet: Option<QuietHours>) -> ApiResult<
         .await?;
         return Ok(None);
     };
-    TimeZone::get(&quiet.time_zone)
-        .map_err(|_| ApiError::validation("time_zone", "must be an IANA time zone name (Europe/Moscow, UTC)"))?;
+    check_time_zone(&quiet.time_zone)?;
     let (from, to) = (minutes(&quiet.from, "from")?, minutes(&quiet.to, "to")?);
     db.execute(
         "INSERT INTO quiet_hours (user_id, time_zone, quiet_from, quiet_to) VALUES ($1, $2, $3, $4) \

@@ -5,14 +5,17 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Html;
 use hybrid_core::{ApiResult, AuthUser, ErrorBody, Json, Path, Query};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    ChatSetting, ChatSettingUpdate, MarkRead, NewPushSubscription, NotificationPage, PageParams, PushKey,
-    PushSubscription, Unread, UserSettings,
+    ChatSetting, ChatSettingUpdate, DeliveryPage, EmailSettings, EmailSettingsUpdate, EmailToken, MarkRead,
+    NewPushSubscription, NewWebhook, NotificationPage, PageParams, PushKey, PushSubscription, Unread, UserSettings,
+    Webhook,
 };
+use crate::mail::escape;
 use crate::service::Notify;
 
 type Svc = State<Arc<Notify>>;
@@ -27,6 +30,14 @@ pub fn routes(service: Arc<Notify>) -> OpenApiRouter {
         .routes(routes!(push_key))
         .routes(routes!(subscribe, subscriptions))
         .routes(routes!(unsubscribe))
+        .routes(routes!(email_settings, set_email_settings))
+        .routes(routes!(resend_confirmation))
+        .routes(routes!(confirm_email))
+        .routes(routes!(email_unsubscribe_page, email_unsubscribe))
+        .routes(routes!(webhooks, add_webhook))
+        .routes(routes!(remove_webhook))
+        .routes(routes!(enable_webhook))
+        .routes(routes!(webhook_deliveries))
         .with_state(service)
 }
 
@@ -137,4 +148,156 @@ async fn set_user_settings(
     Json(settings): Json<UserSettings>,
 ) -> ApiResult<Json<UserSettings>> {
     Ok(Json(service.set_user_settings(me.user_id, settings).await?))
+}
+
+/// My email notifications: the address, whether it is confirmed, what is sent.
+#[utoipa::path(get, path = "/notifications/email", tag = "notify", security(("bearer" = [])),
+    responses((status = 200, body = EmailSettings)))]
+async fn email_settings(State(service): Svc, me: AuthUser) -> ApiResult<Json<EmailSettings>> {
+    Ok(Json(service.email.get(me.user_id).await?))
+}
+
+/// Set my email notifications (all of them at once). A new address gets a link to confirm
+/// it; nothing else goes to it before. No address: no email.
+#[utoipa::path(put, path = "/notifications/email", tag = "notify", security(("bearer" = [])),
+    request_body = EmailSettingsUpdate,
+    responses((status = 200, body = EmailSettings), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+async fn set_email_settings(
+    State(service): Svc,
+    me: AuthUser,
+    Json(update): Json<EmailSettingsUpdate>,
+) -> ApiResult<Json<EmailSettings>> {
+    Ok(Json(service.email.set(me.user_id, update).await?))
+}
+
+/// Send another link to confirm my address (five links an hour at most, new addresses included).
+#[utoipa::path(post, path = "/notifications/email/confirmation", tag = "notify", security(("bearer" = [])),
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn resend_confirmation(State(service): Svc, me: AuthUser) -> ApiResult<StatusCode> {
+    service.email.resend(me.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The link in the confirmation email: confirms the address, and says so in a page.
+#[utoipa::path(get, path = "/notifications/email/confirm", tag = "notify", params(EmailToken),
+    responses((status = 200, content_type = "text/html", body = String),
+        (status = 404, content_type = "text/html", body = String)))]
+async fn confirm_email(State(service): Svc, Query(link): Query<EmailToken>) -> ApiResult<(StatusCode, Html<String>)> {
+    Ok(match service.email.confirm(&link.token).await? {
+        true => page(
+            StatusCode::OK,
+            "Address confirmed",
+            "<p>Your address is confirmed: Hybrid will email you as your settings say.</p>",
+        ),
+        false => page(
+            StatusCode::NOT_FOUND,
+            "Link not valid",
+            "<p>This link is not valid: it was used already, a newer one was sent, or it is more \
+             than a day old. Ask for another in Hybrid's notification settings.</p>",
+        ),
+    })
+}
+
+/// The unsubscribe link of an email, opened in a browser: a page with a button that sends
+/// the `POST` (opening the link alone changes nothing, so a link checker cannot unsubscribe).
+#[utoipa::path(get, path = "/notifications/email/unsubscribe", tag = "notify", params(EmailToken),
+    responses((status = 200, content_type = "text/html", body = String)))]
+async fn email_unsubscribe_page(Query(link): Query<EmailToken>) -> (StatusCode, Html<String>) {
+    let action = format!("/api/v1/notifications/email/unsubscribe?token={}", escape(&link.token));
+    let form = format!(
+        "<p>Stop Hybrid's notification emails to this address?</p>\
+         <form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"List-Unsubscribe\" \
+         value=\"One-Click\"><button type=\"submit\">Unsubscribe</button></form>"
+    );
+    page(StatusCode::OK, "Unsubscribe", &form)
+}
+
+/// One-click unsubscribe (RFC 8058): what a mail client sends for `List-Unsubscribe-Post`,
+/// and the page's button. Turns off every notification email of the link's address.
+#[utoipa::path(post, path = "/notifications/email/unsubscribe", tag = "notify", params(EmailToken),
+    responses((status = 200, content_type = "text/html", body = String),
+        (status = 404, content_type = "text/html", body = String)))]
+async fn email_unsubscribe(
+    State(service): Svc,
+    Query(link): Query<EmailToken>,
+) -> ApiResult<(StatusCode, Html<String>)> {
+    Ok(match service.email.unsubscribe(&link.token).await? {
+        true => page(
+            StatusCode::OK,
+            "Unsubscribed",
+            "<p>No more notification emails will come. Turn them on again in Hybrid's settings.</p>",
+        ),
+        false => page(
+            StatusCode::NOT_FOUND,
+            "Link not valid",
+            "<p>This link is not valid.</p>",
+        ),
+    })
+}
+
+/// My outgoing webhooks.
+#[utoipa::path(get, path = "/notifications/webhooks", tag = "notify", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Webhook>)))]
+async fn webhooks(State(service): Svc, me: AuthUser) -> ApiResult<Json<Vec<Webhook>>> {
+    Ok(Json(service.hooks.list(me.user_id).await?))
+}
+
+/// Add a webhook: my new notifications (or one chat's) are POSTed to it as
+/// `notification.new`, and `notification.removed` when they go, signed with the secret in this
+/// answer (`x-hybrid-signature`), which is not shown again.
+#[utoipa::path(post, path = "/notifications/webhooks", tag = "notify", security(("bearer" = [])),
+    request_body = NewWebhook,
+    responses((status = 201, body = Webhook), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn add_webhook(
+    State(service): Svc,
+    me: AuthUser,
+    Json(new): Json<NewWebhook>,
+) -> ApiResult<(StatusCode, Json<Webhook>)> {
+    Ok((StatusCode::CREATED, Json(service.add_webhook(me.user_id, new).await?)))
+}
+
+/// Remove one of my webhooks (its queued deliveries fail).
+#[utoipa::path(delete, path = "/notifications/webhooks/{id}", tag = "notify", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn remove_webhook(State(service): Svc, me: AuthUser, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    service.hooks.remove(me.user_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turn on again a webhook disabled for failing.
+#[utoipa::path(post, path = "/notifications/webhooks/{id}/enable", tag = "notify", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Webhook), (status = 404, body = ErrorBody)))]
+async fn enable_webhook(State(service): Svc, me: AuthUser, Path(id): Path<i64>) -> ApiResult<Json<Webhook>> {
+    Ok(Json(service.hooks.enable(me.user_id, id).await?))
+}
+
+/// A webhook's deliveries, newest first, each with its attempts (status, error, time).
+#[utoipa::path(get, path = "/notifications/webhooks/{id}/deliveries", tag = "notify", security(("bearer" = [])),
+    params(("id" = i64, Path), PageParams),
+    responses((status = 200, body = DeliveryPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn webhook_deliveries(
+    State(service): Svc,
+    me: AuthUser,
+    Path(id): Path<i64>,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<DeliveryPage>> {
+    Ok(Json(
+        service
+            .webhook_deliveries(me.user_id, id, page.cursor.as_deref(), page.limit)
+            .await?,
+    ))
+}
+
+/// A small page for someone who followed a link from an email.
+fn page(status: StatusCode, title: &str, body: &str) -> (StatusCode, Html<String>) {
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width\"><title>{title} · Hybrid</title></head>\
+         <body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto\"><h1>{title}</h1>{body}</body></html>"
+    );
+    (status, Html(html))
 }

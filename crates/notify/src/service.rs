@@ -29,6 +29,8 @@ pub struct Notify {
     /// This server's VAPID public key, base64url.
     pub push_key: String,
     pub config: NotifyConfig,
+    pub email: crate::email::EmailSettingsStore,
+    pub hooks: Arc<crate::hooks::Hooks>,
 }
 
 impl Notify {
@@ -51,7 +53,11 @@ impl Notify {
     /// Marks entries read and tells the user's other devices; the unread count after.
     pub async fn mark_read(&self, user_id: i64, up_to: Option<i64>) -> ApiResult<i64> {
         let unread_count = self.store.mark_read(user_id, up_to, now_ms()).await?;
-        let frame = NotifyFrame::Read { up_to, unread_count };
+        let frame = NotifyFrame::Read {
+            up_to,
+            ids: None,
+            unread_count,
+        };
         let topic = hybrid_realtime_api::user(user_id);
         self.bus
             .publish(Envelope::ephemeral(topic, Bytes::from(hybrid_core::frame_text(&frame))));
@@ -148,6 +154,27 @@ impl Notify {
         self.store
             .prune(now_ms() - RETENTION_MS, self.config.max_entries_per_user)
             .await
+    }
+
+    /// Adds a webhook of `user_id`'s, for one of their chats or all.
+    pub async fn add_webhook(&self, user_id: i64, new: crate::api::NewWebhook) -> ApiResult<crate::api::Webhook> {
+        if let Some(chat_id) = new.chat_id {
+            self.require_member(user_id, chat_id).await?;
+        }
+        self.hooks.add(user_id, new).await
+    }
+
+    /// A page of a webhook's delivery log.
+    pub async fn webhook_deliveries(
+        &self,
+        user_id: i64,
+        id: i64,
+        cursor: Option<&str>,
+        limit: Option<i64>,
+    ) -> ApiResult<crate::api::DeliveryPage> {
+        let limit = page_limit(limit, 50, 100)?;
+        let before = parse_cursor::<1>(cursor)?.map(|[id]| id);
+        self.hooks.deliveries(user_id, id, before, limit).await
     }
 
     async fn require_member(&self, user_id: i64, chat_id: i64) -> ApiResult<()> {

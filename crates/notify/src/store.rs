@@ -8,9 +8,9 @@ use hybrid_store::{Db, Sql, params};
 
 use crate::api::{ChatSetting, Level, Notification, NotificationKind};
 
-const COLUMNS: &str = "id, kind, chat_id, seq, actor_id, chat_title, preview, created_at, read_at";
+pub(crate) const COLUMNS: &str = "id, kind, chat_id, seq, actor_id, chat_title, preview, created_at, read_at";
 
-struct Row {
+pub(crate) struct Row {
     id: i64,
     kind: String,
     chat_id: i64,
@@ -64,15 +64,19 @@ pub struct NewNotification<'a> {
     pub created_at: i64,
 }
 
-/// Records an entry, or brings the one for the same user, message and kind up to date (and
-/// unread again).
-pub async fn upsert(tx: &mut Sql<'_>, new: NewNotification<'_>) -> ApiResult<Notification> {
+/// Records an entry. One for the same user, message and kind (a second reaction to the same
+/// message) is replaced by it, with a new id, so it comes to the top of the list and counts
+/// as unread again: the entry made and the id of the one replaced.
+pub async fn record(tx: &mut Sql<'_>, new: NewNotification<'_>) -> ApiResult<(Notification, Option<i64>)> {
+    let replaced: Option<(i64,)> = tx
+        .fetch_optional(
+            "DELETE FROM notifications WHERE user_id = $1 AND chat_id = $2 AND seq = $3 AND kind = $4 RETURNING id",
+            params![new.user_id, new.chat_id, new.seq, new.kind.as_str()],
+        )
+        .await?;
     let sql = format!(
         "INSERT INTO notifications (user_id, kind, chat_id, seq, actor_id, chat_title, preview, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (user_id, chat_id, seq, kind) DO UPDATE SET actor_id = excluded.actor_id, \
-         chat_title = excluded.chat_title, preview = excluded.preview, created_at = excluded.created_at, \
-         read_at = NULL RETURNING {COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
     );
     let row: Row = tx
         .fetch_one(
@@ -90,7 +94,23 @@ pub async fn upsert(tx: &mut Sql<'_>, new: NewNotification<'_>) -> ApiResult<Not
         )
         .await?;
     changed(tx, new.user_id).await?;
-    Ok(row.into())
+    Ok((row.into(), replaced.map(|(id,)| id)))
+}
+
+/// Marks `user_id`'s entries about `chat_id` up to message `seq` read at `now` (they read the
+/// chat that far): the ids marked.
+pub async fn read_chat(tx: &mut Sql<'_>, user_id: i64, chat_id: i64, seq: i64, now: i64) -> ApiResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = tx
+        .fetch_all(
+            "UPDATE notifications SET read_at = $4 WHERE user_id = $1 AND chat_id = $2 AND seq <= $3 \
+             AND read_at IS NULL RETURNING id",
+            params![user_id, chat_id, seq, now],
+        )
+        .await?;
+    if !rows.is_empty() {
+        changed(tx, user_id).await?;
+    }
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Entry `id` of `user_id`, if it still exists.

@@ -6,8 +6,13 @@
 use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, hybrid_binary, stack_tests, until};
 use serde_json::{Value, json};
 
+mod support;
+use support::{direct_chat, group, now_ms, send};
+
 stack_tests!(
     what_concerns_a_user_reaches_their_list,
+    reading_a_chat_reads_its_entries,
+    a_later_reaction_comes_to_the_top,
     levels_and_mutes_decide_what_is_heard,
     an_entry_survives_a_crash_once,
     a_list_keeps_its_newest_entries,
@@ -16,32 +21,6 @@ stack_tests!(
 
 async fn start(stack: Stack) -> TestServer {
     TestServer::start_with(&hybrid_binary(), stack, &[]).await
-}
-
-async fn group(server: &TestServer, owner: &TestUser, title: &str, members: &[&TestUser]) -> i64 {
-    let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
-    let (status, chat) = server
-        .post(
-            "/api/v1/chats",
-            Some(&owner.access_token),
-            json!({"kind": "group", "title": title, "member_ids": ids}),
-        )
-        .await;
-    assert_eq!(status, 201, "{chat}");
-    chat["id"].as_i64().unwrap()
-}
-
-/// Sends `body` in `chat_id` as `sender`: the message's seq.
-async fn send(server: &TestServer, sender: &TestUser, chat_id: i64, body: Value) -> i64 {
-    let (status, message) = server
-        .post(
-            &format!("/api/v1/chats/{chat_id}/messages"),
-            Some(&sender.access_token),
-            body,
-        )
-        .await;
-    assert!(status.is_success(), "{message}");
-    message["seq"].as_i64().unwrap()
 }
 
 async fn list(server: &TestServer, user: &TestUser) -> Value {
@@ -119,14 +98,7 @@ async fn what_concerns_a_user_reaches_their_list(stack: Stack) {
         )
         .await;
     assert_eq!(status, 200);
-    let (_, direct) = server
-        .post(
-            "/api/v1/chats",
-            Some(&bob.access_token),
-            json!({"kind": "direct", "user_id": amy.id}),
-        )
-        .await;
-    let direct = direct["id"].as_i64().unwrap();
+    let direct = direct_chat(&server, &bob, &amy).await;
     let psst = send(&server, &bob, direct, json!({"text": "psst"})).await;
     let seen = entries_once(&server, &amy, "direct_message").await;
     let expected = [
@@ -233,6 +205,124 @@ async fn what_concerns_a_user_reaches_their_list(stack: Stack) {
     );
 }
 
+async fn reading_a_chat_reads_its_entries(stack: Stack) {
+    let server = start(stack).await;
+    let [amy, bob] = [server.register("amy").await, server.register("bob").await];
+    let mut bob_ws = server.ws(&bob).await;
+    let chat = group(&server, &amy, "Team", &[&bob]).await;
+    let first = send(&server, &amy, chat, json!({"text": "@bob one"})).await;
+    let second = send(&server, &amy, chat, json!({"text": "@bob two"})).await;
+    let direct = direct_chat(&server, &amy, &bob).await;
+    send(&server, &amy, direct, json!({"text": "psst"})).await;
+    let seen = entries_once(&server, &bob, "direct_message").await;
+    assert_eq!(seen.len(), 4, "added, two mentions, a direct message: {seen:?}");
+    let page = list(&server, &bob).await;
+    let id_of = |seq: i64| {
+        let items = page["items"].as_array().unwrap();
+        items.iter().find(|n| n["seq"] == seq && n["chat_id"] == chat).unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (added, one, two) = (page["items"][3]["id"].as_i64().unwrap(), id_of(first), id_of(second));
+
+    // reading the group up to the first mention (on any device) reads what came before it
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/chats/{chat}/read"),
+            Some(&bob.access_token),
+            json!({"seq": first}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let frame = bob_ws
+        .next_where(|f| f["type"] == "notification.read" && f["ids"].is_array())
+        .await;
+    let mut ids: Vec<i64> = serde_json::from_value(frame["ids"].clone()).unwrap();
+    ids.sort_unstable();
+    assert_eq!((ids, &frame["unread_count"]), (vec![added, one], &json!(2)), "{frame}");
+    let page = list(&server, &bob).await;
+    let unread: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["read_at"].is_null())
+        .map(|n| n["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(unread.len(), 2);
+    assert!(unread.contains(&two), "the later mention is still unread: {page}");
+    assert_eq!(page["unread_count"], 2);
+
+    // reading it again as far changes nothing; reading the direct chat reads its entry
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/chats/{direct}/read"),
+            Some(&bob.access_token),
+            json!({"seq": 1_000_000}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let frame = bob_ws
+        .next_where(|f| f["type"] == "notification.read" && f["ids"].is_array())
+        .await;
+    assert_eq!(frame["unread_count"], 1, "{frame}");
+}
+
+async fn a_later_reaction_comes_to_the_top(stack: Stack) {
+    let server = start(stack).await;
+    let [amy, bob, cyd] = [
+        server.register("amy").await,
+        server.register("bob").await,
+        server.register("cyd").await,
+    ];
+    let chat = group(&server, &amy, "Team", &[&bob, &cyd]).await;
+    let mine = send(&server, &amy, chat, json!({"text": "lunch?"})).await;
+    let mut amy_ws = server.ws(&amy).await;
+    let react = |user: &TestUser, emoji: &'static str| {
+        let path = format!("/api/v1/chats/{chat}/messages/{mine}/reactions/{emoji}");
+        let token = user.access_token.clone();
+        let server = &server;
+        async move {
+            let (status, _) = server.request("PUT", &path, Some(&token), None).await;
+            assert_eq!(status, 200);
+        }
+    };
+    react(&bob, "%F0%9F%91%8D").await;
+    let first = amy_ws
+        .next_where(|f| f["type"] == "notification.new" && f["notification"]["kind"] == "reaction")
+        .await;
+    let first_id = first["notification"]["id"].as_i64().unwrap();
+    let (_, read) = server
+        .post("/api/v1/notifications/read", Some(&amy.access_token), json!({}))
+        .await;
+    assert_eq!(read["unread_count"], 0);
+
+    // another reaction to the same message: the entry is made anew, on top and unread
+    let bystander = send(&server, &cyd, chat, json!({"text": "@amy ping"})).await;
+    entries_once(&server, &amy, "mention").await;
+    react(&cyd, "%F0%9F%8E%89").await;
+    let removed = amy_ws.next_where(|f| f["type"] == "notification.removed").await;
+    assert_eq!(removed["ids"], json!([first_id]), "{removed}");
+    let again = amy_ws
+        .next_where(|f| f["type"] == "notification.new" && f["notification"]["kind"] == "reaction")
+        .await;
+    let entry = &again["notification"];
+    assert!(entry["id"].as_i64().unwrap() > first_id, "{again}");
+    assert_eq!((&entry["actor_id"], &entry["preview"]), (&json!(cyd.id), &json!("🎉")));
+    let page = list(&server, &amy).await;
+    let kinds: Vec<(&str, i64)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["kind"].as_str().unwrap(), n["seq"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("reaction", mine), ("mention", bystander)],
+        "one entry for the message"
+    );
+    assert_eq!(page["unread_count"], 2);
+}
+
 async fn levels_and_mutes_decide_what_is_heard(stack: Stack) {
     let server = start(stack).await;
     let [amy, bob, cyd] = [
@@ -241,14 +331,7 @@ async fn levels_and_mutes_decide_what_is_heard(stack: Stack) {
         server.register("cyd").await,
     ];
     let chat = group(&server, &amy, "Team", &[&bob, &cyd]).await;
-    let (_, direct) = server
-        .post(
-            "/api/v1/chats",
-            Some(&cyd.access_token),
-            json!({"kind": "direct", "user_id": amy.id}),
-        )
-        .await;
-    let direct = direct["id"].as_i64().unwrap();
+    let direct = direct_chat(&server, &cyd, &amy).await;
     let setting = format!("/api/v1/notifications/chats/{chat}");
     let put = |body: Value| server.request("PUT", &setting, Some(&amy.access_token), Some(body));
 
@@ -453,13 +536,6 @@ async fn a_list_keeps_its_newest_entries(stack: Stack) {
         json!([{"type": "notification.state", "unread_count": 3}]),
         "{part}"
     );
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
 }
 
 /// `user`'s notify part of a sync from `cursor`.

@@ -11,16 +11,22 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, hybrid_binary, push_check, stack_tests, until};
+use hybrid_testkit::{
+    PASSWORD, Stack, TestServer, assert_error, hybrid_binary, push_check, stack_tests, until, user_from,
+};
 use p256::SecretKey;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use serde_json::{Value, json};
+
+mod support;
+use support::{direct_chat, say as send};
 
 stack_tests!(
     pushes_reach_browsers_encrypted_and_signed,
     a_device_in_use_gets_no_push,
     quiet_hours_send_no_push,
-    an_endpoint_subscribed_again_serves_its_new_user
+    an_endpoint_subscribed_again_serves_its_new_user,
+    a_signed_out_device_gets_no_push
 );
 
 /// What the local push endpoint received: (browser, headers, body).
@@ -91,30 +97,6 @@ fn open_in_python(browser: &Browser, authorization: &str, body: &[u8]) -> Value 
     }));
     seen["payload"] = serde_json::from_str(seen["payload"].as_str().unwrap()).unwrap();
     seen
-}
-
-async fn send(server: &TestServer, sender: &TestUser, chat_id: i64, text: &str) {
-    let (status, message) = server
-        .post(
-            &format!("/api/v1/chats/{chat_id}/messages"),
-            Some(&sender.access_token),
-            json!({"text": text}),
-        )
-        .await;
-    assert!(status.is_success(), "{message}");
-}
-
-/// The direct chat `from` opens with `to`.
-async fn direct_chat(server: &TestServer, from: &TestUser, to: &TestUser) -> i64 {
-    let (status, chat) = server
-        .post(
-            "/api/v1/chats",
-            Some(&from.access_token),
-            json!({"kind": "direct", "user_id": to.id}),
-        )
-        .await;
-    assert!(status.is_success(), "{chat}");
-    chat["id"].as_i64().unwrap()
 }
 
 /// Waits until the endpoint has received `count` pushes in all; those pushes.
@@ -435,4 +417,37 @@ async fn an_endpoint_subscribed_again_serves_its_new_user(stack: Stack) {
     let (_, headers, body) = &pushes[0];
     let payload = &open_in_python(&Browser::new(3), &headers["authorization"], body)["payload"];
     assert_eq!(payload["preview"], "for amy", "{payload}");
+}
+
+async fn a_signed_out_device_gets_no_push(stack: Stack) {
+    let (origin, received) = push_service().await;
+    let server = start(stack).await;
+    let [amy, bob] = [server.register("amy").await, server.register("bob").await];
+    // bob's laptop (his first session) and phone (a second sign-in), each subscribed
+    let (status, phone) = server.login("bob", PASSWORD, None).await;
+    assert_eq!(status, 200, "{phone}");
+    let phone = user_from(&phone, PASSWORD);
+    let path = "/api/v1/notifications/push/subscriptions";
+    for (user, browser, seed) in [(&bob, "laptop", 4), (&phone, "phone", 5)] {
+        let subscription = Browser::new(seed).subscription(&format!("{origin}/push/{browser}"), false);
+        let (status, sub) = server.post(path, Some(&user.access_token), subscription).await;
+        assert_eq!(status, 201, "{sub}");
+    }
+    // the laptop signs out: it hears no more, and its subscription goes
+    let (status, body) = server
+        .post("/api/v1/auth/logout", Some(&bob.access_token), json!({}))
+        .await;
+    assert!(status.is_success(), "{body}");
+    let direct = direct_chat(&server, &amy, &bob).await;
+    send(&server, &amy, direct, "are you there?").await;
+    until("the laptop's subscription dropped", || async {
+        let (_, subs) = server.get(path, Some(&phone.access_token)).await;
+        (subs.as_array()?.len() == 1).then_some(())
+    })
+    .await;
+    let pushes = received_until(&received, 1).await;
+    let browsers: Vec<&str> = pushes.iter().map(|(browser, _, _)| browser.as_str()).collect();
+    assert_eq!(browsers, ["phone"]);
+    let (_, subs) = server.get(path, Some(&phone.access_token)).await;
+    assert!(subs[0]["endpoint"].as_str().unwrap().ends_with("/push/phone"), "{subs}");
 }

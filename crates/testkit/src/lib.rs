@@ -11,11 +11,13 @@
 
 mod push;
 mod servers;
+mod smtp;
 mod stack;
 mod ws;
 
-pub use push::push_check;
+pub use push::{push_check, python_tools};
 pub use servers::{OwnServer, free_port};
+pub use smtp::SmtpSink;
 pub use stack::{Scaled, Stack};
 pub use ws::{Polled, WAIT, WsClient, check_frames_with};
 

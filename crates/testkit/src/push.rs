@@ -1,6 +1,6 @@
 //! What Hybrid sends to a Web Push service, opened by implementations that share no code with
 //! Hybrid's (`push_check.py`: Python's http_ece and cryptography, which `scripts/backends.sh
-//! ensure_push_tools` installs into `~/.cache/hybrid/webpush`, or `$HYBRID_TEST_PUSH_PYTHON`).
+//! ensure_python_tools` installs into `~/.cache/hybrid/python`, or `$HYBRID_TEST_PYTHON`).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -11,21 +11,15 @@ use serde_json::Value;
 /// `{"authorization"}`): `{"payload"}` (the decrypted text), `{"head", "claims", "k"}` of a
 /// VAPID header whose signature verified. Panics when a check fails.
 pub fn push_check(input: &Value) -> Value {
-    let python = std::env::var("HYBRID_TEST_PUSH_PYTHON").unwrap_or_else(|_| {
-        format!(
-            "{}/.cache/hybrid/webpush/bin/python",
-            std::env::var("HOME").unwrap_or_default()
-        )
-    });
     // embedded, not read from the checkout: build caches are shared between checkouts, and a
     // path baked in at build time may be another (gone) copy's
-    let mut child = Command::new(python)
+    let mut child = Command::new(python_tools())
         .args(["-c", include_str!("../push_check.py")])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the Web Push test tools (scripts/backends.sh ensure_push_tools)");
+        .expect("the Web Push test tools (scripts/backends.sh ensure_python_tools)");
     child
         .stdin
         .take()
@@ -35,4 +29,14 @@ pub fn push_check(input: &Value) -> Value {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The Python that has the test tools (http_ece, cryptography, aiosmtpd).
+pub fn python_tools() -> String {
+    std::env::var("HYBRID_TEST_PYTHON").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/hybrid/python/bin/python",
+            std::env::var("HOME").unwrap_or_default()
+        )
+    })
 }

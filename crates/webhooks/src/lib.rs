@@ -12,7 +12,8 @@
 //! - finished deliveries are deleted after [`KEEP_MS`] by an hourly schedule.
 //!
 //! The owning module keeps its hooks (URL, secret) in its own tables and answers
-//! [`HookSecrets`]: a delivery names its hook, and a hook removed meanwhile fails it.
+//! [`HookOwner`]: a delivery names its hook, and a hook removed meanwhile fails it; the owner
+//! hears how each delivery ended (to disable a hook that keeps failing, say).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,16 +49,24 @@ pub const fn migration(version: i64) -> Migration {
     }
 }
 
-/// Where the signing secrets come from: the module that owns the hooks.
-pub trait HookSecrets: Send + Sync + 'static {
+/// The module that owns the hooks: where the signing secrets come from, and who hears how
+/// deliveries end.
+pub trait HookOwner: Send + Sync + 'static {
     /// The secret of `hook`, or `None` once the hook is gone.
     fn secret(&self, hook: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, StoreError>>;
+
+    /// A delivery to `hook` ended: delivered, or failed for good (every attempt used, or one
+    /// that cannot succeed). Called once per delivery, after its state is recorded; an error
+    /// is logged, not retried.
+    fn finished(&self, _hook: &str, _delivered: bool) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// One event for one endpoint.
 #[derive(Debug, Clone)]
 pub struct Delivery<'a> {
-    /// The owner's name for the endpoint, passed back to [`HookSecrets`].
+    /// The owner's name for the endpoint, passed back to [`HookOwner`].
     pub hook: &'a str,
     pub url: &'a str,
     /// What happened (`message.new`), sent as `x-hybrid-event`.
@@ -188,11 +197,11 @@ pub async fn log(
 
 /// Registers the delivery and clean-up handlers on `jobs` and declares the hourly clean-up.
 /// Call in `Module::start`, before the jobs' worker runs.
-pub async fn start(jobs: &Jobs, outbound: Outbound, secrets: Arc<dyn HookSecrets>) -> Result<(), ScheduleError> {
+pub async fn start(jobs: &Jobs, outbound: Outbound, owner: Arc<dyn HookOwner>) -> Result<(), ScheduleError> {
     let deliverer = Arc::new(Deliverer {
         db: jobs.db().clone(),
         outbound,
-        secrets,
+        owner,
     });
     jobs.handle(QUEUE, move |job: Job| {
         let deliverer = deliverer.clone();
@@ -237,7 +246,7 @@ async fn prune(tx: &mut Sql<'_>, before_ms: i64) -> Result<u64, StoreError> {
 struct Deliverer {
     db: Db,
     outbound: Outbound,
-    secrets: Arc<dyn HookSecrets>,
+    owner: Arc<dyn HookOwner>,
 }
 
 /// What one attempt came to.
@@ -271,7 +280,7 @@ impl Deliverer {
         if state != DeliveryState::Pending.as_str() {
             return Outcome::Done;
         }
-        let tried = match self.secrets.secret(&hook).await {
+        let tried = match self.owner.secret(&hook).await {
             Err(e) => return Outcome::Retry(e.to_string()),
             Ok(None) => Tried {
                 status: None,
@@ -281,7 +290,13 @@ impl Deliverer {
             },
             Ok(Some(secret)) => self.post(id, &url, &event, body, &secret, &job).await,
         };
-        self.record(id, &job, tried).await
+        let (outcome, state) = self.record(id, &job, tried).await;
+        if state != DeliveryState::Pending {
+            if let Err(e) = self.owner.finished(&hook, state == DeliveryState::Delivered).await {
+                tracing::warn!(delivery = id, error = %e, "the hook's owner did not take the delivery's end");
+            }
+        }
+        outcome
     }
 
     async fn post(&self, id: i64, url: &str, event: &str, body: String, secret: &[u8], job: &Job) -> Tried {
@@ -329,8 +344,8 @@ impl Deliverer {
     }
 
     /// Logs the attempt and the delivery's new state; a delivered one completes its job in
-    /// the same write.
-    async fn record(&self, id: i64, job: &Job, tried: Tried) -> Outcome {
+    /// the same write. The job's outcome, and the state recorded (pending if none was).
+    async fn record(&self, id: i64, job: &Job, tried: Tried) -> (Outcome, DeliveryState) {
         let now = job.now_ms();
         let last = job.attempt >= job.max_attempts;
         let state = match tried.outcome {
@@ -365,10 +380,13 @@ impl Deliverer {
             })
             .await;
         match written {
-            Ok(()) => tried.outcome,
+            Ok(()) => (tried.outcome, state),
             // sent, but not recorded: the retry finds the delivery pending and sends again,
             // which the receiver's idempotency check on x-hybrid-delivery absorbs
-            Err(e) => Outcome::Retry(format!("recording the attempt: {e}")),
+            Err(e) => (
+                Outcome::Retry(format!("recording the attempt: {e}")),
+                DeliveryState::Pending,
+            ),
         }
     }
 }

@@ -3,7 +3,7 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { ChatSettingUpdate, CreateChat, CreateInvite, JobState, LoginRequest, NewPushSubscription, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
+import type { ChatSettingUpdate, CreateChat, CreateInvite, EmailSettingsUpdate, JobState, LoginRequest, NewPushSubscription, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -116,6 +116,11 @@ export function endpoints({ api: c, guest }: Client) {
     addPushBrowser: (sub: NewPushSubscription) => data(c.POST('/api/v1/notifications/push/subscriptions', { body: sub })),
     removePushBrowser: (id: number) =>
       data(c.DELETE('/api/v1/notifications/push/subscriptions/{id}', { params: { path: { id } } })),
+    emailSettings: () => data(c.GET('/api/v1/notifications/email')),
+    /** Replaces them all; `{}` (no address) removes email. A new address is sent a link to confirm it. */
+    setEmailSettings: (update: EmailSettingsUpdate) => data(c.PUT('/api/v1/notifications/email', { body: update })),
+    /** Another link to confirm the address (204; 409 `nothing_to_verify`, 429 when asked too soon). */
+    resendEmailConfirmation: () => data(c.POST('/api/v1/notifications/email/confirmation')),
 
     // background jobs (administrators)
     jobsOverview: () => data(c.GET('/api/v1/admin/jobs')),

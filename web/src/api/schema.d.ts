@@ -947,6 +947,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My email notifications: the address, whether it is confirmed, what is sent. */
+        get: operations["email_settings"];
+        /**
+         * Set my email notifications (all of them at once). A new address gets a link to confirm
+         *     it; nothing else goes to it before. No address: no email.
+         */
+        put: operations["set_email_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/email/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link in the confirmation email: confirms the address, and says so in a page. */
+        get: operations["confirm_email"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/email/confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send another link to confirm my address (five links an hour at most, new addresses included). */
+        post: operations["resend_confirmation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/email/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The unsubscribe link of an email, opened in a browser: a page with a button that sends
+         *     the `POST` (opening the link alone changes nothing, so a link checker cannot unsubscribe).
+         */
+        get: operations["email_unsubscribe_page"];
+        put?: never;
+        /**
+         * One-click unsubscribe (RFC 8058): what a mail client sends for `List-Unsubscribe-Post`,
+         *     and the page's button. Turns off every notification email of the link's address.
+         */
+        post: operations["email_unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/push/key": {
         parameters: {
             query?: never;
@@ -1034,6 +1113,79 @@ export interface paths {
          */
         put: operations["set_user_settings"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My outgoing webhooks. */
+        get: operations["webhooks"];
+        put?: never;
+        /**
+         * Add a webhook: my new notifications (or one chat's) are POSTed to it as
+         *     `notification.new`, and `notification.removed` when they go, signed with the secret in this
+         *     answer (`x-hybrid-signature`), which is not shown again.
+         */
+        post: operations["add_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one of my webhooks (its queued deliveries fail). */
+        delete: operations["remove_webhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's deliveries, newest first, each with its attempts (status, error, time). */
+        get: operations["webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/webhooks/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn on again a webhook disabled for failing. */
+        post: operations["enable_webhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1246,6 +1398,21 @@ export interface components {
             attachment: components["schemas"]["Attachment"];
             /** Format: int64 */
             seq: number;
+        };
+        /** @description One try at a delivery. */
+        Attempt: {
+            /** Format: int64 */
+            at: number;
+            /** Format: int64 */
+            attempt: number;
+            /** Format: int64 */
+            duration_ms: number;
+            error?: string | null;
+            /**
+             * Format: int64
+             * @description The answer's HTTP status; none when no answer came.
+             */
+            status?: number | null;
         };
         /**
          * @description A picture clients draw for a user or chat: `GET /files/{file_id}/thumbnails/{side}.webp`
@@ -1503,9 +1670,74 @@ export interface components {
              */
             usage_limit?: number | null;
         };
+        /** @description A delivery and its attempts, for the owner's delivery log. Times are Unix milliseconds. */
+        DeliveryLog: {
+            /** @description Newest last. */
+            attempts: components["schemas"]["Attempt"][];
+            /** Format: int64 */
+            created_at: number;
+            event: string;
+            /** Format: int64 */
+            id: number;
+            state: components["schemas"]["DeliveryState"];
+            url: string;
+        };
+        /** @description A page of a webhook's deliveries, newest first. */
+        DeliveryPage: {
+            items: components["schemas"]["DeliveryLog"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Where a delivery is.
+         * @enum {string}
+         */
+        DeliveryState: "pending" | "delivered" | "failed";
         EditMessage: {
             entities?: components["schemas"]["Entity"][];
             text: string;
+        };
+        /** @description A user's email notifications (`/notifications/email`). */
+        EmailSettings: {
+            /** @description Where email goes; absent: none. */
+            address?: string | null;
+            /** @description Whether this server sends email at all. */
+            available: boolean;
+            /**
+             * @description A digest of the last day's unread entries at this time of day (`HH:MM`, in
+             *     `time_zone`), unless there are none; absent: no digest.
+             */
+            digest_at?: string | null;
+            /** @description An IANA time zone name, for `digest_at`. */
+            time_zone: string;
+            /**
+             * Format: int64
+             * @description Mentions, replies and direct messages still unread this many minutes after they came
+             *     are emailed (several in one message); 0: never.
+             */
+            unread_after_minutes: number;
+            /**
+             * @description Whether the address was confirmed by the link sent to it; nothing but that link goes
+             *     to an address not confirmed.
+             */
+            verified: boolean;
+        };
+        /**
+         * @description A change of the email settings: replaces them all. A new address is sent a link to
+         *     confirm it.
+         */
+        EmailSettingsUpdate: {
+            /** @description Absent or null: no email at all (the settings go too). */
+            address?: string | null;
+            /** @description `HH:MM`; absent or null: no digest. */
+            digest_at?: string | null;
+            /** @description Default `UTC`. */
+            time_zone?: string;
+            /**
+             * Format: int64
+             * @description 0 (never) to 1440; default 15.
+             */
+            unread_after_minutes?: number;
         };
         Entity: {
             language?: string | null;
@@ -1583,9 +1815,12 @@ export interface components {
          *     - `upload_expired` (410): The upload waited longer than `files.upload_ttl_secs` and was dropped.
          *     - `tus_version_unsupported` (412): The request is not tus 1.0.0 (`Tus-Resumable`).
          *     - `too_many_push_subscriptions` (409): The user has as many browsers subscribed as one may.
+         *     - `email_not_configured` (409): This server sends no email (`notify.smtp_url` is not set).
+         *     - `too_many_webhooks` (409): The user has as many webhooks as one may.
+         *     - `nothing_to_verify` (409): There is no address waiting to be confirmed.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment" | "file_too_large" | "quota_exceeded" | "range_not_satisfiable" | "link_invalid" | "offset_mismatch" | "upload_busy" | "image_too_large" | "media_processing" | "upload_expired" | "tus_version_unsupported" | "too_many_push_subscriptions";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment" | "file_too_large" | "quota_exceeded" | "range_not_satisfiable" | "link_invalid" | "offset_mismatch" | "upload_busy" | "image_too_large" | "media_processing" | "upload_expired" | "tus_version_unsupported" | "too_many_push_subscriptions" | "email_not_configured" | "too_many_webhooks" | "nothing_to_verify";
         ErrorDetail: {
             /** @description Stable machine-readable code, e.g. `validation_failed`, `not_found`. */
             code: components["schemas"]["ErrorCode"];
@@ -1914,6 +2149,16 @@ export interface components {
             hide_content?: boolean;
             keys: components["schemas"]["PushKeys"];
         };
+        /** @description A webhook to add. */
+        NewWebhook: {
+            /**
+             * Format: int64
+             * @description Only this chat's entries (a chat you are in); absent: all of yours.
+             */
+            chat_id?: number | null;
+            /** @description Where to POST (`http(s)://`; public addresses only unless the operator opened others). */
+            url: string;
+        };
         /** @description An entry of the in-app list. Times are epoch milliseconds. */
         Notification: {
             /**
@@ -1969,6 +2214,7 @@ export interface components {
             /** Format: int64 */
             unread_count: number;
         } | {
+            ids?: number[] | null;
             /** @enum {string} */
             type: "notification.read";
             /** Format: int64 */
@@ -2548,6 +2794,31 @@ export interface components {
             /** @enum {string} */
             type: "user.updated";
             user: components["schemas"]["Profile"];
+        };
+        /** @description An outgoing webhook: the user's new entries (or one chat's) are POSTed to `url`, signed. */
+        Webhook: {
+            /**
+             * Format: int64
+             * @description Only this chat's entries; absent: all of the user's.
+             */
+            chat_id?: number | null;
+            /** Format: int64 */
+            created_at: number;
+            /**
+             * Format: int64
+             * @description When it was disabled for failing; absent: active.
+             */
+            disabled_at?: number | null;
+            /**
+             * Format: int64
+             * @description Deliveries in a row that failed for good (at 3 the hook is disabled).
+             */
+            failures: number;
+            /** Format: int64 */
+            id: number;
+            /** @description The signing secret (`x-hybrid-signature`): in the answer that made the hook only. */
+            secret?: string | null;
+            url: string;
         };
     };
     responses: never;
@@ -7533,6 +7804,346 @@ export interface operations {
             };
         };
     };
+    email_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettings"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_email_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSettingsUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettings"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_email: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resend_confirmation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    email_unsubscribe_page: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    email_unsubscribe: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     push_key: {
         parameters: {
             query?: never;
@@ -7924,6 +8535,332 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    webhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"][];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewWebhook"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    webhook_deliveries: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 100 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    enable_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -68,3 +68,7 @@ export type QuietHours = S['QuietHours'];
 /** A browser that receives the user's push notifications (as the server keeps it). */
 export type PushBrowser = S['PushSubscription'];
 export type NewPushSubscription = S['NewPushSubscription'];
+/** The user's email notifications: the address and whether it is confirmed, what is sent. */
+export type EmailSettings = S['EmailSettings'];
+/** A change of them all (`PUT`): no address removes email. */
+export type EmailSettingsUpdate = S['EmailSettingsUpdate'];

@@ -31,6 +31,8 @@ export const keys = {
   pushBrowsers: ['push-browsers'] as const,
   /** This browser's push endpoint, if it has subscribed. */
   pushHere: ['push-here'] as const,
+  /** My email notifications: address, confirmed or not, delay, digest (and whether the server sends email). */
+  emailSettings: ['notify-email'] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
   /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */

@@ -42,6 +42,9 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
   // quiet hours (crates/notify/src/quiet.rs)
   [/^must be a time of day/, () => ['rule.timeOfDay']],
   [/^must be an IANA time zone name/, () => ['rule.timeZone']],
+  // email (crates/notify/src/email.rs)
+  [/^must be an email address$/, () => ['rule.email']],
+  [/^must be (\d+) \(never\) to (\d+)/, (m) => ['rule.between', { min: m[1] ?? '', max: m[2] ?? '' }]],
 ];
 
 /** The size a 422 `image_too_large` names, and the limit it broke (megapixels, or pixels a side). */
@@ -86,6 +89,9 @@ const FIELDS: Record<string, Key> = {
   time_zone: 'quiet.timeZone',
   from: 'quiet.from',
   to: 'quiet.to',
+  address: 'email.address',
+  unread_after_minutes: 'email.unreadAfter',
+  digest_at: 'email.digestAt',
 };
 
 /** The rule a validation error breaks, in words; null when the message is not one we know. */

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use hybrid_testkit::{PASSWORD, Stack, TestServer, TestUser, user_from};
+use hybrid_testkit::{PASSWORD, SmtpSink, Stack, TestServer, TestUser, until, user_from};
 use serde_json::{Value, json};
 use totp_rs::Totp;
 
@@ -136,6 +136,8 @@ struct World {
     joiner: TestUser,
     /// Users made for operations that change their caller's account (password, sessions, 2FA).
     made: std::sync::atomic::AtomicUsize,
+    /// Where notify's email goes: the links in it are the keys of its public operations.
+    mail: SmtpSink,
 }
 
 /// A group as the fixtures need it: the owner, `member` and `member2` in it, `ex_member`
@@ -147,12 +149,15 @@ struct Group {
 
 impl World {
     async fn new() -> World {
+        let mail = SmtpSink::start().await;
         let server = start_with(
             Stack::Embedded,
             &[
                 ("HYBRID_AUTH__REGISTRATIONS_PER_IP_PER_HOUR", "1000"),
                 ("HYBRID_CHATS__MAX_CHATS_CREATED_PER_DAY", "0"),
                 ("HYBRID_SERVICES", "all,example"),
+                ("HYBRID_NOTIFY__SMTP_URL", &mail.url),
+                ("HYBRID_NOTIFY__WEB_URL", "http://hybrid.example"),
             ],
         )
         .await;
@@ -170,6 +175,7 @@ impl World {
             owner,
             server,
             made: Default::default(),
+            mail,
         };
         world
             .expect(
@@ -345,6 +351,73 @@ impl World {
     async fn fresh_user(&self) -> TestUser {
         let n = self.made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.server.register(&format!("fresh_{n}")).await
+    }
+
+    /// A fresh user with an address waiting to be confirmed, and the link that confirms it.
+    async fn confirmation_link(&self) -> (TestUser, String) {
+        let user = self.fresh_user().await;
+        let address = format!("{}@example.com", user.username);
+        let settings = json!({"address": address, "unread_after_minutes": 1});
+        self.expect("PUT", "/api/v1/notifications/email", &user, Some(settings))
+            .await;
+        let mail = self
+            .mail_to(&address, "/api/v1/notifications/email/confirm?token=")
+            .await;
+        (user, mail)
+    }
+
+    /// The path of the first link under `prefix` in the first email to `address`.
+    async fn mail_to(&self, address: &str, prefix: &str) -> String {
+        let text = until(&format!("an email to {address}"), || async {
+            let all = self.mail.messages();
+            let mail = all.iter().find(|m| m["rcpt_tos"][0] == address)?;
+            Some(mail["text"].as_str()?.to_owned())
+        })
+        .await;
+        let start = text.find(prefix).unwrap_or_else(|| panic!("no {prefix} in {text}"));
+        let rest = &text[start..];
+        rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())].to_owned()
+    }
+
+    /// The one-click unsubscribe link of an email about an unread direct message.
+    async fn unsubscribe_link(&self) -> String {
+        let (user, confirm) = self.confirmation_link().await;
+        let (status, page) = self.server.get(&confirm, None).await;
+        assert_eq!(status, 200, "{page}");
+        let direct = self
+            .expect(
+                "POST",
+                "/api/v1/chats",
+                &self.owner,
+                Some(json!({"kind": "direct", "user_id": user.id})),
+            )
+            .await;
+        let path = format!("/api/v1/chats/{}/messages", direct["id"]);
+        self.expect("POST", &path, &self.owner, Some(json!({"text": "hello"})))
+            .await;
+        // the email waits a minute for the message to be read: the admin API runs it now
+        let jobs = "/api/v1/admin/jobs/notify?queue=notify-email&state=ready";
+        let waiting = until("the unread email's job", || async {
+            let page = self.expect("GET", jobs, &self.owner, None).await;
+            let items = page["items"].as_array()?.clone();
+            (!items.is_empty()).then_some(items)
+        })
+        .await;
+        for job in waiting {
+            let retry = format!("/api/v1/admin/jobs/notify/{}/retry", job["id"]);
+            self.expect("POST", &retry, &self.owner, None).await;
+        }
+        let address = format!("{}@example.com", user.username);
+        let link = until("the unread email", || async {
+            let all = self.mail.messages();
+            let mail = all
+                .iter()
+                .filter(|m| m["rcpt_tos"][0] == address.as_str())
+                .find(|m| m["headers"].get("list-unsubscribe").is_some())?;
+            Some(mail["headers"]["list-unsubscribe"].as_str()?.to_owned())
+        })
+        .await;
+        link.trim_matches(['<', '>']).to_owned()
     }
 
     /// The operation `key` ("METHOD /api/v1/path/{param}") made concrete, or `None` when no
@@ -631,6 +704,41 @@ impl World {
             | ("GET", "/api/v1/notifications/push/key")
             | ("GET", "/api/v1/notifications/push/subscriptions")
             | ("GET", "/api/v1/notifications/settings") => Case::new(method, template.into(), owner, SIGNED_IN),
+            ("GET", "/api/v1/notifications/webhooks") => Case::new(method, template.into(), owner, SIGNED_IN),
+            ("POST", "/api/v1/notifications/webhooks") => Case::new(method, template.into(), owner, SIGNED_IN)
+                .body(json!({"url": "http://127.0.0.1:9/matrix-new"})),
+            ("DELETE", "/api/v1/notifications/webhooks/{id}")
+            | ("POST", "/api/v1/notifications/webhooks/{id}/enable")
+            | ("GET", "/api/v1/notifications/webhooks/{id}/deliveries") => {
+                let hooks = "/api/v1/notifications/webhooks";
+                let made = self
+                    .expect("POST", hooks, owner, Some(json!({"url": "http://127.0.0.1:9/matrix"})))
+                    .await;
+                let path = template.replace("{id}", &made["id"].to_string());
+                let case = Case::new(method, path, owner, &[Outsider, Anonymous]);
+                if method == "POST" { case.body(json!({})) } else { case }
+            }
+            ("GET", "/api/v1/notifications/email") => Case::new(method, template.into(), owner, SIGNED_IN),
+            ("PUT", "/api/v1/notifications/email") => {
+                Case::new(method, template.into(), owner, SIGNED_IN).body(json!({"address": "owner@example.com"}))
+            }
+            ("POST", "/api/v1/notifications/email/confirmation") => {
+                let user = self.fresh_user().await;
+                let address = json!({"address": format!("{}@example.com", user.username)});
+                self.expect("PUT", "/api/v1/notifications/email", &user, Some(address))
+                    .await;
+                Case::new(method, template.into(), &user, SIGNED_IN).body(json!({}))
+            }
+            // the links in email: the token is the key, whoever opens them
+            ("GET", "/api/v1/notifications/email/confirm") => {
+                let (_, link) = self.confirmation_link().await;
+                Case::public(method, link.trim_start_matches("http://hybrid.example"), None)
+            }
+            ("GET", "/api/v1/notifications/email/unsubscribe")
+            | ("POST", "/api/v1/notifications/email/unsubscribe") => {
+                let link = self.unsubscribe_link().await;
+                Case::public(method, link.trim_start_matches("http://hybrid.example"), None)
+            }
             ("POST", "/api/v1/notifications/read") => {
                 Case::new(method, template.into(), owner, SIGNED_IN).body(json!({}))
             }

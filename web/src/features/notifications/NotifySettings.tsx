@@ -8,13 +8,17 @@ import { keys } from '../../state/keys';
 import { Card, ErrorNote, Spinner, useErrorText } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { useNotifyEnabled } from './cache';
+import { EmailCard } from './EmailCard';
 import { LEVELS, useNotifySettings } from './levels';
 import { hideContentChoice, pushSupport, removeBrowser, setHideContentChoice, subscribeHere, thisEndpoint, unsubscribeHere } from './push';
 import { pushErrorText } from './text';
+import { localTimeZone, timeZones, zoneLabel } from './zones';
+
+export { localTimeZone } from './zones';
 
 /**
  * Settings → Notifications: push on this browser (and whether it shows message text), every
- * browser that gets them, the default level per kind of chat, and quiet hours. Absent when
+ * browser that gets them, the default level per kind of chat, quiet hours, and email. Absent when
  * the server runs no notify service.
  */
 export function NotifySettings() {
@@ -28,6 +32,7 @@ export function NotifySettings() {
         <DefaultLevels />
       </Card>
       <QuietHoursCard />
+      <EmailCard />
     </>
   );
 }
@@ -173,26 +178,6 @@ function DefaultLevels() {
   );
 }
 
-/** The browser's own time zone, as an IANA name. */
-export function localTimeZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
-  }
-}
-
-/** Every time zone the browser knows, with `current` among them. */
-function timeZones(current: string): string[] {
-  let zones: string[] = [];
-  try {
-    zones = Intl.supportedValuesOf('timeZone');
-  } catch {
-    // an older browser: only the current one
-  }
-  return zones.includes(current) ? zones : [current, ...zones];
-}
-
 function QuietHoursCard() {
   const { t } = useI18n();
   const settings = useNotifySettings(true);
@@ -244,7 +229,7 @@ function QuietHoursForm({ settings, save }: { settings: Settings; save: ReturnTy
           <select value={zone} disabled={!on} onChange={(e) => setZone(e.target.value)} data-testid="quiet-zone">
             {timeZones(zone).map((z) => (
               <option key={z} value={z}>
-                {z.replace(/_/g, ' ')}
+                {zoneLabel(z)}
               </option>
             ))}
           </select>

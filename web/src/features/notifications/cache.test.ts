@@ -21,15 +21,17 @@ describe('the notification list in the cache', () => {
     expect(upsertEntry(undefined, note(1))).toBeUndefined();
   });
 
-  it('entries go by id; read marks up to an id, or all', () => {
+  it('entries go by id; read marks some ids, up to an id, or all', () => {
     const l = pages(4, [5, 4], [3, 2]);
     expect(ids(removeEntries(l, [4, 2]))).toEqual([[5], [3]]);
-    const upTo = markRead(l, 4, 99);
+    const upTo = markRead(l, { upTo: 4 }, 99);
     expect(upTo?.pages.flatMap((p) => p.items.map((n) => n.read_at ?? null))).toEqual([null, 99, 99, 99]);
-    expect(markRead(l, null, 99)?.pages.flatMap((p) => p.items.map((n) => n.read_at))).toEqual([99, 99, 99, 99]);
+    expect(markRead(l, { upTo: null }, 99)?.pages.flatMap((p) => p.items.map((n) => n.read_at))).toEqual([99, 99, 99, 99]);
+    const some = markRead(l, { ids: [5, 3] }, 99);
+    expect(some?.pages.flatMap((p) => p.items.map((n) => n.read_at ?? null))).toEqual([99, null, 99, null]);
     // An entry read earlier keeps its time.
-    const once = markRead(l, 3, 50);
-    expect(markRead(once, null, 99)?.pages[1]?.items[0]?.read_at).toBe(50);
+    const once = markRead(l, { upTo: 3 }, 50);
+    expect(markRead(once, { upTo: null }, 99)?.pages[1]?.items[0]?.read_at).toBe(50);
   });
 
   it('frames change the list and the badge (the count is the server’s, not the loaded entries’)', () => {
@@ -44,8 +46,13 @@ describe('the notification list in the cache', () => {
     expect(unreadOf(list())).toBe(11);
     applyNotifyFrame(qc, { type: 'notification.read', up_to: 1, unread_count: 10 }, 77);
     expect(list()?.pages[0]?.items.map((n) => n.read_at ?? null)).toEqual([null, 77]);
+    // Its chat was read on some device: only its entries.
+    applyNotifyFrame(qc, { type: 'notification.read', ids: [3], unread_count: 9 }, 80);
+    expect(list()?.pages[0]?.items.map((n) => n.read_at ?? null)).toEqual([80, 77]);
+    expect(unreadOf(list())).toBe(9);
+    applyNotifyFrame(qc, { type: 'notification.new', notification: note(4), unread_count: 10 });
     applyNotifyFrame(qc, { type: 'notification.read', unread_count: 0 }, 88);
-    expect(list()?.pages[0]?.items.map((n) => n.read_at)).toEqual([88, 77]);
+    expect(list()?.pages[0]?.items.map((n) => n.read_at)).toEqual([88, 80, 77]);
     expect(unreadOf(list())).toBe(0);
   });
 

@@ -50,10 +50,17 @@ export function removeEntries(list: NotificationList | undefined, ids: readonly 
   return mapPages(list, (items) => items.filter((n) => !gone.has(n.id)));
 }
 
-/** Entries up to `upTo` (an id), or all when null, read at `at`. */
-export function markRead(list: NotificationList | undefined, upTo: number | null, at: number): NotificationList | undefined {
+/** Which entries a read marks: these ids (their chat was read), those up to an id, or all. */
+export type ReadScope = { ids: readonly number[] } | { upTo: number | null };
+
+/** Entries in `scope` read at `at`. */
+export function markRead(list: NotificationList | undefined, scope: ReadScope, at: number): NotificationList | undefined {
   if (!list) return list;
-  return mapPages(list, (items) => items.map((n) => (!n.read_at && (upTo === null || n.id <= upTo) ? { ...n, read_at: at } : n)));
+  const marked =
+    'ids' in scope
+      ? (n: Notification) => scope.ids.includes(n.id)
+      : (n: Notification) => scope.upTo === null || n.id <= scope.upTo;
+  return mapPages(list, (items) => items.map((n) => (!n.read_at && marked(n) ? { ...n, read_at: at } : n)));
 }
 
 function update(qc: QueryClient, fn: (list: NotificationList | undefined) => NotificationList | undefined): void {
@@ -70,7 +77,10 @@ export function applyNotifyFrame(qc: QueryClient, frame: NotifyFrame, now = Date
       update(qc, (l) => withUnread(removeEntries(l, frame.ids), frame.unread_count));
       return;
     case 'notification.read':
-      update(qc, (l) => withUnread(markRead(l, frame.up_to ?? null, now), frame.unread_count));
+      update(qc, (l) => {
+        const scope: ReadScope = frame.ids ? { ids: frame.ids } : { upTo: frame.up_to ?? null };
+        return withUnread(markRead(l, scope, now), frame.unread_count);
+      });
       return;
   }
 }

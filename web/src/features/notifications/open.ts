@@ -19,7 +19,7 @@ export function entryPath(entry: Pick<Notification, 'chat_id' | 'seq'>): string 
 /** Marks entries read up to `upTo` (all when absent): at once here, then as the server counts. */
 export async function readUpTo(qc: QueryClient, upTo?: number): Promise<void> {
   qc.setQueryData<NotificationList>(keys.notifications, (l) => {
-    const read = markRead(l, upTo ?? null, Date.now());
+    const read = markRead(l, { upTo: upTo ?? null }, Date.now());
     return upTo === undefined ? withUnread(read, 0) : read;
   });
   const { unread_count } = await api.readNotifications(upTo);
