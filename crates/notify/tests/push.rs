@@ -19,14 +19,16 @@ use p256::elliptic_curve::sec1::ToEncodedPoint;
 use serde_json::{Value, json};
 
 mod support;
-use support::{direct_chat, say as send};
+use support::mail::{self, admin, confirmed, email_jobs, run_jobs_due_before};
+use support::{direct_chat, group, now_ms, say as send};
 
 stack_tests!(
     pushes_reach_browsers_encrypted_and_signed,
     a_device_in_use_gets_no_push,
     quiet_hours_send_no_push,
     an_endpoint_subscribed_again_serves_its_new_user,
-    a_signed_out_device_gets_no_push
+    a_signed_out_device_gets_no_push,
+    a_mention_reaches_every_channel_once
 );
 
 /// What the local push endpoint received: (browser, headers, body).
@@ -450,4 +452,99 @@ async fn a_signed_out_device_gets_no_push(stack: Stack) {
     assert_eq!(browsers, ["phone"]);
     let (_, subs) = server.get(path, Some(&phone.access_token)).await;
     assert!(subs[0]["endpoint"].as_str().unwrap().ends_with("/push/phone"), "{subs}");
+}
+
+/// The whole path at once: a mention of someone away gives one entry, one push
+/// (decrypted by http_ece) and, after the delay, one email; a muted chat gives none; reading
+/// the chat before the delay cancels the email; a deleted message's entry goes, and its email
+/// with it.
+async fn a_mention_reaches_every_channel_once(stack: Stack) {
+    let (origin, received) = push_service().await;
+    let sink = hybrid_testkit::SmtpSink::start().await;
+    let env = [
+        ("HYBRID_OUTBOUND__ALLOW_PRIVATE", "true"),
+        ("HYBRID_NOTIFY__VAPID_SUBJECT", "mailto:ops@example.com"),
+    ];
+    let server = mail::start_with(stack, &sink, &env).await;
+    let boss = admin(&server).await;
+    let [amy, bob, cyd] = [
+        server.register("amy").await,
+        server.register("bob").await,
+        server.register("cyd").await,
+    ];
+    let bob_token = Some(bob.access_token.as_str());
+    let team = group(&server, &amy, "Team", &[&bob]).await;
+    let noise = group(&server, &cyd, "Noise", &[&bob]).await;
+    let list = || async {
+        let (_, page) = server.get("/api/v1/notifications", bob_token).await;
+        page["items"].as_array().unwrap().clone()
+    };
+    // being added to both, before the browser subscribes
+    until("two entries", || async { (list().await.len() == 2).then_some(()) }).await;
+    let mute = json!({"muted_until": now_ms() + 3_600_000});
+    let (status, _) = server
+        .request(
+            "PUT",
+            &format!("/api/v1/notifications/chats/{noise}"),
+            bob_token,
+            Some(mute),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let laptop = Browser::new(9);
+    let subscription = laptop.subscription(&format!("{origin}/push/laptop"), false);
+    let (status, _) = server
+        .post("/api/v1/notifications/push/subscriptions", bob_token, subscription)
+        .await;
+    assert_eq!(status, 201);
+    let settings = json!({"address": "bob@example.com", "unread_after_minutes": 10});
+    confirmed(&server, &sink, &bob, settings, 1).await;
+    let before = 2;
+
+    send(&server, &cyd, noise, "@bob ignore me").await;
+    send(&server, &amy, team, "@bob lunch at one?").await;
+    let pushes = received_until(&received, 1).await;
+    let (_, headers, body) = &pushes[0];
+    let payload = &open_in_python(&laptop, &headers["authorization"], body)["payload"];
+    assert_eq!(payload["preview"], "@bob lunch at one?", "{payload}");
+    let entries = list().await;
+    assert_eq!(entries.len(), before + 1, "one entry, none for the muted chat");
+    let waiting = email_jobs(&server, &boss, "ready").await;
+    assert_eq!(waiting.len(), 1, "one email waits: {waiting:?}");
+    run_jobs_due_before(&server, &boss, i64::MAX).await;
+    let mails = sink.wait_for(2).await;
+    let text = mails[1]["text"].as_str().unwrap();
+    assert!(
+        text.contains("@bob lunch at one?") && !text.contains("ignore me"),
+        "{text}"
+    );
+
+    // read on another device before the delay: no email; deleted: its entry goes, no email
+    let read = send(&server, &amy, team, "@bob still on?").await;
+    let (status, _) = server
+        .post(&format!("/api/v1/chats/{team}/read"), bob_token, json!({"seq": read}))
+        .await;
+    assert_eq!(status, 200);
+    let gone = send(&server, &amy, team, "@bob oops, wrong chat").await;
+    until("the third entry", || async {
+        (list().await.len() == before + 3).then_some(())
+    })
+    .await;
+    let (status, _) = server
+        .request(
+            "DELETE",
+            &format!("/api/v1/chats/{team}/messages/{gone}"),
+            Some(&amy.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    until("the deleted message's entry gone", || async {
+        let entries = list().await;
+        let read_one = entries.iter().find(|n| n["seq"] == read)?;
+        (entries.len() == before + 2 && read_one["read_at"].is_i64()).then_some(())
+    })
+    .await;
+    run_jobs_due_before(&server, &boss, i64::MAX).await;
+    assert_eq!(sink.messages().len(), 2, "no email for what was read or deleted");
 }

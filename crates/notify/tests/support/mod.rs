@@ -1,6 +1,8 @@
 //! What the notify test binaries share: making chats and messages, the time.
 #![allow(dead_code)] // each test binary uses its own part
 
+pub mod mail;
+
 use hybrid_testkit::{TestServer, TestUser};
 use serde_json::{Value, json};
 
