@@ -3,7 +3,7 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { ChatSettingUpdate, CreateChat, CreateInvite, EmailSettingsUpdate, JobState, LoginRequest, NewPushSubscription, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
+import type { ChatSettingUpdate, CreateChat, CreateInvite, EmailSettingsUpdate, JobState, LoginRequest, NewPushSubscription, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -121,6 +121,15 @@ export function endpoints({ api: c, guest }: Client) {
     setEmailSettings: (update: EmailSettingsUpdate) => data(c.PUT('/api/v1/notifications/email', { body: update })),
     /** Another link to confirm the address (204; 409 `nothing_to_verify`, 429 when asked too soon). */
     resendEmailConfirmation: () => data(c.POST('/api/v1/notifications/email/confirmation')),
+    webhooks: () => data(c.GET('/api/v1/notifications/webhooks')),
+    /** A new hook (201): the answer alone carries its `secret`. 409 `too_many_webhooks`, 404 for a chat not mine. */
+    addWebhook: (hook: NewWebhook) => data(c.POST('/api/v1/notifications/webhooks', { body: hook })),
+    removeWebhook: (id: number) => data(c.DELETE('/api/v1/notifications/webhooks/{id}', { params: { path: { id } } })),
+    /** On again after being turned off for failing. */
+    enableWebhook: (id: number) => data(c.POST('/api/v1/notifications/webhooks/{id}/enable', { params: { path: { id } } })),
+    /** A hook's deliveries, newest first, each with its attempts. */
+    webhookDeliveries: (id: number, cursor?: string, limit = 20) =>
+      data(c.GET('/api/v1/notifications/webhooks/{id}/deliveries', { params: { path: { id }, query: { cursor: cursor || undefined, limit } } })),
 
     // background jobs (administrators)
     jobsOverview: () => data(c.GET('/api/v1/admin/jobs')),

@@ -72,3 +72,11 @@ export type NewPushSubscription = S['NewPushSubscription'];
 export type EmailSettings = S['EmailSettings'];
 /** A change of them all (`PUT`): no address removes email. */
 export type EmailSettingsUpdate = S['EmailSettingsUpdate'];
+/** An outgoing webhook (`secret` only in the answer that made it). */
+export type Webhook = S['Webhook'];
+export type NewWebhook = S['NewWebhook'];
+/** A delivery to a webhook and its attempts (newest last), for the delivery log. */
+export type DeliveryLog = S['DeliveryLog'];
+export type DeliveryPage = S['DeliveryPage'];
+export type DeliveryState = S['DeliveryState'];
+export type DeliveryAttempt = S['Attempt'];

@@ -33,6 +33,10 @@ export const keys = {
   pushHere: ['push-here'] as const,
   /** My email notifications: address, confirmed or not, delay, digest (and whether the server sends email). */
   emailSettings: ['notify-email'] as const,
+  /** My outgoing webhooks (404: a notify service older than them). */
+  webhooks: ['notify-webhooks'] as const,
+  /** A webhook's delivery log, newest page first. */
+  webhookDeliveries: (id: number) => ['notify-webhooks', id, 'deliveries'] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
   /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */

@@ -45,6 +45,8 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
   // email (crates/notify/src/email.rs)
   [/^must be an email address$/, () => ['rule.email']],
   [/^must be (\d+) \(never\) to (\d+)/, (m) => ['rule.between', { min: m[1] ?? '', max: m[2] ?? '' }]],
+  // a webhook (crates/notify/src/hooks.rs)
+  [/^must be an http\(s\) URL/, () => ['rule.httpUrl']],
 ];
 
 /** The size a 422 `image_too_large` names, and the limit it broke (megapixels, or pixels a side). */
@@ -92,6 +94,7 @@ const FIELDS: Record<string, Key> = {
   address: 'email.address',
   unread_after_minutes: 'email.unreadAfter',
   digest_at: 'email.digestAt',
+  url: 'webhooks.url',
 };
 
 /** The rule a validation error breaks, in words; null when the message is not one we know. */

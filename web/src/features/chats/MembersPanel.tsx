@@ -16,29 +16,12 @@ import { UserPicker } from './NewChatDialog';
 import { UserAvatar } from './ChatAvatar';
 import { AvatarEditor } from '../files/AvatarEditor';
 import { ChatFiles } from '../files/ChatFiles';
+import { copyText } from '../../ui/clipboard';
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
 
 export function inviteUrl(code: string, origin: string = window.location.origin): string {
   return `${origin}/join/${encodeURIComponent(code)}`;
-}
-
-async function copy(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    // Clipboard API unavailable (plain http on another host): fall back to a selection.
-    const ta = document.createElement('textarea');
-    ta.value = text;
-    ta.style.position = 'fixed';
-    ta.style.opacity = '0';
-    document.body.appendChild(ta);
-    ta.select();
-    const ok = document.execCommand('copy');
-    ta.remove();
-    return ok;
-  }
 }
 
 export function MembersPanel({ chat, title, onClose }: { chat: ChatInfo; title: string; onClose: () => void }) {
@@ -288,7 +271,7 @@ function InviteLinks({ chat }: { chat: ChatInfo }) {
     mutationFn: () => api.createInvite(chat.id, {}),
     onSuccess: async (link) => {
       qc.setQueryData<InviteLink[]>(keys.invites(chat.id), (list) => [link, ...(list ?? [])]);
-      if (await copy(inviteUrl(link.code))) setCopied(link.code);
+      if (await copyText(inviteUrl(link.code))) setCopied(link.code);
     },
   });
   const revoke = useMutation({
@@ -320,7 +303,7 @@ function InviteLinks({ chat }: { chat: ChatInfo }) {
                 type="button"
                 className="button small"
                 onClick={async () => {
-                  if (await copy(inviteUrl(l.code))) setCopied(l.code);
+                  if (await copyText(inviteUrl(l.code))) setCopied(l.code);
                 }}
               >
                 <Icon name={copied === l.code ? 'check' : 'copy'} size={14} /> {copied === l.code ? t('invites.copied') : t('invites.copy')}

@@ -12,14 +12,15 @@ import { EmailCard } from './EmailCard';
 import { LEVELS, useNotifySettings } from './levels';
 import { hideContentChoice, pushSupport, removeBrowser, setHideContentChoice, subscribeHere, thisEndpoint, unsubscribeHere } from './push';
 import { pushErrorText } from './text';
+import { WebhooksCard } from './WebhooksCard';
 import { localTimeZone, timeZones, zoneLabel } from './zones';
 
 export { localTimeZone } from './zones';
 
 /**
  * Settings → Notifications: push on this browser (and whether it shows message text), every
- * browser that gets them, the default level per kind of chat, quiet hours, and email. Absent when
- * the server runs no notify service.
+ * browser that gets them, the default level per kind of chat, quiet hours, email and webhooks.
+ * Absent when the server runs no notify service.
  */
 export function NotifySettings() {
   const { t } = useI18n();
@@ -33,6 +34,7 @@ export function NotifySettings() {
       </Card>
       <QuietHoursCard />
       <EmailCard />
+      <WebhooksCard />
     </>
   );
 }
