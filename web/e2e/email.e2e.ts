@@ -40,7 +40,7 @@ async function either(a: Locator, b: Locator): Promise<void> {
 
 describe('email notifications', () => {
   // The server's own URL goes in its settings (the links in email), so its port is chosen first.
-  const env: Record<string, string> = { HYBRID_SERVICES: 'all,notify' };
+  const env: Record<string, string> = {};
   const options: ServerOptions = { env };
   let sink: SmtpSink;
   beforeAll(async () => {
@@ -155,7 +155,7 @@ describe('email notifications', () => {
 });
 
 describe('email notifications on a server that sends none', () => {
-  const suite = new Suite('email-off', { env: { HYBRID_SERVICES: 'all,notify' } });
+  const suite = new Suite('email-off');
 
   beforeAll(async () => {
     await suite.seed.person('boris', 'Boris');

@@ -1,5 +1,5 @@
 /**
- * Notifications against a real server running the notify service (`HYBRID_SERVICES=all,notify`):
+ * Notifications against a real server running the notify service (part of `--services all`):
  * the bell and its count, live; the list newest first, an entry opening its chat at the
  * message and reading the list up to it, "Mark all read"; entries that go when their message
  * is deleted and are read from another device; paging; the badge after a missed frame (notify's
@@ -16,7 +16,6 @@ import { DESKTOP, PHONE, Suite, expectNoOverflow, message, signIn, type Person }
 import { RESULTS } from './server';
 
 const SHOTS = ensureDir(join(RESULTS, 'screenshots'));
-const NOTIFY = { env: { HYBRID_SERVICES: 'all,notify' } };
 
 interface Entry {
   id: number;
@@ -44,7 +43,7 @@ async function badgeIs(page: Page, n: number): Promise<void> {
 }
 
 describe('notifications', () => {
-  const suite = new Suite('notifications', NOTIFY);
+  const suite = new Suite('notifications');
   let anna: Person;
   let boris: Person;
   let group = 0;

@@ -1,5 +1,5 @@
 /**
- * Web Push in the browser against a real server running notify (`HYBRID_SERVICES=all,notify`):
+ * Web Push in the browser against a real server running notify (part of `--services all`):
  * the service worker is served from the site root as JavaScript; Settings turn push on and off
  * for this browser (the server's records checked through the API); a push shows a notification
  * worded in the UI language, grouped per chat, and a click on it opens the chat at the message
@@ -44,7 +44,7 @@ interface Entry {
 }
 
 describe('Web Push', () => {
-  const suite = new Suite('push', { env: { HYBRID_SERVICES: 'all,notify' } });
+  const suite = new Suite('push');
   let anna: Person;
   let boris: Person;
   let group = 0;

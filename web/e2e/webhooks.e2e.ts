@@ -77,7 +77,6 @@ describe('webhooks', () => {
   afterAll(() => receiver.stop());
   const suite = new Suite('webhooks', {
     env: {
-      HYBRID_SERVICES: 'all,notify',
       HYBRID_OUTBOUND__ALLOW_PRIVATE: 'true',
       HYBRID_JOBS__BACKOFF_BASE_MS: '5',
       HYBRID_JOBS__BACKOFF_MAX_MS: '10',
