@@ -1,4 +1,4 @@
-//! Text normalisation shared by every module that compares user-typed names.
+//! Text shared by every module: normalising user-typed names, HTML escaping.
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -73,6 +73,22 @@ pub fn is_invisible(c: char) -> bool {
 /// Whether `text` shows anything: at least one character that is not [`is_invisible`].
 pub fn has_visible(text: &str) -> bool {
     text.chars().any(|c| !is_invisible(c))
+}
+
+/// `text` safe inside HTML text and attribute values (the pages and email a module writes).
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

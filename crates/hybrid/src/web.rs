@@ -119,7 +119,7 @@ async fn not_built(request: Request, looked_in: Vec<String>) -> Response {
     }
     let folders: String = looked_in
         .iter()
-        .map(|dir| format!("<li><code>{}</code></li>", html_escape(dir)))
+        .map(|dir| format!("<li><code>{}</code></li>", hybrid_core::text::html_escape(dir)))
         .collect();
     let page = format!(
         "<!doctype html><meta charset=utf-8><title>Hybrid</title>\
@@ -138,10 +138,6 @@ fn is_api(path: &str) -> bool {
 
 fn api_not_found() -> Response {
     ApiError::new(Code::NotFound, "no such endpoint").into_response()
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use hybrid_core::text::html_escape as escape;
+
 use crate::api::{Notification, NotificationKind};
 use crate::settings::NotifyConfig;
 
@@ -204,22 +206,6 @@ pub fn entries(to: &str, subject: String, lines: &[Line<'_>], total: usize, unsu
         html: format!("<!doctype html><html><body>{html}</body></html>"),
         unsubscribe: Some(unsubscribe.to_owned()),
     }
-}
-
-/// `text` safe inside HTML text and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

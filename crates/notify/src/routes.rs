@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Html;
+use hybrid_core::text::html_escape;
 use hybrid_core::{ApiResult, AuthUser, ErrorBody, Json, Path, Query};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,7 +16,6 @@ use crate::api::{
     NewPushSubscription, NewWebhook, NotificationPage, PageParams, PushKey, PushSubscription, Unread, UserSettings,
     Webhook,
 };
-use crate::mail::escape;
 use crate::service::Notify;
 
 type Svc = State<Arc<Notify>>;
@@ -204,7 +204,10 @@ async fn confirm_email(State(service): Svc, Query(link): Query<EmailToken>) -> A
 #[utoipa::path(get, path = "/notifications/email/unsubscribe", tag = "notify", params(EmailToken),
     responses((status = 200, content_type = "text/html", body = String)))]
 async fn email_unsubscribe_page(Query(link): Query<EmailToken>) -> (StatusCode, Html<String>) {
-    let action = format!("/api/v1/notifications/email/unsubscribe?token={}", escape(&link.token));
+    let action = format!(
+        "/api/v1/notifications/email/unsubscribe?token={}",
+        html_escape(&link.token)
+    );
     let form = format!(
         "<p>Stop Hybrid's notification emails to this address?</p>\
          <form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"List-Unsubscribe\" \

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, hybrid_binary, python_tools, stack_tests, until};
+use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, hybrid_binary, run_python, stack_tests, until};
 use serde_json::{Value, json};
 
 mod support;
@@ -66,18 +66,9 @@ fn signed_by(secret: &str, signature: &str, body: &str) -> bool {
                  i = json.load(sys.stdin)\n\
                  parts = dict(p.split('=', 1) for p in i['signature'].split(','))\n\
                  mac = hmac.new(i['secret'].encode(), (parts['t'] + '.' + i['body']).encode(), hashlib.sha256)\n\
-                 print(hmac.compare_digest(mac.hexdigest(), parts['v1']))";
-    let mut child = std::process::Command::new(python_tools())
-        .args(["-c", check])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("Python (scripts/backends.sh ensure_python_tools)");
-    let input = json!({"secret": secret, "signature": signature, "body": body}).to_string();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    String::from_utf8_lossy(&output.stdout).trim() == "True"
+                 print(json.dumps(hmac.compare_digest(mac.hexdigest(), parts['v1'])))";
+    let input = json!({"secret": secret, "signature": signature, "body": body});
+    run_python(check, &input) == json!(true)
 }
 
 /// Waits until `user`'s list holds `count` entries (being added to chats, before the hooks).

@@ -15,9 +15,9 @@ mod smtp;
 mod stack;
 mod ws;
 
-pub use push::{push_check, python_tools};
+pub use push::{push_check, python_tools, run_python};
 pub use servers::{OwnServer, free_port};
-pub use smtp::SmtpSink;
+pub use smtp::{SmtpSink, link_in};
 pub use stack::{Scaled, Stack};
 pub use ws::{Polled, WAIT, WsClient, check_frames_with};
 

@@ -13,13 +13,19 @@ use serde_json::Value;
 pub fn push_check(input: &Value) -> Value {
     // embedded, not read from the checkout: build caches are shared between checkouts, and a
     // path baked in at build time may be another (gone) copy's
+    run_python(include_str!("../push_check.py"), input)
+}
+
+/// Runs the Python `script` with the test tools, `input` as JSON on its standard input: what
+/// it prints, as JSON. Panics when it fails.
+pub fn run_python(script: &str, input: &Value) -> Value {
     let mut child = Command::new(python_tools())
-        .args(["-c", include_str!("../push_check.py")])
+        .args(["-c", script])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the Web Push test tools (scripts/backends.sh ensure_python_tools)");
+        .expect("the Python test tools (scripts/backends.sh ensure_python_tools)");
     child
         .stdin
         .take()

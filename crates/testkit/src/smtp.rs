@@ -67,3 +67,12 @@ impl SmtpSink {
         .await
     }
 }
+
+/// The first link in `text` (an email's) that starts with `prefix`, up to the next space.
+pub fn link_in<'a>(text: &'a str, prefix: &str) -> &'a str {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in {text}"));
+    let rest = &text[start..];
+    &rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())]
+}

@@ -35,6 +35,17 @@ export function fieldError(error: unknown, field: string): unknown {
   return isApiError(error) && error.field === field ? error : null;
 }
 
+/** "Saved", beside a form's button once what it saved is stored. */
+export function SavedNote({ shown }: { shown: boolean }) {
+  const { t } = useI18n();
+  if (!shown) return null;
+  return (
+    <span className="success" role="status">
+      <Icon name="check" size={16} /> {t('common.saved')}
+    </span>
+  );
+}
+
 export function Spinner({ label }: { label?: string }) {
   return (
     <span className="spinner" role="status">

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use hybrid_testkit::{PASSWORD, SmtpSink, Stack, TestServer, TestUser, until, user_from};
+use hybrid_testkit::{PASSWORD, SmtpSink, Stack, TestServer, TestUser, link_in, until, user_from};
 use serde_json::{Value, json};
 use totp_rs::Totp;
 
@@ -374,9 +374,7 @@ impl World {
             Some(mail["text"].as_str()?.to_owned())
         })
         .await;
-        let start = text.find(prefix).unwrap_or_else(|| panic!("no {prefix} in {text}"));
-        let rest = &text[start..];
-        rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())].to_owned()
+        link_in(&text, prefix).to_owned()
     }
 
     /// The one-click unsubscribe link of an email about an unread direct message.

@@ -1,7 +1,7 @@
 //! Email in the tests: Hybrid sending to an SMTP sink, an administrator to run the waiting
 //! jobs now (what an operator may do through the admin API), and the links in the messages.
 
-use hybrid_testkit::{PASSWORD, SmtpSink, Stack, TestServer, TestUser, hybrid_binary, until, user_from};
+use hybrid_testkit::{PASSWORD, SmtpSink, Stack, TestServer, TestUser, hybrid_binary, link_in, until, user_from};
 use serde_json::{Value, json};
 
 pub const WEB_URL: &str = "http://hybrid.example";
@@ -88,15 +88,6 @@ pub async fn run_jobs_due_before(server: &TestServer, boss: &TestUser, before: i
 pub fn path_of(link: &str) -> &str {
     link.strip_prefix(WEB_URL)
         .unwrap_or_else(|| panic!("{link} is not under {WEB_URL}"))
-}
-
-/// The first link in `text` that starts with `prefix`.
-pub fn link_in<'a>(text: &'a str, prefix: &str) -> &'a str {
-    let start = text
-        .find(prefix)
-        .unwrap_or_else(|| panic!("no {prefix} link in {text}"));
-    let rest = &text[start..];
-    &rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())]
 }
 
 #[derive(Clone, Copy)]

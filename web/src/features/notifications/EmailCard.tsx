@@ -5,7 +5,7 @@ import { isApiError } from '../../api/errors';
 import type { EmailSettings, EmailSettingsUpdate } from '../../api/types';
 import { useI18n } from '../../i18n/index';
 import { keys } from '../../state/keys';
-import { Card, ErrorNote, Field, Spinner, fieldError, useErrorText } from '../../ui/common';
+import { Card, ErrorNote, Field, SavedNote, Spinner, fieldError, useErrorText } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { EMAIL_FIELDS, addressState, delayChoices, delayLabel, emailForm, emailUpdate, resendErrorText, type EmailForm } from './email';
 import { localTimeZone, timeZones, zoneLabel } from './zones';
@@ -132,11 +132,7 @@ function EmailFormView({ saved, save }: { saved: EmailSettings; save: Save }) {
             {t('email.remove')}
           </button>
         ) : null}
-        {save.isSuccess ? (
-          <span className="success" role="status">
-            <Icon name="check" size={16} /> {t('common.saved')}
-          </span>
-        ) : null}
+        <SavedNote shown={save.isSuccess} />
       </div>
     </form>
   );

@@ -5,7 +5,7 @@ import type { ChatKind, Level, NotifySettings as Settings, PushBrowser } from '.
 import { formatDateTime } from '../../i18n/format';
 import { useI18n } from '../../i18n/index';
 import { keys } from '../../state/keys';
-import { Card, ErrorNote, Spinner, useErrorText } from '../../ui/common';
+import { Card, ErrorNote, SavedNote, Spinner, useErrorText } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { useNotifyEnabled } from './cache';
 import { EmailCard } from './EmailCard';
@@ -242,11 +242,7 @@ function QuietHoursForm({ settings, save }: { settings: Settings; save: ReturnTy
         <button type="submit" className="button primary" disabled={save.isPending} data-testid="quiet-save">
           {t('quiet.save')}
         </button>
-        {save.isSuccess ? (
-          <span className="success" role="status">
-            <Icon name="check" size={16} /> {t('common.saved')}
-          </span>
-        ) : null}
+        <SavedNote shown={save.isSuccess} />
       </div>
     </form>
   );

@@ -5,7 +5,7 @@ import { api } from '../../api/endpoints';
 import type { TotpSetupResponse } from '../../api/types';
 import { session } from '../auth/session';
 import { useSession } from '../auth/useSession';
-import { Card, ErrorNote, Field, Spinner, fieldError } from '../../ui/common';
+import { Card, ErrorNote, Field, SavedNote, Spinner, fieldError } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { useI18n } from '../../i18n/index';
 import { formatDateTime } from '../../i18n/format';
@@ -96,11 +96,7 @@ function ProfileSection() {
           <button type="submit" className="button primary" disabled={update.isPending}>
             {t('common.save')}
           </button>
-          {update.isSuccess ? (
-            <span className="success" role="status">
-              <Icon name="check" size={16} /> {t('common.saved')}
-            </span>
-          ) : null}
+          <SavedNote shown={update.isSuccess} />
         </div>
       </form>
     </Card>
