@@ -101,13 +101,15 @@ ensure_s3() {
 
 # Implementations that share no code with Hybrid's, to check what it sends: Web Push payloads
 # and VAPID headers (crates/notify/src/webpush.rs) against Python's http_ece and cryptography,
-# email against aiosmtpd (an SMTP sink) and Python's email package.
+# email against aiosmtpd (an SMTP sink) and Python's email package, the Bot API (crates/bots)
+# against the bot libraries people use with Telegram: aiogram and python-telegram-bot.
 ensure_python_tools() {
     local venv="$HOME/.cache/hybrid/python"
-    if ! "$venv/bin/python" -c "import http_ece, cryptography, aiosmtpd" >/dev/null 2>&1; then
-        echo "installing http_ece and aiosmtpd into ~/.cache/hybrid/python ..."
-        python3 -m venv "$venv" && "$venv/bin/pip" install -q "http_ece>=1.1,<2" "aiosmtpd>=1.4,<2" || {
-            echo "the Web Push and email tests need Python's http_ece and aiosmtpd: python3 -m venv $venv && $venv/bin/pip install http_ece aiosmtpd" >&2
+    if ! "$venv/bin/python" -c "import http_ece, cryptography, aiosmtpd, aiogram, telegram, tornado" >/dev/null 2>&1; then
+        echo "installing http_ece, aiosmtpd, aiogram and python-telegram-bot into ~/.cache/hybrid/python ..."
+        python3 -m venv "$venv" && "$venv/bin/pip" install -q "http_ece>=1.1,<2" "aiosmtpd>=1.4,<2" \
+            "aiogram>=3.20,<4" "python-telegram-bot[webhooks]>=22,<23" || {
+            echo "the Web Push, email and bot library tests need Python packages: python3 -m venv $venv && $venv/bin/pip install http_ece aiosmtpd aiogram 'python-telegram-bot[webhooks]'" >&2
             return 1
         }
     fi

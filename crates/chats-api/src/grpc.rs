@@ -1,4 +1,4 @@
-//! [`ChatMembership`] and [`ChatWriter`] over gRPC: the server adapters a process running
+//! [`ChatMembership`], [`ChatWriter`] and [`ChatActions`] over gRPC: the server adapters a process running
 //! `chats` serves, and the clients a process calling them from afar uses. Every call is a read,
 //! so every call is retried while the peer is unavailable.
 
@@ -10,23 +10,30 @@ use hybrid_rpc::{Call, Idempotent, reply};
 use tonic::service::RoutesBuilder;
 use tonic::{Request, Response, Status};
 
+use crate::proto::chat_actor_client::ChatActorClient;
+use crate::proto::chat_actor_server::{self, ChatActorServer};
 use crate::proto::chat_membership_client::ChatMembershipClient;
 use crate::proto::chat_membership_server::{self, ChatMembershipServer};
 use crate::proto::chat_writer_client::ChatWriterClient;
 use crate::proto::chat_writer_server::{self, ChatWriterServer};
-use crate::{AttachmentUpdate, ChatMembership, ChatWriter, ObjectRef, Post, Posted, SERVICE, proto};
+use crate::{
+    Action, AttachmentUpdate, ChatActions, ChatMembership, ChatWriter, ObjectRef, Outcome, Post, Posted, SERVICE, proto,
+};
 
 pub(crate) fn serve(apis: &InternalApis, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
     let api = apis.require::<dyn ChatMembership>(SERVICE)?;
     routes.add_service(ChatMembershipServer::new(Server(api)));
     let writer = apis.require::<dyn ChatWriter>(SERVICE)?;
     routes.add_service(ChatWriterServer::new(WriterServer(writer)));
+    let actions = apis.require::<dyn ChatActions>(SERVICE)?;
+    routes.add_service(ChatActorServer::new(ActorServer(actions)));
     Ok(())
 }
 
 pub(crate) fn connect(apis: &InternalApis, peer: PeerLink) {
     apis.provide::<dyn ChatMembership>(Arc::new(Client(peer.clone())));
-    apis.provide::<dyn ChatWriter>(Arc::new(Client(peer)));
+    apis.provide::<dyn ChatWriter>(Arc::new(Client(peer.clone())));
+    apis.provide::<dyn ChatActions>(Arc::new(Client(peer)));
 }
 
 struct Server(Arc<dyn ChatMembership>);
@@ -255,6 +262,44 @@ impl ChatWriter for Client {
                 })
                 .await?;
             Ok(reply.value)
+        })
+    }
+}
+
+struct ActorServer(Arc<dyn ChatActions>);
+
+#[tonic::async_trait]
+impl chat_actor_server::ChatActor for ActorServer {
+    async fn act(&self, request: Request<proto::ActRequest>) -> Result<Response<proto::ActReply>, Status> {
+        let proto::ActRequest { user_id, action } = request.into_inner();
+        let action: Action = serde_json::from_str(&action)
+            .map_err(|err| Status::invalid_argument(format!("an action chats does not know: {err}")))?;
+        reply(self.0.act(user_id, action).await.map(|outcome| proto::ActReply {
+            outcome: serde_json::to_string(&outcome).expect("outcomes serialise"),
+        }))
+    }
+}
+
+impl ChatActions for Client {
+    fn act(&self, user_id: i64, action: Action) -> BoxFuture<'_, ApiResult<Outcome>> {
+        Box::pin(async move {
+            let idempotent = if action.is_idempotent() {
+                Idempotent::Yes
+            } else {
+                Idempotent::No
+            };
+            let message = proto::ActRequest {
+                user_id,
+                action: serde_json::to_string(&action).expect("actions serialise"),
+            };
+            let reply = (self.0)
+                .call("Act", idempotent, message, |channel, request| async move {
+                    ChatActorClient::new(channel).act(request).await
+                })
+                .await?;
+            serde_json::from_str(&reply.outcome).map_err(|err| {
+                hybrid_core::ApiError::internal(format!("chats answered an outcome this process does not know: {err}"))
+            })
         })
     }
 }

@@ -3,9 +3,13 @@
 //! implementation is called directly; across processes [`GRPC`] serves it and builds the
 //! client that stands in for it.
 
+pub mod actions;
 pub mod attach;
 pub mod avatar;
+pub mod body;
 mod grpc;
+
+pub use actions::{Action, ChatActions, ChatMessage, ChatView, Outcome};
 
 use futures::future::BoxFuture;
 use hybrid_core::{ApiError, GrpcApi};
@@ -17,7 +21,11 @@ pub mod proto {
 
 /// How membership and the chats API for other services are served and reached over gRPC.
 pub const GRPC: GrpcApi = GrpcApi {
-    services: &["hybrid.chats.v1.ChatMembership", "hybrid.chats.v1.ChatWriter"],
+    services: &[
+        "hybrid.chats.v1.ChatMembership",
+        "hybrid.chats.v1.ChatWriter",
+        "hybrid.chats.v1.ChatActor",
+    ],
     serve: grpc::serve,
     connect: grpc::connect,
 };

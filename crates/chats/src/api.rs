@@ -69,6 +69,12 @@ pub struct Message {
     /// A forwarded message: who wrote the original.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded_from: Option<i64>,
+    /// A bot's buttons under its message, as the Bot API's `reply_markup` (`docs/bots.md`):
+    /// `inline_keyboard` (pressing a button: `POST …/messages/{seq}/callback`), `keyboard`
+    /// (a reply keyboard replacing the composer's row), `remove_keyboard`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub reply_markup: Option<serde_json::Value>,
 }
 
 /// What a service message records. Its `sender_id` is who did it.
@@ -126,10 +132,11 @@ pub struct MessageRow {
     pub attachment: Option<String>,
     pub action: Option<String>,
     pub forwarded_from: Option<i64>,
+    pub reply_markup: Option<String>,
 }
 
 pub const MESSAGE_COLUMNS: &str = "chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, edited_at, \
-    deleted_at, attachment, action, forwarded_from";
+    deleted_at, attachment, action, forwarded_from, reply_markup";
 
 hybrid_store::from_row!(MessageRow {
     chat_id,
@@ -145,11 +152,13 @@ hybrid_store::from_row!(MessageRow {
     attachment,
     action,
     forwarded_from,
+    reply_markup,
 });
 
 /// [`MESSAGE_COLUMNS`] of a `messages` table aliased `msg`, for joins.
 pub const MSG_COLUMNS: &str = "msg.chat_id, msg.seq, msg.sender_id, msg.text, msg.entities, msg.reply_to, \
-    msg.nonce, msg.created_at, msg.edited_at, msg.deleted_at, msg.attachment, msg.action, msg.forwarded_from";
+    msg.nonce, msg.created_at, msg.edited_at, msg.deleted_at, msg.attachment, msg.action, msg.forwarded_from, \
+    msg.reply_markup";
 
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
@@ -177,6 +186,10 @@ impl From<MessageRow> for Message {
                 .map(|stored| stored.card),
             action: row.action.and_then(|stored| serde_json::from_str(&stored).ok()),
             forwarded_from: row.forwarded_from,
+            reply_markup: row
+                .reply_markup
+                .filter(|_| !deleted)
+                .and_then(|stored| serde_json::from_str(&stored).ok()),
         }
     }
 }

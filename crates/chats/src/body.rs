@@ -2,50 +2,11 @@
 //! Telegram, so the Bot API maps them one to one.
 
 use hybrid_core::{ApiError, ApiResult};
-use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
-use utoipa::ToSchema;
 
 pub const MAX_ENTITIES: usize = 100;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EntityKind {
-    /// `@username`; the server fills `user_id` when the name is known.
-    Mention,
-    Hashtag,
-    BotCommand,
-    Url,
-    Email,
-    Bold,
-    Italic,
-    Underline,
-    Strikethrough,
-    Spoiler,
-    Code,
-    /// A code block; `language` optional.
-    Pre,
-    /// Text that links to `url`.
-    TextLink,
-    /// A mention of `user_id` by any text.
-    TextMention,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Entity {
-    #[serde(rename = "type")]
-    pub kind: EntityKind,
-    /// In UTF-16 code units from the start of the text.
-    pub offset: i64,
-    /// In UTF-16 code units.
-    pub length: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
-}
+pub use hybrid_chats_api::body::{Entity, EntityKind};
 
 /// Length of `text` in UTF-16 code units.
 pub fn utf16_len(text: &str) -> i64 {
@@ -171,8 +132,53 @@ pub fn validate(text: &str, mut entities: Vec<Entity>, max_len: i64) -> ApiResul
             });
         }
     }
+    for (offset, length) in find_commands(text) {
+        let covered = entities.iter().any(|e| {
+            matches!(e.kind, EntityKind::BotCommand | EntityKind::Code | EntityKind::Pre)
+                && e.offset <= offset
+                && e.offset + e.length >= offset + length
+        });
+        if !covered && entities.len() < MAX_ENTITIES {
+            entities.push(Entity {
+                kind: EntityKind::BotCommand,
+                offset,
+                length,
+                url: None,
+                user_id: None,
+                language: None,
+            });
+        }
+    }
     entities.sort_by_key(|e| (e.offset, -e.length));
     Ok(entities)
+}
+
+/// `/command` and `/command@botname` spans (UTF-16 offset, length), as Telegram marks them for
+/// bots: a slash at the start of the text or after a space, then 1 to 32 of `a-z0-9_`
+/// (any case), then an optional `@name`; the span ends at a space or the end of the text.
+pub fn find_commands(text: &str) -> Vec<(i64, i64)> {
+    let word = |c: &char| c.is_ascii_alphanumeric() || *c == '_';
+    let mut found = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut units = 0i64;
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '/' && (i == 0 || chars[i - 1].is_whitespace()) {
+            let name = chars[i + 1..].iter().take_while(|c| word(c)).count();
+            let mut end = i + 1 + name;
+            if chars.get(end) == Some(&'@') {
+                let bot = chars[end + 1..].iter().take_while(|c| word(c)).count();
+                if (3..=32).contains(&bot) {
+                    end += 1 + bot;
+                }
+            }
+            let ends_word = chars.get(end).is_none_or(|c| c.is_whitespace());
+            if (1..=32).contains(&name) && ends_word {
+                found.push((units, (end - i) as i64));
+            }
+        }
+        units += c.len_utf16() as i64;
+    }
+    found
 }
 
 /// `@name` spans (UTF-16 offset, length) that look like usernames.
@@ -276,6 +282,23 @@ mod tests {
                 language: None
             }]
         );
+    }
+
+    #[test]
+    fn commands_are_found() {
+        // "👋" is two UTF-16 units; a path, a fraction and an over-long name are not commands
+        let text = "/start now 👋 /help@echo_bot and a/b or 1/2 /x-y /";
+        assert_eq!(find_commands(text), vec![(0, 6), (14, 14)]);
+        assert!(find_commands(&format!("/{}", "a".repeat(33))).is_empty());
+        let entities = validate("/start@echo_bot", vec![], 4096).unwrap();
+        assert_eq!(entities.len(), 1, "a command, and its @name no mention: {entities:?}");
+        assert_eq!(
+            (entities[0].kind, entities[0].offset, entities[0].length),
+            (EntityKind::BotCommand, 0, 15)
+        );
+        // inside code it stays text
+        let code = validate("/start", vec![entity(EntityKind::Code, 0, 6)], 4096).unwrap();
+        assert_eq!(code.len(), 1);
     }
 
     #[test]

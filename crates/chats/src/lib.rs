@@ -2,6 +2,7 @@
 //! links, messages (text with UTF-16 entities, replies, edits, tombstones, reactions, pins),
 //! read markers, the event log with catch-up (`/sync`), and message search.
 
+mod actions;
 mod api;
 mod bans;
 mod body;
@@ -49,6 +50,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(12, "0012_forwards"),
     hybrid_store::migration!(13, "0013_chat_avatars"),
     hybrid_store::migration!(14, "0014_messages_with_attachment"),
+    hybrid_store::migration!(15, "0015_reply_markup"),
 ];
 
 pub struct ChatsModule;
@@ -137,6 +139,7 @@ impl Module for ChatsModule {
             ctx.streams.provide(SERVICE, relay.clone());
             ctx.apis
                 .provide::<dyn ChatWriter>(Arc::new(objects::Writer(chats.clone())));
+            ctx.apis.provide::<dyn hybrid_chats_api::ChatActions>(chats.clone());
             let pruned = chats.clone();
             let profile_events = hybrid_core::stream::consume(
                 "profile-events",
@@ -163,6 +166,7 @@ impl Module for ChatsModule {
             Ok(Started {
                 routes: routes::router(chats, ctx.config.http.body_limit_bytes),
                 workers,
+                ..Started::default()
             })
         })
     }

@@ -32,6 +32,17 @@ pub struct NewMessage {
     pub attachment: Option<StoredAttachment>,
     /// A forwarded message's original author.
     pub forwarded_from: Option<i64>,
+    /// A bot's buttons (JSON, checked by the bots service that sends them).
+    pub reply_markup: Option<String>,
+}
+
+/// A change to a message: what is `Some` is set (`reply_markup: Some(None)` removes the
+/// buttons).
+#[derive(Debug, Clone, Default)]
+pub struct MessageEdit {
+    pub text: Option<(String, Vec<Entity>)>,
+    /// JSON of the new buttons, checked by the bots service that sends them.
+    pub reply_markup: Option<Option<String>>,
 }
 
 /// What search finds a message by: its text, and its attachment's words.
@@ -89,6 +100,7 @@ pub(crate) async fn announce(
         attachment_event_at: None,
         action: Some(&action),
         forwarded_from: None,
+        reply_markup: None,
     };
     store::messages::insert(tx, &row).await?;
     store::messages::mark_read(tx, chat_id, actor, seq).await?;
@@ -122,7 +134,7 @@ pub enum Only {
 }
 
 /// A message `member` may see (exists, visible to them); deleted ones only when `allow_deleted`.
-async fn visible_message(
+pub(crate) async fn visible_message(
     tx: &mut Sql<'_>,
     chat_id: i64,
     seq: i64,
@@ -210,6 +222,7 @@ impl Chats {
                 .and_then(|stored| serde_json::from_str::<StoredAttachment>(&stored).ok()),
             // a forward of a forward names the first author
             forwarded_from: Some(row.forwarded_from.unwrap_or(row.sender_id)),
+            reply_markup: None,
         })
     }
 
@@ -285,6 +298,7 @@ impl Chats {
                     attachment_event_at,
                     action: None,
                     forwarded_from: new.forwarded_from,
+                    reply_markup: new.reply_markup.as_deref(),
                 };
                 store::messages::insert(tx, &row).await?;
                 let searched = search_body(&new.text, attachment_json.as_deref());
@@ -306,6 +320,7 @@ impl Chats {
                     attachment: new.attachment.map(|a| a.card),
                     action: None,
                     forwarded_from: new.forwarded_from,
+                    reply_markup: new.reply_markup.and_then(|markup| serde_json::from_str(&markup).ok()),
                 };
                 out.message_event_at(tx, chat_id, pts, MessageChange::New, seq).await?;
                 Ok((message, true))
@@ -314,9 +329,7 @@ impl Chats {
         .await
     }
 
-    /// Edits a message: its author, or a member with the edit-others right; either way only
-    /// while allowed to send (a muted member, or a channel admin made a member, cannot rewrite
-    /// what they posted), and not into a direct chat whose other member blocks them.
+    /// Edits a message's text: see [`Chats::edit_message`].
     pub async fn edit(
         &self,
         me: i64,
@@ -325,8 +338,27 @@ impl Chats {
         text: String,
         entities: Vec<Entity>,
     ) -> ApiResult<Message> {
-        let mut entities = body::validate(&text, entities, self.config.max_text_length)?;
-        self.resolve_mentions(&text, &mut entities).await?;
+        let edit = MessageEdit {
+            text: Some((text, entities)),
+            reply_markup: None,
+        };
+        Ok(self.edit_message(me, chat_id, seq, edit).await?.0)
+    }
+
+    /// Edits a message's text and/or buttons: its author, or a member with the edit-others
+    /// right; either way only while allowed to send (a muted member, or a channel admin made a
+    /// member, cannot rewrite what they posted), and not into a direct chat whose other member
+    /// blocks them. Answers whether anything changed: an edit to what the message already
+    /// says writes nothing and tells nobody.
+    pub async fn edit_message(&self, me: i64, chat_id: i64, seq: i64, edit: MessageEdit) -> ApiResult<(Message, bool)> {
+        let text = match edit.text {
+            Some((text, entities)) => {
+                let mut entities = body::validate(&text, entities, self.config.max_text_length)?;
+                self.resolve_mentions(&text, &mut entities).await?;
+                Some((text, entities))
+            }
+            None => None,
+        };
         self.check_can_reach(chat_id, me).await?;
         self.commit_in(chat_id, move |tx, out| {
             Box::pin(async move {
@@ -339,14 +371,32 @@ impl Chats {
                     member.require(Permission::EditOthers, "edit others' messages")?;
                 }
                 let now = now_ms();
-                let entities_json = serde_json::to_string(&entities).expect("entities serialise");
-                store::messages::set_text(tx, chat_id, seq, &text, &entities_json, now).await?;
-                store::search::unindex(tx, chat_id, seq).await?;
-                let searched = search_body(&text, row.attachment.as_deref());
-                store::search::index(tx, chat_id, seq, &searched).await?;
+                let mut changed = false;
+                let attachment = row.attachment.clone();
                 let mut message = Message::from(row);
-                message.text = text;
-                message.entities = entities;
+                if let Some((text, entities)) = text
+                    && (text != message.text || entities != message.entities)
+                {
+                    let entities_json = serde_json::to_string(&entities).expect("entities serialise");
+                    store::messages::set_text(tx, chat_id, seq, &text, &entities_json, now).await?;
+                    store::search::unindex(tx, chat_id, seq).await?;
+                    let searched = search_body(&text, attachment.as_deref());
+                    store::search::index(tx, chat_id, seq, &searched).await?;
+                    message.text = text;
+                    message.entities = entities;
+                    changed = true;
+                }
+                if let Some(markup) = edit.reply_markup {
+                    let parsed = markup.as_deref().and_then(|m| serde_json::from_str(m).ok());
+                    if parsed != message.reply_markup {
+                        store::messages::set_reply_markup(tx, chat_id, seq, markup.as_deref(), now).await?;
+                        message.reply_markup = parsed;
+                        changed = true;
+                    }
+                }
+                if !changed {
+                    return Ok((message, false));
+                }
                 message.edited_at = Some(now);
                 message.reactions = store::messages::reaction_counts(tx, chat_id, seq).await?;
                 if hidden_from_some(tx, chat_id, seq, member.history).await? {
@@ -355,7 +405,7 @@ impl Chats {
                 } else {
                     out.message_event(tx, chat_id, MessageChange::Edited, seq).await?;
                 }
-                Ok(message)
+                Ok((message, true))
             })
         })
         .await

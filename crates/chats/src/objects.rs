@@ -111,6 +111,7 @@ impl ChatWriter for Writer {
                 nonce: Some(post.idempotency_key),
                 attachment: post.attachment.map(checked).transpose()?,
                 forwarded_from: None,
+                reply_markup: None,
             };
             let (message, created) = self.0.send(post.sender_id, post.chat_id, new).await?;
             Ok(Posted {

@@ -254,6 +254,7 @@ async fn send(
                 .map(|token| chats.attachment_from_token(me.user_id, &token))
                 .transpose()?,
             forwarded_from: None,
+            reply_markup: None,
         },
     };
     let (message, created) = chats.send(me.user_id, chat_id, new).await?;

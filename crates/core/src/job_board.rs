@@ -33,15 +33,26 @@ pub struct BusWakeups {
 
 impl BusWakeups {
     pub fn new(bus: Arc<dyn Bus>, module: &str) -> Self {
-        // FNV-1a: stable across processes and builds, unlike std's hasher
-        let hash = module.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-        });
         BusWakeups {
             bus,
-            topic: Topic::new("jobs", (hash >> 1) as i64),
+            topic: wake_topic(module),
         }
     }
+}
+
+/// The topic that wakes `module`'s job workers in every process.
+fn wake_topic(module: &str) -> Topic {
+    // FNV-1a: stable across processes and builds, unlike std's hasher
+    let hash = module.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    Topic::new("jobs", (hash >> 1) as i64)
+}
+
+/// What wakes `module`'s job workers, as an envelope to publish once a transaction that
+/// enqueued jobs has committed (a stream consumer's handler answers such envelopes).
+pub fn wake_envelope(module: &str) -> Envelope {
+    Envelope::ephemeral(wake_topic(module), Default::default())
 }
 
 impl Wakeups for BusWakeups {

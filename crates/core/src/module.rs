@@ -214,13 +214,27 @@ impl ModuleContext {
 pub struct Started {
     pub routes: OpenApiRouter,
     pub workers: Vec<Worker>,
+    /// Routes outside `/api/v1` and the API reference, at the server's root: an API whose
+    /// paths another system fixed (the bots service's Telegram Bot API, `/bot<token>/…`).
+    /// Empty for most modules.
+    pub outside_api: axum::Router,
 }
 
 impl Started {
     pub fn routes(routes: OpenApiRouter) -> Self {
         Started {
             routes,
+            ..Started::default()
+        }
+    }
+}
+
+impl Default for Started {
+    fn default() -> Self {
+        Started {
+            routes: OpenApiRouter::new(),
             workers: Vec::new(),
+            outside_api: axum::Router::new(),
         }
     }
 }

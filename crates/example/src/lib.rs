@@ -109,6 +109,7 @@ impl Module for ExampleModule {
             Ok(Started {
                 routes: routes::routes(example),
                 workers: vec![consumer, worker, Worker::jobs("example-jobs", jobs)],
+                ..Started::default()
             })
         })
     }

@@ -153,6 +153,7 @@ impl Module for FilesModule {
             Ok(Started {
                 routes: routes::routes(service.clone()).merge(tus::routes(service)),
                 workers: vec![messages, Worker::jobs("files-jobs", jobs)],
+                ..Started::default()
             })
         })
     }

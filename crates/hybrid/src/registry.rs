@@ -31,6 +31,7 @@ pub fn all_modules() -> Vec<Box<dyn Module>> {
         Box::new(hybrid_realtime::RealtimeModule),
         Box::new(hybrid_files::FilesModule),
         Box::new(hybrid_notify::NotifyModule),
+        Box::new(hybrid_bots::BotsModule),
         // new services: above this line (cargo xtask new-service)
         #[cfg(feature = "example-service")]
         Box::new(hybrid_example::ExampleModule),
@@ -119,6 +120,8 @@ pub async fn open_migrated(module: &dyn Module, config: &Config) -> anyhow::Resu
 pub struct Running {
     pub databases: Vec<Db>,
     pub routes: OpenApiRouter,
+    /// The modules' routes outside `/api/v1` (`Started::outside_api`).
+    pub outside_api: axum::Router,
     /// The modules' workers, each under its supervisor, and the process's own tasks.
     pub tasks: Vec<BoxFuture<'static, ()>>,
     /// How the workers fare, for `/readyz`.
@@ -185,6 +188,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     let mut running = Running {
         databases: Vec::new(),
         routes: OpenApiRouter::new(),
+        outside_api: axum::Router::new(),
         tasks: Vec::new(),
         workers: Arc::default(),
         apis: apis.clone(),
@@ -224,6 +228,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
             .await
             .with_context(|| format!("starting the {} service", module.name()))?;
         running.routes = running.routes.merge(started.routes);
+        running.outside_api = running.outside_api.merge(started.outside_api);
         for worker in started.workers {
             let supervised = supervise(module.name(), worker, shutdown.clone(), running.workers.clone());
             running.tasks.push(supervised);
@@ -313,7 +318,10 @@ mod tests {
 
     #[test]
     fn selects_services() {
-        assert_eq!(names("all"), ["users", "auth", "chats", "realtime", "files", "notify"]);
+        assert_eq!(
+            names("all"),
+            ["users", "auth", "chats", "realtime", "files", "notify", "bots"]
+        );
         assert_eq!(names(" auth , users "), ["users", "auth"]);
         assert_eq!(names("users,auth,chats"), ["users", "auth", "chats"]);
         let unknown = select("users,chatz").err().unwrap().to_string();

@@ -253,6 +253,7 @@ pub fn app(config: &Config, mut running: Running) -> anyhow::Result<(Router, Rou
         trust_forwarded_for: config.http.trust_forwarded_for,
     };
     let router = api
+        .merge(running.outside_api)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .route(
             "/healthz",
@@ -280,7 +281,7 @@ pub fn app(config: &Config, mut running: Running) -> anyhow::Result<(Router, Rou
                 let span = tracing::info_span!(
                     "http",
                     method = %request.method(),
-                    path = %request.uri().path(),
+                    path = %telemetry::redact_path(request.uri().path()),
                     request_id = %header("x-request-id").unwrap_or("-"),
                     otel.name = %format_args!("{} {route}", request.method()),
                     otel.kind = "server",

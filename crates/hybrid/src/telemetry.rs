@@ -139,3 +139,37 @@ pub async fn track_requests(request: Request, next: Next) -> Response {
         .record(started.elapsed().as_secs_f64());
     response
 }
+
+/// A request path fit for logs and traces: a Bot API token (`/bot<token>/…`,
+/// `/file/bot<token>/…`) is a password, so it is replaced by `<token>`.
+pub fn redact_path(path: &str) -> std::borrow::Cow<'_, str> {
+    let start = match (path.strip_prefix("/bot"), path.strip_prefix("/file/bot")) {
+        (Some(_), _) => "/bot".len(),
+        (_, Some(_)) => "/file/bot".len(),
+        _ => return std::borrow::Cow::Borrowed(path),
+    };
+    let end = path[start..].find('/').map_or(path.len(), |i| start + i);
+    // a token has its colon (`<id>:<secret>`); `/bots` (a web client page) is no token
+    if !path[start..end].contains(':') {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    std::borrow::Cow::Owned(format!("{}<token>{}", &path[..start], &path[end..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_path;
+
+    #[test]
+    fn bot_tokens_never_reach_logs() {
+        assert_eq!(redact_path("/bot123:AAbb-cc_d/sendMessage"), "/bot<token>/sendMessage");
+        assert_eq!(redact_path("/bot123:secret"), "/bot<token>");
+        assert_eq!(
+            redact_path("/file/bot7:xyz/photos/a.jpg"),
+            "/file/bot<token>/photos/a.jpg"
+        );
+        assert_eq!(redact_path("/api/v1/bots/5"), "/api/v1/bots/5");
+        assert_eq!(redact_path("/bots"), "/bots");
+        assert_eq!(redact_path("/bot/x"), "/bot/x");
+    }
+}

@@ -181,6 +181,7 @@ impl Module for NotifyModule {
             Ok(Started {
                 routes: routes::routes(service),
                 workers: vec![chat_events, prune, Worker::jobs("notify-jobs", jobs)],
+                ..Started::default()
             })
         })
     }

@@ -64,6 +64,7 @@ impl Module for RealtimeModule {
             Ok(Started {
                 routes: routes::routes(realtime),
                 workers,
+                ..Started::default()
             })
         })
     }

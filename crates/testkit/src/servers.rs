@@ -219,7 +219,12 @@ impl OwnServer {
 
     /// What nginx logged (errors and warnings).
     pub fn error_log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
+        self.file("error.log")
+    }
+
+    /// A file the server wrote in its directory (nginx's prefix), empty when there is none.
+    pub fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default()
     }
 
     /// Starts the server (again, on the same port and data) and waits until it accepts

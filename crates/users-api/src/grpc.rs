@@ -28,12 +28,22 @@ struct Server(Arc<dyn UserDirectory>);
 #[tonic::async_trait]
 impl user_directory_server::UserDirectory for Server {
     async fn create(&self, request: Request<proto::CreateUserRequest>) -> Result<Response<proto::User>, Status> {
-        reply(
-            self.0
-                .create(request.into_inner().username)
-                .await
-                .map(proto::User::from),
-        )
+        let proto::CreateUserRequest {
+            username,
+            is_bot,
+            display_name,
+        } = request.into_inner();
+        let created = if is_bot {
+            self.0.create_bot(username, display_name).await
+        } else {
+            self.0.create(username).await
+        };
+        reply(created.map(proto::User::from))
+    }
+
+    async fn rename_bot(&self, request: Request<proto::RenameBotRequest>) -> Result<Response<proto::Done>, Status> {
+        let proto::RenameBotRequest { id, display_name } = request.into_inner();
+        reply(self.0.rename_bot(id, display_name).await.map(|()| proto::Done {}))
     }
 
     async fn find_by_username(
@@ -90,16 +100,43 @@ impl user_directory_server::UserDirectory for Server {
 
 struct Client(PeerLink);
 
+impl Client {
+    async fn create_user(&self, message: proto::CreateUserRequest) -> ApiResult<UserRef> {
+        let user = (self.0)
+            .call("Create", Idempotent::No, message, |channel, request| async move {
+                UserDirectoryClient::new(channel).create(request).await
+            })
+            .await?;
+        Ok(user.into())
+    }
+}
+
 impl UserDirectory for Client {
     fn create(&self, username: String) -> BoxFuture<'_, ApiResult<UserRef>> {
+        Box::pin(self.create_user(proto::CreateUserRequest {
+            username,
+            ..Default::default()
+        }))
+    }
+
+    fn create_bot(&self, username: String, display_name: String) -> BoxFuture<'_, ApiResult<UserRef>> {
+        Box::pin(self.create_user(proto::CreateUserRequest {
+            username,
+            is_bot: true,
+            display_name,
+        }))
+    }
+
+    fn rename_bot(&self, id: i64, display_name: String) -> BoxFuture<'_, ApiResult<()>> {
         Box::pin(async move {
-            let message = proto::CreateUserRequest { username };
-            let user = (self.0)
-                .call("Create", Idempotent::No, message, |channel, request| async move {
-                    UserDirectoryClient::new(channel).create(request).await
+            // setting the same name twice leaves the same state: safe to retry
+            let message = proto::RenameBotRequest { id, display_name };
+            (self.0)
+                .call("RenameBot", Idempotent::Yes, message, |channel, request| async move {
+                    UserDirectoryClient::new(channel).rename_bot(request).await
                 })
                 .await?;
-            Ok(user.into())
+            Ok(())
         })
     }
 
@@ -198,6 +235,7 @@ impl From<UserRef> for proto::User {
             id: user.id,
             username: user.username,
             created_at_ms: user.created_at,
+            is_bot: user.is_bot,
         }
     }
 }
@@ -208,6 +246,7 @@ impl From<proto::User> for UserRef {
             id: user.id,
             username: user.username,
             created_at: user.created_at_ms,
+            is_bot: user.is_bot,
         }
     }
 }
@@ -218,6 +257,7 @@ impl From<UserCard> for proto::UserCard {
             id: card.id,
             username: card.username,
             display_name: card.display_name,
+            is_bot: card.is_bot,
         }
     }
 }
@@ -228,6 +268,7 @@ impl From<proto::UserCard> for UserCard {
             id: card.id,
             username: card.username,
             display_name: card.display_name,
+            is_bot: card.is_bot,
         }
     }
 }

@@ -42,6 +42,8 @@ pub struct UserRef {
     pub username: String,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// A bot account (made by the bots service), not a person.
+    pub is_bot: bool,
 }
 
 /// How a user is shown next to their content: name and display name.
@@ -50,6 +52,7 @@ pub struct UserCard {
     pub id: i64,
     pub username: String,
     pub display_name: String,
+    pub is_bot: bool,
 }
 
 /// Provided by `users`: the directory of accounts. Used by `auth` to create accounts and to
@@ -58,6 +61,11 @@ pub trait UserDirectory: Send + Sync {
     /// Creates a user with an already folded (`text::fold`) username.
     /// A taken name is `409 username_taken`.
     fn create(&self, username: String) -> BoxFuture<'_, Result<UserRef, ApiError>>;
+    /// Creates a bot account (for the bots service) with an already folded username and a
+    /// display name. A taken name is `409 username_taken`.
+    fn create_bot(&self, username: String, display_name: String) -> BoxFuture<'_, Result<UserRef, ApiError>>;
+    /// Sets a bot's display name (its owner renamed it), telling those who see it.
+    fn rename_bot(&self, id: i64, display_name: String) -> BoxFuture<'_, Result<(), ApiError>>;
     fn find_by_username<'a>(&'a self, username: &'a str) -> BoxFuture<'a, Result<Option<UserRef>, ApiError>>;
     fn get(&self, id: i64) -> BoxFuture<'_, Result<Option<UserRef>, ApiError>>;
     /// Cards of the users that exist among `ids` (any order), in one query.

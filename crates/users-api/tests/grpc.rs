@@ -39,6 +39,28 @@ impl UserDirectory for Flaky {
         })
     }
 
+    fn create_bot(&self, username: String, display_name: String) -> BoxFuture<'_, ApiResult<UserRef>> {
+        self.count();
+        Box::pin(async move {
+            Ok(UserRef {
+                id: display_name.len() as i64,
+                username,
+                created_at: 1_700_000_000_000,
+                is_bot: true,
+            })
+        })
+    }
+
+    fn rename_bot(&self, _id: i64, display_name: String) -> BoxFuture<'_, ApiResult<()>> {
+        self.count();
+        Box::pin(async move {
+            if display_name.is_empty() {
+                return Err(ApiError::validation("name", "must contain visible characters"));
+            }
+            Ok(())
+        })
+    }
+
     fn find_by_username<'a>(&'a self, username: &'a str) -> BoxFuture<'a, ApiResult<Option<UserRef>>> {
         self.count();
         Box::pin(async move {
@@ -46,6 +68,7 @@ impl UserDirectory for Flaky {
                 id: 7,
                 username: username.to_owned(),
                 created_at: 1_700_000_000_000,
+                is_bot: false,
             }))
         })
     }
@@ -150,8 +173,15 @@ async fn answers_and_errors_cross_the_hop() {
             id: 7,
             username: "ann".into(),
             created_at: 1_700_000_000_000,
+            is_bot: false,
         })
     );
+    // a bot's name and flag cross too, and a bot's create is the same call with its fields
+    let bot = users.create_bot("echo_bot".into(), "Echo".into()).await.unwrap();
+    assert_eq!((bot.id, bot.username.as_str(), bot.is_bot), (4, "echo_bot", true));
+    users.rename_bot(4, "Echo 2".into()).await.unwrap();
+    let err = users.rename_bot(4, String::new()).await.unwrap_err();
+    assert_eq!((err.status.as_u16(), err.field.as_deref()), (422, Some("name")));
     assert!(users.is_blocked(1, 2).await.unwrap());
     assert_eq!(users.blocks_between(1, &[2, 3, 4]).await.unwrap(), [2, 4]);
     let taken = users.create("taken".into()).await.unwrap_err();

@@ -17,6 +17,9 @@ pub struct Profile {
     /// Their picture; absent: none (draw the initial).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<Avatar>,
+    /// A bot: it answers through the Bot API (`docs/bots.md`), not a person.
+    #[serde(default)]
+    pub is_bot: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -24,6 +24,7 @@ pub use events::UsersFrame;
 static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
     hybrid_store::migration!(2, "0002_avatars_and_events"),
+    hybrid_store::migration!(3, "0003_bots"),
 ];
 
 use hybrid_users_api::SERVICE;
@@ -103,6 +104,7 @@ impl Module for UsersModule {
             Ok(Started {
                 routes: routes::router(users),
                 workers: vec![relay.worker(), prune],
+                ..Started::default()
             })
         })
     }

@@ -38,6 +38,7 @@ impl From<UserRow> for Profile {
             bio: row.bio,
             created_at: row.created_at,
             avatar: avatar::stored(row.avatar.as_deref()),
+            is_bot: row.is_bot != 0,
         }
     }
 }
@@ -67,23 +68,7 @@ impl Users {
     }
 
     pub async fn update(&self, me: i64, update: ProfileUpdate) -> ApiResult<Profile> {
-        let display_name = clean_text("display_name", update.display_name, 64)?;
-        if let Some(name) = display_name.as_deref() {
-            if name.contains('\n') {
-                return Err(ApiError::validation("display_name", "must be one line"));
-            }
-            // Bidi controls make one name read as another; an invisible name impersonates
-            // nobody in particular, but hides who is speaking. Empty clears the name.
-            if name.chars().any(hybrid_core::text::is_bidi_control) {
-                return Err(ApiError::validation(
-                    "display_name",
-                    "must not contain bidirectional control characters",
-                ));
-            }
-            if !name.is_empty() && !hybrid_core::text::has_visible(name) {
-                return Err(ApiError::validation("display_name", "must contain visible characters"));
-            }
-        }
+        let display_name = clean_display_name("display_name", update.display_name)?;
         let bio = clean_text("bio", update.bio, 500)?;
         let avatar = avatar::change(&self.attach_keys, update.avatar.as_deref(), me)?;
         if display_name.is_none() && bio.is_none() && avatar.is_none() {
@@ -152,6 +137,38 @@ impl Users {
     }
 }
 
+/// Longest display name, in characters.
+const DISPLAY_NAME_MAX: usize = 64;
+
+/// Trims a display name and checks it: one line, no bidi controls (they make one name read as
+/// another), visible characters unless empty (empty clears a person's name).
+fn clean_display_name(field: &str, value: Option<String>) -> ApiResult<Option<String>> {
+    let display_name = clean_text(field, value, DISPLAY_NAME_MAX)?;
+    if let Some(name) = display_name.as_deref() {
+        if name.contains('\n') {
+            return Err(ApiError::validation(field, "must be one line"));
+        }
+        if name.chars().any(hybrid_core::text::is_bidi_control) {
+            return Err(ApiError::validation(
+                field,
+                "must not contain bidirectional control characters",
+            ));
+        }
+        if !name.is_empty() && !hybrid_core::text::has_visible(name) {
+            return Err(ApiError::validation(field, "must contain visible characters"));
+        }
+    }
+    Ok(display_name)
+}
+
+/// A bot's name: a display name that is not empty.
+fn bot_name(name: String) -> ApiResult<String> {
+    match clean_display_name("name", Some(name))? {
+        Some(name) if !name.is_empty() => Ok(name),
+        _ => Err(ApiError::validation("name", "must contain visible characters")),
+    }
+}
+
 /// Trims an optional text field and checks its length and characters.
 fn clean_text(field: &str, value: Option<String>, max: usize) -> ApiResult<Option<String>> {
     let Some(value) = value else { return Ok(None) };
@@ -170,12 +187,30 @@ fn user_ref(row: UserRow) -> UserRef {
         id: row.id,
         username: row.username,
         created_at: row.created_at,
+        is_bot: row.is_bot != 0,
     }
 }
 
 impl UserDirectory for Users {
     fn create(&self, username: String) -> BoxFuture<'_, ApiResult<UserRef>> {
-        Box::pin(async move { self.store.create(username).await.map(user_ref) })
+        Box::pin(async move { self.store.create(username, String::new(), false).await.map(user_ref) })
+    }
+
+    fn create_bot(&self, username: String, display_name: String) -> BoxFuture<'_, ApiResult<UserRef>> {
+        Box::pin(async move {
+            let display_name = bot_name(display_name)?;
+            self.store.create(username, display_name, true).await.map(user_ref)
+        })
+    }
+
+    fn rename_bot(&self, id: i64, display_name: String) -> BoxFuture<'_, ApiResult<()>> {
+        Box::pin(async move {
+            let change = ProfileChange {
+                display_name: Some(bot_name(display_name)?),
+                ..Default::default()
+            };
+            self.store.update_profile(id, change).await.map(|_| ())
+        })
     }
 
     fn find_by_username<'a>(&'a self, username: &'a str) -> BoxFuture<'a, ApiResult<Option<UserRef>>> {
@@ -195,6 +230,7 @@ impl UserDirectory for Users {
                     id: row.id,
                     username: row.username,
                     display_name: row.display_name,
+                    is_bot: row.is_bot != 0,
                 })
                 .collect())
         })

@@ -20,9 +20,11 @@ pub struct UserRow {
     pub avatar: Option<String>,
     /// The pts of the profile's latest event.
     pub version: i64,
+    /// 1 for a bot account.
+    pub is_bot: i64,
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, bio, created_at, avatar, version";
+const USER_COLUMNS: &str = "id, username, display_name, bio, created_at, avatar, version, is_bot";
 
 hybrid_store::from_row!(UserRow {
     id,
@@ -32,6 +34,7 @@ hybrid_store::from_row!(UserRow {
     created_at,
     avatar,
     version,
+    is_bot,
 });
 
 /// A profile change: what is `Some` is set (an empty `avatar` removes the picture).
@@ -64,19 +67,21 @@ impl Store {
         Store { db }
     }
 
-    pub async fn create(&self, username: String) -> ApiResult<UserRow> {
+    /// A person (`display_name` empty) or a bot.
+    pub async fn create(&self, username: String, display_name: String, is_bot: bool) -> ApiResult<UserRow> {
         validate_username(&username)?;
         let now = now_ms();
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "INSERT INTO users (username, display_name, bio, created_at, updated_at, is_bot) \
+                 VALUES ($1, $2, '', $3, $3, $4) RETURNING {USER_COLUMNS}"
+            )
+        });
         self.db
             .write(move |tx| {
                 Box::pin(async move {
                     let row: UserRow = tx
-                        .fetch_one(
-                            "INSERT INTO users (username, display_name, bio, created_at, updated_at) \
-                             VALUES ($1, '', '', $2, $2) \
-                             RETURNING id, username, display_name, bio, created_at, avatar, version",
-                            params![username, now],
-                        )
+                        .fetch_one(&SQL, params![username, display_name, now, i64::from(is_bot)])
                         .await
                         .map_err(|err| match err {
                             e if e.is_unique_violation() => {
@@ -143,15 +148,16 @@ impl Store {
         self.db
             .write(move |tx| {
                 Box::pin(async move {
-                    let row: Option<UserRow> = tx
-                        .fetch_optional(
+                    static SQL: LazyLock<String> = LazyLock::new(|| {
+                        format!(
                             "UPDATE users SET display_name = COALESCE($2, display_name), \
                              bio = COALESCE($3, bio), \
                              avatar = CASE WHEN $4 IS NULL THEN avatar WHEN $4 = '' THEN NULL ELSE $4 END, \
-                             version = version + 1, updated_at = $5 WHERE id = $1 \
-                             RETURNING id, username, display_name, bio, created_at, avatar, version",
-                            params![id, change.display_name, change.bio, change.avatar, now],
+                             version = version + 1, updated_at = $5 WHERE id = $1 RETURNING {USER_COLUMNS}"
                         )
+                    });
+                    let row: Option<UserRow> = tx
+                        .fetch_optional(&SQL, params![id, change.display_name, change.bio, change.avatar, now])
                         .await?;
                     let row = row.ok_or_else(|| ApiError::not_found("user"))?;
                     events::profile_changed(tx, row.clone().into(), row.version, trace.as_deref()).await?;
@@ -226,7 +232,7 @@ impl Store {
             .db
             .reads()
             .fetch_all(
-                "SELECT u.id, u.username, u.display_name, u.bio, u.created_at, u.avatar, u.version \
+                "SELECT u.id, u.username, u.display_name, u.bio, u.created_at, u.avatar, u.version, u.is_bot \
              FROM blocks b JOIN users u ON u.id = b.blocked_id \
              WHERE b.user_id = $1 ORDER BY b.created_at DESC, u.id DESC",
                 params![user_id],

@@ -4,7 +4,7 @@
 //!   its webhook commit together;
 //! - the `webhook.deliver` job POSTs the body through [`Outbound`] (public addresses only
 //!   unless the operator opened others), signed with the hook's secret
-//!   (`x-hybrid-signature`), naming the event and the delivery (`x-hybrid-event`,
+//!   (`x-hybrid-signature`, or the secret itself in the owner's header), naming the event and the delivery (`x-hybrid-event`,
 //!   `x-hybrid-delivery`: the receiver's idempotency key, as a retry may repeat a delivery);
 //! - every attempt is logged with its status, error and time; a 2xx answer delivers, a
 //!   refused address or a bad URL fails at once, anything else is retried with the jobs'
@@ -60,6 +60,13 @@ pub trait HookOwner: Send + Sync + 'static {
     /// is logged, not retried.
     fn finished(&self, _hook: &str, _delivered: bool) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async { Ok(()) })
+    }
+
+    /// Send the secret itself in this header instead of signing the body with it, for
+    /// receivers that expect that (Telegram's `X-Telegram-Bot-Api-Secret-Token`); an empty
+    /// secret sends no header. `None` (the default): sign, as `x-hybrid-signature`.
+    fn secret_header(&self) -> Option<&'static str> {
+        None
     }
 }
 
@@ -300,13 +307,15 @@ impl Deliverer {
     }
 
     async fn post(&self, id: i64, url: &str, event: &str, body: String, secret: &[u8], job: &Job) -> Tried {
-        let signature = sign(secret, job.now_ms() / 1000, body.as_bytes());
         let delivery = id.to_string();
-        let headers = [
-            (SIGNATURE_HEADER, signature.as_str()),
-            (EVENT_HEADER, event),
-            (DELIVERY_HEADER, delivery.as_str()),
-        ];
+        let (secret_header, secret_value) = match self.owner.secret_header() {
+            Some(header) => (header, String::from_utf8_lossy(secret).into_owned()),
+            None => (SIGNATURE_HEADER, sign(secret, job.now_ms() / 1000, body.as_bytes())),
+        };
+        let mut headers = vec![(EVENT_HEADER, event), (DELIVERY_HEADER, delivery.as_str())];
+        if !secret_value.is_empty() {
+            headers.push((secret_header, secret_value.as_str()));
+        }
         let started = std::time::Instant::now();
         let answer = self.outbound.post_json(url, Bytes::from(body), &headers).await;
         let duration_ms = started.elapsed().as_millis() as i64;

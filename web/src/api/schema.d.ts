@@ -343,6 +343,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My bots, oldest first. */
+        get: operations["list_bots"];
+        put?: never;
+        /** Make a bot. The answer holds its Bot API token, shown this once. */
+        post: operations["create_bot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my bots. */
+        get: operations["get_bot"];
+        put?: never;
+        post?: never;
+        /** Delete a bot of mine: its token stops working and it leaves its groups and channels. */
+        delete: operations["delete_bot"];
+        options?: never;
+        head?: never;
+        /** Rename a bot of mine, or turn its privacy mode on or off. */
+        patch: operations["update_bot"];
+        trace?: never;
+    };
+    "/api/v1/bots/{id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A bot's command menu, for anyone who talks with it: its default list (setMyCommands), in
+         *     `language_code` when it has one for it.
+         */
+        get: operations["bot_commands"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{id}/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new token for a bot of mine (shown this once); the old one stops working at once. */
+        post: operations["new_bot_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chats": {
         parameters: {
             query?: never;
@@ -546,6 +620,26 @@ export interface paths {
         head?: never;
         /** Edit a message (its author, or with `edit_others`). */
         patch: operations["edit"];
+        trace?: never;
+    };
+    "/api/v1/chats/{chat_id}/messages/{seq}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Press a button under a bot's message: the bot gets a `callback_query`; the answer is what it
+         *     replied (answerCallbackQuery), or `answered: false` after a few seconds without one.
+         */
+        post: operations["press_button"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/chats/{chat_id}/messages/{seq}/reactions": {
@@ -1446,6 +1540,51 @@ export interface components {
             /** @description Empty for a user that no longer exists. */
             username: string;
         };
+        /** @description A bot account, as its owner sees it. */
+        Bot: {
+            /** Format: int64 */
+            created_at: number;
+            /**
+             * Format: int64
+             * @description The bot's user id: the part of its token before the colon.
+             */
+            id: number;
+            name: string;
+            /**
+             * @description In groups the bot sees only commands, replies to its messages and mentions of it
+             *     (Telegram's privacy mode); off: every message.
+             */
+            privacy: boolean;
+            /** @description The Bot API token: only in the answer that made it (creating the bot, or a new token). */
+            token?: string | null;
+            /** @description Ends in `bot`, like Telegram's. */
+            username: string;
+        };
+        /** @description A command in a bot's menu (setMyCommands). */
+        BotCommand: {
+            /** @description 1 to 32 of `a-z0-9_`, without the slash. */
+            command: string;
+            description: string;
+        };
+        BotUpdate: {
+            /** @description 1 to 64 characters; omit to keep. */
+            name?: string | null;
+            /** @description Omit to keep. */
+            privacy?: boolean | null;
+        };
+        /**
+         * @description What the bot answered to a pressed button (its answerCallbackQuery), or `answered: false`
+         *     when it did not within `bots.callback_wait_ms`.
+         */
+        CallbackAnswer: {
+            answered?: boolean;
+            /** @description Show `text` as an alert to dismiss rather than a passing notice. */
+            show_alert?: boolean;
+            /** @description A notification to show (up to 200 characters). */
+            text?: string | null;
+            /** @description A URL to open. */
+            url?: string | null;
+        };
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
@@ -1757,7 +1896,7 @@ export interface components {
             user_id?: number | null;
         };
         /** @enum {string} */
-        EntityKind: "mention" | "hashtag" | "bot_command" | "url" | "email" | "bold" | "italic" | "underline" | "strikethrough" | "spoiler" | "code" | "pre" | "text_link" | "text_mention";
+        EntityKind: "mention" | "hashtag" | "bot_command" | "url" | "email" | "bold" | "italic" | "underline" | "strikethrough" | "spoiler" | "code" | "pre" | "text_link" | "text_mention" | "blockquote";
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
@@ -1818,9 +1957,10 @@ export interface components {
          *     - `email_not_configured` (409): This server sends no email (`notify.smtp_url` is not set).
          *     - `too_many_webhooks` (409): The user has as many webhooks as one may.
          *     - `nothing_to_verify` (409): There is no address waiting to be confirmed.
+         *     - `too_many_bots` (409): The person owns as many bots as one may.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment" | "file_too_large" | "quota_exceeded" | "range_not_satisfiable" | "link_invalid" | "offset_mismatch" | "upload_busy" | "image_too_large" | "media_processing" | "upload_expired" | "tus_version_unsupported" | "too_many_push_subscriptions" | "email_not_configured" | "too_many_webhooks" | "nothing_to_verify";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment" | "file_too_large" | "quota_exceeded" | "range_not_satisfiable" | "link_invalid" | "offset_mismatch" | "upload_busy" | "image_too_large" | "media_processing" | "upload_expired" | "tus_version_unsupported" | "too_many_push_subscriptions" | "email_not_configured" | "too_many_webhooks" | "nothing_to_verify" | "too_many_bots";
         ErrorDetail: {
             /** @description Stable machine-readable code, e.g. `validation_failed`, `not_found`. */
             code: components["schemas"]["ErrorCode"];
@@ -2108,6 +2248,12 @@ export interface components {
             /** @description The sender's idempotency key, echoed so its client can match the message. */
             nonce?: string | null;
             reactions?: components["schemas"]["ReactionCount"][];
+            /**
+             * @description A bot's buttons under its message, as the Bot API's `reply_markup` (`docs/bots.md`):
+             *     `inline_keyboard` (pressing a button: `POST …/messages/{seq}/callback`), `keyboard`
+             *     (a reply keyboard replacing the composer's row), `remove_keyboard`.
+             */
+            reply_markup?: Record<string, never> | null;
             /** Format: int64 */
             reply_to?: number | null;
             /** Format: int64 */
@@ -2140,6 +2286,12 @@ export interface components {
         ModuleJobs: {
             module: string;
             queues: components["schemas"]["QueueSummary"][];
+        };
+        NewBot: {
+            /** @description 1 to 64 characters. */
+            name: string;
+            /** @description 5 to 32 of `a-z`, `0-9`, `_`, ending in `bot` (any case; stored folded). */
+            username: string;
         };
         /** @description What a browser subscribes with (the JSON of its `PushSubscription`). */
         NewPushSubscription: {
@@ -2227,6 +2379,30 @@ export interface components {
             chat_id: number;
             /** Format: int64 */
             seq: number;
+        };
+        /** @description One page of a list. */
+        Page_Bot: {
+            items: {
+                /** Format: int64 */
+                created_at: number;
+                /**
+                 * Format: int64
+                 * @description The bot's user id: the part of its token before the colon.
+                 */
+                id: number;
+                name: string;
+                /**
+                 * @description In groups the bot sees only commands, replies to its messages and mentions of it
+                 *     (Telegram's privacy mode); off: every message.
+                 */
+                privacy: boolean;
+                /** @description The Bot API token: only in the answer that made it (creating the bot, or a new token). */
+                token?: string | null;
+                /** @description Ends in `bot`, like Telegram's. */
+                username: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_ChatInfo: {
@@ -2361,6 +2537,12 @@ export interface components {
                 /** @description The sender's idempotency key, echoed so its client can match the message. */
                 nonce?: string | null;
                 reactions?: components["schemas"]["ReactionCount"][];
+                /**
+                 * @description A bot's buttons under its message, as the Bot API's `reply_markup` (`docs/bots.md`):
+                 *     `inline_keyboard` (pressing a button: `POST …/messages/{seq}/callback`), `keyboard`
+                 *     (a reply keyboard replacing the composer's row), `remove_keyboard`.
+                 */
+                reply_markup?: Record<string, never> | null;
                 /** Format: int64 */
                 reply_to?: number | null;
                 /** Format: int64 */
@@ -2388,6 +2570,8 @@ export interface components {
                 display_name: string;
                 /** Format: int64 */
                 id: number;
+                /** @description A bot: it answers through the Bot API (`docs/bots.md`), not a person. */
+                is_bot?: boolean;
                 username: string;
             }[];
             /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -2430,6 +2614,10 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
+        PressButton: {
+            /** @description The button's `callback_data` (1 to 64 bytes). */
+            data: string;
+        };
         /** @description A user's public profile. */
         Profile: {
             avatar?: components["schemas"]["Avatar"] | null;
@@ -2442,6 +2630,8 @@ export interface components {
             display_name: string;
             /** Format: int64 */
             id: number;
+            /** @description A bot: it answers through the Bot API (`docs/bots.md`), not a person. */
+            is_bot?: boolean;
             username: string;
         };
         ProfileUpdate: {
@@ -4147,6 +4337,496 @@ export interface operations {
             };
         };
     };
+    list_bots: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 100, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Bot"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewBot"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BotUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bot_commands: {
+        parameters: {
+            query?: {
+                /** @description Two-letter language code (`ru`); the list for no language when the bot has none for it. */
+                language_code?: string | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BotCommand"][];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    new_bot_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_chats: {
         parameters: {
             query?: {
@@ -5696,6 +6376,93 @@ export interface operations {
                 };
             };
             /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    press_button: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PressButton"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallbackAnswer"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;

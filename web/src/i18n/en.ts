@@ -518,6 +518,7 @@ export const en = {
   'error.email_not_configured': 'This server sends no email: its administrator has not set it up.',
   'error.nothing_to_verify': 'There is no address waiting to be confirmed.',
   'error.too_many_webhooks': 'You have as many webhooks as one may: remove one first.',
+  'error.too_many_bots': 'You own as many bots as one may: delete one first.',
 
   'rule.maxLength': { one: 'At most {count} character.', other: 'At most {count} characters.' } satisfies Plural,
   'rule.minLength': { one: 'At least {count} character.', other: 'At least {count} characters.' } satisfies Plural,

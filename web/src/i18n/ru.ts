@@ -538,6 +538,7 @@ export const ru: { [K in keyof typeof en]: string | Plural } = {
   'error.email_not_configured': 'Этот сервер не отправляет письма: администратор их не настроил.',
   'error.nothing_to_verify': 'Нет адреса, который ждёт подтверждения.',
   'error.too_many_webhooks': 'У вас уже столько вебхуков, сколько можно: сначала удалите один.',
+  'error.too_many_bots': 'У вас уже столько ботов, сколько можно: сначала удалите одного.',
 
   'rule.maxLength': { one: 'Не длиннее {count} символа.', few: 'Не длиннее {count} символов.', many: 'Не длиннее {count} символов.', other: 'Не длиннее {count} символа.' },
   'rule.minLength': { one: 'Не короче {count} символа.', few: 'Не короче {count} символов.', many: 'Не короче {count} символов.', other: 'Не короче {count} символа.' },

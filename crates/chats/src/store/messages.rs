@@ -33,6 +33,8 @@ pub struct NewRow<'a> {
     pub action: Option<&'a str>,
     /// A forwarded message's original author.
     pub forwarded_from: Option<i64>,
+    /// A bot's buttons, as JSON.
+    pub reply_markup: Option<&'a str>,
 }
 
 pub async fn load(sql: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<Option<MessageRow>> {
@@ -82,8 +84,8 @@ pub async fn next_seq(sql: &mut Sql<'_>, chat_id: i64, now: i64) -> ApiResult<(i
 pub async fn insert(sql: &mut Sql<'_>, row: &NewRow<'_>) -> ApiResult<()> {
     sql.execute(
         "INSERT INTO messages (chat_id, seq, sender_id, text, entities, reply_to, nonce, created_at, \
-         attachment, attachment_event_at, action, forwarded_from) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         attachment, attachment_event_at, action, forwarded_from, reply_markup) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         params![
             row.chat_id,
             row.seq,
@@ -96,7 +98,8 @@ pub async fn insert(sql: &mut Sql<'_>, row: &NewRow<'_>) -> ApiResult<()> {
             row.attachment,
             row.attachment_event_at,
             row.action,
-            row.forwarded_from
+            row.forwarded_from,
+            row.reply_markup
         ],
     )
     .await?;
@@ -129,10 +132,26 @@ pub async fn set_text(
     Ok(())
 }
 
+/// Replaces a message's buttons (`None`: removes them).
+pub async fn set_reply_markup(
+    sql: &mut Sql<'_>,
+    chat_id: i64,
+    seq: i64,
+    reply_markup: Option<&str>,
+    edited_at: i64,
+) -> ApiResult<()> {
+    sql.execute(
+        "UPDATE messages SET reply_markup = $3, edited_at = $4 WHERE chat_id = $1 AND seq = $2",
+        params![chat_id, seq, reply_markup, edited_at],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Leaves a tombstone of the message: no text, card, reactions or pin.
 pub async fn tombstone(sql: &mut Sql<'_>, chat_id: i64, seq: i64, now: i64) -> ApiResult<()> {
     sql.execute(
-        "UPDATE messages SET text = '', entities = '[]', deleted_at = $3, attachment = NULL, \
+        "UPDATE messages SET text = '', entities = '[]', deleted_at = $3, attachment = NULL, reply_markup = NULL, \
          attachment_pending = 0 WHERE chat_id = $1 AND seq = $2",
         params![chat_id, seq, now],
     )
@@ -212,6 +231,17 @@ pub async fn reactors(sql: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<Ve
             params![chat_id, seq],
         )
         .await?)
+}
+
+/// The emoji `user_id` reacted with on a message.
+pub async fn reactions_of(sql: &mut Sql<'_>, chat_id: i64, seq: i64, user_id: i64) -> ApiResult<Vec<String>> {
+    let rows: Vec<(String,)> = sql
+        .fetch_all(
+            "SELECT emoji FROM reactions WHERE chat_id = $1 AND seq = $2 AND user_id = $3",
+            params![chat_id, seq, user_id],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(emoji,)| emoji).collect())
 }
 
 /// Pins a message; the rows changed (0 when it was pinned).

@@ -158,6 +158,8 @@ impl World {
                 ("HYBRID_SERVICES", "all,example"),
                 ("HYBRID_NOTIFY__SMTP_URL", &mail.url),
                 ("HYBRID_NOTIFY__WEB_URL", "http://hybrid.example"),
+                // a press nobody answers ends at once
+                ("HYBRID_BOTS__CALLBACK_WAIT_MS", "50"),
             ],
         )
         .await;
@@ -517,6 +519,30 @@ impl World {
                 ("POST", "/transfer") => Case::new(method, path("/transfer"), owner, WITHOUT_THE_RIGHT)
                     .body(json!({"user_id": self.member2.id})),
                 ("POST", "/typing") => Case::new(method, path("/typing"), owner, NON_MEMBERS),
+                ("POST", "/messages/{seq}/callback") => {
+                    // a bot's message with a button, in the group
+                    let (bot_id, token) = self.bot().await;
+                    let members = format!("/api/v1/chats/{}/members", group.id);
+                    self.expect("POST", &members, owner, Some(json!({"user_ids": [bot_id]})))
+                        .await;
+                    let keyboard = json!({"inline_keyboard": [[{"text": "Press", "callback_data": "press"}]]});
+                    let send = json!({"chat_id": -(1_000_000_000_000 + group.id), "text": "buttons", "reply_markup": keyboard});
+                    let response = self
+                        .server
+                        .http
+                        .post(self.server.url(&format!("/bot{token}/sendMessage")))
+                        .json(&send)
+                        .send()
+                        .await
+                        .unwrap();
+                    let (status, sent) = hybrid_testkit::json_of(response).await;
+                    assert_eq!(status, 200, "fixture: a bot's message: {sent}");
+                    let path = format!(
+                        "/api/v1/chats/{}/messages/{}/callback",
+                        group.id, sent["result"]["message_id"]
+                    );
+                    Case::new(method, path, owner, NON_MEMBERS).body(json!({"data": "press"}))
+                }
                 _ => return None,
             };
             return Some(case);
@@ -794,9 +820,50 @@ impl World {
                         .body(json!({"password": PASSWORD, "code": next_step.to_string()}))
                 }
             }
+            ("GET", "/api/v1/bots") => Case::new(method, template.into(), owner, SIGNED_IN),
+            ("POST", "/api/v1/bots") => {
+                let n = self.made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Case::new(method, template.into(), owner, SIGNED_IN)
+                    .body(json!({"username": format!("matrix_{n}_bot"), "name": "Matrix"}))
+            }
+            ("GET", "/api/v1/bots/{id}")
+            | ("PATCH", "/api/v1/bots/{id}")
+            | ("DELETE", "/api/v1/bots/{id}")
+            | ("POST", "/api/v1/bots/{id}/token") => {
+                let (id, _) = self.bot().await;
+                let case = Case::new(
+                    method,
+                    template.replace("{id}", &id.to_string()),
+                    owner,
+                    &[Outsider, Anonymous],
+                );
+                match method {
+                    "PATCH" => case.body(json!({"name": "Renamed"})),
+                    "POST" => case.body(json!({})),
+                    _ => case,
+                }
+            }
+            ("GET", "/api/v1/bots/{id}/commands") => {
+                let (id, _) = self.bot().await;
+                Case::new(method, template.replace("{id}", &id.to_string()), owner, SIGNED_IN)
+            }
             _ => return None,
         };
         Some(case)
+    }
+
+    /// A new bot of the owner's: its id and token.
+    async fn bot(&self) -> (i64, String) {
+        let n = self.made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let bot = self
+            .expect(
+                "POST",
+                "/api/v1/bots",
+                &self.owner,
+                Some(json!({"username": format!("fixture_{n}_bot"), "name": "Fixture"})),
+            )
+            .await;
+        (bot["id"].as_i64().unwrap(), bot["token"].as_str().unwrap().to_owned())
     }
 
     /// Makes the calls of one case; what went wrong, if anything.

@@ -1,4 +1,4 @@
-//! The microservices shape: one process per service (users, auth, chats, files, notify) and two
+//! The microservices shape: one process per service (users, auth, chats, files, notify, bots) and two
 //! realtime nodes on PostgreSQL, NATS, Redis and S3, calling each other over gRPC, behind a real nginx
 //! running the configuration of `deploy/nginx/`. The core flows go through nginx; then the
 //! chats process and a realtime node are SIGKILLed and restarted while messages flow.
@@ -88,13 +88,15 @@ fn gateway_http_block(nginx_dir: &Path, upstreams: &str, port: u16, web_root: &s
                 "listen 80;" => format!("listen 127.0.0.1:{port};"),
                 "root /usr/share/hybrid/web;" => format!("root {web_root};"),
                 "# include hybrid/tls.conf;" => "include hybrid/tls.conf;".to_owned(),
+                // in nginx's own directory (its -p prefix), where the test reads it
+                "access_log /var/log/nginx/access.log hybrid;" => "access_log hybrid-access.log hybrid;".to_owned(),
                 _ => return line.to_owned(),
             };
             replaced += 1;
             swapped
         })
         .collect();
-    assert_eq!(replaced, 5, "nginx.conf changed shape: {conf}");
+    assert_eq!(replaced, 6, "nginx.conf changed shape: {conf}");
     block.join("\n")
 }
 
@@ -105,6 +107,7 @@ struct Deployment {
     realtime: Vec<TestServer>,
     files: TestServer,
     notify: TestServer,
+    bots: TestServer,
     nginx: OwnServer,
     /// nginx: where clients go.
     gateway: Api,
@@ -150,6 +153,8 @@ impl Deployment {
         let files_process = users.start_peer(&pairs(&files_env)).await;
         let notify_env = with(&[("HYBRID_SERVICES", "notify"), ("HYBRID_GRPC__LISTEN", &notify_grpc)]);
         let notify = users.start_peer(&pairs(&notify_env)).await;
+        let bots_env = with(&[("HYBRID_SERVICES", "bots")]);
+        let bots = users.start_peer(&pairs(&bots_env)).await;
 
         let web = tempfile::tempdir().unwrap();
         std::fs::create_dir(web.path().join("assets")).unwrap();
@@ -170,6 +175,7 @@ impl Deployment {
             ("realtime-2:8080", addr(&realtime[1])),
             ("files:8080", addr(&files_process)),
             ("notify:8080", addr(&notify)),
+            ("bots:8080", addr(&bots)),
         ]
         .into_iter()
         .map(|(host, addr)| (host.to_owned(), addr))
@@ -203,6 +209,7 @@ impl Deployment {
             realtime,
             files: files_process,
             notify,
+            bots,
             nginx,
             tls_port,
             _web: web,
@@ -213,7 +220,14 @@ impl Deployment {
     }
 
     fn processes(&self) -> Vec<&TestServer> {
-        let mut all = vec![&self.users, &self.auth, &self.chats, &self.files, &self.notify];
+        let mut all = vec![
+            &self.users,
+            &self.auth,
+            &self.chats,
+            &self.files,
+            &self.notify,
+            &self.bots,
+        ];
         all.extend(self.realtime.iter());
         all
     }
@@ -478,6 +492,7 @@ async fn core_flows_through_the_gateway(deployment: &Deployment) {
         .collect();
     assert_eq!(texts, ["while you were away 1", "while you were away 2"]);
     notifications_through_the_gateway(gateway, &ben).await;
+    bots_through_the_gateway(deployment, &ann).await;
 
     // the TLS server block serves the same routes
     let output = tokio::process::Command::new("curl")
@@ -534,6 +549,93 @@ async fn notifications_through_the_gateway(gateway: &Api, ben: &TestUser) {
         json!([{"type": "notification.state", "unread_count": page["unread_count"]}]),
         "{synced}"
     );
+}
+
+/// Bots in their own process: a bot made through people's API talks with ann over the Bot API
+/// at the root (its long poll through nginx), its button pressed through the callback location
+/// in chats' area; bots acts in chats over gRPC and follows chats' events. nginx's access log
+/// names the Bot API calls without the token.
+async fn bots_through_the_gateway(deployment: &Deployment, ann: &TestUser) {
+    let gateway = &deployment.gateway;
+    let (status, bot) = gateway
+        .post(
+            "/api/v1/bots",
+            Some(&ann.access_token),
+            json!({"username": "gate_bot", "name": "Gate"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{bot}");
+    let (bot_id, token) = (bot["id"].as_i64().unwrap(), bot["token"].as_str().unwrap().to_owned());
+    let call = |method: &'static str, params: Value| {
+        let (gateway, token) = (gateway.clone(), token.clone());
+        async move {
+            let response = gateway
+                .http
+                .post(gateway.url(&format!("/bot{token}/{method}")))
+                .json(&params)
+                .send()
+                .await
+                .unwrap();
+            hybrid_testkit::json_of(response).await
+        }
+    };
+    let (status, opened) = gateway
+        .post(
+            "/api/v1/chats",
+            Some(&ann.access_token),
+            json!({"kind": "direct", "user_id": bot_id}),
+        )
+        .await;
+    assert!(status.is_success(), "{opened}");
+    let chat = opened["id"].as_i64().unwrap();
+    send(gateway, ann, chat, "/start").await;
+    let (status, polled) = call("getUpdates", json!({"timeout": 10})).await;
+    assert_eq!(status, 200, "{polled}");
+    let update = &polled["result"][0];
+    assert_eq!(update["message"]["text"], "/start", "{polled}");
+    let keyboard = json!({"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]});
+    let (status, sent) = call(
+        "sendMessage",
+        json!({"chat_id": ann.id, "text": "Ready?", "reply_markup": keyboard}),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    let seq = sent["result"]["message_id"].as_i64().unwrap();
+    let press = {
+        let (gateway, access) = (gateway.clone(), ann.access_token.clone());
+        tokio::spawn(async move {
+            gateway
+                .post(
+                    &format!("/api/v1/chats/{chat}/messages/{seq}/callback"),
+                    Some(&access),
+                    json!({"data": "go"}),
+                )
+                .await
+        })
+    };
+    let next = update["update_id"].as_i64().unwrap() + 1;
+    let (status, polled) = call("getUpdates", json!({"offset": next, "timeout": 10})).await;
+    assert_eq!(status, 200, "{polled}");
+    let query = &polled["result"][0]["callback_query"];
+    assert_eq!(
+        (query["data"].as_str(), query["from"]["id"].as_i64()),
+        (Some("go"), Some(ann.id)),
+        "{polled}"
+    );
+    let id = query["id"].as_str().unwrap();
+    let (status, _) = call("answerCallbackQuery", json!({"callback_query_id": id, "text": "Going"})).await;
+    assert_eq!(status, 200);
+    let (status, answer) = press.await.unwrap();
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer, json!({"answered": true, "text": "Going", "show_alert": false}));
+    let secret = token.split_once(':').unwrap().1.to_owned();
+    let log = until("nginx to log the Bot API calls", || async {
+        let log = deployment.nginx.file("hybrid-access.log");
+        log.contains("/bot<token>/answerCallbackQuery").then_some(log)
+    })
+    .await;
+    assert!(!log.contains(&secret), "the token is in nginx's access log");
+    assert!(log.contains("\"POST /bot<token>/getUpdates HTTP/1.1\" 200"), "{log}");
 }
 
 /// Messages acknowledged (201) while the chats process and a realtime node are SIGKILLed and

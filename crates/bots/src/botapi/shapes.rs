@@ -1,0 +1,450 @@
+//! How Hybrid's objects look in the Bot API: the one place that maps them (docs/bots.md,
+//! "Shapes").
+//!
+//! - **Ids** are integers. A user is their Hybrid user id. A private chat's `chat.id` is the
+//!   other user's id (as in Telegram); a group is `-(10^12 + chat id)` typed `supergroup`, a
+//!   channel the same typed `channel` (Telegram's `-100…` ids keep the same sign and look).
+//! - **`message_id`** is the message's `seq` in its chat.
+//! - **Dates** are Unix seconds (libraries break on milliseconds).
+//! - **Names**: `first_name` is the display name, or the username when it is empty; Hybrid has
+//!   no last names.
+//! - **Entities** keep their UTF-16 offsets; Hybrid's kinds are Telegram's names. A mention's
+//!   resolved user stays on Hybrid's side; a `text_mention` carries its user.
+
+use std::collections::HashMap;
+
+use hybrid_chats_api::ChatMessage;
+use hybrid_chats_api::body::{Entity, EntityKind};
+use hybrid_users_api::UserCard;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Groups and channels are `-(CHAT_ID_BASE + id)`.
+pub const CHAT_ID_BASE: i64 = 1_000_000_000_000;
+
+/// A chat a bot names by its Bot API id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatRef {
+    /// A Hybrid group or channel.
+    Chat(i64),
+    /// The private chat with this user.
+    User(i64),
+}
+
+impl ChatRef {
+    /// What a Bot API `chat_id` names; `None` for ids that can be no Hybrid chat.
+    pub fn parse(id: i64) -> Option<ChatRef> {
+        if id > 0 {
+            Some(ChatRef::User(id))
+        } else if id < -CHAT_ID_BASE {
+            Some(ChatRef::Chat(-id - CHAT_ID_BASE))
+        } else {
+            None
+        }
+    }
+}
+
+/// The Bot API id of a Hybrid group or channel.
+pub fn group_id(chat_id: i64) -> i64 {
+    -(CHAT_ID_BASE + chat_id)
+}
+
+/// Unix seconds from Unix milliseconds.
+pub fn seconds(ms: i64) -> i64 {
+    ms.div_euclid(1000)
+}
+
+/// What rendering a chat needs: its kind, title, and for a private chat the other member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatMeta {
+    pub chat_id: i64,
+    /// `direct`, `group` or `channel`.
+    pub kind: String,
+    pub title: String,
+    pub peer_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub is_bot: bool,
+    pub first_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// getMe only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can_join_groups: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can_read_all_group_messages: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supports_inline_queries: Option<bool>,
+}
+
+impl User {
+    pub fn of(card: &UserCard) -> User {
+        User {
+            id: card.id,
+            is_bot: card.is_bot,
+            first_name: first_name(card),
+            username: Some(card.username.clone()),
+            can_join_groups: None,
+            can_read_all_group_messages: None,
+            supports_inline_queries: None,
+        }
+    }
+
+    /// A user whose card could not be read (a deleted account).
+    fn unknown(id: i64) -> User {
+        User {
+            id,
+            is_bot: false,
+            first_name: "Deleted Account".into(),
+            username: None,
+            can_join_groups: None,
+            can_read_all_group_messages: None,
+            supports_inline_queries: None,
+        }
+    }
+}
+
+fn first_name(card: &UserCard) -> String {
+    if card.display_name.trim().is_empty() {
+        card.username.clone()
+    } else {
+        card.display_name.clone()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chat {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// getChat only: the group's or channel's description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl Chat {
+    pub fn of(meta: &ChatMeta, cards: &Cards) -> Chat {
+        match (meta.kind.as_str(), meta.peer_id) {
+            ("direct", Some(peer)) => {
+                let card = cards.get(&peer);
+                Chat {
+                    id: peer,
+                    kind: "private",
+                    title: None,
+                    username: card.map(|c| c.username.clone()),
+                    first_name: Some(card.map_or_else(|| "Deleted Account".into(), first_name)),
+                    description: None,
+                }
+            }
+            (kind, _) => Chat {
+                id: group_id(meta.chat_id),
+                kind: if kind == "channel" { "channel" } else { "supergroup" },
+                title: Some(meta.title.clone()),
+                username: None,
+                first_name: None,
+                description: None,
+            },
+        }
+    }
+}
+
+/// Users' cards by id, for rendering.
+pub type Cards = HashMap<i64, UserCard>;
+
+fn user(cards: &Cards, id: i64) -> User {
+    cards.get(&id).map_or_else(|| User::unknown(id), User::of)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageEntity {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub offset: i64,
+    pub length: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<EntityUser>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+/// The user of a `text_mention`: bots send only the id; Hybrid sends the whole user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EntityUser {
+    Full(User),
+    Id { id: i64 },
+}
+
+impl EntityUser {
+    fn id(&self) -> i64 {
+        match self {
+            EntityUser::Full(user) => user.id,
+            EntityUser::Id { id } => *id,
+        }
+    }
+}
+
+const KINDS: &[(EntityKind, &str)] = &[
+    (EntityKind::Mention, "mention"),
+    (EntityKind::Hashtag, "hashtag"),
+    (EntityKind::BotCommand, "bot_command"),
+    (EntityKind::Url, "url"),
+    (EntityKind::Email, "email"),
+    (EntityKind::Bold, "bold"),
+    (EntityKind::Italic, "italic"),
+    (EntityKind::Underline, "underline"),
+    (EntityKind::Strikethrough, "strikethrough"),
+    (EntityKind::Spoiler, "spoiler"),
+    (EntityKind::Code, "code"),
+    (EntityKind::Pre, "pre"),
+    (EntityKind::TextLink, "text_link"),
+    (EntityKind::TextMention, "text_mention"),
+    (EntityKind::Blockquote, "blockquote"),
+];
+
+/// Hybrid's entities as the Bot API's.
+pub fn entities_out(entities: &[Entity], cards: &Cards) -> Vec<MessageEntity> {
+    entities
+        .iter()
+        .filter_map(|entity| {
+            let kind = KINDS.iter().find(|(k, _)| *k == entity.kind)?.1;
+            let user = (entity.kind == EntityKind::TextMention)
+                .then(|| entity.user_id.map(|id| EntityUser::Full(user(cards, id))))
+                .flatten();
+            Some(MessageEntity {
+                kind: kind.to_owned(),
+                offset: entity.offset,
+                length: entity.length,
+                url: entity.url.clone(),
+                user,
+                language: entity.language.clone(),
+            })
+        })
+        .collect()
+}
+
+/// A bot's entities as Hybrid's: kinds Hybrid does not draw (`cashtag`, `phone_number`,
+/// `custom_emoji` …) are dropped, an expandable blockquote is a blockquote.
+pub fn entities_in(entities: Vec<MessageEntity>) -> Vec<Entity> {
+    entities
+        .into_iter()
+        .filter_map(|entity| {
+            let name = if entity.kind == "expandable_blockquote" {
+                "blockquote"
+            } else {
+                entity.kind.as_str()
+            };
+            let kind = KINDS.iter().find(|(_, n)| *n == name)?.0;
+            Some(Entity {
+                kind,
+                offset: entity.offset,
+                length: entity.length,
+                url: entity.url,
+                user_id: entity.user.as_ref().map(EntityUser::id),
+                language: entity.language,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    pub message_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<User>,
+    /// A channel post's sender: the channel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender_chat: Option<Chat>,
+    pub date: i64,
+    pub chat: Chat,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forward_origin: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to_message: Option<Box<Message>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edit_date: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<MessageEntity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_markup: Option<Value>,
+}
+
+impl Message {
+    /// `message` of the chat `meta`, with the users in `cards`; `reply_to` is the message it
+    /// answers, when the caller read it.
+    pub fn of(message: &ChatMessage, meta: &ChatMeta, cards: &Cards, reply_to: Option<Message>) -> Message {
+        let chat = Chat::of(meta, cards);
+        let channel = meta.kind == "channel";
+        let forward_origin = message.forwarded_from.map(|author| {
+            serde_json::json!({
+                "type": "user",
+                "sender_user": user(cards, author),
+                "date": seconds(message.created_at),
+            })
+        });
+        Message {
+            message_id: message.seq,
+            from: (!channel).then(|| user(cards, message.sender_id)),
+            sender_chat: channel.then(|| chat.clone()),
+            date: seconds(message.created_at),
+            chat,
+            forward_origin,
+            reply_to_message: reply_to.map(Box::new),
+            edit_date: message.edited_at.map(seconds),
+            text: Some(message.text.clone()).filter(|t| !t.is_empty()),
+            entities: entities_out(&message.entities, cards),
+            // only inline keyboards show on the message itself, as in Telegram
+            reply_markup: message
+                .reply_markup
+                .clone()
+                .filter(|markup| markup.get("inline_keyboard").is_some()),
+        }
+    }
+}
+
+/// The users a message's rendering names: its sender, a forward's author, text mentions, a
+/// private chat's other member.
+pub fn users_of(message: &ChatMessage, meta: &ChatMeta) -> Vec<i64> {
+    let mut ids = vec![message.sender_id];
+    ids.extend(message.forwarded_from);
+    ids.extend(meta.peer_id);
+    ids.extend(
+        message
+            .entities
+            .iter()
+            .filter(|e| e.kind == EntityKind::TextMention)
+            .filter_map(|e| e.user_id),
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn card(id: i64, username: &str, display_name: &str, is_bot: bool) -> UserCard {
+        UserCard {
+            id,
+            username: username.into(),
+            display_name: display_name.into(),
+            is_bot,
+        }
+    }
+
+    fn message(chat_id: i64) -> ChatMessage {
+        ChatMessage {
+            chat_id,
+            seq: 7,
+            sender_id: 5,
+            text: "hi 👋 /start".into(),
+            entities: vec![Entity {
+                kind: EntityKind::BotCommand,
+                offset: 6,
+                length: 6,
+                url: None,
+                user_id: None,
+                language: None,
+            }],
+            reply_to: None,
+            created_at: 1_700_000_000_999,
+            edited_at: None,
+            forwarded_from: None,
+            reply_markup: None,
+            changed: true,
+        }
+    }
+
+    #[test]
+    fn chat_ids_round_trip() {
+        assert_eq!(group_id(12), -1_000_000_000_012);
+        assert_eq!(ChatRef::parse(-1_000_000_000_012), Some(ChatRef::Chat(12)));
+        assert_eq!(ChatRef::parse(42), Some(ChatRef::User(42)));
+        assert_eq!(ChatRef::parse(-12), None);
+        assert_eq!(ChatRef::parse(0), None);
+    }
+
+    #[test]
+    fn a_private_message_looks_like_telegrams() {
+        let cards: Cards = [(5, card(5, "amy", "", false))].into();
+        let meta = ChatMeta {
+            chat_id: 3,
+            kind: "direct".into(),
+            title: String::new(),
+            peer_id: Some(5),
+        };
+        let wire = serde_json::to_value(Message::of(&message(3), &meta, &cards, None)).unwrap();
+        assert_eq!(
+            wire,
+            json!({
+                "message_id": 7,
+                "from": {"id": 5, "is_bot": false, "first_name": "amy", "username": "amy"},
+                "date": 1_700_000_000,
+                "chat": {"id": 5, "type": "private", "username": "amy", "first_name": "amy"},
+                "text": "hi 👋 /start",
+                "entities": [{"type": "bot_command", "offset": 6, "length": 6}]
+            })
+        );
+    }
+
+    #[test]
+    fn a_channel_post_comes_from_the_channel() {
+        let cards: Cards = [(5, card(5, "amy", "Amy", false))].into();
+        let meta = ChatMeta {
+            chat_id: 9,
+            kind: "channel".into(),
+            title: "News".into(),
+            peer_id: None,
+        };
+        let post = Message::of(&message(9), &meta, &cards, None);
+        assert!(post.from.is_none());
+        let chat = json!({"id": -1_000_000_000_009_i64, "type": "channel", "title": "News"});
+        assert_eq!(serde_json::to_value(&post.chat).unwrap(), chat);
+        assert_eq!(serde_json::to_value(&post.sender_chat).unwrap(), chat);
+    }
+
+    #[test]
+    fn entities_cross_both_ways() {
+        let incoming: Vec<MessageEntity> = serde_json::from_value(json!([
+            {"type": "bold", "offset": 0, "length": 2},
+            {"type": "text_mention", "offset": 3, "length": 3, "user": {"id": 5, "is_bot": false, "first_name": "A"}},
+            {"type": "custom_emoji", "offset": 7, "length": 2, "custom_emoji_id": "1"},
+            {"type": "expandable_blockquote", "offset": 0, "length": 9}
+        ]))
+        .unwrap();
+        let entities = entities_in(incoming);
+        let kinds: Vec<EntityKind> = entities.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [EntityKind::Bold, EntityKind::TextMention, EntityKind::Blockquote]
+        );
+        assert_eq!(entities[1].user_id, Some(5));
+        let cards: Cards = [(5, card(5, "amy", "Amy", false))].into();
+        let out = serde_json::to_value(entities_out(&entities, &cards)).unwrap();
+        assert_eq!(
+            out[1]["user"],
+            json!({"id": 5, "is_bot": false, "first_name": "Amy", "username": "amy"})
+        );
+        // a bot may name the user by id alone
+        let by_id: MessageEntity =
+            serde_json::from_value(json!({"type": "text_mention", "offset": 0, "length": 1, "user": {"id": 8}}))
+                .unwrap();
+        assert_eq!(entities_in(vec![by_id])[0].user_id, Some(8));
+    }
+}

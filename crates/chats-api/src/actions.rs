@@ -1,0 +1,152 @@
+//! [`ChatActions`]: what a user does in chats, asked by another service on that user's behalf
+//! (the bots service, for a bot). Each action runs the chats service's own rules (membership,
+//! rights, blocks, limits) exactly as the HTTP API does for a person; nothing here grants more.
+//!
+//! Across processes one gRPC call, `ChatActor.Act`, carries an [`Action`] and its [`Outcome`]
+//! as JSON: the actions grow with the Bot API, and their shapes are already serde types.
+
+use futures::future::BoxFuture;
+use hybrid_core::ApiError;
+use serde::{Deserialize, Serialize};
+
+use crate::body::Entity;
+
+/// Something a user does in a chat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Posts a message; `forward_of` makes it a forward of (`chat_id`, `seq`) instead, whose
+    /// text and entities it takes.
+    Send {
+        chat_id: i64,
+        text: String,
+        #[serde(default)]
+        entities: Vec<Entity>,
+        #[serde(default)]
+        reply_to: Option<i64>,
+        /// Buttons under the message (a bot's keyboard; see [`ReplyMarkup`]).
+        #[serde(default)]
+        reply_markup: Option<serde_json::Value>,
+    },
+    /// Forwards message (`from_chat_id`, `seq`) into `chat_id`, naming its author.
+    Forward {
+        from_chat_id: i64,
+        seq: i64,
+        chat_id: i64,
+    },
+    /// Replaces a message's text (`text` set) and/or its buttons (`reply_markup` set: `null`
+    /// removes them).
+    Edit {
+        chat_id: i64,
+        seq: i64,
+        #[serde(default)]
+        text: Option<String>,
+        #[serde(default)]
+        entities: Vec<Entity>,
+        #[serde(default)]
+        reply_markup: Option<Option<serde_json::Value>>,
+    },
+    Delete {
+        chat_id: i64,
+        seq: i64,
+    },
+    Pin {
+        chat_id: i64,
+        seq: i64,
+        pinned: bool,
+    },
+    /// Sets the user's reactions on a message to `emoji` (empty: none).
+    React {
+        chat_id: i64,
+        seq: i64,
+        emoji: Vec<String>,
+    },
+    Typing {
+        chat_id: i64,
+    },
+    /// Reads one message the user may see.
+    Message {
+        chat_id: i64,
+        seq: i64,
+    },
+    /// Reads a chat the user is a member of.
+    Chat {
+        chat_id: i64,
+    },
+    /// The direct chat between the user and `peer`, if they have one.
+    Direct {
+        peer: i64,
+    },
+    /// Leaves a group or channel.
+    Leave {
+        chat_id: i64,
+    },
+}
+
+impl Action {
+    /// Whether sending the action twice leaves the same state (a retry across processes is
+    /// safe): everything but a post or a forward.
+    pub fn is_idempotent(&self) -> bool {
+        !matches!(self, Action::Send { .. } | Action::Forward { .. })
+    }
+}
+
+/// What an action gives back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Message(ChatMessage),
+    Chat(ChatView),
+    Direct { chat_id: Option<i64> },
+    Done,
+}
+
+/// A message as the actor sees it (the chats API's `Message`, without what a bot has no use
+/// for yet).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub chat_id: i64,
+    pub seq: i64,
+    pub sender_id: i64,
+    pub text: String,
+    #[serde(default)]
+    pub entities: Vec<Entity>,
+    #[serde(default)]
+    pub reply_to: Option<i64>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    #[serde(default)]
+    pub edited_at: Option<i64>,
+    #[serde(default)]
+    pub forwarded_from: Option<i64>,
+    #[serde(default)]
+    pub reply_markup: Option<serde_json::Value>,
+    /// Whether this call changed anything (an edit to the same text and buttons does not).
+    #[serde(default = "yes")]
+    pub changed: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A chat as one member sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatView {
+    pub id: i64,
+    /// `direct`, `group` or `channel`.
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    /// For a direct chat: the other member.
+    #[serde(default)]
+    pub peer_id: Option<i64>,
+    pub member_count: i64,
+    /// The actor's role: `owner`, `admin` or `member`.
+    pub role: String,
+}
+
+/// Provided by `chats`: actions on a user's behalf (see the module's documentation).
+pub trait ChatActions: Send + Sync {
+    fn act(&self, user_id: i64, action: Action) -> BoxFuture<'_, Result<Outcome, ApiError>>;
+}
