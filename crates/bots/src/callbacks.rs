@@ -21,6 +21,8 @@ use crate::store;
 
 /// How long a press can be answered (Telegram's queries expire too).
 const ANSWERABLE_MS: i64 = 3_600_000;
+/// Buttons one person may press per minute, over all bots.
+const PRESSES_PER_MINUTE: u32 = 60;
 /// Characters of an answer's text (Telegram: 200).
 const MAX_ANSWER_TEXT: usize = 200;
 
@@ -34,6 +36,16 @@ impl Bots {
         if data.is_empty() || data.len() > 64 {
             return Err(ApiError::validation("data", "must be 1 to 64 bytes"));
         }
+        // each press is an update in a bot's queue: nobody fills it by pressing in a loop
+        let key = format!("bot-press:{me}");
+        hybrid_core::rate::take(
+            self.state.as_ref(),
+            &key,
+            PRESSES_PER_MINUTE,
+            Duration::from_secs(60),
+            "pressing buttons",
+        )
+        .await?;
         let message = match self.chats.act(me, Action::Message { chat_id, seq }).await? {
             Outcome::Message(message) => message,
             _ => return Err(ApiError::not_found("message")),

@@ -89,7 +89,8 @@ async fn new_bot_token(State(bots): Svc, me: AuthUser, Path(id): Path<i64>) -> A
 /// replied (answerCallbackQuery), or `answered: false` after a few seconds without one.
 #[utoipa::path(post, path = "/chats/{chat_id}/messages/{seq}/callback", tag = "bots", security(("bearer" = [])),
     params(("chat_id" = i64, Path), ("seq" = i64, Path)), request_body = PressButton,
-    responses((status = 200, body = CallbackAnswer), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CallbackAnswer), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 async fn press_button(
     State(bots): Svc,
     me: AuthUser,

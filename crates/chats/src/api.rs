@@ -73,7 +73,7 @@ pub struct Message {
     /// `inline_keyboard` (pressing a button: `POST …/messages/{seq}/callback`), `keyboard`
     /// (a reply keyboard replacing the composer's row), `remove_keyboard`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub reply_markup: Option<serde_json::Value>,
 }
 

@@ -3,7 +3,7 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { ChatSettingUpdate, CreateChat, CreateInvite, EmailSettingsUpdate, JobState, LoginRequest, NewPushSubscription, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
+import type { BotUpdate, ChatSettingUpdate, CreateChat, CreateInvite, EmailSettingsUpdate, JobState, LoginRequest, NewBot, NewPushSubscription, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -130,6 +130,25 @@ export function endpoints({ api: c, guest }: Client) {
     /** A hook's deliveries, newest first, each with its attempts. */
     webhookDeliveries: (id: number, cursor?: string, limit = 20) =>
       data(c.GET('/api/v1/notifications/webhooks/{id}/deliveries', { params: { path: { id }, query: { cursor: cursor || undefined, limit } } })),
+
+    // bots (a 404 on all of them: the server runs no bots service)
+    bots: (cursor?: string, limit = 50) => data(c.GET('/api/v1/bots', { params: { query: { cursor: cursor || undefined, limit } } })),
+    /** A new bot (201): the answer alone carries its Bot API `token`. 409 `username_taken`, `too_many_bots`. */
+    createBot: (bot: NewBot) => data(c.POST('/api/v1/bots', { body: bot })),
+    /** A new name, or privacy mode on or off. */
+    updateBot: (id: number, update: BotUpdate) => data(c.PATCH('/api/v1/bots/{id}', { params: { path: { id } }, body: update })),
+    /** A new token (in this answer only); the old one stops working at once. */
+    newBotToken: (id: number) => data(c.POST('/api/v1/bots/{id}/token', { params: { path: { id } } })),
+    removeBot: (id: number) => data(c.DELETE('/api/v1/bots/{id}', { params: { path: { id } } })),
+    /** A bot's command menu (its setMyCommands list) in a language, for anyone who talks with it. */
+    botCommands: (id: number, language_code?: string) =>
+      data(c.GET('/api/v1/bots/{id}/commands', { params: { path: { id }, query: { language_code } } })),
+    /**
+     * Presses an inline button of a bot's message: what the bot answered, or `answered: false`
+     * when it did not answer in time (`bots.callback_wait_ms`).
+     */
+    pressButton: (id: number, seq: number, callbackData: string) =>
+      data(c.POST('/api/v1/chats/{chat_id}/messages/{seq}/callback', { ...msg(id, seq), body: { data: callbackData } })),
 
     // background jobs (administrators)
     jobsOverview: () => data(c.GET('/api/v1/admin/jobs')),

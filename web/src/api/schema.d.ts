@@ -2253,7 +2253,9 @@ export interface components {
              *     `inline_keyboard` (pressing a button: `POST …/messages/{seq}/callback`), `keyboard`
              *     (a reply keyboard replacing the composer's row), `remove_keyboard`.
              */
-            reply_markup?: Record<string, never> | null;
+            reply_markup?: {
+                [key: string]: unknown;
+            } | null;
             /** Format: int64 */
             reply_to?: number | null;
             /** Format: int64 */
@@ -2542,7 +2544,9 @@ export interface components {
                  *     `inline_keyboard` (pressing a button: `POST …/messages/{seq}/callback`), `keyboard`
                  *     (a reply keyboard replacing the composer's row), `remove_keyboard`.
                  */
-                reply_markup?: Record<string, never> | null;
+                reply_markup?: {
+                    [key: string]: unknown;
+                } | null;
                 /** Format: int64 */
                 reply_to?: number | null;
                 /** Format: int64 */
@@ -6464,6 +6468,14 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -80,3 +80,12 @@ export type DeliveryLog = S['DeliveryLog'];
 export type DeliveryPage = S['DeliveryPage'];
 export type DeliveryState = S['DeliveryState'];
 export type DeliveryAttempt = S['Attempt'];
+/** A bot account as its owner sees it (`token` only in the answer that made it or a new one). */
+export type Bot = S['Bot'];
+export type BotPage = S['Page_Bot'];
+export type NewBot = S['NewBot'];
+export type BotUpdate = S['BotUpdate'];
+/** A command of a bot's menu (without the slash). */
+export type BotCommand = S['BotCommand'];
+/** What a bot answered to a pressed button (`answered: false`: nothing in time). */
+export type CallbackAnswer = S['CallbackAnswer'];

@@ -37,6 +37,10 @@ export const keys = {
   webhooks: ['notify-webhooks'] as const,
   /** A webhook's delivery log, newest page first. */
   webhookDeliveries: (id: number) => ['notify-webhooks', id, 'deliveries'] as const,
+  /** My bots, a page at a time (404: the server has no bots service). */
+  bots: ['bots'] as const,
+  /** A bot's command menu in a language. */
+  botCommands: (id: number, lang: string) => ['bot-commands', id, lang] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
   /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */

@@ -12,6 +12,13 @@ export const msg = (seq: number, over: Partial<Message> = {}): Message => ({
   ...over,
 });
 
+/**
+ * A message of bot 9 with its `reply_markup` as the Bot API has it (the spec says only
+ * "object", which the generated types read as an empty one).
+ */
+export const botMsg = (seq: number, markup: unknown, over: Partial<Message> = {}): Message =>
+  msg(seq, { sender_id: 9, reply_markup: markup as Message['reply_markup'], ...over });
+
 /** An empty direct chat where I may send messages. */
 export const chat = (id: number, over: Partial<ChatInfo> = {}): ChatInfo => ({
   id,

@@ -1,6 +1,7 @@
-import { useEffect, useId, useRef, type ReactNode, type RefObject } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { isApiError } from '../api/errors';
 import { useI18n } from '../i18n/index';
+import { copyText } from './clipboard';
 import { errorText, isRetryable, type ErrorTextOptions } from './errorText';
 import { Icon } from './Icon';
 
@@ -161,5 +162,40 @@ export function Card({ title, children, className, testId }: { title?: string; c
       {title ? <h2 id={id}>{title}</h2> : null}
       {children}
     </section>
+  );
+}
+
+/**
+ * The buttons under a value the server shows once (a webhook's secret, a bot's token): copy it,
+ * then put it away. Test ids: `<testId>-copy`, `<testId>-done`.
+ */
+export function CopyThenDone({
+  value,
+  labels,
+  testId,
+  onDone,
+}: {
+  value: string;
+  labels: { copy: string; copied: string; done: string };
+  testId: string;
+  onDone: () => void;
+}) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="row">
+      <button
+        type="button"
+        className="button small"
+        onClick={async () => {
+          if (await copyText(value)) setCopied(true);
+        }}
+        data-testid={`${testId}-copy`}
+      >
+        <Icon name={copied ? 'check' : 'copy'} size={14} /> {copied ? labels.copied : labels.copy}
+      </button>
+      <button type="button" className="button small ghost" onClick={onDone} data-testid={`${testId}-done`}>
+        {labels.done}
+      </button>
+    </div>
   );
 }

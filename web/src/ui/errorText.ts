@@ -47,6 +47,8 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
   [/^must be (\d+) \(never\) to (\d+)/, (m) => ['rule.between', { min: m[1] ?? '', max: m[2] ?? '' }]],
   // a webhook (crates/notify/src/hooks.rs)
   [/^must be an http\(s\) URL/, () => ['rule.httpUrl']],
+  // a bot's username (crates/bots/src/service.rs)
+  [/^a bot's username is 5 to 32 characters and ends in "bot"$/, () => ['rule.botUsername']],
 ];
 
 /** The size a 422 `image_too_large` names, and the limit it broke (megapixels, or pixels a side). */
@@ -95,6 +97,7 @@ const FIELDS: Record<string, Key> = {
   unread_after_minutes: 'email.unreadAfter',
   digest_at: 'email.digestAt',
   url: 'webhooks.url',
+  name: 'bots.name',
 };
 
 /** The rule a validation error breaks, in words; null when the message is not one we know. */

@@ -8,10 +8,9 @@
 
 use std::time::Duration;
 
+use hybrid_core::ApiError;
 use hybrid_core::bus::{Control, Envelope, Topic};
 use hybrid_core::secrets::random_bytes;
-use hybrid_core::{ApiError, now_ms};
-use hybrid_store::params;
 use serde_json::{Value, json};
 
 use super::Call;

@@ -34,13 +34,17 @@ import { ForwardDialog } from './ForwardDialog';
 import { forwardItem } from './forward';
 import { MessageSummary } from '../files/MessageSummary';
 import { useFileDrop } from '../files/drop';
-import { attachToken } from '../files/upload';
+import { attachToken, type Uploaded } from '../files/upload';
 import { useFilesEnabled } from '../files/enabled';
 import { useUpload } from '../files/useUpload';
 import { useNotifyEnabled } from '../notifications/cache';
 import { ChatNotifyMenu } from '../notifications/ChatNotifyMenu';
 import { wantPushPrompt } from '../notifications/prompt';
 import { PushPrompt } from '../notifications/PushPrompt';
+import { BotAnswerView, useButtonPress } from '../bots/BotAnswer';
+import { BotBadge } from '../bots/BotBadge';
+import { CommandMenu } from '../bots/CommandMenu';
+import { KeyboardToggle, ReplyKeyboardBar, useReplyKeyboard } from '../bots/ReplyKeyboardBar';
 
 export function newNonce(): string {
   const c = globalThis.crypto;
@@ -208,6 +212,9 @@ export function ChatView({ chatId }: { chatId: number }) {
   const chatQ = useChat(chatId, qc);
   const chat = chatQ.data;
   const title = useChatTitle(chat);
+  const peer = useUser(chat?.kind === 'direct' ? chat.peer_id : null);
+  // A direct chat with a bot: its badge in the header and its command menu in the composer.
+  const botPeer = peer.data?.is_bot ? peer.data.id : null;
   const historyReady = useOpeningHistory(chatId, chat, params.get('seq') !== null);
   const history = useHistory(chatId, historyReady);
   const pinsQ = useQuery({ queryKey: keys.pins(chatId), queryFn: () => api.pins(chatId), enabled: Boolean(chat) });
@@ -253,6 +260,7 @@ export function ChatView({ chatId }: { chatId: number }) {
     return Number.isFinite(seq) && seq > 0 ? seq : null;
   });
   const readSent = useRef(0);
+  const buttons = useButtonPress(chatId, setError);
   // Esc closes the side panel.
   useEffect(() => {
     if (!panel) return;
@@ -311,6 +319,10 @@ export function ChatView({ chatId }: { chatId: number }) {
     aroundAsked.current = null;
     void qc.resetQueries({ queryKey: keys.history(chatId) });
   }, [chatId, qc]);
+
+  // A bot's reply keyboard over the composer.
+  const replyKeys = useReplyKeyboard(messages, liveEnd);
+  const keyboard = replyKeys.open ? replyKeys.keyboard : null;
 
   const nonces = useMemo(() => new Set(messages.map((m) => m.nonce).filter(Boolean)), [messages]);
   const visiblePending = pending.filter((p) => !nonces.has(p.nonce));
@@ -378,9 +390,23 @@ export function ChatView({ chatId }: { chatId: number }) {
       onRetry: (p) => retryOutbox(p.nonce),
       onDiscard: (p) => discardOutbox(p.nonce),
       onJump: jumpTo,
+      onPress: buttons.press,
     }),
-    [chatId, qc, me, jumpTo],
+    [chatId, qc, me, jumpTo, buttons.press],
   );
+
+  /** Sends a message through the outbox, as a reply when one is being written; with a file once its token is there. */
+  const send = (text: string, uploaded?: Uploaded) => {
+    // Someone who writes may want to hear back with the tab closed.
+    wantPushPrompt();
+    setReplyTo(null);
+    if (!liveEnd) backToLive();
+    lastTyping.current = 0;
+    const item: OutboxItem = { nonce: newNonce(), user_id: me, chat_id: chatId, text, created_at: Date.now(), ...(replyTo ? { reply_to: replyTo.seq } : {}) };
+    if (!uploaded) return enqueue(item);
+    const { name, size, content_type } = uploaded.info;
+    attachToken(uploaded).then((attach) => enqueue({ ...item, attach, file: { name, size, content_type } }), setError);
+  };
 
   if (chatQ.isError) {
     return (
@@ -412,7 +438,14 @@ export function ChatView({ chatId }: { chatId: number }) {
           <button type="button" className="chat-header-info" onClick={() => setPanel((v) => !v)} aria-label={t('chat.info')} aria-expanded={panel}>
             <ChatAvatar chat={chat} title={title} size={40} />
             <span className="chat-header-text">
-              <span className="chat-title" data-testid="chat-title">{title}</span>
+              {botPeer ? (
+                <span className="chat-title-line">
+                  <span className="chat-title" data-testid="chat-title">{title}</span>
+                  <BotBadge />
+                </span>
+              ) : (
+                <span className="chat-title" data-testid="chat-title">{title}</span>
+              )}
               <Subtitle chat={chat} me={me} />
             </span>
           </button>
@@ -487,6 +520,7 @@ export function ChatView({ chatId }: { chatId: number }) {
             unreadCount={chat.unread_count}
           />
         )}
+        <BotAnswerView shown={buttons.shown} onDismiss={buttons.dismiss} />
         <Composer
           chatId={chatId}
           disabledReason={can('send_messages') ? null : chat.kind === 'channel' ? t('composer.channelReadOnly') : t('composer.cannotSend')}
@@ -506,17 +540,27 @@ export function ChatView({ chatId }: { chatId: number }) {
             api.typing(chatId).catch(() => undefined);
           }}
           upload={filesOn ? upload : undefined}
-          onSend={(text, uploaded) => {
-            // Someone who writes may want to hear back with the tab closed.
-            wantPushPrompt();
-            setReplyTo(null);
-            if (!liveEnd) backToLive();
-            lastTyping.current = 0;
-            const item: OutboxItem = { nonce: newNonce(), user_id: me, chat_id: chatId, text, created_at: Date.now(), ...(replyTo ? { reply_to: replyTo.seq } : {}) };
-            if (!uploaded) return enqueue(item);
-            const { name, size, content_type } = uploaded.info;
-            attachToken(uploaded).then((attach) => enqueue({ ...item, attach, file: { name, size, content_type } }), setError);
-          }}
+          onSend={send}
+          placeholder={keyboard?.placeholder}
+          above={
+            keyboard && !editing ? (
+              <ReplyKeyboardBar
+                keyboard={keyboard}
+                onPick={(text) => {
+                  replyKeys.used();
+                  send(text);
+                }}
+              />
+            ) : null
+          }
+          tools={
+            editing ? null : (
+              <>
+                {botPeer ? <CommandMenu botId={botPeer} onPick={(command) => send(command)} /> : null}
+                {replyKeys.keyboard ? <KeyboardToggle open={replyKeys.open} onToggle={replyKeys.toggle} /> : null}
+              </>
+            )
+          }
           onSaveEdit={(m, text) => {
             setEditing(null);
             api.edit(chatId, m.seq, text).then(

@@ -5,7 +5,7 @@
  * box empty, the microphone records a voice message: stopping uploads it (`voice.webm`) and
  * sends it without text once uploaded.
  */
-import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent, type ReactNode } from 'react';
 import type { Message, Profile } from '../../api/types';
 
 /** Someone an @mention can name: a member of the chat. */
@@ -52,6 +52,9 @@ export function Composer({
   onEditLast,
   onTyping,
   upload,
+  placeholder,
+  above,
+  tools,
 }: {
   chatId: number;
   disabledReason: string | null;
@@ -68,6 +71,12 @@ export function Composer({
   onTyping: () => void;
   /** The file being attached (the chat's drop zone feeds it too); none where files are off. */
   upload?: Upload;
+  /** The box's placeholder instead of "Write a message…" (a bot's keyboard may ask for one). */
+  placeholder?: string;
+  /** Shown over the box (a bot's reply keyboard). */
+  above?: ReactNode;
+  /** Buttons before the box (a bot's command menu, its keyboard's toggle). */
+  tools?: ReactNode;
 }) {
   const { t } = useI18n();
   const [text, setText] = useState('');
@@ -276,6 +285,7 @@ export function Composer({
       ) : null}
       {file && upload ? <UploadDraft upload={upload} /> : null}
       <RecordingBar recorder={recorder} />
+      {above}
       {left < COUNTER_FROM ? (
         <div className={`composer-limit${over ? ' over' : ''}`} data-testid="composer-limit">
           {over ? (
@@ -289,12 +299,13 @@ export function Composer({
         </div>
       ) : null}
       <div className="composer-row">
+        {tools}
         {editing || !upload ? null : <AttachButton onFile={upload.start} />}
         <textarea
           ref={ref}
           rows={1}
           value={text}
-          placeholder={file ? t('files.caption') : t('composer.placeholder')}
+          placeholder={file ? t('files.caption') : (placeholder ?? t('composer.placeholder'))}
           aria-label={t('composer.label')}
           role="combobox"
           aria-autocomplete="list"

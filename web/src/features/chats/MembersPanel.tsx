@@ -17,6 +17,7 @@ import { UserAvatar } from './ChatAvatar';
 import { AvatarEditor } from '../files/AvatarEditor';
 import { ChatFiles } from '../files/ChatFiles';
 import { copyText } from '../../ui/clipboard';
+import { BotBadge, BotBadgeOf } from '../bots/BotBadge';
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
 
@@ -56,7 +57,10 @@ function PeerInfo({ chat }: { chat: ChatInfo }) {
   return (
     <div className="profile-card">
       <Avatar name={displayName(p)} id={p.id} size={80} avatar={p.avatar} />
-      <h3>{displayName(p)}</h3>
+      <h3>
+        {displayName(p)}
+        {p.is_bot ? <BotBadge /> : null}
+      </h3>
       <p className="muted">@{p.username}</p>
       {p.bio ? <p className="bio">{p.bio}</p> : null}
       <p className="muted small">{t('profile.memberSince', { date: formatDateTime(p.created_at, lang) })}</p>
@@ -216,6 +220,7 @@ function MemberRow({ chat, member, me, run }: { chat: ChatInfo; member: MemberIn
         <span className="person-name">
           {name}
           {member.user_id === me ? <span className="muted"> ({t('chats.you')})</span> : null}
+          <BotBadgeOf userId={member.user_id} cachedOnly />
         </span>
         <span className="muted">@{member.username}</span>
       </span>

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { api } from '../../api/endpoints';
 import { ApiError } from '../../api/errors';
 import type { Message, Profile } from '../../api/types';
-import { chat, msg } from '../../test/fixtures';
+import { botMsg, chat, msg } from '../../test/fixtures';
 import { renderUi } from '../../test/render';
 import { MessageList, type MessageActions } from './MessageList';
 
@@ -211,5 +211,28 @@ describe('MessageList', () => {
     expect((await screen.findByText('Переслано от Анна')).closest('[data-seq="5"]')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Действия с сообщением' }));
     expect(screen.getByRole('menuitem', { name: 'Переслать' })).toBeTruthy();
+  });
+
+  it('draws a bot’s buttons under its bubble, named as a bot in a group; a press goes to the chat with the message', async () => {
+    vi.spyOn(api, 'user').mockImplementation(async (id) => ({ id, username: id === 9 ? 'poll_bot' : `u${id}`, display_name: id === 9 ? 'Poll' : 'Someone', is_bot: id === 9 }) as Profile);
+    let answered: () => void = () => undefined;
+    const onPress = vi.fn(() => new Promise<void>((ok) => (answered = ok)));
+    const poll = botMsg(5, { inline_keyboard: [[{ text: 'Tea', callback_data: 'tea' }, { text: 'Coffee', callback_data: 'coffee' }]] }, { created_at: now, text: 'Tea or coffee?' });
+    renderList({ chat: chat(1, { kind: 'group', title: 'G' }), messages: [msg(4, { created_at: now, text: 'hi' }), poll], actions: { ...actions, onPress } });
+    const item = document.querySelector<HTMLElement>('[data-seq="5"]') as HTMLElement;
+    const column = item.querySelector('.bubble-column') as HTMLElement;
+    expect(column.firstElementChild?.classList.contains('bubble')).toBe(true);
+    expect(within(column).getByRole('group', { name: 'Bot buttons' })).toBe(column.lastElementChild);
+    await waitFor(() => expect(item.querySelector('.message-sender')?.textContent).toBe('Pollbot'));
+    expect(item.querySelector('.message-sender [data-testid="bot-badge"]')?.textContent).toBe('bot');
+    // Only the bot is marked, and a message without buttons has no column.
+    await waitFor(() => expect(document.querySelector('[data-seq="4"] .message-sender')?.textContent).toBe('Someone'));
+    expect(document.querySelector('[data-seq="4"] .bubble-column')).toBeNull();
+    const coffee = within(column).getByRole('button', { name: 'Coffee' }) as HTMLButtonElement;
+    fireEvent.click(coffee);
+    expect(onPress).toHaveBeenCalledWith(poll, 'coffee');
+    expect(coffee.disabled).toBe(true);
+    answered();
+    await waitFor(() => expect(coffee.disabled).toBe(false));
   });
 });

@@ -21,6 +21,9 @@ import { attachedFile, pictureKind, type FilePreview } from '../files/attachment
 import { MessageSummary } from '../files/MessageSummary';
 import { FileCard } from '../files/FileCard';
 import { chatPictures, Lightbox } from '../files/Lightbox';
+import { BotBadge } from '../bots/BotBadge';
+import { InlineKeyboard } from '../bots/InlineKeyboard';
+import { inlineRows } from '../bots/keyboard';
 
 export interface PendingMessage {
   nonce: string;
@@ -50,6 +53,8 @@ export interface MessageActions {
   onDiscard(p: PendingMessage): void;
   /** Show a message (a replied-to one), loading it when it is not. */
   onJump(seq: number): void;
+  /** Presses a button under a bot's message (its `callback_data`); resolves once answered. */
+  onPress?(m: Message, data: string): Promise<void>;
 }
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
@@ -431,6 +436,17 @@ function MessageItem({
   const name = displayName(sender.data);
   const file = m.deleted ? null : attachedFile(m.attachment);
   const channelPost = chat.kind === 'channel';
+  // A bot's buttons go under its bubble, as wide as it (the two in one column).
+  const onPress = actions.onPress;
+  const withButtons = (b: ReactNode) =>
+    inlineRows(m).length > 0 ? (
+      <div className="bubble-column">
+        {b}
+        <InlineKeyboard message={m} onPress={onPress ? (data) => onPress(m, data) : undefined} />
+      </div>
+    ) : (
+      b
+    );
   return (
     <div
       className={`message${mine && !channelPost ? ' mine' : ''}${grouped ? ' grouped' : ''}${highlighted ? ' flash' : ''}${m.deleted ? ' deleted' : ''}`}
@@ -440,50 +456,57 @@ function MessageItem({
       {chat.kind === 'group' && !mine ? (
         <span className="message-avatar">{grouped ? null : <Avatar name={name} id={m.sender_id} size={32} avatar={sender.data?.avatar} />}</span>
       ) : null}
-      <div className="bubble" ref={bubble} onClick={m.deleted ? undefined : onTap} onContextMenu={m.deleted ? undefined : onLongPress}>
-        {showName ? <span className="message-sender">{name}</span> : null}
-        {m.forwarded_from && !m.deleted ? <ForwardedFrom userId={m.forwarded_from} /> : null}
-        {m.reply_to && !m.deleted ? <ReplyQuote message={replyTo} seq={m.reply_to} onJump={actions.onJump} /> : null}
-        {file ? (
-          <FileCard file={file} source={{ id: file.id, chatId: m.chat_id, seq: m.seq }} onOpen={pictureKind(file) === 'none' ? undefined : () => onOpenPicture(m.seq)} />
-        ) : null}
-        {m.deleted ? (
-          <p className="message-text muted">
-            <em>{t('message.deleted')}</em>
-          </p>
-        ) : m.text || !file ? (
-          <p className="message-text" dir="auto">
-            <RichText text={m.text} entities={m.entities} />
-          </p>
-        ) : null}
-        <span className="message-meta">
-          {pinned ? <Icon name="pin" size={12} aria-label={t('message.pinned')} /> : null}
-          {m.edited_at && !m.deleted ? <span className="edited">{t('message.edited')}</span> : null}
-          <time dateTime={new Date(m.created_at).toISOString()} title={formatDateTime(m.created_at, lang)}>
-            {formatTime(m.created_at, lang)}
-          </time>
-          {mine && chat.kind === 'direct' ? (
-            <Icon name={read ? 'checks' : 'check'} size={14} className={read ? 'tick read' : 'tick'} aria-label={read ? t('message.read') : t('message.sent')} />
+      {withButtons(
+        <div className="bubble" ref={bubble} onClick={m.deleted ? undefined : onTap} onContextMenu={m.deleted ? undefined : onLongPress}>
+          {showName ? (
+            <span className="message-sender">
+              {name}
+              {sender.data?.is_bot ? <BotBadge /> : null}
+            </span>
           ) : null}
-        </span>
-        {m.reactions && m.reactions.length > 0 ? (
-          <div className="reactions">
-            {m.reactions.map((r) => (
-              <button
-                key={r.emoji}
-                type="button"
-                className={`reaction${r.me ? ' me' : ''}`}
-                aria-pressed={Boolean(r.me)}
-                aria-label={t('message.reactionCount', { emoji: r.emoji, count: r.count })}
-                onClick={() => actions.onReact(m, r.emoji, !r.me)}
-                data-testid="reaction"
-              >
-                <span>{r.emoji}</span> <span>{r.count}</span>
-              </button>
-            ))}
-          </div>
-        ) : null}
-      </div>
+          {m.forwarded_from && !m.deleted ? <ForwardedFrom userId={m.forwarded_from} /> : null}
+          {m.reply_to && !m.deleted ? <ReplyQuote message={replyTo} seq={m.reply_to} onJump={actions.onJump} /> : null}
+          {file ? (
+            <FileCard file={file} source={{ id: file.id, chatId: m.chat_id, seq: m.seq }} onOpen={pictureKind(file) === 'none' ? undefined : () => onOpenPicture(m.seq)} />
+          ) : null}
+          {m.deleted ? (
+            <p className="message-text muted">
+              <em>{t('message.deleted')}</em>
+            </p>
+          ) : m.text || !file ? (
+            <p className="message-text" dir="auto">
+              <RichText text={m.text} entities={m.entities} />
+            </p>
+          ) : null}
+          <span className="message-meta">
+            {pinned ? <Icon name="pin" size={12} aria-label={t('message.pinned')} /> : null}
+            {m.edited_at && !m.deleted ? <span className="edited">{t('message.edited')}</span> : null}
+            <time dateTime={new Date(m.created_at).toISOString()} title={formatDateTime(m.created_at, lang)}>
+              {formatTime(m.created_at, lang)}
+            </time>
+            {mine && chat.kind === 'direct' ? (
+              <Icon name={read ? 'checks' : 'check'} size={14} className={read ? 'tick read' : 'tick'} aria-label={read ? t('message.read') : t('message.sent')} />
+            ) : null}
+          </span>
+          {m.reactions && m.reactions.length > 0 ? (
+            <div className="reactions">
+              {m.reactions.map((r) => (
+                <button
+                  key={r.emoji}
+                  type="button"
+                  className={`reaction${r.me ? ' me' : ''}`}
+                  aria-pressed={Boolean(r.me)}
+                  aria-label={t('message.reactionCount', { emoji: r.emoji, count: r.count })}
+                  onClick={() => actions.onReact(m, r.emoji, !r.me)}
+                  data-testid="reaction"
+                >
+                  <span>{r.emoji}</span> <span>{r.count}</span>
+                </button>
+              ))}
+            </div>
+          ) : null}
+        </div>,
+      )}
       {!m.deleted ? (
         <div className="message-tools">
           <button type="button" className="icon-button small" aria-label={t('message.reply')} title={t('message.reply')} onClick={() => actions.onReply(m)}>

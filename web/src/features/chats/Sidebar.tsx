@@ -20,6 +20,7 @@ import { MessageSummary } from '../files/MessageSummary';
 import { NotificationsBell } from '../notifications/Bell';
 import { useNotifyEnabled } from '../notifications/cache';
 import { useMutedChats } from '../notifications/levels';
+import { BotBadge, BotBadgeOf } from '../bots/BotBadge';
 
 type Filter = 'all' | 'unread' | 'direct' | 'group' | 'channel';
 
@@ -141,6 +142,7 @@ function ChatRow({ chat, active, muted }: { chat: ChatInfo; active: boolean; mut
             <span className="chat-row-title">
               {kindIcon(chat.kind)}
               <span className="chat-row-name">{title}</span>
+              {chat.kind === 'direct' ? <BotBadgeOf userId={chat.peer_id} /> : null}
               {muted ? <Icon name="bellOff" size={14} className="muted-icon" aria-label={t('notify.muted')} data-testid="muted-icon" /> : null}
             </span>
             <time className="chat-row-time" dateTime={new Date(chat.last_activity_at).toISOString()}>
@@ -229,7 +231,10 @@ export function PersonRow({ user, onDone }: { user: Profile; onDone: () => void 
       <button type="button" className="person-row" onClick={() => openChat.mutate()} disabled={self || openChat.isPending} aria-label={t('search.openChatWith', { name: displayName(user) })}>
         <Avatar name={displayName(user)} id={user.id} size={40} avatar={user.avatar} />
         <span className="person-text">
-          <span className="person-name">{displayName(user)}</span>
+          <span className="person-name">
+            {displayName(user)}
+            {user.is_bot ? <BotBadge /> : null}
+          </span>
           <span className="muted">@{user.username}</span>
         </span>
       </button>

@@ -7,10 +7,9 @@ import { formatDateTime, formatExact } from '../../i18n/format';
 import { useI18n } from '../../i18n/index';
 import { keys } from '../../state/keys';
 import { useChatTitle, useChats } from '../../state/queries';
-import { Card, ErrorNote, Field, Modal, Spinner, fieldError, useErrorText } from '../../ui/common';
+import { Card, CopyThenDone, ErrorNote, Field, Modal, Spinner, fieldError, useErrorText } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { FAILURES_TO_DISABLE, MAX_WEBHOOKS, addErrorText, attemptText, hookState, lastAttempt, newWebhook, withHook, type WebhookForm } from './webhooks';
-import { copyText } from '../../ui/clipboard';
 
 /**
  * Settings → Notifications → Webhooks: my hooks (where each goes, all my notifications or one
@@ -262,7 +261,6 @@ function DeliveryRow({ delivery: d }: { delivery: DeliveryLog }) {
 /** The new hook's secret, with a copy button: the server shows it this once. */
 function SecretPanel({ hook, onDone }: { hook: Webhook; onDone: () => void }) {
   const { t } = useI18n();
-  const [copied, setCopied] = useState(false);
   const secret = hook.secret ?? '';
   return (
     <div className="webhook-secret stack" role="status" data-testid="webhook-secret">
@@ -273,21 +271,12 @@ function SecretPanel({ hook, onDone }: { hook: Webhook; onDone: () => void }) {
       <code className="secret" aria-label={t('webhooks.secret')} data-testid="webhook-secret-value">
         {secret}
       </code>
-      <div className="row">
-        <button
-          type="button"
-          className="button small"
-          onClick={async () => {
-            if (await copyText(secret)) setCopied(true);
-          }}
-          data-testid="webhook-secret-copy"
-        >
-          <Icon name={copied ? 'check' : 'copy'} size={14} /> {t(copied ? 'webhooks.copied' : 'webhooks.copy')}
-        </button>
-        <button type="button" className="button small ghost" onClick={onDone} data-testid="webhook-secret-done">
-          {t('webhooks.secretDone')}
-        </button>
-      </div>
+      <CopyThenDone
+        value={secret}
+        labels={{ copy: t('webhooks.copy'), copied: t('webhooks.copied'), done: t('webhooks.secretDone') }}
+        testId="webhook-secret"
+        onDone={onDone}
+      />
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { keys } from '../../state/keys';
 import { displayName, useAccount, useMe } from '../../state/queries';
 import { Preferences } from './Preferences';
 import { AdminSection } from '../admin/AdminSection';
+import { BotsCard } from '../bots/BotsCard';
 import { NotifySettings } from '../notifications/NotifySettings';
 import { forgetThisBrowser } from '../notifications/push';
 import { AvatarEditor } from '../files/AvatarEditor';
@@ -36,6 +37,7 @@ export function SettingsPage() {
           <Preferences />
         </Card>
         <NotifySettings />
+        <BotsCard />
         <AdminSection />
         <SessionsSection />
         <PasswordSection />
