@@ -1,35 +1,39 @@
 //! How bots get updates: the service consumes chats' event stream durably
 //! (`hybrid_core::stream`), so an update is queued exactly when its event counts as consumed,
-//! nothing lost across a restart. It learns which chats each bot is in from the bot's own
-//! `chat.added` / `chat.removed` events, turns messages in those chats into `message`,
-//! `edited_message`, `channel_post` and `edited_channel_post` updates (privacy mode applied),
-//! drops the queued updates of a deleted message, and once the batch is committed wakes the
-//! long polls of the bots that got something.
+//! nothing lost across a restart. It learns which chats each bot is in (and its role there)
+//! from the bot's own events, and turns what happens in those chats into updates: messages
+//! (`message`, `edited_message`, `channel_post`, `edited_channel_post`; privacy mode applied;
+//! service messages as their fields), the bot's own membership (`my_chat_member`), other
+//! members' changes for bots that administer the chat (`chat_member`), and requests to join
+//! (`chat_join_request`). It drops the queued updates of a deleted message, and once the batch
+//! is committed wakes the long polls of the bots that got something.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use hybrid_chats_api::body::EntityKind;
-use hybrid_chats_api::{Action, ChatActions, ChatMessage, Outcome};
-use hybrid_core::ApiResult;
+use hybrid_chats_api::{Action, ChatActions, ChatMessage, InviteView, MemberView, Outcome};
 use hybrid_core::bus::{Control, Envelope};
 use hybrid_core::stream::{Handler, StreamEvent};
+use hybrid_core::{ApiResult, now_ms};
 use hybrid_store::Sql;
 use hybrid_users_api::UserDirectory;
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 use crate::botapi::shapes::{self, Cards, ChatMeta};
 use crate::botapi::updates;
 use crate::store::{self, BotInChat};
 
 /// The handler of the consumer of chats' events.
-pub fn follow_chats(chats: Arc<dyn ChatActions>, directory: Arc<dyn UserDirectory>) -> Arc<Handler> {
+pub fn follow_chats(chats: Arc<dyn ChatActions>, directory: Arc<dyn UserDirectory>, web_url: String) -> Arc<Handler> {
     Arc::new(move |tx: &mut Sql<'_>, events: &[StreamEvent]| {
-        let (chats, directory) = (chats.clone(), directory.clone());
+        let (chats, directory, web_url) = (chats.clone(), directory.clone(), web_url.clone());
         Box::pin(async move {
             let follower = Follower {
                 chats: chats.as_ref(),
                 directory: directory.as_ref(),
+                web_url: &web_url,
             };
             follower.follow(tx, events).await
         })
@@ -52,7 +56,7 @@ struct MessageData {
     #[serde(default)]
     deleted: bool,
     #[serde(default)]
-    action: Option<serde_json::Value>,
+    action: Option<shapes::Action>,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +76,7 @@ struct ChatAddedData {
 #[derive(Deserialize)]
 struct ChatRemovedData {
     chat_id: i64,
+    by: i64,
 }
 
 #[derive(Deserialize)]
@@ -79,27 +84,96 @@ struct ChatUpdatedData {
     title: String,
 }
 
-/// An update to queue: for `bot`, of `kind`, about `message`.
+/// `member.joined`, `member.left`, `member.removed` (no user: a channel's subscriber).
+#[derive(Deserialize)]
+struct MemberData {
+    user_id: Option<i64>,
+    by: Option<i64>,
+    role: String,
+    /// A removal's ban end.
+    #[serde(default)]
+    until: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct MemberUpdatedData {
+    member: MemberChange,
+    by: i64,
+    previous: MemberChange,
+}
+
+#[derive(Deserialize)]
+struct MemberChange {
+    user_id: i64,
+    role: String,
+    #[serde(default)]
+    permissions: Vec<String>,
+    #[serde(default)]
+    allow: Vec<String>,
+    #[serde(default)]
+    deny: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct JoinRequestedData {
+    chat_id: i64,
+    user_id: i64,
+    code: String,
+    link_created_by: i64,
+    #[serde(default)]
+    link_name: String,
+    requested_at: i64,
+}
+
+impl MemberChange {
+    fn view(&self) -> MemberView {
+        MemberView {
+            user_id: self.user_id,
+            status: self.role.clone(),
+            permissions: self.permissions.clone(),
+            allow: self.allow.clone(),
+            deny: self.deny.clone(),
+            until: None,
+        }
+    }
+}
+
+/// An update to queue for `bot`, of `kind`.
 struct Pending {
     bot: BotInChat,
     kind: &'static str,
-    message: ChatMessage,
+    what: What,
+}
+
+enum What {
+    /// A message, or a service message (`action`).
+    Message {
+        message: ChatMessage,
+        action: Option<shapes::Action>,
+    },
+    /// A member's standing changed, by `by` (ChatMemberUpdated).
+    Member { by: i64, old: MemberView, new: MemberView },
+    /// Someone asks to join (ChatJoinRequest).
+    JoinRequest(JoinRequestedData),
 }
 
 struct Follower<'c> {
     chats: &'c dyn ChatActions,
     directory: &'c dyn UserDirectory,
+    web_url: &'c str,
 }
 
 impl Follower<'_> {
     async fn follow(&self, tx: &mut Sql<'_>, events: &[StreamEvent]) -> ApiResult<Vec<Envelope>> {
-        let message_chats: Vec<i64> = events
+        let watched_chats: Vec<i64> = events
             .iter()
-            .filter(|e| e.topic.namespace == "chat" && e.kind.starts_with("message."))
+            .filter(|e| {
+                e.topic.namespace == "chat" && (e.kind.starts_with("message.") || e.kind.starts_with("member."))
+            })
             .map(|e| e.topic.id)
             .collect();
         let mut bots: HashMap<i64, Vec<BotInChat>> = HashMap::new();
-        for bot in store::follow::bots_in(tx, &message_chats).await? {
+        for bot in store::follow::bots_in(tx, &watched_chats).await? {
             bots.entry(bot.chat_id).or_default().push(bot);
         }
         let mut pending = Vec::new();
@@ -110,21 +184,47 @@ impl Follower<'_> {
                     let Some(frame) = parse::<ChatAddedData>(payload) else {
                         continue;
                     };
-                    let bot_id = event.topic.id;
-                    if store::follow::is_bot(tx, bot_id).await? {
-                        let joined = self.join(tx, bot_id, frame.data).await?;
-                        bots.entry(joined.chat_id).or_default().push(joined);
+                    let by = frame.data.by;
+                    let Some(joined) = self.join(tx, event.topic.id, frame.data).await? else {
+                        continue;
+                    };
+                    if joined.kind != "direct" {
+                        let (old, new) = (standing(joined.bot_id, "none"), standing(joined.bot_id, &joined.role));
+                        pending.push(Pending::member(&joined, "my_chat_member", by, old, new));
                     }
+                    bots.entry(joined.chat_id).or_default().push(joined);
                 }
                 ("user", "chat.removed") => {
                     let Some(frame) = parse::<ChatRemovedData>(payload) else {
                         continue;
                     };
                     let (bot_id, chat_id) = (event.topic.id, frame.data.chat_id);
-                    store::follow::leave(tx, bot_id, chat_id).await?;
+                    let Some(was) = store::follow::leave(tx, bot_id, chat_id).await? else {
+                        continue;
+                    };
                     if let Some(list) = bots.get_mut(&chat_id) {
                         list.retain(|bot| bot.bot_id != bot_id);
                     }
+                    if was.kind != "direct" {
+                        let by = frame.data.by;
+                        // removing a member bans them (chats' rule)
+                        let status = if by == bot_id { "none" } else { "banned" };
+                        let (old, new) = (standing(bot_id, &was.role), standing(bot_id, status));
+                        pending.push(Pending::member(&was, "my_chat_member", by, old, new));
+                    }
+                }
+                ("user", "join_request.new") => {
+                    let Some(frame) = parse::<JoinRequestedData>(payload) else {
+                        continue;
+                    };
+                    let Some(bot) = store::follow::in_chat(tx, event.topic.id, frame.data.chat_id).await? else {
+                        continue;
+                    };
+                    pending.push(Pending {
+                        bot,
+                        kind: "chat_join_request",
+                        what: What::JoinRequest(frame.data),
+                    });
                 }
                 ("chat", "chat.updated") => {
                     let Some(frame) = parse::<ChatUpdatedData>(payload) else {
@@ -141,16 +241,75 @@ impl Follower<'_> {
                     };
                     store::follow::forget_message(tx, event.topic.id, frame.data.seq).await?;
                 }
+                ("chat", kind @ ("member.joined" | "member.left" | "member.removed")) => {
+                    let Some(frame) = parse::<MemberData>(payload) else {
+                        continue;
+                    };
+                    let (Some(user_id), Some(by)) = (frame.data.user_id, frame.data.by) else {
+                        continue; // a channel's subscriber: not named
+                    };
+                    let (old, new) = match kind {
+                        "member.joined" => (standing(user_id, "none"), standing(user_id, &frame.data.role)),
+                        "member.left" => (standing(user_id, &frame.data.role), standing(user_id, "none")),
+                        _ => {
+                            let banned = MemberView {
+                                until: frame.data.until,
+                                ..standing(user_id, "banned")
+                            };
+                            (standing(user_id, &frame.data.role), banned)
+                        }
+                    };
+                    for bot in administrators(&bots, event.topic.id, user_id) {
+                        pending.push(Pending::member(bot, "chat_member", by, old.clone(), new.clone()));
+                    }
+                }
+                ("chat", "member.updated") => {
+                    let Some(frame) = parse::<MemberUpdatedData>(payload) else {
+                        continue;
+                    };
+                    let (chat_id, change) = (event.topic.id, &frame.data.member);
+                    let (old, new) = (frame.data.previous.view(), change.view());
+                    if let Some(bot) = bots
+                        .get_mut(&chat_id)
+                        .and_then(|list| list.iter_mut().find(|bot| bot.bot_id == change.user_id))
+                    {
+                        store::follow::set_role(tx, bot.bot_id, chat_id, &change.role).await?;
+                        bot.role = change.role.clone();
+                        let bot = bot.clone();
+                        pending.push(Pending::member(
+                            &bot,
+                            "my_chat_member",
+                            frame.data.by,
+                            old.clone(),
+                            new.clone(),
+                        ));
+                    }
+                    for bot in administrators(&bots, chat_id, change.user_id) {
+                        pending.push(Pending::member(
+                            bot,
+                            "chat_member",
+                            frame.data.by,
+                            old.clone(),
+                            new.clone(),
+                        ));
+                    }
+                }
                 ("chat", kind @ ("message.new" | "message.edited")) => {
                     let Some(frame) = parse::<MessageData>(payload) else {
                         continue;
                     };
                     let chat_id = frame.chat_id.unwrap_or(event.topic.id);
-                    if frame.data.deleted || frame.data.action.is_some() || frame.data.message.text.is_empty() {
+                    let MessageData {
+                        message,
+                        deleted,
+                        action,
+                    } = frame.data;
+                    let service = action.is_some();
+                    if deleted || (!service && message.text.is_empty()) || (service && kind == "message.edited") {
                         continue;
                     }
                     for bot in bots.get(&chat_id).into_iter().flatten() {
-                        if bot.bot_id == frame.data.message.sender_id {
+                        if bot.bot_id == message.sender_id {
                             continue;
                         }
                         let kind = update_kind(&bot.kind, kind == "message.edited");
@@ -158,7 +317,10 @@ impl Follower<'_> {
                             pending.push(Pending {
                                 bot: bot.clone(),
                                 kind,
-                                message: frame.data.message.clone(),
+                                what: What::Message {
+                                    message: message.clone(),
+                                    action: action.clone(),
+                                },
                             });
                         }
                     }
@@ -166,12 +328,17 @@ impl Follower<'_> {
                 _ => {}
             }
         }
+        pending.retain(|item| updates::wants(item.bot.allowed_updates.as_deref(), item.kind));
         self.queue(tx, pending).await
     }
 
-    /// Records that a bot is in a chat. A private chat's other member is who opened it, or,
-    /// for one the bot is in from elsewhere, what chats says.
-    async fn join(&self, tx: &mut Sql<'_>, bot_id: i64, added: ChatAddedData) -> ApiResult<BotInChat> {
+    /// Records that a user who is a bot is in a chat (`None` for a person). A private chat's
+    /// other member is who opened it, or, for one the bot is in from elsewhere, what chats
+    /// says.
+    async fn join(&self, tx: &mut Sql<'_>, bot_id: i64, added: ChatAddedData) -> ApiResult<Option<BotInChat>> {
+        let Some((privacy, username, allowed_updates)) = store::follow::settings(tx, bot_id).await? else {
+            return Ok(None);
+        };
         let peer_id = match added.kind.as_str() {
             "direct" if added.by != bot_id => Some(added.by),
             "direct" => match self.chats.act(bot_id, Action::Chat { chat_id: added.chat_id }).await {
@@ -181,8 +348,7 @@ impl Follower<'_> {
             _ => None,
         };
         store::follow::join(tx, bot_id, added.chat_id, &added.kind, &added.title, peer_id).await?;
-        let (privacy, username, allowed_updates) = store::follow::settings(tx, bot_id).await?;
-        Ok(BotInChat {
+        Ok(Some(BotInChat {
             bot_id,
             chat_id: added.chat_id,
             kind: added.kind,
@@ -191,7 +357,8 @@ impl Follower<'_> {
             privacy,
             username,
             allowed_updates,
-        })
+            role: "member".into(),
+        }))
     }
 
     /// Renders and queues the updates that privacy mode lets through, in event order.
@@ -199,36 +366,52 @@ impl Follower<'_> {
         if pending.is_empty() {
             return Ok(Vec::new());
         }
-        // the messages replied to, read once each (as a bot in that chat)
-        let mut replied: HashMap<(i64, i64), Option<ChatMessage>> = HashMap::new();
+        // the messages replied to and pinned, read once each (as a bot in that chat)
+        let mut read: HashMap<(i64, i64), Option<ChatMessage>> = HashMap::new();
         for item in &pending {
-            if let Some(seq) = item.message.reply_to {
-                let key = (item.message.chat_id, seq);
-                if !replied.contains_key(&key) {
-                    let read = Action::Message { chat_id: key.0, seq };
-                    let message = match self.chats.act(item.bot.bot_id, read).await {
+            let What::Message { message, action } = &item.what else {
+                continue;
+            };
+            let pinned = match action {
+                Some(shapes::Action::MessagePinned { seq }) => Some(*seq),
+                _ => None,
+            };
+            for seq in message.reply_to.into_iter().chain(pinned) {
+                let key = (message.chat_id, seq);
+                if let std::collections::hash_map::Entry::Vacant(slot) = read.entry(key) {
+                    let action = Action::Message { chat_id: key.0, seq };
+                    let message = match self.chats.act(item.bot.bot_id, action).await {
                         Ok(Outcome::Message(message)) => Some(message),
                         _ => None,
                     };
-                    replied.insert(key, message);
+                    slot.insert(message);
                 }
             }
         }
         let mut users: Vec<i64> = Vec::new();
         let mut kept = Vec::with_capacity(pending.len());
         for item in pending {
-            let reply = item
-                .message
-                .reply_to
-                .and_then(|seq| replied.get(&(item.message.chat_id, seq)).cloned().flatten());
-            if !visible_to(&item.bot, &item.message, reply.as_ref()) {
-                continue;
-            }
             let meta = meta(&item.bot);
-            users.extend(shapes::users_of(&item.message, &meta));
-            if let Some(reply) = &reply {
-                users.extend(shapes::users_of(reply, &meta));
+            let mut reply = None;
+            match &item.what {
+                What::Message { message, action } => {
+                    reply = message
+                        .reply_to
+                        .and_then(|seq| read.get(&(message.chat_id, seq)).cloned().flatten());
+                    // service messages pass privacy mode, as in Telegram
+                    if action.is_none() && !visible_to(&item.bot, message, reply.as_ref()) {
+                        continue;
+                    }
+                    users.extend(shapes::users_of(message, &meta));
+                    for related in reply.iter().chain(pinned_of(&read, message, action.as_ref())) {
+                        users.extend(shapes::users_of(related, &meta));
+                    }
+                    users.extend(action.iter().flat_map(shapes::Action::users));
+                }
+                What::Member { by, new, .. } => users.extend([*by, new.user_id]),
+                What::JoinRequest(request) => users.extend([request.user_id, request.link_created_by]),
             }
+            users.extend(meta.peer_id);
             kept.push((item, meta, reply));
         }
         users.sort_unstable();
@@ -242,12 +425,37 @@ impl Follower<'_> {
             .collect();
         let mut woken: Vec<i64> = Vec::new();
         let mut webhooks = false;
+        let date = shapes::seconds(now_ms());
         for (item, meta, reply) in kept {
-            let reply = reply.map(|reply| shapes::Message::of(&reply, &meta, &cards, None));
-            let rendered = shapes::Message::of(&item.message, &meta, &cards, reply);
-            let payload = serde_json::to_string(&rendered).expect("messages serialise");
-            let (chat_id, seq) = (item.message.chat_id, item.message.seq);
-            let pushed = store::follow::push(tx, item.bot.bot_id, item.kind, chat_id, seq, &payload).await?;
+            let (payload, seq) = match &item.what {
+                What::Message { message, action } => {
+                    let reply = reply.map(|reply| shapes::Message::of(&reply, &meta, &cards, None));
+                    let mut rendered = shapes::Message::of(message, &meta, &cards, reply);
+                    if let Some(action) = action {
+                        let pinned = pinned_of(&read, message, Some(action))
+                            .map(|pinned| shapes::Message::of(pinned, &meta, &cards, None));
+                        rendered.service = action.service(&meta, &cards, pinned);
+                    }
+                    (
+                        serde_json::to_value(&rendered).expect("messages serialise"),
+                        message.seq,
+                    )
+                }
+                What::Member { by, old, new } => {
+                    let chat = shapes::Chat::of(&meta, &cards);
+                    let updated = json!({
+                        "chat": chat,
+                        "from": shapes::user(&cards, *by),
+                        "date": date,
+                        "old_chat_member": shapes::chat_member(shapes::user(&cards, old.user_id), old, &meta.kind),
+                        "new_chat_member": shapes::chat_member(shapes::user(&cards, new.user_id), new, &meta.kind),
+                    });
+                    (updated, 0)
+                }
+                What::JoinRequest(request) => (self.join_request(request, &meta, &cards), 0),
+            };
+            let payload = payload.to_string();
+            let pushed = store::follow::push(tx, item.bot.bot_id, item.kind, meta.chat_id, seq, &payload).await?;
             webhooks |= pushed;
             if !woken.contains(&item.bot.bot_id) {
                 woken.push(item.bot.bot_id);
@@ -261,6 +469,77 @@ impl Follower<'_> {
             envelopes.push(hybrid_core::job_board::wake_envelope(crate::SERVICE));
         }
         Ok(envelopes)
+    }
+
+    /// Telegram's ChatJoinRequest. `user_chat_id` is the person's id, the id of a private
+    /// chat with them.
+    fn join_request(&self, request: &JoinRequestedData, meta: &ChatMeta, cards: &Cards) -> Value {
+        let link = InviteView {
+            code: request.code.clone(),
+            created_by: request.link_created_by,
+            expires_at: None,
+            usage_limit: None,
+            uses: 0,
+            revoked: false,
+            name: request.link_name.clone(),
+            needs_approval: true,
+            pending: 0,
+        };
+        let url = shapes::invite_url(self.web_url, &request.code);
+        let mut invite = shapes::invite_link(&link, shapes::user(cards, request.link_created_by), url);
+        if let Some(object) = invite.as_object_mut() {
+            object.remove("pending_join_request_count");
+        }
+        json!({
+            "chat": shapes::Chat::of(meta, cards),
+            "from": shapes::user(cards, request.user_id),
+            "user_chat_id": request.user_id,
+            "date": shapes::seconds(request.requested_at),
+            "invite_link": invite,
+        })
+    }
+}
+
+impl Pending {
+    fn member(bot: &BotInChat, kind: &'static str, by: i64, old: MemberView, new: MemberView) -> Pending {
+        Pending {
+            bot: bot.clone(),
+            kind,
+            what: What::Member { by, old, new },
+        }
+    }
+}
+
+/// A standing known only by its status (`none`, `member`, `admin`, `owner`, `banned`).
+fn standing(user_id: i64, status: &str) -> MemberView {
+    MemberView {
+        user_id,
+        status: status.to_owned(),
+        permissions: Vec::new(),
+        allow: Vec::new(),
+        deny: Vec::new(),
+        until: None,
+    }
+}
+
+/// The bots administering `chat_id` that hear about `user_id`'s changes (not the user itself:
+/// a bot hears about its own through `my_chat_member`).
+fn administrators(bots: &HashMap<i64, Vec<BotInChat>>, chat_id: i64, user_id: i64) -> impl Iterator<Item = &BotInChat> {
+    bots.get(&chat_id)
+        .into_iter()
+        .flatten()
+        .filter(move |bot| bot.role != "member" && bot.bot_id != user_id)
+}
+
+/// The message a pin service message is about, when it could be read.
+fn pinned_of<'r>(
+    read: &'r HashMap<(i64, i64), Option<ChatMessage>>,
+    message: &ChatMessage,
+    action: Option<&shapes::Action>,
+) -> Option<&'r ChatMessage> {
+    match action {
+        Some(shapes::Action::MessagePinned { seq }) => read.get(&(message.chat_id, *seq))?.as_ref(),
+        _ => None,
     }
 }
 
@@ -339,6 +618,7 @@ mod tests {
             privacy,
             username: "echo_bot".into(),
             allowed_updates: None,
+            role: "member".into(),
         }
     }
 

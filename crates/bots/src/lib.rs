@@ -42,6 +42,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
     hybrid_core::jobs::migration(2),
     hybrid_core::webhooks::migration(3),
+    hybrid_store::migration!(4, "0004_administration"),
 ];
 
 /// Unfetched updates past their retention are dropped this often.
@@ -118,7 +119,7 @@ impl Module for BotsModule {
                 ctx.streams.require(hybrid_chats_api::SERVICE)?,
                 db,
                 ctx.bus.clone(),
-                follow::follow_chats(chats, directory),
+                follow::follow_chats(chats, directory, config.web_url.clone()),
             );
             let pruned = bots.clone();
             let retention_ms = config.update_retention_hours.max(1) * 3_600_000;

@@ -41,6 +41,11 @@ fn check_bot_username(folded: &str) -> ApiResult<()> {
 }
 
 impl Bots {
+    /// Where invite link `code` opens in the web client.
+    pub fn invite_url(&self, code: &str) -> String {
+        crate::botapi::shapes::invite_url(&self.config.web_url, code)
+    }
+
     pub async fn create(&self, owner: i64, new: NewBot) -> ApiResult<Bot> {
         let username = fold(&new.username);
         check_bot_username(&username)?;

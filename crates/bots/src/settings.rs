@@ -18,6 +18,9 @@ pub struct BotsConfig {
     /// How long `POST /chats/{id}/messages/{seq}/callback` waits for the bot's
     /// answerCallbackQuery before answering `{"answered": false}`.
     pub callback_wait_ms: u64,
+    /// Where people open the web client: invite links the Bot API gives out are
+    /// `<web_url>/join/<code>`.
+    pub web_url: String,
 }
 
 impl Default for BotsConfig {
@@ -29,6 +32,7 @@ impl Default for BotsConfig {
             messages_per_second: 30,
             update_retention_hours: 24,
             callback_wait_ms: 5000,
+            web_url: "http://localhost:8080".into(),
         }
     }
 }

@@ -43,6 +43,8 @@ pub struct BotInChat {
     pub privacy: i64,
     pub username: String,
     pub allowed_updates: Option<String>,
+    /// The bot's role there: owner, admin or member.
+    pub role: String,
 }
 
 hybrid_store::from_row!(BotInChat {
@@ -54,6 +56,7 @@ hybrid_store::from_row!(BotInChat {
     privacy,
     username,
     allowed_updates,
+    role,
 });
 
 /// An update waiting for its bot.
@@ -241,6 +244,29 @@ impl Store {
     }
 
     /// Where the bot's updates are POSTed; empty when no webhook is set.
+    /// Makes `code` the bot's primary invite link of a chat: the one it replaces, if any.
+    pub async fn swap_primary_invite(&self, bot_id: i64, chat_id: i64, code: &str) -> ApiResult<Option<String>> {
+        let code = code.to_owned();
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let old: Option<(Option<String>,)> = tx
+                        .fetch_optional(
+                            "SELECT primary_invite FROM bot_chats WHERE bot_id = $1 AND chat_id = $2",
+                            params![bot_id, chat_id],
+                        )
+                        .await?;
+                    tx.execute(
+                        "UPDATE bot_chats SET primary_invite = $3 WHERE bot_id = $1 AND chat_id = $2",
+                        params![bot_id, chat_id, code],
+                    )
+                    .await?;
+                    Ok(old.and_then(|(code,)| code))
+                })
+            })
+            .await
+    }
+
     pub async fn webhook_url(&self, bot_id: i64) -> ApiResult<String> {
         let row: Option<(String,)> = self
             .db
@@ -296,19 +322,12 @@ pub struct BotChange {
 pub mod follow {
     use super::*;
 
-    pub async fn is_bot(tx: &mut Sql<'_>, user_id: i64) -> ApiResult<bool> {
-        let found: Option<(i64,)> = tx
-            .fetch_optional("SELECT 1 FROM bots WHERE user_id = $1", params![user_id])
-            .await?;
-        Ok(found.is_some())
-    }
-
-    /// A bot's privacy, username and allowed_updates.
-    pub async fn settings(tx: &mut Sql<'_>, bot_id: i64) -> ApiResult<(i64, String, Option<String>)> {
+    /// A bot's privacy, username and allowed_updates; `None` for a user who is no bot.
+    pub async fn settings(tx: &mut Sql<'_>, user_id: i64) -> ApiResult<Option<(i64, String, Option<String>)>> {
         Ok(tx
-            .fetch_one(
+            .fetch_optional(
                 "SELECT privacy, username, allowed_updates FROM bots WHERE user_id = $1",
-                params![bot_id],
+                params![user_id],
             )
             .await?)
     }
@@ -330,10 +349,28 @@ pub mod follow {
         Ok(())
     }
 
-    pub async fn leave(tx: &mut Sql<'_>, bot_id: i64, chat_id: i64) -> ApiResult<()> {
+    /// Forgets that a bot is in a chat: the chat as it was, when it was.
+    pub async fn leave(tx: &mut Sql<'_>, bot_id: i64, chat_id: i64) -> ApiResult<Option<BotInChat>> {
+        let was = in_chat(tx, bot_id, chat_id).await?;
         tx.execute(
             "DELETE FROM bot_chats WHERE bot_id = $1 AND chat_id = $2",
             params![bot_id, chat_id],
+        )
+        .await?;
+        Ok(was)
+    }
+
+    /// A chat a bot is in.
+    pub async fn in_chat(tx: &mut Sql<'_>, bot_id: i64, chat_id: i64) -> ApiResult<Option<BotInChat>> {
+        let sql = format!("{BOTS_IN_CHATS} WHERE c.bot_id = $1 AND c.chat_id = $2");
+        Ok(tx.fetch_optional(&sql, params![bot_id, chat_id]).await?)
+    }
+
+    /// Records a bot's new role in a chat.
+    pub async fn set_role(tx: &mut Sql<'_>, bot_id: i64, chat_id: i64, role: &str) -> ApiResult<()> {
+        tx.execute(
+            "UPDATE bot_chats SET role = $3 WHERE bot_id = $1 AND chat_id = $2",
+            params![bot_id, chat_id, role],
         )
         .await?;
         Ok(())
@@ -354,12 +391,13 @@ pub mod follow {
             return Ok(Vec::new());
         }
         let list = hybrid_store::id_list(chat_ids.iter().copied());
-        let sql = format!(
-            "SELECT c.bot_id, c.chat_id, c.kind, c.title, c.peer_id, b.privacy, b.username, b.allowed_updates \
-             FROM bot_chats c JOIN bots b ON b.user_id = c.bot_id WHERE c.chat_id IN ({list})"
-        );
+        let sql = format!("{BOTS_IN_CHATS} WHERE c.chat_id IN ({list})");
         Ok(tx.fetch_all(&sql, params![]).await?)
     }
+
+    /// The columns of a [`BotInChat`], for a `WHERE` to follow.
+    const BOTS_IN_CHATS: &str = "SELECT c.bot_id, c.chat_id, c.kind, c.title, c.peer_id, b.privacy, b.username, \
+        b.allowed_updates, c.role FROM bot_chats c JOIN bots b ON b.user_id = c.bot_id";
 
     /// Queues an update for a bot; its update_id is the bot's next. With a webhook set, its
     /// delivery is queued too, and the answer is `true`: wake the jobs once committed.

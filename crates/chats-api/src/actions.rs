@@ -81,13 +81,93 @@ pub enum Action {
     Leave {
         chat_id: i64,
     },
+    /// A user's standing in a chat: a member's role and rights, or a ban.
+    Member {
+        chat_id: i64,
+        user_id: i64,
+    },
+    /// A chat's owner and admins.
+    Administrators {
+        chat_id: i64,
+    },
+    /// Bans `user_id` until `until` (Unix ms; `None`: until lifted), removing them.
+    Ban {
+        chat_id: i64,
+        user_id: i64,
+        #[serde(default)]
+        until: Option<i64>,
+    },
+    /// Lifts a ban; unless `only_if_banned`, a member is removed first (they may come back).
+    Unban {
+        chat_id: i64,
+        user_id: i64,
+        #[serde(default)]
+        only_if_banned: bool,
+    },
+    /// Sets a member's role (`admin` or `member`) and rights overrides (the chats API's
+    /// permission names); what is absent stays.
+    SetMember {
+        chat_id: i64,
+        user_id: i64,
+        #[serde(default)]
+        role: Option<String>,
+        #[serde(default)]
+        allow: Option<Vec<String>>,
+        #[serde(default)]
+        deny: Option<Vec<String>>,
+    },
+    /// Changes a group's or channel's title and/or description.
+    UpdateChat {
+        chat_id: i64,
+        #[serde(default)]
+        title: Option<String>,
+        #[serde(default)]
+        description: Option<String>,
+    },
+    /// Creates an invite link.
+    CreateInvite {
+        chat_id: i64,
+        terms: InviteTerms,
+    },
+    /// Replaces an invite link's terms.
+    EditInvite {
+        chat_id: i64,
+        code: String,
+        terms: InviteTerms,
+    },
+    RevokeInvite {
+        chat_id: i64,
+        code: String,
+    },
+    /// Approves or declines a request to join.
+    DecideJoin {
+        chat_id: i64,
+        user_id: i64,
+        approve: bool,
+    },
+}
+
+/// What an invite link admits (absent: no such rule).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteTerms {
+    #[serde(default)]
+    pub expires_in_secs: Option<i64>,
+    #[serde(default)]
+    pub usage_limit: Option<i64>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub needs_approval: bool,
 }
 
 impl Action {
     /// Whether sending the action twice leaves the same state (a retry across processes is
-    /// safe): everything but a post or a forward.
+    /// safe): everything but a post, a forward or a new invite link.
     pub fn is_idempotent(&self) -> bool {
-        !matches!(self, Action::Send { .. } | Action::Forward { .. })
+        !matches!(
+            self,
+            Action::Send { .. } | Action::Forward { .. } | Action::CreateInvite { .. }
+        )
     }
 }
 
@@ -98,7 +178,46 @@ pub enum Outcome {
     Message(ChatMessage),
     Chat(ChatView),
     Direct { chat_id: Option<i64> },
+    Member(MemberView),
+    Members { members: Vec<MemberView> },
+    Invite(InviteView),
     Done,
+}
+
+/// A user's standing in a chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub user_id: i64,
+    /// `owner`, `admin`, `member`, `banned`, or `none` (not in the chat).
+    pub status: String,
+    /// A member's rights (the chats API's permission names).
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    /// A member's overrides: rights given beyond their role's, and taken from them.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    #[serde(default)]
+    pub deny: Vec<String>,
+    /// A ban's end (Unix ms); absent: until lifted.
+    #[serde(default)]
+    pub until: Option<i64>,
+}
+
+/// An invite link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteView {
+    pub code: String,
+    pub created_by: i64,
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    #[serde(default)]
+    pub usage_limit: Option<i64>,
+    pub uses: i64,
+    pub revoked: bool,
+    pub name: String,
+    pub needs_approval: bool,
+    /// Requests waiting in the chat (all links').
+    pub pending: i64,
 }
 
 /// A message as the actor sees it (the chats API's `Message`, without what a bot has no use

@@ -9,7 +9,7 @@ pub mod avatar;
 pub mod body;
 mod grpc;
 
-pub use actions::{Action, ChatActions, ChatMessage, ChatView, Outcome};
+pub use actions::{Action, ChatActions, ChatMessage, ChatView, InviteTerms, InviteView, MemberView, Outcome};
 
 use futures::future::BoxFuture;
 use hybrid_core::{ApiError, GrpcApi};

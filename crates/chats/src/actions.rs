@@ -2,13 +2,18 @@
 //! Every action is one of the chats API's own operations, with the same rules, so a bot can do
 //! in a chat exactly what a person with its role could.
 
+use axum::http::StatusCode;
 use futures::future::BoxFuture;
-use hybrid_chats_api::{Action, ChatActions, ChatMessage, ChatView, Outcome};
+use hybrid_chats_api::{Action, ChatActions, ChatMessage, ChatView, InviteTerms, InviteView, MemberView, Outcome};
 use hybrid_core::{ApiError, ApiResult};
+use serde::de::DeserializeOwned;
 
-use crate::api::{ChatInfo, Message, kind_str, role_str};
+use crate::api::{ChatInfo, InviteLink, Message, UpdateChat, UpdateMember, kind_str, parse_role, role_str};
+use crate::invites::InviteOptions;
 use crate::messages::{MessageEdit, NewMessage, visible_message};
+use crate::policy::{self, Access};
 use crate::service::{Chats, member};
+use crate::store;
 
 impl ChatActions for Chats {
     fn act(&self, user_id: i64, action: Action) -> BoxFuture<'_, ApiResult<Outcome>> {
@@ -79,7 +84,127 @@ impl Chats {
                 let chat_id = crate::store::chats::direct(&mut self.db.reads(), &key).await?;
                 Ok(Outcome::Direct { chat_id })
             }
+            Action::Member { chat_id, user_id } => Ok(Outcome::Member(self.standing_of(me, chat_id, user_id).await?)),
+            Action::Administrators { chat_id } => {
+                let member = self.member(chat_id, me).await?;
+                let staff = store::members::staff(&mut self.db.reads(), chat_id).await?;
+                let members = staff
+                    .into_iter()
+                    .map(|(user_id, role, allow, deny, _)| {
+                        member_view(
+                            user_id,
+                            &Access {
+                                kind: member.kind(),
+                                role: parse_role(&role),
+                                allow,
+                                deny,
+                            },
+                        )
+                    })
+                    .collect();
+                Ok(Outcome::Members { members })
+            }
+            Action::Ban {
+                chat_id,
+                user_id,
+                until,
+            } => self.ban(me, chat_id, user_id, until).await.and(done),
+            Action::Unban {
+                chat_id,
+                user_id,
+                only_if_banned,
+            } => {
+                if !only_if_banned && self.member_if_any(chat_id, user_id).await?.is_some() {
+                    self.remove_member(me, chat_id, user_id).await?;
+                }
+                match self.unban(me, chat_id, user_id).await {
+                    // nobody to unban is what the caller wanted
+                    Err(err) if err.status == StatusCode::NOT_FOUND && self.member(chat_id, me).await.is_ok() => done,
+                    other => other.and(done),
+                }
+            }
+            Action::SetMember {
+                chat_id,
+                user_id,
+                role,
+                allow,
+                deny,
+            } => {
+                let update = UpdateMember {
+                    role: role.map(|role| parse_name(&role, "role")).transpose()?,
+                    allow: allow.map(|names| parse_names(&names, "allow")).transpose()?,
+                    deny: deny.map(|names| parse_names(&names, "deny")).transpose()?,
+                };
+                self.update_member(me, chat_id, user_id, update).await?;
+                Ok(Outcome::Member(self.standing_of(me, chat_id, user_id).await?))
+            }
+            Action::UpdateChat {
+                chat_id,
+                title,
+                description,
+            } => {
+                let update = UpdateChat {
+                    title,
+                    description,
+                    history_visibility: None,
+                    avatar: None,
+                };
+                Ok(Outcome::Chat(chat_view(self.update(me, chat_id, update).await?)))
+            }
+            Action::CreateInvite { chat_id, terms } => {
+                let link = self.create_invite(me, chat_id, terms.into()).await?;
+                self.invite_outcome(link).await
+            }
+            Action::EditInvite { chat_id, code, terms } => {
+                let link = self.edit_invite(me, chat_id, code, terms.into()).await?;
+                self.invite_outcome(link).await
+            }
+            Action::RevokeInvite { chat_id, code } => {
+                let link = self.revoke_invite(me, chat_id, code).await?;
+                self.invite_outcome(link).await
+            }
+            Action::DecideJoin {
+                chat_id,
+                user_id,
+                approve,
+            } => self.decide_join(me, chat_id, user_id, approve).await.and(done),
         }
+    }
+
+    /// `user`'s standing in a chat, asked by member `me` (a channel's subscriber learns only
+    /// about its staff and themselves, as `members` shows them).
+    async fn standing_of(&self, me: i64, chat_id: i64, user: i64) -> ApiResult<MemberView> {
+        let asker = self.member(chat_id, me).await?;
+        let mut reads = self.db.reads();
+        if let Some(member) = store::members::standing(&mut reads, chat_id, user).await?
+            && !(asker.is_channel_subscriber() && member.is_channel_subscriber() && user != me)
+        {
+            return Ok(member_view(user, &member.access));
+        }
+        let ban = store::bans::ban_of(&mut reads, chat_id, user).await?;
+        Ok(MemberView {
+            user_id: user,
+            status: if ban.is_some() { "banned" } else { "none" }.to_owned(),
+            permissions: Vec::new(),
+            allow: Vec::new(),
+            deny: Vec::new(),
+            until: ban.flatten(),
+        })
+    }
+
+    async fn invite_outcome(&self, link: InviteLink) -> ApiResult<Outcome> {
+        let pending = store::join_requests::count_for(&mut self.db.reads(), link.chat_id, &link.code).await?;
+        Ok(Outcome::Invite(InviteView {
+            code: link.code,
+            created_by: link.created_by,
+            expires_at: link.expires_at,
+            usage_limit: link.usage_limit,
+            uses: link.uses,
+            revoked: link.revoked,
+            name: link.name,
+            needs_approval: link.needs_approval,
+            pending,
+        }))
     }
 
     /// Makes `me`'s reactions on a message exactly `emoji`: removes the others, adds the
@@ -113,6 +238,51 @@ fn message_outcome(message: Message, changed: bool) -> Outcome {
         reply_markup: message.reply_markup,
         changed,
     })
+}
+
+fn member_view(user_id: i64, access: &Access) -> MemberView {
+    MemberView {
+        user_id,
+        status: role_str(access.role).to_owned(),
+        permissions: names_of(access.effective()),
+        allow: names_of(access.allow),
+        deny: names_of(access.deny),
+        until: None,
+    }
+}
+
+/// Permissions' API names.
+fn names_of(bits: i64) -> Vec<String> {
+    policy::names(bits)
+        .into_iter()
+        .map(|p| {
+            serde_json::to_value(p)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A value of the chats API's (a role, a permission) from its name.
+fn parse_name<T: DeserializeOwned>(name: &str, field: &str) -> ApiResult<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .map_err(|_| ApiError::validation(field, format!("`{name}` is not one of the chats API's names")))
+}
+
+fn parse_names<T: DeserializeOwned>(names: &[String], field: &str) -> ApiResult<Vec<T>> {
+    names.iter().map(|name| parse_name(name, field)).collect()
+}
+
+impl From<InviteTerms> for InviteOptions {
+    fn from(terms: InviteTerms) -> Self {
+        InviteOptions {
+            expires_in_secs: terms.expires_in_secs,
+            usage_limit: terms.usage_limit,
+            name: terms.name,
+            needs_approval: terms.needs_approval,
+        }
+    }
 }
 
 fn chat_view(chat: ChatInfo) -> ChatView {

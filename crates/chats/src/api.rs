@@ -22,6 +22,8 @@ hybrid_core::error_codes! {
         TooManyChats = (CONFLICT, "too_many_chats"),
         /// The chat has as many invite links as it may.
         TooManyInviteLinks = (CONFLICT, "too_many_invite_links"),
+        /// As many people wait to join the chat as may.
+        TooManyJoinRequests = (CONFLICT, "too_many_join_requests"),
         /// An attachment update older than the stored version.
         StaleAttachment = (CONFLICT, "stale_attachment"),
     }
@@ -90,6 +92,8 @@ pub enum ServiceAction {
     MemberLeft { user_id: i64 },
     /// The sender renamed the chat.
     TitleChanged { title: String },
+    /// The sender pinned message `seq`.
+    MessagePinned { seq: i64 },
 }
 
 /// The card of an object that lives in a chat, as clients see it; its service keeps the
@@ -311,6 +315,12 @@ pub struct InviteLink {
     pub usage_limit: Option<i64>,
     pub uses: i64,
     pub revoked: bool,
+    /// What admins call the link (at most 32 characters); empty when unnamed.
+    #[serde(default)]
+    pub name: String,
+    /// Whether people who follow it ask to join and wait for an admin's decision.
+    #[serde(default)]
+    pub needs_approval: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -323,6 +333,8 @@ pub struct InviteRow {
     pub usage_limit: Option<i64>,
     pub uses: i64,
     pub revoked_at: Option<i64>,
+    pub name: String,
+    pub needs_approval: bool,
 }
 
 // in the column order of the `RETURNING` that creates a link
@@ -335,6 +347,8 @@ hybrid_store::from_row!(InviteRow {
     usage_limit,
     uses,
     revoked_at,
+    name,
+    needs_approval,
 });
 
 impl From<InviteRow> for InviteLink {
@@ -348,6 +362,8 @@ impl From<InviteRow> for InviteLink {
             usage_limit: row.usage_limit,
             uses: row.uses,
             revoked: row.revoked_at.is_some(),
+            name: row.name,
+            needs_approval: row.needs_approval,
         }
     }
 }
@@ -362,6 +378,12 @@ pub struct InvitePreview {
     pub member_count: i64,
     /// Whether the caller is already a member.
     pub joined: bool,
+    /// Whether joining asks an admin first (`POST /invites/{code}/join` then answers 202).
+    #[serde(default)]
+    pub needs_approval: bool,
+    /// Whether the caller already asked and waits.
+    #[serde(default)]
+    pub requested: bool,
 }
 
 /// A change to a chat's info; what is absent stays.

@@ -48,7 +48,7 @@ impl Chats {
                     if !actor.access.can_act_on(target.access.role, Permission::RemoveMembers) {
                         return Err(ApiError::forbidden("you may not remove this member"));
                     }
-                    drop_member(tx, out, chat_id, user, Leaving::Removed, me).await?;
+                    drop_member(tx, out, chat_id, user, Leaving::Removed { until }, me).await?;
                 }
                 store::bans::ban(tx, chat_id, user, me, until).await
             })

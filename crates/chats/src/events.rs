@@ -74,6 +74,13 @@ pub enum UserEvent {
     /// You read the chat up to `seq` on another device.
     #[serde(rename = "read.updated")]
     ReadUpdated(OwnRead),
+    /// Someone asks to join a chat whose requests you decide on (an admin who may invite).
+    #[serde(rename = "join_request.new")]
+    JoinRequested(JoinRequested),
+    /// A request to join was approved or declined: sent to the chat's deciders and to the
+    /// person who asked.
+    #[serde(rename = "join_request.decided")]
+    JoinDecided(JoinDecided),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -130,16 +137,22 @@ pub struct MemberGone {
     pub user_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<i64>,
+    /// The role they had.
+    pub role: Role,
+    /// A removal's ban: when it ends (Unix ms); absent: until lifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MemberUpdated {
     pub member: MemberChange,
     pub by: i64,
+    /// The member's role and rights before the change.
+    pub previous: MemberChange,
 }
 
-/// A member's role and rights after a change. The rights are absent after an ownership
-/// transfer, which resets them to the role's.
+/// A member's role and rights (an ownership transfer resets both members' overrides).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MemberChange {
     pub user_id: i64,
@@ -150,6 +163,18 @@ pub struct MemberChange {
     pub allow: Option<Vec<Permission>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deny: Option<Vec<Permission>>,
+}
+
+impl MemberChange {
+    pub fn of(user_id: i64, access: &crate::policy::Access) -> MemberChange {
+        MemberChange {
+            user_id,
+            role: access.role,
+            permissions: Some(crate::policy::names(access.effective())),
+            allow: Some(crate::policy::names(access.allow)),
+            deny: Some(crate::policy::names(access.deny)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -181,6 +206,33 @@ pub struct ChatAdded {
 pub struct ChatRemoved {
     pub chat_id: i64,
     pub by: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct JoinRequested {
+    pub chat_id: i64,
+    /// Who asks.
+    pub user_id: i64,
+    /// The invite link they followed, who made it, and its name.
+    pub code: String,
+    pub link_created_by: i64,
+    #[serde(default)]
+    pub link_name: String,
+    /// Unix ms.
+    pub requested_at: i64,
+    /// How many requests wait in this chat now.
+    pub pending: i64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct JoinDecided {
+    pub chat_id: i64,
+    /// Who asked.
+    pub user_id: i64,
+    pub approved: bool,
+    pub by: i64,
+    /// How many requests wait in this chat now.
+    pub pending: i64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -250,6 +302,8 @@ impl UserEvent {
             UserEvent::ChatAdded(_) => "chat.added",
             UserEvent::ChatRemoved(_) => "chat.removed",
             UserEvent::ReadUpdated(_) => "read.updated",
+            UserEvent::JoinRequested(_) => "join_request.new",
+            UserEvent::JoinDecided(_) => "join_request.decided",
         }
     }
 }
@@ -556,6 +610,8 @@ mod tests {
         let gone = MemberGone {
             user_id: None,
             by: None,
+            role: Role::Member,
+            until: None,
         };
         let events = [
             ChatEvent::MessageChanged(seq),

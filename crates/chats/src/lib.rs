@@ -7,6 +7,7 @@ mod api;
 mod bans;
 mod body;
 mod events;
+mod invites;
 mod membership;
 mod messages;
 mod objects;
@@ -51,6 +52,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(13, "0013_chat_avatars"),
     hybrid_store::migration!(14, "0014_messages_with_attachment"),
     hybrid_store::migration!(15, "0015_reply_markup"),
+    hybrid_store::migration!(16, "0016_join_requests"),
 ];
 
 pub struct ChatsModule;

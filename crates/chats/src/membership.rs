@@ -1,20 +1,18 @@
-//! Chats and who is in them: create, list, update; add, remove, leave, promote, transfer;
-//! invite links. Bans are in `bans.rs`.
+//! Chats and who is in them: create, list, update; add, remove, leave, promote, transfer.
+//! Invite links and join requests are in `invites.rs`, bans in `bans.rs`.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hybrid_chats_api::avatar;
-use hybrid_core::{ApiError, ApiResult, Code, Page, now_ms};
+use hybrid_core::{ApiError, ApiResult, Code, Page};
 use hybrid_realtime_api::Membership;
 use hybrid_store::Sql;
 use hybrid_users_api::UserCard;
 
 use crate::api::{
-    ChatInfo, ChatsCode, HistoryVisibility, InviteLink, InvitePreview, MemberInfo, Message, MessageRow, ServiceAction,
-    UpdateChat, UpdateMember, kind_str, parse_kind, parse_role, role_str,
+    ChatInfo, ChatsCode, HistoryVisibility, MemberInfo, Message, MessageRow, ServiceAction, UpdateChat, UpdateMember,
+    kind_str, parse_kind, parse_role, role_str,
 };
 use crate::events::{
     ChatAdded, ChatEvent, ChatRemoved, ChatUpdated, MemberChange, MemberGone, MemberJoined, MemberUpdated, Outbox,
@@ -25,7 +23,6 @@ use crate::policy::{self, Access, ChatKind, Permission, Role};
 use crate::service::{Chats, member, member_with};
 use crate::store;
 use crate::store::chats::ChatRow;
-use crate::store::invites::InviteChatRow;
 
 pub struct NewChat {
     pub kind: ChatKind,
@@ -56,7 +53,7 @@ fn check_description(description: &str) -> ApiResult<String> {
 /// How a member comes in: with the chat being created (they may sync its log from the start),
 /// or later (from their join on).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Joining {
+pub(crate) enum Joining {
     AtCreation,
     Later,
 }
@@ -65,7 +62,10 @@ enum Joining {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Leaving {
     Left,
-    Removed,
+    /// Removed and banned until then (`None`: until lifted).
+    Removed {
+        until: Option<i64>,
+    },
 }
 
 /// Adds `user_id` to a chat inside a transaction, with its events. A user who joins by
@@ -74,7 +74,7 @@ pub(crate) enum Leaving {
 /// someone else's quota. In a channel, a subscriber's join event does not name them.
 /// Returns the chat's kind.
 #[allow(clippy::too_many_arguments)]
-async fn add_member(
+pub(crate) async fn add_member(
     tx: &mut Sql<'_>,
     out: &mut Outbox,
     chat_id: i64,
@@ -143,13 +143,18 @@ pub(crate) async fn drop_member(
     let left = Some(Membership::Left { chat_id, user_id });
     // a channel's subscribers do not learn who else reads it
     let named = !(parse_kind(&chat_kind) == ChatKind::Channel && parse_role(&role) == Role::Member);
-    let gone = MemberGone {
+    let mut gone = MemberGone {
         user_id: Some(user_id).filter(|_| named),
         by: Some(by).filter(|_| named),
+        role: parse_role(&role),
+        until: None,
     };
     let event = match leaving {
         Leaving::Left => ChatEvent::MemberLeft(gone),
-        Leaving::Removed => ChatEvent::MemberRemoved(gone),
+        Leaving::Removed { until } => {
+            gone.until = until;
+            ChatEvent::MemberRemoved(gone)
+        }
     };
     out.chat_event(tx, chat_id, event, left).await?;
     out.user_event(tx, user_id, UserEvent::ChatRemoved(ChatRemoved { chat_id, by }), None)
@@ -172,11 +177,6 @@ impl Chats {
             .map(|c| (c.id, c))
             .collect())
     }
-}
-
-/// The 404 of a link that does not admit anyone (now).
-fn unusable_invite() -> ApiError {
-    ApiError::not_found("invite link (unknown, revoked, expired or used up)")
 }
 
 /// Username and display name from a user's card (empty for a user that no longer exists).
@@ -495,7 +495,7 @@ impl Chats {
                 if !actor.access.can_act_on(target.access.role, Permission::RemoveMembers) {
                     return Err(ApiError::forbidden("you may not remove this member"));
                 }
-                drop_member(tx, out, chat_id, user, Leaving::Removed, me).await?;
+                drop_member(tx, out, chat_id, user, Leaving::Removed { until: None }, me).await?;
                 store::bans::ban(tx, chat_id, user, me, None).await
             })
         })
@@ -521,7 +521,8 @@ impl Chats {
         .await
     }
 
-    /// Changes a member's role or rights (needs the manage-admins right and a higher role).
+    /// Changes a member's role or rights (needs the manage-admins right and a higher role than
+    /// theirs; the new role may be at most the actor's own).
     pub async fn update_member(&self, me: i64, chat_id: i64, user: i64, update: UpdateMember) -> ApiResult<MemberInfo> {
         if update.role == Some(Role::Owner) {
             return Err(ApiError::validation(
@@ -537,7 +538,8 @@ impl Chats {
                     .await
                     .map_err(|_| ApiError::not_found("member"))?;
                 let role = update.role.unwrap_or(target.access.role);
-                if !actor.access.can_act_on(target.access.role, Permission::ManageAdmins) || role >= actor.access.role {
+                // an admin who may manage admins makes members admins, never more than itself
+                if !actor.access.can_act_on(target.access.role, Permission::ManageAdmins) || role > actor.access.role {
                     return Err(ApiError::forbidden("you may not change this member"));
                 }
                 let allow = update.allow.map(|p| policy::bits(&p)).unwrap_or(target.access.allow);
@@ -576,14 +578,11 @@ impl Chats {
                     deny: policy::names(deny),
                     joined_at: target.joined_at,
                 };
-                let member = MemberChange {
-                    user_id: info.user_id,
-                    role: info.role,
-                    permissions: Some(info.permissions.clone()),
-                    allow: Some(info.allow.clone()),
-                    deny: Some(info.deny.clone()),
+                let updated = MemberUpdated {
+                    member: MemberChange::of(user, &access),
+                    by: me,
+                    previous: MemberChange::of(user, &target.access),
                 };
-                let updated = MemberUpdated { member, by: me };
                 out.chat_event(tx, chat_id, ChatEvent::MemberUpdated(updated), None)
                     .await?;
                 Ok(info)
@@ -600,22 +599,25 @@ impl Chats {
                 if actor.access.role != Role::Owner || actor.kind() == ChatKind::Direct {
                     return Err(ApiError::forbidden("only the owner can transfer ownership"));
                 }
-                member(tx, chat_id, user)
+                let heir = member(tx, chat_id, user)
                     .await
                     .map_err(|_| ApiError::not_found("member"))?;
                 if user == me {
                     return Err(ApiError::validation("user_id", "you already own this chat"));
                 }
-                for (who, role) in [(user, Role::Owner), (me, Role::Admin)] {
+                for (who, role, previous) in [(user, Role::Owner, heir.access), (me, Role::Admin, actor.access)] {
                     store::members::set_role(tx, chat_id, who, role_str(role), 0, 0).await?;
-                    let member = MemberChange {
-                        user_id: who,
+                    let now = Access {
                         role,
-                        permissions: None,
-                        allow: None,
-                        deny: None,
+                        allow: 0,
+                        deny: 0,
+                        ..previous
                     };
-                    let updated = MemberUpdated { member, by: me };
+                    let updated = MemberUpdated {
+                        member: MemberChange::of(who, &now),
+                        by: me,
+                        previous: MemberChange::of(who, &previous),
+                    };
                     out.chat_event(tx, chat_id, ChatEvent::MemberUpdated(updated), None)
                         .await?;
                 }
@@ -623,140 +625,5 @@ impl Chats {
             })
         })
         .await
-    }
-
-    /// Creates an invite link; `expires_in_secs` and `usage_limit` are optional.
-    pub async fn create_invite(
-        &self,
-        me: i64,
-        chat_id: i64,
-        expires_in_secs: Option<i64>,
-        usage_limit: Option<i64>,
-    ) -> ApiResult<InviteLink> {
-        if let Some(secs) = expires_in_secs
-            && !(60..=366 * 24 * 3600).contains(&secs)
-        {
-            return Err(ApiError::validation(
-                "expires_in_secs",
-                "must be between 60 and 31622400",
-            ));
-        }
-        if let Some(limit) = usage_limit
-            && !(1..=100_000).contains(&limit)
-        {
-            return Err(ApiError::validation("usage_limit", "must be between 1 and 100000"));
-        }
-        let mut bytes = [0u8; 12];
-        getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
-        let code = URL_SAFE_NO_PAD.encode(bytes);
-        let max_links = self.config.max_invite_links_per_chat;
-        self.commit_in(chat_id, move |tx, _out| {
-            Box::pin(async move {
-                member_with(tx, chat_id, me, Permission::Invite, "invite people").await?;
-                if store::invites::working(tx, chat_id).await? >= max_links {
-                    return Err(ApiError::new(
-                        ChatsCode::TooManyInviteLinks,
-                        format!("a chat has at most {max_links} working invite links; revoke some first"),
-                    ));
-                }
-                let expires_at = expires_in_secs.map(|s| now_ms() + s * 1000);
-                let row = store::invites::insert(tx, &code, chat_id, me, expires_at, usage_limit).await?;
-                Ok(row.into())
-            })
-        })
-        .await
-    }
-
-    /// A chat's invite links, newest first, from before `before` (`created_at` and code of
-    /// the last link of the previous page).
-    pub async fn invites(
-        &self,
-        me: i64,
-        chat_id: i64,
-        before: Option<(i64, String)>,
-        limit: i64,
-    ) -> ApiResult<Vec<InviteLink>> {
-        let member = self.member(chat_id, me).await?;
-        member.require(Permission::Invite, "see invite links")?;
-        let (before_at, before_code) = before.unwrap_or((i64::MAX, String::new()));
-        let rows = store::invites::page(&mut self.db.reads(), chat_id, (before_at, &before_code), limit).await?;
-        Ok(rows.into_iter().map(InviteLink::from).collect())
-    }
-
-    /// Revokes a link: its creator, or a member who may change the chat's info.
-    pub async fn revoke_invite(&self, me: i64, chat_id: i64, code: String) -> ApiResult<()> {
-        self.commit_in(chat_id, move |tx, _out| {
-            Box::pin(async move {
-                let member = member(tx, chat_id, me).await?;
-                let creator = store::invites::creator(tx, chat_id, &code)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("invite link"))?;
-                if creator != me {
-                    member.require(Permission::ChangeInfo, "revoke others' invite links")?;
-                }
-                store::invites::revoke(tx, &code).await
-            })
-        })
-        .await
-    }
-
-    async fn usable_invite(&self, code: &str) -> ApiResult<InviteChatRow> {
-        store::invites::usable(&mut self.db.reads(), code)
-            .await?
-            .ok_or_else(unusable_invite)
-    }
-
-    pub async fn preview_invite(&self, me: i64, code: &str) -> ApiResult<InvitePreview> {
-        let (chat_id, kind, title, description, member_count) = self.usable_invite(code).await?;
-        let joined = self.member_if_any(chat_id, me).await?.is_some();
-        Ok(InvitePreview {
-            chat_id,
-            kind: parse_kind(&kind),
-            title,
-            description,
-            member_count,
-            joined,
-        })
-    }
-
-    /// Joins the chat of an invite link; joining a chat you are in changes nothing.
-    pub async fn join_invite(&self, me: i64, code: String) -> ApiResult<ChatInfo> {
-        let (chat_id, ..) = self.usable_invite(&code).await?;
-        if self.member_if_any(chat_id, me).await?.is_some() {
-            return self.chat(me, chat_id).await;
-        }
-        let max = self.config.max_members;
-        let max_chats = self.config.max_chats_per_user;
-        let joined = self.commit_in(chat_id, move |tx, out| {
-            Box::pin(async move {
-                if store::members::is_member(tx, chat_id, me).await? {
-                    return Ok(()); // joined meanwhile (two taps on the link)
-                }
-                if store::bans::is_banned(tx, chat_id, me).await? {
-                    return Err(ApiError::forbidden("you are banned from this chat"));
-                }
-                let (chat_id, by) = store::invites::use_once(tx, &code).await?.ok_or_else(unusable_invite)?;
-                if store::chats::member_count(tx, chat_id).await? >= max {
-                    return Err(ApiError::new(
-                        ChatsCode::ChatFull,
-                        format!("a chat holds at most {max} members"),
-                    ));
-                }
-                let kind = add_member(tx, out, chat_id, me, Role::Member, by, Joining::Later, Some(max_chats)).await?;
-                if kind != ChatKind::Channel {
-                    announce(
-                        tx,
-                        out,
-                        chat_id,
-                        me,
-                        &ServiceAction::MembersAdded { user_ids: vec![me] },
-                    )
-                    .await?;
-                }
-                Ok(())
-            })
-        });
-        joined.await?;
-        self.chat(me, chat_id).await
     }
 }

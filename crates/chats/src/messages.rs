@@ -521,6 +521,9 @@ impl Chats {
                     let changed = PinChanged { seq, pinned, by: me };
                     out.chat_event(tx, chat_id, ChatEvent::PinChanged(changed), None)
                         .await?;
+                    if pinned {
+                        announce(tx, out, chat_id, me, &ServiceAction::MessagePinned { seq }).await?;
+                    }
                 }
                 Ok(())
             })

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use hybrid_core::{ApiError, ApiResult, AuthUser, ErrorBody, Json, Page, Path, Query, page_limit, parse_cursor};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,6 +18,7 @@ use crate::api::{
 };
 use crate::bans::Ban;
 use crate::body::Entity;
+use crate::invites::{InviteOptions, JoinPending, JoinRequest, Joined};
 use crate::membership::NewChat;
 use crate::messages::{HistoryFrom, HistoryPage, NewMessage, Only};
 use crate::policy::ChatKind;
@@ -52,9 +54,12 @@ pub fn router(chats: Arc<Chats>, global_body_limit: usize) -> OpenApiRouter {
         .routes(routes!(leave))
         .routes(routes!(transfer))
         .routes(routes!(invites, create_chat_invite))
-        .routes(routes!(revoke_invite))
+        .routes(routes!(edit_invite, revoke_invite))
         .routes(routes!(preview_invite))
         .routes(routes!(join_invite))
+        .routes(routes!(join_requests))
+        .routes(routes!(approve_join_request))
+        .routes(routes!(decline_join_request))
         .routes(routes!(sync))
         .routes(routes!(search_messages))
         .with_state(chats)
@@ -569,28 +574,33 @@ async fn invites(
     Ok(Json(chats.invites(me.user_id, chat_id, before, limit).await?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CreateInvite {
-    /// Seconds until the link stops working (60 to 31622400); omit for never.
-    pub expires_in_secs: Option<i64>,
-    /// How many people may join with it (1 to 100000); omit for no limit.
-    pub usage_limit: Option<i64>,
-}
-
-/// Create an invite link (needs `invite`); people join at `/invites/{code}/join`.
+/// Create an invite link (needs `invite`; `needs_approval` also the admin role); people join
+/// at `/invites/{code}/join`.
 #[utoipa::path(post, path = "/chats/{chat_id}/invites", tag = "chats", security(("bearer" = [])),
-    params(("chat_id" = i64, Path)), request_body = CreateInvite,
-    responses((status = 404, body = ErrorBody), (status = 201, body = InviteLink), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("chat_id" = i64, Path)), request_body = InviteOptions,
+    responses((status = 404, body = ErrorBody), (status = 201, body = InviteLink), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_chat_invite(
     State(chats): Svc,
     me: AuthUser,
     Path(chat_id): Path<i64>,
-    Json(req): Json<CreateInvite>,
+    Json(req): Json<InviteOptions>,
 ) -> ApiResult<(StatusCode, Json<InviteLink>)> {
-    let link = chats
-        .create_invite(me.user_id, chat_id, req.expires_in_secs, req.usage_limit)
-        .await?;
+    let link = chats.create_invite(me.user_id, chat_id, req).await?;
     Ok((StatusCode::CREATED, Json(link)))
+}
+
+/// Replace an invite link's terms (its creator, or with `change_info`); absent fields remove
+/// their rule.
+#[utoipa::path(patch, path = "/chats/{chat_id}/invites/{code}", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("code" = String, Path)), request_body = InviteOptions,
+    responses((status = 200, body = InviteLink), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn edit_invite(
+    State(chats): Svc,
+    me: AuthUser,
+    Path((chat_id, code)): Path<(i64, String)>,
+    Json(req): Json<InviteOptions>,
+) -> ApiResult<Json<InviteLink>> {
+    Ok(Json(chats.edit_invite(me.user_id, chat_id, code, req).await?))
 }
 
 /// Revoke an invite link (its creator, or with `change_info`).
@@ -613,11 +623,67 @@ async fn preview_invite(State(chats): Svc, me: AuthUser, Path(code): Path<String
     Ok(Json(chats.preview_invite(me.user_id, &code).await?))
 }
 
-/// Join a chat with an invite link.
+/// Join a chat with an invite link: 200 with the chat, or 202 when the link needs approval
+/// (you wait for an admin; `chat.added` comes when they approve).
 #[utoipa::path(post, path = "/invites/{code}/join", tag = "chats", security(("bearer" = [])),
-    params(("code" = String, Path)), responses((status = 200, body = ChatInfo), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn join_invite(State(chats): Svc, me: AuthUser, Path(code): Path<String>) -> ApiResult<Json<ChatInfo>> {
-    Ok(Json(chats.join_invite(me.user_id, code).await?))
+    params(("code" = String, Path)), responses((status = 200, body = ChatInfo), (status = 202, body = JoinPending), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn join_invite(State(chats): Svc, me: AuthUser, Path(code): Path<String>) -> ApiResult<Response> {
+    Ok(match chats.join_invite(me.user_id, code).await? {
+        Joined::Member(chat) => Json(chat).into_response(),
+        Joined::Requested(pending) => (StatusCode::ACCEPTED, Json(pending)).into_response(),
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct JoinRequestParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 200, default 100.
+    pub limit: Option<i64>,
+}
+
+/// People waiting to join, oldest first (admins who may invite).
+#[utoipa::path(get, path = "/chats/{chat_id}/join-requests", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), JoinRequestParams),
+    responses((status = 200, body = Page<JoinRequest>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn join_requests(
+    State(chats): Svc,
+    me: AuthUser,
+    Path(chat_id): Path<i64>,
+    Query(q): Query<JoinRequestParams>,
+) -> ApiResult<Json<Page<JoinRequest>>> {
+    let limit = page_limit(q.limit, 100, 200)?;
+    let after = parse_cursor::<2>(q.cursor.as_deref())?.map_or((0, 0), |[at, id]| (at, id));
+    let rows = chats.join_requests(me.user_id, chat_id, after, limit + 1).await?;
+    Ok(Json(Page::from_rows(rows, limit, |r| {
+        format!("{}:{}", r.requested_at, r.user_id)
+    })))
+}
+
+/// Let a person who asked into the chat (admins who may invite).
+#[utoipa::path(post, path = "/chats/{chat_id}/join-requests/{user_id}/approve", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("user_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn approve_join_request(
+    State(chats): Svc,
+    me: AuthUser,
+    Path((chat_id, user_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    chats.decide_join(me.user_id, chat_id, user_id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turn a request down; the person may ask again (admins who may invite).
+#[utoipa::path(post, path = "/chats/{chat_id}/join-requests/{user_id}/decline", tag = "chats", security(("bearer" = [])),
+    params(("chat_id" = i64, Path), ("user_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn decline_join_request(
+    State(chats): Svc,
+    me: AuthUser,
+    Path((chat_id, user_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    chats.decide_join(me.user_id, chat_id, user_id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Catch up after being offline: every missed event, or `too_long` per chat. See

@@ -28,6 +28,8 @@ pub struct ChatsConfig {
     pub search_rate_per_minute: u32,
     /// Most working (not revoked or expired) invite links one chat may have.
     pub max_invite_links_per_chat: i64,
+    /// Most requests to join one chat that may wait for a decision at once.
+    pub max_join_requests_per_chat: i64,
 }
 
 impl Default for ChatsConfig {
@@ -41,6 +43,7 @@ impl Default for ChatsConfig {
             relay_events: true,
             send_rate_per_minute: 1200,
             max_invite_links_per_chat: 1000,
+            max_join_requests_per_chat: 10_000,
             search_rate_per_minute: 60,
             max_chats_per_user: 1000,
             max_chats_created_per_day: 50,

@@ -505,7 +505,10 @@ export interface paths {
         /** Invite links of a chat, newest first (needs `invite`). */
         get: operations["invites"];
         put?: never;
-        /** Create an invite link (needs `invite`); people join at `/invites/{code}/join`. */
+        /**
+         * Create an invite link (needs `invite`; `needs_approval` also the admin role); people join
+         *     at `/invites/{code}/join`.
+         */
         post: operations["create_chat_invite"];
         delete?: never;
         options?: never;
@@ -525,6 +528,61 @@ export interface paths {
         post?: never;
         /** Revoke an invite link (its creator, or with `change_info`). */
         delete: operations["revoke_invite"];
+        options?: never;
+        head?: never;
+        /**
+         * Replace an invite link's terms (its creator, or with `change_info`); absent fields remove
+         *     their rule.
+         */
+        patch: operations["edit_invite"];
+        trace?: never;
+    };
+    "/api/v1/chats/{chat_id}/join-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People waiting to join, oldest first (admins who may invite). */
+        get: operations["join_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/{chat_id}/join-requests/{user_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let a person who asked into the chat (admins who may invite). */
+        post: operations["approve_join_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/{chat_id}/join-requests/{user_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn a request down; the person may ask again (admins who may invite). */
+        post: operations["decline_join_request"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -978,7 +1036,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join a chat with an invite link. */
+        /**
+         * Join a chat with an invite link: 200 with the chat, or 202 when the link needs approval
+         *     (you wait for an admin; `chat.added` comes when they approve).
+         */
         post: operations["join_invite"];
         delete?: never;
         options?: never;
@@ -1797,18 +1858,6 @@ export interface components {
              */
             user_id?: number | null;
         };
-        CreateInvite: {
-            /**
-             * Format: int64
-             * @description Seconds until the link stops working (60 to 31622400); omit for never.
-             */
-            expires_in_secs?: number | null;
-            /**
-             * Format: int64
-             * @description How many people may join with it (1 to 100000); omit for no limit.
-             */
-            usage_limit?: number | null;
-        };
         /** @description A delivery and its attempts, for the owner's delivery log. Times are Unix milliseconds. */
         DeliveryLog: {
             /** @description Newest last. */
@@ -1942,6 +1991,7 @@ export interface components {
          *     - `owner_must_transfer` (409): The owner must transfer ownership before leaving.
          *     - `too_many_chats` (409): The caller is in as many groups and channels as one may be.
          *     - `too_many_invite_links` (409): The chat has as many invite links as it may.
+         *     - `too_many_join_requests` (409): As many people wait to join the chat as may.
          *     - `stale_attachment` (409): An attachment update older than the stored version.
          *     - `file_too_large` (413): The file is larger than one upload may be (`files.max_file_bytes`, or `files.max_image_bytes` for images).
          *     - `quota_exceeded` (413): The upload would take the caller past their quota (`files.quota_bytes`).
@@ -1960,7 +2010,7 @@ export interface components {
          *     - `too_many_bots` (409): The person owns as many bots as one may.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "stale_attachment" | "file_too_large" | "quota_exceeded" | "range_not_satisfiable" | "link_invalid" | "offset_mismatch" | "upload_busy" | "image_too_large" | "media_processing" | "upload_expired" | "tus_version_unsupported" | "too_many_push_subscriptions" | "email_not_configured" | "too_many_webhooks" | "nothing_to_verify" | "too_many_bots";
+        ErrorCode: "validation_failed" | "bad_request" | "invalid_json" | "invalid_path" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "method_not_allowed" | "unauthorized" | "invalid_token" | "token_expired" | "session_revoked" | "forbidden" | "not_found" | "conflict" | "too_many_requests" | "rate_limited" | "busy" | "unavailable" | "bad_gateway" | "internal" | "invite_required" | "registration_closed" | "invalid_credentials" | "totp_required" | "invalid_totp" | "invalid_refresh_token" | "refresh_token_reused" | "wrong_password" | "totp_enabled" | "totp_not_pending" | "totp_disabled" | "username_taken" | "chat_full" | "already_member" | "direct_chat" | "owner_must_transfer" | "too_many_chats" | "too_many_invite_links" | "too_many_join_requests" | "stale_attachment" | "file_too_large" | "quota_exceeded" | "range_not_satisfiable" | "link_invalid" | "offset_mismatch" | "upload_busy" | "image_too_large" | "media_processing" | "upload_expired" | "tus_version_unsupported" | "too_many_push_subscriptions" | "email_not_configured" | "too_many_webhooks" | "nothing_to_verify" | "too_many_bots";
         ErrorDetail: {
             /** @description Stable machine-readable code, e.g. `validation_failed`, `not_found`. */
             code: components["schemas"]["ErrorCode"];
@@ -2038,11 +2088,33 @@ export interface components {
             created_by: number;
             /** Format: int64 */
             expires_at?: number | null;
+            /** @description What admins call the link (at most 32 characters); empty when unnamed. */
+            name?: string;
+            /** @description Whether people who follow it ask to join and wait for an admin's decision. */
+            needs_approval?: boolean;
             revoked: boolean;
             /** Format: int64 */
             usage_limit?: number | null;
             /** Format: int64 */
             uses: number;
+        };
+        /** @description What a new or edited link admits; every field absent means "no such rule". */
+        InviteOptions: {
+            /**
+             * Format: int64
+             * @description Seconds until the link stops working (60 to 31622400); omit for never.
+             */
+            expires_in_secs?: number | null;
+            /** @description What admins call the link (at most 32 characters). */
+            name?: string;
+            /** @description People who follow it ask to join and wait for an admin (needs the admin role). */
+            needs_approval?: boolean;
+            /**
+             * Format: int64
+             * @description How many people may join with it (1 to 100000); omit for no limit. Not with
+             *     `needs_approval` (each request is decided on its own).
+             */
+            usage_limit?: number | null;
         };
         /** @description What an invite link shows before joining. */
         InvitePreview: {
@@ -2054,6 +2126,10 @@ export interface components {
             kind: components["schemas"]["ChatKind"];
             /** Format: int64 */
             member_count: number;
+            /** @description Whether joining asks an admin first (`POST /invites/{code}/join` then answers 202). */
+            needs_approval?: boolean;
+            /** @description Whether the caller already asked and waits. */
+            requested?: boolean;
             title: string;
         };
         InviteRequest: {
@@ -2113,6 +2189,69 @@ export interface components {
          * @enum {string}
          */
         JobState: "ready" | "running" | "done" | "dead" | "cancelled";
+        JoinDecided: {
+            approved: boolean;
+            /** Format: int64 */
+            by: number;
+            /** Format: int64 */
+            chat_id: number;
+            /**
+             * Format: int64
+             * @description How many requests wait in this chat now.
+             */
+            pending: number;
+            /**
+             * Format: int64
+             * @description Who asked.
+             */
+            user_id: number;
+        };
+        /** @description A request waiting for an admin. */
+        JoinPending: {
+            /** Format: int64 */
+            chat_id: number;
+            /** @description Always true: you wait for a decision. */
+            requested: boolean;
+            title: string;
+        };
+        /** @description A request to join, as the chat's deciders see it. */
+        JoinRequest: {
+            /** @description The link they followed. */
+            code: string;
+            display_name: string;
+            /**
+             * Format: int64
+             * @description Unix ms.
+             */
+            requested_at: number;
+            /** Format: int64 */
+            user_id: number;
+            username: string;
+        };
+        JoinRequested: {
+            /** Format: int64 */
+            chat_id: number;
+            /** @description The invite link they followed, who made it, and its name. */
+            code: string;
+            /** Format: int64 */
+            link_created_by: number;
+            link_name?: string;
+            /**
+             * Format: int64
+             * @description How many requests wait in this chat now.
+             */
+            pending: number;
+            /**
+             * Format: int64
+             * @description Unix ms.
+             */
+            requested_at: number;
+            /**
+             * Format: int64
+             * @description Who asks.
+             */
+            user_id: number;
+        };
         /**
          * @description What a user hears of a chat.
          * @enum {string}
@@ -2176,8 +2315,8 @@ export interface components {
         /** @enum {string} */
         MediaState: "pending" | "ready" | "failed";
         /**
-         * @description A member's role and rights after a change. The rights are absent after an ownership
-         *     transfer, which resets them to the role's.
+         * @description A member's role and rights after a change (an ownership transfer resets both members'
+         *     overrides).
          */
         MemberChange: {
             allow?: components["schemas"]["Permission"][] | null;
@@ -2190,6 +2329,8 @@ export interface components {
         MemberGone: {
             /** Format: int64 */
             by?: number | null;
+            /** @description The role they had. */
+            role: components["schemas"]["Role"];
             /**
              * Format: int64
              * @description Who left or was removed, and by whom; both absent for a channel's subscriber.
@@ -2227,6 +2368,8 @@ export interface components {
             /** Format: int64 */
             by: number;
             member: components["schemas"]["MemberChange"];
+            /** @description The member's role before the change. */
+            previous_role: components["schemas"]["Role"];
         };
         /** @description A message. Deleted messages stay as tombstones: `deleted: true`, no text. */
         Message: {
@@ -2519,6 +2662,24 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_JoinRequest: {
+            items: {
+                /** @description The link they followed. */
+                code: string;
+                display_name: string;
+                /**
+                 * Format: int64
+                 * @description Unix ms.
+                 */
+                requested_at: number;
+                /** Format: int64 */
+                user_id: number;
+                username: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_Message: {
             items: {
                 action?: components["schemas"]["ServiceAction"] | null;
@@ -2801,6 +2962,11 @@ export interface components {
             title: string;
             /** @enum {string} */
             type: "title_changed";
+        } | {
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            type: "message_pinned";
         };
         SessionInfo: {
             /** Format: int64 */
@@ -2972,6 +3138,19 @@ export interface components {
             data: components["schemas"]["OwnRead"];
             /** @enum {string} */
             kind: "read.updated";
+        } | {
+            /** @description Someone asks to join a chat whose requests you decide on (an admin who may invite). */
+            data: components["schemas"]["JoinRequested"];
+            /** @enum {string} */
+            kind: "join_request.new";
+        } | {
+            /**
+             * @description A request to join was approved or declined: sent to the chat's deciders and to the
+             *     person who asked.
+             */
+            data: components["schemas"]["JoinDecided"];
+            /** @enum {string} */
+            kind: "join_request.decided";
         };
         UserEventFrame: components["schemas"]["UserEvent"] & {
             /** Format: int64 */
@@ -5473,11 +5652,186 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateInvite"];
+                "application/json": components["schemas"]["InviteOptions"];
             };
         };
         responses: {
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteLink"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    edit_invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteOptions"];
+            };
+        };
+        responses: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5556,13 +5910,170 @@ export interface operations {
             };
         };
     };
-    revoke_invite: {
+    join_requests: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 200, default 100. */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JoinRequest"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_join_request: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 chat_id: number;
-                code: string;
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    decline_join_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+                user_id: number;
             };
             cookie?: never;
         };
@@ -8282,6 +8793,14 @@ export interface operations {
                     "application/json": components["schemas"]["ChatInfo"];
                 };
             };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinPending"];
+                };
+            };
             /** @description a parameter of the wrong type, or a body that is not JSON */
             400: {
                 headers: {
@@ -8293,6 +8812,14 @@ export interface operations {
             };
             /** @description no valid access token (`unauthorized`, `invalid_token`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -44,8 +44,10 @@ impl Call<'_> {
 
     /// Telegram's ChatFullInfo of a chat of the bot's, with the fields libraries require.
     pub(super) async fn get_chat(&self, params: &Params) -> BotResult<Value> {
-        let meta = self.chat(params, "chat_id").await?;
+        let mut meta = self.chat(params, "chat_id").await?;
         let view = self.chat_view(meta.chat_id).await?;
+        // chats' title, not the copy updates keep (it may lag a change just made)
+        meta.title = view.title.clone();
         let cards = self.cards(&meta.peer_id.into_iter().collect::<Vec<_>>()).await?;
         let mut chat = Chat::of(&meta, &cards);
         if view.kind != "direct" {

@@ -7,8 +7,9 @@
 //! - `reply.rs`: the `{"ok": …}` envelope and Telegram's errors;
 //! - `shapes.rs`: how Hybrid's ids, users, chats and messages look in the Bot API;
 //! - `markup.rs`: keyboards (`reply_markup`);
-//! - `messages.rs`, `bot.rs`, `updates.rs`: the methods.
+//! - `messages.rs`, `bot.rs`, `admin.rs`, `updates.rs`: the methods.
 
+mod admin;
 mod bot;
 pub mod markup;
 mod messages;
@@ -98,6 +99,22 @@ impl Call<'_> {
             "setmycommands" => self.set_my_commands(&params).await,
             "getmycommands" => self.get_my_commands(&params).await,
             "deletemycommands" => self.delete_my_commands(&params).await,
+            "getchatmember" => self.get_chat_member(&params).await,
+            "getchatmembercount" | "getchatmemberscount" => self.get_chat_member_count(&params).await,
+            "getchatadministrators" => self.get_chat_administrators(&params).await,
+            "banchatmember" | "kickchatmember" => self.ban_chat_member(&params).await,
+            "unbanchatmember" => self.unban_chat_member(&params).await,
+            "restrictchatmember" => self.restrict_chat_member(&params).await,
+            "promotechatmember" => self.promote_chat_member(&params).await,
+            "setchattitle" => self.set_chat_title(&params).await,
+            "setchatdescription" => self.set_chat_description(&params).await,
+            "leavechat" => self.leave_chat(&params).await,
+            "createchatinvitelink" => self.create_chat_invite_link(&params).await,
+            "editchatinvitelink" => self.edit_chat_invite_link(&params).await,
+            "revokechatinvitelink" => self.revoke_chat_invite_link(&params).await,
+            "exportchatinvitelink" => self.export_chat_invite_link(&params).await,
+            "approvechatjoinrequest" => self.decide_join_request(&params, true).await,
+            "declinechatjoinrequest" => self.decide_join_request(&params, false).await,
             _ => Err(BotError::unknown_method()),
         }
     }

@@ -13,11 +13,11 @@
 
 use std::collections::HashMap;
 
-use hybrid_chats_api::ChatMessage;
 use hybrid_chats_api::body::{Entity, EntityKind};
+use hybrid_chats_api::{ChatMessage, InviteView, MemberView};
 use hybrid_users_api::UserCard;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Groups and channels are `-(CHAT_ID_BASE + id)`.
 pub const CHAT_ID_BASE: i64 = 1_000_000_000_000;
@@ -160,7 +160,7 @@ impl Chat {
 /// Users' cards by id, for rendering.
 pub type Cards = HashMap<i64, UserCard>;
 
-fn user(cards: &Cards, id: i64) -> User {
+pub fn user(cards: &Cards, id: i64) -> User {
     cards.get(&id).map_or_else(|| User::unknown(id), User::of)
 }
 
@@ -280,6 +280,72 @@ pub struct Message {
     pub entities: Vec<MessageEntity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_markup: Option<Value>,
+    /// What a service message says (`new_chat_members`, `left_chat_member`, …).
+    #[serde(flatten)]
+    pub service: Option<Service>,
+}
+
+/// A service message's fields, from Hybrid's `action` of that message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    NewChatMembers(Vec<User>),
+    LeftChatMember(User),
+    NewChatTitle(String),
+    SupergroupChatCreated(bool),
+    ChannelChatCreated(bool),
+    PinnedMessage(Box<Message>),
+}
+
+/// Hybrid's record of a service message (the chats API's `action`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    ChatCreated {
+        title: String,
+    },
+    MembersAdded {
+        user_ids: Vec<i64>,
+    },
+    MemberLeft {
+        user_id: i64,
+    },
+    TitleChanged {
+        title: String,
+    },
+    MessagePinned {
+        seq: i64,
+    },
+    /// One a newer server writes.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Action {
+    /// The users its fields name.
+    pub fn users(&self) -> Vec<i64> {
+        match self {
+            Action::MembersAdded { user_ids } => user_ids.clone(),
+            Action::MemberLeft { user_id } => vec![*user_id],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Its fields in a message of chat `meta`; `pinned` is the pinned message when the
+    /// caller read it.
+    pub fn service(&self, meta: &ChatMeta, cards: &Cards, pinned: Option<Message>) -> Option<Service> {
+        Some(match self {
+            Action::ChatCreated { .. } if meta.kind == "channel" => Service::ChannelChatCreated(true),
+            Action::ChatCreated { .. } => Service::SupergroupChatCreated(true),
+            Action::MembersAdded { user_ids } => {
+                Service::NewChatMembers(user_ids.iter().map(|id| user(cards, *id)).collect())
+            }
+            Action::MemberLeft { user_id } => Service::LeftChatMember(user(cards, *user_id)),
+            Action::TitleChanged { title } => Service::NewChatTitle(title.clone()),
+            Action::MessagePinned { .. } => Service::PinnedMessage(Box::new(pinned?)),
+            Action::Unknown => return None,
+        })
+    }
 }
 
 impl Message {
@@ -311,8 +377,109 @@ impl Message {
                 .reply_markup
                 .clone()
                 .filter(|markup| markup.get("inline_keyboard").is_some()),
+            service: None,
         }
     }
+}
+
+/// A user's standing in a chat as the Bot API's `ChatMember`: `creator`, `administrator`
+/// (rights from Hybrid's permissions), `restricted` (a member with rights taken), `member`,
+/// `kicked` (banned) or `left`. Rights Hybrid does not have are `false`.
+pub fn chat_member(user: User, view: &MemberView, chat_kind: &str) -> Value {
+    let has = |name: &str| view.permissions.iter().any(|p| p == name);
+    let user = serde_json::to_value(user).expect("users serialise");
+    match view.status.as_str() {
+        "owner" => json!({"status": "creator", "user": user, "is_anonymous": false}),
+        "admin" => {
+            let mut admin = json!({
+                "status": "administrator",
+                "user": user,
+                "can_be_edited": false,
+                "is_anonymous": false,
+                "can_manage_chat": true,
+                "can_delete_messages": has("delete_others"),
+                "can_manage_video_chats": false,
+                "can_restrict_members": has("remove_members"),
+                "can_promote_members": has("manage_admins"),
+                "can_change_info": has("change_info"),
+                "can_invite_users": has("invite"),
+                "can_post_stories": false,
+                "can_edit_stories": false,
+                "can_delete_stories": false,
+                "can_send_welcome_messages": false,
+                "can_pin_messages": has("pin"),
+            });
+            if chat_kind == "channel" {
+                admin["can_post_messages"] = json!(has("send_messages"));
+                admin["can_edit_messages"] = json!(has("edit_others"));
+            } else {
+                admin["can_manage_topics"] = json!(false);
+            }
+            admin
+        }
+        "member" if !view.deny.is_empty() => {
+            let send = has("send_messages");
+            json!({
+                "status": "restricted",
+                "user": user,
+                "is_member": true,
+                "can_send_messages": send,
+                "can_send_audios": send,
+                "can_send_documents": send,
+                "can_send_photos": send,
+                "can_send_videos": send,
+                "can_send_video_notes": send,
+                "can_send_voice_notes": send,
+                "can_send_polls": send,
+                "can_send_other_messages": send,
+                "can_add_web_page_previews": send,
+                "can_react_to_messages": true,
+                "can_edit_tag": false,
+                "can_change_info": has("change_info"),
+                "can_invite_users": has("invite"),
+                "can_pin_messages": has("pin"),
+                "can_manage_topics": false,
+                "until_date": 0,
+            })
+        }
+        "member" => json!({"status": "member", "user": user}),
+        "banned" => json!({"status": "kicked", "user": user, "until_date": view.until.map_or(0, seconds)}),
+        _ => json!({"status": "left", "user": user}),
+    }
+}
+
+/// An invite link as the Bot API's `ChatInviteLink`; `url` is where it opens.
+pub fn invite_link(link: &InviteView, creator: User, url: String) -> Value {
+    let mut out = json!({
+        "invite_link": url,
+        "creator": creator,
+        "creates_join_request": link.needs_approval,
+        "is_primary": false,
+        "is_revoked": link.revoked,
+    });
+    if !link.name.is_empty() {
+        out["name"] = json!(link.name);
+    }
+    if let Some(at) = link.expires_at {
+        out["expire_date"] = json!(seconds(at));
+    }
+    if let Some(limit) = link.usage_limit {
+        out["member_limit"] = json!(limit);
+    }
+    if link.needs_approval {
+        out["pending_join_request_count"] = json!(link.pending);
+    }
+    out
+}
+
+/// Where invite link `code` opens: the web client at `web_url`.
+pub fn invite_url(web_url: &str, code: &str) -> String {
+    format!("{}/join/{code}", web_url.trim_end_matches('/'))
+}
+
+/// The code of an invite link a bot names (the whole link, or its code).
+pub fn invite_code(link: &str) -> &str {
+    link.trim().trim_end_matches('/').rsplit('/').next().unwrap_or_default()
 }
 
 /// The users a message's rendering names: its sender, a forward's author, text mentions, a

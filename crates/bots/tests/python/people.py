@@ -121,6 +121,53 @@ class Person:
                                                   "member_ids": [int(m) for m in member_ids]}, expect=201)
         return chat["id"]
 
+    async def chat(self, chat_id, expect=200):
+        """The chat as this person sees it (`expect=(403, 404)`: they cannot)."""
+        return await self.call("GET", f"/chats/{chat_id}", expect=expect)
+
+    async def update_chat(self, chat_id, **changes):
+        """Changes a chat's info (`title=…`, `description=…`)."""
+        return await self.call("PATCH", f"/chats/{chat_id}", changes, expect=200)
+
+    async def add_members(self, chat_id, user_ids):
+        await self.call("POST", f"/chats/{chat_id}/members", {"user_ids": [int(u) for u in user_ids]}, expect=204)
+
+    async def remove_member(self, chat_id, user_id):
+        await self.call("DELETE", f"/chats/{chat_id}/members/{user_id}", expect=204)
+
+    async def set_member(self, chat_id, user_id, **changes):
+        """Changes a member's `role`, `allow`, `deny`: the member as they are now."""
+        return await self.call("PATCH", f"/chats/{chat_id}/members/{user_id}", changes, expect=200)
+
+    async def leave(self, chat_id):
+        await self.call("POST", f"/chats/{chat_id}/leave", expect=204)
+
+    async def pin(self, chat_id, seq):
+        await self.call("PUT", f"/chats/{chat_id}/pins/{seq}", expect=204)
+
+    async def join(self, code, expect=200):
+        """Follows invite link `code`: 200 joined (the chat), 202 a join request
+        (`{chat_id, title, requested}`), 403 banned, 404 an unusable link."""
+        return await self.call("POST", f"/invites/{code}/join", expect=expect)
+
+
+def invite_code(link):
+    """The code of an invite link `…/join/<code>`."""
+    return link.rstrip("/").rsplit("/", 1)[-1]
+
+
+async def wait_seen(what, items, predicate, wait=WAIT):
+    """The first of `items` (a list a bot's handlers append to) for which `predicate` holds,
+    once there is one, for at most `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        for item in list(items):
+            if predicate(item):
+                return item
+        if time.monotonic() > deadline:
+            raise Failure(f"timed out after {wait:.0f} s waiting for {what}")
+        await asyncio.sleep(POLL)
+
 
 async def _call(session, method, url, token, body, expect):
     expect = (expect,) if isinstance(expect, int) else expect

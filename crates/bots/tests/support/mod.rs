@@ -59,6 +59,15 @@ pub async fn updates(server: &TestServer, token: &str, offset: i64, count: usize
     .await
 }
 
+/// The first update after `offset` that carries `kind` (`chat_join_request` …): its object.
+pub async fn update_of(server: &TestServer, token: &str, offset: i64, kind: &str) -> Value {
+    until(&format!("a {kind} update"), || async {
+        let result = ok(server, token, "getUpdates", json!({"offset": offset})).await;
+        result.as_array().unwrap().iter().find_map(|u| u.get(kind).cloned())
+    })
+    .await
+}
+
 /// The direct chat `from` opens with user `to`: its id.
 pub async fn direct_chat(server: &TestServer, from: &TestUser, to: i64) -> i64 {
     let (status, chat) = server

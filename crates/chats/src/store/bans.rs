@@ -14,6 +14,17 @@ pub async fn is_banned(sql: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResu
     Ok(row.is_some())
 }
 
+/// `user_id`'s ban in force in a chat: `Some(until)` (`until` `None`: until lifted).
+pub async fn ban_of(sql: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResult<Option<Option<i64>>> {
+    let row: Option<(Option<i64>,)> = sql
+        .fetch_optional(
+            "SELECT until FROM bans WHERE chat_id = $1 AND user_id = $2 AND (until IS NULL OR until > $3)",
+            params![chat_id, user_id, now_ms()],
+        )
+        .await?;
+    Ok(row.map(|(until,)| until))
+}
+
 /// Bans `user_id`, replacing an earlier ban of them.
 pub async fn ban(sql: &mut Sql<'_>, chat_id: i64, user_id: i64, by: i64, until: Option<i64>) -> ApiResult<()> {
     sql.execute(

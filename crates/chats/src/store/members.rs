@@ -155,3 +155,15 @@ pub async fn direct_peers_who_wrote(sql: &mut Sql<'_>, user_id: i64) -> ApiResul
         .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
+
+/// A chat's admins and owner, who may decide on requests: id, role, allow and deny bits, and
+/// the chat's kind.
+pub async fn staff(sql: &mut Sql<'_>, chat_id: i64) -> ApiResult<Vec<(i64, String, i64, i64, String)>> {
+    Ok(sql
+        .fetch_all(
+            "SELECT m.user_id, m.role, m.allow_bits, m.deny_bits, c.kind FROM members m \
+             JOIN chats c ON c.id = m.chat_id WHERE m.chat_id = $1 AND m.role <> 'member' ORDER BY m.user_id",
+            params![chat_id],
+        )
+        .await?)
+}

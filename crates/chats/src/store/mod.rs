@@ -8,6 +8,7 @@ pub mod bans;
 pub mod chats;
 pub mod events;
 pub mod invites;
+pub mod join_requests;
 pub mod members;
 pub mod messages;
 pub mod objects;

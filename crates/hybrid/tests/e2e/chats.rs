@@ -11,7 +11,8 @@ stack_tests!(
     channels,
     invite_links,
     history_visibility_since_join,
-    service_messages
+    service_messages,
+    join_requests
 );
 
 async fn direct_chats(stack: Stack) {
@@ -822,4 +823,266 @@ async fn service_messages(stack: Stack) {
         actions(&server, &ann, news).await,
         vec![(ann.id, json!({"type": "chat_created", "title": "News"}))]
     );
+
+    // pinning announces what was pinned (unpinning does not)
+    let post = send(&server, &ann, news, "read this").await["seq"].as_i64().unwrap();
+    let pin = format!("/api/v1/chats/{news}/pins/{post}");
+    for method in ["PUT", "PUT", "DELETE"] {
+        let done = server.request(method, &pin, Some(&ann.access_token), None).await;
+        assert!(done.0.is_success(), "{method} {}", done.1);
+    }
+    assert_eq!(
+        actions(&server, &ben, news).await,
+        vec![
+            (ann.id, json!({"type": "chat_created", "title": "News"})),
+            (ann.id, json!({"type": "message_pinned", "seq": post}))
+        ]
+    );
+}
+
+/// Links that need approval: following one asks to join; the chat's admins who may invite
+/// see the request live and decide; a plain member may not; the banned may not even ask.
+async fn join_requests(stack: Stack) {
+    let server = start(stack).await;
+    let owner = server.register("owner").await;
+    let admin = server.register("admin").await;
+    let member = server.register("member").await;
+    let (amy, bob, cat) = (
+        server.register("amy").await,
+        server.register("bob").await,
+        server.register("cat").await,
+    );
+    let chat_id = create_chat(&server, &owner, "group", "Club", &[&admin, &member]).await;
+    let path = format!("/api/v1/chats/{chat_id}");
+    let promote = server
+        .request(
+            "PATCH",
+            &format!("{path}/members/{}", admin.id),
+            Some(&owner.access_token),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(promote.0, 200, "{}", promote.1);
+    // only admins make links that need approval, and those have no usage limit
+    let by_member = server
+        .post(
+            &format!("{path}/invites"),
+            Some(&member.access_token),
+            json!({"needs_approval": true}),
+        )
+        .await;
+    assert_error(&by_member, 403, "forbidden", None);
+    let limited = server
+        .post(
+            &format!("{path}/invites"),
+            Some(&admin.access_token),
+            json!({"needs_approval": true, "usage_limit": 5}),
+        )
+        .await;
+    assert_error(&limited, 422, "validation_failed", Some("usage_limit"));
+    let (status, link) = server
+        .post(
+            &format!("{path}/invites"),
+            Some(&admin.access_token),
+            json!({"needs_approval": true, "name": "Friends"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{link}");
+    assert_eq!(
+        (link["name"].as_str(), link["needs_approval"].as_bool()),
+        (Some("Friends"), Some(true))
+    );
+    let code = link["code"].as_str().unwrap().to_owned();
+    let join = format!("/api/v1/invites/{code}/join");
+
+    let mut owner_ws = server.ws(&owner).await;
+    let (status, preview) = server
+        .get(&format!("/api/v1/invites/{code}"), Some(&amy.access_token))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (preview["needs_approval"].as_bool(), preview["requested"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let (status, pending) = server.post(&join, Some(&amy.access_token), json!({})).await;
+    assert_eq!(status, 202, "{pending}");
+    assert_eq!(pending, json!({"chat_id": chat_id, "title": "Club", "requested": true}));
+    // asking twice asks once
+    assert_eq!(server.post(&join, Some(&amy.access_token), json!({})).await.0, 202);
+    let asked = owner_ws.next_event("join_request.new").await;
+    assert_eq!(
+        (
+            &asked["data"]["chat_id"],
+            &asked["data"]["user_id"],
+            &asked["data"]["pending"],
+            &asked["data"]["link_name"]
+        ),
+        (&json!(chat_id), &json!(amy.id), &json!(1), &json!("Friends"))
+    );
+    let (_, preview) = server
+        .get(&format!("/api/v1/invites/{code}"), Some(&amy.access_token))
+        .await;
+    assert_eq!(
+        (preview["joined"].as_bool(), preview["requested"].as_bool()),
+        (Some(false), Some(true))
+    );
+    // a request is not membership
+    assert_error(
+        &server.get(&path, Some(&amy.access_token)).await,
+        404,
+        "not_found",
+        None,
+    );
+    assert_eq!(server.post(&join, Some(&bob.access_token), json!({})).await.0, 202);
+
+    let requests = format!("{path}/join-requests");
+    assert_error(
+        &server.get(&requests, Some(&member.access_token)).await,
+        403,
+        "forbidden",
+        None,
+    );
+    assert_error(
+        &server.get(&requests, Some(&cat.access_token)).await,
+        404,
+        "not_found",
+        None,
+    );
+    let (status, first) = server
+        .get(&format!("{requests}?limit=1"), Some(&admin.access_token))
+        .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["items"][0]["user_id"], amy.id);
+    assert_eq!(first["items"][0]["username"], "amy");
+    let cursor = first["next_cursor"].as_str().expect("a second page").to_owned();
+    let (_, second) = server
+        .get(
+            &format!("{requests}?limit=1&cursor={cursor}"),
+            Some(&admin.access_token),
+        )
+        .await;
+    assert_eq!(second["items"][0]["user_id"], bob.id);
+    assert!(second["next_cursor"].is_null(), "{second}");
+
+    // a plain member may not decide; the admin approves amy and declines bob
+    let approve = |user: i64| format!("{requests}/{user}/approve");
+    let decline = |user: i64| format!("{requests}/{user}/decline");
+    let refused = server
+        .post(&approve(amy.id), Some(&member.access_token), json!({}))
+        .await;
+    assert_error(&refused, 403, "forbidden", None);
+    let mut amy_ws = server.ws(&amy).await;
+    assert_eq!(
+        server
+            .post(&approve(amy.id), Some(&admin.access_token), json!({}))
+            .await
+            .0,
+        204
+    );
+    let added = amy_ws.next_event("chat.added").await;
+    assert_eq!(added["data"]["chat_id"], chat_id);
+    let decided = amy_ws.next_event("join_request.decided").await;
+    assert_eq!(
+        (decided["data"]["approved"].as_bool(), &decided["data"]["by"]),
+        (Some(true), &json!(admin.id))
+    );
+    let (status, chat) = server.get(&path, Some(&amy.access_token)).await;
+    assert_eq!((status.as_u16(), chat["member_count"].as_i64()), (200, Some(4)));
+    assert_eq!(
+        server
+            .post(&decline(bob.id), Some(&admin.access_token), json!({}))
+            .await
+            .0,
+        204
+    );
+    let gone = owner_ws
+        .next_where(|f| f["kind"] == "join_request.decided" && f["data"]["user_id"] == bob.id)
+        .await;
+    assert_eq!(
+        (gone["data"]["approved"].as_bool(), &gone["data"]["pending"]),
+        (Some(false), &json!(0))
+    );
+    assert_error(
+        &server.get(&path, Some(&bob.access_token)).await,
+        404,
+        "not_found",
+        None,
+    );
+    // nothing left to decide
+    let again = server
+        .post(&approve(bob.id), Some(&admin.access_token), json!({}))
+        .await;
+    assert_error(&again, 404, "not_found", None);
+
+    // the banned may not ask; a ban placed while someone waits turns approval into a decline
+    let ban = |user: i64| format!("{path}/bans/{user}");
+    assert_eq!(
+        server
+            .request("PUT", &ban(bob.id), Some(&owner.access_token), Some(json!({})))
+            .await
+            .0,
+        204
+    );
+    assert_error(
+        &server.post(&join, Some(&bob.access_token), json!({})).await,
+        403,
+        "forbidden",
+        None,
+    );
+    assert_eq!(server.post(&join, Some(&cat.access_token), json!({})).await.0, 202);
+    assert_eq!(
+        server
+            .request("PUT", &ban(cat.id), Some(&owner.access_token), Some(json!({})))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        server
+            .post(&approve(cat.id), Some(&owner.access_token), json!({}))
+            .await
+            .0,
+        204
+    );
+    assert_error(
+        &server.get(&path, Some(&cat.access_token)).await,
+        404,
+        "not_found",
+        None,
+    );
+
+    // editing a link: its creator, or who may change the chat's info; a revoked one stays so
+    let edit = format!("{path}/invites/{code}");
+    let by_member = server
+        .request("PATCH", &edit, Some(&member.access_token), Some(json!({"name": "x"})))
+        .await;
+    assert_error(&by_member, 403, "forbidden", None);
+    let (status, edited) = server
+        .request(
+            "PATCH",
+            &edit,
+            Some(&admin.access_token),
+            Some(json!({"usage_limit": 3})),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(
+        (
+            edited["needs_approval"].as_bool(),
+            edited["usage_limit"].as_i64(),
+            edited["name"].as_str()
+        ),
+        (Some(false), Some(3), Some(""))
+    );
+    let dan = server.register("dan").await;
+    assert_eq!(
+        server.post(&join, Some(&dan.access_token), json!({})).await.0,
+        200,
+        "joins at once now"
+    );
+    server.request("DELETE", &edit, Some(&admin.access_token), None).await;
+    let revoked = server
+        .request("PATCH", &edit, Some(&admin.access_token), Some(json!({"name": "back"})))
+        .await;
+    assert_error(&revoked, 404, "not_found", None);
 }

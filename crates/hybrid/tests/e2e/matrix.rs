@@ -252,6 +252,25 @@ impl World {
         link["code"].as_str().unwrap().to_owned()
     }
 
+    /// `joiner` asks to join `group` by a link that needs approval: their id.
+    async fn join_request(&self, group: &Group) -> i64 {
+        let link = self
+            .expect(
+                "POST",
+                &format!("/api/v1/chats/{}/invites", group.id),
+                &self.owner,
+                Some(json!({"needs_approval": true})),
+            )
+            .await;
+        let join = format!("/api/v1/invites/{}/join", link["code"].as_str().unwrap());
+        let (status, pending) = self
+            .server
+            .request("POST", &join, Some(&self.joiner.access_token), None)
+            .await;
+        assert_eq!(status, 202, "fixture: a join request: {pending}");
+        self.joiner.id
+    }
+
     /// The id of a new job of the example's, waiting an hour to run.
     async fn job(&self) -> i64 {
         let notice = json!({"text": "later", "delay_ms": 3_600_000});
@@ -463,6 +482,22 @@ impl World {
                 ("DELETE", "/invites/{code}") => {
                     let code = self.invite_link(&group).await;
                     Case::new(method, path(&format!("/invites/{code}")), owner, WITHOUT_THE_RIGHT)
+                }
+                // a plain member may not edit the owner's link
+                ("PATCH", "/invites/{code}") => {
+                    let code = self.invite_link(&group).await;
+                    Case::new(method, path(&format!("/invites/{code}")), owner, WITHOUT_THE_RIGHT)
+                        .body(json!({"name": "renamed"}))
+                }
+                ("GET", "/join-requests") => {
+                    self.join_request(&group).await;
+                    Case::new(method, path("/join-requests"), owner, WITHOUT_THE_RIGHT)
+                }
+                ("POST", "/join-requests/{user_id}/approve") | ("POST", "/join-requests/{user_id}/decline") => {
+                    let user = self.join_request(&group).await;
+                    let decision = rest.rsplit('/').next().unwrap();
+                    let path = path(&format!("/join-requests/{user}/{decision}"));
+                    Case::new(method, path, owner, WITHOUT_THE_RIGHT)
                 }
                 // the owner must transfer first: a member leaves
                 ("POST", "/leave") => Case::new(method, path("/leave"), &self.member2, NON_MEMBERS),
