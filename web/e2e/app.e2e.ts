@@ -227,6 +227,7 @@ describe('Hybrid web client', () => {
     await alice.getByTestId('composer').press('Enter');
     await alice.getByTestId('members-button').click();
     await alice.getByTestId('create-invite').click();
+    await alice.getByTestId('invite-save').click();
     const link = await alice.getByTestId('invite-url').first().inputValue();
     expect(link).toMatch(/\/join\/.+/);
 

@@ -23,6 +23,8 @@ describe('invite links', () => {
     await createGroup(ivan.page, 'Book club');
     await ivan.page.getByTestId('members-button').click();
     await ivan.page.getByTestId('create-invite').click();
+    // The form's defaults: no name, no expiry, no limit.
+    await ivan.page.getByTestId('invite-save').click();
     const link = await ivan.page.getByTestId('invite-url').first().inputValue();
     const uses = ivan.page.getByTestId('invite-uses').first();
     await expect.poll(() => uses.textContent()).toBe('used 0 times');

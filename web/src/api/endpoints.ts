@@ -3,7 +3,7 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { BotUpdate, ChatSettingUpdate, CreateChat, CreateInvite, EmailSettingsUpdate, JobState, LoginRequest, NewBot, NewPushSubscription, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
+import type { BotUpdate, ChatSettingUpdate, CreateChat, EmailSettingsUpdate, InviteOptions, JobState, LoginRequest, NewBot, NewPushSubscription, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -78,12 +78,25 @@ export function endpoints({ api: c, guest }: Client) {
       data(c.DELETE('/api/v1/chats/{chat_id}/members/{user_id}', { params: { path: { chat_id: id, user_id: userId } } })),
     leave: (id: number) => data(c.POST('/api/v1/chats/{chat_id}/leave', chat(id))),
     invites: (id: number) => data(c.GET('/api/v1/chats/{chat_id}/invites', chat(id))),
-    createInvite: (id: number, req: CreateInvite = {}) =>
+    /** A new link; `needs_approval` needs the admin role (403), and takes no `usage_limit` (422). */
+    createInvite: (id: number, req: InviteOptions = {}) =>
       data(c.POST('/api/v1/chats/{chat_id}/invites', { ...chat(id), body: req })),
+    /** Replaces a link's terms: a field left out removes its rule (no name, no expiry, no limit). */
+    editInvite: (id: number, code: string, req: InviteOptions) =>
+      data(c.PATCH('/api/v1/chats/{chat_id}/invites/{code}', { params: { path: { chat_id: id, code } }, body: req })),
     revokeInvite: (id: number, code: string) =>
       data(c.DELETE('/api/v1/chats/{chat_id}/invites/{code}', { params: { path: { chat_id: id, code } } })),
     previewInvite: (code: string) => data(c.GET('/api/v1/invites/{code}', { params: { path: { code } } })),
+    /** The chat (200), or `requested: true` (202) when the link needs an admin's approval. */
     joinInvite: (code: string) => data(c.POST('/api/v1/invites/{code}/join', { params: { path: { code } } })),
+    /** People waiting to join, oldest first (admins who may invite). */
+    joinRequests: (id: number, cursor?: string, limit = 20) =>
+      data(c.GET('/api/v1/chats/{chat_id}/join-requests', { params: { path: { chat_id: id }, query: { cursor: cursor || undefined, limit } } })),
+    /** 404 when there is no such request (decided meanwhile). */
+    approveJoin: (id: number, userId: number) =>
+      data(c.POST('/api/v1/chats/{chat_id}/join-requests/{user_id}/approve', { params: { path: { chat_id: id, user_id: userId } } })),
+    declineJoin: (id: number, userId: number) =>
+      data(c.POST('/api/v1/chats/{chat_id}/join-requests/{user_id}/decline', { params: { path: { chat_id: id, user_id: userId } } })),
     presence: (userIds: number[]) =>
       data(c.GET('/api/v1/realtime/presence', { params: { query: { user_ids: userIds.join(',') } } })),
     sync: (req: SyncRequest) => data(c.POST('/api/v1/sync', { body: req })),

@@ -2314,10 +2314,7 @@ export interface components {
         };
         /** @enum {string} */
         MediaState: "pending" | "ready" | "failed";
-        /**
-         * @description A member's role and rights after a change (an ownership transfer resets both members'
-         *     overrides).
-         */
+        /** @description A member's role and rights (an ownership transfer resets both members' overrides). */
         MemberChange: {
             allow?: components["schemas"]["Permission"][] | null;
             deny?: components["schemas"]["Permission"][] | null;
@@ -2331,6 +2328,11 @@ export interface components {
             by?: number | null;
             /** @description The role they had. */
             role: components["schemas"]["Role"];
+            /**
+             * Format: int64
+             * @description A removal's ban: when it ends (Unix ms); absent: until lifted.
+             */
+            until?: number | null;
             /**
              * Format: int64
              * @description Who left or was removed, and by whom; both absent for a channel's subscriber.
@@ -2368,8 +2370,8 @@ export interface components {
             /** Format: int64 */
             by: number;
             member: components["schemas"]["MemberChange"];
-            /** @description The member's role before the change. */
-            previous_role: components["schemas"]["Role"];
+            /** @description The member's role and rights before the change. */
+            previous: components["schemas"]["MemberChange"];
         };
         /** @description A message. Deleted messages stay as tombstones: `deleted: true`, no text. */
         Message: {

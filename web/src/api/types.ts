@@ -21,6 +21,11 @@ export type HistoryPage = S['HistoryPage'];
 export type MemberInfo = S['MemberInfo'];
 export type InviteLink = S['InviteLink'];
 export type InvitePreview = S['InvitePreview'];
+/** The 202 of following a link that needs approval: the person waits for an admin. */
+export type JoinPending = S['JoinPending'];
+/** A request to join, as the chat's admins see it (oldest first). */
+export type JoinRequest = S['JoinRequest'];
+export type JoinRequestPage = S['Page_JoinRequest'];
 export type Profile = S['Profile'];
 export type ProfileUpdate = S['ProfileUpdate'];
 /** A profile's or chat's picture: its file and square thumbnail sides (docs/files.md, "Avatars"). */
@@ -41,7 +46,8 @@ export type LoginRequest = S['LoginRequest'];
 export type CreateChat = S['CreateChat'];
 export type UpdateChat = S['UpdateChat'];
 export type UpdateMember = S['UpdateMember'];
-export type CreateInvite = S['CreateInvite'];
+/** What a new or edited invite link admits (a PATCH replaces them all: absent fields remove their rule). */
+export type InviteOptions = S['InviteOptions'];
 export type SyncRequest = S['SyncRequest'];
 export type AccountInfo = S['Account'];
 export type Presence = S['Presence'];

@@ -12,6 +12,7 @@ import { JobsPage } from '../features/admin/JobsPage';
 import { NotificationsPage } from '../features/notifications/NotificationsPage';
 import { useNotifyEnabled, useNotifyUnread } from '../features/notifications/cache';
 import { useWorkerLink } from '../features/notifications/worker';
+import { DeclinedNotices } from '../features/chats/JoinRequestsPanel';
 
 /** Shown while the socket is down or catching up; gone once missed events are applied. */
 export function ReconnectBanner() {
@@ -77,6 +78,7 @@ export function Shell({ page }: { page?: 'settings' | 'jobs' | 'notifications' }
           <Empty />
         )}
       </main>
+      <DeclinedNotices />
     </div>
   );
 }

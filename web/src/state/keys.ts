@@ -9,6 +9,19 @@ export const keys = {
   allMembers: ['members'] as const,
   pins: (id: number) => ['pins', id] as const,
   invites: (id: number) => ['invites', id] as const,
+  /** What an invite link leads to (`GET /invites/{code}`), for the join page. */
+  invitePreview: (code: string) => ['invite', code] as const,
+  /** Every invite link previewed (a decision on my request to join changes one). */
+  invitePreviews: ['invite'] as const,
+  /** People waiting to join a chat (its admins see them), oldest first, page by page. */
+  joinRequests: (id: number) => ['join-requests', id] as const,
+  /** Every chat's waiting people (after missed user events any of them may be out of date). */
+  allJoinRequests: ['join-requests'] as const,
+  /** How many wait to join a chat, as the latest `join_request.*` event said (set by events, never fetched). */
+  joinPending: (id: number) => ['join-pending', id] as const,
+  allJoinPending: ['join-pending'] as const,
+  /** My requests to join that admins declined, each shown as a notice until dismissed (never fetched). */
+  joinDeclined: ['join-declined'] as const,
   user: (id: number) => ['user', id] as const,
   /** Every profile fetched (a reconnect may have missed changes to any of them). */
   allUsers: ['user'] as const,

@@ -49,6 +49,9 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
   [/^must be an http\(s\) URL/, () => ['rule.httpUrl']],
   // a bot's username (crates/bots/src/service.rs)
   [/^a bot's username is 5 to 32 characters and ends in "bot"$/, () => ['rule.botUsername']],
+  // an invite link (crates/chats/src/invites.rs)
+  [/^at most (\d+) characters on one line$/, (m) => ['rule.maxLengthLine', { count: Number(m[1]) }]],
+  [/^a link that needs approval has no usage limit$/, () => ['rule.approvalNoLimit']],
 ];
 
 /** The size a 422 `image_too_large` names, and the limit it broke (megapixels, or pixels a side). */
@@ -98,6 +101,8 @@ const FIELDS: Record<string, Key> = {
   digest_at: 'email.digestAt',
   url: 'webhooks.url',
   name: 'bots.name',
+  usage_limit: 'field.usageLimit',
+  expires_in_secs: 'field.expiry',
 };
 
 /** The rule a validation error breaks, in words; null when the message is not one we know. */

@@ -30,6 +30,8 @@ import { ApiError, isApiError, type ErrorCode } from '../../api/errors';
 import { displayName, sentReads, useChat, useChatTitle, usePresenceOf, useUser } from '../../state/queries';
 import { useStore } from '../../state/store';
 import { MembersPanel } from './MembersPanel';
+import { usePendingRequests } from './JoinRequestsPanel';
+import { badgeText } from './joinRequests';
 import { ForwardDialog } from './ForwardDialog';
 import { forwardItem } from './forward';
 import { MessageSummary } from '../files/MessageSummary';
@@ -181,6 +183,24 @@ function PinnedBar({ chatId, pins, onJump, onOpen }: { chatId: number; pins: Mes
         <Icon name="more" size={16} />
       </button>
     </div>
+  );
+}
+
+/** The header's button for the side panel; for admins, how many wait to join over its corner. */
+function PanelButton({ chat, open, onToggle }: { chat: ChatInfo; open: boolean; onToggle: () => void }) {
+  const { t } = useI18n();
+  const pending = usePendingRequests(chat);
+  const name = chat.kind === 'direct' ? t('chat.info') : t('members.title');
+  const label = pending.count > 0 ? `${name}: ${t('joinRequests.waiting', { count: pending.count })}` : name;
+  return (
+    <button type="button" className={`icon-button panel-button${open ? ' active' : ''}`} onClick={onToggle} aria-label={label} title={label} aria-expanded={open} data-testid="members-button">
+      <Icon name={chat.kind === 'direct' ? 'more' : 'users'} />
+      {pending.count > 0 ? (
+        <span className="badge" aria-hidden="true" data-testid="join-requests-badge">
+          {badgeText(pending)}
+        </span>
+      ) : null}
+    </button>
   );
 }
 
@@ -455,17 +475,7 @@ export function ChatView({ chatId }: { chatId: number }) {
             </button>
           ) : null}
           <ChatNotifyMenu chat={chat} onError={setError} />
-          <button
-            type="button"
-            className={`icon-button${panel ? ' active' : ''}`}
-            onClick={() => setPanel((v) => !v)}
-            aria-label={chat.kind === 'direct' ? t('chat.info') : t('members.title')}
-            title={chat.kind === 'direct' ? t('chat.info') : t('members.title')}
-            aria-expanded={panel}
-            data-testid="members-button"
-          >
-            <Icon name={chat.kind === 'direct' ? 'more' : 'users'} />
-          </button>
+          <PanelButton chat={chat} open={panel} onToggle={() => setPanel((v) => !v)} />
         </header>
         {offline || networkError ? (
           <div className="chat-alert offline" role="status" data-testid="chat-alert">

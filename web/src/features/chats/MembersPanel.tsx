@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
-import type { ChatInfo, InviteLink, MemberInfo, Role, UpdateChat } from '../../api/types';
+import type { ChatInfo, MemberInfo, Role, UpdateChat } from '../../api/types';
 import { useSession } from '../auth/useSession';
 import { Avatar } from '../../ui/Avatar';
 import { ErrorNote, Spinner } from '../../ui/common';
@@ -16,14 +16,12 @@ import { UserPicker } from './NewChatDialog';
 import { UserAvatar } from './ChatAvatar';
 import { AvatarEditor } from '../files/AvatarEditor';
 import { ChatFiles } from '../files/ChatFiles';
-import { copyText } from '../../ui/clipboard';
 import { BotBadge, BotBadgeOf } from '../bots/BotBadge';
+import { InviteLinks } from './InviteLinks';
+import { JoinRequests } from './JoinRequestsPanel';
+import { decidesJoins } from './joinRequests';
 
 const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
-
-export function inviteUrl(code: string, origin: string = window.location.origin): string {
-  return `${origin}/join/${encodeURIComponent(code)}`;
-}
 
 export function MembersPanel({ chat, title, onClose }: { chat: ChatInfo; title: string; onClose: () => void }) {
   const { t } = useI18n();
@@ -150,6 +148,7 @@ function GroupInfo({ chat, title }: { chat: ChatInfo; title: string }) {
         )}
       </div>
       <ErrorNote error={error} />
+      {decidesJoins(chat) ? <JoinRequests chat={chat} /> : null}
       {can('invite') ? <InviteLinks chat={chat} /> : null}
       <section className="panel-section">
         <div className="section-head">
@@ -264,68 +263,3 @@ function MemberRow({ chat, member, me, run }: { chat: ChatInfo; member: MemberIn
     </li>
   );
 }
-
-function InviteLinks({ chat }: { chat: ChatInfo }) {
-  const { t, lang } = useI18n();
-  const qc = useQueryClient();
-  const invites = useQuery({ queryKey: keys.invites(chat.id), queryFn: () => api.invites(chat.id) });
-  const [copied, setCopied] = useState<string | null>(null);
-  const active = (invites.data ?? []).filter((l) => !l.revoked && (!l.expires_at || l.expires_at > Date.now()) && (!l.usage_limit || l.uses < l.usage_limit));
-
-  const create = useMutation({
-    mutationFn: () => api.createInvite(chat.id, {}),
-    onSuccess: async (link) => {
-      qc.setQueryData<InviteLink[]>(keys.invites(chat.id), (list) => [link, ...(list ?? [])]);
-      if (await copyText(inviteUrl(link.code))) setCopied(link.code);
-    },
-  });
-  const revoke = useMutation({
-    mutationFn: (code: string) => api.revokeInvite(chat.id, code),
-    onSuccess: () => qc.invalidateQueries({ queryKey: keys.invites(chat.id) }),
-  });
-  const error = create.error ?? revoke.error;
-
-  return (
-    <section className="panel-section">
-      <div className="section-head">
-        <h3 className="section-title">{t('invites.title')}</h3>
-        <button type="button" className="button small" onClick={() => create.mutate()} disabled={create.isPending} data-testid="create-invite">
-          <Icon name="link" size={16} /> {t('invites.create')}
-        </button>
-      </div>
-      <ErrorNote error={error} />
-      {active.length === 0 && !invites.isPending ? <p className="muted small">{t('invites.none')}</p> : null}
-      <ul className="plain-list">
-        {active.map((l) => (
-          <li key={l.code} className="invite-row">
-            <input className="invite-url" readOnly value={inviteUrl(l.code)} aria-label={t('invites.link')} onFocus={(e) => e.currentTarget.select()} data-testid="invite-url" />
-            <span className="muted small" data-testid="invite-uses">
-              {t('invites.uses', { count: l.uses })}
-              {l.expires_at ? ` · ${t('invites.expires', { date: formatDateTime(l.expires_at, lang) })}` : ''}
-            </span>
-            <span className="row">
-              <button
-                type="button"
-                className="button small"
-                onClick={async () => {
-                  if (await copyText(inviteUrl(l.code))) setCopied(l.code);
-                }}
-              >
-                <Icon name={copied === l.code ? 'check' : 'copy'} size={14} /> {copied === l.code ? t('invites.copied') : t('invites.copy')}
-              </button>
-              <button
-                type="button"
-                className="button small ghost danger-text"
-                onClick={() => revoke.mutate(l.code)}
-              >
-                {t('invites.revoke')}
-              </button>
-            </span>
-          </li>
-        ))}
-      </ul>
-    </section>
-  );
-}
-
-

@@ -284,7 +284,7 @@ export function MessageList({
     if (m.action && m.deleted) continue;
     if (m.action) {
       // A service message: a centred line, no reply or menu, and it breaks a run of bubbles.
-      rows.push(<ServiceMessage key={m.seq} message={m} kind={chat.kind} onDelete={canDeleteOthers ? actions.onDelete : undefined} />);
+      rows.push(<ServiceMessage key={m.seq} message={m} kind={chat.kind} onDelete={canDeleteOthers ? actions.onDelete : undefined} onJump={actions.onJump} />);
       prev = null;
       continue;
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { translate, type Key, type Lang } from '../../i18n/index';
-import { serviceText, serviceUserIds } from './service';
+import { serviceTarget, serviceText, serviceUserIds } from './service';
 
 const names: Record<number, string> = { 1: 'Anna', 2: 'Boris', 3: 'Carol' };
 const text = (lang: Lang, m: Parameters<typeof serviceText>[0], kind: 'group' | 'channel' = 'group') =>
@@ -17,6 +17,17 @@ describe('service messages', () => {
     expect(text('en', { sender_id: 1, action: { type: 'chat_created', title: 'News' } }, 'channel')).toBe('Channel «News» created');
     expect(text('ru', { sender_id: 1, action: { type: 'members_added', user_ids: [2, 3] } })).toBe('Пользователь Anna добавил в группу: Boris и Carol');
     expect(text('ru', { sender_id: 1, action: { type: 'member_left', user_id: 2 } })).toBe('Пользователь Anna исключил из группы пользователя Boris');
+  });
+
+  it('say who pinned a message (a channel names nobody), and point at it', () => {
+    const pinned = { sender_id: 1, action: { type: 'message_pinned' as const, seq: 42 } };
+    expect(text('en', pinned)).toBe('Anna pinned a message');
+    expect(text('ru', pinned)).toBe('Пользователь Anna закрепил сообщение');
+    expect(text('en', pinned, 'channel')).toBe('Message pinned');
+    expect(text('ru', pinned, 'channel')).toBe('Сообщение закреплено');
+    expect(serviceUserIds(pinned)).toEqual([1]);
+    expect(serviceTarget(pinned)).toBe(42);
+    expect(serviceTarget({ action: { type: 'title_changed', title: 'Y' } })).toBeNull();
   });
 
   it('name the actor first, then the others once', () => {

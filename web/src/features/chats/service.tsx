@@ -57,6 +57,8 @@ export function serviceText(
     case 'member_left':
       if (a.user_id === m.sender_id) return t(channel ? 'service.leftChannel' : 'service.left', { name });
       return t('service.removed', { name, user: nameOf(a.user_id) });
+    case 'message_pinned':
+      return t(channel ? 'service.pinnedChannel' : 'service.pinned', { name });
     default:
       return t('service.unknown');
   }
@@ -78,13 +80,38 @@ export function useServiceText(m: Pick<Message, 'sender_id' | 'action'> | null |
   return serviceText(m, kind, (id) => names.get(id) ?? '…', t, lang);
 }
 
-/** A service line; those who may delete others' messages (admins) may delete it too. */
-export function ServiceMessage({ message, kind, onDelete }: { message: Message; kind: ChatInfo['kind']; onDelete?: (m: Message) => void }) {
+/** The message a service line points at (the one pinned), if any. */
+export function serviceTarget(m: Pick<Message, 'action'>): number | null {
+  return m.action?.type === 'message_pinned' ? m.action.seq : null;
+}
+
+/**
+ * A service line; those who may delete others' messages (admins) may delete it too. A line
+ * about a pinned message shows that message when clicked (`onJump`).
+ */
+export function ServiceMessage({
+  message,
+  kind,
+  onDelete,
+  onJump,
+}: {
+  message: Message;
+  kind: ChatInfo['kind'];
+  onDelete?: (m: Message) => void;
+  onJump?: (seq: number) => void;
+}) {
   const { t } = useI18n();
   const text = useServiceText(message, kind);
+  const target = serviceTarget(message);
   return (
     <div className="service-message" data-seq={message.seq} data-testid="service-message" role="note">
-      <span>{text}</span>
+      {target !== null && onJump ? (
+        <button type="button" className="service-jump" onClick={() => onJump(target)}>
+          {text}
+        </button>
+      ) : (
+        <span>{text}</span>
+      )}
       {onDelete ? (
         <button type="button" className="icon-button small service-delete" onClick={() => onDelete(message)} aria-label={t('message.delete')} title={t('message.delete')}>
           <Icon name="trash" size={14} />

@@ -1,7 +1,7 @@
 import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
 import type { AvatarInfo, ChatInfo, MemberInfo, Message, Profile } from '../../api/types';
-import type { ChatEventFrame } from './frames';
+import type { ChatEventFrame, UserEventFrame } from './frames';
 import { keys } from '../../state/keys';
 import { peerRead } from './state';
 import { chat, msg } from '../../test/fixtures';
@@ -31,6 +31,17 @@ describe('cache updates', () => {
     a.chatEvent({ type: 'event', chat_id: 1, pts: 2, kind: 'member.joined', data: { user_id: 5, role: 'member' } } as ChatEventFrame);
     expect(qc.getQueryState(keys.invites(1))?.isInvalidated).toBe(true);
     expect(qc.getQueryState(keys.members(1))?.isInvalidated).toBe(true);
+  });
+
+  it('join_request events set how many wait; a cut user log forgets the counts', () => {
+    const qc = new QueryClient();
+    const a = new CacheApplier(qc, () => 9);
+    a.userEvent({ type: 'user_event', pts: 4, kind: 'join_request.new', data: { chat_id: 1, user_id: 5, code: 'c', link_created_by: 9, requested_at: 1, pending: 2 } } as UserEventFrame);
+    expect(qc.getQueryData(keys.joinPending(1))).toBe(2);
+    a.userEvent({ type: 'user_event', pts: 5, kind: 'join_request.decided', data: { chat_id: 1, user_id: 5, approved: true, by: 9, pending: 1 } } as UserEventFrame);
+    expect(qc.getQueryData(keys.joinPending(1))).toBe(1);
+    a.userLogMissed();
+    expect(qc.getQueryData(keys.joinPending(1))).toBeUndefined();
   });
 
   it('adds a new message at the end of the newest page, once', () => {

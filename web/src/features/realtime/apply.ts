@@ -8,6 +8,7 @@ import type { ChatInfo, HistoryPage, MemberInfo, Message, Profile, ReactionCount
 import type { ChatEventFrame, UserEventFrame } from './frames';
 import { keys } from '../../state/keys';
 import { setPeerRead, clearTyping, peerWrote } from './state';
+import { applyJoinEvent, joinEventsMissed } from '../chats/joinRequests';
 
 /**
  * Where a page of history starts: none for the latest messages, `before` for older pages,
@@ -174,6 +175,15 @@ export class CacheApplier {
     void this.qc.invalidateQueries({ queryKey: keys.me, refetchType: 'none' });
   }
 
+  /**
+   * The user log is new to this page or was cut (`user_too_long`): the chat list is loaded
+   * again, and what only user events keep current (how many wait to join) is asked again.
+   */
+  userLogMissed(): void {
+    this.refreshChatsSoon();
+    joinEventsMissed(this.qc);
+  }
+
   /** Refetch the chat list soon (several events in a row cause one request). */
   refreshChatsSoon(): void {
     if (this.invalidateTimer) return;
@@ -286,6 +296,10 @@ export class CacheApplier {
         );
         return;
       }
+      case 'join_request.new':
+      case 'join_request.decided':
+        applyJoinEvent(this.qc, ev, this.me());
+        return;
       default:
     }
   }
@@ -305,6 +319,7 @@ export class CacheApplier {
     void this.qc.invalidateQueries({ queryKey: keys.pins(id) });
     void this.qc.invalidateQueries({ queryKey: keys.members(id) });
     void this.qc.invalidateQueries({ queryKey: keys.invites(id) });
+    void this.qc.invalidateQueries({ queryKey: keys.joinRequests(id) });
     this.refreshChatsSoon();
   }
 }

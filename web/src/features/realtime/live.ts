@@ -36,7 +36,7 @@ export function startLive(qc: QueryClient, session: Session): Live {
     applyChatEvent: (ev) => applier.chatEvent(ev),
     applyUserEvent: (ev) => applier.userEvent(ev),
     reloadChat: (id) => applier.reloadChat(id),
-    reloadChats: () => applier.refreshChatsSoon(),
+    reloadChats: () => applier.userLogMissed(),
     dropChat: (id) => applier.dropChat(id),
     applyService: (name, part) => {
       if (name === 'notify') applyNotifyPart(qc, part);
