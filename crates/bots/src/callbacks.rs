@@ -66,7 +66,7 @@ impl Bots {
         let query = json!({
             "id": id.to_string(),
             "from": presser,
-            "message": shapes::Message::of(&message, &meta, &cards, None),
+            "message": shapes::Message::of(&message, &meta, &cards, None).with_media(&message, &self.file_ids(bot.user_id)),
             "chat_instance": chat_id.to_string(),
             "data": data,
         });

@@ -12,31 +12,24 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use hybrid_chats_api::body::EntityKind;
-use hybrid_chats_api::{Action, ChatActions, ChatMessage, InviteView, MemberView, Outcome};
+use hybrid_chats_api::{Action, ChatMessage, InviteView, MemberView, Outcome};
 use hybrid_core::bus::{Control, Envelope};
 use hybrid_core::stream::{Handler, StreamEvent};
 use hybrid_core::{ApiResult, now_ms};
 use hybrid_store::Sql;
-use hybrid_users_api::UserDirectory;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::botapi::shapes::{self, Cards, ChatMeta};
 use crate::botapi::updates;
+use crate::service::Bots;
 use crate::store::{self, BotInChat};
 
 /// The handler of the consumer of chats' events.
-pub fn follow_chats(chats: Arc<dyn ChatActions>, directory: Arc<dyn UserDirectory>, web_url: String) -> Arc<Handler> {
+pub fn follow_chats(bots: Arc<Bots>) -> Arc<Handler> {
     Arc::new(move |tx: &mut Sql<'_>, events: &[StreamEvent]| {
-        let (chats, directory, web_url) = (chats.clone(), directory.clone(), web_url.clone());
-        Box::pin(async move {
-            let follower = Follower {
-                chats: chats.as_ref(),
-                directory: directory.as_ref(),
-                web_url: &web_url,
-            };
-            follower.follow(tx, events).await
-        })
+        let bots = bots.clone();
+        Box::pin(async move { Follower { bots: &bots }.follow(tx, events).await })
     })
 }
 
@@ -157,10 +150,8 @@ enum What {
     JoinRequest(JoinRequestedData),
 }
 
-struct Follower<'c> {
-    chats: &'c dyn ChatActions,
-    directory: &'c dyn UserDirectory,
-    web_url: &'c str,
+struct Follower<'b> {
+    bots: &'b Bots,
 }
 
 impl Follower<'_> {
@@ -305,7 +296,8 @@ impl Follower<'_> {
                         action,
                     } = frame.data;
                     let service = action.is_some();
-                    if deleted || (!service && message.text.is_empty()) || (service && kind == "message.edited") {
+                    let empty = message.text.is_empty() && message.attachment.is_none();
+                    if deleted || (!service && empty) || (service && kind == "message.edited") {
                         continue;
                     }
                     for bot in bots.get(&chat_id).into_iter().flatten() {
@@ -341,7 +333,12 @@ impl Follower<'_> {
         };
         let peer_id = match added.kind.as_str() {
             "direct" if added.by != bot_id => Some(added.by),
-            "direct" => match self.chats.act(bot_id, Action::Chat { chat_id: added.chat_id }).await {
+            "direct" => match self
+                .bots
+                .chats
+                .act(bot_id, Action::Chat { chat_id: added.chat_id })
+                .await
+            {
                 Ok(Outcome::Chat(view)) => view.peer_id,
                 _ => None,
             },
@@ -380,7 +377,7 @@ impl Follower<'_> {
                 let key = (message.chat_id, seq);
                 if let std::collections::hash_map::Entry::Vacant(slot) = read.entry(key) {
                     let action = Action::Message { chat_id: key.0, seq };
-                    let message = match self.chats.act(item.bot.bot_id, action).await {
+                    let message = match self.bots.chats.act(item.bot.bot_id, action).await {
                         Ok(Outcome::Message(message)) => Some(message),
                         _ => None,
                     };
@@ -417,6 +414,7 @@ impl Follower<'_> {
         users.sort_unstable();
         users.dedup();
         let cards: Cards = self
+            .bots
             .directory
             .cards(&users)
             .await?
@@ -430,7 +428,8 @@ impl Follower<'_> {
             let (payload, seq) = match &item.what {
                 What::Message { message, action } => {
                     let reply = reply.map(|reply| shapes::Message::of(&reply, &meta, &cards, None));
-                    let mut rendered = shapes::Message::of(message, &meta, &cards, reply);
+                    let files = self.bots.file_ids(item.bot.bot_id);
+                    let mut rendered = shapes::Message::of(message, &meta, &cards, reply).with_media(message, &files);
                     if let Some(action) = action {
                         let pinned = pinned_of(&read, message, Some(action))
                             .map(|pinned| shapes::Message::of(pinned, &meta, &cards, None));
@@ -485,7 +484,7 @@ impl Follower<'_> {
             needs_approval: true,
             pending: 0,
         };
-        let url = shapes::invite_url(self.web_url, &request.code);
+        let url = self.bots.invite_url(&request.code);
         let mut invite = shapes::invite_link(&link, shapes::user(cards, request.link_created_by), url);
         if let Some(object) = invite.as_object_mut() {
             object.remove("pending_join_request_count");
@@ -644,6 +643,7 @@ mod tests {
             edited_at: None,
             forwarded_from: None,
             reply_markup: None,
+            attachment: None,
             changed: true,
         }
     }

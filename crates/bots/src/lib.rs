@@ -30,6 +30,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use hybrid_chats_api::ChatActions;
 use hybrid_core::{ApiTag, CodeDoc, Module, ModuleContext, Started, Worker, now_ms};
+use hybrid_files_api::FileStore;
 use hybrid_store::Migration;
 use hybrid_users_api::UserDirectory;
 
@@ -64,7 +65,11 @@ impl Module for BotsModule {
     }
 
     fn needs(&self) -> &'static [&'static str] {
-        &[hybrid_chats_api::SERVICE, hybrid_users_api::SERVICE]
+        &[
+            hybrid_chats_api::SERVICE,
+            hybrid_users_api::SERVICE,
+            hybrid_files_api::SERVICE,
+        ]
     }
 
     fn settings(&self) -> Option<hybrid_core::config::Section> {
@@ -111,7 +116,10 @@ impl Module for BotsModule {
                 state: ctx.state.clone(),
                 config: config.clone(),
                 jobs: jobs.clone(),
+                file_keys: secrets.derive_all(botapi::file_ids::KEY_PURPOSE),
                 secrets,
+                files: ctx.apis.require::<dyn FileStore>(hybrid_files_api::SERVICE)?,
+                fetcher: config.fetch_urls.then(|| fetcher(&ctx)).transpose()?,
             });
             let chat_events = hybrid_core::stream::consume(
                 "chat-events",
@@ -119,7 +127,7 @@ impl Module for BotsModule {
                 ctx.streams.require(hybrid_chats_api::SERVICE)?,
                 db,
                 ctx.bus.clone(),
-                follow::follow_chats(chats, directory, config.web_url.clone()),
+                follow::follow_chats(bots.clone()),
             );
             let pruned = bots.clone();
             let retention_ms = config.update_retention_hours.max(1) * 3_600_000;
@@ -138,4 +146,13 @@ impl Module for BotsModule {
             })
         })
     }
+}
+
+/// The client that fetches files bots send by URL: the outbound component's rules, with
+/// answers up to the largest upload.
+fn fetcher(ctx: &ModuleContext) -> anyhow::Result<hybrid_outbound::Outbound> {
+    let config: settings::BotsConfig = ctx.config.section(SERVICE)?;
+    let mut outbound = ctx.config.outbound.clone();
+    outbound.max_response_bytes = config.max_upload_bytes;
+    Ok(hybrid_outbound::Outbound::new(outbound)?)
 }

@@ -26,6 +26,12 @@ pub struct Bots {
     pub jobs: hybrid_core::jobs::Jobs,
     /// Seals bots' webhook secret tokens.
     pub secrets: Arc<hybrid_core::Secrets>,
+    /// Bots' files (uploads, downloads).
+    pub files: Arc<dyn hybrid_files_api::FileStore>,
+    /// Sign file ids: the current key, then retired ones.
+    pub file_keys: Vec<[u8; 32]>,
+    /// Fetches files bots send by URL, when `bots.fetch_urls` allows it.
+    pub fetcher: Option<hybrid_outbound::Outbound>,
 }
 
 /// Telegram's rule: a bot's username ends in "bot" and is 5 to 32 characters.
@@ -41,6 +47,14 @@ fn check_bot_username(folded: &str) -> ApiResult<()> {
 }
 
 impl Bots {
+    /// Signs and reads file ids for bot `bot_id`.
+    pub fn file_ids(&self, bot_id: i64) -> crate::botapi::file_ids::FileIds<'_> {
+        crate::botapi::file_ids::FileIds {
+            keys: &self.file_keys,
+            bot_id,
+        }
+    }
+
     /// Where invite link `code` opens in the web client.
     pub fn invite_url(&self, code: &str) -> String {
         crate::botapi::shapes::invite_url(&self.config.web_url, code)

@@ -21,6 +21,14 @@ pub struct BotsConfig {
     /// Where people open the web client: invite links the Bot API gives out are
     /// `<web_url>/join/<code>`.
     pub web_url: String,
+    /// The largest file a bot uploads (sendDocument …; Telegram: 50 MB); photos are at most
+    /// 10 MB, as in Telegram.
+    pub max_upload_bytes: usize,
+    /// The largest file a bot downloads (`/file/bot<token>/…`; Telegram: 20 MB).
+    pub max_download_bytes: usize,
+    /// Whether bots may send files by http(s) URL, which the server then fetches through the
+    /// outbound component (its address rules apply).
+    pub fetch_urls: bool,
 }
 
 impl Default for BotsConfig {
@@ -33,6 +41,9 @@ impl Default for BotsConfig {
             update_retention_hours: 24,
             callback_wait_ms: 5000,
             web_url: "http://localhost:8080".into(),
+            max_upload_bytes: 50 << 20,
+            max_download_bytes: 20 << 20,
+            fetch_urls: false,
         }
     }
 }

@@ -7,7 +7,7 @@ use hybrid_testkit::{Stack, TestServer, TestUser, hybrid_binary, stack_tests};
 use serde_json::{Value, json};
 
 mod support;
-use support::{assert_bot_error, call, chat, group_id, make_bot, ok, say, update_of, updates};
+use support::{assert_bot_error, call, chat, group_id, make_bot, next_offset, ok, say, update_of, updates};
 
 stack_tests!(
     a_bot_administers_a_group,
@@ -246,12 +246,7 @@ async fn a_bot_decides_join_requests_and_manages_links(stack: Stack) {
     let chat_id = chat(&server, &amy, "group", "Club", &[bot]).await;
     let group = group_id(chat_id);
     promote(&server, &amy, chat_id, bot, &[]).await;
-    let start = ok(&server, &token, "getUpdates", json!({})).await;
-    let offset = start
-        .as_array()
-        .unwrap()
-        .last()
-        .map_or(0, |u| u["update_id"].as_i64().unwrap() + 1);
+    let offset = next_offset(&server, &token).await;
 
     let both = json!({"chat_id": group, "creates_join_request": true, "member_limit": 3});
     let refused = call(&server, &token, "createChatInviteLink", both).await;

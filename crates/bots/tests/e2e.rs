@@ -7,7 +7,9 @@ use hybrid_testkit::{Stack, TestServer, assert_error, hybrid_binary, json_of, st
 use serde_json::json;
 
 mod support;
-use support::{assert_bot_error, call, chat, direct_chat, group_id, make_bot, message_in, ok, say, updates};
+use support::{
+    assert_bot_error, call, chat, direct_chat, group_id, make_bot, message_in, ok, say, text_updates, updates,
+};
 
 stack_tests!(
     owners_make_rename_and_delete_their_bots,
@@ -652,7 +654,7 @@ async fn privacy_mode_and_channels(stack: Stack) {
         )
         .await;
     assert!(status.is_success());
-    let seen = updates(&server, &token, 0, 3).await;
+    let seen = text_updates(&server, &token, 0, 3).await;
     let texts: Vec<&str> = seen.iter().map(|u| u["message"]["text"].as_str().unwrap()).collect();
     assert_eq!(texts, ["/help@quiet_bot please", "hey @quiet_bot", "replying"]);
     assert_eq!(seen[2]["message"]["reply_to_message"]["text"], "I am here");
@@ -669,13 +671,13 @@ async fn privacy_mode_and_channels(stack: Stack) {
     assert_eq!(status, 200);
     let next = seen[2]["update_id"].as_i64().unwrap() + 1;
     say(&server, &bob, group, "now you hear me").await;
-    let heard = updates(&server, &token, next, 1).await;
+    let heard = text_updates(&server, &token, next, 1).await;
     assert_eq!(heard[0]["message"]["text"], "now you hear me");
     // a channel's posts reach a bot in it as channel_post, from the channel itself
     let channel = chat(&server, &amy, "channel", "News", &[bot_id]).await;
     let next = heard[0]["update_id"].as_i64().unwrap() + 1;
     say(&server, &amy, channel, "Issue 1").await;
-    let posts = updates(&server, &token, next, 1).await;
+    let posts = text_updates(&server, &token, next, 1).await;
     let post = &posts[0]["channel_post"];
     assert_eq!(post["text"], "Issue 1");
     assert_eq!(post["chat"]["type"], "channel");

@@ -27,6 +27,9 @@ pub enum Action {
         /// Buttons under the message (a bot's keyboard; see [`ReplyMarkup`]).
         #[serde(default)]
         reply_markup: Option<serde_json::Value>,
+        /// An attach token of the object the message carries (a file's).
+        #[serde(default)]
+        attach: Option<String>,
     },
     /// Forwards message (`from_chat_id`, `seq`) into `chat_id`, naming its author.
     Forward {
@@ -240,6 +243,10 @@ pub struct ChatMessage {
     pub forwarded_from: Option<i64>,
     #[serde(default)]
     pub reply_markup: Option<serde_json::Value>,
+    /// The card of the object it carries, as the chats API shows it (`{"type", "service",
+    /// "object_id", "version", "preview"}`).
+    #[serde(default)]
+    pub attachment: Option<serde_json::Value>,
     /// Whether this call changed anything (an edit to the same text and buttons does not).
     #[serde(default = "yes")]
     pub changed: bool,

@@ -31,13 +31,14 @@ impl Chats {
                 entities,
                 reply_to,
                 reply_markup,
+                attach,
             } => {
                 let new = NewMessage {
                     text,
                     entities,
                     reply_to,
                     nonce: None,
-                    attachment: None,
+                    attachment: attach.map(|token| self.attachment_from_token(me, &token)).transpose()?,
                     forwarded_from: None,
                     reply_markup: reply_markup.map(|markup| markup.to_string()),
                 };
@@ -236,6 +237,9 @@ fn message_outcome(message: Message, changed: bool) -> Outcome {
         edited_at: message.edited_at,
         forwarded_from: message.forwarded_from,
         reply_markup: message.reply_markup,
+        attachment: message
+            .attachment
+            .map(|card| serde_json::to_value(card).expect("cards serialise")),
         changed,
     })
 }

@@ -6,6 +6,7 @@
 //! - `routes.rs`: thin HTTP handlers, and the headers of a download;
 //! - `tus.rs`: resumable uploads' HTTP side (tus 1.0), `uploads.rs` their logic;
 //! - `service.rs`: the logic: limits, quotas, who may read, links, attach tokens;
+//! - `file_store.rs`: the same for other services ([`hybrid_files_api::FileStore`]);
 //! - `lifecycle.rs`: how long a file lives (the messages carrying it), the cleanup job;
 //! - `media.rs`: pictures processed by a job (upright, no metadata, thumbnails), cards updated;
 //! - `storage.rs`: the bytes, through `object_store`; `s3.rs`: its S3 client;
@@ -14,6 +15,7 @@
 //! - `settings.rs`: the `[files]` section.
 
 mod api;
+mod file_store;
 mod lifecycle;
 mod media;
 mod routes;
@@ -39,7 +41,7 @@ pub use api::{FileInfo, FilesCode};
 pub use settings::FilesConfig;
 
 /// The service's name, as `--services` and `peers.*` give it.
-pub const SERVICE: &str = "files";
+pub const SERVICE: &str = hybrid_files_api::SERVICE;
 
 static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
@@ -69,6 +71,10 @@ impl Module for FilesModule {
 
     fn needs(&self) -> &'static [&'static str] {
         &[hybrid_chats_api::SERVICE]
+    }
+
+    fn grpc(&self) -> Option<hybrid_core::GrpcApi> {
+        Some(hybrid_files_api::GRPC)
     }
 
     fn settings(&self) -> Option<hybrid_core::config::Section> {
@@ -112,6 +118,7 @@ impl Module for FilesModule {
             let chats = ctx.apis.require::<dyn ChatWriter>(hybrid_chats_api::SERVICE)?;
             let db = ctx.db()?;
             let service = Arc::new(service::Files::new(db.clone(), storage, config, keys, chats));
+            ctx.apis.provide::<dyn hybrid_files_api::FileStore>(service.clone());
             let jobs = ctx.jobs()?;
             let cleaning = service.clone();
             jobs.handle(CLEANUP_QUEUE, move |_job| {

@@ -190,7 +190,7 @@ mod tests {
                 ("realtime", vec!["auth", "chats"]),
                 ("files", vec!["auth", "chats"]),
                 ("notify", vec!["auth", "chats", "users"]),
-                ("bots", vec!["auth", "chats", "users"]),
+                ("bots", vec!["auth", "chats", "users", "files"]),
             ]
         );
     }

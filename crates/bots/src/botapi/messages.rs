@@ -17,6 +17,8 @@ use crate::format::{self, ParseMode};
 
 /// Messages one deleteMessages call may name (Telegram: 100).
 const MAX_DELETE: usize = 100;
+/// The longest caption, in UTF-16 units (Telegram: 1024).
+const MAX_CAPTION: usize = 1024;
 
 /// `reply_parameters`: the message to answer.
 #[derive(Debug, Deserialize)]
@@ -38,6 +40,19 @@ impl Call<'_> {
     pub(super) async fn send_message(&self, params: &Params) -> BotResult<Value> {
         let meta = self.chat(params, "chat_id").await?;
         let (text, entities) = formatted(params, "text", "entities")?;
+        let message = self.post(&meta, (text, entities), None, params).await?;
+        self.render(&message, &meta).await
+    }
+
+    /// Posts a message in `meta`'s chat with the call's reply target and keyboard (after the
+    /// flood budget): `text` and its entities, carrying the object of `attach` when given.
+    pub(super) async fn post(
+        &self,
+        meta: &ChatMeta,
+        (text, entities): (String, Vec<Entity>),
+        attach: Option<String>,
+        params: &Params,
+    ) -> BotResult<ChatMessage> {
         let reply_markup = reply_markup(params)?;
         let (reply_to, without_reply) = reply_target(params)?;
         self.take_flood_budget(meta.chat_id).await?;
@@ -47,13 +62,13 @@ impl Call<'_> {
             entities: entities.clone(),
             reply_to,
             reply_markup: reply_markup.clone(),
+            attach: attach.clone(),
         };
         let sent = match self.act(send(reply_to)).await {
             Err(err) if err.field.as_deref() == Some("reply_to") && without_reply => self.act(send(None)).await,
             other => other,
         };
-        let message = message_of(sent.map_err(send_error)?)?;
-        self.render(&message, &meta).await
+        message_of(sent.map_err(send_error)?)
     }
 
     pub(super) async fn forward_message(&self, params: &Params) -> BotResult<Value> {
@@ -102,6 +117,7 @@ impl Call<'_> {
             entities,
             reply_to,
             reply_markup: reply_markup(params)?,
+            attach: None,
         };
         let copy = message_of(self.act(send).await.map_err(send_error)?)?;
         Ok(json!({ "message_id": copy.seq }))
@@ -290,6 +306,24 @@ impl Call<'_> {
 /// else the `entities` as sent.
 fn formatted(params: &Params, text_field: &str, entities_field: &str) -> BotResult<(String, Vec<Entity>)> {
     let text = params.required_string(text_field, "message text is empty")?;
+    parsed(params, text, entities_field)
+}
+
+/// A file's caption, formatted as a text is (none: empty), at most [`MAX_CAPTION`] characters.
+pub(super) fn caption(params: &Params) -> BotResult<(String, Vec<Entity>)> {
+    let text = params.string("caption")?.unwrap_or_default();
+    if text.trim().is_empty() {
+        return Ok((String::new(), Vec::new()));
+    }
+    let (text, entities) = parsed(params, text, "caption_entities")?;
+    if text.encode_utf16().count() > MAX_CAPTION {
+        return Err(BotError::bad_request("message caption is too long"));
+    }
+    Ok((text, entities))
+}
+
+/// A text parsed by the call's `parse_mode`, or with the entities in `entities_field`.
+fn parsed(params: &Params, text: String, entities_field: &str) -> BotResult<(String, Vec<Entity>)> {
     let mode =
         ParseMode::from_name(&params.string("parse_mode")?.unwrap_or_default()).map_err(BotError::bad_request)?;
     let (text, entities) = match mode {
@@ -330,7 +364,7 @@ fn reply_target(params: &Params) -> BotResult<(Option<i64>, bool)> {
     Ok((params.integer("reply_to_message_id")?, without))
 }
 
-fn message_of(outcome: Outcome) -> BotResult<ChatMessage> {
+pub(super) fn message_of(outcome: Outcome) -> BotResult<ChatMessage> {
     match outcome {
         Outcome::Message(message) => Ok(message),
         _ => Err(BotError::bad_request(

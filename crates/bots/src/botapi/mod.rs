@@ -7,10 +7,13 @@
 //! - `reply.rs`: the `{"ok": …}` envelope and Telegram's errors;
 //! - `shapes.rs`: how Hybrid's ids, users, chats and messages look in the Bot API;
 //! - `markup.rs`: keyboards (`reply_markup`);
-//! - `messages.rs`, `bot.rs`, `admin.rs`, `updates.rs`: the methods.
+//! - `file_ids.rs`: Telegram's file ids for Hybrid's files;
+//! - `messages.rs`, `files.rs`, `bot.rs`, `admin.rs`, `updates.rs`: the methods.
 
 mod admin;
 mod bot;
+pub mod file_ids;
+mod files;
 pub mod markup;
 mod messages;
 pub mod params;
@@ -21,9 +24,10 @@ pub mod updates;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use hybrid_chats_api::{Action, ChatActions, ChatMessage, ChatView, Outcome};
 use hybrid_core::ApiError;
 use params::Params;
@@ -34,10 +38,20 @@ use shapes::{Cards, ChatMeta, ChatRef};
 use crate::service::Bots;
 use crate::store::BotRow;
 use crate::token;
+use files::Kind;
 
-/// The routes bots call, outside `/api/v1` (Telegram's paths).
+/// The routes bots call, outside `/api/v1` (Telegram's paths): methods, whose bodies may
+/// carry uploads up to `bots.max_upload_bytes`, and file downloads.
 pub fn router(bots: Arc<Bots>) -> Router {
-    Router::new().route("/bot{token}/{method}", any(call)).with_state(bots)
+    // the multipart framing and the other parameters on top of the largest file
+    let body_limit = bots.config.max_upload_bytes + (1 << 20);
+    Router::new()
+        .route(
+            "/bot{token}/{method}",
+            any(call).layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .route("/file/bot{token}/{*path}", get(files::download))
+        .with_state(bots)
 }
 
 async fn call(
@@ -99,6 +113,14 @@ impl Call<'_> {
             "setmycommands" => self.set_my_commands(&params).await,
             "getmycommands" => self.get_my_commands(&params).await,
             "deletemycommands" => self.delete_my_commands(&params).await,
+            "sendphoto" => self.send_file(&params, Kind::Photo).await,
+            "senddocument" => self.send_file(&params, Kind::Document).await,
+            "sendaudio" => self.send_file(&params, Kind::Audio).await,
+            "sendvoice" => self.send_file(&params, Kind::Voice).await,
+            "sendvideo" => self.send_file(&params, Kind::Video).await,
+            "sendanimation" => self.send_file(&params, Kind::Animation).await,
+            "sendmediagroup" => self.send_media_group(&params).await,
+            "getfile" => self.get_file(&params).await,
             "getchatmember" => self.get_chat_member(&params).await,
             "getchatmembercount" | "getchatmemberscount" => self.get_chat_member_count(&params).await,
             "getchatadministrators" => self.get_chat_administrators(&params).await,
@@ -171,7 +193,8 @@ impl Call<'_> {
     /// A message as the Bot API shows it to this bot.
     async fn render(&self, message: &ChatMessage, meta: &ChatMeta) -> BotResult<Value> {
         let cards = self.cards(&shapes::users_of(message, meta)).await?;
-        let rendered = shapes::Message::of(message, meta, &cards, None);
+        let rendered =
+            shapes::Message::of(message, meta, &cards, None).with_media(message, &self.bots.file_ids(self.id()));
         Ok(serde_json::to_value(rendered).expect("messages serialise"))
     }
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -18,7 +19,19 @@ use super::reply::{BotError, BotResult};
 const MAX_BODY: usize = 1 << 20;
 
 #[derive(Debug, Default)]
-pub struct Params(HashMap<String, Value>);
+pub struct Params {
+    values: HashMap<String, Value>,
+    /// The file parts of a multipart body, by field name (`document`, or the `name` of
+    /// `attach://name`).
+    files: HashMap<String, Upload>,
+}
+
+/// A file sent in a call's multipart body.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file_name: String,
+    pub data: Bytes,
+}
 
 impl Params {
     /// Reads a call's parameters; body values win over query values of the same name.
@@ -45,15 +58,17 @@ impl Params {
                 let Some(name) = field.name().map(str::to_owned) else {
                     continue;
                 };
-                if field.file_name().is_some() {
-                    // uploads are for the file methods (Bots II); a text method ignores them
+                if let Some(file_name) = field.file_name().map(str::to_owned) {
+                    // the route's body limit bounds what this holds (bots.max_upload_bytes)
+                    let data = field.bytes().await.map_err(|_| BotError::too_large())?;
+                    params.files.insert(name, Upload { file_name, data });
                     continue;
                 }
                 let text = field
                     .text()
                     .await
                     .map_err(|err| BotError::bad_request(format!("can't parse multipart/form-data: {err}")))?;
-                params.0.insert(name, Value::String(text));
+                params.values.insert(name, Value::String(text));
             }
             return Ok(params);
         }
@@ -65,7 +80,7 @@ impl Params {
         }
         if content_type.starts_with("application/json") {
             match serde_json::from_slice::<Value>(&body) {
-                Ok(Value::Object(object)) => params.0.extend(object),
+                Ok(Value::Object(object)) => params.values.extend(object),
                 _ => return Err(BotError::bad_request("can't parse JSON object")),
             }
         } else if content_type.starts_with("application/x-www-form-urlencoded") || content_type.is_empty() {
@@ -80,21 +95,29 @@ impl Params {
 
     fn add_form(&mut self, form: &[u8]) {
         for (name, value) in form_urlencoded::parse(form) {
-            self.0.insert(name.into_owned(), Value::String(value.into_owned()));
+            self.values.insert(name.into_owned(), Value::String(value.into_owned()));
+        }
+    }
+
+    /// Parameters from a JSON object (an item of sendMediaGroup's `media`).
+    pub fn from_object(object: serde_json::Map<String, Value>) -> Params {
+        Params {
+            values: object.into_iter().collect(),
+            files: HashMap::new(),
         }
     }
 
     #[cfg(test)]
     pub fn of(value: Value) -> Params {
         match value {
-            Value::Object(object) => Params(object.into_iter().collect()),
+            Value::Object(object) => Params::from_object(object),
             _ => Params::default(),
         }
     }
 
     /// A parameter as it came; JSON `null` counts as absent.
     fn raw(&self, name: &str) -> Option<&Value> {
-        self.0.get(name).filter(|v| !v.is_null())
+        self.values.get(name).filter(|v| !v.is_null())
     }
 
     /// A text parameter (numbers are taken as their text).
@@ -174,6 +197,11 @@ impl Params {
         serde_json::from_value(value)
             .map(Some)
             .map_err(|err| BotError::bad_request(format!("can't parse {what}: {err}")))
+    }
+
+    /// The file part named `name`, if the body had one.
+    pub fn file(&self, name: &str) -> Option<&Upload> {
+        self.files.get(name)
     }
 
     /// A parameter as raw JSON, parsed from text when it came as text (`reply_markup`).

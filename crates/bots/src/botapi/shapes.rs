@@ -19,6 +19,8 @@ use hybrid_users_api::UserCard;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::file_ids::{FileIds, FileRef, unique_id};
+
 /// Groups and channels are `-(CHAT_ID_BASE + id)`.
 pub const CHAT_ID_BASE: i64 = 1_000_000_000_000;
 
@@ -283,6 +285,120 @@ pub struct Message {
     /// What a service message says (`new_chat_members`, `left_chat_member`, …).
     #[serde(flatten)]
     pub service: Option<Service>,
+    /// The file it carries (`photo`, `document`, …); its text is then the `caption`.
+    #[serde(flatten)]
+    pub media: Option<MediaField>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub caption_entities: Vec<MessageEntity>,
+}
+
+/// A message's file as the Bot API's field for its kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaField {
+    /// Every size, smallest first, the original last.
+    Photo(Vec<Value>),
+    Document(Value),
+    Audio(Value),
+    Voice(Value),
+    Video(Value),
+}
+
+/// A file card's preview (the files service's), the parts read here.
+#[derive(Debug, Default, Deserialize)]
+struct FilePreview {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    size: i64,
+    #[serde(default)]
+    content_type: String,
+    #[serde(default)]
+    media: Option<hybrid_files_api::MediaCard>,
+}
+
+/// The Bot API field for the file a message of `chat_id`/`seq` carries, with file ids for
+/// `files`' bot; `None` for a card of another service's.
+pub fn media_field(card: &Value, chat_id: i64, seq: i64, files: &FileIds) -> Option<MediaField> {
+    if card.get("service").and_then(Value::as_str) != Some(hybrid_files_api::SERVICE) {
+        return None;
+    }
+    let file: i64 = card.get("object_id")?.as_str()?.parse().ok()?;
+    let preview: FilePreview = card
+        .get("preview")
+        .and_then(|p| serde_json::from_value(p.clone()).ok())
+        .unwrap_or_default();
+    let media = preview.media.as_ref().filter(|m| m.state == "ready");
+    let via = Some((chat_id, seq));
+    let id = |side: u32| files.id(FileRef { file, side, via });
+    let base = |side: u32| {
+        json!({
+            "file_id": id(side),
+            "file_unique_id": unique_id(file, side),
+        })
+    };
+    let mut whole = base(0);
+    whole["file_size"] = json!(preview.size);
+    let seconds = media.and_then(|m| m.duration_ms).map_or(0, |ms| (ms + 500) / 1000);
+    let (width, height) = media.map_or((None, None), |m| (m.width, m.height));
+    let kind = preview.content_type.as_str();
+    let named = |mut value: Value| {
+        value["file_name"] = json!(preview.name);
+        value["mime_type"] = json!(preview.content_type);
+        value
+    };
+    let thumbnail = media.and_then(|m| m.thumbnails.first()).map(|t| {
+        let mut size = base(t.side);
+        size["width"] = json!(t.width);
+        size["height"] = json!(t.height);
+        size
+    });
+    Some(match (kind, width, height) {
+        ("image/jpeg" | "image/png" | "image/webp", Some(width), Some(height)) => {
+            let mut sizes: Vec<Value> = media
+                .map(|m| &m.thumbnails[..])
+                .unwrap_or_default()
+                .iter()
+                .filter(|t| t.width < width || t.height < height)
+                .map(|t| {
+                    let mut size = base(t.side);
+                    size["width"] = json!(t.width);
+                    size["height"] = json!(t.height);
+                    size
+                })
+                .collect();
+            whole["width"] = json!(width);
+            whole["height"] = json!(height);
+            sizes.push(whole);
+            MediaField::Photo(sizes)
+        }
+        (voice, ..) if super::files::is_voice(voice) => {
+            whole["duration"] = json!(seconds);
+            whole["mime_type"] = json!(kind);
+            MediaField::Voice(whole)
+        }
+        (audio, ..) if audio.starts_with("audio/") => {
+            whole["duration"] = json!(seconds);
+            MediaField::Audio(named(whole))
+        }
+        (video, ..) if video.starts_with("video/") => {
+            whole["duration"] = json!(seconds);
+            whole["width"] = json!(width.unwrap_or(0));
+            whole["height"] = json!(height.unwrap_or(0));
+            if let Some(thumbnail) = thumbnail {
+                whole["thumbnail"] = thumbnail;
+            }
+            MediaField::Video(named(whole))
+        }
+        _ => {
+            if let Some(thumbnail) = thumbnail {
+                whole["thumbnail"] = thumbnail;
+            }
+            MediaField::Document(named(whole))
+        }
+    })
 }
 
 /// A service message's fields, from Hybrid's `action` of that message.
@@ -378,7 +494,23 @@ impl Message {
                 .clone()
                 .filter(|markup| markup.get("inline_keyboard").is_some()),
             service: None,
+            media: None,
+            caption: None,
+            caption_entities: Vec::new(),
         }
+    }
+
+    /// The message with the file it carries, if any: its text becomes the caption.
+    pub fn with_media(mut self, message: &ChatMessage, files: &FileIds) -> Message {
+        let Some(card) = &message.attachment else {
+            return self;
+        };
+        self.media = media_field(card, message.chat_id, message.seq, files);
+        if self.media.is_some() {
+            self.caption = self.text.take();
+            self.caption_entities = std::mem::take(&mut self.entities);
+        }
+        self
     }
 }
 
@@ -534,6 +666,7 @@ mod tests {
             edited_at: None,
             forwarded_from: None,
             reply_markup: None,
+            attachment: None,
             changed: true,
         }
     }

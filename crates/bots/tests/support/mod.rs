@@ -59,6 +59,33 @@ pub async fn updates(server: &TestServer, token: &str, offset: i64, count: usize
     .await
 }
 
+/// The updates after `offset` that are messages or posts with text (not service messages
+/// nor member updates), once there are at least `count`.
+pub async fn text_updates(server: &TestServer, token: &str, offset: i64, count: usize) -> Vec<Value> {
+    until(&format!("{count} text updates"), || async {
+        let result = ok(server, token, "getUpdates", json!({"offset": offset})).await;
+        let texts: Vec<Value> = result
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| {
+                let message = u.get("message").or_else(|| u.get("channel_post"));
+                message.is_some_and(|m| m.get("text").is_some())
+            })
+            .cloned()
+            .collect();
+        (texts.len() >= count).then_some(texts)
+    })
+    .await
+}
+
+/// The offset after every update waiting now (the next getUpdates sees only newer ones).
+pub async fn next_offset(server: &TestServer, token: &str) -> i64 {
+    let waiting = ok(server, token, "getUpdates", json!({})).await;
+    let last = waiting.as_array().unwrap().last();
+    last.map_or(0, |update| update["update_id"].as_i64().unwrap() + 1)
+}
+
 /// The first update after `offset` that carries `kind` (`chat_join_request` …): its object.
 pub async fn update_of(server: &TestServer, token: &str, offset: i64, kind: &str) -> Value {
     until(&format!("a {kind} update"), || async {

@@ -122,7 +122,7 @@ impl Deployment {
     async fn start(extra: &[(&'static str, String)]) -> Deployment {
         let grpc = |port: u16| format!("127.0.0.1:{port}");
         let (users_grpc, auth_grpc, chats_grpc) = (grpc(free_port()), grpc(free_port()), grpc(free_port()));
-        let notify_grpc = grpc(free_port());
+        let (notify_grpc, files_grpc) = (grpc(free_port()), grpc(free_port()));
         let url = |addr: &str| format!("http://{addr}");
         let mut common = vec![
             ("HYBRID_HTTP__TRUST_FORWARDED_FOR", "true".to_owned()),
@@ -130,6 +130,7 @@ impl Deployment {
             ("HYBRID_PEERS__USERS", url(&users_grpc)),
             ("HYBRID_PEERS__CHATS", url(&chats_grpc)),
             ("HYBRID_PEERS__NOTIFY", url(&notify_grpc)),
+            ("HYBRID_PEERS__FILES", url(&files_grpc)),
         ];
         common.extend_from_slice(extra);
         let with = |own: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
@@ -149,7 +150,7 @@ impl Deployment {
         for _ in 0..2 {
             realtime.push(users.start_peer(&pairs(&realtime_env)).await);
         }
-        let files_env = with(&[("HYBRID_SERVICES", "files")]);
+        let files_env = with(&[("HYBRID_SERVICES", "files"), ("HYBRID_GRPC__LISTEN", &files_grpc)]);
         let files_process = users.start_peer(&pairs(&files_env)).await;
         let notify_env = with(&[("HYBRID_SERVICES", "notify"), ("HYBRID_GRPC__LISTEN", &notify_grpc)]);
         let notify = users.start_peer(&pairs(&notify_env)).await;
@@ -628,6 +629,36 @@ async fn bots_through_the_gateway(deployment: &Deployment, ann: &TestUser) {
     let (status, answer) = press.await.unwrap();
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer, json!({"answered": true, "text": "Going", "show_alert": false}));
+    // a file: the bots process stores it in the files process (FileStore over gRPC), and the
+    // download comes back the same way
+    let notes = b"through every process".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("chat_id", ann.id.to_string())
+        .part(
+            "document",
+            reqwest::multipart::Part::bytes(notes.clone()).file_name("notes.txt"),
+        );
+    let response = gateway
+        .http
+        .post(gateway.url(&format!("/bot{token}/sendDocument")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let (status, sent) = hybrid_testkit::json_of(response).await;
+    assert_eq!(status, 200, "{sent}");
+    let file_id = sent["result"]["document"]["file_id"].clone();
+    let (status, file) = call("getFile", json!({"file_id": file_id})).await;
+    assert_eq!(status, 200, "{file}");
+    let path = file["result"]["file_path"].as_str().unwrap();
+    let download = gateway
+        .http
+        .get(gateway.url(&format!("/file/bot{token}/{path}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.unwrap().to_vec(), notes);
     let secret = token.split_once(':').unwrap().1.to_owned();
     let log = until("nginx to log the Bot API calls", || async {
         let log = deployment.nginx.file("hybrid-access.log");
@@ -636,6 +667,7 @@ async fn bots_through_the_gateway(deployment: &Deployment, ann: &TestUser) {
     .await;
     assert!(!log.contains(&secret), "the token is in nginx's access log");
     assert!(log.contains("\"POST /bot<token>/getUpdates HTTP/1.1\" 200"), "{log}");
+    assert!(log.contains("\"GET /file/bot<token>/files/"), "{log}");
 }
 
 /// Messages acknowledged (201) while the chats process and a realtime node are SIGKILLed and
