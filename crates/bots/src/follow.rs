@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use hybrid_chats_api::body::EntityKind;
-use hybrid_chats_api::{Action, ChatMessage, InviteView, MemberView, Outcome};
+use hybrid_chats_api::{Action, ChatMessage, EventFrame, InviteView, MemberView, Outcome};
 use hybrid_core::bus::{Control, Envelope};
 use hybrid_core::stream::{Handler, StreamEvent};
 use hybrid_core::{ApiResult, now_ms};
@@ -31,14 +31,6 @@ pub fn follow_chats(bots: Arc<Bots>) -> Arc<Handler> {
         let bots = bots.clone();
         Box::pin(async move { Follower { bots: &bots }.follow(tx, events).await })
     })
-}
-
-/// The parts of an event's frame read here (`{"type":"event","chat_id",…,"data":{…}}`; a
-/// user event has no `chat_id`).
-#[derive(Deserialize)]
-struct Frame<D> {
-    chat_id: Option<i64>,
-    data: D,
 }
 
 /// A message frame's data: the message, as chats' API shows it.
@@ -542,8 +534,8 @@ fn pinned_of<'r>(
     }
 }
 
-fn parse<D: serde::de::DeserializeOwned>(payload: &str) -> Option<Frame<D>> {
-    serde_json::from_str(payload).ok()
+fn parse<D: serde::de::DeserializeOwned>(payload: &str) -> Option<EventFrame<D>> {
+    EventFrame::parse(payload)
 }
 
 fn meta(bot: &BotInChat) -> ChatMeta {

@@ -7,9 +7,11 @@ pub mod actions;
 pub mod attach;
 pub mod avatar;
 pub mod body;
+mod frame;
 mod grpc;
 
 pub use actions::{Action, ChatActions, ChatMessage, ChatView, InviteTerms, InviteView, MemberView, Outcome};
+pub use frame::EventFrame;
 
 use futures::future::BoxFuture;
 use hybrid_core::{ApiError, GrpcApi};

@@ -6,6 +6,7 @@
 //! bytes of deleted files.
 
 use futures::future::BoxFuture;
+use hybrid_chats_api::EventFrame;
 use hybrid_core::bus::Envelope;
 use hybrid_core::stream::StreamEvent;
 use hybrid_core::{ApiResult, now_ms};
@@ -45,13 +46,6 @@ pub fn follow_messages<'a, 'c>(
     })
 }
 
-/// The parts of a chat event's frame (`{"type":"event","chat_id",…,"data":{…}}`) read here.
-#[derive(Deserialize)]
-struct Frame<D> {
-    chat_id: i64,
-    data: D,
-}
-
 #[derive(Deserialize)]
 struct NewMessage {
     seq: i64,
@@ -81,10 +75,10 @@ struct Deleted {
 
 /// The message and file of a `message.new` whose attachment is one of this service's files.
 fn carried_file(payload: &str) -> Option<Carried> {
-    let frame: Frame<NewMessage> = serde_json::from_str(payload).ok()?;
+    let frame = EventFrame::<NewMessage>::parse(payload)?;
     let card = frame.data.attachment.filter(|card| card.service == crate::SERVICE)?;
     Some(Carried {
-        chat_id: frame.chat_id,
+        chat_id: frame.chat_id?,
         seq: frame.data.seq,
         file_id: card.object_id.parse().ok()?,
         card_version: card.version,
@@ -92,8 +86,8 @@ fn carried_file(payload: &str) -> Option<Carried> {
 }
 
 fn deleted_message(payload: &str) -> Option<(i64, i64)> {
-    let frame: Frame<Deleted> = serde_json::from_str(payload).ok()?;
-    Some((frame.chat_id, frame.data.seq))
+    let frame = EventFrame::<Deleted>::parse(payload)?;
+    Some((frame.chat_id?, frame.data.seq))
 }
 
 impl Files {

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use hybrid_chats_api::{ChatMembership, MessageContext};
+use hybrid_chats_api::{ChatMembership, EventFrame, MessageContext};
 use hybrid_core::bus::{Bytes, Envelope};
 use hybrid_core::stream::{Handler, StreamEvent};
 use hybrid_core::{ApiResult, now_ms};
@@ -46,14 +46,6 @@ pub fn follow_chats(chats: Arc<dyn ChatMembership>) -> Arc<Handler> {
             Ok(frames.collect())
         })
     })
-}
-
-/// The parts of a chat event's frame read here (`{"type":"event","chat_id",…,"data":{…}}`;
-/// a user event has no `chat_id`).
-#[derive(Deserialize)]
-struct Frame<D> {
-    chat_id: Option<i64>,
-    data: D,
 }
 
 #[derive(Deserialize)]
@@ -123,7 +115,7 @@ impl Follower<'_> {
                 }
             }
             ("chat", "message.edited") => {
-                if let Some(Frame {
+                if let Some(EventFrame {
                     chat_id: Some(chat_id),
                     data,
                 }) = parse::<MessageData>(payload)
@@ -132,7 +124,7 @@ impl Follower<'_> {
                 }
             }
             ("chat", "message.deleted") => {
-                if let Some(Frame {
+                if let Some(EventFrame {
                     chat_id: Some(chat_id),
                     data,
                 }) = parse::<SeqData>(payload)
@@ -147,7 +139,7 @@ impl Follower<'_> {
                 }
             }
             ("chat", "reaction.changed") => {
-                if let Some(Frame {
+                if let Some(EventFrame {
                     chat_id: Some(chat_id),
                     data,
                 }) = parse::<ReactionData>(payload)
@@ -205,7 +197,7 @@ impl Follower<'_> {
     }
 
     /// A new message: an entry for each person it concerns.
-    async fn message_new(&mut self, tx: &mut Sql<'_>, frame: Frame<MessageData>) -> ApiResult<()> {
+    async fn message_new(&mut self, tx: &mut Sql<'_>, frame: EventFrame<MessageData>) -> ApiResult<()> {
         let (Some(chat_id), message) = (frame.chat_id, frame.data) else {
             return Ok(());
         };
@@ -324,8 +316,8 @@ impl Follower<'_> {
     }
 }
 
-fn parse<D: for<'de> Deserialize<'de>>(payload: &str) -> Option<Frame<D>> {
-    serde_json::from_str(payload).ok()
+fn parse<D: for<'de> Deserialize<'de>>(payload: &str) -> Option<EventFrame<D>> {
+    EventFrame::parse(payload)
 }
 
 /// What the people a message concerns hear of its chat: their settings for it, and their
