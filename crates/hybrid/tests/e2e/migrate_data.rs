@@ -103,8 +103,8 @@ async fn embedded_data_moves_to_postgres_with_the_same_answers() {
     assert_eq!(counts(&report, "users.users"), (3, 3));
     assert_eq!(
         counts(&report, "chats.messages"),
-        (5, 5),
-        "4 written, 1 service message"
+        (6, 6),
+        "4 written, 2 service messages (the group made, a message pinned)"
     );
     assert_eq!(counts(&report, "chats.chats"), (2, 2));
     assert!(counts(&report, "chats.events").1 > 0);
