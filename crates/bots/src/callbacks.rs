@@ -62,11 +62,15 @@ impl Bots {
             .get(&me)
             .map(User::of)
             .ok_or_else(|| ApiError::not_found("user"))?;
+        let sent_as = match &message.attachment {
+            Some(_) => self.store.sent_as(message.chat_id, message.seq).await?,
+            None => None,
+        };
         let id = i64::from_le_bytes(random_bytes::<8>()) & i64::MAX;
         let query = json!({
             "id": id.to_string(),
             "from": presser,
-            "message": shapes::Message::of(&message, &meta, &cards, None).with_media(&message, &self.file_ids(bot.user_id)),
+            "message": shapes::Message::of(&message, &meta, &cards, None).with_media(&message, &self.file_ids(bot.user_id), sent_as.as_deref()),
             "chat_instance": chat_id.to_string(),
             "data": data,
         });

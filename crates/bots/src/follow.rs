@@ -405,6 +405,14 @@ impl Follower<'_> {
         }
         users.sort_unstable();
         users.dedup();
+        let with_files: Vec<(i64, i64)> = kept
+            .iter()
+            .filter_map(|(item, ..)| match &item.what {
+                What::Message { message, .. } if message.attachment.is_some() => Some((message.chat_id, message.seq)),
+                _ => None,
+            })
+            .collect();
+        let sent_as = store::follow::sent_as(tx, &with_files).await?;
         let cards: Cards = self
             .bots
             .directory
@@ -421,7 +429,11 @@ impl Follower<'_> {
                 What::Message { message, action } => {
                     let reply = reply.map(|reply| shapes::Message::of(&reply, &meta, &cards, None));
                     let files = self.bots.file_ids(item.bot.bot_id);
-                    let mut rendered = shapes::Message::of(message, &meta, &cards, reply).with_media(message, &files);
+                    let mut rendered = shapes::Message::of(message, &meta, &cards, reply).with_media(
+                        message,
+                        &files,
+                        sent_as.get(&(message.chat_id, message.seq)).map(String::as_str),
+                    );
                     if let Some(action) = action {
                         let pinned = pinned_of(&read, message, Some(action))
                             .map(|pinned| shapes::Message::of(pinned, &meta, &cards, None));

@@ -44,6 +44,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_core::jobs::migration(2),
     hybrid_core::webhooks::migration(3),
     hybrid_store::migration!(4, "0004_administration"),
+    hybrid_store::migration!(5, "0005_sent_files"),
 ];
 
 /// Unfetched updates past their retention are dropped this often.

@@ -1,9 +1,10 @@
 //! All SQL of the bots service: bot accounts, the chats bots are in, their pending updates.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use hybrid_core::{ApiError, ApiResult, now_ms};
-use hybrid_store::{Db, Sql, params};
+use hybrid_store::{Db, Sql, params, values};
 
 use crate::botapi::shapes::ChatMeta;
 
@@ -267,6 +268,31 @@ impl Store {
             .await
     }
 
+    /// Records that a bot sent message (`chat_id`, `seq`)'s file as `kind`.
+    pub async fn record_sent(&self, chat_id: i64, seq: i64, kind: &str) -> ApiResult<()> {
+        self.db
+            .execute(
+                "INSERT INTO sent_files (chat_id, seq, kind) VALUES ($1, $2, $3) \
+                 ON CONFLICT (chat_id, seq) DO UPDATE SET kind = excluded.kind",
+                values![chat_id, seq, kind],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// How a bot sent message (`chat_id`, `seq`)'s file, if a bot did.
+    pub async fn sent_as(&self, chat_id: i64, seq: i64) -> ApiResult<Option<String>> {
+        let row: Option<(String,)> = self
+            .db
+            .reads()
+            .fetch_optional(
+                "SELECT kind FROM sent_files WHERE chat_id = $1 AND seq = $2",
+                params![chat_id, seq],
+            )
+            .await?;
+        Ok(row.map(|(kind,)| kind))
+    }
+
     pub async fn webhook_url(&self, bot_id: i64) -> ApiResult<String> {
         let row: Option<(String,)> = self
             .db
@@ -430,11 +456,30 @@ pub mod follow {
 
     /// Drops the updates about a deleted message.
     pub async fn forget_message(tx: &mut Sql<'_>, chat_id: i64, seq: i64) -> ApiResult<()> {
-        tx.execute(
-            "DELETE FROM updates WHERE chat_id = $1 AND seq = $2",
-            params![chat_id, seq],
-        )
-        .await?;
+        for table in ["updates", "sent_files"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE chat_id = $1 AND seq = $2"),
+                params![chat_id, seq],
+            )
+            .await?;
+        }
         Ok(())
+    }
+
+    /// How bots sent the files of these messages (those a bot sent).
+    pub async fn sent_as(tx: &mut Sql<'_>, messages: &[(i64, i64)]) -> ApiResult<HashMap<(i64, i64), String>> {
+        let mut kinds = HashMap::new();
+        for &(chat_id, seq) in messages {
+            let row: Option<(String,)> = tx
+                .fetch_optional(
+                    "SELECT kind FROM sent_files WHERE chat_id = $1 AND seq = $2",
+                    params![chat_id, seq],
+                )
+                .await?;
+            if let Some((kind,)) = row {
+                kinds.insert((chat_id, seq), kind);
+            }
+        }
+        Ok(kinds)
     }
 }

@@ -247,6 +247,31 @@ async fn photos_have_their_sizes_and_people_send_files_to_bots(stack: Stack) {
     let unique: std::collections::HashSet<&str> = sizes.iter().map(|s| s["file_unique_id"].as_str().unwrap()).collect();
     assert_eq!(unique.len(), sizes.len());
 
+    // the method decides how it shows, as in Telegram: a picture sent as a document is one
+    let picture = hybrid_media::fixtures::photo(300, 200, 1);
+    let fields = [("chat_id", amy.id.to_string())];
+    let as_file = uploaded(
+        &server,
+        &token,
+        "sendDocument",
+        &fields,
+        &[("document", "plan.jpg", picture)],
+    )
+    .await;
+    assert!(as_file.get("photo").is_none(), "{as_file}");
+    assert_eq!(
+        (&as_file["document"]["mime_type"], &as_file["document"]["file_name"]),
+        (&json!("image/jpeg"), &json!("plan.jpg"))
+    );
+    let path = ok(
+        &server,
+        &token,
+        "getFile",
+        json!({"file_id": as_file["document"]["file_id"]}),
+    )
+    .await;
+    assert!(path["file_path"].as_str().unwrap().ends_with(".jpg"), "{path}");
+
     // a person's photo and document reach the bot with their sizes, and the bot reads them
     let offset = next_offset(&server, &token).await;
     let picture = person_file(&server, &amy, "cat.jpg", hybrid_media::fixtures::photo(640, 480, 1)).await;
@@ -299,11 +324,24 @@ async fn sound_albums_and_refusals(stack: Stack) {
     let ogg = std::fs::read(ogg).unwrap();
     let fields = [("chat_id", amy.id.to_string())];
     let voice = uploaded(&server, &token, "sendVoice", &fields, &[("voice", "note.ogg", ogg)]).await;
-    // Opus in Ogg, two seconds
+    // Opus in Ogg (Telegram's voice notes' type), two seconds
     assert_eq!(
         (&voice["voice"]["mime_type"], &voice["voice"]["duration"]),
-        (&json!("audio/opus"), &json!(2))
+        (&json!("audio/ogg"), &json!(2))
     );
+    // a GIF sent as an animation is an animation and a document, as in Telegram
+    let gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;".to_vec();
+    let fields = [("chat_id", amy.id.to_string())];
+    let animated = uploaded(
+        &server,
+        &token,
+        "sendAnimation",
+        &fields,
+        &[("animation", "dot.gif", gif)],
+    )
+    .await;
+    assert_eq!(animated["animation"]["mime_type"], "image/gif", "{animated}");
+    assert_eq!(animated["document"]["file_id"], animated["animation"]["file_id"]);
 
     // an album: each item a message of its own, files by attach://
     let media = json!([

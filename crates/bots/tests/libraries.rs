@@ -2,8 +2,11 @@
 //! and python-telegram-bot 22, each with a bot written as for Telegram (only the server URL and
 //! token changed), the example bots of their documentation run unmodified but for those two
 //! lines, and webhook bots on each library's own webhook server. The Python is in
-//! `tests/python/` (`people.py` drives a person over Hybrid's own API; each script prints one
-//! line per scenario and exits non-zero with what failed). Python and the libraries come from
+//! `tests/python/` (`people.py` drives a person over Hybrid's own API; `scenarios.py` holds the
+//! scenarios both suites run through their library — messages, keyboards, privacy, member
+//! updates, join requests, bans, administration, files — and each suite wires its library's
+//! handlers to them; each script prints one line per scenario and exits non-zero with what
+//! failed). Python and the libraries come from
 //! `scripts/backends.sh ensure_python_tools` (`HYBRID_TEST_PYTHON`).
 
 use std::path::PathBuf;

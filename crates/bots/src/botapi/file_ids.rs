@@ -29,9 +29,10 @@ pub struct FileRef {
 }
 
 impl FileRef {
-    /// The thumbnail variant's name in the files service (`320.webp`), if it is one.
+    /// The thumbnail variant's name in the files service (`320.jpg`: Telegram's photo sizes
+    /// are JPEG), if it is one.
     pub fn variant(&self) -> Option<String> {
-        (self.side != 0).then(|| format!("{}.webp", self.side))
+        (self.side != 0).then(|| format!("{}.jpg", self.side))
     }
 }
 
@@ -116,7 +117,7 @@ mod tests {
         };
         let id = ids.id(file);
         assert_eq!(ids.read(&id), Some(file));
-        assert_eq!(file.variant().as_deref(), Some("320.webp"));
+        assert_eq!(file.variant().as_deref(), Some("320.jpg"));
         let other_bot = FileIds { keys: &keys, bot_id: 6 };
         assert_eq!(other_bot.read(&id), None);
         // a retired key still reads; an unknown one does not

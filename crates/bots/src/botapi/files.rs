@@ -15,11 +15,14 @@ use hybrid_files_api::{FileCard, Reader};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use hybrid_chats_api::ChatMessage;
+
 use super::Call;
 use super::file_ids::{FileRef, unique_id};
 use super::messages::caption;
 use super::params::{Params, Upload};
 use super::reply::{BotError, BotResult};
+use super::shapes::ChatMeta;
 use crate::service::Bots;
 
 /// Telegram's limits: photos up to 10 MB; other uploads are `bots.max_upload_bytes`.
@@ -105,7 +108,17 @@ impl Call<'_> {
         let input = self.input(params, params.string(kind.parameter())?, kind.parameter())?;
         let token = self.attachable(input, kind).await?;
         let message = self.post(&meta, text, Some(token), params).await?;
-        self.render(&message, &meta).await
+        self.render_sent(&message, &meta, kind).await
+    }
+
+    /// A message the bot just sent with a file of `kind`: recorded so that it shows as that
+    /// kind from now on, then rendered.
+    async fn render_sent(&self, message: &ChatMessage, meta: &ChatMeta, kind: Kind) -> BotResult<Value> {
+        let store = &self.bots.store;
+        store
+            .record_sent(message.chat_id, message.seq, kind.parameter())
+            .await?;
+        self.render(message, meta).await
     }
 
     /// sendMediaGroup: each item a message of its own, in order (Hybrid has no albums); the
@@ -129,12 +142,12 @@ impl Call<'_> {
             one.insert("caption".into(), json!(item.caption));
             one.insert("parse_mode".into(), json!(item.parse_mode));
             one.insert("caption_entities".into(), json!(item.caption_entities));
-            prepared.push((caption(&Params::from_object(one))?, token));
+            prepared.push((caption(&Params::from_object(one))?, token, kind));
         }
         let mut sent = Vec::with_capacity(prepared.len());
-        for (text, token) in prepared {
+        for (text, token, kind) in prepared {
             let message = self.post(&meta, text, Some(token), params).await?;
-            sent.push(self.render(&message, &meta).await?);
+            sent.push(self.render_sent(&message, &meta, kind).await?);
         }
         Ok(Value::Array(sent))
     }
@@ -151,10 +164,19 @@ impl Call<'_> {
             .map_err(file_error)?;
         // a thumbnail's size in bytes is not kept (its dimensions are, in the message)
         let size = (file.side == 0).then_some(card.size);
+        // an extension, as Telegram's paths have (bots name what they save by it)
+        let extension = match file.side {
+            0 => extension_of(&card.name),
+            _ => Some("jpg".to_owned()),
+        };
+        let path = match extension {
+            Some(extension) => format!("{FILE_PATH_PREFIX}{file_id}.{extension}"),
+            None => format!("{FILE_PATH_PREFIX}{file_id}"),
+        };
         let mut answer = json!({
             "file_id": file_id,
             "file_unique_id": unique_id(file.file, file.side),
-            "file_path": format!("{FILE_PATH_PREFIX}{file_id}"),
+            "file_path": path,
         });
         if let Some(size) = size {
             answer["file_size"] = json!(size);
@@ -294,6 +316,13 @@ impl Call<'_> {
     }
 }
 
+/// A file name's extension, when it is a plain one (1 to 8 letters or digits).
+fn extension_of(name: &str) -> Option<String> {
+    let (_, extension) = name.rsplit_once('.')?;
+    let plain = (1..=8).contains(&extension.len()) && extension.chars().all(|c| c.is_ascii_alphanumeric());
+    plain.then(|| extension.to_ascii_lowercase())
+}
+
 /// An Ogg voice note (the sniffer names Opus in Ogg `audio/opus`), what Telegram's voice
 /// messages are.
 pub fn is_voice(content_type: &str) -> bool {
@@ -318,9 +347,11 @@ pub async fn download(
 ) -> Response {
     let answer = async {
         let bot = bots.authenticate(&token).await?;
+        // `files/<file_id>[.<extension>]` (a file id has no dot)
         let file_id = path
             .strip_prefix(FILE_PATH_PREFIX)
-            .ok_or_else(|| BotError::unknown_method())?;
+            .and_then(|rest| rest.split('.').next())
+            .ok_or_else(BotError::unknown_method)?;
         let file = bots
             .file_ids(bot.user_id)
             .read(file_id)

@@ -193,8 +193,12 @@ impl Call<'_> {
     /// A message as the Bot API shows it to this bot.
     async fn render(&self, message: &ChatMessage, meta: &ChatMeta) -> BotResult<Value> {
         let cards = self.cards(&shapes::users_of(message, meta)).await?;
-        let rendered =
-            shapes::Message::of(message, meta, &cards, None).with_media(message, &self.bots.file_ids(self.id()));
+        let sent_as = match &message.attachment {
+            Some(_) => self.bots.store.sent_as(message.chat_id, message.seq).await?,
+            None => None,
+        };
+        let files = self.bots.file_ids(self.id());
+        let rendered = shapes::Message::of(message, meta, &cards, None).with_media(message, &files, sent_as.as_deref());
         Ok(serde_json::to_value(rendered).expect("messages serialise"))
     }
 

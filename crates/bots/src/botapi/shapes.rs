@@ -287,23 +287,36 @@ pub struct Message {
     pub service: Option<Service>,
     /// The file it carries (`photo`, `document`, …); its text is then the `caption`.
     #[serde(flatten)]
-    pub media: Option<MediaField>,
+    pub media: MediaFields,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub caption_entities: Vec<MessageEntity>,
 }
 
-/// A message's file as the Bot API's field for its kind.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaField {
+/// A message's file as the Bot API's fields for its kind (an animation has `document` too,
+/// as in Telegram).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MediaFields {
     /// Every size, smallest first, the original last.
-    Photo(Vec<Value>),
-    Document(Value),
-    Audio(Value),
-    Voice(Value),
-    Video(Value),
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub animation: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voice: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video: Option<Value>,
+}
+
+impl MediaFields {
+    pub fn is_empty(&self) -> bool {
+        *self == MediaFields::default()
+    }
 }
 
 /// A file card's preview (the files service's), the parts read here.
@@ -319,86 +332,98 @@ struct FilePreview {
     media: Option<hybrid_files_api::MediaCard>,
 }
 
-/// The Bot API field for the file a message of `chat_id`/`seq` carries, with file ids for
-/// `files`' bot; `None` for a card of another service's.
-pub fn media_field(card: &Value, chat_id: i64, seq: i64, files: &FileIds) -> Option<MediaField> {
+/// The Bot API fields for the file a message of `chat_id`/`seq` carries, with file ids for
+/// `files`' bot. `sent_as` is the method's kind when a bot sent it (`document` for a picture
+/// sent with sendDocument, as in Telegram); people's files go by their type. Empty for a card
+/// of another service's.
+pub fn media_fields(card: &Value, chat_id: i64, seq: i64, files: &FileIds, sent_as: Option<&str>) -> MediaFields {
+    let mut fields = MediaFields::default();
     if card.get("service").and_then(Value::as_str) != Some(hybrid_files_api::SERVICE) {
-        return None;
+        return fields;
     }
-    let file: i64 = card.get("object_id")?.as_str()?.parse().ok()?;
+    let Some(file) = card
+        .get("object_id")
+        .and_then(Value::as_str)
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
+        return fields;
+    };
     let preview: FilePreview = card
         .get("preview")
         .and_then(|p| serde_json::from_value(p.clone()).ok())
         .unwrap_or_default();
     let media = preview.media.as_ref().filter(|m| m.state == "ready");
     let via = Some((chat_id, seq));
-    let id = |side: u32| files.id(FileRef { file, side, via });
-    let base = |side: u32| {
+    let size = |side: u32, width: u32, height: u32| {
         json!({
-            "file_id": id(side),
+            "file_id": files.id(FileRef { file, side, via }),
             "file_unique_id": unique_id(file, side),
+            "width": width,
+            "height": height,
         })
     };
-    let mut whole = base(0);
-    whole["file_size"] = json!(preview.size);
-    let seconds = media.and_then(|m| m.duration_ms).map_or(0, |ms| (ms + 500) / 1000);
+    let content_type = preview.content_type.as_str();
     let (width, height) = media.map_or((None, None), |m| (m.width, m.height));
-    let kind = preview.content_type.as_str();
-    let named = |mut value: Value| {
-        value["file_name"] = json!(preview.name);
-        value["mime_type"] = json!(preview.content_type);
-        value
-    };
-    let thumbnail = media.and_then(|m| m.thumbnails.first()).map(|t| {
-        let mut size = base(t.side);
-        size["width"] = json!(t.width);
-        size["height"] = json!(t.height);
-        size
+    let thumbnails = media.map(|m| &m.thumbnails[..]).unwrap_or_default();
+    let thumbnail = thumbnails.first().map(|t| size(t.side, t.width, t.height));
+    let mut whole = json!({
+        "file_id": files.id(FileRef { file, side: 0, via }),
+        "file_unique_id": unique_id(file, 0),
+        "file_size": preview.size,
     });
-    Some(match (kind, width, height) {
-        ("image/jpeg" | "image/png" | "image/webp", Some(width), Some(height)) => {
-            let mut sizes: Vec<Value> = media
-                .map(|m| &m.thumbnails[..])
-                .unwrap_or_default()
+    let seconds = media.and_then(|m| m.duration_ms).map_or(0, |ms| (ms + 500) / 1000);
+    let picture = matches!(content_type, "image/jpeg" | "image/png" | "image/webp");
+    let kind = sent_as.unwrap_or(match content_type {
+        _ if picture => "photo",
+        voice if super::files::is_voice(voice) => "voice",
+        audio if audio.starts_with("audio/") => "audio",
+        video if video.starts_with("video/") => "video",
+        _ => "document",
+    });
+    let mut named = whole.clone();
+    named["file_name"] = json!(preview.name);
+    named["mime_type"] = json!(content_type);
+    if let Some(thumbnail) = &thumbnail {
+        named["thumbnail"] = thumbnail.clone();
+    }
+    match (kind, width, height) {
+        ("photo", Some(width), Some(height)) => {
+            let mut sizes: Vec<Value> = thumbnails
                 .iter()
                 .filter(|t| t.width < width || t.height < height)
-                .map(|t| {
-                    let mut size = base(t.side);
-                    size["width"] = json!(t.width);
-                    size["height"] = json!(t.height);
-                    size
-                })
+                .map(|t| size(t.side, t.width, t.height))
                 .collect();
             whole["width"] = json!(width);
             whole["height"] = json!(height);
             sizes.push(whole);
-            MediaField::Photo(sizes)
+            fields.photo = Some(sizes);
         }
-        (voice, ..) if super::files::is_voice(voice) => {
+        ("voice", ..) => {
             whole["duration"] = json!(seconds);
-            whole["mime_type"] = json!(kind);
-            MediaField::Voice(whole)
+            // Opus in Ogg, what Telegram's voice notes are
+            whole["mime_type"] = json!("audio/ogg");
+            fields.voice = Some(whole);
         }
-        (audio, ..) if audio.starts_with("audio/") => {
-            whole["duration"] = json!(seconds);
-            MediaField::Audio(named(whole))
+        ("audio", ..) => {
+            named["duration"] = json!(seconds);
+            fields.audio = Some(named);
         }
-        (video, ..) if video.starts_with("video/") => {
-            whole["duration"] = json!(seconds);
-            whole["width"] = json!(width.unwrap_or(0));
-            whole["height"] = json!(height.unwrap_or(0));
-            if let Some(thumbnail) = thumbnail {
-                whole["thumbnail"] = thumbnail;
+        (kind @ ("video" | "animation"), ..) => {
+            let mut video = named.clone();
+            video["duration"] = json!(seconds);
+            video["width"] = json!(width.unwrap_or(0));
+            video["height"] = json!(height.unwrap_or(0));
+            if kind == "video" {
+                fields.video = Some(video);
+            } else {
+                fields.animation = Some(video);
+                fields.document = Some(named);
             }
-            MediaField::Video(named(whole))
         }
-        _ => {
-            if let Some(thumbnail) = thumbnail {
-                whole["thumbnail"] = thumbnail;
-            }
-            MediaField::Document(named(whole))
-        }
-    })
+        // a document, or a photo still being processed
+        _ => fields.document = Some(named),
+    }
+    fields
 }
 
 /// A service message's fields, from Hybrid's `action` of that message.
@@ -494,19 +519,20 @@ impl Message {
                 .clone()
                 .filter(|markup| markup.get("inline_keyboard").is_some()),
             service: None,
-            media: None,
+            media: MediaFields::default(),
             caption: None,
             caption_entities: Vec::new(),
         }
     }
 
-    /// The message with the file it carries, if any: its text becomes the caption.
-    pub fn with_media(mut self, message: &ChatMessage, files: &FileIds) -> Message {
+    /// The message with the file it carries, if any (as the bot sent it: `sent_as`): its
+    /// text becomes the caption.
+    pub fn with_media(mut self, message: &ChatMessage, files: &FileIds, sent_as: Option<&str>) -> Message {
         let Some(card) = &message.attachment else {
             return self;
         };
-        self.media = media_field(card, message.chat_id, message.seq, files);
-        if self.media.is_some() {
+        self.media = media_fields(card, message.chat_id, message.seq, files, sent_as);
+        if !self.media.is_empty() {
             self.caption = self.text.take();
             self.caption_entities = std::mem::take(&mut self.entities);
         }

@@ -11,6 +11,7 @@ import os
 import secrets
 import time
 import traceback
+from urllib.parse import quote
 
 import aiohttp
 
@@ -52,13 +53,29 @@ class Person:
     async def call(self, method, path, body=None, expect=(200, 201)):
         return await _call(self.session, method, f"{self.url}/api/v1{path}", self.token, body, expect)
 
-    async def send(self, chat_id, text, reply_to=None):
-        """Sends `text` in `chat_id`: the new message's seq."""
+    async def send(self, chat_id, text, reply_to=None, attach=None):
+        """Sends `text` in `chat_id` (with the file whose attach token is `attach`: the text is
+        its caption): the new message's seq."""
         body = {"text": text}
         if reply_to is not None:
             body["reply_to"] = reply_to
+        if attach is not None:
+            body["attach"] = attach
         message = await self.call("POST", f"/chats/{chat_id}/messages", body)
         return message["seq"]
+
+    async def upload(self, name, data):
+        """Uploads `data` as the file `name`: its card (`{id, attach_token, media, …}`) once the
+        server has read it (a picture's `media.state` is no longer "pending"), so a message it is
+        attached to carries its sizes."""
+        card = await _call(self.session, "POST", f"{self.url}/api/v1/files?name={quote(name)}", self.token,
+                           None, expect=201, data=data)
+
+        async def read():
+            now = await self.call("GET", f"/files/{card['id']}", expect=200)
+            return now if (now.get("media") or {}).get("state") != "pending" else None
+
+        return await self.wait_for(f"file {card['id']} ({name}) to be read", read)
 
     async def history(self, chat_id, after=None):
         """Messages of `chat_id`, oldest first (after seq `after`, or the latest page)."""
@@ -169,16 +186,18 @@ async def wait_seen(what, items, predicate, wait=WAIT):
         await asyncio.sleep(POLL)
 
 
-async def _call(session, method, url, token, body, expect):
+async def _call(session, method, url, token, body, expect, data=None):
+    """`body` goes as JSON, or `data` (bytes) as it is."""
     expect = (expect,) if isinstance(expect, int) else expect
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with session.request(method, url, json=body, headers=headers) as response:
+    async with session.request(method, url, json=body, data=data, headers=headers) as response:
         try:
             answer = await response.json(content_type=None)
         except ValueError:
             answer = await response.text()
         if response.status not in expect:
-            raise Failure(f"{method} {url} {body}: {response.status} {answer}")
+            sent = body if data is None else f"({len(data)} bytes)"
+            raise Failure(f"{method} {url} {sent}: {response.status} {answer}")
         return answer
 
 
