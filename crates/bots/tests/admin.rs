@@ -168,6 +168,10 @@ async fn a_bot_administers_a_group(stack: Stack) {
     assert_eq!(status, 200);
     let demoted = member_of(&server, &token, group, bob.id).await;
     assert_eq!(demoted["status"], "member");
+    // a channel's right alone does not make a group's admin
+    let posting = json!({"chat_id": group, "user_id": bob.id, "can_post_messages": true});
+    ok(&server, &token, "promoteChatMember", posting).await;
+    assert_eq!(member_of(&server, &token, group, bob.id).await["status"], "member");
 
     // title and description
     ok(

@@ -344,14 +344,30 @@ async fn sound_albums_and_refusals(stack: Stack) {
     assert_eq!(animated["document"]["file_id"], animated["animation"]["file_id"]);
 
     // an album: each item a message of its own, files by attach://
+    let mixed = json!([
+        {"type": "photo", "media": "attach://one"},
+        {"type": "document", "media": "attach://two"}
+    ]);
+    let refused = call(
+        &server,
+        &token,
+        "sendMediaGroup",
+        json!({"chat_id": amy.id, "media": mixed}),
+    )
+    .await;
+    assert_bot_error(
+        &refused,
+        400,
+        "Bad Request: documents can be grouped in an album only with other documents",
+    );
     let media = json!([
         {"type": "photo", "media": "attach://one", "caption": "first"},
-        {"type": "document", "media": "attach://two"}
+        {"type": "photo", "media": "attach://two"}
     ]);
     let fields = [("chat_id", amy.id.to_string()), ("media", media.to_string())];
     let files = [
         ("one", "one.jpg", hybrid_media::fixtures::photo(320, 240, 1)),
-        ("two", "two.txt", b"second".to_vec()),
+        ("two", "two.jpg", hybrid_media::fixtures::photo(240, 320, 1)),
     ];
     let album = uploaded(&server, &token, "sendMediaGroup", &fields, &files).await;
     let album = album.as_array().unwrap();
@@ -360,7 +376,8 @@ async fn sound_albums_and_refusals(stack: Stack) {
         (&album[0]["caption"], album[0]["photo"].is_array()),
         (&json!("first"), true)
     );
-    assert_eq!(album[1]["document"]["file_name"], "two.txt");
+    let second = album[1]["photo"].as_array().expect("a photo").last().unwrap().clone();
+    assert_eq!((&second["width"], &second["height"]), (&json!(240), &json!(320)));
 
     // refusals, in Telegram's words
     let text_as_photo = upload(

@@ -38,6 +38,9 @@ const ADMIN_RIGHTS: &[(&str, &str)] = &[
     ("can_edit_messages", "edit_others"),
 ];
 
+/// The rights of [`ADMIN_RIGHTS`] that only channels have.
+const CHANNEL_RIGHTS: &[&str] = &["can_post_messages", "can_edit_messages"];
+
 /// Rights promoteChatMember may grant that Hybrid has no permission for: any of them alone
 /// still makes the user an admin.
 const OTHER_ADMIN_RIGHTS: &[&str] = &[
@@ -202,6 +205,10 @@ impl Call<'_> {
         let mut granted = Vec::new();
         let mut denied = Vec::new();
         for (right, permission) in ADMIN_RIGHTS {
+            // posting and editing posts are channels' rights; a group's admins have them anyway
+            if CHANNEL_RIGHTS.contains(right) && meta.kind != "channel" {
+                continue;
+            }
             match params.boolean(right)? {
                 Some(true) => granted.push(permission.to_string()),
                 _ => denied.push(permission.to_string()),
@@ -212,10 +219,6 @@ impl Call<'_> {
             other |= params.boolean(right)?.unwrap_or(false);
         }
         let admin = other || !granted.is_empty();
-        // Channel posting and editing are what groups call sending and editing others'.
-        if meta.kind != "channel" {
-            denied.retain(|p| p != "send_messages" && p != "edit_others");
-        }
         let action = Action::SetMember {
             chat_id: meta.chat_id,
             user_id,

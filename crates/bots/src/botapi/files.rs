@@ -131,6 +131,14 @@ impl Call<'_> {
         if !ALBUM.contains(&items.len()) {
             return Err(BotError::bad_request("wrong number of media in the group (2 to 10)"));
         }
+        // Telegram's rule: documents, and audio, go only with their own kind
+        for alone in ["document", "audio"] {
+            if items.iter().any(|i| i.kind == alone) && !items.iter().all(|i| i.kind == alone) {
+                return Err(BotError::bad_request(format!(
+                    "{alone}s can be grouped in an album only with other {alone}s"
+                )));
+            }
+        }
         // every file is checked and stored before the first message goes
         let mut prepared = Vec::with_capacity(items.len());
         for item in items {
