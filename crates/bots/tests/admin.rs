@@ -205,6 +205,17 @@ async fn a_bot_administers_a_group(stack: Stack) {
     let ban = json!({"chat_id": group, "user_id": bob.id, "until_date": until});
     assert_eq!(ok(&server, &token, "banChatMember", ban).await, true);
     let kicked = member_of(&server, &token, group, bob.id).await;
+    // a bot without the right to see bans sees someone who left
+    let (plain_id, plain) = make_bot(&server, &amy, "plain_admin_bot", "Plain").await;
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/chats/{chat_id}/members"),
+            Some(&amy.access_token),
+            json!({"user_ids": [plain_id]}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(member_of(&server, &plain, group, bob.id).await["status"], "left");
     assert_eq!(
         (&kicked["status"], &kicked["until_date"]),
         (&json!("kicked"), &json!(until))

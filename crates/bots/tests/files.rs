@@ -188,8 +188,8 @@ async fn a_bot_sends_documents_and_reads_them_back(stack: Stack) {
     assert_eq!(reused["document"]["file_unique_id"], document["file_unique_id"]);
 
     // another bot cannot use or read this bot's file ids
-    let (_, other) = make_bot(&server, &amy, "other_files_bot", "Other").await;
-    direct_chat(&server, &amy, other_id(&other)).await;
+    let (other_id, other) = make_bot(&server, &amy, "other_files_bot", "Other").await;
+    direct_chat(&server, &amy, other_id).await;
     let foreign = call(
         &server,
         &other,
@@ -213,11 +213,6 @@ async fn a_bot_sends_documents_and_reads_them_back(stack: Stack) {
         .await
         .unwrap();
     assert_eq!(bad_token.status(), 401);
-}
-
-/// A bot's id, from its token.
-fn other_id(token: &str) -> i64 {
-    token.split_once(':').unwrap().0.parse().unwrap()
 }
 
 async fn photos_have_their_sizes_and_people_send_files_to_bots(stack: Stack) {

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::api::{ChatInfo, InviteLink, Message, UpdateChat, UpdateMember, kind_str, parse_role, role_str};
 use crate::invites::InviteOptions;
 use crate::messages::{MessageEdit, NewMessage, visible_message};
-use crate::policy::{self, Access};
+use crate::policy::{self, Access, Permission};
 use crate::service::{Chats, member};
 use crate::store;
 
@@ -173,7 +173,8 @@ impl Chats {
     }
 
     /// `user`'s standing in a chat, asked by member `me` (a channel's subscriber learns only
-    /// about its staff and themselves, as `members` shows them).
+    /// about its staff and themselves, as `members` shows them; only who may see the ban list
+    /// learns of a ban).
     async fn standing_of(&self, me: i64, chat_id: i64, user: i64) -> ApiResult<MemberView> {
         let asker = self.member(chat_id, me).await?;
         let mut reads = self.db.reads();
@@ -182,7 +183,10 @@ impl Chats {
         {
             return Ok(member_view(user, &member.access));
         }
-        let ban = store::bans::ban_of(&mut reads, chat_id, user).await?;
+        let ban = match asker.access.can(Permission::RemoveMembers) {
+            true => store::bans::ban_of(&mut reads, chat_id, user).await?,
+            false => None,
+        };
         Ok(MemberView {
             user_id: user,
             status: if ban.is_some() { "banned" } else { "none" }.to_owned(),
