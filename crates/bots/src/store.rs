@@ -282,15 +282,8 @@ impl Store {
 
     /// How a bot sent message (`chat_id`, `seq`)'s file, if a bot did.
     pub async fn sent_as(&self, chat_id: i64, seq: i64) -> ApiResult<Option<String>> {
-        let row: Option<(String,)> = self
-            .db
-            .reads()
-            .fetch_optional(
-                "SELECT kind FROM sent_files WHERE chat_id = $1 AND seq = $2",
-                params![chat_id, seq],
-            )
-            .await?;
-        Ok(row.map(|(kind,)| kind))
+        let mut kinds = follow::sent_as(&mut self.db.reads(), &[(chat_id, seq)]).await?;
+        Ok(kinds.remove(&(chat_id, seq)))
     }
 
     pub async fn webhook_url(&self, bot_id: i64) -> ApiResult<String> {
