@@ -139,7 +139,8 @@ describe('bots', () => {
     expect(await privacy.isChecked()).toBe(true);
     await privacy.click();
     await expect.poll(async () => (await bots()).items[0]?.privacy).toBe(false);
-    expect(await privacy.isChecked()).toBe(false);
+    // the switch follows once the card has the server's answer (a moment after the server has it)
+    await expect.poll(() => privacy.isChecked()).toBe(false);
     expect(await bot.call('getMe')).toMatchObject({ can_read_all_group_messages: true });
 
     // A new name.
