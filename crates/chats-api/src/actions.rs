@@ -148,6 +148,31 @@ pub enum Action {
         user_id: i64,
         approve: bool,
     },
+    /// Adds users to a group or channel (needs the invite right; each user's privacy setting
+    /// may refuse: `403 privacy_restricted`).
+    AddMembers {
+        chat_id: i64,
+        user_ids: Vec<i64>,
+    },
+    /// The direct chat with `peer`, made if the two have none.
+    OpenDirect {
+        peer: i64,
+    },
+    /// A page of a chat's members, by user id after `after` (as the chats API lists them: a
+    /// channel's subscribers see only its staff).
+    Members {
+        chat_id: i64,
+        #[serde(default)]
+        after: i64,
+        limit: i64,
+    },
+    /// A page of history, newest first, before `before` (absent: from the latest).
+    History {
+        chat_id: i64,
+        #[serde(default)]
+        before: Option<i64>,
+        limit: i64,
+    },
 }
 
 /// What an invite link admits (absent: no such rule).
@@ -169,7 +194,7 @@ impl Action {
     pub fn is_idempotent(&self) -> bool {
         !matches!(
             self,
-            Action::Send { .. } | Action::Forward { .. } | Action::CreateInvite { .. }
+            Action::Send { .. } | Action::Forward { .. } | Action::CreateInvite { .. } | Action::AddMembers { .. }
         )
     }
 }
@@ -183,6 +208,7 @@ pub enum Outcome {
     Direct { chat_id: Option<i64> },
     Member(MemberView),
     Members { members: Vec<MemberView> },
+    Messages { messages: Vec<ChatMessage> },
     Invite(InviteView),
     Done,
 }
@@ -247,6 +273,10 @@ pub struct ChatMessage {
     /// "object_id", "version", "preview"}`).
     #[serde(default)]
     pub attachment: Option<serde_json::Value>,
+    /// A service message (someone joined, the title changed …): the server's, not written by
+    /// its sender.
+    #[serde(default)]
+    pub service: bool,
     /// Whether this call changed anything (an edit to the same text and buttons does not).
     #[serde(default = "yes")]
     pub changed: bool,

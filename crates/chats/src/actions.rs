@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::api::{ChatInfo, InviteLink, Message, UpdateChat, UpdateMember, kind_str, parse_role, role_str};
 use crate::invites::InviteOptions;
-use crate::messages::{MessageEdit, NewMessage, visible_message};
+use crate::messages::{HistoryFrom, MessageEdit, NewMessage, Only, visible_message};
 use crate::policy::{self, Access, Permission};
 use crate::service::{Chats, member};
 use crate::store;
@@ -169,6 +169,31 @@ impl Chats {
                 user_id,
                 approve,
             } => self.decide_join(me, chat_id, user_id, approve).await.and(done),
+            Action::AddMembers { chat_id, user_ids } => self.add_members(me, chat_id, user_ids).await.and(done),
+            Action::OpenDirect { peer } => Ok(Outcome::Chat(chat_view(self.open_direct(me, peer).await?.0))),
+            Action::Members { chat_id, after, limit } => {
+                let members = self.members(me, chat_id, after, limit.clamp(1, MAX_PAGE)).await?;
+                let members = members
+                    .into_iter()
+                    .map(|m| MemberView {
+                        user_id: m.user_id,
+                        status: role_str(m.role).to_owned(),
+                        permissions: permission_names(m.permissions),
+                        allow: permission_names(m.allow),
+                        deny: permission_names(m.deny),
+                        until: None,
+                    })
+                    .collect();
+                Ok(Outcome::Members { members })
+            }
+            Action::History { chat_id, before, limit } => {
+                let from = before.map_or(HistoryFrom::Latest, HistoryFrom::Before);
+                let page = self
+                    .history(me, chat_id, from, limit.clamp(1, MAX_PAGE), Only::All)
+                    .await?;
+                let messages = page.messages.into_iter().rev().map(chat_message).collect();
+                Ok(Outcome::Messages { messages })
+            }
         }
     }
 
@@ -229,8 +254,18 @@ impl Chats {
     }
 }
 
+/// The most members or messages one action reads.
+const MAX_PAGE: i64 = 200;
+
 fn message_outcome(message: Message, changed: bool) -> Outcome {
     Outcome::Message(ChatMessage {
+        changed,
+        ..chat_message(message)
+    })
+}
+
+fn chat_message(message: Message) -> ChatMessage {
+    ChatMessage {
         chat_id: message.chat_id,
         seq: message.seq,
         sender_id: message.sender_id,
@@ -244,8 +279,9 @@ fn message_outcome(message: Message, changed: bool) -> Outcome {
         attachment: message
             .attachment
             .map(|card| serde_json::to_value(card).expect("cards serialise")),
-        changed,
-    })
+        service: message.action.is_some(),
+        changed: false,
+    }
 }
 
 fn member_view(user_id: i64, access: &Access) -> MemberView {
@@ -261,7 +297,11 @@ fn member_view(user_id: i64, access: &Access) -> MemberView {
 
 /// Permissions' API names.
 fn names_of(bits: i64) -> Vec<String> {
-    policy::names(bits)
+    permission_names(policy::names(bits))
+}
+
+fn permission_names(permissions: Vec<Permission>) -> Vec<String> {
+    permissions
         .into_iter()
         .map(|p| {
             serde_json::to_value(p)

@@ -26,6 +26,9 @@ hybrid_core::error_codes! {
         TooManyJoinRequests = (CONFLICT, "too_many_join_requests"),
         /// An attachment update older than the stored version.
         StaleAttachment = (CONFLICT, "stale_attachment"),
+        /// The user's privacy settings do not let the caller add them (send them an invite
+        /// link instead).
+        PrivacyRestricted = (FORBIDDEN, "privacy_restricted"),
     }
 }
 use crate::policy::{ChatKind, Permission, Role};

@@ -8,7 +8,7 @@ use hybrid_chats_api::avatar;
 use hybrid_core::{ApiError, ApiResult, Code, Page};
 use hybrid_realtime_api::Membership;
 use hybrid_store::Sql;
-use hybrid_users_api::UserCard;
+use hybrid_users_api::{AddPolicy, UserCard};
 
 use crate::api::{
     ChatInfo, ChatsCode, HistoryVisibility, MemberInfo, Message, MessageRow, ServiceAction, UpdateChat, UpdateMember,
@@ -233,8 +233,28 @@ impl Chats {
             .collect())
     }
 
-    /// `me` may put these users into a chat: they exist and do not block `me`.
+    /// `me` may put these users into a chat: they exist, do not block `me`, and their privacy
+    /// setting lets `me` add them.
     async fn check_addable(&self, me: i64, users: &[i64], field: &str) -> ApiResult<()> {
+        let restricted = self.directory.add_policies(users).await?;
+        if !restricted.is_empty() {
+            let limited: Vec<i64> = restricted
+                .iter()
+                .filter(|(_, policy)| *policy == AddPolicy::SharedChats)
+                .map(|(id, _)| *id)
+                .collect();
+            let shared = store::members::sharing_a_chat(&mut self.db.reads(), me, &limited).await?;
+            if let Some((user, _)) = restricted
+                .iter()
+                .find(|(id, policy)| *policy == AddPolicy::Nobody || !shared.contains(id))
+            {
+                return Err(ApiError::new(
+                    ChatsCode::PrivacyRestricted,
+                    format!("user {user}'s privacy settings do not let you add them; send them an invite link"),
+                )
+                .with_field(field));
+            }
+        }
         for &user in users {
             if self.directory.get(user).await?.is_none() {
                 return Err(ApiError::validation(field, format!("no user with id {user}")));

@@ -32,6 +32,7 @@ pub fn all_modules() -> Vec<Box<dyn Module>> {
         Box::new(hybrid_files::FilesModule),
         Box::new(hybrid_notify::NotifyModule),
         Box::new(hybrid_bots::BotsModule),
+        Box::new(hybrid_automation::AutomationModule),
         // new services: above this line (cargo xtask new-service)
         #[cfg(feature = "example-service")]
         Box::new(hybrid_example::ExampleModule),
@@ -320,7 +321,16 @@ mod tests {
     fn selects_services() {
         assert_eq!(
             names("all"),
-            ["users", "auth", "chats", "realtime", "files", "notify", "bots"]
+            [
+                "users",
+                "auth",
+                "chats",
+                "realtime",
+                "files",
+                "notify",
+                "bots",
+                "automation"
+            ]
         );
         assert_eq!(names(" auth , users "), ["users", "auth"]);
         assert_eq!(names("users,auth,chats"), ["users", "auth", "chats"]);

@@ -11,7 +11,7 @@ use tonic::{Request, Response, Status};
 
 use crate::proto::user_directory_client::UserDirectoryClient;
 use crate::proto::user_directory_server::{self, UserDirectoryServer};
-use crate::{SERVICE, UserCard, UserDirectory, UserRef, proto};
+use crate::{AddPolicy, SERVICE, UserCard, UserDirectory, UserRef, proto};
 
 pub(crate) fn serve(apis: &InternalApis, routes: &mut RoutesBuilder) -> anyhow::Result<()> {
     let api = apis.require::<dyn UserDirectory>(SERVICE)?;
@@ -95,6 +95,21 @@ impl user_directory_server::UserDirectory for Server {
                 .await
                 .map(|ids| proto::UserIds { ids }),
         )
+    }
+
+    async fn add_policies(&self, request: Request<proto::UserIds>) -> Result<Response<proto::AddPolicies>, Status> {
+        let policies = self.0.add_policies(&request.into_inner().ids).await;
+        reply(policies.map(|policies| {
+            proto::AddPolicies {
+                policies: policies
+                    .into_iter()
+                    .map(|(id, policy)| proto::AddPolicy {
+                        id,
+                        policy: policy.code() as i32,
+                    })
+                    .collect(),
+            }
+        }))
     }
 }
 
@@ -225,6 +240,22 @@ impl UserDirectory for Client {
                 )
                 .await?;
             Ok(reply.ids)
+        })
+    }
+
+    fn add_policies<'a>(&'a self, ids: &'a [i64]) -> BoxFuture<'a, ApiResult<Vec<(i64, AddPolicy)>>> {
+        Box::pin(async move {
+            let message = proto::UserIds { ids: ids.to_vec() };
+            let reply = (self.0)
+                .call("AddPolicies", Idempotent::Yes, message, |channel, request| async move {
+                    UserDirectoryClient::new(channel).add_policies(request).await
+                })
+                .await?;
+            Ok(reply
+                .policies
+                .into_iter()
+                .map(|p| (p.id, AddPolicy::from_code(p.policy.into())))
+                .collect())
         })
     }
 }

@@ -55,6 +55,38 @@ pub struct UserCard {
     pub is_bot: bool,
 }
 
+/// Who may add a user to groups and channels (their privacy setting).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AddPolicy {
+    #[default]
+    Everyone,
+    /// People who share a chat with them (a direct chat counts).
+    SharedChats,
+    /// Nobody: they join by invite link themselves.
+    Nobody,
+}
+
+impl AddPolicy {
+    /// The number stored and sent for it.
+    pub fn code(self) -> i64 {
+        match self {
+            AddPolicy::Everyone => 0,
+            AddPolicy::SharedChats => 1,
+            AddPolicy::Nobody => 2,
+        }
+    }
+
+    /// The policy a stored number means (an unknown one is the strictest).
+    pub fn from_code(code: i64) -> AddPolicy {
+        match code {
+            0 => AddPolicy::Everyone,
+            1 => AddPolicy::SharedChats,
+            _ => AddPolicy::Nobody,
+        }
+    }
+}
+
 /// Provided by `users`: the directory of accounts. Used by `auth` to create accounts and to
 /// find them by name at login, and by `chats` for member cards and blocks.
 pub trait UserDirectory: Send + Sync {
@@ -76,4 +108,7 @@ pub trait UserDirectory: Send + Sync {
     fn is_blocked(&self, blocker: i64, target: i64) -> BoxFuture<'_, Result<bool, ApiError>>;
     /// Those of `others` that block `user` or that `user` blocks, in one query.
     fn blocks_between<'a>(&'a self, user: i64, others: &'a [i64]) -> BoxFuture<'a, Result<Vec<i64>, ApiError>>;
+    /// Those of `ids` who limit who may add them to groups, with their policy (users who let
+    /// everyone are left out), in one query.
+    fn add_policies<'a>(&'a self, ids: &'a [i64]) -> BoxFuture<'a, Result<Vec<(i64, AddPolicy)>, ApiError>>;
 }

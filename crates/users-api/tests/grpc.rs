@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use hybrid_core::{ApiError, ApiResult, InternalApis, Secrets, Shutdown};
 use hybrid_rpc::{DRAIN, GrpcServer, InternalCredential, PeerOptions, link};
-use hybrid_users_api::{GRPC, UserCard, UserDirectory, UserRef, UsersCode};
+use hybrid_users_api::{AddPolicy, GRPC, UserCard, UserDirectory, UserRef, UsersCode};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -96,6 +96,19 @@ impl UserDirectory for Flaky {
 
     fn blocks_between<'a>(&'a self, _user: i64, others: &'a [i64]) -> BoxFuture<'a, ApiResult<Vec<i64>>> {
         Box::pin(async move { Ok(others.iter().copied().filter(|id| id % 2 == 0).collect()) })
+    }
+
+    fn add_policies<'a>(&'a self, ids: &'a [i64]) -> BoxFuture<'a, ApiResult<Vec<(i64, AddPolicy)>>> {
+        Box::pin(async move {
+            Ok(ids
+                .iter()
+                .filter_map(|&id| match id % 3 {
+                    1 => Some((id, AddPolicy::SharedChats)),
+                    2 => Some((id, AddPolicy::Nobody)),
+                    _ => None,
+                })
+                .collect())
+        })
     }
 }
 
@@ -184,6 +197,8 @@ async fn answers_and_errors_cross_the_hop() {
     assert_eq!((err.status.as_u16(), err.field.as_deref()), (422, Some("name")));
     assert!(users.is_blocked(1, 2).await.unwrap());
     assert_eq!(users.blocks_between(1, &[2, 3, 4]).await.unwrap(), [2, 4]);
+    let policies = users.add_policies(&[3, 4, 5]).await.unwrap();
+    assert_eq!(policies, [(4, AddPolicy::SharedChats), (5, AddPolicy::Nobody)]);
     let taken = users.create("taken".into()).await.unwrap_err();
     assert_eq!((taken.status.as_u16(), taken.code), (409, "username_taken"));
     assert_eq!(taken.field.as_deref(), Some("username"));

@@ -2,6 +2,7 @@
 //! internal API live in `hybrid-users-api`, which `auth` and `chats` call.
 
 use hybrid_chats_api::avatar::Avatar;
+use hybrid_users_api::AddPolicy;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -41,4 +42,11 @@ pub struct SearchParams {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+/// My privacy settings.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Privacy {
+    /// Who may add me to groups and channels (others send me an invite link instead).
+    pub add_to_groups: AddPolicy,
 }

@@ -25,6 +25,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
     hybrid_store::migration!(2, "0002_avatars_and_events"),
     hybrid_store::migration!(3, "0003_bots"),
+    hybrid_store::migration!(4, "0004_privacy"),
 ];
 
 use hybrid_users_api::SERVICE;

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use hybrid_core::{ApiResult, AuthUser, ErrorBody, Json, Page, Path, Query};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::api::{Profile, ProfileUpdate, SearchParams};
+use crate::api::{Privacy, Profile, ProfileUpdate, SearchParams};
 use crate::service::Users;
 
 type Svc = State<Arc<Users>>;
@@ -17,6 +17,7 @@ pub fn router(users: Arc<Users>) -> OpenApiRouter {
         .routes(routes!(get_me, update_me))
         .routes(routes!(search_users))
         .routes(routes!(list_blocks))
+        .routes(routes!(get_privacy, set_privacy))
         .routes(routes!(get_by_username))
         .routes(routes!(get_user))
         .routes(routes!(block, unblock))
@@ -72,6 +73,21 @@ async fn search_users(
     responses((status = 200, body = Vec<Profile>)))]
 async fn list_blocks(State(users): Svc, me: AuthUser) -> ApiResult<Json<Vec<Profile>>> {
     users.blocked_by(me.user_id).await.map(Json)
+}
+
+/// My privacy settings.
+#[utoipa::path(get, path = "/users/me/privacy", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = Privacy), (status = 401, body = ErrorBody)))]
+async fn get_privacy(State(users): Svc, me: AuthUser) -> ApiResult<Json<Privacy>> {
+    users.privacy(me.user_id).await.map(Json)
+}
+
+/// Set who may add me to groups and channels; it applies to the next add.
+#[utoipa::path(put, path = "/users/me/privacy", tag = "users", security(("bearer" = [])),
+    request_body = Privacy,
+    responses((status = 200, body = Privacy), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_privacy(State(users): Svc, me: AuthUser, Json(privacy): Json<Privacy>) -> ApiResult<Json<Privacy>> {
+    users.set_privacy(me.user_id, privacy).await.map(Json)
 }
 
 /// Block a user. Blocking twice is fine.

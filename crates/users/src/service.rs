@@ -11,9 +11,9 @@ use hybrid_core::rate;
 use hybrid_core::state::SharedState;
 use hybrid_core::text::fold;
 use hybrid_core::{ApiError, ApiResult, Page, now_ms, page_limit};
-use hybrid_users_api::{UserCard, UserDirectory, UserRef};
+use hybrid_users_api::{AddPolicy, UserCard, UserDirectory, UserRef};
 
-use crate::api::{Profile, ProfileUpdate, SearchParams};
+use crate::api::{Privacy, Profile, ProfileUpdate, SearchParams};
 use crate::events;
 use crate::settings::UsersConfig;
 use crate::store::{ProfileChange, Store, UserRow};
@@ -65,6 +65,19 @@ impl Users {
             .await?
             .map(Profile::from)
             .ok_or_else(|| ApiError::not_found("user"))
+    }
+
+    pub async fn privacy(&self, me: i64) -> ApiResult<Privacy> {
+        let code = self.store.add_policy(me).await?;
+        Ok(Privacy {
+            add_to_groups: AddPolicy::from_code(code),
+        })
+    }
+
+    /// Takes effect on the next add: chats asks on every one.
+    pub async fn set_privacy(&self, me: i64, privacy: Privacy) -> ApiResult<Privacy> {
+        self.store.set_add_policy(me, privacy.add_to_groups.code()).await?;
+        Ok(privacy)
     }
 
     pub async fn update(&self, me: i64, update: ProfileUpdate) -> ApiResult<Profile> {
@@ -246,5 +259,15 @@ impl UserDirectory for Users {
 
     fn blocks_between<'a>(&'a self, user: i64, others: &'a [i64]) -> BoxFuture<'a, ApiResult<Vec<i64>>> {
         Box::pin(self.store.blocks_between(user, others))
+    }
+
+    fn add_policies<'a>(&'a self, ids: &'a [i64]) -> BoxFuture<'a, ApiResult<Vec<(i64, AddPolicy)>>> {
+        Box::pin(async move {
+            let rows = self.store.add_policies(ids).await?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, code)| (id, AddPolicy::from_code(code)))
+                .collect())
+        })
     }
 }

@@ -226,6 +226,40 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
+    pub async fn add_policy(&self, user_id: i64) -> ApiResult<i64> {
+        let found: Option<(i64,)> = self
+            .db
+            .reads()
+            .fetch_optional("SELECT add_policy FROM users WHERE id = $1", params![user_id])
+            .await?;
+        found.map(|r| r.0).ok_or_else(|| ApiError::not_found("user"))
+    }
+
+    pub async fn set_add_policy(&self, user_id: i64, policy: i64) -> ApiResult<()> {
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.execute(
+                        "UPDATE users SET add_policy = $2 WHERE id = $1",
+                        params![user_id, policy],
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Those of `ids` whose add policy is not "everyone", with it.
+    pub async fn add_policies(&self, ids: &[i64]) -> ApiResult<Vec<(i64, i64)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = hybrid_store::id_list(ids.iter().copied());
+        let sql = format!("SELECT id, add_policy FROM users WHERE id IN ({list}) AND add_policy <> 0");
+        Ok(self.db.reads().fetch_all(&sql, params![]).await?)
+    }
+
     /// Users `user_id` blocks, most recent first.
     pub async fn blocked_by(&self, user_id: i64) -> ApiResult<Vec<UserRow>> {
         Ok(self

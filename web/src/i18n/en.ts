@@ -611,6 +611,10 @@ export const en = {
   'error.nothing_to_verify': 'There is no address waiting to be confirmed.',
   'error.too_many_webhooks': 'You have as many webhooks as one may: remove one first.',
   'error.too_many_bots': 'You own as many bots as one may: delete one first.',
+  'error.privacy_restricted': 'Their privacy settings do not let you add them. Send them an invite link instead.',
+  'error.automation_limit': 'You have as many of these as one may: delete one first.',
+  'error.bad_credentials': 'The platform refused these credentials. Check them and try again.',
+  'error.wrong_state': 'The campaign is not in a state that allows this.',
 
   'rule.maxLength': { one: 'At most {count} character.', other: 'At most {count} characters.' } satisfies Plural,
   'rule.minLength': { one: 'At least {count} character.', other: 'At least {count} characters.' } satisfies Plural,

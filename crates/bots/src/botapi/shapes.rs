@@ -693,6 +693,7 @@ mod tests {
             forwarded_from: None,
             reply_markup: None,
             attachment: None,
+            service: false,
             changed: true,
         }
     }

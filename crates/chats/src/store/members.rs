@@ -51,6 +51,20 @@ pub async fn is_member(sql: &mut Sql<'_>, chat_id: i64, user_id: i64) -> ApiResu
     Ok(row.is_some())
 }
 
+/// Those of `others` who share a chat (any kind) with `user_id`.
+pub async fn sharing_a_chat(sql: &mut Sql<'_>, user_id: i64, others: &[i64]) -> ApiResult<Vec<i64>> {
+    if others.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = hybrid_store::id_list(others.iter().copied());
+    let query = format!(
+        "SELECT DISTINCT o.user_id FROM members m JOIN members o ON o.chat_id = m.chat_id \
+         WHERE m.user_id = $1 AND o.user_id IN ({list})"
+    );
+    let rows: Vec<(i64,)> = sql.fetch_all(&query, params![user_id]).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
 /// How many groups and channels `user_id` is in (direct chats do not count).
 pub async fn groups_of(sql: &mut Sql<'_>, user_id: i64) -> ApiResult<i64> {
     let (count,): (i64,) = sql

@@ -169,7 +169,16 @@ async fn health_metrics_and_docs(stack: Stack) {
     assert_eq!(
         tags,
         [
-            "auth", "users", "chats", "messages", "realtime", "files", "notify", "bots", "admin"
+            "auth",
+            "users",
+            "chats",
+            "messages",
+            "realtime",
+            "files",
+            "notify",
+            "bots",
+            "automation",
+            "admin"
         ]
     );
     assert!(spec["tags"][1]["description"].as_str().unwrap().contains("Profiles"));

@@ -48,6 +48,8 @@ const SIGNED_IN: &[Caller] = &[Anonymous];
 const PUBLIC: &[Caller] = &[];
 /// Refused: everyone who is not an administrator (read from the database on each call).
 const ADMINS_ONLY: &[Caller] = &[Member, Outsider, Anonymous];
+/// Refused: everyone but the owner (automation objects, bots).
+const OWNER_ONLY: &[Caller] = &[Outsider, Anonymous];
 /// Answered, but without the resource: those who never were in the chat.
 const STRANGERS: &[Caller] = &[Blocked, Outsider];
 
@@ -629,8 +631,11 @@ impl World {
                 &self.member,
                 SIGNED_IN,
             ),
-            ("GET", "/api/v1/users/me") | ("GET", "/api/v1/users/me/blocks") => {
+            ("GET", "/api/v1/users/me") | ("GET", "/api/v1/users/me/blocks") | ("GET", "/api/v1/users/me/privacy") => {
                 Case::new(method, template.into(), owner, SIGNED_IN)
+            }
+            ("PUT", "/api/v1/users/me/privacy") => {
+                Case::new(method, template.into(), &self.member, SIGNED_IN).body(json!({"add_to_groups": "everyone"}))
             }
             ("PATCH", "/api/v1/users/me") => {
                 Case::new(method, template.into(), &self.member, SIGNED_IN).body(json!({"display_name": "Member"}))
@@ -866,12 +871,7 @@ impl World {
             | ("DELETE", "/api/v1/bots/{id}")
             | ("POST", "/api/v1/bots/{id}/token") => {
                 let (id, _) = self.bot().await;
-                let case = Case::new(
-                    method,
-                    template.replace("{id}", &id.to_string()),
-                    owner,
-                    &[Outsider, Anonymous],
-                );
+                let case = Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY);
                 match method {
                     "PATCH" => case.body(json!({"name": "Renamed"})),
                     "POST" => case.body(json!({})),
@@ -882,9 +882,143 @@ impl World {
                 let (id, _) = self.bot().await;
                 Case::new(method, template.replace("{id}", &id.to_string()), owner, SIGNED_IN)
             }
+            // automation objects are their owner's alone
+            ("GET", "/api/v1/automation/accounts")
+            | ("GET", "/api/v1/automation/audiences")
+            | ("GET", "/api/v1/automation/campaigns")
+            | ("GET", "/api/v1/automation/parses") => {
+                self.automation_audience().await;
+                Case::new(method, template.into(), owner, SIGNED_IN).hidden_from(&[Outsider])
+            }
+            ("POST", "/api/v1/automation/accounts") => Case::new(method, template.into(), owner, SIGNED_IN)
+                .body(json!({"name": "Matrix", "connector": "hybrid", "token": self.fresh_user().await.access_token})),
+            ("POST", "/api/v1/automation/audiences") => Case::new(method, template.into(), owner, SIGNED_IN)
+                .body(json!({"name": "Matrix", "text": "@somebody"})),
+            ("POST", "/api/v1/automation/campaigns") => {
+                let body = self.campaign_body().await;
+                Case::new(method, template.into(), owner, SIGNED_IN).body(body)
+            }
+            ("POST", "/api/v1/automation/parses") => {
+                let body = self.parse_body().await;
+                Case::new(method, template.into(), owner, SIGNED_IN).body(body)
+            }
+            _ if template.starts_with("/api/v1/automation/parses/{id}") => {
+                let body = self.parse_body().await;
+                let parse = self
+                    .expect("POST", "/api/v1/automation/parses", owner, Some(body))
+                    .await;
+                let path = template.replace("{id}", &parse["id"].to_string());
+                Case::new(method, path, owner, OWNER_ONLY)
+            }
+            // public, keyed by the hook's address and secret
+            ("POST", "/api/v1/automation/inbound/{hook}") => {
+                let body = self.campaign_body().await;
+                let campaign = self
+                    .expect("POST", "/api/v1/automation/campaigns", owner, Some(body))
+                    .await;
+                let opened = format!("/api/v1/automation/campaigns/{}/inbound", campaign["id"]);
+                let hook = self.expect("POST", &opened, owner, None).await;
+                let contact = json!({"contact": format!("@{}", self.fresh_user().await.username)});
+                Case::public(method, hook["path"].as_str().unwrap(), Some(contact))
+                    .header("x-hybrid-token", hook["secret"].as_str().unwrap())
+            }
+            _ if template.starts_with("/api/v1/automation/accounts/{id}") => {
+                let id = self.automation_account().await;
+                let case = Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY);
+                if method == "PATCH" {
+                    case.body(json!({"daily_limit": 10}))
+                } else {
+                    case
+                }
+            }
+            _ if template.starts_with("/api/v1/automation/audiences/{id}") => {
+                let id = self.automation_audience().await;
+                let case = Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY);
+                if method == "POST" {
+                    case.body(json!({"text": "@someone_else"}))
+                } else {
+                    case
+                }
+            }
+            _ if template.starts_with("/api/v1/automation/campaigns/{id}") => {
+                let body = self.campaign_body().await;
+                let campaign = self
+                    .expect("POST", "/api/v1/automation/campaigns", owner, Some(body))
+                    .await;
+                let id = campaign["id"].as_i64().unwrap();
+                // each action must find the campaign in a state it acts on
+                let before: &[&str] = match (method, template.rsplit('/').next().unwrap()) {
+                    ("POST", "resume") => &["pause"],
+                    ("DELETE", _) => &["cancel"],
+                    _ => &[],
+                };
+                for action in before {
+                    self.expect(
+                        "POST",
+                        &format!("/api/v1/automation/campaigns/{id}/{action}"),
+                        owner,
+                        None,
+                    )
+                    .await;
+                }
+                Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY)
+            }
             _ => return None,
         };
         Some(case)
+    }
+
+    /// A new automation account of the owner's: a fresh user's session.
+    async fn automation_account(&self) -> i64 {
+        self.automation_account_of(&self.fresh_user().await).await
+    }
+
+    /// A new automation account of the owner's acting as `agent`.
+    async fn automation_account_of(&self, agent: &TestUser) -> i64 {
+        let body = json!({"name": "Fixture", "connector": "hybrid", "token": agent.access_token});
+        let account = self
+            .expect("POST", "/api/v1/automation/accounts", &self.owner, Some(body))
+            .await;
+        account["id"].as_i64().unwrap()
+    }
+
+    /// A parse's body: a new account of the owner's reading a new group it is in.
+    async fn parse_body(&self) -> Value {
+        let agent = self.fresh_user().await;
+        let account = self.automation_account_of(&agent).await;
+        let group = json!({"kind": "group", "title": "parse source", "member_ids": [agent.id]});
+        let source = self.expect("POST", "/api/v1/chats", &self.owner, Some(group)).await;
+        json!({"account_id": account, "source_chat_id": source["id"], "audience_name": format!("{SECRET} parsed")})
+    }
+
+    /// A new audience of the owner's, holding the secret.
+    async fn automation_audience(&self) -> i64 {
+        let body = json!({"name": format!("{SECRET} audience"), "text": format!("@{SECRET}")});
+        let imported = self
+            .expect("POST", "/api/v1/automation/audiences", &self.owner, Some(body))
+            .await;
+        imported["audience"]["id"].as_i64().unwrap()
+    }
+
+    /// A campaign's body: two fresh users invited into a new group by a new account (a member
+    /// of it). With
+    /// the server's default pause (minutes) the campaign is still running when the case runs.
+    async fn campaign_body(&self) -> Value {
+        let people = [self.fresh_user().await, self.fresh_user().await];
+        let text = people.map(|p| p.username).join("\n");
+        let audience = json!({"name": format!("{SECRET} people"), "text": text});
+        let imported = self
+            .expect("POST", "/api/v1/automation/audiences", &self.owner, Some(audience))
+            .await;
+        let agent = self.fresh_user().await;
+        let group = json!({"kind": "group", "title": "campaign target", "member_ids": [agent.id]});
+        let target = self.expect("POST", "/api/v1/chats", &self.owner, Some(group)).await;
+        json!({
+            "name": format!("{SECRET} campaign"),
+            "audience_id": imported["audience"]["id"],
+            "target_chat_id": target["id"],
+            "account_ids": [self.automation_account_of(&agent).await],
+        })
     }
 
     /// A new bot of the owner's: its id and token.

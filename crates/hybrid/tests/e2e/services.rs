@@ -1,4 +1,5 @@
-//! The microservices shape: one process per service (users, auth, chats, files, notify, bots) and two
+//! The microservices shape: one process per service (users, auth, chats, files, notify, bots,
+//! automation) and two
 //! realtime nodes on PostgreSQL, NATS, Redis and S3, calling each other over gRPC, behind a real nginx
 //! running the configuration of `deploy/nginx/`. The core flows go through nginx; then the
 //! chats process and a realtime node are SIGKILLed and restarted while messages flow.
@@ -108,6 +109,7 @@ struct Deployment {
     files: TestServer,
     notify: TestServer,
     bots: TestServer,
+    automation: TestServer,
     nginx: OwnServer,
     /// nginx: where clients go.
     gateway: Api,
@@ -156,6 +158,13 @@ impl Deployment {
         let notify = users.start_peer(&pairs(&notify_env)).await;
         let bots_env = with(&[("HYBRID_SERVICES", "bots")]);
         let bots = users.start_peer(&pairs(&bots_env)).await;
+        // no pause between a campaign's actions, so the one below ends at once
+        let automation_env = with(&[
+            ("HYBRID_SERVICES", "automation"),
+            ("HYBRID_AUTOMATION__PAUSE_MIN_MS", "0"),
+            ("HYBRID_AUTOMATION__PAUSE_MAX_MS", "0"),
+        ]);
+        let automation = users.start_peer(&pairs(&automation_env)).await;
 
         let web = tempfile::tempdir().unwrap();
         std::fs::create_dir(web.path().join("assets")).unwrap();
@@ -177,6 +186,7 @@ impl Deployment {
             ("files:8080", addr(&files_process)),
             ("notify:8080", addr(&notify)),
             ("bots:8080", addr(&bots)),
+            ("automation:8080", addr(&automation)),
         ]
         .into_iter()
         .map(|(host, addr)| (host.to_owned(), addr))
@@ -211,6 +221,7 @@ impl Deployment {
             files: files_process,
             notify,
             bots,
+            automation,
             nginx,
             tls_port,
             _web: web,
@@ -228,6 +239,7 @@ impl Deployment {
             &self.files,
             &self.notify,
             &self.bots,
+            &self.automation,
         ];
         all.extend(self.realtime.iter());
         all
@@ -494,6 +506,7 @@ async fn core_flows_through_the_gateway(deployment: &Deployment) {
     assert_eq!(texts, ["while you were away 1", "while you were away 2"]);
     notifications_through_the_gateway(gateway, &ben).await;
     bots_through_the_gateway(deployment, &ann).await;
+    automation_through_the_gateway(gateway, &ann, &ben).await;
 
     // the TLS server block serves the same routes
     let output = tokio::process::Command::new("curl")
@@ -550,6 +563,61 @@ async fn notifications_through_the_gateway(gateway: &Api, ben: &TestUser) {
         json!([{"type": "notification.state", "unread_count": page["unread_count"]}]),
         "{synced}"
     );
+}
+
+/// Automation in its own process: ann's session, connected as an account, runs a campaign
+/// into a new group. Every step crosses a process: the session is checked with auth, ben's
+/// privacy ("nobody") read from users, and the add refused, the direct chat opened, the link
+/// made and sent by chats, all over gRPC.
+async fn automation_through_the_gateway(gateway: &Api, ann: &TestUser, ben: &TestUser) {
+    let (status, _) = gateway
+        .request(
+            "PUT",
+            "/api/v1/users/me/privacy",
+            Some(&ben.access_token),
+            Some(json!({"add_to_groups": "nobody"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let owner = Some(ann.access_token.as_str());
+    let (status, group) = gateway
+        .post(
+            "/api/v1/chats",
+            owner,
+            json!({"kind": "group", "title": "Invited", "member_ids": []}),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let account = json!({"name": "Ann", "connector": "hybrid", "token": ann.access_token});
+    let (status, account) = gateway.post("/api/v1/automation/accounts", owner, account).await;
+    assert_eq!(status, 201, "{account}");
+    let people = json!({"name": "People", "text": format!("@{}\n@nobody_by_this_name", ben.username)});
+    let (status, audience) = gateway.post("/api/v1/automation/audiences", owner, people).await;
+    assert_eq!(status, 201, "{audience}");
+    let (status, campaign) = gateway
+        .post(
+            "/api/v1/automation/campaigns",
+            owner,
+            json!({"name": "Split", "audience_id": audience["audience"]["id"], "target_chat_id": group["id"],
+                   "account_ids": [account["id"]], "mode": "invite_then_link", "link_text": "Join us: {link}"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{campaign}");
+    let path = format!("/api/v1/automation/campaigns/{}", campaign["id"]);
+    let done = until("the campaign to finish", || async {
+        let (status, campaign) = gateway.get(&path, owner).await;
+        assert_eq!(status, 200, "{campaign}");
+        (campaign["state"] == "finished").then_some(campaign)
+    })
+    .await;
+    assert_eq!(
+        done["progress"]["outcomes"],
+        json!({"link_sent": 1, "not_found": 1}),
+        "{done}"
+    );
+    let (status, chats) = gateway.get("/api/v1/chats", Some(&ben.access_token)).await;
+    assert_eq!(status, 200, "{chats}");
+    assert!(chats.to_string().contains("Join us: "), "the link reached ben: {chats}");
 }
 
 /// Bots in their own process: a bot made through people's API talks with ann over the Bot API

@@ -3,7 +3,13 @@ use serde_json::json;
 
 use crate::{start, start_with};
 
-stack_tests!(profiles, search_by_prefix, blocks, profile_changes_are_rate_limited);
+stack_tests!(
+    profiles,
+    search_by_prefix,
+    blocks,
+    profile_changes_are_rate_limited,
+    privacy_decides_who_may_add_me,
+);
 
 async fn profiles(stack: Stack) {
     let server = start(stack).await;
@@ -189,4 +195,109 @@ async fn profile_changes_are_rate_limited(stack: Stack) {
         )
         .await;
     assert_eq!(status, 200);
+}
+
+/// "Who may add me to groups" holds on both add paths: a new group's member list and
+/// `POST /chats/{id}/members`.
+async fn privacy_decides_who_may_add_me(stack: Stack) {
+    let server = start(stack).await;
+    let ann = server.register("ann").await;
+    let ben = server.register("ben").await;
+    let cat = server.register("cat").await;
+    let privacy = "/api/v1/users/me/privacy";
+    let set = |user: &hybrid_testkit::TestUser, policy: &str| {
+        let token = user.access_token.clone();
+        let body = json!({"add_to_groups": policy});
+        let server = &server;
+        async move { server.request("PUT", privacy, Some(&token), Some(body)).await }
+    };
+    let create = |user: &hybrid_testkit::TestUser, ids: Vec<i64>| {
+        let token = user.access_token.clone();
+        let server = &server;
+        async move {
+            server
+                .post(
+                    "/api/v1/chats",
+                    Some(&token),
+                    json!({"kind": "group", "title": "G", "member_ids": ids}),
+                )
+                .await
+        }
+    };
+
+    let (status, mine) = server.get(privacy, Some(&cat.access_token)).await;
+    assert_eq!((status.as_u16(), mine), (200, json!({"add_to_groups": "everyone"})));
+
+    // nobody: neither path adds cat, whoever asks
+    let (status, changed) = set(&cat, "nobody").await;
+    assert_eq!((status.as_u16(), changed), (200, json!({"add_to_groups": "nobody"})));
+    assert_eq!(
+        server.get(privacy, Some(&cat.access_token)).await.1["add_to_groups"],
+        "nobody"
+    );
+    assert_error(
+        &create(&ann, vec![ben.id, cat.id]).await,
+        403,
+        "privacy_restricted",
+        Some("member_ids"),
+    );
+    let (status, group) = create(&ann, vec![ben.id]).await;
+    assert_eq!(status, 201, "{group}");
+    let members = format!("/api/v1/chats/{}/members", group["id"]);
+    assert_error(
+        &server
+            .post(&members, Some(&ann.access_token), json!({"user_ids": [cat.id]}))
+            .await,
+        403,
+        "privacy_restricted",
+        Some("user_ids"),
+    );
+
+    // people I share a chat with: ben, who shares none with cat yet, may not; after cat writes
+    // to ben directly, he may
+    assert_eq!(set(&cat, "shared_chats").await.0, 200);
+    assert_error(
+        &server
+            .post(&members, Some(&ben.access_token), json!({"user_ids": [cat.id]}))
+            .await,
+        403,
+        "privacy_restricted",
+        Some("user_ids"),
+    );
+    let (status, direct) = server
+        .post(
+            "/api/v1/chats",
+            Some(&cat.access_token),
+            json!({"kind": "direct", "user_id": ben.id}),
+        )
+        .await;
+    assert!(status == 200 || status == 201, "{direct}");
+    let (status, added) = server
+        .post(&members, Some(&ben.access_token), json!({"user_ids": [cat.id]}))
+        .await;
+    assert!(status.is_success(), "{added}");
+    let (_, list) = server.get(&members, Some(&ann.access_token)).await;
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["user_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [ann.id, ben.id, cat.id]);
+
+    // everyone again; and a value outside the three is refused
+    assert_eq!(set(&cat, "everyone").await.0, 200);
+    let (status, _) = create(&ann, vec![cat.id]).await;
+    assert_eq!(status, 201);
+    assert_error(
+        &set(&cat, "friends").await,
+        422,
+        "validation_failed",
+        Some("add_to_groups"),
+    );
+    assert_eq!(
+        server.get(privacy, Some(&cat.access_token)).await.1["add_to_groups"],
+        "everyone"
+    );
+    assert_error(&server.get(privacy, None).await, 401, "unauthorized", None);
 }

@@ -1,0 +1,98 @@
+//! [`Connector`]: what campaigns and the parser need from a platform, asked as one account.
+//! The native connector (`native.rs`) acts on this server's chats; Telegram's follow. Errors
+//! are [`Refusal`]s in the platform-neutral words the campaign outcomes use.
+
+use futures::future::BoxFuture;
+
+/// Whom an account acts as, and how to reach the platform as them.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The platform's user id of the account.
+    pub actor_id: i64,
+    /// The platform session it acts through.
+    pub session_id: i64,
+}
+
+/// A person a contact names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Person {
+    pub user_id: i64,
+    pub is_bot: bool,
+}
+
+/// Someone the parser found in a chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub user_id: i64,
+    /// Absent for people without one (Telegram's): the parser cannot keep them.
+    pub username: Option<String>,
+    pub is_bot: bool,
+}
+
+/// One page of a chat, as the parser reads it.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    /// The members on the page, or the authors of its messages (a person may repeat).
+    pub people: Vec<Found>,
+    /// How many members or messages the page held.
+    pub read: i64,
+    /// Where the next page starts; `None`: this was the last.
+    pub next: Option<i64>,
+}
+
+/// What a contact line holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Handle {
+    /// E.164, with the `+`.
+    Phone(String),
+    /// Without the `@`.
+    Username(String),
+}
+
+/// A platform's no, mapped onto campaign outcomes and account states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Nobody has this phone or username (or they do not let themselves be found).
+    NotFound,
+    /// The person's privacy settings forbid this account to add them.
+    PrivacyRestricted,
+    /// The platform adds only mutual contacts (Telegram, for some invites).
+    #[allow(dead_code)] // Telegram's connectors (Automation II) give it; the engine handles it
+    NotMutualContact,
+    /// The person is in the chat already.
+    AlreadyMember,
+    /// Too many actions: wait this many seconds (the account rests as long).
+    FloodWait(i64),
+    /// Too many requests to strangers: the account rests for hours.
+    #[allow(dead_code)] // as NotMutualContact
+    PeerFlood,
+    /// The account's session ended.
+    LoggedOut,
+    /// The account is banned or deleted.
+    Banned,
+    /// The account may not do this (not an admin of the target, …): fails the contact.
+    Forbidden(String),
+    /// Anything else; `transient` ones are retried by the job.
+    Failed { reason: String, transient: bool },
+}
+
+pub type Reply<'a, T> = BoxFuture<'a, Result<T, Refusal>>;
+
+/// One platform, asked as one account. Implementations map their errors onto [`Refusal`].
+pub trait Connector: Send + Sync {
+    /// Whether the account can act (its session alive): `Err(LoggedOut | Banned)` when not.
+    fn check<'a>(&'a self, account: &'a Identity) -> Reply<'a, ()>;
+    fn resolve<'a>(&'a self, account: &'a Identity, handle: &'a Handle) -> Reply<'a, Person>;
+    fn is_member<'a>(&'a self, account: &'a Identity, chat_id: i64, user_id: i64) -> Reply<'a, bool>;
+    /// Adds the person to the chat.
+    fn invite<'a>(&'a self, account: &'a Identity, chat_id: i64, user_id: i64) -> Reply<'a, ()>;
+    /// An invite link of the chat the account may hand out (made once per campaign and account).
+    fn create_link<'a>(&'a self, account: &'a Identity, chat_id: i64, name: &'a str) -> Reply<'a, String>;
+    /// Sends a message to the person, privately.
+    fn send_private<'a>(&'a self, account: &'a Identity, user_id: i64, text: &'a str) -> Reply<'a, ()>;
+    /// A page of the chat's members from `cursor` on (`None`: the first page).
+    fn members<'a>(&'a self, account: &'a Identity, chat_id: i64, cursor: Option<i64>, limit: i64) -> Reply<'a, Scan>;
+    /// A page of the chat's history back from `cursor` (`None`: the latest), as the authors of
+    /// its messages (service messages left out).
+    fn authors<'a>(&'a self, account: &'a Identity, chat_id: i64, cursor: Option<i64>, limit: i64) -> Reply<'a, Scan>;
+}

@@ -1,0 +1,134 @@
+//! The automation service (Telegram Invite, rebuilt): connected accounts, audiences, and invite
+//! campaigns run as durable jobs through a [`Connector`](connector::Connector) per platform;
+//! the native one acts on this server's chats. Each file does one thing:
+//!
+//! - `api.rs`: the HTTP contract and error codes; `routes.rs`: thin handlers;
+//! - `service.rs`: accounts, audiences and campaigns (ownership, limits);
+//! - `engine.rs`: a campaign's steps, one action per job;
+//! - `connector.rs`: what a platform must answer; `native.rs`: this server's;
+//! - `audience.rs`: reading TXT/CSV imports (phones to E.164);
+//! - `store.rs`: all SQL; `events.rs`: socket frames; `settings.rs`: `[automation]`.
+
+mod api;
+mod audience;
+mod connector;
+mod engine;
+mod events;
+mod inbound;
+mod native;
+mod parser;
+mod routes;
+mod service;
+mod settings;
+mod store;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use hybrid_auth_api::TokenAuthority;
+use hybrid_chats_api::ChatActions;
+use hybrid_core::{ApiTag, CodeDoc, Module, ModuleContext, Schemas, Started, Worker, schema_of};
+use hybrid_store::Migration;
+use hybrid_users_api::UserDirectory;
+
+pub use api::AutomationCode;
+pub use events::AutomationFrame;
+
+/// The service's name, as `--services` and `peers.*` give it.
+pub const SERVICE: &str = "automation";
+
+static MIGRATIONS: &[Migration] = &[
+    hybrid_store::migration!(1, "0001_init"),
+    hybrid_core::jobs::migration(2),
+];
+
+pub struct AutomationModule;
+
+impl Module for AutomationModule {
+    fn name(&self) -> &'static str {
+        SERVICE
+    }
+
+    fn description(&self) -> &'static str {
+        "connected accounts, audiences and invite campaigns"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn needs(&self) -> &'static [&'static str] {
+        &[
+            hybrid_auth_api::SERVICE,
+            hybrid_chats_api::SERVICE,
+            hybrid_users_api::SERVICE,
+        ]
+    }
+
+    fn settings(&self) -> Option<hybrid_core::config::Section> {
+        Some(hybrid_core::config::section::<settings::AutomationConfig>())
+    }
+
+    fn error_codes(&self) -> &'static [CodeDoc] {
+        AutomationCode::ALL
+    }
+
+    fn frames(&self) -> Option<Schemas> {
+        Some(schema_of::<AutomationFrame>())
+    }
+
+    fn reseal(
+        &self,
+        db: hybrid_store::Db,
+        secrets: Arc<hybrid_core::Secrets>,
+    ) -> BoxFuture<'static, anyhow::Result<usize>> {
+        Box::pin(async move { service::Automation::reseal(&db, &secrets).await })
+    }
+
+    fn tags(&self) -> &'static [ApiTag] {
+        &[ApiTag {
+            name: SERVICE,
+            description: "Automation: connected accounts, audiences, invite campaigns (docs/automation.md)",
+        }]
+    }
+
+    fn start(&self, ctx: ModuleContext) -> BoxFuture<'static, anyhow::Result<Started>> {
+        Box::pin(async move {
+            let config: settings::AutomationConfig = ctx.config.section(SERVICE)?;
+            let db = ctx.db()?;
+            let users = ctx.apis.require::<dyn UserDirectory>(hybrid_users_api::SERVICE)?;
+            let native = native::Native {
+                chats: ctx.apis.require::<dyn ChatActions>(hybrid_chats_api::SERVICE)?,
+                users: users.clone(),
+                sessions: ctx.apis.require::<dyn TokenAuthority>(hybrid_auth_api::SERVICE)?,
+                web_url: config.web_url.clone(),
+            };
+            let jobs = ctx.jobs()?;
+            let mut connectors: HashMap<&'static str, Arc<dyn connector::Connector>> = HashMap::new();
+            connectors.insert("hybrid", Arc::new(native));
+            let engine = Arc::new(engine::Engine {
+                db: db.clone(),
+                jobs: jobs.clone(),
+                connectors,
+                config: config.clone(),
+                bus: ctx.bus.clone(),
+            });
+            engine.register();
+            engine.register_parser();
+            let service = Arc::new(service::Automation {
+                db,
+                engine,
+                secrets: ctx.secrets()?,
+                tokens: ctx.tokens.clone(),
+                users,
+                config,
+            });
+            Ok(Started {
+                routes: routes::routes(service),
+                workers: vec![Worker::jobs("automation-jobs", jobs)],
+                ..Started::default()
+            })
+        })
+    }
+}

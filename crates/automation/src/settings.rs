@@ -1,0 +1,45 @@
+//! The automation service's settings: `[automation]` in the config file, `HYBRID_AUTOMATION__*`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AutomationConfig {
+    /// The pause range between two actions of one account, in milliseconds: each pause is a
+    /// random value in it. A campaign may ask for longer pauses, never shorter ones.
+    pub pause_min_ms: i64,
+    pub pause_max_ms: i64,
+    /// Actions one account makes into one target chat over a rolling 24 hours, unless the
+    /// account sets fewer; an account may not set more.
+    pub daily_limit: i64,
+    /// How long an account rests after the platform said "peer flood" (too many requests to
+    /// strangers), in seconds.
+    pub peer_flood_rest_secs: i64,
+    /// Accounts, audiences and campaigns one user keeps.
+    pub max_accounts_per_owner: i64,
+    pub max_audiences_per_owner: i64,
+    pub max_campaigns_per_owner: i64,
+    /// People in one audience (an import past it is refused).
+    pub max_audience_size: i64,
+    /// The largest audience import, in bytes.
+    pub max_import_bytes: usize,
+    /// Where people open the web client: invite links campaigns send are `<web_url>/join/<code>`.
+    pub web_url: String,
+}
+
+impl Default for AutomationConfig {
+    fn default() -> Self {
+        AutomationConfig {
+            pause_min_ms: 120_000,
+            pause_max_ms: 300_000,
+            daily_limit: 200,
+            peer_flood_rest_secs: 6 * 3600,
+            max_accounts_per_owner: 50,
+            max_audiences_per_owner: 200,
+            max_campaigns_per_owner: 200,
+            max_audience_size: 100_000,
+            max_import_bytes: 5 << 20,
+            web_url: "http://localhost:8080".into(),
+        }
+    }
+}
