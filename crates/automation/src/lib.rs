@@ -59,11 +59,8 @@ impl Module for AutomationModule {
     }
 
     fn needs(&self) -> &'static [&'static str] {
-        &[
-            hybrid_auth_api::SERVICE,
-            hybrid_chats_api::SERVICE,
-            hybrid_users_api::SERVICE,
-        ]
+        // auth (its sessions) is called by every service and not listed
+        &[hybrid_chats_api::SERVICE, hybrid_users_api::SERVICE]
     }
 
     fn settings(&self) -> Option<hybrid_core::config::Section> {
