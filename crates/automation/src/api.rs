@@ -32,6 +32,7 @@ pub struct AccountChange {
 
 /// A connected account. Its secret is never shown.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = AutomationAccount)]
 pub struct Account {
     pub id: i64,
     pub name: String,
@@ -51,6 +52,27 @@ pub struct Account {
     pub used_today: i64,
     pub last_used_at: Option<i64>,
     pub created_at: i64,
+}
+
+/// A message to publish as an account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPost {
+    /// A chat (group or channel) the account may post in.
+    pub chat_id: i64,
+    pub text: String,
+    /// Your key for this post (1 to 64 bytes): sending again with the same key answers with
+    /// the first post instead of publishing twice. Absent: every request publishes.
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+/// A published message.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Published {
+    pub chat_id: i64,
+    /// Its id in the chat (a Hybrid message's `seq`).
+    pub message_id: i64,
 }
 
 /// An audience to import: lines of a TXT or CSV file, one person each.

@@ -90,6 +90,11 @@ pub trait Connector: Send + Sync {
     fn create_link<'a>(&'a self, account: &'a Identity, chat_id: i64, name: &'a str) -> Reply<'a, String>;
     /// Sends a message to the person, privately.
     fn send_private<'a>(&'a self, account: &'a Identity, user_id: i64, text: &'a str) -> Reply<'a, ()>;
+    /// Publishes a message into the chat (a group or channel the account may post in) and
+    /// gives the message's id there. `key` (1 to 64 bytes) makes it idempotent: posting again
+    /// with the same key gives the first message's id instead of a second message, so a job
+    /// retried after a crash never posts twice.
+    fn post<'a>(&'a self, account: &'a Identity, chat_id: i64, text: &'a str, key: &'a str) -> Reply<'a, i64>;
     /// A page of the chat's members from `cursor` on (`None`: the first page).
     fn members<'a>(&'a self, account: &'a Identity, chat_id: i64, cursor: Option<i64>, limit: i64) -> Reply<'a, Scan>;
     /// A page of the chat's history back from `cursor` (`None`: the latest), as the authors of

@@ -4,7 +4,7 @@
 //! body with it (`x-hybrid-signature`, the scheme Hybrid's own outgoing webhooks use).
 
 use axum::http::HeaderMap;
-use hybrid_core::outbound::signature::{SIGNATURE_HEADER, verify};
+use hybrid_core::outbound::signature::{SIGNATURE_HEADER, constant_time_eq, verify};
 use hybrid_core::secrets::random_token;
 use hybrid_core::{ApiError, ApiResult, Code, now_ms};
 
@@ -30,9 +30,7 @@ pub fn path_of(hook: &str) -> String {
 /// Whether the request carries `secret`, or a fresh signature of `body` made with it.
 fn authentic(headers: &HeaderMap, body: &[u8], secret: &[u8]) -> bool {
     if let Some(token) = headers.get(TOKEN_HEADER) {
-        let token = token.as_bytes();
-        // constant time: the comparison runs on the caller's guess
-        return token.len() == secret.len() && token.iter().zip(secret).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        return constant_time_eq(token.as_bytes(), secret);
     }
     match headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()) {
         Some(signature) => verify(secret, signature, body, now_ms() / 1000, MAX_SIGNATURE_AGE_SECS),

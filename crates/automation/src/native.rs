@@ -45,6 +45,19 @@ impl Native {
     }
 }
 
+/// A message of plain text, sent once per `nonce` when one is given.
+fn plain_message(chat_id: i64, text: &str, nonce: Option<&str>) -> Action {
+    Action::Send {
+        chat_id,
+        text: text.to_owned(),
+        entities: Vec::new(),
+        reply_to: None,
+        reply_markup: None,
+        attach: None,
+        nonce: nonce.map(str::to_owned),
+    }
+}
+
 fn unexpected(outcome: Outcome) -> Refusal {
     Refusal::Failed {
         reason: format!("unexpected answer {outcome:?}"),
@@ -152,15 +165,16 @@ impl Connector for Native {
                 Err(refusal) => return Err(refusal),
                 Ok(other) => return Err(unexpected(other)),
             };
-            let send = Action::Send {
-                chat_id,
-                text: text.to_owned(),
-                entities: Vec::new(),
-                reply_to: None,
-                reply_markup: None,
-                attach: None,
-            };
-            self.act(account, send).await.map(|_| ())
+            self.act(account, plain_message(chat_id, text, None)).await.map(|_| ())
+        })
+    }
+
+    fn post<'a>(&'a self, account: &'a Identity, chat_id: i64, text: &'a str, key: &'a str) -> Reply<'a, i64> {
+        Box::pin(async move {
+            match self.act(account, plain_message(chat_id, text, Some(key))).await? {
+                Outcome::Message(message) => Ok(message.seq),
+                other => Err(unexpected(other)),
+            }
         })
     }
 

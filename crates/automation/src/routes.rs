@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use crate::api::{
     Account, AccountChange, Audience, AudienceImport, Campaign, Contact, ContactParams, Entry, Imported,
-    InboundContact, InboundHook, NewAccount, NewAudience, NewCampaign, NewParse, PageParams, Parse,
+    InboundContact, InboundHook, NewAccount, NewAudience, NewCampaign, NewParse, NewPost, PageParams, Parse, Published,
 };
 use crate::service::Automation;
 
@@ -24,6 +24,7 @@ pub fn routes(service: Arc<Automation>) -> OpenApiRouter {
         .routes(routes!(connect_account, list_accounts))
         .routes(routes!(get_account, change_account, delete_account))
         .routes(routes!(check_account))
+        .routes(routes!(post_as_account))
         .routes(routes!(create_audience, list_audiences))
         .routes(routes!(get_audience, delete_audience))
         .routes(routes!(list_entries, import_entries))
@@ -115,6 +116,21 @@ async fn delete_account(State(svc): Svc, me: AuthUser, Path(id): Path<i64>) -> A
     responses((status = 200, body = Account), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn check_account(State(svc): Svc, me: AuthUser, Path(id): Path<i64>) -> ApiResult<Json<Account>> {
     Ok(Json(svc.check_account(me.user_id, id).await?))
+}
+
+/// Publish a message into a chat as the account (autopost's building block). A `key` makes a
+/// retried request answer with the first post; a session that ended marks the account.
+#[utoipa::path(post, path = "/automation/accounts/{id}/posts", tag = "automation", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = NewPost,
+    responses((status = 201, body = Published), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn post_as_account(
+    State(svc): Svc,
+    me: AuthUser,
+    Path(id): Path<i64>,
+    Json(new): Json<NewPost>,
+) -> ApiResult<(StatusCode, Json<Published>)> {
+    Ok((StatusCode::CREATED, Json(svc.post(me.user_id, id, new).await?)))
 }
 
 /// Import an audience from a TXT or CSV file's text; the report lists rejected lines.

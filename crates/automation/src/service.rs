@@ -9,10 +9,10 @@ use hybrid_users_api::UserDirectory;
 
 use crate::api::{
     Account, AccountChange, Audience, AudienceImport, AutomationCode, Campaign, Contact, Entry, ImportReport, Imported,
-    NewAccount, NewAudience, NewCampaign, NewParse, Parse, Progress,
+    NewAccount, NewAudience, NewCampaign, NewParse, NewPost, Parse, Progress, Published,
 };
 use crate::audience;
-use crate::connector::{Identity, Refusal};
+use crate::connector::{Connector, Identity, Refusal};
 use crate::engine::{self, Engine};
 use crate::inbound;
 use crate::parser;
@@ -23,6 +23,7 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 const MAX_NAME_CHARS: usize = 64;
 const MAX_LINK_TEXT_CHARS: usize = 1000;
 const MAX_CAMPAIGN_ACCOUNTS: usize = 20;
+const MAX_POST_KEY_BYTES: usize = 64;
 const MODES: &[&str] = &["invite", "link", "invite_then_link"];
 const DEFAULT_LINK_TEXT: &str = "You are invited: {link}";
 /// Parses one owner may run at once.
@@ -48,6 +49,15 @@ fn clean_name(name: &str) -> ApiResult<String> {
         return Err(ApiError::validation("name", "must be 1 to 64 characters"));
     }
     Ok(name.to_owned())
+}
+
+/// The state an account whose session ended is in.
+fn ended(refusal: &Refusal) -> Option<(&'static str, String, Option<i64>)> {
+    match refusal {
+        Refusal::LoggedOut => Some(("logged_out", "its session was signed out".to_owned(), None)),
+        Refusal::Banned => Some(("banned", "the user no longer exists".to_owned(), None)),
+        _ => None,
+    }
 }
 
 fn too_many(what: &str, max: i64) -> ApiError {
@@ -96,6 +106,30 @@ impl Automation {
         store::account(&mut self.db.reads(), me, id)
             .await?
             .ok_or_else(|| ApiError::not_found("account"))
+    }
+
+    /// The connector the account acts through, and whom it acts as there.
+    fn acting(&self, account: &AccountRow) -> ApiResult<(Arc<dyn Connector>, Identity)> {
+        let connector = self
+            .engine
+            .connector(&account.connector)
+            .ok_or_else(|| ApiError::unavailable(format!("the {} connector does not run here", account.connector)))?;
+        let identity = Identity {
+            actor_id: account.actor_id,
+            session_id: account.session_id,
+        };
+        Ok((connector, identity))
+    }
+
+    async fn set_state(&self, id: i64, state: (&'static str, String, Option<i64>)) -> ApiResult<()> {
+        self.db
+            .write(move |tx| {
+                Box::pin(
+                    async move { store::update_account(tx, id, None, None, Some((state.0, &state.1, state.2))).await },
+                )
+            })
+            .await?;
+        Ok(())
     }
 
     async fn one_account(&self, row: AccountRow) -> ApiResult<Account> {
@@ -194,27 +228,83 @@ impl Automation {
     /// becomes active again.
     pub async fn check_account(&self, me: i64, id: i64) -> ApiResult<Account> {
         let row = self.own_account(me, id).await?;
-        let connector = self
-            .engine
-            .connector(&row.connector)
-            .ok_or_else(|| ApiError::unavailable(format!("the {} connector does not run here", row.connector)))?;
-        let identity = Identity {
-            actor_id: row.actor_id,
-            session_id: row.session_id,
-        };
+        let (connector, identity) = self.acting(&row)?;
         let state = match connector.check(&identity).await {
-            Ok(()) if matches!(row.state.as_str(), "logged_out" | "banned") => Some(("active", "", None)),
+            Ok(()) if matches!(row.state.as_str(), "logged_out" | "banned") => Some(("active", String::new(), None)),
             Ok(()) => None,
-            Err(Refusal::LoggedOut) => Some(("logged_out", "its session was signed out", None)),
-            Err(Refusal::Banned) => Some(("banned", "the user no longer exists", None)),
+            Err(refusal @ (Refusal::LoggedOut | Refusal::Banned)) => ended(&refusal),
             Err(other) => return Err(ApiError::unavailable(format!("could not check the account: {other:?}"))),
         };
-        if state.is_some() {
-            self.db
-                .write(move |tx| Box::pin(async move { store::update_account(tx, id, None, None, state).await }))
-                .await?;
+        if let Some(state) = state {
+            self.set_state(id, state).await?;
         }
         self.account(me, id).await
+    }
+
+    /// Publishes a message into a chat as the account, at its owner's request (what autopost
+    /// does on a schedule). Posts do not count against the invite limit.
+    pub async fn post(&self, me: i64, id: i64, new: NewPost) -> ApiResult<Published> {
+        let row = self.own_account(me, id).await?;
+        let key = match new.key {
+            Some(key) if key.is_empty() || key.len() > MAX_POST_KEY_BYTES => {
+                return Err(ApiError::validation("key", "must be 1 to 64 bytes"));
+            }
+            Some(key) => key,
+            None => hybrid_core::secrets::random_token("p"),
+        };
+        let now = now_ms();
+        match row.state.as_str() {
+            "logged_out" | "banned" => {
+                return Err(ApiError::new(
+                    AutomationCode::WrongState,
+                    format!("account {id} is {}: check it once its session is back", row.state),
+                ));
+            }
+            "flood_wait" | "peer_flood" if row.rest_until.is_some_and(|until| until > now) => {
+                let wait = (row.rest_until.unwrap_or(now) - now) / 1000 + 1;
+                return Err(ApiError::too_many_requests(wait as u64));
+            }
+            _ => {}
+        }
+        let (connector, identity) = self.acting(&row)?;
+        // like a campaign's step: the session must be alive before the account acts
+        let posted = match connector.check(&identity).await {
+            Ok(()) => connector.post(&identity, new.chat_id, &new.text, &key).await,
+            Err(refusal) => Err(refusal),
+        };
+        let refusal = match posted {
+            Ok(message_id) => {
+                return Ok(Published {
+                    chat_id: new.chat_id,
+                    message_id,
+                });
+            }
+            Err(refusal) => refusal,
+        };
+        let (state, answer) = match refusal {
+            Refusal::LoggedOut | Refusal::Banned => (
+                ended(&refusal),
+                ApiError::new(
+                    AutomationCode::WrongState,
+                    format!("account {id} cannot act: {refusal:?}"),
+                ),
+            ),
+            Refusal::FloodWait(secs) => (
+                Some(("flood_wait", format!("wait {secs} s"), Some(now + secs * 1000))),
+                ApiError::too_many_requests(secs.max(1) as u64),
+            ),
+            Refusal::Forbidden(why) => (None, ApiError::forbidden(why).with_field("chat_id")),
+            Refusal::Failed {
+                reason,
+                transient: true,
+            } => (None, ApiError::unavailable(reason)),
+            Refusal::Failed { reason, .. } => (None, ApiError::validation("text", reason)),
+            other => (None, ApiError::unavailable(format!("the platform refused: {other:?}"))),
+        };
+        if let Some(state) = state {
+            self.set_state(id, state).await?;
+        }
+        Err(answer)
     }
 
     pub async fn delete_account(&self, me: i64, id: i64) -> ApiResult<()> {
@@ -402,7 +492,7 @@ impl Automation {
             let account = store::account(&mut self.db.reads(), me, id)
                 .await?
                 .ok_or_else(|| ApiError::validation("account_ids", format!("no account {id} of yours")))?;
-            self.check_in_chat(&account, new.target_chat_id, "target_chat_id")
+            self.check_in_chat(&account, new.target_chat_id, ("target_chat_id", "account_ids"))
                 .await?;
         }
         let now = now_ms();
@@ -436,28 +526,23 @@ impl Automation {
         self.campaign_view(row).await
     }
 
-    /// An account acts in (or reads) a chat only if it is in it; `field` names the chat.
-    async fn check_in_chat(&self, account: &AccountRow, chat_id: i64, field: &'static str) -> ApiResult<()> {
-        let connector = self
-            .engine
-            .connector(&account.connector)
-            .ok_or_else(|| ApiError::unavailable(format!("the {} connector does not run here", account.connector)))?;
-        let identity = Identity {
-            actor_id: account.actor_id,
-            session_id: account.session_id,
-        };
+    /// An account acts in (or reads) a chat only if it is in it. The fields name, in the
+    /// caller's request, the chat and the account(s).
+    async fn check_in_chat(
+        &self,
+        account: &AccountRow,
+        chat_id: i64,
+        (chat_field, account_field): (&'static str, &'static str),
+    ) -> ApiResult<()> {
+        let (connector, identity) = self.acting(account)?;
         match connector.is_member(&identity, chat_id, account.actor_id).await {
             Ok(true) => Ok(()),
             Ok(false) | Err(Refusal::Forbidden(_)) => Err(ApiError::validation(
-                field,
+                chat_field,
                 format!("account {} is not in that chat", account.id),
             )),
             Err(refusal) => Err(ApiError::validation(
-                if field == "target_chat_id" {
-                    "account_ids"
-                } else {
-                    "account_id"
-                },
+                account_field,
                 format!("account {} cannot act now: {refusal:?}", account.id),
             )),
         }
@@ -662,7 +747,7 @@ impl Automation {
         let account = store::account(&mut self.db.reads(), me, new.account_id)
             .await?
             .ok_or_else(|| ApiError::validation("account_id", "no such account of yours"))?;
-        self.check_in_chat(&account, new.source_chat_id, "source_chat_id")
+        self.check_in_chat(&account, new.source_chat_id, ("source_chat_id", "account_id"))
             .await?;
         let (max_audiences, now) = (self.config.max_audiences_per_owner, now_ms());
         let (account_id, source_chat_id) = (account.id, new.source_chat_id);

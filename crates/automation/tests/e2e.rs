@@ -17,6 +17,7 @@ stack_tests!(
     pause_resume_and_cancel_take_effect_at_once,
     audiences_import_report_export_and_forget,
     accounts_keep_their_secret_and_follow_their_session,
+    an_account_posts_once_per_key,
     the_parser_reads_a_chat_into_an_audience,
     a_parse_stops_when_cancelled_or_refused,
     the_inbound_webhook_adds_one_contact_per_request,
@@ -728,6 +729,96 @@ async fn accounts_keep_their_secret_and_follow_their_session(stack: Stack) {
         )
         .await;
     assert_error(&not_mine, 422, "validation_failed", Some("audience_id"));
+}
+
+async fn an_account_posts_once_per_key(stack: Stack) {
+    let server = start(stack, &[]).await;
+    let olga = server.register("olga").await;
+    let ivan = server.register("ivan").await;
+    let agent = server.register("agent").await;
+    let account = connect(&server, &olga, &agent, None).await;
+    let posts = format!("/api/v1/automation/accounts/{account}/posts");
+    let news = group(&server, &olga, &[&agent]).await;
+    let history = || async {
+        let (status, page) = server
+            .get(&format!("/api/v1/chats/{news}/messages?limit=100"), token(&olga))
+            .await;
+        assert_eq!(status, 200, "{page}");
+        let messages = page["messages"].as_array().unwrap().clone();
+        messages
+            .into_iter()
+            .filter(|m| m["sender_id"] == agent.id)
+            .map(|m| (m["seq"].as_i64().unwrap(), m["text"].as_str().unwrap().to_owned()))
+            .collect::<Vec<_>>()
+    };
+    // a key makes the post once, however often it is asked
+    let body = json!({"chat_id": news, "text": "Monday's digest", "key": "digest-2026-12-07"});
+    let (status, first) = server.post(&posts, token(&olga), body.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["chat_id"], news);
+    let (status, again) = server.post(&posts, token(&olga), body).await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again["message_id"], first["message_id"]);
+    let seq = first["message_id"].as_i64().unwrap();
+    assert_eq!(history().await, vec![(seq, "Monday's digest".to_owned())]);
+    // without a key each request publishes
+    for _ in 0..2 {
+        let (status, sent) = server
+            .post(&posts, token(&olga), json!({"chat_id": news, "text": "hello"}))
+            .await;
+        assert_eq!(status, 201, "{sent}");
+    }
+    assert_eq!(history().await.len(), 3);
+    // bad input, a chat the account may not post in, someone else's account
+    let long_key = server
+        .post(
+            &posts,
+            token(&olga),
+            json!({"chat_id": news, "text": "x", "key": "k".repeat(65)}),
+        )
+        .await;
+    assert_error(&long_key, 422, "validation_failed", Some("key"));
+    let empty = server
+        .post(&posts, token(&olga), json!({"chat_id": news, "text": ""}))
+        .await;
+    assert_error(&empty, 422, "validation_failed", Some("text"));
+    let (status, channel) = server
+        .post(
+            "/api/v1/chats",
+            token(&olga),
+            json!({"kind": "channel", "title": "Announcements", "member_ids": [agent.id]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{channel}");
+    let not_admin = server
+        .post(
+            &posts,
+            token(&olga),
+            json!({"chat_id": channel["id"], "text": "mine now"}),
+        )
+        .await;
+    assert_error(&not_admin, 403, "forbidden", Some("chat_id"));
+    let theirs = server
+        .post(&posts, token(&ivan), json!({"chat_id": news, "text": "hijack"}))
+        .await;
+    assert_error(&theirs, 404, "not_found", None);
+    assert_eq!(history().await.len(), 3, "nothing posted by refused requests");
+    // the agent signs out: the post is refused and the account marked
+    let (status, _) = server.post("/api/v1/auth/logout", token(&agent), json!({})).await;
+    assert!(status.is_success(), "{status}");
+    let ended = server
+        .post(&posts, token(&olga), json!({"chat_id": news, "text": "after"}))
+        .await;
+    assert_error(&ended, 409, "wrong_state", None);
+    let (_, marked) = server
+        .get(&format!("/api/v1/automation/accounts/{account}"), token(&olga))
+        .await;
+    assert_eq!(marked["state"], "logged_out");
+    let still = server
+        .post(&posts, token(&olga), json!({"chat_id": news, "text": "after"}))
+        .await;
+    assert_error(&still, 409, "wrong_state", None);
+    assert_eq!(history().await.len(), 3);
 }
 
 async fn start_parse(server: &TestServer, owner: &TestUser, body: Value) -> Value {

@@ -30,6 +30,10 @@ pub enum Action {
         /// An attach token of the object the message carries (a file's).
         #[serde(default)]
         attach: Option<String>,
+        /// The sender's key for this message (1 to 64 bytes): a second send with the same key
+        /// in the same chat returns the first message instead of posting again.
+        #[serde(default)]
+        nonce: Option<String>,
     },
     /// Forwards message (`from_chat_id`, `seq`) into `chat_id`, naming its author.
     Forward {

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::api::{ChatInfo, InviteLink, Message, UpdateChat, UpdateMember, kind_str, parse_role, role_str};
 use crate::invites::InviteOptions;
 use crate::messages::{HistoryFrom, MessageEdit, NewMessage, Only, visible_message};
-use crate::policy::{self, Access, Permission};
+use crate::policy::{self, Access, Permission, Role};
 use crate::service::{Chats, member};
 use crate::store;
 
@@ -32,12 +32,13 @@ impl Chats {
                 reply_to,
                 reply_markup,
                 attach,
+                nonce,
             } => {
                 let new = NewMessage {
                     text,
                     entities,
                     reply_to,
-                    nonce: None,
+                    nonce,
                     attachment: attach.map(|token| self.attachment_from_token(me, &token)).transpose()?,
                     forwarded_from: None,
                     reply_markup: reply_markup.map(|markup| markup.to_string()),
@@ -175,14 +176,7 @@ impl Chats {
                 let members = self.members(me, chat_id, after, limit.clamp(1, MAX_PAGE)).await?;
                 let members = members
                     .into_iter()
-                    .map(|m| MemberView {
-                        user_id: m.user_id,
-                        status: role_str(m.role).to_owned(),
-                        permissions: permission_names(m.permissions),
-                        allow: permission_names(m.allow),
-                        deny: permission_names(m.deny),
-                        until: None,
-                    })
+                    .map(|m| listed_member(m.user_id, m.role, [m.permissions, m.allow, m.deny]))
                     .collect();
                 Ok(Outcome::Members { members })
             }
@@ -285,19 +279,20 @@ fn chat_message(message: Message) -> ChatMessage {
 }
 
 fn member_view(user_id: i64, access: &Access) -> MemberView {
-    MemberView {
-        user_id,
-        status: role_str(access.role).to_owned(),
-        permissions: names_of(access.effective()),
-        allow: names_of(access.allow),
-        deny: names_of(access.deny),
-        until: None,
-    }
+    let [permissions, allow, deny] = [access.effective(), access.allow, access.deny].map(policy::names);
+    listed_member(user_id, access.role, [permissions, allow, deny])
 }
 
-/// Permissions' API names.
-fn names_of(bits: i64) -> Vec<String> {
-    permission_names(policy::names(bits))
+/// A member with their effective, granted and withheld permissions.
+fn listed_member(user_id: i64, role: Role, [permissions, allow, deny]: [Vec<Permission>; 3]) -> MemberView {
+    MemberView {
+        user_id,
+        status: role_str(role).to_owned(),
+        permissions: permission_names(permissions),
+        allow: permission_names(allow),
+        deny: permission_names(deny),
+        until: None,
+    }
 }
 
 fn permission_names(permissions: Vec<Permission>) -> Vec<String> {

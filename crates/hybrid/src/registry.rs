@@ -61,6 +61,27 @@ pub fn select(spec: &str) -> anyhow::Result<Vec<Box<dyn Module>>> {
     )
 }
 
+/// Two services naming different schemas alike would silently give one of them the other's
+/// type in the API reference (utoipa keeps the last): refuse to start instead.
+fn same_schema_names_agree(service: &str, running: &OpenApiRouter, started: &OpenApiRouter) -> anyhow::Result<()> {
+    let (Some(had), Some(new)) = (
+        running.get_openapi().components.as_ref(),
+        started.get_openapi().components.as_ref(),
+    ) else {
+        return Ok(());
+    };
+    for (name, schema) in &new.schemas {
+        if let Some(earlier) = had.schemas.get(name)
+            && serde_json::to_value(earlier)? != serde_json::to_value(schema)?
+        {
+            bail!(
+                "the {service} service defines an API schema `{name}` unlike another service's; \
+                 name it apart with #[schema(as = …)]"
+            );
+        }
+    }
+    Ok(())
+}
 /// `modules` reordered so each comes after those it needs among them (the others are reached
 /// over gRPC); ties keep the given order. A cycle cannot be started and is refused, named.
 fn start_order(mut modules: Vec<Box<dyn Module>>) -> anyhow::Result<Vec<Box<dyn Module>>> {
@@ -228,6 +249,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
             .start(ctx)
             .await
             .with_context(|| format!("starting the {} service", module.name()))?;
+        same_schema_names_agree(module.name(), &running.routes, &started.routes)?;
         running.routes = running.routes.merge(started.routes);
         running.outside_api = running.outside_api.merge(started.outside_api);
         for worker in started.workers {
@@ -312,6 +334,39 @@ async fn serve_grpc(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A router whose API reference holds one schema `Account` with the given fields.
+    fn api_with_account(fields: &[&str]) -> OpenApiRouter {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let account = fields
+            .iter()
+            .fold(ObjectBuilder::new(), |object, field| {
+                object.property(*field, ObjectBuilder::new().schema_type(Type::String))
+            })
+            .build();
+        let components = utoipa::openapi::ComponentsBuilder::new()
+            .schema("Account", account)
+            .build();
+        OpenApiRouter::with_openapi(
+            utoipa::openapi::OpenApiBuilder::new()
+                .components(Some(components))
+                .build(),
+        )
+    }
+
+    #[test]
+    fn two_services_may_not_name_different_schemas_alike() {
+        let auth = api_with_account(&["username"]);
+        let same = api_with_account(&["username"]);
+        let other = api_with_account(&["connector"]);
+        assert!(
+            same_schema_names_agree("users", &auth, &same).is_ok(),
+            "a shared schema"
+        );
+        let clash = same_schema_names_agree("automation", &auth, &other).unwrap_err();
+        assert!(clash.to_string().contains("`Account`"), "{clash}");
+        assert!(same_schema_names_agree("chats", &OpenApiRouter::new(), &other).is_ok());
+    }
 
     fn names(spec: &str) -> Vec<&'static str> {
         select(spec).unwrap().iter().map(|m| m.name()).collect()

@@ -6,6 +6,7 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
 /// The header the signature travels in.
 pub const SIGNATURE_HEADER: &str = "x-hybrid-signature";
@@ -48,8 +49,13 @@ pub fn verify(secret: &[u8], header: &str, body: &[u8], now_seconds: i64, max_ag
         return false;
     }
     let expected = hmac_sha256_hex(secret, &[t.to_string().as_bytes(), b".", body]);
-    // compare in constant time: the check runs on attacker-chosen input
-    expected.len() == v1.len() && expected.bytes().zip(v1.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    constant_time_eq(expected.as_bytes(), v1.as_bytes())
+}
+
+/// Whether `given` equals `secret`, in a time that does not tell how much of it matched: for
+/// checks that run on attacker-chosen input.
+pub fn constant_time_eq(given: &[u8], secret: &[u8]) -> bool {
+    given.ct_eq(secret).into()
 }
 
 #[cfg(test)]
@@ -87,5 +93,13 @@ mod tests {
         );
         assert!(!verify(b"secret", &header, b"{\"a\":1}", 1_700_001_000, 300), "too old");
         assert!(!verify(b"secret", "v1=00", b"{\"a\":1}", 1_700_000_010, 300), "no time");
+    }
+
+    #[test]
+    fn constant_time_eq_is_equality() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secreT", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secret2"), "a longer guess");
+        assert!(!constant_time_eq(b"", b"secret"));
     }
 }

@@ -399,6 +399,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/automation/accounts/{id}/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a message into a chat as the account (autopost's building block). A `key` makes a
+         *     retried request answer with the first post; a session that ended marks the account.
+         */
+        post: operations["post_as_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/automation/audiences": {
         parameters: {
             query?: never;
@@ -1970,6 +1990,42 @@ export interface components {
             region?: string | null;
             text: string;
         };
+        /** @description A connected account. Its secret is never shown. */
+        AutomationAccount: {
+            /**
+             * Format: int64
+             * @description Whom it acts as: the platform's user id and name.
+             */
+            actor_id: number;
+            actor_name: string;
+            connector: string;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            daily_limit: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            last_used_at?: number | null;
+            name: string;
+            /**
+             * Format: int64
+             * @description Epoch ms: a flood wait or peer-flood rest ends then.
+             */
+            rest_until?: number | null;
+            /**
+             * @description `active`, `paused`, `flood_wait`, `peer_flood` (resting until `rest_until`),
+             *     `logged_out` or `banned`.
+             */
+            state: string;
+            /** @description What the platform said when the state changed. */
+            state_detail: string;
+            /**
+             * Format: int64
+             * @description Actions in the last 24 hours, all targets together.
+             */
+            used_today: number;
+        };
         AutomationFrame: {
             /** Format: int64 */
             campaign_id: number;
@@ -3053,6 +3109,20 @@ export interface components {
             /** Format: int64 */
             source_chat_id: number;
         };
+        /** @description A message to publish as an account. */
+        NewPost: {
+            /**
+             * Format: int64
+             * @description A chat (group or channel) the account may post in.
+             */
+            chat_id: number;
+            /**
+             * @description Your key for this post (1 to 64 bytes): sending again with the same key answers with
+             *     the first post instead of publishing twice. Absent: every request publishes.
+             */
+            key?: string | null;
+            text: string;
+        };
         /** @description What a browser subscribes with (the JSON of its `PushSubscription`). */
         NewPushSubscription: {
             /** @description The push service's URL for this browser (`https:`). */
@@ -3141,7 +3211,24 @@ export interface components {
             seq: number;
         };
         /** @description One page of a list. */
-        Page_Account: {
+        Page_Audience: {
+            items: {
+                /** Format: int64 */
+                created_at: number;
+                /** Format: int64 */
+                id: number;
+                name: string;
+                /**
+                 * Format: int64
+                 * @description People in it.
+                 */
+                size: number;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_AutomationAccount: {
             items: {
                 /**
                  * Format: int64
@@ -3176,23 +3263,6 @@ export interface components {
                  * @description Actions in the last 24 hours, all targets together.
                  */
                 used_today: number;
-            }[];
-            /** @description Pass as `cursor` for the next page; null on the last page. */
-            next_cursor?: string | null;
-        };
-        /** @description One page of a list. */
-        Page_Audience: {
-            items: {
-                /** Format: int64 */
-                created_at: number;
-                /** Format: int64 */
-                id: number;
-                name: string;
-                /**
-                 * Format: int64
-                 * @description People in it.
-                 */
-                size: number;
             }[];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor?: string | null;
@@ -3667,6 +3737,16 @@ export interface components {
             settled: number;
             /** Format: int64 */
             total: number;
+        };
+        /** @description A published message. */
+        Published: {
+            /** Format: int64 */
+            chat_id: number;
+            /**
+             * Format: int64
+             * @description Its id in the chat (a Hybrid message's `seq`).
+             */
+            message_id: number;
         };
         /** @description The key browsers subscribe with (`applicationServerKey`). */
         PushKey: {
@@ -5406,7 +5486,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Account"];
+                    "application/json": components["schemas"]["Page_AutomationAccount"];
                 };
             };
             /** @description a parameter of the wrong type, or a body that is not JSON */
@@ -5464,7 +5544,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"];
+                    "application/json": components["schemas"]["AutomationAccount"];
                 };
             };
             /** @description a parameter of the wrong type, or a body that is not JSON */
@@ -5546,7 +5626,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"];
+                    "application/json": components["schemas"]["AutomationAccount"];
                 };
             };
             /** @description a parameter of the wrong type, or a body that is not JSON */
@@ -5678,7 +5758,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"];
+                    "application/json": components["schemas"]["AutomationAccount"];
                 };
             };
             /** @description a parameter of the wrong type, or a body that is not JSON */
@@ -5760,7 +5840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"];
+                    "application/json": components["schemas"]["AutomationAccount"];
                 };
             };
             /** @description a parameter of the wrong type, or a body that is not JSON */
@@ -5798,6 +5878,116 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_as_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPost"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Published"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -63,6 +63,7 @@ impl Call<'_> {
             reply_to,
             reply_markup: reply_markup.clone(),
             attach: attach.clone(),
+            nonce: None,
         };
         let sent = match self.act(send(reply_to)).await {
             Err(err) if err.field.as_deref() == Some("reply_to") && without_reply => self.act(send(None)).await,
@@ -118,6 +119,7 @@ impl Call<'_> {
             reply_to,
             reply_markup: reply_markup(params)?,
             attach: None,
+            nonce: None,
         };
         let copy = message_of(self.act(send).await.map_err(send_error)?)?;
         Ok(json!({ "message_id": copy.seq }))

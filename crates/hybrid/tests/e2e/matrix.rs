@@ -922,6 +922,11 @@ impl World {
                 Case::public(method, hook["path"].as_str().unwrap(), Some(contact))
                     .header("x-hybrid-token", hook["secret"].as_str().unwrap())
             }
+            ("POST", "/api/v1/automation/accounts/{id}/posts") => {
+                let (id, chat) = self.automation_account_in_group().await;
+                let path = format!("/api/v1/automation/accounts/{id}/posts");
+                Case::new(method, path, owner, OWNER_ONLY).body(json!({"chat_id": chat, "text": "matrix post"}))
+            }
             _ if template.starts_with("/api/v1/automation/accounts/{id}") => {
                 let id = self.automation_account().await;
                 let case = Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY);
@@ -982,13 +987,19 @@ impl World {
         account["id"].as_i64().unwrap()
     }
 
-    /// A parse's body: a new account of the owner's reading a new group it is in.
-    async fn parse_body(&self) -> Value {
+    /// A new account of the owner's, and a new group of the owner's its user is in.
+    async fn automation_account_in_group(&self) -> (i64, Value) {
         let agent = self.fresh_user().await;
         let account = self.automation_account_of(&agent).await;
-        let group = json!({"kind": "group", "title": "parse source", "member_ids": [agent.id]});
-        let source = self.expect("POST", "/api/v1/chats", &self.owner, Some(group)).await;
-        json!({"account_id": account, "source_chat_id": source["id"], "audience_name": format!("{SECRET} parsed")})
+        let group = json!({"kind": "group", "title": "automation fixture", "member_ids": [agent.id]});
+        let chat = self.expect("POST", "/api/v1/chats", &self.owner, Some(group)).await;
+        (account, chat["id"].clone())
+    }
+
+    /// A parse's body: a new account of the owner's reading a new group it is in.
+    async fn parse_body(&self) -> Value {
+        let (account, source) = self.automation_account_in_group().await;
+        json!({"account_id": account, "source_chat_id": source, "audience_name": format!("{SECRET} parsed")})
     }
 
     /// A new audience of the owner's, holding the secret.
@@ -1010,14 +1021,12 @@ impl World {
         let imported = self
             .expect("POST", "/api/v1/automation/audiences", &self.owner, Some(audience))
             .await;
-        let agent = self.fresh_user().await;
-        let group = json!({"kind": "group", "title": "campaign target", "member_ids": [agent.id]});
-        let target = self.expect("POST", "/api/v1/chats", &self.owner, Some(group)).await;
+        let (account, target) = self.automation_account_in_group().await;
         json!({
             "name": format!("{SECRET} campaign"),
             "audience_id": imported["audience"]["id"],
-            "target_chat_id": target["id"],
-            "account_ids": [self.automation_account_of(&agent).await],
+            "target_chat_id": target,
+            "account_ids": [account],
         })
     }
 
