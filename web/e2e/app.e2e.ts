@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDir, launch } from './browser';
 import { HybridServer, RESULTS, WEB_DIR } from './server';
@@ -58,6 +58,17 @@ function messages(page: Page) {
 /** The message whose own text (not a quoted reply) contains `text`. */
 function msg(page: Page, text: string) {
   return page.getByTestId('message').filter({ has: page.locator('.bubble > .message-text', { hasText: text }) });
+}
+
+/** Alice picks Carol in the open members panel's picker, sees her row, and removes her again. */
+async function addThenRemoveCarol(panel: Locator): Promise<void> {
+  await panel.getByTestId('user-picker').fill('car');
+  await panel.getByRole('button', { name: /carol/ }).click();
+  const carolRow = alice.getByTestId('member-row').filter({ hasText: '@carol' });
+  await carolRow.waitFor();
+  await carolRow.getByRole('button', { name: /Actions for/ }).click();
+  await alice.getByRole('menuitem', { name: 'Remove from chat' }).click();
+  await carolRow.waitFor({ state: 'detached' });
 }
 
 describe('Hybrid web client', () => {
@@ -254,13 +265,7 @@ describe('Hybrid web client', () => {
     expect(carol.status).toBe(201);
     const panel = alice.getByTestId('members-panel');
     await panel.getByRole('button', { name: 'Add' }).click();
-    await panel.getByTestId('user-picker').fill('car');
-    await panel.getByRole('button', { name: /carol/ }).click();
-    const carolRow = alice.getByTestId('member-row').filter({ hasText: '@carol' });
-    await carolRow.waitFor();
-    await carolRow.getByRole('button', { name: /Actions for/ }).click();
-    await alice.getByRole('menuitem', { name: 'Remove from chat' }).click();
-    await carolRow.waitFor({ state: 'detached' });
+    await addThenRemoveCarol(panel);
     await panel.getByRole('button', { name: 'Add' }).click();
 
     // @mention autocomplete in the group.
@@ -272,6 +277,46 @@ describe('Hybrid web client', () => {
     expect(await box.inputValue()).toBe('thanks @bob ');
     await box.press('Enter');
     await msg(bob, 'thanks @bob').locator('.mention').waitFor();
+  });
+
+  it('Carol says in Settings → Privacy who may add her, and the members panel obeys', async () => {
+    // Carol (registered above) signs in on a browser of her own.
+    const carolCtx = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', colorScheme: 'light' });
+    const carol = await newPage(carolCtx, 'carol');
+    await carol.goto(`${server.url}/login`);
+    await carol.locator('input[name="username"]').fill('carol');
+    await carol.locator('input[name="password"]').fill(PASSWORD);
+    await carol.locator('button[type="submit"]').click();
+    await carol.getByRole('heading', { name: 'Chats' }).waitFor();
+    await carol.goto(`${server.url}/settings`);
+    /** Picks a choice and waits for the server to take it. */
+    const choose = async (select: ReturnType<Page['getByLabel']>, value: string) => {
+      const saved = carol.waitForResponse((r) => r.url().endsWith('/api/v1/users/me/privacy') && r.request().method() === 'PUT');
+      await select.selectOption(value);
+      expect((await saved).status()).toBe(200);
+    };
+    const choice = carol.getByLabel('Who may add me to groups and channels');
+    await expect.poll(() => choice.inputValue()).toBe('everyone');
+    await choose(choice, 'nobody');
+    await carol.reload();
+    await expect.poll(() => carol.getByLabel('Who may add me to groups and channels').inputValue()).toBe('nobody');
+    await shot(carol, 'settings-privacy');
+
+    // Alice tries to add her to Team: refused, with the reason and what to do instead.
+    await alice.goto(groupUrl);
+    await alice.getByTestId('members-button').click();
+    const panel = alice.getByTestId('members-panel');
+    await panel.getByRole('button', { name: 'Add' }).click();
+    await panel.getByTestId('user-picker').fill('car');
+    await panel.getByRole('button', { name: /carol/ }).click();
+    await panel.getByText('Their privacy settings do not let you add them. Send them an invite link instead.').waitFor();
+    expect(await alice.getByTestId('member-row').filter({ hasText: '@carol' }).count()).toBe(0);
+
+    // "Everyone" lets her in (and she leaves Team again, as the later steps expect).
+    const again = carol.getByLabel('Who may add me to groups and channels');
+    await choose(again, 'everyone');
+    await addThenRemoveCarol(panel);
+    await carolCtx.close();
   });
 
   it('history survives a reload (the session comes back from the cookie)', async () => {

@@ -3,7 +3,7 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { BotUpdate, ChatSettingUpdate, CreateChat, EmailSettingsUpdate, InviteOptions, JobState, LoginRequest, NewBot, NewPushSubscription, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
+import type { AddPolicy, BotUpdate, ChatSettingUpdate, CreateChat, EmailSettingsUpdate, InviteOptions, JobState, LoginRequest, NewBot, NewPushSubscription, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -38,6 +38,9 @@ export function endpoints({ api: c, guest }: Client) {
     me: () => data(c.GET('/api/v1/users/me')),
     /** A new name, bio or picture (`avatar`: an avatar file's attach token, `""` removes it). */
     updateMe: (update: ProfileUpdate) => data(c.PATCH('/api/v1/users/me', { body: update })),
+    privacy: () => data(c.GET('/api/v1/users/me/privacy')),
+    /** Who may add me to groups and channels (others send me an invite link instead). */
+    setPrivacy: (add_to_groups: AddPolicy) => data(c.PUT('/api/v1/users/me/privacy', { body: { add_to_groups } })),
     user: (id: number) => data(c.GET('/api/v1/users/{id}', { params: { path: { id } } })),
     userByName: (username: string) =>
       data(c.GET('/api/v1/users/by-username/{username}', { params: { path: { username } } })),

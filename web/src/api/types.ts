@@ -70,6 +70,8 @@ export type ChatSettingUpdate = S['ChatSettingUpdate'];
 export type Level = S['Level'];
 export type LevelDefaults = S['LevelDefaults'];
 export type NotifySettings = S['UserSettings'];
+/** Who may add the user to groups and channels: `everyone`, `shared_chats` or `nobody`. */
+export type AddPolicy = S['AddPolicy'];
 export type QuietHours = S['QuietHours'];
 /** A browser that receives the user's push notifications (as the server keeps it). */
 export type PushBrowser = S['PushSubscription'];

@@ -26,6 +26,8 @@ export const keys = {
   /** Every profile fetched (a reconnect may have missed changes to any of them). */
   allUsers: ['user'] as const,
   me: ['me'] as const,
+  /** My privacy settings (who may add me to groups). */
+  privacy: ['privacy'] as const,
   /** The caller's use of the files service and its limits (404: the server has no files). */
   filesUsage: ['files-usage'] as const,
   /**

@@ -12,6 +12,7 @@ import { formatDateTime } from '../../i18n/format';
 import { keys } from '../../state/keys';
 import { displayName, useAccount, useMe } from '../../state/queries';
 import { Preferences } from './Preferences';
+import { PrivacyCard } from './PrivacyCard';
 import { AdminSection } from '../admin/AdminSection';
 import { BotsCard } from '../bots/BotsCard';
 import { NotifySettings } from '../notifications/NotifySettings';
@@ -36,6 +37,7 @@ export function SettingsPage() {
         <Card title={t('settings.appearance')}>
           <Preferences />
         </Card>
+        <PrivacyCard />
         <NotifySettings />
         <BotsCard />
         <AdminSection />
