@@ -14,6 +14,7 @@ import { displayName, useAccount, useMe } from '../../state/queries';
 import { Preferences } from './Preferences';
 import { AdminSection } from '../admin/AdminSection';
 import { BotsCard } from '../bots/BotsCard';
+import { AutomationLink } from '../automation/AutomationLink';
 import { NotifySettings } from '../notifications/NotifySettings';
 import { forgetThisBrowser } from '../notifications/push';
 import { AvatarEditor } from '../files/AvatarEditor';
@@ -38,6 +39,7 @@ export function SettingsPage() {
         </Card>
         <NotifySettings />
         <BotsCard />
+        <AutomationLink />
         <AdminSection />
         <SessionsSection />
         <PasswordSection />
