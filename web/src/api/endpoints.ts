@@ -3,7 +3,7 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { AddPolicy, BotUpdate, ChatSettingUpdate, CreateChat, EmailSettingsUpdate, InviteOptions, JobState, LoginRequest, NewBot, NewPushSubscription, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
+import type { AccountChange, AddPolicy, AudienceImport, BotUpdate, ChatSettingUpdate, CreateChat, EmailSettingsUpdate, InviteOptions, JobState, LoginRequest, NewAudience, NewAutomationAccount, NewBot, NewCampaign, NewParse, NewPushSubscription, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -165,6 +165,53 @@ export function endpoints({ api: c, guest }: Client) {
      */
     pressButton: (id: number, seq: number, callbackData: string) =>
       data(c.POST('/api/v1/chats/{chat_id}/messages/{seq}/callback', { ...msg(id, seq), body: { data: callbackData } })),
+
+    // automation (a 404 on all of them: the server runs no automation service)
+    automationAccounts: (cursor?: string, limit = 50) =>
+      data(c.GET('/api/v1/automation/accounts', { params: { query: { cursor: cursor || undefined, limit } } })),
+    /** 422 `bad_credentials` (field `token`) when the token is not a live session's. */
+    connectAccount: (req: NewAutomationAccount) =>
+      data(c.POST('/api/v1/automation/accounts', { body: req })),
+    /** A new name or daily limit, paused or active again. */
+    changeAccount: (id: number, change: AccountChange) =>
+      data(c.PATCH('/api/v1/automation/accounts/{id}', { params: { path: { id } }, body: change })),
+    /** Asks the platform whether the account can act now (a logged-out one turns active again). */
+    checkAccount: (id: number) =>
+      data(c.POST('/api/v1/automation/accounts/{id}/check', { params: { path: { id } } })),
+    removeAccount: (id: number) => data(c.DELETE('/api/v1/automation/accounts/{id}', { params: { path: { id } } })),
+    audiences: (cursor?: string, limit = 50) =>
+      data(c.GET('/api/v1/automation/audiences', { params: { query: { cursor: cursor || undefined, limit } } })),
+    audience: (id: number) => data(c.GET('/api/v1/automation/audiences/{id}', { params: { path: { id } } })),
+    /** A new audience from a file's text, with the import's report (rejected lines and why). */
+    createAudience: (req: NewAudience) => data(c.POST('/api/v1/automation/audiences', { body: req })),
+    /** More people into an audience: the report (duplicates counted, not added). */
+    importEntries: (id: number, req: AudienceImport) =>
+      data(c.POST('/api/v1/automation/audiences/{id}/entries', { params: { path: { id } }, body: req })),
+    audienceEntries: (id: number, cursor?: string, limit = 100) =>
+      data(c.GET('/api/v1/automation/audiences/{id}/entries', { params: { path: { id }, query: { cursor: cursor || undefined, limit } } })),
+    /** Its people are erased, also from the campaigns made from it (a running one is cancelled). */
+    removeAudience: (id: number) => data(c.DELETE('/api/v1/automation/audiences/{id}', { params: { path: { id } } })),
+    parses: (cursor?: string, limit = 50) =>
+      data(c.GET('/api/v1/automation/parses', { params: { query: { cursor: cursor || undefined, limit } } })),
+    startParse: (req: NewParse) => data(c.POST('/api/v1/automation/parses', { body: req })),
+    cancelParse: (id: number) => data(c.POST('/api/v1/automation/parses/{id}/cancel', { params: { path: { id } } })),
+    campaigns: (cursor?: string, limit = 50) =>
+      data(c.GET('/api/v1/automation/campaigns', { params: { query: { cursor: cursor || undefined, limit } } })),
+    campaign: (id: number) => data(c.GET('/api/v1/automation/campaigns/{id}', { params: { path: { id } } })),
+    /** Starts at once; 422 names the account that is not in the target chat. */
+    startCampaign: (req: NewCampaign) => data(c.POST('/api/v1/automation/campaigns', { body: req })),
+    /** The campaign's people and their outcomes, in audience order. */
+    campaignContacts: (id: number, cursor?: string, limit = 50) =>
+      data(c.GET('/api/v1/automation/campaigns/{id}/contacts', { params: { path: { id }, query: { cursor: cursor || undefined, limit } } })),
+    /** 409 `wrong_state` for a campaign that has ended. */
+    pauseCampaign: (id: number) => data(c.POST('/api/v1/automation/campaigns/{id}/pause', { params: { path: { id } } })),
+    resumeCampaign: (id: number) => data(c.POST('/api/v1/automation/campaigns/{id}/resume', { params: { path: { id } } })),
+    cancelCampaign: (id: number) => data(c.POST('/api/v1/automation/campaigns/{id}/cancel', { params: { path: { id } } })),
+    /** Only a finished or cancelled campaign (409 `wrong_state` otherwise). */
+    removeCampaign: (id: number) => data(c.DELETE('/api/v1/automation/campaigns/{id}', { params: { path: { id } } })),
+    /** The campaign's inbound webhook: its path and a new secret, shown in this answer only. */
+    openInbound: (id: number) => data(c.POST('/api/v1/automation/campaigns/{id}/inbound', { params: { path: { id } } })),
+    closeInbound: (id: number) => data(c.DELETE('/api/v1/automation/campaigns/{id}/inbound', { params: { path: { id } } })),
 
     // background jobs (administrators)
     jobsOverview: () => data(c.GET('/api/v1/admin/jobs')),

@@ -2003,11 +2003,18 @@ export interface components {
             created_at: number;
             /** Format: int64 */
             daily_limit: number;
+            /** @description A bot's Bot API base URL (absent for other accounts). */
+            endpoint?: string | null;
             /** Format: int64 */
             id: number;
             /** Format: int64 */
             last_used_at?: number | null;
             name: string;
+            /**
+             * Format: int64
+             * @description A bot's: how many people it may write to (they wrote to it first); absent for others.
+             */
+            reachable?: number | null;
             /**
              * Format: int64
              * @description Epoch ms: a flood wait or peer-flood rest ends then.
@@ -2362,7 +2369,7 @@ export interface components {
             kind: string;
             /**
              * @description Absent while pending. `invited`, `already_member`, `privacy_restricted`,
-             *     `not_mutual_contact`, `not_found`, `link_sent`, `peer_flood`, `failed`
+             *     `not_mutual_contact`, `not_found`, `link_sent`, `failed`
              *     (docs/automation.md says what each means).
              */
             outcome?: string | null;
@@ -3017,19 +3024,28 @@ export interface components {
         };
         /** @description An account to connect. */
         NewAccount: {
-            /** @description `hybrid`: a Hybrid user of this server, acting through one of their sessions. */
+            /**
+             * @description `hybrid`: a Hybrid user of this server, acting through one of their sessions;
+             *     `telegram_bot`: a bot, through the Telegram Bot API (Telegram's, or any server that
+             *     speaks it, such as another Hybrid's).
+             */
             connector: string;
             /**
              * Format: int64
              * @description Actions per target chat over a rolling 24 hours (default and most: `automation.daily_limit`).
              */
             daily_limit?: number | null;
+            /**
+             * @description For `telegram_bot`: the Bot API's base URL (default `automation.bot_api_url`,
+             *     `https://api.telegram.org`); calls go to `<endpoint>/bot<token>/<method>`.
+             */
+            endpoint?: string | null;
             /** @description 1 to 64 characters. */
             name: string;
             /**
              * @description For `hybrid`: an access token of the session the account acts through (sign the user in
-             *     and pass its `access_token`). Kept sealed, never returned; ending that session
-             *     disconnects the account.
+             *     and pass its `access_token`); ending that session disconnects the account. For
+             *     `telegram_bot`: the bot's token. Kept sealed, never returned.
              */
             token: string;
         };
@@ -3241,11 +3257,18 @@ export interface components {
                 created_at: number;
                 /** Format: int64 */
                 daily_limit: number;
+                /** @description A bot's Bot API base URL (absent for other accounts). */
+                endpoint?: string | null;
                 /** Format: int64 */
                 id: number;
                 /** Format: int64 */
                 last_used_at?: number | null;
                 name: string;
+                /**
+                 * Format: int64
+                 * @description A bot's: how many people it may write to (they wrote to it first); absent for others.
+                 */
+                reachable?: number | null;
                 /**
                  * Format: int64
                  * @description Epoch ms: a flood wait or peer-flood rest ends then.
@@ -3390,7 +3413,7 @@ export interface components {
                 kind: string;
                 /**
                  * @description Absent while pending. `invited`, `already_member`, `privacy_restricted`,
-                 *     `not_mutual_contact`, `not_found`, `link_sent`, `peer_flood`, `failed`
+                 *     `not_mutual_contact`, `not_found`, `link_sent`, `failed`
                  *     (docs/automation.md says what each means).
                  */
                 outcome?: string | null;

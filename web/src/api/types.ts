@@ -97,3 +97,33 @@ export type BotUpdate = S['BotUpdate'];
 export type BotCommand = S['BotCommand'];
 /** What a bot answered to a pressed button (`answered: false`: nothing in time). */
 export type CallbackAnswer = S['CallbackAnswer'];
+/** An account campaigns act through. Its secret is never shown. */
+export type AutomationAccount = S['AutomationAccount'];
+export type AutomationAccountPage = S['Page_AutomationAccount'];
+export type NewAutomationAccount = S['NewAccount'];
+export type AccountChange = S['AccountChange'];
+/** A named, deduplicated list of people (phone numbers, usernames). */
+export type Audience = S['Audience'];
+export type AudiencePage = S['Page_Audience'];
+export type NewAudience = S['NewAudience'];
+export type AudienceImport = S['AudienceImport'];
+/** A new audience and what its import took and refused. */
+export type Imported = S['Imported'];
+export type ImportReport = S['ImportReport'];
+export type RejectedLine = S['RejectedLine'];
+export type AudienceEntry = S['Entry'];
+export type AudienceEntryPage = S['Page_Entry'];
+/** The member parser filling an audience from a chat. */
+export type Parse = S['Parse'];
+export type ParsePage = S['Page_Parse'];
+export type NewParse = S['NewParse'];
+/** An invite campaign, with its progress per outcome. */
+export type Campaign = S['Campaign'];
+export type CampaignPage = S['Page_Campaign'];
+export type NewCampaign = S['NewCampaign'];
+export type CampaignProgress = S['Progress'];
+/** One person of a campaign and what came of them. */
+export type CampaignContact = S['Contact'];
+export type CampaignContactPage = S['Page_Contact'];
+/** A campaign's inbound webhook (`secret` shown in this answer only). */
+export type InboundHook = S['InboundHook'];

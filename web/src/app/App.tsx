@@ -128,6 +128,7 @@ export function AppRoutes() {
       <Route path="/settings" element={<RequireAuth><Shell page="settings" /></RequireAuth>} />
       <Route path="/notifications" element={<RequireAuth><Shell page="notifications" /></RequireAuth>} />
       <Route path="/admin/jobs" element={<RequireAuth><Shell page="jobs" /></RequireAuth>} />
+      <Route path="/automation/*" element={<RequireAuth><Shell page="automation" /></RequireAuth>} />
       <Route path="/" element={<RequireAuth><Shell /></RequireAuth>} />
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>

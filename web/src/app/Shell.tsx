@@ -9,6 +9,7 @@ import { ChatView } from '../features/chats/ChatView';
 import { SettingsPage } from '../features/settings/SettingsPage';
 import { Icon } from '../ui/Icon';
 import { JobsPage } from '../features/admin/JobsPage';
+import { AutomationPage } from '../features/automation/AutomationPage';
 import { NotificationsPage } from '../features/notifications/NotificationsPage';
 import { useNotifyEnabled, useNotifyUnread } from '../features/notifications/cache';
 import { useWorkerLink } from '../features/notifications/worker';
@@ -55,7 +56,7 @@ function useUnreadTitle() {
   }, [unread, notes]);
 }
 
-export function Shell({ page }: { page?: 'settings' | 'jobs' | 'notifications' }) {
+export function Shell({ page }: { page?: 'settings' | 'jobs' | 'notifications' | 'automation' }) {
   useUnreadTitle();
   useWorkerLink(useNotifyEnabled());
   const { chatId } = useParams();
@@ -72,6 +73,8 @@ export function Shell({ page }: { page?: 'settings' | 'jobs' | 'notifications' }
           <NotificationsPage />
         ) : page === 'jobs' ? (
           <JobsPage />
+        ) : page === 'automation' ? (
+          <AutomationPage />
         ) : id && Number.isFinite(id) ? (
           <ChatView key={id} chatId={id} />
         ) : (

@@ -56,6 +56,17 @@ export const keys = {
   bots: ['bots'] as const,
   /** A bot's command menu in a language. */
   botCommands: (id: number, lang: string) => ['bot-commands', id, lang] as const,
+  /** Everything of the automation screens (a 404 on the accounts: the server has no automation). */
+  automation: ['automation'] as const,
+  automationAccounts: ['automation', 'accounts'] as const,
+  audiences: ['automation', 'audiences'] as const,
+  audience: (id: number) => ['automation', 'audience', id] as const,
+  audienceEntries: (id: number) => ['automation', 'audience', id, 'entries'] as const,
+  parses: ['automation', 'parses'] as const,
+  campaigns: ['automation', 'campaigns'] as const,
+  campaign: (id: number) => ['automation', 'campaign', id] as const,
+  /** A campaign's people and outcomes, page by page (the live log). */
+  campaignContacts: (id: number) => ['automation', 'campaign', id, 'contacts'] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
   /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */

@@ -52,6 +52,17 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
   // an invite link (crates/chats/src/invites.rs)
   [/^at most (\d+) characters on one line$/, (m) => ['rule.maxLengthLine', { count: Number(m[1]) }]],
   [/^a link that needs approval has no usage limit$/, () => ['rule.approvalNoLimit']],
+  // automation (crates/automation/src/service.rs, audience.rs)
+  [/^account \d+ is not in that chat$/, () => ['rule.accountNotInChat']],
+  [/^account \d+ cannot act now/, () => ['rule.accountCannotAct']],
+  [/^no (?:such )?account(?: \d+)? of yours$/, () => ['rule.noSuchAccount']],
+  [/^no such audience of yours$/, () => ['rule.noSuchAudience']],
+  [/^give 1 to (\d+) of your accounts$/, (m) => ['rule.accountCount', { count: Number(m[1]) }]],
+  [/^must be at least (\d+)$/, (m) => ['rule.atLeast', { min: m[1] ?? '' }]],
+  [/^must be at least pause_min_secs and at most a week$/, () => ['rule.pauseMax']],
+  [/^not an ISO 3166 country code$/, () => ['rule.region']],
+  [/^an import holds at most (\d+) bytes$/, (m) => ['rule.importSize', { count: Number(m[1]) }]],
+  [/^an audience holds at most (\d+) people$/, (m) => ['rule.audienceSize', { count: Number(m[1]) }]],
 ];
 
 /** The size a 422 `image_too_large` names, and the limit it broke (megapixels, or pixels a side). */
@@ -103,6 +114,19 @@ const FIELDS: Record<string, Key> = {
   name: 'bots.name',
   usage_limit: 'field.usageLimit',
   expires_in_secs: 'field.expiry',
+  daily_limit: 'automation.dailyLimit',
+  token: 'automation.agentUsername',
+  account_ids: 'automation.actingAccounts',
+  account_id: 'automation.account',
+  audience_id: 'automation.audience',
+  audience_name: 'automation.audienceName',
+  target_chat_id: 'automation.targetChat',
+  source_chat_id: 'automation.sourceChat',
+  max_people: 'automation.maxPeople',
+  link_text: 'automation.linkText',
+  pause_min_secs: 'automation.pauseMin',
+  pause_max_secs: 'automation.pauseMax',
+  region: 'automation.region',
 };
 
 /** The rule a validation error breaks, in words; null when the message is not one we know. */

@@ -10,6 +10,7 @@ import { CacheApplier } from './apply';
 import { RealtimeClient, type SocketLike } from './socket';
 import { SyncEngine } from './sync';
 import { applyNotifyFrame, applyNotifyPart, isNotifyFrame } from '../notifications/cache';
+import { applyAutomationFrame, isAutomationFrame } from '../automation/frames';
 
 export interface Live {
   engine: SyncEngine;
@@ -82,6 +83,7 @@ export function startLive(qc: QueryClient, session: Session): Live {
           return;
         default:
           if (isNotifyFrame(frame)) applyNotifyFrame(qc, frame);
+          else if (isAutomationFrame(frame)) applyAutomationFrame(qc, frame);
       }
     },
     onDisconnect: () => connection.set((s) => ({ ...s, status: 'reconnecting' })),

@@ -15,6 +15,7 @@ import { Preferences } from './Preferences';
 import { PrivacyCard } from './PrivacyCard';
 import { AdminSection } from '../admin/AdminSection';
 import { BotsCard } from '../bots/BotsCard';
+import { AutomationLink } from '../automation/AutomationLink';
 import { NotifySettings } from '../notifications/NotifySettings';
 import { forgetThisBrowser } from '../notifications/push';
 import { AvatarEditor } from '../files/AvatarEditor';
@@ -40,6 +41,7 @@ export function SettingsPage() {
         <PrivacyCard />
         <NotifySettings />
         <BotsCard />
+        <AutomationLink />
         <AdminSection />
         <SessionsSection />
         <PasswordSection />
