@@ -9,12 +9,18 @@ use utoipa::{IntoParams, ToSchema};
 pub struct NewAccount {
     /// 1 to 64 characters.
     pub name: String,
-    /// `hybrid`: a Hybrid user of this server, acting through one of their sessions.
+    /// `hybrid`: a Hybrid user of this server, acting through one of their sessions;
+    /// `telegram_bot`: a bot, through the Telegram Bot API (Telegram's, or any server that
+    /// speaks it, such as another Hybrid's).
     pub connector: String,
     /// For `hybrid`: an access token of the session the account acts through (sign the user in
-    /// and pass its `access_token`). Kept sealed, never returned; ending that session
-    /// disconnects the account.
+    /// and pass its `access_token`); ending that session disconnects the account. For
+    /// `telegram_bot`: the bot's token. Kept sealed, never returned.
     pub token: String,
+    /// For `telegram_bot`: the Bot API's base URL (default `automation.bot_api_url`,
+    /// `https://api.telegram.org`); calls go to `<endpoint>/bot<token>/<method>`.
+    #[serde(default)]
+    pub endpoint: Option<String>,
     /// Actions per target chat over a rolling 24 hours (default and most: `automation.daily_limit`).
     #[serde(default)]
     pub daily_limit: Option<i64>,
@@ -50,6 +56,12 @@ pub struct Account {
     pub daily_limit: i64,
     /// Actions in the last 24 hours, all targets together.
     pub used_today: i64,
+    /// A bot's Bot API base URL (absent for other accounts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// A bot's: how many people it may write to (they wrote to it first); absent for others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reachable: Option<i64>,
     pub last_used_at: Option<i64>,
     pub created_at: i64,
 }
@@ -235,7 +247,7 @@ pub struct Contact {
     pub kind: String,
     pub value: String,
     /// Absent while pending. `invited`, `already_member`, `privacy_restricted`,
-    /// `not_mutual_contact`, `not_found`, `link_sent`, `peer_flood`, `failed`
+    /// `not_mutual_contact`, `not_found`, `link_sent`, `failed`
     /// (docs/automation.md says what each means).
     pub outcome: Option<String>,
     /// The reason of a failure, the seconds of a flood wait …

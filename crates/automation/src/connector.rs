@@ -5,11 +5,44 @@
 use futures::future::BoxFuture;
 
 /// Whom an account acts as, and how to reach the platform as them.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Identity {
+    /// The automation account's own id (what a connector keeps per account is keyed by it).
+    pub account_id: i64,
     /// The platform's user id of the account.
     pub actor_id: i64,
-    /// The platform session it acts through.
+    /// The platform session it acts through (0 where the platform has none).
+    pub session_id: i64,
+    /// The account's secret, unsealed: a bot's token (the native connector needs none).
+    pub secret: String,
+    /// Where the platform's API is (a bot's Bot API base URL); empty for the native one.
+    pub endpoint: String,
+}
+
+impl std::fmt::Debug for Identity {
+    // the secret stays out of logs and panics
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("account_id", &self.account_id)
+            .field("actor_id", &self.actor_id)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an account is connected with.
+pub struct Credentials<'a> {
+    /// The access token (native) or bot token (Bot API).
+    pub token: &'a str,
+    /// The Bot API base URL; empty for the native connector.
+    pub endpoint: &'a str,
+}
+
+/// Whom valid credentials act as.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub actor_id: i64,
+    pub actor_name: String,
     pub session_id: i64,
 }
 
@@ -80,8 +113,14 @@ pub type Reply<'a, T> = BoxFuture<'a, Result<T, Refusal>>;
 
 /// One platform, asked as one account. Implementations map their errors onto [`Refusal`].
 pub trait Connector: Send + Sync {
+    /// Whom the credentials act as: `Err(LoggedOut | Banned)` when the platform refuses them.
+    fn sign_in<'a>(&'a self, credentials: &'a Credentials<'a>) -> Reply<'a, SignedIn>;
     /// Whether the account can act (its session alive): `Err(LoggedOut | Banned)` when not.
     fn check<'a>(&'a self, account: &'a Identity) -> Reply<'a, ()>;
+    /// Whether its accounts can add people to chats (a bot cannot: it sends links instead).
+    fn adds_people(&self) -> bool {
+        true
+    }
     fn resolve<'a>(&'a self, account: &'a Identity, handle: &'a Handle) -> Reply<'a, Person>;
     fn is_member<'a>(&'a self, account: &'a Identity, chat_id: i64, user_id: i64) -> Reply<'a, bool>;
     /// Adds the person to the chat.

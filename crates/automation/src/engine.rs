@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use hybrid_core::bus::{Bus, Bytes, Envelope};
 use hybrid_core::jobs::{Job, Jobs, NewJob, Outcome};
-use hybrid_core::{ApiError, ApiResult};
+use hybrid_core::{ApiError, ApiResult, Secrets};
 use hybrid_store::{Db, Sql};
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +61,8 @@ pub struct Engine {
     pub connectors: HashMap<&'static str, Arc<dyn Connector>>,
     pub config: AutomationConfig,
     pub bus: Arc<dyn Bus>,
+    /// Opens the accounts' sealed secrets (a bot acts with its token).
+    pub secrets: Arc<Secrets>,
 }
 
 /// What a step does next.
@@ -94,6 +96,28 @@ struct Settlement {
 impl Engine {
     pub fn connector(&self, name: &str) -> Option<Arc<dyn Connector>> {
         self.connectors.get(name).cloned()
+    }
+
+    /// The connectors' names, sorted (for an error naming the choices).
+    pub fn connector_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.connectors.keys().copied().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Whom the account acts as, its secret unsealed.
+    pub fn identity(&self, account: &AccountRow) -> ApiResult<Identity> {
+        let secret = self
+            .secrets
+            .open(&crate::service::secret_context(account.id), &account.secret)
+            .map_err(|e| ApiError::internal(format!("account {}'s secret does not open: {e}", account.id)))?;
+        Ok(Identity {
+            account_id: account.id,
+            actor_id: account.actor_id,
+            session_id: account.session_id,
+            secret: String::from_utf8_lossy(&secret).into_owned(),
+            endpoint: account.endpoint.clone(),
+        })
     }
 
     pub fn register(self: &Arc<Self>) {
@@ -212,10 +236,7 @@ impl Engine {
 
     async fn act(&self, job: &Job, campaign: &CampaignRow, contact: Contact, account: AccountRow) -> ApiResult<()> {
         let now = job.now_ms();
-        let identity = Identity {
-            actor_id: account.actor_id,
-            session_id: account.session_id,
-        };
+        let identity = self.identity(&account)?;
         let Some(connector) = self.connector(&account.connector) else {
             let detail = format!("the {} connector does not run here", account.connector);
             return self
@@ -287,7 +308,8 @@ impl Engine {
             if connector.is_member(account, target, person.user_id).await? {
                 return Ok("already_member");
             }
-            if campaign.mode == "link" {
+            // a bot cannot add anyone: it sends the link in every mode
+            if campaign.mode == "link" || !connector.adds_people() {
                 return self.send_link(acting, campaign, person.user_id).await;
             }
             match connector.invite(account, target, person.user_id).await {
@@ -481,10 +503,7 @@ impl Engine {
             .or_else(|| accounts.first().map(|(a, _)| a));
         let checked = match account.and_then(|a| Some((a, self.connector(&a.connector)?))) {
             Some((account, connector)) => {
-                let identity = Identity {
-                    actor_id: account.actor_id,
-                    session_id: account.session_id,
-                };
+                let identity = self.identity(account)?;
                 let handle = Handle::from_stored(&contact.kind, contact.value.clone());
                 match connector.resolve(&identity, &handle).await {
                     Ok(person) => connector

@@ -6,6 +6,7 @@
 //! - `service.rs`: accounts, audiences and campaigns (ownership, limits);
 //! - `engine.rs`: a campaign's steps, one action per job;
 //! - `connector.rs`: what a platform must answer; `native.rs`: this server's;
+//!   `telegram_bot.rs`: a bot's, over the Telegram Bot API (and the updates it follows);
 //! - `audience.rs`: reading TXT/CSV imports (phones to E.164);
 //! - `store.rs`: all SQL; `events.rs`: socket frames; `settings.rs`: `[automation]`.
 
@@ -21,6 +22,7 @@ mod routes;
 mod service;
 mod settings;
 mod store;
+mod telegram_bot;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -97,28 +99,36 @@ impl Module for AutomationModule {
             let users = ctx.apis.require::<dyn UserDirectory>(hybrid_users_api::SERVICE)?;
             let native = native::Native {
                 chats: ctx.apis.require::<dyn ChatActions>(hybrid_chats_api::SERVICE)?,
-                users: users.clone(),
+                users,
                 sessions: ctx.apis.require::<dyn TokenAuthority>(hybrid_auth_api::SERVICE)?,
+                tokens: ctx.tokens.clone(),
                 web_url: config.web_url.clone(),
+            };
+            let bot = telegram_bot::TelegramBot {
+                http: ctx.outbound()?,
+                db: db.clone(),
             };
             let jobs = ctx.jobs()?;
             let mut connectors: HashMap<&'static str, Arc<dyn connector::Connector>> = HashMap::new();
-            connectors.insert("hybrid", Arc::new(native));
+            connectors.insert(native::NAME, Arc::new(native));
+            let bot = Arc::new(bot);
+            connectors.insert(telegram_bot::NAME, bot.clone());
+            let secrets = ctx.secrets()?;
             let engine = Arc::new(engine::Engine {
                 db: db.clone(),
                 jobs: jobs.clone(),
                 connectors,
                 config: config.clone(),
                 bus: ctx.bus.clone(),
+                secrets: secrets.clone(),
             });
             engine.register();
             engine.register_parser();
+            telegram_bot::register_updates(&engine, bot);
             let service = Arc::new(service::Automation {
                 db,
                 engine,
-                secrets: ctx.secrets()?,
-                tokens: ctx.tokens.clone(),
-                users,
+                secrets,
                 config,
             });
             Ok(Started {

@@ -8,15 +8,20 @@ use std::sync::Arc;
 
 use hybrid_auth_api::TokenAuthority;
 use hybrid_chats_api::{Action, ChatActions, InviteTerms, Outcome};
-use hybrid_core::ApiError;
+use hybrid_core::{ApiError, TokenVerifier};
 use hybrid_users_api::UserDirectory;
 
-use crate::connector::{Connector, Found, Handle, Identity, Person, Refusal, Reply, Scan};
+use crate::connector::{Connector, Credentials, Found, Handle, Identity, Person, Refusal, Reply, Scan, SignedIn};
+
+/// The connector's name, as accounts give it.
+pub const NAME: &str = "hybrid";
 
 pub struct Native {
     pub chats: Arc<dyn ChatActions>,
     pub users: Arc<dyn UserDirectory>,
     pub sessions: Arc<dyn TokenAuthority>,
+    /// Checks the access tokens accounts connect with.
+    pub tokens: Arc<TokenVerifier>,
     /// Where people open the web client: links are `<web_url>/join/<code>`.
     pub web_url: String,
 }
@@ -88,6 +93,39 @@ fn unavailable(err: ApiError) -> Refusal {
 }
 
 impl Connector for Native {
+    /// The token must be an access token this server signed, of a session still signed in.
+    fn sign_in<'a>(&'a self, credentials: &'a Credentials<'a>) -> Reply<'a, SignedIn> {
+        Box::pin(async move {
+            let claims = self
+                .tokens
+                .verify(credentials.token.trim())
+                .map_err(|_| Refusal::Forbidden("not a valid access token of this server".into()))?;
+            let actor_id = claims
+                .user_id()
+                .ok_or_else(|| Refusal::Forbidden("the token names no user".into()))?;
+            let identity = Identity {
+                account_id: 0,
+                actor_id,
+                session_id: claims.sid,
+                secret: String::new(),
+                endpoint: String::new(),
+            };
+            self.check(&identity).await?;
+            let actor_name = self
+                .users
+                .get(actor_id)
+                .await
+                .map_err(unavailable)?
+                .map(|u| u.username)
+                .unwrap_or_default();
+            Ok(SignedIn {
+                actor_id,
+                actor_name,
+                session_id: claims.sid,
+            })
+        })
+    }
+
     fn check<'a>(&'a self, account: &'a Identity) -> Reply<'a, ()> {
         Box::pin(async move {
             let live = self

@@ -8,7 +8,7 @@ use hybrid_core::{ApiError, ApiResult};
 use hybrid_store::Sql;
 use serde::{Deserialize, Serialize};
 
-use crate::connector::{Identity, Refusal, Scan};
+use crate::connector::{Refusal, Scan};
 use crate::engine::{Engine, lost};
 use crate::events::AutomationFrame;
 use crate::store::{self, ParseRow};
@@ -90,10 +90,7 @@ impl Engine {
         let Some(connector) = self.connector(&account.connector) else {
             return end(&format!("the {} connector does not run here", account.connector));
         };
-        let identity = Identity {
-            actor_id: account.actor_id,
-            session_id: account.session_id,
-        };
+        let identity = self.identity(&account)?;
         let read = async {
             connector.check(&identity).await?;
             match row.source.as_str() {

@@ -3,21 +3,21 @@
 
 use std::sync::Arc;
 
-use hybrid_core::{ApiError, ApiResult, Page, Secrets, TokenVerifier, now_ms, page_limit, parse_cursor};
+use hybrid_core::{ApiError, ApiResult, Code, Page, Secrets, now_ms, page_limit, parse_cursor};
 use hybrid_store::Db;
-use hybrid_users_api::UserDirectory;
 
 use crate::api::{
     Account, AccountChange, Audience, AudienceImport, AutomationCode, Campaign, Contact, Entry, ImportReport, Imported,
     NewAccount, NewAudience, NewCampaign, NewParse, NewPost, Parse, Progress, Published,
 };
 use crate::audience;
-use crate::connector::{Connector, Identity, Refusal};
+use crate::connector::{Connector, Credentials, Identity, Refusal};
 use crate::engine::{self, Engine};
 use crate::inbound;
 use crate::parser;
 use crate::settings::AutomationConfig;
 use crate::store::{self, AccountRow, CampaignRow, NewAccountRow, NewCampaignRow, NewParseRow};
+use crate::telegram_bot;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 const MAX_NAME_CHARS: usize = 64;
@@ -33,8 +33,6 @@ pub struct Automation {
     pub db: Db,
     pub engine: Arc<Engine>,
     pub secrets: Arc<Secrets>,
-    pub tokens: Arc<TokenVerifier>,
-    pub users: Arc<dyn UserDirectory>,
     pub config: AutomationConfig,
 }
 
@@ -82,11 +80,16 @@ impl Automation {
 
     async fn account_view(&self, rows: Vec<AccountRow>) -> ApiResult<Vec<Account>> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let used = store::used_since(&mut self.db.reads(), &ids, now_ms() - DAY_MS).await?;
+        let mut reads = self.db.reads();
+        let used = store::used_since(&mut reads, &ids, now_ms() - DAY_MS).await?;
+        let reachable = store::reachable(&mut reads, &ids).await?;
+        let count_of = |counts: &[(i64, i64)], id: i64| counts.iter().find(|(of, _)| *of == id).map_or(0, |c| c.1);
         Ok(rows
             .into_iter()
             .map(|row| Account {
-                used_today: used.iter().find(|(id, _)| *id == row.id).map_or(0, |u| u.1),
+                used_today: count_of(&used, row.id),
+                reachable: (row.connector == telegram_bot::NAME).then(|| count_of(&reachable, row.id)),
+                endpoint: (!row.endpoint.is_empty()).then_some(row.endpoint),
                 id: row.id,
                 name: row.name,
                 connector: row.connector,
@@ -114,11 +117,7 @@ impl Automation {
             .engine
             .connector(&account.connector)
             .ok_or_else(|| ApiError::unavailable(format!("the {} connector does not run here", account.connector)))?;
-        let identity = Identity {
-            actor_id: account.actor_id,
-            session_id: account.session_id,
-        };
-        Ok((connector, identity))
+        Ok((connector, self.engine.identity(account)?))
     }
 
     async fn set_state(&self, id: i64, state: (&'static str, String, Option<i64>)) -> ApiResult<()> {
@@ -136,42 +135,42 @@ impl Automation {
         Ok(self.account_view(vec![row]).await?.remove(0))
     }
 
-    /// Connects an account: the token must be a live session's, and is kept sealed.
+    /// Connects an account: its platform must take the token, which is kept sealed.
     pub async fn connect(&self, me: i64, new: NewAccount) -> ApiResult<Account> {
         let name = clean_name(&new.name)?;
-        if new.connector != "hybrid" {
-            return Err(ApiError::validation(
+        let connector = self.engine.connector(&new.connector).ok_or_else(|| {
+            ApiError::validation(
                 "connector",
-                "must be `hybrid` (Telegram's connectors come later)",
-            ));
-        }
-        let daily_limit = self.daily_limit(new.daily_limit)?;
-        let bad = |why: &str| ApiError::new(AutomationCode::BadCredentials, why.to_owned()).with_field("token");
-        let claims = self
-            .tokens
-            .verify(new.token.trim())
-            .map_err(|_| bad("not a valid access token of this server"))?;
-        let actor_id = claims.user_id().ok_or_else(|| bad("the token names no user"))?;
-        let identity = Identity {
-            actor_id,
-            session_id: claims.sid,
-        };
-        let connector = self
-            .engine
-            .connector("hybrid")
-            .ok_or_else(|| ApiError::unavailable("the hybrid connector does not run here"))?;
-        connector.check(&identity).await.map_err(|refusal| match refusal {
-            Refusal::LoggedOut | Refusal::Banned => bad("the token's session has ended"),
-            other => ApiError::unavailable(format!("could not check the session: {other:?}")),
+                format!("must be one of: {}", self.engine.connector_names().join(", ")),
+            )
         })?;
-        let actor_name = self.users.get(actor_id).await?.map(|u| u.username).unwrap_or_default();
+        let endpoint = match (new.connector.as_str(), new.endpoint.as_deref()) {
+            (telegram_bot::NAME, endpoint) => {
+                telegram_bot::clean_endpoint(endpoint.unwrap_or(&self.config.bot_api_url))?
+            }
+            (_, Some(_)) => return Err(ApiError::validation("endpoint", "only bot accounts take one")),
+            (_, None) => String::new(),
+        };
+        let daily_limit = self.daily_limit(new.daily_limit)?;
+        let bad = |why: String| ApiError::new(AutomationCode::BadCredentials, why).with_field("token");
+        let credentials = Credentials {
+            token: new.token.trim(),
+            endpoint: &endpoint,
+        };
+        let signed = connector.sign_in(&credentials).await.map_err(|refusal| match refusal {
+            Refusal::LoggedOut | Refusal::Banned => bad("the platform refused the token".into()),
+            Refusal::Forbidden(why) => bad(why),
+            other => ApiError::unavailable(format!("could not reach the platform: {other:?}")),
+        })?;
+        let is_bot = new.connector == telegram_bot::NAME;
         let row = NewAccountRow {
             owner_id: me,
             connector: new.connector,
             name,
-            actor_id,
-            actor_name,
-            session_id: claims.sid,
+            actor_id: signed.actor_id,
+            actor_name: signed.actor_name,
+            session_id: signed.session_id,
+            endpoint,
             daily_limit,
             now: now_ms(),
         };
@@ -183,13 +182,26 @@ impl Automation {
                     if store::count_owned(tx, "accounts", me).await? >= max {
                         return Err(too_many("accounts", max));
                     }
+                    if is_bot && store::bot_connected(tx, row.actor_id, &row.endpoint).await? {
+                        return Err(ApiError::new(
+                            Code::Conflict,
+                            "this bot is connected here already (one account per bot: two would take each other's updates)",
+                        )
+                        .with_field("token"));
+                    }
                     let account = store::insert_account(tx, &row).await?;
                     let sealed = secrets.seal(&secret_context(account.id), token.trim().as_bytes());
                     store::set_secret(tx, account.id, sealed).await?;
+                    if is_bot {
+                        telegram_bot::follow_updates(tx, account.id, row.now, "connected").await?;
+                    }
                     Ok(account)
                 })
             })
             .await?;
+        if is_bot {
+            self.engine.jobs.wake();
+        }
         self.one_account(row).await
     }
 

@@ -25,6 +25,10 @@ pub struct AutomationConfig {
     pub max_import_bytes: usize,
     /// Where people open the web client: invite links campaigns send are `<web_url>/join/<code>`.
     pub web_url: String,
+    /// The Bot API a bot account calls unless it names another: Telegram's.
+    pub bot_api_url: String,
+    /// How often a bot account asks for its updates when the last ask brought none, in ms.
+    pub bot_poll_ms: i64,
 }
 
 impl Default for AutomationConfig {
@@ -40,6 +44,8 @@ impl Default for AutomationConfig {
             max_audience_size: 100_000,
             max_import_bytes: 5 << 20,
             web_url: "http://localhost:8080".into(),
+            bot_api_url: "https://api.telegram.org".into(),
+            bot_poll_ms: 2_000,
         }
     }
 }

@@ -24,10 +24,15 @@ pub struct AccountRow {
     pub last_used_at: Option<i64>,
     pub next_at: i64,
     pub created_at: i64,
+    /// Sealed with [`crate::service::secret_context`].
+    pub secret: Vec<u8>,
+    pub endpoint: String,
+    pub update_offset: i64,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, connector, name, actor_id, actor_name, session_id, state, state_detail, \
-                               rest_until, daily_limit, last_used_at, next_at, created_at";
+                               rest_until, daily_limit, last_used_at, next_at, created_at, secret, endpoint, \
+                               update_offset";
 
 hybrid_store::from_row!(AccountRow {
     id,
@@ -43,6 +48,9 @@ hybrid_store::from_row!(AccountRow {
     last_used_at,
     next_at,
     created_at,
+    secret,
+    endpoint,
+    update_offset,
 });
 
 /// A new account's row.
@@ -53,6 +61,7 @@ pub struct NewAccountRow {
     pub actor_id: i64,
     pub actor_name: String,
     pub session_id: i64,
+    pub endpoint: String,
     pub daily_limit: i64,
     pub now: i64,
 }
@@ -129,7 +138,8 @@ pub async fn count_owned(sql: &mut Sql<'_>, table: &'static str, owner_id: i64) 
 pub async fn insert_account(sql: &mut Sql<'_>, new: &NewAccountRow) -> StoreResult<AccountRow> {
     let query = format!(
         "INSERT INTO accounts (owner_id, connector, name, actor_id, actor_name, session_id, secret, state, \
-         daily_limit, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9) RETURNING {ACCOUNT_COLUMNS}"
+         daily_limit, created_at, endpoint) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10) \
+         RETURNING {ACCOUNT_COLUMNS}"
     );
     // the secret is sealed with the row's id, which exists only now: an empty one first
     sql.fetch_one(
@@ -143,7 +153,8 @@ pub async fn insert_account(sql: &mut Sql<'_>, new: &NewAccountRow) -> StoreResu
             new.session_id,
             Vec::<u8>::new(),
             new.daily_limit,
-            new.now
+            new.now,
+            &new.endpoint
         ],
     )
     .await
@@ -198,9 +209,134 @@ pub async fn delete_account(sql: &mut Sql<'_>, owner_id: i64, id: i64) -> StoreR
             params![id, owner_id],
         )
         .await?;
-    sql.execute("DELETE FROM campaign_accounts WHERE account_id = $1", params![id])
-        .await?;
+    // only what was the caller's: another's id leaves everything as it was
+    if gone == 1 {
+        for table in ["campaign_accounts", "bot_people", "bot_posts"] {
+            let query = format!("DELETE FROM {table} WHERE account_id = $1");
+            sql.execute(&query, params![id]).await?;
+        }
+    }
     Ok(gone == 1)
+}
+
+/// An account by id alone (the bot updates job's).
+pub async fn account_by_id(sql: &mut Sql<'_>, id: i64) -> StoreResult<Option<AccountRow>> {
+    let query = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+    sql.fetch_optional(&query, params![id]).await
+}
+
+/// Whether a bot is connected here already (two pollers of one bot would take each other's updates).
+pub async fn bot_connected(sql: &mut Sql<'_>, actor_id: i64, endpoint: &str) -> StoreResult<bool> {
+    let found: Option<(i64,)> = sql
+        .fetch_optional(
+            "SELECT id FROM accounts WHERE connector = 'telegram_bot' AND actor_id = $1 AND endpoint = $2",
+            params![actor_id, endpoint],
+        )
+        .await?;
+    Ok(found.is_some())
+}
+
+// ---- what bot accounts learn from their updates
+
+/// Someone wrote to the bot: it may write to them (by their username too).
+pub async fn remember_person(
+    sql: &mut Sql<'_>,
+    account_id: i64,
+    user_id: i64,
+    username: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sql.execute(
+        "INSERT INTO bot_people (account_id, user_id, username, seen_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id, user_id) DO UPDATE SET username = excluded.username, seen_at = excluded.seen_at",
+        params![account_id, user_id, username, now],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn person_by_username(sql: &mut Sql<'_>, account_id: i64, username: &str) -> StoreResult<Option<i64>> {
+    let found: Option<(i64,)> = sql
+        .fetch_optional(
+            "SELECT user_id FROM bot_people WHERE account_id = $1 AND username = $2",
+            params![account_id, username],
+        )
+        .await?;
+    Ok(found.map(|(id,)| id))
+}
+
+/// How many people each of `ids` may write to (bot accounts; others have none).
+pub async fn reachable(sql: &mut Sql<'_>, ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = hybrid_store::id_list(ids.iter().copied());
+    let query = format!("SELECT account_id, COUNT(*) FROM bot_people WHERE account_id IN ({list}) GROUP BY account_id");
+    sql.fetch_all(&query, params![]).await
+}
+
+pub async fn set_update_offset(sql: &mut Sql<'_>, account_id: i64, offset: i64) -> StoreResult<()> {
+    sql.execute(
+        "UPDATE accounts SET update_offset = $2 WHERE id = $1",
+        params![account_id, offset],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn post_by_key(sql: &mut Sql<'_>, account_id: i64, key: &str) -> StoreResult<Option<(i64, i64)>> {
+    sql.fetch_optional(
+        "SELECT chat_id, message_id FROM bot_posts WHERE account_id = $1 AND post_key = $2",
+        params![account_id, key],
+    )
+    .await
+}
+
+pub async fn remember_post(
+    sql: &mut Sql<'_>,
+    account_id: i64,
+    key: &str,
+    chat_id: i64,
+    message_id: i64,
+) -> StoreResult<()> {
+    sql.execute(
+        "INSERT INTO bot_posts (account_id, post_key, chat_id, message_id) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id, post_key) DO NOTHING",
+        params![account_id, key, chat_id, message_id],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_contact_detail(
+    sql: &mut Sql<'_>,
+    campaign_id: i64,
+    id: i64,
+    detail: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sql.execute(
+        "UPDATE contacts SET detail = $3, updated_at = $4 WHERE campaign_id = $1 AND id = $2",
+        params![campaign_id, id, detail, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The campaigns into `chat_id` by `account_id` that sent `user_id` a link: a join request of
+/// theirs is one the campaign asked for.
+pub async fn link_sent_to(
+    sql: &mut Sql<'_>,
+    account_id: i64,
+    chat_id: i64,
+    user_id: i64,
+) -> StoreResult<Vec<(i64, i64)>> {
+    sql.fetch_all(
+        "SELECT c.campaign_id, c.id FROM contacts c JOIN campaigns k ON k.id = c.campaign_id \
+         WHERE c.account_id = $1 AND c.user_id = $2 AND c.outcome = 'link_sent' AND k.target_chat_id = $3",
+        params![account_id, user_id, chat_id],
+    )
+    .await
 }
 
 /// Actions of each of `ids` since `since`, all targets together.

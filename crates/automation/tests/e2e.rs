@@ -18,6 +18,7 @@ stack_tests!(
     audiences_import_report_export_and_forget,
     accounts_keep_their_secret_and_follow_their_session,
     an_account_posts_once_per_key,
+    a_bot_account_sends_links_and_lets_in_whom_it_sent_them,
     the_parser_reads_a_chat_into_an_audience,
     a_parse_stops_when_cancelled_or_refused,
     the_inbound_webhook_adds_one_contact_per_request,
@@ -819,6 +820,250 @@ async fn an_account_posts_once_per_key(stack: Stack) {
         .await;
     assert_error(&still, 409, "wrong_state", None);
     assert_eq!(history().await.len(), 3);
+}
+
+/// A Bot API call with `token` on `telegram`, as any bot library makes it.
+async fn bot_call(telegram: &TestServer, token: &str, method: &str, params: Value) -> Value {
+    let (status, body) = telegram.post(&format!("/bot{token}/{method}"), None, params).await;
+    assert_eq!(status, 200, "{method}: {body}");
+    body["result"].clone()
+}
+
+/// The last message of `user`'s direct chat with `peer` on `telegram`.
+async fn last_direct_message(telegram: &TestServer, user: &TestUser, peer: i64) -> String {
+    let (status, chat) = telegram
+        .post("/api/v1/chats", token(user), json!({"kind": "direct", "user_id": peer}))
+        .await;
+    assert!(status.is_success(), "{chat}");
+    let (_, page) = telegram
+        .get(&format!("/api/v1/chats/{}/messages?limit=1", chat["id"]), token(user))
+        .await;
+    page["messages"][0]["text"].as_str().unwrap_or_default().to_owned()
+}
+
+/// The bot connector against a second Hybrid process standing in for Telegram (its Bot API):
+/// people who started the bot get invite links that ask to join, and the bot lets in those it
+/// sent one to (and no one else); a 429 (the bot's one message per chat per 4 s, spent just
+/// before) is waited out; a post is made once per key.
+async fn a_bot_account_sends_links_and_lets_in_whom_it_sent_them(stack: Stack) {
+    let telegram = TestServer::start_with(
+        &hybrid_binary(),
+        Stack::Embedded,
+        &[
+            ("HYBRID_BOTS__MESSAGES_PER_CHAT", "1"),
+            ("HYBRID_BOTS__CHAT_WINDOW_SECS", "4"),
+            ("HYBRID_AUTH__PASSWORD_HASH_MEMORY_KIB", "1024"),
+            ("HYBRID_AUTH__PASSWORD_HASH_ITERATIONS", "1"),
+        ],
+    )
+    .await;
+    let server = start(
+        stack,
+        &[
+            ("HYBRID_OUTBOUND__ALLOW_PRIVATE", "true"),
+            ("HYBRID_AUTOMATION__BOT_POLL_MS", "200"),
+        ],
+    )
+    .await;
+    // on "Telegram": the bot, an admin of the target group, and people
+    let tg = telegram.register("tg_owner").await;
+    let (status, bot) = telegram
+        .post(
+            "/api/v1/bots",
+            token(&tg),
+            json!({"username": "invite_bot", "name": "Invites"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{bot}");
+    let (bot_id, bot_token) = (bot["id"].as_i64().unwrap(), bot["token"].as_str().unwrap().to_owned());
+    let people = register_all(
+        &telegram,
+        &[
+            "first".into(),
+            "second".into(),
+            "insider".into(),
+            "stranger".into(),
+            "lurker".into(),
+        ],
+    )
+    .await;
+    let [first, second, insider, _stranger, lurker] = &people[..] else {
+        unreachable!()
+    };
+    let (status, chat) = telegram
+        .post(
+            "/api/v1/chats",
+            token(&tg),
+            json!({"kind": "group", "title": "Target", "member_ids": [bot_id, insider.id]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{chat}");
+    let group = chat["id"].as_i64().unwrap();
+    let (status, promoted) = telegram
+        .request(
+            "PATCH",
+            &format!("/api/v1/chats/{group}/members/{bot_id}"),
+            token(&tg),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{promoted}");
+    let bot_chat_id = -(1_000_000_000_000 + group);
+
+    // connecting: a bad token, a bad endpoint, then the bot
+    let olga = server.register("olga").await;
+    let accounts = "/api/v1/automation/accounts";
+    let endpoint = telegram.base_url.clone();
+    let wrong = server
+        .post(
+            accounts,
+            token(&olga),
+            json!({"name": "Bot", "connector": "telegram_bot", "token": format!("{bot_id}:wrong"), "endpoint": endpoint}),
+        )
+        .await;
+    assert_error(&wrong, 422, "bad_credentials", Some("token"));
+    let nowhere = server
+        .post(
+            accounts,
+            token(&olga),
+            json!({"name": "Bot", "connector": "telegram_bot", "token": bot_token, "endpoint": "telegram.example"}),
+        )
+        .await;
+    assert_error(&nowhere, 422, "validation_failed", Some("endpoint"));
+    let body = json!({"name": "Invites", "connector": "telegram_bot", "token": bot_token, "endpoint": endpoint});
+    let (status, account) = server.post(accounts, token(&olga), body.clone()).await;
+    assert_eq!(status, 201, "{account}");
+    assert_eq!(account["actor_id"], bot_id);
+    assert_eq!(account["actor_name"], "invite_bot");
+    assert_eq!(account["reachable"], 0);
+    assert!(!account.to_string().contains(&bot_token), "the token is never shown");
+    let again = server.post(accounts, token(&olga), body).await;
+    assert_error(&again, 409, "conflict", Some("token"));
+    let account_id = account["id"].as_i64().unwrap();
+
+    // three people start the bot; the stranger and the lurker never do
+    for person in [first, second, insider] {
+        let (status, direct) = telegram
+            .post(
+                "/api/v1/chats",
+                token(person),
+                json!({"kind": "direct", "user_id": bot_id}),
+            )
+            .await;
+        assert!(status.is_success(), "{direct}");
+        let (status, sent) = telegram
+            .post(
+                &format!("/api/v1/chats/{}/messages", direct["id"]),
+                token(person),
+                json!({"text": "/start"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{sent}");
+    }
+    until("the bot to learn who started it", || async {
+        let (_, account) = server.get(&format!("{accounts}/{account_id}"), token(&olga)).await;
+        (account["reachable"] == 3).then_some(())
+    })
+    .await;
+
+    // the bot greets `first` itself: its one message to them per 4 s is spent, so the
+    // campaign's link to them meets a 429 and waits it out
+    bot_call(
+        &telegram,
+        &bot_token,
+        "sendMessage",
+        json!({"chat_id": first.id, "text": "Hello!"}),
+    )
+    .await;
+    let list = audience(
+        &server,
+        &olga,
+        &["@first".into(), "@second".into(), "@insider".into(), "@stranger".into()],
+    )
+    .await;
+    let id = campaign(
+        &server,
+        &olga,
+        json!({"name": "Bot invites", "audience_id": list, "target_chat_id": bot_chat_id,
+               "account_ids": [account_id], "mode": "invite", "link_text": "Join us: {link}"}),
+    )
+    .await;
+    finished(&server, &olga, id).await;
+    let outcomes = contacts(&server, &olga, id).await;
+    let outcome = |value: &str| outcomes[value]["outcome"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(outcome("first"), "link_sent", "{outcomes:?}");
+    assert!(
+        outcomes["first"]["attempts"].as_i64().unwrap() >= 2,
+        "the 429 was an attempt: {outcomes:?}"
+    );
+    assert_eq!(outcome("second"), "link_sent");
+    assert_eq!(outcome("insider"), "already_member");
+    assert_eq!(outcome("stranger"), "not_found");
+
+    // the link asks to join: the bot lets in `second`, whom it sent the link, and leaves the
+    // lurker (who got the link passed on) to the chat's admins
+    let text = last_direct_message(&telegram, second, bot_id).await;
+    assert!(text.starts_with("Join us: "), "{text}");
+    let code = text.rsplit('/').next().unwrap().to_owned();
+    for person in [lurker, second] {
+        let (status, asked) = telegram
+            .post(&format!("/api/v1/invites/{code}/join"), token(person), json!({}))
+            .await;
+        assert!(status.is_success(), "{asked}");
+    }
+    until("the bot to approve the join request it asked for", || async {
+        member_ids(&telegram, &tg, group)
+            .await
+            .contains(&second.id)
+            .then_some(())
+    })
+    .await;
+    assert!(
+        !member_ids(&telegram, &tg, group).await.contains(&lurker.id),
+        "not the bot's to let in"
+    );
+    let outcomes = contacts(&server, &olga, id).await;
+    assert_eq!(outcomes["second"]["detail"], "joined through the link");
+
+    // a post into the group, once per key
+    let posts = format!("{accounts}/{account_id}/posts");
+    let post = json!({"chat_id": bot_chat_id, "text": "Welcome, everyone", "key": "welcome"});
+    let (status, first_post) = server.post(&posts, token(&olga), post.clone()).await;
+    assert_eq!(status, 201, "{first_post}");
+    let (status, second_post) = server.post(&posts, token(&olga), post).await;
+    assert_eq!(status, 201, "{second_post}");
+    assert_eq!(first_post["message_id"], second_post["message_id"]);
+    let (_, history) = telegram
+        .get(&format!("/api/v1/chats/{group}/messages?limit=100"), token(&tg))
+        .await;
+    let welcomes = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["text"] == "Welcome, everyone" && m["sender_id"] == bot_id)
+        .count();
+    assert_eq!(welcomes, 1);
+
+    // the parser cannot read a chat through the Bot API: the parse fails and says why
+    let parse = start_parse(
+        &server,
+        &olga,
+        json!({"account_id": account_id, "source_chat_id": bot_chat_id, "audience_name": "From the bot"}),
+    )
+    .await;
+    let ended = parse_ended(&server, &olga, &parse).await;
+    assert_eq!(ended["state"], "failed", "{ended}");
+    assert!(ended["detail"].as_str().unwrap().contains("Bot API"), "{ended}");
+
+    // the bot's token is revoked on "Telegram": the account is logged out
+    let (status, _) = telegram
+        .post(&format!("/api/v1/bots/{bot_id}/token"), token(&tg), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (_, checked) = server
+        .post(&format!("{accounts}/{account_id}/check"), token(&olga), json!({}))
+        .await;
+    assert_eq!(checked["state"], "logged_out", "{checked}");
 }
 
 async fn start_parse(server: &TestServer, owner: &TestUser, body: Value) -> Value {

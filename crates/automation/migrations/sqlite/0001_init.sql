@@ -1,7 +1,8 @@
--- Accounts that act for their owner on a platform ('hybrid': a session of a Hybrid user).
--- The secret (the token it was connected with) is sealed with the master key and never
--- returned. state: active, paused, flood_wait, peer_flood (rests until rest_until),
--- logged_out, banned. next_at: the account's pause between actions ends then.
+-- Accounts that act for their owner on a platform ('hybrid': a session of a Hybrid user;
+-- 'telegram_bot': a bot, through the Bot API at endpoint). The secret (the token it was
+-- connected with) is sealed with the master key and never returned. state: active, paused,
+-- flood_wait, peer_flood (rests until rest_until), logged_out, banned. next_at: the account's
+-- pause between actions ends then. update_offset: a bot's next getUpdates offset.
 CREATE TABLE accounts (
     id INTEGER PRIMARY KEY,
     owner_id INTEGER NOT NULL,
@@ -17,6 +18,8 @@ CREATE TABLE accounts (
     daily_limit INTEGER NOT NULL,
     last_used_at INTEGER,
     next_at INTEGER NOT NULL DEFAULT 0,
+    endpoint TEXT NOT NULL DEFAULT '',
+    update_offset INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL
 );
 CREATE INDEX accounts_by_owner ON accounts (owner_id, id);
@@ -95,6 +98,8 @@ CREATE TABLE contacts (
 );
 CREATE INDEX contacts_open ON contacts (campaign_id, outcome, retry_at);
 CREATE INDEX contacts_by_value ON contacts (campaign_id, value);
+-- a join request through a campaign's link is matched to the contact it was sent to
+CREATE INDEX contacts_by_user ON contacts (user_id, account_id);
 
 -- Written before each action and finished after it: an attempt left open by a crash is
 -- settled by re-checking membership, so nobody is invited twice. Also what the daily limit
@@ -134,3 +139,23 @@ CREATE TABLE parses (
     finished_at INTEGER
 );
 CREATE INDEX parses_by_owner ON parses (owner_id, id);
+
+-- People a bot account may write to: they wrote to the bot (started it), as its updates
+-- showed. username: folded, '' for people without one.
+CREATE TABLE bot_people (
+    account_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, user_id)
+);
+CREATE INDEX bot_people_by_username ON bot_people (account_id, username);
+
+-- A bot's posts made with a key (the Bot API has no idempotency of its own): the key's message.
+CREATE TABLE bot_posts (
+    account_id INTEGER NOT NULL,
+    post_key TEXT NOT NULL,
+    chat_id INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (account_id, post_key)
+);
