@@ -4,7 +4,8 @@
 // as a network drop would; tus-js-client then asks where the upload stands (HEAD) and sends
 // the rest. tus.rs runs this with HYBRID_URL, HYBRID_TOKEN, UPLOAD_FILE, CUT_AFTER and
 // WEB_DIR (whose node_modules hold tus-js-client); it prints
-// {"cuts", "offset_after_cut", "file_id"} as JSON.
+// {"cuts", "offset_after_cut", "file_id"} as JSON (offset_after_cut: the furthest offset a HEAD
+// reported once the connection was cut).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -16,7 +17,10 @@ const server = new URL(process.env.HYBRID_URL);
 const data = readFileSync(process.env.UPLOAD_FILE);
 const cutAfter = Number(process.env.CUT_AFTER);
 
-// The proxy: forwards both ways, and cuts once, after cutAfter bytes towards the server.
+// The proxy: forwards both ways, and cuts once, after cutAfter bytes towards the server. The
+// cut ends the server's side with a FIN after the last byte (end, not destroy: a reset would make
+// the server's kernel drop what it had received but not yet read, and the test would measure the
+// race instead of the server) and drops the client's.
 let cuts = 0;
 let forwarded = 0;
 const proxy = net.createServer((client) => {
@@ -27,19 +31,19 @@ const proxy = net.createServer((client) => {
     if (cuts === 0 && forwarded + chunk.length > cutAfter) {
       cuts += 1;
       cutting = true;
-      upstream.write(chunk.subarray(0, cutAfter - forwarded), () => {
-        client.destroy();
-        upstream.destroy();
-      });
+      upstream.end(chunk.subarray(0, cutAfter - forwarded));
+      client.destroy();
       return;
     }
     forwarded += chunk.length;
     upstream.write(chunk);
   });
-  upstream.on('data', (chunk) => client.write(chunk));
-  client.on('error', () => upstream.destroy());
+  upstream.on('data', (chunk) => {
+    if (!cutting) client.write(chunk);
+  });
+  client.on('error', () => cutting || upstream.destroy());
   upstream.on('error', () => client.destroy());
-  client.on('close', () => upstream.destroy());
+  client.on('close', () => cutting || upstream.destroy());
   upstream.on('close', () => client.destroy());
 });
 await new Promise((listening) => proxy.listen(0, '127.0.0.1', listening));
@@ -52,9 +56,13 @@ const fileId = await new Promise((resolve, reject) => {
     metadata: { filename: 'отчёт.bin' },
     // the cut request may hold the upload a moment longer (423), then it is free
     retryDelays: [100, 300, 1000, 2000, 4000],
+    // What the server kept of the cut request: the furthest offset a HEAD reported. A HEAD may
+    // come while the cut request is still storing its tail and report the last whole part; the
+    // client then sends from there, hears 409 (or 423), and asks again.
     onAfterResponse(request, response) {
-      if (request.getMethod() === 'HEAD' && offsetAfterCut === null) {
-        offsetAfterCut = Number(response.getHeader('Upload-Offset'));
+      const offset = Number(response.getHeader('Upload-Offset'));
+      if (request.getMethod() === 'HEAD' && Number.isFinite(offset)) {
+        offsetAfterCut = Math.max(offsetAfterCut ?? 0, offset);
       }
     },
     onSuccess: ({ lastResponse }) => resolve(Number(lastResponse.getHeader('Hybrid-File-Id'))),
