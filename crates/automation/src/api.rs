@@ -319,6 +319,9 @@ pub struct ContactParams {
     pub limit: Option<i64>,
     /// Only people with this outcome (`pending`: those without one yet).
     pub outcome: Option<String>,
+    /// `audience` (default): in the audience's order; `recent`: the most recently changed
+    /// first (a campaign's live log).
+    pub order: Option<String>,
 }
 
 hybrid_core::error_codes! {

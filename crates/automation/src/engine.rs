@@ -465,8 +465,10 @@ impl Engine {
                 })
             })
             .await?;
+        // the next step first: a client reading the campaign on this frame sees it scheduled
+        self.next(job, campaign.id, now, "").await?;
         self.tell(campaign, settled);
-        self.next(job, campaign.id, now, "").await
+        Ok(())
     }
 
     /// Settles an attempt a crash left open: a link on its way counts as sent (a message

@@ -257,7 +257,7 @@ async fn delete_campaign(State(svc): Svc, me: AuthUser, Path(id): Path<i64>) -> 
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The campaign's people and what came of each, in audience order.
+/// The campaign's people and what came of each: in audience order, or the most recently changed first (`order=recent`).
 #[utoipa::path(get, path = "/automation/campaigns/{id}/contacts", tag = "automation", security(("bearer" = [])),
     params(("id" = i64, Path), ContactParams),
     responses((status = 200, body = Page<Contact>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -272,6 +272,7 @@ async fn list_contacts(
             me.user_id,
             id,
             params.outcome.as_deref(),
+            params.order.as_deref(),
             params.cursor.as_deref(),
             params.limit,
         )

@@ -630,14 +630,27 @@ impl Automation {
         me: i64,
         id: i64,
         outcome: Option<&str>,
+        order: Option<&str>,
         cursor: Option<&str>,
         limit: Option<i64>,
     ) -> ApiResult<Page<Contact>> {
         self.own_campaign(me, id).await?;
         let limit = page_limit(limit, 50, 200)?;
-        let after = parse_cursor::<1>(cursor)?.map_or(0, |[id]| id);
-        let rows = store::contacts_page(&mut self.db.reads(), id, outcome, after, limit + 1).await?;
-        Ok(Page::from_rows(rows, limit, |c| c.id.to_string()))
+        let recent = match order {
+            None | Some("audience") => false,
+            Some("recent") => true,
+            Some(_) => return Err(ApiError::validation("order", "must be `audience` or `recent`")),
+        };
+        let from = if recent {
+            store::ContactsFrom::RecentBefore(parse_cursor::<2>(cursor)?.map(|[at, id]| (at, id)))
+        } else {
+            store::ContactsFrom::After(parse_cursor::<1>(cursor)?.map_or(0, |[id]| id))
+        };
+        let rows = store::contacts_page(&mut self.db.reads(), id, outcome, from, limit + 1).await?;
+        Ok(Page::from_rows(rows, limit, |c| match recent {
+            true => format!("{}:{}", c.updated_at, c.id),
+            false => c.id.to_string(),
+        }))
     }
 
     /// Every contact with its outcome, as CSV.

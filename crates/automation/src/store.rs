@@ -602,26 +602,44 @@ pub async fn pace(sql: &mut Sql<'_>, campaign_id: i64) -> StoreResult<(Option<i6
     .await
 }
 
+/// Where a page of contacts starts.
+pub enum ContactsFrom {
+    /// In audience order, after this contact id.
+    After(i64),
+    /// Most recently changed first, before this (updated_at, id); `None`: from the newest.
+    RecentBefore(Option<(i64, i64)>),
+}
+
 pub async fn contacts_page(
     sql: &mut Sql<'_>,
     campaign_id: i64,
     outcome: Option<&str>,
-    after: i64,
+    from: ContactsFrom,
     limit: i64,
 ) -> StoreResult<Vec<Contact>> {
     let filter = match outcome {
         None => "",
         Some("pending") => "AND outcome IS NULL",
-        Some(_) => "AND outcome = $4",
+        Some(_) => "AND outcome = $5",
+    };
+    // $3 and $4 place the page; both orders bind them, so the parameters stay the same
+    let (place, order, (a, b)) = match from {
+        ContactsFrom::After(id) => ("id > $3 AND $4 = 0", "id", (id, 0)),
+        ContactsFrom::RecentBefore(None) => ("$3 = 0 AND $4 = 0", "updated_at DESC, id DESC", (0, 0)),
+        ContactsFrom::RecentBefore(Some(before)) => (
+            "(updated_at < $3 OR (updated_at = $3 AND id < $4))",
+            "updated_at DESC, id DESC",
+            before,
+        ),
     };
     let query = format!(
-        "SELECT {CONTACT_COLUMNS} FROM contacts WHERE campaign_id = $1 AND id > $2 {filter} ORDER BY id LIMIT $3"
+        "SELECT {CONTACT_COLUMNS} FROM contacts WHERE campaign_id = $1 AND {place} {filter} ORDER BY {order} LIMIT $2"
     );
     match outcome {
         Some(outcome) if outcome != "pending" => {
-            sql.fetch_all(&query, params![campaign_id, after, limit, outcome]).await
+            sql.fetch_all(&query, params![campaign_id, limit, a, b, outcome]).await
         }
-        _ => sql.fetch_all(&query, params![campaign_id, after, limit]).await,
+        _ => sql.fetch_all(&query, params![campaign_id, limit, a, b]).await,
     }
 }
 
@@ -785,7 +803,7 @@ pub async fn settle(sql: &mut Sql<'_>, settle: &Settle<'_>) -> StoreResult<()> {
 
 /// Every contact of a campaign, for the CSV export (in id order, a page at a time).
 pub async fn contacts_after(sql: &mut Sql<'_>, campaign_id: i64, after: i64, limit: i64) -> StoreResult<Vec<Contact>> {
-    contacts_page(sql, campaign_id, None, after, limit).await
+    contacts_page(sql, campaign_id, None, ContactsFrom::After(after), limit).await
 }
 
 pub async fn delete_campaign(sql: &mut Sql<'_>, id: i64) -> StoreResult<()> {

@@ -59,7 +59,8 @@ impl TelegramBot {
             .post_json(&url, Bytes::from(params.to_string()), &[])
             .await
             .map_err(|err| Refusal::Failed {
-                reason: format!("{method}: {err}"),
+                // an error may quote the URL: the token stays out of details and logs
+                reason: redacted(format!("{method}: {err}"), token),
                 transient: err.is_transient(),
             })?;
         let body: Value = serde_json::from_slice(&answer.body).map_err(|_| Refusal::Failed {
@@ -90,6 +91,14 @@ fn refusal_of(status: u16, body: &Value) -> Refusal {
             reason: description,
             transient: code >= 500,
         },
+    }
+}
+
+fn redacted(text: String, token: &str) -> String {
+    if token.is_empty() {
+        text
+    } else {
+        text.replace(token, "<token>")
     }
 }
 

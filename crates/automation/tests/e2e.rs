@@ -226,6 +226,34 @@ async fn a_campaign_gives_each_person_their_outcome(stack: Stack) {
     assert_eq!(outcomes["+79123456789"]["outcome"], "not_found");
     assert_eq!(outcomes["+16502530000"]["outcome"], "not_found");
     assert_eq!(outcomes["nobody_here_00"]["outcome"], "not_found");
+    // the live log's order: most recently changed first, every contact once over the pages
+    let mut log: Vec<(i64, i64)> = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, page) = server
+            .get(
+                &format!("/api/v1/automation/campaigns/{id}/contacts?order=recent&limit=15&cursor={cursor}"),
+                token(&olga),
+            )
+            .await;
+        assert_eq!(status, 200, "{page}");
+        for c in page["items"].as_array().unwrap() {
+            log.push((c["updated_at"].as_i64().unwrap(), c["id"].as_i64().unwrap()));
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(log.len(), 50);
+    assert!(log.windows(2).all(|w| w[0] > w[1]), "newest first: {log:?}");
+    let sideways = server
+        .get(
+            &format!("/api/v1/automation/campaigns/{id}/contacts?order=sideways"),
+            token(&olga),
+        )
+        .await;
+    assert_error(&sideways, 422, "validation_failed", Some("order"));
     // the least recently used account acts next: both took turns
     let by_account = |account: i64| outcomes.values().filter(|c| c["account_id"] == account).count();
     assert!(

@@ -201,8 +201,9 @@ export function endpoints({ api: c, guest }: Client) {
     /** Starts at once; 422 names the account that is not in the target chat. */
     startCampaign: (req: NewCampaign) => data(c.POST('/api/v1/automation/campaigns', { body: req })),
     /** The campaign's people and their outcomes, in audience order. */
+    /** The live log: most recently changed first. */
     campaignContacts: (id: number, cursor?: string, limit = 50) =>
-      data(c.GET('/api/v1/automation/campaigns/{id}/contacts', { params: { path: { id }, query: { cursor: cursor || undefined, limit } } })),
+      data(c.GET('/api/v1/automation/campaigns/{id}/contacts', { params: { path: { id }, query: { order: 'recent', cursor: cursor || undefined, limit } } })),
     /** 409 `wrong_state` for a campaign that has ended. */
     pauseCampaign: (id: number) => data(c.POST('/api/v1/automation/campaigns/{id}/pause', { params: { path: { id } } })),
     resumeCampaign: (id: number) => data(c.POST('/api/v1/automation/campaigns/{id}/resume', { params: { path: { id } } })),

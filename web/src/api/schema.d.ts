@@ -555,7 +555,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The campaign's people and what came of each, in audience order. */
+        /** The campaign's people and what came of each: in audience order, or the most recently changed first (`order=recent`). */
         get: operations["list_contacts"];
         put?: never;
         post?: never;
@@ -6873,6 +6873,11 @@ export interface operations {
                 limit?: number | null;
                 /** @description Only people with this outcome (`pending`: those without one yet). */
                 outcome?: string | null;
+                /**
+                 * @description `audience` (default): in the audience's order; `recent`: the most recently changed
+                 *     first (a campaign's live log).
+                 */
+                order?: string | null;
             };
             header?: never;
             path: {

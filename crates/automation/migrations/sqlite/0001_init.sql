@@ -98,6 +98,8 @@ CREATE TABLE contacts (
 );
 CREATE INDEX contacts_open ON contacts (campaign_id, outcome, retry_at);
 CREATE INDEX contacts_by_value ON contacts (campaign_id, value);
+-- the live log: most recently changed first
+CREATE INDEX contacts_recent ON contacts (campaign_id, updated_at, id);
 -- a join request through a campaign's link is matched to the contact it was sent to
 CREATE INDEX contacts_by_user ON contacts (user_id, account_id);
 

@@ -211,7 +211,8 @@ export function newParse(form: ParseForm): NewParse {
 
 /**
  * The live log: contacts that have been tried, most recent attempt first (the API pages them
- * in audience order, so the loaded ones are sorted here); people not tried yet are left out.
+ * so, `order=recent`; a frame's contact put into a loaded page is sorted into place here);
+ * people not tried yet are left out.
  */
 export function newestFirst(contacts: readonly CampaignContact[]): CampaignContact[] {
   return contacts.filter((c) => c.outcome || c.attempts > 0).sort((a, b) => b.updated_at - a.updated_at || b.id - a.id);
