@@ -331,7 +331,8 @@ hybrid_core::error_codes! {
         TooMany = (CONFLICT, "automation_limit"),
         /// The account's credentials were refused by its platform.
         BadCredentials = (UNPROCESSABLE_ENTITY, "bad_credentials"),
-        /// The campaign is not in a state that allows this (paused, cancelled, finished).
+        /// The campaign or account is not in a state that allows this (a campaign paused,
+        /// cancelled or finished; an account signed out or banned).
         WrongState = (CONFLICT, "wrong_state"),
     }
 }

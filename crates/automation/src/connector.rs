@@ -121,6 +121,10 @@ pub trait Connector: Send + Sync {
     fn adds_people(&self) -> bool {
         true
     }
+    /// What a `not_found` contact's detail says.
+    fn not_found_detail(&self) -> &'static str {
+        "no such user"
+    }
     fn resolve<'a>(&'a self, account: &'a Identity, handle: &'a Handle) -> Reply<'a, Person>;
     fn is_member<'a>(&'a self, account: &'a Identity, chat_id: i64, user_id: i64) -> Reply<'a, bool>;
     /// Adds the person to the chat.

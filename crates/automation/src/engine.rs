@@ -341,7 +341,7 @@ impl Engine {
         Ok(match acted {
             Ok(outcome) => settled(outcome, String::new()),
             Err(Refusal::AlreadyMember) => settled("already_member", String::new()),
-            Err(Refusal::NotFound) => settled("not_found", "no such user".into()),
+            Err(Refusal::NotFound) => settled("not_found", connector.not_found_detail().into()),
             Err(Refusal::PrivacyRestricted) => settled("privacy_restricted", String::new()),
             Err(Refusal::NotMutualContact) => settled("not_mutual_contact", String::new()),
             Err(Refusal::Forbidden(reason)) => settled("failed", reason),

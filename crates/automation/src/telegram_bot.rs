@@ -167,6 +167,10 @@ impl Connector for TelegramBot {
         false
     }
 
+    fn not_found_detail(&self) -> &'static str {
+        "has not written to the bot (a bot may write only to people who wrote to it first)"
+    }
+
     /// Only people who wrote to the bot, by their username (a bot cannot look up phones).
     fn resolve<'a>(&'a self, account: &'a Identity, handle: &'a Handle) -> Reply<'a, Person> {
         Box::pin(async move {

@@ -1027,6 +1027,13 @@ async fn a_bot_account_sends_links_and_lets_in_whom_it_sent_them(stack: Stack) {
     assert_eq!(outcome("second"), "link_sent");
     assert_eq!(outcome("insider"), "already_member");
     assert_eq!(outcome("stranger"), "not_found");
+    assert!(
+        outcomes["stranger"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("has not written to the bot"),
+        "{outcomes:?}"
+    );
 
     // the link asks to join: the bot lets in `second`, whom it sent the link, and leaves the
     // lurker (who got the link passed on) to the chat's admins

@@ -812,7 +812,7 @@ export const en = {
   'error.privacy_restricted': 'Their privacy settings do not let you add them. Send them an invite link instead.',
   'error.automation_limit': 'You have as many of these as one may: delete one first.',
   'error.bad_credentials': 'The platform refused these credentials. Check them and try again.',
-  'error.wrong_state': 'The campaign is not in a state that allows this.',
+  'error.wrong_state': 'Not possible while the campaign or account is in this state.',
 
   'rule.maxLength': { one: 'At most {count} character.', other: 'At most {count} characters.' } satisfies Plural,
   'rule.minLength': { one: 'At least {count} character.', other: 'At least {count} characters.' } satisfies Plural,

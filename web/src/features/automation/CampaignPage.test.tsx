@@ -160,6 +160,6 @@ describe('Automation → a campaign', () => {
     });
     renderUi(<CampaignPage id={7} />, { lang: 'ru' });
     fireEvent.click(await screen.findByRole('button', { name: 'Продолжить' }));
-    expect((await screen.findByRole('alert')).textContent?.trim()).toBe('В текущем состоянии кампании это невозможно.');
+    expect((await screen.findByRole('alert')).textContent?.trim()).toBe('В текущем состоянии кампании или аккаунта это невозможно.');
   });
 });
