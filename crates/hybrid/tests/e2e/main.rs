@@ -89,15 +89,26 @@ use serde_json::{Value, json};
 /// Creates a group or channel owned by `owner` with `members`; returns its id.
 pub async fn create_chat(server: &Api, owner: &TestUser, kind: &str, title: &str, members: &[&TestUser]) -> i64 {
     let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
-    let (status, chat) = server
+    let (status, chat) = try_create_chat(server, owner, kind, title, &ids).await;
+    assert_eq!(status, 201, "{chat}");
+    chat["id"].as_i64().unwrap()
+}
+
+/// Asks to create a chat with `member_ids`: the answer as it is, refusals included.
+pub async fn try_create_chat(
+    server: &Api,
+    owner: &TestUser,
+    kind: &str,
+    title: &str,
+    member_ids: &[i64],
+) -> (reqwest::StatusCode, Value) {
+    server
         .post(
             "/api/v1/chats",
             Some(&owner.access_token),
-            json!({"kind": kind, "title": title, "member_ids": ids}),
+            json!({"kind": kind, "title": title, "member_ids": member_ids}),
         )
-        .await;
-    assert_eq!(status, 201, "{chat}");
-    chat["id"].as_i64().unwrap()
+        .await
 }
 
 /// The direct chat of `a` and `b`.

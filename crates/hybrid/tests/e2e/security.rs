@@ -6,7 +6,7 @@ use std::time::Duration;
 use hybrid_testkit::{PASSWORD, Polled, Stack, WsClient, assert_error, stack_tests};
 use serde_json::{Value, json};
 
-use crate::{create_chat, direct, send, start, start_with};
+use crate::{create_chat, direct, send, start, start_with, try_create_chat};
 
 stack_tests!(
     deleted_and_pre_edit_text_is_gone_from_sync_history_search_and_pins,
@@ -673,17 +673,8 @@ async fn sockets_sessions_chats_and_invite_links_have_caps(stack: Stack) {
     let g1 = create_chat(&server, &amy, "group", "one", &[]).await;
     create_chat(&server, &amy, "group", "two", &[]).await;
     let create = |user: &hybrid_testkit::TestUser, members: Vec<i64>| {
-        let token = user.access_token.clone();
-        let server = &server;
-        async move {
-            server
-                .post(
-                    "/api/v1/chats",
-                    Some(&token),
-                    json!({"kind": "group", "title": "more", "member_ids": members}),
-                )
-                .await
-        }
+        let (server, user) = (&server, user.clone());
+        async move { try_create_chat(server, &user, "group", "more", &members).await }
     };
     let third_today = create(&amy, vec![]).await;
     assert_error(&third_today, 429, "rate_limited", None);

@@ -1,7 +1,7 @@
 use hybrid_testkit::{Stack, assert_error, stack_tests};
 use serde_json::json;
 
-use crate::{start, start_with};
+use crate::{start, start_with, try_create_chat};
 
 stack_tests!(
     profiles,
@@ -212,17 +212,8 @@ async fn privacy_decides_who_may_add_me(stack: Stack) {
         async move { server.request("PUT", privacy, Some(&token), Some(body)).await }
     };
     let create = |user: &hybrid_testkit::TestUser, ids: Vec<i64>| {
-        let token = user.access_token.clone();
-        let server = &server;
-        async move {
-            server
-                .post(
-                    "/api/v1/chats",
-                    Some(&token),
-                    json!({"kind": "group", "title": "G", "member_ids": ids}),
-                )
-                .await
-        }
+        let (server, user) = (&server, user.clone());
+        async move { try_create_chat(server, &user, "group", "G", &ids).await }
     };
 
     let (status, mine) = server.get(privacy, Some(&cat.access_token)).await;
