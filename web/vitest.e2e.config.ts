@@ -7,6 +7,9 @@ export default defineConfig({
     include: ['e2e/**/*.e2e.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // A live change crosses the server's services, a socket and a render: on a busy 2-core CI
+    // machine that can take more than vitest's default second. A wait, never a sleep.
+    expect: { poll: { timeout: 10_000 } },
     fileParallelism: false,
     pool: 'forks',
   },

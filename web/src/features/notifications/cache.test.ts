@@ -1,5 +1,5 @@
-import { QueryClient } from '@tanstack/react-query';
-import { describe, expect, it } from 'vitest';
+import { InfiniteQueryObserver, QueryClient } from '@tanstack/react-query';
+import { describe, expect, it, vi } from 'vitest';
 import { keys } from '../../state/keys';
 import { note } from '../../test/fixtures';
 import { applyNotifyFrame, applyNotifyPart, markRead, removeEntries, unreadOf, upsertEntry, type NotificationList } from './cache';
@@ -54,6 +54,27 @@ describe('the notification list in the cache', () => {
     applyNotifyFrame(qc, { type: 'notification.read', unread_count: 0 }, 88);
     expect(list()?.pages[0]?.items.map((n) => n.read_at)).toEqual([88, 80, 77]);
     expect(unreadOf(list())).toBe(0);
+  });
+
+  it('a frame that comes while the list is loading is not lost when the older answer lands', async () => {
+    const qc = new QueryClient();
+    const answers: ((l: NotificationList['pages'][number]) => void)[] = [];
+    const observer = new InfiniteQueryObserver(qc, {
+      queryKey: keys.notifications,
+      queryFn: () => new Promise<NotificationList['pages'][number]>((resolve) => answers.push(resolve)),
+      initialPageParam: undefined as string | undefined,
+      getNextPageParam: () => undefined,
+    });
+    const off = observer.subscribe(() => {});
+    await vi.waitFor(() => expect(answers).toHaveLength(1));
+    // The load was asked before entry 3 existed; its frame comes first.
+    applyNotifyFrame(qc, { type: 'notification.new', notification: note(3), unread_count: 3 });
+    answers[0]?.(pages(2, [2, 1]).pages[0]!);
+    await vi.waitFor(() => expect(answers).toHaveLength(2));
+    answers[1]?.(pages(3, [3, 2, 1]).pages[0]!);
+    await vi.waitFor(() => expect(ids(qc.getQueryData(keys.notifications))).toEqual([[3, 2, 1]]));
+    expect(unreadOf(qc.getQueryData(keys.notifications))).toBe(3);
+    off();
   });
 
   it('a frame before the list loaded (or with no notify) makes nothing up', () => {

@@ -65,6 +65,13 @@ export function markRead(list: NotificationList | undefined, scope: ReadScope, a
 
 function update(qc: QueryClient, fn: (list: NotificationList | undefined) => NotificationList | undefined): void {
   qc.setQueryData<NotificationList>(keys.notifications, fn);
+  // A load still in flight was asked before this frame's change and would overwrite it when it
+  // lands (the first load, or a sync's reload right after connecting): drop it and load again.
+  // (Invalidating alone joins a first load in flight instead of asking anew.)
+  if (qc.isFetching({ queryKey: keys.notifications }) > 0) {
+    const queryKey = keys.notifications;
+    void qc.cancelQueries({ queryKey }).then(() => qc.invalidateQueries({ queryKey }));
+  }
 }
 
 /** A live frame of the list, from any of the user's devices. */
