@@ -105,11 +105,11 @@ ensure_s3() {
 # against the bot libraries people use with Telegram: aiogram and python-telegram-bot.
 ensure_python_tools() {
     local venv="$HOME/.cache/hybrid/python"
-    if ! "$venv/bin/python" -c "import http_ece, cryptography, aiosmtpd, aiogram, telegram, tornado" >/dev/null 2>&1; then
-        echo "installing http_ece, aiosmtpd, aiogram and python-telegram-bot into ~/.cache/hybrid/python ..."
+    if ! "$venv/bin/python" -c "import http_ece, cryptography, aiosmtpd, aiogram, telegram, tornado, telethon" >/dev/null 2>&1; then
+        echo "installing http_ece, aiosmtpd, aiogram, python-telegram-bot and telethon into ~/.cache/hybrid/python ..."
         python3 -m venv "$venv" && "$venv/bin/pip" install -q "http_ece>=1.1,<2" "aiosmtpd>=1.4,<2" \
-            "aiogram>=3.20,<4" "python-telegram-bot[webhooks]>=22,<23" || {
-            echo "the Web Push, email and bot library tests need Python packages: python3 -m venv $venv && $venv/bin/pip install http_ece aiosmtpd aiogram 'python-telegram-bot[webhooks]'" >&2
+            "aiogram>=3.20,<4" "python-telegram-bot[webhooks]>=22,<23" "telethon>=1.40,<2" || {
+            echo "the Web Push, email, bot library and MTProto wire tests need Python packages: python3 -m venv $venv && $venv/bin/pip install http_ece aiosmtpd aiogram 'python-telegram-bot[webhooks]' telethon" >&2
             return 1
         }
     fi

@@ -26,6 +26,58 @@ pub struct NewAccount {
     pub daily_limit: Option<i64>,
 }
 
+/// A Telegram user account to log in by QR code (the `telegram_user` connector).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewTelegramLogin)]
+pub struct NewLogin {
+    /// The account's name here, 1 to 64 characters.
+    pub name: String,
+    /// As for other accounts (default and most: `automation.daily_limit`).
+    #[serde(default)]
+    pub daily_limit: Option<i64>,
+}
+
+/// A QR login of a Telegram user account. Poll it (`GET`) every couple of seconds while it is
+/// `waiting`: each poll asks Telegram, and the QR code changes when its token expires.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = TelegramLogin)]
+pub struct Login {
+    pub id: i64,
+    pub name: String,
+    /// `waiting` (show `qr_url` as a QR code: Telegram → Settings → Devices → Link Desktop
+    /// Device scans it), `password_needed` (the account has a cloud password: send it),
+    /// `done` (`account` is connected), `expired` (not finished in time) or `failed` (`error`).
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_url: Option<String>,
+    /// Epoch ms: this QR code stops working then (a poll after it shows a new one). Absent
+    /// with `qr_url` until Telegram gave the first code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_expires_at: Option<i64>,
+    /// The password's hint, when one is asked for (may be empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_hint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<Account>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Epoch ms: the login ends then, finished or not.
+    pub expires_at: i64,
+    /// Telegram could not be reached just now (why): the login is as it was, and the next
+    /// poll tries again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreachable: Option<String>,
+}
+
+/// The cloud password of a login that asks for it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = TelegramLoginPassword)]
+pub struct LoginPassword {
+    pub password: String,
+}
+
 /// A change to an account: what is present is set.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -90,14 +90,14 @@ pub enum Refusal {
     /// The person's privacy settings forbid this account to add them.
     PrivacyRestricted,
     /// The platform adds only mutual contacts (Telegram, for some invites).
-    #[allow(dead_code)] // Telegram's connectors (Automation II) give it; the engine handles it
+    #[cfg_attr(not(feature = "telegram-user"), allow(dead_code))] // only the user connector gives it
     NotMutualContact,
     /// The person is in the chat already.
     AlreadyMember,
     /// Too many actions: wait this many seconds (the account rests as long).
     FloodWait(i64),
     /// Too many requests to strangers: the account rests for hours.
-    #[allow(dead_code)] // as NotMutualContact
+    #[cfg_attr(not(feature = "telegram-user"), allow(dead_code))] // as NotMutualContact
     PeerFlood,
     /// The account's session ended.
     LoggedOut,

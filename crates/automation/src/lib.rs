@@ -7,6 +7,8 @@
 //! - `engine.rs`: a campaign's steps, one action per job;
 //! - `connector.rs`: what a platform must answer; `native.rs`: this server's;
 //!   `telegram_bot.rs`: a bot's, over the Telegram Bot API (and the updates it follows);
+//!   `telegram_user/`: a Telegram user account's, over MTProto (the `telegram-user` feature);
+//! - `logins.rs`: QR logins of Telegram user accounts (the rows; Telegram's side is the connector's);
 //! - `audience.rs`: reading TXT/CSV imports (phones to E.164);
 //! - `store.rs`: all SQL; `events.rs`: socket frames; `settings.rs`: `[automation]`.
 
@@ -16,6 +18,7 @@ mod connector;
 mod engine;
 mod events;
 mod inbound;
+mod logins;
 mod native;
 mod parser;
 mod routes;
@@ -23,6 +26,8 @@ mod service;
 mod settings;
 mod store;
 mod telegram_bot;
+#[cfg(feature = "telegram-user")]
+mod telegram_user;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,6 +48,7 @@ pub const SERVICE: &str = "automation";
 static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
     hybrid_core::jobs::migration(2),
+    hybrid_store::migration!(3, "0003_telegram_user"),
 ];
 
 pub struct AutomationModule;
@@ -113,6 +119,7 @@ impl Module for AutomationModule {
             connectors.insert(native::NAME, Arc::new(native));
             let bot = Arc::new(bot);
             connectors.insert(telegram_bot::NAME, bot.clone());
+            let (logins, logins_off) = telegram_user_accounts(&config, &db, &mut connectors);
             let secrets = ctx.secrets()?;
             let engine = Arc::new(engine::Engine {
                 db: db.clone(),
@@ -130,6 +137,8 @@ impl Module for AutomationModule {
                 engine,
                 secrets,
                 config,
+                logins,
+                logins_off,
             });
             Ok(Started {
                 routes: routes::routes(service),
@@ -138,4 +147,51 @@ impl Module for AutomationModule {
             })
         })
     }
+}
+
+/// The `telegram_user` connector and its QR logins, when built in and configured (else why
+/// logins are refused).
+#[cfg(feature = "telegram-user")]
+fn telegram_user_accounts(
+    config: &settings::AutomationConfig,
+    db: &hybrid_store::Db,
+    connectors: &mut HashMap<&'static str, Arc<dyn connector::Connector>>,
+) -> (Option<Arc<dyn logins::LoginFlow>>, &'static str) {
+    use telegram_user::{login, mtproto, wire};
+    if config.telegram_api_id == 0 || config.telegram_api_hash.is_empty() {
+        return (
+            None,
+            "Telegram user accounts need an app of my.telegram.org: set automation.telegram_api_id and telegram_api_hash",
+        );
+    }
+    let telegram: Arc<dyn wire::Telegram> = Arc::new(mtproto::Mtproto::new(config.telegram_api_id));
+    connectors.insert(
+        telegram_user::NAME,
+        Arc::new(telegram_user::TelegramUser {
+            telegram: telegram.clone(),
+            db: db.clone(),
+        }),
+    );
+    let flow = login::QrLogins {
+        telegram,
+        app: login::App {
+            api_id: config.telegram_api_id,
+            api_hash: config.telegram_api_hash.clone(),
+        },
+        dc: config.telegram_dc,
+        dc_address: Some(config.telegram_dc_address.clone()).filter(|a| !a.is_empty()),
+    };
+    (Some(Arc::new(flow)), "")
+}
+
+#[cfg(not(feature = "telegram-user"))]
+fn telegram_user_accounts(
+    _config: &settings::AutomationConfig,
+    _db: &hybrid_store::Db,
+    _connectors: &mut HashMap<&'static str, Arc<dyn connector::Connector>>,
+) -> (Option<Arc<dyn logins::LoginFlow>>, &'static str) {
+    (
+        None,
+        "this Hybrid was built without Telegram user accounts (the cargo feature telegram-user)",
+    )
 }

@@ -13,7 +13,8 @@ use utoipa_axum::routes;
 
 use crate::api::{
     Account, AccountChange, Audience, AudienceImport, Campaign, Contact, ContactParams, Entry, Imported,
-    InboundContact, InboundHook, NewAccount, NewAudience, NewCampaign, NewParse, NewPost, PageParams, Parse, Published,
+    InboundContact, InboundHook, Login, LoginPassword, NewAccount, NewAudience, NewCampaign, NewLogin, NewParse,
+    NewPost, PageParams, Parse, Published,
 };
 use crate::service::Automation;
 
@@ -25,6 +26,9 @@ pub fn routes(service: Arc<Automation>) -> OpenApiRouter {
         .routes(routes!(get_account, change_account, delete_account))
         .routes(routes!(check_account))
         .routes(routes!(post_as_account))
+        .routes(routes!(start_login))
+        .routes(routes!(get_login, cancel_login))
+        .routes(routes!(login_password))
         .routes(routes!(create_audience, list_audiences))
         .routes(routes!(get_audience, delete_audience))
         .routes(routes!(list_entries, import_entries))
@@ -131,6 +135,51 @@ async fn post_as_account(
     Json(new): Json<NewPost>,
 ) -> ApiResult<(StatusCode, Json<Published>)> {
     Ok((StatusCode::CREATED, Json(svc.post(me.user_id, id, new).await?)))
+}
+
+/// Start logging a Telegram user account in by QR code (the `telegram_user` connector): show
+/// `qr_url` as a QR code and poll the login (when Telegram could not be reached, `unreachable`
+/// says why and the code comes with a later poll). 503 when this server cannot (built without
+/// the `telegram-user` feature, or no `automation.telegram_api_id`/`telegram_api_hash`).
+#[utoipa::path(post, path = "/automation/logins", tag = "automation", security(("bearer" = [])),
+    request_body = NewLogin,
+    responses((status = 201, body = Login), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn start_login(State(svc): Svc, me: AuthUser, Json(new): Json<NewLogin>) -> ApiResult<(StatusCode, Json<Login>)> {
+    Ok((StatusCode::CREATED, Json(svc.start_login(me.user_id, new).await?)))
+}
+
+/// Where a login stands: while `waiting`, each call asks Telegram whether the code was
+/// scanned (and shows a new code when the last one expired; `unreachable` when Telegram did
+/// not answer).
+#[utoipa::path(get, path = "/automation/logins/{id}", tag = "automation", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Login), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn get_login(State(svc): Svc, me: AuthUser, Path(id): Path<i64>) -> ApiResult<Json<Login>> {
+    Ok(Json(svc.login(me.user_id, id).await?))
+}
+
+/// Cancel a login (or forget one that ended).
+#[utoipa::path(delete, path = "/automation/logins/{id}", tag = "automation", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn cancel_login(State(svc): Svc, me: AuthUser, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    svc.cancel_login(me.user_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Send the cloud password of a login that asks for it (`password_needed`). It is proven to
+/// Telegram with SRP, never sent on nor kept. A wrong one: 422 `bad_credentials`.
+#[utoipa::path(post, path = "/automation/logins/{id}/password", tag = "automation", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = LoginPassword,
+    responses((status = 200, body = Login), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn login_password(
+    State(svc): Svc,
+    me: AuthUser,
+    Path(id): Path<i64>,
+    Json(password): Json<LoginPassword>,
+) -> ApiResult<Json<Login>> {
+    Ok(Json(svc.login_password(me.user_id, id, password).await?))
 }
 
 /// Import an audience from a TXT or CSV file's text; the report lists rejected lines.

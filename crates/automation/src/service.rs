@@ -14,6 +14,7 @@ use crate::audience;
 use crate::connector::{Connector, Credentials, Identity, Refusal};
 use crate::engine::{self, Engine};
 use crate::inbound;
+use crate::logins::LoginFlow;
 use crate::parser;
 use crate::settings::AutomationConfig;
 use crate::store::{self, AccountRow, CampaignRow, NewAccountRow, NewCampaignRow, NewParseRow};
@@ -34,6 +35,9 @@ pub struct Automation {
     pub engine: Arc<Engine>,
     pub secrets: Arc<Secrets>,
     pub config: AutomationConfig,
+    /// Telegram user accounts' QR logins, when this server can make them (else why not).
+    pub logins: Option<Arc<dyn LoginFlow>>,
+    pub logins_off: &'static str,
 }
 
 /// The context a sealed account secret is bound to.
@@ -41,7 +45,7 @@ pub fn secret_context(account: i64) -> String {
     format!("automation-account:{account}")
 }
 
-fn clean_name(name: &str) -> ApiResult<String> {
+pub(crate) fn clean_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(ApiError::validation("name", "must be 1 to 64 characters"));
@@ -66,7 +70,7 @@ fn too_many(what: &str, max: i64) -> ApiError {
 }
 
 impl Automation {
-    fn daily_limit(&self, asked: Option<i64>) -> ApiResult<i64> {
+    pub(crate) fn daily_limit(&self, asked: Option<i64>) -> ApiResult<i64> {
         let max = self.config.daily_limit;
         match asked {
             None => Ok(max),
@@ -162,7 +166,6 @@ impl Automation {
             Refusal::Forbidden(why) => bad(why),
             other => ApiError::unavailable(format!("could not reach the platform: {other:?}")),
         })?;
-        let is_bot = new.connector == telegram_bot::NAME;
         let row = NewAccountRow {
             owner_id: me,
             connector: new.connector,
@@ -174,8 +177,25 @@ impl Automation {
             daily_limit,
             now: now_ms(),
         };
-        let (secrets, token, max) = (self.secrets.clone(), new.token, self.config.max_accounts_per_owner);
         let row = self
+            .store_account(row, new.token.trim().as_bytes().to_vec(), None)
+            .await?;
+        self.one_account(row).await
+    }
+
+    /// Keeps a new account with its secret sealed (a bot starts following its updates). When
+    /// a QR login made it, the login is marked done in the same write, once: a second finish
+    /// of the same login is refused (`wrong_state`).
+    pub(crate) async fn store_account(
+        &self,
+        row: NewAccountRow,
+        secret: Vec<u8>,
+        login: Option<i64>,
+    ) -> ApiResult<AccountRow> {
+        let is_bot = row.connector == telegram_bot::NAME;
+        let (secrets, max) = (self.secrets.clone(), self.config.max_accounts_per_owner);
+        let me = row.owner_id;
+        let account = self
             .db
             .write(move |tx| {
                 Box::pin(async move {
@@ -190,10 +210,15 @@ impl Automation {
                         .with_field("token"));
                     }
                     let account = store::insert_account(tx, &row).await?;
-                    let sealed = secrets.seal(&secret_context(account.id), token.trim().as_bytes());
+                    let sealed = secrets.seal(&secret_context(account.id), &secret);
                     store::set_secret(tx, account.id, sealed).await?;
                     if is_bot {
                         telegram_bot::follow_updates(tx, account.id, row.now, "connected").await?;
+                    }
+                    if let Some(login) = login
+                        && !store::logins::finish_login(tx, login, account.id).await?
+                    {
+                        return Err(ApiError::new(AutomationCode::WrongState, "this login has ended already"));
                     }
                     Ok(account)
                 })
@@ -202,7 +227,7 @@ impl Automation {
         if is_bot {
             self.engine.jobs.wake();
         }
-        self.one_account(row).await
+        Ok(account)
     }
 
     pub async fn accounts(&self, me: i64, cursor: Option<&str>, limit: Option<i64>) -> ApiResult<Page<Account>> {
@@ -237,7 +262,7 @@ impl Automation {
     }
 
     /// Asks the platform whether the account can act; a healthy logged-out or banned account
-    /// becomes active again.
+    /// becomes active again. A bot's chain of update polls is started again if it had ended.
     pub async fn check_account(&self, me: i64, id: i64) -> ApiResult<Account> {
         let row = self.own_account(me, id).await?;
         let (connector, identity) = self.acting(&row)?;
@@ -249,6 +274,13 @@ impl Automation {
         };
         if let Some(state) = state {
             self.set_state(id, state).await?;
+        }
+        if row.connector == telegram_bot::NAME {
+            let now = now_ms();
+            self.db
+                .write(move |tx| Box::pin(async move { telegram_bot::revive_updates(tx, id, now).await }))
+                .await?;
+            self.engine.jobs.wake();
         }
         self.account(me, id).await
     }

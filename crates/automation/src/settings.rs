@@ -29,6 +29,15 @@ pub struct AutomationConfig {
     pub bot_api_url: String,
     /// How often a bot account asks for its updates when the last ask brought none, in ms.
     pub bot_poll_ms: i64,
+    /// Telegram user accounts (built with the `telegram-user` feature) speak for an app
+    /// registered at my.telegram.org: its api_id and api_hash. Unset (0, ""): QR logins are
+    /// refused with a 503 that says so.
+    pub telegram_api_id: i32,
+    pub telegram_api_hash: String,
+    /// The data centre a new login starts at, and its `ip:port` (empty: where Telegram's
+    /// production data centres are; Telegram's test servers, say, are elsewhere).
+    pub telegram_dc: i32,
+    pub telegram_dc_address: String,
 }
 
 impl Default for AutomationConfig {
@@ -46,6 +55,10 @@ impl Default for AutomationConfig {
             web_url: "http://localhost:8080".into(),
             bot_api_url: "https://api.telegram.org".into(),
             bot_poll_ms: 2_000,
+            telegram_api_id: 0,
+            telegram_api_hash: String::new(),
+            telegram_dc: 2,
+            telegram_dc_address: String::new(),
         }
     }
 }

@@ -211,7 +211,7 @@ pub async fn delete_account(sql: &mut Sql<'_>, owner_id: i64, id: i64) -> StoreR
         .await?;
     // only what was the caller's: another's id leaves everything as it was
     if gone == 1 {
-        for table in ["campaign_accounts", "bot_people", "bot_posts"] {
+        for table in ["campaign_accounts", "bot_people", "bot_posts", "telegram_peers"] {
             let query = format!("DELETE FROM {table} WHERE account_id = $1");
             sql.execute(&query, params![id]).await?;
         }
@@ -1045,4 +1045,151 @@ pub async fn end_parse(
          RETURNING {PARSE_COLUMNS}"
     );
     sql.fetch_optional(&query, params![id, state, detail, now]).await
+}
+
+/// The `telegram_user` connector's access hashes of users and channels.
+#[cfg(feature = "telegram-user")]
+pub mod peers {
+    use hybrid_store::{Sql, params};
+
+    use super::StoreResult;
+
+    /// Keeps the access hashes an answer gave (`peer_id`: a user's id or a channel's chat id).
+    pub async fn remember_peers(sql: &mut Sql<'_>, account_id: i64, peers: &[(i64, i64)]) -> StoreResult<()> {
+        for &(peer_id, access_hash) in peers {
+            sql.execute(
+                "INSERT INTO telegram_peers (account_id, peer_id, access_hash) VALUES ($1, $2, $3) \
+                 ON CONFLICT (account_id, peer_id) DO UPDATE SET access_hash = excluded.access_hash",
+                params![account_id, peer_id, access_hash],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn access_hash(sql: &mut Sql<'_>, account_id: i64, peer_id: i64) -> StoreResult<Option<i64>> {
+        let row: Option<(i64,)> = sql
+            .fetch_optional(
+                "SELECT access_hash FROM telegram_peers WHERE account_id = $1 AND peer_id = $2",
+                params![account_id, peer_id],
+            )
+            .await?;
+        Ok(row.map(|(hash,)| hash))
+    }
+}
+
+/// QR logins of Telegram user accounts.
+pub mod logins {
+    use hybrid_store::{Sql, params};
+
+    use super::StoreResult;
+
+    /// A QR login as stored (its session sealed).
+    #[derive(Debug, Clone)]
+    pub struct LoginRow {
+        pub id: i64,
+        pub owner_id: i64,
+        pub name: String,
+        pub daily_limit: i64,
+        pub state: String,
+        pub session: Vec<u8>,
+        pub qr_url: String,
+        pub qr_expires_at: i64,
+        pub password_hint: String,
+        pub error: String,
+        pub account_id: Option<i64>,
+        pub expires_at: i64,
+    }
+
+    hybrid_store::from_row!(LoginRow {
+        id,
+        owner_id,
+        name,
+        daily_limit,
+        state,
+        session,
+        qr_url,
+        qr_expires_at,
+        password_hint,
+        error,
+        account_id,
+        expires_at,
+    });
+
+    const LOGIN_COLUMNS: &str = "id, owner_id, name, daily_limit, state, session, qr_url, qr_expires_at, \
+                                 password_hint, error, account_id, expires_at";
+
+    pub async fn insert_login(
+        sql: &mut Sql<'_>,
+        owner_id: i64,
+        name: &str,
+        daily_limit: i64,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<i64> {
+        // the session is sealed with the row's id: an empty one first
+        let (id,): (i64,) = sql
+            .fetch_one(
+                "INSERT INTO telegram_logins (owner_id, name, daily_limit, state, session, expires_at, created_at) \
+                 VALUES ($1, $2, $3, 'waiting', $4, $5, $6) RETURNING id",
+                params![owner_id, name, daily_limit, Vec::<u8>::new(), expires_at, now],
+            )
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn login(sql: &mut Sql<'_>, owner_id: i64, id: i64) -> StoreResult<Option<LoginRow>> {
+        let query = format!("SELECT {LOGIN_COLUMNS} FROM telegram_logins WHERE id = $1 AND owner_id = $2");
+        sql.fetch_optional(&query, params![id, owner_id]).await
+    }
+
+    /// Writes a login's state back (the row as the flow left it).
+    pub async fn save_login(sql: &mut Sql<'_>, row: &LoginRow) -> StoreResult<()> {
+        sql.execute(
+            "UPDATE telegram_logins SET state = $2, session = $3, qr_url = $4, qr_expires_at = $5, \
+             password_hint = $6, error = $7, account_id = $8 WHERE id = $1",
+            params![
+                row.id,
+                &row.state,
+                &row.session,
+                &row.qr_url,
+                row.qr_expires_at,
+                &row.password_hint,
+                &row.error,
+                row.account_id
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the login done with its account, unless it is done already (then `false`).
+    pub async fn finish_login(sql: &mut Sql<'_>, id: i64, account_id: i64) -> StoreResult<bool> {
+        let done = sql
+            .execute(
+                "UPDATE telegram_logins SET state = 'done', account_id = $2, session = $3 \
+                 WHERE id = $1 AND account_id IS NULL",
+                params![id, account_id, Vec::<u8>::new()],
+            )
+            .await?;
+        Ok(done > 0)
+    }
+
+    pub async fn delete_login(sql: &mut Sql<'_>, owner_id: i64, id: i64) -> StoreResult<bool> {
+        let gone = sql
+            .execute(
+                "DELETE FROM telegram_logins WHERE id = $1 AND owner_id = $2",
+                params![id, owner_id],
+            )
+            .await?;
+        Ok(gone > 0)
+    }
+
+    /// Drops logins that ended before `before` (kept a while so a late poll still reads how
+    /// they ended).
+    pub async fn purge_logins(sql: &mut Sql<'_>, before: i64) -> StoreResult<()> {
+        sql.execute("DELETE FROM telegram_logins WHERE expires_at < $1", params![before])
+            .await?;
+        Ok(())
+    }
 }

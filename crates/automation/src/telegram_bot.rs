@@ -298,6 +298,11 @@ struct Follow {
     account: i64,
 }
 
+/// What the polls of one bot's chain share: one runs at a time.
+fn updates_key(account: i64) -> String {
+    format!("bot-updates:{account}")
+}
+
 /// Enqueues the bot's next poll of its updates at `run_at`, in the caller's transaction.
 /// `after` names what enqueues it (the poll before, by its job id; or a connect or check): one
 /// successor per poll, so the chain neither forks nor stops on a repeated key.
@@ -305,9 +310,18 @@ pub async fn follow_updates(sql: &mut Sql<'_>, account: i64, run_at: i64, after:
     let job = NewJob::new(UPDATES, &Follow { account })
         .run_at(run_at)
         .dedup_key(format!("bot-updates:{account}:{after}"))
-        .concurrency_key(format!("bot-updates:{account}"))
+        .concurrency_key(updates_key(account))
         .max_attempts(20);
     hybrid_core::jobs::enqueue(sql, &job, run_at).await?;
+    Ok(())
+}
+
+/// Starts the bot's chain of polls again if none is waiting or running (one that died after
+/// its retries, say, in a long database outage), in the caller's transaction.
+pub async fn revive_updates(sql: &mut Sql<'_>, account: i64, now: i64) -> ApiResult<()> {
+    if !hybrid_core::jobs::pending_with_key(sql, &updates_key(account)).await? {
+        follow_updates(sql, account, now, &format!("revived-{now}")).await?;
+    }
     Ok(())
 }
 
@@ -382,7 +396,12 @@ async fn poll(engine: &Engine, bot: &TelegramBot, job: &Job) -> ApiResult<()> {
     });
     let updates = match bot.act(&identity, "getUpdates", params).await {
         Ok(Value::Array(updates)) => updates,
-        Ok(other) => return Err(ApiError::internal(format!("getUpdates answered {other}"))),
+        Ok(other) => {
+            // not the Bot API's answer: a retried job would only die on it, so the chain
+            // waits and asks again
+            tracing::warn!(account, answer = %other, "getUpdates answered something else than a list; trying again later");
+            return finish(engine, job, Some((account, now + POLL_RETRY_MS))).await;
+        }
         Err(Refusal::LoggedOut) => {
             let state = (
                 "logged_out",

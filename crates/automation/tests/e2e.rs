@@ -22,6 +22,7 @@ stack_tests!(
     the_parser_reads_a_chat_into_an_audience,
     a_parse_stops_when_cancelled_or_refused,
     the_inbound_webhook_adds_one_contact_per_request,
+    telegram_logins_start_where_configured_and_say_when_telegram_is_away,
 );
 
 const FAST: &[(&str, &str)] = &[
@@ -994,6 +995,66 @@ async fn a_bot_account_sends_links_and_lets_in_whom_it_sent_them(stack: Stack) {
     })
     .await;
 
+    // the chain of update polls ends (an admin cancels it here; retries running out in a long
+    // database outage would too): a check of the account starts it again, and a latecomer
+    // who starts the bot is learned
+    let root = server.admin("root").await;
+    let chain = "/api/v1/admin/jobs/automation?queue=automation.bot_updates";
+    until("the chain of polls to be stopped", || async {
+        let mut pending = Vec::new();
+        for state in ["ready", "running"] {
+            let (status, page) = server.get(&format!("{chain}&state={state}"), token(&root)).await;
+            assert_eq!(status, 200, "{page}");
+            pending.extend(page["items"].as_array().unwrap().iter().map(|j| j["id"].clone()));
+        }
+        for id in &pending {
+            server
+                .post(
+                    &format!("/api/v1/admin/jobs/automation/{id}/cancel"),
+                    token(&root),
+                    json!({}),
+                )
+                .await;
+        }
+        pending.is_empty().then_some(())
+    })
+    .await;
+    let latecomer = telegram.register("latecomer").await;
+    let (_, direct) = telegram
+        .post(
+            "/api/v1/chats",
+            token(&latecomer),
+            json!({"kind": "direct", "user_id": bot_id}),
+        )
+        .await;
+    let (status, _) = telegram
+        .post(
+            &format!("/api/v1/chats/{}/messages", direct["id"]),
+            token(&latecomer),
+            json!({"text": "/start"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, checked) = server
+        .post(&format!("{accounts}/{account_id}/check"), token(&olga), json!({}))
+        .await;
+    assert_eq!(status, 200, "{checked}");
+    until("the revived chain to learn the latecomer", || async {
+        let (_, account) = server.get(&format!("{accounts}/{account_id}"), token(&olga)).await;
+        (account["reachable"] == 4).then_some(())
+    })
+    .await;
+    // checking again while the chain runs starts no second one
+    server
+        .post(&format!("{accounts}/{account_id}/check"), token(&olga), json!({}))
+        .await;
+    let mut alive = 0;
+    for state in ["ready", "running"] {
+        let (_, page) = server.get(&format!("{chain}&state={state}"), token(&root)).await;
+        alive += page["items"].as_array().unwrap().len();
+    }
+    assert_eq!(alive, 1, "one chain of polls");
+
     // the bot greets `first` itself: its one message to them per 4 s is spent, so the
     // campaign's link to them meets a 429 and waits it out
     bot_call(
@@ -1535,4 +1596,105 @@ async fn the_inbound_webhook_adds_one_contact_per_request(stack: Stack) {
         .await
         .unwrap();
     assert_error(&hybrid_testkit::json_of(refused).await, 409, "wrong_state", None);
+}
+
+/// The QR login's HTTP side in the real binary (its Telegram side runs against a scripted
+/// Telegram in the crate's unit tests: Telegram is unreachable from here). "Telegram" is a
+/// closed local port: a login starts, says Telegram is away, and keeps waiting.
+async fn telegram_logins_start_where_configured_and_say_when_telegram_is_away(stack: Stack) {
+    let server = start(
+        stack,
+        &[
+            ("HYBRID_AUTOMATION__TELEGRAM_API_ID", "12345"),
+            (
+                "HYBRID_AUTOMATION__TELEGRAM_API_HASH",
+                "0123456789abcdef0123456789abcdef",
+            ),
+            ("HYBRID_AUTOMATION__TELEGRAM_DC_ADDRESS", "127.0.0.1:1"),
+        ],
+    )
+    .await;
+    let olga = server.register("olga").await;
+    let ivan = server.register("ivan").await;
+    let logins = "/api/v1/automation/logins";
+    let (status, login) = server
+        .post(logins, token(&olga), json!({"name": "Sales 1", "daily_limit": 20}))
+        .await;
+    assert_eq!(status, 201, "{login}");
+    assert_eq!(login["state"], "waiting");
+    assert_eq!(login["name"], "Sales 1");
+    assert!(login.get("qr_url").is_none(), "no code without Telegram: {login}");
+    assert!(
+        login["unreachable"]
+            .as_str()
+            .is_some_and(|why| why.starts_with("could not reach Telegram")),
+        "{login}"
+    );
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let ten_minutes = login["expires_at"].as_i64().unwrap() - now_ms;
+    assert!((9 * 60_000..=10 * 60_000).contains(&ten_minutes), "{login}");
+    let this = format!("{logins}/{}", login["id"]);
+    // a poll tries again, and the login waits on
+    let (status, polled) = server.get(&this, token(&olga)).await;
+    assert_eq!(status, 200, "{polled}");
+    assert_eq!(
+        (polled["id"].clone(), polled["state"].clone()),
+        (login["id"].clone(), json!("waiting"))
+    );
+    assert!(polled["unreachable"].is_string(), "{polled}");
+    // no password is asked for
+    let asked = server
+        .post(&format!("{this}/password"), token(&olga), json!({"password": "x"}))
+        .await;
+    assert_error(&asked, 409, "wrong_state", None);
+    // another's login is not there for them
+    assert_error(&server.get(&this, token(&ivan)).await, 404, "not_found", None);
+    assert_error(
+        &server.request("DELETE", &this, token(&ivan), None).await,
+        404,
+        "not_found",
+        None,
+    );
+    // bad input
+    let nameless = server.post(logins, token(&olga), json!({"name": "  "})).await;
+    assert_error(&nameless, 422, "validation_failed", Some("name"));
+    let too_many = server
+        .post(logins, token(&olga), json!({"name": "x", "daily_limit": 1_000_000}))
+        .await;
+    assert_error(&too_many, 422, "validation_failed", Some("daily_limit"));
+    // a Telegram user account is not connected with a token
+    let by_token = server
+        .post(
+            "/api/v1/automation/accounts",
+            token(&olga),
+            json!({"name": "x", "connector": "telegram_user", "token": "whatever"}),
+        )
+        .await;
+    assert_error(&by_token, 422, "bad_credentials", Some("token"));
+    assert!(
+        by_token.1["error"]["message"].as_str().unwrap().contains("QR code"),
+        "{by_token:?}"
+    );
+    // cancelled, it is gone
+    let (status, _) = server.request("DELETE", &this, token(&olga), None).await;
+    assert_eq!(status, 204);
+    assert_error(&server.get(&this, token(&olga)).await, 404, "not_found", None);
+    let (_, accounts) = server.get("/api/v1/automation/accounts", token(&olga)).await;
+    assert_eq!(accounts["items"], json!([]));
+
+    // a server without Telegram's app credentials says what to set
+    let bare = start(stack, &[]).await;
+    let anna = bare.register("anna").await;
+    let refused = bare.post(logins, token(&anna), json!({"name": "Sales"})).await;
+    assert_error(&refused, 503, "unavailable", None);
+    assert!(
+        refused.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("automation.telegram_api_id"),
+        "{refused:?}"
+    );
 }

@@ -21,8 +21,8 @@ mod worker;
 
 pub use hybrid_store::Clock;
 pub use queue::{
-    JobFilter, JobInfo, JobState, LeaseError, NewJob, QueueStats, cancel, complete, enqueue, get, list, prune,
-    retry_now, stats,
+    JobFilter, JobInfo, JobState, LeaseError, NewJob, QueueStats, cancel, complete, enqueue, get, list,
+    pending_with_key, prune, retry_now, stats,
 };
 pub use schedule::{Schedule, ScheduleError, next_after, schedule, unschedule};
 pub use worker::{Handler, Job, Jobs, Outcome, Wakeups, WorkerConfig, backoff};

@@ -388,6 +388,18 @@ pub async fn get(sql: &mut Sql<'_>, id: i64) -> Result<Option<JobInfo>, StoreErr
         .await
 }
 
+/// Whether a job holding `concurrency_key` is waiting or running (a chain of jobs that
+/// enqueue their successor is alive).
+pub async fn pending_with_key(sql: &mut Sql<'_>, concurrency_key: &str) -> Result<bool, StoreError> {
+    let row: Option<(i64,)> = sql
+        .fetch_optional(
+            "SELECT id FROM jobs WHERE concurrency_key = $1 AND state IN ('ready', 'running') LIMIT 1",
+            params![concurrency_key],
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Which jobs [`list`] returns.
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {

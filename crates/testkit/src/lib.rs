@@ -208,6 +208,29 @@ impl TestServer {
         command
     }
 
+    /// An administrator named `username` (with [`PASSWORD`]), made with the CLI as an operator
+    /// would, signed in; panics unless that works.
+    pub async fn admin(&self, username: &str) -> TestUser {
+        let created = self
+            .command()
+            .args([
+                "admin",
+                "create-user",
+                "--username",
+                username,
+                "--password",
+                PASSWORD,
+                "--admin",
+            ])
+            .output()
+            .await
+            .unwrap();
+        assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+        let (status, body) = self.login(username, PASSWORD, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        user_from(&body, PASSWORD)
+    }
+
     async fn spawn(&mut self) {
         let mut child = self
             .command()

@@ -1,7 +1,7 @@
 //! Email in the tests: Hybrid sending to an SMTP sink, an administrator to run the waiting
 //! jobs now (what an operator may do through the admin API), and the links in the messages.
 
-use hybrid_testkit::{PASSWORD, SmtpSink, Stack, TestServer, TestUser, hybrid_binary, link_in, until, user_from};
+use hybrid_testkit::{SmtpSink, Stack, TestServer, TestUser, hybrid_binary, link_in, until};
 use serde_json::{Value, json};
 
 pub const WEB_URL: &str = "http://hybrid.example";
@@ -23,24 +23,7 @@ pub async fn start_with(stack: Stack, sink: &SmtpSink, extra: &[(&str, &str)]) -
 
 /// An administrator, to run waiting jobs now.
 pub async fn admin(server: &TestServer) -> TestUser {
-    let created = server
-        .command()
-        .args([
-            "admin",
-            "create-user",
-            "--username",
-            "boss",
-            "--password",
-            PASSWORD,
-            "--admin",
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
-    let (status, body) = server.login("boss", PASSWORD, None).await;
-    assert_eq!(status, 200, "{body}");
-    user_from(&body, PASSWORD)
+    server.admin("boss").await
 }
 
 /// notify's email jobs in `state`, newest first.
