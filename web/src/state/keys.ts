@@ -67,6 +67,8 @@ export const keys = {
   campaign: (id: number) => ['automation', 'campaign', id] as const,
   /** A campaign's people and outcomes, page by page (the live log). */
   campaignContacts: (id: number) => ['automation', 'campaign', id, 'contacts'] as const,
+  /** A Telegram account's QR sign-in under way (asked again every 2 s while it waits for the scan). */
+  telegramLogin: (id: number) => ['automation', 'telegram-login', id] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
   /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */

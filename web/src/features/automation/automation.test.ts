@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignContact } from '../../api/types';
-import { countField, newCampaign, newParse, newestFirst, rejectReason } from './automation';
+import { countField, newCampaign, newParse, newTelegramLogin, newestFirst, rejectReason } from './automation';
+import { qrDrawing } from './QrCode';
 import { itemsOf, replaced, withItem, withoutItem, type Paged } from './lists';
 
 const list = (...pages: number[][]): Paged<{ id: number; v?: string }> => ({
@@ -32,6 +33,21 @@ describe('automation forms and log', () => {
     expect(countField(' 50 ')).toBe(50);
     expect(countField('0')).toBeNaN();
     expect(countField('1.5')).toBeNaN();
+  });
+
+  it('starts a Telegram sign-in with the name trimmed and the daily limit only when given', () => {
+    expect(newTelegramLogin(' Sales 1 ', '')).toEqual({ name: 'Sales 1' });
+    expect(newTelegramLogin('Sales 1', '50')).toEqual({ name: 'Sales 1', daily_limit: 50 });
+  });
+
+  it('draws a QR code as runs of dark modules inside a quiet zone', () => {
+    const { size, path } = qrDrawing('tg://login?token=AQID');
+    // Version 2 (25 modules) and 2 modules of quiet zone a side.
+    expect(size).toBe(29);
+    // The top-left finder pattern: a run of 7 on its first row, at (2, 2).
+    expect(path.startsWith('M2 2h7v1h-7z')).toBe(true);
+    expect(path).not.toMatch(/M\d+ [01]h/);
+    expect(qrDrawing('tg://login?token=AQIE').path).not.toBe(path);
   });
 
   it('sends a campaign with the link text only for modes that send a link, and pauses only when given', () => {

@@ -7,7 +7,7 @@
 import { freshToken } from '../../api/client';
 import { errorFromResponse, networkError } from '../../api/errors';
 import { apiOrigin } from '../../api/origin';
-import type { CampaignContact, NewAutomationAccount, NewCampaign, NewParse } from '../../api/types';
+import type { CampaignContact, NewAutomationAccount, NewCampaign, NewParse, NewTelegramLogin } from '../../api/types';
 import { session } from '../auth/session';
 
 /** Every state an account can be in, in the order a reader expects them. */
@@ -68,6 +68,23 @@ export function countField(text: string): number | undefined {
 /** The kinds of account the form connects: a user of this server, or a bot over the Bot API. */
 export const CONNECTORS = ['hybrid', 'telegram_bot'] as const;
 export type Connector = (typeof CONNECTORS)[number];
+
+/**
+ * What the connect form offers: the connectors above, sent to `POST /automation/accounts`, and
+ * a Telegram user account (`telegram_user`), signed in by QR code through `/automation/logins`.
+ */
+export const CONNECT_KINDS = [...CONNECTORS, 'telegram_user'] as const;
+export type ConnectKind = (typeof CONNECT_KINDS)[number];
+
+/** The states of a Telegram QR sign-in (`TelegramLogin.state`); it is asked again only while `waiting`. */
+export const LOGIN_STATES = ['waiting', 'password_needed', 'done', 'expired', 'failed'] as const;
+export type LoginState = (typeof LOGIN_STATES)[number];
+
+/** What starting a Telegram sign-in sends: the daily limit only when given. */
+export function newTelegramLogin(name: string, dailyLimit: string): NewTelegramLogin {
+  const limit = countField(dailyLimit);
+  return { name: name.trim(), ...(limit === undefined ? {} : { daily_limit: limit }) };
+}
 
 export interface ConnectForm {
   connector: Connector;

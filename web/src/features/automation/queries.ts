@@ -1,12 +1,16 @@
 /** The automation screens' server state: one query per list, shared by every section that reads it. */
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/endpoints';
-import type { AutomationAccount, Campaign, CampaignContact, Parse } from '../../api/types';
+import { isApiError } from '../../api/errors';
+import type { AutomationAccount, Campaign, CampaignContact, Parse, TelegramLogin } from '../../api/types';
 import { keys } from '../../state/keys';
 import { isAbsent, itemsOf, usePaged, type Paged } from './lists';
 
 /** While a parse or campaign runs, lists are asked again this often, in case a socket frame was missed. */
 export const RUNNING_POLL_MS = 5_000;
+
+/** How often a Telegram sign-in waiting for its scan is asked again (the server asks Telegram each time). */
+export const LOGIN_POLL_MS = 2_000;
 
 export function useAccounts() {
   return usePaged<AutomationAccount>(keys.automationAccounts, (cursor) => api.automationAccounts(cursor));
@@ -44,5 +48,28 @@ export function useCampaign(id: number) {
 export function useContacts(id: number, running: boolean) {
   return usePaged<CampaignContact>(keys.campaignContacts(id), (cursor) => api.campaignContacts(id, cursor), {
     refetchInterval: () => (running ? RUNNING_POLL_MS : false),
+  });
+}
+
+/** An answer after which a sign-in is not asked about again: gone (404), or no Telegram sign-ins on this server (503 `unavailable`). */
+export function loginStopped(e: unknown): boolean {
+  return isAbsent(e) || (isApiError(e) && e.code === 'unavailable');
+}
+
+/**
+ * A Telegram QR sign-in (its first answer is put into the cache by whoever started it): asked
+ * again every 2 s while it waits for the scan, also in a hidden tab (the phone scans while this
+ * one may be behind another), and no more once it is anything else, gone, or nobody shows it.
+ */
+export function useTelegramLogin(id: number) {
+  return useQuery<TelegramLogin>({
+    queryKey: keys.telegramLogin(id),
+    queryFn: () => api.telegramLogin(id),
+    staleTime: LOGIN_POLL_MS,
+    retry: false,
+    // A 404: the sign-in is gone (it ended, or was cancelled elsewhere); a 503: the server cannot
+    // sign Telegram accounts in at all. Any other failure is tried again at the next tick.
+    refetchInterval: (q) => (q.state.data?.state === 'waiting' && !loginStopped(q.state.error) ? LOGIN_POLL_MS : false),
+    refetchIntervalInBackground: true,
   });
 }
