@@ -2,9 +2,8 @@
  * One function per endpoint the client uses, each a call of the typed client: paths, path
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
-import type { Client as FetchClient } from 'openapi-fetch';
 import { client, data, type Client } from './client';
-import type { AccountChange, AddPolicy, AudienceImport, BotUpdate, ChatSettingUpdate, CreateChat, EmailSettingsUpdate, InviteOptions, JobState, LoginRequest, NewAudience, NewAutomationAccount, NewBot, NewCampaign, NewParse, NewPushSubscription, NewTelegramLogin, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, TelegramLogin, TelegramLoginPassword, UpdateChat, UpdateMember } from './types';
+import type { AccountChange, AddPolicy, AudienceImport, BotUpdate, ChatSettingUpdate, CreateChat, EmailSettingsUpdate, InviteOptions, JobState, LoginRequest, NewAudience, NewAutomationAccount, NewBot, NewCampaign, NewParse, NewPushSubscription, NewTelegramLogin, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -14,35 +13,7 @@ export interface JobsQuery {
   limit?: number;
 }
 
-/*
- * The Telegram QR sign-in's paths (`/automation/logins`), written by hand in the shape
- * openapi-typescript gives `paths` until the spec snapshot has them: the same typed client
- * (bearer token, refresh, `ApiError`s) calls them through `logins` below. Once `schema.d.ts`
- * is regenerated with them, `logins` is `c` again and this goes.
- */
-type NoParams = { query?: never; header?: never; path?: never; cookie?: never };
-type IdParams = { query?: never; header?: never; path: { id: number }; cookie?: never };
-type Json<T> = { headers: { [name: string]: unknown }; content: { 'application/json': T } };
-type NoContent = { headers: { [name: string]: unknown }; content?: never };
-type NoMethods = { get?: never; put?: never; post?: never; delete?: never; options?: never; head?: never; patch?: never; trace?: never };
-interface TelegramLoginPaths {
-  '/api/v1/automation/logins': Omit<NoMethods, 'post'> & {
-    parameters: NoParams;
-    post: { parameters: NoParams; requestBody: { content: { 'application/json': NewTelegramLogin } }; responses: { 201: Json<TelegramLogin> } };
-  };
-  '/api/v1/automation/logins/{id}': Omit<NoMethods, 'get' | 'delete'> & {
-    parameters: NoParams;
-    get: { parameters: IdParams; requestBody?: never; responses: { 200: Json<TelegramLogin> } };
-    delete: { parameters: IdParams; requestBody?: never; responses: { 204: NoContent } };
-  };
-  '/api/v1/automation/logins/{id}/password': Omit<NoMethods, 'post'> & {
-    parameters: NoParams;
-    post: { parameters: IdParams; requestBody: { content: { 'application/json': TelegramLoginPassword } }; responses: { 200: Json<TelegramLogin> } };
-  };
-}
-
 export function endpoints({ api: c, guest }: Client) {
-  const logins = c as unknown as FetchClient<TelegramLoginPaths>;
   const chat = (chat_id: number) => ({ params: { path: { chat_id } } });
   const msg = (chat_id: number, seq: number) => ({ params: { path: { chat_id, seq } } });
 
@@ -247,13 +218,13 @@ export function endpoints({ api: c, guest }: Client) {
      * `unavailable` (its message says why) when the server cannot sign Telegram accounts in at
      * all (no Telegram API credentials); Telegram out of reach is said in the sign-in (`unreachable`).
      */
-    startTelegramLogin: (req: NewTelegramLogin) => data(logins.POST('/api/v1/automation/logins', { body: req })),
+    startTelegramLogin: (req: NewTelegramLogin) => data(c.POST('/api/v1/automation/logins', { body: req })),
     /** How the sign-in goes: the server asks Telegram each time (a new QR code, the scan, the end). 404: gone; 503 as above. */
-    telegramLogin: (id: number) => data(logins.GET('/api/v1/automation/logins/{id}', { params: { path: { id } } })),
+    telegramLogin: (id: number) => data(c.GET('/api/v1/automation/logins/{id}', { params: { path: { id } } })),
     /** The account's two-step password; 422 `bad_credentials` (field `password`) when wrong, 409 `wrong_state` when not asked for. */
     telegramLoginPassword: (id: number, password: string) =>
-      data(logins.POST('/api/v1/automation/logins/{id}/password', { params: { path: { id } }, body: { password } })),
-    cancelTelegramLogin: (id: number) => data(logins.DELETE('/api/v1/automation/logins/{id}', { params: { path: { id } } })),
+      data(c.POST('/api/v1/automation/logins/{id}/password', { params: { path: { id } }, body: { password } })),
+    cancelTelegramLogin: (id: number) => data(c.DELETE('/api/v1/automation/logins/{id}', { params: { path: { id } } })),
 
     // background jobs (administrators)
     jobsOverview: () => data(c.GET('/api/v1/admin/jobs')),

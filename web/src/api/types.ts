@@ -128,42 +128,7 @@ export type CampaignContactPage = S['Page_Contact'];
 /** A campaign's inbound webhook (`secret` shown in this answer only). */
 export type InboundHook = S['InboundHook'];
 
-/*
- * A Telegram user account signed in by QR code (connector `telegram_user`). Written by hand:
- * these mirror `TelegramLogin` (and the bodies of `/automation/logins`) of the API until the
- * spec snapshot has them; then they become `S['TelegramLogin']` etc. like the rest.
- */
-/** A sign-in under way: `POST /automation/logins` makes one, `GET /automation/logins/{id}` asks how it goes. */
-export interface TelegramLogin {
-  id: number;
-  /** The account's name, as given. */
-  name: string;
-  /** `waiting` (for the QR code to be scanned), `password_needed`, `done`, `expired` or `failed`. */
-  state: string;
-  /**
-   * While `waiting`: the text of the QR code (`tg://login?token=…`); a new one every ~30 s.
-   * Absent until Telegram has given the first one.
-   */
-  qr_url?: string | null;
-  /** While `waiting`: epoch ms when this QR code stops working. */
-  qr_expires_at?: number | null;
-  /** Telegram could not be reached on this very call (the sign-in is unchanged; the next call tries again). */
-  unreachable?: string | null;
-  /** When `password_needed`: the hint of the account's two-step password (may be empty). */
-  password_hint?: string | null;
-  /** When `done`: the account connected. */
-  account?: AutomationAccount | null;
-  /** When `failed`: what went wrong. */
-  error?: string | null;
-  /** Epoch ms: the whole sign-in ends then (`expired`). */
-  expires_at: number;
-}
-/** Body of `POST /automation/logins`: the account's name (1 to 64 characters) and daily limit. */
-export interface NewTelegramLogin {
-  name: string;
-  daily_limit?: number | null;
-}
-/** Body of `POST /automation/logins/{id}/password`: the account's two-step password. */
-export interface TelegramLoginPassword {
-  password: string;
-}
+/** A QR sign-in of a Telegram user account (connector `telegram_user`). */
+export type TelegramLogin = S['TelegramLogin'];
+export type NewTelegramLogin = S['NewTelegramLogin'];
+export type TelegramLoginPassword = S['TelegramLoginPassword'];
