@@ -110,7 +110,7 @@ fn found(user: &tl::types::User) -> Found {
     }
 }
 
-/// What to send a message to, and the id Telegram gives it back under.
+/// The id Telegram gave the message sent with `random_id`, from the answer to the send.
 fn sent_message_id(updates: &tl::enums::Updates, random_id: i64) -> Option<i64> {
     let updates = match updates {
         tl::enums::Updates::UpdateShortSentMessage(sent) => return Some(sent.id.into()),
@@ -398,7 +398,13 @@ impl Connector for TelegramUser {
             };
             self.remember(account, &page.users, &page.chats).await?;
             let read = page.participants.len() as i64;
-            let people = users_of(&page.users).map(found).collect();
+            // the answer's users also name who invited or promoted a member: only members count
+            let people = page
+                .participants
+                .iter()
+                .filter_map(member_id)
+                .filter_map(|id| users_of(&page.users).find(|u| u.id == id).map(found))
+                .collect();
             let next = (read > 0 && offset + read < i64::from(page.count)).then_some(offset + read);
             Ok(Scan { people, read, next })
         })
@@ -435,6 +441,17 @@ impl Connector for TelegramUser {
             let next = (read == i64::from(limit)).then_some(oldest).flatten();
             Ok(Scan { people, read, next })
         })
+    }
+}
+
+/// A member's user id (those banned or gone are no members).
+fn member_id(participant: &tl::enums::ChannelParticipant) -> Option<i64> {
+    match participant {
+        tl::enums::ChannelParticipant::Participant(p) => Some(p.user_id),
+        tl::enums::ChannelParticipant::ParticipantSelf(p) => Some(p.user_id),
+        tl::enums::ChannelParticipant::Creator(p) => Some(p.user_id),
+        tl::enums::ChannelParticipant::Admin(p) => Some(p.user_id),
+        tl::enums::ChannelParticipant::Banned(_) | tl::enums::ChannelParticipant::Left(_) => None,
     }
 }
 

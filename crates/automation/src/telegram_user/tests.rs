@@ -507,13 +507,19 @@ async fn the_parser_pages_members_and_the_authors_of_history() {
                 count: 3,
                 participants: vec![member(1), member(2)],
                 chats: vec![],
-                users: vec![user(1, Some("one"), false), user(2, None, true)],
+                // 9 invited someone: named in the answer, not a member on this page
+                users: vec![
+                    user(1, Some("one"), false),
+                    user(9, Some("inviter"), false),
+                    user(2, None, true),
+                ],
             },
         ))
     });
     let page = connector.members(&me, chat, None, 2).await.unwrap();
     assert_eq!(page.read, 2);
     assert_eq!(page.next, Some(2));
+    assert_eq!(page.people.iter().map(|p| p.user_id).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(page.people[0].username.as_deref(), Some("one"));
     assert!(page.people[1].is_bot && page.people[1].username.is_none());
     fake.expect::<tl::functions::channels::GetParticipants>(move |asked| {
