@@ -5,11 +5,13 @@
 //! - `text.rs`: plain text in whatever encoding it came (UTF-8, UTF-16 with a BOM, or a legacy
 //!   Russian or Western one, guessed), cleaned up;
 //! - `fb2.rs`: FictionBook 2 (its sections are the chapters);
+//! - `epub.rs`: EPUB 2 and 3 (the spine in order, titled by the table of contents);
 //! - `chapters.rs`: chapters of plain text, by their heading lines;
 //! - `blocks.rs`: a chapter cut into blocks of a few thousand characters at sentence ends.
 
 mod blocks;
 mod chapters;
+mod epub;
 mod fb2;
 mod text;
 
@@ -37,6 +39,7 @@ pub struct Chapter {
 pub enum Format {
     Txt,
     Fb2,
+    Epub,
 }
 
 /// Why a book could not be read.
@@ -67,6 +70,7 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Book, BookError> {
             chapters: chapters::of_text(&decode(bytes)),
         },
         Format::Fb2 => fb2::read(bytes)?,
+        Format::Epub => epub::read(bytes)?,
     };
     if book.chapters.iter().all(|c| c.paragraphs.is_empty()) {
         return Err(BookError::Empty);
