@@ -57,13 +57,31 @@ pub fn blocks(book: &Book, limits: Limits) -> Vec<Block> {
     out
 }
 
-/// The characters `units` make when joined (a paragraph break counts two, a space one).
-fn joined_chars(units: &[Unit]) -> usize {
-    units
-        .iter()
-        .enumerate()
-        .map(|(i, u)| u.chars + usize::from(i > 0) * if u.opens_paragraph { 2 } else { 1 })
-        .sum()
+/// The characters any run of units makes when joined (a paragraph break counts two, a space
+/// one), in constant time: sums of each unit's characters with the separator before it.
+struct Sizes {
+    prefix: Vec<usize>,
+    separator: Vec<usize>,
+}
+
+impl Sizes {
+    fn of(units: &[Unit]) -> Sizes {
+        let separator: Vec<usize> = units.iter().map(|u| if u.opens_paragraph { 2 } else { 1 }).collect();
+        let mut prefix = Vec::with_capacity(units.len() + 1);
+        prefix.push(0);
+        for (unit, sep) in units.iter().zip(&separator) {
+            prefix.push(prefix.last().copied().unwrap_or_default() + unit.chars + sep);
+        }
+        Sizes { prefix, separator }
+    }
+
+    /// `units[range]` joined: the first unit has no separator before it.
+    fn of_range(&self, range: std::ops::Range<usize>) -> usize {
+        if range.is_empty() {
+            return 0;
+        }
+        self.prefix[range.end] - self.prefix[range.start] - self.separator[range.start]
+    }
 }
 
 fn join(units: &[Unit]) -> String {
@@ -79,16 +97,17 @@ fn join(units: &[Unit]) -> String {
 
 /// Greedy packing into ranges of units, then the tail evened out.
 fn pack(units: &[Unit], limits: Limits) -> Vec<std::ops::Range<usize>> {
+    let size = Sizes::of(units);
     let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
     let mut start = 0;
     let mut end = 1;
     while end <= units.len() {
-        if end - 1 > start && joined_chars(&units[start..end]) > limits.max {
+        if end - 1 > start && size.of_range(start..end) > limits.max {
             // end the block at the last paragraph's end that leaves it big enough, else at
             // the last sentence that fits; the rest is looked at again
             let at = (start + 1..end - 1)
                 .rev()
-                .find(|&q| units[q].opens_paragraph && joined_chars(&units[start..q]) >= limits.min)
+                .find(|&q| units[q].opens_paragraph && size.of_range(start..q) >= limits.min)
                 .unwrap_or(end - 1);
             ranges.push(start..at);
             start = at;
@@ -100,18 +119,18 @@ fn pack(units: &[Unit], limits: Limits) -> Vec<std::ops::Range<usize>> {
         ranges.push(start..units.len());
     }
     let n = ranges.len();
-    if n >= 2 && joined_chars(&units[ranges[n - 1].clone()]) < limits.min {
+    if n >= 2 && size.of_range(ranges[n - 1].clone()) < limits.min {
         let (before, last) = (ranges[n - 2].clone(), ranges[n - 1].clone());
-        if joined_chars(&units[before.start..last.end]) <= limits.max {
+        if size.of_range(before.start..last.end) <= limits.max {
             ranges.truncate(n - 2);
             ranges.push(before.start..last.end);
         } else {
             // move sentences from the block before while the tail is short and that one stays long
             let mut cut = before.end;
             while cut > before.start + 1
-                && joined_chars(&units[cut..last.end]) < limits.min
-                && joined_chars(&units[before.start..cut - 1]) >= limits.min
-                && joined_chars(&units[cut - 1..last.end]) <= limits.max
+                && size.of_range(cut..last.end) < limits.min
+                && size.of_range(before.start..cut - 1) >= limits.min
+                && size.of_range(cut - 1..last.end) <= limits.max
             {
                 cut -= 1;
             }

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 use quick_xml::Reader;
-use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::text::clean;
+use crate::xml::{reference, squeeze};
 use crate::{Book, BookError, Chapter};
 
 /// What a book may unpack to, all files together, and how many files it may hold.
@@ -347,10 +347,8 @@ impl Page {
                     }
                 }
                 Event::GeneralRef(r) if skipping == 0 => {
-                    let text = match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        _ => entity(&r.decode().unwrap_or_default()).to_owned(),
-                    };
+                    let text = reference(&r)
+                        .unwrap_or_else(|name| html_entity(name.as_deref().unwrap_or_default()).to_owned());
                     current.push_str(&text);
                     if in_heading {
                         heading_text.push_str(&text);
@@ -373,11 +371,8 @@ impl Page {
     }
 }
 
-/// XML's entities and the HTML ones books use most (XHTML files often keep them).
-fn entity(name: &str) -> &'static str {
-    if let Some(known) = resolve_predefined_entity(name) {
-        return known;
-    }
+/// The HTML entities books use most (XHTML files often keep them); others are dropped.
+fn html_entity(name: &str) -> &'static str {
     match name {
         "nbsp" => " ",
         "mdash" => "—",
@@ -389,10 +384,6 @@ fn entity(name: &str) -> &'static str {
         "shy" => "",
         _ => "",
     }
-}
-
-fn squeeze(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@
 //! is common): the bytes are decoded first, then parsed.
 
 use quick_xml::Reader;
-use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 
 use crate::text::{clean, decode_with};
+use crate::xml::{reference, squeeze};
 use crate::{Book, BookError, Chapter};
 
 /// Elements whose text is a paragraph of its own.
@@ -36,14 +36,8 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Book, BookError> {
             }
             Event::CData(e) => state.text(&String::from_utf8_lossy(&e)),
             Event::GeneralRef(e) => {
-                let resolved = match e.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c.to_string()),
-                    _ => e
-                        .decode()
-                        .ok()
-                        .and_then(|name| resolve_predefined_entity(&name).map(str::to_owned)),
-                };
-                if let Some(resolved) = resolved {
+                // FB2 is plain XML: an entity it does not define is dropped
+                if let Ok(resolved) = reference(&e) {
                     state.text(&resolved);
                 }
             }
@@ -171,11 +165,6 @@ impl State {
             chapters,
         }
     }
-}
-
-/// Runs of whitespace as one space, trimmed.
-fn squeeze(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod chapters;
 mod epub;
 mod fb2;
 mod text;
+mod xml;
 
 pub use blocks::{Block, Limits, blocks};
 pub use chapters::is_heading;
