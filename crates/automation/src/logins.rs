@@ -80,21 +80,22 @@ impl Automation {
         let name = clean_name(&new.name)?;
         let daily_limit = self.daily_limit(new.daily_limit)?;
         let now = now_ms();
+        // the fresh session is kept before Telegram is asked: a first poll that cannot reach
+        // it leaves the login with a session to try again with
+        let session = flow.fresh();
+        let (secrets, fresh) = (self.secrets.clone(), session.clone());
         let id = self
             .db
             .write(move |tx| {
                 Box::pin(async move {
                     store::purge_logins(tx, now - ENDED_KEPT_MS).await?;
-                    store::insert_login(tx, me, &name, daily_limit, now + LOGIN_TTL_MS, now).await
+                    let id = store::insert_login(tx, me, &name, daily_limit, now + LOGIN_TTL_MS, now).await?;
+                    store::set_login_session(tx, id, secrets.seal(&session_context(id), &fresh)).await?;
+                    Ok::<_, hybrid_store::StoreError>(id)
                 })
             })
             .await?;
-        // the fresh session is kept before Telegram is asked: a first poll that cannot reach
-        // it leaves the login with a session to try again with
-        let session = flow.fresh();
-        let mut row = self.own_login(me, id).await?;
-        row.session = self.secrets.seal(&session_context(id), &session);
-        self.save_login(row.clone()).await?;
+        let row = self.own_login(me, id).await?;
         self.step(row, session, None).await
     }
 

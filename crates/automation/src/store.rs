@@ -1138,6 +1138,15 @@ pub mod logins {
         Ok(id)
     }
 
+    pub async fn set_login_session(sql: &mut Sql<'_>, id: i64, sealed: Vec<u8>) -> StoreResult<()> {
+        sql.execute(
+            "UPDATE telegram_logins SET session = $2 WHERE id = $1",
+            params![id, sealed],
+        )
+        .await?;
+        Ok(())
+    }
+
     pub async fn login(sql: &mut Sql<'_>, owner_id: i64, id: i64) -> StoreResult<Option<LoginRow>> {
         let query = format!("SELECT {LOGIN_COLUMNS} FROM telegram_logins WHERE id = $1 AND owner_id = $2");
         sql.fetch_optional(&query, params![id, owner_id]).await
