@@ -165,7 +165,7 @@ const ABBREVIATIONS: &[&str] = &[
 /// The sentences of a paragraph: Unicode's sentence bounds, joined again where they cut after
 /// an abbreviation or an initial ("А. С. Пушкин", "Mr. Smith"), before a lowercase word or a
 /// dash that goes on with the same sentence ("— Да! — сказал он."), or inside a word.
-fn sentences(paragraph: &str) -> Vec<String> {
+pub(crate) fn sentences(paragraph: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     // whether the segment before ended with a space: one that did not ("?a") is the same word
     let mut spaced = true;

@@ -5,36 +5,17 @@
 //! books are refused, and so are archives that would unpack to too much.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
+use crate::archive::{self, Archive, malformed};
 use crate::text::clean;
 use crate::xml::{reference, squeeze};
 use crate::{Book, BookError, Chapter};
 
-/// What a book may unpack to, all files together, and how many files it may hold.
-const MAX_UNPACKED: u64 = 300 << 20;
-const MAX_FILES: usize = 10_000;
-
-type Archive<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
-
-fn malformed(why: impl std::fmt::Display) -> BookError {
-    BookError::Malformed(why.to_string())
-}
-
 pub(crate) fn read(bytes: &[u8]) -> Result<Book, BookError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| malformed(format!("not an EPUB (zip): {e}")))?;
-    if zip.len() > MAX_FILES {
-        return Err(malformed(format!("more than {MAX_FILES} files inside")));
-    }
-    let unpacked: u64 = (0..zip.len())
-        .filter_map(|i| zip.by_index_raw(i).ok().map(|f| f.size()))
-        .sum();
-    if unpacked > MAX_UNPACKED {
-        return Err(malformed("it unpacks to more than 300 MB"));
-    }
+    let mut zip = archive::open(bytes, "an EPUB")?;
     if let Ok(encryption) = file(&mut zip, "META-INF/encryption.xml")
         && encryption.contains("EncryptedData")
     {
@@ -81,13 +62,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Book, BookError> {
 }
 
 fn file(zip: &mut Archive<'_>, path: &str) -> Result<String, BookError> {
-    let mut entry = zip.by_name(path).map_err(|_| malformed(format!("{path} is missing")))?;
-    let mut bytes = Vec::new();
-    entry
-        .by_ref()
-        .take(MAX_UNPACKED)
-        .read_to_end(&mut bytes)
-        .map_err(|e| malformed(format!("{path}: {e}")))?;
+    let bytes = archive::named(zip, path)?;
     Ok(clean(&crate::text::decode_with(&bytes, None)))
 }
 
@@ -388,7 +363,7 @@ fn html_entity(name: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use std::io::{Cursor, Write};
 
     use zip::write::SimpleFileOptions;
 

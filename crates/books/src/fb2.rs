@@ -2,11 +2,13 @@
 //! `<title>`s; a section with a title starts a chapter named by the titles above it too
 //! ("Часть 1 / Глава 3"). Only the main `<body>` is read (the one named `notes` holds
 //! footnotes); pictures (`<binary>`) are skipped. The prolog's `encoding` is honoured (windows-1251
-//! is common): the bytes are decoded first, then parsed.
+//! is common): the bytes are decoded first, then parsed. Books are often shared zipped
+//! (`.fb2.zip`): a zip is unpacked first, its first `.fb2` file read.
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
+use crate::archive::{self, malformed};
 use crate::text::{clean, decode_with};
 use crate::xml::{reference, squeeze};
 use crate::{Book, BookError, Chapter};
@@ -15,6 +17,20 @@ use crate::{Book, BookError, Chapter};
 const PARAGRAPHS: &[&[u8]] = &[b"p", b"v", b"subtitle", b"text-author"];
 
 pub(crate) fn read(bytes: &[u8]) -> Result<Book, BookError> {
+    if archive::is_zip(bytes) {
+        return read_xml(&unzip(bytes)?);
+    }
+    read_xml(bytes)
+}
+
+/// The first `.fb2` file of a zip (any case: `BOOK.FB2` too), within the archive's caps.
+fn unzip(bytes: &[u8]) -> Result<Vec<u8>, BookError> {
+    let mut zip = archive::open(bytes, "an FB2")?;
+    let index = archive::first_ending_with(&zip, ".fb2").ok_or_else(|| malformed("the zip holds no .fb2 file"))?;
+    archive::indexed(&mut zip, index)
+}
+
+fn read_xml(bytes: &[u8]) -> Result<Book, BookError> {
     let text = clean(&decode_with(bytes, declared_encoding(bytes).as_deref()));
     let mut reader = Reader::from_str(&text);
     reader.config_mut().check_end_names = false;
@@ -231,6 +247,50 @@ mod tests {
         let utf8 = BOOK.replace(r#"encoding="windows-1251""#, "encoding='utf-8'");
         assert_eq!(read(utf8.as_bytes()).unwrap(), read(&cp1251(BOOK)).unwrap());
         assert_eq!(declared_encoding(br#"<?xml version="1.0"?><a/>"#), None);
+    }
+
+    /// A zip of `files` (name, bytes), deflated.
+    fn zipped(files: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in files {
+            zip.start_file(*name, deflated).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_zipped_book_reads_as_the_book_its_first_fb2_file_is() {
+        let book = cp1251(BOOK);
+        let other = BOOK.replace("Капитанская дочка", "Другая книга");
+        let zip = zipped(&[
+            ("readme.txt", "не книга".as_bytes()),
+            ("books/Kapitanskaya_Dochka.FB2", book.as_slice()),
+            ("books/other.fb2", other.as_bytes()),
+        ]);
+        assert_eq!(read(&zip).unwrap(), read(&book).unwrap());
+        assert_eq!(
+            crate::read(&zip, crate::Format::Fb2),
+            crate::read(&book, crate::Format::Fb2)
+        );
+    }
+
+    #[test]
+    fn a_zip_without_an_fb2_file_or_a_broken_zip_is_said_to_be_so() {
+        let zip = zipped(&[("book.txt", "text".as_bytes()), ("book.fb2.txt", "text".as_bytes())]);
+        assert_eq!(
+            read(&zip),
+            Err(BookError::Malformed("the zip holds no .fb2 file".into()))
+        );
+        let mut truncated = zipped(&[("book.fb2", BOOK.as_bytes())]);
+        truncated.truncate(truncated.len() / 2);
+        assert!(
+            matches!(read(&truncated), Err(BookError::Malformed(_))),
+            "{:?}",
+            read(&truncated)
+        );
     }
 
     #[test]

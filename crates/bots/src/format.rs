@@ -89,18 +89,6 @@ impl Out {
     }
 }
 
-/// An entity of `kind` whose range `Out::close` fills in.
-fn entity(kind: EntityKind) -> Entity {
-    Entity {
-        kind,
-        offset: 0,
-        length: 0,
-        url: None,
-        user_id: None,
-        language: None,
-    }
-}
-
 /// The longest URL a text link may carry (what chats accepts).
 const MAX_URL: usize = 2048;
 
@@ -118,7 +106,7 @@ fn link_entity(raw: &str) -> Option<Entity> {
     {
         return Some(Entity {
             user_id: Some(id),
-            ..entity(EntityKind::TextMention)
+            ..Entity::new(EntityKind::TextMention, 0, 0)
         });
     }
     let url = match scheme(url) {
@@ -136,7 +124,7 @@ fn link_entity(raw: &str) -> Option<Entity> {
     };
     (url.len() <= MAX_URL).then(|| Entity {
         url: Some(url),
-        ..entity(EntityKind::TextLink)
+        ..Entity::new(EntityKind::TextLink, 0, 0)
     })
 }
 
@@ -276,7 +264,7 @@ fn html_tag(src: &str, at: usize, out: &mut Out, open: &mut Vec<HtmlTag>) -> Res
     }
     let (attributes, end) = html_attributes(src, at, name, name_start + name_len)?;
     let attribute = |key: &str| attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let kind = |kind| Some(entity(kind));
+    let kind = |kind| Some(Entity::new(kind, 0, 0));
     let made = match lower.as_str() {
         "b" | "strong" => kind(EntityKind::Bold),
         "i" | "em" => kind(EntityKind::Italic),
@@ -648,7 +636,7 @@ fn close_mark(out: &mut Out, open: &mut Vec<Frame>, mark: Mark) -> Result<(), St
     match open.pop() {
         Some(f) if f.mark == mark => {
             if let Some(kind) = mark.kind() {
-                out.close(f.start, entity(kind));
+                out.close(f.start, Entity::new(kind, 0, 0));
             }
             Ok(())
         }
@@ -731,7 +719,7 @@ fn v2_code(input: &Input, k: usize, out: &mut Out) -> Result<usize, String> {
         start,
         Entity {
             language,
-            ..entity(kind)
+            ..Entity::new(kind, 0, 0)
         },
     );
     Ok(if block { k + 3 } else { k + 1 })
@@ -762,7 +750,7 @@ fn markdown(src: &str) -> Result<Out, String> {
                 out.push_chars(&chars[k + 1..end]);
                 out.close(
                     start,
-                    entity(if c == '*' { EntityKind::Bold } else { EntityKind::Italic }),
+                    Entity::new(if c == '*' { EntityKind::Bold } else { EntityKind::Italic }, 0, 0),
                 );
                 k = end + 1;
             }
@@ -782,7 +770,7 @@ fn markdown(src: &str) -> Result<Out, String> {
                     start,
                     Entity {
                         language,
-                        ..entity(EntityKind::Pre)
+                        ..Entity::new(EntityKind::Pre, 0, 0)
                     },
                 );
                 k = end + 3;
@@ -791,7 +779,7 @@ fn markdown(src: &str) -> Result<Out, String> {
                 let end = find(&chars, k + 1, "`").ok_or_else(unclosed)?;
                 let start = out.units;
                 out.push_chars(&chars[k + 1..end]);
-                out.close(start, entity(EntityKind::Code));
+                out.close(start, Entity::new(EntityKind::Code, 0, 0));
                 k = end + 1;
             }
             '[' => {
@@ -822,11 +810,7 @@ mod tests {
     use EntityKind::*;
 
     fn e(kind: EntityKind, offset: i64, length: i64) -> Entity {
-        Entity {
-            offset,
-            length,
-            ..entity(kind)
-        }
+        Entity::new(kind, offset, length)
     }
 
     fn link(offset: i64, length: i64, url: &str) -> Entity {

@@ -46,3 +46,17 @@ pub struct Entity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
 }
+
+impl Entity {
+    /// An entity of `kind` over `length` units from `offset`, without a URL, user or language.
+    pub fn new(kind: EntityKind, offset: i64, length: i64) -> Entity {
+        Entity {
+            kind,
+            offset,
+            length,
+            url: None,
+            user_id: None,
+            language: None,
+        }
+    }
+}

@@ -233,14 +233,7 @@ mod tests {
     use super::*;
 
     fn entity(kind: EntityKind, offset: i64, length: i64) -> Entity {
-        Entity {
-            kind,
-            offset,
-            length,
-            url: None,
-            user_id: None,
-            language: None,
-        }
+        Entity::new(kind, offset, length)
     }
 
     #[test]
