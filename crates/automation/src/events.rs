@@ -21,4 +21,12 @@ pub enum AutomationFrame {
     /// A parse of yours read a page, or ended.
     #[serde(rename = "automation.parse_updated")]
     ParseUpdated { parse: Parse },
+    /// A book of yours changed: read, a block summarised, a run stopped, or (`post_id`) a post
+    /// written. Fetch what you show of it.
+    #[serde(rename = "automation.content_updated")]
+    ContentUpdated {
+        source_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        post_id: Option<i64>,
+    },
 }

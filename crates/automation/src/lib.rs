@@ -10,11 +10,13 @@
 //!   `telegram_user/`: a Telegram user account's, over MTProto (the `telegram-user` feature);
 //! - `logins.rs`: QR logins of Telegram user accounts (the rows; Telegram's side is the connector's);
 //! - `audience.rs`: reading TXT/CSV imports (phones to E.164);
+//! - `content/`: the content pipeline: books to blocks, summaries and posts;
 //! - `store.rs`: all SQL; `events.rs`: socket frames; `settings.rs`: `[automation]`.
 
 mod api;
 mod audience;
 mod connector;
+mod content;
 mod engine;
 mod events;
 mod inbound;
@@ -36,6 +38,7 @@ use futures::future::BoxFuture;
 use hybrid_auth_api::TokenAuthority;
 use hybrid_chats_api::ChatActions;
 use hybrid_core::{ApiTag, CodeDoc, Module, ModuleContext, Schemas, Started, Worker, schema_of};
+use hybrid_files_api::FileStore;
 use hybrid_store::Migration;
 use hybrid_users_api::UserDirectory;
 
@@ -49,6 +52,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_store::migration!(1, "0001_init"),
     hybrid_core::jobs::migration(2),
     hybrid_store::migration!(3, "0003_telegram_user"),
+    hybrid_store::migration!(4, "0004_content"),
 ];
 
 pub struct AutomationModule;
@@ -59,7 +63,7 @@ impl Module for AutomationModule {
     }
 
     fn description(&self) -> &'static str {
-        "connected accounts, audiences and invite campaigns"
+        "connected accounts, audiences, invite campaigns, and books made into posts"
     }
 
     fn migrations(&self) -> &'static [Migration] {
@@ -68,7 +72,11 @@ impl Module for AutomationModule {
 
     fn needs(&self) -> &'static [&'static str] {
         // auth (its sessions) is called by every service and not listed
-        &[hybrid_chats_api::SERVICE, hybrid_users_api::SERVICE]
+        &[
+            hybrid_chats_api::SERVICE,
+            hybrid_users_api::SERVICE,
+            hybrid_files_api::SERVICE,
+        ]
     }
 
     fn settings(&self) -> Option<hybrid_core::config::Section> {
@@ -88,13 +96,16 @@ impl Module for AutomationModule {
         db: hybrid_store::Db,
         secrets: Arc<hybrid_core::Secrets>,
     ) -> BoxFuture<'static, anyhow::Result<usize>> {
-        Box::pin(async move { service::Automation::reseal(&db, &secrets).await })
+        Box::pin(async move {
+            let accounts = service::Automation::reseal(&db, &secrets).await?;
+            Ok(accounts + content::Content::reseal(&db, &secrets).await?)
+        })
     }
 
     fn tags(&self) -> &'static [ApiTag] {
         &[ApiTag {
             name: SERVICE,
-            description: "Automation: connected accounts, audiences, invite campaigns (docs/automation.md)",
+            description: "Automation: connected accounts, audiences, invite campaigns, the content pipeline (docs/automation.md)",
         }]
     }
 
@@ -132,6 +143,18 @@ impl Module for AutomationModule {
             engine.register();
             engine.register_parser();
             telegram_bot::register_updates(&engine, bot);
+            let ai = hybrid_core::outbound::Outbound::new(hybrid_core::outbound::OutboundConfig {
+                timeout_ms: config.ai_timeout_secs * 1000,
+                ..ctx.config.outbound.clone()
+            })?;
+            let content = Arc::new(content::Content {
+                db: db.clone(),
+                engine: engine.clone(),
+                files: ctx.apis.require::<dyn FileStore>(hybrid_files_api::SERVICE)?,
+                ai,
+                config: config.clone(),
+            });
+            content.register();
             let service = Arc::new(service::Automation {
                 db,
                 engine,
@@ -141,7 +164,7 @@ impl Module for AutomationModule {
                 logins_off,
             });
             Ok(Started {
-                routes: routes::routes(service),
+                routes: routes::routes(service).merge(content::routes(content)),
                 workers: vec![Worker::jobs("automation-jobs", jobs)],
                 ..Started::default()
             })

@@ -62,7 +62,7 @@ fn ended(refusal: &Refusal) -> Option<(&'static str, String, Option<i64>)> {
     }
 }
 
-fn too_many(what: &str, max: i64) -> ApiError {
+pub(crate) fn too_many(what: &str, max: i64) -> ApiError {
     ApiError::new(
         AutomationCode::TooMany,
         format!("you keep {max} {what} already, the most one may"),

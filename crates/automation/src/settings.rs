@@ -38,6 +38,13 @@ pub struct AutomationConfig {
     /// production data centres are; Telegram's test servers, say, are elsewhere).
     pub telegram_dc: i32,
     pub telegram_dc_address: String,
+    /// The largest book the content pipeline reads, in bytes (at most 64 MiB: a book is read
+    /// from the files service in one piece).
+    pub max_book_bytes: usize,
+    /// How long one call to an AI provider may take, in seconds (models write slowly).
+    pub ai_timeout_secs: u64,
+    /// The most tokens a model may answer with, for a summary or a post.
+    pub ai_max_tokens: i64,
 }
 
 impl Default for AutomationConfig {
@@ -59,6 +66,9 @@ impl Default for AutomationConfig {
             telegram_api_hash: String::new(),
             telegram_dc: 2,
             telegram_dc_address: String::new(),
+            max_book_bytes: hybrid_files_api::MAX_MESSAGE_BYTES,
+            ai_timeout_secs: 120,
+            ai_max_tokens: 800,
         }
     }
 }

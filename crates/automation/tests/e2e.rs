@@ -1,7 +1,7 @@
 //! The automation service in the real binary, on both stacks, with the native connector:
 //! accounts are sessions of Hybrid users, campaigns invite this server's users into its chats.
 //! Pauses between actions are configured to zero (or a second) here; the server's default is
-//! 120–300 s.
+//! 120–300 s. The content pipeline's tests are in `e2e/content.rs`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,6 +9,9 @@ use std::time::Duration;
 use futures::future::join_all;
 use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, hybrid_binary, stack_tests, until};
 use serde_json::{Value, json};
+
+#[path = "e2e/content.rs"]
+mod content;
 
 stack_tests!(
     a_campaign_gives_each_person_their_outcome,

@@ -636,6 +636,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/automation/content/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My AI provider and prompts (the key is never shown). */
+        get: operations["get_content_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change my AI provider and prompts: what is present is set. */
+        patch: operations["change_content_settings"];
+        trace?: never;
+    };
     "/api/v1/automation/inbound/{hook}": {
         parameters: {
             query?: never;
@@ -774,6 +792,186 @@ export interface paths {
          *     has ended is answered as it is.
          */
         post: operations["cancel_parse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My posts, newest first. */
+        get: operations["list_content_posts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/posts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_content_post"];
+        put?: never;
+        post?: never;
+        /** Delete a post; its summary counts as unused again. */
+        delete: operations["delete_content_post"];
+        options?: never;
+        head?: never;
+        /** Edit a post (Markdown in) or approve, skip, or return it to draft. */
+        patch: operations["change_content_post"];
+        trace?: never;
+    };
+    "/api/v1/automation/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My books, newest first. */
+        get: operations["list_sources"];
+        put?: never;
+        /**
+         * Read a book uploaded to the files service (TXT, FB2 or `.fb2.zip`, EPUB, PDF). The answer comes
+         *     at once, `extracting`; the book is read in the background (`ready` or `failed` then, and an
+         *     `automation.content_updated` frame says so).
+         */
+        post: operations["add_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/sources/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A book, its counts and its summaries' progress. */
+        get: operations["get_source"];
+        put?: never;
+        post?: never;
+        /** Forget a book: its blocks, summaries and posts. */
+        delete: operations["delete_source"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/sources/{id}/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A book's blocks in reading order (of one chapter, when asked), with their summaries. */
+        get: operations["list_source_blocks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/sources/{id}/chapters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A book's chapters in reading order, with their blocks' counts. */
+        get: operations["list_source_chapters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/sources/{id}/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a post from the book's next unused summary (or a given block's). */
+        post: operations["make_content_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/sources/{id}/summaries/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What summarising the book's remaining blocks will take: blocks, tokens, cost, time. */
+        get: operations["estimate_summaries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/sources/{id}/summaries/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Summarise the book's blocks that have none (failed ones again), one job per block: by the
+         *     model in the settings, or offline when none is set.
+         */
+        post: operations["start_summaries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/sources/{id}/summaries/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop summarising: blocks not yet summarised wait for the next start. */
+        post: operations["stop_summaries"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2108,6 +2306,13 @@ export interface components {
             parse: components["schemas"]["Parse"];
             /** @enum {string} */
             type: "automation.parse_updated";
+        } | {
+            /** Format: int64 */
+            post_id?: number | null;
+            /** Format: int64 */
+            source_id: number;
+            /** @enum {string} */
+            type: "automation.content_updated";
         };
         /**
          * @description A picture clients draw for a user or chat: `GET /files/{file_id}/thumbnails/{side}.webp`
@@ -2445,6 +2650,169 @@ export interface components {
              */
             user_id?: number | null;
             value: string;
+        };
+        /** @description A block of a book: a few thousand characters cut at sentence ends. */
+        ContentBlock: {
+            /** Format: int64 */
+            chapter: number;
+            /** Format: int64 */
+            chars: number;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description Its place in the book, from 0.
+             */
+            seq: number;
+            summary?: components["schemas"]["ContentSummary"] | null;
+            /** @description Why summarising it failed. */
+            summary_error?: string;
+            /** @description `none`, `queued`, `done` or `failed`. */
+            summary_state: string;
+            text: string;
+            /** @description "<chapter> (part k)" when the chapter has several blocks. */
+            title: string;
+            /** @description A post was made from its summary. */
+            used: boolean;
+        };
+        /** @description A chapter of a book, in reading order. */
+        ContentChapter: {
+            /** Format: int64 */
+            blocks: number;
+            /** Format: int64 */
+            chars: number;
+            /**
+             * Format: int64
+             * @description From 0.
+             */
+            index: number;
+            /** Format: int64 */
+            summarised: number;
+            /** @description Empty for text before the first heading. */
+            title: string;
+            /**
+             * Format: int64
+             * @description Blocks a post was made from.
+             */
+            used: number;
+        };
+        /** @description A post made from a summary: text with formatting entities, as a chat message carries it. */
+        ContentPost: {
+            /** Format: int64 */
+            block_id: number;
+            /** @description The block's title ("<chapter> (part k)"). */
+            block_title: string;
+            /** Format: int64 */
+            created_at: number;
+            entities: components["schemas"]["Entity"][];
+            error?: string;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description The text's length in UTF-16 units, as chats and Telegram count it.
+             */
+            length: number;
+            /** @description The model that wrote it, `template` (no model set), or `edited`. */
+            made_by: string;
+            /** @description The text and entities as Markdown, for an editor. */
+            markdown: string;
+            /** Format: int64 */
+            source_id: number;
+            /**
+             * @description `generating` (the model is writing it), `draft`, `approved`, `skipped` or `failed`
+             *     (`error` says why; edit it or make another).
+             */
+            state: string;
+            /** @description How each kind of target will take it. */
+            targets: components["schemas"]["TargetFit"][];
+            text: string;
+            /** Format: int64 */
+            updated_at: number;
+        };
+        /** @description A change to a post: its text (Markdown, the editor's input) or its state. */
+        ContentPostChange: {
+            /**
+             * @description The post's text as Markdown (bold `**`, italic `*`, `~~`, `code`, links, quotes,
+             *     lists), kept as text and entities.
+             */
+            markdown?: string | null;
+            /** @description `draft`, `approved` or `skipped`. */
+            state?: string | null;
+        };
+        /** @description The AI provider and prompts, as shown: the key never is, only whether one is set. */
+        ContentSettings: {
+            /** @description An OpenAI-compatible API's base URL (`…/v1`): OpenAI's, Together.ai's, a local server's. */
+            base_url: string;
+            has_api_key: boolean;
+            /**
+             * @description The chat model; empty: summaries come from the offline summariser and posts are made
+             *     from the summary without a model.
+             */
+            model: string;
+            /** @description Sent to make a post; `{book}`, `{chapter}` and `{summary}` are filled in. */
+            post_prompt: string;
+            /**
+             * Format: double
+             * @description US dollars per million tokens in and out, for the estimate (0: unknown).
+             */
+            price_in: number;
+            /** Format: double */
+            price_out: number;
+            /**
+             * Format: int64
+             * @description Calls to the provider per minute, at most.
+             */
+            requests_per_minute: number;
+            /** @description Sent with each block; `{book}`, `{chapter}` and `{text}` are filled in. */
+            summary_prompt: string;
+        };
+        /** @description A change to the settings: what is present is set. */
+        ContentSettingsChange: {
+            /** @description Kept sealed, never shown again; `""` removes it. */
+            api_key?: string | null;
+            base_url?: string | null;
+            model?: string | null;
+            post_prompt?: string | null;
+            /** Format: double */
+            price_in?: number | null;
+            /** Format: double */
+            price_out?: number | null;
+            /** Format: int64 */
+            requests_per_minute?: number | null;
+            summary_prompt?: string | null;
+        };
+        /** @description A book and where its pipeline stands. */
+        ContentSource: {
+            /** Format: int64 */
+            blocks: number;
+            /** Format: int64 */
+            chapters: number;
+            /** Format: int64 */
+            chars: number;
+            /** Format: int64 */
+            created_at: number;
+            error?: string;
+            /** @description `txt`, `fb2`, `epub` or `pdf`. */
+            format: string;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description `extracting` (being read, in the background), `ready`, or `failed` (`error` says why). */
+            state: string;
+            summaries: components["schemas"]["SummaryProgress"];
+            /** @description The book's own title, when its format gives one. */
+            title: string;
+        };
+        /** @description A block's summary. */
+        ContentSummary: {
+            /** @description The model that wrote it, or `offline` (the built-in extractive summariser). */
+            by: string;
+            text: string;
+            /** Format: int64 */
+            tokens_in: number;
+            /** Format: int64 */
+            tokens_out: number;
         };
         CreateChat: {
             description?: string | null;
@@ -3166,6 +3534,15 @@ export interface components {
              */
             target_chat_id: number;
         };
+        /** @description A post to make from a summary. */
+        NewContentPost: {
+            /**
+             * Format: int64
+             * @description This block's summary (default: the next summarised block of the book no post was made
+             *     from, in reading order).
+             */
+            block_id?: number | null;
+        };
         /** @description A parse to start: fills a new audience with the people of a chat the account is in. */
         NewParse: {
             /**
@@ -3210,6 +3587,16 @@ export interface components {
             /** @description Send only that something happened, not the message's text. */
             hide_content?: boolean;
             keys: components["schemas"]["PushKeys"];
+        };
+        /** @description A book to read, uploaded to the files service first (`POST /files` or a resumable upload). */
+        NewSource: {
+            /**
+             * Format: int64
+             * @description The uploaded file: TXT (any Russian or Western encoding), FB2 (or `.fb2.zip`), EPUB or PDF.
+             */
+            file_id: number;
+            /** @description 1 to 64 characters (default: the file's name). */
+            name?: string | null;
         };
         /** @description A Telegram user account to log in by QR code (the `telegram_user` connector). */
         NewTelegramLogin: {
@@ -3499,6 +3886,98 @@ export interface components {
                  */
                 user_id?: number | null;
                 value: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_ContentBlock: {
+            items: {
+                /** Format: int64 */
+                chapter: number;
+                /** Format: int64 */
+                chars: number;
+                /** Format: int64 */
+                id: number;
+                /**
+                 * Format: int64
+                 * @description Its place in the book, from 0.
+                 */
+                seq: number;
+                summary?: components["schemas"]["ContentSummary"] | null;
+                /** @description Why summarising it failed. */
+                summary_error?: string;
+                /** @description `none`, `queued`, `done` or `failed`. */
+                summary_state: string;
+                text: string;
+                /** @description "<chapter> (part k)" when the chapter has several blocks. */
+                title: string;
+                /** @description A post was made from its summary. */
+                used: boolean;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_ContentPost: {
+            items: {
+                /** Format: int64 */
+                block_id: number;
+                /** @description The block's title ("<chapter> (part k)"). */
+                block_title: string;
+                /** Format: int64 */
+                created_at: number;
+                entities: components["schemas"]["Entity"][];
+                error?: string;
+                /** Format: int64 */
+                id: number;
+                /**
+                 * Format: int64
+                 * @description The text's length in UTF-16 units, as chats and Telegram count it.
+                 */
+                length: number;
+                /** @description The model that wrote it, `template` (no model set), or `edited`. */
+                made_by: string;
+                /** @description The text and entities as Markdown, for an editor. */
+                markdown: string;
+                /** Format: int64 */
+                source_id: number;
+                /**
+                 * @description `generating` (the model is writing it), `draft`, `approved`, `skipped` or `failed`
+                 *     (`error` says why; edit it or make another).
+                 */
+                state: string;
+                /** @description How each kind of target will take it. */
+                targets: components["schemas"]["TargetFit"][];
+                text: string;
+                /** Format: int64 */
+                updated_at: number;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_ContentSource: {
+            items: {
+                /** Format: int64 */
+                blocks: number;
+                /** Format: int64 */
+                chapters: number;
+                /** Format: int64 */
+                chars: number;
+                /** Format: int64 */
+                created_at: number;
+                error?: string;
+                /** @description `txt`, `fb2`, `epub` or `pdf`. */
+                format: string;
+                /** Format: int64 */
+                id: number;
+                name: string;
+                /** @description `extracting` (being read, in the background), `ready`, or `failed` (`error` says why). */
+                state: string;
+                summaries: components["schemas"]["SummaryProgress"];
+                /** @description The book's own title, when its format gives one. */
+                title: string;
             }[];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor?: string | null;
@@ -4025,6 +4504,56 @@ export interface components {
             last_seen_at: number;
             user_agent: string;
         };
+        /** @description What summarising a book's remaining blocks will take, before it starts. */
+        SummaryEstimate: {
+            /**
+             * Format: int64
+             * @description Blocks without a summary yet.
+             */
+            blocks: number;
+            /** @description The model, or `offline` (no model set: free, on this server). */
+            by: string;
+            /**
+             * Format: double
+             * @description In US dollars, from the prices in the settings; absent when no price is set.
+             */
+            cost_usd?: number | null;
+            /**
+             * Format: int64
+             * @description Calls the provider allows per minute (the settings'), so at least this many minutes.
+             */
+            minutes: number;
+            /**
+             * Format: int64
+             * @description Estimated as characters / 4, prompt included.
+             */
+            tokens_in: number;
+            /**
+             * Format: int64
+             * @description At most `max_tokens` per block.
+             */
+            tokens_out: number;
+        };
+        /** @description How many of a book's blocks are summarised, and what it cost. */
+        SummaryProgress: {
+            /** Format: int64 */
+            done: number;
+            /** @description What stopped the run, when the provider refused it (a bad key, an unknown model). */
+            error?: string;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            queued: number;
+            /** @description Whether summary jobs run now (`stop` ends it). */
+            running: boolean;
+            /**
+             * Format: int64
+             * @description Tokens the provider counted so far.
+             */
+            tokens_in: number;
+            /** Format: int64 */
+            tokens_out: number;
+        };
         /** @description One service's part of a sync answer. */
         SyncPart: {
             /** @description Send it back next time, as `services.<name>`. */
@@ -4072,6 +4601,17 @@ export interface components {
              *     `user_pts`.
              */
             user_too_long: boolean;
+        };
+        /** @description Whether a post fits a kind of target as it is. */
+        TargetFit: {
+            fits: boolean;
+            /**
+             * Format: int64
+             * @description The longest text it takes, in UTF-16 units.
+             */
+            max_length: number;
+            /** @description `hybrid` (a chat of this server) or `telegram` (a Telegram chat). */
+            target: string;
         };
         /**
          * @description A QR login of a Telegram user account. Poll it (`GET`) every couple of seconds while it is
@@ -7393,6 +7933,119 @@ export interface operations {
             };
         };
     };
+    get_content_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentSettings"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_content_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContentSettingsChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentSettings"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     inbound_contact: {
         parameters: {
             query?: never;
@@ -8014,6 +8667,995 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Parse"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_content_posts: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 200 (default 50). */
+                limit?: number | null;
+                /** @description Only this book's posts. */
+                source_id?: number | null;
+                /** @description Only posts in this state. */
+                state?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ContentPost"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_content_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentPost"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_content_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_content_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContentPostChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentPost"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sources: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 200 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ContentSource"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSource"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentSource"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentSource"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_source_blocks: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 100 (default 20). */
+                limit?: number | null;
+                /** @description Only this chapter's blocks. */
+                chapter?: number | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ContentBlock"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_source_chapters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentChapter"][];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    make_content_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewContentPost"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentPost"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    estimate_summaries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryEstimate"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_summaries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentSource"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stop_summaries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentSource"];
                 };
             };
             /** @description a parameter of the wrong type, or a body that is not JSON */

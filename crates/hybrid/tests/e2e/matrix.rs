@@ -926,6 +926,41 @@ impl World {
                 let path = template.replace("{id}", &parse["id"].to_string());
                 Case::new(method, path, owner, OWNER_ONLY)
             }
+            // the content pipeline: books and posts are their owner's alone
+            ("GET", "/api/v1/automation/sources") | ("GET", "/api/v1/automation/posts") => {
+                self.content_post().await;
+                Case::new(method, template.into(), owner, SIGNED_IN).hidden_from(&[Outsider])
+            }
+            ("POST", "/api/v1/automation/sources") => {
+                let file = self
+                    .expect("POST", "/api/v1/files?name=book.txt", owner, Some(json!("A book.")))
+                    .await;
+                Case::new(method, template.into(), owner, SIGNED_IN).body(json!({"file_id": file["id"]}))
+            }
+            ("POST", "/api/v1/automation/sources/{id}/posts") => {
+                let id = self.content_source().await;
+                // not summarised yet: the owner's call gets past the lookup to the book's state
+                Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY)
+                    .body(json!({}))
+                    .owner_gets(409)
+            }
+            _ if template.starts_with("/api/v1/automation/sources/{id}") => {
+                let id = self.content_source().await;
+                Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY)
+            }
+            _ if template.starts_with("/api/v1/automation/posts/{id}") => {
+                let id = self.content_post().await;
+                let case = Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY);
+                if method == "PATCH" {
+                    case.body(json!({"state": "approved"}))
+                } else {
+                    case
+                }
+            }
+            ("GET", "/api/v1/automation/content/settings") => Case::new(method, template.into(), owner, SIGNED_IN),
+            ("PATCH", "/api/v1/automation/content/settings") => {
+                Case::new(method, template.into(), owner, SIGNED_IN).body(json!({"requests_per_minute": 30}))
+            }
             // public, keyed by the hook's address and secret
             ("POST", "/api/v1/automation/inbound/{hook}") => {
                 let body = self.campaign_body().await;
@@ -1013,6 +1048,42 @@ impl World {
             _ => return None,
         };
         Some(case)
+    }
+
+    /// A book of the owner's, read (one short block holding the secret): its id.
+    async fn content_source(&self) -> i64 {
+        let path = format!("/api/v1/files?name={SECRET}.txt");
+        let text = format!("{SECRET} book. It has two sentences.");
+        let file = self.expect("POST", &path, &self.owner, Some(json!(text))).await;
+        let body = json!({"file_id": file["id"], "name": format!("{SECRET} book")});
+        let source = self
+            .expect("POST", "/api/v1/automation/sources", &self.owner, Some(body))
+            .await;
+        let path = format!("/api/v1/automation/sources/{}", source["id"]);
+        let read = until("the book read", || async {
+            let read = self.expect("GET", &path, &self.owner, None).await;
+            (read["state"] != "extracting").then_some(read)
+        })
+        .await;
+        assert_eq!(read["state"], "ready", "fixture: a book read: {read}");
+        source["id"].as_i64().unwrap()
+    }
+
+    /// A post of the owner's, from a book summarised offline: its id.
+    async fn content_post(&self) -> i64 {
+        let source = self.content_source().await;
+        let path = format!("/api/v1/automation/sources/{source}");
+        self.expect("POST", &format!("{path}/summaries/start"), &self.owner, None)
+            .await;
+        until("the summary", || async {
+            let read = self.expect("GET", &path, &self.owner, None).await;
+            (read["summaries"]["done"] == 1).then_some(())
+        })
+        .await;
+        let post = self
+            .expect("POST", &format!("{path}/posts"), &self.owner, Some(json!({})))
+            .await;
+        post["id"].as_i64().unwrap()
     }
 
     /// A new automation account of the owner's: a fresh user's session.
