@@ -116,7 +116,7 @@ impl Content {
             None => store::next_unused(&mut reads, source_id).await?.ok_or_else(|| {
                 ApiError::new(
                     AutomationCode::WrongState,
-                    "every summarised block of this book has a post: summarise more of it",
+                    "no summarised block of this book is left without a post: summarise (more of) it first",
                 )
             })?,
         };
@@ -150,8 +150,11 @@ impl Content {
                     let entities = entities_json(&body.entities);
                     let id = store::insert_post(tx, me, &block, state, (&body.text, &entities), &made_by, now).await?;
                     if online {
+                        // one call at a time per owner, as summaries; a post someone waits
+                        // for goes before a book's queued summaries
                         let job = NewJob::new(WRITE, &Write { post: id })
                             .max_attempts(8)
+                            .priority(1)
                             .concurrency_key(format!("ai:{me}"));
                         hybrid_core::jobs::enqueue(tx, &job, now).await?;
                     }
