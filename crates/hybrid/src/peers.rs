@@ -191,7 +191,7 @@ mod tests {
                 ("files", vec!["auth", "chats"]),
                 ("notify", vec!["auth", "chats", "users"]),
                 ("bots", vec!["auth", "chats", "users", "files"]),
-                ("automation", vec!["auth", "chats", "users"]),
+                ("automation", vec!["auth", "chats", "users", "files"]),
             ]
         );
     }
