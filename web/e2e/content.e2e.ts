@@ -31,6 +31,11 @@ interface Post {
   entities: { type: string; offset: number; length: number }[];
 }
 
+/** Whether the page's scrolling body has nothing wider than itself (what `expectNoOverflow` clips at it would scroll sideways). */
+function bodyFits(page: Page): Promise<boolean> {
+  return page.locator('.page-body').evaluate((el) => el.scrollWidth <= el.clientWidth);
+}
+
 describe('content', () => {
   const suite = new Suite('content');
   let page: Page;
@@ -180,6 +185,7 @@ describe('content', () => {
     await suite.visit(phone, '/automation/content', '[data-testid="source"]');
     expect(await phone.getByTestId('source-state').textContent()).toBe('Готова');
     await expectNoOverflow(phone, 'the books');
+    expect(await bodyFits(phone)).toBe(true);
     const tabs = await phone.locator('.auto-tabs').evaluate((el) => el.scrollWidth <= el.clientWidth);
     expect(tabs).toBe(true);
     await phone.screenshot({ path: join(SHOTS, 'content-phone-books.png'), fullPage: true });
@@ -190,11 +196,13 @@ describe('content', () => {
     await phone.getByTestId('post-edit').click();
     await phone.getByTestId('post-markdown').waitFor();
     await expectNoOverflow(phone, 'a book');
+    expect(await bodyFits(phone)).toBe(true);
     await phone.screenshot({ path: join(SHOTS, 'content-phone.png'), fullPage: true });
 
     await suite.visit(phone, `/automation/content/${bookId}/chapters/1`, '[data-testid="block"]');
     await phone.getByTestId('block').first().getByTestId('block-text').locator('summary').click();
     await expectNoOverflow(phone, 'a chapter’s blocks');
+    expect(await bodyFits(phone)).toBe(true);
     expect(suite.errors()).toEqual([]);
   });
 });
