@@ -161,7 +161,7 @@ describe('automation', () => {
     await phone.getByTestId('log-row').first().waitFor();
     expect(await phone.getByTestId('campaign-state').textContent()).toBe('Завершена');
     await expectNoOverflow(phone, 'a campaign');
-    // The four sections' links fit the row, none cut.
+    // The five sections' links fit their rows, none cut.
     const tabs = await phone.locator('.auto-tabs').evaluate((el) => el.scrollWidth <= el.clientWidth);
     expect(tabs).toBe(true);
     await phone.screenshot({ path: join(SHOTS, 'automation-phone.png'), fullPage: true });

@@ -3,7 +3,7 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { AccountChange, AddPolicy, AudienceImport, BotUpdate, ChatSettingUpdate, CreateChat, EmailSettingsUpdate, InviteOptions, JobState, LoginRequest, NewAudience, NewAutomationAccount, NewBot, NewCampaign, NewParse, NewPushSubscription, NewTelegramLogin, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
+import type { AccountChange, AddPolicy, AudienceImport, BotUpdate, ChatSettingUpdate, ContentPostChange, ContentSettingsChange, CreateChat, EmailSettingsUpdate, InviteOptions, JobState, LoginRequest, NewAudience, NewAutomationAccount, NewBot, NewCampaign, NewContentPost, NewParse, NewPushSubscription, NewSource, NewTelegramLogin, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -225,6 +225,36 @@ export function endpoints({ api: c, guest }: Client) {
     telegramLoginPassword: (id: number, password: string) =>
       data(c.POST('/api/v1/automation/logins/{id}/password', { params: { path: { id } }, body: { password } })),
     cancelTelegramLogin: (id: number) => data(c.DELETE('/api/v1/automation/logins/{id}', { params: { path: { id } } })),
+
+    // automation: the content pipeline (books → blocks → summaries → posts)
+    /** My books, newest first. */
+    sources: (cursor?: string, limit = 50) =>
+      data(c.GET('/api/v1/automation/sources', { params: { query: { cursor: cursor || undefined, limit } } })),
+    source: (id: number) => data(c.GET('/api/v1/automation/sources/{id}', { params: { path: { id } } })),
+    /** A book uploaded to the files service first: answered at once, `extracting` (422 at `file_id`: not a book it reads). */
+    addSource: (req: NewSource) => data(c.POST('/api/v1/automation/sources', { body: req })),
+    removeSource: (id: number) => data(c.DELETE('/api/v1/automation/sources/{id}', { params: { path: { id } } })),
+    sourceChapters: (id: number) => data(c.GET('/api/v1/automation/sources/{id}/chapters', { params: { path: { id } } })),
+    /** A chapter's blocks in reading order, with their summaries. */
+    sourceBlocks: (id: number, chapter: number, cursor?: string, limit = 10) =>
+      data(c.GET('/api/v1/automation/sources/{id}/blocks', { params: { path: { id }, query: { chapter, cursor: cursor || undefined, limit } } })),
+    summaryEstimate: (id: number) => data(c.GET('/api/v1/automation/sources/{id}/summaries/estimate', { params: { path: { id } } })),
+    /** 409 `wrong_state` for a book that is not `ready`. */
+    startSummaries: (id: number) => data(c.POST('/api/v1/automation/sources/{id}/summaries/start', { params: { path: { id } } })),
+    stopSummaries: (id: number) => data(c.POST('/api/v1/automation/sources/{id}/summaries/stop', { params: { path: { id } } })),
+    /** A post from the next unused summary (or `block_id`'s); 409 `wrong_state` when every summary has one. */
+    makeContentPost: (id: number, req: NewContentPost = {}) =>
+      data(c.POST('/api/v1/automation/sources/{id}/posts', { params: { path: { id } }, body: req })),
+    /** A book's posts, newest first (only those in `state`, when given). */
+    contentPosts: (sourceId: number, state?: string, cursor?: string, limit = 20) =>
+      data(c.GET('/api/v1/automation/posts', { params: { query: { source_id: sourceId, state: state || undefined, cursor: cursor || undefined, limit } } })),
+    /** New Markdown (422 at `markdown`) or state (`draft`, `approved`, `skipped`); 409 while `generating`. */
+    changeContentPost: (id: number, change: ContentPostChange) =>
+      data(c.PATCH('/api/v1/automation/posts/{id}', { params: { path: { id } }, body: change })),
+    removeContentPost: (id: number) => data(c.DELETE('/api/v1/automation/posts/{id}', { params: { path: { id } } })),
+    contentSettings: () => data(c.GET('/api/v1/automation/content/settings')),
+    /** What is present is set; `api_key: ""` removes the key. */
+    changeContentSettings: (change: ContentSettingsChange) => data(c.PATCH('/api/v1/automation/content/settings', { body: change })),
 
     // background jobs (administrators)
     jobsOverview: () => data(c.GET('/api/v1/admin/jobs')),

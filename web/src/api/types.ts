@@ -132,3 +132,26 @@ export type InboundHook = S['InboundHook'];
 export type TelegramLogin = S['TelegramLogin'];
 export type NewTelegramLogin = S['NewTelegramLogin'];
 export type TelegramLoginPassword = S['TelegramLoginPassword'];
+
+/** A book of the content pipeline (docs/automation.md, "The content pipeline") and where it stands. */
+export type ContentSource = S['ContentSource'];
+export type ContentSourcePage = S['Page_ContentSource'];
+export type NewSource = S['NewSource'];
+/** How many of a book's blocks are summarised, whether a run goes on, and what it cost. */
+export type SummaryProgress = S['SummaryProgress'];
+/** What summarising a book's remaining blocks will take (asked before starting). */
+export type SummaryEstimate = S['SummaryEstimate'];
+export type ContentChapter = S['ContentChapter'];
+/** A few thousand characters of a book cut at sentence ends, with its summary once it has one. */
+export type ContentBlock = S['ContentBlock'];
+export type ContentBlockPage = S['Page_ContentBlock'];
+export type ContentSummary = S['ContentSummary'];
+/** A post made from a summary: text and entities as a chat message carries them, and its Markdown. */
+export type ContentPost = S['ContentPost'];
+export type ContentPostPage = S['Page_ContentPost'];
+export type ContentPostChange = S['ContentPostChange'];
+export type NewContentPost = S['NewContentPost'];
+export type TargetFit = S['TargetFit'];
+/** The AI provider and prompts (the key is never shown: only whether one is set). */
+export type ContentSettings = S['ContentSettings'];
+export type ContentSettingsChange = S['ContentSettingsChange'];

@@ -69,6 +69,22 @@ export const keys = {
   campaignContacts: (id: number) => ['automation', 'campaign', id, 'contacts'] as const,
   /** A Telegram account's QR sign-in under way (asked again every 2 s while it waits for the scan). */
   telegramLogin: (id: number) => ['automation', 'telegram-login', id] as const,
+  /** My books (the content pipeline), newest first. */
+  contentSources: ['automation', 'sources'] as const,
+  /** A book; its chapters, blocks and posts are under it (an `automation.content_updated` frame invalidates them all). */
+  contentSource: (id: number) => ['automation', 'source', id] as const,
+  contentChapters: (id: number) => ['automation', 'source', id, 'chapters'] as const,
+  /** A chapter's blocks, page by page. */
+  contentBlocks: (id: number, chapter: number) => ['automation', 'source', id, 'blocks', chapter] as const,
+  /** A book's posts, newest first: all of them (`state` ""), or those in one state. */
+  contentPosts: (id: number, state = '') => ['automation', 'source', id, 'posts', state] as const,
+  /** Every book's posts lists (a post changes them all). */
+  contentPostLists: (id: number) => ['automation', 'source', id, 'posts'] as const,
+  /** What summarising a book's remaining blocks would take (depends on the settings too). */
+  contentEstimate: (id: number) => ['automation', 'estimate', id] as const,
+  contentEstimates: ['automation', 'estimate'] as const,
+  /** My AI provider and prompts. */
+  contentSettings: ['automation', 'content-settings'] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
   /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */

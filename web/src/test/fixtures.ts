@@ -1,4 +1,4 @@
-import type { ChatInfo, Message, Notification } from '../api/types';
+import type { ChatInfo, ContentPost, ContentSource, Message, Notification } from '../api/types';
 
 /** A message in chat 1 from user 2; a test overrides only the fields it looks at. */
 export const msg = (seq: number, over: Partial<Message> = {}): Message => ({
@@ -48,5 +48,41 @@ export const note = (id: number, over: Partial<Notification> = {}): Notification
   chat_title: 'Book club',
   preview: `text ${id}`,
   created_at: 1000 + id,
+  ...over,
+});
+
+/** A book of the content pipeline, read and not summarised (5 blocks in 3 chapters). */
+export const source = (id: number, over: Partial<ContentSource> = {}): ContentSource => ({
+  id,
+  name: `book${id}.fb2`,
+  format: 'fb2',
+  state: 'ready',
+  title: 'Тестовая книга',
+  chapters: 3,
+  blocks: 5,
+  chars: 10337,
+  summaries: { running: false, done: 0, queued: 0, failed: 0, tokens_in: 0, tokens_out: 0 },
+  created_at: Date.UTC(2026, 4, 1),
+  ...over,
+});
+
+/** A draft post of book 1 made from a template: the part's title in bold over its summary. */
+export const contentPost = (id: number, over: Partial<ContentPost> = {}): ContentPost => ({
+  id,
+  source_id: 1,
+  block_id: 10 + id,
+  block_title: 'Глава 2 (part 1)',
+  state: 'draft',
+  text: 'Глава 2 (part 1)\n\nThe hero leaves at dawn.',
+  entities: [{ type: 'bold', offset: 0, length: 16 }],
+  markdown: '**Глава 2 (part 1)**\n\nThe hero leaves at dawn.',
+  length: 41,
+  targets: [
+    { target: 'hybrid', max_length: 4096, fits: true },
+    { target: 'telegram', max_length: 4096, fits: true },
+  ],
+  made_by: 'template',
+  created_at: Date.UTC(2026, 4, 2),
+  updated_at: Date.UTC(2026, 4, 2),
   ...over,
 });

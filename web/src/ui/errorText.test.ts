@@ -52,6 +52,17 @@ describe('errorText', () => {
     expect(errorText(invalid('limit', 'must be 1 or more'), tr('ru'))).toBe('Недопустимое значение.');
   });
 
+  it('reads the content pipeline’s rules and wrong_state reasons', () => {
+    expect(errorText(invalid('summary_prompt', 'must contain {text}, where it goes'), tr('en'))).toBe('Summary prompt: must contain {text}, where it goes.');
+    expect(errorText(invalid('base_url', 'must be an http(s) URL such as https://api.openai.com/v1'), tr('en'), { inField: true })).toBe('Must be an http(s) address, such as https://api.openai.com/v1.');
+    expect(errorText(invalid('price_out', 'must be 0 to 1000 (US dollars per million tokens)'), tr('ru'), { inField: true })).toBe('От 0 до 1000 (долларов США за миллион токенов).');
+    expect(errorText(invalid('file_id', 'the file is 70000000 bytes; a book may be at most 67108864'), tr('en'))).toBe('Book file: a book may be at most 64 MB.');
+    expect(errorText(invalid('markdown', 'the text is 5000 UTF-16 units; a post may be at most 4096'), tr('en'), { inField: true })).toBe('The text is 5000 characters long; a post takes at most 4096.');
+    const used = new ApiError(409, { code: 'wrong_state', message: 'every summarised block of this book has a post: summarise more of it' });
+    expect(errorText(used, tr('en'))).toBe('Every summarised block of this book has a post already: summarise more of it first.');
+    expect(errorText(new ApiError(409, { code: 'wrong_state', message: 'the model is still writing this post' }), tr('ru'))).toBe('Модель ещё пишет этот пост.');
+  });
+
   it('reads Retry-After as a human duration with Russian plurals', () => {
     const throttled = (secs: number) => new ApiError(429, { code: 'too_many_requests', message: 'Try again in 897 seconds' }, secs);
     expect(errorText(throttled(897), tr('en'))).toBe('Too many attempts. Try again in 15 minutes.');

@@ -45,6 +45,8 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
   // email (crates/notify/src/email.rs)
   [/^must be an email address$/, () => ['rule.email']],
   [/^must be (\d+) \(never\) to (\d+)/, (m) => ['rule.between', { min: m[1] ?? '', max: m[2] ?? '' }]],
+  // the AI provider's address (crates/automation/src/content/provider.rs), before a webhook's
+  [/^must be an http\(s\) URL such as https:\/\/api\.openai\.com\/v1$/, () => ['rule.baseUrl']],
   // a webhook (crates/notify/src/hooks.rs)
   [/^must be an http\(s\) URL/, () => ['rule.httpUrl']],
   // a bot's username (crates/bots/src/service.rs)
@@ -63,6 +65,17 @@ const RULES: [RegExp, (m: RegExpMatchArray) => [Key, Vars?]][] = [
   [/^not an ISO 3166 country code$/, () => ['rule.region']],
   [/^an import holds at most (\d+) bytes$/, (m) => ['rule.importSize', { count: Number(m[1]) }]],
   [/^an audience holds at most (\d+) people$/, (m) => ['rule.audienceSize', { count: Number(m[1]) }]],
+  // the content pipeline (crates/automation/src/content/)
+  [/^must contain \{(\w+)\}, where it goes$/, (m) => ['rule.placeholder', { name: `{${m[1] ?? ''}}` }]],
+  [/^must be 0 to 1000 \(US dollars per million tokens\)$/, () => ['rule.price']],
+  [/^must be at most (\d+) characters, without spaces$/, (m) => ['rule.apiKey', { count: Number(m[1]) }]],
+  [/^must contain visible text$/, () => ['rule.visible']],
+  [/^the text is (\d+) UTF-16 units; a post may be at most (\d+)$/, (m) => ['rule.postLength', { length: m[1] ?? '', count: Number(m[2]) }]],
+  [/^no such file of yours$/, () => ['rule.noSuchFile']],
+  [/^the file is \d+ bytes; a book may be at most (\d+)$/, (m) => ['rule.bookSize', { max: Math.floor(Number(m[1]) / 1048576) }]],
+  [/ is not a book this server reads/, () => ['rule.notBook']],
+  [/^no such block of this book$/, () => ['rule.noSuchBlock']],
+  [/^the block has no summary yet$/, () => ['rule.noSummary']],
 ];
 
 /** The size a 422 `image_too_large` names, and the limit it broke (megapixels, or pixels a side). */
@@ -86,6 +99,11 @@ const MESSAGES: [ErrorCode, RegExp, (m: RegExpMatchArray, t: T, lang: Lang) => s
     t(m[1] === 'an image' ? 'files.tooLargeImage' : 'files.tooLargeFile', { size: formatSize(Number(m[2]), lang) })],
   ['image_too_large', /^the picture is (\d+)×(\d+) pixels: at most (\d+) pixels are processed/, (m, t, lang) => pictureLimit('files.tooManyPixels', m, t, lang)],
   ['image_too_large', /(\d+)×(\d+) pixels: at most (\d+) pixels a side/, (m, t, lang) => pictureLimit('files.tooWide', m, t, lang)],
+  // the content pipeline (crates/automation/src/content/): `wrong_state` says more than "this state"
+  ['wrong_state', /^every summarised block of this book has a post/, (_m, t) => t('content.noUnusedSummary')],
+  ['wrong_state', /^the book is \w+, not ready$/, (_m, t) => t('content.notReady')],
+  ['wrong_state', /^the model is still writing this post$/, (_m, t) => t('content.stillWriting')],
+  ['wrong_state', /^a post without text cannot be approved$/, (_m, t) => t('content.emptyApprove')],
 ];
 
 /** Inputs the UI has, named for errors shown away from their field. */
@@ -127,6 +145,16 @@ const FIELDS: Record<string, Key> = {
   pause_min_secs: 'automation.pauseMin',
   pause_max_secs: 'automation.pauseMax',
   region: 'automation.region',
+  file_id: 'content.bookFile',
+  base_url: 'content.baseUrl',
+  api_key: 'content.apiKey',
+  model: 'content.model',
+  summary_prompt: 'content.summaryPrompt',
+  post_prompt: 'content.postPrompt',
+  price_in: 'content.priceIn',
+  price_out: 'content.priceOut',
+  requests_per_minute: 'content.rpm',
+  markdown: 'content.markdown',
 };
 
 /** The rule a validation error breaks, in words; null when the message is not one we know. */

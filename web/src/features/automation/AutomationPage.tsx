@@ -1,7 +1,7 @@
 /**
  * Automation (`/automation/…`): the screens of the automation service, one section per
- * sub-route (accounts, audiences and one audience, parser, campaigns and one campaign), under
- * a row of links. A server without the service (its accounts answer 404) says so instead.
+ * sub-route (accounts, audiences and one audience, parser, campaigns and one campaign, content:
+ * books, one book and a chapter's blocks), under a row of links. A server without the service (its accounts answer 404) says so instead.
  */
 import type { ReactNode } from 'react';
 import { Navigate, NavLink, Route, Routes, useNavigate, useParams } from 'react-router';
@@ -11,8 +11,11 @@ import { Icon } from '../../ui/Icon';
 import { AccountsSection } from './AccountsSection';
 import { AudienceDetail } from './AudienceDetail';
 import { AudiencesSection } from './AudiencesSection';
+import { BookPage } from './BookPage';
 import { CampaignPage } from './CampaignPage';
 import { CampaignsSection } from './CampaignsSection';
+import { ChapterPage } from './ChapterPage';
+import { ContentSection } from './ContentSection';
 import { ParsesSection } from './ParsesSection';
 import { useAutomationEnabled } from './queries';
 
@@ -21,6 +24,7 @@ const SECTIONS: { path: string; label: Key; testId: string }[] = [
   { path: 'audiences', label: 'automation.audiences', testId: 'automation-tab-audiences' },
   { path: 'parses', label: 'automation.parser', testId: 'automation-tab-parses' },
   { path: 'campaigns', label: 'automation.campaigns', testId: 'automation-tab-campaigns' },
+  { path: 'content', label: 'content.title', testId: 'automation-tab-content' },
 ];
 
 export function AutomationPage() {
@@ -69,6 +73,9 @@ export function AutomationRoutes() {
       <Route path="parses" element={<ParsesSection />} />
       <Route path="campaigns" element={<CampaignsSection />} />
       <Route path="campaigns/:id" element={<ById render={(id) => <CampaignPage key={id} id={id} />} />} />
+      <Route path="content" element={<ContentSection />} />
+      <Route path="content/:id" element={<ById render={(id) => <BookPage key={id} id={id} />} />} />
+      <Route path="content/:id/chapters/:chapter" element={<ById render={(id) => <Chapter id={id} />} />} />
       <Route path="*" element={<Navigate to="/automation/accounts" replace />} />
     </Routes>
   );
@@ -78,4 +85,10 @@ export function AutomationRoutes() {
 function ById({ render }: { render: (id: number) => ReactNode }) {
   const id = Number(useParams().id);
   return Number.isInteger(id) && id > 0 ? <>{render(id)}</> : <Navigate to="/automation/accounts" replace />;
+}
+
+/** A chapter's blocks: `:chapter` (from 0) of the book `:id`. */
+function Chapter({ id }: { id: number }) {
+  const chapter = Number(useParams().chapter);
+  return Number.isInteger(chapter) && chapter >= 0 ? <ChapterPage key={`${id}-${chapter}`} id={id} chapter={chapter} /> : <Navigate to={`/automation/content/${id}`} replace />;
 }

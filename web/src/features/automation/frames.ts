@@ -1,7 +1,9 @@
 /**
  * The service's socket frames (`AutomationFrame`): a parse read a page or ended, a campaign
- * recorded an attempt or changed state. They update the cached lists in place, so the parser's
- * progress and a campaign's log move without polling.
+ * recorded an attempt or changed state, a book of the content pipeline moved (read, a block
+ * summarised, a run stopped, a post written). They update the cached lists in place, or have
+ * them asked again, so the parser's progress, a campaign's log and a book's summaries move
+ * without polling.
  */
 import type { QueryClient } from '@tanstack/react-query';
 import type { CampaignContact, Parse } from '../../api/types';
@@ -9,13 +11,49 @@ import type { ServerFrame } from '../realtime/frames';
 import { keys } from '../../state/keys';
 import { replaced, storeItem, type Paged } from './lists';
 
-export type AutomationFrame = Extract<ServerFrame, { type: 'automation.campaign_updated' | 'automation.parse_updated' }>;
+export type AutomationFrame = Extract<ServerFrame, { type: 'automation.campaign_updated' | 'automation.parse_updated' | 'automation.content_updated' }>;
 
 export function isAutomationFrame(frame: ServerFrame): frame is AutomationFrame {
-  return frame.type === 'automation.campaign_updated' || frame.type === 'automation.parse_updated';
+  return frame.type === 'automation.campaign_updated' || frame.type === 'automation.parse_updated' || frame.type === 'automation.content_updated';
+}
+
+/**
+ * A book's frames come once per block summarised, which the offline summariser does many times
+ * a second: the first one has the book's queries asked again at once, those within this time
+ * after it make one more round at its end.
+ */
+export const CONTENT_FRAME_MS = 1_000;
+
+const contentRounds = new WeakMap<QueryClient, Map<number, { again: boolean }>>();
+
+/** The book (its counts and summaries' progress), its chapters, blocks and posts, the list and the estimate: asked again. */
+function refreshSource(qc: QueryClient, id: number): void {
+  let rounds = contentRounds.get(qc);
+  if (!rounds) {
+    rounds = new Map();
+    contentRounds.set(qc, rounds);
+  }
+  const waiting = rounds.get(id);
+  if (waiting) {
+    waiting.again = true;
+    return;
+  }
+  const round = { again: false };
+  rounds.set(id, round);
+  void qc.invalidateQueries({ queryKey: keys.contentSource(id) });
+  void qc.invalidateQueries({ queryKey: keys.contentSources });
+  void qc.invalidateQueries({ queryKey: keys.contentEstimate(id) });
+  setTimeout(() => {
+    rounds.delete(id);
+    if (round.again) refreshSource(qc, id);
+  }, CONTENT_FRAME_MS);
 }
 
 export function applyAutomationFrame(qc: QueryClient, frame: AutomationFrame): void {
+  if (frame.type === 'automation.content_updated') {
+    refreshSource(qc, frame.source_id);
+    return;
+  }
   if (frame.type === 'automation.parse_updated') {
     const parse: Parse = frame.parse;
     storeItem(qc, keys.parses, parse, 'first');

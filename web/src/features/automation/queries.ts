@@ -2,8 +2,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/endpoints';
 import { isApiError } from '../../api/errors';
-import type { AutomationAccount, Campaign, CampaignContact, Parse, TelegramLogin } from '../../api/types';
+import type { AutomationAccount, Campaign, CampaignContact, ContentBlock, ContentPost, ContentSource, Parse, TelegramLogin } from '../../api/types';
 import { keys } from '../../state/keys';
+import { BLOCKS_PAGE, POSTS_PAGE, sourceBusy } from './content';
 import { isAbsent, itemsOf, usePaged, type Paged } from './lists';
 
 /** While a parse or campaign runs, lists are asked again this often, in case a socket frame was missed. */
@@ -72,4 +73,53 @@ export function useTelegramLogin(id: number) {
     refetchInterval: (q) => (q.state.data?.state === 'waiting' && !loginStopped(q.state.error) ? LOGIN_POLL_MS : false),
     refetchIntervalInBackground: true,
   });
+}
+
+// ---- the content pipeline ----
+
+/** My books; asked again every 5 s while one is being read or summarised (frames move them too). */
+export function useSources() {
+  return usePaged<ContentSource>(keys.contentSources, (cursor) => api.sources(cursor), {
+    refetchInterval: (list) => (itemsOf(list).some(sourceBusy) ? RUNNING_POLL_MS : false),
+  });
+}
+
+export function useSource(id: number) {
+  return useQuery({
+    queryKey: keys.contentSource(id),
+    queryFn: () => api.source(id),
+    refetchInterval: (q) => (q.state.data && sourceBusy(q.state.data) ? RUNNING_POLL_MS : false),
+  });
+}
+
+/** A ready book's chapters with their counts (asked again while its summaries run). */
+export function useChapters(id: number, ready: boolean, running: boolean) {
+  return useQuery({
+    queryKey: keys.contentChapters(id),
+    queryFn: () => api.sourceChapters(id),
+    enabled: ready,
+    refetchInterval: running ? RUNNING_POLL_MS : false,
+  });
+}
+
+export function useBlocks(id: number, chapter: number, running: boolean) {
+  return usePaged<ContentBlock>(keys.contentBlocks(id, chapter), (cursor) => api.sourceBlocks(id, chapter, cursor, BLOCKS_PAGE), {
+    refetchInterval: () => (running ? RUNNING_POLL_MS : false),
+  });
+}
+
+/** What summarising the rest would take: asked only when there is something to start. */
+export function useEstimate(id: number, enabled: boolean) {
+  return useQuery({ queryKey: keys.contentEstimate(id), queryFn: () => api.summaryEstimate(id), enabled });
+}
+
+/** A book's posts, newest first; asked again while the model writes one. */
+export function useContentPosts(id: number, state: string) {
+  return usePaged<ContentPost>(keys.contentPosts(id, state), (cursor) => api.contentPosts(id, state, cursor, POSTS_PAGE), {
+    refetchInterval: (list) => (itemsOf(list).some((p) => p.state === 'generating') ? RUNNING_POLL_MS : false),
+  });
+}
+
+export function useContentSettings() {
+  return useQuery({ queryKey: keys.contentSettings, queryFn: () => api.contentSettings() });
 }
