@@ -21,8 +21,8 @@ pub enum AutomationFrame {
     /// A parse of yours read a page, or ended.
     #[serde(rename = "automation.parse_updated")]
     ParseUpdated { parse: Parse },
-    /// A book of yours changed: read, a block summarised, a run stopped, or (`post_id`) a post
-    /// written. Fetch what you show of it.
+    /// A book of yours changed: read, renamed, deleted, a block summarised, a run stopped, or
+    /// (`post_id`) a post made, written, edited or deleted. Fetch what you show of it.
     #[serde(rename = "automation.content_updated")]
     ContentUpdated {
         source_id: i64,

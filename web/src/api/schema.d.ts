@@ -870,7 +870,8 @@ export interface paths {
         delete: operations["delete_source"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename a book. */
+        patch: operations["rename_source"];
         trace?: never;
     };
     "/api/v1/automation/sources/{id}/blocks": {
@@ -2655,10 +2656,19 @@ export interface components {
         ContentBlock: {
             /** Format: int64 */
             chapter: number;
+            /**
+             * @description Its chapter's title, and which of the chapter's `parts` blocks it is (from 1), for a
+             *     client that writes the title in its own language.
+             */
+            chapter_title: string;
             /** Format: int64 */
             chars: number;
             /** Format: int64 */
             id: number;
+            /** Format: int64 */
+            part: number;
+            /** Format: int64 */
+            parts: number;
             /**
              * Format: int64
              * @description Its place in the book, from 0.
@@ -2700,8 +2710,9 @@ export interface components {
         ContentPost: {
             /** Format: int64 */
             block_id: number;
-            /** @description The block's title ("<chapter> (part k)"). */
+            /** @description The block's title ("<chapter> (part k)"), and its parts as a block has them. */
             block_title: string;
+            chapter_title: string;
             /** Format: int64 */
             created_at: number;
             entities: components["schemas"]["Entity"][];
@@ -2717,6 +2728,10 @@ export interface components {
             made_by: string;
             /** @description The text and entities as Markdown, for an editor. */
             markdown: string;
+            /** Format: int64 */
+            part: number;
+            /** Format: int64 */
+            parts: number;
             /** Format: int64 */
             source_id: number;
             /**
@@ -3895,10 +3910,19 @@ export interface components {
             items: {
                 /** Format: int64 */
                 chapter: number;
+                /**
+                 * @description Its chapter's title, and which of the chapter's `parts` blocks it is (from 1), for a
+                 *     client that writes the title in its own language.
+                 */
+                chapter_title: string;
                 /** Format: int64 */
                 chars: number;
                 /** Format: int64 */
                 id: number;
+                /** Format: int64 */
+                part: number;
+                /** Format: int64 */
+                parts: number;
                 /**
                  * Format: int64
                  * @description Its place in the book, from 0.
@@ -3923,8 +3947,9 @@ export interface components {
             items: {
                 /** Format: int64 */
                 block_id: number;
-                /** @description The block's title ("<chapter> (part k)"). */
+                /** @description The block's title ("<chapter> (part k)"), and its parts as a block has them. */
                 block_title: string;
+                chapter_title: string;
                 /** Format: int64 */
                 created_at: number;
                 entities: components["schemas"]["Entity"][];
@@ -3940,6 +3965,10 @@ export interface components {
                 made_by: string;
                 /** @description The text and entities as Markdown, for an editor. */
                 markdown: string;
+                /** Format: int64 */
+                part: number;
+                /** Format: int64 */
+                parts: number;
                 /** Format: int64 */
                 source_id: number;
                 /**
@@ -4503,6 +4532,11 @@ export interface components {
             /** Format: int64 */
             last_seen_at: number;
             user_agent: string;
+        };
+        /** @description A change to a book. */
+        SourceChange: {
+            /** @description 1 to 64 characters. */
+            name: string;
         };
         /** @description What summarising a book's remaining blocks will take, before it starts. */
         SummaryEstimate: {
@@ -9252,6 +9286,92 @@ export interface operations {
                 };
             };
             /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rename_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SourceChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentSource"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -763,6 +763,7 @@ export const en = {
   'content.blocksList': 'Blocks of the chapter',
   'content.blocksNone': 'No blocks in this chapter.',
   'content.blockN': 'block {n}',
+  'content.partOf': '{chapter} (part {part})',
   'content.blockText': 'Text',
   'content.summaryState.none': 'No summary',
   'content.summaryState.queued': 'Queued',

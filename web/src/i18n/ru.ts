@@ -783,6 +783,7 @@ export const ru: { [K in keyof typeof en]: string | Plural } = {
   'content.blocksList': 'Блоки главы',
   'content.blocksNone': 'В этой главе нет блоков.',
   'content.blockN': 'блок {n}',
+  'content.partOf': '{chapter} (часть {part})',
   'content.blockText': 'Текст',
   'content.summaryState.none': 'Без изложения',
   'content.summaryState.queued': 'В очереди',

@@ -16,6 +16,14 @@ pub struct NewSource {
     pub name: Option<String>,
 }
 
+/// A change to a book.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceChange {
+    /// 1 to 64 characters.
+    pub name: String,
+}
+
 /// A book and where its pipeline stands.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(as = ContentSource)]
@@ -78,6 +86,11 @@ pub struct Block {
     pub chapter: i64,
     /// "<chapter> (part k)" when the chapter has several blocks.
     pub title: String,
+    /// Its chapter's title, and which of the chapter's `parts` blocks it is (from 1), for a
+    /// client that writes the title in its own language.
+    pub chapter_title: String,
+    pub part: i64,
+    pub parts: i64,
     pub text: String,
     pub chars: i64,
     /// `none`, `queued`, `done` or `failed`.
@@ -181,8 +194,11 @@ pub struct ContentPost {
     pub id: i64,
     pub source_id: i64,
     pub block_id: i64,
-    /// The block's title ("<chapter> (part k)").
+    /// The block's title ("<chapter> (part k)"), and its parts as a block has them.
     pub block_title: String,
+    pub chapter_title: String,
+    pub part: i64,
+    pub parts: i64,
     /// `generating` (the model is writing it), `draft`, `approved`, `skipped` or `failed`
     /// (`error` says why; edit it or make another).
     pub state: String,

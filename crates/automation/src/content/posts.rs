@@ -43,10 +43,10 @@ pub fn register(content: &Arc<Content>) {
     });
 }
 
-/// A post made without a model: the block's title in bold over its summary.
+/// A post made without a model: its chapter's title in bold over the summary.
 fn from_template(heading: &str, summary: &str) -> Body {
     let heading = heading.trim();
-    if heading.is_empty() || heading == "—" {
+    if heading.is_empty() {
         return Body {
             text: summary.to_owned(),
             entities: Vec::new(),
@@ -71,6 +71,9 @@ fn post_view(row: PostRow) -> ContentPost {
         source_id: row.source_id,
         block_id: row.block_id,
         block_title: title(&row.chapter_title, row.part, row.parts),
+        chapter_title: row.chapter_title.clone(),
+        part: row.part,
+        parts: row.parts,
         state: row.state,
         markdown: markup::to_markdown(&row.body, &entities),
         length,
@@ -165,6 +168,7 @@ impl Content {
         if online {
             self.engine.jobs.wake();
         }
+        self.tell(me, source_id, Some(id));
         self.post_of(id).await
     }
 
@@ -273,7 +277,7 @@ impl Content {
     /// approved and skipped.
     pub async fn change_post(&self, me: i64, id: i64, change: ContentPostChange) -> ApiResult<ContentPost> {
         let mut row = self.own_post(me, id).await?;
-        let was = row.state.clone();
+        let (was, row_source) = (row.state.clone(), row.source_id);
         if was == "generating" {
             return Err(ApiError::new(
                 AutomationCode::WrongState,
@@ -326,15 +330,17 @@ impl Content {
                 "the post changed meanwhile: read it again",
             ));
         }
+        self.tell(me, row_source, Some(id));
         self.post_of(id).await
     }
 
     /// Deletes a post; its summary counts as unused again.
     pub async fn delete_post(&self, me: i64, id: i64) -> ApiResult<()> {
-        self.own_post(me, id).await?;
+        let post = self.own_post(me, id).await?;
         self.db
             .write(move |tx| Box::pin(async move { store::delete_post(tx, id).await }))
             .await?;
+        self.tell(me, post.source_id, Some(id));
         Ok(())
     }
 }
@@ -345,10 +351,10 @@ mod tests {
 
     #[test]
     fn a_template_post_is_the_title_in_bold_over_the_summary() {
-        let body = from_template("Глава 1 (part 2)", "Суть 👍.");
-        assert_eq!(body.text, "Глава 1 (part 2)\n\nСуть 👍.");
+        let body = from_template("Глава 1. Утро", "Суть 👍.");
+        assert_eq!(body.text, "Глава 1. Утро\n\nСуть 👍.");
         assert_eq!(body.entities.len(), 1);
-        assert_eq!((body.entities[0].offset, body.entities[0].length), (0, 16));
-        assert_eq!(from_template("—", "Only.").entities, vec![]);
+        assert_eq!((body.entities[0].offset, body.entities[0].length), (0, 13));
+        assert_eq!(from_template("", "Only.").entities, vec![]);
     }
 }

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::Content;
 use super::api::{
     Block, BlockParams, Chapter, ContentPost, ContentPostChange, ContentSettings, ContentSettingsChange,
-    NewContentPost, NewSource, PostParams, Source, SummaryEstimate,
+    NewContentPost, NewSource, PostParams, Source, SourceChange, SummaryEstimate,
 };
 use crate::api::PageParams;
 
@@ -20,7 +20,7 @@ type Svc = State<Arc<Content>>;
 pub fn routes(content: Arc<Content>) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(add_source, list_sources))
-        .routes(routes!(get_source, delete_source))
+        .routes(routes!(get_source, rename_source, delete_source))
         .routes(routes!(list_source_chapters))
         .routes(routes!(list_source_blocks))
         .routes(routes!(estimate_summaries))
@@ -61,6 +61,20 @@ async fn list_sources(State(svc): Svc, me: AuthUser, Query(q): Query<PageParams>
     responses((status = 200, body = Source), (status = 404, body = ErrorBody)))]
 async fn get_source(State(svc): Svc, me: AuthUser, Path(id): Path<i64>) -> ApiResult<Json<Source>> {
     Ok(Json(svc.source(me.user_id, id).await?))
+}
+
+/// Rename a book.
+#[utoipa::path(patch, path = "/automation/sources/{id}", tag = "automation", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    request_body = SourceChange,
+    responses((status = 200, body = Source), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn rename_source(
+    State(svc): Svc,
+    me: AuthUser,
+    Path(id): Path<i64>,
+    Json(change): Json<SourceChange>,
+) -> ApiResult<Json<Source>> {
+    Ok(Json(svc.rename_source(me.user_id, id, change).await?))
 }
 
 /// Forget a book: its blocks, summaries and posts.

@@ -11,7 +11,7 @@ use hybrid_files_api::Reader;
 use serde::{Deserialize, Serialize};
 
 use super::Content;
-use super::api::{Block, Chapter, NewSource, Source, Summary};
+use super::api::{Block, Chapter, NewSource, Source, SourceChange, Summary};
 use super::store::{self, BlockRow, NewBlock, SourceCounts, SourceRow};
 use crate::engine::lost;
 use crate::service::clean_name;
@@ -123,6 +123,9 @@ pub fn block_view(row: BlockRow) -> Block {
         seq: row.seq,
         chapter: row.chapter,
         title: block_title(&row),
+        chapter_title: row.chapter_title.clone(),
+        part: row.part,
+        parts: row.parts,
         chars: row.chars,
         summary_state: row.summary_state,
         summary,
@@ -287,12 +290,27 @@ impl Content {
         self.source_of(row).await
     }
 
+    /// Renames a book.
+    pub async fn rename_source(&self, me: i64, id: i64, change: SourceChange) -> ApiResult<Source> {
+        self.own_source(me, id).await?;
+        let name = clean_name(&change.name)?;
+        self.db
+            .write(move |tx| {
+                let name = name.clone();
+                Box::pin(async move { store::rename_source(tx, id, &name).await })
+            })
+            .await?;
+        self.tell(me, id, None);
+        self.source(me, id).await
+    }
+
     /// Forgets a book: its blocks, summaries and posts (queued summary jobs find it gone).
     pub async fn delete_source(&self, me: i64, id: i64) -> ApiResult<()> {
         self.own_source(me, id).await?;
         self.db
             .write(move |tx| Box::pin(async move { store::delete_source(tx, id).await }))
             .await?;
+        self.tell(me, id, None);
         Ok(())
     }
 

@@ -319,6 +319,12 @@ pub async fn finish_extraction(
     Ok(true)
 }
 
+pub async fn rename_source(sql: &mut Sql<'_>, id: i64, name: &str) -> StoreResult<()> {
+    sql.execute("UPDATE content_sources SET name = $2 WHERE id = $1", params![id, name])
+        .await?;
+    Ok(())
+}
+
 /// Deletes a source with its blocks and posts.
 pub async fn delete_source(sql: &mut Sql<'_>, id: i64) -> StoreResult<()> {
     sql.execute("DELETE FROM content_posts WHERE source_id = $1", params![id])

@@ -150,6 +150,14 @@ async fn books_become_chapters_and_blocks(stack: Stack) {
         assert_eq!(block["used"], false);
     }
     assert_eq!(blocks[1]["title"], "Глава 2. Середина (part 1)");
+    assert_eq!(
+        (
+            blocks[1]["chapter_title"].clone(),
+            blocks[1]["part"].clone(),
+            blocks[1]["parts"].clone()
+        ),
+        (json!("Глава 2. Середина"), json!(1), json!(per_chapter[1]))
+    );
     assert_eq!(blocks[2]["title"], "Глава 2. Середина (part 2)");
     assert_eq!(blocks[0]["title"], "Глава 1. Начало");
     every_sentence_once(&blocks, &[("а", 20), ("б", 150), ("в", 15)]);
@@ -239,6 +247,23 @@ async fn books_become_chapters_and_blocks(stack: Stack) {
     let (_, mine) = server.get("/api/v1/automation/sources?limit=2", token(&olga)).await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 2);
     assert!(mine["next_cursor"].is_string());
+
+    // renamed by its owner only
+    let renamed = server
+        .request("PATCH", &path, token(&olga), Some(json!({"name": "Новое имя"})))
+        .await;
+    assert_eq!(
+        (renamed.0.as_u16(), renamed.1["name"].clone()),
+        (200, json!("Новое имя"))
+    );
+    let refused = server
+        .request("PATCH", &path, token(&olga), Some(json!({"name": ""})))
+        .await;
+    assert_error(&refused, 422, "validation_failed", Some("name"));
+    let refused = server
+        .request("PATCH", &path, token(&pavel), Some(json!({"name": "Mine"})))
+        .await;
+    assert_error(&refused, 404, "not_found", None);
 
     // deleting forgets it
     let (status, _) = server.request("DELETE", &path, token(&olga), None).await;

@@ -946,7 +946,12 @@ impl World {
             }
             _ if template.starts_with("/api/v1/automation/sources/{id}") => {
                 let id = self.content_source().await;
-                Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY)
+                let case = Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY);
+                if method == "PATCH" {
+                    case.body(json!({"name": "Renamed"}))
+                } else {
+                    case
+                }
             }
             _ if template.starts_with("/api/v1/automation/posts/{id}") => {
                 let id = self.content_post().await;

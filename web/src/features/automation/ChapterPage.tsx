@@ -5,7 +5,7 @@ import { useI18n } from '../../i18n/index';
 import { Card, Spinner } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { known } from './automation';
-import { SUMMARY_STATES, chapterTitle } from './content';
+import { SUMMARY_STATES, blockTitle, chapterTitle } from './content';
 import { PagedList, StateBadge } from './parts';
 import { useBlocks, useChapters, useSource } from './queries';
 
@@ -52,7 +52,7 @@ function BlockRow({ block }: { block: ContentBlock }) {
       <div className="auto-head">
         <span className="person-text">
           <span className="person-name" dir="auto" data-testid="block-title">
-            {block.title}
+            {blockTitle(block, (vars) => t('content.partOf', vars), t('content.untitled'))}
           </span>
           <span className="muted small">
             {t('content.blockN', { n: block.seq + 1 })} · {t('content.chars', { count: block.chars, n: formatNumber(block.chars, lang) })}

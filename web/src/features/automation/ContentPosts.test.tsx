@@ -130,7 +130,8 @@ describe('Automation → Content: posts', () => {
     fireEvent.change(screen.getByTestId('posts-filter'), { target: { value: '' } });
     await waitFor(() => expect(rows()).toHaveLength(3));
 
-    fireEvent.click(within(row(2)).getByRole('button', { name: 'Удалить пост Глава 2 (part 1)' }));
+    // the block's title in the reader's language
+    fireEvent.click(within(row(2)).getByRole('button', { name: 'Удалить пост Глава 2 (часть 1)' }));
     fireEvent.click(within(screen.getByRole('dialog', { name: 'Удалить пост?' })).getByRole('button', { name: 'Удалить' }));
     await waitFor(() => expect(rows().map((r) => r.dataset.id)).toEqual(['3', '1']));
     expect(calls).toContain(`DELETE ${POSTS}/2`);

@@ -10,7 +10,7 @@ import { Card, ErrorNote, Field, Spinner, fieldError } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { RichText } from '../chats/RichText';
 import { known } from './automation';
-import { POST_FILTERS, POST_STATES, postMoves } from './content';
+import { POST_FILTERS, POST_STATES, blockTitle, postMoves } from './content';
 import { replaced, storeItem, withoutItem, type Paged } from './lists';
 import { ConfirmButton, PagedList, StateBadge, When } from './parts';
 import { useContentPosts } from './queries';
@@ -114,7 +114,7 @@ function PostRow({ post }: { post: ContentPost }) {
       <div className="auto-head">
         <span className="person-text">
           <span className="person-name" dir="auto" data-testid="post-title">
-            {post.block_title}
+            {blockTitle(post, (vars) => t('content.partOf', vars), t('content.untitled'))}
           </span>
           <span className="muted small">
             <span data-testid="post-made-by">{madeBy(post, t)}</span> · <When ms={post.updated_at} />
@@ -208,7 +208,7 @@ function PostRow({ post }: { post: ContentPost }) {
         ))}
         <ConfirmButton
           label={t('common.delete')}
-          ariaLabel={t('content.removePostOne', { name: post.block_title })}
+          ariaLabel={t('content.removePostOne', { name: blockTitle(post, (vars) => t('content.partOf', vars), t('content.untitled')) })}
           title={t('content.removePostTitle')}
           text={t('content.removePostText')}
           confirm={t('common.delete')}

@@ -2,7 +2,7 @@ import { QueryClient, type QueryKey } from '@tanstack/react-query';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { keys } from '../../state/keys';
 import { source } from '../../test/fixtures';
-import { formatUsd, postMoves, priceField, settingsChange, settingsForm, settingsInvalid, unsummarised } from './content';
+import { blockTitle, formatUsd, postMoves, priceField, settingsChange, settingsForm, settingsInvalid, unsummarised } from './content';
 import { CONTENT_FRAME_MS, applyAutomationFrame, isAutomationFrame } from './frames';
 
 const saved = {
@@ -17,6 +17,13 @@ const saved = {
 };
 
 describe('content helpers', () => {
+  it('titles a block in the reader\'s language, with its part only when the chapter has several', () => {
+    const partOf = ({ chapter, part }: { chapter: string; part: number }) => `${chapter} (часть ${part})`;
+    expect(blockTitle({ chapter_title: 'Глава 2', part: 2, parts: 3 }, partOf, '—')).toBe('Глава 2 (часть 2)');
+    expect(blockTitle({ chapter_title: 'Глава 1', part: 1, parts: 1 }, partOf, '—')).toBe('Глава 1');
+    expect(blockTitle({ chapter_title: '', part: 1, parts: 1 }, partOf, 'Без названия')).toBe('Без названия');
+  });
+
   it('sends only the settings that changed, the key only when typed, a trailing slash as the same address', () => {
     const form = settingsForm(saved);
     expect(form.apiKey).toBe('');

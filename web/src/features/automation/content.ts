@@ -61,6 +61,17 @@ export function chapterTitle(chapter: { title: string }, untitled: string): stri
   return chapter.title || untitled;
 }
 
+/** A block's title in the reader's language: its chapter's, with "(part k)" when the chapter
+ * has several blocks (`partOf` is the `content.partOf` text, `untitled` stands for no title). */
+export function blockTitle(
+  block: { chapter_title: string; part: number; parts: number },
+  partOf: (vars: { chapter: string; part: number }) => string,
+  untitled: string,
+): string {
+  const chapter = chapterTitle({ title: block.chapter_title }, untitled);
+  return block.parts > 1 ? partOf({ chapter, part: block.part }) : chapter;
+}
+
 /** Blocks of a book left to summarise (failed ones count: a start takes them again). */
 export function unsummarised(source: ContentSource): number {
   return Math.max(0, source.blocks - source.summaries.done);
