@@ -233,6 +233,9 @@ export function endpoints({ api: c, guest }: Client) {
     source: (id: number) => data(c.GET('/api/v1/automation/sources/{id}', { params: { path: { id } } })),
     /** A book uploaded to the files service first: answered at once, `extracting` (422 at `file_id`: not a book it reads). */
     addSource: (req: NewSource) => data(c.POST('/api/v1/automation/sources', { body: req })),
+    /** 422 at `name`: 1 to 64 characters. */
+    renameSource: (id: number, name: string) =>
+      data(c.PATCH('/api/v1/automation/sources/{id}', { params: { path: { id } }, body: { name } })),
     removeSource: (id: number) => data(c.DELETE('/api/v1/automation/sources/{id}', { params: { path: { id } } })),
     sourceChapters: (id: number) => data(c.GET('/api/v1/automation/sources/{id}/chapters', { params: { path: { id } } })),
     /** A chapter's blocks in reading order, with their summaries. */

@@ -69,6 +69,30 @@ afterEach(() => {
 });
 
 describe('Automation → Content: a book', () => {
+  it('renames the book, a refusal said at the name', async () => {
+    const state = { now: source(1), estimate: offline };
+    const calls = serveBook(state, {
+      [`PATCH ${BASE}/1`]: async (req) => {
+        const { name } = (await req.json()) as { name: string };
+        if (!name) return jsonResponse(422, { error: { code: 'validation_failed', message: 'must be 1 to 64 characters', field: 'name' } });
+        state.now = { ...state.now, name };
+        return jsonResponse(200, state.now);
+      },
+    });
+    renderUi(routes(), { path: '/automation/content/1' });
+    const page = await screen.findByTestId('book-page');
+    fireEvent.click(within(page).getByRole('button', { name: `Rename the book ${state.now.name}` }));
+    const input = within(page).getByTestId('book-rename-input') as HTMLInputElement;
+    fireEvent.change(input, { target: { value: '  ' } });
+    fireEvent.click(within(page).getByTestId('book-rename-save'));
+    await waitFor(() => expect(input.getAttribute('aria-invalid')).toBe('true'));
+    fireEvent.change(input, { target: { value: 'Моя книга' } });
+    fireEvent.click(within(page).getByTestId('book-rename-save'));
+    await waitFor(() => expect(within(page).queryByTestId('book-rename-form')).toBeNull());
+    expect(within(page).getByRole('heading', { name: 'Моя книга' })).toBeTruthy();
+    expect(calls).toContain(`PATCH ${BASE}/1`);
+  });
+
   it('shows the estimate (offline), starts summarising, moves with a frame, stops and estimates the rest', async () => {
     const state = { now: source(1), estimate: offline };
     const calls = serveBook(state);

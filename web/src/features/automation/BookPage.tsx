@@ -1,11 +1,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
 import type { ContentChapter, ContentSource } from '../../api/types';
 import { formatNumber } from '../../i18n/format';
 import { useI18n } from '../../i18n/index';
 import { keys } from '../../state/keys';
-import { Card, ErrorNote, Spinner } from '../../ui/common';
+import { Card, ErrorNote, Field, Spinner, fieldError } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { chapterTitle } from './content';
 import { ContentPosts } from './ContentPosts';
@@ -25,6 +26,15 @@ export function BookPage({ id }: { id: number }) {
   const navigate = useNavigate();
   const source = useSource(id);
   const s = source.data;
+  const [renaming, setRenaming] = useState(false);
+  const rename = useMutation({
+    mutationFn: (name: string) => api.renameSource(id, name),
+    onSuccess: (renamed) => {
+      qc.setQueryData(keys.contentSource(id), renamed);
+      void qc.invalidateQueries({ queryKey: keys.contentSources });
+      setRenaming(false);
+    },
+  });
   const remove = useMutation({
     mutationFn: () => api.removeSource(id),
     onSuccess: () => {
@@ -74,8 +84,31 @@ export function BookPage({ id }: { id: number }) {
             <SourceCounts source={s} />
           </p>
         ) : null}
+        {renaming ? (
+          <RenameForm
+            name={s.name}
+            error={rename.error}
+            pending={rename.isPending}
+            onCancel={() => {
+              rename.reset();
+              setRenaming(false);
+            }}
+            onSave={(name) => rename.mutate(name)}
+          />
+        ) : null}
         <ErrorNote error={remove.error} />
         <div className="row auto-actions">
+          {!renaming ? (
+            <button
+              type="button"
+              className="button small"
+              onClick={() => setRenaming(true)}
+              aria-label={t('content.renameOne', { name: s.name })}
+              data-testid="book-rename"
+            >
+              <Icon name="edit" size={14} /> {t('content.rename')}
+            </button>
+          ) : null}
           <ConfirmButton
             label={t('common.delete')}
             title={t('content.removeTitle')}
@@ -95,6 +128,44 @@ export function BookPage({ id }: { id: number }) {
         </>
       ) : null}
     </>
+  );
+}
+
+/** The book's new name: 1 to 64 characters (the server says so at `name` otherwise). */
+function RenameForm({
+  name: current,
+  error,
+  pending,
+  onCancel,
+  onSave,
+}: {
+  name: string;
+  error: unknown;
+  pending: boolean;
+  onCancel: () => void;
+  onSave: (name: string) => void;
+}) {
+  const { t } = useI18n();
+  const [name, setName] = useState(current);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    onSave(name.trim());
+  };
+  return (
+    <form className="stack" onSubmit={submit} noValidate data-testid="book-rename-form">
+      <Field label={t('content.bookName')} error={fieldError(error, 'name')}>
+        {(p) => <input {...p} value={name} maxLength={64} autoComplete="off" onChange={(e) => setName(e.target.value)} data-testid="book-rename-input" />}
+      </Field>
+      {error && !fieldError(error, 'name') ? <ErrorNote error={error} /> : null}
+      <div className="row">
+        <button type="button" className="button small ghost" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+        <button type="submit" className="button small primary" disabled={pending} data-testid="book-rename-save">
+          {t('common.save')}
+        </button>
+      </div>
+    </form>
   );
 }
 
