@@ -1,13 +1,14 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../api/endpoints';
 import type { ContentChapter, ContentSource } from '../../api/types';
 import { formatNumber } from '../../i18n/format';
 import { useI18n } from '../../i18n/index';
 import { keys } from '../../state/keys';
-import { Card, ErrorNote, Field, Spinner, fieldError } from '../../ui/common';
+import { Card, ErrorNote, Spinner } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
+import { RenameForm } from '../../ui/RenameForm';
 import { chapterTitle } from './content';
 import { ContentPosts } from './ContentPosts';
 import { SourceCounts, SourceStateBadge } from './ContentSection';
@@ -87,6 +88,9 @@ export function BookPage({ id }: { id: number }) {
         {renaming ? (
           <RenameForm
             name={s.name}
+            label={t('content.bookName')}
+            testId="book-rename"
+            sendBlank
             error={rename.error}
             pending={rename.isPending}
             onCancel={() => {
@@ -128,44 +132,6 @@ export function BookPage({ id }: { id: number }) {
         </>
       ) : null}
     </>
-  );
-}
-
-/** The book's new name: 1 to 64 characters (the server says so at `name` otherwise). */
-function RenameForm({
-  name: current,
-  error,
-  pending,
-  onCancel,
-  onSave,
-}: {
-  name: string;
-  error: unknown;
-  pending: boolean;
-  onCancel: () => void;
-  onSave: (name: string) => void;
-}) {
-  const { t } = useI18n();
-  const [name, setName] = useState(current);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    onSave(name.trim());
-  };
-  return (
-    <form className="stack" onSubmit={submit} noValidate data-testid="book-rename-form">
-      <Field label={t('content.bookName')} error={fieldError(error, 'name')}>
-        {(p) => <input {...p} value={name} maxLength={64} autoComplete="off" onChange={(e) => setName(e.target.value)} data-testid="book-rename-input" />}
-      </Field>
-      {error && !fieldError(error, 'name') ? <ErrorNote error={error} /> : null}
-      <div className="row">
-        <button type="button" className="button small ghost" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-        <button type="submit" className="button small primary" disabled={pending} data-testid="book-rename-save">
-          {t('common.save')}
-        </button>
-      </div>
-    </form>
   );
 }
 

@@ -8,6 +8,7 @@ import { useI18n } from '../../i18n/index';
 import { keys } from '../../state/keys';
 import { Card, CopyThenDone, ErrorNote, Field, Modal, Spinner, fieldError } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
+import { RenameForm } from '../../ui/RenameForm';
 import { MAX_BOTS, apiBase, getMeUrl, newBot, withBot, withoutBot, type BotForm, type BotList } from './bots';
 
 /** A token to show once: of a bot just made, or a new one. */
@@ -144,7 +145,9 @@ function BotRow({ bot, onToken }: { bot: Bot; onToken: (bot: Bot) => void }) {
       </label>
       {renaming ? (
         <RenameForm
-          bot={bot}
+          name={bot.name}
+          label={t('bots.name')}
+          testId="bot-rename"
           error={update.error}
           pending={update.isPending}
           onCancel={() => {
@@ -207,43 +210,6 @@ function BotRow({ bot, onToken }: { bot: Bot; onToken: (bot: Bot) => void }) {
         </Modal>
       ) : null}
     </li>
-  );
-}
-
-function RenameForm({
-  bot,
-  error,
-  pending,
-  onCancel,
-  onSave,
-}: {
-  bot: Bot;
-  error: unknown;
-  pending: boolean;
-  onCancel: () => void;
-  onSave: (name: string) => void;
-}) {
-  const { t } = useI18n();
-  const [name, setName] = useState(bot.name);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    onSave(name.trim());
-  };
-  return (
-    <form className="stack" onSubmit={submit} noValidate data-testid="bot-rename-form">
-      <Field label={t('bots.name')} error={fieldError(error, 'name')}>
-        {(p) => <input {...p} value={name} maxLength={64} autoComplete="off" onChange={(e) => setName(e.target.value)} data-testid="bot-rename-input" />}
-      </Field>
-      {error && !fieldError(error, 'name') ? <ErrorNote error={error} /> : null}
-      <div className="row">
-        <button type="button" className="button small ghost" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-        <button type="submit" className="button small primary" disabled={pending || !name.trim()} data-testid="bot-rename-save">
-          {t('common.save')}
-        </button>
-      </div>
-    </form>
   );
 }
 
