@@ -3,6 +3,7 @@
 //! are [`Refusal`]s in the platform-neutral words the campaign outcomes use.
 
 use futures::future::BoxFuture;
+use hybrid_chats_api::body::Entity;
 
 /// Whom an account acts as, and how to reach the platform as them.
 #[derive(Clone)]
@@ -105,11 +106,32 @@ pub enum Refusal {
     Banned,
     /// The account may not do this (not an admin of the target, …): fails the contact.
     Forbidden(String),
+    /// The platform refused the message's formatting (its entities): sent again as plain
+    /// text, it may pass.
+    Formatting(String),
     /// Anything else; `transient` ones are retried by the job.
     Failed { reason: String, transient: bool },
 }
 
 pub type Reply<'a, T> = BoxFuture<'a, Result<T, Refusal>>;
+
+/// A refusal that passes — a flood wait, a transient failure — as its job's outcome: tried
+/// again then. `None` for the others, and on the job's last attempt.
+pub fn retry_later(refusal: &Refusal, last_attempt: bool) -> Option<hybrid_core::jobs::Outcome> {
+    use hybrid_core::jobs::Outcome;
+    match refusal {
+        _ if last_attempt => None,
+        Refusal::FloodWait(secs) => Some(Outcome::RetryAfter(
+            "the platform asked to wait".into(),
+            std::time::Duration::from_secs((*secs).max(1) as u64),
+        )),
+        Refusal::Failed {
+            reason,
+            transient: true,
+        } => Some(Outcome::Retry(reason.clone())),
+        _ => None,
+    }
+}
 
 /// One platform, asked as one account. Implementations map their errors onto [`Refusal`].
 pub trait Connector: Send + Sync {
@@ -133,11 +155,18 @@ pub trait Connector: Send + Sync {
     fn create_link<'a>(&'a self, account: &'a Identity, chat_id: i64, name: &'a str) -> Reply<'a, String>;
     /// Sends a message to the person, privately.
     fn send_private<'a>(&'a self, account: &'a Identity, user_id: i64, text: &'a str) -> Reply<'a, ()>;
-    /// Publishes a message into the chat (a group or channel the account may post in) and
-    /// gives the message's id there. `key` (1 to 64 bytes) makes it idempotent: posting again
-    /// with the same key gives the first message's id instead of a second message, so a job
-    /// retried after a crash never posts twice.
-    fn post<'a>(&'a self, account: &'a Identity, chat_id: i64, text: &'a str, key: &'a str) -> Reply<'a, i64>;
+    /// Publishes a message (text with its formatting) into the chat (a group or channel the
+    /// account may post in) and gives the message's id there. `key` (1 to 64 bytes) makes it
+    /// idempotent: posting again with the same key gives the first message's id instead of a
+    /// second message, so a job retried after a crash never posts twice.
+    fn post<'a>(
+        &'a self,
+        account: &'a Identity,
+        chat_id: i64,
+        text: &'a str,
+        entities: &'a [Entity],
+        key: &'a str,
+    ) -> Reply<'a, i64>;
     /// A page of the chat's members from `cursor` on (`None`: the first page).
     fn members<'a>(&'a self, account: &'a Identity, chat_id: i64, cursor: Option<i64>, limit: i64) -> Reply<'a, Scan>;
     /// A page of the chat's history back from `cursor` (`None`: the latest), as the authors of

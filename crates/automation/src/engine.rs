@@ -18,6 +18,7 @@ use hybrid_core::{ApiError, ApiResult, Secrets};
 use hybrid_store::{Db, Sql};
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::{self, Kind};
 use crate::api::Contact;
 use crate::connector::{Connector, Handle, Identity, Refusal};
 use crate::events::AutomationFrame;
@@ -127,8 +128,16 @@ impl Engine {
             async move {
                 match engine.step(&job).await {
                     Ok(()) => Outcome::Done,
-                    Err(err) if err.status.is_server_error() => Outcome::Retry(err.message.into_owned()),
-                    Err(err) => Outcome::Fail(err.message.into_owned()),
+                    Err(err) => {
+                        let last = job.attempt >= job.max_attempts || !err.status.is_server_error();
+                        if last {
+                            engine.step_failed(&job, &err).await;
+                        }
+                        match err.status.is_server_error() {
+                            true => Outcome::Retry(err.message.into_owned()),
+                            false => Outcome::Fail(err.message.into_owned()),
+                        }
+                    }
                 }
             }
         });
@@ -157,11 +166,16 @@ impl Engine {
                         let job = job.clone();
                         Box::pin(async move {
                             let row = store::set_campaign_state(tx, id, &["running"], "finished", now).await?;
+                            if let Some(row) = &row {
+                                let text = format!("Campaign «{}» finished", row.name);
+                                alerts::raise(tx, row.owner_id, Kind::CampaignFinished, &text, now).await?;
+                            }
                             job.complete_in(tx).await.map_err(lost)?;
                             Ok::<_, ApiError>(row)
                         })
                     })
                     .await?;
+                self.jobs.wake();
                 if let Some(row) = finished {
                     self.tell(&row, None);
                 }
@@ -344,7 +358,7 @@ impl Engine {
             Err(Refusal::NotFound) => settled("not_found", connector.not_found_detail().into()),
             Err(Refusal::PrivacyRestricted) => settled("privacy_restricted", String::new()),
             Err(Refusal::NotMutualContact) => settled("not_mutual_contact", String::new()),
-            Err(Refusal::Forbidden(reason)) => settled("failed", reason),
+            Err(Refusal::Forbidden(reason) | Refusal::Formatting(reason)) => settled("failed", reason),
             Err(Refusal::FloodWait(secs)) => {
                 let until = now + secs.max(1) * 1000;
                 let detail = format!("flood wait {secs} s");
@@ -460,6 +474,7 @@ impl Engine {
                     store::settle(tx, &settle).await?;
                     if let Some((state, detail, until)) = &account_state {
                         store::update_account(tx, account_id, None, None, Some((state, detail, *until))).await?;
+                        alerts::account_down(tx, account_id, state, detail, now).await?;
                     }
                     Ok::<_, ApiError>(store::contact(tx, campaign_id, contact_id).await?)
                 })
@@ -547,14 +562,34 @@ impl Engine {
         state: &'static str,
         detail: String,
     ) -> ApiResult<()> {
+        let now = job.now_ms();
         self.db
             .write(move |tx| {
-                Box::pin(
-                    async move { store::update_account(tx, account, None, None, Some((state, &detail, None))).await },
-                )
+                let detail = detail.clone();
+                Box::pin(async move {
+                    store::update_account(tx, account, None, None, Some((state, &detail, None))).await?;
+                    alerts::account_down(tx, account, state, &detail, now).await
+                })
             })
             .await?;
-        self.next(job, campaign, job.now_ms(), "").await
+        self.next(job, campaign, now, "").await
+    }
+
+    /// Alerts the owner that a campaign's step failed for good (its retries spent).
+    async fn step_failed(&self, job: &Job, err: &ApiError) {
+        let Ok(Step { campaign }) = job.payload() else {
+            return;
+        };
+        let Ok(Some(row)) = store::campaign(&mut self.db.reads(), campaign).await else {
+            return;
+        };
+        let text = format!(
+            "Campaign «{}»: a step failed after {} tries: {}",
+            row.name, job.attempt, err.message
+        );
+        if let Err(error) = alerts::raise_now(self, row.owner_id, Kind::JobFailed, text).await {
+            tracing::warn!(%error, campaign, "raising a job_failed alert");
+        }
     }
 
     /// Tells the owner's sockets how the campaign stands.

@@ -29,4 +29,12 @@ pub enum AutomationFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         post_id: Option<i64>,
     },
+    /// An autopost schedule of yours changed (started, stopped, edited, deleted), or
+    /// (`publication_id`) a publication was made or one of its deliveries settled.
+    #[serde(rename = "automation.autopost_updated")]
+    AutopostUpdated {
+        schedule_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        publication_id: Option<i64>,
+    },
 }

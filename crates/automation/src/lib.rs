@@ -11,10 +11,14 @@
 //! - `logins.rs`: QR logins of Telegram user accounts (the rows; Telegram's side is the connector's);
 //! - `audience.rs`: reading TXT/CSV imports (phones to E.164);
 //! - `content/`: the content pipeline: books to blocks, summaries and posts;
+//! - `autopost/`: schedules that publish approved posts to chats, and their log;
+//! - `stats.rs`: statistics for the dashboard and CSV; `alerts/`: alerts to an admin chat;
 //! - `store.rs`: all SQL; `events.rs`: socket frames; `settings.rs`: `[automation]`.
 
+mod alerts;
 mod api;
 mod audience;
+mod autopost;
 mod connector;
 mod content;
 mod engine;
@@ -26,6 +30,7 @@ mod parser;
 mod routes;
 mod service;
 mod settings;
+mod stats;
 mod store;
 mod telegram_bot;
 #[cfg(feature = "telegram-user")]
@@ -53,6 +58,7 @@ static MIGRATIONS: &[Migration] = &[
     hybrid_core::jobs::migration(2),
     hybrid_store::migration!(3, "0003_telegram_user"),
     hybrid_store::migration!(4, "0004_content"),
+    hybrid_store::migration!(5, "0005_autopost"),
 ];
 
 pub struct AutomationModule;
@@ -63,7 +69,7 @@ impl Module for AutomationModule {
     }
 
     fn description(&self) -> &'static str {
-        "connected accounts, audiences, invite campaigns, and books made into posts"
+        "connected accounts, audiences, invite campaigns, books made into posts, autopost, statistics and alerts"
     }
 
     fn migrations(&self) -> &'static [Migration] {
@@ -105,7 +111,7 @@ impl Module for AutomationModule {
     fn tags(&self) -> &'static [ApiTag] {
         &[ApiTag {
             name: SERVICE,
-            description: "Automation: connected accounts, audiences, invite campaigns, the content pipeline (docs/automation.md)",
+            description: "Automation: connected accounts, audiences, invite campaigns, the content pipeline, autopost, statistics and alerts (docs/automation.md)",
         }]
     }
 
@@ -155,6 +161,20 @@ impl Module for AutomationModule {
                 config: config.clone(),
             });
             content.register();
+            let autopost = Arc::new(autopost::Autopost {
+                db: db.clone(),
+                engine: engine.clone(),
+            });
+            autopost.register();
+            let alerts = Arc::new(alerts::Alerts {
+                db: db.clone(),
+                engine: engine.clone(),
+            });
+            alerts.register().await?;
+            let stats = Arc::new(stats::Statistics {
+                db: db.clone(),
+                engine: engine.clone(),
+            });
             let service = Arc::new(service::Automation {
                 db,
                 engine,
@@ -164,7 +184,11 @@ impl Module for AutomationModule {
                 logins_off,
             });
             Ok(Started {
-                routes: routes::routes(service).merge(content::routes(content)),
+                routes: routes::routes(service)
+                    .merge(content::routes(content))
+                    .merge(autopost::routes(autopost))
+                    .merge(alerts::routes(alerts))
+                    .merge(stats::routes(stats)),
                 workers: vec![Worker::jobs("automation-jobs", jobs)],
                 ..Started::default()
             })

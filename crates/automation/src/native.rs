@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use hybrid_auth_api::TokenAuthority;
+use hybrid_chats_api::body::Entity;
 use hybrid_chats_api::{Action, ChatActions, InviteTerms, Outcome};
 use hybrid_core::{ApiError, TokenVerifier};
 use hybrid_users_api::UserDirectory;
@@ -78,6 +79,9 @@ fn refusal(err: ApiError) -> Refusal {
         (429, _) => Refusal::FloodWait(err.retry_after.unwrap_or(60) as i64),
         (401, _) => Refusal::LoggedOut,
         (403 | 404, _) => Refusal::Forbidden(err.message.into_owned()),
+        (422, _) if err.field.as_deref().is_some_and(|field| field.starts_with("entities")) => {
+            Refusal::Formatting(err.message.into_owned())
+        }
         (status, _) => Refusal::Failed {
             reason: err.message.into_owned(),
             transient: status >= 500,
@@ -207,9 +211,23 @@ impl Connector for Native {
         })
     }
 
-    fn post<'a>(&'a self, account: &'a Identity, chat_id: i64, text: &'a str, key: &'a str) -> Reply<'a, i64> {
+    fn post<'a>(
+        &'a self,
+        account: &'a Identity,
+        chat_id: i64,
+        text: &'a str,
+        entities: &'a [Entity],
+        key: &'a str,
+    ) -> Reply<'a, i64> {
         Box::pin(async move {
-            match self.act(account, plain_message(chat_id, text, Some(key))).await? {
+            let mut message = plain_message(chat_id, text, Some(key));
+            if let Action::Send {
+                entities: formatting, ..
+            } = &mut message
+            {
+                formatting.extend_from_slice(entities);
+            }
+            match self.act(account, message).await? {
                 Outcome::Message(message) => Ok(message.seq),
                 other => Err(unexpected(other)),
             }

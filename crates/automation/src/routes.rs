@@ -48,7 +48,7 @@ pub fn routes(service: Arc<Automation>) -> OpenApiRouter {
         .with_state(service)
 }
 
-fn csv(name: String, body: String) -> impl IntoResponse {
+pub(crate) fn csv(name: String, body: String) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

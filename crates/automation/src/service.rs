@@ -54,7 +54,7 @@ pub(crate) fn clean_name(name: &str) -> ApiResult<String> {
 }
 
 /// The state an account whose session ended is in.
-fn ended(refusal: &Refusal) -> Option<(&'static str, String, Option<i64>)> {
+pub(crate) fn ended(refusal: &Refusal) -> Option<(&'static str, String, Option<i64>)> {
     match refusal {
         Refusal::LoggedOut => Some(("logged_out", "its session was signed out".to_owned(), None)),
         Refusal::Banned => Some(("banned", "the user no longer exists".to_owned(), None)),
@@ -313,7 +313,7 @@ impl Automation {
         let (connector, identity) = self.acting(&row)?;
         // like a campaign's step: the session must be alive before the account acts
         let posted = match connector.check(&identity).await {
-            Ok(()) => connector.post(&identity, new.chat_id, &new.text, &key).await,
+            Ok(()) => connector.post(&identity, new.chat_id, &new.text, &[], &key).await,
             Err(refusal) => Err(refusal),
         };
         let refusal = match posted {
@@ -918,7 +918,7 @@ impl Automation {
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break.
-fn csv_field(value: &str) -> String {
+pub(crate) fn csv_field(value: &str) -> String {
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {

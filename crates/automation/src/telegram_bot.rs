@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use hybrid_chats_api::body::Entity;
 use hybrid_core::bus::Bytes;
 use hybrid_core::jobs::{Job, NewJob, Outcome};
 use hybrid_core::outbound::Outbound;
@@ -87,6 +88,9 @@ fn refusal_of(status: u16, body: &Value) -> Refusal {
         // the token was revoked, or the bot deleted
         401 => Refusal::LoggedOut,
         403 => Refusal::Forbidden(description),
+        // Telegram's words for formatting it refuses: "can't parse entities: …",
+        // "MESSAGE_ENTITIES_TOO_LONG", "entity beginning/end is out of bounds"
+        400 if description.to_ascii_lowercase().contains("entit") => Refusal::Formatting(description),
         code => Refusal::Failed {
             reason: description,
             transient: code >= 500,
@@ -252,7 +256,14 @@ impl Connector for TelegramBot {
 
     /// The Bot API has no idempotency: the key's message is remembered here once sent (a
     /// crash between the two could post twice; nothing can tell from the Bot API alone).
-    fn post<'a>(&'a self, account: &'a Identity, chat_id: i64, text: &'a str, key: &'a str) -> Reply<'a, i64> {
+    fn post<'a>(
+        &'a self,
+        account: &'a Identity,
+        chat_id: i64,
+        text: &'a str,
+        entities: &'a [Entity],
+        key: &'a str,
+    ) -> Reply<'a, i64> {
         Box::pin(async move {
             let known = store::post_by_key(&mut self.db.reads(), account.account_id, key)
                 .await
@@ -261,7 +272,7 @@ impl Connector for TelegramBot {
                 return Ok(message_id);
             }
             let sent = self
-                .act(account, "sendMessage", json!({"chat_id": chat_id, "text": text}))
+                .act(account, "sendMessage", send_message(chat_id, text, entities))
                 .await?;
             let message_id = sent["message_id"]
                 .as_i64()
@@ -285,6 +296,16 @@ impl Connector for TelegramBot {
     fn authors<'a>(&'a self, _: &'a Identity, _: i64, _: Option<i64>, _: i64) -> Reply<'a, Scan> {
         Box::pin(async { Err(cannot_read()) })
     }
+}
+
+/// `sendMessage`'s parameters: formatting as `entities`, never a parse mode, so no stray `_`
+/// can break a send.
+fn send_message(chat_id: i64, text: &str, entities: &[Entity]) -> Value {
+    let mut params = json!({"chat_id": chat_id, "text": text});
+    if !entities.is_empty() {
+        params["entities"] = json!(entities);
+    }
+    params
 }
 
 fn cannot_read() -> Refusal {
@@ -521,6 +542,29 @@ mod tests {
             400,
             &json!({"description": "Bad Request: chat not found"})
         )));
+        // formatting refused: the post is sent again as plain text
+        for words in [
+            "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0",
+            "Bad Request: MESSAGE_ENTITIES_TOO_LONG",
+        ] {
+            let refused = refusal_of(400, &json!({"description": words}));
+            assert_eq!(refused, Refusal::Formatting(words.into()));
+        }
+    }
+
+    #[test]
+    fn posts_carry_their_formatting_as_entities_never_a_parse_mode() {
+        let plain = send_message(-100, "hi", &[]);
+        assert_eq!(plain, json!({"chat_id": -100, "text": "hi"}));
+        let bold = send_message(
+            -100,
+            "hi",
+            &[Entity::new(hybrid_chats_api::body::EntityKind::Bold, 0, 2)],
+        );
+        assert_eq!(
+            bold,
+            json!({"chat_id": -100, "text": "hi", "entities": [{"type": "bold", "offset": 0, "length": 2}]})
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ use futures::future::join_all;
 use hybrid_testkit::{Stack, TestServer, TestUser, assert_error, hybrid_binary, stack_tests, until};
 use serde_json::{Value, json};
 
+#[path = "e2e/autopost.rs"]
+mod autopost;
 #[path = "e2e/content.rs"]
 mod content;
 

@@ -24,7 +24,18 @@ requests = {
     "send_message": functions.messages.SendMessageRequest(
         peer=user_peer, message="Привет! Join us ✓", random_id=-1234567890123
     ),
-    "post": functions.messages.SendMessageRequest(peer=channel_peer, message="News of the day", random_id=987654321),
+    "post": functions.messages.SendMessageRequest(
+        peer=channel_peer,
+        message="News of the day: see more",
+        random_id=987654321,
+        entities=[
+            types.MessageEntityBold(offset=0, length=4),
+            types.MessageEntityItalic(offset=0, length=15),
+            types.MessageEntityTextUrl(offset=17, length=8, url="https://hybrid.example/more"),
+            types.MessageEntityPre(offset=21, length=4, language="rust"),
+            types.MessageEntityBlockquote(offset=0, length=25),
+        ],
+    ),
     "get_participants": functions.channels.GetParticipantsRequest(
         channel=channel, filter=types.ChannelParticipantsRecent(), offset=200, limit=200, hash=0
     ),

@@ -35,9 +35,20 @@ pub struct Config {
     pub jobs: hybrid_jobs::WorkerConfig,
     /// What Hybrid sends out over HTTP: webhooks now (docs/jobs.md#outbound-requests).
     pub outbound: hybrid_outbound::OutboundConfig,
+    /// The clock schedules and jobs go by.
+    pub clock: ClockConfig,
     /// Each service's own section, by service name, as read; typed by [`Config::section`].
     #[serde(flatten, skip_serializing)]
     pub sections: BTreeMap<String, ::config::Value>,
+}
+
+/// The clock schedules, reminders and jobs go by.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClockConfig {
+    /// Lets an administrator move the clock forward (`POST /api/v1/admin/clock`): for
+    /// end-to-end tests of what happens at a time of day; never in production.
+    pub movable: bool,
 }
 
 /// How events travel between processes.
@@ -240,6 +251,7 @@ impl Default for Config {
             otel: OtelConfig::default(),
             jobs: hybrid_jobs::WorkerConfig::default(),
             outbound: hybrid_outbound::OutboundConfig::default(),
+            clock: ClockConfig::default(),
             sections: BTreeMap::new(),
         }
     }

@@ -4,6 +4,7 @@
 //! contract lives in its own api crate.
 
 pub mod admin;
+pub mod clock_admin;
 pub mod config;
 mod error;
 mod extract;

@@ -206,6 +206,12 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     let sync = Arc::new(SyncSources::default());
     let streams = Arc::new(EventStreams::default());
     let job_board = Arc::new(JobBoard::default());
+    let clock = if config.clock.movable {
+        tracing::warn!("the clock is movable (clock.movable): administrators can move it forward");
+        Clock::movable()
+    } else {
+        Clock::system()
+    };
     peers::connect_by_name(&streams, &sync, modules, &config, peer_options, credential.as_ref())?;
     let mut running = Running {
         databases: Vec::new(),
@@ -238,7 +244,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
             sync: sync.clone(),
             streams: streams.clone(),
             job_board: job_board.clone(),
-            clock: Clock::system(),
+            clock: clock.clone(),
             tokens: tokens.clone(),
             apis: apis.clone(),
             bus: bus.clone(),
@@ -260,7 +266,10 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     }
     // in every process, so the API reference is one whatever runs where; it lists the jobs of
     // this process's modules
-    running.routes = running.routes.merge(job_board::routes(job_board, apis.clone()));
+    running.routes = running
+        .routes
+        .merge(hybrid_core::clock_admin::routes(clock, job_board.clone(), apis.clone()))
+        .merge(job_board::routes(job_board, apis.clone()));
     let local: Vec<&str> = modules.iter().map(|m| m.name()).collect();
     for module in all_modules().iter().filter(|m| local.contains(&m.name())) {
         running.error_codes.extend_from_slice(module.error_codes());
@@ -273,7 +282,7 @@ pub async fn start(modules: &[Box<dyn Module>], config: Arc<Config>, shutdown: S
     }
     running.tags.push(ApiTag {
         name: "admin",
-        description: "Operating the deployment: background jobs (administrators only)",
+        description: "Operating the deployment: background jobs, the clock (administrators only)",
     });
     running
         .tasks

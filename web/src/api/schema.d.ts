@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1/admin/clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["read_clock"];
+        put?: never;
+        /** Move a movable clock forward (tests); the job workers look at once for what fell due. */
+        post: operations["move_clock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/jobs": {
         parameters: {
             query?: never;
@@ -413,6 +430,61 @@ export interface paths {
          *     retried request answer with the first post; a session that ended marks the account.
          */
         post: operations["post_as_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your alerts, newest first. */
+        get: operations["list_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/alerts/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where your alerts go and which kinds are sent. */
+        get: operations["get_alert_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set where alerts go (an account and a chat), the kinds sent, the queue threshold and the
+         *     rate limit.
+         */
+        patch: operations["change_alert_settings"];
+        trace?: never;
+    };
+    "/api/v1/automation/alerts/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test alert to the chat set. */
+        post: operations["test_alert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -833,6 +905,126 @@ export interface paths {
         patch: operations["change_content_post"];
         trace?: never;
     };
+    "/api/v1/automation/publications/{id}/republish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish a logged post again, as it went out, to the schedule's targets. */
+        post: operations["republish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_schedules"];
+        put?: never;
+        /** Make an autopost schedule: it runs at once, publishing approved posts at its times. */
+        post: operations["create_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_schedule"];
+        put?: never;
+        post?: never;
+        /** Delete a schedule with its log. */
+        delete: operations["delete_schedule"];
+        options?: never;
+        head?: never;
+        /** Change a schedule; a running one waits for its new next slot. */
+        patch: operations["change_schedule"];
+        trace?: never;
+    };
+    "/api/v1/automation/schedules/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The schedule's post log, newest first, with each delivery's result. */
+        get: operations["schedule_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/schedules/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish now to the schedule's targets: the given post, or the next one it would take. */
+        post: operations["publish_now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/schedules/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a stopped schedule: it publishes from its next slot on. */
+        post: operations["start_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/schedules/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a schedule at once: its next slot publishes nothing. */
+        post: operations["stop_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/automation/sources": {
         parameters: {
             query?: never;
@@ -973,6 +1165,43 @@ export interface paths {
         put?: never;
         /** Stop summarising: blocks not yet summarised wait for the next start. */
         post: operations["stop_summaries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your automation's statistics: outcomes per day and per campaign, posts published, accounts'
+         *     use, what waits.
+         */
+        get: operations["automation_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/stats/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The statistics as CSV: `day,kind,id,name,outcome,count` (kind `campaign` or `schedule`). */
+        get: operations["export_automation_stats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2189,6 +2418,18 @@ export interface components {
             id: number;
             username: string;
         };
+        /** @description An account's use over the last 24 hours against its daily limit. */
+        AccountUsage: {
+            connector: string;
+            /** Format: int64 */
+            daily_limit: number;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            state: string;
+            /** Format: int64 */
+            used_today: number;
+        };
         AddMembers: {
             /** @description 1 to 200 users. */
             user_ids: number[];
@@ -2198,6 +2439,84 @@ export interface components {
          * @enum {string}
          */
         AddPolicy: "everyone" | "shared_chats" | "nobody";
+        /** @description An alert raised. */
+        Alert: {
+            /** Format: int64 */
+            created_at: number;
+            detail?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description `job_failed`, `account_down`, `queue_high`, `campaign_finished`, `autopost_failed` or `test`. */
+            kind: string;
+            /**
+             * Format: int64
+             * @description Alerts of this kind within the minimum interval after it, folded into it.
+             */
+            repeats: number;
+            /** @description `pending`, `sent`, `suppressed` (no destination set) or `failed` (`detail` says why). */
+            state: string;
+            text: string;
+        };
+        /** @description Which kinds of alert are sent. */
+        AlertKinds: {
+            /** @description An account was banned or logged out. */
+            account_down: boolean;
+            /** @description An autopost delivery failed, or a slot found no approved post. */
+            autopost_failed: boolean;
+            campaign_finished: boolean;
+            /** @description A job failed after its retries (a campaign's step). */
+            job_failed: boolean;
+            /** @description The queue (people waiting in running campaigns, deliveries waiting) passed the threshold. */
+            queue_high: boolean;
+        };
+        /** @description A change to the kinds: what is given changes. */
+        AlertKindsChange: {
+            account_down?: boolean | null;
+            autopost_failed?: boolean | null;
+            campaign_finished?: boolean | null;
+            job_failed?: boolean | null;
+            queue_high?: boolean | null;
+        };
+        /** @description Where alerts go and which. */
+        AlertSettings: {
+            /**
+             * Format: int64
+             * @description The account that posts them (`hybrid`: into a Hybrid chat; `telegram_bot`: into a
+             *     Telegram chat); none: alerts are only listed here.
+             */
+            account_id?: number | null;
+            /** Format: int64 */
+            chat_id?: number | null;
+            kinds: components["schemas"]["AlertKinds"];
+            /**
+             * Format: int64
+             * @description The least time between two alerts of one kind: a storm sends one, counting the rest.
+             */
+            min_interval_secs: number;
+            /**
+             * Format: int64
+             * @description `queue_high` fires above this many waiting.
+             */
+            queue_threshold: number;
+        };
+        /** @description A change to the settings: what is given changes; `account_id: null` stops sending. */
+        AlertSettingsChange: {
+            /** Format: int64 */
+            account_id?: number | null;
+            /** Format: int64 */
+            chat_id?: number | null;
+            kinds?: components["schemas"]["AlertKindsChange"] | null;
+            /**
+             * Format: int64
+             * @description 0 to 86 400.
+             */
+            min_interval_secs?: number | null;
+            /**
+             * Format: int64
+             * @description 1 to 10 000 000.
+             */
+            queue_threshold?: number | null;
+        };
         /**
          * @description The card of an object that lives in a chat, as clients see it; its service keeps the
          *     object and its API.
@@ -2314,6 +2633,13 @@ export interface components {
             source_id: number;
             /** @enum {string} */
             type: "automation.content_updated";
+        } | {
+            /** Format: int64 */
+            publication_id?: number | null;
+            /** Format: int64 */
+            schedule_id: number;
+            /** @enum {string} */
+            type: "automation.autopost_updated";
         };
         /**
          * @description A picture clients draw for a user or chat: `GET /files/{file_id}/thumbnails/{side}.webp`
@@ -2424,6 +2750,19 @@ export interface components {
              *     `flood_wait`).
              */
             waiting: string;
+        };
+        /** @description A campaign's outcomes within the range. */
+        CampaignStats: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description Outcome name to count. */
+            outcomes: {
+                [key: string]: number;
+            };
+            state: string;
+            /** Format: int64 */
+            total: number;
         };
         ChangePasswordRequest: {
             current_password: string;
@@ -2623,6 +2962,23 @@ export interface components {
             /** @enum {string} */
             type: "focus";
         };
+        /** @description Where to move the clock: to `to_ms`, or `advance_ms` on. It never goes back. */
+        ClockMove: {
+            /** Format: int64 */
+            advance_ms?: number | null;
+            /** Format: int64 */
+            to_ms?: number | null;
+        };
+        /** @description The process's clock. */
+        ClockReading: {
+            /** @description Whether `POST /admin/clock` may move it (`clock.movable`). */
+            movable: boolean;
+            /**
+             * Format: int64
+             * @description Unix milliseconds by the clock schedules and jobs go by.
+             */
+            now_ms: number;
+        };
         /** @description A person of a campaign and what came of them. */
         Contact: {
             /**
@@ -2735,8 +3091,9 @@ export interface components {
             /** Format: int64 */
             source_id: number;
             /**
-             * @description `generating` (the model is writing it), `draft`, `approved`, `skipped` or `failed`
-             *     (`error` says why; edit it or make another).
+             * @description `generating` (the model is writing it), `draft`, `approved`, `skipped`, `failed`
+             *     (`error` says why; edit it or make another) or `published` (by an autopost schedule;
+             *     approve it again to have it published again).
              */
             state: string;
             /** @description How each kind of target will take it. */
@@ -2842,6 +3199,28 @@ export interface components {
              * @description Direct chats: the other user.
              */
             user_id?: number | null;
+        };
+        /** @description A publication's delivery to one target. */
+        Delivery: {
+            account_name: string;
+            /** Format: int64 */
+            chat_id: number;
+            error?: string | null;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description The message's id in the chat, once sent.
+             */
+            message_id?: number | null;
+            /** @description Sent without its formatting, which the target refused. */
+            plain_text: boolean;
+            /** Format: int64 */
+            sent_at?: number | null;
+            /** @description `pending`, `sent` or `failed`. */
+            state: string;
+            /** Format: int64 */
+            target_id: number;
         };
         /** @description A delivery and its attempts, for the owner's delivery log. Times are Unix milliseconds. */
         DeliveryLog: {
@@ -3603,6 +3982,26 @@ export interface components {
             hide_content?: boolean;
             keys: components["schemas"]["PushKeys"];
         };
+        /** @description A schedule to make. */
+        NewSchedule: {
+            /** @description 1 to 64 characters. */
+            name: string;
+            /** @description Publish the approved posts in random order instead of oldest first. */
+            random_order?: boolean;
+            /**
+             * Format: int64
+             * @description Only posts of this book; none: any approved post.
+             */
+            source_id?: number | null;
+            /** @description 1 to 10. */
+            targets: components["schemas"]["NewTarget"][];
+            /** @description Times of day as `HH:MM` (1 to 48). */
+            times: string[];
+            /** @description An IANA time zone, such as `Europe/Moscow`. */
+            timezone: string;
+            /** @description ISO weekdays, 1 (Monday) to 7 (Sunday); none: every day. */
+            weekdays?: number[] | null;
+        };
         /** @description A book to read, uploaded to the files service first (`POST /files` or a resumable upload). */
         NewSource: {
             /**
@@ -3612,6 +4011,16 @@ export interface components {
             file_id: number;
             /** @description 1 to 64 characters (default: the file's name). */
             name?: string | null;
+        };
+        /**
+         * @description Where a schedule publishes: a chat, as one of your accounts (a `hybrid` account posts into
+         *     a Hybrid chat, a `telegram_bot` one into a Telegram chat).
+         */
+        NewTarget: {
+            /** Format: int64 */
+            account_id: number;
+            /** Format: int64 */
+            chat_id: number;
         };
         /** @description A Telegram user account to log in by QR code (the `telegram_user` connector). */
         NewTelegramLogin: {
@@ -3701,6 +4110,28 @@ export interface components {
             chat_id: number;
             /** Format: int64 */
             seq: number;
+        };
+        /** @description One page of a list. */
+        Page_Alert: {
+            items: {
+                /** Format: int64 */
+                created_at: number;
+                detail?: string | null;
+                /** Format: int64 */
+                id: number;
+                /** @description `job_failed`, `account_down`, `queue_high`, `campaign_finished`, `autopost_failed` or `test`. */
+                kind: string;
+                /**
+                 * Format: int64
+                 * @description Alerts of this kind within the minimum interval after it, folded into it.
+                 */
+                repeats: number;
+                /** @description `pending`, `sent`, `suppressed` (no destination set) or `failed` (`detail` says why). */
+                state: string;
+                text: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_Audience: {
@@ -3972,8 +4403,9 @@ export interface components {
                 /** Format: int64 */
                 source_id: number;
                 /**
-                 * @description `generating` (the model is writing it), `draft`, `approved`, `skipped` or `failed`
-                 *     (`error` says why; edit it or make another).
+                 * @description `generating` (the model is writing it), `draft`, `approved`, `skipped`, `failed`
+                 *     (`error` says why; edit it or make another) or `published` (by an autopost schedule;
+                 *     approve it again to have it published again).
                  */
                 state: string;
                 /** @description How each kind of target will take it. */
@@ -4213,6 +4645,72 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description One page of a list. */
+        Page_Publication: {
+            items: {
+                /** Format: int64 */
+                created_at: number;
+                deliveries: components["schemas"]["Delivery"][];
+                detail?: string | null;
+                /** Format: int64 */
+                id: number;
+                /** Format: int64 */
+                post_id?: number | null;
+                /** @description The post's first 200 characters. */
+                preview: string;
+                /** Format: int64 */
+                schedule_id: number;
+                /**
+                 * Format: int64
+                 * @description The slot it was made for (Unix ms).
+                 */
+                slot_at?: number | null;
+                /**
+                 * @description `publishing`, `published` (every target), `partial`, `failed`, or `empty` (no approved
+                 *     post was left).
+                 */
+                state: string;
+                /** @description `slot` (the schedule's time), `now` (publish now) or `republish`. */
+                trigger: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_Schedule: {
+            items: {
+                /** Format: int64 */
+                created_at: number;
+                /** Format: int64 */
+                id: number;
+                name: string;
+                /**
+                 * Format: int64
+                 * @description The next slot (Unix ms); none while stopped.
+                 */
+                next_slot_at?: number | null;
+                /**
+                 * Format: int64
+                 * @description Approved posts not published yet that it would take.
+                 */
+                posts_waiting: number;
+                random_order: boolean;
+                /** Format: int64 */
+                source_id?: number | null;
+                /** @description `running` or `stopped`. */
+                state: string;
+                targets: components["schemas"]["Target"][];
+                /** @description `HH:MM`, sorted. */
+                times: string[];
+                timezone: string;
+                /** Format: int64 */
+                updated_at: number;
+                /** @description ISO weekdays it publishes on (all seven: every day). */
+                weekdays: number[];
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
         /** @description A parse: a job reading a chat page by page into an audience. */
         Parse: {
             /** Format: int64 */
@@ -4343,6 +4841,41 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description One entry of the post log. */
+        Publication: {
+            /** Format: int64 */
+            created_at: number;
+            deliveries: components["schemas"]["Delivery"][];
+            detail?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            post_id?: number | null;
+            /** @description The post's first 200 characters. */
+            preview: string;
+            /** Format: int64 */
+            schedule_id: number;
+            /**
+             * Format: int64
+             * @description The slot it was made for (Unix ms).
+             */
+            slot_at?: number | null;
+            /**
+             * @description `publishing`, `published` (every target), `partial`, `failed`, or `empty` (no approved
+             *     post was left).
+             */
+            state: string;
+            /** @description `slot` (the schedule's time), `now` (publish now) or `republish`. */
+            trigger: string;
+        };
+        /** @description What to publish now. */
+        PublishNow: {
+            /**
+             * Format: int64
+             * @description An approved (or already published) post; none: the next one the schedule would take.
+             */
+            post_id?: number | null;
+        };
         /** @description A published message. */
         Published: {
             /** Format: int64 */
@@ -4372,6 +4905,24 @@ export interface components {
             hide_content: boolean;
             /** Format: int64 */
             id: number;
+        };
+        /** @description What waits. */
+        QueueDepth: {
+            /**
+             * Format: int64
+             * @description People not reached yet in running campaigns.
+             */
+            contacts_pending: number;
+            /**
+             * Format: int64
+             * @description Deliveries to targets not made yet.
+             */
+            deliveries_pending: number;
+            /**
+             * Format: int64
+             * @description Approved posts not published yet.
+             */
+            posts_approved: number;
         };
         /** @description One queue of a module: how many jobs it holds in each state. */
         QueueSummary: {
@@ -4477,6 +5028,51 @@ export interface components {
         };
         /** @enum {string} */
         Role: "member" | "admin" | "owner";
+        /** @description A schedule and where it stands. */
+        Schedule: {
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description The next slot (Unix ms); none while stopped.
+             */
+            next_slot_at?: number | null;
+            /**
+             * Format: int64
+             * @description Approved posts not published yet that it would take.
+             */
+            posts_waiting: number;
+            random_order: boolean;
+            /** Format: int64 */
+            source_id?: number | null;
+            /** @description `running` or `stopped`. */
+            state: string;
+            targets: components["schemas"]["Target"][];
+            /** @description `HH:MM`, sorted. */
+            times: string[];
+            timezone: string;
+            /** Format: int64 */
+            updated_at: number;
+            /** @description ISO weekdays it publishes on (all seven: every day). */
+            weekdays: number[];
+        };
+        /** @description A change to a schedule: what is given changes. */
+        ScheduleChange: {
+            name?: string | null;
+            random_order?: boolean | null;
+            /**
+             * Format: int64
+             * @description A book, or `null`: any book's posts (absent: unchanged).
+             */
+            source_id?: number | null;
+            targets?: components["schemas"]["NewTarget"][] | null;
+            times?: string[] | null;
+            timezone?: string | null;
+            weekdays?: number[] | null;
+        };
         SendMessage: {
             /**
              * @description An attach token from the service that owns an object (`attach_token` of an uploaded
@@ -4537,6 +5133,48 @@ export interface components {
         SourceChange: {
             /** @description 1 to 64 characters. */
             name: string;
+        };
+        Stats: {
+            accounts: components["schemas"]["AccountUsage"][];
+            campaigns: components["schemas"]["CampaignStats"][];
+            /** @description Every day of the range, oldest first. */
+            days: components["schemas"]["StatsDay"][];
+            /** @description The first and last day (`YYYY-MM-DD`). */
+            from: string;
+            /**
+             * Format: int64
+             * @description Deliveries sent within the range.
+             */
+            posts_published: number;
+            queue: components["schemas"]["QueueDepth"];
+            to: string;
+            tz: string;
+        };
+        /** @description One day's counts. */
+        StatsDay: {
+            /** Format: int64 */
+            already_member: number;
+            /** @description `YYYY-MM-DD`. */
+            day: string;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            invited: number;
+            /** Format: int64 */
+            link_sent: number;
+            /** Format: int64 */
+            not_found: number;
+            /** Format: int64 */
+            not_mutual_contact: number;
+            /** Format: int64 */
+            posts_failed: number;
+            /**
+             * Format: int64
+             * @description Deliveries of autopost publications sent, and failed.
+             */
+            posts_sent: number;
+            /** Format: int64 */
+            privacy_restricted: number;
         };
         /** @description What summarising a book's remaining blocks will take, before it starts. */
         SummaryEstimate: {
@@ -4635,6 +5273,17 @@ export interface components {
              *     `user_pts`.
              */
             user_too_long: boolean;
+        };
+        Target: {
+            /** Format: int64 */
+            account_id: number;
+            account_name: string;
+            /** Format: int64 */
+            chat_id: number;
+            /** @description The account's connector: `hybrid`, `telegram_bot` or `telegram_user`. */
+            connector: string;
+            /** Format: int64 */
+            id: number;
         };
         /** @description Whether a post fits a kind of target as it is. */
         TargetFit: {
@@ -4860,6 +5509,143 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    read_clock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockReading"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    move_clock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClockMove"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockReading"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     jobs_overview: {
         parameters: {
             query?: never;
@@ -6691,6 +7477,223 @@ export interface operations {
                 };
             };
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_alerts: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 200 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Alert"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_alert_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSettings"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_alert_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertSettingsChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSettings"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9034,6 +10037,745 @@ export interface operations {
             };
         };
     };
+    republish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Publication"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_schedules: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 200 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Schedule"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSchedule"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    schedule_log: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 200 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Publication"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish_now: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishNow"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Publication"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than `http.body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not labelled `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stop_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_sources: {
         parameters: {
             query?: {
@@ -9805,6 +11547,124 @@ export interface operations {
                 };
             };
             /** @description a value out of range, or a body of the wrong shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    automation_stats: {
+        parameters: {
+            query?: {
+                /** @description Days back from today, today included: 1 to 366 (default 30). */
+                days?: number | null;
+                /** @description The IANA time zone days are counted in (default UTC). */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stats"];
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a backend is unavailable or the writer is busy; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_automation_stats: {
+        parameters: {
+            query?: {
+                /** @description Days back from today, today included: 1 to 366 (default 30). */
+                days?: number | null;
+                /** @description The IANA time zone days are counted in (default UTC). */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description a parameter of the wrong type, or a body that is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid access token (`unauthorized`, `invalid_token`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -199,8 +199,9 @@ pub struct ContentPost {
     pub chapter_title: String,
     pub part: i64,
     pub parts: i64,
-    /// `generating` (the model is writing it), `draft`, `approved`, `skipped` or `failed`
-    /// (`error` says why; edit it or make another).
+    /// `generating` (the model is writing it), `draft`, `approved`, `skipped`, `failed`
+    /// (`error` says why; edit it or make another) or `published` (by an autopost schedule;
+    /// approve it again to have it published again).
     pub state: String,
     pub text: String,
     pub entities: Vec<Entity>,

@@ -30,6 +30,11 @@ use crate::settings::AutomationConfig;
 
 pub use routes::routes;
 
+/// Who owns book `id`, if it exists.
+pub async fn source_owner(db: &Db, id: i64) -> ApiResult<Option<i64>> {
+    Ok(store::source(&mut db.reads(), id).await?.map(|s| s.owner_id))
+}
+
 /// The pipeline's parts, shared by its handlers and jobs.
 pub struct Content {
     pub db: Db,

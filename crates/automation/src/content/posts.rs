@@ -27,7 +27,7 @@ pub const WRITE: &str = "automation.content.post";
 const MAX_POSTS: i64 = 10_000;
 /// The longest message a Hybrid chat (by default) and Telegram take, in UTF-16 units.
 const MAX_LENGTH: i64 = 4096;
-const STATES: &[&str] = &["generating", "draft", "approved", "skipped", "failed"];
+const STATES: &[&str] = &["generating", "draft", "approved", "skipped", "failed", "published"];
 
 #[derive(Serialize, Deserialize)]
 struct Write {

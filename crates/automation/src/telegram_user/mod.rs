@@ -19,6 +19,7 @@ mod wire_check;
 use std::sync::Arc;
 
 use grammers_tl_types::{self as tl, RemoteCall};
+use hybrid_chats_api::body::Entity;
 use hybrid_store::Db;
 
 use crate::connector::{Connector, Credentials, Found, Handle, Identity, Person, Refusal, Reply, Scan, SignedIn};
@@ -62,6 +63,9 @@ pub fn refusal_of(failure: Failure) -> Refusal {
         | "AUTH_KEY_DUPLICATED" => Refusal::LoggedOut,
         "USER_DEACTIVATED" | "USER_DEACTIVATED_BAN" | "PHONE_NUMBER_BANNED" => Refusal::Banned,
         "USERNAME_NOT_OCCUPIED" | "USERNAME_INVALID" | "USER_ID_INVALID" | "PHONE_NOT_OCCUPIED" => Refusal::NotFound,
+        // formatting Telegram will not take: ENTITY_BOUNDS_INVALID, ENTITIES_TOO_LONG,
+        // ENTITY_TEXTURL_INVALID, …
+        name if name.starts_with("ENTIT") => Refusal::Formatting(format!("Telegram refused the formatting: {name}")),
         _ if rpc.code == 403 || rpc.code == 400 => Refusal::Forbidden(format!("Telegram refused: {}", rpc.name)),
         _ => Refusal::Failed {
             reason: format!("Telegram: {} ({})", rpc.name, rpc.code),
@@ -343,13 +347,20 @@ impl Connector for TelegramUser {
     fn send_private<'a>(&'a self, account: &'a Identity, user_id: i64, text: &'a str) -> Reply<'a, ()> {
         Box::pin(async move {
             let peer = self.input_user_peer(account, user_id).await?;
-            self.call(account, &requests::send_message(peer, text, fresh_random_id()))
+            self.call(account, &requests::send_message(peer, text, &[], fresh_random_id()))
                 .await
                 .map(|_| ())
         })
     }
 
-    fn post<'a>(&'a self, account: &'a Identity, chat_id: i64, text: &'a str, key: &'a str) -> Reply<'a, i64> {
+    fn post<'a>(
+        &'a self,
+        account: &'a Identity,
+        chat_id: i64,
+        text: &'a str,
+        entities: &'a [Entity],
+        key: &'a str,
+    ) -> Reply<'a, i64> {
         Box::pin(async move {
             let db_failed = |e: hybrid_store::StoreError| Refusal::Failed {
                 reason: e.to_string(),
@@ -363,7 +374,10 @@ impl Connector for TelegramUser {
             }
             let peer = self.channel_peer(account, chat_id).await?;
             let random_id = random_id_of(account.account_id, key);
-            let updates = match self.ask(account, &requests::send_message(peer, text, random_id)).await {
+            let updates = match self
+                .ask(account, &requests::send_message(peer, text, entities, random_id))
+                .await
+            {
                 Err(failure) if failure.is("RANDOM_ID_DUPLICATE") => {
                     return Err(failed("posted with this key before, but the message's id was not kept"));
                 }

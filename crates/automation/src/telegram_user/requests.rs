@@ -2,6 +2,7 @@
 //! byte for byte against Telethon's serialisation (`wire_check.rs`) is what goes out.
 
 use grammers_tl_types as tl;
+use hybrid_chats_api::body::{Entity, EntityKind};
 
 pub fn get_self() -> tl::functions::users::GetUsers {
     tl::functions::users::GetUsers {
@@ -77,8 +78,56 @@ pub fn export_invite(peer: tl::enums::InputPeer, title: &str) -> tl::functions::
     }
 }
 
-/// A plain text message, as every client sends one.
-pub fn send_message(peer: tl::enums::InputPeer, text: &str, random_id: i64) -> tl::functions::messages::SendMessage {
+/// A message's formatting in Telegram's terms. A mention of a Hybrid user by id means nothing
+/// there and is left out; the other kinds are Telegram's own.
+pub fn entities(entities: &[Entity]) -> Option<Vec<tl::enums::MessageEntity>> {
+    use tl::enums::MessageEntity as E;
+    use tl::types as t;
+    let list: Vec<E> = entities
+        .iter()
+        .filter_map(|e| {
+            let (offset, length) = (e.offset as i32, e.length as i32);
+            Some(match e.kind {
+                EntityKind::Mention => E::Mention(t::MessageEntityMention { offset, length }),
+                EntityKind::Hashtag => E::Hashtag(t::MessageEntityHashtag { offset, length }),
+                EntityKind::BotCommand => E::BotCommand(t::MessageEntityBotCommand { offset, length }),
+                EntityKind::Url => E::Url(t::MessageEntityUrl { offset, length }),
+                EntityKind::Email => E::Email(t::MessageEntityEmail { offset, length }),
+                EntityKind::Bold => E::Bold(t::MessageEntityBold { offset, length }),
+                EntityKind::Italic => E::Italic(t::MessageEntityItalic { offset, length }),
+                EntityKind::Underline => E::Underline(t::MessageEntityUnderline { offset, length }),
+                EntityKind::Strikethrough => E::Strike(t::MessageEntityStrike { offset, length }),
+                EntityKind::Spoiler => E::Spoiler(t::MessageEntitySpoiler { offset, length }),
+                EntityKind::Code => E::Code(t::MessageEntityCode { offset, length }),
+                EntityKind::Pre => E::Pre(t::MessageEntityPre {
+                    offset,
+                    length,
+                    language: e.language.clone().unwrap_or_default(),
+                }),
+                EntityKind::TextLink => E::TextUrl(t::MessageEntityTextUrl {
+                    offset,
+                    length,
+                    url: e.url.clone()?,
+                }),
+                EntityKind::Blockquote => E::Blockquote(t::MessageEntityBlockquote {
+                    collapsed: false,
+                    offset,
+                    length,
+                }),
+                EntityKind::TextMention => return None,
+            })
+        })
+        .collect();
+    (!list.is_empty()).then_some(list)
+}
+
+/// A message with its formatting as entities, as every client sends one.
+pub fn send_message(
+    peer: tl::enums::InputPeer,
+    text: &str,
+    entities: &[Entity],
+    random_id: i64,
+) -> tl::functions::messages::SendMessage {
     tl::functions::messages::SendMessage {
         no_webpage: false,
         silent: false,
@@ -93,7 +142,7 @@ pub fn send_message(peer: tl::enums::InputPeer, text: &str, random_id: i64) -> t
         message: text.to_owned(),
         random_id,
         reply_markup: None,
-        entities: None,
+        entities: self::entities(entities),
         schedule_date: None,
         schedule_repeat_period: None,
         send_as: None,

@@ -260,6 +260,11 @@ fn telegram_errors_map_onto_outcomes_and_account_states() {
         (400, "USERNAME_NOT_OCCUPIED", Refusal::NotFound),
         (
             400,
+            "ENTITIES_TOO_LONG",
+            Refusal::Formatting("Telegram refused the formatting: ENTITIES_TOO_LONG".into()),
+        ),
+        (
+            400,
             "CHAT_ADMIN_REQUIRED",
             Refusal::Forbidden("Telegram refused: CHAT_ADMIN_REQUIRED".into()),
         ),
@@ -452,9 +457,9 @@ async fn posts_once_per_key_and_links_carry_the_campaign_name() {
             },
         ))
     });
-    assert_eq!(connector.post(&me, chat, "Hello, club", "k1").await, Ok(77));
+    assert_eq!(connector.post(&me, chat, "Hello, club", &[], "k1").await, Ok(77));
     // the same key: the first post's id, nothing sent
-    assert_eq!(connector.post(&me, chat, "Hello, club", "k1").await, Ok(77));
+    assert_eq!(connector.post(&me, chat, "Hello, club", &[], "k1").await, Ok(77));
     // a key's random id is the same every time (Telegram takes a random id once)
     assert_eq!(random_ids.lock().unwrap()[..], [super::random_id_of(1, "k1")]);
 

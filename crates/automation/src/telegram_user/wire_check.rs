@@ -8,7 +8,30 @@ use std::process::Command;
 
 use grammers_tl_types::{self as tl, Serializable};
 
+use hybrid_chats_api::body::{Entity, EntityKind};
+
 use super::requests;
+
+/// A post's formatting; the mention of a Hybrid user by id is left out of what Telegram gets.
+fn post_entities() -> Vec<Entity> {
+    vec![
+        Entity::new(EntityKind::Bold, 0, 4),
+        Entity::new(EntityKind::Italic, 0, 15),
+        Entity {
+            user_id: Some(42),
+            ..Entity::new(EntityKind::TextMention, 5, 2)
+        },
+        Entity {
+            url: Some("https://hybrid.example/more".into()),
+            ..Entity::new(EntityKind::TextLink, 17, 8)
+        },
+        Entity {
+            language: Some("rust".into()),
+            ..Entity::new(EntityKind::Pre, 21, 4)
+        },
+        Entity::new(EntityKind::Blockquote, 0, 25),
+    ]
+}
 
 fn ours() -> BTreeMap<&'static str, Vec<u8>> {
     let channel = || tl::types::InputChannel {
@@ -55,11 +78,11 @@ fn ours() -> BTreeMap<&'static str, Vec<u8>> {
         ),
         (
             "send_message",
-            requests::send_message(user_peer(), "Привет! Join us ✓", -1234567890123).to_bytes(),
+            requests::send_message(user_peer(), "Привет! Join us ✓", &[], -1234567890123).to_bytes(),
         ),
         (
             "post",
-            requests::send_message(channel_peer(), "News of the day", 987654321).to_bytes(),
+            requests::send_message(channel_peer(), "News of the day: see more", &post_entities(), 987654321).to_bytes(),
         ),
         (
             "get_participants",

@@ -60,7 +60,7 @@ async fn add_book(server: &TestServer, user: &TestUser, file: i64) -> Value {
     .await
 }
 
-async fn upload_book(server: &TestServer, user: &TestUser, name: &str) -> Value {
+pub(super) async fn upload_book(server: &TestServer, user: &TestUser, name: &str) -> Value {
     let file = upload(server, user, name, fixture(name)).await;
     let source = add_book(server, user, file).await;
     assert_eq!(source["state"], "ready", "{source}");
@@ -395,7 +395,7 @@ async fn source_of(server: &TestServer, user: &TestUser, source: &Value) -> Valu
     source
 }
 
-async fn summarised(server: &TestServer, user: &TestUser, source: &Value) -> Value {
+pub(super) async fn summarised(server: &TestServer, user: &TestUser, source: &Value) -> Value {
     until("the summaries", || async {
         let now = source_of(server, user, source).await;
         (now["summaries"]["running"] == false).then_some(now)
@@ -403,14 +403,14 @@ async fn summarised(server: &TestServer, user: &TestUser, source: &Value) -> Val
     .await
 }
 
-async fn start_summaries(server: &TestServer, user: &TestUser, source: &Value) -> Value {
+pub(super) async fn start_summaries(server: &TestServer, user: &TestUser, source: &Value) -> Value {
     let path = format!("/api/v1/automation/sources/{}/summaries/start", source["id"]);
     let (status, started) = server.post(&path, token(user), json!({})).await;
     assert_eq!(status, 200, "{started}");
     started
 }
 
-async fn make_post(server: &TestServer, user: &TestUser, source: &Value) -> (StatusCode, Value) {
+pub(super) async fn make_post(server: &TestServer, user: &TestUser, source: &Value) -> (StatusCode, Value) {
     server
         .post(
             &format!("/api/v1/automation/sources/{}/posts", source["id"]),
@@ -420,7 +420,12 @@ async fn make_post(server: &TestServer, user: &TestUser, source: &Value) -> (Sta
         .await
 }
 
-async fn change_post(server: &TestServer, user: &TestUser, post: &Value, change: Value) -> (StatusCode, Value) {
+pub(super) async fn change_post(
+    server: &TestServer,
+    user: &TestUser,
+    post: &Value,
+    change: Value,
+) -> (StatusCode, Value) {
     server
         .request(
             "PATCH",

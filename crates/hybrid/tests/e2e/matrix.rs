@@ -1050,9 +1050,93 @@ impl World {
                 }
                 Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY)
             }
+            // autopost schedules and their log, statistics and alerts are their owner's alone
+            ("GET", "/api/v1/automation/schedules") => {
+                self.schedule().await;
+                Case::new(method, template.into(), owner, SIGNED_IN).hidden_from(&[Outsider])
+            }
+            ("POST", "/api/v1/automation/schedules") => {
+                let body = self.schedule_body().await;
+                Case::new(method, template.into(), owner, SIGNED_IN).body(body)
+            }
+            ("POST", "/api/v1/automation/schedules/{id}/publish") => {
+                let (id, draft) = (self.schedule().await, self.content_post().await);
+                // a draft: the owner's call gets past the lookup to the post's state
+                Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY)
+                    .body(json!({"post_id": draft}))
+                    .owner_gets(409)
+            }
+            _ if template.starts_with("/api/v1/automation/schedules/{id}") => {
+                let id = self.schedule().await;
+                if template.ends_with("/start") {
+                    let stop = format!("/api/v1/automation/schedules/{id}/stop");
+                    self.expect("POST", &stop, owner, None).await;
+                }
+                let case = Case::new(method, template.replace("{id}", &id.to_string()), owner, OWNER_ONLY);
+                match method {
+                    "PATCH" => case.body(json!({"name": "Renamed"})),
+                    "POST" => case.body(json!({})),
+                    _ => case,
+                }
+            }
+            ("POST", "/api/v1/automation/publications/{id}/republish") => {
+                let schedule = self.schedule().await;
+                let post = self.content_post().await;
+                let approve = json!({"state": "approved"});
+                self.expect(
+                    "PATCH",
+                    &format!("/api/v1/automation/posts/{post}"),
+                    owner,
+                    Some(approve),
+                )
+                .await;
+                let publish = format!("/api/v1/automation/schedules/{schedule}/publish");
+                let made = self
+                    .expect("POST", &publish, owner, Some(json!({"post_id": post})))
+                    .await;
+                Case::new(
+                    method,
+                    template.replace("{id}", &made["id"].to_string()),
+                    owner,
+                    OWNER_ONLY,
+                )
+                .body(json!({}))
+            }
+            ("GET", "/api/v1/automation/stats")
+            | ("GET", "/api/v1/automation/stats/export")
+            | ("GET", "/api/v1/automation/alerts")
+            | ("GET", "/api/v1/automation/alerts/settings") => Case::new(method, template.into(), owner, SIGNED_IN),
+            ("PATCH", "/api/v1/automation/alerts/settings") => {
+                Case::new(method, template.into(), owner, SIGNED_IN).body(json!({"min_interval_secs": 60}))
+            }
+            // no chat set: the owner's call gets past authentication to the settings
+            ("POST", "/api/v1/automation/alerts/test") => Case::new(method, template.into(), owner, SIGNED_IN)
+                .body(json!({}))
+                .owner_gets(422),
+            // the matrix server's clock is the machine's: an administrator's move is refused
+            ("GET", "/api/v1/admin/clock") => Case::new(method, template.into(), owner, ADMINS_ONLY),
+            ("POST", "/api/v1/admin/clock") => Case::new(method, template.into(), owner, ADMINS_ONLY)
+                .body(json!({"advance_ms": 1000}))
+                .owner_gets(409),
             _ => return None,
         };
         Some(case)
+    }
+
+    /// A running autopost schedule of the owner's, posting to a new group: its id.
+    async fn schedule(&self) -> i64 {
+        let body = self.schedule_body().await;
+        let schedule = self
+            .expect("POST", "/api/v1/automation/schedules", &self.owner, Some(body))
+            .await;
+        schedule["id"].as_i64().unwrap()
+    }
+
+    /// A schedule's body: a new account of the owner's posting to a new group it is in.
+    async fn schedule_body(&self) -> Value {
+        let (account, chat) = self.automation_account_in_group().await;
+        json!({"name": format!("{SECRET} schedule"), "timezone": "Europe/Moscow", "times": ["09:00"],
+               "targets": [{"account_id": account, "chat_id": chat}]})
     }
 
     /// A book of the owner's, read (one short block holding the secret): its id.
