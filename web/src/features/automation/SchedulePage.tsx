@@ -50,7 +50,7 @@ export function SchedulePage({ id }: { id: number }) {
         <PublicationLog id={id} />
       </Card>
       <Card title={t('autopost.settings')} className="auto-card" testId="schedule-settings">
-        <ScheduleFormView key={s.updated_at} saved={s} />
+        <ScheduleFormView saved={s} />
       </Card>
     </>
   );
