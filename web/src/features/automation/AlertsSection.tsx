@@ -30,7 +30,7 @@ export function AlertsSection() {
       <Card title={t('alerts.title')} className="auto-card" testId="alert-settings">
         <p className="muted small">{t('alerts.hint')}</p>
         {settings.data ? (
-          <AlertFormView key={JSON.stringify(settings.data)} saved={settings.data} />
+          <AlertFormView saved={settings.data} />
         ) : settings.isPending ? (
           <Spinner label={t('common.loading')} />
         ) : (
@@ -56,7 +56,8 @@ function AlertFormView({ saved }: { saved: AlertSettings }) {
   const save = useMutation({
     mutationFn: (change: AlertSettingsChange) => api.changeAlertSettings(change),
     onSuccess: (now) => {
-      // The form is made again from what the server kept (its key is the settings).
+      // The form shows what the server kept.
+      setForm(alertForm(now));
       setDone(true);
       qc.setQueryData(keys.alertSettings, now);
     },
