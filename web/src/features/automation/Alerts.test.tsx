@@ -46,7 +46,7 @@ function serveAlerts() {
       state.sent.push(change);
       if ((change.queue_threshold ?? 0) > 1_000_000) return jsonResponse(422, { error: { code: 'validation_failed', message: 'must be between 1 and 1000000', field: 'queue_threshold' } });
       const { kinds, ...rest } = change;
-      state.now = { ...state.now, ...(rest as Partial<AlertSettings>), kinds: { ...state.now.kinds, ...(kinds ?? {}) } };
+      state.now = { ...state.now, ...(rest as Partial<AlertSettings>), kinds: { ...state.now.kinds, ...(kinds ?? {}) } as AlertSettings['kinds'] };
       return jsonResponse(200, state.now);
     },
     [`GET ${PATH}`]: () => jsonResponse(200, { items: [alert(1, { state: 'suppressed', detail: 'one was sent 2 minutes ago' })], next_cursor: null }),
