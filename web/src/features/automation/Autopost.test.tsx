@@ -133,7 +133,8 @@ describe('Automation → Autopost: schedules', () => {
     fireEvent.click(submit);
     expect(await screen.findByText('opened the schedule')).toBeTruthy();
     expect(sent[1]?.targets[1]).toEqual({ account_id: 2, chat_id: -1001234567890 });
-  });
+    // A long form (every time zone is an option): more time than the default under a loaded machine.
+  }, 20_000);
 
   it('lists a schedule with its next slot in its zone and here, stops and starts it, says a 409, and publishes now', async () => {
     const state = { now: schedule(), stopRefused: false };

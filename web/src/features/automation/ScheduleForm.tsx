@@ -41,7 +41,16 @@ export function ScheduleFormView({ saved }: { saved?: Schedule }) {
   const [done, setDone] = useState(false);
   const accounts = itemsOf(useAccounts().data);
   const sources = itemsOf(useSources().data);
-  const zones = useMemo(() => timeZones(saved?.timezone), [saved?.timezone]);
+  // Some 400 options, made once rather than at every keystroke.
+  const zoneOptions = useMemo(
+    () =>
+      timeZones(saved?.timezone).map((z) => (
+        <option key={z} value={z}>
+          {z}
+        </option>
+      )),
+    [saved?.timezone],
+  );
   const days = useMemo(() => weekdayNames(lang), [lang]);
   const store = (s: Schedule) => {
     qc.setQueryData(keys.schedule(s.id), s);
@@ -88,11 +97,7 @@ export function ScheduleFormView({ saved }: { saved?: Schedule }) {
       <Field label={t('autopost.timezone')} error={errorAt(error, 'timezone')} hint={t('autopost.timezoneHint')}>
         {(p) => (
           <select {...p} value={form.timezone} onChange={(e) => set({ timezone: e.target.value })} data-testid="schedule-timezone">
-            {zones.map((z) => (
-              <option key={z} value={z}>
-                {z}
-              </option>
-            ))}
+            {zoneOptions}
           </select>
         )}
       </Field>
