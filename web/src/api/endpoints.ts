@@ -3,7 +3,7 @@
  * and query parameters, bodies and answers all come from the spec (`schema.d.ts`).
  */
 import { client, data, type Client } from './client';
-import type { AccountChange, AddPolicy, AudienceImport, BotUpdate, ChatSettingUpdate, ContentPostChange, ContentSettingsChange, CreateChat, EmailSettingsUpdate, InviteOptions, JobState, LoginRequest, NewAudience, NewAutomationAccount, NewBot, NewCampaign, NewContentPost, NewParse, NewPushSubscription, NewSource, NewTelegramLogin, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
+import type { AccountChange, AddPolicy, AlertSettingsChange, AudienceImport, BotUpdate, ChatSettingUpdate, ContentPostChange, ContentSettingsChange, CreateChat, EmailSettingsUpdate, InviteOptions, JobState, LoginRequest, NewAudience, NewAutomationAccount, NewBot, NewCampaign, NewContentPost, NewParse, NewPushSubscription, NewSchedule, NewSource, NewTelegramLogin, NewWebhook, NotifySettings, ProfileUpdate, RegisterRequest, ScheduleChange, SendMessage, SyncRequest, UpdateChat, UpdateMember } from './types';
 
 /** Which jobs of a module to list (`GET /admin/jobs/{module}`). */
 export interface JobsQuery {
@@ -258,6 +258,33 @@ export function endpoints({ api: c, guest }: Client) {
     contentSettings: () => data(c.GET('/api/v1/automation/content/settings')),
     /** What is present is set; `api_key: ""` removes the key. */
     changeContentSettings: (change: ContentSettingsChange) => data(c.PATCH('/api/v1/automation/content/settings', { body: change })),
+
+    // automation: autopost (schedules publish approved posts), statistics, alerts
+    schedules: (cursor?: string, limit = 50) =>
+      data(c.GET('/api/v1/automation/schedules', { params: { query: { cursor: cursor || undefined, limit } } })),
+    schedule: (id: number) => data(c.GET('/api/v1/automation/schedules/{id}', { params: { path: { id } } })),
+    /** Starts running; 422 at a field (`targets[0].chat_id`, `times`…). */
+    createSchedule: (req: NewSchedule) => data(c.POST('/api/v1/automation/schedules', { body: req })),
+    changeSchedule: (id: number, change: ScheduleChange) =>
+      data(c.PATCH('/api/v1/automation/schedules/{id}', { params: { path: { id } }, body: change })),
+    removeSchedule: (id: number) => data(c.DELETE('/api/v1/automation/schedules/{id}', { params: { path: { id } } })),
+    /** 409 `wrong_state` when it already runs (or, for stop, is already stopped). */
+    startSchedule: (id: number) => data(c.POST('/api/v1/automation/schedules/{id}/start', { params: { path: { id } } })),
+    stopSchedule: (id: number) => data(c.POST('/api/v1/automation/schedules/{id}/stop', { params: { path: { id } } })),
+    /** Publishes `post_id` (approved), or the next post, now. */
+    publishNow: (id: number, postId?: number) =>
+      data(c.POST('/api/v1/automation/schedules/{id}/publish', { params: { path: { id } }, body: postId === undefined ? {} : { post_id: postId } })),
+    /** A schedule's publications, newest first. */
+    scheduleLog: (id: number, cursor?: string, limit = 20) =>
+      data(c.GET('/api/v1/automation/schedules/{id}/log', { params: { path: { id }, query: { cursor: cursor || undefined, limit } } })),
+    republish: (id: number) => data(c.POST('/api/v1/automation/publications/{id}/republish', { params: { path: { id } } })),
+    /** `days` (1 to 366) ending today in `tz`. */
+    automationStats: (days: number, tz: string) => data(c.GET('/api/v1/automation/stats', { params: { query: { days, tz } } })),
+    alertSettings: () => data(c.GET('/api/v1/automation/alerts/settings')),
+    changeAlertSettings: (change: AlertSettingsChange) => data(c.PATCH('/api/v1/automation/alerts/settings', { body: change })),
+    alerts: (cursor?: string, limit = 20) =>
+      data(c.GET('/api/v1/automation/alerts', { params: { query: { cursor: cursor || undefined, limit } } })),
+    testAlert: () => data(c.POST('/api/v1/automation/alerts/test')),
 
     // background jobs (administrators)
     jobsOverview: () => data(c.GET('/api/v1/admin/jobs')),

@@ -155,3 +155,28 @@ export type TargetFit = S['TargetFit'];
 /** The AI provider and prompts (the key is never shown: only whether one is set). */
 export type ContentSettings = S['ContentSettings'];
 export type ContentSettingsChange = S['ContentSettingsChange'];
+
+/** An autopost schedule: approved posts published at set times of day to its targets (docs/automation.md, "Autopost"). */
+export type Schedule = S['Schedule'];
+export type SchedulePage = S['Page_Schedule'];
+export type NewSchedule = S['NewSchedule'];
+export type ScheduleChange = S['ScheduleChange'];
+export type ScheduleTarget = S['Target'];
+export type NewScheduleTarget = S['NewTarget'];
+export type PublishNow = S['PublishNow'];
+/** One post a schedule published (at a slot, now, or again), with a delivery per target. */
+export type Publication = S['Publication'];
+export type PublicationPage = S['Page_Publication'];
+export type Delivery = S['Delivery'];
+/** The automation's numbers over a range of days. */
+export type Stats = S['Stats'];
+export type StatsDay = S['StatsDay'];
+export type CampaignStats = S['CampaignStats'];
+export type AccountUsage = S['AccountUsage'];
+export type QueueDepth = S['QueueDepth'];
+/** Where alerts go and which are sent. */
+export type AlertSettings = S['AlertSettings'];
+export type AlertSettingsChange = S['AlertSettingsChange'];
+export type AlertKinds = S['AlertKinds'];
+export type Alert = S['Alert'];
+export type AlertPage = S['Page_Alert'];

@@ -85,6 +85,16 @@ export const keys = {
   contentEstimates: ['automation', 'estimate'] as const,
   /** My AI provider and prompts. */
   contentSettings: ['automation', 'content-settings'] as const,
+  /** My autopost schedules, newest first. */
+  schedules: ['automation', 'schedules'] as const,
+  /** A schedule; its log is under it (an `automation.autopost_updated` frame invalidates both). */
+  schedule: (id: number) => ['automation', 'schedule', id] as const,
+  scheduleLog: (id: number) => ['automation', 'schedule', id, 'log'] as const,
+  /** The statistics dashboard: every range and time zone. */
+  automationStats: ['automation', 'stats'] as const,
+  automationStatsFor: (days: number, tz: string) => ['automation', 'stats', days, tz] as const,
+  alertSettings: ['automation', 'alert-settings'] as const,
+  alerts: ['automation', 'alerts'] as const,
   account: ['account'] as const,
   sessions: ['sessions'] as const,
   /** Everything of the background-jobs screen (its refresh button invalidates this prefix). */

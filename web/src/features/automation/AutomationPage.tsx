@@ -1,7 +1,8 @@
 /**
  * Automation (`/automation/…`): the screens of the automation service, one section per
  * sub-route (accounts, audiences and one audience, parser, campaigns and one campaign, content:
- * books, one book and a chapter's blocks), under a row of links. A server without the service (its accounts answer 404) says so instead.
+ * books, one book and a chapter's blocks; autopost schedules and one schedule's log; statistics;
+ * alerts), under a row of links. A server without the service (its accounts answer 404) says so instead.
  */
 import type { ReactNode } from 'react';
 import { Navigate, NavLink, Route, Routes, useNavigate, useParams } from 'react-router';
@@ -9,6 +10,7 @@ import { useI18n, type Key } from '../../i18n/index';
 import { Card, Spinner } from '../../ui/common';
 import { Icon } from '../../ui/Icon';
 import { AccountsSection } from './AccountsSection';
+import { AlertsSection } from './AlertsSection';
 import { AudienceDetail } from './AudienceDetail';
 import { AudiencesSection } from './AudiencesSection';
 import { BookPage } from './BookPage';
@@ -17,6 +19,9 @@ import { CampaignsSection } from './CampaignsSection';
 import { ChapterPage } from './ChapterPage';
 import { ContentSection } from './ContentSection';
 import { ParsesSection } from './ParsesSection';
+import { SchedulePage } from './SchedulePage';
+import { SchedulesSection } from './SchedulesSection';
+import { StatsSection } from './StatsSection';
 import { useAutomationEnabled } from './queries';
 
 const SECTIONS: { path: string; label: Key; testId: string }[] = [
@@ -25,6 +30,9 @@ const SECTIONS: { path: string; label: Key; testId: string }[] = [
   { path: 'parses', label: 'automation.parser', testId: 'automation-tab-parses' },
   { path: 'campaigns', label: 'automation.campaigns', testId: 'automation-tab-campaigns' },
   { path: 'content', label: 'content.title', testId: 'automation-tab-content' },
+  { path: 'autopost', label: 'autopost.title', testId: 'automation-tab-autopost' },
+  { path: 'stats', label: 'stats.title', testId: 'automation-tab-stats' },
+  { path: 'alerts', label: 'alerts.title', testId: 'automation-tab-alerts' },
 ];
 
 export function AutomationPage() {
@@ -76,6 +84,10 @@ export function AutomationRoutes() {
       <Route path="content" element={<ContentSection />} />
       <Route path="content/:id" element={<ById render={(id) => <BookPage key={id} id={id} />} />} />
       <Route path="content/:id/chapters/:chapter" element={<ById render={(id) => <Chapter id={id} />} />} />
+      <Route path="autopost" element={<SchedulesSection />} />
+      <Route path="autopost/:id" element={<ById render={(id) => <SchedulePage key={id} id={id} />} />} />
+      <Route path="stats" element={<StatsSection />} />
+      <Route path="alerts" element={<AlertsSection />} />
       <Route path="*" element={<Navigate to="/automation/accounts" replace />} />
     </Routes>
   );

@@ -1,7 +1,7 @@
 /**
  * The service's socket frames (`AutomationFrame`): a parse read a page or ended, a campaign
  * recorded an attempt or changed state, a book of the content pipeline moved (read, a block
- * summarised, a run stopped, a post written). They update the cached lists in place, or have
+ * summarised, a run stopped, a post written), a schedule published a post. They update the cached lists in place, or have
  * them asked again, so the parser's progress, a campaign's log and a book's summaries move
  * without polling.
  */
@@ -11,10 +11,15 @@ import type { ServerFrame } from '../realtime/frames';
 import { keys } from '../../state/keys';
 import { replaced, storeItem, type Paged } from './lists';
 
-export type AutomationFrame = Extract<ServerFrame, { type: 'automation.campaign_updated' | 'automation.parse_updated' | 'automation.content_updated' }>;
+export type AutomationFrame = Extract<ServerFrame, { type: 'automation.campaign_updated' | 'automation.parse_updated' | 'automation.content_updated' | 'automation.autopost_updated' }>;
 
 export function isAutomationFrame(frame: ServerFrame): frame is AutomationFrame {
-  return frame.type === 'automation.campaign_updated' || frame.type === 'automation.parse_updated' || frame.type === 'automation.content_updated';
+  return (
+    frame.type === 'automation.campaign_updated' ||
+    frame.type === 'automation.parse_updated' ||
+    frame.type === 'automation.content_updated' ||
+    frame.type === 'automation.autopost_updated'
+  );
 }
 
 /**
@@ -50,6 +55,14 @@ function refreshSource(qc: QueryClient, id: number): void {
 }
 
 export function applyAutomationFrame(qc: QueryClient, frame: AutomationFrame): void {
+  if (frame.type === 'automation.autopost_updated') {
+    // A schedule published (or failed to), or changed: it, its log and the list are asked again;
+    // a published post is no longer waiting, and the numbers moved.
+    void qc.invalidateQueries({ queryKey: keys.schedule(frame.schedule_id) });
+    void qc.invalidateQueries({ queryKey: keys.schedules });
+    void qc.invalidateQueries({ queryKey: keys.automationStats });
+    return;
+  }
   if (frame.type === 'automation.content_updated') {
     refreshSource(qc, frame.source_id);
     return;

@@ -2,8 +2,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/endpoints';
 import { isApiError } from '../../api/errors';
-import type { AutomationAccount, Campaign, CampaignContact, ContentBlock, ContentPost, ContentSource, Parse, TelegramLogin } from '../../api/types';
+import type { Alert, AutomationAccount, Campaign, CampaignContact, ContentBlock, ContentPost, ContentSource, Parse, Publication, Schedule, TelegramLogin } from '../../api/types';
 import { keys } from '../../state/keys';
+import { LOG_PAGE } from './autopost';
 import { BLOCKS_PAGE, POSTS_PAGE, sourceBusy } from './content';
 import { isAbsent, itemsOf, usePaged, type Paged } from './lists';
 
@@ -122,4 +123,34 @@ export function useContentPosts(id: number, state: string) {
 
 export function useContentSettings() {
   return useQuery({ queryKey: keys.contentSettings, queryFn: () => api.contentSettings() });
+}
+
+// ---- autopost, statistics, alerts ----
+
+/** My schedules, newest first (an `automation.autopost_updated` frame has them asked again). */
+export function useSchedules() {
+  return usePaged<Schedule>(keys.schedules, (cursor) => api.schedules(cursor));
+}
+
+export function useSchedule(id: number) {
+  return useQuery({ queryKey: keys.schedule(id), queryFn: () => api.schedule(id) });
+}
+
+/** A schedule's publications, newest first; asked again while one is still being published. */
+export function useScheduleLog(id: number) {
+  return usePaged<Publication>(keys.scheduleLog(id), (cursor) => api.scheduleLog(id, cursor, LOG_PAGE), {
+    refetchInterval: (list) => (itemsOf(list).some((p) => p.state === 'publishing') ? RUNNING_POLL_MS : false),
+  });
+}
+
+export function useStats(days: number, tz: string) {
+  return useQuery({ queryKey: keys.automationStatsFor(days, tz), queryFn: () => api.automationStats(days, tz), placeholderData: (before) => before });
+}
+
+export function useAlertSettings() {
+  return useQuery({ queryKey: keys.alertSettings, queryFn: () => api.alertSettings() });
+}
+
+export function useAlerts() {
+  return usePaged<Alert>(keys.alerts, (cursor) => api.alerts(cursor));
 }
