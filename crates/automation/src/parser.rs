@@ -8,6 +8,7 @@ use hybrid_core::{ApiError, ApiResult};
 use hybrid_store::Sql;
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::{self, Kind};
 use crate::connector::{Refusal, Scan};
 use crate::engine::{Engine, lost};
 use crate::events::AutomationFrame;
@@ -127,6 +128,7 @@ impl Engine {
     async fn record_page(&self, job: &Job, row: &ParseRow, scan: Scan, next: Next) -> ApiResult<()> {
         let (now, job) = (job.now_ms(), job.clone());
         let (id, audience_id, cursor_now) = (row.id, row.audience_id, row.next_cursor);
+        let (owner, source_chat) = (row.owner_id, row.source_chat_id);
         let room = row.max_people - row.found;
         let max_size = self.config.max_audience_size;
         let mut people: Vec<String> = Vec::with_capacity(scan.people.len());
@@ -161,6 +163,10 @@ impl Engine {
                     };
                     let ending = ending.as_ref().map(|(state, detail)| (*state, detail.as_str()));
                     let moved = store::advance_parse(tx, id, (cursor, read, added), ending, now).await?;
+                    if let (Some(_), Some(("failed", detail))) = (&moved, ending) {
+                        let text = format!("A parse of chat {source_chat} failed: {detail}");
+                        alerts::raise(tx, owner, Kind::JobFailed, &text, now).await?;
+                    }
                     if moved.is_some() && ending.is_none() {
                         schedule_step(tx, id, run_at, now).await?;
                     }

@@ -125,13 +125,17 @@ impl Automation {
     }
 
     async fn set_state(&self, id: i64, state: (&'static str, String, Option<i64>)) -> ApiResult<()> {
+        let now = self.engine.jobs.now_ms();
         self.db
             .write(move |tx| {
-                Box::pin(
-                    async move { store::update_account(tx, id, None, None, Some((state.0, &state.1, state.2))).await },
-                )
+                let state = state.clone();
+                Box::pin(async move {
+                    store::update_account(tx, id, None, None, Some((state.0, &state.1, state.2))).await?;
+                    crate::alerts::account_down(tx, id, state.0, &state.1, now).await
+                })
             })
             .await?;
+        self.engine.jobs.wake();
         Ok(())
     }
 

@@ -211,6 +211,22 @@ async fn a_campaign_gives_each_person_their_outcome(stack: Stack) {
         done["progress"]["outcomes"],
         json!({"invited": 27, "already_member": 8, "privacy_restricted": 9, "not_found": 6})
     );
+    // its end is an alert, and the statistics count its outcomes
+    let (_, alerts) = server.get("/api/v1/automation/alerts", token(&olga)).await;
+    assert_eq!(alerts["items"][0]["kind"], "campaign_finished", "{alerts}");
+    let (_, stats) = server.get("/api/v1/automation/stats?days=1", token(&olga)).await;
+    let day = &stats["days"][0];
+    assert_eq!(
+        [
+            &day["invited"],
+            &day["already_member"],
+            &day["privacy_restricted"],
+            &day["not_found"]
+        ],
+        [27, 8, 9, 6],
+        "{stats}"
+    );
+    assert_eq!(stats["campaigns"][0]["outcomes"]["invited"], 27, "{stats}");
     let frame = olga_ws
         .next_where(|f| f["type"] == "automation.campaign_updated" && f["contact"].is_object())
         .await;
@@ -849,6 +865,8 @@ async fn an_account_posts_once_per_key(stack: Stack) {
         .get(&format!("/api/v1/automation/accounts/{account}"), token(&olga))
         .await;
     assert_eq!(marked["state"], "logged_out");
+    let (_, alerts) = server.get("/api/v1/automation/alerts", token(&olga)).await;
+    assert_eq!(alerts["items"][0]["kind"], "account_down", "{alerts}");
     let still = server
         .post(&posts, token(&olga), json!({"chat_id": news, "text": "after"}))
         .await;
@@ -1409,6 +1427,15 @@ async fn a_parse_stops_when_cancelled_or_refused(stack: Stack) {
     assert_eq!(done["state"], "failed", "{done}");
     assert_eq!(done["detail"], "the account's session was signed out");
     assert_eq!(done["found"], 0);
+    // its failure is an alert (listed only: no chat to send alerts to is set)
+    let (_, alerts) = server.get("/api/v1/automation/alerts", token(&olga)).await;
+    let alert = &alerts["items"][0];
+    assert_eq!(
+        (alert["kind"].as_str(), alert["state"].as_str()),
+        (Some("job_failed"), Some("suppressed")),
+        "{alerts}"
+    );
+    assert!(alert["text"].as_str().unwrap().contains("signed out"), "{alert}");
 }
 
 /// `x-hybrid-signature` for `body`, computed by openssl (not by Hybrid's code).

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 /// Which kinds of alert are sent.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct AlertKinds {
-    /// A job failed after its retries (a campaign's step).
+    /// A job failed after its retries (a campaign's step), or a parse failed.
     pub job_failed: bool,
     /// An account was banned or logged out.
     pub account_down: bool,

@@ -1,7 +1,8 @@
 //! Alerts: what an owner should hear about at once (a job failing for good, an account banned
 //! or logged out, a queue above its threshold, a campaign finished, autopost failing), posted
-//! into their admin chat — a Hybrid chat through a `hybrid` account, where members hear it as
-//! any message (notifications, push, email), or a Telegram chat through a bot. Each kind can be
+//! into their admin chat — a Hybrid chat through a `hybrid` account (a direct chat with the
+//! owner reaches them through the notify service: in-app, push, email), or a Telegram chat
+//! through a bot. Each kind can be
 //! switched off, and within `min_interval_secs` of an alert the next ones of its kind are only
 //! counted on it (`repeats`), so a storm sends one message.
 //!

@@ -187,13 +187,10 @@ pub async fn alerts_page(sql: &mut Sql<'_>, owner_id: i64, before: i64, limit: i
     .await
 }
 
-/// Owners who want `queue_high` alerts: (owner, threshold).
+/// Owners who set up alerts: (owner, queue threshold, kinds JSON).
 pub async fn queue_watchers(sql: &mut Sql<'_>) -> StoreResult<Vec<(i64, i64, String)>> {
-    sql.fetch_all(
-        "SELECT owner_id, queue_threshold, kinds FROM alert_settings WHERE account_id IS NOT NULL",
-        params![],
-    )
-    .await
+    sql.fetch_all("SELECT owner_id, queue_threshold, kinds FROM alert_settings", params![])
+        .await
 }
 
 /// What waits for an owner: people not reached yet in running campaigns, and deliveries.
