@@ -151,7 +151,9 @@ describe('autopost', () => {
     await page.getByTestId('alert-test').click();
     await page.getByTestId('alert-test-result').waitFor();
     const alert = page.getByTestId('alert').first();
+    // Recorded `pending`, sent by a job: the list is asked again until it says so.
     await expect.poll(() => alert.getAttribute('data-state')).toBe('sent');
+    expect(await page.getByTestId('alert-test-result').textContent()).toBe('Test alert sent.');
     await page.screenshot({ path: join(SHOTS, 'autopost-alerts.png'), fullPage: true });
   });
 
