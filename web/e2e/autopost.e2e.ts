@@ -88,11 +88,11 @@ describe('autopost', () => {
     const form = page.getByTestId('schedule-form');
     await form.getByLabel('Name').fill('Morning reads');
     await form.getByLabel('Time zone').selectOption('Europe/Moscow');
-    await form.getByLabel('Time 1').fill('09:00');
+    await form.getByLabel('Time 1', { exact: true }).fill('09:00');
     await form.getByTestId('schedule-time-add').click();
-    await form.getByLabel('Time 2').fill('18:30');
-    await form.getByLabel('Account 1').selectOption(String(accountId));
-    await form.getByLabel('Chat id 1').fill(String(channelId));
+    await form.getByLabel('Time 2', { exact: true }).fill('18:30');
+    await form.getByLabel('Account 1', { exact: true }).selectOption(String(accountId));
+    await form.getByLabel('Chat id 1', { exact: true }).fill(String(channelId));
     await form.getByTestId('schedule-submit').click();
     await page.waitForURL((u) => /^\/automation\/autopost\/\d+$/.test(u.pathname));
     scheduleId = Number(new URL(page.url()).pathname.split('/').pop());
@@ -151,7 +151,9 @@ describe('autopost', () => {
     await page.getByTestId('alert-test').click();
     await page.getByTestId('alert-test-result').waitFor();
     const alert = page.getByTestId('alert').first();
+    // Recorded `pending`, sent by a job: the list is asked again until it says so.
     await expect.poll(() => alert.getAttribute('data-state')).toBe('sent');
+    expect(await page.getByTestId('alert-test-result').textContent()).toBe('Test alert sent.');
     await page.screenshot({ path: join(SHOTS, 'autopost-alerts.png'), fullPage: true });
   });
 

@@ -37,7 +37,7 @@ afterEach(() => {
 });
 
 function serveAlerts() {
-  const state = { now: defaults, sent: [] as AlertSettingsChange[] };
+  const state = { now: defaults, sent: [] as AlertSettingsChange[], tested: null as Alert['state'] | null };
   serve({
     'GET /api/v1/automation/accounts': () => jsonResponse(200, { items: [account(1, 'hybrid'), account(2, 'telegram_user'), account(3, 'telegram_bot')], next_cursor: null }),
     [`GET ${PATH}/settings`]: () => jsonResponse(200, state.now),
@@ -49,8 +49,12 @@ function serveAlerts() {
       state.now = { ...state.now, ...(rest as Partial<AlertSettings>), kinds: { ...state.now.kinds, ...(kinds ?? {}) } as AlertSettings['kinds'] };
       return jsonResponse(200, state.now);
     },
-    [`GET ${PATH}`]: () => jsonResponse(200, { items: [alert(1, { state: 'suppressed', detail: 'one was sent 2 minutes ago' })], next_cursor: null }),
-    [`POST ${PATH}/test`]: () => jsonResponse(201, alert(2, { kind: 'test', text: 'This is a test alert.' })),
+    // The server answers a test alert `pending`; its job sends it, and the list says so later.
+    [`GET ${PATH}`]: () => jsonResponse(200, { items: [...(state.tested ? [alert(2, { kind: 'test', text: 'This is a test alert.', state: state.tested })] : []), alert(1, { state: 'suppressed', detail: 'one was sent 2 minutes ago', repeats: 3 })], next_cursor: null }),
+    [`POST ${PATH}/test`]: () => {
+      state.tested = 'pending';
+      return jsonResponse(201, alert(2, { kind: 'test', text: 'This is a test alert.', state: 'pending' }));
+    },
   });
   return state;
 }
@@ -95,20 +99,37 @@ describe('Automation → Alerts', () => {
     await waitFor(() => expect(state.sent.at(-1)).toEqual({ account_id: null }));
   });
 
-  it('sends a test alert and lists the recent ones, in Russian', async () => {
-    serveAlerts();
+  it('sends a test alert, follows it until it is sent, and lists the recent ones with their repeats, in Russian', async () => {
+    const state = serveAlerts();
     renderUi(<AlertsSection />, { lang: 'ru' });
     const recent = await screen.findByTestId('alerts-recent');
     const first = await within(recent).findByTestId('alert');
     expect(within(first).getByTestId('alert-state').textContent).toBe('Придержано');
     expect(within(first).getByTestId('alert-detail').textContent).toBe('one was sent 2 minutes ago');
     expect(first.textContent).toContain('Аккаунт остановлен');
+    // Three more of its kind came within the interval: counted on it.
+    expect(within(first).getByTestId('alert-repeats').textContent).toBe('ещё 3');
     fireEvent.click(within(recent).getByRole('button', { name: 'Отправить проверочное' }));
-    expect((await within(recent).findByTestId('alert-test-result')).textContent).toBe('Проверочное оповещение отправлено.');
+    // Recorded, not sent yet: it heads the list as sending.
+    expect((await within(recent).findByTestId('alert-test-result')).textContent).toBe('Проверочное оповещение отправляется…');
     await waitFor(() => expect(within(recent).getAllByTestId('alert')).toHaveLength(2));
     const test = within(recent).getAllByTestId('alert')[0]!;
     expect(test.textContent).toContain('Проверка');
+    expect(within(test).getByTestId('alert-state').textContent).toBe('Отправляется');
     expect(within(test).getByTestId('alert-text').textContent).toBe('This is a test alert.');
+    expect(within(test).queryByTestId('alert-repeats')).toBeNull();
     expect(screen.getByText('Сбой автопостинга')).toBeTruthy();
+    // Its job sends it; the list, asked again while one is pending, shows it sent.
+    state.tested = 'sent';
+    await waitFor(() => expect(within(recent).getAllByTestId('alert')[0]?.getAttribute('data-state')).toBe('sent'), { timeout: 5_000 });
+    expect(within(recent).getAllByTestId('alert')[0]?.querySelector('[data-testid="alert-state"]')?.textContent).toBe('Отправлено');
+    expect(within(recent).getByTestId('alert-test-result').textContent).toBe('Проверочное оповещение отправлено.');
+  }, 10_000);
+
+  it('says how many more of a kind were counted on an alert, in English', async () => {
+    serveAlerts();
+    renderUi(<AlertsSection />);
+    const first = await within(await screen.findByTestId('alerts-recent')).findByTestId('alert');
+    expect(within(first).getByTestId('alert-repeats').textContent).toBe('+3 more');
   });
 });

@@ -38,7 +38,7 @@ export function AlertsSection() {
         )}
       </Card>
       <Card title={t('alerts.recent')} className="auto-card" testId="alerts-recent">
-        <TestAlert />
+        <TestAlert listed={itemsOf(alerts.data)} />
         <PagedList query={alerts} label={t('alerts.recent')} empty={t('alerts.none')} testId="alerts">
           {(a) => <AlertRow key={a.id} alert={a} />}
         </PagedList>
@@ -135,15 +135,19 @@ function AlertFormView({ saved }: { saved: AlertSettings }) {
   );
 }
 
-/** "Send test alert": sent now to the destination; what came of it heads the list. */
-function TestAlert() {
+/**
+ * "Send test alert": the server records it `pending` and a job sends it; it heads the list, which
+ * is asked again until it settles, and the note says how it stands there.
+ */
+function TestAlert({ listed }: { listed: Alert[] }) {
   const { t } = useI18n();
   const qc = useQueryClient();
   const test = useMutation({
     mutationFn: () => api.testAlert(),
     onSuccess: (a) => storeItem(qc, keys.alerts, a, 'first'),
   });
-  const sent = test.data;
+  const answered = test.data;
+  const sent = answered ? (listed.find((a) => a.id === answered.id) ?? answered) : undefined;
   return (
     <div className="stack">
       <div className="row auto-actions">
@@ -151,8 +155,8 @@ function TestAlert() {
           <Icon name="bell" size={14} /> {t('alerts.test')}
         </button>
         {sent && !test.isPending ? (
-          <span className="small" role="status" data-testid="alert-test-result">
-            {t(sent.state === 'sent' ? 'alerts.testSent' : 'alerts.testNotSent')}
+          <span className="small" role="status" data-testid="alert-test-result" data-state={sent.state}>
+            {t(sent.state === 'sent' ? 'alerts.testSent' : sent.state === 'pending' ? 'alerts.testSending' : 'alerts.testNotSent')}
           </span>
         ) : null}
       </div>
@@ -172,6 +176,14 @@ function AlertRow({ alert: a }: { alert: Alert }) {
           <span className="person-name">{kind ? t(`alerts.kind.${kind}`) : a.kind === 'test' ? t('alerts.kindTest') : a.kind}</span>
           <span className="muted small">
             <When ms={a.created_at} />
+            {a.repeats > 0 ? (
+              <>
+                {' · '}
+                <span title={t('alerts.repeatsHint')} data-testid="alert-repeats">
+                  {t('alerts.repeats', { n: a.repeats })}
+                </span>
+              </>
+            ) : null}
           </span>
         </span>
         <StateBadge state={a.state} text={state ? t(`alerts.state.${state}`) : a.state} testId="alert-state" />

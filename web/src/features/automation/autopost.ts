@@ -14,7 +14,7 @@ export const DELIVERY_STATES = ['pending', 'sent', 'failed'] as const;
 export const TRIGGERS = ['slot', 'now', 'republish'] as const;
 export const ALERT_KINDS = ['job_failed', 'account_down', 'queue_high', 'campaign_finished', 'autopost_failed'] as const satisfies readonly (keyof AlertKinds)[];
 export type AlertKind = (typeof ALERT_KINDS)[number];
-export const ALERT_STATES = ['sent', 'suppressed', 'failed'] as const;
+export const ALERT_STATES = ['pending', 'sent', 'suppressed', 'failed'] as const;
 
 /** The dashboard's ranges, in days. */
 export const RANGES = [7, 30, 90] as const;

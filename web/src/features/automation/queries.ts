@@ -11,6 +11,9 @@ import { isAbsent, itemsOf, usePaged, type Paged } from './lists';
 /** While a parse or campaign runs, lists are asked again this often, in case a socket frame was missed. */
 export const RUNNING_POLL_MS = 5_000;
 
+/** How often the alerts are asked again while one waits to be sent (its job sends it within moments; no frame says so). */
+export const ALERT_POLL_MS = 2_000;
+
 /** How often a Telegram sign-in waiting for its scan is asked again (the server asks Telegram each time). */
 export const LOGIN_POLL_MS = 2_000;
 
@@ -151,6 +154,9 @@ export function useAlertSettings() {
   return useQuery({ queryKey: keys.alertSettings, queryFn: () => api.alertSettings() });
 }
 
+/** My alerts, newest first; asked again while one is `pending` (a job sends it, and no socket frame tells). */
 export function useAlerts() {
-  return usePaged<Alert>(keys.alerts, (cursor) => api.alerts(cursor));
+  return usePaged<Alert>(keys.alerts, (cursor) => api.alerts(cursor), {
+    refetchInterval: (list) => (itemsOf(list).some((a) => a.state === 'pending') ? ALERT_POLL_MS : false),
+  });
 }
