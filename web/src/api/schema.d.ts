@@ -2464,7 +2464,7 @@ export interface components {
             /** @description An autopost delivery failed, or a slot found no approved post. */
             autopost_failed: boolean;
             campaign_finished: boolean;
-            /** @description A job failed after its retries (a campaign's step). */
+            /** @description A job failed after its retries (a campaign's step), or a parse failed. */
             job_failed: boolean;
             /** @description The queue (people waiting in running campaigns, deliveries waiting) passed the threshold. */
             queue_high: boolean;

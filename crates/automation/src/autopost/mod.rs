@@ -578,24 +578,15 @@ impl Autopost {
         Ok(())
     }
 
-    /// Posts one publication to one target.
-    async fn deliver(&self, job: &Job) -> ApiResult<Outcome> {
-        let DeliverJob { delivery } = job
-            .payload()
-            .map_err(|e| ApiError::validation("payload", e.to_string()))?;
-        let mut reads = self.db.reads();
-        let Some(delivery) = store::delivery(&mut reads, delivery)
-            .await?
-            .filter(|d| d.state == "pending")
-        else {
-            return Ok(Outcome::Done);
-        };
-        let publication = store::publication(&mut reads, delivery.publication_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("publication"))?;
-        let account = crate::store::account(&mut reads, delivery.owner_id, delivery.account_id).await?;
-        let last = job.attempt >= job.max_attempts;
-        let result = match account {
+    /// Posts the publication to the delivery's target: the message's id and whether it went
+    /// plain, or the platform's refusal.
+    async fn attempt(
+        &self,
+        delivery: &DeliveryRow,
+        publication: &PublicationRow,
+    ) -> ApiResult<Result<(i64, bool), Refusal>> {
+        let account = crate::store::account(&mut self.db.reads(), delivery.owner_id, delivery.account_id).await?;
+        Ok(match account {
             None => Err(Refusal::Failed {
                 reason: "the account was deleted".into(),
                 transient: false,
@@ -624,6 +615,34 @@ impl Autopost {
                     Err(refusal) => Err(refusal),
                 }
             }
+        })
+    }
+
+    /// Posts one publication to one target.
+    async fn deliver(&self, job: &Job) -> ApiResult<Outcome> {
+        let DeliverJob { delivery } = job
+            .payload()
+            .map_err(|e| ApiError::validation("payload", e.to_string()))?;
+        let mut reads = self.db.reads();
+        let Some(delivery) = store::delivery(&mut reads, delivery)
+            .await?
+            .filter(|d| d.state == "pending")
+        else {
+            return Ok(Outcome::Done);
+        };
+        let publication = store::publication(&mut reads, delivery.publication_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("publication"))?;
+        let last = job.attempt >= job.max_attempts;
+        let result = match self.attempt(&delivery, &publication).await {
+            Ok(result) => result,
+            // the last try failed on this side (a connector that does not run here, say): the
+            // delivery fails rather than stay pending
+            Err(err) if last => Err(Refusal::Failed {
+                reason: err.message.into_owned(),
+                transient: false,
+            }),
+            Err(err) => return Err(err),
         };
         let (settled, account_down) = match result {
             Ok((message, plain_text)) => (
