@@ -79,7 +79,8 @@ run_once() {
 }
 # CPython 3.11's ast module can fail inside Hypothesis with "AST constructor recursion depth
 # mismatch" (python/cpython#106905) when two workers describe lambdas at once: a crash of the
-# tool, not a finding. A run whose only error is that one is run again, once.
+# tool, not a finding. schemathesis_hooks.py serialises ast.parse against it; should it still
+# happen, a run whose only error is that one is run again, once.
 run() {
     local out="$work/schemathesis-run.log"
     if run_once "$@" 2>&1 | tee "$out"; then
