@@ -19,6 +19,7 @@ pub const CONNECTOR: &str = "telegram_user";
 
 /// Where a login stands after a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(feature = "telegram-user"), allow(dead_code))]
 pub enum Step {
     /// Show this QR code until then (epoch ms), and ask again.
     Waiting { qr_url: String, qr_expires_at: i64 },
@@ -34,8 +35,9 @@ pub struct SignedInUser {
     pub name: String,
 }
 
-/// Why a step did not go on.
+/// Why a step did not go on (only the MTProto login, behind `telegram-user`, makes them).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(feature = "telegram-user"), allow(dead_code))]
 pub enum LoginError {
     WrongPassword,
     /// Telegram said no: the login fails with this.

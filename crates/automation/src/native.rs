@@ -51,12 +51,12 @@ impl Native {
     }
 }
 
-/// A message of plain text, sent once per `nonce` when one is given.
-fn plain_message(chat_id: i64, text: &str, nonce: Option<&str>) -> Action {
+/// A message of text with its formatting, sent once per `nonce` when one is given.
+fn message(chat_id: i64, text: &str, entities: &[Entity], nonce: Option<&str>) -> Action {
     Action::Send {
         chat_id,
         text: text.to_owned(),
-        entities: Vec::new(),
+        entities: entities.to_vec(),
         reply_to: None,
         reply_markup: None,
         attach: None,
@@ -207,7 +207,7 @@ impl Connector for Native {
                 Err(refusal) => return Err(refusal),
                 Ok(other) => return Err(unexpected(other)),
             };
-            self.act(account, plain_message(chat_id, text, None)).await.map(|_| ())
+            self.act(account, message(chat_id, text, &[], None)).await.map(|_| ())
         })
     }
 
@@ -220,14 +220,7 @@ impl Connector for Native {
         key: &'a str,
     ) -> Reply<'a, i64> {
         Box::pin(async move {
-            let mut message = plain_message(chat_id, text, Some(key));
-            if let Action::Send {
-                entities: formatting, ..
-            } = &mut message
-            {
-                formatting.extend_from_slice(entities);
-            }
-            match self.act(account, message).await? {
+            match self.act(account, message(chat_id, text, entities, Some(key))).await? {
                 Outcome::Message(message) => Ok(message.seq),
                 other => Err(unexpected(other)),
             }

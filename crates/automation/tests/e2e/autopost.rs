@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 use super::content::{change_post, make_post, start_summaries, summarised, upload_book};
 use super::{connect, start, token};
 
-stack_tests!(a_schedule_publishes_at_local_times_and_its_failures_alert_once);
+stack_tests!(
+    a_schedule_publishes_at_local_times_and_its_failures_alert_once,
+    random_order_takes_every_approved_post_once_not_oldest_first,
+);
 
 fn ms(text: &str) -> i64 {
     text.parse::<jiff::Timestamp>().unwrap().as_millisecond()
@@ -399,4 +402,48 @@ async fn a_schedule_publishes_at_local_times_and_its_failures_alert_once(stack: 
         lines.contains(&format!("2027-03-29,schedule,{},Broken,failed,2", broken["id"]).as_str()),
         "{csv}"
     );
+}
+
+/// A round of publish-now on a random-order schedule takes each approved post once; it comes
+/// out oldest first by chance once in 5! = 120 rounds, so rounds repeat (the posts approved
+/// again) until one does not: four in a row in id order (one in 2·10⁸) fails the test.
+async fn random_order_takes_every_approved_post_once_not_oldest_first(stack: Stack) {
+    let server = start(stack, &[]).await;
+    let olga = server.register("olga").await;
+    let news = chat(&server, &olga, "channel", "News", &[]).await;
+    let native = connect(&server, &olga, &olga, None).await;
+    let posts = approved_posts(&server, &olga, 5).await;
+    let ids: Vec<i64> = posts.iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    // its one daily slot is twelve hours away: only publish-now takes posts here
+    let slot = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(12);
+    let shuffled = schedule(
+        &server,
+        &olga,
+        json!({"name": "Shuffled", "timezone": "UTC", "times": [slot.strftime("%H:%M").to_string()],
+               "random_order": true, "targets": [{"account_id": native, "chat_id": news}]}),
+    )
+    .await;
+    assert_eq!(shuffled["random_order"], true);
+    let publish = format!("/api/v1/automation/schedules/{}/publish", shuffled["id"]);
+    for round in 1..=4 {
+        let mut taken = Vec::new();
+        for _ in &ids {
+            let (status, made) = server.post(&publish, token(&olga), json!({})).await;
+            assert_eq!(status, 201, "{made}");
+            taken.push(made["post_id"].as_i64().unwrap());
+        }
+        let empty = server.post(&publish, token(&olga), json!({})).await;
+        assert_error(&empty, 409, "wrong_state", None);
+        let mut once_each = taken.clone();
+        once_each.sort_unstable();
+        assert_eq!(once_each, ids, "round {round} took {taken:?}");
+        if taken != ids {
+            return;
+        }
+        for post in &posts {
+            let (status, again) = change_post(&server, &olga, post, json!({"state": "approved"})).await;
+            assert_eq!(status, 200, "{again}");
+        }
+    }
+    panic!("four rounds of a random-order schedule came out oldest first");
 }
