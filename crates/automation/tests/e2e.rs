@@ -433,12 +433,19 @@ async fn a_killed_campaign_invites_nobody_twice_and_loses_nobody(stack: Stack) {
     );
     let outcomes = contacts(&server, &olga, id).await;
     for person in &people {
-        let contact = &outcomes[&person.username];
-        assert_eq!(contact["outcome"], "invited", "{contact}");
-        // one attempt, or two when the first was cut by the kill and the recheck found them out
-        let attempts = contact["attempts"].as_i64().unwrap();
-        assert!(attempts == 1 || (attempts == 2 && contact["detail"] != ""), "{contact}");
+        assert_eq!(
+            outcomes[&person.username]["outcome"], "invited",
+            "{}",
+            outcomes[&person.username]
+        );
     }
+    // one attempt each, but the one the kill cut (a campaign acts for one person at a time):
+    // two, whether the recheck found them in the chat or not in it and so tried again
+    let twice: Vec<&Value> = outcomes.values().filter(|c| c["attempts"] != 1).collect();
+    assert!(
+        twice.len() <= 1 && twice.iter().all(|c| c["attempts"] == 2),
+        "{twice:?}"
+    );
     let in_chat = member_ids(&server, &olga, target).await;
     assert_eq!(in_chat.len(), 3 + 40);
     // each was added exactly once: one "members_added" service message per person
